@@ -1,0 +1,134 @@
+//! The normalized event: a borrowed view into the reader's buffer.
+
+use crate::Ts;
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// Where an event came from: file, 1-based line (or record) number and the
+/// raw text, kept for evidence.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// Input path as given (or `-` for stdin).
+    pub file: &'a str,
+    /// 1-based line or record number.
+    pub line: u64,
+    /// The raw line or record text.
+    pub raw: &'a str,
+}
+
+/// One normalized event of any family.
+#[derive(Debug, Clone)]
+pub enum EventRef<'a> {
+    /// A web-server access-log request.
+    Web(WebEvent<'a>),
+    /// An authentication (sign-in) attempt.
+    Auth(AuthEvent<'a>),
+}
+
+impl EventRef<'_> {
+    /// Event time.
+    pub fn ts(&self) -> Ts {
+        match self {
+            EventRef::Web(w) => w.ts,
+            EventRef::Auth(a) => a.ts,
+        }
+    }
+}
+
+/// One HTTP request from an access log. Field names follow ECS (see
+/// [`crate::fields`]); empty strings stand for absent (`-`) values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebEvent<'a> {
+    /// `@timestamp`.
+    pub ts: Ts,
+    /// `source.ip`.
+    pub source_ip: IpAddr,
+    /// `http.request.method` (as logged, usually upper case).
+    pub method: &'a str,
+    /// `url.path`: the request target up to `?`, still percent-encoded.
+    pub path: &'a str,
+    /// `url.query`: after `?`, without it; empty when absent.
+    pub query: &'a str,
+    /// `http.response.status_code` (0 when not logged).
+    pub status: u16,
+    /// `http.response.body.bytes` (0 when `-`).
+    pub bytes: u64,
+    /// `user_agent.original`.
+    pub user_agent: &'a str,
+    /// `http.request.referrer`.
+    pub referrer: &'a str,
+    /// `destination.domain`: the site, from the vhost field, the Host header
+    /// or the file/folder mapping; empty when unknown.
+    pub site: &'a str,
+}
+
+impl WebEvent<'_> {
+    /// The status class: 2 for 2xx, 4 for 4xx, …
+    pub fn status_class(&self) -> u16 {
+        self.status / 100
+    }
+}
+
+/// The result of an authentication attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthOutcome {
+    /// Credentials accepted and the session started.
+    Success,
+    /// Credentials rejected (see [`FailureClass`]).
+    Failure,
+    /// First factor accepted, a further challenge (MFA) was issued.
+    Challenge,
+}
+
+/// Why an authentication attempt failed, normalized across sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// The account does not exist (Entra 50034, 4625 0xC0000064, Kerberos 0x6).
+    UnknownUser,
+    /// Wrong password for an existing account (50126, 0xC000006A, 0x18).
+    BadPassword,
+    /// The account is locked (50053, 4740, 0xC0000234).
+    LockedOut,
+    /// Password accepted, MFA required and not yet satisfied (50074, 50076).
+    MfaRequired,
+    /// MFA denied or failed (500121).
+    MfaDenied,
+    /// The account is disabled.
+    Disabled,
+    /// Password or account expired.
+    Expired,
+    /// Anything else.
+    Other,
+}
+
+/// One authentication attempt. Text fields are case-folded by the parser;
+/// empty strings stand for absent values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthEvent<'a> {
+    /// `@timestamp`.
+    pub ts: Ts,
+    /// `event.dataset`, e.g. `auth.entra`, `auth.okta`, `auth.sshd`.
+    pub dataset: &'static str,
+    /// `source.ip`, when the source records one.
+    pub source_ip: Option<IpAddr>,
+    /// `user.name`: the full, case-folded account name (`alice@contoso.com`).
+    pub user: Cow<'a, str>,
+    /// `user.domain`: the UPN suffix or NT domain, case-folded.
+    pub domain: Cow<'a, str>,
+    /// Tenant or organisation id/name when the source records one.
+    pub tenant: Cow<'a, str>,
+    /// `event.outcome`.
+    pub outcome: AuthOutcome,
+    /// Failure class when `outcome` is `Failure` (or `Challenge` for MFA).
+    pub failure: Option<FailureClass>,
+    /// Application or protocol (`Exchange Online`, `imap`, `ssh`, …).
+    pub app: Cow<'a, str>,
+    /// Client or user agent string.
+    pub client: Cow<'a, str>,
+    /// ISO country code when known.
+    pub country: Cow<'a, str>,
+    /// Autonomous system number when known.
+    pub asn: Option<u32>,
+}

@@ -1,0 +1,41 @@
+//! haboob's shared vocabulary: the normalized event ([`EventRef`]), the
+//! alert ([`Alert`]) and the campaign ([`Campaign`]) every other crate speaks.
+//!
+//! Events are borrowed views into a reader's line buffer so the hot path does
+//! not allocate; only evidence attached to an alert becomes owned text.
+//!
+//! ```
+//! use haboob_model::{Ts, WebEvent};
+//! let ev = WebEvent {
+//!     ts: Ts::from_secs(0),
+//!     source_ip: "192.0.2.1".parse().unwrap(),
+//!     method: "GET",
+//!     path: "/.env",
+//!     query: "",
+//!     status: 404,
+//!     bytes: 0,
+//!     user_agent: "curl/8.0",
+//!     referrer: "",
+//!     site: "votes.example.gov",
+//! };
+//! assert_eq!(ev.status_class(), 4);
+//! ```
+#![deny(missing_docs)]
+
+mod alert;
+mod event;
+pub mod fields;
+mod hash;
+mod ip;
+mod parse;
+mod time;
+
+pub use alert::{
+    Alert, AlertSource, Campaign, Evidence, Funnel, Severity, Target, TargetSector,
+    MAX_EVIDENCE_BYTES,
+};
+pub use event::{AuthEvent, AuthOutcome, EventRef, FailureClass, Origin, WebEvent};
+pub use hash::{content_id, Fnv64};
+pub use ip::{ip_prefix, IpPrefix};
+pub use parse::{LineParser, Parsed, RecordError};
+pub use time::{Ts, TsError};

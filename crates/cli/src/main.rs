@@ -1,1 +1,67 @@
-fn main() {}
+//! The `haboob` command-line tool.
+
+mod args;
+mod commands;
+mod output;
+
+use args::{Args, Command};
+use clap::Parser;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(g: &args::Globals) {
+    let default = if g.quiet {
+        "error"
+    } else {
+        match g.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = EnvFilter::try_from_env("HABOOB_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(&args.globals);
+    if let Some(n) = args.globals.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("haboob: cannot set --threads {n}: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let res = match &args.command {
+        Command::Hunt(a) => commands::hunt::run(&args.globals, a),
+        Command::Simulate(a) => commands::simulate::run(a),
+        Command::Demo(a) => commands::demo::run(&args.globals, a),
+        Command::Config(a) => commands::config::run(a),
+    };
+    match res {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "haboob: {}",
+                haboob_report::terminal(&format!("{e:#}"), 2000)
+            );
+            ExitCode::from(2)
+        }
+    }
+}

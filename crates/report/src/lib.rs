@@ -1,1 +1,48 @@
-//! TODO
+//! Printers for hunt results: a terminal report ([`write_table`]), JSON Lines
+//! ([`write_jsonl`]) and CSV ([`write_csv`]). Attacker-controlled text (user
+//! agents, paths, user names) is escaped for the terminal and defused for
+//! spreadsheets; JSON escaping is serde_json's.
+#![deny(missing_docs)]
+
+mod csv_out;
+mod escape;
+mod jsonl;
+mod table;
+
+pub use csv_out::write_csv;
+pub use escape::{csv_cell, terminal};
+pub use jsonl::write_jsonl;
+pub use table::{write_table, TableOptions};
+
+use haboob_hunt::HuntReport;
+use std::collections::BTreeMap;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Human report for a terminal.
+    Table,
+    /// One JSON object per line.
+    Jsonl,
+    /// Alerts as CSV rows.
+    Csv,
+}
+
+/// The one-line accounting: `N lines, N parsed, N rejected, N files`.
+pub fn accounting(r: &HuntReport) -> String {
+    format!(
+        "{} lines, {} parsed, {} rejected, {} files",
+        r.stats.lines, r.stats.parsed, r.stats.rejected, r.stats.files
+    )
+}
+
+/// Map alert id → campaign id.
+pub fn campaign_of(r: &HuntReport) -> BTreeMap<&str, &str> {
+    let mut m = BTreeMap::new();
+    for c in &r.campaigns {
+        for a in &c.alerts {
+            m.insert(a.as_str(), c.id.as_str());
+        }
+    }
+    m
+}

@@ -1,0 +1,123 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// haboob hunts state-sponsored intrusion activity in logs: web
+/// reconnaissance, attacks on accounts, campaigns and who must be told.
+#[derive(Debug, Parser)]
+#[command(name = "haboob", version, about, propagate_version = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub globals: Globals,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct Globals {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// No progress bar and only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour in the terminal report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hunt logs: files, folders (recursive), globs, `-` for stdin; gzip and zstd are read transparently.
+    Hunt(HuntArgs),
+    /// Write realistic logs with labelled attacks (ground truth in labels.jsonl).
+    Simulate(SimulateArgs),
+    /// Simulate the bundled scenarios into a temporary folder, hunt them and print the report.
+    Demo(DemoArgs),
+    /// Print or check the configuration (detector thresholds, allow lists).
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct HuntArgs {
+    /// Inputs: files, folders, glob patterns, or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Output format (table, jsonl, csv) and/or log format (combined, common,
+    /// vhost-combined, iis, json, aws-alb, …); may be given twice, e.g.
+    /// `--format iis --format jsonl`. Log formats are auto-detected per file
+    /// when not given.
+    #[arg(short, long = "format", value_name = "FORMAT")]
+    pub formats: Vec<String>,
+    /// Write results to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail on the first rejected line (exit 2, naming file, line and reason).
+    #[arg(long)]
+    pub strict: bool,
+    /// Configuration file (see `haboob config --default`).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Targets file(s) mapping sites to organisation, sector and region.
+    #[arg(short, long, value_name = "FILE")]
+    pub targets: Vec<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SimulateArgs {
+    /// Scenario: election-recon, account-campaign, web-volume.
+    #[arg(long, default_value = "election-recon")]
+    pub scenario: String,
+    /// Days of activity.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Random seed (same seed, same bytes).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output folder (created).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Benign requests per site per day.
+    #[arg(long, default_value_t = 2000)]
+    pub rate: u32,
+    /// Target size in bytes for web-volume (e.g. 1000000000).
+    #[arg(long, default_value_t = 1 << 30)]
+    pub bytes: u64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct DemoArgs {
+    /// Output format of the report.
+    #[arg(short, long = "format", default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Keep the simulated logs in this folder instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Days to simulate.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ConfigArgs {
+    /// Print the default configuration as commented TOML.
+    #[arg(long, conflicts_with = "check")]
+    pub default: bool,
+    /// Check a configuration file and report the first error with its line.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+}

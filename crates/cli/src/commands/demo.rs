@@ -1,0 +1,39 @@
+//! `haboob demo`: simulate, hunt, report — the README's first command.
+
+use crate::args::{DemoArgs, Globals};
+use crate::commands::hunt::{load_config, load_targets, resolve_formats, run_hunt};
+use crate::commands::simulate::simulate_into;
+use crate::output::{self, Output};
+use anyhow::{Context, Result};
+use haboob_hunt::HuntOptions;
+use std::path::PathBuf;
+
+/// Run the demo.
+pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
+    let tmp;
+    let dir: PathBuf = match &a.keep {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let web = dir.join("web");
+    let msg = simulate_into("election-recon", a.days, a.seed, 2000, 0, &web)?;
+    if !g.quiet {
+        eprintln!("{msg}");
+    }
+    let (_, out_format) = resolve_formats(std::slice::from_ref(&a.format))?;
+    let opts = HuntOptions {
+        targets: load_targets(&[web.join("targets.toml")])?,
+        config: load_config(Some(&web.join("haboob.toml")))?,
+        ..HuntOptions::default()
+    };
+    let report = run_hunt(g, &[dir.display().to_string()], &opts)?;
+    let mut out = Output::open(None)?;
+    output::print(&report, out_format, g, &mut out)?;
+    if !g.quiet {
+        eprintln!("{}", haboob_report::accounting(&report));
+    }
+    Ok(if report.errors.is_empty() { 0 } else { 2 })
+}

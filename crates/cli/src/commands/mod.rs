@@ -1,0 +1,6 @@
+//! One file per subcommand.
+
+pub mod config;
+pub mod demo;
+pub mod hunt;
+pub mod simulate;

@@ -1,0 +1,368 @@
+//! Grouping alerts into campaigns: the same source across sites, neighbouring
+//! sources (/24, /64) active within the same hours, or the same tool
+//! fingerprint on several sites within the same hours.
+
+use crate::config::HuntConfig;
+use crate::targets::Targets;
+use haboob_model::{content_id, ip_prefix, Alert, Campaign, Target, TargetSector};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind((0..n).collect())
+    }
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.0[i] != i {
+            self.0[i] = self.0[self.0[i]];
+            i = self.0[i];
+        }
+        i
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // Smaller index wins: deterministic roots.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi] = lo;
+        }
+    }
+}
+
+fn prefix_of(a: &Alert) -> Option<String> {
+    a.source
+        .prefix
+        .clone()
+        .or_else(|| a.source.ip.map(|ip| ip_prefix(ip).to_string()))
+}
+
+fn tool_of(a: &Alert) -> Option<&str> {
+    a.details.get("tool").and_then(|t| t.as_str())
+}
+
+/// Link alerts sharing `key` whose activity lies within `window_ms` of each
+/// other (sorted sweep), recording one reason per linked key.
+fn link_within(
+    uf: &mut UnionFind,
+    alerts: &[Alert],
+    keyed: BTreeMap<String, Vec<usize>>,
+    window_ms: i64,
+    reasons: &mut BTreeMap<usize, BTreeSet<String>>,
+    why: impl Fn(&str) -> String,
+) {
+    for (key, mut idx) in keyed {
+        idx.sort_by_key(|&i| alerts[i].first_seen);
+        let mut reach = i64::MIN;
+        let mut prev: Option<usize> = None;
+        for &i in &idx {
+            if let Some(p) = prev {
+                if alerts[i].first_seen.0 <= reach.saturating_add(window_ms) {
+                    uf.union(p, i);
+                    reasons.entry(i).or_default().insert(why(&key));
+                    reasons.entry(p).or_default().insert(why(&key));
+                }
+            }
+            reach = reach.max(alerts[i].last_seen.0);
+            prev = Some(i);
+        }
+    }
+}
+
+/// Group alerts into campaigns, enriched from `targets`. Campaigns are sorted
+/// most severe and widest first; ids are content hashes.
+pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campaign> {
+    let mut uf = UnionFind::new(alerts.len());
+    let mut reasons: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    // 1. Same source address (or same cluster prefix) at any time.
+    let mut by_ip: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_tool: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, a) in alerts.iter().enumerate() {
+        let ips: Vec<IpAddr> = a
+            .source
+            .ip
+            .into_iter()
+            .chain(a.source.members.iter().copied())
+            .collect();
+        for ip in ips {
+            by_ip.entry(ip.to_string()).or_default().push(i);
+        }
+        if let Some(p) = prefix_of(a) {
+            by_prefix.entry(p).or_default().push(i);
+        }
+        if let Some(t) = tool_of(a) {
+            by_tool.entry(t.to_string()).or_default().push(i);
+        }
+    }
+    link_within(&mut uf, alerts, by_ip, i64::MAX / 4, &mut reasons, |k| {
+        format!("same source {k}")
+    });
+    let hour = 3_600_000i64;
+    link_within(
+        &mut uf,
+        alerts,
+        by_prefix,
+        cfg.prefix_window_hours as i64 * hour,
+        &mut reasons,
+        |k| {
+            format!(
+                "neighbouring sources in {k} within {} h",
+                cfg.prefix_window_hours
+            )
+        },
+    );
+    link_within(
+        &mut uf,
+        alerts,
+        by_tool,
+        cfg.tool_window_hours as i64 * hour,
+        &mut reasons,
+        |k| format!("same tool ({k}) within {} h", cfg.tool_window_hours),
+    );
+
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..alerts.len() {
+        let r = uf.find(i);
+        members.entry(r).or_default().push(i);
+    }
+    let mut out: Vec<Campaign> = members
+        .into_values()
+        .map(|idx| build(alerts, &idx, targets, &reasons))
+        .collect();
+    out.sort_by(|a, b| {
+        (
+            b.severity,
+            b.targets.len(),
+            b.alerts.len(),
+            a.first_seen,
+            &a.id,
+        )
+            .cmp(&(
+                a.severity,
+                a.targets.len(),
+                a.alerts.len(),
+                b.first_seen,
+                &b.id,
+            ))
+    });
+    out
+}
+
+fn build(
+    alerts: &[Alert],
+    idx: &[usize],
+    targets: &Targets,
+    reasons: &BTreeMap<usize, BTreeSet<String>>,
+) -> Campaign {
+    let mut sources = BTreeSet::new();
+    let mut tnames = BTreeSet::new();
+    let mut detectors = BTreeSet::new();
+    let mut techniques = BTreeSet::new();
+    let mut why = BTreeSet::new();
+    let mut ids = Vec::new();
+    let (mut first, mut last) = (alerts[idx[0]].first_seen, alerts[idx[0]].last_seen);
+    let mut severity = alerts[idx[0]].severity;
+    for &i in idx {
+        let a = &alerts[i];
+        sources.extend(a.source.ip);
+        sources.extend(a.source.members.iter().copied());
+        tnames.insert(a.target.clone());
+        detectors.insert(a.detector.clone());
+        techniques.extend(a.techniques.iter().cloned());
+        if let Some(r) = reasons.get(&i) {
+            why.extend(r.iter().cloned());
+        }
+        ids.push(a.id.clone());
+        first = first.min(a.first_seen);
+        last = last.max(a.last_seen);
+        severity = severity.max(a.severity);
+    }
+    ids.sort();
+    let sources: Vec<IpAddr> = sources.into_iter().collect();
+    let targets: Vec<Target> = tnames.iter().map(|n| targets.enrich(n)).collect();
+    let id_parts: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let summary = summarize(&sources, &targets, &detectors);
+    Campaign {
+        id: content_id("cp", &id_parts),
+        summary,
+        severity,
+        sources,
+        targets,
+        alerts: ids,
+        detectors: detectors.into_iter().collect(),
+        techniques: techniques.into_iter().collect(),
+        reasons: why.into_iter().collect(),
+        first_seen: first,
+        last_seen: last,
+        funnel: None,
+        funnel_by_target: BTreeMap::new(),
+        compromised: Vec::new(),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// "one source scanned 5 election sites in 3 states and 1 news site".
+pub fn summarize(sources: &[IpAddr], targets: &[Target], detectors: &BTreeSet<String>) -> String {
+    let who = match sources {
+        [] => "an unknown source".to_string(),
+        [ip] => format!("one source ({ip})"),
+        many => format!("{} sources", many.len()),
+    };
+    let verb = if detectors.iter().any(|d| d == "web.exploit") {
+        "scanned and sent exploit probes to"
+    } else if detectors.iter().all(|d| d.starts_with("web.")) {
+        "scanned"
+    } else {
+        "attacked"
+    };
+    let mut by_sector: BTreeMap<TargetSector, (usize, BTreeSet<&str>)> = BTreeMap::new();
+    for t in targets {
+        let e = by_sector.entry(t.sector).or_default();
+        e.0 += 1;
+        if let Some(r) = &t.region {
+            e.1.insert(r);
+        }
+    }
+    let parts: Vec<String> = by_sector
+        .iter()
+        .map(|(sector, (n, regions))| {
+            let (one, many) = match sector {
+                TargetSector::Election => ("election site", "election sites"),
+                TargetSector::News => ("news site", "news sites"),
+                TargetSector::Campaign => ("campaign site", "campaign sites"),
+                TargetSector::Government => ("government site", "government sites"),
+                TargetSector::Other => ("site", "sites"),
+            };
+            let mut s = plural(*n, one, many);
+            match regions.len() {
+                0 => {}
+                1 => s.push_str(&format!(" in {}", regions.iter().next().unwrap_or(&""))),
+                k => s.push_str(&format!(
+                    " in {k} states ({})",
+                    regions.iter().copied().collect::<Vec<_>>().join(", ")
+                )),
+            }
+            s
+        })
+        .collect();
+    let what = match parts.len() {
+        0 => "nothing".to_string(),
+        1 => parts[0].clone(),
+        _ => {
+            let (last, init) = parts.split_last().expect("non-empty");
+            format!("{} and {last}", init.join(", "))
+        }
+    };
+    format!("{who} {verb} {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::tests::alert;
+    use std::path::Path;
+
+    fn targets() -> Targets {
+        Targets::parse(
+            r#"
+[[target]]
+name = "a.oh"
+sector = "election"
+region = "OH"
+[[target]]
+name = "b.oh"
+sector = "election"
+region = "OH"
+[[target]]
+name = "c.ga"
+sector = "election"
+region = "GA"
+[[target]]
+name = "news"
+sector = "news"
+"#,
+            Path::new("/"),
+            "t",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn same_source_across_sites_is_one_campaign() {
+        let alerts = vec![
+            alert("web.scan", "203.0.113.5", "a.oh", 0, 10),
+            alert(
+                "web.sensitive",
+                "203.0.113.5",
+                "b.oh",
+                86_400 * 7,
+                86_400 * 7 + 10,
+            ),
+            alert(
+                "web.scan",
+                "203.0.113.5",
+                "c.ga",
+                86_400 * 14,
+                86_400 * 14 + 10,
+            ),
+            alert(
+                "web.scan",
+                "203.0.113.5",
+                "news",
+                86_400 * 20,
+                86_400 * 20 + 10,
+            ),
+            alert("web.scan", "192.0.2.200", "news", 50, 60),
+        ];
+        let c = group(&alerts, &targets(), &HuntConfig::default());
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].alerts.len(), 4);
+        assert_eq!(
+            c[0].summary,
+            "one source (203.0.113.5) scanned 3 election sites in 2 states (GA, OH) and 1 news site"
+        );
+        assert_eq!(c[0].reasons, vec!["same source 203.0.113.5".to_string()]);
+        assert_eq!(c[1].sources, vec!["192.0.2.200".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn neighbours_group_only_within_the_window() {
+        let alerts = vec![
+            alert("web.scan", "198.51.100.1", "a.oh", 0, 100),
+            alert("web.scan", "198.51.100.2", "b.oh", 3600, 3700),
+            alert(
+                "web.scan",
+                "198.51.100.3",
+                "c.ga",
+                86_400 * 5,
+                86_400 * 5 + 1,
+            ),
+        ];
+        let c = group(&alerts, &targets(), &HuntConfig::default());
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].sources.len(), 2);
+        assert!(c[0].reasons[0].contains("198.51.100.0/24"));
+    }
+
+    #[test]
+    fn same_tool_within_hours() {
+        let mut a = alert("web.scanner_ua", "192.0.2.1", "a.oh", 0, 10);
+        let mut b = alert("web.scanner_ua", "203.0.113.9", "news", 600, 700);
+        let mut c = alert("web.scanner_ua", "198.51.100.9", "c.ga", 86_400, 86_401);
+        for x in [&mut a, &mut b, &mut c] {
+            x.details.insert("tool".into(), serde_json::json!("Nuclei"));
+        }
+        let g = group(&[a, b, c], &targets(), &HuntConfig::default());
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].sources.len(), 2);
+    }
+}

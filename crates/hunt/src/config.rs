@@ -1,0 +1,197 @@
+//! The `haboob.toml` file: what to detect (detector thresholds) and what to
+//! leave alone (declared pen-tests, monitors). Flags say how to run.
+
+use haboob_detect::{auth::AuthConfig, web::WebConfig, DetectConfig};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::path::Path;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Pipeline settings.
+    pub hunt: HuntConfig,
+    /// Web reconnaissance detectors.
+    pub web: WebConfig,
+    /// Account attack detectors.
+    pub auth: AuthConfig,
+}
+
+/// Pipeline settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HuntConfig {
+    /// Sources whose alerts are suppressed (declared pen-tests, own scanners):
+    /// single addresses or CIDR blocks, e.g. `"198.51.100.7"`, `"192.0.2.0/28"`.
+    pub allow_sources: Vec<String>,
+    /// Alerts of one detector, source and target closer than this many
+    /// seconds (e.g. split across rotated files) are merged into one.
+    pub merge_gap_secs: u64,
+    /// Sources in the same /24 (or /64) whose activity is within this many
+    /// hours are grouped into one campaign.
+    pub prefix_window_hours: u64,
+    /// The same tool fingerprint on several sites within this many hours
+    /// groups the sources into one campaign.
+    pub tool_window_hours: u64,
+}
+
+impl Default for HuntConfig {
+    fn default() -> Self {
+        HuntConfig {
+            allow_sources: Vec::new(),
+            merge_gap_secs: 600,
+            prefix_window_hours: 24,
+            tool_window_hours: 2,
+        }
+    }
+}
+
+/// Why a configuration file was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// File path.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is invalid or has unknown keys (message names line and column).
+    #[error("{path}: {message}")]
+    Parse {
+        /// File path.
+        path: String,
+        /// What is wrong and where.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Load and validate a TOML file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parse TOML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        cfg.hunt
+            .allow_list()
+            .map_err(|message| ConfigError::Parse {
+                path: origin.to_string(),
+                message,
+            })?;
+        Ok(cfg)
+    }
+
+    /// The detector part.
+    pub fn detect(&self) -> DetectConfig {
+        DetectConfig {
+            web: self.web.clone(),
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+/// A parsed allow-list entry: an address block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    len: u8,
+}
+
+impl Cidr {
+    /// Parse `a.b.c.d`, `a.b.c.d/n`, IPv6 likewise.
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let (addr, len) = match s.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (s, None),
+        };
+        let net: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("allow_sources: {s:?} is not an address or CIDR block"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let len = match len {
+            Some(l) => l
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|l| *l <= max)
+                .ok_or_else(|| format!("allow_sources: bad prefix length in {s:?}"))?,
+            None => max,
+        };
+        Ok(Cidr { net, len })
+    }
+
+    /// Whether `ip` lies in this block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(i) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(i)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.len))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(i) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl HuntConfig {
+    /// The parsed allow list.
+    pub fn allow_list(&self) -> Result<Vec<Cidr>, String> {
+        self.allow_sources.iter().map(|s| Cidr::parse(s)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_contains() {
+        let c = Cidr::parse("192.0.2.0/28").unwrap();
+        assert!(c.contains("192.0.2.15".parse().unwrap()));
+        assert!(!c.contains("192.0.2.16".parse().unwrap()));
+        let one = Cidr::parse("2001:db8::1").unwrap();
+        assert!(one.contains("2001:db8::1".parse().unwrap()));
+        assert!(!one.contains("2001:db8::2".parse().unwrap()));
+        assert!(!one.contains("192.0.2.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+        assert!(Cidr::parse("ten").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_location() {
+        let err = Config::parse("[hunt]\nallow_source = []\n", "x.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("x.toml: "), "{msg}");
+        assert!(msg.contains("allow_source"), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn default_roundtrips() {
+        let text = toml::to_string(&Config::default()).unwrap();
+        assert_eq!(Config::parse(&text, "d").unwrap(), Config::default());
+    }
+}

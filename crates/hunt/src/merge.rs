@@ -1,0 +1,158 @@
+//! Merging alerts from parallel streams, and suppressing allowed sources.
+
+use crate::config::Cidr;
+use haboob_model::Alert;
+
+fn source_key(a: &Alert) -> String {
+    match (&a.source.prefix, a.source.ip) {
+        (Some(p), _) => p.clone(),
+        (None, Some(ip)) => ip.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Merge alerts of the same detector, source, target and user whose episodes
+/// touch (gap ≤ `gap_ms`), e.g. one scan split across two rotated files.
+/// The result is sorted by first_seen, detector, id: deterministic.
+pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
+    alerts.sort_by(|a, b| {
+        (
+            &a.detector,
+            &a.target,
+            source_key(a),
+            &a.user,
+            a.first_seen,
+            &a.id,
+        )
+            .cmp(&(
+                &b.detector,
+                &b.target,
+                source_key(b),
+                &b.user,
+                b.first_seen,
+                &b.id,
+            ))
+    });
+    let mut out: Vec<Alert> = Vec::with_capacity(alerts.len());
+    for a in alerts {
+        if let Some(cur) = out.last_mut() {
+            let same = cur.detector == a.detector
+                && cur.target == a.target
+                && cur.user == a.user
+                && source_key(cur) == source_key(&a);
+            if same && a.first_seen.0 <= cur.last_seen.0.saturating_add(gap_ms) {
+                let keep = cur.evidence.len().max(a.evidence.len());
+                cur.count += a.count;
+                cur.last_seen = cur.last_seen.max(a.last_seen);
+                cur.severity = cur.severity.max(a.severity);
+                cur.evidence.extend(a.evidence);
+                cur.evidence.truncate(keep);
+                for ip in a.source.members {
+                    if !cur.source.members.contains(&ip) {
+                        cur.source.members.push(ip);
+                    }
+                }
+                cur.source.members.sort();
+                for t in a.techniques {
+                    if !cur.techniques.contains(&t) {
+                        cur.techniques.push(t);
+                    }
+                }
+                let n = cur
+                    .details
+                    .get("merged_alerts")
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(1);
+                cur.details
+                    .insert("merged_alerts".into(), serde_json::json!(n + 1));
+                continue;
+            }
+        }
+        out.push(a);
+    }
+    out.sort_by(|a, b| (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id)));
+    out
+}
+
+/// Drop alerts whose source lies in the allow list; returns how many.
+pub fn suppress(alerts: &mut Vec<Alert>, allow: &[Cidr]) -> u64 {
+    if allow.is_empty() {
+        return 0;
+    }
+    let before = alerts.len();
+    alerts.retain(|a| {
+        let allowed = |ip| allow.iter().any(|c| c.contains(ip));
+        match a.source.ip {
+            Some(ip) if allowed(ip) => {
+                // A cluster alert stays if any member is not allowed.
+                !a.source.members.is_empty() && !a.source.members.iter().all(|m| allowed(*m))
+            }
+            _ => true,
+        }
+    });
+    (before - alerts.len()) as u64
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use haboob_model::{AlertSource, Evidence, Severity, Ts};
+
+    pub(crate) fn alert(det: &str, ip: &str, target: &str, first: i64, last: i64) -> Alert {
+        Alert {
+            id: format!("al-{det}-{ip}-{target}-{first}"),
+            detector: det.into(),
+            title: "t".into(),
+            techniques: vec!["T1595.002".into()],
+            severity: Severity::Medium,
+            source: AlertSource {
+                ip: Some(ip.parse().unwrap()),
+                prefix: None,
+                members: vec![],
+            },
+            target: target.into(),
+            user: None,
+            first_seen: Ts::from_secs(first),
+            last_seen: Ts::from_secs(last),
+            count: 10,
+            details: Default::default(),
+            evidence: vec![Evidence {
+                file: "f".into(),
+                line: first as u64,
+                raw: "r".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn touching_episodes_merge_distant_ones_do_not() {
+        let v = merge_alerts(
+            vec![
+                alert("web.scan", "192.0.2.1", "a", 100, 200),
+                alert("web.scan", "192.0.2.1", "a", 250, 300),
+                alert("web.scan", "192.0.2.1", "a", 5000, 5100),
+                alert("web.scan", "192.0.2.1", "b", 260, 300),
+                alert("web.sensitive", "192.0.2.1", "a", 260, 300),
+            ],
+            60_000,
+        );
+        assert_eq!(v.len(), 4);
+        assert_eq!(v[0].first_seen, Ts::from_secs(100));
+        assert_eq!(v[0].last_seen, Ts::from_secs(300));
+        assert_eq!(v[0].count, 20);
+        assert_eq!(v[0].evidence.len(), 1);
+        assert_eq!(v[0].details["merged_alerts"], 2);
+        assert_eq!(v[3].first_seen, Ts::from_secs(5000));
+    }
+
+    #[test]
+    fn suppression_by_cidr() {
+        let mut v = vec![
+            alert("web.scan", "198.51.100.7", "a", 1, 2),
+            alert("web.scan", "198.51.100.8", "a", 1, 2),
+        ];
+        let n = suppress(&mut v, &[Cidr::parse("198.51.100.7").unwrap()]);
+        assert_eq!(n, 1);
+        assert_eq!(v[0].source.ip, Some("198.51.100.8".parse().unwrap()));
+    }
+}

@@ -1,0 +1,254 @@
+//! The terminal report: campaigns first, then alerts with evidence.
+
+use crate::{accounting, campaign_of, terminal};
+use haboob_hunt::HuntReport;
+use haboob_model::{Alert, Campaign, Severity, Target};
+use std::io::{self, Write};
+
+/// Terminal report settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// Evidence lines shown per alert.
+    pub evidence: usize,
+    /// Maximum characters of one evidence line.
+    pub width: usize,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            color: false,
+            evidence: 3,
+            width: 240,
+        }
+    }
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn sev(&self, s: Severity) -> String {
+        let label = format!("[{}]", s.as_str().to_uppercase());
+        if !self.0 {
+            return label;
+        }
+        let code = match s {
+            Severity::Low => "36",
+            Severity::Medium => "33",
+            Severity::High => "31",
+            Severity::Critical => "1;41;97",
+        };
+        format!("\x1b[{code}m{label}\x1b[0m")
+    }
+    fn bold(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[2m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn target_label(t: &Target) -> String {
+    let mut extra = Vec::new();
+    if let Some(o) = &t.organisation {
+        extra.push(terminal(o, 80));
+    }
+    extra.push(format!("{:?}", t.sector).to_lowercase());
+    if let Some(r) = &t.region {
+        extra.push(terminal(r, 20));
+    }
+    let name = if t.name.is_empty() {
+        "(unknown site)".to_string()
+    } else {
+        terminal(&t.name, 100)
+    };
+    format!("{name} ({})", extra.join(", "))
+}
+
+fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} {}  {}",
+        p.sev(c.severity),
+        p.dim(&c.id),
+        p.bold(&terminal(&c.summary, 300))
+    )?;
+    writeln!(w, "  when        {} → {}", c.first_seen, c.last_seen)?;
+    let srcs: Vec<String> = c.sources.iter().take(12).map(|s| s.to_string()).collect();
+    let more = c.sources.len().saturating_sub(12);
+    writeln!(
+        w,
+        "  sources     {}{}",
+        srcs.join(", "),
+        if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        }
+    )?;
+    for (i, t) in c.targets.iter().enumerate() {
+        let head = if i == 0 {
+            "  targets    "
+        } else {
+            "             "
+        };
+        writeln!(w, "{head} {}", target_label(t))?;
+    }
+    writeln!(w, "  detectors   {}", c.detectors.join(", "))?;
+    writeln!(w, "  ATT&CK      {}", c.techniques.join(", "))?;
+    if let Some(f) = &c.funnel {
+        writeln!(
+            w,
+            "  funnel      {} attempts → {} probed → {} identified → {} attacked → {} compromised",
+            f.attempts, f.probed, f.identified, f.attacked, f.compromised
+        )?;
+        for (org, f) in &c.funnel_by_target {
+            writeln!(
+                w,
+                "    {:<28} {} probed, {} identified, {} attacked, {} compromised",
+                terminal(org, 28),
+                f.probed,
+                f.identified,
+                f.attacked,
+                f.compromised
+            )?;
+        }
+    }
+    if !c.compromised.is_empty() {
+        let names: Vec<String> = c.compromised.iter().map(|n| terminal(n, 80)).collect();
+        writeln!(w, "  {}  {}", p.bold("COMPROMISED"), names.join(", "))?;
+    }
+    for r in &c.reasons {
+        writeln!(w, "  why         {}", terminal(r, 200))?;
+    }
+    writeln!(w, "  alerts      {}", c.alerts.len())?;
+    writeln!(w)
+}
+
+fn write_alert(
+    w: &mut dyn Write,
+    p: &Paint,
+    a: &Alert,
+    campaign: Option<&str>,
+    o: &TableOptions,
+) -> io::Result<()> {
+    let src = match (&a.source.prefix, a.source.ip) {
+        (Some(pfx), _) => format!("{pfx} ({} addresses)", a.source.members.len().max(1)),
+        (None, Some(ip)) => ip.to_string(),
+        (None, None) => "-".to_string(),
+    };
+    let target = if a.target.is_empty() {
+        "(unknown site)"
+    } else {
+        &a.target
+    };
+    writeln!(
+        w,
+        "{} {}  {} → {}{}  ×{}",
+        p.sev(a.severity),
+        p.bold(&a.detector),
+        src,
+        terminal(target, 100),
+        a.user
+            .as_deref()
+            .map(|u| format!(" user {}", terminal(u, 80)))
+            .unwrap_or_default(),
+        a.count
+    )?;
+    writeln!(w, "  {}", terminal(&a.title, 300))?;
+    writeln!(
+        w,
+        "  {} → {}   ATT&CK {}   {}",
+        a.first_seen,
+        a.last_seen,
+        a.techniques.join(", "),
+        p.dim(&format!("{} {}", a.id, campaign.unwrap_or("")))
+    )?;
+    for e in a.evidence.iter().take(o.evidence) {
+        writeln!(
+            w,
+            "    {}",
+            p.dim(&format!(
+                "{}:{}  {}",
+                terminal(&e.file, 120),
+                e.line,
+                terminal(&e.raw, o.width)
+            ))
+        )?;
+    }
+    if a.evidence.len() > o.evidence {
+        writeln!(
+            w,
+            "    {}",
+            p.dim(&format!(
+                "… {} more evidence lines in --format jsonl",
+                a.evidence.len() - o.evidence
+            ))
+        )?;
+    }
+    writeln!(w)
+}
+
+/// Write the human report.
+pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let p = Paint(o.color);
+    let camp = campaign_of(r);
+    let count = |s: Severity| r.alerts.iter().filter(|a| a.severity == s).count();
+    writeln!(
+        w,
+        "{}",
+        p.bold(&format!(
+            "haboob: {} campaigns, {} alerts ({} critical, {} high, {} medium, {} low)",
+            r.campaigns.len(),
+            r.alerts.len(),
+            count(Severity::Critical),
+            count(Severity::High),
+            count(Severity::Medium),
+            count(Severity::Low)
+        ))
+    )?;
+    writeln!(w)?;
+    if !r.campaigns.is_empty() {
+        writeln!(w, "{}", p.bold("CAMPAIGNS"))?;
+        for c in &r.campaigns {
+            write_campaign(w, &p, c)?;
+        }
+    }
+    if !r.alerts.is_empty() {
+        writeln!(w, "{}", p.bold("ALERTS"))?;
+        for a in &r.alerts {
+            write_alert(w, &p, a, camp.get(a.id.as_str()).copied(), o)?;
+        }
+    }
+    writeln!(w, "{}", accounting(r))?;
+    if r.suppressed > 0 {
+        writeln!(
+            w,
+            "{} alerts suppressed by hunt.allow_sources",
+            r.suppressed
+        )?;
+    }
+    for s in &r.stats.samples {
+        writeln!(
+            w,
+            "rejected {}:{}: {}",
+            terminal(&s.file, 120),
+            s.line,
+            terminal(&s.reason, 200)
+        )?;
+    }
+    for e in &r.errors {
+        writeln!(w, "error: {}", terminal(e, 300))?;
+    }
+    Ok(())
+}

@@ -24,7 +24,7 @@ pub trait Detector: Send {
 }
 
 /// All detector settings; `haboob config --default` prints this as TOML.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectConfig {
     /// Web reconnaissance detectors.

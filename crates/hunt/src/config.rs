@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 /// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Pipeline settings.
@@ -19,7 +19,7 @@ pub struct Config {
 }
 
 /// Pipeline settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HuntConfig {
     /// Sources whose alerts are suppressed (declared pen-tests, own scanners):

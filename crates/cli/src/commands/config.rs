@@ -1,17 +1,79 @@
-//! `haboob config`.
+//! `haboob config`: the default configuration as commented TOML (comments
+//! come from the config structs' doc comments, via their JSON schema), and
+//! checking a file.
 
 use crate::args::ConfigArgs;
 use anyhow::{bail, Result};
 use haboob_hunt::Config;
+use serde_json::Value;
+use std::fmt::Write;
 
-/// The default configuration as TOML, with a header.
+fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(name) = r.strip_prefix("#/$defs/") {
+            if let Some(d) = root.get("$defs").and_then(|d| d.get(name)) {
+                return d;
+            }
+        }
+    }
+    schema
+}
+
+fn comment(out: &mut String, text: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "# {line}").map(|_| ());
+        if line.is_empty() {
+            out.truncate(out.len() - 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn description<'a>(prop: &'a Value, root: &'a Value) -> Option<&'a str> {
+    prop.get("description")
+        .or_else(|| resolve(prop, root).get("description"))
+        .and_then(Value::as_str)
+}
+
+fn render(table: &toml::Table, schema: &Value, root: &Value, path: &str, out: &mut String) {
+    let props = resolve(schema, root).get("properties");
+    let prop = |k: &str| props.and_then(|p| p.get(k)).unwrap_or(&Value::Null);
+    for (k, v) in table.iter().filter(|(_, v)| !v.is_table()) {
+        if let Some(d) = description(prop(k), root) {
+            comment(out, d);
+        }
+        let mut one = toml::Table::new();
+        one.insert(k.clone(), v.clone());
+        out.push_str(&toml::to_string(&one).unwrap_or_default());
+    }
+    for (k, v) in table.iter() {
+        if let toml::Value::Table(t) = v {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            out.push('\n');
+            if let Some(d) = description(prop(k), root) {
+                comment(out, d);
+            }
+            let _ = writeln!(out, "[{p}]");
+            render(t, prop(k), root, &p, out);
+        }
+    }
+}
+
+/// The default configuration as commented TOML.
 pub fn default_toml() -> Result<String> {
-    let body = toml::to_string_pretty(&Config::default())?;
-    Ok(format!(
+    let value = toml::Table::try_from(Config::default())?;
+    let schema = serde_json::to_value(schemars::schema_for!(Config))?;
+    let mut out = String::from(
         "# haboob configuration: what to detect and what to leave alone.\n\
-         # Every key is optional; absent keys keep these defaults. Unknown keys are errors.\n\
-         # Use with: haboob hunt --config haboob.toml PATH...\n\n{body}"
-    ))
+         # Every key is optional: absent keys keep these defaults; unknown keys are errors.\n\
+         # Use with: haboob hunt --config haboob.toml PATH...\n",
+    );
+    render(&value, &schema, &schema, "", &mut out);
+    Ok(out)
 }
 
 /// `haboob config`.
@@ -26,4 +88,20 @@ pub fn run(a: &ConfigArgs) -> Result<u8> {
         return Ok(0);
     }
     bail!("nothing to do: use --default or --check FILE")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_is_commented_and_parses_back_to_the_default() {
+        let text = default_toml().unwrap();
+        assert!(text.contains("[hunt]\n"), "{text}");
+        assert!(
+            text.contains("# Sources whose alerts are suppressed"),
+            "{text}"
+        );
+        assert_eq!(Config::parse(&text, "default").unwrap(), Config::default());
+    }
 }

@@ -3,7 +3,7 @@ use crate::Detector;
 use serde::{Deserialize, Serialize};
 
 /// Auth detector settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {}
 

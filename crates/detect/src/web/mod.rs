@@ -3,7 +3,7 @@ use crate::Detector;
 use serde::{Deserialize, Serialize};
 
 /// Web detector settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebConfig {}
 

@@ -230,15 +230,15 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     let mut ts_secs = i64::MIN;
     let mut summary = SimSummary::default();
     let mut written = 0u64;
-    let mut line_no = 0u64;
     while written < opts.bytes {
         let ip = &ips[(rng.gen::<u32>() & 4095) as usize];
         let s = &sessions[rng.gen_range(0..sessions.len())];
         for t in s {
+            // Time follows the bytes written, so the file spans the period.
             let ms = start_ms
-                + ((i128::from(line_no) * i128::from(period_ms) / i128::from(est_lines)) as i64)
-                    .min(period_ms - spacing / 4);
-            line_no += 1;
+                + ((i128::from(written) * i128::from(period_ms) / i128::from(opts.bytes.max(1)))
+                    as i64)
+                    .min(period_ms - 1);
             if ms >= next_burst {
                 pending.extend(burst(k, ms, &mut rng, &mut labels));
                 k += 1;

@@ -77,9 +77,10 @@ impl RecordParser for Alb {
         let status =
             parse_status(f[ELB_STATUS]).ok_or(RecordError::fixed("bad elb_status_code"))?;
         let bytes = parse_u64(f[SENT_BYTES]).ok_or(RecordError::fixed("bad sent_bytes"))?;
-        let (method, url) = match f[REQUEST].split_once(' ') {
-            Some((m, rest)) => (m, rest.rsplit_once(' ').map_or(rest, |(u, _)| u)),
-            None => ("", f[REQUEST]),
+        let mut req = f[REQUEST].splitn(3, ' ');
+        let (method, url) = match (req.next(), req.next()) {
+            (Some(m), Some(u)) => (m, u),
+            _ => ("", f[REQUEST]),
         };
         let (host, target) = split_url(url);
         let (path, query) = split_query(target);

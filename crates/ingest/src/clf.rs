@@ -25,6 +25,7 @@ impl RecordParser for Clf {
         line: &'a str,
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
+        let line = strip_syslog(line);
         let ev = match self.0 {
             ClfKind::Common => parse_ncsa(line, "", false)?,
             ClfKind::Combined => parse_ncsa(line, "", true)?,
@@ -47,6 +48,34 @@ impl RecordParser for Clf {
             }
         };
         Ok(Parsed::Event(EventRef::Web(ev)))
+    }
+}
+
+/// Strip an RFC 3164 syslog prefix (`Sep 15 16:13:46 host nginx[2869]: `),
+/// as written when nginx or Apache log to syslog. Lines starting with a
+/// digit, `[` or `:` (addresses) are returned unchanged without scanning.
+fn strip_syslog(line: &str) -> &str {
+    let b = line.as_bytes();
+    if b.len() < 20 || !b[0].is_ascii_uppercase() || b[3] != b' ' {
+        return line;
+    }
+    let stamp_ok = b[..3].iter().all(u8::is_ascii_alphabetic)
+        && (b[4] == b' ' || b[4].is_ascii_digit())
+        && b[5].is_ascii_digit()
+        && b[6] == b' '
+        && b[9] == b':'
+        && b[12] == b':'
+        && b[15] == b' ';
+    if !stamp_ok {
+        return line;
+    }
+    let rest = &line[16..];
+    let Some((_host, rest)) = rest.split_once(' ') else {
+        return line;
+    };
+    match rest.split_once(": ") {
+        Some((tag, body)) if !tag.is_empty() && !tag.contains(' ') => body,
+        _ => line,
     }
 }
 
@@ -267,6 +296,23 @@ mod tests {
             "votes.example.gov"
         );
         assert!(web(ClfKind::Combined, v).is_err());
+    }
+
+    #[test]
+    fn syslog_prefix() {
+        let line = r#"Sep 15 16:13:46 ip-172-31-43-28 nginx[2869]: 81.150.104.130 - - [15/Sep/2021:16:13:46 +0000] "POST /wp-login.php HTTP/1.1" 200 5364 "-" "Firefox""#;
+        let w = web(ClfKind::Combined, line).unwrap();
+        assert_eq!(
+            (w.source_ip.to_string().as_str(), w.path, w.user_agent),
+            ("81.150.104.130", "/wp-login.php", "Firefox")
+        );
+        let jul = line.replace("Sep 15", "Jul  8");
+        assert_eq!(web(ClfKind::Combined, &jul).unwrap().status, 200);
+        let not = line.replace("nginx[2869]: ", "nginx[2869] ");
+        assert_eq!(
+            web(ClfKind::Combined, &not).unwrap_err().reason,
+            "bad client address"
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub(crate) fn detect(lines: &[&str], json_fields: &JsonFieldMap) -> Option<Forma
             .iter()
             .filter(|l| parser.parse_rec(l, None).is_ok())
             .count();
-        if accepted > 0 && best.map_or(true, |(_, n)| accepted > n) {
+        let better = match best {
+            None => true,
+            Some((_, n)) => accepted > n,
+        };
+        if accepted > 0 && better {
             best = Some((format, accepted));
         }
     }

@@ -23,6 +23,7 @@ impl Input {
     }
 
     /// On-disk size in bytes (`None` for stdin or when unknown).
+    #[allow(clippy::len_without_is_empty)] // a size, not a container length
     pub fn len(&self) -> Option<u64> {
         match self {
             Input::Stdin => None,
@@ -150,7 +151,7 @@ mod tests {
         let got = discover(&[format!("{r}/b/[12].log"), format!("{r}/a.?xt")]).unwrap();
         assert_eq!(names(&got, root), ["b/1.log", "b/2.log", "a.txt"]);
         let missing = format!("{r}/nope.log");
-        let err = discover(&[missing.clone()]).unwrap_err();
+        let err = discover(std::slice::from_ref(&missing)).unwrap_err();
         assert_eq!(err.to_string(), format!("no input matches {missing}"));
         assert!(matches!(
             discover(&[format!("{r}/*.csv")]),

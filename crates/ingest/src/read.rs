@@ -250,7 +250,11 @@ pub(crate) fn read_chunked(
     Ok(stats)
 }
 
-/// A line waiting for format detection (`None`: too long).
+/// Most lines (empty ones included) held back for detection.
+const MAX_PENDING: usize = 4096;
+
+/// A line waiting for format detection (`None`: too long; empty lines are
+/// kept as empty vectors, which do not allocate).
 type Pending = Option<Vec<u8>>;
 
 /// Per-input line handling: detection, parsing, accounting.
@@ -296,11 +300,18 @@ impl<'o, 'f> Lines<'o, 'f> {
             return self.process(raw);
         }
         let raw = raw.filter(|r| r.len() <= self.opts.max_line_bytes + 1);
-        if raw.is_some_and(|r| !r.trim_ascii().is_empty()) {
-            self.pending_nonempty += 1;
+        let nonempty = raw.is_some_and(|r| !r.trim_ascii().is_empty());
+        if !nonempty && self.pending.is_empty() {
+            // Empty or overlong lines need no parser: account for them now.
+            return self.process(raw);
         }
-        self.pending.push(raw.map(<[u8]>::to_vec));
-        if self.pending_nonempty >= DETECT_LINES {
+        if nonempty {
+            self.pending_nonempty += 1;
+            self.pending.push(raw.map(<[u8]>::to_vec));
+        } else {
+            self.pending.push(raw.map(|_| Vec::new()));
+        }
+        if self.pending_nonempty >= DETECT_LINES || self.pending.len() >= MAX_PENDING {
             self.choose()?;
         }
         Ok(())
@@ -356,10 +367,10 @@ impl<'o, 'f> Lines<'o, 'f> {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(raw),
         };
-        let parser = self
-            .parser
-            .as_mut()
-            .expect("parser chosen before processing");
+        let Some(parser) = self.parser.as_mut() else {
+            // Not reached: non-empty lines are held until a parser is chosen.
+            return self.reject(Cow::Borrowed("no parser chosen"));
+        };
         match parser.parse_rec(&text, Some(&mut self.scratch)) {
             Ok(Parsed::Event(mut ev)) => {
                 if let (EventRef::Web(w), Some(site)) = (&mut ev, self.opts.site.as_deref()) {
@@ -406,17 +417,8 @@ impl<'o, 'f> Lines<'o, 'f> {
     }
 
     fn finish(mut self) -> Result<ReadStats, IngestError> {
-        if self.parser.is_none() {
-            if self.pending_nonempty > 0 {
-                self.choose()?;
-            } else {
-                // Nothing but empty (or overlong) lines: no format to pick.
-                self.parser = Some(Format::Combined.record_parser(&self.opts.json_fields));
-                for p in std::mem::take(&mut self.pending) {
-                    self.process(p.as_deref())?;
-                }
-                self.format = None;
-            }
+        if self.parser.is_none() && self.pending_nonempty > 0 {
+            self.choose()?;
         }
         if let Some(f) = self.format {
             self.stats.formats.insert(f.name().to_owned(), 1);

@@ -268,13 +268,7 @@ fn parse_time(t: &str) -> Option<Ts> {
         return Some(Ts(n));
     }
     let mut ms = 0i64;
-    for (i, b) in frac
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(3)
-        .enumerate()
-    {
-        let _ = i;
+    for b in frac.bytes().chain(std::iter::repeat(b'0')).take(3) {
         ms = ms * 10 + i64::from(b - b'0');
     }
     Some(Ts(n * 1000 + ms))

@@ -1,144 +1,87 @@
-//! TEMPORARY stub of the ingest API (replaced by the real crate at merge).
-#![allow(missing_docs, clippy::all)]
-pub use haboob_model::{LineParser, Parsed, RecordError};
-use std::path::PathBuf;
+//! haboob's inputs: finding log files ([`discover`]), reading them
+//! ([`read_input`]: plain, gzip or zstd, files or stdin), splitting them into
+//! lines and parsing each line with one hand-written parser per [`Format`].
+//!
+//! Parsers borrow from the line buffer; the events handed to `on_event` are
+//! [`haboob_model::EventRef`]s that live for one callback.
+//!
+//! ```
+//! use haboob_ingest::{Format, JsonFieldMap, Parsed};
+//! use haboob_model::EventRef;
+//! let mut p = Format::Combined.parser(&JsonFieldMap::default());
+//! let line = r#"192.0.2.7 - - [10/Oct/2000:13:55:36 -0700] "GET /.env?x=1 HTTP/1.1" 404 12 "-" "curl/8.0""#;
+//! match p.parse(line).unwrap() {
+//!     Parsed::Event(EventRef::Web(w)) => {
+//!         assert_eq!((w.path, w.query, w.status), ("/.env", "x=1", 404));
+//!     }
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! ```
+#![deny(missing_docs)]
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Format {
-    Combined,
-    Common,
-    VhostCombined,
-    Iis,
-    Json,
-    AwsAlb,
-}
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Combined => "combined",
-            Format::Common => "common",
-            Format::VhostCombined => "vhost-combined",
-            Format::Iis => "iis",
-            Format::Json => "json",
-            Format::AwsAlb => "aws-alb",
-        }
-    }
-    pub fn all() -> &'static [Format] {
-        &[
-            Format::Combined,
-            Format::Common,
-            Format::VhostCombined,
-            Format::Iis,
-            Format::Json,
-            Format::AwsAlb,
-        ]
-    }
-}
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Format::all()
-            .iter()
-            .copied()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown format {s}"))
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct JsonFieldMap {
-    pub timestamp: Vec<String>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Input {
-    Stdin,
-    File(PathBuf),
-}
-impl Input {
-    pub fn display(&self) -> String {
-        match self {
-            Input::Stdin => "-".into(),
-            Input::File(p) => p.display().to_string(),
-        }
-    }
-    pub fn len(&self) -> Option<u64> {
-        None
-    }
-}
-pub fn discover(args: &[String]) -> Result<Vec<Input>, IngestError> {
-    Ok(args
-        .iter()
-        .map(|a| {
-            if a == "-" {
-                Input::Stdin
-            } else {
-                Input::File(a.into())
-            }
-        })
-        .collect())
-}
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    pub format: Option<Format>,
-    pub strict: bool,
-    pub site: Option<String>,
-    pub json_fields: JsonFieldMap,
-    pub max_line_bytes: usize,
-    pub max_reject_samples: usize,
-}
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub file: String,
-    pub line: u64,
-    pub reason: String,
-}
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadStats {
-    pub files: u64,
-    pub bytes: u64,
-    pub lines: u64,
-    pub parsed: u64,
-    pub events: u64,
-    pub rejected: u64,
-    pub formats: std::collections::BTreeMap<String, u64>,
-    pub samples: Vec<Rejection>,
-}
-impl ReadStats {
-    pub fn merge(&mut self, _other: ReadStats, _max_samples: usize) {}
-}
-pub fn read_input(
-    _input: &Input,
-    _opts: &ReadOptions,
-    _progress: &(dyn Fn(u64) + Sync),
-    _on_event: &mut dyn FnMut(&haboob_model::EventRef<'_>, &haboob_model::Origin<'_>),
-) -> Result<ReadStats, IngestError> {
-    unimplemented!()
-}
+mod alb;
+mod clf;
+mod detect;
+mod format;
+mod iis;
+mod input;
+mod json;
+mod read;
+mod text;
+
+pub use format::Format;
+pub use haboob_model::{LineParser, Parsed, RecordError};
+pub use input::{discover, Input};
+pub use json::JsonFieldMap;
+pub use read::{read_input, read_reader, ReadOptions, ReadStats, Rejection};
+
+/// Why reading an input failed as a whole (bad lines are counted, not errors,
+/// unless [`ReadOptions::strict`] is set).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IngestError {
+    /// The input could not be opened.
     #[error("cannot open {path}: {source}")]
     Open {
+        /// Input path.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// Reading (or decompressing) failed part-way.
     #[error("cannot read {path} after line {line}: {source}")]
     Read {
+        /// Input path.
         path: String,
+        /// Last line read completely.
         line: u64,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// Strict mode: the first rejected line.
     #[error("{path}:{line}: {reason}")]
     Strict {
+        /// Input path.
         path: String,
+        /// 1-based line number.
         line: u64,
+        /// Why the line was rejected.
         reason: String,
     },
+    /// Auto-detection found no format accepting any of the first lines.
     #[error("{path}: cannot recognise the log format (tried: {tried}); use --format")]
-    UnknownFormat { path: String, tried: String },
+    UnknownFormat {
+        /// Input path.
+        path: String,
+        /// Format names tried, comma-separated.
+        tried: String,
+    },
+    /// A CLI argument matched no file.
     #[error("no input matches {pattern}")]
-    NoMatch { pattern: String },
+    NoMatch {
+        /// The argument as given.
+        pattern: String,
+    },
 }

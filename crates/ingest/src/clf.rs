@@ -1,0 +1,341 @@
+//! NCSA log formats: `common`, `combined` (Apache/nginx) and Apache
+//! `vhost_combined`, parsed by hand-written byte scanning.
+
+use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, RecordParser};
+use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
+
+/// Which NCSA variant a [`Clf`] parser reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClfKind {
+    /// `%h %l %u %t "%r" %>s %b`, trailing fields ignored.
+    Common,
+    /// Common plus `"%{Referer}i" "%{User-agent}i"`, trailing fields ignored.
+    Combined,
+    /// `%v:%p` or `%v` then combined.
+    VhostCombined,
+}
+
+/// A stateless NCSA parser.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clf(pub(crate) ClfKind);
+
+impl RecordParser for Clf {
+    fn parse_rec<'a>(
+        &mut self,
+        line: &'a str,
+        _scratch: Option<&'a mut String>,
+    ) -> Result<Parsed<'a>, RecordError> {
+        let line = strip_syslog(line);
+        let ev = match self.0 {
+            ClfKind::Common => parse_ncsa(line, "", false)?,
+            ClfKind::Combined => parse_ncsa(line, "", true)?,
+            ClfKind::VhostCombined => {
+                let (vhost, rest) = line
+                    .split_once(' ')
+                    .ok_or(RecordError::fixed("missing virtual host"))?;
+                let site = match vhost.rsplit_once(':') {
+                    Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h,
+                    _ => vhost,
+                };
+                if site.is_empty()
+                    || parse_ip(rest.split(' ').next().unwrap_or(""), false).is_none()
+                {
+                    return Err(RecordError::fixed(
+                        "expected virtual host then client address",
+                    ));
+                }
+                parse_ncsa(rest, dash(site), true)?
+            }
+        };
+        Ok(Parsed::Event(EventRef::Web(ev)))
+    }
+}
+
+/// Strip an RFC 3164 syslog prefix (`Sep 15 16:13:46 host nginx[2869]: `),
+/// as written when nginx or Apache log to syslog. Lines starting with a
+/// digit, `[` or `:` (addresses) are returned unchanged without scanning.
+fn strip_syslog(line: &str) -> &str {
+    let b = line.as_bytes();
+    if b.len() < 20 || !b[0].is_ascii_uppercase() || b[3] != b' ' {
+        return line;
+    }
+    let stamp_ok = b[..3].iter().all(u8::is_ascii_alphabetic)
+        && (b[4] == b' ' || b[4].is_ascii_digit())
+        && b[5].is_ascii_digit()
+        && b[6] == b' '
+        && b[9] == b':'
+        && b[12] == b':'
+        && b[15] == b' ';
+    if !stamp_ok {
+        return line;
+    }
+    let rest = &line[16..];
+    let Some((_host, rest)) = rest.split_once(' ') else {
+        return line;
+    };
+    match rest.split_once(": ") {
+        Some((tag, body)) if !tag.is_empty() && !tag.contains(' ') => body,
+        _ => line,
+    }
+}
+
+/// A cursor over the line's bytes.
+struct Cur<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cur<'a> {
+    /// Up to the next space (or the end), consuming the space.
+    fn word(&mut self) -> Option<&'a str> {
+        let rest = &self.s[self.pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        match memchr::memchr(b' ', rest.as_bytes()) {
+            Some(i) => {
+                self.pos += i + 1;
+                Some(&rest[..i])
+            }
+            None => {
+                self.pos = self.s.len();
+                Some(rest)
+            }
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.s.as_bytes().get(self.pos) == Some(&b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// After an opening `"`: up to the closing unescaped `"`, consuming it
+    /// and one following space.
+    fn quoted(&mut self) -> Option<&'a str> {
+        let bytes = self.s.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        loop {
+            let off = memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+            i += off;
+            if bytes[i] == b'\\' {
+                i += 2;
+                if i > bytes.len() {
+                    return None;
+                }
+                continue;
+            }
+            self.pos = i + 1;
+            self.eat(b' ');
+            return Some(&self.s[start..i]);
+        }
+    }
+}
+
+/// Parse `%h %l %u %t "%r" %>s %b` and, when `combined`, the referrer and
+/// user agent that follow. Anything after that is ignored.
+pub(crate) fn parse_ncsa<'a>(
+    line: &'a str,
+    site: &'a str,
+    combined: bool,
+) -> Result<WebEvent<'a>, RecordError> {
+    let mut c = Cur { s: line, pos: 0 };
+    let host = c
+        .word()
+        .ok_or(RecordError::fixed("missing client address"))?;
+    let source_ip = parse_ip(host, false).ok_or(RecordError::fixed("bad client address"))?;
+    c.word().ok_or(RecordError::fixed("missing ident field"))?;
+    c.word().ok_or(RecordError::fixed("missing user field"))?;
+    if !c.eat(b'[') {
+        return Err(RecordError::fixed("missing [timestamp]"));
+    }
+    let rest = &line[c.pos..];
+    let end = memchr::memchr(b']', rest.as_bytes())
+        .ok_or(RecordError::fixed("unterminated [timestamp]"))?;
+    let ts =
+        Ts::parse_clf(&rest[..end]).map_err(|e| RecordError::new(format!("bad timestamp: {e}")))?;
+    c.pos += end + 1;
+    if !(c.eat(b' ') && c.eat(b'"')) {
+        return Err(RecordError::fixed("missing \"request\""));
+    }
+    let request = c
+        .quoted()
+        .ok_or(RecordError::fixed("unterminated \"request\""))?;
+    let status = c.word().ok_or(RecordError::fixed("missing status code"))?;
+    let status = parse_status(status).ok_or(RecordError::fixed("bad status code"))?;
+    let bytes = c.word().ok_or(RecordError::fixed("missing byte count"))?;
+    let bytes = parse_u64(bytes).ok_or(RecordError::fixed("bad byte count"))?;
+    let (mut referrer, mut user_agent) = ("", "");
+    if combined {
+        if !c.eat(b'"') {
+            return Err(RecordError::fixed("missing \"referrer\""));
+        }
+        referrer = c
+            .quoted()
+            .ok_or(RecordError::fixed("unterminated \"referrer\""))?;
+        if !c.eat(b'"') {
+            return Err(RecordError::fixed("missing \"user agent\""));
+        }
+        user_agent = c
+            .quoted()
+            .ok_or(RecordError::fixed("unterminated \"user agent\""))?;
+    }
+    let r = parse_request(request);
+    Ok(WebEvent {
+        ts,
+        source_ip,
+        method: r.method,
+        path: r.path,
+        query: r.query,
+        status,
+        bytes,
+        user_agent: dash(user_agent),
+        referrer: dash(referrer),
+        site,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn web(kind: ClfKind, line: &str) -> Result<WebEvent<'_>, RecordError> {
+        match Clf(kind).parse_rec(line, None)? {
+            Parsed::Event(EventRef::Web(w)) => Ok(w),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn combined_normal_and_ipv6() {
+        let w = web(
+            ClfKind::Combined,
+            r#"2001:db8::7 - bob [01/Jan/2024:00:30:00 +0530] "POST /wp-login.php?x=1&y HTTP/1.1" 200 - "https://a.example/" "Mozilla/5.0 (X11)" "10.0.0.1""#,
+        )
+        .unwrap();
+        assert_eq!(
+            w.source_ip,
+            "2001:db8::7".parse::<std::net::IpAddr>().unwrap()
+        );
+        assert_eq!(w.ts.to_string(), "2023-12-31T19:00:00.000Z");
+        assert_eq!(
+            (w.method, w.path, w.query),
+            ("POST", "/wp-login.php", "x=1&y")
+        );
+        assert_eq!((w.status, w.bytes), (200, 0));
+        assert_eq!(
+            (w.referrer, w.user_agent, w.site),
+            ("https://a.example/", "Mozilla/5.0 (X11)", "")
+        );
+    }
+
+    #[test]
+    fn time_zones() {
+        for (tz, want) in [
+            ("-0700", "2000-10-10T20:55:36.000Z"),
+            ("+1400", "2000-10-09T23:55:36.000Z"),
+            ("+0000", "2000-10-10T13:55:36.000Z"),
+        ] {
+            let line = format!(
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 {tz}] "GET / HTTP/1.0" 200 5 "-" "-""#
+            );
+            assert_eq!(web(ClfKind::Combined, &line).unwrap().ts.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn escaped_quotes_and_dashes() {
+        let w = web(
+            ClfKind::Combined,
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a\"b HTTP/1.1" 404 - "-" "say \"hi\" \\""#,
+        )
+        .unwrap();
+        assert_eq!(w.path, r#"/a\"b"#);
+        assert_eq!(w.user_agent, r#"say \"hi\" \\"#);
+        assert_eq!((w.referrer, w.bytes), ("", 0));
+    }
+
+    #[test]
+    fn malformed_requests_are_events() {
+        let w = web(
+            ClfKind::Combined,
+            r#"1.2.3.4 - - [17/Oct/2023:05:57:49 +1100] "\x16\x03\x01\x01 \x02" 400 226 "-" "-""#,
+        )
+        .unwrap();
+        assert_eq!(
+            (w.method, w.path, w.status),
+            ("", r"\x16\x03\x01\x01 \x02", 400)
+        );
+    }
+
+    #[test]
+    fn common_and_vhost() {
+        let w = web(
+            ClfKind::Common,
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 2326"#,
+        )
+        .unwrap();
+        assert_eq!((w.path, w.bytes, w.user_agent), ("/x", 2326, ""));
+        let line = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 2326"#;
+        assert_eq!(
+            web(ClfKind::Combined, line).unwrap_err().reason,
+            "missing \"referrer\""
+        );
+        let v = r#"votes.example.gov:443 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1 "-" "ua""#;
+        assert_eq!(
+            web(ClfKind::VhostCombined, v).unwrap().site,
+            "votes.example.gov"
+        );
+        let v = r#"votes.example.gov 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1 "-" "ua""#;
+        assert_eq!(
+            web(ClfKind::VhostCombined, v).unwrap().site,
+            "votes.example.gov"
+        );
+        assert!(web(ClfKind::Combined, v).is_err());
+    }
+
+    #[test]
+    fn syslog_prefix() {
+        let line = r#"Sep 15 16:13:46 ip-172-31-43-28 nginx[2869]: 81.150.104.130 - - [15/Sep/2021:16:13:46 +0000] "POST /wp-login.php HTTP/1.1" 200 5364 "-" "Firefox""#;
+        let w = web(ClfKind::Combined, line).unwrap();
+        assert_eq!(
+            (w.source_ip.to_string().as_str(), w.path, w.user_agent),
+            ("81.150.104.130", "/wp-login.php", "Firefox")
+        );
+        let jul = line.replace("Sep 15", "Jul  8");
+        assert_eq!(web(ClfKind::Combined, &jul).unwrap().status, 200);
+        let not = line.replace("nginx[2869]: ", "nginx[2869] ");
+        assert_eq!(
+            web(ClfKind::Combined, &not).unwrap_err().reason,
+            "bad client address"
+        );
+    }
+
+    #[test]
+    fn rejections_have_reasons() {
+        let cases = [
+            ("", "missing client address"),
+            ("host.example - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"-\"", "bad client address"),
+            ("1.2.3.4 - -", "missing [timestamp]"),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700", "unterminated [timestamp]"),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36] \"GET / HTTP/1.0\" 200 1", "bad timestamp: bad timestamp layout: expected dd/Mon/yyyy:HH:MM:SS +zzzz"),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] GET", "missing \"request\""),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0", "unterminated \"request\""),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 4o4 1 \"-\" \"-\"", "bad status code"),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 x \"-\" \"-\"", "bad byte count"),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\"", "missing \"user agent\""),
+            ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"abc", "unterminated \"user agent\""),
+        ];
+        for (line, reason) in cases {
+            assert_eq!(
+                web(ClfKind::Combined, line).unwrap_err().reason,
+                reason,
+                "{line}"
+            );
+        }
+    }
+}

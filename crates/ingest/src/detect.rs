@@ -1,0 +1,68 @@
+//! Format auto-detection over the first non-empty lines of an input.
+
+use crate::{Format, JsonFieldMap};
+
+/// How many non-empty lines detection looks at.
+pub(crate) const DETECT_LINES: usize = 32;
+
+/// The format whose parser accepts the most of `lines` (fed in order, so the
+/// IIS parser sees its `#Fields:` directive); ties go to the earlier format
+/// in [`Format::all`]. `None` when no parser accepts any line.
+pub(crate) fn detect(lines: &[&str], json_fields: &JsonFieldMap) -> Option<Format> {
+    let mut best: Option<(Format, usize)> = None;
+    for &format in Format::all() {
+        let mut parser = format.record_parser(json_fields);
+        let accepted = lines
+            .iter()
+            .filter(|l| parser.parse_rec(l, None).is_ok())
+            .count();
+        let better = match best {
+            None => true,
+            Some((_, n)) => accepted > n,
+        };
+        if accepted > 0 && better {
+            best = Some((format, accepted));
+        }
+    }
+    best.map(|(f, _)| f)
+}
+
+/// Comma-separated names of every format, for error messages.
+pub(crate) fn tried() -> String {
+    let names: Vec<&str> = Format::all().iter().map(|f| f.name()).collect();
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_best_parser() {
+        let m = JsonFieldMap::default();
+        let combined =
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "ua""#;
+        let common = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1"#;
+        let vhost = r#"a.example:80 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "ua""#;
+        let json = r#"{"time_local":"10/Oct/2000:13:55:36 -0700","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":200}"#;
+        assert_eq!(detect(&[combined, combined], &m), Some(Format::Combined));
+        assert_eq!(
+            detect(&[common, combined, common], &m),
+            Some(Format::Common)
+        );
+        assert_eq!(detect(&[vhost, "junk"], &m), Some(Format::VhostCombined));
+        assert_eq!(detect(&[json], &m), Some(Format::Json));
+        assert_eq!(
+            detect(
+                &[
+                    "#Software: IIS",
+                    "#Fields: date time c-ip",
+                    "2024-01-01 00:00:00 1.2.3.4"
+                ],
+                &m
+            ),
+            Some(Format::Iis)
+        );
+        assert_eq!(detect(&["hello", "world"], &m), None);
+    }
+}

@@ -1,0 +1,121 @@
+//! The supported log formats and their parsers.
+
+use crate::alb::Alb;
+use crate::clf::{Clf, ClfKind};
+use crate::iis::Iis;
+use crate::json::{JsonFieldMap, JsonParser};
+use crate::text::{Public, RecordParser};
+use haboob_model::LineParser;
+use std::fmt;
+use std::str::FromStr;
+
+/// Log formats. [`Format::name`] is the CLI `--format` spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Format {
+    /// NCSA combined (`combined`): nginx and Apache default.
+    Combined,
+    /// NCSA common (`common`): combined without referrer and user agent.
+    Common,
+    /// Apache `vhost_combined` (`vhost-combined`): `%v:%p` (or `%v`) then combined.
+    VhostCombined,
+    /// IIS W3C extended (`iis`), driven by `#Fields:` directives.
+    Iis,
+    /// One JSON object per line (`json`), mapped with [`JsonFieldMap`].
+    Json,
+    /// AWS Application Load Balancer access logs (`aws-alb`).
+    AwsAlb,
+}
+
+const ALL: &[Format] = &[
+    Format::Combined,
+    Format::Common,
+    Format::VhostCombined,
+    Format::Iis,
+    Format::Json,
+    Format::AwsAlb,
+];
+
+impl Format {
+    /// The CLI spelling, e.g. `vhost-combined`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Combined => "combined",
+            Format::Common => "common",
+            Format::VhostCombined => "vhost-combined",
+            Format::Iis => "iis",
+            Format::Json => "json",
+            Format::AwsAlb => "aws-alb",
+        }
+    }
+
+    /// Every format, in auto-detection tie-break order.
+    pub fn all() -> &'static [Format] {
+        ALL
+    }
+
+    /// A fresh parser (stateful for IIS: use one per file).
+    ///
+    /// Values that need decoding (IIS `+` in user agents, JSON string escapes)
+    /// are returned as logged through this interface; [`crate::read_input`]
+    /// decodes them.
+    pub fn parser(self, json_fields: &JsonFieldMap) -> Box<dyn LineParser> {
+        match self {
+            Format::Combined => Box::new(Public(Clf(ClfKind::Combined))),
+            Format::Common => Box::new(Public(Clf(ClfKind::Common))),
+            Format::VhostCombined => Box::new(Public(Clf(ClfKind::VhostCombined))),
+            Format::Iis => Box::new(Public(Iis::default())),
+            Format::Json => Box::new(Public(JsonParser::new(json_fields))),
+            Format::AwsAlb => Box::new(Public(Alb)),
+        }
+    }
+
+    /// The internal parser with decoding support.
+    pub(crate) fn record_parser(self, json_fields: &JsonFieldMap) -> Box<dyn RecordParser> {
+        match self {
+            Format::Combined => Box::new(Clf(ClfKind::Combined)),
+            Format::Common => Box::new(Clf(ClfKind::Common)),
+            Format::VhostCombined => Box::new(Clf(ClfKind::VhostCombined)),
+            Format::Iis => Box::new(Iis::default()),
+            Format::Json => Box::new(JsonParser::new(json_fields)),
+            Format::AwsAlb => Box::new(Alb),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format {:?} (expected one of: {})",
+                s.chars().take(40).collect::<String>(),
+                names.join(", ")
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for f in Format::all() {
+            assert_eq!(f.name().parse::<Format>(), Ok(*f));
+        }
+        assert_eq!(
+            "apache".parse::<Format>().unwrap_err(),
+            "unknown format \"apache\" (expected one of: combined, common, vhost-combined, iis, json, aws-alb)"
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! Reading one input: decompression, line framing over a reused buffer,
+//! format detection with replay, parsing and accounting.
+
+use crate::detect::{detect, tried, DETECT_LINES};
+use crate::text::RecordParser;
+use crate::{Format, IngestError, Input, JsonFieldMap};
+use haboob_model::{EventRef, Origin, Parsed};
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
+
+/// How to read inputs.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// The format of every input; `None` detects it per input.
+    pub format: Option<Format>,
+    /// Fail on the first rejected line with [`IngestError::Strict`].
+    pub strict: bool,
+    /// Site for events whose format carries none (`WebEvent::site == ""`).
+    pub site: Option<String>,
+    /// Field map for JSON logs.
+    pub json_fields: JsonFieldMap,
+    /// Longer lines are rejected without being buffered whole.
+    pub max_line_bytes: usize,
+    /// Rejections kept with file, line and reason.
+    pub max_reject_samples: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: None,
+            strict: false,
+            site: None,
+            json_fields: JsonFieldMap::default(),
+            max_line_bytes: 64 * 1024,
+            max_reject_samples: 20,
+        }
+    }
+}
+
+/// One rejected line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Input name.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// Accounting; invariant: `lines == parsed + rejected`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Inputs read.
+    pub files: u64,
+    /// On-disk (compressed) bytes consumed.
+    pub bytes: u64,
+    /// Lines seen.
+    pub lines: u64,
+    /// Lines parsed into an event or a directive.
+    pub parsed: u64,
+    /// Events produced.
+    pub events: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Format name → number of inputs read with it.
+    pub formats: BTreeMap<String, u64>,
+    /// The first rejections.
+    pub samples: Vec<Rejection>,
+}
+
+impl ReadStats {
+    /// Add `other` into `self`, keeping at most `max_samples` samples.
+    pub fn merge(&mut self, other: ReadStats, max_samples: usize) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+        self.parsed += other.parsed;
+        self.events += other.events;
+        self.rejected += other.rejected;
+        for (k, v) in other.formats {
+            *self.formats.entry(k).or_default() += v;
+        }
+        let room = max_samples.saturating_sub(self.samples.len());
+        self.samples.extend(other.samples.into_iter().take(room));
+    }
+}
+
+/// Bytes read per `read` call.
+const CHUNK: usize = 256 * 1024;
+/// Progress is reported about this often (in on-disk bytes).
+const PROGRESS_EVERY: u64 = 1 << 20;
+
+/// Counts bytes read from the underlying (on-disk) source.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Wrap a raw source with gzip or zstd decoding when its magic bytes say so.
+fn decoded<'r, R: Read + 'r>(raw: R) -> std::io::Result<Box<dyn Read + 'r>> {
+    let mut br = BufReader::with_capacity(64 * 1024, raw);
+    let head = br.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(br)))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Ok(Box::new(zstd::Decoder::with_buffer(br)?))
+    } else {
+        Ok(Box::new(br))
+    }
+}
+
+/// Read one input to the end: transparently gunzip and unzstd, split lines,
+/// detect the format from the first non-empty lines (unless given), parse
+/// each line and call `on_event` for each event. `progress` gets the on-disk
+/// bytes consumed since its last call (about every MiB).
+///
+/// # Errors
+/// [`IngestError::Open`], [`IngestError::Read`], [`IngestError::UnknownFormat`],
+/// and [`IngestError::Strict`] in strict mode.
+pub fn read_input(
+    input: &Input,
+    opts: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+) -> Result<ReadStats, IngestError> {
+    let name = input.display();
+    let span = tracing::debug_span!("read", file = %name);
+    let _enter = span.enter();
+    match input {
+        Input::Stdin => read_reader(std::io::stdin().lock(), &name, opts, progress, on_event),
+        Input::File(p) => {
+            let f = std::fs::File::open(p).map_err(|source| IngestError::Open {
+                path: name.clone(),
+                source,
+            })?;
+            read_reader(f, &name, opts, progress, on_event)
+        }
+    }
+}
+
+/// [`read_input`] over any reader (stdin, a socket, a test buffer); `name`
+/// becomes `Origin::file`.
+///
+/// # Errors
+/// As [`read_input`], minus `Open`.
+pub fn read_reader(
+    reader: impl Read,
+    name: &str,
+    opts: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+) -> Result<ReadStats, IngestError> {
+    read_chunked(reader, name, opts, progress, on_event, CHUNK)
+}
+
+/// The reader with a chosen read size (tests use tiny ones).
+pub(crate) fn read_chunked(
+    reader: impl Read,
+    name: &str,
+    opts: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    chunk: usize,
+) -> Result<ReadStats, IngestError> {
+    let count = Rc::new(Cell::new(0u64));
+    let counting = Counting {
+        inner: reader,
+        count: Rc::clone(&count),
+    };
+    let read_err = |source, line| IngestError::Read {
+        path: name.to_owned(),
+        line,
+        source,
+    };
+    let mut src = decoded(counting).map_err(|e| read_err(e, 0))?;
+    let mut lines = Lines::new(name, opts, on_event);
+    let max = opts.max_line_bytes;
+    let chunk = chunk.max(1);
+    let cap = max + chunk + 2;
+    let mut buf = vec![0u8; cap];
+    let (mut start, mut end, mut scan) = (0usize, 0usize, 0usize);
+    let mut skipping = false;
+    let mut reported = 0u64;
+    loop {
+        while let Some(off) = memchr::memchr(b'\n', &buf[scan..end]) {
+            let nl = scan + off;
+            if skipping {
+                skipping = false;
+                lines.line(None)?;
+            } else {
+                lines.line(Some(&buf[start..nl]))?;
+            }
+            start = nl + 1;
+            scan = start;
+        }
+        scan = end;
+        if skipping || end - start > max + 1 {
+            skipping = true;
+            start = end;
+            scan = end;
+        }
+        if start > 0 {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            scan -= start;
+            start = 0;
+        }
+        let room = (cap - end).min(chunk);
+        let n = loop {
+            match src.read(&mut buf[end..end + room]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_err(e, lines.line_no)),
+            }
+        };
+        let now = count.get();
+        if now - reported >= PROGRESS_EVERY {
+            progress(now - reported);
+            reported = now;
+        }
+        if n == 0 {
+            if skipping {
+                lines.line(None)?;
+            } else if start < end {
+                lines.line(Some(&buf[start..end]))?;
+            }
+            break;
+        }
+        end += n;
+    }
+    let now = count.get();
+    if now > reported {
+        progress(now - reported);
+    }
+    let mut stats = lines.finish()?;
+    stats.bytes = now;
+    Ok(stats)
+}
+
+/// Most lines (empty ones included) held back for detection.
+const MAX_PENDING: usize = 4096;
+
+/// A line waiting for format detection (`None`: too long; empty lines are
+/// kept as empty vectors, which do not allocate).
+type Pending = Option<Vec<u8>>;
+
+/// Per-input line handling: detection, parsing, accounting.
+struct Lines<'o, 'f> {
+    name: &'o str,
+    opts: &'o ReadOptions,
+    on_event: &'f mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    parser: Option<Box<dyn RecordParser>>,
+    format: Option<Format>,
+    pending: Vec<Pending>,
+    pending_nonempty: usize,
+    scratch: String,
+    line_no: u64,
+    stats: ReadStats,
+}
+
+impl<'o, 'f> Lines<'o, 'f> {
+    fn new(
+        name: &'o str,
+        opts: &'o ReadOptions,
+        on_event: &'f mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    ) -> Self {
+        Lines {
+            name,
+            opts,
+            on_event,
+            parser: opts.format.map(|f| f.record_parser(&opts.json_fields)),
+            format: opts.format,
+            pending: Vec::new(),
+            pending_nonempty: 0,
+            scratch: String::new(),
+            line_no: 0,
+            stats: ReadStats {
+                files: 1,
+                ..ReadStats::default()
+            },
+        }
+    }
+
+    /// One framed line without its `\n` (`None`: longer than the limit).
+    fn line(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
+        if self.parser.is_some() {
+            return self.process(raw);
+        }
+        let raw = raw.filter(|r| r.len() <= self.opts.max_line_bytes + 1);
+        let nonempty = raw.is_some_and(|r| !r.trim_ascii().is_empty());
+        if !nonempty && self.pending.is_empty() {
+            // Empty or overlong lines need no parser: account for them now.
+            return self.process(raw);
+        }
+        if nonempty {
+            self.pending_nonempty += 1;
+            self.pending.push(raw.map(<[u8]>::to_vec));
+        } else {
+            self.pending.push(raw.map(|_| Vec::new()));
+        }
+        if self.pending_nonempty >= DETECT_LINES || self.pending.len() >= MAX_PENDING {
+            self.choose()?;
+        }
+        Ok(())
+    }
+
+    /// Detect the format from the pending lines and replay them.
+    fn choose(&mut self) -> Result<(), IngestError> {
+        let texts: Vec<Cow<'_, str>> = self
+            .pending
+            .iter()
+            .flatten()
+            .filter(|l| !l.trim_ascii().is_empty())
+            .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(|c| c.as_ref()).collect();
+        let format = detect(&refs, &self.opts.json_fields);
+        drop(refs);
+        drop(texts);
+        let Some(format) = format else {
+            return Err(IngestError::UnknownFormat {
+                path: self.name.to_owned(),
+                tried: tried(),
+            });
+        };
+        tracing::debug!(
+            file = self.name,
+            format = format.name(),
+            "Detected the log format."
+        );
+        self.format = Some(format);
+        self.parser = Some(format.record_parser(&self.opts.json_fields));
+        for p in std::mem::take(&mut self.pending) {
+            self.process(p.as_deref())?;
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
+        self.line_no += 1;
+        self.stats.lines += 1;
+        let max = self.opts.max_line_bytes;
+        let Some(raw) = raw else {
+            return self.reject(Cow::Owned(format!("line longer than {max} bytes")));
+        };
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.len() > max {
+            return self.reject(Cow::Owned(format!("line longer than {max} bytes")));
+        }
+        if raw.trim_ascii().is_empty() {
+            return self.reject(Cow::Borrowed("empty line"));
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+        let Some(parser) = self.parser.as_mut() else {
+            // Not reached: non-empty lines are held until a parser is chosen.
+            return self.reject(Cow::Borrowed("no parser chosen"));
+        };
+        match parser.parse_rec(&text, Some(&mut self.scratch)) {
+            Ok(Parsed::Event(mut ev)) => {
+                if let (EventRef::Web(w), Some(site)) = (&mut ev, self.opts.site.as_deref()) {
+                    if w.site.is_empty() {
+                        w.site = site;
+                    }
+                }
+                self.stats.parsed += 1;
+                self.stats.events += 1;
+                let origin = Origin {
+                    file: self.name,
+                    line: self.line_no,
+                    raw: &text,
+                };
+                (self.on_event)(&ev, &origin);
+                Ok(())
+            }
+            Ok(Parsed::Directive) => {
+                self.stats.parsed += 1;
+                Ok(())
+            }
+            Err(e) => self.reject(e.reason),
+        }
+    }
+
+    fn reject(&mut self, reason: Cow<'static, str>) -> Result<(), IngestError> {
+        self.stats.rejected += 1;
+        tracing::debug!(file = self.name, line = self.line_no, reason = %reason, "Rejected a line.");
+        if self.opts.strict {
+            return Err(IngestError::Strict {
+                path: self.name.to_owned(),
+                line: self.line_no,
+                reason: reason.into_owned(),
+            });
+        }
+        if self.stats.samples.len() < self.opts.max_reject_samples {
+            self.stats.samples.push(Rejection {
+                file: self.name.to_owned(),
+                line: self.line_no,
+                reason: reason.into_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<ReadStats, IngestError> {
+        if self.parser.is_none() && self.pending_nonempty > 0 {
+            self.choose()?;
+        }
+        if let Some(f) = self.format {
+            self.stats.formats.insert(f.name().to_owned(), 1);
+        }
+        Ok(self.stats)
+    }
+}
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod tests;

@@ -1,0 +1,324 @@
+//! Shared pieces of the parsers: the internal parser trait (with a scratch
+//! buffer for values that must be decoded), field decoding, IP addresses and
+//! HTTP request lines.
+
+use haboob_model::{LineParser, Parsed, RecordError};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The parser trait the reader drives. `scratch` is a per-line buffer owned by
+/// the reader: values that need decoding (IIS `+`, JSON escapes) are written
+/// there. Without it (the public [`LineParser`] path) they stay as logged.
+pub(crate) trait RecordParser: Send {
+    fn parse_rec<'a>(
+        &mut self,
+        line: &'a str,
+        scratch: Option<&'a mut String>,
+    ) -> Result<Parsed<'a>, RecordError>;
+}
+
+/// Adapts a [`RecordParser`] to the public [`LineParser`] trait.
+pub(crate) struct Public<P>(pub(crate) P);
+
+impl<P: RecordParser> LineParser for Public<P> {
+    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
+        self.0.parse_rec(line, None)
+    }
+}
+
+/// A field value as found in the line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Text<'a> {
+    /// Final as is.
+    Raw(&'a str),
+    /// `+` stands for a space (IIS W3C).
+    Plus(&'a str),
+    /// The inside of a JSON string literal, with escapes.
+    Json(&'a str),
+}
+
+impl<'a> Text<'a> {
+    fn raw(self) -> &'a str {
+        match self {
+            Text::Raw(s) | Text::Plus(s) | Text::Json(s) => s,
+        }
+    }
+    fn needs_decoding(self) -> bool {
+        match self {
+            Text::Raw(_) => false,
+            Text::Plus(s) => s.as_bytes().contains(&b'+'),
+            Text::Json(s) => s.as_bytes().contains(&b'\\'),
+        }
+    }
+}
+
+/// Decode the given values, writing decoded ones into `scratch`.
+pub(crate) fn resolve<'a, const N: usize>(
+    texts: [Text<'a>; N],
+    scratch: Option<&'a mut String>,
+) -> [&'a str; N] {
+    let Some(scratch) = scratch else {
+        return texts.map(Text::raw);
+    };
+    scratch.clear();
+    let mut ranges = [None; N];
+    for (i, t) in texts.iter().enumerate() {
+        if !t.needs_decoding() {
+            continue;
+        }
+        let start = scratch.len();
+        match *t {
+            Text::Plus(s) => {
+                for part in s.split('+') {
+                    scratch.push_str(part);
+                    scratch.push(' ');
+                }
+                scratch.pop();
+            }
+            Text::Json(s) => unescape_json(s, scratch),
+            Text::Raw(_) => {}
+        }
+        ranges[i] = Some((start, scratch.len()));
+    }
+    let frozen: &'a String = scratch;
+    let mut out = texts.map(Text::raw);
+    for (o, r) in out.iter_mut().zip(ranges) {
+        if let Some((a, b)) = r {
+            *o = &frozen[a..b];
+        }
+    }
+    out
+}
+
+/// Unescape the inside of a JSON string literal (already validated by
+/// serde_json). Lone surrogates become U+FFFD.
+fn unescape_json(s: &str, out: &mut String) {
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let b = rest.as_bytes();
+        let Some(&e) = b.get(i + 1) else {
+            return;
+        };
+        let mut next = i + 2;
+        match e {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'u' => {
+                let hex = |at: usize| {
+                    rest.get(at..at + 4)
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let hi = hex(i + 2).unwrap_or(0xfffd);
+                next = i + 6;
+                let c = if (0xd800..0xdc00).contains(&hi) && rest.get(next..next + 2) == Some("\\u")
+                {
+                    match hex(next + 2) {
+                        Some(lo) if (0xdc00..0xe000).contains(&lo) => {
+                            next += 6;
+                            0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                        }
+                        _ => 0xfffd,
+                    }
+                } else {
+                    hi
+                };
+                out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+            }
+            other => out.push(char::from(other)),
+        }
+        rest = rest.get(next.min(rest.len())..).unwrap_or("");
+    }
+    out.push_str(rest);
+}
+
+/// Parse a client address: IPv4 fast path, IPv6, `[v6]`, optional `:port`
+/// when `with_port` is set.
+pub(crate) fn parse_ip(s: &str, with_port: bool) -> Option<IpAddr> {
+    if let Some(v4) = parse_v4(s.as_bytes()) {
+        return Some(IpAddr::V4(v4));
+    }
+    if let Some(inner) = s.strip_prefix('[') {
+        let end = inner.find(']')?;
+        let after = &inner[end + 1..];
+        if !(after.is_empty() || (with_port && after.starts_with(':'))) {
+            return None;
+        }
+        return inner[..end].parse().ok();
+    }
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if with_port {
+        let (host, port) = s.rsplit_once(':')?;
+        if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !host.contains(':') {
+            return parse_v4(host.as_bytes()).map(IpAddr::V4);
+        }
+    }
+    None
+}
+
+fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut n = 0;
+    let mut val: u32 = 0;
+    let mut digits = 0;
+    for &c in b {
+        if c.is_ascii_digit() {
+            if digits == 3 {
+                return None;
+            }
+            val = val * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else if c == b'.' && digits > 0 && n < 3 {
+            octets[n] = u8::try_from(val).ok()?;
+            n += 1;
+            val = 0;
+            digits = 0;
+        } else {
+            return None;
+        }
+    }
+    if n != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(val).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
+/// A parsed request line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a str,
+}
+
+/// Split `METHOD target [HTTP/x]`. Anything else (TLS handshakes, binary
+/// junk, `-`) is kept whole as the path with an empty method.
+pub(crate) fn parse_request(r: &str) -> Request<'_> {
+    let malformed = Request {
+        method: "",
+        path: if r == "-" { "" } else { r },
+        query: "",
+    };
+    let Some((method, rest)) = r.split_once(' ') else {
+        return malformed;
+    };
+    let token = !method.is_empty()
+        && method.len() <= 32
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !token {
+        return malformed;
+    }
+    let target = match rest.rsplit_once(' ') {
+        Some((t, proto)) if proto.starts_with("HTTP/") => t,
+        Some(_) => return malformed,
+        None => rest,
+    };
+    if target.is_empty() || target.contains(' ') {
+        return malformed;
+    }
+    let (path, query) = split_query(target);
+    Request {
+        method,
+        path,
+        query,
+    }
+}
+
+/// Split a request target at the first `?`.
+pub(crate) fn split_query(target: &str) -> (&str, &str) {
+    match target.split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (target, ""),
+    }
+}
+
+/// Parse an unsigned decimal (`-` or empty = 0).
+pub(crate) fn parse_u64(s: &str) -> Option<u64> {
+    if s == "-" || s.is_empty() {
+        return Some(0);
+    }
+    if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Parse an HTTP status (`-` = 0, otherwise 100..=999 or 0).
+pub(crate) fn parse_status(s: &str) -> Option<u16> {
+    let v = parse_u64(s)?;
+    u16::try_from(v).ok().filter(|&v| v <= 999)
+}
+
+/// `-` stands for an absent value.
+pub(crate) fn dash(s: &str) -> &str {
+    if s == "-" {
+        ""
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ips() {
+        assert_eq!(parse_ip("1.2.3.4", false), Some("1.2.3.4".parse().unwrap()));
+        assert_eq!(parse_ip("1.2.3.4:80", false), None);
+        assert_eq!(
+            parse_ip("1.2.3.4:80", true),
+            Some("1.2.3.4".parse().unwrap())
+        );
+        assert_eq!(
+            parse_ip("2001:db8::1", true),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            parse_ip("[2001:db8::1]:443", true),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(parse_ip("256.1.1.1", false), None);
+        assert_eq!(parse_ip("1.2.3", false), None);
+        assert_eq!(parse_ip("1..2.3", false), None);
+        assert_eq!(parse_ip("01.2.3.4444", false), None);
+        assert_eq!(parse_ip("example.com", true), None);
+    }
+
+    #[test]
+    fn requests() {
+        let r = parse_request("GET /a?b=c HTTP/1.1");
+        assert_eq!((r.method, r.path, r.query), ("GET", "/a", "b=c"));
+        let r = parse_request("GET /");
+        assert_eq!((r.method, r.path), ("GET", "/"));
+        let r = parse_request(r"\x16\x03\x01\x01 \x02");
+        assert_eq!((r.method, r.path), ("", r"\x16\x03\x01\x01 \x02"));
+        let r = parse_request("-");
+        assert_eq!((r.method, r.path), ("", ""));
+        let r = parse_request("HELP");
+        assert_eq!((r.method, r.path), ("", "HELP"));
+    }
+
+    #[test]
+    fn decoding() {
+        let mut s = String::new();
+        let [a, b, c] = resolve(
+            [
+                Text::Plus("Mozilla/5.0+(X11)"),
+                Text::Json(r#"a\"b\\c\/d\u00e9\ud83d\ude00"#),
+                Text::Raw("x+y"),
+            ],
+            Some(&mut s),
+        );
+        assert_eq!((a, b, c), ("Mozilla/5.0 (X11)", "a\"b\\c/dé😀", "x+y"));
+        let [a] = resolve([Text::Plus("a+b")], None);
+        assert_eq!(a, "a+b");
+    }
+}

@@ -9,6 +9,7 @@
 //! | 4624 | success | `TargetUserName`, `TargetDomainName` | `IpAddress` | logon type (`network`, `remote-interactive`, …) | `WorkstationName` |
 //! | 4625 | failure by `Status` (by `SubStatus` when `Status` is the generic 0xC000006D) | same | `IpAddress` | logon type | `WorkstationName` |
 //! | 4740 | failure, locked | `TargetUserName`, `SubjectDomainName` | — | `lockout` | `TargetDomainName` (the caller computer) |
+//! | 4768 | success when `Status` is 0x0, else failure by Kerberos code (0x6 unknown user is logged here, not in 4771) | `TargetUserName`, `TargetDomainName` | `IpAddress` | `kerberos` | `ServiceName` |
 //! | 4771 | failure by Kerberos code in `Status` | `TargetUserName` | `IpAddress` | `kerberos` | `ServiceName` |
 //! | 4776 | success when `Status` is 0x0, else failure by `Status` | `TargetUserName` | — | `ntlm` | `Workstation` |
 //!
@@ -54,6 +55,20 @@ struct EventJ<'a> {
 struct System<'a> {
     #[serde(borrow, rename = "EventID")]
     event_id: Option<Raw<'a>>,
+    #[serde(borrow, rename = "TimeCreated")]
+    time_created: Option<TimeCreated<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TimeCreated<'a> {
+    #[serde(borrow, rename = "#attributes")]
+    attributes: Option<TimeAttrs<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TimeAttrs<'a> {
+    #[serde(borrow, rename = "SystemTime")]
+    system_time: Option<Raw<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -132,8 +147,10 @@ fn logon_type(t: &str) -> &'static str {
     }
 }
 
-/// Parse one rendered record. `Ok(None)` for event ids that are not sign-ins.
-pub fn parse_record(ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordError> {
+/// Parse one record rendered to JSON by the `evtx` crate. `header_ts` (the
+/// record header's time) is used when `System.TimeCreated` is missing.
+/// `Ok(None)` for event ids that are not sign-ins.
+pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordError> {
     let root: Root<'_> =
         serde_json::from_str(json).map_err(|_| RecordError::fixed("bad record JSON"))?;
     let sys = root.event.as_ref().and_then(|e| e.system.as_ref());
@@ -149,9 +166,20 @@ pub fn parse_record(ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordE
             .parse()
             .map_err(|_| RecordError::fixed("bad EventID"))?
     };
-    if !matches!(id, 4624 | 4625 | 4740 | 4771 | 4776) {
+    if !matches!(id, 4624 | 4625 | 4740 | 4768 | 4771 | 4776) {
         return Ok(None);
     }
+    let created = sys
+        .and_then(|s| s.time_created.as_ref())
+        .and_then(|t| t.attributes.as_ref())
+        .map(|a| scalar(a.system_time))
+        .unwrap_or_default();
+    let ts = if created.is_empty() {
+        header_ts
+    } else {
+        Ts::parse_rfc3339(&created)
+            .map_err(|e| RecordError::new(format!("bad TimeCreated: {e}")))?
+    };
     let data: Data<'_> = match root.event.and_then(|e| e.data) {
         Some(raw) if raw.get().starts_with('{') => {
             serde_json::from_str(raw.get()).map_err(|_| RecordError::fixed("bad EventData"))?
@@ -192,6 +220,23 @@ pub fn parse_record(ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordE
             scalar(data.subject_domain),
             None,
         ),
+        4768 => {
+            let st = status()?;
+            let (o, f) = if st == 0 {
+                (Success, None)
+            } else {
+                (Failure, Some(kerberos(st)))
+            };
+            let dom = scalar(data.target_domain);
+            (
+                o,
+                f,
+                "kerberos",
+                scalar(data.service),
+                dom,
+                ip(&scalar(data.ip))?,
+            )
+        }
         4771 => (
             Failure,
             Some(kerberos(status()?)),
@@ -228,20 +273,26 @@ pub fn parse_record(ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordE
         outcome,
         failure,
         app: Cow::Borrowed(app),
-        client: text(client),
+        client: if client == "-" {
+            Cow::Borrowed("")
+        } else {
+            text(client)
+        },
         country: Cow::Borrowed(""),
         asn: None,
     }))
 }
 
 /// See [`crate::read_evtx`].
+#[allow(clippy::type_complexity)]
 pub(crate) fn read(
     path: &Path,
     f: &mut dyn FnMut(u64, &str, Result<Option<AuthEvent<'_>>, RecordError>),
 ) -> Result<u64, SigninError> {
     let settings = evtx::ParserSettings::new()
         .num_threads(1)
-        .separate_json_attributes(false);
+        .separate_json_attributes(false)
+        .indent(false);
     let mut parser = evtx::EvtxParser::from_path(path)
         .map_err(|e| SigninError::Evtx {
             path: path.to_owned(),

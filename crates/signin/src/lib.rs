@@ -193,6 +193,7 @@ pub enum SigninError {
 /// for an auth event, `Ok(None)` for other event ids, `Err(reason)` for a bad
 /// record (then `raw_json_text` is empty when the record could not be
 /// rendered). Returns the number of records. Memory bounded (chunk by chunk).
+#[allow(clippy::type_complexity)] // the signature the ingest crate calls
 pub fn read_evtx(
     path: &Path,
     f: &mut dyn FnMut(u64, &str, Result<Option<AuthEvent<'_>>, RecordError>),

@@ -364,7 +364,10 @@ fn postfix(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
         let Some((_mech, reason)) = rest.split_once(" authentication failed: ") else {
             return Ok(Parsed::Directive);
         };
-        let addr = host_ip(client)?;
+        let (_, addr) = client
+            .rsplit_once('[')
+            .ok_or(RecordError::fixed("postfix client without address"))?;
+        let addr = ip(addr)?;
         let user = kv(reason, "sasl_username=").unwrap_or("");
         let class = if reason.contains("authentication failure") {
             BadPassword
@@ -399,6 +402,9 @@ fn postfix(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
 
 impl LineParser for SyslogParser {
     fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
+        if line.trim().is_empty() {
+            return Err(RecordError::fixed("empty line"));
+        }
         let first = line.as_bytes().first().copied().unwrap_or(0);
         if !(first == b'<' || first.is_ascii_digit() || first.is_ascii_uppercase()) {
             return Err(RecordError::fixed("not a syslog line"));

@@ -1,0 +1,329 @@
+//! Windows Security event logs (`.evtx`): logon, logon failure, lockout,
+//! Kerberos pre-authentication and NTLM validation events.
+//!
+//! Records are rendered to JSON by the `evtx` crate, chunk by chunk (64 KiB
+//! each), then read from `Event.System.EventID` and `Event.EventData`:
+//!
+//! | id   | outcome / class | user, domain | source_ip | app | client |
+//! |------|-----------------|--------------|-----------|-----|--------|
+//! | 4624 | success | `TargetUserName`, `TargetDomainName` | `IpAddress` | logon type (`network`, `remote-interactive`, …) | `WorkstationName` |
+//! | 4625 | failure by `Status` (by `SubStatus` when `Status` is the generic 0xC000006D) | same | `IpAddress` | logon type | `WorkstationName` |
+//! | 4740 | failure, locked | `TargetUserName`, `SubjectDomainName` | — | `lockout` | `TargetDomainName` (the caller computer) |
+//! | 4768 | success when `Status` is 0x0, else failure by Kerberos code (0x6 unknown user is logged here, not in 4771) | `TargetUserName`, `TargetDomainName` | `IpAddress` | `kerberos` | `ServiceName` |
+//! | 4771 | failure by Kerberos code in `Status` | `TargetUserName` | `IpAddress` | `kerberos` | `ServiceName` |
+//! | 4776 | success when `Status` is 0x0, else failure by `Status` | `TargetUserName` | — | `ntlm` | `Workstation` |
+//!
+//! NT status: 0xC0000064 unknown user, 0xC000006A bad password, 0xC0000234
+//! locked, 0xC0000072 disabled, 0xC0000071 / 0xC0000193 expired, others
+//! (0xC000006F / 0xC0000070 logon restrictions, …) other. Kerberos: 0x6
+//! unknown user, 0x18 bad password, 0x12 (client revoked: disabled, expired
+//! or locked) locked, 0x17 expired, others other.
+//!
+//! 4648 (logon with explicit credentials) is **not** an event: Windows
+//! writes it on the source machine before the credentials are checked, so
+//! it says neither success nor failure; its result is the 4624/4625 (or
+//! 4771/4776) on the target. It and every other event id are directives
+//! (`Ok(None)`). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`; `-` is none.
+//! Time is the record's `TimeCreated`.
+
+use crate::json::{scalar, Raw};
+use crate::norm::{account, ip, text};
+use crate::SigninError;
+use haboob_model::{AuthEvent, AuthOutcome, FailureClass, RecordError, Ts};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::path::Path;
+
+/// Dataset name of Windows Security sign-ins.
+pub const DATASET: &str = "auth.windows";
+
+#[derive(Deserialize)]
+struct Root<'a> {
+    #[serde(borrow, rename = "Event")]
+    event: Option<EventJ<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EventJ<'a> {
+    #[serde(borrow, rename = "System")]
+    system: Option<System<'a>>,
+    #[serde(borrow, rename = "EventData")]
+    data: Option<Raw<'a>>,
+}
+
+#[derive(Deserialize)]
+struct System<'a> {
+    #[serde(borrow, rename = "EventID")]
+    event_id: Option<Raw<'a>>,
+    #[serde(borrow, rename = "TimeCreated")]
+    time_created: Option<TimeCreated<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TimeCreated<'a> {
+    #[serde(borrow, rename = "#attributes")]
+    attributes: Option<TimeAttrs<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TimeAttrs<'a> {
+    #[serde(borrow, rename = "SystemTime")]
+    system_time: Option<Raw<'a>>,
+}
+
+#[derive(Deserialize)]
+struct IdText {
+    #[serde(rename = "#text")]
+    text: u32,
+}
+
+#[derive(Deserialize, Default)]
+struct Data<'a> {
+    #[serde(borrow, rename = "TargetUserName")]
+    target_user: Option<Raw<'a>>,
+    #[serde(borrow, rename = "TargetDomainName")]
+    target_domain: Option<Raw<'a>>,
+    #[serde(borrow, rename = "SubjectDomainName")]
+    subject_domain: Option<Raw<'a>>,
+    #[serde(borrow, rename = "IpAddress")]
+    ip: Option<Raw<'a>>,
+    #[serde(borrow, rename = "LogonType")]
+    logon_type: Option<Raw<'a>>,
+    #[serde(borrow, rename = "Status")]
+    status: Option<Raw<'a>>,
+    #[serde(borrow, rename = "SubStatus")]
+    sub_status: Option<Raw<'a>>,
+    #[serde(borrow, rename = "WorkstationName")]
+    workstation_name: Option<Raw<'a>>,
+    #[serde(borrow, rename = "Workstation")]
+    workstation: Option<Raw<'a>>,
+    #[serde(borrow, rename = "ServiceName")]
+    service: Option<Raw<'a>>,
+}
+
+fn hex(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    u32::from_str_radix(h, 16).ok()
+}
+
+/// NT status code to failure class.
+fn nt_status(code: u32) -> FailureClass {
+    use FailureClass::*;
+    match code {
+        0xC000_0064 => UnknownUser,
+        0xC000_006A => BadPassword,
+        0xC000_0234 => LockedOut,
+        0xC000_0072 => Disabled,
+        0xC000_0071 | 0xC000_0193 => Expired,
+        _ => Other,
+    }
+}
+
+/// Kerberos pre-authentication error code to failure class.
+fn kerberos(code: u32) -> FailureClass {
+    use FailureClass::*;
+    match code {
+        0x6 => UnknownUser,
+        0x18 => BadPassword,
+        0x12 => LockedOut,
+        0x17 => Expired,
+        _ => Other,
+    }
+}
+
+fn logon_type(t: &str) -> &'static str {
+    match t.trim() {
+        "2" => "interactive",
+        "3" => "network",
+        "4" => "batch",
+        "5" => "service",
+        "7" => "unlock",
+        "8" => "network-cleartext",
+        "9" => "new-credentials",
+        "10" => "remote-interactive",
+        "11" => "cached-interactive",
+        _ => "logon",
+    }
+}
+
+/// Parse one record rendered to JSON by the `evtx` crate. `header_ts` (the
+/// record header's time) is used when `System.TimeCreated` is missing.
+/// `Ok(None)` for event ids that are not sign-ins.
+pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordError> {
+    let root: Root<'_> =
+        serde_json::from_str(json).map_err(|_| RecordError::fixed("bad record JSON"))?;
+    let sys = root.event.as_ref().and_then(|e| e.system.as_ref());
+    let id_raw = sys
+        .and_then(|s| s.event_id)
+        .ok_or(RecordError::fixed("record without EventID"))?;
+    let id: u32 = if id_raw.get().starts_with('{') {
+        serde_json::from_str::<IdText>(id_raw.get())
+            .map_err(|_| RecordError::fixed("bad EventID"))?
+            .text
+    } else {
+        scalar(Some(id_raw))
+            .parse()
+            .map_err(|_| RecordError::fixed("bad EventID"))?
+    };
+    if !matches!(id, 4624 | 4625 | 4740 | 4768 | 4771 | 4776) {
+        return Ok(None);
+    }
+    let created = sys
+        .and_then(|s| s.time_created.as_ref())
+        .and_then(|t| t.attributes.as_ref())
+        .map(|a| scalar(a.system_time))
+        .unwrap_or_default();
+    let ts = if created.is_empty() {
+        header_ts
+    } else {
+        Ts::parse_rfc3339(&created)
+            .map_err(|e| RecordError::new(format!("bad TimeCreated: {e}")))?
+    };
+    let data: Data<'_> = match root.event.and_then(|e| e.data) {
+        Some(raw) if raw.get().starts_with('{') => {
+            serde_json::from_str(raw.get()).map_err(|_| RecordError::fixed("bad EventData"))?
+        }
+        _ => return Err(RecordError::fixed("sign-in record without EventData")),
+    };
+    use AuthOutcome::*;
+    let status = || hex(&scalar(data.status)).ok_or(RecordError::fixed("missing or bad Status"));
+    let (outcome, failure, app, client, domain, addr) = match id {
+        4624 | 4625 => {
+            let (o, f) = if id == 4624 {
+                (Success, None)
+            } else {
+                let st = status()?;
+                let sub = hex(&scalar(data.sub_status)).unwrap_or(0);
+                let code = if st == 0xC000_006D && sub != 0 {
+                    sub
+                } else {
+                    st
+                };
+                (Failure, Some(nt_status(code)))
+            };
+            let app = logon_type(&scalar(data.logon_type));
+            (
+                o,
+                f,
+                app,
+                scalar(data.workstation_name),
+                scalar(data.target_domain),
+                ip(&scalar(data.ip))?,
+            )
+        }
+        4740 => (
+            Failure,
+            Some(FailureClass::LockedOut),
+            "lockout",
+            scalar(data.target_domain),
+            scalar(data.subject_domain),
+            None,
+        ),
+        4768 => {
+            let st = status()?;
+            let (o, f) = if st == 0 {
+                (Success, None)
+            } else {
+                (Failure, Some(kerberos(st)))
+            };
+            let dom = scalar(data.target_domain);
+            (
+                o,
+                f,
+                "kerberos",
+                scalar(data.service),
+                dom,
+                ip(&scalar(data.ip))?,
+            )
+        }
+        4771 => (
+            Failure,
+            Some(kerberos(status()?)),
+            "kerberos",
+            scalar(data.service),
+            Cow::Borrowed(""),
+            ip(&scalar(data.ip))?,
+        ),
+        _ => {
+            let st = status()?;
+            let (o, f) = if st == 0 {
+                (Success, None)
+            } else {
+                (Failure, Some(nt_status(st)))
+            };
+            (
+                o,
+                f,
+                "ntlm",
+                scalar(data.workstation),
+                Cow::Borrowed(""),
+                None,
+            )
+        }
+    };
+    let (user, domain) = account(scalar(data.target_user), domain)?;
+    Ok(Some(AuthEvent {
+        ts,
+        dataset: DATASET,
+        source_ip: addr,
+        user,
+        domain,
+        tenant: Cow::Borrowed(""),
+        outcome,
+        failure,
+        app: Cow::Borrowed(app),
+        client: if client == "-" {
+            Cow::Borrowed("")
+        } else {
+            text(client)
+        },
+        country: Cow::Borrowed(""),
+        asn: None,
+    }))
+}
+
+/// See [`crate::read_evtx`].
+#[allow(clippy::type_complexity)]
+pub(crate) fn read(
+    path: &Path,
+    f: &mut dyn FnMut(u64, &str, Result<Option<AuthEvent<'_>>, RecordError>),
+) -> Result<u64, SigninError> {
+    let settings = evtx::ParserSettings::new()
+        .num_threads(1)
+        .separate_json_attributes(false)
+        .indent(false);
+    let mut parser = evtx::EvtxParser::from_path(path)
+        .map_err(|e| SigninError::Evtx {
+            path: path.to_owned(),
+            reason: bounded(&e.to_string()),
+        })?
+        .with_configuration(settings);
+    let mut n = 0u64;
+    for rec in parser.records_json() {
+        n += 1;
+        match rec {
+            Ok(r) => {
+                let ts = Ts(r.timestamp.timestamp_millis());
+                let parsed = parse_record(ts, &r.data);
+                f(r.event_record_id, &r.data, parsed);
+            }
+            Err(e) => {
+                tracing::debug!(path = %path.display(), record = n, "Skipped unreadable EVTX record.");
+                f(
+                    n,
+                    "",
+                    Err(RecordError::new(format!(
+                        "unreadable EVTX record: {}",
+                        bounded(&e.to_string())
+                    ))),
+                );
+            }
+        }
+    }
+    Ok(n)
+}
+
+fn bounded(s: &str) -> String {
+    text(Cow::Borrowed(s)).into_owned()
+}

@@ -1,1 +1,4 @@
-//! TODO
+//! Deterministic simulator of realistic logs with labelled attacks (ground truth).
+#![deny(missing_docs)]
+
+pub mod account;

@@ -404,11 +404,18 @@ pub(crate) fn lone_source_alerts(
             continue;
         }
         let first_fail = a.pw_fail_ts[0];
-        let known_before = st
-            .touches
-            .iter()
-            .any(|t| t.user == u && t.kind == Kind::Success && t.ts < first_fail);
-        if known_before && few_users && !st.client_varied {
+        // The failures of the peak window: one client that signed in to this
+        // account from this address before them = a stale saved password.
+        let (lo, hi) = (a.pw_fail_ts[at + 1 - n], a.pw_fail_ts[at]);
+        let mine = || st.touches.iter().filter(|t| t.user == u);
+        let mut clients = mine()
+            .filter(|t| t.kind.password_failure() && (lo..=hi).contains(&t.ts))
+            .map(|t| t.client);
+        let client = clients.next();
+        let one_client = clients.all(|c| Some(c) == client);
+        let known_before =
+            mine().any(|t| t.kind == Kind::Success && t.ts < lo && Some(t.client) == client);
+        if known_before && few_users && one_client {
             continue;
         }
         let target = d.targets.name(d.user_target[u as usize]);

@@ -194,14 +194,18 @@ impl Detector for AuthDetector {
         };
         let client = self.clients.get_or_insert(bounded(&ev.client, max_text));
         let cap = self.cfg.max_touches_per_source;
-        let s = self.sources.live.entry(ip).or_insert_with(|| SourceState {
-            last: ts,
-            touches: Vec::new(),
-            dropped: 0,
-            failures: 0,
-            client,
-            asn: ev.asn,
-            client_varied: false,
+        let retired = &mut self.sources.retired;
+        let s = self.sources.live.entry(ip).or_insert_with(|| {
+            // A retired suspect that comes back resumes its history.
+            retired.remove(&ip).unwrap_or(SourceState {
+                last: ts,
+                touches: Vec::new(),
+                dropped: 0,
+                failures: 0,
+                client,
+                asn: ev.asn,
+                client_varied: false,
+            })
         });
         s.last = ts;
         s.client_varied |= s.client != client;
@@ -209,6 +213,7 @@ impl Detector for AuthDetector {
             ts,
             user: uid,
             kind,
+            client: client as u16,
         };
         if s.touches.len() < cap {
             s.touches.push(t);

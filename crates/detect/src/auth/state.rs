@@ -66,6 +66,8 @@ pub(crate) struct Touch {
     pub user: u32,
     /// Answer.
     pub kind: Kind,
+    /// Low 16 bits of the interned client string (for "one client" checks).
+    pub client: u16,
 }
 
 /// Everything kept per source address (~64 bytes plus its touches).
@@ -180,7 +182,7 @@ impl SourceEvidence {
 #[derive(Debug, Default)]
 pub(crate) struct Sources {
     pub live: HashMap<IpAddr, SourceState>,
-    pub retired: Vec<(IpAddr, SourceState)>,
+    pub retired: HashMap<IpAddr, SourceState>,
     pub evidence: HashMap<IpAddr, SourceEvidence>,
     /// Retired suspects dropped because `max_retired_sources` was reached.
     pub retired_overflow: u64,
@@ -192,7 +194,7 @@ impl Sources {
         let entry = std::mem::size_of::<(IpAddr, SourceState)>() + 1;
         let touches = |s: &SourceState| s.touches.capacity() * std::mem::size_of::<Touch>();
         let live: usize = self.live.values().map(touches).sum();
-        let retired: usize = self.retired.iter().map(|(_, s)| touches(s)).sum();
+        let retired: usize = self.retired.values().map(touches).sum();
         let ev: usize = self
             .evidence
             .values()
@@ -234,7 +236,7 @@ impl Sources {
             };
             if Sources::worth_retiring(&s) {
                 if self.retired.len() < max_retired {
-                    self.retired.push((ip, s));
+                    self.retired.insert(ip, s);
                     continue;
                 }
                 self.retired_overflow += 1;

@@ -35,9 +35,16 @@ pub(crate) fn campaign(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Campaig
         while hosts.len() < PER_NET {
             hosts.insert(rng.gen_range(2..255u8));
         }
-        sources.extend(hosts.into_iter().map(|h| (IpAddr::V4(Ipv4Addr::new(198, 18, net, h)), cc)));
+        sources.extend(
+            hosts
+                .into_iter()
+                .map(|h| (IpAddr::V4(Ipv4Addr::new(198, 18, net, h)), cc)),
+        );
     }
-    let exists: BTreeSet<&str> = orgs.iter().flat_map(|o| o.people.iter().map(|p| p.upn.as_str())).collect();
+    let exists: BTreeSet<&str> = orgs
+        .iter()
+        .flat_map(|o| o.people.iter().map(|p| p.upn.as_str()))
+        .collect();
     let org_of: BTreeMap<&str, &Org> = orgs.iter().map(|o| (o.domain, o)).collect();
     // The guessed-address list, in the order the attacker walks it.
     let mut list: Vec<String> = Vec::new();
@@ -64,7 +71,10 @@ pub(crate) fn campaign(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Campaig
         }
     }
     list.truncate(IDENTIFICATION_ATTEMPTS as usize);
-    let missing: Vec<&String> = list.iter().filter(|n| !exists.contains(n.as_str())).collect();
+    let missing: Vec<&String> = list
+        .iter()
+        .filter(|n| !exists.contains(n.as_str()))
+        .collect();
     let mut ident: Vec<String> = list.clone();
     while (ident.len() as u64) < IDENTIFICATION_ATTEMPTS && !missing.is_empty() {
         let n = missing[rng.gen_range(0..missing.len())];
@@ -79,12 +89,24 @@ pub(crate) fn campaign(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Campaig
     for (j, n) in ident.iter().enumerate() {
         let day = (j as u64 * u64::from(ident_days) / total.max(1) as u64) as u32;
         ident_day.entry(n.as_str()).or_insert(day);
-        per_day[day as usize].push(Job { user: n.clone(), role: Role::Identify, success: false });
+        per_day[day as usize].push(Job {
+            user: n.clone(),
+            role: Role::Identify,
+            success: false,
+        });
     }
-    let mut identified: Vec<&str> = ident_day.keys().copied().filter(|n| exists.contains(n)).collect();
+    let mut identified: Vec<&str> = ident_day
+        .keys()
+        .copied()
+        .filter(|n| exists.contains(n))
+        .collect();
     identified.shuffle(rng);
     let attacked: Vec<&str> = identified.iter().copied().take(ATTACKED).collect();
-    let mut can_win: Vec<&str> = attacked.iter().copied().filter(|n| ident_day[n] + 2 < days).collect();
+    let mut can_win: Vec<&str> = attacked
+        .iter()
+        .copied()
+        .filter(|n| ident_day[n] + 2 < days)
+        .collect();
     can_win.sort_unstable();
     can_win.shuffle(rng);
     let won: BTreeSet<&str> = can_win.into_iter().take(COMPROMISED).collect();
@@ -100,14 +122,20 @@ pub(crate) fn campaign(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Campaig
         let last = avail.len() - 1;
         for (k, d) in avail.into_iter().enumerate() {
             let success = won.contains(n) && k == last;
-            per_day[d as usize].push(Job { user: n.to_string(), role: Role::Attack, success });
+            per_day[d as usize].push(Job {
+                user: n.to_string(),
+                role: Role::Attack,
+                success,
+            });
         }
     }
     let mut events = Vec::new();
     for (day, jobs) in per_day.iter_mut().enumerate() {
         // Successes come last so a take-over follows that day's failures.
         jobs.sort_by_key(|j| (j.role, j.success));
-        let active: Vec<usize> = (0..ACTIVE_PER_DAY).map(|k| (day * ACTIVE_PER_DAY + k * 3) % sources.len()).collect();
+        let active: Vec<usize> = (0..ACTIVE_PER_DAY)
+            .map(|k| (day * ACTIVE_PER_DAY + k * 3) % sources.len())
+            .collect();
         let chunk = jobs.len().div_ceil(ACTIVE_PER_DAY).max(1);
         for (c, part) in jobs.chunks(chunk).enumerate() {
             let (ip, cc) = sources[active[c % active.len()]];
@@ -149,7 +177,9 @@ pub(crate) fn campaign(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Campaig
     }
     for n in ident_day.keys() {
         let domain = org_of[n.rsplit_once('@').map_or("", |(_, d)| d)].domain;
-        let t = accounts.entry(n.to_string()).or_insert_with(|| truth(n, domain, false));
+        let t = accounts
+            .entry(n.to_string())
+            .or_insert_with(|| truth(n, domain, false));
         t.probed = true;
         t.identified = t.exists;
         t.attacked = attacked.contains(n);

@@ -21,7 +21,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn ev(&self, day: u32, ms: i64, outcome: AuthOutcome, failure: Option<FailureClass>) -> SimAuth {
+    fn ev(
+        &self,
+        day: u32,
+        ms: i64,
+        outcome: AuthOutcome,
+        failure: Option<FailureClass>,
+    ) -> SimAuth {
         SimAuth {
             ts: at(day, ms),
             format: self.org.format,
@@ -91,7 +97,12 @@ pub(crate) fn events(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Vec<SimAu
         let change = rng.gen_range(1..days.max(2));
         for day in 0..days {
             if day != change + 1 {
-                out.push(ctx.ev(day, 7 * 3_600_000 + rng.gen_range(0..600_000), AuthOutcome::Success, None));
+                out.push(ctx.ev(
+                    day,
+                    7 * 3_600_000 + rng.gen_range(0..600_000),
+                    AuthOutcome::Success,
+                    None,
+                ));
             }
         }
         let mut ms = 22 * 3_600_000i64;
@@ -103,13 +114,25 @@ pub(crate) fn events(orgs: &[Org], days: u32, rng: &mut ChaCha8Rng) -> Vec<SimAu
             ms += 300_000 + rng.gen_range(-20_000..20_000);
         }
         if change + 1 < days {
-            out.push(ctx.ev(change + 1, 7 * 3_600_000 + 1_800_000, AuthOutcome::Success, None));
+            out.push(ctx.ev(
+                change + 1,
+                7 * 3_600_000 + 1_800_000,
+                AuthOutcome::Success,
+                None,
+            ));
         }
     }
     out
 }
 
-fn session(org: &Org, p: &super::Person, day: u32, weekday: bool, rng: &mut ChaCha8Rng, out: &mut Vec<SimAuth>) {
+fn session(
+    org: &Org,
+    p: &super::Person,
+    day: u32,
+    weekday: bool,
+    rng: &mut ChaCha8Rng,
+    out: &mut Vec<SimAuth>,
+) {
     let r: f64 = rng.gen();
     let (ip, remote) = if weekday && r < 0.6 {
         (org.office_ip, false)
@@ -128,26 +151,53 @@ fn session(org: &Org, p: &super::Person, day: u32, weekday: bool, rng: &mut ChaC
         org,
         user: p.upn.clone(),
         ip,
-        app: if mobile { "Microsoft Outlook" } else { "OfficeHome" },
-        client_app: if mobile { "Mobile Apps and Desktop clients" } else { "Browser" },
-        agent: if mobile { MOBILE_UA.into() } else { p.agent.clone() },
+        app: if mobile {
+            "Microsoft Outlook"
+        } else {
+            "OfficeHome"
+        },
+        client_app: if mobile {
+            "Mobile Apps and Desktop clients"
+        } else {
+            "Browser"
+        },
+        agent: if mobile {
+            MOBILE_UA.into()
+        } else {
+            p.agent.clone()
+        },
         country: "US",
     };
     let mut ms = rng.gen_range(12 * 3_600_000..23 * 3_600_000i64);
     if !remote && rng.gen_bool(0.004) {
         let right = std::mem::replace(&mut ctx.user, typo(&p.upn));
-        out.push(ctx.ev(day, ms, AuthOutcome::Failure, Some(FailureClass::UnknownUser)));
+        out.push(ctx.ev(
+            day,
+            ms,
+            AuthOutcome::Failure,
+            Some(FailureClass::UnknownUser),
+        ));
         ctx.user = right;
         ms += rng.gen_range(10_000..30_000);
     }
     if rng.gen_bool(0.03) {
         for _ in 0..rng.gen_range(1..=3) {
-            out.push(ctx.ev(day, ms, AuthOutcome::Failure, Some(FailureClass::BadPassword)));
+            out.push(ctx.ev(
+                day,
+                ms,
+                AuthOutcome::Failure,
+                Some(FailureClass::BadPassword),
+            ));
             ms += rng.gen_range(8_000..40_000);
         }
     }
     if remote && rng.gen_bool(0.5) {
-        out.push(ctx.ev(day, ms, AuthOutcome::Challenge, Some(FailureClass::MfaRequired)));
+        out.push(ctx.ev(
+            day,
+            ms,
+            AuthOutcome::Challenge,
+            Some(FailureClass::MfaRequired),
+        ));
         ms += rng.gen_range(10_000..40_000);
     }
     out.push(ctx.ev(day, ms, AuthOutcome::Success, None));

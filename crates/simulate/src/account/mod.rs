@@ -98,10 +98,21 @@ impl SimAuth {
     pub fn result(&self) -> (u32, &'static str) {
         match (self.outcome, self.failure) {
             (AuthOutcome::Success, _) => (0, ""),
-            (_, Some(FailureClass::UnknownUser)) => (50034, "The user account does not exist in the directory."),
-            (_, Some(FailureClass::BadPassword)) => (50126, "Invalid username or password or Invalid on-premise username or password."),
-            (_, Some(FailureClass::LockedOut)) => (50053, "Account is locked because user tried to sign in too many times."),
-            (_, Some(FailureClass::MfaDenied)) => (500121, "Authentication failed during strong authentication request."),
+            (_, Some(FailureClass::UnknownUser)) => {
+                (50034, "The user account does not exist in the directory.")
+            }
+            (_, Some(FailureClass::BadPassword)) => (
+                50126,
+                "Invalid username or password or Invalid on-premise username or password.",
+            ),
+            (_, Some(FailureClass::LockedOut)) => (
+                50053,
+                "Account is locked because user tried to sign in too many times.",
+            ),
+            (_, Some(FailureClass::MfaDenied)) => (
+                500121,
+                "Authentication failed during strong authentication request.",
+            ),
             (_, Some(FailureClass::MfaRequired)) | (AuthOutcome::Challenge, _) => {
                 (50074, "Strong Authentication is required.")
             }
@@ -247,15 +258,26 @@ pub fn scenario(days: u32, seed: u64) -> Scenario {
         }
     }
     for a in att.accounts.iter().filter(|a| a.probed) {
-        let tenant = orgs.iter().find(|o| o.domain == a.org).map_or("", |o| o.tenant);
-        for f in [&mut funnel, funnel_by_tenant.entry(tenant.to_string()).or_default()] {
+        let tenant = orgs
+            .iter()
+            .find(|o| o.domain == a.org)
+            .map_or("", |o| o.tenant);
+        for f in [
+            &mut funnel,
+            funnel_by_tenant.entry(tenant.to_string()).or_default(),
+        ] {
             f.probed += u64::from(a.probed);
             f.identified += u64::from(a.identified);
             f.attacked += u64::from(a.attacked);
             f.compromised += u64::from(a.compromised);
         }
     }
-    let compromised = att.accounts.iter().filter(|a| a.compromised).map(|a| a.user.clone()).collect();
+    let compromised = att
+        .accounts
+        .iter()
+        .filter(|a| a.compromised)
+        .map(|a| a.user.clone())
+        .collect();
     Scenario {
         events,
         orgs,
@@ -278,7 +300,10 @@ pub fn write_account_campaign(out: &Path, days: u32, seed: u64) -> std::io::Resu
     std::fs::create_dir_all(out)?;
     let sc = scenario(days, seed);
     let mut files = Vec::new();
-    for (name, fmt) in [("entra_signin.jsonl", LogFormat::EntraSignin), ("m365_audit.jsonl", LogFormat::M365Audit)] {
+    for (name, fmt) in [
+        ("entra_signin.jsonl", LogFormat::EntraSignin),
+        ("m365_audit.jsonl", LogFormat::M365Audit),
+    ] {
         let path = out.join(name);
         let mut w = BufWriter::new(std::fs::File::create(&path)?);
         for e in sc.events.iter().filter(|e| e.format == fmt) {
@@ -296,10 +321,18 @@ pub fn write_account_campaign(out: &Path, days: u32, seed: u64) -> std::io::Resu
     }
     let mut sources: BTreeMap<IpAddr, &str> = BTreeMap::new();
     for e in &sc.events {
-        sources.entry(e.ip).or_insert(if e.role == Role::Benign { "benign" } else { "attacker" });
+        sources.entry(e.ip).or_insert(if e.role == Role::Benign {
+            "benign"
+        } else {
+            "attacker"
+        });
     }
     for (ip, role) in &sources {
-        writeln!(w, "{}", json!({"kind": "source", "ip": ip.to_string(), "role": role}))?;
+        writeln!(
+            w,
+            "{}",
+            json!({"kind": "source", "ip": ip.to_string(), "role": role})
+        )?;
     }
     writeln!(
         w,

@@ -112,16 +112,6 @@ fn check(seed: u64) {
     assert_eq!(campaigns.len(), 1, "seed {seed}: {campaigns:#?}");
     let c = &campaigns[0];
     let f = c.funnel.expect("funnel");
-    for a in &alerts {
-        eprintln!(
-            "{} {} {:?} {:?} {}",
-            a.detector,
-            a.target,
-            a.details.get("attempts"),
-            a.details.get("cluster"),
-            a.count
-        );
-    }
     assert_eq!(f.attempts, sc.funnel.attempts, "seed {seed}");
     assert_eq!(f.probed, sc.funnel.probed, "seed {seed}");
     assert_eq!(f.identified, sc.funnel.identified, "seed {seed}");

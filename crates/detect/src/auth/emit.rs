@@ -404,18 +404,17 @@ pub(crate) fn lone_source_alerts(
             continue;
         }
         let first_fail = a.pw_fail_ts[0];
-        // The failures of the peak window: one client that signed in to this
-        // account from this address before them = a stale saved password.
+        // Failures in the peak window from clients that never signed in to
+        // this account from here before must reach the threshold on their own
+        // (a phone with a stale saved password is explained).
         let (lo, hi) = (a.pw_fail_ts[at + 1 - n], a.pw_fail_ts[at]);
         let mine = || st.touches.iter().filter(|t| t.user == u);
-        let mut clients = mine()
+        let known = |c: u16| mine().any(|t| t.kind == Kind::Success && t.client == c && t.ts < lo);
+        let unexplained = mine()
             .filter(|t| t.kind.password_failure() && (lo..=hi).contains(&t.ts))
-            .map(|t| t.client);
-        let client = clients.next();
-        let one_client = clients.all(|c| Some(c) == client);
-        let known_before =
-            mine().any(|t| t.kind == Kind::Success && t.ts < lo && Some(t.client) == client);
-        if known_before && few_users && one_client {
+            .filter(|t| !known(t.client))
+            .count();
+        if few_users && unexplained < cfg.brute_force.min_failures {
             continue;
         }
         let target = d.targets.name(d.user_target[u as usize]);

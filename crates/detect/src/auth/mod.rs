@@ -56,6 +56,17 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+/// The id an alert should have (tests check ids are content hashes).
+#[cfg(test)]
+fn emit_id_for_tests(a: &Alert) -> String {
+    let key = a.details["cluster"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let first = a.first_seen.to_string();
+    haboob_model::content_id("al", &[&a.detector, &key, &a.target, &first])
+}
+
 pub use campaign::group_campaigns;
 pub use config::{
     AuthConfig, BruteForceConfig, ClusterConfig, EnumerationConfig, MfaFatigueConfig, SprayConfig,
@@ -199,7 +210,7 @@ impl Detector for AuthDetector {
             // A retired suspect that comes back resumes its history.
             retired.remove(&ip).unwrap_or(SourceState {
                 last: ts,
-                touches: Vec::new(),
+                touches: Vec::with_capacity(1),
                 dropped: 0,
                 failures: 0,
                 client,

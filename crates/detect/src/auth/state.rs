@@ -192,7 +192,11 @@ impl Sources {
     /// Approximate bytes held by source state (tables plus touch vectors).
     pub(crate) fn bytes(&self) -> usize {
         let entry = std::mem::size_of::<(IpAddr, SourceState)>() + 1;
-        let touches = |s: &SourceState| s.touches.capacity() * std::mem::size_of::<Touch>();
+        // Heap bytes of the touch vector plus the allocator's own header.
+        let touches = |s: &SourceState| {
+            let cap = s.touches.capacity();
+            cap * std::mem::size_of::<Touch>() + if cap > 0 { 16 } else { 0 }
+        };
         let live: usize = self.live.values().map(touches).sum();
         let retired: usize = self.retired.values().map(touches).sum();
         let ev: usize = self

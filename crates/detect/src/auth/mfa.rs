@@ -106,7 +106,7 @@ impl MfaTracker {
             let idle = st
                 .episode
                 .as_ref()
-                .map_or(true, |e| now == i64::MAX || now - e.last > window_ms);
+                .is_none_or(|e| now == i64::MAX || now - e.last > window_ms);
             if idle {
                 if let Some(e) = st.episode.take() {
                     if e.peak >= min_prompts {

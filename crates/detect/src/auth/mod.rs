@@ -75,7 +75,7 @@ pub use config::{
 
 use crate::Detector;
 use haboob_model::{Alert, EventRef, Origin};
-use state::{bounded, Interner, Kind, SourceEvidence, SourceState, Sources, Touch, OVERFLOW};
+use state::{bounded, Interner, Kind, SourceState, Sources, Touch, OVERFLOW};
 
 /// Build the auth detectors (one stateful engine emitting every `auth.*` id).
 pub fn build(cfg: &AuthConfig) -> Vec<Box<dyn Detector>> {
@@ -237,11 +237,11 @@ impl Detector for AuthDetector {
         if s.failures > 0 {
             let room = self.sources.evidence.len() < self.cfg.max_evidence_sources;
             if room || self.sources.evidence.contains_key(&ip) {
-                self.sources
-                    .evidence
-                    .entry(ip)
-                    .or_insert_with(SourceEvidence::default)
-                    .offer(self.cfg.max_evidence, t, origin);
+                self.sources.evidence.entry(ip).or_default().offer(
+                    self.cfg.max_evidence,
+                    t,
+                    origin,
+                );
             }
         }
     }

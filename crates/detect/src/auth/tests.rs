@@ -413,9 +413,10 @@ fn attacker_text_is_bounded_and_missing_addresses_are_tolerated() {
 
 #[test]
 fn idle_sources_are_evicted_and_suspects_retired() {
-    let mut cfg = AuthConfig::default();
-    cfg.idle_secs = 3600;
-    let mut f = Feed::new(cfg);
+    let mut f = Feed::new(AuthConfig {
+        idle_secs: 3600,
+        ..AuthConfig::default()
+    });
     f.ok(0, "100.64.0.1", "a@org.example", BROWSER);
     f.fail(0, "198.51.100.1", "b@org.example", BadPassword, "x");
     f.ok(10 * 3600, "100.64.0.2", "c@org.example", BROWSER);

@@ -189,9 +189,12 @@ pub struct Person {
     pub agent: String,
 }
 
-/// The four organisations: name, tenant, log, targeted people.
+/// Domain, tenant, log, employees, targeted people, office egress.
+type OrgSpec = (&'static str, &'static str, LogFormat, usize, usize, [u8; 4]);
+
+/// The four organisations.
 pub(crate) fn orgs(rng: &mut ChaCha8Rng) -> Vec<Org> {
-    let spec: [(&'static str, &'static str, LogFormat, usize, usize, [u8; 4]); 4] = [
+    let spec: [OrgSpec; 4] = [
         (
             "campaign2026.example",
             "5c1e9a40-2f6b-4d1e-9c3a-7d8e0f1a2b3c",
@@ -306,12 +309,12 @@ pub(crate) fn guesses(p: &Person, domain: &str) -> Vec<String> {
         format!("{f}.{l}"),
         format!("{i}{l}"),
         format!("{f}{l}"),
-        format!("{f}"),
+        f.to_string(),
         format!("{f}_{l}"),
         format!("{i}.{l}"),
         format!("{l}.{f}"),
         format!("{f}{}", &l[..1]),
-        format!("{l}"),
+        l.to_string(),
     ]
     .into_iter()
     .map(|local| format!("{local}@{domain}"))

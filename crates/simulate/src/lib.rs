@@ -1,4 +1,2 @@
-//! Deterministic simulator of realistic logs with labelled attacks (ground truth).
-#![deny(missing_docs)]
-
+//! TODO
 pub mod account;

@@ -1,0 +1,251 @@
+//! Bounded per-source and per-account state fed by [`super::AuthDetector`].
+
+use haboob_model::{AuthEvent, AuthOutcome, Evidence, FailureClass, Origin};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// What one attempt answered, as far as the funnel cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
+    /// Signed in.
+    Success,
+    /// No such account.
+    Unknown,
+    /// Wrong password for an existing account.
+    BadPassword,
+    /// Account locked.
+    Locked,
+    /// Password accepted, MFA challenge issued.
+    MfaRequired,
+    /// MFA denied.
+    MfaDenied,
+    /// Disabled or expired account (exists).
+    Inactive,
+    /// Any other failure (existence not revealed).
+    Other,
+}
+
+impl Kind {
+    pub(crate) fn of(ev: &AuthEvent<'_>) -> Kind {
+        match (ev.outcome, ev.failure) {
+            (AuthOutcome::Success, _) => Kind::Success,
+            (AuthOutcome::Challenge, Some(FailureClass::MfaDenied)) => Kind::MfaDenied,
+            (AuthOutcome::Challenge, _) => Kind::MfaRequired,
+            (AuthOutcome::Failure, Some(f)) => match f {
+                FailureClass::UnknownUser => Kind::Unknown,
+                FailureClass::BadPassword => Kind::BadPassword,
+                FailureClass::LockedOut => Kind::Locked,
+                FailureClass::MfaRequired => Kind::MfaRequired,
+                FailureClass::MfaDenied => Kind::MfaDenied,
+                FailureClass::Disabled | FailureClass::Expired => Kind::Inactive,
+                FailureClass::Other => Kind::Other,
+            },
+            (AuthOutcome::Failure, None) => Kind::Other,
+        }
+    }
+    /// The answer reveals that the account exists.
+    pub(crate) fn confirms(self) -> bool {
+        !matches!(self, Kind::Unknown | Kind::Other)
+    }
+    /// A failed password-stage answer for an existing account.
+    pub(crate) fn password_failure(self) -> bool {
+        matches!(self, Kind::BadPassword | Kind::Locked | Kind::Inactive)
+    }
+    /// An MFA prompt or denial.
+    pub(crate) fn mfa_prompt(self) -> bool {
+        matches!(self, Kind::MfaRequired | Kind::MfaDenied)
+    }
+}
+
+/// One attempt by a source: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Touch {
+    /// Event time, ms.
+    pub ts: i64,
+    /// Interned account.
+    pub user: u32,
+    /// Answer.
+    pub kind: Kind,
+    /// Low 16 bits of the interned client string (for "one client" checks).
+    pub client: u16,
+}
+
+/// Everything kept per source address (~64 bytes plus its touches).
+#[derive(Debug, Clone)]
+pub(crate) struct SourceState {
+    pub last: i64,
+    pub touches: Vec<Touch>,
+    /// Attempts past `max_touches_per_source`, only counted.
+    pub dropped: u32,
+    /// Failures seen (all kinds but success).
+    pub failures: u32,
+    /// Interned client string of the first attempt.
+    pub client: u32,
+    /// Autonomous system number, when the log records one.
+    pub asn: Option<u32>,
+    /// More than one client string was seen.
+    pub client_varied: bool,
+}
+
+/// Sentinel id for text past an interner's cap.
+pub(crate) const OVERFLOW: u32 = u32::MAX;
+
+/// A capped string interner (attacker text is bounded by the caller).
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    map: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    cap: usize,
+    /// Lookups refused because the cap was reached.
+    pub overflow: u64,
+}
+
+impl Interner {
+    pub(crate) fn new(cap: usize) -> Interner {
+        Interner {
+            cap,
+            ..Interner::default()
+        }
+    }
+    pub(crate) fn get_or_insert(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        if self.names.len() >= self.cap {
+            self.overflow += 1;
+            return OVERFLOW;
+        }
+        let id = self.names.len() as u32;
+        self.map.insert(s.into(), id);
+        self.names.push(s.into());
+        id
+    }
+    pub(crate) fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |s| s)
+    }
+    /// Approximate heap bytes.
+    pub(crate) fn bytes(&self) -> usize {
+        let strings: usize = self.names.iter().map(|s| 2 * s.len()).sum();
+        strings
+            + self.map.capacity() * (std::mem::size_of::<(Box<str>, u32)>() + 1)
+            + self.names.capacity() * std::mem::size_of::<Box<str>>()
+    }
+}
+
+/// Cut attacker text to at most `max` bytes on a character boundary.
+pub(crate) fn bounded(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// One kept evidence line.
+#[derive(Debug, Clone)]
+pub(crate) struct EvItem {
+    pub ts: i64,
+    pub user: u32,
+    pub kind: Kind,
+    pub ev: Evidence,
+}
+
+/// Evidence kept for one source: the first failures and the first successes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SourceEvidence {
+    pub items: Vec<EvItem>,
+    successes: usize,
+}
+
+impl SourceEvidence {
+    /// Keep the line if there is room: `max` failures and `max` successes.
+    pub(crate) fn offer(&mut self, max: usize, t: Touch, origin: &Origin<'_>) {
+        let success = t.kind == Kind::Success;
+        let failures = self.items.len() - self.successes;
+        if (success && self.successes >= max) || (!success && failures >= max) {
+            return;
+        }
+        self.successes += usize::from(success);
+        self.items.push(EvItem {
+            ts: t.ts,
+            user: t.user,
+            kind: t.kind,
+            ev: Evidence::from_origin(origin),
+        });
+    }
+}
+
+/// All sources, live and retired.
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    pub live: HashMap<IpAddr, SourceState>,
+    pub retired: HashMap<IpAddr, SourceState>,
+    pub evidence: HashMap<IpAddr, SourceEvidence>,
+    /// Retired suspects dropped because `max_retired_sources` was reached.
+    pub retired_overflow: u64,
+}
+
+impl Sources {
+    /// Approximate bytes held by source state (tables plus touch vectors).
+    pub(crate) fn bytes(&self) -> usize {
+        let entry = std::mem::size_of::<(IpAddr, SourceState)>() + 1;
+        // Heap bytes of the touch vector plus the allocator's own header.
+        let touches = |s: &SourceState| {
+            let cap = s.touches.capacity();
+            cap * std::mem::size_of::<Touch>() + if cap > 0 { 16 } else { 0 }
+        };
+        let live: usize = self.live.values().map(touches).sum();
+        let retired: usize = self.retired.values().map(touches).sum();
+        let ev: usize = self
+            .evidence
+            .values()
+            .flat_map(|e| e.items.iter())
+            .map(|i| std::mem::size_of::<EvItem>() + i.ev.raw.len() + i.ev.file.len())
+            .sum();
+        self.live.capacity() * entry + live + self.retired.capacity() * entry + retired + ev
+    }
+
+    /// Whether a source is worth keeping after it idles: some account failed
+    /// from it and never succeeded from it.
+    pub(crate) fn worth_retiring(s: &SourceState) -> bool {
+        if s.failures == 0 {
+            return false;
+        }
+        let mut ok: Vec<u32> = s
+            .touches
+            .iter()
+            .filter(|t| t.kind == Kind::Success)
+            .map(|t| t.user)
+            .collect();
+        ok.sort_unstable();
+        s.touches
+            .iter()
+            .any(|t| t.kind != Kind::Success && ok.binary_search(&t.user).is_err())
+    }
+
+    /// Evict sources idle since before `cutoff`; retire the suspect ones.
+    pub(crate) fn sweep(&mut self, cutoff: i64, max_retired: usize) {
+        let idle: Vec<IpAddr> = self
+            .live
+            .iter()
+            .filter(|(_, s)| s.last < cutoff)
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in idle {
+            let Some(s) = self.live.remove(&ip) else {
+                continue;
+            };
+            if Sources::worth_retiring(&s) {
+                if self.retired.len() < max_retired {
+                    self.retired.insert(ip, s);
+                    continue;
+                }
+                self.retired_overflow += 1;
+            }
+            self.evidence.remove(&ip);
+        }
+    }
+}

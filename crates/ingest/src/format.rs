@@ -5,7 +5,8 @@ use crate::clf::{Clf, ClfKind};
 use crate::iis::Iis;
 use crate::json::{JsonFieldMap, JsonParser};
 use crate::text::{Public, RecordParser};
-use haboob_model::LineParser;
+use haboob_model::{LineParser, Parsed, RecordError};
+use haboob_signin::SigninFormat;
 use std::fmt;
 use std::str::FromStr;
 
@@ -25,6 +26,9 @@ pub enum Format {
     Json,
     /// AWS Application Load Balancer access logs (`aws-alb`).
     AwsAlb,
+    /// A sign-in source (Entra ID, Microsoft 365, Okta, Google Workspace,
+    /// sshd/Dovecot/Postfix syslog, Windows Security EVTX).
+    Signin(SigninFormat),
 }
 
 const ALL: &[Format] = &[
@@ -34,6 +38,14 @@ const ALL: &[Format] = &[
     Format::Iis,
     Format::Json,
     Format::AwsAlb,
+    Format::Signin(SigninFormat::Entra),
+    Format::Signin(SigninFormat::EntraCsv),
+    Format::Signin(SigninFormat::M365),
+    Format::Signin(SigninFormat::M365Csv),
+    Format::Signin(SigninFormat::Okta),
+    Format::Signin(SigninFormat::Google),
+    Format::Signin(SigninFormat::Syslog),
+    Format::Signin(SigninFormat::Evtx),
 ];
 
 impl Format {
@@ -46,6 +58,7 @@ impl Format {
             Format::Iis => "iis",
             Format::Json => "json",
             Format::AwsAlb => "aws-alb",
+            Format::Signin(f) => f.name(),
         }
     }
 
@@ -67,6 +80,7 @@ impl Format {
             Format::Iis => Box::new(Public(Iis::default())),
             Format::Json => Box::new(Public(JsonParser::new(json_fields))),
             Format::AwsAlb => Box::new(Public(Alb)),
+            Format::Signin(f) => f.line_parser().unwrap_or_else(|| Box::new(NotLines)),
         }
     }
 
@@ -79,7 +93,50 @@ impl Format {
             Format::Iis => Box::new(Iis::default()),
             Format::Json => Box::new(JsonParser::new(json_fields)),
             Format::AwsAlb => Box::new(Alb),
+            Format::Signin(f) => match f.line_parser() {
+                Some(p) => Box::new(SigninLines(p)),
+                None => Box::new(NotLines),
+            },
         }
+    }
+}
+
+/// A sign-in parser behind the internal trait (it decodes its own values).
+struct SigninLines(Box<dyn LineParser>);
+
+impl RecordParser for SigninLines {
+    fn parse_rec<'a>(
+        &mut self,
+        line: &'a str,
+        _scratch: Option<&'a mut String>,
+    ) -> Result<Parsed<'a>, RecordError> {
+        self.0.parse(line)
+    }
+}
+
+/// A record format (EVTX) offered a text line: every line is rejected.
+struct NotLines;
+
+impl RecordParser for NotLines {
+    fn parse_rec<'a>(
+        &mut self,
+        _line: &'a str,
+        _scratch: Option<&'a mut String>,
+    ) -> Result<Parsed<'a>, RecordError> {
+        Err(RecordError::fixed("not an EVTX file (EVTX is a binary record format)"))
+    }
+}
+
+impl LineParser for NotLines {
+    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
+        self.parse_rec(line, None)
+    }
+}
+
+impl Format {
+    /// Whether the format reads binary records rather than lines.
+    pub fn is_record_format(self) -> bool {
+        matches!(self, Format::Signin(SigninFormat::Evtx))
     }
 }
 
@@ -115,7 +172,8 @@ mod tests {
         }
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
-            "unknown format \"apache\" (expected one of: combined, common, vhost-combined, iis, json, aws-alb)"
+            "unknown format \"apache\" (expected one of: combined, common, vhost-combined, iis, json, aws-alb, \
+             entra, entra-csv, m365, m365-csv, okta, google, syslog, evtx)"
         );
     }
 }

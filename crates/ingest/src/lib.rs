@@ -22,6 +22,7 @@
 mod alb;
 mod clf;
 mod detect;
+mod evtx;
 mod format;
 mod iis;
 mod input;
@@ -83,5 +84,13 @@ pub enum IngestError {
     NoMatch {
         /// The argument as given.
         pattern: String,
+    },
+    /// A record-framed file (EVTX) could not be read.
+    #[error("{path}: {reason}")]
+    Records {
+        /// The input.
+        path: String,
+        /// What went wrong.
+        reason: String,
     },
 }

@@ -142,6 +142,13 @@ pub fn read_input(
     match input {
         Input::Stdin => read_reader(std::io::stdin().lock(), &name, opts, progress, on_event),
         Input::File(p) => {
+            let evtx = match opts.format {
+                Some(f) => f.is_record_format(),
+                None => crate::evtx::is_evtx_file(p),
+            };
+            if evtx {
+                return crate::evtx::read_evtx_file(p, &name, opts, progress, on_event);
+            }
             let f = std::fs::File::open(p).map_err(|source| IngestError::Open {
                 path: name.clone(),
                 source,

@@ -318,6 +318,7 @@ impl<S: Default> Tracker<S> {
     }
 
     /// Tracked keys.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.len()
     }

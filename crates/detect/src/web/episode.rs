@@ -346,17 +346,20 @@ impl<S: Default> Tracker<S> {
             ep: Episode::new(ip, site, now),
             st: S::default(),
         });
-        slot.ep.touched = now;
+        slot.ep.touched = slot.ep.touched.max(now);
         slot
     }
 
     /// The slot for a key when tracked and not idle (idle episodes are left for
-    /// the sweep).
+    /// the sweep), marked as touched now.
     pub fn get_live(&mut self, key: &Key, now: Ts) -> Option<&mut Slot<S>> {
         let idle = self.idle_ms;
-        self.map
+        let s = self
+            .map
             .get_mut(key)
-            .filter(|s| now.0.saturating_sub(s.ep.touched.0) <= idle)
+            .filter(|s| now.0.saturating_sub(s.ep.touched.0) <= idle)?;
+        s.ep.touched = s.ep.touched.max(now);
+        Some(s)
     }
 
     /// Called once per event: every few thousand events (or when time jumped by

@@ -187,10 +187,7 @@ impl WebRule for WebScan {
             update(p, slot, w, req, o)
         } else {
             match self.ips.get_live(&key, w.ts) {
-                Some(slot) => {
-                    slot.ep.touched = w.ts;
-                    update(p, slot, w, req, o)
-                }
+                Some(slot) => update(p, slot, w, req, o),
                 None => false,
             }
         };
@@ -202,10 +199,7 @@ impl WebRule for WebScan {
             s.ep.prefix = Some(prefix);
             Some(s)
         } else {
-            pt.get_live(&pkey, w.ts).map(|s| {
-                s.ep.touched = w.ts;
-                s
-            })
+            pt.get_live(&pkey, w.ts)
         };
         if let Some(slot) = slot {
             update(p, slot, w, req, o);

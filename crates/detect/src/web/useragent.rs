@@ -119,7 +119,7 @@ impl WebRule for WebScannerUa {
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
         slot.ep.hit(w.ts, o, self.max_evidence);
-        if slot.st.tools.len() < 8 && !slot.st.tools.iter().any(|t| *t == tool) {
+        if slot.st.tools.len() < 8 && !slot.st.tools.contains(&tool) {
             slot.st.tools.push(tool);
             if slot.st.user_agent.is_empty() {
                 slot.st.user_agent = bounded(w.user_agent);

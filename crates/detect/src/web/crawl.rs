@@ -16,7 +16,7 @@ use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
 use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -49,6 +49,7 @@ impl WebCrawl {
         let allow = (!pats.is_empty())
             .then(|| {
                 AhoCorasickBuilder::new()
+                    .kind(Some(AhoCorasickKind::DFA))
                     .ascii_case_insensitive(true)
                     .build(pats)
                     .ok()

@@ -367,14 +367,17 @@ pub const EXPLOIT_PATTERNS: &[(&str, ExploitKind)] = &[
     ("/core/skin/login.aspx", ExploitKind::ScannerProbe),
 ];
 
-/// Exploit substrings that are only checked in the user agent and referrer.
+/// Exploit substrings checked in the user agent and referrer. Each contains
+/// `$`, `<` or `'`, or is `() {` (the matcher pre-filters on those bytes).
 pub const HEADER_PATTERNS: &[(&str, ExploitKind)] = &[
     ("${jndi:", ExploitKind::Log4Shell),
     ("${${", ExploitKind::Log4Shell),
+    ("${lower:", ExploitKind::Log4Shell),
+    ("${env:", ExploitKind::Log4Shell),
     ("() {", ExploitKind::Shellshock),
     ("<script", ExploitKind::Xss),
     ("' or 1=1", ExploitKind::Sqli),
-    ("union select", ExploitKind::Sqli),
+    ("' and sleep(", ExploitKind::Sqli),
 ];
 
 /// Well-known vulnerability probe paths → (product, CVE id or "" when none).

@@ -63,7 +63,7 @@ pub use config::{
 };
 
 use crate::Detector;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use haboob_model::{Alert, EventRef, Origin, WebEvent};
 use request::Req;
 use std::net::IpAddr;
@@ -201,6 +201,7 @@ impl WebDetectors {
         let allow_ua = (!pats.is_empty())
             .then(|| {
                 AhoCorasickBuilder::new()
+                    .kind(Some(AhoCorasickKind::DFA))
                     .ascii_case_insensitive(true)
                     .build(pats)
                     .ok()

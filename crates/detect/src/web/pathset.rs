@@ -1,7 +1,7 @@
 //! A set of path patterns (see [`super::lists`] for the syntax) matched with one
 //! Aho-Corasick automaton.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Compiled path patterns.
 #[derive(Debug, Clone)]
@@ -32,6 +32,7 @@ impl PathSet {
             open.push(is_open);
         }
         let ac = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&bodies)
             .ok();
@@ -41,6 +42,9 @@ impl PathSet {
     /// The path (decoded, lower case) matches a pattern.
     pub fn matches(&self, path: &[u8]) -> bool {
         let Some(ac) = &self.ac else { return false };
+        if !ac.is_match(path) {
+            return false;
+        }
         ac.find_overlapping_iter(path).any(|m| {
             self.open[m.pattern().as_usize()] || m.end() == path.len() || path[m.end()] == b'/'
         })

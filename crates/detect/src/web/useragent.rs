@@ -14,13 +14,13 @@
 //! Internet-wide scanners (masscan, zgrab, …).
 
 use super::config::ScannerUaConfig;
-use super::episode::{bounded, Key, Slot, Tracker};
+use super::episode::{bounded, hash_bytes, FxBuild, Key, Slot, Tracker};
 use super::lists::SCANNER_USER_AGENTS;
 use super::request::Req;
 use super::WebRule;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const ID: &str = "web.scanner_ua";
 
@@ -43,7 +43,12 @@ pub(crate) struct WebScannerUa {
     min: u64,
     max_evidence: usize,
     t: Tracker<UaState>,
+    /// User agents repeat heavily: verdict per (hash, length), bounded.
+    cache: HashMap<(u64, usize), Option<u32>, FxBuild>,
 }
+
+/// Cached user-agent verdicts before the cache is cleared.
+const CACHE_MAX: usize = 16_384;
 
 impl WebScannerUa {
     pub fn new(c: &ScannerUaConfig, max_evidence: usize, max_sources: usize) -> Self {
@@ -60,6 +65,7 @@ impl WebScannerUa {
             }
         }
         let ac = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(&pats)
@@ -70,14 +76,30 @@ impl WebScannerUa {
             min: c.min_requests.max(1),
             max_evidence,
             t: Tracker::new(c.window_secs, max_sources),
+            cache: HashMap::with_hasher(FxBuild),
         }
     }
 
-    /// The canonical tool name for a user agent, if it is a scanner.
-    pub fn tool(&self, ua: &str) -> Option<&(String, bool)> {
+    /// Pattern index for a user agent, through the cache.
+    fn lookup(&mut self, ua: &str) -> Option<usize> {
         let ua = &ua.as_bytes()[..ua.len().min(MAX_UA)];
-        let m = self.ac.as_ref()?.find(ua)?;
-        self.tools.get(m.pattern().as_usize())
+        if ua.is_empty() {
+            return None;
+        }
+        let key = (hash_bytes(ua), ua.len());
+        if let Some(v) = self.cache.get(&key) {
+            return v.map(|i| i as usize);
+        }
+        let v = self
+            .ac
+            .as_ref()
+            .and_then(|ac| ac.find(ua))
+            .map(|m| m.pattern().as_u32());
+        if self.cache.len() >= CACHE_MAX {
+            self.cache.clear();
+        }
+        self.cache.insert(key, v);
+        v.map(|i| i as usize)
     }
 }
 
@@ -111,7 +133,10 @@ fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
 impl WebRule for WebScannerUa {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        let Some((tool, wide)) = self.tool(w.user_agent).cloned() else {
+        let Some(idx) = self.lookup(w.user_agent) else {
+            return;
+        };
+        let Some((tool, wide)) = self.tools.get(idx).cloned() else {
             return;
         };
         let key: Key = (w.source_ip, req.site_hash);

@@ -254,10 +254,11 @@ const CASES: &[Case] = &[
 /// (case, source, reason): CrowdSec flags the source, haboob deliberately does not.
 const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ("apache-cve-2021-41773", "88.168.206.87", "the line is an Apache *error* log record (AH00126), not an access-log request; haboob's web detectors read access logs"),
-    ("http-bf-wordpress-bf", "81.150.104.130", "login brute force: haboob's web detectors do not cover password guessing (no web.login_bf yet); sign-in brute force is the auth detectors' job"),
-    ("nginx-http-generic-bf", "127.0.0.1", "nginx error-log records of failed basic auth, not access-log requests; brute force is not a web reconnaissance detector"),
     ("nginx-mail-bf", "5.34.207.182", "nginx mail-proxy error log (SMTP logins), not HTTP access; mail brute force belongs to the auth detectors"),
     ("nginx-mail-bf", "154.250.207.69", "nginx mail-proxy error log (SMTP logins), not HTTP access; mail brute force belongs to the auth detectors"),
+    // nginx-http-generic-bf: CrowdSec expects 127.0.0.1 twice (error-log basic-auth
+    // failures and six `POST /client` 401s in the access log); haboob's
+    // web.login_bf flags the same source from the access-log lines alone.
     ("http-generic-test", "127.0.0.1", "CrowdSec's own installation self-test marker path (/crowdsec-test-…), not an attack; one 404 is not scanning"),
     ("http-technology-probing", "10.0.0.1", "one or two 404s on vendor fingerprint paths are below haboob's scanning threshold (10 distinct 4xx); a lone technology probe is too weak to alert on"),
     ("http-technology-probing", "10.0.0.2", "a single 403 on /crx/packmgr/service.jsp is below haboob's scanning threshold; a lone technology probe is too weak to alert on"),

@@ -29,6 +29,8 @@ pub struct WebConfig {
     pub admin_enum: AdminEnumConfig,
     /// `web.crawl`: aggressive crawling of non-static pages.
     pub crawl: CrawlConfig,
+    /// `web.login_bf`: password guessing against web logins.
+    pub login_bf: LoginBfConfig,
 }
 
 impl Default for WebConfig {
@@ -44,6 +46,7 @@ impl Default for WebConfig {
             exploit: ExploitConfig::default(),
             admin_enum: AdminEnumConfig::default(),
             crawl: CrawlConfig::default(),
+            login_bf: LoginBfConfig::default(),
         }
     }
 }
@@ -218,6 +221,32 @@ impl Default for CrawlConfig {
             min_paths: 40,
             window_secs: 30,
             allow_user_agents: Vec::new(),
+        }
+    }
+}
+
+/// `web.login_bf` settings (T1110).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginBfConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Failed logins (401 answers, or POSTs to a login form answered 200/401/403)
+    /// within `window_secs` that fire the alert.
+    pub min_failures: usize,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+    /// Extra login form path patterns (same syntax as `extra_sensitive_paths`).
+    pub extra_login_paths: Vec<String>,
+}
+
+impl Default for LoginBfConfig {
+    fn default() -> Self {
+        LoginBfConfig {
+            enabled: true,
+            min_failures: 6,
+            window_secs: 60,
+            extra_login_paths: Vec::new(),
         }
     }
 }

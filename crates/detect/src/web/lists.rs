@@ -167,6 +167,31 @@ pub const ADMIN_PATHS: &[&str] = &[
     "/moderator",
 ];
 
+/// Login forms whose failed POSTs count for `web.login_bf`.
+pub const LOGIN_FORMS: &[&str] = &[
+    "/wp-login.php",
+    "/xmlrpc.php",
+    "/login",
+    "/login.php",
+    "/user/login",
+    "/users/sign_in",
+    "/signin",
+    "/sign-in",
+    "/auth/login",
+    "/account/login",
+    "/api/login",
+    "/api/auth/login",
+    "/administrator/index.php",
+    "/admin/login*",
+    "/admin.php",
+    "/j_security_check",
+    "/session",
+    "/sessions",
+    "/owa/auth.owa",
+    "/remote/logincheck",
+    "/dana-na/auth/url_default/login.cgi",
+];
+
 /// Scanner and attack-tool user-agent substrings → canonical tool name.
 /// `true` marks Internet-wide port scanners (T1595.001).
 pub const SCANNER_USER_AGENTS: &[(&str, &str, bool)] = &[

@@ -8,6 +8,7 @@
 //! | `web.exploit` | traversal, SQLi, XSS, command injection, Log4Shell, CVE probe paths | T1190 |
 //! | `web.admin_enum` | admin panel and login page enumeration | T1595.003 |
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
+//! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once
 //! (percent-decoding only when a `%` is present) and feeds every enabled rule.
@@ -48,6 +49,7 @@ mod crawl;
 mod episode;
 mod exploit;
 pub mod lists;
+mod login;
 mod pathset;
 mod request;
 mod scan;
@@ -58,8 +60,8 @@ mod useragent;
 mod tests;
 
 pub use config::{
-    AdminEnumConfig, CrawlConfig, ExploitConfig, ScanConfig, ScannerUaConfig, SensitiveConfig,
-    WebConfig,
+    AdminEnumConfig, CrawlConfig, ExploitConfig, LoginBfConfig, ScanConfig, ScannerUaConfig,
+    SensitiveConfig, WebConfig,
 };
 
 use crate::Detector;
@@ -181,6 +183,9 @@ impl WebDetectors {
         }
         if cfg.crawl.enabled {
             rules.push(Box::new(crawl::WebCrawl::new(&cfg.crawl, n, m)));
+        }
+        if cfg.login_bf.enabled {
+            rules.push(Box::new(login::WebLoginBf::new(&cfg.login_bf, n, m)));
         }
         let allow_sources = cfg
             .allow_sources

@@ -1,13 +1,265 @@
-//! Web reconnaissance detectors (placeholder: implemented in its own change).
+//! Web reconnaissance detectors over access-log events.
+//!
+//! | id | detects | ATT&CK |
+//! |---|---|---|
+//! | `web.scan` | many distinct 4xx non-static paths (fast and slow variants, per IP and per /24 or /64) | T1595.002, T1595.003 |
+//! | `web.sensitive` | `.env`, `.git/`, backups, dumps, status pages; one 2xx is enough | T1595.003 |
+//! | `web.scanner_ua` | scanner and attack-tool user agents | T1595.002 (T1595.001) |
+//! | `web.exploit` | traversal, SQLi, XSS, command injection, Log4Shell, CVE probe paths | T1190 |
+//! | `web.admin_enum` | admin panel and login page enumeration | T1595.003 |
+//! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
+//! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
+//!
+//! [`build`] returns one [`Detector`] that decodes each request once
+//! (percent-decoding only when a `%` is present) and feeds every enabled rule.
+//! State is kept per (source, site) episode: an alert fires when a threshold is
+//! crossed inside the window, keeps accumulating until the source is quiet for
+//! the window (or the stream ends), and is then pushed once.
+//!
+//! ```
+//! use haboob_detect::web::{build, WebConfig};
+//! use haboob_model::{EventRef, Origin, Ts, WebEvent};
+//! let mut dets = build(&WebConfig::default());
+//! let ev = WebEvent {
+//!     ts: Ts::from_secs(0),
+//!     source_ip: "192.0.2.1".parse().unwrap(),
+//!     method: "GET",
+//!     path: "/",
+//!     query: "",
+//!     status: 200,
+//!     bytes: 10,
+//!     user_agent: "Mozilla/5.00 (Nikto/2.1.5)",
+//!     referrer: "",
+//!     site: "votes.example.gov",
+//! };
+//! let origin = Origin { file: "access.log", line: 1, raw: "…" };
+//! let mut out = Vec::new();
+//! for d in &mut dets {
+//!     d.observe(&EventRef::Web(ev.clone()), &origin, &mut out);
+//!     d.finish(&mut out);
+//! }
+//! assert_eq!(out.len(), 1);
+//! assert_eq!(out[0].detector, "web.scanner_ua");
+//! assert_eq!(out[0].details["tool"], "Nikto");
+//! ```
+
+mod admin;
+mod config;
+mod crawl;
+mod episode;
+mod exploit;
+pub mod lists;
+mod login;
+mod pathset;
+mod request;
+mod scan;
+mod sensitive;
+mod useragent;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{
+    AdminEnumConfig, CrawlConfig, ExploitConfig, LoginBfConfig, ScanConfig, ScannerUaConfig,
+    SensitiveConfig, WebConfig,
+};
+
 use crate::Detector;
-use serde::{Deserialize, Serialize};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use haboob_model::{Alert, EventRef, Origin, WebEvent};
+use request::Req;
+use std::net::IpAddr;
 
-/// Web detector settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebConfig {}
+/// One web rule fed by the shared per-event view.
+pub(crate) trait WebRule: Send + std::fmt::Debug {
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>);
+    fn finish(&mut self, out: &mut Vec<Alert>);
+}
 
-/// Build the web detectors.
-pub fn build(_cfg: &WebConfig) -> Vec<Box<dyn Detector>> {
-    Vec::new()
+/// A bad entry in [`WebConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebConfigError {
+    /// An `allow_sources` entry is not an IP address or CIDR network.
+    #[error("web.allow_sources: {0:?} is not an IP address or CIDR network")]
+    BadSource(String),
+    /// A ratio is outside 0..=1.
+    #[error("web.{0}: ratio must be between 0 and 1")]
+    BadRatio(&'static str),
+}
+
+/// An IP network `addr/len`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cidr {
+    net: IpAddr,
+    len: u8,
+}
+
+impl Cidr {
+    fn parse(s: &str) -> Option<Cidr> {
+        let s = s.trim();
+        let (a, l) = match s.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (s, None),
+        };
+        let net: IpAddr = a.parse().ok()?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let len = match l {
+            Some(l) => l.parse::<u8>().ok().filter(|l| *l <= max)?,
+            None => max,
+        };
+        Some(Cidr { net, len })
+    }
+
+    fn contains(&self, ip: IpAddr) -> bool {
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => {
+                let m = u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0);
+                u32::from(n) & m == u32::from(i) & m
+            }
+            (IpAddr::V6(n), IpAddr::V6(i)) => {
+                let m = u128::MAX
+                    .checked_shl(128 - u32::from(self.len))
+                    .unwrap_or(0);
+                u128::from(n) & m == u128::from(i) & m
+            }
+            _ => false,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Check the settings that serde cannot (addresses, ratios).
+    pub fn validate(&self) -> Result<(), WebConfigError> {
+        for s in &self.allow_sources {
+            if Cidr::parse(s).is_none() {
+                return Err(WebConfigError::BadSource(episode::bounded(s)));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.scan.slow_min_error_ratio) {
+            return Err(WebConfigError::BadRatio("scan.slow_min_error_ratio"));
+        }
+        if !(0.0..=1.0).contains(&self.admin_enum.min_failure_ratio) {
+            return Err(WebConfigError::BadRatio("admin_enum.min_failure_ratio"));
+        }
+        Ok(())
+    }
+}
+
+/// All enabled web rules behind one [`Detector`], sharing the decoded request.
+#[derive(Debug)]
+pub struct WebDetectors {
+    req: Req,
+    allow_sources: Vec<Cidr>,
+    allow_ua: Option<AhoCorasick>,
+    rules: Vec<Box<dyn WebRule>>,
+}
+
+impl WebDetectors {
+    /// Build from settings. Invalid `allow_sources` entries are skipped with a
+    /// warning (call [`WebConfig::validate`] first to reject them).
+    pub fn new(cfg: &WebConfig) -> WebDetectors {
+        let n = cfg.max_evidence;
+        let m = cfg.max_tracked_sources;
+        let mut rules: Vec<Box<dyn WebRule>> = Vec::new();
+        if cfg.scan.enabled {
+            rules.push(Box::new(scan::WebScan::new(&cfg.scan, n, m)));
+        }
+        if cfg.sensitive.enabled {
+            rules.push(Box::new(sensitive::WebSensitive::new(&cfg.sensitive, n, m)));
+        }
+        if cfg.scanner_ua.enabled {
+            rules.push(Box::new(useragent::WebScannerUa::new(
+                &cfg.scanner_ua,
+                n,
+                m,
+            )));
+        }
+        if cfg.exploit.enabled {
+            rules.push(Box::new(exploit::WebExploit::new(&cfg.exploit, n, m)));
+        }
+        if cfg.admin_enum.enabled {
+            rules.push(Box::new(admin::WebAdminEnum::new(&cfg.admin_enum, n, m)));
+        }
+        if cfg.crawl.enabled {
+            rules.push(Box::new(crawl::WebCrawl::new(&cfg.crawl, n, m)));
+        }
+        if cfg.login_bf.enabled {
+            rules.push(Box::new(login::WebLoginBf::new(&cfg.login_bf, n, m)));
+        }
+        let allow_sources = cfg
+            .allow_sources
+            .iter()
+            .filter_map(|s| {
+                let c = Cidr::parse(s);
+                if c.is_none() {
+                    tracing::warn!(entry = %episode::bounded(s), "Skipped bad web.allow_sources entry.");
+                }
+                c
+            })
+            .collect();
+        let pats: Vec<&String> = cfg
+            .allow_user_agents
+            .iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        let allow_ua = (!pats.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .ascii_case_insensitive(true)
+                    .build(pats)
+                    .ok()
+            })
+            .flatten();
+        WebDetectors {
+            req: Req::default(),
+            allow_sources,
+            allow_ua,
+            rules,
+        }
+    }
+
+    /// Number of enabled rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+}
+
+impl Detector for WebDetectors {
+    fn name(&self) -> &'static str {
+        "web"
+    }
+
+    fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {
+        let EventRef::Web(w) = ev else { return };
+        if self.allow_sources.iter().any(|c| c.contains(w.source_ip)) {
+            return;
+        }
+        if let Some(a) = &self.allow_ua {
+            if a.is_match(&w.user_agent.as_bytes()[..w.user_agent.len().min(1024)]) {
+                return;
+            }
+        }
+        self.req.fill(w);
+        for r in &mut self.rules {
+            r.observe(w, &self.req, origin, out);
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        for r in &mut self.rules {
+            r.finish(out);
+        }
+    }
+}
+
+/// Build the web detectors (one [`WebDetectors`] holding every enabled rule;
+/// empty when all are disabled).
+pub fn build(cfg: &WebConfig) -> Vec<Box<dyn Detector>> {
+    let d = WebDetectors::new(cfg);
+    if d.rule_count() == 0 {
+        return Vec::new();
+    }
+    vec![Box::new(d)]
 }

@@ -1,0 +1,120 @@
+//! `web.admin_enum`: admin panel and login page enumeration.
+//!
+//! **What it detects.** One source trying many distinct admin or login paths
+//! (`/wp-login.php`, `/administrator`, `/phpmyadmin`, `/manager/html`, …; list in
+//! [`super::lists::ADMIN_PATHS`]): ≥ 5 distinct within 10 min, mostly answered
+//! 3xx/4xx (the source is guessing, not navigating a site it knows).
+//!
+//! **Why it matters.** Finding the management interface is the step before
+//! credential attacks against it.
+//!
+//! **Example.** `/admin` 404, `/administrator` 404, `/phpmyadmin` 404,
+//! `/wp-login.php` 404, `/manager/html` 404.
+//!
+//! **ATT&CK.** T1595.003 Wordlist Scanning.
+
+use super::config::AdminEnumConfig;
+use super::episode::{insert_capped, ratio, FxSet, Key, Slot, Tracker};
+use super::lists::ADMIN_PATHS;
+use super::pathset::PathSet;
+use super::request::Req;
+use super::scan::secs_ms;
+use super::WebRule;
+use haboob_model::{Alert, Origin, Severity, WebEvent};
+use std::collections::BTreeMap;
+
+const ID: &str = "web.admin_enum";
+const TECHNIQUES: &[&str] = &["T1595.003"];
+
+#[derive(Debug, Default)]
+pub(crate) struct AdminState {
+    distinct: FxSet,
+    failures: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Params {
+    min_paths: usize,
+    min_failure_ratio: f64,
+    window_ms: i64,
+    max_evidence: usize,
+}
+
+/// The `web.admin_enum` detector.
+#[derive(Debug)]
+pub(crate) struct WebAdminEnum {
+    p: Params,
+    set: PathSet,
+    t: Tracker<AdminState>,
+}
+
+impl WebAdminEnum {
+    pub fn new(c: &AdminEnumConfig, max_evidence: usize, max_sources: usize) -> Self {
+        WebAdminEnum {
+            p: Params {
+                min_paths: c.min_paths.max(1),
+                min_failure_ratio: c.min_failure_ratio,
+                window_ms: secs_ms(c.window_secs),
+                max_evidence,
+            },
+            set: PathSet::new(ADMIN_PATHS, &c.extra_admin_paths),
+            t: Tracker::new(c.window_secs, max_sources),
+        }
+    }
+}
+
+fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
+    if !s.ep.fired {
+        return;
+    }
+    let mut d = BTreeMap::new();
+    d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
+    d.insert("failure_ratio".into(), ratio(s.st.failures, s.ep.count));
+    let title = format!(
+        "{} admin/login page probes ({}) from {}",
+        s.ep.count,
+        s.ep.title_samples(),
+        s.ep.who_where()
+    );
+    out.push(s.ep.alert(ID, title, TECHNIQUES, d, &[]));
+}
+
+impl WebRule for WebAdminEnum {
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.t.maintain(w.ts, &mut |s| emit(s, out));
+        if !self.set.matches(req.path()) {
+            return;
+        }
+        let p = &self.p;
+        let key: Key = (w.source_ip, req.site_hash);
+        let slot = self
+            .t
+            .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
+        if !slot.ep.fired
+            && slot.ep.count > 0
+            && w.ts.0.saturating_sub(slot.ep.first.0) > p.window_ms
+        {
+            slot.ep.restart(w.ts);
+            slot.st = AdminState::default();
+        }
+        let new = insert_capped(&mut slot.st.distinct, req.path_hash);
+        slot.ep.hit(w.ts, o, p.max_evidence);
+        if new {
+            slot.ep.sample(&req.path_text());
+        }
+        if matches!(w.status_class(), 3 | 4) {
+            slot.st.failures += 1;
+        }
+        if !slot.ep.fired
+            && slot.st.distinct.len() >= p.min_paths
+            && slot.st.failures as f64 >= p.min_failure_ratio * slot.ep.count as f64
+        {
+            slot.ep.fired = true;
+            slot.ep.severity = Severity::Medium;
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}

@@ -1,0 +1,252 @@
+//! Settings of the web detectors (TOML section `[web]`).
+
+use serde::{Deserialize, Serialize};
+
+/// Web detector settings. Every field has a working default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Evidence lines kept per alert (the first N matching lines).
+    pub max_evidence: usize,
+    /// Upper bound on tracked (source, site) keys per detector; on overflow the
+    /// longest-idle keys are flushed and forgotten.
+    pub max_tracked_sources: usize,
+    /// Sources (IP addresses or CIDR networks, e.g. `192.0.2.0/24`) that are never
+    /// alerted on by any web detector: a declared penetration test, an uptime monitor.
+    pub allow_sources: Vec<String>,
+    /// User-agent substrings (case-insensitive) whose requests are ignored by every
+    /// web detector, e.g. a declared pen-test tool or monitor signature.
+    pub allow_user_agents: Vec<String>,
+    /// `web.scan`: vulnerability and wordlist scanning.
+    pub scan: ScanConfig,
+    /// `web.sensitive`: sensitive file probing.
+    pub sensitive: SensitiveConfig,
+    /// `web.scanner_ua`: attack-tool user agents.
+    pub scanner_ua: ScannerUaConfig,
+    /// `web.exploit`: exploit attempts against public-facing applications.
+    pub exploit: ExploitConfig,
+    /// `web.admin_enum`: admin panel and login page enumeration.
+    pub admin_enum: AdminEnumConfig,
+    /// `web.crawl`: aggressive crawling of non-static pages.
+    pub crawl: CrawlConfig,
+    /// `web.login_bf`: password guessing against web logins.
+    pub login_bf: LoginBfConfig,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            max_evidence: 10,
+            max_tracked_sources: 1_000_000,
+            allow_sources: Vec::new(),
+            allow_user_agents: Vec::new(),
+            scan: ScanConfig::default(),
+            sensitive: SensitiveConfig::default(),
+            scanner_ua: ScannerUaConfig::default(),
+            exploit: ExploitConfig::default(),
+            admin_enum: AdminEnumConfig::default(),
+            crawl: CrawlConfig::default(),
+            login_bf: LoginBfConfig::default(),
+        }
+    }
+}
+
+/// `web.scan` settings (T1595.002, T1595.003).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScanConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Fast variant: distinct non-static paths answered 4xx (not 429) that fire
+    /// the alert when seen within `fast_window_secs`.
+    pub fast_min_paths: usize,
+    /// Fast variant window, seconds.
+    pub fast_window_secs: u64,
+    /// Slow variant: distinct 4xx non-static paths within `slow_window_secs`.
+    pub slow_min_paths: usize,
+    /// Slow variant: minimum share of 4xx among the source's non-static requests.
+    pub slow_min_error_ratio: f64,
+    /// Slow variant window, seconds; also the quiet time that ends an episode.
+    pub slow_window_secs: u64,
+    /// Also alert on a /24 (IPv4) or /64 (IPv6) whose members together cross a
+    /// threshold while no single member does.
+    pub prefix_aggregation: bool,
+    /// Minimum distinct member addresses for a prefix alert.
+    pub prefix_min_members: usize,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            enabled: true,
+            fast_min_paths: 10,
+            fast_window_secs: 10,
+            slow_min_paths: 30,
+            slow_min_error_ratio: 0.5,
+            slow_window_secs: 600,
+            prefix_aggregation: true,
+            prefix_min_members: 2,
+        }
+    }
+}
+
+/// `web.sensitive` settings (T1595.003).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SensitiveConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Distinct sensitive paths within `window_secs` that fire the alert.
+    pub min_paths: usize,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+    /// Fire on a single sensitive path answered 2xx (severity high).
+    pub alert_on_served: bool,
+    /// Extra sensitive path patterns, lower case. A pattern matches anywhere in the
+    /// decoded path and must end at the end of the path or before `/`; a trailing
+    /// `*` allows any continuation, a trailing `/` marks a directory.
+    pub extra_sensitive_paths: Vec<String>,
+}
+
+impl Default for SensitiveConfig {
+    fn default() -> Self {
+        SensitiveConfig {
+            enabled: true,
+            min_paths: 3,
+            window_secs: 300,
+            alert_on_served: true,
+            extra_sensitive_paths: Vec::new(),
+        }
+    }
+}
+
+/// `web.scanner_ua` settings (T1595.001, T1595.002).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScannerUaConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Requests with a scanner user agent that fire the alert.
+    pub min_requests: u64,
+    /// Episode quiet time, seconds.
+    pub window_secs: u64,
+    /// Extra scanner user-agent substrings (case-insensitive); the tool name reported
+    /// is the substring itself.
+    pub extra_scanner_user_agents: Vec<String>,
+}
+
+impl Default for ScannerUaConfig {
+    fn default() -> Self {
+        ScannerUaConfig {
+            enabled: true,
+            min_requests: 1,
+            window_secs: 600,
+            extra_scanner_user_agents: Vec::new(),
+        }
+    }
+}
+
+/// `web.exploit` settings (T1190).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExploitConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Matching requests that fire the alert.
+    pub min_requests: u64,
+    /// Episode quiet time, seconds.
+    pub window_secs: u64,
+    /// Extra exploit substrings (lower case), matched in the decoded path and query.
+    pub extra_patterns: Vec<String>,
+}
+
+impl Default for ExploitConfig {
+    fn default() -> Self {
+        ExploitConfig {
+            enabled: true,
+            min_requests: 1,
+            window_secs: 600,
+            extra_patterns: Vec::new(),
+        }
+    }
+}
+
+/// `web.admin_enum` settings (T1595.003).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminEnumConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Distinct admin or login paths within `window_secs` that fire the alert.
+    pub min_paths: usize,
+    /// Minimum share of 3xx/4xx answers among those requests.
+    pub min_failure_ratio: f64,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+    /// Extra admin path patterns (same syntax as `extra_sensitive_paths`).
+    pub extra_admin_paths: Vec<String>,
+}
+
+impl Default for AdminEnumConfig {
+    fn default() -> Self {
+        AdminEnumConfig {
+            enabled: true,
+            min_paths: 5,
+            min_failure_ratio: 0.6,
+            window_secs: 600,
+            extra_admin_paths: Vec::new(),
+        }
+    }
+}
+
+/// `web.crawl` settings (T1595, T1594).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrawlConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Distinct non-static GET/HEAD paths within `window_secs` that fire the alert.
+    pub min_paths: usize,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+    /// User-agent substrings (case-insensitive) exempt from this detector only,
+    /// e.g. a search engine you welcome.
+    pub allow_user_agents: Vec<String>,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            enabled: true,
+            min_paths: 40,
+            window_secs: 30,
+            allow_user_agents: Vec::new(),
+        }
+    }
+}
+
+/// `web.login_bf` settings (T1110).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginBfConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Failed logins (401 answers, or POSTs to a login form answered 200/401/403)
+    /// within `window_secs` that fire the alert.
+    pub min_failures: usize,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+    /// Extra login form path patterns (same syntax as `extra_sensitive_paths`).
+    pub extra_login_paths: Vec<String>,
+}
+
+impl Default for LoginBfConfig {
+    fn default() -> Self {
+        LoginBfConfig {
+            enabled: true,
+            min_failures: 6,
+            window_secs: 60,
+            extra_login_paths: Vec::new(),
+        }
+    }
+}

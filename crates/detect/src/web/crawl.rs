@@ -1,0 +1,141 @@
+//! `web.crawl`: aggressive crawling of non-static pages.
+//!
+//! **What it detects.** One source fetching ≥ 40 distinct non-static paths
+//! (GET/HEAD) within 30 s, as CrowdSec's `http-crawl-non_statics`. User agents
+//! in `crawl.allow_user_agents` (a search engine you welcome) are exempt.
+//!
+//! **Why it matters.** Mirroring a site's pages maps its content, staff pages and
+//! document links ahead of targeting; humans do not read 40 pages in 30 s.
+//!
+//! **Example.** `/page-01` … `/page-41` within one second.
+//!
+//! **ATT&CK.** T1595 Active Scanning, T1594 Search Victim-Owned Websites.
+
+use super::config::CrawlConfig;
+use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
+use super::request::Req;
+use super::scan::secs_ms;
+use super::WebRule;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
+use std::collections::{BTreeMap, VecDeque};
+
+const ID: &str = "web.crawl";
+const TECHNIQUES: &[&str] = &["T1595", "T1594"];
+
+#[derive(Debug, Default)]
+pub(crate) struct CrawlState {
+    window: VecDeque<(Ts, u64)>,
+    distinct: FxSet,
+}
+
+/// The `web.crawl` detector.
+#[derive(Debug)]
+pub(crate) struct WebCrawl {
+    min: usize,
+    window_ms: i64,
+    allow: Option<AhoCorasick>,
+    max_evidence: usize,
+    t: Tracker<CrawlState>,
+}
+
+impl WebCrawl {
+    pub fn new(c: &CrawlConfig, max_evidence: usize, max_sources: usize) -> Self {
+        let pats: Vec<&String> = c
+            .allow_user_agents
+            .iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        let allow = (!pats.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .ascii_case_insensitive(true)
+                    .build(pats)
+                    .ok()
+            })
+            .flatten();
+        WebCrawl {
+            min: c.min_paths.max(1),
+            window_ms: secs_ms(c.window_secs),
+            allow,
+            max_evidence,
+            t: Tracker::new(c.window_secs, max_sources),
+        }
+    }
+}
+
+fn emit(s: Slot<CrawlState>, out: &mut Vec<Alert>) {
+    if !s.ep.fired {
+        return;
+    }
+    let mut d = BTreeMap::new();
+    d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
+    let secs = (s.ep.last.0 - s.ep.first.0) as f64 / 1000.0;
+    d.insert("duration_secs".into(), secs.into());
+    let title = format!(
+        "{} non-static page requests in {:.0} s from {}",
+        s.ep.count,
+        secs,
+        s.ep.who_where()
+    );
+    out.push(s.ep.alert(ID, title, TECHNIQUES, d, &[]));
+}
+
+impl WebRule for WebCrawl {
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.t.maintain(w.ts, &mut |s| emit(s, out));
+        if req.is_static
+            || !(w.method.is_empty()
+                || w.method.eq_ignore_ascii_case("GET")
+                || w.method.eq_ignore_ascii_case("HEAD"))
+        {
+            return;
+        }
+        if let Some(a) = &self.allow {
+            if a.is_match(&w.user_agent.as_bytes()[..w.user_agent.len().min(1024)]) {
+                return;
+            }
+        }
+        let key: Key = (w.source_ip, req.site_hash);
+        let slot = self
+            .t
+            .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
+        let st = &mut slot.st;
+        slot.ep.hit(w.ts, o, self.max_evidence);
+        if slot.ep.fired {
+            if insert_capped(&mut st.distinct, req.path_hash) {
+                slot.ep.sample(&req.path_text());
+            }
+            return;
+        }
+        while let Some(&(t, _)) = st.window.front() {
+            if w.ts.0.saturating_sub(t.0) > self.window_ms {
+                st.window.pop_front();
+            } else {
+                break;
+            }
+        }
+        if st.window.is_empty() && slot.ep.count > 1 {
+            // Nothing left of the previous burst: start the episode over.
+            slot.ep.restart(w.ts);
+            slot.ep.hit(w.ts, o, self.max_evidence);
+        }
+        if !st.window.iter().any(|(_, h)| *h == req.path_hash) {
+            st.window.push_back((w.ts, req.path_hash));
+            if slot.ep.samples.len() < super::episode::MAX_SAMPLES {
+                slot.ep.sample(&req.path_text());
+            }
+        }
+        if st.window.len() >= self.min {
+            slot.ep.fired = true;
+            slot.ep.severity = Severity::Low;
+            st.distinct = st.window.iter().map(|(_, h)| *h).collect();
+            st.window = VecDeque::new();
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}

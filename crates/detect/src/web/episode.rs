@@ -1,0 +1,425 @@
+//! Per-source episodes: bounded, windowed state keyed by (source, site), with
+//! idle eviction, a cap on tracked keys, and alert construction.
+
+use haboob_model::{content_id, Alert, AlertSource, Evidence, Origin, Severity, Ts};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+use std::net::IpAddr;
+
+/// Attacker-controlled text kept in titles and details is cut to this many bytes.
+pub(crate) const MAX_TEXT: usize = 100;
+/// Sample paths kept per alert.
+pub(crate) const MAX_SAMPLES: usize = 10;
+/// Distinct-path hashes kept per episode (counts saturate beyond it).
+pub(crate) const MAX_DISTINCT: usize = 4096;
+/// Members kept per prefix episode.
+pub(crate) const MAX_MEMBERS: usize = 256;
+/// Events between idle sweeps.
+const SWEEP_EVERY: u32 = 4096;
+
+/// A small, fast, non-cryptographic hasher (FxHash-style multiply-rotate) for
+/// in-memory maps keyed by addresses and path hashes. Not used for ids.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxBuild;
+
+/// See [`FxBuild`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            self.add(u64::from_le_bytes(a));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(a) ^ (rest.len() as u64) << 59);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl BuildHasher for FxBuild {
+    type Hasher = Fx;
+    #[inline]
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+/// Hash of a byte string (paths, sites) for distinct counting and keys.
+#[inline]
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = Fx(0);
+    h.write(b);
+    // Final avalanche so that short inputs spread over all bits.
+    let mut x = h.finish() ^ b.len() as u64;
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^ (x >> 33)
+}
+
+/// A hash set of u64 with the fast hasher.
+pub(crate) type FxSet = HashSet<u64, FxBuild>;
+
+/// Insert into a capped set; returns true when the value is new (and stored).
+#[inline]
+pub(crate) fn insert_capped(set: &mut FxSet, v: u64) -> bool {
+    if set.len() >= MAX_DISTINCT {
+        return false;
+    }
+    set.insert(v)
+}
+
+/// Cut attacker text to at most [`MAX_TEXT`] bytes on a char boundary, with `…`.
+pub(crate) fn bounded(s: &str) -> String {
+    if s.len() <= MAX_TEXT {
+        return s.to_string();
+    }
+    let mut end = MAX_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// The common part of every episode: who, where, when, how much, evidence.
+#[derive(Debug)]
+pub(crate) struct Episode {
+    /// Source address (first member for a prefix).
+    pub ip: IpAddr,
+    /// Network when this is a prefix episode.
+    pub prefix: Option<haboob_model::IpPrefix>,
+    /// Site (bounded).
+    pub site: Box<str>,
+    /// First matching event.
+    pub first: Ts,
+    /// Last matching event.
+    pub last: Ts,
+    /// Last event that kept the episode alive.
+    pub touched: Ts,
+    /// Matching events.
+    pub count: u64,
+    /// The threshold was crossed.
+    pub fired: bool,
+    /// Highest severity seen.
+    pub severity: Severity,
+    /// First N matching lines.
+    pub evidence: Vec<Evidence>,
+    /// Sample paths (bounded text).
+    pub samples: Vec<String>,
+}
+
+impl Episode {
+    fn new(ip: IpAddr, site: &str, now: Ts) -> Episode {
+        Episode {
+            ip,
+            prefix: None,
+            site: bounded_site(site),
+            first: now,
+            last: now,
+            touched: now,
+            count: 0,
+            fired: false,
+            severity: Severity::Low,
+            evidence: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+
+    /// Forget everything but the key (an unfired episode whose window passed).
+    pub fn restart(&mut self, now: Ts) {
+        self.first = now;
+        self.last = now;
+        self.count = 0;
+        self.fired = false;
+        self.severity = Severity::Low;
+        self.evidence.clear();
+        self.samples.clear();
+    }
+
+    /// Record one matching event.
+    pub fn hit(&mut self, now: Ts, origin: &Origin<'_>, max_evidence: usize) {
+        if self.count == 0 {
+            self.first = now;
+        }
+        self.count += 1;
+        self.last = now;
+        if self.evidence.len() < max_evidence {
+            self.evidence.push(Evidence::from_origin(origin));
+        }
+    }
+
+    /// Keep a sample path (call only for new distinct paths).
+    pub fn sample(&mut self, path: &str) {
+        if self.samples.len() < MAX_SAMPLES {
+            self.samples.push(bounded(path));
+        }
+    }
+
+    /// The alert for this episode.
+    pub fn alert(
+        &self,
+        detector: &str,
+        title: String,
+        techniques: &[&str],
+        mut details: BTreeMap<String, serde_json::Value>,
+        members: &[IpAddr],
+    ) -> Alert {
+        let (src_text, source) = match self.prefix {
+            Some(p) => {
+                let mut m: Vec<IpAddr> = members.to_vec();
+                m.sort();
+                m.dedup();
+                (
+                    p.to_string(),
+                    AlertSource {
+                        ip: m.first().copied().or(Some(self.ip)),
+                        prefix: Some(p.to_string()),
+                        members: m,
+                    },
+                )
+            }
+            None => (
+                self.ip.to_string(),
+                AlertSource {
+                    ip: Some(self.ip),
+                    prefix: None,
+                    members: Vec::new(),
+                },
+            ),
+        };
+        if !self.samples.is_empty() {
+            details.insert("sample_paths".into(), self.samples.clone().into());
+        }
+        Alert {
+            id: content_id(
+                "al",
+                &[detector, &src_text, &self.site, &self.first.to_string()],
+            ),
+            detector: detector.to_string(),
+            title,
+            techniques: techniques.iter().map(|t| t.to_string()).collect(),
+            severity: self.severity,
+            source,
+            target: self.site.to_string(),
+            user: None,
+            first_seen: self.first,
+            last_seen: self.last,
+            count: self.count,
+            details,
+            evidence: self.evidence.clone(),
+        }
+    }
+
+    /// `"<source> on <site>"` for titles.
+    pub fn who_where(&self) -> String {
+        let who = match self.prefix {
+            Some(p) => p.to_string(),
+            None => self.ip.to_string(),
+        };
+        if self.site.is_empty() {
+            who
+        } else {
+            format!("{who} on {}", self.site)
+        }
+    }
+
+    /// Comma list of up to three samples for a title, with `…` when cut.
+    pub fn title_samples(&self) -> String {
+        let mut s = self
+            .samples
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.samples.len() > 3 || self.count > 3 {
+            s.push_str(", …");
+        }
+        s
+    }
+}
+
+fn bounded_site(site: &str) -> Box<str> {
+    let mut end = site.len().min(255);
+    while !site.is_char_boundary(end) {
+        end -= 1;
+    }
+    site[..end].into()
+}
+
+/// One tracked key: the episode plus detector-specific state.
+#[derive(Debug)]
+pub(crate) struct Slot<S> {
+    /// Common episode data.
+    pub ep: Episode,
+    /// Detector state.
+    pub st: S,
+}
+
+/// Key: source address (or prefix network) and site hash.
+pub(crate) type Key = (IpAddr, u64);
+
+/// Windowed, bounded map of episodes.
+#[derive(Debug)]
+pub(crate) struct Tracker<S> {
+    map: HashMap<Key, Slot<S>, FxBuild>,
+    idle_ms: i64,
+    max: usize,
+    since_sweep: u32,
+    last_sweep: Ts,
+}
+
+impl<S: Default> Tracker<S> {
+    /// A tracker whose episodes end after `idle_secs` without relevant events.
+    pub fn new(idle_secs: u64, max: usize) -> Self {
+        Tracker {
+            map: HashMap::with_hasher(FxBuild),
+            idle_ms: i64::try_from(idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            max: max.max(1),
+            since_sweep: 0,
+            last_sweep: Ts(i64::MIN),
+        }
+    }
+
+    /// Tracked keys.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// The slot for a key, created when absent. An episode that has been quiet
+    /// for the idle time is handed to `flush` first and a fresh one started.
+    pub fn entry(
+        &mut self,
+        key: Key,
+        ip: IpAddr,
+        site: &str,
+        now: Ts,
+        flush: &mut impl FnMut(Slot<S>),
+    ) -> &mut Slot<S> {
+        if let Some(slot) = self.map.get(&key) {
+            if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
+                if let Some(old) = self.map.remove(&key) {
+                    flush(old);
+                }
+            }
+        } else if self.map.len() >= self.max {
+            self.evict_oldest(flush);
+        }
+        let slot = self.map.entry(key).or_insert_with(|| Slot {
+            ep: Episode::new(ip, site, now),
+            st: S::default(),
+        });
+        slot.ep.touched = slot.ep.touched.max(now);
+        slot
+    }
+
+    /// The slot for a key when tracked and not idle (idle episodes are left for
+    /// the sweep), marked as touched now.
+    pub fn get_live(&mut self, key: &Key, now: Ts) -> Option<&mut Slot<S>> {
+        let idle = self.idle_ms;
+        let s = self
+            .map
+            .get_mut(key)
+            .filter(|s| now.0.saturating_sub(s.ep.touched.0) <= idle)?;
+        s.ep.touched = s.ep.touched.max(now);
+        Some(s)
+    }
+
+    /// Called once per event: every few thousand events (or when time jumped by
+    /// more than the idle time) flush and forget idle episodes.
+    pub fn maintain(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
+        self.since_sweep += 1;
+        if self.since_sweep < SWEEP_EVERY && now.0.saturating_sub(self.last_sweep.0) <= self.idle_ms
+        {
+            return;
+        }
+        self.since_sweep = 0;
+        self.last_sweep = now;
+        let idle = self.idle_ms;
+        let mut gone: Vec<Slot<S>> = Vec::new();
+        let keys: Vec<Key> = self
+            .map
+            .iter()
+            .filter(|(_, s)| now.0.saturating_sub(s.ep.touched.0) > idle)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in keys {
+            if let Some(s) = self.map.remove(&k) {
+                gone.push(s);
+            }
+        }
+        flush_sorted(gone, flush);
+    }
+
+    /// Flush the oldest eighth of the keys (cap reached).
+    fn evict_oldest(&mut self, flush: &mut impl FnMut(Slot<S>)) {
+        let mut lasts: Vec<(Ts, Key)> = self.map.iter().map(|(k, s)| (s.ep.touched, *k)).collect();
+        let n = (lasts.len() / 8).max(1);
+        lasts.select_nth_unstable_by_key(n - 1, |(t, _)| *t);
+        let gone: Vec<Slot<S>> = lasts[..n]
+            .iter()
+            .filter_map(|(_, k)| self.map.remove(k))
+            .collect();
+        flush_sorted(gone, flush);
+    }
+
+    /// End of stream: flush everything.
+    pub fn drain(&mut self, flush: &mut impl FnMut(Slot<S>)) {
+        let gone: Vec<Slot<S>> = self.map.drain().map(|(_, s)| s).collect();
+        flush_sorted(gone, flush);
+    }
+}
+
+/// Flush in a reproducible order (first seen, then source).
+fn flush_sorted<S>(mut gone: Vec<Slot<S>>, flush: &mut impl FnMut(Slot<S>)) {
+    gone.sort_by(|a, b| (a.ep.first, a.ep.ip, &a.ep.site).cmp(&(b.ep.first, b.ep.ip, &b.ep.site)));
+    for s in gone {
+        flush(s);
+    }
+}
+
+/// Ratio as a JSON number rounded to three decimals.
+pub(crate) fn ratio(num: u64, den: u64) -> serde_json::Value {
+    if den == 0 {
+        return 0.0.into();
+    }
+    let r = num as f64 / den as f64;
+    ((r * 1000.0).round() / 1000.0).into()
+}

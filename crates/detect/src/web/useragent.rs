@@ -1,0 +1,169 @@
+//! `web.scanner_ua`: scanner and attack-tool user agents.
+//!
+//! **What it detects.** Requests whose user agent names a scanner or attack tool
+//! (Nuclei, sqlmap, Nikto, zgrab, masscan, Nmap NSE, WPScan, ffuf, …; list in
+//! [`super::lists::SCANNER_USER_AGENTS`], extensible from config). Generic HTTP
+//! libraries (curl, python-requests, Go-http-client) are deliberately not listed.
+//!
+//! **Why it matters.** Tool defaults are left in place by many operators; one
+//! such request names the tool aimed at the site.
+//!
+//! **Example.** `User-Agent: Mozilla/5.00 (Nikto/2.1.5) (Evasions:None)`.
+//!
+//! **ATT&CK.** T1595.002 Vulnerability Scanning; T1595.001 Scanning IP Blocks for
+//! Internet-wide scanners (masscan, zgrab, …).
+
+use super::config::ScannerUaConfig;
+use super::episode::{bounded, hash_bytes, FxBuild, Key, Slot, Tracker};
+use super::lists::SCANNER_USER_AGENTS;
+use super::request::Req;
+use super::WebRule;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use haboob_model::{Alert, Origin, Severity, WebEvent};
+use std::collections::{BTreeMap, HashMap};
+
+const ID: &str = "web.scanner_ua";
+
+/// Longest user agent inspected.
+const MAX_UA: usize = 1024;
+
+#[derive(Debug, Default)]
+pub(crate) struct UaState {
+    tools: Vec<String>,
+    ip_block: bool,
+    user_agent: String,
+}
+
+/// The `web.scanner_ua` detector.
+#[derive(Debug)]
+pub(crate) struct WebScannerUa {
+    ac: Option<AhoCorasick>,
+    /// Per pattern: (tool name, Internet-wide scanner).
+    tools: Vec<(String, bool)>,
+    min: u64,
+    max_evidence: usize,
+    t: Tracker<UaState>,
+    /// User agents repeat heavily: verdict per (hash, length), bounded.
+    cache: HashMap<(u64, usize), Option<u32>, FxBuild>,
+}
+
+/// Cached user-agent verdicts before the cache is cleared.
+const CACHE_MAX: usize = 16_384;
+
+impl WebScannerUa {
+    pub fn new(c: &ScannerUaConfig, max_evidence: usize, max_sources: usize) -> Self {
+        let mut pats: Vec<String> = Vec::new();
+        let mut tools = Vec::new();
+        for (p, tool, wide) in SCANNER_USER_AGENTS {
+            pats.push(p.to_string());
+            tools.push((tool.to_string(), *wide));
+        }
+        for p in &c.extra_scanner_user_agents {
+            if !p.is_empty() {
+                pats.push(p.to_ascii_lowercase());
+                tools.push((bounded(p), false));
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::DFA))
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&pats)
+            .ok();
+        WebScannerUa {
+            ac,
+            tools,
+            min: c.min_requests.max(1),
+            max_evidence,
+            t: Tracker::new(c.window_secs, max_sources),
+            cache: HashMap::with_hasher(FxBuild),
+        }
+    }
+
+    /// Pattern index for a user agent, through the cache.
+    fn lookup(&mut self, ua: &str) -> Option<usize> {
+        let ua = &ua.as_bytes()[..ua.len().min(MAX_UA)];
+        if ua.is_empty() {
+            return None;
+        }
+        let key = (hash_bytes(ua), ua.len());
+        if let Some(v) = self.cache.get(&key) {
+            return v.map(|i| i as usize);
+        }
+        let v = self
+            .ac
+            .as_ref()
+            .and_then(|ac| ac.find(ua))
+            .map(|m| m.pattern().as_u32());
+        if self.cache.len() >= CACHE_MAX {
+            self.cache.clear();
+        }
+        self.cache.insert(key, v);
+        v.map(|i| i as usize)
+    }
+}
+
+fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
+    if !s.ep.fired {
+        return;
+    }
+    let mut d = BTreeMap::new();
+    d.insert(
+        "tool".into(),
+        s.st.tools.first().cloned().unwrap_or_default().into(),
+    );
+    if s.st.tools.len() > 1 {
+        d.insert("tools".into(), s.st.tools.clone().into());
+    }
+    d.insert("user_agent".into(), s.st.user_agent.clone().into());
+    let techniques: &[&str] = if s.st.ip_block {
+        &["T1595.001", "T1595.002"]
+    } else {
+        &["T1595.002"]
+    };
+    let title = format!(
+        "{} requests with scanner user agent {} from {}",
+        s.ep.count,
+        s.st.tools.first().map(String::as_str).unwrap_or("?"),
+        s.ep.who_where()
+    );
+    out.push(s.ep.alert(ID, title, techniques, d, &[]));
+}
+
+impl WebRule for WebScannerUa {
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.t.maintain(w.ts, &mut |s| emit(s, out));
+        let Some(idx) = self.lookup(w.user_agent) else {
+            return;
+        };
+        let Some((tool, wide)) = self.tools.get(idx).cloned() else {
+            return;
+        };
+        let key: Key = (w.source_ip, req.site_hash);
+        let slot = self
+            .t
+            .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
+        slot.ep.hit(w.ts, o, self.max_evidence);
+        if slot.st.tools.len() < 8 && !slot.st.tools.contains(&tool) {
+            slot.st.tools.push(tool);
+            if slot.st.user_agent.is_empty() {
+                slot.st.user_agent = bounded(w.user_agent);
+            }
+        }
+        slot.st.ip_block |= wide;
+        if !slot.ep.fired && slot.ep.count >= self.min {
+            slot.ep.fired = true;
+            slot.ep.severity = Severity::Medium;
+        }
+        if slot.ep.samples.len() < super::episode::MAX_SAMPLES {
+            let p = req.path_text();
+            if !slot.ep.samples.contains(&p) {
+                slot.ep.sample(&p);
+            }
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}

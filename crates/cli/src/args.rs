@@ -72,6 +72,10 @@ pub struct HuntArgs {
     /// Targets file(s) mapping sites to organisation, sector and region.
     #[arg(short, long, value_name = "FILE")]
     pub targets: Vec<PathBuf>,
+    /// Skip inputs whose file name or path matches GLOB (repeatable), e.g.
+    /// `--exclude '*.toml'`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, ClapArgs)]

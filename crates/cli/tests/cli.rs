@@ -15,7 +15,11 @@ fn haboob() -> Command {
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut c = haboob();
     c.args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn haboob");
@@ -30,7 +34,16 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
 fn fixture() -> String {
     let mut s = String::new();
     let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
-    for (i, p) in ["/", "/css/site.css", "/js/app.js", "/results", "/missing-page"].iter().enumerate() {
+    for (i, p) in [
+        "/",
+        "/css/site.css",
+        "/js/app.js",
+        "/results",
+        "/missing-page",
+    ]
+    .iter()
+    .enumerate()
+    {
         let status = if p.starts_with("/missing") { 404 } else { 200 };
         s.push_str(&format!(
             "192.0.2.10 - - [01/Sep/2026:09:00:{:02} -0500] \"GET {p} HTTP/1.1\" {status} 512 \"-\" \"{ua}\"\n",
@@ -38,8 +51,16 @@ fn fixture() -> String {
         ));
     }
     let paths = [
-        "/.env", "/.git/config", "/wp-config.php~", "/backup.zip", "/server-status",
-        "/phpinfo.php", "/.htpasswd", "/.aws/credentials", "/db.sql", "/.DS_Store",
+        "/.env",
+        "/.git/config",
+        "/wp-config.php~",
+        "/backup.zip",
+        "/server-status",
+        "/phpinfo.php",
+        "/.htpasswd",
+        "/.aws/credentials",
+        "/db.sql",
+        "/.DS_Store",
     ];
     for (i, p) in paths.iter().enumerate() {
         s.push_str(&format!(
@@ -84,18 +105,42 @@ fn jsonl_schema_exit_code_and_accounting() {
     let dir = tempfile::tempdir().unwrap();
     let f = write_fixture(dir.path());
     let out = run(&["hunt", "--format", "jsonl", f.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(1), "alerts → exit 1; stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "alerts → exit 1; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = jsonl(&out.stdout);
-    assert_eq!(alerts(&v), vec![("web.sensitive".to_string(), "203.0.113.9".to_string())]);
+    assert_eq!(
+        alerts(&v),
+        vec![("web.sensitive".to_string(), "203.0.113.9".to_string())]
+    );
     let a = v.iter().find(|o| o["kind"] == "alert").unwrap();
-    for k in ["detector", "techniques", "source", "target", "first_seen", "last_seen", "count", "evidence", "severity", "id", "campaign"] {
+    for k in [
+        "detector",
+        "techniques",
+        "source",
+        "target",
+        "first_seen",
+        "last_seen",
+        "count",
+        "evidence",
+        "severity",
+        "id",
+        "campaign",
+    ] {
         assert!(a.get(k).is_some(), "alert lacks {k}: {a}");
     }
     assert_eq!(a["count"], 10);
     assert_eq!(a["first_seen"], "2026-09-01T14:10:00.000Z");
     assert_eq!(a["last_seen"], "2026-09-01T14:10:45.000Z");
     assert_eq!(a["evidence"][0]["line"], 6);
-    assert!(a["techniques"].as_array().unwrap().iter().any(|t| t == "T1595.003"));
+    assert!(a["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "T1595.003"));
     let c = v.iter().find(|o| o["kind"] == "campaign").unwrap();
     for k in ["id", "sources", "targets", "alerts"] {
         assert!(c.get(k).is_some(), "campaign lacks {k}: {c}");
@@ -103,9 +148,20 @@ fn jsonl_schema_exit_code_and_accounting() {
     assert_eq!(c["alerts"][0], a["id"]);
     let s = v.last().unwrap();
     assert_eq!(s["kind"], "summary");
-    assert_eq!((s["lines"].as_u64(), s["parsed"].as_u64(), s["rejected"].as_u64(), s["files"].as_u64()), (Some(16), Some(15), Some(1), Some(1)));
+    assert_eq!(
+        (
+            s["lines"].as_u64(),
+            s["parsed"].as_u64(),
+            s["rejected"].as_u64(),
+            s["files"].as_u64()
+        ),
+        (Some(16), Some(15), Some(1), Some(1))
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("16 lines, 15 parsed, 1 rejected, 1 files"), "{err}");
+    assert!(
+        err.contains("16 lines, 15 parsed, 1 rejected, 1 files"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -116,7 +172,10 @@ fn stdin_gzip_and_zstd_give_the_same_alerts() {
     let from_stdin = jsonl(&run(&["hunt", "-f", "jsonl", "-"], Some(fixture().as_bytes())).stdout);
     let gz = dir.path().join("g").join("access.log.1.gz");
     std::fs::create_dir_all(gz.parent().unwrap()).unwrap();
-    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
     e.write_all(fixture().as_bytes()).unwrap();
     e.finish().unwrap();
     let gzipped = jsonl(&run(&["hunt", "-f", "jsonl", gz.to_str().unwrap()], None).stdout);
@@ -134,7 +193,10 @@ fn stdin_gzip_and_zstd_give_the_same_alerts() {
 fn strict_names_file_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     let f = write_fixture(dir.path());
-    let out = run(&["hunt", "--strict", "-f", "combined", f.to_str().unwrap()], None);
+    let out = run(
+        &["hunt", "--strict", "-f", "combined", f.to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:16:", f.display())), "{err}");
@@ -144,12 +206,24 @@ fn strict_names_file_line_and_reason() {
 fn benign_only_exits_zero_and_missing_input_exits_two() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("ok.log");
-    let benign: String = fixture().lines().take(5).map(|l| format!("{l}\n")).collect();
+    let benign: String = fixture()
+        .lines()
+        .take(5)
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&f, benign).unwrap();
     let out = run(&["hunt", f.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 campaigns, 0 alerts"));
-    let out = run(&["hunt", dir.path().join("nope.log").to_str().unwrap()], None);
+    let out = run(
+        &["hunt", dir.path().join("nope.log").to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.log"));
 }
@@ -159,7 +233,10 @@ fn terminal_report_escapes_attacker_text() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("evil.log");
     let mut s = String::new();
-    for (i, p) in ["/.env", "/.git/config", "/backup.zip", "/.htpasswd"].iter().enumerate() {
+    for (i, p) in ["/.env", "/.git/config", "/backup.zip", "/.htpasswd"]
+        .iter()
+        .enumerate()
+    {
         s.push_str(&format!(
             "198.51.100.66 - - [01/Sep/2026:09:10:0{i} +0000] \"GET {p} HTTP/1.1\" 404 1 \"-\" \"evil\x1b]0;pwned\x07\x1b[2J\"\n"
         ));
@@ -168,7 +245,10 @@ fn terminal_report_escapes_attacker_text() {
     let out = run(&["hunt", "--color", "never", f.to_str().unwrap()], None);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("web.sensitive"), "{text}");
-    assert!(!text.contains('\x1b'), "raw escape reached the terminal: {text:?}");
+    assert!(
+        !text.contains('\x1b'),
+        "raw escape reached the terminal: {text:?}"
+    );
     assert!(text.contains("\\u{1b}"), "{text}");
 }
 
@@ -191,7 +271,12 @@ fn config_default_is_valid_and_checkable() {
     assert_eq!(out.status.code(), Some(0));
     let p = dir.path().join("haboob.toml");
     std::fs::write(&p, &out.stdout).unwrap();
-    assert_eq!(run(&["config", "--check", p.to_str().unwrap()], None).status.code(), Some(0));
+    assert_eq!(
+        run(&["config", "--check", p.to_str().unwrap()], None)
+            .status
+            .code(),
+        Some(0)
+    );
     std::fs::write(&p, "[web]\nbogus = 1\n").unwrap();
     let out = run(&["config", "--check", p.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));

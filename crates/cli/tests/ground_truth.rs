@@ -23,7 +23,11 @@ fn hunt_sim(dir: &Path, days: u32, seed: u64) -> (HuntReport, Vec<Label>) {
 }
 
 fn alert_ips(a: &haboob_model::Alert) -> Vec<IpAddr> {
-    a.source.ip.into_iter().chain(a.source.members.iter().copied()).collect()
+    a.source
+        .ip
+        .into_iter()
+        .chain(a.source.members.iter().copied())
+        .collect()
 }
 
 fn check(days: u32, seed: u64) {
@@ -36,12 +40,17 @@ fn check(days: u32, seed: u64) {
     // Recall: every attack label is matched by an alert of its detector, site and source.
     let mut missed = Vec::new();
     for l in labels.iter().filter(|l| l.kind == LabelKind::Attack) {
-        let det = l.detector.as_deref().expect("attack labels name a detector");
+        let det = l
+            .detector
+            .as_deref()
+            .expect("attack labels name a detector");
         let hit = report.alerts.iter().any(|a| {
             a.detector == det
                 && a.target == l.site
                 && alert_ips(a).contains(&l.source_ip)
-                && l.technique.as_ref().is_none_or(|t| a.techniques.contains(t))
+                && l.technique
+                    .as_ref()
+                    .is_none_or(|t| a.techniques.contains(t))
                 && match &l.prefix {
                     Some(p) => a.source.prefix.as_deref() == Some(p.as_str()),
                     None => true,
@@ -51,7 +60,11 @@ fn check(days: u32, seed: u64) {
             missed.push(format!("{} {} {} {}", l.role, det, l.source_ip, l.site));
         }
     }
-    assert!(missed.is_empty(), "missed attack labels:\n{}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "missed attack labels:\n{}",
+        missed.join("\n")
+    );
 
     // Precision: every alert's sources are labelled attackers.
     let attackers: BTreeSet<IpAddr> = labels
@@ -65,7 +78,11 @@ fn check(days: u32, seed: u64) {
         .filter(|a| alert_ips(a).iter().any(|ip| !attackers.contains(ip)))
         .map(|a| format!("{} {:?} {} {}", a.detector, a.source, a.target, a.title))
         .collect();
-    assert!(false_pos.is_empty(), "benign sources flagged:\n{}", false_pos.join("\n"));
+    assert!(
+        false_pos.is_empty(),
+        "benign sources flagged:\n{}",
+        false_pos.join("\n")
+    );
 
     // The declared pen-test was seen and suppressed, not reported.
     let pentest: Vec<IpAddr> = labels
@@ -74,12 +91,16 @@ fn check(days: u32, seed: u64) {
         .map(|l| l.source_ip)
         .collect();
     assert!(!pentest.is_empty());
-    assert!(report.suppressed > 0, "the pen-test should have been detected, then suppressed");
+    assert!(
+        report.suppressed > 0,
+        "the pen-test should have been detected, then suppressed"
+    );
 
     // The main actor forms one campaign across the election sites and the news site.
     let main = &report.campaigns[0];
     assert!(
-        main.summary.contains("5 election sites in 3 states") && main.summary.contains("1 news site"),
+        main.summary.contains("5 election sites in 3 states")
+            && main.summary.contains("1 news site"),
         "{}",
         main.summary
     );

@@ -50,8 +50,17 @@ fn link_within(
     keyed: BTreeMap<String, Vec<usize>>,
     window_ms: i64,
     reasons: &mut BTreeMap<usize, BTreeSet<String>>,
+    distinct_only: bool,
     why: impl Fn(&str) -> String,
 ) {
+    let ips = |i: usize| -> BTreeSet<IpAddr> {
+        alerts[i]
+            .source
+            .ip
+            .into_iter()
+            .chain(alerts[i].source.members.iter().copied())
+            .collect()
+    };
     for (key, mut idx) in keyed {
         idx.sort_by_key(|&i| alerts[i].first_seen);
         let mut reach = i64::MIN;
@@ -60,14 +69,73 @@ fn link_within(
             if let Some(p) = prev {
                 if alerts[i].first_seen.0 <= reach.saturating_add(window_ms) {
                     uf.union(p, i);
-                    reasons.entry(i).or_default().insert(why(&key));
-                    reasons.entry(p).or_default().insert(why(&key));
+                    // Neighbour and tool links are reasons only when they
+                    // join different sources.
+                    if !distinct_only || ips(p) != ips(i) {
+                        reasons.entry(i).or_default().insert(why(&key));
+                        reasons.entry(p).or_default().insert(why(&key));
+                    }
                 }
             }
             reach = reach.max(alerts[i].last_seen.0);
             prev = Some(i);
         }
     }
+}
+
+/// Group every alert: web alerts by [`group`], sign-in alerts by the account
+/// funnel grouping of `haboob_detect::auth`; targets are enriched from
+/// `targets`, and a campaign that shares sources with a campaign of the other
+/// family says so in its reasons (one actor across web and sign-in logs).
+pub fn group_all(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campaign> {
+    let (auth, web): (Vec<Alert>, Vec<Alert>) = alerts
+        .iter()
+        .cloned()
+        .partition(|a| a.detector.starts_with("auth."));
+    let mut web = group(&web, targets, cfg);
+    let mut auth = haboob_detect::auth::group_campaigns(&auth);
+    for c in &mut auth {
+        c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
+        c.targets.sort();
+    }
+    for a in &mut auth {
+        for w in &mut web {
+            let shared = a.sources.iter().filter(|s| w.sources.contains(s)).count();
+            if shared > 0 {
+                a.reasons.push(format!(
+                    "{shared} of its sources also probed web sites in campaign {}",
+                    w.id
+                ));
+                w.reasons.push(format!(
+                    "{shared} of its sources also attacked accounts in campaign {}",
+                    a.id
+                ));
+            }
+        }
+    }
+    let mut out = auth;
+    out.extend(web);
+    sort(&mut out);
+    out
+}
+
+fn sort(out: &mut [Campaign]) {
+    out.sort_by(|a, b| {
+        (
+            b.severity,
+            b.targets.len(),
+            b.alerts.len(),
+            a.first_seen,
+            &a.id,
+        )
+            .cmp(&(
+                a.severity,
+                a.targets.len(),
+                a.alerts.len(),
+                b.first_seen,
+                &b.id,
+            ))
+    });
 }
 
 /// Group alerts into campaigns, enriched from `targets`. Campaigns are sorted
@@ -96,9 +164,15 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
             by_tool.entry(t.to_string()).or_default().push(i);
         }
     }
-    link_within(&mut uf, alerts, by_ip, i64::MAX / 4, &mut reasons, |k| {
-        format!("same source {k}")
-    });
+    link_within(
+        &mut uf,
+        alerts,
+        by_ip,
+        i64::MAX / 4,
+        &mut reasons,
+        false,
+        |k| format!("same source {k}"),
+    );
     let hour = 3_600_000i64;
     link_within(
         &mut uf,
@@ -106,6 +180,7 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
         by_prefix,
         cfg.prefix_window_hours as i64 * hour,
         &mut reasons,
+        true,
         |k| {
             format!(
                 "neighbouring sources in {k} within {} h",
@@ -119,6 +194,7 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
         by_tool,
         cfg.tool_window_hours as i64 * hour,
         &mut reasons,
+        true,
         |k| format!("same tool ({k}) within {} h", cfg.tool_window_hours),
     );
 

@@ -129,7 +129,7 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut alerts = merge::merge_alerts(alerts, gap);
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
     let suppressed = merge::suppress(&mut alerts, &allow);
-    let campaigns = campaign::group(&alerts, &opts.targets, &opts.config.hunt);
+    let campaigns = campaign::group_all(&alerts, &opts.targets, &opts.config.hunt);
     HuntReport {
         campaigns,
         alerts,

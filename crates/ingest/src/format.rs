@@ -123,7 +123,9 @@ impl RecordParser for NotLines {
         _line: &'a str,
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
-        Err(RecordError::fixed("not an EVTX file (EVTX is a binary record format)"))
+        Err(RecordError::fixed(
+            "not an EVTX file (EVTX is a binary record format)",
+        ))
     }
 }
 

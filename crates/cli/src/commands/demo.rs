@@ -19,17 +19,21 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
         }
     };
     let web = dir.join("web");
-    let msg = simulate_into("election-recon", a.days, a.seed, 2000, 0, &web)?;
-    if !g.quiet {
-        eprintln!("{msg}");
+    let signin = dir.join("signin");
+    for (scenario, out) in [("election-recon", &web), ("account-campaign", &signin)] {
+        let msg = simulate_into(scenario, a.days, a.seed, 2000, 0, out)?;
+        if !g.quiet {
+            eprintln!("{msg}");
+        }
     }
     let (_, out_format) = resolve_formats(std::slice::from_ref(&a.format))?;
     let opts = HuntOptions {
-        targets: load_targets(&[web.join("targets.toml")])?,
+        targets: load_targets(&[web.join("targets.toml"), signin.join("targets.toml")])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
         ..HuntOptions::default()
     };
-    let report = run_hunt(g, &[dir.display().to_string()], &opts)?;
+    let metadata = ["*.toml".to_string(), "labels.jsonl".to_string()];
+    let report = run_hunt(g, &[dir.display().to_string()], &metadata, &opts)?;
     let mut out = Output::open(None)?;
     output::print(&report, out_format, g, &mut out)?;
     if !g.quiet {

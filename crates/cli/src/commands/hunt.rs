@@ -4,7 +4,7 @@ use crate::args::{Globals, HuntArgs};
 use crate::output::{self, Output};
 use anyhow::{bail, Context, Result};
 use haboob_hunt::{Config, HuntOptions, HuntReport, Targets};
-use haboob_ingest::Format;
+use haboob_ingest::{Format, Input};
 use haboob_report::OutputFormat;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
@@ -57,9 +57,35 @@ pub fn load_targets(paths: &[PathBuf]) -> Result<Targets> {
     Ok(t)
 }
 
+/// Drop inputs whose file name or full path matches one of `globs`.
+pub fn exclude(inputs: Vec<Input>, globs: &[String]) -> Result<Vec<Input>> {
+    let pats = globs
+        .iter()
+        .map(|g| glob::Pattern::new(g).with_context(|| format!("--exclude {g:?}")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(inputs
+        .into_iter()
+        .filter(|i| match i {
+            Input::Stdin => true,
+            Input::File(p) => {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                !pats.iter().any(|g| g.matches(&name) || g.matches_path(p))
+            }
+        })
+        .collect())
+}
+
 /// Run a hunt with a progress bar on stderr when it is a terminal.
-pub fn run_hunt(g: &Globals, paths: &[String], opts: &HuntOptions) -> Result<HuntReport> {
-    let inputs = haboob_ingest::discover(paths)?;
+pub fn run_hunt(
+    g: &Globals,
+    paths: &[String],
+    excludes: &[String],
+    opts: &HuntOptions,
+) -> Result<HuntReport> {
+    let inputs = exclude(haboob_ingest::discover(paths)?, excludes)?;
     let total: u64 = inputs.iter().filter_map(|i| i.len()).sum();
     let pb = if g.quiet {
         ProgressBar::hidden()
@@ -88,7 +114,7 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         targets: load_targets(&a.targets)?,
         config: load_config(a.config.as_ref())?,
     };
-    let report = run_hunt(g, &a.paths, &opts)?;
+    let report = run_hunt(g, &a.paths, &a.exclude, &opts)?;
     let mut out = Output::open(a.output.as_deref())?;
     output::print(&report, out_format, g, &mut out)?;
     eprintln!("{}", haboob_report::accounting(&report));

@@ -294,8 +294,19 @@ pub fn generate(days: u32, seed: u64) -> Vec<SimAuth> {
     scenario(days, seed).events
 }
 
-/// Write the month to `out`: `entra_signin.jsonl`, `m365_audit.jsonl` and
-/// `labels.jsonl` (one line per account and per source, then a summary).
+/// Who an organisation of the scenario is: name, sector, region.
+fn org_profile(domain: &str) -> (&'static str, &'static str, Option<&'static str>) {
+    match domain {
+        "campaign2026.example" => ("Example 2026 presidential campaign", "campaign", None),
+        "gov.oh.example" => ("State of Ohio", "government", Some("OH")),
+        "news.example" => ("Example News", "news", None),
+        _ => ("Acme Freight", "other", None),
+    }
+}
+
+/// Write the month to `out`: `entra_signin.jsonl`, `m365_audit.jsonl`,
+/// `targets.toml` (tenant → organisation, sector) and `labels.jsonl` (one
+/// line per account and per source, then a summary).
 pub fn write_account_campaign(out: &Path, days: u32, seed: u64) -> std::io::Result<AccountSummary> {
     std::fs::create_dir_all(out)?;
     let sc = scenario(days, seed);
@@ -312,6 +323,28 @@ pub fn write_account_campaign(out: &Path, days: u32, seed: u64) -> std::io::Resu
         w.flush()?;
         files.push(path);
     }
+    let path = out.join("targets.toml");
+    let mut w = BufWriter::new(std::fs::File::create(&path)?);
+    writeln!(
+        w,
+        "# Organisations of the account-campaign scenario, keyed by tenant id."
+    )?;
+    for o in &sc.orgs {
+        let (organisation, sector, region) = org_profile(o.domain);
+        writeln!(w, "\n[[target]]")?;
+        writeln!(w, "name = {:?}", o.tenant)?;
+        writeln!(
+            w,
+            "organisation = {:?}",
+            format!("{organisation} ({})", o.domain)
+        )?;
+        writeln!(w, "sector = {sector:?}")?;
+        if let Some(r) = region {
+            writeln!(w, "region = {r:?}")?;
+        }
+    }
+    w.flush()?;
+    files.push(path);
     let path = out.join("labels.jsonl");
     let mut w = BufWriter::new(std::fs::File::create(&path)?);
     for a in &sc.accounts {

@@ -18,7 +18,11 @@ fn hunt_sim(dir: &Path, days: u32, seed: u64) -> (HuntReport, Vec<Label>) {
         config: Config::load(&dir.join("haboob.toml")).expect("config"),
         ..HuntOptions::default()
     };
-    let inputs = haboob_ingest::discover(&[dir.display().to_string()]).expect("inputs");
+    let inputs: Vec<_> = haboob_ingest::discover(&[dir.display().to_string()])
+        .expect("inputs")
+        .into_iter()
+        .filter(|i| !matches!(i, haboob_ingest::Input::File(p) if p.extension().is_some_and(|e| e == "toml") || p.ends_with("labels.jsonl")))
+        .collect();
     (hunt(&inputs, &opts, &|_| {}), labels)
 }
 

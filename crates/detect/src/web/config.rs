@@ -209,6 +209,12 @@ pub struct CrawlConfig {
     pub min_paths: usize,
     /// Window and episode quiet time, seconds.
     pub window_secs: u64,
+    /// Sustained variant: distinct non-static paths within
+    /// `sustained_window_secs` (a page every 3 s for 2 minutes is faster than
+    /// any reader and than polite search-engine crawlers); 0 turns it off.
+    pub sustained_min_paths: usize,
+    /// Window of the sustained variant, seconds.
+    pub sustained_window_secs: u64,
     /// User-agent substrings (case-insensitive) exempt from this detector only,
     /// e.g. a search engine you welcome.
     pub allow_user_agents: Vec<String>,
@@ -220,6 +226,8 @@ impl Default for CrawlConfig {
             enabled: true,
             min_paths: 40,
             window_secs: 30,
+            sustained_min_paths: 40,
+            sustained_window_secs: 120,
             allow_user_agents: Vec::new(),
         }
     }

@@ -1,7 +1,8 @@
 //! `web.crawl`: aggressive crawling of non-static pages.
 //!
 //! **What it detects.** One source fetching ≥ 40 distinct non-static paths
-//! (GET/HEAD) within 30 s, as CrowdSec's `http-crawl-non_statics`. User agents
+//! (GET/HEAD) within 30 s, as CrowdSec's `http-crawl-non_statics`, or a
+//! sustained ≥ 40 within 2 minutes (a page every 3 s). User agents
 //! in `crawl.allow_user_agents` (a search engine you welcome) are exempt.
 //!
 //! **Why it matters.** Mirroring a site's pages maps its content, staff pages and
@@ -34,6 +35,10 @@ pub(crate) struct CrawlState {
 pub(crate) struct WebCrawl {
     min: usize,
     window_ms: i64,
+    /// Sustained variant: (distinct paths, window ms); `None` when off.
+    sustained: Option<(usize, i64)>,
+    /// Entries are kept for the longer of the two windows.
+    keep_ms: i64,
     allow: Option<AhoCorasick>,
     max_evidence: usize,
     t: Tracker<CrawlState>,
@@ -55,12 +60,23 @@ impl WebCrawl {
                     .ok()
             })
             .flatten();
+        let sustained = (c.sustained_min_paths > 0)
+            .then(|| (c.sustained_min_paths, secs_ms(c.sustained_window_secs)));
+        let window_ms = secs_ms(c.window_secs);
+        let keep_ms = sustained.map_or(window_ms, |(_, ms)| ms.max(window_ms));
+        let quiet = if sustained.is_some() {
+            c.window_secs.max(c.sustained_window_secs)
+        } else {
+            c.window_secs
+        };
         WebCrawl {
             min: c.min_paths.max(1),
-            window_ms: secs_ms(c.window_secs),
+            window_ms,
+            sustained,
+            keep_ms,
             allow,
             max_evidence,
-            t: Tracker::new(c.window_secs, max_sources),
+            t: Tracker::new(quiet, max_sources),
         }
     }
 }
@@ -110,7 +126,7 @@ impl WebRule for WebCrawl {
             return;
         }
         while let Some(&(t, _)) = st.window.front() {
-            if w.ts.0.saturating_sub(t.0) > self.window_ms {
+            if w.ts.0.saturating_sub(t.0) > self.keep_ms {
                 st.window.pop_front();
             } else {
                 break;
@@ -127,7 +143,16 @@ impl WebRule for WebCrawl {
                 slot.ep.sample(&req.path_text());
             }
         }
-        if st.window.len() >= self.min {
+        let recent = st
+            .window
+            .iter()
+            .rev()
+            .take_while(|(t, _)| w.ts.0.saturating_sub(t.0) <= self.window_ms)
+            .count();
+        let sustained = self
+            .sustained
+            .is_some_and(|(min, _)| st.window.len() >= min);
+        if recent >= self.min || sustained {
             slot.ep.fired = true;
             slot.ep.severity = Severity::Low;
             st.distinct = st.window.iter().map(|(_, h)| *h).collect();

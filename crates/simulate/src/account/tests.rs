@@ -63,7 +63,10 @@ fn deterministic_per_seed_and_different_across_seeds() {
 fn writes_logs_and_labels() {
     let dir = tempfile::tempdir().unwrap();
     let s = write_account_campaign(dir.path(), 30, 42).unwrap();
-    assert_eq!(s.files.len(), 3);
+    assert_eq!(s.files.len(), 4);
+    let targets = std::fs::read_to_string(dir.path().join("targets.toml")).unwrap();
+    assert_eq!(targets.matches("[[target]]").count(), 4, "{targets}");
+    assert!(targets.contains("sector = \"campaign\""), "{targets}");
     let entra = std::fs::read_to_string(&s.files[0]).unwrap();
     let first: serde_json::Value = serde_json::from_str(entra.lines().next().unwrap()).unwrap();
     for k in [
@@ -91,7 +94,7 @@ fn writes_logs_and_labels() {
         entra.lines().count() + ual.lines().count(),
         s.events as usize
     );
-    let labels = std::fs::read_to_string(&s.files[2]).unwrap();
+    let labels = std::fs::read_to_string(&s.files[3]).unwrap();
     let last: serde_json::Value = serde_json::from_str(labels.lines().last().unwrap()).unwrap();
     assert_eq!(last["kind"], "summary");
     assert_eq!(last["funnel"]["attacked"], 241);

@@ -135,7 +135,8 @@ pub fn parse_iis(file: &str, line: &str) -> Rec {
 
 pub fn parse_nginx_json(file: &str, line: &str) -> Rec {
     let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
-    let keys: Vec<&str> = v.keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = v.keys().map(String::as_str).collect();
+    keys.sort_unstable();
     let mut want = vec![
         "time_iso8601",
         "remote_addr",

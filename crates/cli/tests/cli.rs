@@ -282,3 +282,101 @@ fn config_default_is_valid_and_checkable() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bogus"));
 }
+
+#[test]
+fn json_field_map_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.json");
+    let mut s = String::new();
+    for (i, p) in ["/.env", "/.git/config", "/backup.zip", "/.htpasswd"]
+        .iter()
+        .enumerate()
+    {
+        s.push_str(&format!(
+            "{{\"when\":\"2026-09-01T10:00:0{i}Z\",\"peer\":\"192.0.2.44\",\"verb\":\"GET\",\"target\":\"{p}\",\"code\":404,\"agent\":\"x\",\"vhost\":\"app.example\"}}\n"
+        ));
+    }
+    std::fs::write(&log, s).unwrap();
+    // Without the map the keys are unknown: every line is rejected.
+    let out = run(
+        &["hunt", "-f", "jsonl", "-f", "json", log.to_str().unwrap()],
+        None,
+    );
+    let v = jsonl(&out.stdout);
+    assert_eq!(v.last().unwrap()["rejected"], 4);
+    let cfg = dir.path().join("haboob.toml");
+    std::fs::write(
+        &cfg,
+        "[ingest.json_fields]\ntimestamp = [\"when\"]\nsource_ip = [\"peer\"]\nmethod = [\"verb\"]\nuri = [\"target\"]\nstatus = [\"code\"]\nuser_agent = [\"agent\"]\nsite = [\"vhost\"]\n",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "hunt",
+            "-f",
+            "jsonl",
+            "-c",
+            cfg.to_str().unwrap(),
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    let v = jsonl(&out.stdout);
+    assert_eq!(
+        alerts(&v),
+        vec![("web.sensitive".to_string(), "192.0.2.44".to_string())]
+    );
+    let a = v.iter().find(|o| o["kind"] == "alert").unwrap();
+    assert_eq!(a["target"], "app.example");
+}
+
+#[test]
+fn output_is_identical_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let out = run(
+        &[
+            "simulate",
+            "--days",
+            "4",
+            "--seed",
+            "3",
+            "--out",
+            sim.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let targets = sim.join("targets.toml");
+    let args = |t: &'static str| {
+        vec![
+            "--threads".to_string(),
+            t.to_string(),
+            "hunt".into(),
+            "-f".into(),
+            "jsonl".into(),
+            "--exclude".into(),
+            "*.toml".into(),
+            "--exclude".into(),
+            "labels.jsonl".into(),
+            "-t".into(),
+            targets.display().to_string(),
+            sim.display().to_string(),
+        ]
+    };
+    let one = haboob().args(args("1")).output().unwrap();
+    let two = haboob().args(args("2")).output().unwrap();
+    assert_eq!(
+        one.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert!(jsonl(&one.stdout).len() > 10);
+    assert_eq!(one.stdout, two.stdout);
+}

@@ -12,10 +12,22 @@ use std::path::Path;
 pub struct Config {
     /// Pipeline settings.
     pub hunt: HuntConfig,
+    /// How inputs are read.
+    pub ingest: IngestConfig,
     /// Web reconnaissance detectors.
     pub web: WebConfig,
     /// Account attack detectors.
     pub auth: AuthConfig,
+}
+
+/// How inputs are read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// JSON access logs: for each field, the JSON keys tried in order (dotted
+    /// paths reach into nested objects, `[n]` picks an array element). The
+    /// defaults cover nginx `log_format` JSON, Caddy, ECS and Envoy.
+    pub json_fields: haboob_ingest::JsonFieldMap,
 }
 
 /// Pipeline settings.

@@ -21,7 +21,7 @@ pub mod targets;
 pub use config::{Cidr, Config, ConfigError, HuntConfig};
 pub use targets::Targets;
 
-use haboob_ingest::{read_input, Format, Input, JsonFieldMap, ReadOptions, ReadStats};
+use haboob_ingest::{read_input, Format, Input, ReadOptions, ReadStats};
 use haboob_model::{Alert, Campaign};
 use rayon::prelude::*;
 
@@ -32,8 +32,6 @@ pub struct HuntOptions {
     pub format: Option<Format>,
     /// Stop at the first rejected line.
     pub strict: bool,
-    /// Field map for JSON access logs.
-    pub json_fields: JsonFieldMap,
     /// Site and organisation mapping.
     pub targets: Targets,
     /// Detector and pipeline configuration.
@@ -82,7 +80,7 @@ fn hunt_stream(
             format: opts.format,
             strict: opts.strict,
             site,
-            json_fields: opts.json_fields.clone(),
+            json_fields: opts.config.ingest.json_fields.clone(),
             ..ReadOptions::default()
         };
         let res = read_input(input, &ro, progress, &mut |ev, origin| {

@@ -14,7 +14,7 @@ use std::fmt;
 /// dotted path into nested objects (`request.remote_ip`); a flat key
 /// containing dots (`"http.request.method": …`) also matches. `[n]` picks an
 /// array element; an array without an index yields its first element.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct JsonFieldMap {
     /// `@timestamp`: RFC 3339, CLF time, or epoch seconds/milliseconds.

@@ -110,7 +110,6 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
     let opts = HuntOptions {
         format,
         strict: a.strict,
-        json_fields: Default::default(),
         targets: load_targets(&a.targets)?,
         config: load_config(a.config.as_ref())?,
     };

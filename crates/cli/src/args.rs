@@ -72,6 +72,10 @@ pub struct HuntArgs {
     /// Targets file(s) mapping sites to organisation, sector and region.
     #[arg(short, long, value_name = "FILE")]
     pub targets: Vec<PathBuf>,
+    /// MaxMind-format database(s) (GeoLite2/GeoIP2 ASN, Country or City) used
+    /// to add ASN and country to sign-in sources (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Vec<PathBuf>,
     /// Skip inputs whose file name or path matches GLOB (repeatable), e.g.
     /// `--exclude '*.toml'`.
     #[arg(long, value_name = "GLOB")]

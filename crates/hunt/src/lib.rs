@@ -14,15 +14,17 @@
 
 pub mod campaign;
 pub mod config;
+pub mod geo;
 pub mod merge;
 pub mod streams;
 pub mod targets;
 
 pub use config::{Cidr, Config, ConfigError, HuntConfig};
+pub use geo::{Geo, GeoError, GeoInfo};
 pub use targets::Targets;
 
 use haboob_ingest::{read_input, Format, Input, ReadOptions, ReadStats};
-use haboob_model::{Alert, Campaign};
+use haboob_model::{Alert, Campaign, EventRef};
 use rayon::prelude::*;
 
 /// How to run a hunt.
@@ -36,6 +38,8 @@ pub struct HuntOptions {
     pub targets: Targets,
     /// Detector and pipeline configuration.
     pub config: Config,
+    /// Geo/ASN databases for sign-in sources, when supplied.
+    pub geo: Option<std::sync::Arc<Geo>>,
 }
 
 /// Everything a hunt found, plus the accounting.
@@ -71,6 +75,7 @@ fn hunt_stream(
     let mut alerts = Vec::new();
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
+    let mut geo = opts.geo.as_deref().map(geo::GeoCache::new);
     for input in stream {
         let site = match input {
             Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
@@ -84,6 +89,11 @@ fn hunt_stream(
             ..ReadOptions::default()
         };
         let res = read_input(input, &ro, progress, &mut |ev, origin| {
+            let enriched = match (&mut geo, ev) {
+                (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
+                _ => None,
+            };
+            let ev = enriched.as_ref().unwrap_or(ev);
             for d in detectors.iter_mut() {
                 d.observe(ev, origin, &mut alerts);
             }

@@ -112,6 +112,7 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         strict: a.strict,
         targets: load_targets(&a.targets)?,
         config: load_config(a.config.as_ref())?,
+        geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
     };
     let report = run_hunt(g, &a.paths, &a.exclude, &opts)?;
     let mut out = Output::open(a.output.as_deref())?;

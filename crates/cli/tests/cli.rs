@@ -380,3 +380,18 @@ fn output_is_identical_on_one_and_two_threads() {
     assert!(jsonl(&one.stdout).len() > 10);
     assert_eq!(one.stdout, two.stdout);
 }
+
+/// The terminal report and the JSON Lines of the fixture, reviewed with
+/// `cargo insta review` when they change.
+#[test]
+fn report_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_fixture(dir.path());
+    let tmp = dir.path().display().to_string();
+    let table = run(&["hunt", "--color", "never", f.to_str().unwrap()], None);
+    let table = String::from_utf8_lossy(&table.stdout).replace(&tmp, "[TMP]");
+    insta::assert_snapshot!("fixture_table", table);
+    let lines = run(&["hunt", "-f", "jsonl", f.to_str().unwrap()], None);
+    let lines = String::from_utf8_lossy(&lines.stdout).replace(&tmp, "[TMP]");
+    insta::assert_snapshot!("fixture_jsonl", lines);
+}

@@ -2,7 +2,7 @@
 
 use crate::{accounting, campaign_of, terminal};
 use haboob_hunt::HuntReport;
-use haboob_model::{Alert, Campaign, Severity, Target};
+use haboob_model::{Alert, Campaign, Severity, Target, TargetSector};
 use std::io::{self, Write};
 
 /// Terminal report settings.
@@ -59,6 +59,12 @@ impl Paint {
 }
 
 fn target_label(t: &Target) -> String {
+    if t.name.is_empty() {
+        return "(unknown site)".to_string();
+    }
+    if t.organisation.is_none() && t.region.is_none() && t.sector == TargetSector::Other {
+        return terminal(&t.name, 100);
+    }
     let mut extra = Vec::new();
     if let Some(o) = &t.organisation {
         extra.push(terminal(o, 80));
@@ -67,12 +73,7 @@ fn target_label(t: &Target) -> String {
     if let Some(r) = &t.region {
         extra.push(terminal(r, 20));
     }
-    let name = if t.name.is_empty() {
-        "(unknown site)".to_string()
-    } else {
-        terminal(&t.name, 100)
-    };
-    format!("{name} ({})", extra.join(", "))
+    format!("{} ({})", terminal(&t.name, 100), extra.join(", "))
 }
 
 fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> {
@@ -199,6 +200,14 @@ fn write_alert(
     writeln!(w)
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Write the human report.
 pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let p = Paint(o.color);
@@ -208,9 +217,9 @@ pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::R
         w,
         "{}",
         p.bold(&format!(
-            "haboob: {} campaigns, {} alerts ({} critical, {} high, {} medium, {} low)",
-            r.campaigns.len(),
-            r.alerts.len(),
+            "haboob: {}, {} ({} critical, {} high, {} medium, {} low)",
+            plural(r.campaigns.len(), "campaign"),
+            plural(r.alerts.len(), "alert"),
             count(Severity::Critical),
             count(Severity::High),
             count(Severity::Medium),

@@ -101,7 +101,7 @@ fn hunt_stream(
         match res {
             Ok(s) => stats.merge(s, MAX_REJECT_SAMPLES),
             Err(e) => {
-                tracing::warn!(input = %input.display(), error = %e, "Input failed.");
+                tracing::debug!(input = %input.display(), error = %e, "Input failed.");
                 errors.push(e.to_string());
             }
         }

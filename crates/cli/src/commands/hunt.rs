@@ -117,7 +117,9 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
     let report = run_hunt(g, &a.paths, &a.exclude, &opts)?;
     let mut out = Output::open(a.output.as_deref())?;
     output::print(&report, out_format, g, &mut out)?;
-    eprintln!("{}", haboob_report::accounting(&report));
+    if !g.quiet {
+        eprintln!("{}", haboob_report::accounting(&report));
+    }
     for e in &report.errors {
         eprintln!("error: {}", haboob_report::terminal(e, 400));
     }

@@ -133,7 +133,7 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ("postfix-sasl-bf", "203.0.113.42", "3 SASL failures in 3 s with no account name; below every auth threshold (10 failures on one account, 5 bad accounts)"),
     ("ssh-bf", "35.188.49.176", "6 nonexistent names in 3 s: a hostile source, but auth.enumeration needs 10 names and spray/stuffing need existing accounts; commodity SSH noise below a hunting bar"),
     ("ssh-slow-bf", "103.100.210.198", "22 failures all on one nonexistent name (Invalid user hadoop): auth.brute_force counts password failures on existing accounts, one name is below auth.enumeration's 10"),
-    ("ssh-time-based-bf", "10.0.0.101", "4 nonexistent names over one hour; below auth.enumeration's 10 names and the 5 bad accounts of a hostile source"),
+    ("ssh-time-based-bf", "10.0.0.101", "4 nonexistent names over one hour, below auth.enumeration's 10 names; haboob instead groups 10.0.0.100-103 as one /24 actor (7 names) and reports auth.takeover of test, which signed in from 10.0.0.102 after that actor probed it"),
     ("sshd-invalid-bf", "179.43.183.98", "6 pre-auth disconnects on root in 6 s: sshd logged no password verdict (existence and failure not revealed), so no password failures to count"),
     ("windows-bf", "192.168.9.212", NO_WINDOWS_XML),
     ("zimbra-bf", "192.168.7.15", "Zimbra mailbox.log is a format haboob does not read yet: the file is refused as of unknown format"),

@@ -31,6 +31,8 @@ pub struct WebConfig {
     pub crawl: CrawlConfig,
     /// `web.login_bf`: password guessing against web logins.
     pub login_bf: LoginBfConfig,
+    /// `web.user_enum`: WordPress user enumeration.
+    pub user_enum: UserEnumConfig,
 }
 
 impl Default for WebConfig {
@@ -47,6 +49,7 @@ impl Default for WebConfig {
             admin_enum: AdminEnumConfig::default(),
             crawl: CrawlConfig::default(),
             login_bf: LoginBfConfig::default(),
+            user_enum: UserEnumConfig::default(),
         }
     }
 }
@@ -73,6 +76,12 @@ pub struct ScanConfig {
     pub prefix_aggregation: bool,
     /// Minimum distinct member addresses for a prefix alert.
     pub prefix_min_members: usize,
+    /// WordPress variant: distinct WordPress component probes (`/wp-….php`,
+    /// plugin or theme `.php`/`.txt`/`.md` files) answered 4xx that fire the
+    /// alert when seen within `wordpress_window_secs`; 0 turns it off.
+    pub wordpress_min_paths: usize,
+    /// WordPress variant window, seconds.
+    pub wordpress_window_secs: u64,
 }
 
 impl Default for ScanConfig {
@@ -86,6 +95,8 @@ impl Default for ScanConfig {
             slow_window_secs: 600,
             prefix_aggregation: true,
             prefix_min_members: 2,
+            wordpress_min_paths: 4,
+            wordpress_window_secs: 60,
         }
     }
 }
@@ -255,6 +266,29 @@ impl Default for LoginBfConfig {
             min_failures: 6,
             window_secs: 60,
             extra_login_paths: Vec::new(),
+        }
+    }
+}
+
+/// `web.user_enum` settings (T1589.002, T1087).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserEnumConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Distinct user ids (`?author=N`, `/wp-json/wp/v2/users/N`; the user list
+    /// counts as one) within `window_secs` that fire the alert.
+    pub min_ids: usize,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+}
+
+impl Default for UserEnumConfig {
+    fn default() -> Self {
+        UserEnumConfig {
+            enabled: true,
+            min_ids: 5,
+            window_secs: 600,
         }
     }
 }

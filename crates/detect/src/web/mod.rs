@@ -9,6 +9,7 @@
 //! | `web.admin_enum` | admin panel and login page enumeration | T1595.003 |
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
+//! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once
 //! (percent-decoding only when a `%` is present) and feeds every enabled rule.
@@ -55,13 +56,14 @@ mod request;
 mod scan;
 mod sensitive;
 mod useragent;
+mod userenum;
 
 #[cfg(test)]
 mod tests;
 
 pub use config::{
     AdminEnumConfig, CrawlConfig, ExploitConfig, LoginBfConfig, ScanConfig, ScannerUaConfig,
-    SensitiveConfig, WebConfig,
+    SensitiveConfig, UserEnumConfig, WebConfig,
 };
 
 use crate::Detector;
@@ -186,6 +188,9 @@ impl WebDetectors {
         }
         if cfg.login_bf.enabled {
             rules.push(Box::new(login::WebLoginBf::new(&cfg.login_bf, n, m)));
+        }
+        if cfg.user_enum.enabled {
+            rules.push(Box::new(userenum::WebUserEnum::new(&cfg.user_enum, n, m)));
         }
         let allow_sources = cfg
             .allow_sources

@@ -3,8 +3,13 @@
 //! **What it detects.** One source requesting many distinct non-static paths that
 //! the server answers with 4xx (429 excepted): a fast variant (≥ 10 distinct in
 //! 10 s, as CrowdSec's `http-probing`) and a slow variant (≥ 30 distinct 4xx paths
-//! with an error ratio ≥ 0.5 within 10 min). Also per /24 or /64 when a scan is
-//! spread over neighbouring addresses and no single one crosses the threshold.
+//! with an error ratio ≥ 0.5 within 10 min). A WordPress variant fires sooner,
+//! at ≥ 4 distinct WordPress component probes answered 4xx within 60 s
+//! (`/wp-….php`, or `.php`/`.txt`/`.md` files under `/wp-content/plugins/` or
+//! `/themes/`, as vulnerable-plugin hunters request; browsers fetch only the
+//! static assets of plugins, which never count). Also per /24 or /64 when a
+//! scan is spread over neighbouring addresses and no single one crosses the
+//! threshold.
 //!
 //! **Why it matters.** Wordlist and vulnerability scanning is the reconnaissance
 //! step before exploitation of a public-facing application.
@@ -28,6 +33,10 @@ const TECHNIQUES: &[&str] = &["T1595.002", "T1595.003"];
 pub(crate) struct ScanState {
     /// Distinct 4xx paths in the fast window (cleared once fired).
     fast: VecDeque<(Ts, u64)>,
+    /// Distinct 4xx WordPress probes in their window (cleared once fired).
+    wordpress: VecDeque<(Ts, u64)>,
+    /// Distinct 4xx WordPress probes of the episode.
+    wordpress_total: u64,
     /// Start of the current slow window.
     slow_start: Ts,
     /// Distinct 4xx paths of the episode.
@@ -49,6 +58,8 @@ struct Params {
     slow_ratio: f64,
     slow_ms: i64,
     min_members: usize,
+    wp_min: usize,
+    wp_ms: i64,
     max_evidence: usize,
 }
 
@@ -69,6 +80,8 @@ impl WebScan {
             slow_ratio: c.slow_min_error_ratio,
             slow_ms: secs_ms(c.slow_window_secs),
             min_members: c.prefix_min_members.max(2),
+            wp_min: c.wordpress_min_paths,
+            wp_ms: secs_ms(c.wordpress_window_secs),
             max_evidence,
         };
         let idle = c.slow_window_secs.max(c.fast_window_secs);
@@ -85,6 +98,37 @@ impl WebScan {
     pub fn tracked(&self) -> usize {
         self.ips.len()
     }
+}
+
+/// A WordPress component probe: a `wp-*` path segment and a `.php` file, or
+/// a `.php`/`.txt`/`.md` file of a plugin or theme (decoded, lower-case path).
+pub(crate) fn is_wordpress_probe(path: &[u8]) -> bool {
+    let wp_segment = memchr::memmem::find(path, b"/wp-").is_some();
+    if !wp_segment {
+        return false;
+    }
+    if path.ends_with(b".php") {
+        return true;
+    }
+    let component = memchr::memmem::find(path, b"/wp-content/plugins/").is_some()
+        || memchr::memmem::find(path, b"/wp-content/themes/").is_some();
+    component && (path.ends_with(b".txt") || path.ends_with(b".md"))
+}
+
+/// Keep the distinct (time, path) pairs of the last `window` ms and add `h`;
+/// returns how many remain.
+fn window_distinct(q: &mut VecDeque<(Ts, u64)>, now: Ts, h: u64, window: i64) -> usize {
+    while let Some(&(t, _)) = q.front() {
+        if now.0.saturating_sub(t.0) > window {
+            q.pop_front();
+        } else {
+            break;
+        }
+    }
+    if !q.iter().any(|(_, x)| *x == h) {
+        q.push_back((now, h));
+    }
+    q.len()
 }
 
 pub(crate) fn secs_ms(s: u64) -> i64 {
@@ -110,6 +154,7 @@ fn update(
         st.distinct.clear();
         st.total = 0;
         st.errors = 0;
+        st.wordpress_total = 0;
         st.members.clear();
         st.member_fired = false;
     }
@@ -126,23 +171,21 @@ fn update(
     if slot.ep.fired {
         return false;
     }
-    while let Some(&(t, _)) = st.fast.front() {
-        if now.0.saturating_sub(t.0) > p.fast_ms {
-            st.fast.pop_front();
-        } else {
-            break;
-        }
-    }
-    if !st.fast.iter().any(|(_, h)| *h == req.path_hash) {
-        st.fast.push_back((now, req.path_hash));
-    }
-    let fast = st.fast.len() >= p.fast_min;
+    let fast = window_distinct(&mut st.fast, now, req.path_hash, p.fast_ms) >= p.fast_min;
     let slow =
         st.distinct.len() >= p.slow_min && st.errors as f64 >= p.slow_ratio * st.total as f64;
-    if fast || slow {
+    let mut wordpress = false;
+    if p.wp_min > 0 && is_wordpress_probe(req.path()) {
+        if new {
+            st.wordpress_total += 1;
+        }
+        wordpress = window_distinct(&mut st.wordpress, now, req.path_hash, p.wp_ms) >= p.wp_min;
+    }
+    if fast || slow || wordpress {
         slot.ep.fired = true;
         slot.ep.severity = Severity::Medium;
         st.fast = VecDeque::new();
+        st.wordpress = VecDeque::new();
         return true;
     }
     false
@@ -159,6 +202,9 @@ fn emit(p: &Params, s: Slot<ScanState>, out: &mut Vec<Alert>) {
     d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
     d.insert("error_ratio".into(), ratio(s.st.errors, s.st.total));
     d.insert("requests".into(), s.st.total.into());
+    if s.st.wordpress_total > 0 {
+        d.insert("wordpress_probes".into(), s.st.wordpress_total.into());
+    }
     let title = format!(
         "{} distinct 4xx probes ({}) from {}",
         s.st.distinct.len(),
@@ -221,5 +267,28 @@ impl WebRule for WebScan {
         if let Some(pt) = &mut self.prefixes {
             pt.drain(&mut |s| emit(p, s, out));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_wordpress_probe as wp;
+
+    #[test]
+    fn wordpress_probes_and_near_misses() {
+        assert!(wp(b"/wp-content/plugins/adminimize/adminimize_page.php"));
+        assert!(wp(
+            b"/activate/wp-content/plugins/x/admin-panel/download-file.php"
+        ));
+        assert!(wp(b"/smth/wp-admin/admin-ajax.php"));
+        assert!(wp(b"/wp-content/plugins/blocksy-companion/readme.txt"));
+        assert!(wp(b"/wp-content/themes/astra/readme.md"));
+        assert!(wp(b"/wp-login.php"));
+        // Plugin assets, other text files, non-WordPress PHP, lookalike names.
+        assert!(!wp(b"/wp-content/plugins/x/style.css"));
+        assert!(!wp(b"/wp-content/uploads/notes.txt"));
+        assert!(!wp(b"/index.php"));
+        assert!(!wp(b"/blog/wp-guide.html"));
+        assert!(!wp(b"/mywp-admin/x.php"));
     }
 }

@@ -26,7 +26,7 @@ pub(crate) struct Episode {
     pub attempts: u64,
     /// Distinct accounts (bounded by `max_listed_users`).
     pub users: BTreeSet<u32>,
-    /// Accounts past the bound (counted once each is not possible; counted per attempt).
+    /// Attempts for accounts past the bound (counted, not listed).
     pub users_dropped: u64,
     pub evidence: Vec<Evidence>,
 }

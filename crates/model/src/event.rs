@@ -79,6 +79,11 @@ pub enum AuthOutcome {
     Failure,
     /// First factor accepted, a further challenge (MFA) was issued.
     Challenge,
+    /// Credentials were presented and the result is not in this record
+    /// (Windows 4648, written on the source machine before the target
+    /// checks them). `source_ip` is then `None` and `client` names the
+    /// presenting host and account.
+    Attempt,
 }
 
 /// Why an authentication attempt failed, normalized across sources.

@@ -76,6 +76,16 @@ fn target_label(t: &Target) -> String {
     format!("{} ({})", terminal(&t.name, 100), extra.join(", "))
 }
 
+/// The organisation owning a funnel key (tenant id or domain) when the
+/// campaign's enriched targets know it, else the key itself.
+fn funnel_label(c: &Campaign, key: &str) -> String {
+    c.targets
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(key))
+        .and_then(|t| t.organisation.clone())
+        .unwrap_or_else(|| key.to_string())
+}
+
 fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> {
     writeln!(
         w,
@@ -113,11 +123,22 @@ fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> 
             "  funnel      {} attempts → {} probed → {} identified → {} attacked → {} compromised",
             f.attempts, f.probed, f.identified, f.attacked, f.compromised
         )?;
-        for (org, f) in &c.funnel_by_target {
+        let labels: Vec<String> = c
+            .funnel_by_target
+            .keys()
+            .map(|k| funnel_label(c, k))
+            .collect();
+        let width = labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(28, 64);
+        for (label, f) in labels.iter().zip(c.funnel_by_target.values()) {
             writeln!(
                 w,
-                "    {:<28} {} probed, {} identified, {} attacked, {} compromised",
-                terminal(org, 28),
+                "    {:<width$} {} probed, {} identified, {} attacked, {} compromised",
+                terminal(label, 64),
                 f.probed,
                 f.identified,
                 f.attacked,
@@ -260,4 +281,76 @@ pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::R
         writeln!(w, "error: {}", terminal(e, 300))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haboob_model::{Funnel, TargetSector, Ts};
+    use std::collections::BTreeMap;
+
+    fn campaign() -> Campaign {
+        let f = |probed, compromised| Funnel {
+            attempts: 10,
+            probed,
+            identified: probed,
+            attacked: probed,
+            compromised,
+        };
+        Campaign {
+            id: "cp-1".into(),
+            summary: "2 sources made 20 attempts".into(),
+            severity: Severity::Critical,
+            sources: vec!["203.0.113.1".parse().unwrap()],
+            targets: vec![
+                Target {
+                    name: "0b1e5a4e-tenant".into(),
+                    organisation: Some(
+                        "Example 2026 presidential campaign (campaign2026.example)".into(),
+                    ),
+                    sector: TargetSector::Campaign,
+                    region: None,
+                },
+                Target {
+                    name: "unknown.example".into(),
+                    organisation: None,
+                    sector: TargetSector::Other,
+                    region: None,
+                },
+            ],
+            alerts: vec!["al-1".into()],
+            detectors: vec!["auth.spray".into()],
+            techniques: vec!["T1110.003".into()],
+            reasons: vec![],
+            first_seen: Ts(0),
+            last_seen: Ts(1000),
+            funnel: Some(f(7, 1)),
+            funnel_by_target: BTreeMap::from([
+                ("0b1e5a4e-tenant".to_string(), f(5, 1)),
+                ("unknown.example".to_string(), f(2, 0)),
+            ]),
+            compromised: vec!["a@campaign2026.example".into()],
+        }
+    }
+
+    #[test]
+    fn funnel_rows_name_the_organisation_when_known() {
+        let r = HuntReport {
+            campaigns: vec![campaign()],
+            ..HuntReport::default()
+        };
+        let mut out = Vec::new();
+        write_table(&r, &TableOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text.lines().filter(|l| l.contains(" probed, ")).collect();
+        assert_eq!(
+            rows,
+            vec![
+                "    Example 2026 presidential campaign (campaign2026.example) 5 probed, 5 identified, 5 attacked, 1 compromised",
+                "    unknown.example                                           2 probed, 2 identified, 2 attacked, 0 compromised",
+            ],
+            "{text}"
+        );
+        assert!(!text.contains("0b1e5a4e-tenant  "), "{text}");
+    }
 }

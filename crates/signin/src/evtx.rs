@@ -10,7 +10,8 @@
 //! | 4625 | failure by `Status` (by `SubStatus` when `Status` is the generic 0xC000006D) | same | `IpAddress` | logon type | `WorkstationName` |
 //! | 4740 | failure, locked | `TargetUserName`, `SubjectDomainName` | — | `lockout` | `TargetDomainName` (the caller computer) |
 //! | 4768 | success when `Status` is 0x0, else failure by Kerberos code (0x6 unknown user is logged here, not in 4771) | `TargetUserName`, `TargetDomainName` | `IpAddress` | `kerberos` | `ServiceName` |
-//! | 4771 | failure by Kerberos code in `Status` | `TargetUserName` | `IpAddress` | `kerberos` | `ServiceName` |
+//! | 4771 | failure by Kerberos code in `Status` | `TargetUserName`, the realm of `ServiceName` (`krbtgt/REALM`) | `IpAddress` | `kerberos` | `ServiceName` |
+//! | 4648 | attempt (no result) | `TargetUserName`, `TargetDomainName` | — | `explicit-credentials` | `Computer\SubjectUserName` (who presented them) |
 //! | 4776 | success when `Status` is 0x0, else failure by `Status` | `TargetUserName` | — | `ntlm` | `Workstation` |
 //!
 //! NT status: 0xC0000064 unknown user, 0xC000006A bad password, 0xC0000234
@@ -19,15 +20,25 @@
 //! unknown user, 0x18 bad password, 0x12 (client revoked: disabled, expired
 //! or locked) locked, 0x17 expired, others other.
 //!
-//! 4648 (logon with explicit credentials) is **not** an event: Windows
-//! writes it on the source machine before the credentials are checked, so
-//! it says neither success nor failure; its result is the 4624/4625 (or
-//! 4771/4776) on the target. It and every other event id are directives
-//! (`Ok(None)`). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`; `-` is none.
-//! Time is the record's `TimeCreated`.
+//! 4771 carries no `TargetDomainName`; the domain controller names the
+//! realm in `ServiceName` (`krbtgt/CONTOSO.COM`), so the failures land on
+//! the same target as the 4768s of the same attack.
+//!
+//! 4648 (logon with explicit credentials) is written on the **source**
+//! machine before the credentials are checked, so it says neither success
+//! nor failure (its result is the 4624/4625, 4771 or 4776 on the target):
+//! it becomes an [`AuthOutcome::Attempt`]. Its `IpAddress` is the address
+//! of the machine logged on *to*, not the attacker, so `source_ip` is none;
+//! the presenting side is `Computer\SubjectUserName` in `client`. One
+//! account presenting explicit credentials for many different accounts in a
+//! short time is a password spray run from that host (DeepBlueCLI's
+//! `password-spray.evtx`: 294 attempts for 41 accounts in 5 minutes); the
+//! auth engine's `auth.spray` reads it that way. Every other event id is a
+//! directive (`Ok(None)`). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`;
+//! `-` is none. Time is the record's `TimeCreated`.
 
 use crate::json::{scalar, Raw};
-use crate::norm::{account, ip, text};
+use crate::norm::{account, fold, ip, text};
 use crate::SigninError;
 use haboob_model::{AuthEvent, AuthOutcome, FailureClass, RecordError, Ts};
 use serde::Deserialize;
@@ -57,6 +68,8 @@ struct System<'a> {
     event_id: Option<Raw<'a>>,
     #[serde(borrow, rename = "TimeCreated")]
     time_created: Option<TimeCreated<'a>>,
+    #[serde(borrow, rename = "Computer")]
+    computer: Option<Raw<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +98,8 @@ struct Data<'a> {
     target_domain: Option<Raw<'a>>,
     #[serde(borrow, rename = "SubjectDomainName")]
     subject_domain: Option<Raw<'a>>,
+    #[serde(borrow, rename = "SubjectUserName")]
+    subject_user: Option<Raw<'a>>,
     #[serde(borrow, rename = "IpAddress")]
     ip: Option<Raw<'a>>,
     #[serde(borrow, rename = "LogonType")]
@@ -132,6 +147,14 @@ fn kerberos(code: u32) -> FailureClass {
     }
 }
 
+/// `krbtgt/CONTOSO.COM` → `CONTOSO.COM`; a bare `krbtgt` → "".
+fn realm(service: &str) -> &str {
+    match service.split_once('/') {
+        Some((svc, realm)) if svc.eq_ignore_ascii_case("krbtgt") => realm.trim(),
+        _ => "",
+    }
+}
+
 fn logon_type(t: &str) -> &'static str {
     match t.trim() {
         "2" => "interactive",
@@ -166,9 +189,10 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
             .parse()
             .map_err(|_| RecordError::fixed("bad EventID"))?
     };
-    if !matches!(id, 4624 | 4625 | 4740 | 4768 | 4771 | 4776) {
+    if !matches!(id, 4624 | 4625 | 4648 | 4740 | 4768 | 4771 | 4776) {
         return Ok(None);
     }
+    let computer = sys.map(|s| scalar(s.computer)).unwrap_or_default();
     let created = sys
         .and_then(|s| s.time_created.as_ref())
         .and_then(|t| t.attributes.as_ref())
@@ -237,14 +261,33 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
                 ip(&scalar(data.ip))?,
             )
         }
-        4771 => (
-            Failure,
-            Some(kerberos(status()?)),
-            "kerberos",
-            scalar(data.service),
-            Cow::Borrowed(""),
-            ip(&scalar(data.ip))?,
-        ),
+        4771 => {
+            let service = scalar(data.service);
+            let realm = realm(&service).to_string();
+            (
+                Failure,
+                Some(kerberos(status()?)),
+                "kerberos",
+                service,
+                Cow::Owned(realm),
+                ip(&scalar(data.ip))?,
+            )
+        }
+        4648 => {
+            let subject = scalar(data.subject_user);
+            let who = match (computer.trim(), subject.trim()) {
+                ("", s) | (s, "") | (s, "-") => s.to_string(),
+                (c, s) => format!("{c}\\{s}"),
+            };
+            (
+                Attempt,
+                None,
+                "explicit-credentials",
+                fold(Cow::Owned(who)),
+                scalar(data.target_domain),
+                None,
+            )
+        }
         _ => {
             let st = status()?;
             let (o, f) = if st == 0 {

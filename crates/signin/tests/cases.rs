@@ -569,7 +569,7 @@ fn syslog_year_wraps() {
 
 fn win(id: u32, data: &str) -> String {
     format!(
-        r##"{{"Event":{{"System":{{"EventID":{id},"TimeCreated":{{"#attributes":{{"SystemTime":"2024-05-01T10:00:00.5Z"}}}}}},"EventData":{{{data}}}}}}}"##
+        r##"{{"Event":{{"System":{{"EventID":{id},"TimeCreated":{{"#attributes":{{"SystemTime":"2024-05-01T10:00:00.5Z"}}}},"Computer":"WS0"}},"EventData":{{{data}}}}}}}"##
     )
 }
 
@@ -666,7 +666,48 @@ fn evtx_codes() {
             "{st}"
         );
     }
-    assert_eq!(winparse(4648, r#""TargetUserName":"ann""#), Ok(None));
+    // 4771: the realm of the service ticket is the domain.
+    let k = winparse(4771, r#""TargetUserName":"Ann","ServiceName":"krbtgt/LAB.EXAMPLE","Status":"0x18","IpAddress":"10.2.2.2""#).unwrap().unwrap();
+    assert_eq!((k.user.as_ref(), k.domain.as_ref()), ("ann", "lab.example"));
+    let k = winparse(
+        4771,
+        r#""TargetUserName":"ann","ServiceName":"host/ws1","Status":"0x18","IpAddress":"10.2.2.2""#,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(k.domain.as_ref(), "");
+    // 4648: an attempt with no result, presented by the subject on the
+    // logging computer; its IpAddress is the target, never the source.
+    let x = winparse(
+        4648,
+        r#""SubjectUserName":"JWrig","TargetUserName":"Administrator","TargetDomainName":"DOMAIN","TargetServerName":"srv1","IpAddress":"172.16.144.128","IpPort":"445""#,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (
+            x.outcome,
+            x.failure,
+            x.source_ip,
+            x.user.as_ref(),
+            x.domain.as_ref(),
+            x.app.as_ref(),
+            x.client.as_ref()
+        ),
+        (
+            Attempt,
+            None,
+            None,
+            "administrator",
+            "domain",
+            "explicit-credentials",
+            "ws0\\jwrig"
+        )
+    );
+    assert_eq!(
+        winparse(4648, r#""SubjectUserName":"x""#),
+        Err("missing user name".into())
+    );
     assert_eq!(winparse(1, r#""x":"y""#), Ok(None));
     assert_eq!(
         winparse(4625, r#""TargetUserName":"ann""#),

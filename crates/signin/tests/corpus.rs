@@ -441,13 +441,31 @@ fn evtx_kerberos_spray() {
         .iter()
         .all(|e| e.user == "normal" && e.ip.as_deref() == Some("172.16.66.1")));
     assert_eq!(r.events[0].ts, "2020-07-22T20:29:36.414Z");
+    // 4771 names the realm in ServiceName: the same domain as the 4768s.
+    let domains: BTreeSet<_> = r.events.iter().map(|e| e.domain.as_str()).collect();
+    assert_eq!(domains, BTreeSet::from(["threebeesco.com"]));
+}
+
+#[test]
+fn evtx_explicit_credentials_spray() {
+    let r = evtx("DeepBlueCLI/evtx/password-spray.evtx");
+    assert!(r.events.iter().all(|e| e.outcome == AuthOutcome::Attempt
+        && e.failure.is_none()
+        && e.ip.is_none()
+        && e.app == "explicit-credentials"
+        && e.client == "desktop-jr78rlp\\jwrig"
+        && e.domain == "domain"));
+    let users: BTreeSet<_> = r.events.iter().map(|e| e.user.as_str()).collect();
+    assert_eq!(users.len(), 41);
+    assert!(users.contains("administrator") && users.contains("smisenar"));
 }
 
 #[test]
 fn evtx_table() {
     // file → (records, auth events, successes, failures)
     let table = [
-        ("DeepBlueCLI/evtx/password-spray.evtx", 295, 0, 0, 0), // 4648 only: directives
+        // 294 × 4648 (explicit credentials: attempts without a result) + 1102.
+        ("DeepBlueCLI/evtx/password-spray.evtx", 295, 294, 0, 0),
         ("DeepBlueCLI/evtx/new-user-security.evtx", 0, 0, 0, 0),
         ("EVTX-ATTACK-SAMPLES/Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", 4, 4, 3, 1),
         ("EVTX-ATTACK-SAMPLES/Lateral Movement/LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx", 6, 1, 1, 0),

@@ -138,6 +138,13 @@ pub struct SprayConfig {
     pub min_accounts: usize,
     /// Maximum mean password attempts per attacked account (more is brute force). Default 10.
     pub max_mean_attempts: f64,
+    /// Explicit-credential attempts (Windows 4648): minimum distinct
+    /// accounts one `computer\subject` presents within one episode. RunAs,
+    /// scheduled tasks and mapped drives present one or a few. Default 10.
+    pub explicit_min_accounts: usize,
+    /// Explicit-credential episodes end after this gap between attempts.
+    /// Default 1 hour.
+    pub explicit_gap_secs: i64,
 }
 
 impl Default for SprayConfig {
@@ -146,6 +153,8 @@ impl Default for SprayConfig {
             enabled: true,
             min_accounts: 5,
             max_mean_attempts: 10.0,
+            explicit_min_accounts: 10,
+            explicit_gap_secs: 3600,
         }
     }
 }

@@ -84,23 +84,23 @@ pub(crate) fn thousands(n: u64) -> String {
     out
 }
 
-struct Draft<'k> {
-    detector: &'static str,
-    techniques: &'static [&'static str],
-    severity: Severity,
-    title: String,
-    source: AlertSource,
-    target: String,
-    user: Option<String>,
-    first: i64,
-    last: i64,
-    count: u64,
-    details: BTreeMap<String, Value>,
-    evidence: Vec<Evidence>,
-    keys: Vec<&'k str>,
+pub(crate) struct Draft<'k> {
+    pub detector: &'static str,
+    pub techniques: &'static [&'static str],
+    pub severity: Severity,
+    pub title: String,
+    pub source: AlertSource,
+    pub target: String,
+    pub user: Option<String>,
+    pub first: i64,
+    pub last: i64,
+    pub count: u64,
+    pub details: BTreeMap<String, Value>,
+    pub evidence: Vec<Evidence>,
+    pub keys: Vec<&'k str>,
 }
 
-fn build(d: Draft<'_>) -> Alert {
+pub(crate) fn build(d: Draft<'_>) -> Alert {
     let first = Ts(d.first);
     let first_s = first.to_string();
     let mut parts = vec![d.detector];

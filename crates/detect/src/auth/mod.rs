@@ -7,7 +7,7 @@
 //! | id | ATT&CK | fires on |
 //! |---|---|---|
 //! | `auth.enumeration` | T1589.002, T1087 | a hostile cluster asking about many names, many unknown |
-//! | `auth.spray` | T1110.003 | a hostile cluster revisiting many existing accounts, few attempts each |
+//! | `auth.spray` | T1110.003 | a hostile cluster revisiting many existing accounts, few attempts each; or one host presenting explicit credentials (Windows 4648) for many accounts |
 //! | `auth.stuffing` | T1110.004 | many existing accounts tried once or twice, mostly bad passwords |
 //! | `auth.brute_force` | T1110.001 | many password failures on one account |
 //! | `auth.takeover` | T1078 | a success by an attacking source or cluster |
@@ -51,6 +51,7 @@ mod analyze;
 mod campaign;
 mod config;
 mod emit;
+mod explicit;
 mod mfa;
 mod state;
 #[cfg(test)]
@@ -74,7 +75,7 @@ pub use config::{
 };
 
 use crate::Detector;
-use haboob_model::{Alert, EventRef, Origin};
+use haboob_model::{Alert, AuthOutcome, EventRef, Origin};
 use state::{bounded, Interner, Kind, SourceState, Sources, Touch, OVERFLOW};
 
 /// Build the auth detectors (one stateful engine emitting every `auth.*` id).
@@ -93,6 +94,7 @@ pub struct AuthDetector {
     targets: Interner,
     clients: Interner,
     mfa: mfa::MfaTracker,
+    explicit: explicit::ExplicitTracker,
     last_sweep: Option<i64>,
     /// Auth events without a source address (only MFA fatigue sees them).
     no_source: u64,
@@ -110,6 +112,7 @@ impl AuthDetector {
             targets: Interner::new(100_000),
             clients: Interner::new(100_000),
             mfa: mfa::MfaTracker::default(),
+            explicit: explicit::ExplicitTracker::default(),
             last_sweep: None,
             no_source: 0,
             warned_users: false,
@@ -124,6 +127,7 @@ impl AuthDetector {
             + self.targets.bytes()
             + self.clients.bytes()
             + self.mfa.len() * 128
+            + self.explicit.len() * 256
     }
 
     /// Live (not yet evicted) source addresses.
@@ -151,6 +155,23 @@ impl AuthDetector {
             .mfa
             .close_idle(ts, mf.window_secs * 1000, mf.min_prompts);
         self.emit_episodes(eps, out);
+        let sp = &self.cfg.spray;
+        self.explicit.close_idle(
+            ts,
+            sp.explicit_gap_secs.saturating_mul(1000),
+            sp.explicit_min_accounts,
+        );
+    }
+
+    fn explicit_limits(&self) -> explicit::Limits {
+        let sp = &self.cfg.spray;
+        explicit::Limits {
+            gap_ms: sp.explicit_gap_secs.saturating_mul(1000),
+            min_accounts: sp.explicit_min_accounts,
+            max_users: self.cfg.max_listed_users,
+            max_evidence: self.cfg.max_evidence,
+            max_actors: self.cfg.max_evidence_sources,
+        }
     }
 }
 
@@ -185,6 +206,18 @@ impl Detector for AuthDetector {
             };
             let tid = self.targets.get_or_insert(bounded(t, max_text));
             self.user_target.push(tid);
+        }
+        if ev.outcome == AuthOutcome::Attempt {
+            // Explicit credentials: no result and no source address.
+            if self.cfg.spray.enabled {
+                let actor = self.clients.get_or_insert(bounded(&ev.client, max_text));
+                if actor != OVERFLOW {
+                    let tid = self.user_target[uid as usize];
+                    let lim = self.explicit_limits();
+                    self.explicit.attempt(actor, uid, tid, ts, origin, lim);
+                }
+            }
+            return;
         }
         let kind = Kind::of(ev);
         let mf = &self.cfg.mfa_fatigue;
@@ -253,6 +286,12 @@ impl Detector for AuthDetector {
             .close_idle(i64::MAX, mf.window_secs * 1000, mf.min_prompts);
         self.emit_episodes(eps, out);
         let mut alerts = analyze::run(self);
+        let sp = &self.cfg.spray;
+        self.explicit
+            .close_idle(i64::MAX, 0, sp.explicit_min_accounts);
+        for e in self.explicit.take_done() {
+            alerts.push(explicit::alert(self, &e));
+        }
         alerts.sort_by(|a, b| (a.first_seen, &a.id).cmp(&(b.first_seen, &b.id)));
         out.extend(alerts);
         if self.no_source > 0 {

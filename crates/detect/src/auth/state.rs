@@ -41,6 +41,8 @@ impl Kind {
                 FailureClass::Other => Kind::Other,
             },
             (AuthOutcome::Failure, None) => Kind::Other,
+            // Handled before this by the explicit-credential tracker.
+            (AuthOutcome::Attempt, _) => Kind::Other,
         }
     }
     /// The answer reveals that the account exists.

@@ -159,7 +159,10 @@ fn attack_details_are_the_ones_in_the_logs() {
     );
     assert_eq!(r.campaigns.len(), 1);
     assert_eq!(r.campaigns[0].funnel.unwrap().probed, 41);
-    assert_eq!(r.campaigns[0].actors, vec!["desktop-jr78rlp\\jwrig".to_string()]);
+    assert_eq!(
+        r.campaigns[0].actors,
+        vec!["desktop-jr78rlp\\jwrig".to_string()]
+    );
     assert!(r.campaigns[0].sources.is_empty());
     assert!(
         r.campaigns[0]

@@ -157,7 +157,12 @@ pub(crate) fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSo
     }
 }
 
-pub(crate) fn name_list(d: &AuthDetector, ids: &[u32], details: &mut BTreeMap<String, Value>, key: &str) {
+pub(crate) fn name_list(
+    d: &AuthDetector,
+    ids: &[u32],
+    details: &mut BTreeMap<String, Value>,
+    key: &str,
+) {
     let mut names: Vec<&str> = ids.iter().map(|&u| d.users.name(u)).collect();
     names.sort_unstable();
     if names.len() > d.cfg.max_listed_users {

@@ -74,8 +74,8 @@ fn emit_id_for_tests(a: &Alert) -> String {
 
 pub use campaign::group_campaigns;
 pub use config::{
-    AuthConfig, BruteForceConfig, BurstConfig, ClusterConfig, EnumerationConfig, MfaFatigueConfig, SprayConfig,
-    StuffingConfig, TakeoverConfig,
+    AuthConfig, BruteForceConfig, BurstConfig, ClusterConfig, EnumerationConfig, MfaFatigueConfig,
+    SprayConfig, StuffingConfig, TakeoverConfig,
 };
 
 use crate::Detector;

@@ -65,9 +65,11 @@ fn unknown_name_near_misses() {
 fn fast_burst_on_many_names_is_auth_burst() {
     // ssh-bf: six nonexistent names in three seconds.
     let mut f = Feed::new(AuthConfig::default());
-    for (i, n) in ["pascal", "pascal1", "pascal2", "pascal3", "pascal4", "pascal5"]
-        .iter()
-        .enumerate()
+    for (i, n) in [
+        "pascal", "pascal1", "pascal2", "pascal3", "pascal4", "pascal5",
+    ]
+    .iter()
+    .enumerate()
     {
         f.fail(i as i64 / 2, "35.188.49.176", n, UnknownUser, SSH);
     }
@@ -143,9 +145,6 @@ fn burst_thresholds_come_from_the_config() {
     // 6 failures over 100 s: none at 60 s, a burst at 120 s, none when off.
     assert_eq!(burst(""), "");
     assert_eq!(burst("[burst]\nwindow_secs = 120"), "auth.burst");
-    assert_eq!(
-        burst("[burst]\nwindow_secs = 120\nenabled = false"),
-        ""
-    );
+    assert_eq!(burst("[burst]\nwindow_secs = 120\nenabled = false"), "");
     assert_eq!(burst("[burst]\nwindow_secs = 120\nmin_failures = 7"), "");
 }

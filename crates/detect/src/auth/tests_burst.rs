@@ -25,8 +25,8 @@ fn many_failures_on_a_name_that_does_not_exist_is_low_brute_force() {
     assert_eq!(a.count, 22);
     assert_eq!(a.details["account_exists"], false);
     assert_eq!(list(a, "users_probed"), ["hadoop"]);
-    assert!(a.details.get("users_attacked").is_none());
-    assert!(a.details.get("users_identified").is_none());
+    assert!(!a.details.contains_key("users_attacked"));
+    assert!(!a.details.contains_key("users_identified"));
     assert_eq!(a.evidence.len(), 10);
     // The name counts as probed, never as identified or attacked.
     let c = group_campaigns(&alerts);

@@ -143,6 +143,10 @@ fn attack_details_are_the_ones_in_the_logs() {
     assert_eq!(bf.user.as_deref(), Some("administrator"));
     assert_eq!(bf.source.ip, Some("192.168.198.149".parse().unwrap()));
     assert_eq!(bf.details["failures"], 3558);
+    assert_eq!(
+        bf.target, "",
+        "TargetDomainName \".\" (a local account) names no organisation"
+    );
 
     let r = run("DeepBlueCLI/evtx/password-spray.evtx");
     let sp = &r.alerts[0];
@@ -155,6 +159,18 @@ fn attack_details_are_the_ones_in_the_logs() {
     );
     assert_eq!(r.campaigns.len(), 1);
     assert_eq!(r.campaigns[0].funnel.unwrap().probed, 41);
+    assert_eq!(
+        r.campaigns[0].actors,
+        vec!["desktop-jr78rlp\\jwrig".to_string()]
+    );
+    assert!(r.campaigns[0].sources.is_empty());
+    assert!(
+        r.campaigns[0]
+            .summary
+            .starts_with("account desktop-jr78rlp\\jwrig made 294 attempts against 1 organisation: 41 names probed"),
+        "{}",
+        r.campaigns[0].summary
+    );
 
     let r = run("EVTX-ATTACK-SAMPLES/Credential Access/kerberos_pwd_spray_4771.evtx");
     for a in &r.alerts {

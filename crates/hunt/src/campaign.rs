@@ -275,6 +275,7 @@ fn build(
         funnel: None,
         funnel_by_target: BTreeMap::new(),
         compromised: Vec::new(),
+        actors: Vec::new(),
     }
 }
 

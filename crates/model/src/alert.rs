@@ -195,4 +195,8 @@ pub struct Campaign {
     /// Compromised account names (sorted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compromised: Vec<String>,
+    /// Actors that are not addresses (sorted), e.g. the `computer\account`
+    /// presenting explicit credentials (Windows 4648), which logs no address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actors: Vec<String>,
 }

@@ -95,8 +95,16 @@ fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> 
         p.bold(&terminal(&c.summary, 300))
     )?;
     writeln!(w, "  when        {} → {}", c.first_seen, c.last_seen)?;
-    let srcs: Vec<String> = c.sources.iter().take(12).map(|s| s.to_string()).collect();
-    let more = c.sources.len().saturating_sub(12);
+    // Addresses, then actors without one (hosts presenting credentials).
+    let all = c.sources.len() + c.actors.len();
+    let srcs: Vec<String> = c
+        .sources
+        .iter()
+        .map(|s| s.to_string())
+        .chain(c.actors.iter().map(|a| terminal(a, 200)))
+        .take(12)
+        .collect();
+    let more = all.saturating_sub(12);
     writeln!(
         w,
         "  sources     {}{}",
@@ -330,6 +338,7 @@ mod tests {
                 ("unknown.example".to_string(), f(2, 0)),
             ]),
             compromised: vec!["a@campaign2026.example".into()],
+            actors: Vec::new(),
         }
     }
 
@@ -352,5 +361,21 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("0b1e5a4e-tenant  "), "{text}");
+    }
+
+    #[test]
+    fn sources_line_names_actors_without_an_address() {
+        let mut c = campaign();
+        c.sources.clear();
+        c.actors = vec!["ws1\\eve".into()];
+        let r = HuntReport {
+            campaigns: vec![c],
+            ..HuntReport::default()
+        };
+        let mut out = Vec::new();
+        write_table(&r, &TableOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text.lines().filter(|l| l.contains("  sources ")).collect();
+        assert_eq!(rows, vec!["  sources     ws1\\eve"], "{text}");
     }
 }

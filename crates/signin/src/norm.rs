@@ -67,7 +67,7 @@ pub(crate) fn account<'a>(
     let name = fold(name);
     if let Some(i) = name.find('\\') {
         let (dom, user) = split_cow(name, i);
-        return Ok((user, dom));
+        return Ok((user, no_domain(dom)));
     }
     if let Some(i) = name.rfind('@') {
         let dom = match &name {
@@ -76,13 +76,18 @@ pub(crate) fn account<'a>(
         };
         return Ok((name, dom));
     }
-    let dom = trim_cow(nt_domain);
-    let dom = if dom.as_ref() == "-" {
+    let dom = no_domain(trim_cow(nt_domain));
+    Ok((name, fold(bound(dom, MAX_USER))))
+}
+
+/// Windows writes `-` for "no domain" and `.` for "this computer" (a local
+/// account, as in `.\administrator`): neither names an organisation.
+fn no_domain(dom: Cow<'_, str>) -> Cow<'_, str> {
+    if matches!(dom.as_ref(), "-" | ".") {
         Cow::Borrowed("")
     } else {
-        fold(bound(dom, MAX_USER))
-    };
-    Ok((name, dom))
+        dom
+    }
 }
 
 fn trim_cow(s: Cow<'_, str>) -> Cow<'_, str> {
@@ -191,6 +196,12 @@ mod tests {
         let (u, d) = account("Bob".into(), "LAB".into()).unwrap();
         assert_eq!((u.as_ref(), d.as_ref()), ("bob", "lab"));
         let (u, d) = account("bob".into(), "-".into()).unwrap();
+        assert_eq!((u.as_ref(), d.as_ref()), ("bob", ""));
+        let (u, d) = account("bob".into(), ".".into()).unwrap();
+        assert_eq!((u.as_ref(), d.as_ref()), ("bob", ""));
+        let (u, d) = account(".\\Administrator".into(), "LAB".into()).unwrap();
+        assert_eq!((u.as_ref(), d.as_ref()), ("administrator", ""));
+        let (u, d) = account("bob".into(), " . ".into()).unwrap();
         assert_eq!((u.as_ref(), d.as_ref()), ("bob", ""));
         assert!(matches!(
             account("alice".into(), "".into()).unwrap().0,

@@ -1,5 +1,6 @@
 //! End-of-stream analysis: suspects → clusters → hostile clusters → alerts.
 
+use super::burst;
 use super::emit::{self, ClusterView, UserAgg};
 use super::state::{Kind, SourceState, OVERFLOW};
 use super::AuthDetector;
@@ -185,11 +186,24 @@ pub(crate) fn run(d: &AuthDetector) -> Vec<Alert> {
             continue;
         }
         let view = cluster_view(d, &suspects, &members, reasons_by_root.remove(&root));
+        let before = out.len();
         emit::cluster_alerts(d, &view, &mut out);
+        if out.len() == before {
+            // Hostile by count but below every cluster detector (six
+            // nonexistent names in a few seconds): judged source by source.
+            for &i in &members {
+                others.push((suspects[i].ip, suspects[i].st));
+            }
+        }
     }
     others.sort_by_key(|(ip, _)| *ip);
     for (ip, st) in others {
+        let before = out.len();
         emit::lone_source_alerts(d, ip, st, &mut out);
+        let brute_forced = out[before..]
+            .iter()
+            .any(|a| a.detector == "auth.brute_force");
+        burst::commodity_alerts(d, ip, st, brute_forced, &mut out);
     }
     out
 }

@@ -184,6 +184,11 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
     }
     let funnel = total.funnel();
     let sources: BTreeSet<IpAddr> = members.iter().flat_map(|a| ips(a)).collect();
+    let actors: BTreeSet<&str> = members
+        .iter()
+        .filter_map(|a| a.details.get("actor").and_then(|v| v.as_str()))
+        .filter(|s| !s.is_empty())
+        .collect();
     let targets: BTreeSet<&str> = members.iter().map(|a| a.target.as_str()).collect();
     let mut ids: Vec<&str> = members.iter().map(|a| a.id.as_str()).collect();
     ids.sort_unstable();
@@ -198,9 +203,8 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
         .collect();
     let compromised: Vec<String> = total.compromised.iter().map(|s| s.to_string()).collect();
     let mut summary = format!(
-        "{} source{} made {} attempts against {} organisation{}: {} names probed, {} identified, {} accounts attacked, {} compromised",
-        thousands(sources.len() as u64),
-        if sources.len() == 1 { "" } else { "s" },
+        "{} made {} attempts against {} organisation{}: {} names probed, {} identified, {} accounts attacked, {} compromised",
+        who(sources.len(), &actors),
         thousands(funnel.attempts),
         thousands(targets.len() as u64),
         if targets.len() == 1 { "" } else { "s" },
@@ -247,5 +251,39 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
             .map(|(t, acc)| (t.to_string(), acc.funnel()))
             .collect(),
         compromised,
+        actors: actors.into_iter().map(str::to_string).collect(),
     }
+}
+
+/// Actors listed by name in a summary.
+const MAX_NAMED_ACTORS: usize = 3;
+
+/// "2 sources", "host ws1\\eve", "3 sources and host ws1\\eve".
+fn who(n_sources: usize, actors: &BTreeSet<&str>) -> String {
+    let mut parts = Vec::new();
+    if n_sources > 0 || actors.is_empty() {
+        parts.push(format!(
+            "{} source{}",
+            thousands(n_sources as u64),
+            if n_sources == 1 { "" } else { "s" }
+        ));
+    }
+    if !actors.is_empty() {
+        let named: Vec<&str> = actors.iter().take(MAX_NAMED_ACTORS).copied().collect();
+        let more = actors.len().saturating_sub(MAX_NAMED_ACTORS);
+        let mut s = format!(
+            "{} {}",
+            if actors.len() == 1 {
+                "account"
+            } else {
+                "accounts"
+            },
+            named.join(", ")
+        );
+        if more > 0 {
+            s.push_str(&format!(" (+{more} more)"));
+        }
+        parts.push(s);
+    }
+    parts.join(" and ")
 }

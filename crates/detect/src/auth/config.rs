@@ -43,6 +43,8 @@ pub struct AuthConfig {
     pub stuffing: StuffingConfig,
     /// `auth.brute_force`.
     pub brute_force: BruteForceConfig,
+    /// Fast bursts from one source (`auth.burst`, or `auth.brute_force` on one name).
+    pub burst: BurstConfig,
     /// `auth.takeover`.
     pub takeover: TakeoverConfig,
     /// `auth.mfa_fatigue`.
@@ -65,6 +67,7 @@ impl Default for AuthConfig {
             spray: SprayConfig::default(),
             stuffing: StuffingConfig::default(),
             brute_force: BruteForceConfig::default(),
+            burst: BurstConfig::default(),
             takeover: TakeoverConfig::default(),
             mfa_fatigue: MfaFatigueConfig::default(),
         }
@@ -185,7 +188,10 @@ impl Default for StuffingConfig {
     }
 }
 
-/// `auth.brute_force`: many password failures on one account.
+/// `auth.brute_force`: many password failures on one account (High), or
+/// on one name that does not exist (Low: commodity guessing such as SSH
+/// `Invalid user hadoop`, counted with the same thresholds; such names never
+/// count as identified or attacked in the funnel).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BruteForceConfig {
@@ -203,6 +209,35 @@ impl Default for BruteForceConfig {
             enabled: true,
             min_failures: 10,
             window_secs: 86_400,
+        }
+    }
+}
+
+/// Commodity bursts, the shape fail2ban or CrowdSec block: one source that
+/// never signed in anywhere fails `min_failures` times within `window_secs`.
+/// On a single name the alert is `auth.brute_force`, on several names
+/// `auth.burst` (T1110); both Low. Only sources outside a hostile cluster
+/// that raised an alert are checked (that cluster's alerts cover them), at most
+/// one alert per source (none when `auth.brute_force` already fired for it).
+/// Failures counted: unknown user, bad password, locked, disabled and
+/// unclassified failures; MFA prompts and denials are not guesses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct BurstConfig {
+    /// Run it.
+    pub enabled: bool,
+    /// Minimum failures within `window_secs`. Default 5.
+    pub min_failures: usize,
+    /// Sliding window. Default 60 s.
+    pub window_secs: i64,
+}
+
+impl Default for BurstConfig {
+    fn default() -> Self {
+        BurstConfig {
+            enabled: true,
+            min_failures: 5,
+            window_secs: 60,
         }
     }
 }

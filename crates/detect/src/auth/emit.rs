@@ -124,7 +124,7 @@ pub(crate) fn build(d: Draft<'_>) -> Alert {
 }
 
 /// Evidence lines of `ips` matching `keep`, oldest first, at most `max`.
-fn evidence(
+pub(crate) fn evidence(
     d: &AuthDetector,
     ips: &[IpAddr],
     max: usize,
@@ -145,7 +145,7 @@ fn evidence(
         .collect()
 }
 
-fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSource {
+pub(crate) fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSource {
     AlertSource {
         ip: members.first().copied(),
         prefix: prefix.map(|p| p.to_string()),
@@ -157,7 +157,12 @@ fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSource {
     }
 }
 
-fn name_list(d: &AuthDetector, ids: &[u32], details: &mut BTreeMap<String, Value>, key: &str) {
+pub(crate) fn name_list(
+    d: &AuthDetector,
+    ids: &[u32],
+    details: &mut BTreeMap<String, Value>,
+    key: &str,
+) {
     let mut names: Vec<&str> = ids.iter().map(|&u| d.users.name(u)).collect();
     names.sort_unstable();
     if names.len() > d.cfg.max_listed_users {

@@ -9,7 +9,8 @@
 //! | `auth.enumeration` | T1589.002, T1087 | a hostile cluster asking about many names, many unknown |
 //! | `auth.spray` | T1110.003 | a hostile cluster revisiting many existing accounts, few attempts each; or one host presenting explicit credentials (Windows 4648) for many accounts |
 //! | `auth.stuffing` | T1110.004 | many existing accounts tried once or twice, mostly bad passwords |
-//! | `auth.brute_force` | T1110.001 | many password failures on one account |
+//! | `auth.brute_force` | T1110.001 | many password failures on one account (High); many failures on one name that does not exist, or a fast burst on one name from a source that never signed in (Low) |
+//! | `auth.burst` | T1110 | a fast burst of failures on several names from a source that never signed in (Low) |
 //! | `auth.takeover` | T1078 | a success by an attacking source or cluster |
 //! | `auth.mfa_fatigue` | T1621 | repeated MFA prompts or denials for one account |
 //!
@@ -48,6 +49,7 @@
 //! ```
 
 mod analyze;
+mod burst;
 mod campaign;
 mod config;
 mod emit;
@@ -56,6 +58,8 @@ mod mfa;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_burst;
 
 /// The id an alert should have (tests check ids are content hashes).
 #[cfg(test)]
@@ -70,8 +74,8 @@ fn emit_id_for_tests(a: &Alert) -> String {
 
 pub use campaign::group_campaigns;
 pub use config::{
-    AuthConfig, BruteForceConfig, ClusterConfig, EnumerationConfig, MfaFatigueConfig, SprayConfig,
-    StuffingConfig, TakeoverConfig,
+    AuthConfig, BruteForceConfig, BurstConfig, ClusterConfig, EnumerationConfig, MfaFatigueConfig,
+    SprayConfig, StuffingConfig, TakeoverConfig,
 };
 
 use crate::Detector;

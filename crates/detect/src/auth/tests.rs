@@ -9,14 +9,14 @@ use std::net::IpAddr;
 const T0: i64 = 1_772_409_600_000;
 const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0) Chrome/130.0";
 
-struct Feed {
+pub(super) struct Feed {
     det: AuthDetector,
     out: Vec<Alert>,
     line: u64,
 }
 
 impl Feed {
-    fn new(cfg: AuthConfig) -> Feed {
+    pub(super) fn new(cfg: AuthConfig) -> Feed {
         Feed {
             det: AuthDetector::new(&cfg),
             out: Vec::new(),
@@ -57,23 +57,23 @@ impl Feed {
         };
         self.det.observe(&ev, &origin, &mut self.out);
     }
-    fn ok(&mut self, s: i64, ip: &str, user: &str, client: &str) {
+    pub(super) fn ok(&mut self, s: i64, ip: &str, user: &str, client: &str) {
         self.ev(s, ip, user, AuthOutcome::Success, None, client);
     }
-    fn fail(&mut self, s: i64, ip: &str, user: &str, f: FailureClass, client: &str) {
+    pub(super) fn fail(&mut self, s: i64, ip: &str, user: &str, f: FailureClass, client: &str) {
         self.ev(s, ip, user, AuthOutcome::Failure, Some(f), client);
     }
-    fn finish(mut self) -> Vec<Alert> {
+    pub(super) fn finish(mut self) -> Vec<Alert> {
         self.det.finish(&mut self.out);
         self.out
     }
 }
 
-fn ids(alerts: &[Alert]) -> Vec<&str> {
+pub(super) fn ids(alerts: &[Alert]) -> Vec<&str> {
     alerts.iter().map(|a| a.detector.as_str()).collect()
 }
 
-fn list<'a>(a: &'a Alert, key: &str) -> Vec<&'a str> {
+pub(super) fn list<'a>(a: &'a Alert, key: &str) -> Vec<&'a str> {
     a.details[key]
         .as_array()
         .unwrap()

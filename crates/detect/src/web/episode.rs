@@ -117,6 +117,70 @@ pub(crate) fn bounded(s: &str) -> String {
     format!("{}…", &s[..end])
 }
 
+/// The first lines of an episode, kept without an allocation per line: the
+/// raw texts (bounded as [`Evidence::from_origin`] bounds them) share one
+/// buffer, file names are stored once each. Cleared buffers keep their
+/// capacity, so a restarted episode does not allocate again.
+#[derive(Debug, Default)]
+pub(crate) struct EvidenceBuf {
+    /// Per line: index into `files`, line number, end of its text in `text`.
+    lines: Vec<(u32, u64, u32)>,
+    files: Vec<Box<str>>,
+    text: String,
+}
+
+impl EvidenceBuf {
+    /// Lines kept.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Forget the lines (keeping the buffers).
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.files.clear();
+        self.text.clear();
+    }
+
+    /// Keep one line.
+    pub fn push(&mut self, o: &Origin<'_>) {
+        let mut end = o.raw.len().min(haboob_model::MAX_EVIDENCE_BYTES);
+        while !o.raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        let file = match self.files.iter().position(|f| **f == *o.file) {
+            Some(i) => i,
+            None => {
+                self.files.push(o.file.into());
+                self.files.len() - 1
+            }
+        };
+        self.text.push_str(&o.raw[..end]);
+        let (Ok(file), Ok(text_end)) = (u32::try_from(file), u32::try_from(self.text.len())) else {
+            return;
+        };
+        self.lines.push((file, o.line, text_end));
+    }
+
+    /// The kept lines as alert evidence.
+    pub fn to_vec(&self) -> Vec<Evidence> {
+        let mut start = 0;
+        self.lines
+            .iter()
+            .map(|&(f, line, end)| {
+                let end = end as usize;
+                let e = Evidence::from_origin(&Origin {
+                    file: &self.files[f as usize],
+                    line,
+                    raw: &self.text[start..end],
+                });
+                start = end;
+                e
+            })
+            .collect()
+    }
+}
+
 /// The common part of every episode: who, where, when, how much, evidence.
 #[derive(Debug)]
 pub(crate) struct Episode {
@@ -138,8 +202,8 @@ pub(crate) struct Episode {
     pub fired: bool,
     /// Highest severity seen.
     pub severity: Severity,
-    /// First N matching lines.
-    pub evidence: Vec<Evidence>,
+    /// First N matching lines, stored compactly (see [`EvidenceBuf`]).
+    pub evidence: EvidenceBuf,
     /// Sample paths (bounded text).
     pub samples: Vec<String>,
 }
@@ -156,7 +220,7 @@ impl Episode {
             count: 0,
             fired: false,
             severity: Severity::Low,
-            evidence: Vec::new(),
+            evidence: EvidenceBuf::default(),
             samples: Vec::new(),
         }
     }
@@ -180,7 +244,7 @@ impl Episode {
         self.count += 1;
         self.last = now;
         if self.evidence.len() < max_evidence {
-            self.evidence.push(Evidence::from_origin(origin));
+            self.evidence.push(origin);
         }
     }
 
@@ -242,7 +306,7 @@ impl Episode {
             last_seen: self.last,
             count: self.count,
             details,
-            evidence: self.evidence.clone(),
+            evidence: self.evidence.to_vec(),
         }
     }
 

@@ -44,6 +44,7 @@
 //! ```
 
 mod admin;
+mod cache;
 mod config;
 mod crawl;
 mod episode;

@@ -2,6 +2,7 @@
 //! idle eviction, a cap on tracked keys, and alert construction.
 
 use haboob_model::{content_id, Alert, AlertSource, Evidence, Origin, Severity, Ts};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
@@ -397,19 +398,24 @@ impl<S: Default> Tracker<S> {
         now: Ts,
         flush: &mut impl FnMut(Slot<S>),
     ) -> &mut Slot<S> {
-        if let Some(slot) = self.map.get(&key) {
-            if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
-                if let Some(old) = self.map.remove(&key) {
-                    flush(old);
-                }
-            }
-        } else if self.map.len() >= self.max {
+        if self.map.len() >= self.max && !self.map.contains_key(&key) {
             self.evict_oldest(flush);
         }
-        let slot = self.map.entry(key).or_insert_with(|| Slot {
+        let fresh = || Slot {
             ep: Episode::new(ip, site, now),
             st: S::default(),
-        });
+        };
+        // One lookup: an idle episode is swapped for a fresh one and flushed.
+        let slot = match self.map.entry(key) {
+            Entry::Occupied(o) => {
+                let slot = o.into_mut();
+                if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
+                    flush(std::mem::replace(slot, fresh()));
+                }
+                slot
+            }
+            Entry::Vacant(v) => v.insert(fresh()),
+        };
         slot.ep.touched = slot.ep.touched.max(now);
         slot
     }

@@ -321,3 +321,50 @@ impl Sources {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(last: i64) -> SourceState {
+        SourceState {
+            last,
+            touches: Vec::new(),
+            dropped: 0,
+            failures: 0,
+            client: 0,
+            asn: None,
+            client_varied: false,
+        }
+    }
+
+    #[test]
+    fn source_map_spreads_and_finds_every_address() {
+        let mut m = SourceMap::default();
+        let ips: Vec<IpAddr> = (0..1000u32)
+            .map(|i| IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i)))
+            .chain((0..1000u128).map(|i| IpAddr::from(std::net::Ipv6Addr::from(i << 64 | 1))))
+            .collect();
+        for (i, ip) in ips.iter().enumerate() {
+            m.insert(*ip, st(i as i64));
+        }
+        assert_eq!(m.len(), 2000);
+        assert!(m.shards.iter().filter(|s| !s.is_empty()).count() > SHARDS / 2);
+        for (i, ip) in ips.iter().enumerate() {
+            match m.entry(*ip) {
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    assert_eq!(o.get().last, i as i64)
+                }
+                std::collections::hash_map::Entry::Vacant(_) => panic!("{ip} lost"),
+            }
+        }
+        assert_eq!(m.iter().count(), 2000);
+        assert_eq!(
+            m.values().map(|s| s.last).sum::<i64>(),
+            2 * (0..1000).sum::<i64>() + 1000 * 1000
+        );
+        assert_eq!(m.remove(&ips[5]).map(|s| s.last), Some(5));
+        assert!(m.remove(&ips[5]).is_none());
+        assert_eq!(m.len(), 1999);
+    }
+}

@@ -493,3 +493,42 @@ pub(crate) fn ratio(num: u64, den: u64) -> serde_json::Value {
     let r = num as f64 / den as f64;
     ((r * 1000.0).round() / 1000.0).into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_buf_matches_evidence_from_origin() {
+        let long = "é".repeat(haboob_model::MAX_EVIDENCE_BYTES); // cut mid-character
+        let origins = [
+            Origin {
+                file: "a.log",
+                line: 3,
+                raw: "first line",
+            },
+            Origin {
+                file: "b.log",
+                line: 9,
+                raw: &long,
+            },
+            Origin {
+                file: "a.log",
+                line: 12,
+                raw: "",
+            },
+        ];
+        let mut buf = EvidenceBuf::default();
+        for o in &origins {
+            buf.push(o);
+        }
+        let want: Vec<Evidence> = origins.iter().map(Evidence::from_origin).collect();
+        assert_eq!(buf.len(), 3);
+        assert_eq!(buf.to_vec(), want);
+        assert!(buf.to_vec()[1].raw.len() < long.len());
+        buf.clear();
+        assert_eq!(buf.len(), 0);
+        buf.push(&origins[2]);
+        assert_eq!(buf.to_vec(), vec![Evidence::from_origin(&origins[2])]);
+    }
+}

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bytes=${1:-1000000000}
 dir=${2:-/tmp/haboob-bench}
-bin=target/release/haboob
+bin=${CARGO_TARGET_DIR:-target}/release/haboob
 
 cargo build --release --locked -q
 if [ ! -s "$dir/access.log" ] || [ "$(stat -c %s "$dir/access.log")" -lt $((bytes * 9 / 10)) ]; then
@@ -27,13 +27,17 @@ wc_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 
 run() { # threads
   local log; log=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$log" "$bin" --quiet --threads "$1" hunt --format jsonl -o /dev/null "$file" || true
-  read -r secs rss_kb < "$log"; rm -f "$log"
-  awk -v s="$secs" -v r="$rss_kb" -v mb="$mb" -v wc="$wc_s" -v t="$1" 'BEGIN {
-    printf "haboob hunt (%s thread%s): %.2f s, %.0f MB/s, %.1fx wc -l time, peak RSS %.0f MiB\n",
-      t, (t == 1 ? "" : "s"), s, mb / s, s / wc, r / 1024 }'
+  # exit status 1 means "alerts found"; /usr/bin/time then prefixes a
+  # "Command exited with non-zero status" line, so read the last line only.
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$bin" --quiet --threads "$1" hunt --format jsonl -o /dev/null "$file" || true
+  read -r secs rss_kb usr sys < <(tail -n 1 "$log"); rm -f "$log"
+  awk -v s="$secs" -v r="$rss_kb" -v u="$usr" -v k="$sys" -v mb="$mb" -v wc="$wc_s" -v t="$1" -v n="$lines" 'BEGIN {
+    cpu = u + k
+    printf "haboob hunt (%s thread%s): %.2f s wall, %.2f s CPU, %.0f MB/s wall, %.0f MB/s per CPU-second, %.2f M lines/s, %.1fx wc -l time, peak RSS %.0f MiB\n",
+      t, (t == 1 ? "" : "s"), s, cpu, mb / s, mb / cpu, n / s / 1e6, s / wc, r / 1024 }'
 }
-echo "file: $file ($mb MB, $(wc -l < "$file") lines)"
+lines=$(wc -l < "$file")
+echo "file: $file ($mb MB, $lines lines)"
 echo "wc -l: ${wc_s} s ($(awk -v s="$wc_s" -v mb="$mb" 'BEGIN { printf "%.0f", mb / s }') MB/s)"
 run 1
 run 2

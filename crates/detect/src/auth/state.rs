@@ -180,11 +180,83 @@ impl SourceEvidence {
     }
 }
 
+/// Shards of a [`SourceMap`] (a power of two).
+const SHARDS: usize = 64;
+
+/// Per-source state split over [`SHARDS`] hash tables by address. A single
+/// table holding ten million sources would, while growing, briefly hold its
+/// old and new bucket arrays (about 2 GB together); shards grow one at a
+/// time, so that transient is a sixty-fourth of it.
+#[derive(Debug)]
+pub(crate) struct SourceMap {
+    shards: Vec<HashMap<IpAddr, SourceState>>,
+}
+
+impl Default for SourceMap {
+    fn default() -> Self {
+        SourceMap {
+            shards: (0..SHARDS).map(|_| HashMap::new()).collect(),
+        }
+    }
+}
+
+impl SourceMap {
+    /// The shard of an address (multiplicative hash of its bits).
+    fn shard(ip: &IpAddr) -> usize {
+        let x = match ip {
+            IpAddr::V4(a) => u64::from(u32::from(*a)),
+            IpAddr::V6(a) => {
+                let v = u128::from(*a);
+                (v as u64) ^ ((v >> 64) as u64).rotate_left(29)
+            }
+        };
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SHARDS.trailing_zeros())) as usize
+    }
+
+    /// The entry of an address.
+    pub(crate) fn entry(
+        &mut self,
+        ip: IpAddr,
+    ) -> std::collections::hash_map::Entry<'_, IpAddr, SourceState> {
+        self.shards[Self::shard(&ip)].entry(ip)
+    }
+
+    /// Remove an address.
+    pub(crate) fn remove(&mut self, ip: &IpAddr) -> Option<SourceState> {
+        self.shards[Self::shard(ip)].remove(ip)
+    }
+
+    /// Insert an address.
+    pub(crate) fn insert(&mut self, ip: IpAddr, s: SourceState) {
+        self.shards[Self::shard(&ip)].insert(ip, s);
+    }
+
+    /// Addresses held.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(HashMap::len).sum()
+    }
+
+    /// Buckets allocated over all shards.
+    fn capacity(&self) -> usize {
+        self.shards.iter().map(HashMap::capacity).sum()
+    }
+
+    /// All entries (no particular order).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&IpAddr, &SourceState)> {
+        self.shards.iter().flat_map(HashMap::iter)
+    }
+
+    /// All states (no particular order).
+    pub(crate) fn values(&self) -> impl Iterator<Item = &SourceState> {
+        self.shards.iter().flat_map(HashMap::values)
+    }
+}
+
 /// All sources, live and retired.
 #[derive(Debug, Default)]
 pub(crate) struct Sources {
-    pub live: HashMap<IpAddr, SourceState>,
-    pub retired: HashMap<IpAddr, SourceState>,
+    pub live: SourceMap,
+    pub retired: SourceMap,
     pub evidence: HashMap<IpAddr, SourceEvidence>,
     /// Retired suspects dropped because `max_retired_sources` was reached.
     pub retired_overflow: u64,
@@ -249,5 +321,52 @@ impl Sources {
             }
             self.evidence.remove(&ip);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(last: i64) -> SourceState {
+        SourceState {
+            last,
+            touches: Vec::new(),
+            dropped: 0,
+            failures: 0,
+            client: 0,
+            asn: None,
+            client_varied: false,
+        }
+    }
+
+    #[test]
+    fn source_map_spreads_and_finds_every_address() {
+        let mut m = SourceMap::default();
+        let ips: Vec<IpAddr> = (0..1000u32)
+            .map(|i| IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i)))
+            .chain((0..1000u128).map(|i| IpAddr::from(std::net::Ipv6Addr::from(i << 64 | 1))))
+            .collect();
+        for (i, ip) in ips.iter().enumerate() {
+            m.insert(*ip, st(i as i64));
+        }
+        assert_eq!(m.len(), 2000);
+        assert!(m.shards.iter().filter(|s| !s.is_empty()).count() > SHARDS / 2);
+        for (i, ip) in ips.iter().enumerate() {
+            match m.entry(*ip) {
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    assert_eq!(o.get().last, i as i64)
+                }
+                std::collections::hash_map::Entry::Vacant(_) => panic!("{ip} lost"),
+            }
+        }
+        assert_eq!(m.iter().count(), 2000);
+        assert_eq!(
+            m.values().map(|s| s.last).sum::<i64>(),
+            2 * (0..1000).sum::<i64>() + 1000 * 1000
+        );
+        assert_eq!(m.remove(&ips[5]).map(|s| s.last), Some(5));
+        assert!(m.remove(&ips[5]).is_none());
+        assert_eq!(m.len(), 1999);
     }
 }

@@ -13,6 +13,7 @@
 //!
 //! **ATT&CK.** T1595.003 Wordlist Scanning.
 
+use super::cache::VerdictCache;
 use super::config::AdminEnumConfig;
 use super::episode::{insert_capped, ratio, FxSet, Key, Slot, Tracker};
 use super::lists::ADMIN_PATHS;
@@ -45,6 +46,7 @@ struct Params {
 pub(crate) struct WebAdminEnum {
     p: Params,
     set: PathSet,
+    cache: VerdictCache<bool>,
     t: Tracker<AdminState>,
 }
 
@@ -58,6 +60,7 @@ impl WebAdminEnum {
                 max_evidence,
             },
             set: PathSet::new(ADMIN_PATHS, &c.extra_admin_paths),
+            cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),
         }
     }
@@ -82,7 +85,10 @@ fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
 impl WebRule for WebAdminEnum {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        if !self.set.matches(req.path()) {
+        if !self
+            .set
+            .matches_cached(&mut self.cache, req.path(), req.path_hash)
+        {
             return;
         }
         let p = &self.p;
@@ -100,7 +106,7 @@ impl WebRule for WebAdminEnum {
         let new = insert_capped(&mut slot.st.distinct, req.path_hash);
         slot.ep.hit(w.ts, o, p.max_evidence);
         if new {
-            slot.ep.sample(&req.path_text());
+            slot.ep.sample(&req.path_lossy());
         }
         if matches!(w.status_class(), 3 | 4) {
             slot.st.failures += 1;

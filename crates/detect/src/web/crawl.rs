@@ -121,7 +121,7 @@ impl WebRule for WebCrawl {
         slot.ep.hit(w.ts, o, self.max_evidence);
         if slot.ep.fired {
             if insert_capped(&mut st.distinct, req.path_hash) {
-                slot.ep.sample(&req.path_text());
+                slot.ep.sample(&req.path_lossy());
             }
             return;
         }
@@ -140,7 +140,7 @@ impl WebRule for WebCrawl {
         if !st.window.iter().any(|(_, h)| *h == req.path_hash) {
             st.window.push_back((w.ts, req.path_hash));
             if slot.ep.samples.len() < super::episode::MAX_SAMPLES {
-                slot.ep.sample(&req.path_text());
+                slot.ep.sample(&req.path_lossy());
             }
         }
         let recent = st

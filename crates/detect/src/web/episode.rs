@@ -2,6 +2,7 @@
 //! idle eviction, a cap on tracked keys, and alert construction.
 
 use haboob_model::{content_id, Alert, AlertSource, Evidence, Origin, Severity, Ts};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
@@ -117,6 +118,70 @@ pub(crate) fn bounded(s: &str) -> String {
     format!("{}…", &s[..end])
 }
 
+/// The first lines of an episode, kept without an allocation per line: the
+/// raw texts (bounded as [`Evidence::from_origin`] bounds them) share one
+/// buffer, file names are stored once each. Cleared buffers keep their
+/// capacity, so a restarted episode does not allocate again.
+#[derive(Debug, Default)]
+pub(crate) struct EvidenceBuf {
+    /// Per line: index into `files`, line number, end of its text in `text`.
+    lines: Vec<(u32, u64, u32)>,
+    files: Vec<Box<str>>,
+    text: String,
+}
+
+impl EvidenceBuf {
+    /// Lines kept.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Forget the lines (keeping the buffers).
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.files.clear();
+        self.text.clear();
+    }
+
+    /// Keep one line.
+    pub fn push(&mut self, o: &Origin<'_>) {
+        let mut end = o.raw.len().min(haboob_model::MAX_EVIDENCE_BYTES);
+        while !o.raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        let file = match self.files.iter().position(|f| **f == *o.file) {
+            Some(i) => i,
+            None => {
+                self.files.push(o.file.into());
+                self.files.len() - 1
+            }
+        };
+        self.text.push_str(&o.raw[..end]);
+        let (Ok(file), Ok(text_end)) = (u32::try_from(file), u32::try_from(self.text.len())) else {
+            return;
+        };
+        self.lines.push((file, o.line, text_end));
+    }
+
+    /// The kept lines as alert evidence.
+    pub fn to_vec(&self) -> Vec<Evidence> {
+        let mut start = 0;
+        self.lines
+            .iter()
+            .map(|&(f, line, end)| {
+                let end = end as usize;
+                let e = Evidence::from_origin(&Origin {
+                    file: &self.files[f as usize],
+                    line,
+                    raw: &self.text[start..end],
+                });
+                start = end;
+                e
+            })
+            .collect()
+    }
+}
+
 /// The common part of every episode: who, where, when, how much, evidence.
 #[derive(Debug)]
 pub(crate) struct Episode {
@@ -138,8 +203,8 @@ pub(crate) struct Episode {
     pub fired: bool,
     /// Highest severity seen.
     pub severity: Severity,
-    /// First N matching lines.
-    pub evidence: Vec<Evidence>,
+    /// First N matching lines, stored compactly (see [`EvidenceBuf`]).
+    pub evidence: EvidenceBuf,
     /// Sample paths (bounded text).
     pub samples: Vec<String>,
 }
@@ -156,7 +221,7 @@ impl Episode {
             count: 0,
             fired: false,
             severity: Severity::Low,
-            evidence: Vec::new(),
+            evidence: EvidenceBuf::default(),
             samples: Vec::new(),
         }
     }
@@ -180,7 +245,7 @@ impl Episode {
         self.count += 1;
         self.last = now;
         if self.evidence.len() < max_evidence {
-            self.evidence.push(Evidence::from_origin(origin));
+            self.evidence.push(origin);
         }
     }
 
@@ -242,7 +307,7 @@ impl Episode {
             last_seen: self.last,
             count: self.count,
             details,
-            evidence: self.evidence.clone(),
+            evidence: self.evidence.to_vec(),
         }
     }
 
@@ -333,19 +398,24 @@ impl<S: Default> Tracker<S> {
         now: Ts,
         flush: &mut impl FnMut(Slot<S>),
     ) -> &mut Slot<S> {
-        if let Some(slot) = self.map.get(&key) {
-            if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
-                if let Some(old) = self.map.remove(&key) {
-                    flush(old);
-                }
-            }
-        } else if self.map.len() >= self.max {
+        if self.map.len() >= self.max && !self.map.contains_key(&key) {
             self.evict_oldest(flush);
         }
-        let slot = self.map.entry(key).or_insert_with(|| Slot {
+        let fresh = || Slot {
             ep: Episode::new(ip, site, now),
             st: S::default(),
-        });
+        };
+        // One lookup: an idle episode is swapped for a fresh one and flushed.
+        let slot = match self.map.entry(key) {
+            Entry::Occupied(o) => {
+                let slot = o.into_mut();
+                if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
+                    flush(std::mem::replace(slot, fresh()));
+                }
+                slot
+            }
+            Entry::Vacant(v) => v.insert(fresh()),
+        };
         slot.ep.touched = slot.ep.touched.max(now);
         slot
     }
@@ -422,4 +492,43 @@ pub(crate) fn ratio(num: u64, den: u64) -> serde_json::Value {
     }
     let r = num as f64 / den as f64;
     ((r * 1000.0).round() / 1000.0).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_buf_matches_evidence_from_origin() {
+        let long = "é".repeat(haboob_model::MAX_EVIDENCE_BYTES); // cut mid-character
+        let origins = [
+            Origin {
+                file: "a.log",
+                line: 3,
+                raw: "first line",
+            },
+            Origin {
+                file: "b.log",
+                line: 9,
+                raw: &long,
+            },
+            Origin {
+                file: "a.log",
+                line: 12,
+                raw: "",
+            },
+        ];
+        let mut buf = EvidenceBuf::default();
+        for o in &origins {
+            buf.push(o);
+        }
+        let want: Vec<Evidence> = origins.iter().map(Evidence::from_origin).collect();
+        assert_eq!(buf.len(), 3);
+        assert_eq!(buf.to_vec(), want);
+        assert!(buf.to_vec()[1].raw.len() < long.len());
+        buf.clear();
+        assert_eq!(buf.len(), 0);
+        buf.push(&origins[2]);
+        assert_eq!(buf.to_vec(), vec![Evidence::from_origin(&origins[2])]);
+    }
 }

@@ -45,6 +45,7 @@
 //! ```
 
 mod admin;
+mod cache;
 mod config;
 mod crawl;
 mod episode;

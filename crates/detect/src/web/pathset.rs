@@ -1,6 +1,7 @@
 //! A set of path patterns (see [`super::lists`] for the syntax) matched with one
 //! Aho-Corasick automaton.
 
+use super::cache::VerdictCache;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Compiled path patterns.
@@ -37,6 +38,11 @@ impl PathSet {
             .build(&bodies)
             .ok();
         PathSet { ac, open }
+    }
+
+    /// [`PathSet::matches`] through a verdict cache (`hash`: the path's hash).
+    pub fn matches_cached(&self, cache: &mut VerdictCache<bool>, path: &[u8], hash: u64) -> bool {
+        cache.get_or(path, hash, |p| self.matches(p))
     }
 
     /// The path (decoded, lower case) matches a pattern.

@@ -93,7 +93,12 @@ impl Req {
 
     /// The decoded path as text for samples (lossy).
     pub fn path_text(&self) -> String {
-        String::from_utf8_lossy(&self.path()[..self.path_len.min(256)]).into_owned()
+        self.path_lossy().into_owned()
+    }
+
+    /// [`Req::path_text`] without a copy when the path is valid UTF-8.
+    pub fn path_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.path()[..self.path_len.min(256)])
     }
 }
 

@@ -166,7 +166,7 @@ fn update(
     let new = insert_capped(&mut st.distinct, req.path_hash);
     slot.ep.hit(now, o, p.max_evidence);
     if new {
-        slot.ep.sample(&req.path_text());
+        slot.ep.sample(&req.path_lossy());
     }
     if slot.ep.fired {
         return false;

@@ -14,6 +14,7 @@
 //!
 //! **ATT&CK.** T1595.003 Wordlist Scanning.
 
+use super::cache::VerdictCache;
 use super::config::SensitiveConfig;
 use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
 use super::lists::SENSITIVE_PATHS;
@@ -46,6 +47,7 @@ struct Params {
 pub(crate) struct WebSensitive {
     p: Params,
     set: PathSet,
+    cache: VerdictCache<bool>,
     t: Tracker<SensitiveState>,
 }
 
@@ -59,6 +61,7 @@ impl WebSensitive {
                 max_evidence,
             },
             set: PathSet::new(SENSITIVE_PATHS, &c.extra_sensitive_paths),
+            cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),
         }
     }
@@ -90,7 +93,10 @@ fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
 impl WebRule for WebSensitive {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        if !self.set.matches(req.path()) {
+        if !self
+            .set
+            .matches_cached(&mut self.cache, req.path(), req.path_hash)
+        {
             return;
         }
         let p = &self.p;
@@ -108,14 +114,14 @@ impl WebRule for WebSensitive {
         let new = insert_capped(&mut slot.st.distinct, req.path_hash);
         slot.ep.hit(w.ts, o, p.max_evidence);
         if new {
-            slot.ep.sample(&req.path_text());
+            slot.ep.sample(&req.path_lossy());
         }
         let served = w.status_class() == 2 && p.on_served;
         if served {
             if new && slot.st.served.len() < super::episode::MAX_SAMPLES {
                 slot.st
                     .served
-                    .push(super::episode::bounded(&req.path_text()));
+                    .push(super::episode::bounded(&req.path_lossy()));
             }
             slot.ep.fired = true;
             slot.ep.severity = Severity::High;

@@ -13,14 +13,15 @@
 //! **ATT&CK.** T1595.002 Vulnerability Scanning; T1595.001 Scanning IP Blocks for
 //! Internet-wide scanners (masscan, zgrab, …).
 
+use super::cache::VerdictCache;
 use super::config::ScannerUaConfig;
-use super::episode::{bounded, hash_bytes, FxBuild, Key, Slot, Tracker};
+use super::episode::{bounded, hash_bytes, Key, Slot, Tracker};
 use super::lists::SCANNER_USER_AGENTS;
 use super::request::Req;
 use super::WebRule;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 const ID: &str = "web.scanner_ua";
 
@@ -43,12 +44,9 @@ pub(crate) struct WebScannerUa {
     min: u64,
     max_evidence: usize,
     t: Tracker<UaState>,
-    /// User agents repeat heavily: verdict per (hash, length), bounded.
-    cache: HashMap<(u64, usize), Option<u32>, FxBuild>,
+    /// User agents repeat heavily: verdict per user agent, bounded.
+    cache: VerdictCache<Option<u32>>,
 }
-
-/// Cached user-agent verdicts before the cache is cleared.
-const CACHE_MAX: usize = 16_384;
 
 impl WebScannerUa {
     pub fn new(c: &ScannerUaConfig, max_evidence: usize, max_sources: usize) -> Self {
@@ -76,7 +74,7 @@ impl WebScannerUa {
             min: c.min_requests.max(1),
             max_evidence,
             t: Tracker::new(c.window_secs, max_sources),
-            cache: HashMap::with_hasher(FxBuild),
+            cache: VerdictCache::default(),
         }
     }
 
@@ -86,19 +84,12 @@ impl WebScannerUa {
         if ua.is_empty() {
             return None;
         }
-        let key = (hash_bytes(ua), ua.len());
-        if let Some(v) = self.cache.get(&key) {
-            return v.map(|i| i as usize);
-        }
-        let v = self
-            .ac
-            .as_ref()
-            .and_then(|ac| ac.find(ua))
-            .map(|m| m.pattern().as_u32());
-        if self.cache.len() >= CACHE_MAX {
-            self.cache.clear();
-        }
-        self.cache.insert(key, v);
+        let ac = &self.ac;
+        let v = self.cache.get_or(ua, hash_bytes(ua), |ua| {
+            ac.as_ref()
+                .and_then(|ac| ac.find(ua))
+                .map(|m| m.pattern().as_u32())
+        });
         v.map(|i| i as usize)
     }
 }

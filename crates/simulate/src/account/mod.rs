@@ -40,8 +40,9 @@ use std::io::{BufWriter, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-/// First simulated day: Monday 2 March 2026, 00:00 UTC.
-pub const START: Ts = Ts(1_772_409_600_000);
+/// First simulated day: Monday 5 October 2026, 00:00 UTC (after the
+/// September web reconnaissance of the election-recon scenario).
+pub const START: Ts = Ts(1_791_158_400_000);
 
 /// The number of identification attempts the attacker makes.
 pub const IDENTIFICATION_ATTEMPTS: u64 = 2_700;

@@ -412,8 +412,9 @@ pub(crate) trait Recycle: Default {
 /// visitors does not allocate and free an episode each.
 #[derive(Debug)]
 pub(crate) struct Tracker<S> {
-    map: HashMap<Key, Slot<S>, FxBuild>,
-    pool: Vec<Slot<S>>,
+    /// Boxed so that moving a slot in and out of the map and pool is cheap.
+    map: HashMap<Key, Box<Slot<S>>, FxBuild>,
+    pool: Vec<Box<Slot<S>>>,
     idle_ms: i64,
     max: usize,
     since_sweep: u32,
@@ -421,22 +422,27 @@ pub(crate) struct Tracker<S> {
 }
 
 /// A slot equal to a new one for (ip, site) at `now`, reused when possible.
-fn fresh<S: Recycle>(pool: &mut Vec<Slot<S>>, ip: IpAddr, site: &str, now: Ts) -> Slot<S> {
+fn fresh<S: Recycle>(
+    pool: &mut Vec<Box<Slot<S>>>,
+    ip: IpAddr,
+    site: &str,
+    now: Ts,
+) -> Box<Slot<S>> {
     match pool.pop() {
         Some(mut s) => {
             s.ep.reset(ip, site, now);
             s.st.recycle();
             s
         }
-        None => Slot {
+        None => Box::new(Slot {
             ep: Episode::new(ip, site, now),
             st: S::default(),
-        },
+        }),
     }
 }
 
 /// An ended slot: flushed when it fired, else kept for reuse or dropped.
-fn retire<S>(s: Slot<S>, pool: &mut Vec<Slot<S>>, flush: &mut impl FnMut(Slot<S>)) {
+fn retire<S>(s: Box<Slot<S>>, pool: &mut Vec<Box<Slot<S>>>, flush: &mut impl FnMut(Box<Slot<S>>)) {
     if s.ep.fired {
         flush(s);
     } else if pool.len() < POOL_MAX && s.ep.evidence.capacity() <= POOL_SLOT_BYTES {
@@ -484,7 +490,7 @@ impl<S: Recycle> Tracker<S> {
                 let slot = o.into_mut();
                 if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
                     let old = std::mem::replace(slot, fresh(pool, ip, site, now));
-                    retire(old, pool, flush);
+                    retire(old, pool, &mut |s| flush(*s));
                 }
                 slot
             }
@@ -503,7 +509,7 @@ impl<S: Recycle> Tracker<S> {
             .get_mut(key)
             .filter(|s| now.0.saturating_sub(s.ep.touched.0) <= idle)?;
         s.ep.touched = s.ep.touched.max(now);
-        Some(s)
+        Some(&mut **s)
     }
 
     /// Called once per event: every few thousand events (or when time jumped by
@@ -517,7 +523,7 @@ impl<S: Recycle> Tracker<S> {
         self.since_sweep = 0;
         self.last_sweep = now;
         let idle = self.idle_ms;
-        let mut fired: Vec<Slot<S>> = Vec::new();
+        let mut fired: Vec<Box<Slot<S>>> = Vec::new();
         let keys: Vec<Key> = self
             .map
             .iter()
@@ -537,7 +543,7 @@ impl<S: Recycle> Tracker<S> {
         let mut lasts: Vec<(Ts, Key)> = self.map.iter().map(|(k, s)| (s.ep.touched, *k)).collect();
         let n = (lasts.len() / 8).max(1);
         lasts.select_nth_unstable_by_key(n - 1, |(t, _)| *t);
-        let mut fired: Vec<Slot<S>> = Vec::new();
+        let mut fired: Vec<Box<Slot<S>>> = Vec::new();
         for (_, k) in &lasts[..n] {
             if let Some(s) = self.map.remove(k) {
                 retire(s, &mut self.pool, &mut |s| fired.push(s));
@@ -548,7 +554,7 @@ impl<S: Recycle> Tracker<S> {
 
     /// End of stream: flush everything.
     pub fn drain(&mut self, flush: &mut impl FnMut(Slot<S>)) {
-        let gone: Vec<Slot<S>> = self
+        let gone: Vec<Box<Slot<S>>> = self
             .map
             .drain()
             .map(|(_, s)| s)
@@ -560,10 +566,10 @@ impl<S: Recycle> Tracker<S> {
 }
 
 /// Flush in a reproducible order (first seen, then source).
-fn flush_sorted<S>(mut gone: Vec<Slot<S>>, flush: &mut impl FnMut(Slot<S>)) {
+fn flush_sorted<S>(mut gone: Vec<Box<Slot<S>>>, flush: &mut impl FnMut(Slot<S>)) {
     gone.sort_by(|a, b| (a.ep.first, a.ep.ip, &a.ep.site).cmp(&(b.ep.first, b.ep.ip, &b.ep.site)));
     for s in gone {
-        flush(s);
+        flush(*s);
     }
 }
 
@@ -577,102 +583,5 @@ pub(crate) fn ratio(num: u64, den: u64) -> serde_json::Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, Default, PartialEq)]
-    struct St(Vec<u8>);
-    impl Recycle for St {}
-
-    fn origin(raw: &str) -> Origin<'_> {
-        Origin {
-            file: "x.log",
-            line: 1,
-            raw,
-        }
-    }
-
-    #[test]
-    fn ended_unfired_slots_are_reused_as_new_and_never_flushed() {
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "198.51.100.7".parse().unwrap();
-        let mut t: Tracker<St> = Tracker::new(10, 100);
-        let mut flushed: Vec<IpAddr> = Vec::new();
-        let s = t.entry((a, 1), a, "old.example", Ts(1_000), &mut |s| {
-            flushed.push(s.ep.ip)
-        });
-        s.ep.hit(Ts(1_000), &origin("GET /a"), 10);
-        s.ep.sample("/a");
-        s.ep.severity = Severity::High;
-        s.st.0.push(9);
-        // 20 s later `a` is idle: swept, not flushed (it never fired), pooled.
-        t.maintain(Ts(21_000), &mut |s| flushed.push(s.ep.ip));
-        assert_eq!((t.len(), t.pool.len()), (0, 1));
-        t.entry((b, 2), b, "new.example", Ts(22_000), &mut |s| {
-            flushed.push(s.ep.ip)
-        });
-        assert_eq!(t.pool.len(), 0);
-        let s = t.map.get_mut(&(b, 2)).unwrap();
-        let new = Episode::new(b, "new.example", Ts(22_000));
-        assert_eq!(format!("{:?}", s.st), format!("{:?}", St::default()));
-        assert_eq!(
-            (s.ep.ip, s.ep.prefix, &*s.ep.site),
-            (b, None, "new.example")
-        );
-        assert_eq!(
-            (s.ep.first, s.ep.last, s.ep.touched),
-            (new.first, new.last, new.touched)
-        );
-        assert_eq!(
-            (s.ep.count, s.ep.fired, s.ep.severity),
-            (0, false, Severity::Low)
-        );
-        assert_eq!((s.ep.evidence.len(), s.ep.samples.len()), (0, 0));
-        s.ep.hit(Ts(22_000), &origin("GET /b"), 10);
-        s.ep.sample("/b");
-        s.ep.fired = true;
-        assert_eq!(
-            s.ep.evidence.to_vec(),
-            vec![Evidence::from_origin(&origin("GET /b"))]
-        );
-        assert_eq!(s.ep.samples, vec!["/b".to_string()]);
-        // A fired episode is flushed when it ends.
-        t.maintain(Ts(40_000), &mut |s| flushed.push(s.ep.ip));
-        assert_eq!(flushed, vec![b]);
-        assert_eq!(t.pool.len(), 0);
-    }
-
-    #[test]
-    fn evidence_buf_matches_evidence_from_origin() {
-        let long = "é".repeat(haboob_model::MAX_EVIDENCE_BYTES); // cut mid-character
-        let origins = [
-            Origin {
-                file: "a.log",
-                line: 3,
-                raw: "first line",
-            },
-            Origin {
-                file: "b.log",
-                line: 9,
-                raw: &long,
-            },
-            Origin {
-                file: "a.log",
-                line: 12,
-                raw: "",
-            },
-        ];
-        let mut buf = EvidenceBuf::default();
-        for o in &origins {
-            buf.push(o);
-        }
-        let want: Vec<Evidence> = origins.iter().map(Evidence::from_origin).collect();
-        assert_eq!(buf.len(), 3);
-        assert_eq!(buf.to_vec(), want);
-        assert!(buf.to_vec()[1].raw.len() < long.len());
-        buf.clear();
-        assert_eq!(buf.len(), 0);
-        buf.push(&origins[2]);
-        assert_eq!(buf.to_vec(), vec![Evidence::from_origin(&origins[2])]);
-    }
-}
+#[path = "episode_tests.rs"]
+mod tests;

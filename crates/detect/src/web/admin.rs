@@ -33,6 +33,8 @@ pub(crate) struct AdminState {
     failures: u64,
 }
 
+impl super::episode::Recycle for AdminState {}
+
 #[derive(Debug, Clone)]
 struct Params {
     min_paths: usize,

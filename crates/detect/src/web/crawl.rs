@@ -13,7 +13,7 @@
 //! **ATT&CK.** T1595 Active Scanning, T1594 Search Victim-Owned Websites.
 
 use super::config::CrawlConfig;
-use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
+use super::episode::{insert_capped, FxSet, Key, Recycle, Slot, Tracker};
 use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
@@ -28,6 +28,19 @@ const TECHNIQUES: &[&str] = &["T1595", "T1594"];
 pub(crate) struct CrawlState {
     window: VecDeque<(Ts, u64)>,
     distinct: FxSet,
+}
+
+impl Recycle for CrawlState {
+    fn recycle(&mut self) {
+        // A small window buffer is kept; a large one (or any distinct set,
+        // which only a fired episode fills) is freed.
+        if self.window.capacity() <= 64 {
+            self.window.clear();
+        } else {
+            self.window = VecDeque::new();
+        }
+        self.distinct = FxSet::default();
+    }
 }
 
 /// The `web.crawl` detector.

@@ -17,6 +17,10 @@ pub(crate) const MAX_DISTINCT: usize = 4096;
 pub(crate) const MAX_MEMBERS: usize = 256;
 /// Events between idle sweeps.
 const SWEEP_EVERY: u32 = 4096;
+/// Ended, never-fired slots kept per tracker for reuse.
+const POOL_MAX: usize = 1024;
+/// A slot is only kept for reuse when its evidence buffers hold at most this.
+const POOL_SLOT_BYTES: usize = 8192;
 
 /// A small, fast, non-cryptographic hasher (FxHash-style multiply-rotate) for
 /// in-memory maps keyed by addresses and path hashes. Not used for ids.
@@ -108,14 +112,24 @@ pub(crate) fn insert_capped(set: &mut FxSet, v: u64) -> bool {
 
 /// Cut attacker text to at most [`MAX_TEXT`] bytes on a char boundary, with `…`.
 pub(crate) fn bounded(s: &str) -> String {
+    let mut out = String::new();
+    bounded_into(&mut out, s);
+    out
+}
+
+/// [`bounded`] into an existing buffer (cleared first, capacity kept).
+fn bounded_into(out: &mut String, s: &str) {
+    out.clear();
     if s.len() <= MAX_TEXT {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
     let mut end = MAX_TEXT;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &s[..end])
+    out.push_str(&s[..end]);
+    out.push('…');
 }
 
 /// The first lines of an episode, kept without an allocation per line: the
@@ -141,6 +155,11 @@ impl EvidenceBuf {
         self.lines.clear();
         self.files.clear();
         self.text.clear();
+    }
+
+    /// Bytes of buffer capacity held (for deciding whether to keep it).
+    fn capacity(&self) -> usize {
+        self.text.capacity() + self.lines.capacity() * 16
     }
 
     /// Keep one line.
@@ -190,7 +209,7 @@ pub(crate) struct Episode {
     /// Network when this is a prefix episode.
     pub prefix: Option<haboob_model::IpPrefix>,
     /// Site (bounded).
-    pub site: Box<str>,
+    pub site: String,
     /// First matching event.
     pub first: Ts,
     /// Last matching event.
@@ -207,6 +226,8 @@ pub(crate) struct Episode {
     pub evidence: EvidenceBuf,
     /// Sample paths (bounded text).
     pub samples: Vec<String>,
+    /// Emptied sample buffers kept for reuse (at most [`MAX_SAMPLES`]).
+    spare: Vec<String>,
 }
 
 impl Episode {
@@ -214,7 +235,7 @@ impl Episode {
         Episode {
             ip,
             prefix: None,
-            site: bounded_site(site),
+            site: bounded_site(site).to_string(),
             first: now,
             last: now,
             touched: now,
@@ -223,7 +244,19 @@ impl Episode {
             severity: Severity::Low,
             evidence: EvidenceBuf::default(),
             samples: Vec::new(),
+            spare: Vec::new(),
         }
+    }
+
+    /// Make a recycled episode equal to `Episode::new(ip, site, now)`, keeping
+    /// its buffers.
+    fn reset(&mut self, ip: IpAddr, site: &str, now: Ts) {
+        self.ip = ip;
+        self.prefix = None;
+        self.site.clear();
+        self.site.push_str(bounded_site(site));
+        self.touched = now;
+        self.restart(now);
     }
 
     /// Forget everything but the key (an unfired episode whose window passed).
@@ -234,7 +267,8 @@ impl Episode {
         self.fired = false;
         self.severity = Severity::Low;
         self.evidence.clear();
-        self.samples.clear();
+        self.spare.append(&mut self.samples);
+        self.spare.truncate(MAX_SAMPLES);
     }
 
     /// Record one matching event.
@@ -252,7 +286,9 @@ impl Episode {
     /// Keep a sample path (call only for new distinct paths).
     pub fn sample(&mut self, path: &str) {
         if self.samples.len() < MAX_SAMPLES {
-            self.samples.push(bounded(path));
+            let mut buf = self.spare.pop().unwrap_or_default();
+            bounded_into(&mut buf, path);
+            self.samples.push(buf);
         }
     }
 
@@ -340,12 +376,12 @@ impl Episode {
     }
 }
 
-fn bounded_site(site: &str) -> Box<str> {
+fn bounded_site(site: &str) -> &str {
     let mut end = site.len().min(255);
     while !site.is_char_boundary(end) {
         end -= 1;
     }
-    site[..end].into()
+    &site[..end]
 }
 
 /// One tracked key: the episode plus detector-specific state.
@@ -360,21 +396,66 @@ pub(crate) struct Slot<S> {
 /// Key: source address (or prefix network) and site hash.
 pub(crate) type Key = (IpAddr, u64);
 
+/// Detector state that a recycled slot can reuse.
+pub(crate) trait Recycle: Default {
+    /// Make `self` equal to `Self::default()`; may keep buffers.
+    fn recycle(&mut self) {
+        *self = Self::default();
+    }
+}
+
 /// Windowed, bounded map of episodes.
+///
+/// Only episodes that fired are handed to the `flush` callbacks (every rule
+/// emits nothing for the others); the others are dropped or, up to
+/// [`POOL_MAX`], kept to be reused by a later key, so that a stream of
+/// visitors does not allocate and free an episode each.
 #[derive(Debug)]
 pub(crate) struct Tracker<S> {
-    map: HashMap<Key, Slot<S>, FxBuild>,
+    /// Boxed so that moving a slot in and out of the map and pool is cheap.
+    map: HashMap<Key, Box<Slot<S>>, FxBuild>,
+    pool: Vec<Box<Slot<S>>>,
     idle_ms: i64,
     max: usize,
     since_sweep: u32,
     last_sweep: Ts,
 }
 
-impl<S: Default> Tracker<S> {
+/// A slot equal to a new one for (ip, site) at `now`, reused when possible.
+fn fresh<S: Recycle>(
+    pool: &mut Vec<Box<Slot<S>>>,
+    ip: IpAddr,
+    site: &str,
+    now: Ts,
+) -> Box<Slot<S>> {
+    match pool.pop() {
+        Some(mut s) => {
+            s.ep.reset(ip, site, now);
+            s.st.recycle();
+            s
+        }
+        None => Box::new(Slot {
+            ep: Episode::new(ip, site, now),
+            st: S::default(),
+        }),
+    }
+}
+
+/// An ended slot: flushed when it fired, else kept for reuse or dropped.
+fn retire<S>(s: Box<Slot<S>>, pool: &mut Vec<Box<Slot<S>>>, flush: &mut impl FnMut(Box<Slot<S>>)) {
+    if s.ep.fired {
+        flush(s);
+    } else if pool.len() < POOL_MAX && s.ep.evidence.capacity() <= POOL_SLOT_BYTES {
+        pool.push(s);
+    }
+}
+
+impl<S: Recycle> Tracker<S> {
     /// A tracker whose episodes end after `idle_secs` without relevant events.
     pub fn new(idle_secs: u64, max: usize) -> Self {
         Tracker {
             map: HashMap::with_hasher(FxBuild),
+            pool: Vec::new(),
             idle_ms: i64::try_from(idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
             max: max.max(1),
             since_sweep: 0,
@@ -389,7 +470,8 @@ impl<S: Default> Tracker<S> {
     }
 
     /// The slot for a key, created when absent. An episode that has been quiet
-    /// for the idle time is handed to `flush` first and a fresh one started.
+    /// for the idle time is ended first (handed to `flush` if it fired) and a
+    /// fresh one started.
     pub fn entry(
         &mut self,
         key: Key,
@@ -401,20 +483,18 @@ impl<S: Default> Tracker<S> {
         if self.map.len() >= self.max && !self.map.contains_key(&key) {
             self.evict_oldest(flush);
         }
-        let fresh = || Slot {
-            ep: Episode::new(ip, site, now),
-            st: S::default(),
-        };
-        // One lookup: an idle episode is swapped for a fresh one and flushed.
+        let pool = &mut self.pool;
+        // One lookup: an idle episode is swapped for a fresh one and ended.
         let slot = match self.map.entry(key) {
             Entry::Occupied(o) => {
                 let slot = o.into_mut();
                 if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
-                    flush(std::mem::replace(slot, fresh()));
+                    let old = std::mem::replace(slot, fresh(pool, ip, site, now));
+                    retire(old, pool, &mut |s| flush(*s));
                 }
                 slot
             }
-            Entry::Vacant(v) => v.insert(fresh()),
+            Entry::Vacant(v) => v.insert(fresh(pool, ip, site, now)),
         };
         slot.ep.touched = slot.ep.touched.max(now);
         slot
@@ -429,7 +509,7 @@ impl<S: Default> Tracker<S> {
             .get_mut(key)
             .filter(|s| now.0.saturating_sub(s.ep.touched.0) <= idle)?;
         s.ep.touched = s.ep.touched.max(now);
-        Some(s)
+        Some(&mut **s)
     }
 
     /// Called once per event: every few thousand events (or when time jumped by
@@ -443,7 +523,7 @@ impl<S: Default> Tracker<S> {
         self.since_sweep = 0;
         self.last_sweep = now;
         let idle = self.idle_ms;
-        let mut gone: Vec<Slot<S>> = Vec::new();
+        let mut fired: Vec<Box<Slot<S>>> = Vec::new();
         let keys: Vec<Key> = self
             .map
             .iter()
@@ -452,10 +532,10 @@ impl<S: Default> Tracker<S> {
             .collect();
         for k in keys {
             if let Some(s) = self.map.remove(&k) {
-                gone.push(s);
+                retire(s, &mut self.pool, &mut |s| fired.push(s));
             }
         }
-        flush_sorted(gone, flush);
+        flush_sorted(fired, flush);
     }
 
     /// Flush the oldest eighth of the keys (cap reached).
@@ -463,25 +543,33 @@ impl<S: Default> Tracker<S> {
         let mut lasts: Vec<(Ts, Key)> = self.map.iter().map(|(k, s)| (s.ep.touched, *k)).collect();
         let n = (lasts.len() / 8).max(1);
         lasts.select_nth_unstable_by_key(n - 1, |(t, _)| *t);
-        let gone: Vec<Slot<S>> = lasts[..n]
-            .iter()
-            .filter_map(|(_, k)| self.map.remove(k))
-            .collect();
-        flush_sorted(gone, flush);
+        let mut fired: Vec<Box<Slot<S>>> = Vec::new();
+        for (_, k) in &lasts[..n] {
+            if let Some(s) = self.map.remove(k) {
+                retire(s, &mut self.pool, &mut |s| fired.push(s));
+            }
+        }
+        flush_sorted(fired, flush);
     }
 
     /// End of stream: flush everything.
     pub fn drain(&mut self, flush: &mut impl FnMut(Slot<S>)) {
-        let gone: Vec<Slot<S>> = self.map.drain().map(|(_, s)| s).collect();
+        let gone: Vec<Box<Slot<S>>> = self
+            .map
+            .drain()
+            .map(|(_, s)| s)
+            .filter(|s| s.ep.fired)
+            .collect();
+        self.pool = Vec::new();
         flush_sorted(gone, flush);
     }
 }
 
 /// Flush in a reproducible order (first seen, then source).
-fn flush_sorted<S>(mut gone: Vec<Slot<S>>, flush: &mut impl FnMut(Slot<S>)) {
+fn flush_sorted<S>(mut gone: Vec<Box<Slot<S>>>, flush: &mut impl FnMut(Slot<S>)) {
     gone.sort_by(|a, b| (a.ep.first, a.ep.ip, &a.ep.site).cmp(&(b.ep.first, b.ep.ip, &b.ep.site)));
     for s in gone {
-        flush(s);
+        flush(*s);
     }
 }
 
@@ -495,40 +583,5 @@ pub(crate) fn ratio(num: u64, den: u64) -> serde_json::Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn evidence_buf_matches_evidence_from_origin() {
-        let long = "é".repeat(haboob_model::MAX_EVIDENCE_BYTES); // cut mid-character
-        let origins = [
-            Origin {
-                file: "a.log",
-                line: 3,
-                raw: "first line",
-            },
-            Origin {
-                file: "b.log",
-                line: 9,
-                raw: &long,
-            },
-            Origin {
-                file: "a.log",
-                line: 12,
-                raw: "",
-            },
-        ];
-        let mut buf = EvidenceBuf::default();
-        for o in &origins {
-            buf.push(o);
-        }
-        let want: Vec<Evidence> = origins.iter().map(Evidence::from_origin).collect();
-        assert_eq!(buf.len(), 3);
-        assert_eq!(buf.to_vec(), want);
-        assert!(buf.to_vec()[1].raw.len() < long.len());
-        buf.clear();
-        assert_eq!(buf.len(), 0);
-        buf.push(&origins[2]);
-        assert_eq!(buf.to_vec(), vec![Evidence::from_origin(&origins[2])]);
-    }
-}
+#[path = "episode_tests.rs"]
+mod tests;

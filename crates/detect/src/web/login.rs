@@ -33,6 +33,8 @@ pub(crate) struct LoginState {
     redirects_after: u64,
 }
 
+impl super::episode::Recycle for LoginState {}
+
 /// The `web.login_bf` detector.
 #[derive(Debug)]
 pub(crate) struct WebLoginBf {

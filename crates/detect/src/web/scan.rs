@@ -50,6 +50,8 @@ pub(crate) struct ScanState {
     member_fired: bool,
 }
 
+impl super::episode::Recycle for ScanState {}
+
 #[derive(Debug, Clone)]
 struct Params {
     fast_min: usize,

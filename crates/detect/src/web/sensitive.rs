@@ -34,6 +34,8 @@ pub(crate) struct SensitiveState {
     served: Vec<String>,
 }
 
+impl super::episode::Recycle for SensitiveState {}
+
 #[derive(Debug, Clone)]
 struct Params {
     min_paths: usize,

@@ -35,6 +35,8 @@ pub(crate) struct UaState {
     user_agent: String,
 }
 
+impl super::episode::Recycle for UaState {}
+
 /// The `web.scanner_ua` detector.
 #[derive(Debug)]
 pub(crate) struct WebScannerUa {

@@ -37,6 +37,8 @@ pub(crate) struct UserEnumState {
     ids: FxSet,
 }
 
+impl super::episode::Recycle for UserEnumState {}
+
 /// What one request asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Target<'a> {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// Members listed in an alert source.
-const MAX_MEMBERS: usize = 1024;
+pub(crate) const MAX_MEMBERS: usize = 1024;
 
 /// What a cluster did to one account.
 #[derive(Debug, Default, Clone)]
@@ -45,7 +45,12 @@ impl UserAgg {
 
 /// A hostile cluster ready for alerting.
 pub(crate) struct ClusterView<'a> {
+    /// The lowest [`MAX_MEMBERS`] member addresses, sorted.
     pub members: Vec<IpAddr>,
+    /// Members in all.
+    pub member_count: usize,
+    /// Members with kept evidence lines, sorted.
+    pub with_evidence: Vec<IpAddr>,
     pub reasons: Vec<&'static str>,
     pub users: BTreeMap<u32, UserAgg>,
     pub attempts: u64,
@@ -146,10 +151,19 @@ pub(crate) fn evidence(
 }
 
 pub(crate) fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSource {
+    source_of_n(members, members.len(), prefix)
+}
+
+/// [`source_of`] when `members` may be only the first of `count` addresses.
+pub(crate) fn source_of_n(
+    members: &[IpAddr],
+    count: usize,
+    prefix: Option<IpPrefix>,
+) -> AlertSource {
     AlertSource {
         ip: members.first().copied(),
         prefix: prefix.map(|p| p.to_string()),
-        members: if members.len() > 1 {
+        members: if count > 1 {
             members.iter().take(MAX_MEMBERS).copied().collect()
         } else {
             Vec::new()
@@ -216,13 +230,13 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
     let cfg = &d.cfg;
     let cls = classify(d, v);
     let key = format!("cluster:{}", v.members[0]);
-    let source = source_of(&v.members, v.single_prefix);
+    let source = source_of_n(&v.members, v.member_count, v.single_prefix);
     let mut by_target: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for &u in v.users.keys() {
         let t = d.targets.name(d.user_target[u as usize]);
         by_target.entry(t).or_default().push(u);
     }
-    let n_src = v.members.len();
+    let n_src = v.member_count;
     for (target, ids) in &by_target {
         let aggs: Vec<(u32, &UserAgg)> = ids.iter().map(|u| (*u, &v.users[u])).collect();
         let pick = |f: &dyn Fn(&UserAgg) -> bool| -> Vec<u32> {
@@ -251,7 +265,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
         name_list(d, &hit, &mut details, "users_attacked");
         name_list(d, &owned, &mut details, "users_compromised");
         let in_slice: BTreeSet<u32> = ids.iter().copied().collect();
-        let ev = evidence(d, &v.members, cfg.max_evidence, |u, _| {
+        let ev = evidence(d, &v.with_evidence, cfg.max_evidence, |u, _| {
             in_slice.contains(&u)
         });
         let mut fire = |det: &'static str, tech: &'static [&'static str], sev, title: String| {
@@ -309,7 +323,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
             if n >= cfg.brute_force.min_failures {
                 out.push(brute_force(
                     d,
-                    &v.members,
+                    &v.with_evidence,
                     source.clone(),
                     target,
                     u,
@@ -326,7 +340,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
             details.insert("users_compromised".into(), json!([name]));
             details.insert("failures_before".into(), json!(failed_before));
             details.insert("success_ip".into(), json!(ip.to_string()));
-            let ev = evidence(d, &v.members, cfg.max_evidence, |x, _| x == u);
+            let ev = evidence(d, &v.with_evidence, cfg.max_evidence, |x, _| x == u);
             let mut src = source.clone();
             src.ip = Some(ip);
             out.push(build(Draft {

@@ -5,11 +5,16 @@ use super::state::{Kind, SourceState, Touch};
 use super::AuthDetector;
 use haboob_model::{content_id, Alert, AlertSource, Evidence, IpPrefix, Severity, Ts};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// Members listed in an alert source.
 pub(crate) const MAX_MEMBERS: usize = 1024;
+
+/// Member addresses listed over all per-account alerts (brute force,
+/// takeover) of one cluster: a botnet hitting 100,000 accounts lists about ten
+/// members on each rather than 1,024 (the cluster alerts list 1,024).
+const MEMBER_BUDGET: usize = 1 << 20;
 
 /// What a cluster did to one account.
 #[derive(Debug, Default, Clone)]
@@ -148,6 +153,30 @@ pub(crate) fn evidence(
         .take(max)
         .map(|(_, e)| e.clone())
         .collect()
+}
+
+/// The evidence lines of `ips` per account, in [`evidence`] order, at most
+/// `max` each.
+fn per_user_evidence<'d>(
+    d: &'d AuthDetector,
+    ips: &[IpAddr],
+    max: usize,
+) -> HashMap<u32, Vec<&'d Evidence>> {
+    let mut items: Vec<(i64, u32, &Evidence)> = ips
+        .iter()
+        .filter_map(|ip| d.sources.evidence.get(ip))
+        .flat_map(|e| e.items.iter())
+        .map(|i| (i.ts, i.user, &i.ev))
+        .collect();
+    items.sort_by(|a, b| (a.0, &a.2.file, a.2.line).cmp(&(b.0, &b.2.file, b.2.line)));
+    let mut by: HashMap<u32, Vec<&Evidence>> = HashMap::new();
+    for (_, u, e) in items {
+        let v = by.entry(u).or_default();
+        if v.len() < max {
+            v.push(e);
+        }
+    }
+    by
 }
 
 pub(crate) fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSource {
@@ -314,24 +343,50 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
             fire("auth.stuffing", &["T1110.004"], Severity::High, title);
         }
     }
-    for (&u, a) in &v.users {
+    // Per-account alerts: list fewer members when there are many of them, and
+    // index the evidence by account once.
+    let bf_window = cfg.brute_force.window_secs * 1000;
+    let peaks: Vec<Option<usize>> = v
+        .users
+        .values()
+        .map(|a| {
+            let (n, _) = max_in_window(&a.pw_fail_ts, bf_window);
+            (cfg.brute_force.enabled && n >= cfg.brute_force.min_failures).then_some(n)
+        })
+        .collect();
+    let per_account = peaks.iter().filter(|p| p.is_some()).count()
+        + v.users
+            .values()
+            .filter(|a| cfg.takeover.enabled && a.success.is_some())
+            .count();
+    let listed = (MEMBER_BUDGET / per_account.max(1)).clamp(1, MAX_MEMBERS);
+    let source = source_of_n(
+        &v.members[..listed.min(v.members.len())],
+        v.member_count,
+        v.single_prefix,
+    );
+    let ev_by_user = per_user_evidence(d, &v.with_evidence, cfg.max_evidence);
+    let ev_of = |u: u32| -> Vec<Evidence> {
+        ev_by_user
+            .get(&u)
+            .map(|v| v.iter().map(|e| (*e).clone()).collect())
+            .unwrap_or_default()
+    };
+    for ((&u, a), peak) in v.users.iter().zip(peaks) {
         let name = d.users.name(u);
         let target = d.targets.name(d.user_target[u as usize]);
         let keys = vec![key.as_str(), target, name];
-        if cfg.brute_force.enabled {
-            let (n, _) = max_in_window(&a.pw_fail_ts, cfg.brute_force.window_secs * 1000);
-            if n >= cfg.brute_force.min_failures {
-                out.push(brute_force(
-                    d,
-                    &v.with_evidence,
-                    source.clone(),
-                    target,
-                    u,
-                    a,
-                    n,
-                    keys.clone(),
-                ));
-            }
+        if let Some(n) = peak {
+            out.push(brute_force(
+                d,
+                ev_of(u),
+                source.clone(),
+                target,
+                u,
+                a,
+                n,
+                keys.clone(),
+            ));
         }
         if let (true, Some((ts, ip))) = (cfg.takeover.enabled, a.success) {
             let failed_before = a.pw_fail_ts.iter().filter(|&&t| t < ts).count();
@@ -340,7 +395,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
             details.insert("users_compromised".into(), json!([name]));
             details.insert("failures_before".into(), json!(failed_before));
             details.insert("success_ip".into(), json!(ip.to_string()));
-            let ev = evidence(d, &v.with_evidence, cfg.max_evidence, |x, _| x == u);
+            let ev = ev_of(u);
             let mut src = source.clone();
             src.ip = Some(ip);
             out.push(build(Draft {
@@ -365,7 +420,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
 #[allow(clippy::too_many_arguments)]
 fn brute_force(
     d: &AuthDetector,
-    ips: &[IpAddr],
+    evidence: Vec<Evidence>,
     source: AlertSource,
     target: &str,
     u: u32,
@@ -390,7 +445,7 @@ fn brute_force(
         last: a.last,
         count: a.attempts,
         details,
-        evidence: evidence(d, ips, d.cfg.max_evidence, |x, _| x == u),
+        evidence,
         keys,
     })
 }
@@ -442,7 +497,7 @@ pub(crate) fn lone_source_alerts(
         let source = source_of(&[ip], None);
         out.push(brute_force(
             d,
-            &[ip],
+            evidence(d, &[ip], cfg.max_evidence, |x, _| x == u),
             source.clone(),
             target,
             u,

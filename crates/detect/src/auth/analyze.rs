@@ -151,17 +151,31 @@ fn close(a: i64, b: i64, tol: f64) -> bool {
     hi <= 0.0 || (hi - lo) <= tol * hi
 }
 
-/// Link suspects sharing a key exactly: each to the first of its bucket.
-fn link_exact(ix: &Index<'_>, flags: &mut [u8], dsu: &mut Dsu) {
+/// Mark suspects and link those sharing a key exactly (each to the first of
+/// its bucket) in one pass by address; return the suspects with a rhythm as
+/// (index, median gap, client, ASN).
+fn mark_and_link(
+    ix: &Index<'_>,
+    cc: &super::ClusterConfig,
+    flags: &mut [u8],
+    dsu: &mut Dsu,
+) -> Vec<(u32, i64, Option<u32>, Option<u32>)> {
+    let mut scratch = Scratch::default();
+    let mut rhythmic = Vec::new();
     let mut by_client: HashMap<u32, u32> = HashMap::new();
     let mut by_asn: HashMap<(u32, u32), u32> = HashMap::new();
     let mut run_prefix: Option<IpPrefix> = None;
     for i in 0..ix.ips.len() as u32 {
-        if flags[i as usize] & SUSPECT == 0 {
+        let st = ix.state(i);
+        if !scratch.suspect(st, cc.min_bad_share) {
             continue;
         }
-        let st = ix.state(i);
-        let Some(c) = client_of(st) else {
+        flags[i as usize] |= SUSPECT;
+        let client = client_of(st);
+        if let Some(g) = scratch.gap(st, cc.min_rhythm_attempts) {
+            rhythmic.push((i, g, client, st.asn));
+        }
+        let Some(c) = client else {
             continue;
         };
         // Addresses are sorted, so one prefix is one run.
@@ -183,6 +197,7 @@ fn link_exact(ix: &Index<'_>, flags: &mut [u8], dsu: &mut Dsu) {
             }
         }
     }
+    rhythmic
 }
 
 /// Sort `(key, gap, index)` and link neighbours of one key whose gaps agree.
@@ -204,28 +219,28 @@ fn link_sorted<K: Ord + Copy>(
 }
 
 /// Link suspects with a rhythm sharing a client, a prefix or an ASN.
-fn link_rhythm(ix: &Index<'_>, min_rhythm: usize, tol: f64, flags: &mut [u8], dsu: &mut Dsu) {
-    let mut scratch = Scratch::default();
-    // (index, gap) of suspects with a rhythm, by address.
-    let rhythmic: Vec<(u32, i64)> = (0..ix.ips.len() as u32)
-        .filter(|&i| flags[i as usize] & SUSPECT != 0)
-        .filter_map(|i| scratch.gap(ix.state(i), min_rhythm).map(|g| (i, g)))
-        .collect();
+fn link_rhythm(
+    ix: &Index<'_>,
+    rhythmic: &[(u32, i64, Option<u32>, Option<u32>)],
+    tol: f64,
+    flags: &mut [u8],
+    dsu: &mut Dsu,
+) {
     let mut by_client: Vec<(u32, i64, u32)> = rhythmic
         .iter()
-        .filter_map(|&(i, g)| client_of(ix.state(i)).map(|c| (c, g, i)))
+        .filter_map(|&(i, g, c, _)| c.map(|c| (c, g, i)))
         .collect();
     link_sorted(&mut by_client, R_CLIENT_RHYTHM, tol, flags, dsu);
     drop(by_client);
     let mut by_prefix: Vec<(IpPrefix, i64, u32)> = rhythmic
         .iter()
-        .map(|&(i, g)| (ip_prefix(ix.ip(i)), g, i))
+        .map(|&(i, g, _, _)| (ip_prefix(ix.ip(i)), g, i))
         .collect();
     link_sorted(&mut by_prefix, R_PREFIX_RHYTHM, tol, flags, dsu);
     drop(by_prefix);
     let mut by_asn: Vec<(u32, i64, u32)> = rhythmic
         .iter()
-        .filter_map(|&(i, g)| ix.state(i).asn.map(|a| (a, g, i)))
+        .filter_map(|&(i, g, _, a)| a.map(|a| (a, g, i)))
         .collect();
     link_sorted(&mut by_asn, R_ASN_RHYTHM, tol, flags, dsu);
 }
@@ -274,15 +289,10 @@ pub(crate) fn run(d: &AuthDetector) -> Vec<Alert> {
     let n = ix.ips.len();
     let mut flags = vec![0u8; n];
     let mut scratch = Scratch::default();
-    for (i, f) in flags.iter_mut().enumerate() {
-        if scratch.suspect(ix.state(i as u32), cc.min_bad_share) {
-            *f |= SUSPECT;
-        }
-    }
     let mut dsu = Dsu((0..n as u32).collect());
-    link_exact(&ix, &mut flags, &mut dsu);
-    let (min_rhythm, tol) = (cc.min_rhythm_attempts, cc.rhythm_tolerance);
-    link_rhythm(&ix, min_rhythm, tol, &mut flags, &mut dsu);
+    let rhythmic = mark_and_link(&ix, cc, &mut flags, &mut dsu);
+    link_rhythm(&ix, &rhythmic, cc.rhythm_tolerance, &mut flags, &mut dsu);
+    drop(rhythmic);
     let next = chains(dsu, &mut flags);
     let mut out = Vec::new();
     let mut bad = BadSet::default();
@@ -291,13 +301,18 @@ pub(crate) fn run(d: &AuthDetector) -> Vec<Alert> {
             continue;
         }
         bad.clear();
-        for i in members(&next, r) {
-            scratch.bad_users(ix.state(i));
+        let view = if next[r as usize] == NONE {
+            // A lone suspect: the view only if it is hostile by count.
+            scratch.bad_users(ix.state(r));
             bad.extend(&scratch.bad);
-        }
+            (bad.len() >= cc.min_bad_users).then(|| cluster_view(&ix, &next, &flags, r, None))
+        } else {
+            // Several: one walk gathers both.
+            let v = cluster_view(&ix, &next, &flags, r, Some((&mut scratch, &mut bad)));
+            (bad.len() >= cc.min_bad_users).then_some(v)
+        };
         let mut alerted = false;
-        if bad.len() >= cc.min_bad_users {
-            let view = cluster_view(&ix, &next, &flags, r);
+        if let Some(view) = view {
             let before = out.len();
             emit::cluster_alerts(d, &view, &mut out);
             alerted = out.len() > before;
@@ -357,7 +372,15 @@ impl BadSet {
     }
 }
 
-fn cluster_view<'a>(ix: &Index<'a>, next: &[u32], flags: &[u8], root: u32) -> ClusterView<'a> {
+/// The view of the cluster rooted at `root`; with `bad`, also gather the
+/// cluster's bad accounts into it.
+fn cluster_view<'a>(
+    ix: &Index<'a>,
+    next: &[u32],
+    flags: &[u8],
+    root: u32,
+    mut bad: Option<(&mut Scratch, &mut BadSet)>,
+) -> ClusterView<'a> {
     let d = ix.d;
     let mut listed = Vec::new();
     let mut with_evidence = Vec::new();
@@ -370,6 +393,10 @@ fn cluster_view<'a>(ix: &Index<'a>, next: &[u32], flags: &[u8], root: u32) -> Cl
     let mut why = 0u8;
     for i in members(next, root) {
         let (ip, st) = (ix.ip(i), ix.state(i));
+        if let Some((scratch, set)) = bad.as_mut() {
+            scratch.bad_users(st);
+            set.extend(&scratch.bad);
+        }
         count += 1;
         // Members come by address, so the listed ones are the lowest.
         if listed.len() < emit::MAX_MEMBERS {
@@ -409,5 +436,49 @@ fn cluster_view<'a>(ix: &Index<'a>, next: &[u32], flags: &[u8], root: u32) -> Cl
         bad_password: bad_pw,
         single_prefix: one_prefix.then_some(first_prefix),
         client: one_client.then(|| d.clients.name(first_client)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_list_each_cluster_ascending_from_its_lowest_member() {
+        // Sets {0, 3, 5}, {1, 4}, {2}, {6, 7}, linked in scrambled order.
+        let mut dsu = Dsu((0..8).collect());
+        for (a, b) in [(5, 3), (4, 1), (7, 6), (3, 0)] {
+            dsu.union(a, b);
+        }
+        let mut flags = vec![0u8; 8];
+        let next = chains(dsu, &mut flags);
+        let roots: Vec<u32> = (0..8).filter(|&i| flags[i as usize] & ROOT != 0).collect();
+        assert_eq!(roots, [0, 1, 2, 6]);
+        let lists: Vec<Vec<u32>> = roots.iter().map(|&r| members(&next, r).collect()).collect();
+        assert_eq!(lists, [vec![0, 3, 5], vec![1, 4], vec![2], vec![6, 7]]);
+    }
+
+    #[test]
+    fn rhythm_links_neighbours_of_one_key_only_when_close() {
+        // Key 1: gaps 100, 110, 400 (the last too far); key 2: gap 105 alone.
+        let mut items = vec![(1u32, 400i64, 2u32), (2, 105, 3), (1, 110, 1), (1, 100, 0)];
+        let mut flags = vec![0u8; 4];
+        let mut dsu = Dsu((0..4).collect());
+        link_sorted(&mut items, R_CLIENT_RHYTHM, 0.25, &mut flags, &mut dsu);
+        assert_eq!(dsu.find(1), 0);
+        assert_eq!(dsu.find(2), 2);
+        assert_eq!(dsu.find(3), 3);
+        assert_eq!(flags, [R_CLIENT_RHYTHM, 0, 0, 0]);
+    }
+
+    #[test]
+    fn bad_set_counts_distinct_ids_and_clears() {
+        let mut s = BadSet::default();
+        s.extend(&[3, 700, 3, 64]);
+        assert_eq!(s.len(), 3);
+        s.clear();
+        assert_eq!(s.len(), 0);
+        s.extend(&[700]);
+        assert_eq!(s.len(), 1);
     }
 }

@@ -297,7 +297,12 @@ impl Detector for AuthDetector {
             alerts.push(explicit::alert(self, &e));
         }
         alerts.sort_by(|a, b| (a.first_seen, &a.id).cmp(&(b.first_seen, &b.id)));
-        out.extend(alerts);
+        if out.is_empty() {
+            // No second buffer of every alert at the end of a large stream.
+            *out = alerts;
+        } else {
+            out.extend(alerts);
+        }
         if self.no_source > 0 {
             tracing::debug!(
                 events = self.no_source,

@@ -251,11 +251,11 @@ fn link_rhythm(
 fn chains(mut dsu: Dsu, flags: &mut [u8]) -> Vec<u32> {
     let n = dsu.0.len();
     // Roots are the lowest index of their set: one ascending pass compresses.
-    for i in 0..n {
+    for (i, f) in flags.iter_mut().enumerate().take(n) {
         let p = dsu.0[i] as usize;
         dsu.0[i] = dsu.0[p];
         if p == i {
-            flags[i] |= ROOT;
+            *f |= ROOT;
         }
     }
     // Descending: a member (parent below it) is pushed on its root's chain,

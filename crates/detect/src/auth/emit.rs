@@ -12,8 +12,8 @@ use std::net::IpAddr;
 pub(crate) const MAX_MEMBERS: usize = 1024;
 
 /// Member addresses listed over all per-account alerts (brute force,
-/// takeover) of one cluster: a botnet hitting 100,000 accounts lists about ten
-/// members on each rather than 1,024 (the cluster alerts list 1,024).
+/// takeover) of one cluster: a botnet brute-forcing 50,000 accounts lists the
+/// lowest 20 members on each rather than 1,024 (the cluster alerts list 1,024).
 const MEMBER_BUDGET: usize = 1 << 20;
 
 /// What a cluster did to one account.

@@ -113,5 +113,14 @@ fn main() {
             out.len(),
             proc_mib("VmHWM:")
         );
+        let mut by_detector = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+        for a in &out {
+            let e = by_detector.entry(a.detector.as_str()).or_default();
+            e.0 += 1;
+            e.1 = e.1.max(a.source.members.len());
+        }
+        for (det, (n, members)) in by_detector {
+            println!("  {det}: {n} alerts, at most {members} members listed");
+        }
     }
 }

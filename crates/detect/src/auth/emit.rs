@@ -5,11 +5,16 @@ use super::state::{Kind, SourceState, Touch};
 use super::AuthDetector;
 use haboob_model::{content_id, Alert, AlertSource, Evidence, IpPrefix, Severity, Ts};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// Members listed in an alert source.
-const MAX_MEMBERS: usize = 1024;
+pub(crate) const MAX_MEMBERS: usize = 1024;
+
+/// Member addresses listed over all per-account alerts (brute force,
+/// takeover) of one cluster: a botnet brute-forcing 50,000 accounts lists the
+/// lowest 20 members on each rather than 1,024 (the cluster alerts list 1,024).
+const MEMBER_BUDGET: usize = 1 << 20;
 
 /// What a cluster did to one account.
 #[derive(Debug, Default, Clone)]
@@ -45,7 +50,12 @@ impl UserAgg {
 
 /// A hostile cluster ready for alerting.
 pub(crate) struct ClusterView<'a> {
+    /// The lowest [`MAX_MEMBERS`] member addresses, sorted.
     pub members: Vec<IpAddr>,
+    /// Members in all.
+    pub member_count: usize,
+    /// Members with kept evidence lines, sorted.
+    pub with_evidence: Vec<IpAddr>,
     pub reasons: Vec<&'static str>,
     pub users: BTreeMap<u32, UserAgg>,
     pub attempts: u64,
@@ -145,11 +155,44 @@ pub(crate) fn evidence(
         .collect()
 }
 
+/// The evidence lines of `ips` per account, in [`evidence`] order, at most
+/// `max` each.
+fn per_user_evidence<'d>(
+    d: &'d AuthDetector,
+    ips: &[IpAddr],
+    max: usize,
+) -> HashMap<u32, Vec<&'d Evidence>> {
+    let mut items: Vec<(i64, u32, &Evidence)> = ips
+        .iter()
+        .filter_map(|ip| d.sources.evidence.get(ip))
+        .flat_map(|e| e.items.iter())
+        .map(|i| (i.ts, i.user, &i.ev))
+        .collect();
+    items.sort_by(|a, b| (a.0, &a.2.file, a.2.line).cmp(&(b.0, &b.2.file, b.2.line)));
+    let mut by: HashMap<u32, Vec<&Evidence>> = HashMap::new();
+    for (_, u, e) in items {
+        let v = by.entry(u).or_default();
+        if v.len() < max {
+            v.push(e);
+        }
+    }
+    by
+}
+
 pub(crate) fn source_of(members: &[IpAddr], prefix: Option<IpPrefix>) -> AlertSource {
+    source_of_n(members, members.len(), prefix)
+}
+
+/// [`source_of`] when `members` may be only the first of `count` addresses.
+pub(crate) fn source_of_n(
+    members: &[IpAddr],
+    count: usize,
+    prefix: Option<IpPrefix>,
+) -> AlertSource {
     AlertSource {
         ip: members.first().copied(),
         prefix: prefix.map(|p| p.to_string()),
-        members: if members.len() > 1 {
+        members: if count > 1 {
             members.iter().take(MAX_MEMBERS).copied().collect()
         } else {
             Vec::new()
@@ -216,13 +259,13 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
     let cfg = &d.cfg;
     let cls = classify(d, v);
     let key = format!("cluster:{}", v.members[0]);
-    let source = source_of(&v.members, v.single_prefix);
+    let source = source_of_n(&v.members, v.member_count, v.single_prefix);
     let mut by_target: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for &u in v.users.keys() {
         let t = d.targets.name(d.user_target[u as usize]);
         by_target.entry(t).or_default().push(u);
     }
-    let n_src = v.members.len();
+    let n_src = v.member_count;
     for (target, ids) in &by_target {
         let aggs: Vec<(u32, &UserAgg)> = ids.iter().map(|u| (*u, &v.users[u])).collect();
         let pick = |f: &dyn Fn(&UserAgg) -> bool| -> Vec<u32> {
@@ -251,7 +294,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
         name_list(d, &hit, &mut details, "users_attacked");
         name_list(d, &owned, &mut details, "users_compromised");
         let in_slice: BTreeSet<u32> = ids.iter().copied().collect();
-        let ev = evidence(d, &v.members, cfg.max_evidence, |u, _| {
+        let ev = evidence(d, &v.with_evidence, cfg.max_evidence, |u, _| {
             in_slice.contains(&u)
         });
         let mut fire = |det: &'static str, tech: &'static [&'static str], sev, title: String| {
@@ -300,24 +343,50 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
             fire("auth.stuffing", &["T1110.004"], Severity::High, title);
         }
     }
-    for (&u, a) in &v.users {
+    // Per-account alerts: list fewer members when there are many of them, and
+    // index the evidence by account once.
+    let bf_window = cfg.brute_force.window_secs * 1000;
+    let peaks: Vec<Option<usize>> = v
+        .users
+        .values()
+        .map(|a| {
+            let (n, _) = max_in_window(&a.pw_fail_ts, bf_window);
+            (cfg.brute_force.enabled && n >= cfg.brute_force.min_failures).then_some(n)
+        })
+        .collect();
+    let per_account = peaks.iter().filter(|p| p.is_some()).count()
+        + v.users
+            .values()
+            .filter(|a| cfg.takeover.enabled && a.success.is_some())
+            .count();
+    let listed = (MEMBER_BUDGET / per_account.max(1)).clamp(1, MAX_MEMBERS);
+    let source = source_of_n(
+        &v.members[..listed.min(v.members.len())],
+        v.member_count,
+        v.single_prefix,
+    );
+    let ev_by_user = per_user_evidence(d, &v.with_evidence, cfg.max_evidence);
+    let ev_of = |u: u32| -> Vec<Evidence> {
+        ev_by_user
+            .get(&u)
+            .map(|v| v.iter().map(|e| (*e).clone()).collect())
+            .unwrap_or_default()
+    };
+    for ((&u, a), peak) in v.users.iter().zip(peaks) {
         let name = d.users.name(u);
         let target = d.targets.name(d.user_target[u as usize]);
         let keys = vec![key.as_str(), target, name];
-        if cfg.brute_force.enabled {
-            let (n, _) = max_in_window(&a.pw_fail_ts, cfg.brute_force.window_secs * 1000);
-            if n >= cfg.brute_force.min_failures {
-                out.push(brute_force(
-                    d,
-                    &v.members,
-                    source.clone(),
-                    target,
-                    u,
-                    a,
-                    n,
-                    keys.clone(),
-                ));
-            }
+        if let Some(n) = peak {
+            out.push(brute_force(
+                d,
+                ev_of(u),
+                source.clone(),
+                target,
+                u,
+                a,
+                n,
+                keys.clone(),
+            ));
         }
         if let (true, Some((ts, ip))) = (cfg.takeover.enabled, a.success) {
             let failed_before = a.pw_fail_ts.iter().filter(|&&t| t < ts).count();
@@ -326,7 +395,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
             details.insert("users_compromised".into(), json!([name]));
             details.insert("failures_before".into(), json!(failed_before));
             details.insert("success_ip".into(), json!(ip.to_string()));
-            let ev = evidence(d, &v.members, cfg.max_evidence, |x, _| x == u);
+            let ev = ev_of(u);
             let mut src = source.clone();
             src.ip = Some(ip);
             out.push(build(Draft {
@@ -351,7 +420,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
 #[allow(clippy::too_many_arguments)]
 fn brute_force(
     d: &AuthDetector,
-    ips: &[IpAddr],
+    evidence: Vec<Evidence>,
     source: AlertSource,
     target: &str,
     u: u32,
@@ -376,7 +445,7 @@ fn brute_force(
         last: a.last,
         count: a.attempts,
         details,
-        evidence: evidence(d, ips, d.cfg.max_evidence, |x, _| x == u),
+        evidence,
         keys,
     })
 }
@@ -428,7 +497,7 @@ pub(crate) fn lone_source_alerts(
         let source = source_of(&[ip], None);
         out.push(brute_force(
             d,
-            &[ip],
+            evidence(d, &[ip], cfg.max_evidence, |x, _| x == u),
             source.clone(),
             target,
             u,

@@ -41,6 +41,11 @@
 //! sorted lists `users_probed`, `users_identified`, `users_attacked`,
 //! `users_compromised` (capped by `max_listed_users`, `users_truncated` set
 //! when cut); [`group_campaigns`] turns them into [`haboob_model::Campaign`]s.
+//! An alert's `source.members` lists the lowest 1,024 member addresses; the
+//! per-account alerts of one cluster (brute force, takeover) share a budget of
+//! 2²⁰ listed addresses, so a cluster with thousands of them lists fewer each.
+//! The end-of-stream clustering takes O(n log n) time and about 13 bytes per
+//! source beyond the state (see `BENCHMARKS.md`).
 //!
 //! ```
 //! use haboob_detect::auth::{build, AuthConfig};
@@ -297,7 +302,12 @@ impl Detector for AuthDetector {
             alerts.push(explicit::alert(self, &e));
         }
         alerts.sort_by(|a, b| (a.first_seen, &a.id).cmp(&(b.first_seen, &b.id)));
-        out.extend(alerts);
+        if out.is_empty() {
+            // No second buffer of every alert at the end of a large stream.
+            *out = alerts;
+        } else {
+            out.extend(alerts);
+        }
         if self.no_source > 0 {
             tracing::debug!(
                 events = self.no_source,

@@ -221,6 +221,16 @@ impl SourceMap {
         self.shards[Self::shard(&ip)].entry(ip)
     }
 
+    /// The state of an address.
+    pub(crate) fn get(&self, ip: &IpAddr) -> Option<&SourceState> {
+        self.shards[Self::shard(ip)].get(ip)
+    }
+
+    /// All addresses (no particular order).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &IpAddr> {
+        self.shards.iter().flat_map(HashMap::keys)
+    }
+
     /// Remove an address.
     pub(crate) fn remove(&mut self, ip: &IpAddr) -> Option<SourceState> {
         self.shards[Self::shard(ip)].remove(ip)

@@ -119,6 +119,7 @@ pub fn group_all(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<C
     out
 }
 
+/// Most severe, widest, largest first; then oldest; ids break ties.
 fn sort(out: &mut [Campaign]) {
     out.sort_by(|a, b| {
         (
@@ -207,22 +208,7 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
         .into_values()
         .map(|idx| build(alerts, &idx, targets, &reasons))
         .collect();
-    out.sort_by(|a, b| {
-        (
-            b.severity,
-            b.targets.len(),
-            b.alerts.len(),
-            a.first_seen,
-            &a.id,
-        )
-            .cmp(&(
-                a.severity,
-                a.targets.len(),
-                a.alerts.len(),
-                b.first_seen,
-                &b.id,
-            ))
-    });
+    sort(&mut out);
     out
 }
 

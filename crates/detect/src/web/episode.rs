@@ -271,6 +271,18 @@ impl Episode {
         self.spare.truncate(MAX_SAMPLES);
     }
 
+    /// Fixed-window rules: restart an episode that has not fired and whose
+    /// window (from its first event) has passed; `true` when it restarted, so
+    /// the caller resets its rule state too.
+    pub fn restart_if_expired(&mut self, now: Ts, window_ms: i64) -> bool {
+        let expired =
+            !self.fired && self.count > 0 && now.0.saturating_sub(self.first.0) > window_ms;
+        if expired {
+            self.restart(now);
+        }
+        expired
+    }
+
     /// Record one matching event.
     pub fn hit(&mut self, now: Ts, origin: &Origin<'_>, max_evidence: usize) {
         if self.count == 0 {

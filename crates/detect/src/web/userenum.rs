@@ -141,11 +141,7 @@ impl WebRule for WebUserEnum {
         let slot = self
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
-        if !slot.ep.fired
-            && slot.ep.count > 0
-            && w.ts.0.saturating_sub(slot.ep.first.0) > p.window_ms
-        {
-            slot.ep.restart(w.ts);
+        if slot.ep.restart_if_expired(w.ts, p.window_ms) {
             slot.st = UserEnumState::default();
         }
         let (h, label) = match t {

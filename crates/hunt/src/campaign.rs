@@ -429,3 +429,57 @@ sector = "news"
         assert_eq!(g[0].sources.len(), 2);
     }
 }
+
+#[cfg(test)]
+mod cross_family_tests {
+    use super::*;
+    use crate::merge::tests::alert;
+
+    #[test]
+    fn a_source_in_web_and_sign_in_campaigns_is_named_in_both() {
+        let web = alert("web.sensitive", "198.51.100.23", "news.example", 0, 60);
+        let mut auth = alert(
+            "auth.brute_force",
+            "198.51.100.23",
+            "t-news",
+            86_400,
+            90_000,
+        );
+        auth.user = Some("editor@news.example".into());
+        let other = alert("auth.brute_force", "203.0.113.7", "t-news", 86_400, 90_000);
+        let c = group_all(
+            &[web, auth, other],
+            &Targets::default(),
+            &HuntConfig::default(),
+        );
+        let web_c = c.iter().find(|c| c.detectors == ["web.sensitive"]).unwrap();
+        let linked = c
+            .iter()
+            .find(|c| {
+                c.sources == ["198.51.100.23".parse::<IpAddr>().unwrap()]
+                    && c.detectors == ["auth.brute_force"]
+            })
+            .unwrap();
+        assert!(
+            web_c
+                .reasons
+                .iter()
+                .any(|r| r.contains(&linked.id) && r.contains("attacked accounts")),
+            "{:?}",
+            web_c.reasons
+        );
+        assert!(
+            linked
+                .reasons
+                .iter()
+                .any(|r| r.contains(&web_c.id) && r.contains("probed web sites")),
+            "{:?}",
+            linked.reasons
+        );
+        let unlinked = c
+            .iter()
+            .find(|c| c.sources == ["203.0.113.7".parse::<IpAddr>().unwrap()])
+            .unwrap();
+        assert!(unlinked.reasons.iter().all(|r| !r.contains("web sites")));
+    }
+}

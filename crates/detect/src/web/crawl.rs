@@ -17,7 +17,7 @@ use super::episode::{insert_capped, FxSet, Key, Recycle, Slot, Tracker};
 use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -59,20 +59,7 @@ pub(crate) struct WebCrawl {
 
 impl WebCrawl {
     pub fn new(c: &CrawlConfig, max_evidence: usize, max_sources: usize) -> Self {
-        let pats: Vec<&String> = c
-            .allow_user_agents
-            .iter()
-            .filter(|s| !s.is_empty())
-            .collect();
-        let allow = (!pats.is_empty())
-            .then(|| {
-                AhoCorasickBuilder::new()
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .ascii_case_insensitive(true)
-                    .build(pats)
-                    .ok()
-            })
-            .flatten();
+        let allow = super::substring_matcher(&c.allow_user_agents);
         let sustained = (c.sustained_min_paths > 0)
             .then(|| (c.sustained_min_paths, secs_ms(c.sustained_window_secs)));
         let window_ms = secs_ms(c.window_secs);

@@ -69,6 +69,20 @@ pub use config::{
 
 use crate::Detector;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+
+/// A case-insensitive matcher for configured substrings (user-agent allow
+/// lists); `None` when no non-empty pattern is given.
+pub(crate) fn substring_matcher(patterns: &[String]) -> Option<AhoCorasick> {
+    let pats: Vec<&String> = patterns.iter().filter(|s| !s.is_empty()).collect();
+    if pats.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
+        .ascii_case_insensitive(true)
+        .build(pats)
+        .ok()
+}
 use haboob_model::{Alert, EventRef, Origin, WebEvent};
 use request::Req;
 use std::net::IpAddr;
@@ -204,20 +218,7 @@ impl WebDetectors {
                 c
             })
             .collect();
-        let pats: Vec<&String> = cfg
-            .allow_user_agents
-            .iter()
-            .filter(|s| !s.is_empty())
-            .collect();
-        let allow_ua = (!pats.is_empty())
-            .then(|| {
-                AhoCorasickBuilder::new()
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .ascii_case_insensitive(true)
-                    .build(pats)
-                    .ok()
-            })
-            .flatten();
+        let allow_ua = substring_matcher(&cfg.allow_user_agents);
         WebDetectors {
             req: Req::default(),
             allow_sources,

@@ -62,6 +62,8 @@ fn bench(c: &mut Criterion) {
                     user_agent: e.ua,
                     referrer: "",
                     site: "votes.example.gov",
+                    user: "",
+                    forwarded: "",
                 };
                 let o = Origin {
                     file: "bench.log",

@@ -100,6 +100,8 @@ impl RecordParser for Alb {
             user_agent: dash(f[USER_AGENT]),
             referrer: "",
             site,
+            user: "",
+            forwarded: "",
         })))
     }
 }

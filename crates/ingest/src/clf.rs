@@ -149,7 +149,7 @@ pub(crate) fn parse_ncsa<'a>(
         .ok_or(RecordError::fixed("missing client address"))?;
     let source_ip = parse_ip(host, false).ok_or(RecordError::fixed("bad client address"))?;
     c.word().ok_or(RecordError::fixed("missing ident field"))?;
-    c.word().ok_or(RecordError::fixed("missing user field"))?;
+    let user = c.word().ok_or(RecordError::fixed("missing user field"))?;
     if !c.eat(b'[') {
         return Err(RecordError::fixed("missing [timestamp]"));
     }
@@ -196,6 +196,8 @@ pub(crate) fn parse_ncsa<'a>(
         user_agent: dash(user_agent),
         referrer: dash(referrer),
         site,
+        user: dash(user),
+        forwarded: "",
     })
 }
 

@@ -21,6 +21,7 @@ enum Col {
     Referer,
     Host,
     SiteName,
+    User,
     Other,
 }
 
@@ -39,6 +40,7 @@ impl Col {
             "cs(referer)" => Col::Referer,
             "cs-host" => Col::Host,
             "s-sitename" => Col::SiteName,
+            "cs-username" => Col::User,
             _ => Col::Other,
         }
     }
@@ -102,7 +104,7 @@ impl RecordParser for Iis {
         }
         let (mut date, mut time, mut ip) = ("", "", "");
         let (mut method, mut path, mut query, mut ua, mut referrer) = ("", "", "", "", "");
-        let (mut host, mut sitename) = ("", "");
+        let (mut host, mut sitename, mut user) = ("", "", "");
         let (mut status, mut bytes) = (0u16, 0u64);
         for (col, v) in self.cols.iter().zip(&vals[..n]) {
             match col {
@@ -120,6 +122,7 @@ impl RecordParser for Iis {
                 Col::Referer => referrer = dash(v),
                 Col::Host => host = dash(v),
                 Col::SiteName => sitename = dash(v),
+                Col::User => user = dash(v),
                 Col::Other => {}
             }
         }
@@ -137,6 +140,8 @@ impl RecordParser for Iis {
             user_agent,
             referrer,
             site: if host.is_empty() { sitename } else { host },
+            user,
+            forwarded: "",
         })))
     }
 }

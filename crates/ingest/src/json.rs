@@ -41,6 +41,8 @@ pub struct JsonFieldMap {
     pub referrer: Vec<String>,
     /// `destination.domain`: the site.
     pub site: Vec<String>,
+    /// `user.name`: the authenticated user (`remote_user`).
+    pub user: Vec<String>,
 }
 
 fn keys(k: &[&str]) -> Vec<String> {
@@ -109,6 +111,7 @@ impl Default for JsonFieldMap {
                 "request.host",
                 ":authority",
             ]),
+            user: keys(&["remote_user", "user.name", "user_id"]),
         }
     }
 }
@@ -310,7 +313,7 @@ impl RecordParser for JsonParser {
         if method.is_none() && path.is_none() && uri.is_none() && request.is_none() {
             return Err(RecordError::fixed("no request fields"));
         }
-        let [method, path, query, uri, request, user_agent, referrer, site] = resolve(
+        let [method, path, query, uri, request, user_agent, referrer, site, user] = resolve(
             [
                 method.unwrap_or(none),
                 path.unwrap_or(none),
@@ -320,6 +323,7 @@ impl RecordParser for JsonParser {
                 get(&m.user_agent).unwrap_or(none),
                 get(&m.referrer).unwrap_or(none),
                 get(&m.site).unwrap_or(none),
+                get(&m.user).unwrap_or(none),
             ],
             scratch,
         );
@@ -347,6 +351,8 @@ impl RecordParser for JsonParser {
             user_agent: dash_empty(user_agent),
             referrer: dash_empty(referrer),
             site: dash_empty(site),
+            user: dash_empty(user),
+            forwarded: "",
         })))
     }
 }

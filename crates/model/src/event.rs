@@ -60,6 +60,13 @@ pub struct WebEvent<'a> {
     /// `destination.domain`: the site, from the vhost field, the Host header
     /// or the file/folder mapping; empty when unknown.
     pub site: &'a str,
+    /// `user.name`: the authenticated user as logged (CLF `%u`, IIS
+    /// `cs-username`); empty when absent.
+    pub user: &'a str,
+    /// The raw forwarding header as logged (`X-Forwarded-For`, `X-Real-IP`,
+    /// `CF-Connecting-IP`, `True-Client-IP`); empty when the format has none.
+    /// `source_ip` is the peer that connected to the server.
+    pub forwarded: &'a str,
 }
 
 impl WebEvent<'_> {

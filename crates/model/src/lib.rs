@@ -17,6 +17,8 @@
 //!     user_agent: "curl/8.0",
 //!     referrer: "",
 //!     site: "votes.example.gov",
+//!     user: "",
+//!     forwarded: "",
 //! };
 //! assert_eq!(ev.status_class(), 4);
 //! ```

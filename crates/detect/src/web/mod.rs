@@ -32,6 +32,8 @@
 //!     user_agent: "Mozilla/5.00 (Nikto/2.1.5)",
 //!     referrer: "",
 //!     site: "votes.example.gov",
+//!     user: "",
+//!     forwarded: "",
 //! };
 //! let origin = Origin { file: "access.log", line: 1, raw: "…" };
 //! let mut out = Vec::new();

@@ -25,9 +25,9 @@ pub struct Globals {
     /// Colour in the terminal report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
-    /// Worker threads (default: all cores).
-    #[arg(long, global = true)]
-    pub threads: Option<usize>,
+    /// Worker threads, 1-256 (default: all cores).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,6 +47,23 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print or check the configuration (detector thresholds, allow lists).
     Config(ConfigArgs),
+    /// Print every input record as haboob reads it: one JSON object per line
+    /// with ECS field names, or the rejection with its reason.
+    Events(EventsArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct EventsArgs {
+    /// Inputs: files, folders, glob patterns, or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Log format of every input (combined, iis, entra, …); detected per file
+    /// when not given.
+    #[arg(short = 'l', long = "log-format", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Print parsed events only, not the rejected lines.
+    #[arg(long)]
+    pub no_rejected: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -54,10 +71,15 @@ pub struct HuntArgs {
     /// Inputs: files, folders, glob patterns, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
-    /// Output format (table, jsonl, csv) and/or log format (combined, common,
-    /// vhost-combined, iis, json, aws-alb, …); may be given twice, e.g.
-    /// `--format iis --format jsonl`. Log formats are auto-detected per file
-    /// when not given.
+    /// Log format of every input (combined, common, vhost-combined, iis,
+    /// json, aws-alb, entra, …); detected per file when not given.
+    #[arg(short = 'l', long = "log-format", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Output format: table, jsonl or csv (default: table).
+    #[arg(short = 'O', long = "output-format", value_name = "FORMAT")]
+    pub output_format: Option<String>,
+    /// Deprecated: an output format or a log format (may be given twice).
+    /// Use --output-format and --log-format.
     #[arg(short, long = "format", value_name = "FORMAT")]
     pub formats: Vec<String>,
     /// Write results to FILE instead of stdout.

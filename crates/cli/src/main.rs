@@ -36,12 +36,37 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The error and its causes, each cause once (a message that already
+/// quotes its source is not followed by it again), on as many lines as the
+/// message has (TOML errors point at the column on a line of their own);
+/// control characters escaped, the whole bounded.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if msg.contains(s.trim()) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&s);
+    }
+    let lines: Vec<String> = msg
+        .trim_end()
+        .lines()
+        .take(40)
+        .map(|l| haboob_report::terminal(l, 2000))
+        .collect();
+    lines.join("\n")
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(&args.globals);
     if let Some(n) = args.globals.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
+            .num_threads(usize::from(n))
             .build_global()
         {
             eprintln!("haboob: cannot set --threads {n}: {e}");
@@ -53,15 +78,13 @@ fn main() -> ExitCode {
         Command::Simulate(a) => commands::simulate::run(a),
         Command::Demo(a) => commands::demo::run(&args.globals, a),
         Command::Config(a) => commands::config::run(a),
+        Command::Events(a) => commands::events::run(a),
     };
     match res {
         Ok(code) => ExitCode::from(code),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
-                "haboob: {}",
-                haboob_report::terminal(&format!("{e:#}"), 2000)
-            );
+            eprintln!("haboob: {}", error_text(&e));
             ExitCode::from(2)
         }
     }

@@ -1,89 +1,11 @@
 //! The `haboob` binary end to end: exit codes, formats, stdin, compression,
 //! strict mode, accounting, escaping.
 
+mod common;
+
+use common::{fixture, haboob, jsonl, run, write_fixture};
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn haboob() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_haboob"));
-    c.env("NO_COLOR", "1").env_remove("HABOOB_LOG");
-    c
-}
-
-fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut c = haboob();
-    c.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn haboob");
-    if let Some(data) = stdin {
-        child.stdin.take().unwrap().write_all(data).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-/// A benign user browsing, a sensitive-file sweep by 203.0.113.9, one
-/// malformed line. Times in -0500 to exercise zones.
-fn fixture() -> String {
-    let mut s = String::new();
-    let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
-    for (i, p) in [
-        "/",
-        "/css/site.css",
-        "/js/app.js",
-        "/results",
-        "/missing-page",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let status = if p.starts_with("/missing") { 404 } else { 200 };
-        s.push_str(&format!(
-            "192.0.2.10 - - [01/Sep/2026:09:00:{:02} -0500] \"GET {p} HTTP/1.1\" {status} 512 \"-\" \"{ua}\"\n",
-            i * 3
-        ));
-    }
-    let paths = [
-        "/.env",
-        "/.git/config",
-        "/wp-config.php~",
-        "/backup.zip",
-        "/server-status",
-        "/phpinfo.php",
-        "/.htpasswd",
-        "/.aws/credentials",
-        "/db.sql",
-        "/.DS_Store",
-    ];
-    for (i, p) in paths.iter().enumerate() {
-        s.push_str(&format!(
-            "203.0.113.9 - - [01/Sep/2026:09:10:{:02} -0500] \"GET {p} HTTP/1.1\" 404 153 \"-\" \"curl/8.4.0\"\n",
-            i * 5
-        ));
-    }
-    s.push_str("this is not an access log line\n");
-    s
-}
-
-fn write_fixture(dir: &Path) -> PathBuf {
-    let p = dir.join("access.log");
-    std::fs::write(&p, fixture()).unwrap();
-    p
-}
-
-fn jsonl(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect()
-}
 
 fn alerts(v: &[Value]) -> Vec<(String, String)> {
     let mut a: Vec<(String, String)> = v

@@ -21,13 +21,27 @@ pub struct Config {
 }
 
 /// How inputs are read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
+    /// A run in which more than this share of all lines (0.0-1.0) was
+    /// rejected exits with status 2, naming the files most rejected: the
+    /// results of such a run cannot be trusted (wrong format, truncated or
+    /// binary files). A file of which no line parsed always exits 2.
+    pub max_rejected_share: f64,
     /// JSON access logs: for each field, the JSON keys tried in order (dotted
     /// paths reach into nested objects, `[n]` picks an array element). The
     /// defaults cover nginx `log_format` JSON, Caddy, ECS and Envoy.
     pub json_fields: haboob_ingest::JsonFieldMap,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_rejected_share: 0.5,
+            json_fields: haboob_ingest::JsonFieldMap::default(),
+        }
+    }
 }
 
 /// Pipeline settings.

@@ -23,9 +23,13 @@ pub use config::{Cidr, Config, ConfigError, HuntConfig};
 pub use geo::{Geo, GeoError, GeoInfo};
 pub use targets::Targets;
 
-use haboob_ingest::{read_input, Format, Input, ReadOptions, ReadStats};
-use haboob_model::{Alert, Campaign, EventRef};
+use haboob_ingest::{read_into, Format, IngestError, Input, ReadOptions, ReadStats};
+use haboob_model::{Alert, Campaign, EventRef, Origin};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// How to run a hunt.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +44,10 @@ pub struct HuntOptions {
     pub config: Config,
     /// Geo/ASN databases for sign-in sources, when supplied.
     pub geo: Option<std::sync::Arc<Geo>>,
+    /// Inputs found by walking a folder or a glob rather than named: one
+    /// whose format is not recognised is skipped as "not a log" (listed in
+    /// [`HuntReport::skipped`]) instead of being an error.
+    pub found: BTreeSet<PathBuf>,
 }
 
 /// Everything a hunt found, plus the accounting.
@@ -54,8 +62,11 @@ pub struct HuntReport {
     /// Alerts dropped because their source is allow-listed.
     pub suppressed: u64,
     /// Input errors (unreadable file, unknown format, strict failure), one
-    /// line each naming the file; the other inputs were still hunted.
+    /// line each naming the file; the other inputs were still hunted (except
+    /// after a strict failure, which stops the run).
     pub errors: Vec<String>,
+    /// Files found in folders that are not logs, with the reason.
+    pub skipped: Vec<String>,
 }
 
 const MAX_REJECT_SAMPLES: usize = 20;
@@ -64,17 +75,20 @@ struct StreamResult {
     alerts: Vec<Alert>,
     stats: ReadStats,
     errors: Vec<String>,
+    skipped: Vec<String>,
 }
 
 fn hunt_stream(
     stream: &[Input],
     opts: &HuntOptions,
     progress: &(dyn Fn(u64) + Sync),
+    stop: &Arc<AtomicBool>,
 ) -> StreamResult {
     let mut detectors = haboob_detect::build(&opts.config.detect());
     let mut alerts = Vec::new();
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     let mut geo = opts.geo.as_deref().map(geo::GeoCache::new);
     for input in stream {
         let site = match input {
@@ -86,9 +100,13 @@ fn hunt_stream(
             strict: opts.strict,
             site,
             json_fields: opts.config.ingest.json_fields.clone(),
+            stop: Some(Arc::clone(stop)),
             ..ReadOptions::default()
         };
-        let res = read_input(input, &ro, progress, &mut |ev, origin| {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut sink = |ev: &EventRef<'_>, origin: &Origin<'_>| {
             let enriched = match (&mut geo, ev) {
                 (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
                 _ => None,
@@ -97,11 +115,24 @@ fn hunt_stream(
             for d in detectors.iter_mut() {
                 d.observe(ev, origin, &mut alerts);
             }
-        });
+        };
+        let mut file_stats = ReadStats::default();
+        let res = read_into(input, &ro, progress, &mut sink, &mut file_stats);
+        stats.merge(file_stats, MAX_REJECT_SAMPLES);
         match res {
-            Ok(s) => stats.merge(s, MAX_REJECT_SAMPLES),
+            Ok(()) => {}
+            Err(IngestError::Stopped { .. }) => break,
+            Err(e @ IngestError::UnknownFormat { .. }) if is_found(input, opts) => {
+                tracing::debug!(input = %input.display(), error = %e, "Skipped: not a log.");
+                // Counted as skipped, not as a file hunted.
+                stats.files = stats.files.saturating_sub(1);
+                skipped.push(format!("{}: not a log this tool reads", input.display()));
+            }
             Err(e) => {
                 tracing::debug!(input = %input.display(), error = %e, "Input failed.");
+                if matches!(e, IngestError::Strict { .. }) {
+                    stop.store(true, Ordering::Relaxed);
+                }
                 errors.push(e.to_string());
             }
         }
@@ -113,25 +144,34 @@ fn hunt_stream(
         alerts,
         stats,
         errors,
+        skipped,
     }
+}
+
+fn is_found(input: &Input, opts: &HuntOptions) -> bool {
+    matches!(input, Input::File(p) if opts.found.contains(p))
 }
 
 /// Hunt the inputs. Errors on one input are recorded in the report and the
 /// others are still hunted; with `strict`, a rejected line is such an error.
 pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync)) -> HuntReport {
     let streams = streams::group(inputs);
+    let stop = Arc::new(AtomicBool::new(false));
     let results: Vec<StreamResult> = streams
         .par_iter()
-        .map(|s| hunt_stream(s, opts, progress))
+        .map(|s| hunt_stream(s, opts, progress, &stop))
         .collect();
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     for r in results {
         stats.merge(r.stats, MAX_REJECT_SAMPLES);
         alerts.extend(r.alerts);
         errors.extend(r.errors);
+        skipped.extend(r.skipped);
     }
+    errors.extend(accounting_errors(&stats, opts));
     let gap =
         i64::try_from(opts.config.hunt.merge_gap_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let mut alerts = merge::merge_alerts(alerts, gap);
@@ -144,5 +184,43 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         stats,
         suppressed,
         errors,
+        skipped,
     }
+}
+
+/// Errors the accounting reveals: files of which nothing parsed, and a run
+/// with more than the configured share of lines rejected.
+fn accounting_errors(stats: &ReadStats, opts: &HuntOptions) -> Vec<String> {
+    let mut out: Vec<String> = stats
+        .unparsed
+        .iter()
+        .map(|(path, format, lines)| {
+            let hint = match (opts.format, format.as_str()) {
+                (Some(_), "json") => {
+                    " (--format json is a log format; for JSON output use --output-format jsonl)"
+                }
+                (Some(_), _) => " (is --log-format right for this file?)",
+                (None, _) => " (the file looks like this format but none of its lines parsed)",
+            };
+            format!("{path}: none of {lines} lines parsed as {format}{hint}")
+        })
+        .collect();
+    let share = opts.config.ingest.max_rejected_share;
+    if stats.lines > 0 && out.is_empty() {
+        let rejected = stats.rejected as f64 / stats.lines as f64;
+        if rejected > share {
+            let mut where_ = String::new();
+            for s in stats.samples.iter().take(3) {
+                where_.push_str(&format!("; e.g. {}:{}: {}", s.file, s.line, s.reason));
+            }
+            out.push(format!(
+                "{} of {} lines rejected ({:.0} %, over the configured {:.0} % [ingest] max_rejected_share){where_}",
+                stats.rejected,
+                stats.lines,
+                rejected * 100.0,
+                share * 100.0
+            ));
+        }
+    }
+    out
 }

@@ -2,11 +2,13 @@
 //! Each record counts as one "line" in the accounting: parsed (an event or a
 //! non-authentication record) or rejected with its reason.
 
-use crate::read::{ReadOptions, ReadStats, Rejection};
-use crate::IngestError;
+use crate::read::{EventSink, ReadOptions, ReadStats, Rejection};
+use crate::{Format, IngestError};
 use haboob_model::{EventRef, Origin};
+use haboob_signin::SigninFormat;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 /// Whether the file starts with the EVTX magic.
 pub(crate) fn is_evtx_file(path: &Path) -> bool {
@@ -23,15 +25,25 @@ pub(crate) fn read_evtx_file(
     name: &str,
     opts: &ReadOptions,
     progress: &(dyn Fn(u64) + Sync),
-    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
-) -> Result<ReadStats, IngestError> {
-    let mut stats = ReadStats {
-        files: 1,
-        ..ReadStats::default()
-    };
+    sink: &mut dyn EventSink,
+    stats: &mut ReadStats,
+) -> Result<(), IngestError> {
+    stats.files += 1;
+    sink.format(Format::Signin(SigninFormat::Evtx));
+    let (lines_before, parsed_before) = (stats.lines, stats.parsed);
     let mut strict_failure: Option<IngestError> = None;
     let res = haboob_signin::read_evtx(path, &mut |record, raw, parsed| {
         if strict_failure.is_some() {
+            return;
+        }
+        if opts
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            strict_failure = Some(IngestError::Stopped {
+                path: name.to_owned(),
+            });
             return;
         }
         stats.lines += 1;
@@ -44,28 +56,40 @@ pub(crate) fn read_evtx_file(
                     line: record,
                     raw,
                 };
-                on_event(&EventRef::Auth(ev), &origin);
+                sink.event(&EventRef::Auth(ev), &origin);
             }
             Ok(None) => stats.parsed += 1,
             Err(e) => {
                 stats.rejected += 1;
                 tracing::debug!(file = name, record, reason = %e, "Rejected a record.");
+                let rejection = Rejection {
+                    file: name.to_owned(),
+                    line: record,
+                    reason: e.to_string(),
+                };
+                sink.rejected(&rejection, raw);
                 if opts.strict {
                     strict_failure = Some(IngestError::Strict {
-                        path: name.to_owned(),
+                        path: rejection.file,
                         line: record,
-                        reason: e.to_string(),
+                        reason: rejection.reason,
                     });
                 } else if stats.samples.len() < opts.max_reject_samples {
-                    stats.samples.push(Rejection {
-                        file: name.to_owned(),
-                        line: record,
-                        reason: e.to_string(),
-                    });
+                    stats.samples.push(rejection);
                 }
             }
         }
     });
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    progress(bytes);
+    stats.bytes += bytes;
+    *stats.formats.entry("evtx".to_owned()).or_default() += 1;
+    let lines = stats.lines - lines_before;
+    if lines > 0 && stats.parsed == parsed_before {
+        stats
+            .unparsed
+            .push((name.to_owned(), "evtx".to_owned(), lines));
+    }
     if let Some(e) = strict_failure {
         return Err(e);
     }
@@ -73,9 +97,5 @@ pub(crate) fn read_evtx_file(
         path: name.to_owned(),
         reason: e.to_string(),
     })?;
-    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    progress(bytes);
-    stats.bytes = bytes;
-    stats.formats.insert("evtx".to_owned(), 1);
-    Ok(stats)
+    Ok(())
 }

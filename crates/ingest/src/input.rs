@@ -54,14 +54,54 @@ fn walk(dir: &Path, out: &mut Vec<Input>) {
     }
 }
 
+/// File extensions that are never logs: such files found in a folder are
+/// skipped without being opened (named on the command line, they are read).
+const NOT_LOG_EXTENSIONS: &[&str] = &[
+    "toml", "yaml", "yml", "md", "markdown", "rst", "ini", "cfg", "conf", "html", "htm", "css",
+    "js", "py", "rs", "sh", "pdf", "png", "jpg", "jpeg", "gif", "svg", "ico", "pid", "lock",
+    "sock", "mmdb",
+];
+
+fn is_not_log_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOT_LOG_EXTENSIONS.iter().any(|n| e.eq_ignore_ascii_case(n)))
+}
+
+/// What [`discover_all`] found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Inputs in argument order, each once.
+    pub inputs: Vec<Input>,
+    /// Inputs found by walking a folder or expanding a glob (not named one by
+    /// one): one that turns out to be no log is skipped, not an error.
+    pub found: BTreeSet<PathBuf>,
+    /// Files in walked folders skipped by name (configuration, documents).
+    pub skipped: Vec<PathBuf>,
+    /// Arguments that matched nothing (the others are still inputs).
+    pub errors: Vec<IngestError>,
+}
+
 /// Expand CLI arguments: files, folders (recursive, sorted, hidden files
 /// skipped), glob patterns (`*`, `?`, `[..]`, `**`) and `-` for stdin.
 /// Inputs keep argument order; a file named twice is read once.
 ///
 /// # Errors
-/// [`IngestError::NoMatch`] when an argument matches no file.
+/// [`IngestError::NoMatch`] for the first argument that matches no file;
+/// [`discover_all`] goes on past it.
 pub fn discover(args: &[String]) -> Result<Vec<Input>, IngestError> {
-    let mut out = Vec::new();
+    let mut d = discover_all(args);
+    match d.errors.is_empty() {
+        true => Ok(d.inputs),
+        false => Err(d.errors.remove(0)),
+    }
+}
+
+/// [`discover`] that goes on past arguments matching nothing (reported in
+/// [`Discovery::errors`]) and skips files in folders whose name says they
+/// are no log (`*.toml`, `*.yaml`, `*.md`, …).
+pub fn discover_all(args: &[String]) -> Discovery {
+    let mut d = Discovery::default();
     let mut seen = BTreeSet::new();
     for arg in args {
         let mut found = Vec::new();
@@ -78,10 +118,10 @@ pub fn discover(args: &[String]) -> Result<Vec<Input>, IngestError> {
                 require_literal_separator: true,
                 require_literal_leading_dot: true,
             };
-            let paths = glob::glob_with(arg, opts).map_err(|_| IngestError::NoMatch {
-                pattern: arg.clone(),
-            })?;
-            let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+            let mut matched: Vec<PathBuf> = match glob::glob_with(arg, opts) {
+                Ok(paths) => paths.filter_map(Result::ok).collect(),
+                Err(_) => Vec::new(),
+            };
             matched.sort();
             for p in matched {
                 if p.is_dir() {
@@ -92,17 +132,26 @@ pub fn discover(args: &[String]) -> Result<Vec<Input>, IngestError> {
             }
         }
         if found.is_empty() {
-            return Err(IngestError::NoMatch {
+            d.errors.push(IngestError::NoMatch {
                 pattern: arg.clone(),
             });
+            continue;
         }
+        let named = found.len() == 1 && Path::new(arg).is_file();
         for i in found {
+            if let (Input::File(p), false) = (&i, named) {
+                if is_not_log_name(p) {
+                    d.skipped.push(p.clone());
+                    continue;
+                }
+                d.found.insert(p.clone());
+            }
             if seen.insert(i.clone()) {
-                out.push(i);
+                d.inputs.push(i);
             }
         }
     }
-    Ok(out)
+    d
 }
 
 #[cfg(test)]
@@ -143,6 +192,39 @@ mod tests {
             names(&got, root),
             ["a.log", "a.txt", "b/1.log", "b/2.log", "b/c/4.log.gz"]
         );
+        // Skipped by name in folders, read when named; misses do not stop
+        // the other arguments.
+        for f in ["targets.toml", "notes.md", "b/x.YAML"] {
+            fs::write(root.join(f), "x\n").unwrap();
+        }
+        let d = discover_all(&[r.clone(), format!("{r}/nope"), format!("{r}/notes.md")]);
+        assert_eq!(
+            names(&d.inputs, root),
+            [
+                "a.log",
+                "a.txt",
+                "b/1.log",
+                "b/2.log",
+                "b/c/4.log.gz",
+                "notes.md"
+            ]
+        );
+        let skipped: Vec<String> = d
+            .skipped
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(skipped, ["b/x.YAML", "notes.md", "targets.toml"]);
+        assert_eq!(d.found.len(), 5);
+        assert!(!d.found.contains(&root.join("notes.md")));
+        assert_eq!(d.errors.len(), 1);
+        assert_eq!(
+            d.errors[0].to_string(),
+            format!("no input matches {r}/nope")
+        );
+        for f in ["targets.toml", "notes.md", "b/x.YAML"] {
+            fs::remove_file(root.join(f)).unwrap();
+        }
         let got = discover(&[format!("{r}/*.log"), "-".into(), format!("{r}/**/*.log*")]).unwrap();
         assert_eq!(
             names(&got, root),

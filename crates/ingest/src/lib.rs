@@ -32,9 +32,9 @@ mod text;
 
 pub use format::Format;
 pub use haboob_model::{LineParser, Parsed, RecordError};
-pub use input::{discover, Input};
+pub use input::{discover, discover_all, Discovery, Input};
 pub use json::JsonFieldMap;
-pub use read::{read_input, read_reader, ReadOptions, ReadStats, Rejection};
+pub use read::{read_input, read_into, read_reader, EventSink, ReadOptions, ReadStats, Rejection};
 
 /// Why reading an input failed as a whole (bad lines are counted, not errors,
 /// unless [`ReadOptions::strict`] is set).
@@ -84,6 +84,12 @@ pub enum IngestError {
     NoMatch {
         /// The argument as given.
         pattern: String,
+    },
+    /// Reading stopped early because another input failed in strict mode.
+    #[error("{path}: stopped (another input failed in strict mode)")]
+    Stopped {
+        /// The input.
+        path: String,
     },
     /// A record-framed file (EVTX) could not be read.
     #[error("{path}: {reason}")]

@@ -10,6 +10,26 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Where a reader hands its results: each event, and each rejected line.
+/// Any `FnMut(&EventRef, &Origin)` closure is a sink that ignores rejections.
+pub trait EventSink {
+    /// One parsed event; borrowed for the call only.
+    fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>);
+    /// One rejected line or record and its text (empty when it was too long
+    /// to keep). Called for every rejection, not only the sampled ones.
+    fn rejected(&mut self, _rejection: &Rejection, _raw: &str) {}
+    /// The log format chosen for the input being read.
+    fn format(&mut self, _format: Format) {}
+}
+
+impl<F: FnMut(&EventRef<'_>, &Origin<'_>)> EventSink for F {
+    fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
+        self(ev, origin)
+    }
+}
 
 /// How to read inputs.
 #[derive(Debug, Clone)]
@@ -26,6 +46,9 @@ pub struct ReadOptions {
     pub max_line_bytes: usize,
     /// Rejections kept with file, line and reason.
     pub max_reject_samples: usize,
+    /// Set by another reader to stop this one early (strict mode across
+    /// parallel inputs): reading ends with [`IngestError::Stopped`].
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for ReadOptions {
@@ -37,6 +60,7 @@ impl Default for ReadOptions {
             json_fields: JsonFieldMap::default(),
             max_line_bytes: 64 * 1024,
             max_reject_samples: 20,
+            stop: None,
         }
     }
 }
@@ -55,6 +79,9 @@ pub struct Rejection {
 /// Accounting; invariant: `lines == parsed + rejected`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadStats {
+    /// Inputs of which no line parsed although some were read, with the
+    /// format tried (`path`, `format`, lines read).
+    pub unparsed: Vec<(String, String, u64)>,
     /// Inputs read.
     pub files: u64,
     /// On-disk (compressed) bytes consumed.
@@ -77,6 +104,7 @@ impl ReadStats {
     /// Add `other` into `self`, keeping at most `max_samples` samples.
     pub fn merge(&mut self, other: ReadStats, max_samples: usize) {
         self.files += other.files;
+        self.unparsed.extend(other.unparsed);
         self.bytes += other.bytes;
         self.lines += other.lines;
         self.parsed += other.parsed;
@@ -134,26 +162,52 @@ pub fn read_input(
     input: &Input,
     opts: &ReadOptions,
     progress: &(dyn Fn(u64) + Sync),
-    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    mut on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
 ) -> Result<ReadStats, IngestError> {
+    let mut stats = ReadStats::default();
+    read_into(input, opts, progress, &mut on_event, &mut stats)?;
+    Ok(stats)
+}
+
+/// [`read_input`] into a [`EventSink`], adding to `stats` as it goes: when
+/// reading fails part-way (a truncated `.gz`, strict mode), `stats` still
+/// counts every line read before the failure.
+///
+/// # Errors
+/// As [`read_input`].
+pub fn read_into(
+    input: &Input,
+    opts: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn EventSink,
+    stats: &mut ReadStats,
+) -> Result<(), IngestError> {
     let name = input.display();
     let span = tracing::debug_span!("read", file = %name);
     let _enter = span.enter();
     match input {
-        Input::Stdin => read_reader(std::io::stdin().lock(), &name, opts, progress, on_event),
+        Input::Stdin => read_chunked(
+            std::io::stdin().lock(),
+            &name,
+            opts,
+            progress,
+            sink,
+            stats,
+            CHUNK,
+        ),
         Input::File(p) => {
             let evtx = match opts.format {
                 Some(f) => f.is_record_format(),
                 None => crate::evtx::is_evtx_file(p),
             };
             if evtx {
-                return crate::evtx::read_evtx_file(p, &name, opts, progress, on_event);
+                return crate::evtx::read_evtx_file(p, &name, opts, progress, sink, stats);
             }
             let f = std::fs::File::open(p).map_err(|source| IngestError::Open {
                 path: name.clone(),
                 source,
             })?;
-            read_reader(f, &name, opts, progress, on_event)
+            read_chunked(f, &name, opts, progress, sink, stats, CHUNK)
         }
     }
 }
@@ -168,9 +222,19 @@ pub fn read_reader(
     name: &str,
     opts: &ReadOptions,
     progress: &(dyn Fn(u64) + Sync),
-    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    mut on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
 ) -> Result<ReadStats, IngestError> {
-    read_chunked(reader, name, opts, progress, on_event, CHUNK)
+    let mut stats = ReadStats::default();
+    read_chunked(
+        reader,
+        name,
+        opts,
+        progress,
+        &mut on_event,
+        &mut stats,
+        CHUNK,
+    )?;
+    Ok(stats)
 }
 
 /// The reader with a chosen read size (tests use tiny ones).
@@ -179,9 +243,10 @@ pub(crate) fn read_chunked(
     name: &str,
     opts: &ReadOptions,
     progress: &(dyn Fn(u64) + Sync),
-    on_event: &mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    sink: &mut dyn EventSink,
+    stats: &mut ReadStats,
     chunk: usize,
-) -> Result<ReadStats, IngestError> {
+) -> Result<(), IngestError> {
     let count = Rc::new(Cell::new(0u64));
     let counting = Counting {
         inner: reader,
@@ -192,8 +257,9 @@ pub(crate) fn read_chunked(
         line,
         source,
     };
+    stats.files += 1;
     let mut src = decoded(counting).map_err(|e| read_err(e, 0))?;
-    let mut lines = Lines::new(name, opts, on_event);
+    let mut lines = Lines::new(name, opts, sink, stats);
     let max = opts.max_line_bytes;
     let chunk = chunk.max(1);
     let cap = max + chunk + 2;
@@ -225,12 +291,32 @@ pub(crate) fn read_chunked(
             scan -= start;
             start = 0;
         }
+        if opts
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            lines.stats.bytes += count.get();
+            return Err(IngestError::Stopped {
+                path: name.to_owned(),
+            });
+        }
         let room = (cap - end).min(chunk);
         let n = loop {
             match src.read(&mut buf[end..end + room]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(read_err(e, lines.line_no)),
+                Err(e) => {
+                    // Account for what was read; an unfinished last line is
+                    // rejected as truncated.
+                    let line = lines.line_no;
+                    if !skipping && start < end {
+                        lines.line(Some(&buf[start..end]))?;
+                    }
+                    lines.finish()?;
+                    lines.stats.bytes += count.get();
+                    return Err(read_err(e, line));
+                }
             }
         };
         let now = count.get();
@@ -252,9 +338,8 @@ pub(crate) fn read_chunked(
     if now > reported {
         progress(now - reported);
     }
-    let mut stats = lines.finish()?;
-    stats.bytes = now;
-    Ok(stats)
+    lines.stats.bytes += now;
+    lines.finish()
 }
 
 /// Most lines (empty ones included) held back for detection.
@@ -268,36 +353,42 @@ type Pending = Option<Vec<u8>>;
 struct Lines<'o, 'f> {
     name: &'o str,
     opts: &'o ReadOptions,
-    on_event: &'f mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+    sink: &'f mut dyn EventSink,
     parser: Option<Box<dyn RecordParser>>,
     format: Option<Format>,
     pending: Vec<Pending>,
     pending_nonempty: usize,
     scratch: String,
     line_no: u64,
-    stats: ReadStats,
+    /// Parsed lines of this input (`stats` adds up several inputs).
+    parsed_here: u64,
+    lines_here: u64,
+    stats: &'f mut ReadStats,
 }
 
 impl<'o, 'f> Lines<'o, 'f> {
     fn new(
         name: &'o str,
         opts: &'o ReadOptions,
-        on_event: &'f mut dyn FnMut(&EventRef<'_>, &Origin<'_>),
+        sink: &'f mut dyn EventSink,
+        stats: &'f mut ReadStats,
     ) -> Self {
+        if let Some(f) = opts.format {
+            sink.format(f);
+        }
         Lines {
             name,
             opts,
-            on_event,
+            sink,
             parser: opts.format.map(|f| f.record_parser(&opts.json_fields)),
             format: opts.format,
             pending: Vec::new(),
             pending_nonempty: 0,
             scratch: String::new(),
             line_no: 0,
-            stats: ReadStats {
-                files: 1,
-                ..ReadStats::default()
-            },
+            parsed_here: 0,
+            lines_here: 0,
+            stats,
         }
     }
 
@@ -349,6 +440,7 @@ impl<'o, 'f> Lines<'o, 'f> {
             "Detected the log format."
         );
         self.format = Some(format);
+        self.sink.format(format);
         self.parser = Some(format.record_parser(&self.opts.json_fields));
         for p in std::mem::take(&mut self.pending) {
             self.process(p.as_deref())?;
@@ -359,16 +451,17 @@ impl<'o, 'f> Lines<'o, 'f> {
     fn process(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
         self.line_no += 1;
         self.stats.lines += 1;
+        self.lines_here += 1;
         let max = self.opts.max_line_bytes;
         let Some(raw) = raw else {
-            return self.reject(Cow::Owned(format!("line longer than {max} bytes")));
+            return self.reject(Cow::Owned(format!("line longer than {max} bytes")), "");
         };
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() > max {
-            return self.reject(Cow::Owned(format!("line longer than {max} bytes")));
+            return self.reject(Cow::Owned(format!("line longer than {max} bytes")), "");
         }
         if raw.trim_ascii().is_empty() {
-            return self.reject(Cow::Borrowed("empty line"));
+            return self.reject(Cow::Borrowed("empty line"), "");
         }
         let text = match std::str::from_utf8(raw) {
             Ok(s) => Cow::Borrowed(s),
@@ -376,7 +469,7 @@ impl<'o, 'f> Lines<'o, 'f> {
         };
         let Some(parser) = self.parser.as_mut() else {
             // Not reached: non-empty lines are held until a parser is chosen.
-            return self.reject(Cow::Borrowed("no parser chosen"));
+            return self.reject(Cow::Borrowed("no parser chosen"), "");
         };
         match parser.parse_rec(&text, Some(&mut self.scratch)) {
             Ok(Parsed::Event(mut ev)) => {
@@ -386,24 +479,29 @@ impl<'o, 'f> Lines<'o, 'f> {
                     }
                 }
                 self.stats.parsed += 1;
+                self.parsed_here += 1;
                 self.stats.events += 1;
                 let origin = Origin {
                     file: self.name,
                     line: self.line_no,
                     raw: &text,
                 };
-                (self.on_event)(&ev, &origin);
+                self.sink.event(&ev, &origin);
                 Ok(())
             }
             Ok(Parsed::Directive) => {
                 self.stats.parsed += 1;
+                self.parsed_here += 1;
                 Ok(())
             }
-            Err(e) => self.reject(e.reason),
+            Err(e) => {
+                let reason = e.reason;
+                self.reject(reason, &text)
+            }
         }
     }
 
-    fn reject(&mut self, reason: Cow<'static, str>) -> Result<(), IngestError> {
+    fn reject(&mut self, reason: Cow<'static, str>, raw: &str) -> Result<(), IngestError> {
         self.stats.rejected += 1;
         tracing::debug!(file = self.name, line = self.line_no, reason = %reason, "Rejected a line.");
         if self.opts.strict {
@@ -413,24 +511,33 @@ impl<'o, 'f> Lines<'o, 'f> {
                 reason: reason.into_owned(),
             });
         }
+        let rejection = Rejection {
+            file: self.name.to_owned(),
+            line: self.line_no,
+            reason: reason.into_owned(),
+        };
+        self.sink.rejected(&rejection, raw);
         if self.stats.samples.len() < self.opts.max_reject_samples {
-            self.stats.samples.push(Rejection {
-                file: self.name.to_owned(),
-                line: self.line_no,
-                reason: reason.into_owned(),
-            });
+            self.stats.samples.push(rejection);
         }
         Ok(())
     }
 
-    fn finish(mut self) -> Result<ReadStats, IngestError> {
+    fn finish(&mut self) -> Result<(), IngestError> {
         if self.parser.is_none() && self.pending_nonempty > 0 {
             self.choose()?;
         }
         if let Some(f) = self.format {
-            self.stats.formats.insert(f.name().to_owned(), 1);
+            *self.stats.formats.entry(f.name().to_owned()).or_default() += 1;
+            if self.parsed_here == 0 && self.lines_here > 0 {
+                self.stats.unparsed.push((
+                    self.name.to_owned(),
+                    f.name().to_owned(),
+                    self.lines_here,
+                ));
+            }
         }
-        Ok(self.stats)
+        Ok(())
     }
 }
 

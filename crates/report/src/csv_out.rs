@@ -7,6 +7,14 @@ use std::io::{self, Write};
 /// Write alerts as CSV with a header row. Cells are defused against
 /// spreadsheet formula injection.
 pub fn write_csv(r: &HuntReport, w: &mut dyn Write) -> io::Result<()> {
+    write_rows(r, w).map_err(|e| match e.into_kind() {
+        // Keep the I/O error itself so a closed pipe is seen as one.
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("CSV: {other:?}")),
+    })
+}
+
+fn write_rows(r: &HuntReport, w: &mut dyn Write) -> csv::Result<()> {
     let camp = campaign_of(r);
     let mut out = csv::Writer::from_writer(w);
     out.write_record([
@@ -48,5 +56,6 @@ pub fn write_csv(r: &HuntReport, w: &mut dyn Write) -> io::Result<()> {
             csv_cell(&ev),
         ])?;
     }
-    out.flush()
+    out.flush()?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `haboob demo`: simulate, hunt, report — the README's first command.
 
 use crate::args::{DemoArgs, Globals};
-use crate::commands::hunt::{load_config, load_targets, resolve_formats, run_hunt};
+use crate::commands::hunt::{load_config, load_targets, print_summary, resolve_formats, run_hunt};
 use crate::commands::simulate::simulate_into;
 use crate::output::{self, Output};
 use anyhow::{Context, Result};
@@ -36,8 +36,6 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let report = run_hunt(g, &[dir.display().to_string()], &metadata, &opts)?;
     let mut out = Output::open(None)?;
     output::print(&report, out_format, g, &mut out)?;
-    if !g.quiet {
-        eprintln!("{}", haboob_report::accounting(&report));
-    }
+    print_summary(g, &report);
     Ok(if report.errors.is_empty() { 0 } else { 2 })
 }

@@ -4,10 +4,82 @@ use crate::args::{Globals, HuntArgs};
 use crate::output::{self, Output};
 use anyhow::{bail, Context, Result};
 use haboob_hunt::{Config, HuntOptions, HuntReport, Targets};
-use haboob_ingest::{Format, Input};
+use haboob_ingest::{Discovery, Format, Input};
 use haboob_report::OutputFormat;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// A `--log-format` value.
+pub fn parse_log_format(v: &str) -> Result<Format> {
+    v.trim().parse::<Format>().map_err(|e| {
+        let hint = match v.trim() {
+            "table" | "jsonl" | "ndjson" | "csv" | "text" => {
+                " (that is an output format: use --output-format)"
+            }
+            _ => "",
+        };
+        anyhow::anyhow!("--log-format: {e}{hint}")
+    })
+}
+
+/// An `--output-format` value.
+pub fn parse_output_format(v: &str) -> Result<OutputFormat> {
+    match v.trim() {
+        "table" | "text" => Ok(OutputFormat::Table),
+        "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
+        "csv" => Ok(OutputFormat::Csv),
+        other => {
+            let hint = if other.parse::<Format>().is_ok() {
+                " (that is a log format: use --log-format)"
+            } else {
+                ""
+            };
+            bail!(
+                "--output-format {:?}: expected table, jsonl or csv{hint}",
+                haboob_report::terminal(other, 40)
+            )
+        }
+    }
+}
+
+/// The formats of a hunt from the new flags and the deprecated `--format`.
+fn formats(a: &HuntArgs) -> Result<(Option<Format>, OutputFormat)> {
+    let (mut log, mut out) = (None, None);
+    if !a.formats.is_empty() {
+        eprintln!("haboob: note: --format is deprecated; use --log-format and --output-format");
+        let (l, o) = resolve_formats(&a.formats)?;
+        log = l;
+        out = a
+            .formats
+            .iter()
+            .any(|v| parse_output_format(v).is_ok())
+            .then_some(o);
+    }
+    if let Some(v) = &a.log_format {
+        if log.replace(parse_log_format(v)?).is_some() {
+            bail!("--log-format given with a log format in --format");
+        }
+    }
+    if let Some(v) = &a.output_format {
+        if out.replace(parse_output_format(v)?).is_some() {
+            bail!("--output-format given with an output format in --format");
+        }
+    }
+    Ok((log, out.unwrap_or(OutputFormat::Table)))
+}
+
+/// `haboob.toml` and `targets.toml` at the root of folder arguments (the
+/// simulator writes them there), used when no `--config` / `--targets` is
+/// given.
+fn beside_logs(paths: &[String], name: &str) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(Path::new)
+        .filter(|p| p.is_dir())
+        .map(|p| p.join(name))
+        .filter(|p| p.is_file())
+        .collect()
+}
 
 /// Split `--format` values into a log format and an output format.
 pub fn resolve_formats(values: &[String]) -> Result<(Option<Format>, OutputFormat)> {
@@ -78,14 +150,25 @@ pub fn exclude(inputs: Vec<Input>, globs: &[String]) -> Result<Vec<Input>> {
         .collect())
 }
 
-/// Run a hunt with a progress bar on stderr when it is a terminal.
+/// Run a hunt with a progress bar on stderr when it is a terminal. Paths
+/// that match nothing are errors in the report; the others are hunted.
 pub fn run_hunt(
     g: &Globals,
     paths: &[String],
     excludes: &[String],
     opts: &HuntOptions,
 ) -> Result<HuntReport> {
-    let inputs = exclude(haboob_ingest::discover(paths)?, excludes)?;
+    let Discovery {
+        inputs,
+        found,
+        skipped,
+        errors,
+    } = haboob_ingest::discover_all(paths);
+    let inputs = exclude(inputs, excludes)?;
+    let opts = HuntOptions {
+        found,
+        ..opts.clone()
+    };
     let total: u64 = inputs.iter().filter_map(|i| i.len()).sum();
     let pb = if g.quiet {
         ProgressBar::hidden()
@@ -99,30 +182,104 @@ pub fn run_hunt(
         );
         pb
     };
-    let report = haboob_hunt::hunt(&inputs, opts, &|n| pb.inc(n));
+    let mut report = haboob_hunt::hunt(&inputs, &opts, &|n| pb.inc(n));
     pb.finish_and_clear();
+    let mut errs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    errs.append(&mut report.errors);
+    report.errors = errs;
+    let mut skips: Vec<String> = skipped
+        .iter()
+        .map(|p| format!("{}: not a log (by its name)", p.display()))
+        .collect();
+    skips.append(&mut report.skipped);
+    report.skipped = skips;
     Ok(report)
 }
 
-/// `haboob hunt`: exit 0 = no alerts, 1 = alerts, 2 = an input failed.
-pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
-    let (format, out_format) = resolve_formats(&a.formats)?;
-    let opts = HuntOptions {
-        format,
-        strict: a.strict,
-        targets: load_targets(&a.targets)?,
-        config: load_config(a.config.as_ref())?,
-        geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
+/// Refuse `-o FILE` when FILE is one of the inputs.
+fn check_output(output: Option<&Path>, paths: &[String]) -> Result<()> {
+    let Some(out) = output else { return Ok(()) };
+    let Ok(out) = out.canonicalize() else {
+        return Ok(()); // does not exist yet
     };
-    let report = run_hunt(g, &a.paths, &a.exclude, &opts)?;
-    let mut out = Output::open(a.output.as_deref())?;
-    output::print(&report, out_format, g, &mut out)?;
+    for i in haboob_ingest::discover_all(paths).inputs {
+        if let Input::File(p) = i {
+            if p.canonicalize().is_ok_and(|p| p == out) {
+                bail!(
+                    "-o {}: refusing to overwrite an input",
+                    haboob_report::terminal(&out.display().to_string(), 400)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Print what the run skipped, its accounting and its errors on stderr.
+pub fn print_summary(g: &Globals, report: &HuntReport) {
     if !g.quiet {
-        eprintln!("{}", haboob_report::accounting(&report));
+        if !report.skipped.is_empty() {
+            let names: Vec<String> = report
+                .skipped
+                .iter()
+                .take(5)
+                .map(|s| haboob_report::terminal(s.split(": ").next().unwrap_or(s), 200))
+                .collect();
+            let more = report.skipped.len().saturating_sub(names.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "skipped {} files that are not logs: {}{more}",
+                report.skipped.len(),
+                names.join(", ")
+            );
+        }
+        eprintln!("{}", haboob_report::accounting(report));
     }
     for e in &report.errors {
         eprintln!("error: {}", haboob_report::terminal(e, 400));
     }
+}
+
+/// `haboob hunt`: exit 0 = no alerts, 1 = alerts, 2 = an input failed.
+pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
+    let (format, out_format) = formats(a)?;
+    check_output(a.output.as_deref(), &a.paths)?;
+    let mut config_path = a.config.clone();
+    let mut target_paths = a.targets.clone();
+    if config_path.is_none() {
+        config_path = beside_logs(&a.paths, "haboob.toml").into_iter().next();
+        if let (Some(p), false) = (&config_path, g.quiet) {
+            eprintln!(
+                "using {} (found beside the logs; --config overrides)",
+                p.display()
+            );
+        }
+    }
+    if target_paths.is_empty() {
+        target_paths = beside_logs(&a.paths, "targets.toml");
+        for p in target_paths.iter().filter(|_| !g.quiet) {
+            eprintln!(
+                "using {} (found beside the logs; --targets overrides)",
+                p.display()
+            );
+        }
+    }
+    let opts = HuntOptions {
+        format,
+        strict: a.strict,
+        targets: load_targets(&target_paths)?,
+        config: load_config(config_path.as_ref())?,
+        geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
+        ..HuntOptions::default()
+    };
+    let report = run_hunt(g, &a.paths, &a.exclude, &opts)?;
+    let mut out = Output::open(a.output.as_deref())?;
+    output::print(&report, out_format, g, &mut out)?;
+    print_summary(g, &report);
     Ok(if !report.errors.is_empty() {
         2
     } else if report.alerts.is_empty() {

@@ -2,5 +2,6 @@
 
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod hunt;
 pub mod simulate;

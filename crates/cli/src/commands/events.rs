@@ -1,0 +1,197 @@
+//! `haboob events`: every input record as haboob understands it, one JSON
+//! object per line with ECS field names, or the rejection with its reason.
+//! It is how a user checks that a log is read right, and how tests assert
+//! what the parsers make of each sample.
+
+use crate::args::EventsArgs;
+use crate::commands::hunt::parse_log_format;
+use anyhow::Result;
+use haboob_ingest::{
+    discover_all, read_into, EventSink, Format, IngestError, Input, ReadOptions, ReadStats,
+    Rejection,
+};
+use haboob_model::{AuthEvent, AuthOutcome, EventRef, Origin, WebEvent};
+use serde_json::{json, Map, Value};
+use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Longest raw text echoed in a rejection (`event.original`).
+const MAX_ORIGINAL: usize = 2048;
+
+/// Writes each record as a JSON line; stops the reader on a write error.
+struct Printer<W: Write> {
+    out: W,
+    format: Option<Format>,
+    rejected: bool,
+    error: Option<io::Error>,
+    stop: Arc<AtomicBool>,
+}
+
+impl<W: Write> Printer<W> {
+    fn write(&mut self, v: &Value) {
+        if self.error.is_some() {
+            return;
+        }
+        let res = serde_json::to_writer(&mut self.out, v)
+            .map_err(io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"));
+        if let Err(e) = res {
+            self.error = Some(e);
+            self.stop.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl<W: Write> EventSink for Printer<W> {
+    fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
+        let v = ecs(ev, origin, self.format);
+        self.write(&v);
+    }
+
+    fn rejected(&mut self, r: &Rejection, raw: &str) {
+        if !self.rejected {
+            return;
+        }
+        let v = json!({
+            "event.kind": "pipeline_error",
+            "error.message": r.reason,
+            "event.original": bounded(raw, MAX_ORIGINAL),
+            "log.file.path": r.file,
+            "log.line": r.line,
+        });
+        self.write(&v);
+    }
+
+    fn format(&mut self, format: Format) {
+        self.format = Some(format);
+    }
+}
+
+fn bounded(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Insert `v` under `k` unless it is empty.
+fn put(m: &mut Map<String, Value>, k: &str, v: &str) {
+    if !v.is_empty() {
+        m.insert(k.to_owned(), Value::from(v));
+    }
+}
+
+/// One event as a flat ECS object (dotted keys).
+pub fn ecs(ev: &EventRef<'_>, origin: &Origin<'_>, format: Option<Format>) -> Value {
+    let mut m = Map::new();
+    m.insert("@timestamp".into(), Value::from(ev.ts().to_string()));
+    match ev {
+        EventRef::Web(w) => web(&mut m, w),
+        EventRef::Auth(a) => auth(&mut m, a),
+    }
+    if let Some(f) = format {
+        m.insert("haboob.log_format".into(), Value::from(f.name()));
+    }
+    m.insert("log.file.path".into(), Value::from(origin.file));
+    m.insert("log.line".into(), Value::from(origin.line));
+    Value::Object(m)
+}
+
+fn web(m: &mut Map<String, Value>, w: &WebEvent<'_>) {
+    m.insert("event.category".into(), json!("web"));
+    m.insert("event.dataset".into(), json!("web.access"));
+    let outcome = match w.status_class() {
+        1..=3 => "success",
+        4 | 5 => "failure",
+        _ => "unknown",
+    };
+    m.insert("event.outcome".into(), json!(outcome));
+    m.insert("source.ip".into(), json!(w.source_ip.to_string()));
+    put(m, "http.request.method", w.method);
+    put(m, "url.path", w.path);
+    put(m, "url.query", w.query);
+    if w.status != 0 {
+        m.insert("http.response.status_code".into(), json!(w.status));
+    }
+    m.insert("http.response.body.bytes".into(), json!(w.bytes));
+    put(m, "user_agent.original", w.user_agent);
+    put(m, "http.request.referrer", w.referrer);
+    put(m, "destination.domain", w.site);
+    put(m, "user.name", w.user);
+    put(m, "http.request.forwarded", w.forwarded);
+}
+
+fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {
+    m.insert("event.category".into(), json!("authentication"));
+    m.insert("event.dataset".into(), json!(a.dataset));
+    let (outcome, action) = match a.outcome {
+        AuthOutcome::Success => ("success", "logged-in"),
+        AuthOutcome::Failure => ("failure", "login-failed"),
+        AuthOutcome::Challenge => ("unknown", "mfa-challenge"),
+        AuthOutcome::Attempt => ("unknown", "explicit-credentials"),
+    };
+    m.insert("event.outcome".into(), json!(outcome));
+    m.insert("event.action".into(), json!(action));
+    if let Some(f) = a.failure {
+        m.insert("event.reason".into(), json!(f));
+    }
+    if let Some(ip) = a.source_ip {
+        m.insert("source.ip".into(), json!(ip.to_string()));
+    }
+    if let Some(asn) = a.asn {
+        m.insert("source.as.number".into(), json!(asn));
+    }
+    put(m, "source.geo.country_iso_code", &a.country);
+    put(m, "user.name", &a.user);
+    put(m, "user.domain", &a.domain);
+    put(m, "organization.id", &a.tenant);
+    put(m, "service.name", &a.app);
+    put(m, "user_agent.original", &a.client);
+}
+
+/// `haboob events`: exit 0 when every input was read, 2 when one failed.
+pub fn run(a: &EventsArgs) -> Result<u8> {
+    let format = a.log_format.as_deref().map(parse_log_format).transpose()?;
+    let discovery = discover_all(&a.paths);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut printer = Printer {
+        out: BufWriter::new(io::stdout().lock()),
+        format,
+        rejected: !a.no_rejected,
+        error: None,
+        stop: Arc::clone(&stop),
+    };
+    let mut errors: Vec<String> = discovery.errors.iter().map(|e| e.to_string()).collect();
+    let mut stats = ReadStats::default();
+    let opts = ReadOptions {
+        format,
+        stop: Some(Arc::clone(&stop)),
+        ..ReadOptions::default()
+    };
+    for input in &discovery.inputs {
+        printer.format = format;
+        match read_into(input, &opts, &|_| {}, &mut printer, &mut stats) {
+            Ok(()) => {}
+            Err(IngestError::Stopped { .. }) => break,
+            Err(IngestError::UnknownFormat { .. }) if matches!(input, Input::File(p) if discovery.found.contains(p)) =>
+            {
+                eprintln!("skipped {}: not a log this tool reads", input.display());
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if let Some(e) = printer.error.take() {
+        return Err(e.into());
+    }
+    printer.out.flush()?;
+    eprintln!(
+        "{} lines, {} parsed, {} rejected, {} files",
+        stats.lines, stats.parsed, stats.rejected, stats.files
+    );
+    for e in &errors {
+        eprintln!("error: {}", haboob_report::terminal(e, 400));
+    }
+    Ok(if errors.is_empty() { 0 } else { 2 })
+}

@@ -196,3 +196,19 @@ fn samples_without_a_credential_attack_raise_nothing() {
     }
     assert!(noisy.is_empty(), "{}", noisy.join("\n"));
 }
+
+#[test]
+fn the_binary_prints_no_reader_warnings_over_the_evtx_folder() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_haboob"))
+        .args(["hunt", "--output-format", "jsonl", CORPUS])
+        .env_remove("HABOOB_LOG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let noisy: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("error:"))
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:?}");
+}

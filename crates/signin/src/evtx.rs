@@ -333,7 +333,6 @@ pub(crate) fn read(
     f: &mut dyn FnMut(u64, &str, Result<Option<AuthEvent<'_>>, RecordError>),
 ) -> Result<u64, SigninError> {
     let settings = evtx::ParserSettings::new()
-        .num_threads(1)
         .separate_json_attributes(false)
         .indent(false);
     let mut parser = evtx::EvtxParser::from_path(path)

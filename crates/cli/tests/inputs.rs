@@ -367,3 +367,69 @@ fn events_reads_sign_in_logs_too() {
     assert_eq!(e["source.ip"], "203.0.113.9");
     assert_eq!(e["haboob.log_format"], "entra");
 }
+
+#[test]
+fn error_logs_beside_access_logs_are_read_and_become_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    write_fixture(dir.path());
+    let mut err_log = String::new();
+    for (i, (rule, msg, uri)) in [
+        (
+            "942100",
+            "SQL Injection Attack Detected via libinjection",
+            "/results",
+        ),
+        ("930120", "OS File Access Attempt", "/download"),
+        (
+            "942100",
+            "SQL Injection Attack Detected via libinjection",
+            "/search",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        err_log.push_str(&format!(
+            "2026/09/01 14:20:0{i} [error] 311#311: *{i} [client 203.0.113.9] ModSecurity: Access denied with code 403 (phase 2). [id \"{rule}\"] [msg \"{msg}\"] [hostname \"votes.example.gov\"] [uri \"{uri}\"], client: 203.0.113.9, server: votes.example.gov, request: \"GET {uri}?q=1 HTTP/1.1\", host: \"votes.example.gov\"\n"
+        ));
+    }
+    err_log.push_str("2026/09/01 14:21:00 [error] 311#311: *9 open() \"/srv/favicon.ico\" failed (2: No such file or directory), client: 192.0.2.10, server: votes.example.gov, request: \"GET /favicon.ico HTTP/1.1\", host: \"votes.example.gov\"\n");
+    err_log.push_str("2026/09/01 14:22:00 [notice] 1#1: signal process started\n");
+    std::fs::write(dir.path().join("error.log"), err_log).unwrap();
+    let out = run(&["hunt", "--output-format", "jsonl", s(dir.path())], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("error:") && !err.contains("skipped"), "{err}");
+    // 16 access-log lines and 5 error-log lines, 2 files.
+    assert_eq!(accounting(&err), [21, 20, 1, 2]);
+    let v = jsonl(&out.stdout);
+    let waf: Vec<&Value> = v
+        .iter()
+        .filter(|o| o["kind"] == "alert" && o["detector"] == "web.waf_block")
+        .collect();
+    assert_eq!(waf.len(), 1, "{v:#?}");
+    assert_eq!(waf[0]["source"]["ip"], "203.0.113.9");
+    assert_eq!(waf[0]["target"], "votes.example.gov");
+    assert_eq!(waf[0]["count"], 3);
+    assert_eq!(
+        waf[0]["details"]["rules"],
+        serde_json::json!(["modsecurity:942100", "modsecurity:930120"])
+    );
+    // The firewall's lines join the access-log alerts of the same source in
+    // one campaign.
+    let campaign = waf[0]["campaign"].as_str().unwrap();
+    let same: Vec<&Value> = v
+        .iter()
+        .filter(|o| o["kind"] == "alert" && o["campaign"] == campaign)
+        .collect();
+    assert!(same.len() >= 2, "{same:#?}");
+    // `haboob events` shows the firewall record in ECS.
+    let out = run(&["events", s(&dir.path().join("error.log"))], None);
+    let v = jsonl(&out.stdout);
+    assert_eq!(v.len(), 3);
+    assert_eq!(v[0]["event.category"], "intrusion_detection");
+    assert_eq!(v[0]["rule.id"], "942100");
+    assert_eq!(v[0]["observer.product"], "modsecurity");
+    assert_eq!(v[0]["url.path"], "/results");
+    assert_eq!(v[0]["haboob.log_format"], "error-log");
+}

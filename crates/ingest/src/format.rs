@@ -2,6 +2,7 @@
 
 use crate::alb::Alb;
 use crate::clf::{Clf, ClfKind};
+use crate::errorlog::ErrorLog;
 use crate::iis::Iis;
 use crate::json::{JsonFieldMap, JsonParser};
 use crate::text::{Public, RecordParser};
@@ -26,6 +27,9 @@ pub enum Format {
     Json,
     /// AWS Application Load Balancer access logs (`aws-alb`).
     AwsAlb,
+    /// nginx and Apache error logs (`error-log`): firewall and access-rule
+    /// denials become events, other lines are read and counted.
+    ErrorLog,
     /// A sign-in source (Entra ID, Microsoft 365, Okta, Google Workspace,
     /// sshd/Dovecot/Postfix syslog, Windows Security EVTX).
     Signin(SigninFormat),
@@ -38,6 +42,7 @@ const ALL: &[Format] = &[
     Format::Iis,
     Format::Json,
     Format::AwsAlb,
+    Format::ErrorLog,
     Format::Signin(SigninFormat::Entra),
     Format::Signin(SigninFormat::EntraCsv),
     Format::Signin(SigninFormat::M365),
@@ -58,6 +63,7 @@ impl Format {
             Format::Iis => "iis",
             Format::Json => "json",
             Format::AwsAlb => "aws-alb",
+            Format::ErrorLog => "error-log",
             Format::Signin(f) => f.name(),
         }
     }
@@ -80,6 +86,7 @@ impl Format {
             Format::Iis => Box::new(Public(Iis::default())),
             Format::Json => Box::new(Public(JsonParser::new(json_fields))),
             Format::AwsAlb => Box::new(Public(Alb)),
+            Format::ErrorLog => Box::new(Public(ErrorLog)),
             Format::Signin(f) => f.line_parser().unwrap_or_else(|| Box::new(NotLines)),
         }
     }
@@ -93,6 +100,7 @@ impl Format {
             Format::Iis => Box::new(Iis::default()),
             Format::Json => Box::new(JsonParser::new(json_fields)),
             Format::AwsAlb => Box::new(Alb),
+            Format::ErrorLog => Box::new(ErrorLog),
             Format::Signin(f) => match f.line_parser() {
                 Some(p) => Box::new(SigninLines(p)),
                 None => Box::new(NotLines),
@@ -175,7 +183,7 @@ mod tests {
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
             "unknown format \"apache\" (expected one of: combined, common, vhost-combined, iis, json, aws-alb, \
-             entra, entra-csv, m365, m365-csv, okta, google, syslog, evtx)"
+             error-log, entra, entra-csv, m365, m365-csv, okta, google, syslog, evtx)"
         );
     }
 }

@@ -22,6 +22,7 @@
 mod alb;
 mod clf;
 mod detect;
+mod errorlog;
 mod evtx;
 mod format;
 mod iis;
@@ -72,7 +73,7 @@ pub enum IngestError {
         reason: String,
     },
     /// Auto-detection found no format accepting any of the first lines.
-    #[error("{path}: cannot recognise the log format (tried: {tried}); use --format")]
+    #[error("{path}: cannot recognise the log format (tried: {tried}); use --log-format")]
     UnknownFormat {
         /// Input path.
         path: String,

@@ -10,11 +10,15 @@ fn read(rel: &str) -> Result<ReadStats, IngestError> {
     let input = Input::File(format!("{CORPUS}/{rel}").into());
     let mut events = 0u64;
     let s = read_input(&input, &ReadOptions::default(), &|_| {}, &mut |ev, o| {
-        let EventRef::Web(w) = ev else {
-            panic!("web event expected")
-        };
         assert!(o.line >= 1 && !o.raw.is_empty());
-        assert!(w.status >= 100, "{rel}:{}: status {}", o.line, w.status);
+        match ev {
+            EventRef::Web(w) => {
+                assert!(w.status >= 100, "{rel}:{}: status {}", o.line, w.status)
+            }
+            // Error logs: HTTP authentication failures and firewall denials.
+            EventRef::Auth(a) => assert_eq!(a.dataset, "auth.http_basic"),
+            EventRef::Waf(_) => {}
+        }
         events += 1;
     })?;
     assert_eq!(s.lines, s.parsed + s.rejected, "{rel}");
@@ -136,12 +140,13 @@ const FILES: &[(&str, &str, u64, u64)] = &[
         2,
         0,
     ),
-    // lines 1-16 are nginx *error* log lines (`2021/09/30 … [error] … user "foo" was not found`); 17-22 are access lines.
+    // lines 1-16 are nginx *error* log lines (`2021/09/30 … [error] … user "foo" was not found`,
+    // HTTP basic-auth failures); 17-22 are access lines in the same file.
     (
         "crowdsec/.tests/nginx-http-generic-bf/nginx-http-generic-bf.log",
-        "combined",
-        6,
-        16,
+        "error-log",
+        22,
+        0,
     ),
     (
         "crowdsec/.tests/nginx-http-malformed/nginx_http-logs.log",
@@ -254,4 +259,86 @@ fn corpus_fields_spot_checks() {
     .unwrap();
     assert_eq!(got[0], "192.168.1.100 GET /robots.txt 200 www.example.com");
     assert_eq!(got[1], "192.168.1.100 HEAD /index.html 200 10.0.2.105");
+}
+
+/// fail2ban's labelled Apache error-log samples: every line a `failJSON`
+/// comment marks as matching is read as a firewall/access-rule denial or an
+/// HTTP authentication failure from the labelled host at the labelled time.
+/// Lines behind a syslog prefix are not read yet (rejected, counted).
+#[test]
+fn apache_error_logs_from_fail2ban() {
+    use haboob_model::Parsed;
+    let dir = format!("{CORPUS}/weblogs/fail2ban/logs");
+    let mut tally = Vec::new();
+    for name in [
+        "apache-modsecurity",
+        "apache-auth",
+        "apache-noscript",
+        "apache-botsearch",
+        "apache-overflows",
+        "apache-nohome",
+        "apache-shellshock",
+    ] {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let mut p = haboob_ingest::Format::ErrorLog.parser(&Default::default());
+        let mut label: Option<serde_json::Value> = None;
+        let (mut waf, mut auth, mut other, mut syslog) = (0, 0, 0, 0);
+        for line in text.lines() {
+            if let Some(j) = line.strip_prefix("# failJSON:") {
+                label = serde_json::from_str(j.trim()).ok();
+                continue;
+            }
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let matching = label.take().filter(|l| l["match"] == true);
+            let (ip, ts) = match p.parse(line) {
+                Ok(Parsed::Event(EventRef::Waf(w))) => {
+                    waf += 1;
+                    (w.source_ip, w.ts)
+                }
+                Ok(Parsed::Event(EventRef::Auth(a))) => {
+                    auth += 1;
+                    (a.source_ip.unwrap(), a.ts)
+                }
+                Ok(Parsed::Directive) => {
+                    other += 1;
+                    continue;
+                }
+                Ok(other) => panic!("{name}: {other:?}"),
+                Err(e) => {
+                    let month = line.get(..4).is_some_and(|m| m.ends_with(' '));
+                    assert!(month, "{name}: {line}: {}", e.reason);
+                    syslog += 1;
+                    continue;
+                }
+            };
+            if let Some(l) = matching {
+                assert_eq!(
+                    ip.to_string(),
+                    l["host"].as_str().unwrap(),
+                    "{name}: {line}"
+                );
+                assert!(
+                    ts.to_string().starts_with(l["time"].as_str().unwrap()),
+                    "{name}: {line}"
+                );
+            }
+        }
+        tally.push(format!(
+            "{name}: {waf} waf, {auth} auth, {other} other, {syslog} syslog"
+        ));
+    }
+    assert_eq!(
+        tally,
+        [
+            "apache-modsecurity: 4 waf, 0 auth, 0 other, 0 syslog",
+            "apache-auth: 5 waf, 15 auth, 21 other, 4 syslog",
+            "apache-noscript: 0 waf, 0 auth, 13 other, 0 syslog",
+            "apache-botsearch: 1 waf, 0 auth, 18 other, 0 syslog",
+            "apache-overflows: 0 waf, 0 auth, 11 other, 0 syslog",
+            "apache-nohome: 0 waf, 0 auth, 2 other, 0 syslog",
+            "apache-shellshock: 0 waf, 0 auth, 2 other, 0 syslog",
+        ]
+    );
 }

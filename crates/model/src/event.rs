@@ -23,6 +23,9 @@ pub enum EventRef<'a> {
     Web(WebEvent<'a>),
     /// An authentication (sign-in) attempt.
     Auth(AuthEvent<'a>),
+    /// A request a web application firewall or access rule acted on, from a
+    /// web server's error log.
+    Waf(WafEvent<'a>),
 }
 
 impl EventRef<'_> {
@@ -31,8 +34,34 @@ impl EventRef<'_> {
         match self {
             EventRef::Web(w) => w.ts,
             EventRef::Auth(a) => a.ts,
+            EventRef::Waf(w) => w.ts,
         }
     }
+}
+
+/// A request blocked or flagged by a web application firewall (ModSecurity,
+/// naxsi) or refused by an access rule (nginx `deny`, Apache `Require`), as
+/// the web server's error log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WafEvent<'a> {
+    /// `@timestamp`.
+    pub ts: Ts,
+    /// `source.ip`: the client.
+    pub source_ip: IpAddr,
+    /// `destination.domain`: the site, when logged.
+    pub site: &'a str,
+    /// `http.request.method`, when logged.
+    pub method: &'a str,
+    /// `url.path` (or the file system path for Apache access denials).
+    pub path: &'a str,
+    /// `observer.product`: `modsecurity`, `naxsi`, `nginx` or `apache`.
+    pub engine: &'static str,
+    /// `rule.id`: the firewall rule id(s), when logged.
+    pub rule: &'a str,
+    /// `rule.description`: the rule's message.
+    pub message: &'a str,
+    /// The request was refused (not only flagged, as in detection-only mode).
+    pub blocked: bool,
 }
 
 /// One HTTP request from an access log. Field names follow ECS (see

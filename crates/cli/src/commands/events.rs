@@ -10,7 +10,7 @@ use haboob_ingest::{
     discover_all, read_into, EventSink, Format, IngestError, Input, ReadOptions, ReadStats,
     Rejection,
 };
-use haboob_model::{AuthEvent, AuthOutcome, EventRef, Origin, WebEvent};
+use haboob_model::{AuthEvent, AuthOutcome, EventRef, Origin, WafEvent, WebEvent};
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +90,7 @@ pub fn ecs(ev: &EventRef<'_>, origin: &Origin<'_>, format: Option<Format>) -> Va
     match ev {
         EventRef::Web(w) => web(&mut m, w),
         EventRef::Auth(a) => auth(&mut m, a),
+        EventRef::Waf(w) => waf(&mut m, w),
     }
     if let Some(f) = format {
         m.insert("haboob.log_format".into(), Value::from(f.name()));
@@ -121,6 +122,22 @@ fn web(m: &mut Map<String, Value>, w: &WebEvent<'_>) {
     put(m, "destination.domain", w.site);
     put(m, "user.name", w.user);
     put(m, "http.request.forwarded", w.forwarded);
+}
+
+fn waf(m: &mut Map<String, Value>, w: &WafEvent<'_>) {
+    m.insert("event.category".into(), json!("intrusion_detection"));
+    m.insert("event.dataset".into(), json!("web.error"));
+    m.insert(
+        "event.action".into(),
+        json!(if w.blocked { "blocked" } else { "flagged" }),
+    );
+    m.insert("observer.product".into(), json!(w.engine));
+    m.insert("source.ip".into(), json!(w.source_ip.to_string()));
+    put(m, "http.request.method", w.method);
+    put(m, "url.path", w.path);
+    put(m, "destination.domain", w.site);
+    put(m, "rule.id", w.rule);
+    put(m, "rule.description", w.message);
 }
 
 fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {

@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub login_bf: LoginBfConfig,
     /// `web.user_enum`: WordPress user enumeration.
     pub user_enum: UserEnumConfig,
+    /// `web.waf_block`: firewall and access-rule denials from error logs.
+    pub waf: WafConfig,
 }
 
 impl Default for WebConfig {
@@ -50,6 +52,7 @@ impl Default for WebConfig {
             crawl: CrawlConfig::default(),
             login_bf: LoginBfConfig::default(),
             user_enum: UserEnumConfig::default(),
+            waf: WafConfig::default(),
         }
     }
 }
@@ -288,6 +291,29 @@ impl Default for UserEnumConfig {
         UserEnumConfig {
             enabled: true,
             min_ids: 5,
+            window_secs: 600,
+        }
+    }
+}
+
+/// `web.waf_block` settings (T1190; T1595.003 for access rules alone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WafConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Firewall or access-rule events from one source on one site within
+    /// `window_secs` that fire the alert.
+    pub min_events: u64,
+    /// Window and episode quiet time, seconds.
+    pub window_secs: u64,
+}
+
+impl Default for WafConfig {
+    fn default() -> Self {
+        WafConfig {
+            enabled: true,
+            min_events: 3,
             window_secs: 600,
         }
     }

@@ -10,6 +10,7 @@
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
+//! | `web.waf_block` | requests blocked or flagged by ModSecurity/naxsi or refused by access rules (error logs) | T1190, T1595.003 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once
 //! (percent-decoding only when a `%` is present) and feeds every enabled rule.
@@ -60,13 +61,14 @@ mod scan;
 mod sensitive;
 mod useragent;
 mod userenum;
+mod waf;
 
 #[cfg(test)]
 mod tests;
 
 pub use config::{
     AdminEnumConfig, CrawlConfig, ExploitConfig, LoginBfConfig, ScanConfig, ScannerUaConfig,
-    SensitiveConfig, UserEnumConfig, WebConfig,
+    SensitiveConfig, UserEnumConfig, WafConfig, WebConfig,
 };
 
 use crate::Detector;
@@ -266,9 +268,17 @@ impl Detector for WebDetectors {
 /// Build the web detectors (one [`WebDetectors`] holding every enabled rule;
 /// empty when all are disabled).
 pub fn build(cfg: &WebConfig) -> Vec<Box<dyn Detector>> {
+    let mut v: Vec<Box<dyn Detector>> = Vec::new();
     let d = WebDetectors::new(cfg);
-    if d.rule_count() == 0 {
-        return Vec::new();
+    if d.rule_count() > 0 {
+        v.push(Box::new(d));
     }
-    vec![Box::new(d)]
+    if cfg.waf.enabled {
+        v.push(Box::new(waf::WebWaf::new(
+            &cfg.waf,
+            cfg.max_evidence,
+            cfg.max_tracked_sources,
+        )));
+    }
+    v
 }

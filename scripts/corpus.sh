@@ -47,9 +47,9 @@ base="${HABOOB_CORPUS_BASE_URL:-https://raw.githubusercontent.com}"
 base="${base%/}"
 
 if command -v sha256sum >/dev/null 2>&1; then
-  sha256() { sha256sum "$1" | cut -d' ' -f1; }
+  hasher=(sha256sum --)
 elif command -v shasum >/dev/null 2>&1; then
-  sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
+  hasher=(shasum -a 256 --)
 else
   echo "corpus.sh: needs sha256sum or shasum" >&2; exit 2
 fi
@@ -73,6 +73,8 @@ urlpath() {
   printf '%s' "$out"
 }
 
+sha256() { "${hasher[@]}" "$1" | cut -d' ' -f1; }
+
 declare -A repo=() commit=()
 errors=()
 present=0 fetched=0 derived=0 derived_absent=0 total=0
@@ -87,6 +89,8 @@ if [ "$verify_only" = 0 ]; then
   trap 'rm -rf "$tmp"' EXIT
 fi
 
+# Pass 1: read the manifest.
+rows=()
 line_no=0
 while IFS=$'\t' read -r rec a b c d e f g || [ -n "$rec" ]; do
   line_no=$((line_no + 1))
@@ -96,18 +100,36 @@ while IFS=$'\t' read -r rec a b c d e f g || [ -n "$rec" ]; do
     file) ;;
     *) echo "corpus.sh: $manifest:$line_no: unknown record '$rec'" >&2; exit 2 ;;
   esac
-  sha="$a" rel="$c" kind="$d" key="$e" up="$f" member="$g"
-  total=$((total + 1))
-  case "/$rel/" in
-    //*|*/../*|*/./*) echo "corpus.sh: $manifest:$line_no: unsafe path '$rel'" >&2; exit 2 ;;
+  case "/$c/" in
+    //*|*/../*|*/./*|*//*) echo "corpus.sh: $manifest:$line_no: unsafe path '$c'" >&2; exit 2 ;;
   esac
-  if [ -z "${repo[$key]:-}" ]; then
-    echo "corpus.sh: $manifest:$line_no: unknown source '$key'" >&2; exit 2
+  if [ -z "${repo[$e]:-}" ]; then
+    echo "corpus.sh: $manifest:$line_no: unknown source '$e'" >&2; exit 2
   fi
+  rows+=("$a"$'\t'"$c"$'\t'"$d"$'\t'"$e"$'\t'"$f"$'\t'"$g")
+done <"$manifest"
+
+# Pass 2: hash the files already there, in one go.
+declare -A have=()
+present_files=()
+for row in "${rows[@]}"; do
+  IFS=$'\t' read -r _ rel _ <<<"$row"
+  [ -f "$dest/$rel" ] && present_files+=("$rel")
+done
+if [ ${#present_files[@]} -gt 0 ]; then
+  while IFS= read -r line; do
+    have["${line:66}"]="${line:0:64}"
+  done < <(cd "$dest" && printf '%s\0' "${present_files[@]}" | xargs -0 "${hasher[@]}")
+fi
+
+# Pass 3: fetch what is missing or wrong.
+for row in "${rows[@]}"; do
+  IFS=$'\t' read -r sha rel kind key up member <<<"$row"
+  total=$((total + 1))
   target="$dest/$rel"
   if [ "$kind" = derived ]; then derived=$((derived + 1)); fi
   if [ -f "$target" ]; then
-    got=$(sha256 "$target")
+    got="${have[$rel]:-unreadable}"
     if [ "$got" = "$sha" ]; then
       present=$((present + 1)); continue
     fi
@@ -142,7 +164,7 @@ while IFS=$'\t' read -r rec a b c d e f g || [ -n "$rec" ]; do
   mkdir -p "$(dirname "$target")"
   mv -f "$part" "$target"
   fetched=$((fetched + 1))
-done <"$manifest"
+done
 
 echo "corpus: $dest: $total files in the manifest, $present already verified, $fetched fetched and verified, $derived derived ($derived_absent absent: not downloadable)"
 if [ ${#errors[@]} -gt 0 ]; then

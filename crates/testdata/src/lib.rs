@@ -48,7 +48,7 @@
 //! stderr, so it shows even though the test harness captures test output:
 //!
 //! ```text
-//! skipped apache_logs_parse: no real-data corpus (HABOOB_CORPUS unset, ...); get it: scripts/corpus.sh (or set HABOOB_CORPUS=<dir>)
+//! skipped apache_logs_parse: no real-data corpus (HABOOB_CORPUS unset, no ../shared/corpus, no verified download in /home/u/.cache/haboob/corpus); get it: scripts/corpus.sh (downloads and verifies it) or set HABOOB_CORPUS=<dir>
 //! ```
 //!
 //! **Under CI (`CI=true` or `CI=1`) a missing corpus is a panic, never a
@@ -168,13 +168,13 @@ pub fn in_ci() -> bool {
 }
 
 /// Skips (one line on stderr, returns None) or, under CI, panics.
-fn skip<T>(test: &str, why: &str) -> Option<T> {
-    if in_ci() {
-        panic!("{test}: no real-data corpus ({why}) and CI is set, so the test may not skip; {HOW_TO_GET}");
+fn skip<T>(test: &str, why: &str, ci: bool) -> Option<T> {
+    if ci {
+        panic!("{test}: {why}, and CI is set, so the test may not skip; {HOW_TO_GET}");
     }
     // Straight to the process's stderr: the test harness captures eprintln!,
     // and the skip must show.
-    let line = format!("skipped {test}: no real-data corpus ({why}); {HOW_TO_GET}\n");
+    let line = format!("skipped {test}: {why}; {HOW_TO_GET}\n");
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
     None
 }
@@ -187,31 +187,37 @@ fn skip<T>(test: &str, why: &str) -> Option<T> {
 pub fn corpus_or_skip(test: &str) -> Option<PathBuf> {
     match lookup() {
         Lookup::Found(dir, _) => Some(dir),
-        Lookup::Missing(why) => skip(test, &why),
+        Lookup::Missing(why) => skip(test, &format!("no real-data corpus ({why})"), in_ci()),
     }
 }
 
 /// `<corpus>/<rel>` (a file or a folder) for a real-data test, or None after
 /// one stderr line when there is no corpus, or when the corpus is the
 /// download cache and `rel` is a `derived` file the download cannot fetch.
+/// A folder is returned whenever it exists.
 ///
 /// # Panics
 /// When the corpus was found but lacks `rel` (an incomplete or stale copy:
-/// the message names it), or as [`corpus_or_skip`] under CI.
+/// the message names it), or, under CI, instead of skipping.
 pub fn corpus_file_or_skip(test: &str, rel: &str) -> Option<PathBuf> {
-    let (root, origin) = match lookup() {
+    file_or_skip(lookup(), test, rel, in_ci())
+}
+
+fn file_or_skip(found: Lookup, test: &str, rel: &str, ci: bool) -> Option<PathBuf> {
+    let (root, origin) = match found {
         Lookup::Found(dir, origin) => (dir, origin),
-        Lookup::Missing(why) => return skip(test, &why),
+        Lookup::Missing(why) => return skip(test, &format!("no real-data corpus ({why})"), ci),
     };
     let path = root.join(rel);
     if path.exists() {
         return Some(path);
     }
     if origin == Origin::Cache && is_derived(rel) {
-        return skip(
-            test,
-            &format!("{rel} is derived, not downloadable (corpus/manifest.tsv); the download in {} lacks it", root.display()),
+        let why = format!(
+            "{rel} is a derived file (corpus/manifest.tsv), which the download in {} cannot hold",
+            root.display()
         );
+        return skip(test, &why, ci);
     }
     panic!(
         "{test}: the corpus at {} has no {rel}: an incomplete or stale copy (re-run scripts/corpus.sh, or check corpus/manifest.tsv)",

@@ -168,3 +168,57 @@ fn derived_files_are_known_by_path_and_folder() {
     assert!(!is_derived("weblogs/elastic-examples/apache_logs"));
     assert!(!is_derived("weblogs"));
 }
+
+#[test]
+fn file_or_skip_finds_skips_and_names_what_is_missing() {
+    let (_t, _env, shared, _cache) = dirs();
+    std::fs::create_dir_all(shared.join("weblogs")).unwrap();
+    std::fs::write(shared.join("weblogs/a.log"), "x\n").unwrap();
+    let found = |origin| Lookup::Found(shared.clone(), origin);
+    assert_eq!(
+        file_or_skip(found(Origin::Shared), "t", "weblogs/a.log", false),
+        Some(shared.join("weblogs/a.log"))
+    );
+    assert_eq!(
+        file_or_skip(found(Origin::Env), "t", "weblogs", true),
+        Some(shared.join("weblogs"))
+    );
+    // No corpus: skip, or panic under CI.
+    let missing = Lookup::Missing("HABOOB_CORPUS=/x is not a directory".into());
+    assert_eq!(
+        file_or_skip(missing.clone(), "t", "weblogs/a.log", false),
+        None
+    );
+    let err =
+        std::panic::catch_unwind(|| file_or_skip(missing, "t", "weblogs/a.log", true)).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<String>().unwrap(),
+        &format!(
+            "t: no real-data corpus (HABOOB_CORPUS=/x is not a directory), and CI is set, so the test may not skip; {HOW_TO_GET}"
+        )
+    );
+    // A derived file absent from the download: skip; under CI, panic.
+    let derived = "attack/enterprise-attack-18.1-groups-reduced.json";
+    assert_eq!(
+        file_or_skip(found(Origin::Cache), "t", derived, false),
+        None
+    );
+    assert!(
+        std::panic::catch_unwind(|| file_or_skip(found(Origin::Cache), "t", derived, true))
+            .is_err()
+    );
+    // Absent from a full copy, or a downloadable file absent from the
+    // download: an incomplete copy, named.
+    for (origin, rel) in [(Origin::Shared, derived), (Origin::Cache, "weblogs/b.log")] {
+        let err =
+            std::panic::catch_unwind(|| file_or_skip(found(origin), "t", rel, false)).unwrap_err();
+        let msg = err.downcast_ref::<String>().unwrap();
+        assert_eq!(
+            msg,
+            &format!(
+                "t: the corpus at {} has no {rel}: an incomplete or stale copy (re-run scripts/corpus.sh, or check corpus/manifest.tsv)",
+                shared.display()
+            )
+        );
+    }
+}

@@ -19,7 +19,7 @@ days=${1:-360}
 copies=${2:-20}
 dir=${3:-/tmp/haboob-bench-signin}
 bin=${CARGO_TARGET_DIR:-target}/release/haboob
-corpus=../shared/corpus/evtx
+corpus=${HABOOB_CORPUS:-../shared/corpus}/evtx
 
 cargo build --release --locked -q
 if [ ! -s "$dir/acct/entra_signin.jsonl" ]; then

@@ -1,4 +1,5 @@
-//! Agreement with CrowdSec's hub scenario tests (shared/corpus/crowdsec/.tests),
+//! Agreement with CrowdSec's hub scenario tests (`crowdsec/.tests` in the
+//! real-data corpus; skipped without it, see `haboob-testdata`),
 //! through the real pipeline: `haboob_ingest::discover` + `haboob_hunt::hunt`
 //! with auto-detected formats over each case's log file.
 //!
@@ -11,11 +12,6 @@
 use haboob_hunt::{hunt, HuntOptions, HuntReport};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-
-const CORPUS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/corpus/crowdsec/.tests"
-);
 
 /// One hub test folder and the haboob detectors of the same intent.
 struct Case {
@@ -246,8 +242,13 @@ fn assertion_parser_reads_counts_and_sources() {
 
 #[test]
 fn crowdsec_cases_agree() {
+    let Some(corpus) = haboob_testdata::corpus_or_skip("crowdsec_cases_agree") else {
+        return;
+    };
+    let tests = corpus.join("crowdsec/.tests");
+    let tests = tests.display();
     // Every folder of the corpus is covered.
-    let mut folders: Vec<String> = std::fs::read_dir(CORPUS)
+    let mut folders: Vec<String> = std::fs::read_dir(tests.to_string())
         .expect("corpus")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -263,7 +264,7 @@ fn crowdsec_cases_agree() {
         "|---|---|---|---|---|".to_string(),
     ];
     for c in CASES {
-        let dir = format!("{CORPUS}/{}", c.name);
+        let dir = format!("{tests}/{}", c.name);
         let assert = std::fs::read_to_string(format!("{dir}/scenario.assert")).unwrap();
         let expected = parse_assert(&assert);
         assert!(
@@ -349,7 +350,7 @@ fn crowdsec_cases_agree() {
             .iter()
             .find(|c| c.name == *n)
             .expect("pinned case exists");
-        let dir = format!("{CORPUS}/{}", c.name);
+        let dir = format!("{tests}/{}", c.name);
         let e = parse_assert(&std::fs::read_to_string(format!("{dir}/scenario.assert")).unwrap());
         let ip: IpAddr = ip.parse().unwrap();
         assert!(

@@ -1,18 +1,11 @@
-//! Parsers over the real samples in `shared/corpus` (exact counts and
-//! chosen field values).
+//! Parsers over the real samples in the real-data corpus (exact counts and
+//! chosen field values). Skipped without the corpus (see `haboob-testdata`).
 
 use haboob_model::{AuthEvent, AuthOutcome, EventRef, FailureClass, LineParser, Parsed};
 use haboob_signin::{read_evtx, SigninFormat, SyslogParser};
+use haboob_testdata::corpus_or_skip;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-fn corpus(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/"
-    ))
-    .join(rel)
-}
+use std::path::Path;
 
 /// Owned view of an event for assertions.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,8 +66,8 @@ fn run_lines(p: &mut dyn LineParser, text: &str) -> Run {
     r
 }
 
-fn run_file(fmt: SigninFormat, rel: &str) -> Run {
-    let text = std::fs::read_to_string(corpus(rel)).unwrap();
+fn run_file(c: &Path, fmt: SigninFormat, rel: &str) -> Run {
+    let text = std::fs::read_to_string(c.join(rel)).unwrap();
     run_lines(fmt.line_parser().unwrap().as_mut(), &text)
 }
 
@@ -89,7 +82,11 @@ fn classes(evs: &[Ev]) -> BTreeMap<String, usize> {
 
 #[test]
 fn entra_csv_adele() {
+    let Some(c) = corpus_or_skip("entra_csv_adele") else {
+        return;
+    };
     let r = run_file(
+        &c,
         SigninFormat::EntraCsv,
         "signin/sentinel-training-lab/Artifacts/Telemetry/sign-in_adelete.csv",
     );
@@ -115,14 +112,19 @@ fn entra_csv_adele() {
 
 #[test]
 fn m365_csv_office_activity() {
+    let Some(c) = corpus_or_skip("m365_csv_office_activity") else {
+        return;
+    };
     // Sentinel OfficeActivity export: 266 records, none a sign-in.
     let r = run_file(
+        &c,
         SigninFormat::M365Csv,
         "signin/sentinel-training-lab/Artifacts/Telemetry/office_activity.csv",
     );
     assert_eq!((r.events.len(), r.directives, r.rejects.len()), (0, 531, 0));
     // No time column: the header is rejected and so is every later line.
     let r = run_file(
+        &c,
         SigninFormat::M365Csv,
         "signin/sentinel-training-lab/Artifacts/Telemetry/office_activity_inbox_rule.csv",
     );
@@ -135,7 +137,10 @@ fn m365_csv_office_activity() {
 
 #[test]
 fn m365_json_otrf_mail_access_is_directive() {
-    let r = run_file(
+    let Some(c) = corpus_or_skip("m365_json_otrf_mail_access_is_directive") else {
+        return;
+    };
+    let r = run_file(&c,
         SigninFormat::M365,
         "signin/otrf-security-datasets/datasets/compound/GoldenSAMLADFSMailAccess/OfficeActivityEvents.json",
     );
@@ -144,7 +149,11 @@ fn m365_json_otrf_mail_access_is_directive() {
 
 #[test]
 fn google_sentinel_sample() {
+    let Some(c) = corpus_or_skip("google_sentinel_sample") else {
+        return;
+    };
     let r = run_file(
+        &c,
         SigninFormat::Google,
         "signin/azure-sentinel/Sample Data/Custom/GWorkspace_ReportsAPI_login_CL.json",
     );
@@ -173,9 +182,9 @@ fn google_sentinel_sample() {
 }
 
 /// Panther rule tests (`Tests:` → `Log:`) as JSON lines.
-fn panther(dir: &str) -> String {
+fn panther(c: &Path, dir: &str) -> String {
     let mut files: Vec<_> =
-        std::fs::read_dir(corpus(&format!("signin/panther-analysis/rules/{dir}")))
+        std::fs::read_dir(c.join(format!("signin/panther-analysis/rules/{dir}")))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "yml"))
@@ -199,7 +208,10 @@ fn panther(dir: &str) -> String {
 
 #[test]
 fn okta_panther_events() {
-    let text = panther("okta_rules");
+    let Some(c) = corpus_or_skip("okta_panther_events") else {
+        return;
+    };
+    let text = panther(&c, "okta_rules");
     let r = run_lines(&mut haboob_signin::OktaParser, &text);
     assert_eq!(
         r.events.len() + r.directives as usize + r.rejects.len(),
@@ -238,7 +250,10 @@ fn okta_panther_events() {
 
 #[test]
 fn entra_panther_events() {
-    let text = panther("azure_signin_rules");
+    let Some(c) = corpus_or_skip("entra_panther_events") else {
+        return;
+    };
+    let text = panther(&c, "azure_signin_rules");
     let r = run_lines(&mut haboob_signin::EntraParser, &text);
     assert_eq!((r.events.len(), r.directives, r.rejects.len()), (26, 21, 0));
     let c = classes(&r.events);
@@ -276,14 +291,17 @@ fn entra_panther_events() {
     );
 }
 
-fn syslog(rel: &str) -> Run {
-    let text = std::fs::read_to_string(corpus(&format!("crowdsec/.tests/{rel}"))).unwrap();
+fn syslog(c: &Path, rel: &str) -> Run {
+    let text = std::fs::read_to_string(c.join(format!("crowdsec/.tests/{rel}"))).unwrap();
     run_lines(&mut SyslogParser::new(2024), &text)
 }
 
 #[test]
 fn crowdsec_ssh() {
-    let r = syslog("ssh-bf/ssh-bf.log");
+    let Some(c) = corpus_or_skip("crowdsec_ssh") else {
+        return;
+    };
+    let r = syslog(&c, "ssh-bf/ssh-bf.log");
     assert_eq!(r.events.len(), 6);
     assert_eq!(r.rejects, [(7, "empty line".to_string())]);
     let users: Vec<_> = r.events.iter().map(|e| e.user.as_str()).collect();
@@ -299,14 +317,14 @@ fn crowdsec_ssh() {
             && e.app == "ssh"));
     assert_eq!(r.events[0].ts, "2024-02-12T14:10:21.000Z");
 
-    let r = syslog("ssh-slow-bf/ssh-slow-bf.log");
+    let r = syslog(&c, "ssh-slow-bf/ssh-slow-bf.log");
     assert_eq!((r.events.len(), r.directives, r.rejects.len()), (22, 0, 0));
     assert!(r
         .events
         .iter()
         .all(|e| e.user == "hadoop" && e.ip.as_deref() == Some("103.100.210.198")));
 
-    let r = syslog("sshd-invalid-bf/sshd-invalid-bf.log");
+    let r = syslog(&c, "sshd-invalid-bf/sshd-invalid-bf.log");
     assert_eq!((r.events.len(), r.directives, r.rejects.len()), (6, 0, 0));
     assert!(r.events.iter().all(|e| e.user == "root"
         && e.ip.as_deref() == Some("179.43.183.98")
@@ -315,6 +333,9 @@ fn crowdsec_ssh() {
 
 #[test]
 fn crowdsec_dovecot() {
+    let Some(c) = corpus_or_skip("crowdsec_dovecot") else {
+        return;
+    };
     let expect = [
         ("dovecot-slow-bf", 4, 1),
         ("dovecot-slow-bf-no-overlap", 4, 1),
@@ -323,7 +344,7 @@ fn crowdsec_dovecot() {
         ("dovecot-time-based-bf-user-enum", 4, 4),
     ];
     for (name, n, users) in expect {
-        let r = syslog(&format!("{name}/{name}.log"));
+        let r = syslog(&c, &format!("{name}/{name}.log"));
         assert_eq!(
             (r.events.len(), r.directives, r.rejects.len()),
             (n, 0, 0),
@@ -338,7 +359,7 @@ fn crowdsec_dovecot() {
             "{name}"
         );
     }
-    let r = syslog("dovecot-slow-bf/dovecot-slow-bf.log");
+    let r = syslog(&c, "dovecot-slow-bf/dovecot-slow-bf.log");
     let apps: Vec<_> = r.events.iter().map(|e| e.app.as_str()).collect();
     assert_eq!(apps, ["imap", "imap", "pop3", "imap"]);
     assert_eq!(r.events[0].user, "admin@example.com");
@@ -348,13 +369,16 @@ fn crowdsec_dovecot() {
 
 #[test]
 fn crowdsec_postfix() {
-    let r = syslog("postfix-sasl-bf/postfix-sasl-bf.log");
+    let Some(c) = corpus_or_skip("crowdsec_postfix") else {
+        return;
+    };
+    let r = syslog(&c, "postfix-sasl-bf/postfix-sasl-bf.log");
     assert_eq!((r.events.len(), r.directives, r.rejects.len()), (3, 0, 0));
     assert!(r.events.iter().all(|e| e.user.is_empty()
         && e.ip.as_deref() == Some("203.0.113.42")
         && e.failure == Some(FailureClass::BadPassword)
         && e.app == "smtp"));
-    let r = syslog("postfix-honeypot-users/postfix-honeypot-users.log");
+    let r = syslog(&c, "postfix-honeypot-users/postfix-honeypot-users.log");
     assert_eq!((r.events.len(), r.directives, r.rejects.len()), (9, 0, 0));
     assert_eq!(r.events[0].user, "postmaster@example.org");
     assert_eq!(r.events[0].ip.as_deref(), Some("203.0.113.10"));
@@ -373,9 +397,9 @@ struct EvtxRun {
     rejects: u64,
 }
 
-fn evtx(rel: &str) -> EvtxRun {
+fn evtx(c: &Path, rel: &str) -> EvtxRun {
     let mut r = EvtxRun::default();
-    r.records = read_evtx(&corpus(&format!("evtx/{rel}")), &mut |n, _raw, p| match p {
+    r.records = read_evtx(&c.join(format!("evtx/{rel}")), &mut |n, _raw, p| match p {
         Ok(Some(e)) => r.events.push(own(n, &e)),
         Ok(None) => r.directives += 1,
         Err(_) => r.rejects += 1,
@@ -386,7 +410,10 @@ fn evtx(rel: &str) -> EvtxRun {
 
 #[test]
 fn evtx_smb_password_guessing() {
-    let r = evtx("DeepBlueCLI/evtx/smb-password-guessing-security.evtx");
+    let Some(c) = corpus_or_skip("evtx_smb_password_guessing") else {
+        return;
+    };
+    let r = evtx(&c, "DeepBlueCLI/evtx/smb-password-guessing-security.evtx");
     assert_eq!(
         (r.records, r.events.len(), r.directives, r.rejects),
         (3561, 3561, 0, 0)
@@ -409,7 +436,13 @@ fn evtx_smb_password_guessing() {
 
 #[test]
 fn evtx_kerberos_spray() {
-    let r = evtx("EVTX-ATTACK-SAMPLES/Credential Access/kerberos_pwd_spray_4771.evtx");
+    let Some(c) = corpus_or_skip("evtx_kerberos_spray") else {
+        return;
+    };
+    let r = evtx(
+        &c,
+        "EVTX-ATTACK-SAMPLES/Credential Access/kerberos_pwd_spray_4771.evtx",
+    );
     assert_eq!(
         (r.records, r.events.len(), r.directives, r.rejects),
         (12, 11, 1, 0)
@@ -448,7 +481,10 @@ fn evtx_kerberos_spray() {
 
 #[test]
 fn evtx_explicit_credentials_spray() {
-    let r = evtx("DeepBlueCLI/evtx/password-spray.evtx");
+    let Some(c) = corpus_or_skip("evtx_explicit_credentials_spray") else {
+        return;
+    };
+    let r = evtx(&c, "DeepBlueCLI/evtx/password-spray.evtx");
     assert!(r.events.iter().all(|e| e.outcome == AuthOutcome::Attempt
         && e.failure.is_none()
         && e.ip.is_none()
@@ -462,6 +498,9 @@ fn evtx_explicit_credentials_spray() {
 
 #[test]
 fn evtx_table() {
+    let Some(c) = corpus_or_skip("evtx_table") else {
+        return;
+    };
     // file → (records, auth events, successes, failures)
     let table = [
         // 294 × 4648 (explicit credentials: attempts without a result) + 1102.
@@ -471,7 +510,7 @@ fn evtx_table() {
         ("EVTX-ATTACK-SAMPLES/Lateral Movement/LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx", 6, 1, 1, 0),
     ];
     for (f, records, events, ok, failed) in table {
-        let r = evtx(f);
+        let r = evtx(&c, f);
         if records > 0 {
             assert_eq!(r.records, records, "{f}");
         }
@@ -494,8 +533,10 @@ fn evtx_table() {
         );
         assert_eq!(r.rejects, 0, "{f}");
     }
-    let r =
-        evtx("EVTX-ATTACK-SAMPLES/Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx");
+    let r = evtx(
+        &c,
+        "EVTX-ATTACK-SAMPLES/Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx",
+    );
     let fail = r
         .events
         .iter()
@@ -521,7 +562,10 @@ fn evtx_table() {
 
 #[test]
 fn evtx_whole_corpus_never_rejects() {
-    let root = corpus("evtx");
+    let Some(c) = corpus_or_skip("evtx_whole_corpus_never_rejects") else {
+        return;
+    };
+    let root = c.join("evtx");
     let mut stack = vec![root];
     let mut files = 0;
     while let Some(d) = stack.pop() {

@@ -27,6 +27,7 @@ mod format;
 mod iis;
 mod input;
 mod json;
+mod proxy;
 mod read;
 mod text;
 
@@ -34,6 +35,7 @@ pub use format::Format;
 pub use haboob_model::{LineParser, Parsed, RecordError};
 pub use input::{discover, Input};
 pub use json::JsonFieldMap;
+pub use proxy::{ProxyConfig, TrustedProxies, MAX_HOPS};
 pub use read::{read_input, read_reader, ReadOptions, ReadStats, Rejection};
 
 /// Why reading an input failed as a whole (bad lines are counted, not errors,

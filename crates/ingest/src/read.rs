@@ -3,13 +3,14 @@
 
 use crate::detect::{detect, tried, DETECT_LINES};
 use crate::text::RecordParser;
-use crate::{Format, IngestError, Input, JsonFieldMap};
+use crate::{Format, IngestError, Input, JsonFieldMap, TrustedProxies};
 use haboob_model::{EventRef, Origin, Parsed};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// How to read inputs.
 #[derive(Debug, Clone)]
@@ -26,6 +27,12 @@ pub struct ReadOptions {
     pub max_line_bytes: usize,
     /// Rejections kept with file, line and reason.
     pub max_reject_samples: usize,
+    /// Trusted proxies: a web event whose peer is one takes its source from
+    /// its forwarding header ([`TrustedProxies::client`]); `None`: never.
+    pub proxies: Option<Arc<TrustedProxies>>,
+    /// Combined logs: which quoted field after the user agent is the
+    /// forwarding header ([`crate::ProxyConfig::combined_field`]).
+    pub combined_forwarded_field: u8,
 }
 
 impl Default for ReadOptions {
@@ -37,6 +44,8 @@ impl Default for ReadOptions {
             json_fields: JsonFieldMap::default(),
             max_line_bytes: 64 * 1024,
             max_reject_samples: 20,
+            proxies: None,
+            combined_forwarded_field: crate::ProxyConfig::default().combined_field,
         }
     }
 }
@@ -288,7 +297,9 @@ impl<'o, 'f> Lines<'o, 'f> {
             name,
             opts,
             on_event,
-            parser: opts.format.map(|f| f.record_parser(&opts.json_fields)),
+            parser: opts
+                .format
+                .map(|f| f.record_parser_with(&opts.json_fields, opts.combined_forwarded_field)),
             format: opts.format,
             pending: Vec::new(),
             pending_nonempty: 0,
@@ -349,7 +360,9 @@ impl<'o, 'f> Lines<'o, 'f> {
             "Detected the log format."
         );
         self.format = Some(format);
-        self.parser = Some(format.record_parser(&self.opts.json_fields));
+        self.parser = Some(
+            format.record_parser_with(&self.opts.json_fields, self.opts.combined_forwarded_field),
+        );
         for p in std::mem::take(&mut self.pending) {
             self.process(p.as_deref())?;
         }
@@ -384,6 +397,9 @@ impl<'o, 'f> Lines<'o, 'f> {
                     if w.site.is_empty() {
                         w.site = site;
                     }
+                }
+                if let (EventRef::Web(w), Some(p)) = (&mut ev, self.opts.proxies.as_deref()) {
+                    w.source_ip = p.client(w.source_ip, w.forwarded);
                 }
                 self.stats.parsed += 1;
                 self.stats.events += 1;

@@ -2,7 +2,7 @@
 //! buffer for values that must be decoded), field decoding, IP addresses and
 //! HTTP request lines.
 
-use haboob_model::{LineParser, Parsed, RecordError};
+use haboob_model::{canonical_ip, LineParser, Parsed, RecordError};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// The parser trait the reader drives. `scratch` is a per-line buffer owned by
@@ -135,11 +135,16 @@ fn unescape_json(s: &str, out: &mut String) {
 }
 
 /// Parse a client address: IPv4 fast path, IPv6, `[v6]`, optional `:port`
-/// when `with_port` is set.
+/// when `with_port` is set. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is the IPv4
+/// address ([`canonical_ip`]).
 pub(crate) fn parse_ip(s: &str, with_port: bool) -> Option<IpAddr> {
     if let Some(v4) = parse_v4(s.as_bytes()) {
         return Some(IpAddr::V4(v4));
     }
+    parse_ip_slow(s, with_port).map(canonical_ip)
+}
+
+fn parse_ip_slow(s: &str, with_port: bool) -> Option<IpAddr> {
     if let Some(inner) = s.strip_prefix('[') {
         let end = inner.find(']')?;
         let after = &inner[end + 1..];
@@ -290,6 +295,13 @@ mod tests {
         assert_eq!(parse_ip("1..2.3", false), None);
         assert_eq!(parse_ip("01.2.3.4444", false), None);
         assert_eq!(parse_ip("example.com", true), None);
+        for mapped in ["::ffff:1.2.3.4", "[::ffff:1.2.3.4]", "::FFFF:1.2.3.4"] {
+            assert_eq!(parse_ip(mapped, false), parse_ip("1.2.3.4", false));
+        }
+        assert_eq!(
+            parse_ip("[::ffff:1.2.3.4]:80", true),
+            Some("1.2.3.4".parse().unwrap())
+        );
     }
 
     #[test]

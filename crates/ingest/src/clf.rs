@@ -268,6 +268,66 @@ mod tests {
             (w.referrer, w.user_agent, w.site),
             ("https://a.example/", "Mozilla/5.0 (X11)", "")
         );
+        assert_eq!(w.forwarded, "10.0.0.1");
+    }
+
+    const HEAD: &str =
+        r#"::ffff:10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua""#;
+
+    #[test]
+    fn forwarded_after_the_user_agent() {
+        let cases = [
+            // nginx `main`: `"$http_user_agent" "$http_x_forwarded_for"`.
+            (r#" "198.51.100.7, 10.1.2.3""#, 1, "198.51.100.7, 10.1.2.3"),
+            (r#" "198.51.100.7""#, 1, "198.51.100.7"),
+            (r#" "[2001:db8::7]:443""#, 1, "[2001:db8::7]:443"),
+            (
+                r#" "spoofed junk, 198.51.100.7""#,
+                1,
+                "spoofed junk, 198.51.100.7",
+            ),
+            (r#" "-""#, 1, ""),
+            (r#" "unknown""#, 1, ""),
+            (r#" "votes.example.gov" "198.51.100.7""#, 1, ""),
+            // The second quoted field, unquoted ones skipped.
+            (
+                r#" "votes.example.gov" rt=0.003 "198.51.100.7""#,
+                2,
+                "198.51.100.7",
+            ),
+            (r#" "votes.example.gov" "198.51.100.7""#, 0, ""),
+            (r#" "198.51.100.7""#, 2, ""),
+            // Unquoted, missing or unterminated: not a header, not a rejection.
+            (" 198.51.100.7", 1, ""),
+            ("", 1, ""),
+            (r#" "198.51.100.7"#, 1, ""),
+        ];
+        for (tail, field, want) in cases {
+            let line = format!("{HEAD}{tail}");
+            for kind in [ClfKind::Combined, ClfKind::VhostCombined] {
+                let line = match kind {
+                    ClfKind::VhostCombined => format!("votes.example.gov:443 {line}"),
+                    _ => line.clone(),
+                };
+                let Parsed::Event(EventRef::Web(w)) =
+                    Clf(kind, field).parse_rec(&line, None).unwrap()
+                else {
+                    panic!()
+                };
+                assert_eq!(w.forwarded, want, "{line}");
+                // The peer logged IPv4-mapped is the IPv4 peer.
+                assert_eq!(w.source_ip.to_string(), "10.0.0.5");
+            }
+        }
+        // Common logs have no user agent to count from.
+        let line =
+            r#"10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "198.51.100.7""#;
+        let Parsed::Event(EventRef::Web(w)) =
+            Clf(ClfKind::Common, 1).parse_rec(line, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(w.forwarded, "");
     }
 
     #[test]

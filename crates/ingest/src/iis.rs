@@ -226,6 +226,43 @@ mod tests {
     }
 
     #[test]
+    fn forwarding_header_and_mapped_client() {
+        let mut p = Iis::default();
+        let mut scratch = String::new();
+        p.parse_rec(
+            "#Fields: date time c-ip cs-uri-stem sc-status cs(X-Forwarded-For)",
+            None,
+        )
+        .unwrap();
+        let mut parse = |line: &'static str| -> (String, String) {
+            let Parsed::Event(EventRef::Web(w)) = p.parse_rec(line, Some(&mut scratch)).unwrap()
+            else {
+                panic!()
+            };
+            (w.source_ip.to_string(), w.forwarded.to_string())
+        };
+        // IIS writes the header's spaces as `+`.
+        assert_eq!(
+            parse("2024-05-01 10:00:00 10.0.0.5 /a 404 198.51.100.7,+10.1.2.3"),
+            ("10.0.0.5".into(), "198.51.100.7, 10.1.2.3".into())
+        );
+        assert_eq!(
+            parse("2024-05-01 10:00:00 ::ffff:10.0.0.5 /a 404 -"),
+            ("10.0.0.5".into(), String::new())
+        );
+        // An IIS custom field named like the header (enhanced logging).
+        p.parse_rec("#Fields: date time c-ip X-Forwarded-For sc-status", None)
+            .unwrap();
+        let Parsed::Event(EventRef::Web(w)) = p
+            .parse_rec("2024-05-01 10:00:00 10.0.0.5 2001:db8::7 200", None)
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((w.forwarded, w.status), ("2001:db8::7", 200));
+    }
+
+    #[test]
     fn fields_change_mid_file() {
         let mut p = Iis::default();
         p.parse_rec("#Fields: date time c-ip cs-uri-stem sc-status", None)

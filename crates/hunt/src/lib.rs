@@ -76,6 +76,14 @@ fn hunt_stream(
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
     let mut geo = opts.geo.as_deref().map(geo::GeoCache::new);
+    let proxy = &opts.config.ingest.proxy;
+    let proxies = match proxy.trusted_set() {
+        Ok(set) => set.map(std::sync::Arc::new),
+        Err(e) => {
+            tracing::warn!(error = %e, "Ignoring the proxy configuration.");
+            None
+        }
+    };
     for input in stream {
         let site = match input {
             Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
@@ -86,6 +94,8 @@ fn hunt_stream(
             strict: opts.strict,
             site,
             json_fields: opts.config.ingest.json_fields.clone(),
+            proxies: proxies.clone(),
+            combined_forwarded_field: proxy.combined_field,
             ..ReadOptions::default()
         };
         let res = read_input(input, &ro, progress, &mut |ev, origin| {

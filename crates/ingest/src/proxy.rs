@@ -270,7 +270,7 @@ pub(crate) fn plausible(v: &str) -> bool {
     let last = v.rfind(',').map_or(v, |i| &v[i + 1..]);
     // A hex digit, `:`, `[` or `for=` starts every entry: cheap reject of words.
     let first = last.trim_start().as_bytes().first().copied();
-    first.is_some_and(|b| b.is_ascii_hexdigit() || b == b':' || b == b'[' || b == b'F')
+    first.is_some_and(|b| b.is_ascii_hexdigit() || b == b':' || b == b'[')
         && entry(last).is_some()
 }
 

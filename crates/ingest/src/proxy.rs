@@ -219,29 +219,46 @@ impl TrustedProxies {
         let mut addr = peer;
         let mut rest = forwarded;
         for _ in 0..MAX_HOPS {
-            let trimmed = rest.trim_end_matches([',', ' ', '\t']);
-            if trimmed.is_empty() {
+            let Some((before, last)) = split_last(rest) else {
                 break;
-            }
-            let start = trimmed.rfind(',').map_or(0, |i| i + 1);
-            let Some(ip) = entry(&trimmed[start..]) else {
+            };
+            let Some(ip) = entry(last) else {
                 break;
             };
             addr = ip;
             if !self.contains(ip) {
                 break;
             }
-            rest = &trimmed[..start];
+            rest = before;
         }
         addr
     }
+}
+
+/// Split off the last comma-separated entry: (what is before it, the entry
+/// without surrounding spaces). Trailing separators are skipped; `None` when
+/// nothing is left. A byte loop: entries are short, and this runs per event.
+fn split_last(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b',' | b' ' | b'\t') {
+        end -= 1;
+    }
+    if end == 0 {
+        return None;
+    }
+    let mut start = end;
+    while start > 0 && b[start - 1] != b',' {
+        start -= 1;
+    }
+    // `start` and `end` sit next to ASCII bytes: both are char boundaries.
+    Some((&s[..start], s[start..end].trim_ascii()))
 }
 
 /// One header entry: an address (`1.2.3.4`, `1.2.3.4:5`, `[v6]:5`, `v6`) or
 /// an RFC 7239 `Forwarded` element (`for=1.2.3.4;proto=https`,
 /// `for="[2001:db8::1]:443"`).
 fn entry(e: &str) -> Option<IpAddr> {
-    let e = e.trim();
     if let Some(ip) = parse_addr(e) {
         return Some(ip);
     }
@@ -263,15 +280,15 @@ fn entry(e: &str) -> Option<IpAddr> {
 /// its last entry (the one the nearest proxy wrote) is an address. The
 /// entries left of it are the client's to choose and are not checked.
 pub(crate) fn plausible(v: &str) -> bool {
-    if v.is_empty() || v.len() > MAX_FORWARDED_BYTES {
+    if v.len() > MAX_FORWARDED_BYTES {
         return false;
     }
-    let v = v.trim_end_matches([',', ' ', '\t']);
-    let last = v.rfind(',').map_or(v, |i| &v[i + 1..]);
+    let Some((_, last)) = split_last(v) else {
+        return false;
+    };
     // A hex digit, `:`, `[` or `for=` starts every entry: cheap reject of words.
-    let first = last.trim_start().as_bytes().first().copied();
-    first.is_some_and(|b| b.is_ascii_hexdigit() || b == b':' || b == b'[')
-        && entry(last).is_some()
+    let first = last.as_bytes()[0];
+    (first.is_ascii_hexdigit() || first == b':' || first == b'[') && entry(last).is_some()
 }
 
 #[cfg(test)]

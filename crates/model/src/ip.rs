@@ -24,6 +24,7 @@ impl fmt::Display for IpPrefix {
 /// dual-stack servers log IPv4 clients); any other address unchanged. Every
 /// parser passes its source address through this, so one client is one
 /// source whichever way its server spelled it.
+#[inline]
 pub fn canonical_ip(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
@@ -36,24 +37,63 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
 /// ([`canonical_ip`]). `None` for anything else (`-`, `unknown`, host names,
 /// garbage).
 pub fn parse_addr(s: &str) -> Option<IpAddr> {
-    let s = s.trim();
+    let s = s.trim_ascii();
+    if let Some(v4) = parse_ipv4(s.as_bytes()) {
+        return Some(IpAddr::V4(v4));
+    }
     let ip = if let Some(rest) = s.strip_prefix('[') {
         let (inner, after) = rest.split_once(']')?;
         if !(after.is_empty() || port(after.strip_prefix(':')?)) {
             return None;
         }
-        inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6)?
-    } else if let Ok(ip) = s.parse::<IpAddr>() {
-        ip
+        inner.parse::<Ipv6Addr>().ok()?
     } else {
-        // `1.2.3.4:5678` (one colon only: an IPv4 address with a port).
-        let (a, p) = s.rsplit_once(':')?;
-        if a.contains(':') || !port(p) {
+        match s.split_once(':') {
+            // One colon: an IPv4 address with a port (IPv6 has two or more).
+            Some((a, p)) if !p.contains(':') => {
+                return port(p)
+                    .then(|| parse_ipv4(a.as_bytes()))
+                    .flatten()
+                    .map(IpAddr::V4);
+            }
+            Some(_) => s.parse::<Ipv6Addr>().ok()?,
+            None => return None,
+        }
+    };
+    let ip = IpAddr::V6(ip);
+    Some(canonical_ip(ip))
+}
+
+/// A dotted-quad IPv4 address from bytes, without allocating (the parsers'
+/// fast path: most logged addresses are IPv4). Exactly four decimal octets
+/// of one to three digits; nothing else around them.
+#[inline]
+pub fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut n = 0;
+    let mut val: u32 = 0;
+    let mut digits = 0;
+    for &c in b {
+        if c.is_ascii_digit() {
+            if digits == 3 {
+                return None;
+            }
+            val = val * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else if c == b'.' && digits > 0 && n < 3 {
+            octets[n] = u8::try_from(val).ok()?;
+            n += 1;
+            val = 0;
+            digits = 0;
+        } else {
             return None;
         }
-        IpAddr::V4(a.parse::<Ipv4Addr>().ok()?)
-    };
-    Some(canonical_ip(ip))
+    }
+    if n != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(val).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// A decimal port number.

@@ -160,7 +160,8 @@ fn merge<T: Ord + Copy>(mut r: Vec<(T, T)>, next: impl Fn(T) -> Option<T>) -> Ve
     let mut out: Vec<(T, T)> = Vec::with_capacity(r.len());
     for (a, b) in r {
         match out.last_mut() {
-            Some(last) if next(last.1).map_or(true, |n| a <= n) => last.1 = last.1.max(b),
+            // Overlapping or adjacent (`next` is `None` past the top).
+            Some(last) if !matches!(next(last.1), Some(n) if a > n) => last.1 = last.1.max(b),
             _ => out.push((a, b)),
         }
     }

@@ -33,6 +33,11 @@ pub struct IngestConfig {
     /// paths reach into nested objects, `[n]` picks an array element). The
     /// defaults cover nginx `log_format` JSON, Caddy, ECS and Envoy.
     pub json_fields: haboob_ingest::JsonFieldMap,
+    /// Servers behind a load balancer, reverse proxy or CDN: which peers are
+    /// trusted proxies, so that the client is taken from the logged
+    /// `X-Forwarded-For` (or `X-Real-IP`, `CF-Connecting-IP`,
+    /// `True-Client-IP`) instead of the proxy's own address.
+    pub proxy: haboob_ingest::ProxyConfig,
 }
 
 impl Default for IngestConfig {
@@ -40,6 +45,7 @@ impl Default for IngestConfig {
         IngestConfig {
             max_rejected_share: 0.5,
             json_fields: haboob_ingest::JsonFieldMap::default(),
+            proxy: haboob_ingest::ProxyConfig::default(),
         }
     }
 }
@@ -114,6 +120,13 @@ impl Config {
         })?;
         cfg.hunt
             .allow_list()
+            .map_err(|message| ConfigError::Parse {
+                path: origin.to_string(),
+                message,
+            })?;
+        cfg.ingest
+            .proxy
+            .trusted_set()
             .map_err(|message| ConfigError::Parse {
                 path: origin.to_string(),
                 message,
@@ -213,6 +226,27 @@ mod tests {
         assert!(msg.starts_with("x.toml: "), "{msg}");
         assert!(msg.contains("allow_source"), "{msg}");
         assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn proxy_section_is_checked() {
+        let ok = "[ingest.proxy]\ntrusted = [\"10.0.0.0/8\"]\npresets = [\"cloudflare\"]\ncombined_field = 2\n";
+        let cfg = Config::parse(ok, "p.toml").unwrap();
+        assert_eq!(cfg.ingest.proxy.combined_field, 2);
+        let set = cfg.ingest.proxy.trusted_set().unwrap().unwrap();
+        assert!(set.contains("10.9.9.9".parse().unwrap()));
+        assert!(set.contains("104.16.0.1".parse().unwrap()));
+        let err = Config::parse("[ingest.proxy]\ntrusted = [\"lb\"]\n", "p.toml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p.toml: ingest.proxy.trusted: \"lb\" is not an address or CIDR block"
+        );
+        let err =
+            Config::parse("[ingest.proxy]\npresets = [\"cloudfront\"]\n", "p.toml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p.toml: ingest.proxy.presets: unknown preset \"cloudfront\" (expected one of: cloudflare, private)"
+        );
     }
 
     #[test]

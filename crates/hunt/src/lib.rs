@@ -90,6 +90,14 @@ fn hunt_stream(
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
     let mut geo = opts.geo.as_deref().map(geo::GeoCache::new);
+    let proxy = &opts.config.ingest.proxy;
+    let proxies = match proxy.trusted_set() {
+        Ok(set) => set.map(std::sync::Arc::new),
+        Err(e) => {
+            tracing::warn!(error = %e, "Ignoring the proxy configuration.");
+            None
+        }
+    };
     for input in stream {
         let site = match input {
             Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
@@ -101,6 +109,8 @@ fn hunt_stream(
             site,
             json_fields: opts.config.ingest.json_fields.clone(),
             stop: Some(Arc::clone(stop)),
+            proxies: proxies.clone(),
+            combined_forwarded_field: proxy.combined_field,
             ..ReadOptions::default()
         };
         if stop.load(Ordering::Relaxed) {

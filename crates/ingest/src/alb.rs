@@ -1,5 +1,11 @@
 //! AWS Application Load Balancer access logs: space-separated fields, some
 //! quoted, the request as `"GET https://host:443/path?q HTTP/1.1"`.
+//!
+//! The load balancer is the proxy: its `client:port` field is the address
+//! that connected to it, so `source_ip` is already the client and
+//! `forwarded` stays empty (ALB logs no forwarding header). Behind a CDN
+//! (CloudFront in front of the ALB) that client is the CDN edge, and the
+//! log does not say who was behind it.
 
 use crate::text::{dash, parse_ip, parse_status, parse_u64, split_query, RecordParser};
 use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
@@ -153,6 +159,14 @@ mod tests {
         assert_eq!(
             Alb.parse_rec("https 2023", None).unwrap_err().reason,
             "too few fields for an ALB log"
+        );
+        let mapped = LINE.replace("192.168.1.100:44750", "[::ffff:192.168.1.100]:44750");
+        let Parsed::Event(EventRef::Web(w)) = Alb.parse_rec(&mapped, None).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (w.source_ip.to_string().as_str(), w.forwarded),
+            ("192.168.1.100", "")
         );
         let bad = LINE.replace("192.168.1.100:44750", "nohost");
         assert_eq!(

@@ -1,6 +1,7 @@
 //! NCSA log formats: `common`, `combined` (Apache/nginx) and Apache
 //! `vhost_combined`, parsed by hand-written byte scanning.
 
+use crate::proxy::plausible;
 use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, RecordParser};
 use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
 
@@ -15,9 +16,11 @@ pub(crate) enum ClfKind {
     VhostCombined,
 }
 
-/// A stateless NCSA parser.
+/// A stateless NCSA parser: the variant and which quoted field after the
+/// user agent holds the forwarding header (0: none; see
+/// [`crate::ProxyConfig::combined_field`]).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Clf(pub(crate) ClfKind);
+pub(crate) struct Clf(pub(crate) ClfKind, pub(crate) u8);
 
 impl RecordParser for Clf {
     fn parse_rec<'a>(
@@ -27,8 +30,8 @@ impl RecordParser for Clf {
     ) -> Result<Parsed<'a>, RecordError> {
         let line = strip_syslog(line);
         let ev = match self.0 {
-            ClfKind::Common => parse_ncsa(line, "", false)?,
-            ClfKind::Combined => parse_ncsa(line, "", true)?,
+            ClfKind::Common => parse_ncsa(line, "", 0, false)?,
+            ClfKind::Combined => parse_ncsa(line, "", self.1, true)?,
             ClfKind::VhostCombined => {
                 let (vhost, rest) = line
                     .split_once(' ')
@@ -44,7 +47,7 @@ impl RecordParser for Clf {
                         "expected virtual host then client address",
                     ));
                 }
-                parse_ncsa(rest, dash(site), true)?
+                parse_ncsa(rest, dash(site), self.1, true)?
             }
         };
         Ok(Parsed::Event(EventRef::Web(ev)))
@@ -136,11 +139,40 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// Most trailing fields scanned for the forwarding header.
+const MAX_TRAILING: usize = 16;
+
+/// After the user agent: the `n`-th quoted field (1-based; unquoted fields
+/// are skipped) when it looks like a forwarding header, else `""`. Trailing
+/// fields are never a reason to reject the line.
+fn trailing_forwarded<'a>(c: &mut Cur<'a>, n: u8) -> &'a str {
+    let mut seen = 0u8;
+    for _ in 0..MAX_TRAILING {
+        if seen == n {
+            break;
+        }
+        if c.eat(b'"') {
+            let Some(v) = c.quoted() else {
+                return "";
+            };
+            seen += 1;
+            if seen == n {
+                return if plausible(v) { v } else { "" };
+            }
+        } else if c.word().is_none() {
+            break;
+        }
+    }
+    ""
+}
+
 /// Parse `%h %l %u %t "%r" %>s %b` and, when `combined`, the referrer and
-/// user agent that follow. Anything after that is ignored.
+/// user agent that follow, and the `forwarded_field`-th quoted field after
+/// them (see [`trailing_forwarded`]). Anything else after that is ignored.
 pub(crate) fn parse_ncsa<'a>(
     line: &'a str,
     site: &'a str,
+    forwarded_field: u8,
     combined: bool,
 ) -> Result<WebEvent<'a>, RecordError> {
     let mut c = Cur { s: line, pos: 0 };
@@ -169,7 +201,7 @@ pub(crate) fn parse_ncsa<'a>(
     let status = parse_status(status).ok_or(RecordError::fixed("bad status code"))?;
     let bytes = c.word().ok_or(RecordError::fixed("missing byte count"))?;
     let bytes = parse_u64(bytes).ok_or(RecordError::fixed("bad byte count"))?;
-    let (mut referrer, mut user_agent) = ("", "");
+    let (mut referrer, mut user_agent, mut forwarded) = ("", "", "");
     if combined {
         if !c.eat(b'"') {
             return Err(RecordError::fixed("missing \"referrer\""));
@@ -183,6 +215,9 @@ pub(crate) fn parse_ncsa<'a>(
         user_agent = c
             .quoted()
             .ok_or(RecordError::fixed("unterminated \"user agent\""))?;
+        if forwarded_field > 0 {
+            forwarded = trailing_forwarded(&mut c, forwarded_field);
+        }
     }
     let r = parse_request(request);
     Ok(WebEvent {
@@ -197,7 +232,7 @@ pub(crate) fn parse_ncsa<'a>(
         referrer: dash(referrer),
         site,
         user: dash(user),
-        forwarded: "",
+        forwarded,
     })
 }
 
@@ -206,7 +241,7 @@ mod tests {
     use super::*;
 
     fn web(kind: ClfKind, line: &str) -> Result<WebEvent<'_>, RecordError> {
-        match Clf(kind).parse_rec(line, None)? {
+        match Clf(kind, 1).parse_rec(line, None)? {
             Parsed::Event(EventRef::Web(w)) => Ok(w),
             other => panic!("unexpected {other:?}"),
         }
@@ -233,6 +268,66 @@ mod tests {
             (w.referrer, w.user_agent, w.site),
             ("https://a.example/", "Mozilla/5.0 (X11)", "")
         );
+        assert_eq!(w.forwarded, "10.0.0.1");
+    }
+
+    const HEAD: &str =
+        r#"::ffff:10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua""#;
+
+    #[test]
+    fn forwarded_after_the_user_agent() {
+        let cases = [
+            // nginx `main`: `"$http_user_agent" "$http_x_forwarded_for"`.
+            (r#" "198.51.100.7, 10.1.2.3""#, 1, "198.51.100.7, 10.1.2.3"),
+            (r#" "198.51.100.7""#, 1, "198.51.100.7"),
+            (r#" "[2001:db8::7]:443""#, 1, "[2001:db8::7]:443"),
+            (
+                r#" "spoofed junk, 198.51.100.7""#,
+                1,
+                "spoofed junk, 198.51.100.7",
+            ),
+            (r#" "-""#, 1, ""),
+            (r#" "unknown""#, 1, ""),
+            (r#" "votes.example.gov" "198.51.100.7""#, 1, ""),
+            // The second quoted field, unquoted ones skipped.
+            (
+                r#" "votes.example.gov" rt=0.003 "198.51.100.7""#,
+                2,
+                "198.51.100.7",
+            ),
+            (r#" "votes.example.gov" "198.51.100.7""#, 0, ""),
+            (r#" "198.51.100.7""#, 2, ""),
+            // Unquoted, missing or unterminated: not a header, not a rejection.
+            (" 198.51.100.7", 1, ""),
+            ("", 1, ""),
+            (r#" "198.51.100.7"#, 1, ""),
+        ];
+        for (tail, field, want) in cases {
+            let line = format!("{HEAD}{tail}");
+            for kind in [ClfKind::Combined, ClfKind::VhostCombined] {
+                let line = match kind {
+                    ClfKind::VhostCombined => format!("votes.example.gov:443 {line}"),
+                    _ => line.clone(),
+                };
+                let Parsed::Event(EventRef::Web(w)) =
+                    Clf(kind, field).parse_rec(&line, None).unwrap()
+                else {
+                    panic!()
+                };
+                assert_eq!(w.forwarded, want, "{line}");
+                // The peer logged IPv4-mapped is the IPv4 peer.
+                assert_eq!(w.source_ip.to_string(), "10.0.0.5");
+            }
+        }
+        // Common logs have no user agent to count from.
+        let line =
+            r#"10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "198.51.100.7""#;
+        let Parsed::Event(EventRef::Web(w)) =
+            Clf(ClfKind::Common, 1).parse_rec(line, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(w.forwarded, "");
     }
 
     #[test]

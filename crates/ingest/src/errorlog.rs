@@ -32,9 +32,10 @@ use haboob_model::{
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// The error-log parser (nginx and Apache layouts, per line).
+/// The error-log parser (nginx and Apache layouts, per line); the field is
+/// the combined parser's forwarding-header field for mixed-in access lines.
 #[derive(Debug, Default)]
-pub(crate) struct ErrorLog;
+pub(crate) struct ErrorLog(pub(crate) u8);
 
 impl RecordParser for ErrorLog {
     fn parse_rec<'a>(
@@ -49,7 +50,7 @@ impl RecordParser for ErrorLog {
         } else if nginx_shape(line.as_bytes()) {
             nginx(line)?
         } else {
-            return Clf(ClfKind::Combined)
+            return Clf(ClfKind::Combined, self.0)
                 .parse_rec(line, scratch)
                 .map_err(|_| RecordError::fixed("not an nginx or Apache error-log line"));
         };

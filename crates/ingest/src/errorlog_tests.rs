@@ -1,7 +1,7 @@
 use super::*;
 
 fn waf(line: &str) -> WafEvent<'_> {
-    match ErrorLog.parse_rec(line, None).unwrap() {
+    match ErrorLog(1).parse_rec(line, None).unwrap() {
         Parsed::Event(EventRef::Waf(w)) => w,
         other => panic!("not a WAF event: {other:?} for {line}"),
     }
@@ -9,7 +9,7 @@ fn waf(line: &str) -> WafEvent<'_> {
 
 fn directive(line: &str) {
     assert!(
-        matches!(ErrorLog.parse_rec(line, None), Ok(Parsed::Directive)),
+        matches!(ErrorLog(1).parse_rec(line, None), Ok(Parsed::Directive)),
         "{line}"
     );
 }
@@ -62,7 +62,7 @@ fn nginx_access_rules_modsecurity_and_naxsi() {
 }
 
 fn auth(line: &str) -> AuthEvent<'_> {
-    match ErrorLog.parse_rec(line, None).unwrap() {
+    match ErrorLog(1).parse_rec(line, None).unwrap() {
         Parsed::Event(EventRef::Auth(a)) => a,
         other => panic!("not an auth event: {other:?} for {line}"),
     }
@@ -90,7 +90,7 @@ fn basic_auth_failures_are_sign_in_failures() {
 #[test]
 fn access_lines_in_the_same_file_are_read_as_access_lines() {
     let line = r#"127.0.0.1 - test [06/Mar/2022:16:14:13 +0000] "POST /client HTTP/1.1" 401 141 "http://127.0.0.1/" "Mozilla/5.0""#;
-    let Parsed::Event(EventRef::Web(w)) = ErrorLog.parse_rec(line, None).unwrap() else {
+    let Parsed::Event(EventRef::Web(w)) = ErrorLog(1).parse_rec(line, None).unwrap() else {
         panic!()
     };
     assert_eq!(
@@ -123,7 +123,7 @@ fn other_lines_are_rejected_with_a_reason() {
         ("[Wed Foo 17 23:20:45 2013] [error] x", "not an nginx or Apache error-log line"),
         ("Feb 15 16:23:00 srv httpd[22034]: [authz_core:error] [client 192.0.2.1:58585] AH01630: x", "not an nginx or Apache error-log line"),
     ] {
-        let e = ErrorLog.parse_rec(line, None).unwrap_err();
+        let e = ErrorLog(1).parse_rec(line, None).unwrap_err();
         assert!(e.reason.starts_with(why), "{line}: {}", e.reason);
     }
 }

@@ -5,6 +5,7 @@ use crate::clf::{Clf, ClfKind};
 use crate::errorlog::ErrorLog;
 use crate::iis::Iis;
 use crate::json::{JsonFieldMap, JsonParser};
+use crate::proxy::ProxyConfig;
 use crate::text::{Public, RecordParser};
 use haboob_model::{LineParser, Parsed, RecordError};
 use haboob_signin::SigninFormat;
@@ -77,30 +78,42 @@ impl Format {
     ///
     /// Values that need decoding (IIS `+` in user agents, JSON string escapes)
     /// are returned as logged through this interface; [`crate::read_input`]
-    /// decodes them.
+    /// decodes them. Combined logs take the forwarding header from the first
+    /// quoted field after the user agent (the default of
+    /// [`crate::ProxyConfig::combined_field`]).
     pub fn parser(self, json_fields: &JsonFieldMap) -> Box<dyn LineParser> {
+        let xff = ProxyConfig::default().combined_field;
         match self {
-            Format::Combined => Box::new(Public(Clf(ClfKind::Combined))),
-            Format::Common => Box::new(Public(Clf(ClfKind::Common))),
-            Format::VhostCombined => Box::new(Public(Clf(ClfKind::VhostCombined))),
+            Format::Combined => Box::new(Public(Clf(ClfKind::Combined, xff))),
+            Format::Common => Box::new(Public(Clf(ClfKind::Common, 0))),
+            Format::VhostCombined => Box::new(Public(Clf(ClfKind::VhostCombined, xff))),
             Format::Iis => Box::new(Public(Iis::default())),
             Format::Json => Box::new(Public(JsonParser::new(json_fields))),
             Format::AwsAlb => Box::new(Public(Alb)),
-            Format::ErrorLog => Box::new(Public(ErrorLog)),
+            Format::ErrorLog => Box::new(Public(ErrorLog(xff))),
             Format::Signin(f) => f.line_parser().unwrap_or_else(|| Box::new(NotLines)),
         }
     }
 
-    /// The internal parser with decoding support.
+    /// The internal parser with decoding support (default combined field).
     pub(crate) fn record_parser(self, json_fields: &JsonFieldMap) -> Box<dyn RecordParser> {
+        self.record_parser_with(json_fields, ProxyConfig::default().combined_field)
+    }
+
+    /// The internal parser; `xff` is the combined logs' forwarding field.
+    pub(crate) fn record_parser_with(
+        self,
+        json_fields: &JsonFieldMap,
+        xff: u8,
+    ) -> Box<dyn RecordParser> {
         match self {
-            Format::Combined => Box::new(Clf(ClfKind::Combined)),
-            Format::Common => Box::new(Clf(ClfKind::Common)),
-            Format::VhostCombined => Box::new(Clf(ClfKind::VhostCombined)),
+            Format::Combined => Box::new(Clf(ClfKind::Combined, xff)),
+            Format::Common => Box::new(Clf(ClfKind::Common, 0)),
+            Format::VhostCombined => Box::new(Clf(ClfKind::VhostCombined, xff)),
             Format::Iis => Box::new(Iis::default()),
             Format::Json => Box::new(JsonParser::new(json_fields)),
             Format::AwsAlb => Box::new(Alb),
-            Format::ErrorLog => Box::new(ErrorLog),
+            Format::ErrorLog => Box::new(ErrorLog(xff)),
             Format::Signin(f) => match f.line_parser() {
                 Some(p) => Box::new(SigninLines(p)),
                 None => Box::new(NotLines),

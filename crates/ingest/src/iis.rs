@@ -1,6 +1,7 @@
 //! IIS W3C extended logs: the `#Fields:` directive names the space-separated
 //! columns; a new directive may change them mid-file.
 
+use crate::proxy::MAX_FORWARDED_BYTES;
 use crate::text::{dash, parse_ip, parse_status, parse_u64, resolve, RecordParser, Text};
 use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
 
@@ -22,6 +23,7 @@ enum Col {
     Host,
     SiteName,
     User,
+    Forwarded,
     Other,
 }
 
@@ -41,6 +43,15 @@ impl Col {
             "cs-host" => Col::Host,
             "s-sitename" => Col::SiteName,
             "cs-username" => Col::User,
+            // The request header (`cs(…)`) or an IIS custom field of that name.
+            "cs(x-forwarded-for)"
+            | "x-forwarded-for"
+            | "cs(x-real-ip)"
+            | "x-real-ip"
+            | "cs(cf-connecting-ip)"
+            | "cf-connecting-ip"
+            | "cs(true-client-ip)"
+            | "true-client-ip" => Col::Forwarded,
             _ => Col::Other,
         }
     }
@@ -104,7 +115,7 @@ impl RecordParser for Iis {
         }
         let (mut date, mut time, mut ip) = ("", "", "");
         let (mut method, mut path, mut query, mut ua, mut referrer) = ("", "", "", "", "");
-        let (mut host, mut sitename, mut user) = ("", "", "");
+        let (mut host, mut sitename, mut user, mut forwarded) = ("", "", "", "");
         let (mut status, mut bytes) = (0u16, 0u64);
         for (col, v) in self.cols.iter().zip(&vals[..n]) {
             match col {
@@ -123,12 +134,17 @@ impl RecordParser for Iis {
                 Col::Host => host = dash(v),
                 Col::SiteName => sitename = dash(v),
                 Col::User => user = dash(v),
-                Col::Other => {}
+                Col::Forwarded if forwarded.is_empty() => forwarded = dash(v),
+                Col::Forwarded | Col::Other => {}
             }
         }
         let ts = iis_time(date, time)?;
         let source_ip = parse_ip(ip, false).ok_or(RecordError::fixed("bad c-ip"))?;
-        let [user_agent] = resolve([Text::Plus(ua)], scratch);
+        if forwarded.len() > MAX_FORWARDED_BYTES {
+            forwarded = "";
+        }
+        // IIS writes a space in a value as `+` (`1.2.3.4,+10.0.0.1`).
+        let [user_agent, forwarded] = resolve([Text::Plus(ua), Text::Plus(forwarded)], scratch);
         Ok(Parsed::Event(EventRef::Web(WebEvent {
             ts,
             source_ip,
@@ -141,7 +157,7 @@ impl RecordParser for Iis {
             referrer,
             site: if host.is_empty() { sitename } else { host },
             user,
-            forwarded: "",
+            forwarded,
         })))
     }
 }
@@ -207,6 +223,43 @@ mod tests {
             )
         );
         assert_eq!(w.source_ip.to_string(), "2001:db8::9");
+    }
+
+    #[test]
+    fn forwarding_header_and_mapped_client() {
+        let mut p = Iis::default();
+        let mut scratch = String::new();
+        p.parse_rec(
+            "#Fields: date time c-ip cs-uri-stem sc-status cs(X-Forwarded-For)",
+            None,
+        )
+        .unwrap();
+        let mut parse = |line: &'static str| -> (String, String) {
+            let Parsed::Event(EventRef::Web(w)) = p.parse_rec(line, Some(&mut scratch)).unwrap()
+            else {
+                panic!()
+            };
+            (w.source_ip.to_string(), w.forwarded.to_string())
+        };
+        // IIS writes the header's spaces as `+`.
+        assert_eq!(
+            parse("2024-05-01 10:00:00 10.0.0.5 /a 404 198.51.100.7,+10.1.2.3"),
+            ("10.0.0.5".into(), "198.51.100.7, 10.1.2.3".into())
+        );
+        assert_eq!(
+            parse("2024-05-01 10:00:00 ::ffff:10.0.0.5 /a 404 -"),
+            ("10.0.0.5".into(), String::new())
+        );
+        // An IIS custom field named like the header (enhanced logging).
+        p.parse_rec("#Fields: date time c-ip X-Forwarded-For sc-status", None)
+            .unwrap();
+        let Parsed::Event(EventRef::Web(w)) = p
+            .parse_rec("2024-05-01 10:00:00 10.0.0.5 2001:db8::7 200", None)
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((w.forwarded, w.status), ("2001:db8::7", 200));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! JSON access logs (nginx `log_format … escape=json`, Caddy, ECS, envoy),
 //! one object per line, mapped to [`WebEvent`] with a [`JsonFieldMap`].
 
+use crate::proxy::MAX_FORWARDED_BYTES;
 use crate::text::{parse_ip, parse_request, parse_status, parse_u64, resolve, split_query};
 use crate::text::{RecordParser, Text};
 use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
@@ -43,6 +44,12 @@ pub struct JsonFieldMap {
     pub site: Vec<String>,
     /// `user.name`: the authenticated user (`remote_user`).
     pub user: Vec<String>,
+    /// The forwarding header naming the client behind a proxy or CDN
+    /// (`X-Forwarded-For`, `CF-Connecting-IP`, `True-Client-IP`,
+    /// `X-Real-IP`), used with `[ingest.proxy]`. ECS `client.ip`, when it
+    /// differs from `source.ip`, is the client a proxy-aware logger already
+    /// resolved, so it is tried last.
+    pub forwarded: Vec<String>,
 }
 
 fn keys(k: &[&str]) -> Vec<String> {
@@ -112,6 +119,21 @@ impl Default for JsonFieldMap {
                 ":authority",
             ]),
             user: keys(&["remote_user", "user.name", "user_id"]),
+            forwarded: keys(&[
+                "http_x_forwarded_for",
+                "x_forwarded_for",
+                "x-forwarded-for",
+                "request.headers.X-Forwarded-For",
+                "request_X-Forwarded-For",
+                "http_cf_connecting_ip",
+                "request.headers.Cf-Connecting-Ip",
+                "http_true_client_ip",
+                "request.headers.True-Client-Ip",
+                "http_x_real_ip",
+                "x_real_ip",
+                "request.headers.X-Real-Ip",
+                "client.ip",
+            ]),
         }
     }
 }
@@ -313,20 +335,23 @@ impl RecordParser for JsonParser {
         if method.is_none() && path.is_none() && uri.is_none() && request.is_none() {
             return Err(RecordError::fixed("no request fields"));
         }
-        let [method, path, query, uri, request, user_agent, referrer, site, user] = resolve(
-            [
-                method.unwrap_or(none),
-                path.unwrap_or(none),
-                query.unwrap_or(none),
-                uri.unwrap_or(none),
-                request.unwrap_or(none),
-                get(&m.user_agent).unwrap_or(none),
-                get(&m.referrer).unwrap_or(none),
-                get(&m.site).unwrap_or(none),
-                get(&m.user).unwrap_or(none),
-            ],
-            scratch,
-        );
+        let forwarded = get(&m.forwarded).unwrap_or(none);
+        let [method, path, query, uri, request, user_agent, referrer, site, user, forwarded] =
+            resolve(
+                [
+                    method.unwrap_or(none),
+                    path.unwrap_or(none),
+                    query.unwrap_or(none),
+                    uri.unwrap_or(none),
+                    request.unwrap_or(none),
+                    get(&m.user_agent).unwrap_or(none),
+                    get(&m.referrer).unwrap_or(none),
+                    get(&m.site).unwrap_or(none),
+                    get(&m.user).unwrap_or(none),
+                    forwarded,
+                ],
+                scratch,
+            );
         let r = parse_request(request);
         let (method, (path, query)) = if !path.is_empty() {
             let (p, q) = split_query(path);
@@ -352,7 +377,11 @@ impl RecordParser for JsonParser {
             referrer: dash_empty(referrer),
             site: dash_empty(site),
             user: dash_empty(user),
-            forwarded: "",
+            forwarded: if forwarded.len() > MAX_FORWARDED_BYTES {
+                ""
+            } else {
+                dash_empty(forwarded)
+            },
         })))
     }
 }

@@ -28,6 +28,7 @@ mod format;
 mod iis;
 mod input;
 mod json;
+mod proxy;
 mod read;
 mod text;
 
@@ -35,6 +36,7 @@ pub use format::Format;
 pub use haboob_model::{LineParser, Parsed, RecordError};
 pub use input::{discover, discover_all, Discovery, Input};
 pub use json::JsonFieldMap;
+pub use proxy::{ProxyConfig, TrustedProxies, MAX_HOPS};
 pub use read::{read_input, read_into, read_reader, EventSink, ReadOptions, ReadStats, Rejection};
 
 /// Why reading an input failed as a whole (bad lines are counted, not errors,

@@ -3,7 +3,7 @@
 
 use crate::detect::{detect, tried, DETECT_LINES};
 use crate::text::RecordParser;
-use crate::{Format, IngestError, Input, JsonFieldMap};
+use crate::{Format, IngestError, Input, JsonFieldMap, TrustedProxies};
 use haboob_model::{EventRef, Origin, Parsed};
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -49,6 +49,12 @@ pub struct ReadOptions {
     /// Set by another reader to stop this one early (strict mode across
     /// parallel inputs): reading ends with [`IngestError::Stopped`].
     pub stop: Option<Arc<AtomicBool>>,
+    /// Trusted proxies: a web event whose peer is one takes its source from
+    /// its forwarding header ([`TrustedProxies::client`]); `None`: never.
+    pub proxies: Option<Arc<TrustedProxies>>,
+    /// Combined logs: which quoted field after the user agent is the
+    /// forwarding header ([`crate::ProxyConfig::combined_field`]).
+    pub combined_forwarded_field: u8,
 }
 
 impl Default for ReadOptions {
@@ -61,6 +67,8 @@ impl Default for ReadOptions {
             max_line_bytes: 64 * 1024,
             max_reject_samples: 20,
             stop: None,
+            proxies: None,
+            combined_forwarded_field: crate::ProxyConfig::default().combined_field,
         }
     }
 }
@@ -380,7 +388,9 @@ impl<'o, 'f> Lines<'o, 'f> {
             name,
             opts,
             sink,
-            parser: opts.format.map(|f| f.record_parser(&opts.json_fields)),
+            parser: opts
+                .format
+                .map(|f| f.record_parser_with(&opts.json_fields, opts.combined_forwarded_field)),
             format: opts.format,
             pending: Vec::new(),
             pending_nonempty: 0,
@@ -441,7 +451,9 @@ impl<'o, 'f> Lines<'o, 'f> {
         );
         self.format = Some(format);
         self.sink.format(format);
-        self.parser = Some(format.record_parser(&self.opts.json_fields));
+        self.parser = Some(
+            format.record_parser_with(&self.opts.json_fields, self.opts.combined_forwarded_field),
+        );
         for p in std::mem::take(&mut self.pending) {
             self.process(p.as_deref())?;
         }
@@ -477,6 +489,9 @@ impl<'o, 'f> Lines<'o, 'f> {
                     if w.site.is_empty() {
                         w.site = site;
                     }
+                }
+                if let (EventRef::Web(w), Some(p)) = (&mut ev, self.opts.proxies.as_deref()) {
+                    w.source_ip = p.client(w.source_ip, w.forwarded);
                 }
                 self.stats.parsed += 1;
                 self.parsed_here += 1;

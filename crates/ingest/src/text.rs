@@ -2,8 +2,8 @@
 //! buffer for values that must be decoded), field decoding, IP addresses and
 //! HTTP request lines.
 
-use haboob_model::{LineParser, Parsed, RecordError};
-use std::net::{IpAddr, Ipv4Addr};
+use haboob_model::{canonical_ip, parse_ipv4, LineParser, Parsed, RecordError};
+use std::net::IpAddr;
 
 /// The parser trait the reader drives. `scratch` is a per-line buffer owned by
 /// the reader: values that need decoding (IIS `+`, JSON escapes) are written
@@ -135,11 +135,16 @@ fn unescape_json(s: &str, out: &mut String) {
 }
 
 /// Parse a client address: IPv4 fast path, IPv6, `[v6]`, optional `:port`
-/// when `with_port` is set.
+/// when `with_port` is set. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is the IPv4
+/// address ([`canonical_ip`]).
 pub(crate) fn parse_ip(s: &str, with_port: bool) -> Option<IpAddr> {
-    if let Some(v4) = parse_v4(s.as_bytes()) {
+    if let Some(v4) = parse_ipv4(s.as_bytes()) {
         return Some(IpAddr::V4(v4));
     }
+    parse_ip_slow(s, with_port).map(canonical_ip)
+}
+
+fn parse_ip_slow(s: &str, with_port: bool) -> Option<IpAddr> {
     if let Some(inner) = s.strip_prefix('[') {
         let end = inner.find(']')?;
         let after = &inner[end + 1..];
@@ -154,38 +159,10 @@ pub(crate) fn parse_ip(s: &str, with_port: bool) -> Option<IpAddr> {
     if with_port {
         let (host, port) = s.rsplit_once(':')?;
         if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !host.contains(':') {
-            return parse_v4(host.as_bytes()).map(IpAddr::V4);
+            return parse_ipv4(host.as_bytes()).map(IpAddr::V4);
         }
     }
     None
-}
-
-fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut n = 0;
-    let mut val: u32 = 0;
-    let mut digits = 0;
-    for &c in b {
-        if c.is_ascii_digit() {
-            if digits == 3 {
-                return None;
-            }
-            val = val * 10 + u32::from(c - b'0');
-            digits += 1;
-        } else if c == b'.' && digits > 0 && n < 3 {
-            octets[n] = u8::try_from(val).ok()?;
-            n += 1;
-            val = 0;
-            digits = 0;
-        } else {
-            return None;
-        }
-    }
-    if n != 3 || digits == 0 {
-        return None;
-    }
-    octets[3] = u8::try_from(val).ok()?;
-    Some(Ipv4Addr::from(octets))
 }
 
 /// A parsed request line.
@@ -290,6 +267,13 @@ mod tests {
         assert_eq!(parse_ip("1..2.3", false), None);
         assert_eq!(parse_ip("01.2.3.4444", false), None);
         assert_eq!(parse_ip("example.com", true), None);
+        for mapped in ["::ffff:1.2.3.4", "[::ffff:1.2.3.4]", "::FFFF:1.2.3.4"] {
+            assert_eq!(parse_ip(mapped, false), parse_ip("1.2.3.4", false));
+        }
+        assert_eq!(
+            parse_ip("[::ffff:1.2.3.4]:80", true),
+            Some("1.2.3.4".parse().unwrap())
+        );
     }
 
     #[test]

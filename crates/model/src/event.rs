@@ -70,7 +70,9 @@ pub struct WafEvent<'a> {
 pub struct WebEvent<'a> {
     /// `@timestamp`.
     pub ts: Ts,
-    /// `source.ip`.
+    /// `source.ip`: the peer that connected to the server (IPv4-mapped IPv6
+    /// as IPv4); after reading, the client named by `forwarded` when the peer
+    /// is a trusted proxy (`[ingest.proxy]`).
     pub source_ip: IpAddr,
     /// `http.request.method` (as logged, usually upper case).
     pub method: &'a str,
@@ -94,7 +96,6 @@ pub struct WebEvent<'a> {
     pub user: &'a str,
     /// The raw forwarding header as logged (`X-Forwarded-For`, `X-Real-IP`,
     /// `CF-Connecting-IP`, `True-Client-IP`); empty when the format has none.
-    /// `source_ip` is the peer that connected to the server.
     pub forwarded: &'a str,
 }
 

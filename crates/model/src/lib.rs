@@ -38,6 +38,6 @@ pub use alert::{
 };
 pub use event::{AuthEvent, AuthOutcome, EventRef, FailureClass, Origin, WafEvent, WebEvent};
 pub use hash::{content_id, Fnv64};
-pub use ip::{ip_prefix, IpPrefix};
+pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};
 pub use time::{Ts, TsError};

@@ -110,29 +110,16 @@ fn split_cow(s: Cow<'_, str>, i: usize) -> (Cow<'_, str>, Cow<'_, str>) {
 }
 
 /// Parse a source address. Empty and `-` are `None`; `::ffff:1.2.3.4` becomes
-/// `1.2.3.4`; `[v6]:port` and `v4:port` lose the port.
+/// `1.2.3.4`; `[v6]:port` and `v4:port` lose the port
+/// ([`haboob_model::parse_addr`], shared with the web parsers).
 pub(crate) fn ip(s: &str) -> Result<Option<IpAddr>, RecordError> {
     let s = s.trim();
     if s.is_empty() || s == "-" {
         return Ok(None);
     }
-    let parsed = if let Some(rest) = s.strip_prefix('[') {
-        rest.split_once(']')
-            .and_then(|(a, _)| a.parse::<IpAddr>().ok())
-    } else {
-        s.parse::<IpAddr>().ok().or_else(|| {
-            // `1.2.3.4:5678` (one colon only: an IPv4 with a port).
-            let (a, p) = s.rsplit_once(':')?;
-            (!a.contains(':') && p.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| a.parse::<IpAddr>().ok())
-                .flatten()
-        })
-    };
-    match parsed {
-        Some(IpAddr::V6(v6)) => Ok(Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4))),
-        Some(v4) => Ok(Some(v4)),
-        None => Err(RecordError::fixed("bad source IP address")),
-    }
+    haboob_model::parse_addr(s)
+        .map(Some)
+        .ok_or(RecordError::fixed("bad source IP address"))
 }
 
 /// Map an Entra ID (AAD STS) result code to outcome and failure class.

@@ -53,9 +53,12 @@ pub mod evtx;
 pub mod google;
 mod json;
 pub mod m365;
+pub mod mail;
 mod norm;
 pub mod okta;
+pub mod samba;
 pub mod syslog;
+pub mod webmail;
 
 use haboob_model::{AuthEvent, LineParser, RecordError};
 use std::path::{Path, PathBuf};

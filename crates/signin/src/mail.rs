@@ -8,7 +8,7 @@
 //! |------|---------|
 //! | Exim `mainlog` | `YYYY-MM-DD HH:MM:SS[.mmm] [±zzzz] [[pid]] msg`, claimed when `msg` is Exim's (message id, `H=`, `SMTP …`, `… authenticator failed …`, queue runs, …) |
 //! | Zimbra `mailbox.log` | `YYYY-MM-DD HH:MM:SS,mmm LEVEL [thread] [context] Logger - msg` |
-//! | nginx `error.log` (mail proxy) | `YYYY/MM/DD HH:MM:SS [level] pid#tid: msg` |
+//! | nginx `error.log` (mail proxy) | `YYYY/MM/DD HH:MM:SS [level] pid#tid: msg`, claimed only for mail-proxy lines (`client login failed`, or naming a `login:`): a web server's error log stays unread |
 //! | SQL Server `ERRORLOG` (as text) | `YYYY-MM-DD HH:MM:SS.cc Source  msg` |
 //!
 //! Own-file time stamps carry no zone (Exim's optional `±zzzz` excepted) and
@@ -135,7 +135,7 @@ pub(crate) fn own_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
     let b = line.as_bytes();
     if b.first().is_some_and(u8::is_ascii_digit) {
         if let Some(ts) = civil(b, b'/') {
-            return Some(ts.and_then(|ts| nginx_error_log(ts, &line[19..])));
+            return nginx_error_file(ts, &line[19..]);
         }
         let ts = civil(b, b'-')?;
         // Zimbra: `,mmm LEVEL [`; SQL Server: `.cc Source`; else Exim.
@@ -234,7 +234,6 @@ fn exim_shaped(msg: &str) -> bool {
             "Completed",
             "unexpected disconnection",
             "rejected ",
-            "[",
             "cwd=",
             "Warning: ",
             "Connection from",
@@ -334,10 +333,28 @@ fn exim_client(r: &str) -> Result<(Option<IpAddr>, &str), RecordError> {
 
 /// `error.log` of nginx, or its message relayed through syslog (`nginx:`).
 pub(crate) fn nginx_error_log(ts: Ts, rest: &str) -> Result<Parsed<'_>, RecordError> {
-    const DS: &str = "auth.nginx_mail";
     let Some((_, msg)) = rest.split_once(" client login failed: ") else {
         return Ok(Parsed::Directive);
     };
+    nginx_login_failed(ts, msg)
+}
+
+/// An nginx error-log line: claimed only when it is a mail-proxy line (a
+/// login failure, or a session line naming its `login:`), so the error log
+/// of a web server is not taken for a sign-in source.
+fn nginx_error_file(
+    ts: Result<Ts, RecordError>,
+    rest: &str,
+) -> Option<Result<Parsed<'_>, RecordError>> {
+    if let Some((_, msg)) = rest.split_once(" client login failed: ") {
+        return Some(ts.and_then(|ts| nginx_login_failed(ts, msg)));
+    }
+    rest.contains(", login: \"")
+        .then(|| ts.map(|_| Parsed::Directive))
+}
+
+fn nginx_login_failed(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
+    const DS: &str = "auth.nginx_mail";
     let field = |key: &str| -> Option<&str> {
         let (_, v) = msg.split_once(key)?;
         Some(v.split(',').next().unwrap_or(v))

@@ -17,7 +17,8 @@
 //! The time is the `at [...]` stamp; its zone name is ignored (local time
 //! read as UTC, as syslog's). In `log.samba` the record header line
 //! (`[2022/12/01 10:55:19.932513,  2] ../../auth/auth_log.c:…`) and the
-//! indented body lines of other records are directives; the JSON form
+//! `Successful AuthZ` / `JSON Authorization` bodies are directives (indented
+//! bodies of other messages are not claimed); the JSON form
 //! (`JSON Authentication: {…}`, `auth_json_audit`) is rejected with a reason,
 //! since the human-readable line of the same attempt is the one read. App:
 //! `smb` (SMB, SMB2), `ldap`, `netlogon` (SamLogon), `kerberos`, else
@@ -43,7 +44,16 @@ pub(crate) fn samba_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> 
         return Some(Ok(Parsed::Directive));
     }
     let body = line.strip_prefix("  ")?;
-    Some(samba(body))
+    // Only the audit bodies: other indented text is not claimed.
+    [
+        "Auth: [",
+        "Successful AuthZ: [",
+        "JSON Authentication: ",
+        "JSON Authorization: ",
+    ]
+    .iter()
+    .any(|p| body.starts_with(p))
+    .then(|| samba(body))
 }
 
 fn bracket<'a>(s: &'a str, key: &str) -> Option<&'a str> {

@@ -196,6 +196,16 @@ fn nginx_mail_error_log() {
         &want,
     );
     assert_eq!(t[0], "2022-04-02T13:39:51.000Z");
+    // A web server's error log is not claimed (its lines stay unread), a
+    // mail session line naming its login is read and is not a sign-in.
+    let mut p = SyslogParser::new(2024);
+    let web = r#"2021/09/30 09:23:53 [error] 1925800#1925800: *17 user "foo" was not found in "/tmp/a.htpasswd", client: 127.0.0.1, server: _, request: "GET / HTTP/1.1", host: "localhost""#;
+    assert_eq!(
+        p.parse(web).unwrap_err().reason,
+        "bad time: bad timestamp layout: expected yyyy-mm-ddTHH:MM:SS"
+    );
+    let session = r#"2022/04/06 13:44:43 [info] 8#8: *29109 client 154.250.207.69:50000 connected to 0.0.0.0:143 while in http auth state, client: 154.250.207.69, server: 0.0.0.0:143, login: "admin@example.com""#;
+    assert!(matches!(p.parse(session), Ok(Parsed::Directive)));
 }
 
 #[test]

@@ -447,7 +447,7 @@ fn zimbra_msg<'a>(ts: Ts, context: &'a str, msg: &'a str) -> Result<Parsed<'a>, 
 /// "Password did not match" → bad password; "account is disabled" →
 /// disabled; "password of the account has expired" / "must be changed" →
 /// expired; "locked out" → locked; anything else → other.
-pub(crate) fn mssql_reason(reason: &str) -> FailureClass {
+pub fn mssql_reason(reason: &str) -> FailureClass {
     if reason.contains("Could not find a login matching") {
         UnknownUser
     } else if reason.contains("Password did not match") {

@@ -398,3 +398,48 @@ fn mssql_errorlog() {
         ],
     );
 }
+
+#[test]
+fn mssql_evtx_18456() {
+    let path = corpus(
+        "evtx/EVTX-ATTACK-SAMPLES/Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx",
+    );
+    let mut got = Vec::new();
+    let n = haboob_signin::read_evtx(&path, &mut |rec, _raw, p| {
+        let e = p
+            .unwrap_or_else(|e| panic!("record {rec}: {}", e.reason))
+            .expect("an event");
+        got.push(format!(
+            "{} {} {} {:?} {:?} {}",
+            e.dataset,
+            e.ts,
+            e.user,
+            e.outcome,
+            e.failure,
+            e.source_ip.map(|i| i.to_string()).unwrap_or_default()
+        ));
+    })
+    .unwrap();
+    assert_eq!(n, 10);
+    let cert = |name: &str, ms: u32| {
+        format!(
+            "auth.mssql 2019-11-04T13:46:01.{ms:03}Z ##ms_{name}## Failure Some(Other) 10.0.2.17"
+        )
+    };
+    // "Attempting to use an NT account name with SQL Server Authentication"
+    // (the built-in certificate logins) is other; a wrong password is bad
+    // password.
+    let want = [
+        "auth.mssql 2019-11-04T13:46:01.171Z sa Failure Some(BadPassword) 10.0.2.17".to_string(),
+        cert("sqlresourcesigningcertificate", 187),
+        cert("sqlreplicationsigningcertificate", 202),
+        cert("sqlauthenticatorcertificate", 202),
+        cert("policysigningcertificate", 222),
+        cert("smoextendedsigningcertificate", 233),
+        cert("policyeventprocessinglogin", 248),
+        cert("policytsqlexecutionlogin", 248),
+        cert("agentsigningcertificate", 266),
+        "auth.mssql 2019-11-04T13:46:01.279Z root Failure Some(BadPassword) 10.0.2.17".to_string(),
+    ];
+    assert_eq!(got, want);
+}

@@ -50,6 +50,7 @@ mod csvrec;
 pub mod entra;
 pub mod entra_csv;
 pub mod evtx;
+pub mod exchange;
 pub mod google;
 mod json;
 pub mod m365;

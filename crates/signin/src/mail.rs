@@ -176,9 +176,10 @@ pub(crate) fn own_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
 }
 
 /// Lines in a framing of their own (Exim, Zimbra, nginx, SQL Server,
-/// Roundcube, Samba files): `None` when in none of them.
+/// Exchange protocol logs, Roundcube, Samba files): `None` when in none of them.
 pub(crate) fn other_framings(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
     own_file(line)
+        .or_else(|| crate::exchange::protocol_log(line))
         .or_else(|| crate::webmail::roundcube_file(line))
         .or_else(|| crate::samba::samba_file(line))
 }

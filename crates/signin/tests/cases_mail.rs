@@ -443,3 +443,69 @@ fn mssql_evtx_18456() {
     ];
     assert_eq!(got, want);
 }
+
+#[test]
+fn exchange_protocol_logs() {
+    let ds = "auth.exchange";
+    let ip = "192.168.9.212";
+    for (case, app, user, n) in [
+        ("exchange-imap-bf", "imap", "testuser", 7),
+        ("exchange-pop-bf", "pop3", "testuser", 8),
+        ("exchange-smtp-bf", "smtp", "", 9),
+    ] {
+        let want = vec![E(ds, app, user, Failure, BP, ip); n];
+        let t = check(corpus(&format!("crowdsec/.tests/{case}/{case}.log")), &want);
+        assert!(t[0].starts_with("2022-07-20T21:"), "{case}");
+    }
+    let mut p = SyslogParser::new(2024);
+    let mut one = |l: &str| match p.parse(l) {
+        Ok(Parsed::Event(EventRef::Auth(e))) => Ok(Some((
+            e.user.to_string(),
+            e.app.to_string(),
+            e.outcome,
+            e.failure,
+            e.source_ip.map(|i| i.to_string()),
+        ))),
+        Ok(_) => Ok(None),
+        Err(e) => Err(e.reason.to_string()),
+    };
+    // Headers of these logs are read; IIS's generic ones are not claimed.
+    assert_eq!(one("#Software: Microsoft Exchange Server"), Ok(None));
+    assert_eq!(one("#Log-type: IMAP4 Protocol Log"), Ok(None));
+    assert_eq!(one("#Fields: dateTime,sessionId,seqNumber,sIp,cIp,user,duration,rqsz,rpsz,command,parameters,context"), Ok(None));
+    assert_eq!(
+        one("#Date: 2022-07-20T21:00:00.000Z"),
+        Err("not a syslog line".into())
+    );
+    // Success, another command, another failure reason, IPv6 client.
+    assert_eq!(
+        one(
+            r#"2022-07-20T21:30:00.000Z,0F,3,192.168.9.241:993,[2001:db8::7]:50000,Alice@Contoso.com,20,40,30,login,,"R=""3 OK LOGIN completed."";Msg=""""","#
+        ),
+        Ok(Some((
+            "alice@contoso.com".into(),
+            "imap".into(),
+            Success,
+            None,
+            Some("2001:db8::7".into())
+        )))
+    );
+    assert_eq!(
+        one(
+            r#"2022-07-20T21:30:01.000Z,0F,4,192.168.9.241:993,192.0.2.1:50000,alice,1,2,3,select,INBOX,"R=""4 OK [READ-WRITE] SELECT completed.""","#
+        ),
+        Ok(None)
+    );
+    assert_eq!(
+        one(r#"2022-07-20T21:30:02.000Z,10,2,192.168.9.241:110,192.0.2.2:50001,bob,1,2,3,pass,*****,"R=""-ERR Logon failure"";ErrMsg=AuthFailed:BackEndLogonDenied","#).map(|o| o.map(|e| (e.1, e.3))),
+        Ok(Some(("pop3".into(), OT)))
+    );
+    assert_eq!(
+        one("2022-07-20T21:12:06.280Z,EXCHANGE-1\\Default Frontend EXCHANGE-1,08DA,10,192.168.9.241:25,192.168.9.212:53722,>,235 2.7.0 Authentication successful,"),
+        Ok(None)
+    );
+    assert_eq!(
+        one("2022-07-20T21:12:06.280Z,a,b"),
+        Err("Exchange protocol log record with an unexpected number of fields".into())
+    );
+}

@@ -9,8 +9,7 @@ use std::collections::BTreeSet;
 const HEADER: &str = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2024-05-01 08:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
 
 fn line(
-    min: u32,
-    sec: u32,
+    (min, sec): (u32, u32),
     method: &str,
     path: &str,
     query: &str,
@@ -43,8 +42,7 @@ fn log() -> String {
             if i % 2 == 0 {
                 let q = format!("User=CONTOSO%5C{u}&DeviceId=ABC&DeviceType=Android&Cmd=Sync");
                 s += &line(
-                    min,
-                    1,
+                    (min, 1),
                     "POST",
                     "/Microsoft-Server-ActiveSync/default.eas",
                     &q,
@@ -54,8 +52,7 @@ fn log() -> String {
                 );
             } else {
                 s += &line(
-                    min,
-                    1,
+                    (min, 1),
                     "POST",
                     "/EWS/Exchange.asmx",
                     "-",
@@ -66,8 +63,7 @@ fn log() -> String {
             }
             // Outlook on the office network: NTLM handshake, then signed in.
             s += &line(
-                min,
-                2,
+                (min, 2),
                 "POST",
                 "/mapi/emsmdb/",
                 "MailboxId=x",
@@ -76,8 +72,7 @@ fn log() -> String {
                 401,
             );
             s += &line(
-                min,
-                3,
+                (min, 3),
                 "POST",
                 "/mapi/emsmdb/",
                 "MailboxId=x",
@@ -86,8 +81,7 @@ fn log() -> String {
                 401,
             );
             s += &line(
-                min,
-                4,
+                (min, 4),
                 "POST",
                 "/mapi/emsmdb/",
                 "MailboxId=x",
@@ -99,8 +93,7 @@ fn log() -> String {
     }
     // A user mistypes her OWA password once, then signs in.
     s += &line(
-        70,
-        0,
+        (70, 0),
         "POST",
         "/owa/auth.owa",
         "-",
@@ -109,8 +102,7 @@ fn log() -> String {
         302,
     );
     s += &line(
-        70,
-        1,
+        (70, 1),
         "GET",
         "/owa/auth/logon.aspx",
         "url=https%3a%2f%2fmail%2fowa%2f&reason=2",
@@ -119,8 +111,7 @@ fn log() -> String {
         200,
     );
     s += &line(
-        70,
-        9,
+        (70, 9),
         "POST",
         "/owa/auth.owa",
         "-",
@@ -129,8 +120,7 @@ fn log() -> String {
         302,
     );
     s += &line(
-        70,
-        10,
+        (70, 10),
         "GET",
         "/owa/",
         "-",

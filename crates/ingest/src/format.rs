@@ -27,7 +27,7 @@ pub enum Format {
     /// AWS Application Load Balancer access logs (`aws-alb`).
     AwsAlb,
     /// A sign-in source (Entra ID, Microsoft 365, Okta, Google Workspace,
-    /// sshd/Dovecot/Postfix syslog, Windows Security EVTX).
+    /// host and mail server logs, Windows EVTX).
     Signin(SigninFormat),
 }
 

@@ -464,35 +464,30 @@ pub fn mssql_reason(reason: &str) -> FailureClass {
     }
 }
 
-/// `Login failed for user 'U'. Reason: … [CLIENT: IP]` → (user, class, ip).
-pub(crate) fn mssql_login_failed(
-    msg: &str,
-) -> Option<Result<(&str, FailureClass, Option<IpAddr>), RecordError>> {
-    let r = msg.strip_prefix("Login failed for user '")?;
-    let (user, rest) = match r.rsplit_once("'. Reason: ") {
-        Some(x) => x,
-        None => r.rsplit_once("'.")?,
-    };
-    let class = mssql_reason(rest);
-    let addr = rest
-        .rsplit_once("[CLIENT: ")
-        .map_or("", |(_, a)| a.split(']').next().unwrap_or(""));
-    Some(ip(addr).map(|a| (user, class, a)))
-}
-
 fn mssql_errorlog(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
     // `Source      message`: only the `Logon` source reports logins.
     let (source, msg) = msg.split_once(' ').unwrap_or((msg, ""));
-    if source != "Logon" {
+    // `Login failed for user 'U'. Reason: … [CLIENT: IP]`
+    let Some(r) = (source == "Logon")
+        .then(|| msg.trim_start().strip_prefix("Login failed for user '"))
+        .flatten()
+    else {
         return Ok(Parsed::Directive);
-    }
-    match mssql_login_failed(msg.trim_start()) {
-        None => Ok(Parsed::Directive),
-        Some(r) => {
-            let (user, class, addr) = r?;
-            auth(ts, "auth.mssql", "mssql", user, addr, Failure, Some(class))
-        }
-    }
+    };
+    let Some((user, rest)) = r.rsplit_once("'. Reason: ").or_else(|| r.rsplit_once("'.")) else {
+        return Ok(Parsed::Directive);
+    };
+    let addr = rest
+        .rsplit_once("[CLIENT: ")
+        .map_or("", |(_, a)| a.split(']').next().unwrap_or(""));
+    // `<local machine>` is not an address.
+    let addr = if addr.starts_with('<') {
+        None
+    } else {
+        ip(addr)?
+    };
+    let class = mssql_reason(rest);
+    auth(ts, "auth.mssql", "mssql", user, addr, Failure, Some(class))
 }
 
 /// Courier and Cyrus IMAP/POP3 servers (they share program names).

@@ -46,9 +46,7 @@ pub(crate) fn roundcube_file(line: &str) -> Option<Result<Parsed<'_>, RecordErro
 
 /// The address starting `s` (up to `.`+space, space, `(`, or the end).
 fn leading_ip(s: &str) -> Option<&str> {
-    let end = s
-        .find(|c: char| c == ' ' || c == '(' || c == ',')
-        .unwrap_or(s.len());
+    let end = s.find([' ', '(', ',']).unwrap_or(s.len());
     let a = &s[..end];
     let a = a.strip_suffix('.').unwrap_or(a);
     a.parse::<IpAddr>().is_ok().then_some(a)

@@ -509,3 +509,40 @@ fn exchange_protocol_logs() {
         Err("Exchange protocol log record with an unexpected number of fields".into())
     );
 }
+
+/// The success lines of each program (hand-written in the documented
+/// formats: the public samples above are failures only).
+#[test]
+fn success_lines() {
+    let lines = [
+        ("Mar  3 01:02:03 h imapd: LOGIN, user=Ann@x.org, ip=[::ffff:192.0.2.1], port=[4000], protocol=IMAP", "auth.courier", "imap", "ann@x.org", "192.0.2.1"),
+        ("Mar  3 01:02:03 h cyrus/imap[7]: login: laptop [192.0.2.2] ben plaintext+TLS User logged in SESSIONID=<x>", "auth.cyrus", "imap", "ben", "192.0.2.2"),
+        ("Mar  3 01:02:03 h sm-mta[7]: 14NNx65Q: AUTH=server, relay=laptop [192.0.2.3], authid=cat@x.org, mech=PLAIN, bits=0", "auth.sendmail", "smtp", "cat@x.org", "192.0.2.3"),
+        ("Mar  3 01:02:03 h dropbear[7]: Password auth succeeded for 'dan' from 192.0.2.4:5000", "auth.dropbear", "ssh", "dan", "192.0.2.4"),
+        ("Mar  3 01:02:03 h dropbear[7]: Pubkey auth succeeded for 'dan' with ssh-ed25519 key SHA256:x from 192.0.2.4:5001", "auth.dropbear", "ssh", "dan", "192.0.2.4"),
+        ("[03-Mar-2024 01:02:03 +0000]: <x1> Successful login for eve@x.org (ID: 4) from 192.0.2.5 in session abc", "auth.roundcube", "webmail", "eve@x.org", "192.0.2.5"),
+        ("Mar  3 01:02:03 sogod [7]: SOGoRootPage successful login from '192.0.2.6' for user 'fay' - expire = -1  grace = -1", "auth.sogo", "webmail", "fay", "192.0.2.6"),
+        ("Mar  3 01:02:03 HORDE [notice] [imp] Login success for gil [192.0.2.7] to {mail:993 [imap/ssl]} [pid 1 on line 2 of \"x\"]", "auth.horde", "webmail", "gil", "192.0.2.7"),
+    ];
+    let mut p = SyslogParser::new(2024);
+    for (line, ds, app, user, ip) in lines {
+        match p.parse(line) {
+            Ok(Parsed::Event(EventRef::Auth(e))) => {
+                assert_eq!(
+                    (
+                        e.dataset,
+                        e.app.as_ref(),
+                        e.user.as_ref(),
+                        e.outcome,
+                        e.failure,
+                        e.source_ip.map(|i| i.to_string())
+                    ),
+                    (ds, app, user, Success, None, Some(ip.to_string())),
+                    "{line}"
+                );
+                assert_eq!(e.ts.to_string(), "2024-03-03T01:02:03.000Z", "{line}");
+            }
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! nginx mail proxy, Dropbear SSH and Microsoft SQL Server's `ERRORLOG`,
 //! read by [`crate::SyslogParser`] from syslog or from their own log files.
 //!
-//! Own-file framings ([`own_file`], tried before syslog framing):
+//! Own-file framings (tried before syslog framing):
 //!
 //! | file | framing |
 //! |------|---------|

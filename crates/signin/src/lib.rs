@@ -59,6 +59,7 @@ pub mod google;
 mod json;
 pub mod m365;
 pub mod mail;
+mod mailsys;
 mod norm;
 pub mod okta;
 pub mod samba;

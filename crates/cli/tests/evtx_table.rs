@@ -43,6 +43,13 @@ const ATTACKS: &[(&str, &[&str], &str)] = &[
          success. 10 names, 7 unknown: enumeration; only 3 exist, below the 5 existing \
          accounts auth.spray needs; the success from the attacking source is a takeover",
     ),
+    (
+        "EVTX-ATTACK-SAMPLES/Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx",
+        &["auth.burst"],
+        "SQL Server 18456 (Application log): 10 login failures from 10.0.2.17 in 0.11 s on \
+         10 names (sa and root with a wrong password, 8 built-in certificate logins): a fast \
+         burst on several names from a source that never signed in",
+    ),
 ];
 
 /// Samples without a credential attack in sign-in events, and why (what the
@@ -63,7 +70,6 @@ const QUIET: &[(&str, &str)] = &[
     ("EVTX-ATTACK-SAMPLES/Credential Access/CA_sysmon_hashdump_cmd_meterpreter.evtx", "Sysmon process events"),
     ("EVTX-ATTACK-SAMPLES/Credential Access/CA_teamviewer-dumper_sysmon_10.evtx", "Sysmon process access"),
     ("EVTX-ATTACK-SAMPLES/Credential Access/LsassSilentProcessExit_process_exit_monitor_3001_lsass.evtx", "process exit monitor"),
-    ("EVTX-ATTACK-SAMPLES/Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx", "SQL Server 18456 in the Application log: not a Security sign-in event haboob reads (a gap, see the report)"),
     ("EVTX-ATTACK-SAMPLES/Credential Access/Powershell_4104_MiniDumpWriteDump_Lsass.evtx", "PowerShell script blocks"),
     ("EVTX-ATTACK-SAMPLES/Credential Access/Sysmon13_MachineAccount_Password_Hash_Changed_via_LsarSetSecret.evtx", "registry events"),
     ("EVTX-ATTACK-SAMPLES/Credential Access/Sysmon_13_Local_Admin_Password_Changed.evtx", "registry event"),

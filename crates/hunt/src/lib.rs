@@ -122,8 +122,17 @@ fn hunt_stream(
                 _ => None,
             };
             let ev = enriched.as_ref().unwrap_or(ev);
-            for d in detectors.iter_mut() {
-                d.observe(ev, origin, &mut alerts);
+            // Exchange sign-ins in IIS logs feed the auth detectors as well.
+            let derived = match ev {
+                EventRef::Web(w) => {
+                    haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth)
+                }
+                EventRef::Auth(_) | EventRef::Waf(_) => None,
+            };
+            for ev in std::iter::once(ev).chain(derived.as_ref()) {
+                for d in detectors.iter_mut() {
+                    d.observe(ev, origin, &mut alerts);
+                }
             }
         };
         let mut file_stats = ReadStats::default();

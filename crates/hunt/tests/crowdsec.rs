@@ -97,7 +97,6 @@ const CASES: &[Case] = &[
 const UNREAD: &str = "the file is refused as of unknown format";
 
 // Reasons shared by several pins.
-const NO_EXCHANGE: &str = "Exchange IMAP/POP/SMTP protocol logs (CSV) are a format haboob does not read yet: the file is refused as of unknown format";
 const NO_WINDOWS_XML: &str = "Windows events as XML text lines are not read (haboob reads Security events from .evtx files); the file is refused as of unknown format";
 const DOVECOT_FEW: &str = "4 IMAP/POP failures in 30 min to 1.5 h; auth.brute_force needs 10 on one account within a day (or 5 within a minute), and a hostile source 5 bad accounts: at 4 slow attempts a hunt would flag every mail client with a stale password";
 
@@ -112,12 +111,7 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ("dovecot-slow-bf-user-enum", "192.0.2.1", DOVECOT_FEW),
     ("dovecot-time-based-bf", "198.51.100.1", DOVECOT_FEW),
     ("dovecot-time-based-bf-user-enum", "198.51.100.1", DOVECOT_FEW),
-    ("exchange-imap-bf", "192.168.9.212", NO_EXCHANGE),
-    ("exchange-pop-bf", "192.168.9.212", NO_EXCHANGE),
-    ("exchange-smtp-bf", "192.168.9.212", NO_EXCHANGE),
-    ("exim-bf", "1.2.3.4", "Exim main log is a format haboob does not read yet: the file is refused as of unknown format"),
-    ("nginx-mail-bf", "5.34.207.182", "nginx mail-proxy error log (SMTP/IMAP logins) is a format haboob does not read yet: the file is refused as of unknown format"),
-    ("nginx-mail-bf", "154.250.207.69", "nginx mail-proxy error log (SMTP/IMAP logins) is a format haboob does not read yet: the file is refused as of unknown format"),
+    ("nginx-mail-bf", "5.34.207.182", "4 SMTP AUTH attempts on 4 names in 13 s, each refused as `AUTH not supported` (no password was checked); below auth.burst's 5 failures within a minute and auth.enumeration's 10 names"),
     ("postfix-honeypot-users", "203.0.113.10", HONEYPOT),
     ("postfix-honeypot-users", "203.0.113.20", HONEYPOT),
     ("postfix-honeypot-users", "203.0.113.30", HONEYPOT),
@@ -130,7 +124,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ("postfix-sasl-bf", "203.0.113.42", "3 SASL failures in 3 s with no account name; below every auth threshold (a burst is 5 failures within a minute; 10 failures on one account, 5 bad accounts)"),
     ("ssh-time-based-bf", "10.0.0.101", "4 nonexistent names over one hour, below auth.enumeration's 10 names and never 5 failures within a minute (auth.burst); haboob instead groups 10.0.0.100-103 as one /24 actor (7 names) and reports auth.takeover of test, which signed in from 10.0.0.102 after that actor probed it"),
     ("windows-bf", "192.168.9.212", NO_WINDOWS_XML),
-    ("zimbra-bf", "192.168.7.15", "Zimbra mailbox.log is a format haboob does not read yet: the file is refused as of unknown format"),
 ];
 
 const HONEYPOT: &str = "9 sources, one SASL failure each on a list of decoy names; haboob has no decoy-account list, and one attempt per source is below every auth threshold";

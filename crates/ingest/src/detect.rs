@@ -65,4 +65,32 @@ mod tests {
         );
         assert_eq!(detect(&["hello", "world"], &m), None);
     }
+
+    #[test]
+    fn mail_server_logs_are_sign_ins() {
+        use haboob_signin::SigninFormat;
+        let m = JsonFieldMap::default();
+        let syslog = Some(Format::Signin(SigninFormat::Syslog));
+        let exim = [
+            "2022-06-29 16:04:05 dovecot_login authenticator failed for ([1.2.3.5]) [1.2.3.4]:55379: 535 Incorrect authentication data (set_id=info@test.com)",
+            "2022-06-29 16:04:14 H=imfo.test.com [1.2.3.4]:35328 F=<a@b.c> rejected RCPT <d@e.f>: No Such User Here",
+        ];
+        assert_eq!(detect(&exim, &m), syslog);
+        let zimbra = "2021-03-03 19:51:53,762 INFO  [qtp1-324:smtp://x:7073/service/admin/soap/] [oip=192.0.2.7;oproto=smtp;] SoapEngine - handler exception: authentication failed for [a], account not found";
+        assert_eq!(detect(&[zimbra], &m), syslog);
+        let exchange = "2022-07-20T21:12:06.270Z,EXCHANGE-1\\Default Frontend EXCHANGE-1,08DA4F7C11473A60,9,192.168.9.241:25,192.168.9.212:53722,>,535 5.7.3 Authentication unsuccessful,";
+        assert_eq!(
+            detect(&["#Software: Microsoft Exchange Server", exchange], &m),
+            syslog
+        );
+        // IIS stays IIS; a web server's nginx error log is an error log (its
+        // basic-auth failures are read there), not a mail log.
+        let iis = [
+            "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip sc-status",
+            "2024-05-01 08:00:00 10.0.0.5 POST /EWS/Exchange.asmx - 443 alice 192.0.2.7 401",
+        ];
+        assert_eq!(detect(&iis, &m), Some(Format::Iis));
+        let web_error = r#"2021/09/30 09:23:53 [error] 1#1: *17 user "foo" was not found in "/tmp/a.htpasswd", client: 127.0.0.1, server: _, request: "GET / HTTP/1.1", host: "localhost""#;
+        assert_eq!(detect(&[web_error], &m), Some(Format::ErrorLog));
+    }
 }

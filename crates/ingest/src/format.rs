@@ -32,7 +32,7 @@ pub enum Format {
     /// denials become events, other lines are read and counted.
     ErrorLog,
     /// A sign-in source (Entra ID, Microsoft 365, Okta, Google Workspace,
-    /// sshd/Dovecot/Postfix syslog, Windows Security EVTX).
+    /// host and mail server logs, Windows EVTX).
     Signin(SigninFormat),
 }
 

@@ -239,12 +239,23 @@ fn crowdsec_tests_with_web_log_types_are_all_covered() {
         .map(|f| f.0.to_owned())
         .collect();
     // nginx-mail-bf is an nginx *mail proxy error* log (log_type nginx, but no
-    // access-log lines at all): detection must refuse it.
+    // access-log lines at all): it is read as a sign-in source, every line a
+    // mail login failure.
     listed.push("crowdsec/.tests/nginx-mail-bf/nginx-mail-bf.log".to_owned());
     listed.sort();
     assert_eq!(seen, listed);
-    let err = read(&corpus, "crowdsec/.tests/nginx-mail-bf/nginx-mail-bf.log").unwrap_err();
-    assert!(matches!(err, IngestError::UnknownFormat { .. }), "{err}");
+    let input =
+        Input::File(corpus.join("crowdsec/.tests/nginx-mail-bf/nginx-mail-bf.log"));
+    let mut auth = 0;
+    let s = read_input(&input, &ReadOptions::default(), &|_| {}, &mut |ev, _| {
+        let EventRef::Auth(a) = ev else {
+            panic!("sign-in event expected")
+        };
+        assert_eq!(a.dataset, "auth.nginx_mail");
+        auth += 1;
+    })
+    .unwrap();
+    assert_eq!((s.parsed, s.rejected, auth), (11, 0, 11));
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Windows Security event logs (`.evtx`): logon, logon failure, lockout,
-//! Kerberos pre-authentication and NTLM validation events.
+//! Windows event logs (`.evtx`): logon, logon failure, lockout, Kerberos
+//! pre-authentication and NTLM validation events of the Security log, and
+//! SQL Server login failures (18456) of the Application log.
 //!
 //! Records are rendered to JSON by the `evtx` crate, chunk by chunk (64 KiB
 //! each), then read from `Event.System.EventID` and `Event.EventData`:
@@ -13,6 +14,7 @@
 //! | 4771 | failure by Kerberos code in `Status` | `TargetUserName`, the realm of `ServiceName` (`krbtgt/REALM`) | `IpAddress` | `kerberos` | `ServiceName` |
 //! | 4648 | attempt (no result) | `TargetUserName`, `TargetDomainName` | — | `explicit-credentials` | `Computer\SubjectUserName` (who presented them) |
 //! | 4776 | success when `Status` is 0x0, else failure by `Status` | `TargetUserName` | — | `ntlm` | `Workstation` |
+//! | 18456 (provider `MSSQLSERVER` / `MSSQL$…`) | failure by the reason text (see [`crate::mail::mssql_reason`]); dataset `auth.mssql` | first `Data` value (empty when the login name was empty) | `[CLIENT: IP]` (none for `<local machine>`) | `mssql` | — |
 //!
 //! NT status: 0xC0000064 unknown user, 0xC000006A bad password, 0xC0000234
 //! locked, 0xC0000072 disabled, 0xC0000071 / 0xC0000193 expired, others
@@ -47,6 +49,8 @@ use std::path::Path;
 
 /// Dataset name of Windows Security sign-ins.
 pub const DATASET: &str = "auth.windows";
+/// Dataset name of SQL Server login failures (Application log, 18456).
+pub const MSSQL_DATASET: &str = "auth.mssql";
 
 #[derive(Deserialize)]
 struct Root<'a> {
@@ -70,6 +74,33 @@ struct System<'a> {
     time_created: Option<TimeCreated<'a>>,
     #[serde(borrow, rename = "Computer")]
     computer: Option<Raw<'a>>,
+    #[serde(borrow, rename = "Provider")]
+    provider: Option<Provider<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Provider<'a> {
+    #[serde(borrow, rename = "#attributes")]
+    attributes: Option<ProviderAttrs<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ProviderAttrs<'a> {
+    #[serde(borrow, rename = "Name")]
+    name: Option<Raw<'a>>,
+}
+
+/// Unnamed `<Data>` values (SQL Server's 18456): `{"Data": {"#text": [..]}}`.
+#[derive(Deserialize)]
+struct Unnamed<'a> {
+    #[serde(borrow, rename = "Data")]
+    data: Option<UnnamedText<'a>>,
+}
+
+#[derive(Deserialize)]
+struct UnnamedText<'a> {
+    #[serde(borrow, rename = "#text")]
+    text: Vec<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -189,7 +220,16 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
             .parse()
             .map_err(|_| RecordError::fixed("bad EventID"))?
     };
-    if !matches!(id, 4624 | 4625 | 4648 | 4740 | 4768 | 4771 | 4776) {
+    if !matches!(id, 4624 | 4625 | 4648 | 4740 | 4768 | 4771 | 4776 | 18456) {
+        return Ok(None);
+    }
+    let provider = sys
+        .and_then(|s| s.provider.as_ref())
+        .and_then(|p| p.attributes.as_ref())
+        .map(|a| scalar(a.name))
+        .unwrap_or_default();
+    // 18456 is SQL Server's (`MSSQLSERVER`, `MSSQL$INSTANCE`) only.
+    if id == 18456 && !provider.starts_with("MSSQL") {
         return Ok(None);
     }
     let computer = sys.map(|s| scalar(s.computer)).unwrap_or_default();
@@ -204,6 +244,9 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         Ts::parse_rfc3339(&created)
             .map_err(|e| RecordError::new(format!("bad TimeCreated: {e}")))?
     };
+    if id == 18456 {
+        return mssql(ts, root.event.and_then(|e| e.data)).map(Some);
+    }
     let data: Data<'_> = match root.event.and_then(|e| e.data) {
         Some(raw) if raw.get().starts_with('{') => {
             serde_json::from_str(raw.get()).map_err(|_| RecordError::fixed("bad EventData"))?
@@ -324,6 +367,49 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         country: Cow::Borrowed(""),
         asn: None,
     }))
+}
+
+/// SQL Server 18456 (login failed): `Data` is `[user, " Reason: …", " [CLIENT: IP]"]`.
+fn mssql<'a>(ts: Ts, data: Option<Raw<'a>>) -> Result<AuthEvent<'a>, RecordError> {
+    let bad = || RecordError::fixed("SQL Server 18456 without its user, reason and client data");
+    let raw = data.filter(|r| r.get().starts_with('{')).ok_or_else(bad)?;
+    let un: Unnamed<'_> = serde_json::from_str(raw.get()).map_err(|_| bad())?;
+    let mut vals = un.data.ok_or_else(bad)?.text.into_iter();
+    let (Some(user), Some(reason), client) = (vals.next(), vals.next(), vals.next()) else {
+        return Err(bad());
+    };
+    let class = crate::mail::mssql_reason(&reason);
+    let client = client.unwrap_or_default();
+    let addr = client
+        .trim()
+        .strip_prefix("[CLIENT: ")
+        .and_then(|c| c.strip_suffix(']'))
+        .unwrap_or("");
+    // `<local machine>` and named pipes are not addresses.
+    let addr = if addr.parse::<std::net::IpAddr>().is_ok() || addr.contains(':') {
+        ip(addr)?
+    } else {
+        None
+    };
+    let (user, domain) = if user.trim().is_empty() {
+        (Cow::Borrowed(""), Cow::Borrowed(""))
+    } else {
+        account(user, Cow::Borrowed(""))?
+    };
+    Ok(AuthEvent {
+        ts,
+        dataset: MSSQL_DATASET,
+        source_ip: addr,
+        user,
+        domain,
+        tenant: Cow::Borrowed(""),
+        outcome: AuthOutcome::Failure,
+        failure: Some(class),
+        app: Cow::Borrowed("mssql"),
+        client: Cow::Borrowed(""),
+        country: Cow::Borrowed(""),
+        asn: None,
+    })
 }
 
 /// See [`crate::read_evtx`].

@@ -19,7 +19,11 @@
 //! | Okta System Log, JSON | `okta` | [`okta`] | `auth.okta` |
 //! | Google Workspace login activities, JSON | `google` | [`google`] | `auth.google` |
 //! | OpenSSH, Dovecot, Postfix SASL in syslog | `syslog` | [`syslog`] | `auth.sshd`, `auth.dovecot`, `auth.postfix` |
-//! | Windows Security `.evtx` | `evtx` | [`evtx`] | `auth.windows` |
+//! | Exim, Courier, Cyrus, Sendmail, Dropbear, nginx mail, Zimbra, SQL Server `ERRORLOG` (syslog or own files) | `syslog` | [`mail`] | `auth.exim`, `auth.courier`, `auth.cyrus`, `auth.sendmail`, `auth.dropbear`, `auth.nginx_mail`, `auth.zimbra`, `auth.mssql` |
+//! | Exchange IMAP4 / POP3 / SMTP receive protocol logs | `syslog` | [`exchange`] | `auth.exchange` |
+//! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
+//! | Samba `auth_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
+//! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the
 //! whole name as `user` and `contoso.com` as `domain`; `CONTOSO\alice` gives
@@ -50,12 +54,17 @@ mod csvrec;
 pub mod entra;
 pub mod entra_csv;
 pub mod evtx;
+pub mod exchange;
 pub mod google;
 mod json;
 pub mod m365;
+pub mod mail;
+mod mailsys;
 mod norm;
 pub mod okta;
+pub mod samba;
 pub mod syslog;
+pub mod webmail;
 
 use haboob_model::{AuthEvent, LineParser, RecordError};
 use std::path::{Path, PathBuf};
@@ -84,9 +93,12 @@ pub enum SigninFormat {
     Okta,
     /// Google Workspace login activities (`google`).
     Google,
-    /// OpenSSH / Dovecot / Postfix in syslog (`syslog`).
+    /// Host and mail sign-ins in syslog or in the mail servers' own log
+    /// files (`syslog`): OpenSSH, Dovecot, Postfix, Exim, Courier, Cyrus,
+    /// Sendmail, Dropbear, nginx mail, Zimbra, Exchange protocol logs, SQL
+    /// Server `ERRORLOG`, Roundcube, SOGo, Horde, Samba.
     Syslog,
-    /// Windows Security event log files (`evtx`).
+    /// Windows event log files (`evtx`): Security sign-ins, SQL Server 18456.
     Evtx,
 }
 

@@ -77,6 +77,13 @@ const MONTHS: [&str; 12] = [
 
 /// Split `host tag: msg` into (program, message).
 fn tag_msg(rest: &str) -> Result<(&str, &str), RecordError> {
+    // No host: `prog[pid]: msg`.
+    if let Some((tag, msg)) = rest.split_once(": ") {
+        if !tag.contains(' ') && tag.ends_with(']') && tag.contains('[') {
+            let prog = tag.split_once('[').map_or(tag, |(p, _)| p);
+            return Ok((prog, msg));
+        }
+    }
     let (_host, rest) = rest
         .split_once(' ')
         .ok_or(RecordError::fixed("syslog line without host"))?;
@@ -140,6 +147,26 @@ impl SyslogParser {
         self.last_month = mo;
         let ts = Ts::from_civil(self.year, mo, day, h, mi, sec, 0)
             .map_err(|e| RecordError::new(format!("bad time: {e}")))?;
+        // Horde's file log: `Mmm dd HH:MM:SS HORDE [level] [app] msg`.
+        if let Some(msg) = s[16..].strip_prefix("HORDE [") {
+            let msg = &s[s.len() - msg.len() - 1..];
+            return Ok(Header {
+                ts,
+                prog: "HORDE",
+                msg,
+            });
+        }
+        // SOGo's file log: `Mmm dd HH:MM:SS sogod [pid]: msg`.
+        if let Some((_, msg)) = s[16..]
+            .strip_prefix("sogod [")
+            .and_then(|r| r.split_once("]: "))
+        {
+            return Ok(Header {
+                ts,
+                prog: "sogod",
+                msg,
+            });
+        }
         let (prog, msg) = tag_msg(&s[16..])?;
         Ok(Header { ts, prog, msg })
     }
@@ -405,6 +432,9 @@ impl LineParser for SyslogParser {
         if line.trim().is_empty() {
             return Err(RecordError::fixed("empty line"));
         }
+        if let Some(r) = crate::mail::other_framings(line) {
+            return r;
+        }
         let first = line.as_bytes().first().copied().unwrap_or(0);
         if !(first == b'<' || first.is_ascii_digit() || first.is_ascii_uppercase()) {
             return Err(RecordError::fixed("not a syslog line"));
@@ -416,7 +446,7 @@ impl LineParser for SyslogParser {
                 dovecot(h.ts, h.prog, h.msg)
             }
             p if p.starts_with("postfix") => postfix(h.ts, h.msg),
-            _ => Ok(Parsed::Directive),
+            p => crate::mail::by_program(h.ts, p, h.msg).unwrap_or(Ok(Parsed::Directive)),
         }
     }
 }

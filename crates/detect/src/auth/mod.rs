@@ -58,6 +58,7 @@ mod burst;
 mod campaign;
 mod config;
 mod emit;
+pub mod exchange;
 mod explicit;
 mod mfa;
 mod state;

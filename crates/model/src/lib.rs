@@ -36,7 +36,7 @@ pub use alert::{
     Alert, AlertSource, Campaign, Evidence, Funnel, Severity, Target, TargetSector,
     MAX_EVIDENCE_BYTES,
 };
-pub use event::{AuthEvent, AuthOutcome, EventRef, FailureClass, Origin, WebEvent};
+pub use event::{AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WebEvent};
 pub use hash::{content_id, Fnv64};
 pub use ip::{ip_prefix, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};

@@ -323,6 +323,7 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         },
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     }))
 }
 

@@ -55,6 +55,7 @@ mod json;
 pub mod m365;
 mod norm;
 pub mod okta;
+pub mod sshprobe;
 pub mod syslog;
 
 use haboob_model::{AuthEvent, LineParser, RecordError};

@@ -193,6 +193,10 @@ impl Detector for AuthDetector {
         let EventRef::Auth(ev) = ev else {
             return;
         };
+        if ev.outcome == AuthOutcome::Probe {
+            // Not a sign-in attempt: no account, no funnel (`auth.ssh_probe`).
+            return;
+        }
         let ts = ev.ts.0;
         self.maybe_sweep(ts, out);
         let max_text = self.cfg.max_text_bytes;

@@ -183,7 +183,10 @@ impl GeoPoint {
 
     /// Great-circle (haversine) distance in km.
     pub fn distance_km(&self, other: &GeoPoint) -> f64 {
-        let (la1, lo1) = (f64::from(self.lat).to_radians(), f64::from(self.lon).to_radians());
+        let (la1, lo1) = (
+            f64::from(self.lat).to_radians(),
+            f64::from(self.lon).to_radians(),
+        );
         let (la2, lo2) = (
             f64::from(other.lat).to_radians(),
             f64::from(other.lon).to_radians(),

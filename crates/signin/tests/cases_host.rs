@@ -379,7 +379,12 @@ fn sshd_preauth_probes_line_by_line() {
                 assert_eq!(e.outcome, Probe, "{at}");
                 assert_eq!(e.source_ip, Some(ip.parse().unwrap()), "{at}");
                 assert_eq!(
-                    (e.user.as_ref(), e.client.as_ref(), e.failure, e.app.as_ref()),
+                    (
+                        e.user.as_ref(),
+                        e.client.as_ref(),
+                        e.failure,
+                        e.app.as_ref()
+                    ),
                     ("", client, None, "ssh"),
                     "{at}"
                 );

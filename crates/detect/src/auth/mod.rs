@@ -80,9 +80,9 @@ mod tests;
 mod tests_burst;
 #[cfg(test)]
 mod tests_probe;
-mod travel;
 #[cfg(test)]
 mod tests_travel;
+mod travel;
 
 /// The id an alert should have (tests check ids are content hashes).
 #[cfg(test)]

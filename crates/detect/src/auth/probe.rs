@@ -108,7 +108,11 @@ impl Ep {
         self.peak = self.peak.max(self.recent.len());
         if before < p.min {
             // Until the bar is reached, keep the lines of the current window.
-            while self.evidence.front().is_some_and(|e| ts - e.0 > p.window_ms) {
+            while self
+                .evidence
+                .front()
+                .is_some_and(|e| ts - e.0 > p.window_ms)
+            {
                 self.evidence.pop_front();
             }
         }
@@ -279,8 +283,7 @@ impl SshProbeDetector {
     }
 
     fn emit_prefix(&self, pfx: IpPrefix, mut ep: Ep, out: &mut Vec<Alert>) {
-        if !self.qualifies(&ep) || ep.member_fired || ep.member_count < self.p.prefix_min_members
-        {
+        if !self.qualifies(&ep) || ep.member_fired || ep.member_count < self.p.prefix_min_members {
             return;
         }
         ep.members.sort_unstable();
@@ -345,7 +348,11 @@ impl SshProbeDetector {
         out: &mut Vec<Alert>,
     ) {
         let p = self.p;
-        let seen = self.seen.get(&ip).filter(|s| ts - s.last <= p.window_ms).copied();
+        let seen = self
+            .seen
+            .get(&ip)
+            .filter(|s| ts - s.last <= p.window_ms)
+            .copied();
         if seen.is_some_and(|s| s.success.is_some_and(|t| ts - t <= p.window_ms)) {
             self.after_sign_in += 1;
             return;

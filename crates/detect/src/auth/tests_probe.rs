@@ -89,7 +89,10 @@ fn a_burst_of_probes_from_one_address_fires_once() {
     assert_eq!(a.severity, Severity::Low);
     assert_eq!(a.techniques, ["T1595", "T1046"]);
     assert_eq!(a.source.ip, Some("203.0.113.5".parse().unwrap()));
-    assert_eq!((a.source.prefix.as_deref(), a.source.members.len()), (None, 0));
+    assert_eq!(
+        (a.source.prefix.as_deref(), a.source.members.len()),
+        (None, 0)
+    );
     assert_eq!(a.count, 12);
     assert_eq!(a.details["probes"], 12);
     assert_eq!(a.details["peak_in_window"], 12);
@@ -188,7 +191,11 @@ fn probes_spread_over_a_prefix_fire_once_for_the_prefix() {
     assert_eq!(a.source.ip, Some("198.51.100.10".parse().unwrap()));
     assert_eq!(a.source.members.len(), 6);
     assert_eq!((a.count, a.details["member_count"].as_u64()), (12, Some(6)));
-    assert!(a.title.contains("6 addresses in 198.51.100.0/24"), "{}", a.title);
+    assert!(
+        a.title.contains("6 addresses in 198.51.100.0/24"),
+        "{}",
+        a.title
+    );
 
     // One address over the bar alone, a neighbour with one probe: only
     // the address alerts.

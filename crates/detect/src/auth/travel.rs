@@ -17,8 +17,7 @@ use super::emit::{build, thousands, Draft};
 use super::state::bounded;
 use crate::Detector;
 use haboob_model::{
-    Alert, AlertSource, AuthEvent, AuthOutcome, EventRef, Evidence, GeoPoint, Origin, Severity,
-    Ts,
+    Alert, AlertSource, AuthEvent, AuthOutcome, EventRef, Evidence, GeoPoint, Origin, Severity, Ts,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -165,10 +164,7 @@ impl TravelDetector {
             "from".into(),
             end(prev.ip, &prev.country, &prev.at, prev.ts),
         );
-        details.insert(
-            "to".into(),
-            end(ip, bounded(&ev.country, 8), &at, ev.ts.0),
-        );
+        details.insert("to".into(), end(ip, bounded(&ev.country, 8), &at, ev.ts.0));
         let speed_s = if speed.is_finite() {
             format!("{} km/h", thousands(speed.round() as u64))
         } else {

@@ -198,7 +198,9 @@ fn sshd_pre_authentication_scan() {
         serde_json::json!(["diffie-hellman-group1-sha1,diffie-hellman-group14-sha1"])
     );
     assert_eq!(a.evidence.len(), 10);
-    assert!(a.evidence[0].raw.contains("Connection closed by 203.0.113.5"));
+    assert!(a.evidence[0]
+        .raw
+        .contains("Connection closed by 203.0.113.5"));
     assert_eq!(r.campaigns.len(), 1);
     assert_eq!(r.campaigns[0].funnel.unwrap().attempts, 0);
     assert!(named(&r).is_empty());

@@ -169,9 +169,15 @@ fn lookup_reads_city_locations() {
     assert_eq!(info.country.as_deref(), Some("AU"));
     let at = info.location.unwrap();
     assert_eq!((at.lat, at.lon, at.radius_km), (-33.8688, 151.2093, 20));
-    assert_eq!(geo.lookup("100.64.0.1".parse().unwrap()), Default::default());
+    assert_eq!(
+        geo.lookup("100.64.0.1".parse().unwrap()),
+        Default::default()
+    );
     // ASN and Country databases have no location.
-    assert_eq!(asn_db().lookup("203.0.113.7".parse().unwrap()).location, None);
+    assert_eq!(
+        asn_db().lookup("203.0.113.7".parse().unwrap()).location,
+        None
+    );
 }
 
 /// Successful Entra sign-ins: (hours after the start, account, address).

@@ -95,7 +95,8 @@ pub struct HuntArgs {
     #[arg(short, long, value_name = "FILE")]
     pub targets: Vec<PathBuf>,
     /// MaxMind-format database(s) (GeoLite2/GeoIP2 ASN, Country or City) used
-    /// to add ASN and country to sign-in sources (repeatable).
+    /// to add ASN, country and (City) location to sign-in sources
+    /// (repeatable); locations feed `auth.impossible_travel`.
     #[arg(long, value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
     /// Skip inputs whose file name or path matches GLOB (repeatable), e.g.

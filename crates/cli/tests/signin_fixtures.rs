@@ -178,3 +178,30 @@ fn google_workspace_password_guessing() {
         BTreeSet::from(["clerk@township.example".to_string()])
     );
 }
+
+#[test]
+fn sshd_pre_authentication_scan() {
+    // 12 connections from one address in 3 minutes that never reach
+    // authentication (closed at the banner, HTTP sent to port 22, an old
+    // key exchange offer); a lone scan connection; an administrator's
+    // client that fails key exchange once, then signs in.
+    let r = run("syslog_sshd_preauth_scan.log");
+    assert_eq!(r.stats.events, 15);
+    assert_eq!(detectors(&r), BTreeSet::from(["auth.ssh_probe"]));
+    assert_eq!(r.alerts.len(), 1);
+    let a = &r.alerts[0];
+    assert_eq!(a.source.ip, Some("203.0.113.5".parse().unwrap()));
+    assert_eq!((a.count, a.severity), (12, haboob_model::Severity::Low));
+    assert_eq!(a.details["sign_in_attempts"], 0);
+    assert_eq!(
+        a.details["client_offers"],
+        serde_json::json!(["diffie-hellman-group1-sha1,diffie-hellman-group14-sha1"])
+    );
+    assert_eq!(a.evidence.len(), 10);
+    assert!(a.evidence[0]
+        .raw
+        .contains("Connection closed by 203.0.113.5"));
+    assert_eq!(r.campaigns.len(), 1);
+    assert_eq!(r.campaigns[0].funnel.unwrap().attempts, 0);
+    assert!(named(&r).is_empty());
+}

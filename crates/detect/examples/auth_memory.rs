@@ -78,6 +78,7 @@ fn main() {
             client: Cow::Borrowed(clients[(i % 3) as usize]),
             country: Cow::Borrowed("US"),
             asn: Some(64_500 + (i % 100) as u32),
+            location: None,
         });
         let raw = "synthetic sign-in failure";
         let origin = Origin {

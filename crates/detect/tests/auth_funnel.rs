@@ -25,6 +25,7 @@ fn event(s: &SimAuth) -> AuthEvent<'_> {
         client: Cow::Borrowed(&s.user_agent),
         country: Cow::Borrowed(s.country),
         asn: None,
+        location: None,
     }
 }
 

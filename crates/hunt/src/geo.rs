@@ -1,9 +1,11 @@
 //! Optional geo/ASN enrichment of sign-in events from MaxMind-format
 //! databases the user supplies (`--geoip GeoLite2-ASN.mmdb --geoip
-//! GeoLite2-Country.mmdb`). The ASN lets the account detectors cluster
-//! sources that share a network operator across different /24s.
+//! GeoLite2-City.mmdb`; a Country database gives the country only). The
+//! ASN lets the account detectors cluster sources that share a network
+//! operator across different /24s; the City database's `location`
+//! (latitude, longitude, accuracy radius) feeds `auth.impossible_travel`.
 
-use haboob_model::AuthEvent;
+use haboob_model::{AuthEvent, GeoPoint};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -32,6 +34,8 @@ pub struct GeoInfo {
     pub asn: Option<u32>,
     /// ISO country code.
     pub country: Option<String>,
+    /// Coordinates and accuracy radius (City databases).
+    pub location: Option<GeoPoint>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +43,14 @@ struct Record<'a> {
     autonomous_system_number: Option<u32>,
     #[serde(borrow)]
     country: Option<CountryRecord<'a>>,
+    location: Option<LocationRecord>,
+}
+
+#[derive(Deserialize)]
+struct LocationRecord {
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    accuracy_radius: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +110,11 @@ impl Geo {
                     .and_then(|c| c.iso_code)
                     .map(|c| c.chars().take(8).collect());
             }
+            if info.location.is_none() {
+                info.location = rec.location.and_then(|l| {
+                    GeoPoint::new(l.latitude?, l.longitude?, l.accuracy_radius.unwrap_or(0))
+                });
+            }
         }
         info
     }
@@ -129,11 +146,11 @@ impl<'g> GeoCache<'g> {
         }
     }
 
-    /// The event with ASN and country filled where the source left them out;
-    /// `None` when there is nothing to add.
+    /// The event with ASN, country and location filled where the source left
+    /// them out; `None` when there is nothing to add.
     pub(crate) fn enrich<'a>(&mut self, ev: &AuthEvent<'a>) -> Option<AuthEvent<'a>> {
         let ip = ev.source_ip?;
-        if ev.asn.is_some() && !ev.country.is_empty() {
+        if ev.asn.is_some() && !ev.country.is_empty() && ev.location.is_some() {
             return None;
         }
         if self.seen.len() >= MAX_CACHED {
@@ -142,12 +159,14 @@ impl<'g> GeoCache<'g> {
         let geo = self.geo;
         let info = self.seen.entry(ip).or_insert_with(|| geo.lookup(ip));
         let asn = ev.asn.or(info.asn);
+        let location = ev.location.or(info.location);
         let add_country = ev.country.is_empty() && info.country.is_some();
-        if asn == ev.asn && !add_country {
+        if asn == ev.asn && location == ev.location && !add_country {
             return None;
         }
         let mut out = ev.clone();
         out.asn = asn;
+        out.location = location;
         if add_country {
             out.country = Cow::Owned(info.country.clone().unwrap_or_default());
         }

@@ -120,3 +120,138 @@ fn lookup_reads_asn_and_country() {
     assert_eq!(asn.asn, Some(64500));
     assert!(Geo::from_bytes("bad", b"not a database".to_vec()).is_err());
 }
+
+#[derive(Serialize)]
+struct CityRecord {
+    country: Iso,
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct Location {
+    latitude: f64,
+    longitude: f64,
+    accuracy_radius: u16,
+}
+
+/// A GeoLite2-City-shaped database: Paris, a second Paris network, London,
+/// Sydney. 100.64.0.0/10 is not in it.
+fn city_db() -> Geo {
+    let mut w = mmdb_writer::Writer::new("GeoLite2-City");
+    for (net, cc, lat, lon) in [
+        ("192.0.2.0/24", "FR", 48.8566, 2.3522),
+        ("198.51.100.128/25", "FR", 48.86, 2.34),
+        ("198.51.100.0/25", "GB", 51.5074, -0.1278),
+        ("203.0.113.0/24", "AU", -33.8688, 151.2093),
+    ] {
+        w.insert(
+            net.parse::<ipnet::IpNet>().unwrap(),
+            &CityRecord {
+                country: Iso {
+                    iso_code: cc.into(),
+                },
+                location: Location {
+                    latitude: lat,
+                    longitude: lon,
+                    accuracy_radius: 20,
+                },
+            },
+        )
+        .unwrap();
+    }
+    Geo::from_bytes("city.mmdb", w.to_bytes().unwrap()).unwrap()
+}
+
+#[test]
+fn lookup_reads_city_locations() {
+    let geo = city_db();
+    let info = geo.lookup("203.0.113.7".parse().unwrap());
+    assert_eq!(info.country.as_deref(), Some("AU"));
+    let at = info.location.unwrap();
+    assert_eq!((at.lat, at.lon, at.radius_km), (-33.8688, 151.2093, 20));
+    assert_eq!(
+        geo.lookup("100.64.0.1".parse().unwrap()),
+        Default::default()
+    );
+    // ASN and Country databases have no location.
+    assert_eq!(
+        asn_db().lookup("203.0.113.7".parse().unwrap()).location,
+        None
+    );
+}
+
+/// Successful Entra sign-ins: (hours after the start, account, address).
+fn successes(rows: &[(i64, &str, &str)]) -> String {
+    let start = Ts::parse_rfc3339("2026-09-01T08:00:00Z").unwrap().0;
+    let mut rows = rows.to_vec();
+    rows.sort();
+    rows.iter()
+        .map(|(h, u, ip)| {
+            format!(
+                "{{\"TimeGenerated\":\"{}\",\"UserPrincipalName\":\"{u}@news.example\",\"IPAddress\":\"{ip}\",\"ResultType\":\"0\",\"AppDisplayName\":\"OfficeHome\",\"ClientAppUsed\":\"Browser\",\"UserAgent\":\"Mozilla/5.0\",\"TenantId\":\"t-news\",\"LocationDetails\":{{}}}}\n",
+                Ts(start + h * 3_600_000 / 6)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn impossible_travel_through_the_pipeline_with_a_city_database() {
+    // Times in tenths of an hour (6 minutes).
+    let log = successes(&[
+        // Paris, then Sydney 2 h later: impossible.
+        (0, "ann", "192.0.2.10"),
+        (20, "ann", "203.0.113.20"),
+        // Two Paris networks 10 minutes apart.
+        (0, "bob", "192.0.2.11"),
+        (1, "bob", "198.51.100.140"),
+        // Paris, then Sydney 30 h later.
+        (0, "cy", "192.0.2.12"),
+        (300, "cy", "203.0.113.21"),
+        // Paris, then London (344 km) 20 minutes later: a VPN exit.
+        (0, "dee", "192.0.2.13"),
+        (3, "dee", "198.51.100.9"),
+        // Paris, then an address the database does not know.
+        (0, "eve", "192.0.2.14"),
+        (10, "eve", "100.64.0.1"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("signin.jsonl");
+    std::fs::write(&f, log).unwrap();
+    let inputs = haboob_ingest::discover(&[f.display().to_string()]).unwrap();
+
+    let plain = hunt(&inputs, &HuntOptions::default(), &|_| {});
+    assert_eq!((plain.stats.events, plain.stats.rejected), (10, 0));
+    assert!(plain.alerts.is_empty(), "no locations without --geoip");
+
+    let opts = HuntOptions {
+        geo: Some(Arc::new(city_db())),
+        ..HuntOptions::default()
+    };
+    let r = hunt(&inputs, &opts, &|_| {});
+    let got: Vec<(&str, Option<&str>, String)> = r
+        .alerts
+        .iter()
+        .map(|a| {
+            (
+                a.detector.as_str(),
+                a.user.as_deref(),
+                a.source.ip.unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "auth.impossible_travel",
+            Some("ann@news.example"),
+            "203.0.113.20".to_string()
+        )]
+    );
+    let a = &r.alerts[0];
+    assert_eq!(a.details["distance_km"], 16_920);
+    assert_eq!(a.details["from"]["country"], "FR");
+    assert_eq!(a.evidence.len(), 2);
+    assert_eq!(r.campaigns.len(), 1);
+    assert_eq!(r.campaigns[0].funnel.unwrap().attempts, 0);
+}

@@ -77,6 +77,7 @@ impl RecordParser for ErrorLog {
                 client: Cow::Borrowed(""),
                 country: Cow::Borrowed(""),
                 asn: None,
+                location: None,
             })),
             _ => Parsed::Directive,
         })

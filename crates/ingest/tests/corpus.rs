@@ -244,8 +244,7 @@ fn crowdsec_tests_with_web_log_types_are_all_covered() {
     listed.push("crowdsec/.tests/nginx-mail-bf/nginx-mail-bf.log".to_owned());
     listed.sort();
     assert_eq!(seen, listed);
-    let input =
-        Input::File(corpus.join("crowdsec/.tests/nginx-mail-bf/nginx-mail-bf.log"));
+    let input = Input::File(corpus.join("crowdsec/.tests/nginx-mail-bf/nginx-mail-bf.log"));
     let mut auth = 0;
     let s = read_input(&input, &ReadOptions::default(), &|_| {}, &mut |ev, _| {
         let EventRef::Auth(a) = ev else {

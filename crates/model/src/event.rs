@@ -121,6 +121,13 @@ pub enum AuthOutcome {
     /// checks them). `source_ip` is then `None` and `client` names the
     /// presenting host and account.
     Attempt,
+    /// A connection that never reached authentication (SSH key-exchange
+    /// or banner failures, connections closed before a user name was
+    /// sent). `user` is empty and `client` holds what the client offered
+    /// (its identification string or algorithm list) when logged. Not a
+    /// sign-in attempt: the account detectors and the funnel ignore it;
+    /// only `auth.ssh_probe` counts it.
+    Probe,
 }
 
 /// Why an authentication attempt failed, normalized across sources.
@@ -173,4 +180,49 @@ pub struct AuthEvent<'a> {
     pub country: Cow<'a, str>,
     /// Autonomous system number when known.
     pub asn: Option<u32>,
+    /// Where the source is, when a City database (or the log) says.
+    pub location: Option<GeoPoint>,
+}
+
+/// A place on Earth as geo-IP databases give it: degrees and the radius
+/// (km) within which the address is likely to be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoPoint {
+    /// Latitude, degrees north.
+    pub lat: f32,
+    /// Longitude, degrees east.
+    pub lon: f32,
+    /// Accuracy radius in km (0 when unknown).
+    pub radius_km: u16,
+}
+
+impl Eq for GeoPoint {}
+
+impl GeoPoint {
+    /// Mean Earth radius (km) used for great-circle distances.
+    pub const EARTH_RADIUS_KM: f64 = 6371.0;
+
+    /// A point, or `None` when the coordinates are out of range or not finite.
+    pub fn new(lat: f64, lon: f64, radius_km: u16) -> Option<GeoPoint> {
+        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(GeoPoint {
+            lat: lat as f32,
+            lon: lon as f32,
+            radius_km,
+        })
+    }
+
+    /// Great-circle (haversine) distance in km.
+    pub fn distance_km(&self, other: &GeoPoint) -> f64 {
+        let (la1, lo1) = (
+            f64::from(self.lat).to_radians(),
+            f64::from(self.lon).to_radians(),
+        );
+        let (la2, lo2) = (
+            f64::from(other.lat).to_radians(),
+            f64::from(other.lon).to_radians(),
+        );
+        let h = ((la2 - la1) / 2.0).sin().powi(2)
+            + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+        2.0 * Self::EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+    }
 }

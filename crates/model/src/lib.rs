@@ -36,7 +36,9 @@ pub use alert::{
     Alert, AlertSource, Campaign, Evidence, Funnel, Severity, Target, TargetSector,
     MAX_EVIDENCE_BYTES,
 };
-pub use event::{AuthEvent, AuthOutcome, EventRef, FailureClass, Origin, WafEvent, WebEvent};
+pub use event::{
+    AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent,
+};
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};

@@ -6,6 +6,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// What a parser made of one line.
+// A `Parsed` lives for one line on the stack and events are the common
+// case: boxing the event would allocate per line to save bytes nobody keeps.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Parsed<'a> {
     /// A normalized event.

@@ -205,6 +205,7 @@ impl LineParser for EntraParser {
                     client: text(first(p.user_agent, p.client_app)),
                     country: text(country),
                     asn: scalar(p.asn).parse().ok(),
+                    location: None,
                 }
             }
             None => {
@@ -232,6 +233,7 @@ impl LineParser for EntraParser {
                     client: text(first(row.user_agent, row.client_app)),
                     country: text(country),
                     asn: scalar(row.asn).parse().ok(),
+                    location: None,
                 }
             }
         };

@@ -141,6 +141,7 @@ impl LineParser for EntraCsvParser {
             client: text(owned(client)),
             country: text(Cow::Owned(country)),
             asn: get(rec, cols.asn).trim().parse().ok(),
+            location: None,
         };
         Ok(Parsed::Event(EventRef::Auth(ev)))
     }

@@ -366,6 +366,7 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         },
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     }))
 }
 
@@ -409,6 +410,7 @@ fn mssql<'a>(ts: Ts, data: Option<Raw<'a>>) -> Result<AuthEvent<'a>, RecordError
         client: Cow::Borrowed(""),
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     })
 }
 

@@ -203,6 +203,7 @@ fn activity(line: &str) -> Result<Parsed<'_>, RecordError> {
         client: Cow::Borrowed(""),
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     })))
 }
 

@@ -63,6 +63,7 @@ mod mailsys;
 mod norm;
 pub mod okta;
 pub mod samba;
+pub mod sshprobe;
 pub mod syslog;
 pub mod webmail;
 

@@ -148,6 +148,7 @@ fn event<'a>(f: Fields<'a>) -> Result<Parsed<'a>, RecordError> {
         client: text(f.client),
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     })))
 }
 

@@ -94,6 +94,7 @@ pub(crate) fn auth_in<'a>(
         client: Cow::Borrowed(""),
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     })))
 }
 

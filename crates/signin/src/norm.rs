@@ -164,6 +164,7 @@ pub(crate) fn into_owned(ev: AuthEvent<'_>) -> AuthEvent<'static> {
         client: o(ev.client),
         country: o(ev.country),
         asn: ev.asn,
+        location: ev.location,
     }
 }
 

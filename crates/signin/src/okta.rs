@@ -192,6 +192,7 @@ impl LineParser for OktaParser {
             client: text(client),
             country: text(country),
             asn: ev.security.and_then(|s| scalar(s.as_number).parse().ok()),
+            location: None,
         })))
     }
 }

@@ -15,6 +15,7 @@
 //! | | `Failed <other method> for U from IP …` | failure, other |
 //! | | `Failed <method> for invalid user U from IP …`, `Invalid user U from IP …` | failure, unknown user |
 //! | | `Disconnected from\|Connection closed by authenticating user U IP port P [preauth]` | failure, other (dropped mid-authentication) |
+//! | | connections that never reach authentication (`Unable to negotiate with IP …`, `Did not receive identification string from IP`, `Connection closed by IP port P [preauth]`, …; see [`crate::sshprobe`]) | probe (not an attempt) |
 //! | `dovecot` (`imap-login:`, `pop3-login:`, …) | `Login: user=<U>, …, rip=IP` | success |
 //! | | `Disconnected\|Aborted login (auth failed, …): user=<U>, …, rip=IP` | failure, bad password |
 //! | | `auth: <driver>(U,IP…): unknown user` | failure, unknown user |
@@ -244,6 +245,7 @@ fn ev<'a>(
         client: Cow::Borrowed(""),
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     })))
 }
 
@@ -302,7 +304,7 @@ fn sshd(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
             return ev(ts, DS, "ssh", u, ip(addr)?, Failure, Some(Other));
         }
     }
-    Ok(Parsed::Directive)
+    crate::sshprobe::probe(ts, msg)
 }
 
 /// Value of `key=` in a Dovecot `k=v, k=v` list (`user=<x>` unwrapped).
@@ -415,6 +417,7 @@ fn postfix(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
                 client: Cow::Borrowed(""),
                 country: Cow::Borrowed(""),
                 asn: None,
+                location: None,
             })));
         }
         return ev(ts, DS, "smtp", user, addr, Failure, Some(class));

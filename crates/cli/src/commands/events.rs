@@ -148,6 +148,7 @@ fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {
         AuthOutcome::Failure => ("failure", "login-failed"),
         AuthOutcome::Challenge => ("unknown", "mfa-challenge"),
         AuthOutcome::Attempt => ("unknown", "explicit-credentials"),
+        AuthOutcome::Probe => ("unknown", "pre-authentication-probe"),
     };
     m.insert("event.outcome".into(), json!(outcome));
     m.insert("event.action".into(), json!(action));
@@ -166,6 +167,12 @@ fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {
     put(m, "organization.id", &a.tenant);
     put(m, "service.name", &a.app);
     put(m, "user_agent.original", &a.client);
+    if let Some(g) = a.location {
+        m.insert(
+            "source.geo.location".into(),
+            json!({"lat": g.lat, "lon": g.lon}),
+        );
+    }
 }
 
 /// `haboob events`: exit 0 when every input was read, 2 when one failed.

@@ -5,6 +5,11 @@ use haboob_model::{content_id, Alert, Campaign, Funnel, Target, TargetSector};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+/// Detectors whose events are not sign-in attempts by the campaign's
+/// sources (pre-authentication probes; the two sign-ins of an impossible
+/// journey): they add nothing to the funnel.
+const NOT_ATTEMPTS: [&str; 2] = ["auth.ssh_probe", "auth.impossible_travel"];
+
 /// Alerts compared pairwise for overlapping account lists (bounds the work).
 const MAX_OVERLAP_ALERTS: usize = 5000;
 
@@ -69,11 +74,14 @@ impl<'a> Acc<'a> {
             .map(str::to_string)
             .or_else(|| a.source.ip.map(|ip| ip.to_string()))
             .unwrap_or_default();
-        let n = a
-            .details
-            .get("attempts")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(a.count);
+        let n = if NOT_ATTEMPTS.contains(&a.detector.as_str()) {
+            0
+        } else {
+            a.details
+                .get("attempts")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(a.count)
+        };
         let slot = self.attempts.entry((who, a.target.as_str())).or_default();
         *slot = (*slot).max(n);
         let c: Vec<&str> = list(a, "users_compromised").collect();
@@ -215,6 +223,18 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
     );
     if !compromised.is_empty() {
         summary.push_str(&format!(" ({})", compromised.join(", ")));
+    }
+    if let (true, Some(a)) = (
+        members
+            .iter()
+            .all(|a| NOT_ATTEMPTS.contains(&a.detector.as_str())),
+        members.iter().min_by_key(|a| (a.first_seen, &a.id)),
+    ) {
+        // No sign-in attempts to count: the alert says what happened.
+        summary = a.title.clone();
+        if members.len() > 1 {
+            summary.push_str(&format!(" (+{} more alerts)", members.len() - 1));
+        }
     }
     let first_seen = members
         .iter()

@@ -49,6 +49,10 @@ pub struct AuthConfig {
     pub takeover: TakeoverConfig,
     /// `auth.mfa_fatigue`.
     pub mfa_fatigue: MfaFatigueConfig,
+    /// `auth.ssh_probe`.
+    pub ssh_probe: SshProbeConfig,
+    /// `auth.impossible_travel`.
+    pub impossible_travel: ImpossibleTravelConfig,
 }
 
 impl Default for AuthConfig {
@@ -70,6 +74,8 @@ impl Default for AuthConfig {
             burst: BurstConfig::default(),
             takeover: TakeoverConfig::default(),
             mfa_fatigue: MfaFatigueConfig::default(),
+            ssh_probe: SshProbeConfig::default(),
+            impossible_travel: ImpossibleTravelConfig::default(),
         }
     }
 }
@@ -274,6 +280,81 @@ impl Default for MfaFatigueConfig {
             enabled: true,
             min_prompts: 5,
             window_secs: 900,
+        }
+    }
+}
+
+/// `auth.ssh_probe`: SSH connections that never reach authentication
+/// (key-exchange or banner failures, connections closed before a user name
+/// was sent) from one address, or from several addresses of one /24 (/64).
+/// Low (T1595, T1046). Quiet when the source's sign-in attempts are as many
+/// as its probes (a password guesser's connections close the same way) or
+/// when it signed in; see the `auth::probe` module docs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SshProbeConfig {
+    /// Run it.
+    pub enabled: bool,
+    /// Minimum probes within `window_secs`. A lone scan opens one to three
+    /// connections, a client with an outdated cipher list fails once per
+    /// try. Default 10.
+    pub min_probes: usize,
+    /// Sliding window; an episode also ends after this long without a
+    /// probe. Default 1 hour.
+    pub window_secs: i64,
+    /// Also count the probes of a /24 (/64) together: scanners spread over
+    /// a network each stay under the bar. Default true.
+    pub prefix_aggregation: bool,
+    /// Minimum distinct addresses for a prefix alert. Default 2.
+    pub prefix_min_members: usize,
+    /// Addresses (and prefixes) tracked at once; probes from further ones
+    /// are counted and ignored. Default 100,000.
+    pub max_sources: usize,
+}
+
+impl Default for SshProbeConfig {
+    fn default() -> Self {
+        SshProbeConfig {
+            enabled: true,
+            min_probes: 10,
+            window_secs: 3600,
+            prefix_aggregation: true,
+            prefix_min_members: 2,
+            max_sources: 100_000,
+        }
+    }
+}
+
+/// `auth.impossible_travel`: two successful sign-ins of one account from
+/// places too far apart for the time between them (High, T1078). Needs
+/// locations: a City database given with `--geoip`. Distances are
+/// great-circle distances less both places' accuracy radii.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImpossibleTravelConfig {
+    /// Run it.
+    pub enabled: bool,
+    /// Fastest plausible travel, km/h; faster fires. Default 1000 (an
+    /// airliner, door to door, is slower).
+    pub max_speed_kmh: f64,
+    /// Minimum distance, km, so that geo-IP noise (mobile carriers, VPN
+    /// exits in a neighbouring country) stays quiet. Default 500.
+    pub min_distance_km: f64,
+    /// Accounts whose last located sign-in is kept (about 700 bytes each);
+    /// sign-ins of further accounts are counted and ignored. Default 200,000.
+    pub max_accounts: usize,
+    /// At most one alert per account within this many seconds. Default 1 day.
+    pub realert_secs: i64,
+}
+
+impl Default for ImpossibleTravelConfig {
+    fn default() -> Self {
+        ImpossibleTravelConfig {
+            enabled: true,
+            max_speed_kmh: 1000.0,
+            min_distance_km: 500.0,
+            max_accounts: 200_000,
+            realert_secs: 86_400,
         }
     }
 }

@@ -183,6 +183,7 @@ pub fn auth_event<'a>(w: &WebEvent<'a>) -> Option<AuthEvent<'a>> {
         client: Cow::Borrowed(bound(w.user_agent, MAX_TEXT)),
         country: Cow::Borrowed(""),
         asn: None,
+        location: None,
     })
 }
 

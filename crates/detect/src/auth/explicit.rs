@@ -202,6 +202,7 @@ mod tests {
             client: Cow::Owned(actor.to_string()),
             country: Cow::Borrowed(""),
             asn: None,
+            location: None,
         }
     }
 

@@ -13,6 +13,8 @@
 //! | `auth.burst` | T1110 | a fast burst of failures on several names from a source that never signed in (Low) |
 //! | `auth.takeover` | T1078 | a success by an attacking source or cluster |
 //! | `auth.mfa_fatigue` | T1621 | repeated MFA prompts or denials for one account |
+//! | `auth.ssh_probe` | T1595, T1046 | many SSH connections from one address or /24 that never reached authentication (Low; [`SshProbeDetector`]) |
+//! | `auth.impossible_travel` | T1078 | two successful sign-ins of one account from places too far apart for the time between them (High; needs a City database; [`TravelDetector`]) |
 //!
 //! **Suspects and clusters.** For each source, an account is *bad* when it
 //! failed from that source and never succeeded from it. A user mistyping then
@@ -47,10 +49,20 @@
 //! The end-of-stream clustering takes O(n log n) time and about 13 bytes per
 //! source beyond the state (see `BENCHMARKS.md`).
 //!
+//! Pre-authentication probes ([`haboob_model::AuthOutcome::Probe`]) are not
+//! attempts: the account engine and the funnel ignore them, and
+//! `auth.ssh_probe` and `auth.impossible_travel` alerts add no attempts to a
+//! campaign's funnel.
+//!
 //! ```
 //! use haboob_detect::auth::{build, AuthConfig};
+//! // The account engine, `auth.ssh_probe` and `auth.impossible_travel`.
 //! let detectors = build(&AuthConfig::default());
-//! assert_eq!(detectors.len(), 1);
+//! assert_eq!(detectors.len(), 3);
+//! let mut cfg = AuthConfig::default();
+//! cfg.ssh_probe.enabled = false;
+//! cfg.impossible_travel.enabled = false;
+//! assert_eq!(build(&cfg).len(), 1);
 //! ```
 
 mod analyze;
@@ -61,11 +73,17 @@ mod emit;
 pub mod exchange;
 mod explicit;
 mod mfa;
+mod probe;
 mod state;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_burst;
+#[cfg(test)]
+mod tests_probe;
+#[cfg(test)]
+mod tests_travel;
+mod travel;
 
 /// The id an alert should have (tests check ids are content hashes).
 #[cfg(test)]
@@ -80,17 +98,28 @@ fn emit_id_for_tests(a: &Alert) -> String {
 
 pub use campaign::group_campaigns;
 pub use config::{
-    AuthConfig, BruteForceConfig, BurstConfig, ClusterConfig, EnumerationConfig, MfaFatigueConfig,
-    SprayConfig, StuffingConfig, TakeoverConfig,
+    AuthConfig, BruteForceConfig, BurstConfig, ClusterConfig, EnumerationConfig,
+    ImpossibleTravelConfig, MfaFatigueConfig, SprayConfig, SshProbeConfig, StuffingConfig,
+    TakeoverConfig,
 };
+pub use probe::SshProbeDetector;
+pub use travel::TravelDetector;
 
 use crate::Detector;
 use haboob_model::{Alert, AuthOutcome, EventRef, Origin};
 use state::{bounded, Interner, Kind, SourceState, Sources, Touch, OVERFLOW};
 
-/// Build the auth detectors (one stateful engine emitting every `auth.*` id).
+/// Build the auth detectors: the account engine (every other `auth.*` id),
+/// and `auth.ssh_probe` and `auth.impossible_travel` when enabled.
 pub fn build(cfg: &AuthConfig) -> Vec<Box<dyn Detector>> {
-    vec![Box::new(AuthDetector::new(cfg))]
+    let mut v: Vec<Box<dyn Detector>> = vec![Box::new(AuthDetector::new(cfg))];
+    if cfg.ssh_probe.enabled {
+        v.push(Box::new(SshProbeDetector::new(&cfg.ssh_probe, cfg)));
+    }
+    if cfg.impossible_travel.enabled {
+        v.push(Box::new(TravelDetector::new(&cfg.impossible_travel, cfg)));
+    }
+    v
 }
 
 /// The account-attack engine for one stream (see the module docs).
@@ -194,6 +223,10 @@ impl Detector for AuthDetector {
         let EventRef::Auth(ev) = ev else {
             return;
         };
+        if ev.outcome == AuthOutcome::Probe {
+            // Not a sign-in attempt: no account, no funnel (`auth.ssh_probe`).
+            return;
+        }
         let ts = ev.ts.0;
         self.maybe_sweep(ts, out);
         let max_text = self.cfg.max_text_bytes;

@@ -41,8 +41,9 @@ impl Kind {
                 FailureClass::Other => Kind::Other,
             },
             (AuthOutcome::Failure, None) => Kind::Other,
-            // Handled before this by the explicit-credential tracker.
-            (AuthOutcome::Attempt, _) => Kind::Other,
+            // Handled before this by the explicit-credential tracker, and
+            // probes never reach the account state (see `observe`).
+            (AuthOutcome::Attempt | AuthOutcome::Probe, _) => Kind::Other,
         }
     }
     /// The answer reveals that the account exists.

@@ -48,6 +48,7 @@ impl Feed {
             client: Cow::Borrowed(client),
             country: Cow::Borrowed("US"),
             asn: None,
+            location: None,
         });
         let raw = format!("line {} {user} {ip}", self.line);
         let origin = Origin {

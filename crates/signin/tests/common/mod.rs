@@ -28,6 +28,7 @@ pub fn owned(e: AuthEvent<'_>) -> AuthEvent<'static> {
         client: e.client.into_owned().into(),
         country: e.country.into_owned().into(),
         asn: e.asn,
+        location: e.location,
     }
 }
 

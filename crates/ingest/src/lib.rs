@@ -22,11 +22,13 @@
 mod alb;
 mod clf;
 mod detect;
+mod docread;
 mod evtx;
 mod format;
 mod iis;
 mod input;
 mod json;
+mod jsondoc;
 mod read;
 mod text;
 
@@ -84,6 +86,15 @@ pub enum IngestError {
     NoMatch {
         /// The argument as given.
         pattern: String,
+    },
+    /// The input is JSON but no log: no format accepts its records (a
+    /// configuration, a STIX bundle, `package.json`, a labels file).
+    #[error("{path}: not a log: {reason}")]
+    NotALog {
+        /// Input path.
+        path: String,
+        /// What was found instead.
+        reason: String,
     },
     /// A record-framed file (EVTX) could not be read.
     #[error("{path}: {reason}")]

@@ -94,7 +94,13 @@ struct Hunt {
 }
 
 fn hunt(path: &Path) -> Hunt {
-    let out = haboob(&["--quiet", "hunt", "--format", "jsonl", path.to_str().unwrap()]);
+    let out = haboob(&[
+        "--quiet",
+        "hunt",
+        "--format",
+        "jsonl",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "alerts expected: {out:?}");
     let mut h = Hunt {
         results: Vec::new(),

@@ -77,4 +77,30 @@ mod tests {
         );
         assert_eq!(detect(&["hello", "world"], &m), None);
     }
+
+    #[test]
+    fn events_outrank_directives() {
+        let m = JsonFieldMap::default();
+        // Lines of a pretty-printed Entra ID array: the Google parser accepts
+        // each as array punctuation or part of an object (directives), and
+        // makes no event; it must not win over the parser that makes events
+        // of the whole records.
+        let pretty = [
+            "[",
+            "  {",
+            r#"    "TimeGenerated": "2024-05-01T10:00:00Z","#,
+            "  },",
+        ];
+        let entra = r#"{"TimeGenerated":"2024-05-01T10:00:00Z","UserPrincipalName":"a@b.example","IPAddress":"192.0.2.1","ResultType":"0"}"#;
+        assert_eq!(
+            detect(&pretty, &m),
+            Some(Format::Signin(haboob_signin::SigninFormat::Google))
+        );
+        let mut mixed = pretty.to_vec();
+        mixed.push(entra);
+        assert_eq!(
+            detect(&mixed, &m),
+            Some(Format::Signin(haboob_signin::SigninFormat::Entra))
+        );
+    }
 }

@@ -53,24 +53,32 @@ fn is_blank(b: u8) -> bool {
 }
 
 /// True when the input whose head is `head` is a JSON document to frame
-/// record by record rather than JSON Lines (or another line format): it
-/// starts with `[`, or with `{` whose first line is not one complete object,
-/// or is a page wrapper (`{"value":[…]}` on one line).
+/// record by record rather than JSON Lines (or another line format): its
+/// first line is a JSON array, or opens one (`[` then `{`, `[`, `"`, `]` or
+/// nothing: an Apache error line `[Fri Oct 08 …]` is no array), or opens an
+/// object without closing it on that line (pretty-printed), or is a page
+/// wrapper (`{"value":[…]}` on one line).
 pub(crate) fn is_document(head: &[u8], eof: bool) -> bool {
     let Some(first) = head.iter().position(|b| !is_blank(*b)) else {
         return false;
     };
-    match head[first] {
-        b'[' => true,
-        b'{' => {
-            let rest = &head[first..];
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                // One long first line: a one-line document, or a JSON line
-                // longer than the line limit (the framer takes both).
-                return !eof || !is_plain_object(rest);
-            };
-            !is_plain_object(&rest[..nl])
+    let rest = &head[first..];
+    let (line, whole) = match memchr::memchr(b'\n', rest) {
+        Some(nl) => (&rest[..nl], true),
+        None => (rest, eof),
+    };
+    let opens = |allowed: &[u8]| {
+        let after = line[1..].trim_ascii_start();
+        after.first().is_none_or(|b| allowed.contains(b))
+    };
+    match rest[0] {
+        b'[' => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(line.trim_ascii()).is_ok()
+                || opens(b"{[\"]")
         }
+        // A line longer than the head is a one-line document, or a JSON line
+        // longer than the line limit: the framer takes both.
+        b'{' => opens(b"\"}") && !(whole && is_plain_object(line)),
         _ => false,
     }
 }
@@ -82,7 +90,8 @@ fn is_plain_object(line: &[u8]) -> bool {
     };
     match serde_json::from_str::<Obj<'_>>(text) {
         Ok(o) => !o.0.iter().any(|(k, v)| {
-            matches!(k.as_ref(), "value" | "items" | "records" | "tables") && v.get().starts_with('[')
+            matches!(k.as_ref(), "value" | "items" | "records" | "tables")
+                && v.get().starts_with('[')
         }),
         Err(_) => false,
     }
@@ -246,3 +255,7 @@ pub(crate) fn read_document(
     stats.bytes = now;
     Ok(stats)
 }
+
+#[cfg(test)]
+#[path = "docread_tests.rs"]
+mod tests;

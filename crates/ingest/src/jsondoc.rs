@@ -585,13 +585,17 @@ fn columns(text: &[u8]) -> Option<Vec<String>> {
         name: String,
     }
     let cols: Vec<Col> = serde_json::from_slice(text).ok()?;
-    cols.iter().map(|c| serde_json::to_string(&c.name).ok()).collect()
+    cols.iter()
+        .map(|c| serde_json::to_string(&c.name).ok())
+        .collect()
 }
 
 /// A Log Analytics row as an object keyed by the column names, into `out`.
 fn row(cols: Option<&[String]>, text: &[u8], out: &mut Vec<u8>) -> Result<(), Cow<'static, str>> {
     let Some(cols) = cols else {
-        return Err(Cow::Borrowed("Log Analytics row without the table's columns before it"));
+        return Err(Cow::Borrowed(
+            "Log Analytics row without the table's columns before it",
+        ));
     };
     let values: Vec<&RawValue> = serde_json::from_slice(text)
         .map_err(|e| Cow::Owned(format!("bad Log Analytics row: {e}")))?;

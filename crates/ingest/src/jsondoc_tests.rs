@@ -54,7 +54,11 @@ fn pretty_array_one_record_per_element() {
 fn one_line_array_and_empty_arrays() {
     assert_eq!(
         frame(r#"[{"a":1},{"a":2} , {"a":3}]"#),
-        [ok(1, r#"{"a":1}"#), ok(1, r#"{"a":2}"#), ok(1, r#"{"a":3}"#)]
+        [
+            ok(1, r#"{"a":1}"#),
+            ok(1, r#"{"a":2}"#),
+            ok(1, r#"{"a":3}"#)
+        ]
     );
     assert_eq!(frame("[]"), []);
     assert_eq!(frame("[ ]\n"), []);
@@ -69,7 +73,10 @@ fn strings_hold_brackets_quotes_and_escapes() {
     assert_eq!(
         frame(doc),
         [
-            ok(1, r#"{"ua":"Mozilla/5.0 (X; {y}) [z]","q":"say \"hi\" \\","e":"\\\"}"}"#),
+            ok(
+                1,
+                r#"{"ua":"Mozilla/5.0 (X; {y}) [z]","q":"say \"hi\" \\","e":"\\\"}"}"#
+            ),
             ok(2, r#"{"k":"]}\u0022,"}"#),
         ]
     );
@@ -131,7 +138,10 @@ fn plain_objects_are_records_and_wrappers_are_top_level_only() {
     let doc = "{\n  \"a\": {\"value\": [1]},\n  \"value\": 2\n}\n{\"b\":[]}\n";
     assert_eq!(
         frame(doc),
-        [ok(1, r#"{"a":{"value":[1]},"value":2}"#), ok(5, r#"{"b":[]}"#)]
+        [
+            ok(1, r#"{"a":{"value":[1]},"value":2}"#),
+            ok(5, r#"{"b":[]}"#)
+        ]
     );
     // A non-object element of a record array is a record too (parsers reject it).
     assert_eq!(

@@ -352,7 +352,11 @@ impl<'o, 'f> Lines<'o, 'f> {
         let refs: Vec<&str> = texts.iter().map(|c| c.as_ref()).collect();
         let format = detect(&refs, &self.opts.json_fields);
         let Some(format) = format else {
-            if refs.iter().all(|l| l.trim_start_matches('\u{feff}').trim_start().starts_with('{')) {
+            if refs.iter().all(|l| {
+                l.trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with('{')
+            }) {
                 return Err(IngestError::NotALog {
                     path: self.name.to_owned(),
                     reason: crate::docread::not_a_log_reason(refs.first().map(|l| l.trim())),

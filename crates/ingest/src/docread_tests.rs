@@ -11,11 +11,11 @@ fn entra(i: u32, code: &str) -> String {
     )
 }
 
-/// (origin line, user, raw) of every event, and the stats, for every chunking.
-fn read(
-    data: &[u8],
-    opts: &ReadOptions,
-) -> Result<(Vec<(u64, String, String)>, ReadStats), IngestError> {
+/// (origin line, user, raw) of an event.
+type Ev = (u64, String, String);
+
+/// Every event and the stats; every chunking must agree.
+fn read(data: &[u8], opts: &ReadOptions) -> Result<(Vec<Ev>, ReadStats), IngestError> {
     let mut first = None;
     for chunk in [256 * 1024, 1, 2, 3, 7, 100] {
         let mut evs = Vec::new();

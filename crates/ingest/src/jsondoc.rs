@@ -107,6 +107,14 @@ enum Mode {
     Members,
 }
 
+/// Where the byte-by-byte scanner goes next.
+enum Step {
+    /// Scan on from here.
+    Go(usize),
+    /// The value ended (or was a wrapper): the framer's mode changed.
+    Leave(usize),
+}
+
 /// The framer's state; feed it bytes in any chunking.
 #[derive(Debug)]
 pub(crate) struct Framer {
@@ -133,6 +141,54 @@ pub(crate) struct Framer {
     // Log Analytics column names, JSON-quoted.
     cols: Option<Vec<String>>,
     row: Vec<u8>,
+}
+
+/// Byte classes of the value scanner: outside strings, everything but
+/// whitespace and `"{}[]:,` is copied as is; inside strings `"`, `\\` and a
+/// line feed stop the scan.
+const PLAIN: u8 = 0;
+const SPECIAL: u8 = 1;
+const STR_END: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let special = b"{}[]:,";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = SPECIAL;
+        i += 1;
+    }
+    // Whitespace and control characters (dropped outside strings).
+    let mut c = 0;
+    while c < 0x21 {
+        t[c] = SPECIAL;
+        c += 1;
+    }
+    t[b'"' as usize] = STR_END;
+    t[b'\\' as usize] = STR_END;
+    t[b'\n' as usize] = STR_END;
+    t
+};
+
+/// Bit `j` set when `f(b[j])`; written so that the compiler vectorises it
+/// (byte compares, then eight bytes packed to eight bits by one multiply).
+#[inline(always)]
+fn mask(b: &[u8; 64], f: impl Fn(u8) -> bool) -> u64 {
+    let mut bits = [0u8; 64];
+    for (bit, &x) in bits.iter_mut().zip(b) {
+        *bit = u8::from(f(x));
+    }
+    let mut m = 0u64;
+    for (k, eight) in bits.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        m |= (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    m
+}
+
+/// Whether `b` can start a value (anything else between elements or members
+/// is skipped as stray punctuation).
+fn starts_value(b: u8) -> bool {
+    matches!(b, b'{' | b'[' | b'"') || CLASS[b as usize] == PLAIN
 }
 
 /// Wrapper members holding records.
@@ -283,17 +339,17 @@ impl Framer {
         self.over = false;
         self.cand = false;
         self.bare = !matches!(first, b'{' | b'[' | b'"');
+        debug_assert!(starts_value(first));
     }
 
     #[inline]
     fn push(&mut self, s: &[u8]) {
-        if self.over || self.dest == Dest::Discard {
-            return;
-        }
-        if self.rec.len() + s.len() > self.max {
-            self.over = true;
+        if self.rec.len() + s.len() <= self.max && !self.over {
+            if self.dest != Dest::Discard {
+                self.rec.extend_from_slice(s);
+            }
         } else {
-            self.rec.extend_from_slice(s);
+            self.over = true;
         }
     }
 
@@ -315,7 +371,116 @@ impl Framer {
         mut i: usize,
         sink: &mut dyn FnMut(Framed<'_>) -> Result<(), E>,
     ) -> Result<usize, E> {
-        while i < data.len() {
+        let len = data.len();
+        while i < len {
+            let mut stop = (i + 1).min(len);
+            if !self.cand && !self.bare && !self.esc && self.depth > 0 && len - i >= 64 {
+                let (j, ended, until) = self.blocks(data, i);
+                i = j;
+                if ended {
+                    self.end_value(sink)?;
+                    return Ok(i);
+                }
+                stop = until;
+            } else if len - i < 64 {
+                stop = len;
+            }
+            // Byte by byte: a value's first bytes, past a backslash, the last
+            // bytes of the data.
+            while i < stop {
+                match self.step(data, i, sink)? {
+                    Step::Go(j) => i = j,
+                    Step::Leave(j) => return Ok(j),
+                }
+            }
+        }
+        Ok(i)
+    }
+
+    /// The block scanner, 64 bytes at a time with bit masks (the compiler
+    /// vectorises [`mask`]): inside an object or array, not a top-level
+    /// candidate, no pending escape. Returns the position reached, whether
+    /// the value ended there, and how far the byte-by-byte scanner must go
+    /// before blocks resume (past a backslash, or the last bytes).
+    fn blocks(&mut self, data: &[u8], mut i: usize) -> (usize, bool, usize) {
+        let mut run = i;
+        let mut ended = false;
+        let mut stop = data.len();
+        while let Some(b) = data.get(i..i + 64) {
+            let Ok(b) = <&[u8; 64]>::try_from(b) else {
+                break;
+            };
+            let bs = mask(b, |x| x == b'\\');
+            if bs != 0 {
+                // Escapes are left to the byte-by-byte scanner.
+                stop = i + bs.trailing_zeros() as usize + 2;
+                break;
+            }
+            let quotes = mask(b, |x| x == b'"');
+            let ws = mask(b, |x| x <= 0x20);
+            let nl = mask(b, |x| x == b'\n');
+            let open = mask(b, |x| x | 0x20 == b'{');
+            let close = mask(b, |x| x | 0x20 == b'}');
+            // Inside a string: from its opening quote to before its closing one.
+            let mut p = quotes;
+            for shift in [1, 2, 4, 8, 16, 32] {
+                p ^= p << shift;
+            }
+            let in_str = if self.in_str { !p } else { p };
+            let mut structural = (open | close) & !in_str;
+            let mut limit = 64;
+            while structural != 0 {
+                let k = structural.trailing_zeros() as usize;
+                if open >> k & 1 == 1 {
+                    self.depth += 1;
+                } else {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        limit = k + 1;
+                        ended = true;
+                        break;
+                    }
+                }
+                structural &= structural - 1;
+            }
+            let keep = if limit == 64 {
+                u64::MAX
+            } else {
+                (1u64 << limit) - 1
+            };
+            self.line += u64::from((nl & keep).count_ones());
+            let mut drop = ws & !in_str & keep;
+            while drop != 0 {
+                let at = i + drop.trailing_zeros() as usize;
+                if at > run {
+                    self.push(&data[run..at]);
+                }
+                run = at + 1;
+                drop &= drop - 1;
+            }
+            if ended {
+                i += limit;
+                self.in_str = false;
+                break;
+            }
+            self.in_str = in_str >> 63 != 0;
+            i += 64;
+        }
+        if i > run {
+            self.push(&data[run..i]);
+        }
+        (i, ended, stop.min(data.len()))
+    }
+
+    /// One step of the byte-by-byte scanner from `i`.
+    fn step<E>(
+        &mut self,
+        data: &[u8],
+        mut i: usize,
+        sink: &mut dyn FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<Step, E> {
+        let len = data.len();
+        {
             if self.in_str {
                 if self.esc {
                     self.esc = false;
@@ -324,13 +489,23 @@ impl Framer {
                     }
                     self.push(&data[i..=i]);
                     i += 1;
-                    continue;
+                    return Ok(Step::Go(i));
                 }
-                let Some(off) = memchr3(b'"', b'\\', b'\n', &data[i..]) else {
-                    self.push(&data[i..]);
-                    return Ok(data.len());
+                // Most strings are short: look at a few bytes before memchr.
+                let short = (i + 24).min(len);
+                let at = match data[i..short]
+                    .iter()
+                    .position(|b| CLASS[*b as usize] == STR_END)
+                {
+                    Some(off) => i + off,
+                    None => match memchr3(b'"', b'\\', b'\n', &data[short..]) {
+                        Some(off) => short + off,
+                        None => {
+                            self.push(&data[i..]);
+                            return Ok(Step::Go(len));
+                        }
+                    },
                 };
-                let at = i + off;
                 self.push(&data[i..=at]);
                 i = at + 1;
                 match data[at] {
@@ -339,26 +514,40 @@ impl Framer {
                     _ => {
                         self.in_str = false;
                         if self.string_closed(sink)? {
-                            return Ok(i);
+                            return Ok(Step::Leave(i));
                         }
                     }
                 }
-                continue;
+                return Ok(Step::Go(i));
+            }
+            // A run of bytes copied as they are (numbers, literals).
+            let start = i;
+            while i < len && CLASS[data[i] as usize] == PLAIN {
+                i += 1;
+            }
+            if i > start {
+                self.push(&data[start..i]);
+                if self.cand && self.depth == 1 && self.key == Key::Value {
+                    self.key = Key::After;
+                }
+                if i == len {
+                    return Ok(Step::Go(i));
+                }
             }
             let b = data[i];
             if self.bare {
-                if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
-                    self.end_value(sink)?;
-                    return Ok(i);
-                }
-                self.push(&data[i..=i]);
-                i += 1;
-                continue;
+                // A bare token (number, literal) ends at a delimiter.
+                self.end_value(sink)?;
+                return Ok(Step::Leave(i));
             }
             i += 1;
             match b {
-                b' ' | b'\t' | b'\r' => {}
                 b'\n' => self.line += 1,
+                0..=0x20 => {
+                    while i < len && data[i] == b' ' {
+                        i += 1;
+                    }
+                }
                 b'"' => {
                     if self.cand && self.depth == 1 && self.key == Key::Expect && !self.over {
                         self.key = Key::In;
@@ -381,7 +570,7 @@ impl Framer {
                             self.stack.push(Ctx::Obj(Obj::Wrapper));
                             self.stack.push(Ctx::Arr(arr));
                             self.mode = Mode::Between;
-                            return Ok(i);
+                            return Ok(Step::Leave(i));
                         }
                     }
                     self.push(&[b]);
@@ -392,7 +581,7 @@ impl Framer {
                     self.depth = self.depth.saturating_sub(1);
                     if self.depth == 0 {
                         self.end_value(sink)?;
-                        return Ok(i);
+                        return Ok(Step::Leave(i));
                     }
                 }
                 b':' => {
@@ -407,15 +596,11 @@ impl Framer {
                         self.key = Key::Expect;
                     }
                 }
-                _ => {
-                    self.push(&[b]);
-                    if self.cand && self.depth == 1 && self.key == Key::Value {
-                        self.key = Key::After;
-                    }
-                }
+                // `\\` outside a string: not JSON, left to the parser.
+                _ => self.push(&[b]),
             }
         }
-        Ok(i)
+        Ok(Step::Go(i))
     }
 
     /// A string ended inside the value; true when that ended the value.
@@ -479,7 +664,7 @@ impl Framer {
             let b = data[i];
             match b {
                 b'\n' => self.line += 1,
-                b' ' | b'\t' | b'\r' | b',' => {}
+                b' ' | b'\t' | b'\r' | b',' | b':' | b'\\' => {}
                 b']' | b'}' => {
                     // `}` is a mismatched bracket: end the array all the same.
                     self.stack.pop();
@@ -544,7 +729,7 @@ impl Framer {
                     self.resume();
                     return i + 1;
                 }
-                _ if self.key == Key::Value => {
+                _ if self.key == Key::Value && starts_value(b) => {
                     self.key = Key::After;
                     let kind = match self.stack.last() {
                         Some(Ctx::Obj(k)) => *k,

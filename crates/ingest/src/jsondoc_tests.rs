@@ -151,6 +151,19 @@ fn plain_objects_are_records_and_wrappers_are_top_level_only() {
 }
 
 #[test]
+fn stray_punctuation_is_skipped() {
+    assert_eq!(
+        frame(r#"[{"a":1} : \ ,, {"a":2}]{"value":[{"b":tru\e}], "x": : 1, ] : }[3]"#),
+        [
+            ok(1, r#"{"a":1}"#),
+            ok(1, r#"{"a":2}"#),
+            ok(1, r#"{"b":tru\e}"#),
+            ok(1, "3")
+        ]
+    );
+}
+
+#[test]
 fn truncated_documents_reject_the_partial_record() {
     let doc = "[\n  {\"a\": 1},\n  {\"a\": \"cut her";
     assert_eq!(
@@ -230,4 +243,60 @@ fn log_analytics_rows_become_objects() {
             err(6, "Log Analytics row without the table's columns before it"),
         ]
     );
+}
+
+#[test]
+#[ignore = "timing, run by hand"]
+fn time_framer() {
+    let path = std::env::var("FRAME_FILE").unwrap();
+    let data = std::fs::read(path).unwrap();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let mut f = Framer::new(MAX_RECORD);
+        let mut n = 0u64;
+        let mut bytes = 0usize;
+        let mut sink = |x: Framed<'_>| -> Result<(), ()> {
+            if let Framed::Record { text, .. } = x {
+                n += 1;
+                bytes += text.len();
+            }
+            Ok(())
+        };
+        for c in data.chunks(256 * 1024) {
+            f.feed(c, &mut sink).unwrap();
+        }
+        f.finish(&mut sink).unwrap();
+        let s = t.elapsed().as_secs_f64();
+        eprintln!(
+            "{n} records {bytes} bytes in {s:.3} s: {:.0} MB/s",
+            data.len() as f64 / s / 1e6
+        );
+    }
+}
+
+#[test]
+fn long_records_agree_across_chunkings() {
+    // Records longer than a block (64 bytes), with escapes, brackets and
+    // line breaks inside strings at every offset; compacted they must equal
+    // the one-line form.
+    let mut compact = Vec::new();
+    for i in 0..40 {
+        let pad = "p".repeat(i);
+        compact.push(format!(
+            r#"{{"id":{i},"ua":"Mozilla/5.0 {pad} (X11; {{\"a\",[1]}}) \\ \\\\","n":[{{"x":[[],{{}}]}},"]}}"],"u":"\u00e9 caf\u00e9 \n"}}"#
+        ));
+    }
+    let pretty = format!(
+        "[\n  {}\n]\n",
+        compact
+            .iter()
+            .map(|c| c.replace(",\"", ",\n    \"").replace(":[", ": [\n      "))
+            .collect::<Vec<_>>()
+            .join(",\n  ")
+    );
+    let got = frame(&pretty);
+    assert_eq!(got.len(), 40);
+    for (n, ((_, text), want)) in got.iter().zip(&compact).enumerate() {
+        assert_eq!(text.as_deref(), Ok(want.as_str()), "record {n}");
+    }
 }

@@ -6,13 +6,13 @@
 # CPU-second and the array/JSONL CPU-time ratio (goal: within 10 %), and
 # checks that both give the same alerts.
 #
-#   bench/json.sh [DAYS] [ROUNDS] [DIR]   (defaults: 60, 3, /tmp/haboob-bench-json)
+#   bench/json.sh [DAYS] [ROUNDS] [DIR]   (defaults: 120, 5, /tmp/haboob-bench-json)
 #
 # Needs jq. Figures are per CPU-second (user + system): the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-days=${1:-60}
-rounds=${2:-3}
+days=${1:-120}
+rounds=${2:-5}
 dir=${3:-/tmp/haboob-bench-json}
 bin=${CARGO_TARGET_DIR:-target}/release/haboob
 

@@ -410,53 +410,60 @@ impl Framer {
             let Ok(b) = <&[u8; 64]>::try_from(b) else {
                 break;
             };
-            let bs = mask(b, |x| x == b'\\');
-            if bs != 0 {
+            if b.iter().fold(false, |a, &x| a | (x == b'\\')) {
                 // Escapes are left to the byte-by-byte scanner.
-                stop = i + bs.trailing_zeros() as usize + 2;
+                let at = b.iter().position(|&x| x == b'\\').unwrap_or(0);
+                stop = i + at + 2;
                 break;
             }
             let quotes = mask(b, |x| x == b'"');
             let ws = mask(b, |x| x <= 0x20);
-            let nl = mask(b, |x| x == b'\n');
-            let open = mask(b, |x| x | 0x20 == b'{');
-            let close = mask(b, |x| x | 0x20 == b'}');
+            // `{`, `}`, `[`, `]` (and `Y`, `y`, `_`, DEL: not JSON outside strings).
+            let brackets = mask(b, |x| x | 0x26 == 0x7f);
             // Inside a string: from its opening quote to before its closing one.
             let mut p = quotes;
             for shift in [1, 2, 4, 8, 16, 32] {
                 p ^= p << shift;
             }
             let in_str = if self.in_str { !p } else { p };
-            let mut structural = (open | close) & !in_str;
+            let mut structural = brackets & !in_str;
             let mut limit = 64;
             while structural != 0 {
                 let k = structural.trailing_zeros() as usize;
-                if open >> k & 1 == 1 {
-                    self.depth += 1;
-                } else {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        limit = k + 1;
-                        ended = true;
-                        break;
+                match b[k] {
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            limit = k + 1;
+                            ended = true;
+                            break;
+                        }
                     }
+                    _ => {}
                 }
                 structural &= structural - 1;
             }
+            let newlines = b[..limit]
+                .iter()
+                .fold(0u32, |n, &x| n + u32::from(x == b'\n'));
+            self.line += u64::from(newlines);
             let keep = if limit == 64 {
                 u64::MAX
             } else {
                 (1u64 << limit) - 1
             };
-            self.line += u64::from((nl & keep).count_ones());
+            // Copy what lies between runs of whitespace outside strings.
             let mut drop = ws & !in_str & keep;
             while drop != 0 {
-                let at = i + drop.trailing_zeros() as usize;
+                let from = drop.trailing_zeros();
+                let to = from + (drop >> from).trailing_ones();
+                let at = i + from as usize;
                 if at > run {
                     self.push(&data[run..at]);
                 }
-                run = at + 1;
-                drop &= drop - 1;
+                run = i + to as usize;
+                drop = drop.checked_shr(to).map_or(0, |d| d << to);
             }
             if ended {
                 i += limit;

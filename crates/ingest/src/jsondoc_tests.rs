@@ -250,7 +250,8 @@ fn log_analytics_rows_become_objects() {
 fn time_framer() {
     let path = std::env::var("FRAME_FILE").unwrap();
     let data = std::fs::read(path).unwrap();
-    for _ in 0..3 {
+    let rounds: usize = std::env::var("FRAME_ROUNDS").map_or(3, |r| r.parse().unwrap());
+    for _ in 0..rounds {
         let t = std::time::Instant::now();
         let mut f = Framer::new(MAX_RECORD);
         let mut n = 0u64;

@@ -141,7 +141,9 @@ fn hunt_stream(
         match res {
             Ok(()) => {}
             Err(IngestError::Stopped { .. }) => break,
-            Err(e @ IngestError::UnknownFormat { .. }) if is_found(input, opts) => {
+            Err(e @ (IngestError::UnknownFormat { .. } | IngestError::NotALog { .. }))
+                if is_found(input, opts) =>
+            {
                 tracing::debug!(input = %input.display(), error = %e, "Skipped: not a log.");
                 // Counted as skipped, not as a file hunted.
                 stats.files = stats.files.saturating_sub(1);

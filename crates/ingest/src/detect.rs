@@ -1,27 +1,39 @@
 //! Format auto-detection over the first non-empty lines of an input.
 
 use crate::{Format, JsonFieldMap};
+use haboob_model::Parsed;
 
 /// How many non-empty lines detection looks at.
 pub(crate) const DETECT_LINES: usize = 32;
 
-/// The format whose parser accepts the most of `lines` (fed in order, so the
-/// IIS parser sees its `#Fields:` directive); ties go to the earlier format
-/// in [`Format::all`]. `None` when no parser accepts any line.
+/// The format whose parser makes the most events of `lines` (fed in order,
+/// so the IIS parser sees its `#Fields:` directive), then accepts the most
+/// (events and directives); ties go to the earlier format in
+/// [`Format::all`]. `None` when no parser accepts any line.
+///
+/// Events come first because a parser may accept what it does not
+/// understand as a directive: the Google Workspace parser gathers
+/// pretty-printed objects line by line and accepts every partial line, so on
+/// the lines of a pretty-printed Entra ID array it "accepted" everything and
+/// won over the Entra parser, which made no event of partial objects.
 pub(crate) fn detect(lines: &[&str], json_fields: &JsonFieldMap) -> Option<Format> {
-    let mut best: Option<(Format, usize)> = None;
+    let mut best: Option<(Format, (usize, usize))> = None;
     for &format in Format::all() {
         let mut parser = format.record_parser(json_fields);
-        let accepted = lines
-            .iter()
-            .filter(|l| parser.parse_rec(l, None).is_ok())
-            .count();
+        let (mut events, mut accepted) = (0, 0);
+        for l in lines {
+            match parser.parse_rec(l, None) {
+                Ok(Parsed::Event(_)) => (events, accepted) = (events + 1, accepted + 1),
+                Ok(Parsed::Directive) => accepted += 1,
+                Err(_) => {}
+            }
+        }
         let better = match best {
             None => true,
-            Some((_, n)) => accepted > n,
+            Some((_, score)) => (events, accepted) > score,
         };
         if accepted > 0 && better {
-            best = Some((format, accepted));
+            best = Some((format, (events, accepted)));
         }
     }
     best.map(|(f, _)| f)
@@ -92,5 +104,31 @@ mod tests {
         assert_eq!(detect(&iis, &m), Some(Format::Iis));
         let web_error = r#"2021/09/30 09:23:53 [error] 1#1: *17 user "foo" was not found in "/tmp/a.htpasswd", client: 127.0.0.1, server: _, request: "GET / HTTP/1.1", host: "localhost""#;
         assert_eq!(detect(&[web_error], &m), Some(Format::ErrorLog));
+    }
+
+    #[test]
+    fn events_outrank_directives() {
+        let m = JsonFieldMap::default();
+        // Lines of a pretty-printed Entra ID array: the Google parser accepts
+        // each as array punctuation or part of an object (directives), and
+        // makes no event; it must not win over the parser that makes events
+        // of the whole records.
+        let pretty = [
+            "[",
+            "  {",
+            r#"    "TimeGenerated": "2024-05-01T10:00:00Z","#,
+            "  },",
+        ];
+        let entra = r#"{"TimeGenerated":"2024-05-01T10:00:00Z","UserPrincipalName":"a@b.example","IPAddress":"192.0.2.1","ResultType":"0"}"#;
+        assert_eq!(
+            detect(&pretty, &m),
+            Some(Format::Signin(haboob_signin::SigninFormat::Google))
+        );
+        let mut mixed = pretty.to_vec();
+        mixed.push(entra);
+        assert_eq!(
+            detect(&mixed, &m),
+            Some(Format::Signin(haboob_signin::SigninFormat::Entra))
+        );
     }
 }

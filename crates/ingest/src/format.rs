@@ -157,6 +157,21 @@ impl LineParser for NotLines {
 }
 
 impl Format {
+    /// Whether the format's records are JSON objects (such inputs may also be
+    /// JSON documents: arrays and page wrappers).
+    pub fn is_json(self) -> bool {
+        matches!(
+            self,
+            Format::Json
+                | Format::Signin(
+                    SigninFormat::Entra
+                        | SigninFormat::M365
+                        | SigninFormat::Okta
+                        | SigninFormat::Google
+                )
+        )
+    }
+
     /// Whether the format reads binary records rather than lines.
     pub fn is_record_format(self) -> bool {
         matches!(self, Format::Signin(SigninFormat::Evtx))

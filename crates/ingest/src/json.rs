@@ -138,8 +138,8 @@ impl Default for JsonFieldMap {
     }
 }
 
-/// A JSON object's members, keys borrowed when unescaped.
-struct Obj<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// A JSON object's members in order, keys borrowed when unescaped.
+pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, &'a RawValue)>);
 
 struct Key<'a>(Cow<'a, str>);
 

@@ -22,12 +22,14 @@
 mod alb;
 mod clf;
 mod detect;
+mod docread;
 mod errorlog;
 mod evtx;
 mod format;
 mod iis;
 mod input;
 mod json;
+mod jsondoc;
 mod proxy;
 mod read;
 mod text;
@@ -93,6 +95,15 @@ pub enum IngestError {
     Stopped {
         /// The input.
         path: String,
+    },
+    /// The input is JSON but no log: no format accepts its records (a
+    /// configuration, a STIX bundle, `package.json`, a labels file).
+    #[error("{path}: not a log: {reason}")]
+    NotALog {
+        /// Input path.
+        path: String,
+        /// What was found instead.
+        reason: String,
     },
     /// A record-framed file (EVTX) could not be read.
     #[error("{path}: {reason}")]

@@ -84,7 +84,9 @@ pub struct Rejection {
     pub reason: String,
 }
 
-/// Accounting; invariant: `lines == parsed + rejected`.
+/// Accounting; invariant: `lines == parsed + rejected`. `Rejection::line`
+/// and `Origin::line` are 1-based lines; a JSON document's record is named by
+/// the line where it starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadStats {
     /// Inputs of which no line parsed although some were read, with the
@@ -94,7 +96,9 @@ pub struct ReadStats {
     pub files: u64,
     /// On-disk (compressed) bytes consumed.
     pub bytes: u64,
-    /// Lines seen.
+    /// Lines seen; for JSON documents (arrays, page wrappers, Log Analytics
+    /// results) framed record by record, records (array punctuation and
+    /// wrapper members are not counted).
     pub lines: u64,
     /// Lines parsed into an event or a directive.
     pub parsed: u64,
@@ -267,12 +271,24 @@ pub(crate) fn read_chunked(
     };
     stats.files += 1;
     let mut src = decoded(counting).map_err(|e| read_err(e, 0))?;
-    let mut lines = Lines::new(name, opts, sink, stats);
     let max = opts.max_line_bytes;
     let chunk = chunk.max(1);
     let cap = max + chunk + 2;
     let mut buf = vec![0u8; cap];
     let (mut start, mut end, mut scan) = (0usize, 0usize, 0usize);
+    if crate::docread::may_be_document(opts) {
+        // JSON arrays and page wrappers are framed record by record.
+        let (head, eof) = crate::docread::fill_head(&mut *src, &mut buf, max + 1, chunk)
+            .map_err(|e| read_err(e, 0))?;
+        if crate::docread::is_document(&buf[..head], eof) {
+            let bytes = || count.get();
+            return crate::docread::read_document(
+                head, &mut buf, chunk, &mut *src, name, opts, progress, &bytes, sink, stats,
+            );
+        }
+        end = head;
+    }
+    let mut lines = Lines::new(name, opts, sink, stats);
     let mut skipping = false;
     let mut reported = 0u64;
     loop {
@@ -358,7 +374,7 @@ const MAX_PENDING: usize = 4096;
 type Pending = Option<Vec<u8>>;
 
 /// Per-input line handling: detection, parsing, accounting.
-struct Lines<'o, 'f> {
+pub(crate) struct Lines<'o, 'f> {
     name: &'o str,
     opts: &'o ReadOptions,
     sink: &'f mut dyn EventSink,
@@ -371,11 +387,11 @@ struct Lines<'o, 'f> {
     /// Parsed lines of this input (`stats` adds up several inputs).
     parsed_here: u64,
     lines_here: u64,
-    stats: &'f mut ReadStats,
+    pub(crate) stats: &'f mut ReadStats,
 }
 
 impl<'o, 'f> Lines<'o, 'f> {
-    fn new(
+    pub(crate) fn new(
         name: &'o str,
         opts: &'o ReadOptions,
         sink: &'f mut dyn EventSink,
@@ -436,14 +452,24 @@ impl<'o, 'f> Lines<'o, 'f> {
             .collect();
         let refs: Vec<&str> = texts.iter().map(|c| c.as_ref()).collect();
         let format = detect(&refs, &self.opts.json_fields);
-        drop(refs);
-        drop(texts);
         let Some(format) = format else {
+            if refs.iter().all(|l| {
+                l.trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with('{')
+            }) {
+                return Err(IngestError::NotALog {
+                    path: self.name.to_owned(),
+                    reason: crate::docread::not_a_log_reason(refs.first().map(|l| l.trim())),
+                });
+            }
             return Err(IngestError::UnknownFormat {
                 path: self.name.to_owned(),
                 tried: tried(),
             });
         };
+        drop(refs);
+        drop(texts);
         tracing::debug!(
             file = self.name,
             format = format.name(),
@@ -538,7 +564,45 @@ impl<'o, 'f> Lines<'o, 'f> {
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<(), IngestError> {
+    /// One framed JSON record starting at `line` (document inputs), or why it
+    /// could not be framed.
+    pub(crate) fn record(
+        &mut self,
+        line: u64,
+        raw: Result<&[u8], Cow<'static, str>>,
+    ) -> Result<(), IngestError> {
+        self.line_no = line.saturating_sub(1);
+        match raw {
+            Ok(raw) => self.process(Some(raw)),
+            Err(reason) => {
+                self.line_no += 1;
+                self.stats.lines += 1;
+                self.lines_here += 1;
+                self.reject(reason, "")
+            }
+        }
+    }
+
+    /// Whether a parser is chosen.
+    pub(crate) fn has_parser(&self) -> bool {
+        self.parser.is_some()
+    }
+
+    /// The JSON field map in use.
+    pub(crate) fn json_fields(&self) -> &JsonFieldMap {
+        &self.opts.json_fields
+    }
+
+    /// Use `format` from now on (detected by the caller).
+    pub(crate) fn set_format(&mut self, format: Format) {
+        self.format = Some(format);
+        self.sink.format(format);
+        self.parser = Some(
+            format.record_parser_with(&self.opts.json_fields, self.opts.combined_forwarded_field),
+        );
+    }
+
+    pub(crate) fn finish(&mut self) -> Result<(), IngestError> {
         if self.parser.is_none() && self.pending_nonempty > 0 {
             self.choose()?;
         }

@@ -199,7 +199,7 @@ pub fn run(a: &EventsArgs) -> Result<u8> {
         match read_into(input, &opts, &|_| {}, &mut printer, &mut stats) {
             Ok(()) => {}
             Err(IngestError::Stopped { .. }) => break,
-            Err(IngestError::UnknownFormat { .. }) if matches!(input, Input::File(p) if discovery.found.contains(p)) =>
+            Err(IngestError::UnknownFormat { .. } | IngestError::NotALog { .. }) if matches!(input, Input::File(p) if discovery.found.contains(p)) =>
             {
                 eprintln!("skipped {}: not a log this tool reads", input.display());
             }

@@ -1,0 +1,337 @@
+//! The value scanner of the [`Framer`]: 64-byte blocks with SIMD masks
+//! inside records, byte by byte elsewhere (value starts, escapes, the last
+//! bytes of the data, top-level objects that may be page wrappers).
+
+use super::{wrapper_array, Ctx, Framed, Framer, Key, Mode, Obj};
+use memchr::memchr3;
+use wide::u8x16;
+
+/// Where the byte-by-byte scanner goes next.
+enum Step {
+    /// Scan on from here.
+    Go(usize),
+    /// The value ended (or was a wrapper): the framer's mode changed.
+    Leave(usize),
+}
+
+/// Byte classes of the value scanner: outside strings, everything but
+/// whitespace and `"{}[]:,` is copied as is; inside strings `"`, `\\` and a
+/// line feed stop the scan.
+const PLAIN: u8 = 0;
+const SPECIAL: u8 = 1;
+const STR_END: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let special = b"{}[]:,";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = SPECIAL;
+        i += 1;
+    }
+    // Whitespace and control characters (dropped outside strings).
+    let mut c = 0;
+    while c < 0x21 {
+        t[c] = SPECIAL;
+        c += 1;
+    }
+    t[b'"' as usize] = STR_END;
+    t[b'\\' as usize] = STR_END;
+    t[b'\n' as usize] = STR_END;
+    t
+};
+
+/// Masks of one 64-byte block (bit `j` for byte `j`): double quotes, bytes
+/// up to 0x20 (whitespace, control characters), brackets `{}[]` (and `Y`,
+/// `y`, `_`, DEL, which are not JSON outside strings), backslashes, and the
+/// number of line feeds. Portable SIMD (SSE2 on x86-64, NEON on aarch64).
+#[inline(always)]
+fn masks(b: &[u8; 64]) -> (u64, u64, u64, u64, u32) {
+    let quote = u8x16::splat(b'"');
+    let space = u8x16::splat(0x20);
+    let br_or = u8x16::splat(0x26);
+    let br_eq = u8x16::splat(0x7f);
+    let backslash = u8x16::splat(b'\\');
+    let lf = u8x16::splat(b'\n');
+    let (mut q, mut ws, mut br, mut bs, mut nl) = (0u64, 0u64, 0u64, 0u64, 0u32);
+    for (k, sixteen) in b.chunks_exact(16).enumerate() {
+        let v = u8x16::from(<[u8; 16]>::try_from(sixteen).unwrap_or([0; 16]));
+        let bits = |m: u8x16| u64::from(m.move_mask() as u16) << (16 * k);
+        q |= bits(v.cmp_eq(quote));
+        ws |= bits(v.max(space).cmp_eq(space));
+        br |= bits((v | br_or).cmp_eq(br_eq));
+        bs |= bits(v.cmp_eq(backslash));
+        nl += (v.cmp_eq(lf).move_mask() as u16).count_ones();
+    }
+    (q, ws, br, bs, nl)
+}
+
+/// Whether `b` can start a value (anything else between elements or members
+/// is skipped as stray punctuation).
+pub(super) fn starts_value(b: u8) -> bool {
+    matches!(b, b'{' | b'[' | b'"') || CLASS[b as usize] == PLAIN
+}
+
+impl Framer {
+    pub(super) fn value<E>(
+        &mut self,
+        data: &[u8],
+        mut i: usize,
+        sink: &mut dyn FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let len = data.len();
+        while i < len {
+            let mut stop = (i + 1).min(len);
+            if !self.cand && !self.bare && !self.esc && self.depth > 0 && len - i >= 64 {
+                let (j, ended, until) = self.blocks(data, i);
+                i = j;
+                if ended {
+                    self.end_value(sink)?;
+                    return Ok(i);
+                }
+                stop = until;
+            } else if len - i < 64 {
+                stop = len;
+            }
+            // Byte by byte: a value's first bytes, past a backslash, the last
+            // bytes of the data.
+            while i < stop {
+                match self.step(data, i, sink)? {
+                    Step::Go(j) => i = j,
+                    Step::Leave(j) => return Ok(j),
+                }
+            }
+        }
+        Ok(i)
+    }
+
+    /// The block scanner, 64 bytes at a time with bit masks ([`masks`]): inside an object or array, not a top-level
+    /// candidate, no pending escape. Returns the position reached, whether
+    /// the value ended there, and how far the byte-by-byte scanner must go
+    /// before blocks resume (past a backslash, or the last bytes).
+    fn blocks(&mut self, data: &[u8], mut i: usize) -> (usize, bool, usize) {
+        let mut run = i;
+        let mut ended = false;
+        let mut stop = data.len();
+        while let Some(b) = data.get(i..i + 64) {
+            let Ok(b) = <&[u8; 64]>::try_from(b) else {
+                break;
+            };
+            let (quotes, ws, brackets, bs, newlines) = masks(b);
+            if bs != 0 {
+                // Escapes are left to the byte-by-byte scanner.
+                stop = i + bs.trailing_zeros() as usize + 2;
+                break;
+            }
+            // Inside a string: from its opening quote to before its closing one.
+            let mut p = quotes;
+            for shift in [1, 2, 4, 8, 16, 32] {
+                p ^= p << shift;
+            }
+            let in_str = if self.in_str { !p } else { p };
+            let mut structural = brackets & !in_str;
+            let mut limit = 64;
+            while structural != 0 {
+                let k = structural.trailing_zeros() as usize;
+                match b[k] {
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            limit = k + 1;
+                            ended = true;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                structural &= structural - 1;
+            }
+            self.line += if limit == 64 {
+                u64::from(newlines)
+            } else {
+                memchr::memchr_iter(b'\n', &b[..limit]).count() as u64
+            };
+            let keep = if limit == 64 {
+                u64::MAX
+            } else {
+                (1u64 << limit) - 1
+            };
+            // Copy what lies between runs of whitespace outside strings.
+            let mut drop = ws & !in_str & keep;
+            while drop != 0 {
+                let from = drop.trailing_zeros();
+                let to = from + (drop >> from).trailing_ones();
+                let at = i + from as usize;
+                if at > run {
+                    self.push(&data[run..at]);
+                }
+                run = i + to as usize;
+                drop = drop.checked_shr(to).map_or(0, |d| d << to);
+            }
+            if ended {
+                i += limit;
+                self.in_str = false;
+                break;
+            }
+            self.in_str = in_str >> 63 != 0;
+            i += 64;
+        }
+        if i > run {
+            self.push(&data[run..i]);
+        }
+        (i, ended, stop.min(data.len()))
+    }
+
+    /// One step of the byte-by-byte scanner from `i`.
+    fn step<E>(
+        &mut self,
+        data: &[u8],
+        mut i: usize,
+        sink: &mut dyn FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<Step, E> {
+        let len = data.len();
+        {
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                    if data[i] == b'\n' {
+                        self.line += 1;
+                    }
+                    self.push(&data[i..=i]);
+                    i += 1;
+                    return Ok(Step::Go(i));
+                }
+                // Most strings are short: look at a few bytes before memchr.
+                let short = (i + 24).min(len);
+                let at = match data[i..short]
+                    .iter()
+                    .position(|b| CLASS[*b as usize] == STR_END)
+                {
+                    Some(off) => i + off,
+                    None => match memchr3(b'"', b'\\', b'\n', &data[short..]) {
+                        Some(off) => short + off,
+                        None => {
+                            self.push(&data[i..]);
+                            return Ok(Step::Go(len));
+                        }
+                    },
+                };
+                self.push(&data[i..=at]);
+                i = at + 1;
+                match data[at] {
+                    b'\\' => self.esc = true,
+                    b'\n' => self.line += 1,
+                    _ => {
+                        self.in_str = false;
+                        if self.string_closed(sink)? {
+                            return Ok(Step::Leave(i));
+                        }
+                    }
+                }
+                return Ok(Step::Go(i));
+            }
+            // A run of bytes copied as they are (numbers, literals).
+            let start = i;
+            while i < len && CLASS[data[i] as usize] == PLAIN {
+                i += 1;
+            }
+            if i > start {
+                self.push(&data[start..i]);
+                if self.cand && self.depth == 1 && self.key == Key::Value {
+                    self.key = Key::After;
+                }
+                if i == len {
+                    return Ok(Step::Go(i));
+                }
+            }
+            let b = data[i];
+            if self.bare {
+                // A bare token (number, literal) ends at a delimiter.
+                self.end_value(sink)?;
+                return Ok(Step::Leave(i));
+            }
+            i += 1;
+            match b {
+                b'\n' => self.line += 1,
+                0..=0x20 => {
+                    while i < len && data[i] == b' ' {
+                        i += 1;
+                    }
+                }
+                b'"' => {
+                    if self.cand && self.depth == 1 && self.key == Key::Expect && !self.over {
+                        self.key = Key::In;
+                        self.key_at.0 = self.rec.len() + 1;
+                    }
+                    self.push(b"\"");
+                    self.in_str = true;
+                }
+                b'{' | b'[' => {
+                    if self.cand && self.depth == 1 && self.key == Key::Value {
+                        self.key = Key::After;
+                        let (s, e) = self.key_at;
+                        let arr = (b == b'[' && !self.over)
+                            .then(|| self.rec.get(s..e).and_then(wrapper_array))
+                            .flatten();
+                        if let Some(arr) = arr {
+                            // A page wrapper: its records are the array's elements.
+                            self.rec.clear();
+                            self.cand = false;
+                            self.stack.push(Ctx::Obj(Obj::Wrapper));
+                            self.stack.push(Ctx::Arr(arr));
+                            self.mode = Mode::Between;
+                            return Ok(Step::Leave(i));
+                        }
+                    }
+                    self.push(&[b]);
+                    self.depth += 1;
+                }
+                b'}' | b']' => {
+                    self.push(&[b]);
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        self.end_value(sink)?;
+                        return Ok(Step::Leave(i));
+                    }
+                }
+                b':' => {
+                    self.push(b":");
+                    if self.cand && self.depth == 1 && self.key == Key::Colon {
+                        self.key = Key::Value;
+                    }
+                }
+                b',' => {
+                    self.push(b",");
+                    if self.cand && self.depth == 1 {
+                        self.key = Key::Expect;
+                    }
+                }
+                // `\\` outside a string: not JSON, left to the parser.
+                _ => self.push(&[b]),
+            }
+        }
+        Ok(Step::Go(i))
+    }
+
+    /// A string ended inside the value; true when that ended the value.
+    fn string_closed<E>(
+        &mut self,
+        sink: &mut dyn FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        if self.depth == 0 {
+            self.end_value(sink)?;
+            return Ok(true);
+        }
+        if self.cand && self.depth == 1 {
+            match self.key {
+                Key::In => {
+                    self.key = Key::Colon;
+                    self.key_at.1 = self.rec.len().saturating_sub(1);
+                }
+                Key::Value => self.key = Key::After,
+                _ => {}
+            }
+        }
+        Ok(false)
+    }
+}

@@ -21,13 +21,32 @@ pub struct Config {
 }
 
 /// How inputs are read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
     /// JSON access logs: for each field, the JSON keys tried in order (dotted
     /// paths reach into nested objects, `[n]` picks an array element). The
     /// defaults cover nginx `log_format` JSON, Caddy, ECS and Envoy.
     pub json_fields: haboob_ingest::JsonFieldMap,
+    /// A record earlier than the latest one read from its stream by more
+    /// than this many seconds means the stream is out of time order (e.g.
+    /// newest first): it is then sorted by time and hunted again. Smaller
+    /// steps back are normal (servers log a request when it ends) and are
+    /// read as they come.
+    pub order_tolerance_secs: u64,
+    /// Memory for sorting an out-of-order stream, MiB per stream; beyond
+    /// it, sorted runs go to temporary files and are merged.
+    pub sort_buffer_mb: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            json_fields: haboob_ingest::JsonFieldMap::default(),
+            order_tolerance_secs: crate::order::DEFAULT_TOLERANCE_SECS,
+            sort_buffer_mb: 64,
+        }
+    }
 }
 
 /// Pipeline settings.

@@ -14,8 +14,11 @@
 
 pub mod campaign;
 pub mod config;
+mod feed;
 pub mod geo;
 pub mod merge;
+pub mod order;
+pub mod spool;
 pub mod streams;
 pub mod targets;
 
@@ -23,8 +26,8 @@ pub use config::{Cidr, Config, ConfigError, HuntConfig};
 pub use geo::{Geo, GeoError, GeoInfo};
 pub use targets::Targets;
 
-use haboob_ingest::{read_input, Format, Input, ReadOptions, ReadStats};
-use haboob_model::{Alert, Campaign, EventRef};
+use haboob_ingest::{Format, Input, ReadOptions, ReadStats};
+use haboob_model::{Alert, Campaign};
 use rayon::prelude::*;
 
 /// How to run a hunt.
@@ -56,14 +59,34 @@ pub struct HuntReport {
     /// Input errors (unreadable file, unknown format, strict failure), one
     /// line each naming the file; the other inputs were still hunted.
     pub errors: Vec<String>,
+    /// Things the user should know about how inputs were read, one line
+    /// each naming the file (e.g. a newest-first file read in time order).
+    pub notices: Vec<String>,
 }
 
-const MAX_REJECT_SAMPLES: usize = 20;
+pub(crate) const MAX_REJECT_SAMPLES: usize = 20;
 
-struct StreamResult {
+#[derive(Default)]
+pub(crate) struct StreamResult {
     alerts: Vec<Alert>,
     stats: ReadStats,
     errors: Vec<String>,
+    notices: Vec<String>,
+}
+
+/// How to read one input of a hunt.
+pub(crate) fn read_options(input: &Input, opts: &HuntOptions) -> ReadOptions {
+    let site = match input {
+        Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
+        Input::Stdin => None,
+    };
+    ReadOptions {
+        format: opts.format,
+        strict: opts.strict,
+        site,
+        json_fields: opts.config.ingest.json_fields.clone(),
+        ..ReadOptions::default()
+    }
 }
 
 fn hunt_stream(
@@ -71,33 +94,28 @@ fn hunt_stream(
     opts: &HuntOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> StreamResult {
-    let mut detectors = haboob_detect::build(&opts.config.detect());
-    let mut alerts = Vec::new();
+    let mut feed = feed::Feed::new(opts);
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
-    let mut geo = opts.geo.as_deref().map(geo::GeoCache::new);
+    let mut guard = order::OrderGuard::new(opts.config.ingest.order_tolerance_secs);
+    let mut spool = order::StdinSpool::default();
+    let progress = order::Progress::new(progress);
     for input in stream {
-        let site = match input {
-            Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
-            Input::Stdin => None,
-        };
-        let ro = ReadOptions {
-            format: opts.format,
-            strict: opts.strict,
-            site,
-            json_fields: opts.config.ingest.json_fields.clone(),
-            ..ReadOptions::default()
-        };
-        let res = read_input(input, &ro, progress, &mut |ev, origin| {
-            let enriched = match (&mut geo, ev) {
-                (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
-                _ => None,
-            };
-            let ev = enriched.as_ref().unwrap_or(ev);
-            for d in detectors.iter_mut() {
-                d.observe(ev, origin, &mut alerts);
-            }
-        });
+        if guard.disorder().is_some() {
+            break;
+        }
+        let ro = read_options(input, opts);
+        let res = order::read_first(
+            input,
+            &ro,
+            &|n| progress.first_pass(n),
+            &mut spool,
+            &mut |ev, origin| {
+                if guard.admit(ev.ts(), origin) {
+                    feed.observe(ev, origin);
+                }
+            },
+        );
         match res {
             Ok(s) => stats.merge(s, MAX_REJECT_SAMPLES),
             Err(e) => {
@@ -106,13 +124,15 @@ fn hunt_stream(
             }
         }
     }
-    for d in detectors.iter_mut() {
-        d.finish(&mut alerts);
+    if let Some(d) = guard.disorder() {
+        // Out of order beyond the tolerance: start over, sorted.
+        return order::rehunt_sorted(stream, opts, &progress, &spool, d);
     }
     StreamResult {
-        alerts,
+        alerts: feed.finish(),
         stats,
         errors,
+        notices: Vec::new(),
     }
 }
 
@@ -127,10 +147,12 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();
     let mut errors = Vec::new();
+    let mut notices = Vec::new();
     for r in results {
         stats.merge(r.stats, MAX_REJECT_SAMPLES);
         alerts.extend(r.alerts);
         errors.extend(r.errors);
+        notices.extend(r.notices);
     }
     let gap =
         i64::try_from(opts.config.hunt.merge_gap_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -144,5 +166,6 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         stats,
         suppressed,
         errors,
+        notices,
     }
 }

@@ -69,7 +69,10 @@ impl MfaTracker {
             evidence: Vec::new(),
             approved: false,
         });
-        ep.last = ts;
+        // Slightly late events (within the ingest tolerance) never move
+        // `last` back or leave `first` after an earlier prompt.
+        ep.last = ep.last.max(ts);
+        ep.first = ep.first.min(ts);
         ep.prompts += 1;
         ep.peak = ep.peak.max(st.recent.len());
         if let Some(ip) = ip {

@@ -139,7 +139,9 @@ pub(crate) struct StdinSpool {
 impl StdinSpool {
     fn reader(&self) -> Result<File, String> {
         if let Some(e) = &self.error {
-            return Err(format!("standard input could not be kept for sorting ({e})"));
+            return Err(format!(
+                "standard input could not be kept for sorting ({e})"
+            ));
         }
         let f = self
             .file
@@ -273,9 +275,14 @@ fn newest_first(input: &Input, ro: &ReadOptions, spool: &StdinSpool) -> bool {
         ..ro.clone()
     };
     // The prefix ends mid-line or mid-stream: that read error is expected.
-    let _ = read_again(input, &probe, &|_| {}, spool, Some(PROBE_BYTES), &mut |ev, _| {
-        dir.step(ev.ts())
-    });
+    let _ = read_again(
+        input,
+        &probe,
+        &|_| {},
+        spool,
+        Some(PROBE_BYTES),
+        &mut |ev, _| dir.step(ev.ts()),
+    );
     dir.newest_first()
 }
 
@@ -336,8 +343,9 @@ pub(crate) fn rehunt_sorted(
         opts.config.ingest.order_tolerance_secs
     );
     if !trip_newest_first {
-        res.notices
-            .push(format!("{at}; the stream was sorted by time before hunting"));
+        res.notices.push(format!(
+            "{at}; the stream was sorted by time before hunting"
+        ));
     }
     tracing::debug!(runs = sorter.spilled_runs(), "Sorting a stream.");
     let mut feed = Feed::new(opts);

@@ -332,14 +332,7 @@ fn encode(ev: &EventRef<'_>, o: &Origin<'_>, datasets: &mut Vec<&'static str>, o
                 }
                 None => out.push(0),
             }
-            for s in [
-                &a.user,
-                &a.domain,
-                &a.tenant,
-                &a.app,
-                &a.client,
-                &a.country,
-            ] {
+            for s in [&a.user, &a.domain, &a.tenant, &a.app, &a.client, &a.country] {
                 put_str(out, s);
             }
         }

@@ -50,7 +50,9 @@ fn sorts_in_memory_and_across_spilled_runs_alike() {
         .collect();
     let mut x = 12345u64;
     for i in (1..items.len()).rev() {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         items.swap(i, (x >> 33) as usize % (i + 1));
     }
     let mut want = items.clone();
@@ -82,7 +84,8 @@ fn equal_keys_keep_insertion_order() {
     }
     assert!(s.spilled_runs() >= 2);
     let mut got = Vec::new();
-    s.finish(&["a".into()], &mut |_, _, o| got.push(o.line)).unwrap();
+    s.finish(&["a".into()], &mut |_, _, o| got.push(o.line))
+        .unwrap();
     assert_eq!(got, lines);
 }
 
@@ -101,7 +104,11 @@ fn run_size_is_bounded_by_bytes() {
         assert!(s.run_bytes < 64 * 1024, "run of {} bytes", s.run_bytes);
     }
     // ~1.1 KB per record: about 18 runs of 64 KiB.
-    assert!((15..=20).contains(&s.spilled_runs()), "{}", s.spilled_runs());
+    assert!(
+        (15..=20).contains(&s.spilled_runs()),
+        "{}",
+        s.spilled_runs()
+    );
 }
 
 #[test]
@@ -131,7 +138,11 @@ fn every_field_survives_a_spill() {
     };
     let long = "é".repeat(MAX_EVIDENCE_BYTES); // 2 bytes each: cut on a boundary
     let mut s = Sorter::new(1);
-    let evs = [EventRef::Auth(a.clone()), EventRef::Web(w.clone()), EventRef::Auth(b.clone())];
+    let evs = [
+        EventRef::Auth(a.clone()),
+        EventRef::Web(w.clone()),
+        EventRef::Auth(b.clone()),
+    ];
     for (i, ev) in evs.iter().enumerate() {
         let o = Origin {
             file: "f",
@@ -165,7 +176,12 @@ fn a_corrupt_record_is_an_error_not_a_panic() {
         raw: "r",
     };
     let mut ds = Vec::new();
-    encode(&EventRef::Web(web(1, "192.0.2.1", "/")), &o, &mut ds, &mut buf);
+    encode(
+        &EventRef::Web(web(1, "192.0.2.1", "/")),
+        &o,
+        &mut ds,
+        &mut buf,
+    );
     for cut in 0..buf.len() {
         assert!(decode(&buf[..cut], &ds).is_err(), "cut at {cut}");
     }

@@ -119,6 +119,9 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
     output::print(&report, out_format, g, &mut out)?;
     if !g.quiet {
         eprintln!("{}", haboob_report::accounting(&report));
+        for n in &report.notices {
+            eprintln!("notice: {}", haboob_report::terminal(n, 400));
+        }
     }
     for e in &report.errors {
         eprintln!("error: {}", haboob_report::terminal(e, 400));

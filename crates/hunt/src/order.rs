@@ -295,6 +295,20 @@ pub(crate) fn rehunt_sorted(
     disorder: &Disorder,
 ) -> StreamResult {
     let mut res = StreamResult::default();
+    let at = format!(
+        "{}:{}: out of time order by {} s (tolerance {} s)",
+        disorder.file,
+        disorder.line,
+        disorder.behind_ms / 1000,
+        opts.config.ingest.order_tolerance_secs
+    );
+    if stream.iter().any(|i| matches!(i, Input::Stdin)) {
+        if let Err(e) = spool.reader() {
+            res.errors
+                .push(format!("{at}, and {e}; its alerts are not reported"));
+            return res;
+        }
+    }
     let names: Vec<String> = stream.iter().map(Input::display).collect();
     let run_bytes = usize::try_from(opts.config.ingest.sort_buffer_mb.max(1))
         .unwrap_or(usize::MAX)
@@ -335,13 +349,6 @@ pub(crate) fn rehunt_sorted(
             }
         }
     }
-    let at = format!(
-        "{}:{}: out of time order by {} s (tolerance {} s)",
-        disorder.file,
-        disorder.line,
-        disorder.behind_ms / 1000,
-        opts.config.ingest.order_tolerance_secs
-    );
     if !trip_newest_first {
         res.notices.push(format!(
             "{at}; the stream was sorted by time before hunting"

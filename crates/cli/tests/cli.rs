@@ -26,7 +26,10 @@ fn alerts(v: &[Value]) -> Vec<(String, String)> {
 fn jsonl_schema_exit_code_and_accounting() {
     let dir = tempfile::tempdir().unwrap();
     let f = write_fixture(dir.path());
-    let out = run(&["hunt", "--format", "jsonl", f.to_str().unwrap()], None);
+    let out = run(
+        &["hunt", "--output-format", "jsonl", f.to_str().unwrap()],
+        None,
+    );
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -90,8 +93,8 @@ fn jsonl_schema_exit_code_and_accounting() {
 fn stdin_gzip_and_zstd_give_the_same_alerts() {
     let dir = tempfile::tempdir().unwrap();
     let f = write_fixture(dir.path());
-    let plain = jsonl(&run(&["hunt", "-f", "jsonl", f.to_str().unwrap()], None).stdout);
-    let from_stdin = jsonl(&run(&["hunt", "-f", "jsonl", "-"], Some(fixture().as_bytes())).stdout);
+    let plain = jsonl(&run(&["hunt", "-O", "jsonl", f.to_str().unwrap()], None).stdout);
+    let from_stdin = jsonl(&run(&["hunt", "-O", "jsonl", "-"], Some(fixture().as_bytes())).stdout);
     let gz = dir.path().join("g").join("access.log.1.gz");
     std::fs::create_dir_all(gz.parent().unwrap()).unwrap();
     let mut e = flate2::write::GzEncoder::new(
@@ -100,11 +103,11 @@ fn stdin_gzip_and_zstd_give_the_same_alerts() {
     );
     e.write_all(fixture().as_bytes()).unwrap();
     e.finish().unwrap();
-    let gzipped = jsonl(&run(&["hunt", "-f", "jsonl", gz.to_str().unwrap()], None).stdout);
+    let gzipped = jsonl(&run(&["hunt", "-O", "jsonl", gz.to_str().unwrap()], None).stdout);
     let zs = dir.path().join("z").join("access.log.zst");
     std::fs::create_dir_all(zs.parent().unwrap()).unwrap();
     std::fs::write(&zs, zstd::encode_all(fixture().as_bytes(), 3).unwrap()).unwrap();
-    let zstded = jsonl(&run(&["hunt", "-f", "jsonl", zs.to_str().unwrap()], None).stdout);
+    let zstded = jsonl(&run(&["hunt", "-O", "jsonl", zs.to_str().unwrap()], None).stdout);
     assert_eq!(alerts(&plain).len(), 1);
     assert_eq!(alerts(&plain), alerts(&from_stdin));
     assert_eq!(alerts(&plain), alerts(&gzipped));
@@ -221,7 +224,7 @@ fn json_field_map_from_the_config_file() {
     std::fs::write(&log, s).unwrap();
     // Without the map the keys are unknown: every line is rejected.
     let out = run(
-        &["hunt", "-f", "jsonl", "-f", "json", log.to_str().unwrap()],
+        &["hunt", "-O", "jsonl", "-f", "json", log.to_str().unwrap()],
         None,
     );
     let v = jsonl(&out.stdout);
@@ -313,7 +316,7 @@ fn report_snapshots() {
     let table = run(&["hunt", "--color", "never", f.to_str().unwrap()], None);
     let table = String::from_utf8_lossy(&table.stdout).replace(&tmp, "[TMP]");
     insta::assert_snapshot!("fixture_table", table);
-    let lines = run(&["hunt", "-f", "jsonl", f.to_str().unwrap()], None);
+    let lines = run(&["hunt", "-O", "jsonl", f.to_str().unwrap()], None);
     let lines = String::from_utf8_lossy(&lines.stdout).replace(&tmp, "[TMP]");
     insta::assert_snapshot!("fixture_jsonl", lines);
 }

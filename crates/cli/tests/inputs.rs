@@ -209,7 +209,7 @@ fn log_and_output_format_flags_are_separate() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("that is an output format: use --output-format"));
     // The old spelling still works, with a note.
-    let out = run(&["hunt", "-f", "combined", "-f", "jsonl", s(&f)], None);
+    let out = run(&["hunt", "-f", "combined", "-O", "jsonl", s(&f)], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--format is deprecated"));
     assert!(!jsonl(&out.stdout).is_empty());

@@ -271,7 +271,13 @@ fn json_that_is_no_log_is_not_a_log() {
     for (name, text, keys) in files {
         let p = d.join(name);
         std::fs::write(&p, text).unwrap();
-        let out = haboob(&["--quiet", "hunt", "--format", "jsonl", p.to_str().unwrap()]);
+        let out = haboob(&[
+            "--quiet",
+            "hunt",
+            "--output-format",
+            "jsonl",
+            p.to_str().unwrap(),
+        ]);
         let all = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

@@ -38,6 +38,15 @@ pub struct IngestConfig {
     /// `X-Forwarded-For` (or `X-Real-IP`, `CF-Connecting-IP`,
     /// `True-Client-IP`) instead of the proxy's own address.
     pub proxy: haboob_ingest::ProxyConfig,
+    /// A record earlier than the latest one read from its stream by more
+    /// than this many seconds means the stream is out of time order (e.g.
+    /// newest first): it is then sorted by time and hunted again. Smaller
+    /// steps back are normal (servers log a request when it ends) and are
+    /// read as they come.
+    pub order_tolerance_secs: u64,
+    /// Memory for sorting an out-of-order stream, MiB per stream; beyond
+    /// it, sorted runs go to temporary files and are merged.
+    pub sort_buffer_mb: u64,
 }
 
 impl Default for IngestConfig {
@@ -46,6 +55,8 @@ impl Default for IngestConfig {
             max_rejected_share: 0.5,
             json_fields: haboob_ingest::JsonFieldMap::default(),
             proxy: haboob_ingest::ProxyConfig::default(),
+            order_tolerance_secs: crate::order::DEFAULT_TOLERANCE_SECS,
+            sort_buffer_mb: 64,
         }
     }
 }

@@ -14,8 +14,11 @@
 
 pub mod campaign;
 pub mod config;
+mod feed;
 pub mod geo;
 pub mod merge;
+pub mod order;
+pub mod spool;
 pub mod streams;
 pub mod targets;
 
@@ -23,8 +26,8 @@ pub use config::{Cidr, Config, ConfigError, HuntConfig};
 pub use geo::{Geo, GeoError, GeoInfo};
 pub use targets::Targets;
 
-use haboob_ingest::{read_into, Format, IngestError, Input, ReadOptions, ReadStats};
-use haboob_model::{Alert, Campaign, EventRef, Origin};
+use haboob_ingest::{Format, IngestError, Input, ReadOptions, ReadStats};
+use haboob_model::{Alert, Campaign};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -67,15 +70,51 @@ pub struct HuntReport {
     pub errors: Vec<String>,
     /// Files found in folders that are not logs, with the reason.
     pub skipped: Vec<String>,
+    /// Things the user should know about how inputs were read, one line
+    /// each naming the file (e.g. a newest-first file read in time order).
+    pub notices: Vec<String>,
 }
 
-const MAX_REJECT_SAMPLES: usize = 20;
+pub(crate) const MAX_REJECT_SAMPLES: usize = 20;
 
-struct StreamResult {
+#[derive(Default)]
+pub(crate) struct StreamResult {
     alerts: Vec<Alert>,
     stats: ReadStats,
     errors: Vec<String>,
+    notices: Vec<String>,
     skipped: Vec<String>,
+}
+
+/// How to read one input of a hunt (`stop`: set when a strict failure ends
+/// the run).
+pub(crate) fn read_options(
+    input: &Input,
+    opts: &HuntOptions,
+    stop: Option<&Arc<AtomicBool>>,
+) -> ReadOptions {
+    let site = match input {
+        Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
+        Input::Stdin => None,
+    };
+    let proxy = &opts.config.ingest.proxy;
+    let proxies = match proxy.trusted_set() {
+        Ok(set) => set.map(Arc::new),
+        Err(e) => {
+            tracing::warn!(error = %e, "Ignoring the proxy configuration.");
+            None
+        }
+    };
+    ReadOptions {
+        format: opts.format,
+        strict: opts.strict,
+        site,
+        json_fields: opts.config.ingest.json_fields.clone(),
+        stop: stop.cloned(),
+        proxies,
+        combined_forwarded_field: proxy.combined_field,
+        ..ReadOptions::default()
+    }
 }
 
 fn hunt_stream(
@@ -84,59 +123,31 @@ fn hunt_stream(
     progress: &(dyn Fn(u64) + Sync),
     stop: &Arc<AtomicBool>,
 ) -> StreamResult {
-    let mut detectors = haboob_detect::build(&opts.config.detect());
-    let mut alerts = Vec::new();
+    let mut feed = feed::Feed::new(opts);
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
-    let mut geo = opts.geo.as_deref().map(geo::GeoCache::new);
-    let proxy = &opts.config.ingest.proxy;
-    let proxies = match proxy.trusted_set() {
-        Ok(set) => set.map(std::sync::Arc::new),
-        Err(e) => {
-            tracing::warn!(error = %e, "Ignoring the proxy configuration.");
-            None
-        }
-    };
+    let mut guard = order::OrderGuard::new(opts.config.ingest.order_tolerance_secs);
+    let mut spool = order::StdinSpool::default();
+    let progress = order::Progress::new(progress);
     for input in stream {
-        let site = match input {
-            Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
-            Input::Stdin => None,
-        };
-        let ro = ReadOptions {
-            format: opts.format,
-            strict: opts.strict,
-            site,
-            json_fields: opts.config.ingest.json_fields.clone(),
-            stop: Some(Arc::clone(stop)),
-            proxies: proxies.clone(),
-            combined_forwarded_field: proxy.combined_field,
-            ..ReadOptions::default()
-        };
-        if stop.load(Ordering::Relaxed) {
+        if guard.disorder().is_some() || stop.load(Ordering::Relaxed) {
             break;
         }
-        let mut sink = |ev: &EventRef<'_>, origin: &Origin<'_>| {
-            let enriched = match (&mut geo, ev) {
-                (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
-                _ => None,
-            };
-            let ev = enriched.as_ref().unwrap_or(ev);
-            // Exchange sign-ins in IIS logs feed the auth detectors as well.
-            let derived = match ev {
-                EventRef::Web(w) => {
-                    haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth)
-                }
-                EventRef::Auth(_) | EventRef::Waf(_) => None,
-            };
-            for ev in std::iter::once(ev).chain(derived.as_ref()) {
-                for d in detectors.iter_mut() {
-                    d.observe(ev, origin, &mut alerts);
-                }
-            }
-        };
+        let ro = read_options(input, opts, Some(stop));
         let mut file_stats = ReadStats::default();
-        let res = read_into(input, &ro, progress, &mut sink, &mut file_stats);
+        let res = order::read_first(
+            input,
+            &ro,
+            &|n| progress.first_pass(n),
+            &mut spool,
+            &mut |ev: &haboob_model::EventRef<'_>, origin: &haboob_model::Origin<'_>| {
+                if guard.admit(ev.ts(), origin) {
+                    feed.observe(ev, origin);
+                }
+            },
+            &mut file_stats,
+        );
         stats.merge(file_stats, MAX_REJECT_SAMPLES);
         match res {
             Ok(()) => {}
@@ -158,13 +169,19 @@ fn hunt_stream(
             }
         }
     }
-    for d in detectors.iter_mut() {
-        d.finish(&mut alerts);
+    if let Some(d) = guard.disorder() {
+        if !stop.load(Ordering::Relaxed) {
+            // Out of order beyond the tolerance: start over, sorted.
+            let mut r = order::rehunt_sorted(stream, opts, &progress, &spool, d);
+            r.skipped = skipped;
+            return r;
+        }
     }
     StreamResult {
-        alerts,
+        alerts: feed.finish(),
         stats,
         errors,
+        notices: Vec::new(),
         skipped,
     }
 }
@@ -185,11 +202,13 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();
     let mut errors = Vec::new();
+    let mut notices = Vec::new();
     let mut skipped = Vec::new();
     for r in results {
         stats.merge(r.stats, MAX_REJECT_SAMPLES);
         alerts.extend(r.alerts);
         errors.extend(r.errors);
+        notices.extend(r.notices);
         skipped.extend(r.skipped);
     }
     errors.extend(accounting_errors(&stats, opts));
@@ -205,6 +224,7 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         stats,
         suppressed,
         errors,
+        notices,
         skipped,
     }
 }

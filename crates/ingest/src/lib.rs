@@ -39,7 +39,10 @@ pub use haboob_model::{LineParser, Parsed, RecordError};
 pub use input::{discover, discover_all, Discovery, Input};
 pub use json::JsonFieldMap;
 pub use proxy::{ProxyConfig, TrustedProxies, MAX_HOPS};
-pub use read::{read_input, read_into, read_reader, EventSink, ReadOptions, ReadStats, Rejection};
+pub use read::{
+    read_input, read_into, read_reader, read_reader_into, EventSink, ReadOptions, ReadStats,
+    Rejection,
+};
 
 /// Why reading an input failed as a whole (bad lines are counted, not errors,
 /// unless [`ReadOptions::strict`] is set).

@@ -249,6 +249,22 @@ pub fn read_reader(
     Ok(stats)
 }
 
+/// [`read_reader`] into an [`EventSink`], adding to `stats` as it goes (see
+/// [`read_into`]).
+///
+/// # Errors
+/// As [`read_reader`].
+pub fn read_reader_into(
+    reader: impl Read,
+    name: &str,
+    opts: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn EventSink,
+    stats: &mut ReadStats,
+) -> Result<(), IngestError> {
+    read_chunked(reader, name, opts, progress, sink, stats, CHUNK)
+}
+
 /// The reader with a chosen read size (tests use tiny ones).
 pub(crate) fn read_chunked(
     reader: impl Read,

@@ -43,10 +43,12 @@ pub fn parse_output_format(v: &str) -> Result<OutputFormat> {
 }
 
 /// The formats of a hunt from the new flags and the deprecated `--format`.
-fn formats(a: &HuntArgs) -> Result<(Option<Format>, OutputFormat)> {
+fn formats(a: &HuntArgs, quiet: bool) -> Result<(Option<Format>, OutputFormat)> {
     let (mut log, mut out) = (None, None);
-    if !a.formats.is_empty() {
+    if !a.formats.is_empty() && !quiet {
         eprintln!("haboob: note: --format is deprecated; use --log-format and --output-format");
+    }
+    if !a.formats.is_empty() {
         let (l, o) = resolve_formats(&a.formats)?;
         log = l;
         out = a
@@ -238,6 +240,9 @@ pub fn print_summary(g: &Globals, report: &HuntReport) {
             );
         }
         eprintln!("{}", haboob_report::accounting(report));
+        for n in &report.notices {
+            eprintln!("notice: {}", haboob_report::terminal(n, 400));
+        }
     }
     for e in &report.errors {
         eprintln!("error: {}", haboob_report::terminal(e, 400));
@@ -246,7 +251,7 @@ pub fn print_summary(g: &Globals, report: &HuntReport) {
 
 /// `haboob hunt`: exit 0 = no alerts, 1 = alerts, 2 = an input failed.
 pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
-    let (format, out_format) = formats(a)?;
+    let (format, out_format) = formats(a, g.quiet)?;
     check_output(a.output.as_deref(), &a.paths)?;
     let mut config_path = a.config.clone();
     let mut target_paths = a.targets.clone();

@@ -69,7 +69,10 @@ impl MfaTracker {
             evidence: Vec::new(),
             approved: false,
         });
-        ep.last = ts;
+        // Slightly late events (within the ingest tolerance) never move
+        // `last` back or leave `first` after an earlier prompt.
+        ep.last = ep.last.max(ts);
+        ep.first = ep.first.min(ts);
         ep.prompts += 1;
         ep.peak = ep.peak.max(st.recent.len());
         if let Some(ip) = ip {
@@ -123,5 +126,29 @@ impl MfaTracker {
     /// Accounts held.
     pub(crate) fn len(&self) -> usize {
         self.users.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn late_prompts_never_put_first_after_last() {
+        let mut m = MfaTracker::default();
+        let o = Origin {
+            file: "signin.jsonl",
+            line: 1,
+            raw: "{}",
+        };
+        for ts in [100_000, 160_000, 40_000, 120_000] {
+            assert!(m.prompt(7, ts, None, &o, 300_000, 3, 10).is_none());
+        }
+        let eps = m.close_idle(i64::MAX, 300_000, 3);
+        assert_eq!(eps.len(), 1);
+        assert_eq!(
+            (eps[0].first, eps[0].last, eps[0].prompts),
+            (40_000, 160_000, 4)
+        );
     }
 }

@@ -294,7 +294,7 @@ impl Detector for AuthDetector {
                 client_varied: false,
             })
         });
-        s.last = ts;
+        s.last = s.last.max(ts);
         s.client_varied |= s.client != client;
         let t = Touch {
             ts,
@@ -328,6 +328,10 @@ impl Detector for AuthDetector {
             .mfa
             .close_idle(i64::MAX, mf.window_secs * 1000, mf.min_prompts);
         self.emit_episodes(eps, out);
+        // Attempts arrive in stream order, which may be slightly out of time
+        // order; the analysis reads them in time order (stable, so equal
+        // times keep their arrival order; near-sorted input sorts in O(n)).
+        self.sources.sort_touches();
         let mut alerts = analyze::run(self);
         let sp = &self.cfg.spray;
         self.explicit

@@ -293,6 +293,17 @@ impl Sources {
         self.live.capacity() * entry + live + self.retired.capacity() * entry + retired + ev
     }
 
+    /// Put every source's attempts in time order (stable).
+    pub(crate) fn sort_touches(&mut self) {
+        for map in [&mut self.live, &mut self.retired] {
+            for s in map.shards.iter_mut().flat_map(HashMap::values_mut) {
+                if s.touches.windows(2).any(|w| w[1].ts < w[0].ts) {
+                    s.touches.sort_by_key(|t| t.ts);
+                }
+            }
+        }
+    }
+
     /// Whether a source is worth keeping after it idles: some account failed
     /// from it and never succeeded from it.
     pub(crate) fn worth_retiring(s: &SourceState) -> bool {

@@ -285,11 +285,16 @@ impl Episode {
 
     /// Record one matching event.
     pub fn hit(&mut self, now: Ts, origin: &Origin<'_>, max_evidence: usize) {
+        // Events may arrive slightly out of order (within the ingest
+        // tolerance): first and last are the earliest and latest seen.
         if self.count == 0 {
             self.first = now;
+            self.last = now;
+        } else {
+            self.first = self.first.min(now);
+            self.last = self.last.max(now);
         }
         self.count += 1;
-        self.last = now;
         if self.evidence.len() < max_evidence {
             self.evidence.push(origin);
         }

@@ -97,3 +97,14 @@ fn evidence_buf_matches_evidence_from_origin() {
     buf.push(&origins[2]);
     assert_eq!(buf.to_vec(), vec![Evidence::from_origin(&origins[2])]);
 }
+
+#[test]
+fn late_events_never_put_first_after_last() {
+    let a: IpAddr = "192.0.2.1".parse().unwrap();
+    let mut ep = Episode::new(a, "s.example", Ts(100_000));
+    // Slightly out of order (within the ingest tolerance): one late line.
+    for t in [100_000, 160_000, 40_000, 120_000] {
+        ep.hit(Ts(t), &origin("GET /x"), 10);
+    }
+    assert_eq!((ep.first, ep.last, ep.count), (Ts(40_000), Ts(160_000), 4));
+}

@@ -1,0 +1,50 @@
+//! One stream's detectors and what they found: the part of the pipeline that
+//! both the in-order pass and the sorted pass ([`crate::order`]) feed.
+
+use crate::{geo, HuntOptions};
+use haboob_detect::Detector;
+use haboob_model::{Alert, EventRef, Origin};
+
+/// Fresh detectors for one stream, plus its geo cache.
+pub(crate) struct Feed<'o> {
+    detectors: Vec<Box<dyn Detector>>,
+    alerts: Vec<Alert>,
+    geo: Option<geo::GeoCache<'o>>,
+}
+
+impl<'o> Feed<'o> {
+    pub(crate) fn new(opts: &'o HuntOptions) -> Feed<'o> {
+        Feed {
+            detectors: haboob_detect::build(&opts.config.detect()),
+            alerts: Vec::new(),
+            geo: opts.geo.as_deref().map(geo::GeoCache::new),
+        }
+    }
+
+    /// Enrich (geo) and hand one event to every detector.
+    pub(crate) fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
+        let enriched = match (&mut self.geo, ev) {
+            (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
+            _ => None,
+        };
+        let ev = enriched.as_ref().unwrap_or(ev);
+        // Exchange sign-ins in IIS logs feed the auth detectors as well.
+        let derived = match ev {
+            EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
+            EventRef::Auth(_) | EventRef::Waf(_) => None,
+        };
+        for ev in std::iter::once(ev).chain(derived.as_ref()) {
+            for d in self.detectors.iter_mut() {
+                d.observe(ev, origin, &mut self.alerts);
+            }
+        }
+    }
+
+    /// End of stream: every detector flushes; the alerts.
+    pub(crate) fn finish(mut self) -> Vec<Alert> {
+        for d in self.detectors.iter_mut() {
+            d.finish(&mut self.alerts);
+        }
+        self.alerts
+    }
+}

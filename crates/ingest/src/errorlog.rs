@@ -65,19 +65,11 @@ impl RecordParser for ErrorLog {
         }
         Ok(match (basic_auth(msg), client) {
             (Some((user, failure)), Some(ip)) => Parsed::Event(EventRef::Auth(AuthEvent {
-                ts,
-                dataset: "auth.http_basic",
                 source_ip: Some(ip),
                 user: lower(user),
-                domain: Cow::Borrowed(""),
-                tenant: Cow::Borrowed(""),
-                outcome: AuthOutcome::Failure,
                 failure: Some(failure),
                 app: Cow::Borrowed("http basic auth"),
-                client: Cow::Borrowed(""),
-                country: Cow::Borrowed(""),
-                asn: None,
-                location: None,
+                ..AuthEvent::empty(ts, "auth.http_basic", AuthOutcome::Failure)
             })),
             _ => Parsed::Directive,
         })

@@ -184,6 +184,29 @@ pub struct AuthEvent<'a> {
     pub location: Option<GeoPoint>,
 }
 
+impl<'a> AuthEvent<'a> {
+    /// An attempt of `dataset` at `ts` with `outcome` and every other field
+    /// absent (no address, class, location or ASN; empty text): the base for
+    /// struct-update syntax in the parsers.
+    pub fn empty(ts: Ts, dataset: &'static str, outcome: AuthOutcome) -> AuthEvent<'a> {
+        AuthEvent {
+            ts,
+            dataset,
+            source_ip: None,
+            user: Cow::Borrowed(""),
+            domain: Cow::Borrowed(""),
+            tenant: Cow::Borrowed(""),
+            outcome,
+            failure: None,
+            app: Cow::Borrowed(""),
+            client: Cow::Borrowed(""),
+            country: Cow::Borrowed(""),
+            asn: None,
+            location: None,
+        }
+    }
+}
+
 /// A place on Earth as geo-IP databases give it: degrees and the radius
 /// (km) within which the address is likely to be.
 #[derive(Debug, Clone, Copy, PartialEq)]

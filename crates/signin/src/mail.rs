@@ -82,19 +82,12 @@ pub(crate) fn auth_in<'a>(
         account(Cow::Borrowed(user), Cow::Borrowed(nt_domain))?
     };
     Ok(Parsed::Event(EventRef::Auth(AuthEvent {
-        ts,
-        dataset,
         source_ip,
         user,
         domain,
-        tenant: Cow::Borrowed(""),
-        outcome,
         failure,
         app: Cow::Borrowed(app),
-        client: Cow::Borrowed(""),
-        country: Cow::Borrowed(""),
-        asn: None,
-        location: None,
+        ..AuthEvent::empty(ts, dataset, outcome)
     })))
 }
 

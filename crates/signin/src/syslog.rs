@@ -233,19 +233,12 @@ fn ev<'a>(
 ) -> Result<Parsed<'a>, RecordError> {
     let (user, domain) = account(Cow::Borrowed(user), Cow::Borrowed(""))?;
     Ok(Parsed::Event(EventRef::Auth(AuthEvent {
-        ts,
-        dataset,
         source_ip,
         user,
         domain,
-        tenant: Cow::Borrowed(""),
-        outcome,
         failure,
         app: Cow::Borrowed(app),
-        client: Cow::Borrowed(""),
-        country: Cow::Borrowed(""),
-        asn: None,
-        location: None,
+        ..AuthEvent::empty(ts, dataset, outcome)
     })))
 }
 

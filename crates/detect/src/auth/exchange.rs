@@ -171,19 +171,13 @@ pub fn auth_event<'a>(w: &WebEvent<'a>) -> Option<AuthEvent<'a>> {
         account(logged_user)?
     };
     Some(AuthEvent {
-        ts: w.ts,
-        dataset: DATASET,
         source_ip: Some(w.source_ip),
         user,
         domain,
-        tenant: Cow::Borrowed(""),
-        outcome,
         failure,
         app: Cow::Borrowed(app),
         client: Cow::Borrowed(bound(w.user_agent, MAX_TEXT)),
-        country: Cow::Borrowed(""),
-        asn: None,
-        location: None,
+        ..AuthEvent::empty(w.ts, DATASET, outcome)
     })
 }
 

@@ -33,7 +33,7 @@
 //! Datasets: `auth.sshd` (app `ssh`), `auth.dovecot` (app `imap`, `pop3`, …),
 //! `auth.postfix` (app `smtp`).
 
-use crate::norm::{account, ip, MAX_USER};
+use crate::norm::{ip, MAX_USER};
 use haboob_model::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, LineParser, Parsed, RecordError, Ts,
 };
@@ -222,6 +222,8 @@ fn rfc5424(r: &str) -> Result<Header<'_>, RecordError> {
     })
 }
 
+/// One sign-in event; unlike [`crate::mail::auth`], a line without a user
+/// name is rejected ("missing user name"), whatever its outcome.
 fn ev<'a>(
     ts: Ts,
     dataset: &'static str,
@@ -231,15 +233,10 @@ fn ev<'a>(
     outcome: AuthOutcome,
     failure: Option<FailureClass>,
 ) -> Result<Parsed<'a>, RecordError> {
-    let (user, domain) = account(Cow::Borrowed(user), Cow::Borrowed(""))?;
-    Ok(Parsed::Event(EventRef::Auth(AuthEvent {
-        source_ip,
-        user,
-        domain,
-        failure,
-        app: Cow::Borrowed(app),
-        ..AuthEvent::empty(ts, dataset, outcome)
-    })))
+    if user.trim().is_empty() {
+        return Err(RecordError::fixed("missing user name"));
+    }
+    crate::mail::auth(ts, dataset, app, user, source_ip, outcome, failure)
 }
 
 /// `U from IP port P…` → (U, IP).

@@ -30,7 +30,7 @@ pub(crate) fn read_evtx_file(
 ) -> Result<(), IngestError> {
     stats.files += 1;
     sink.format(Format::Signin(SigninFormat::Evtx));
-    let (lines_before, parsed_before) = (stats.lines, stats.parsed);
+    let start = stats.mark();
     let mut strict_failure: Option<IngestError> = None;
     let res = haboob_signin::read_evtx(path, &mut |record, raw, parsed| {
         if strict_failure.is_some() {
@@ -84,12 +84,7 @@ pub(crate) fn read_evtx_file(
     progress(bytes);
     stats.bytes += bytes;
     *stats.formats.entry("evtx".to_owned()).or_default() += 1;
-    let lines = stats.lines - lines_before;
-    if lines > 0 && stats.parsed == parsed_before {
-        stats
-            .unparsed
-            .push((name.to_owned(), "evtx".to_owned(), lines));
-    }
+    stats.note_unparsed(name, "evtx", start);
     if let Some(e) = strict_failure {
         return Err(e);
     }

@@ -112,7 +112,32 @@ pub struct ReadStats {
     pub samples: Vec<Rejection>,
 }
 
+/// [`ReadStats`] line counts at the start of one input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    lines: u64,
+    parsed: u64,
+}
+
 impl ReadStats {
+    /// The counts now, to tell later what one input added.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            lines: self.lines,
+            parsed: self.parsed,
+        }
+    }
+
+    /// Record `name` in [`ReadStats::unparsed`] when it added lines since
+    /// `start` and none of them parsed.
+    pub(crate) fn note_unparsed(&mut self, name: &str, format: &str, start: Mark) {
+        let lines = self.lines - start.lines;
+        if lines > 0 && self.parsed == start.parsed {
+            self.unparsed
+                .push((name.to_owned(), format.to_owned(), lines));
+        }
+    }
+
     /// Add `other` into `self`, keeping at most `max_samples` samples.
     pub fn merge(&mut self, other: ReadStats, max_samples: usize) {
         self.files += other.files;
@@ -400,9 +425,8 @@ pub(crate) struct Lines<'o, 'f> {
     pending_nonempty: usize,
     scratch: String,
     line_no: u64,
-    /// Parsed lines of this input (`stats` adds up several inputs).
-    parsed_here: u64,
-    lines_here: u64,
+    /// `stats`' counts when this input started (`stats` adds up several).
+    start: Mark,
     pub(crate) stats: &'f mut ReadStats,
 }
 
@@ -428,8 +452,7 @@ impl<'o, 'f> Lines<'o, 'f> {
             pending_nonempty: 0,
             scratch: String::new(),
             line_no: 0,
-            parsed_here: 0,
-            lines_here: 0,
+            start: stats.mark(),
             stats,
         }
     }
@@ -505,7 +528,6 @@ impl<'o, 'f> Lines<'o, 'f> {
     fn process(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
         self.line_no += 1;
         self.stats.lines += 1;
-        self.lines_here += 1;
         let max = self.opts.max_line_bytes;
         let Some(raw) = raw else {
             return self.reject(Cow::Owned(format!("line longer than {max} bytes")), "");
@@ -536,7 +558,6 @@ impl<'o, 'f> Lines<'o, 'f> {
                     w.source_ip = p.client(w.source_ip, w.forwarded);
                 }
                 self.stats.parsed += 1;
-                self.parsed_here += 1;
                 self.stats.events += 1;
                 let origin = Origin {
                     file: self.name,
@@ -548,7 +569,6 @@ impl<'o, 'f> Lines<'o, 'f> {
             }
             Ok(Parsed::Directive) => {
                 self.stats.parsed += 1;
-                self.parsed_here += 1;
                 Ok(())
             }
             Err(e) => {
@@ -593,7 +613,6 @@ impl<'o, 'f> Lines<'o, 'f> {
             Err(reason) => {
                 self.line_no += 1;
                 self.stats.lines += 1;
-                self.lines_here += 1;
                 self.reject(reason, "")
             }
         }
@@ -624,13 +643,7 @@ impl<'o, 'f> Lines<'o, 'f> {
         }
         if let Some(f) = self.format {
             *self.stats.formats.entry(f.name().to_owned()).or_default() += 1;
-            if self.parsed_here == 0 && self.lines_here > 0 {
-                self.stats.unparsed.push((
-                    self.name.to_owned(),
-                    f.name().to_owned(),
-                    self.lines_here,
-                ));
-            }
+            self.stats.note_unparsed(self.name, f.name(), self.start);
         }
         Ok(())
     }

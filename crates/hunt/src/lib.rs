@@ -86,17 +86,10 @@ pub(crate) struct StreamResult {
     skipped: Vec<String>,
 }
 
-/// How to read one input of a hunt (`stop`: set when a strict failure ends
-/// the run).
-pub(crate) fn read_options(
-    input: &Input,
-    opts: &HuntOptions,
-    stop: Option<&Arc<AtomicBool>>,
-) -> ReadOptions {
-    let site = match input {
-        Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
-        Input::Stdin => None,
-    };
+/// What every input of a hunt is read with, built once per hunt (the
+/// trusted-proxy set, the strict-mode stop flag); [`read_options`] adds what
+/// differs per input.
+pub(crate) fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> ReadOptions {
     let proxy = &opts.config.ingest.proxy;
     let proxies = match proxy.trusted_set() {
         Ok(set) => set.map(Arc::new),
@@ -108,12 +101,23 @@ pub(crate) fn read_options(
     ReadOptions {
         format: opts.format,
         strict: opts.strict,
-        site,
         json_fields: opts.config.ingest.json_fields.clone(),
-        stop: stop.cloned(),
+        stop: Some(Arc::clone(stop)),
         proxies,
         combined_forwarded_field: proxy.combined_field,
         ..ReadOptions::default()
+    }
+}
+
+/// How to read one input of a hunt: `base` with the input's site.
+pub(crate) fn read_options(input: &Input, opts: &HuntOptions, base: &ReadOptions) -> ReadOptions {
+    let site = match input {
+        Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
+        Input::Stdin => None,
+    };
+    ReadOptions {
+        site,
+        ..base.clone()
     }
 }
 
@@ -121,7 +125,8 @@ fn hunt_stream(
     stream: &[Input],
     opts: &HuntOptions,
     progress: &(dyn Fn(u64) + Sync),
-    stop: &Arc<AtomicBool>,
+    base: &ReadOptions,
+    stop: &AtomicBool,
 ) -> StreamResult {
     let mut feed = feed::Feed::new(opts);
     let mut stats = ReadStats::default();
@@ -134,7 +139,7 @@ fn hunt_stream(
         if guard.disorder().is_some() || stop.load(Ordering::Relaxed) {
             break;
         }
-        let ro = read_options(input, opts, Some(stop));
+        let ro = read_options(input, opts, base);
         let mut file_stats = ReadStats::default();
         let res = order::read_first(
             input,
@@ -172,7 +177,7 @@ fn hunt_stream(
     if let Some(d) = guard.disorder() {
         if !stop.load(Ordering::Relaxed) {
             // Out of order beyond the tolerance: start over, sorted.
-            let mut r = order::rehunt_sorted(stream, opts, &progress, &spool, d);
+            let mut r = order::rehunt_sorted(stream, opts, base, &progress, &spool, d);
             r.skipped = skipped;
             return r;
         }
@@ -195,9 +200,10 @@ fn is_found(input: &Input, opts: &HuntOptions) -> bool {
 pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync)) -> HuntReport {
     let streams = streams::group(inputs);
     let stop = Arc::new(AtomicBool::new(false));
+    let base = base_read_options(opts, &stop);
     let results: Vec<StreamResult> = streams
         .par_iter()
-        .map(|s| hunt_stream(s, opts, progress, &stop))
+        .map(|s| hunt_stream(s, opts, progress, &base, &stop))
         .collect();
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();

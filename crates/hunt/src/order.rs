@@ -294,6 +294,7 @@ fn newest_first(input: &Input, ro: &ReadOptions, spool: &StdinSpool) -> bool {
 pub(crate) fn rehunt_sorted(
     stream: &[Input],
     opts: &HuntOptions,
+    base: &ReadOptions,
     progress: &Progress<'_>,
     spool: &StdinSpool,
     disorder: &Disorder,
@@ -322,7 +323,12 @@ pub(crate) fn rehunt_sorted(
     let mut trip_newest_first = false;
     let second = |n| progress.second_pass(n);
     for (fi, input) in stream.iter().enumerate() {
-        let ro = crate::read_options(input, opts, None);
+        // The sorted pass is not stopped by a strict failure elsewhere (it
+        // only starts when none happened).
+        let ro = ReadOptions {
+            stop: None,
+            ..crate::read_options(input, opts, base)
+        };
         let desc = newest_first(input, &ro, spool);
         if desc {
             res.notices.push(format!(

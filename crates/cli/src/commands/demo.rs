@@ -27,13 +27,14 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
         }
     }
     let (_, out_format) = resolve_formats(std::slice::from_ref(&a.format))?;
+    let out_format = out_format.unwrap_or(haboob_report::OutputFormat::Table);
     let opts = HuntOptions {
         targets: load_targets(&[web.join("targets.toml"), signin.join("targets.toml")])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
         ..HuntOptions::default()
     };
     let metadata = ["*.toml".to_string(), "labels.jsonl".to_string()];
-    let report = run_hunt(g, &[dir.display().to_string()], &metadata, &opts)?;
+    let report = run_hunt(g, &[dir.display().to_string()], &metadata, None, &opts)?;
     let mut out = Output::open(None)?;
     output::print(&report, out_format, g, &mut out)?;
     print_summary(g, &report);

@@ -49,13 +49,7 @@ fn formats(a: &HuntArgs, quiet: bool) -> Result<(Option<Format>, OutputFormat)> 
         eprintln!("haboob: note: --format is deprecated; use --log-format and --output-format");
     }
     if !a.formats.is_empty() {
-        let (l, o) = resolve_formats(&a.formats)?;
-        log = l;
-        out = a
-            .formats
-            .iter()
-            .any(|v| parse_output_format(v).is_ok())
-            .then_some(o);
+        (log, out) = resolve_formats(&a.formats)?;
     }
     if let Some(v) = &a.log_format {
         if log.replace(parse_log_format(v)?).is_some() {
@@ -83,19 +77,14 @@ fn beside_logs(paths: &[String], name: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Split `--format` values into a log format and an output format.
-pub fn resolve_formats(values: &[String]) -> Result<(Option<Format>, OutputFormat)> {
+/// Split `--format` values into a log format and an output format (each
+/// `None` when not given).
+pub fn resolve_formats(values: &[String]) -> Result<(Option<Format>, Option<OutputFormat>)> {
     let mut log = None;
     let mut out = None;
     for v in values {
         let v = v.trim();
-        let o = match v {
-            "table" | "text" => Some(OutputFormat::Table),
-            "jsonl" | "ndjson" => Some(OutputFormat::Jsonl),
-            "csv" => Some(OutputFormat::Csv),
-            _ => None,
-        };
-        if let Some(o) = o {
+        if let Ok(o) = parse_output_format(v) {
             if out.replace(o).is_some() {
                 bail!("--format: output format given twice");
             }
@@ -111,7 +100,7 @@ pub fn resolve_formats(values: &[String]) -> Result<(Option<Format>, OutputForma
             );
         }
     }
-    Ok((log, out.unwrap_or(OutputFormat::Table)))
+    Ok((log, out))
 }
 
 /// Load the config file (default config when none).
@@ -154,10 +143,12 @@ pub fn exclude(inputs: Vec<Input>, globs: &[String]) -> Result<Vec<Input>> {
 
 /// Run a hunt with a progress bar on stderr when it is a terminal. Paths
 /// that match nothing are errors in the report; the others are hunted.
+/// `output` (`-o FILE`) must not be one of the inputs.
 pub fn run_hunt(
     g: &Globals,
     paths: &[String],
     excludes: &[String],
+    output: Option<&Path>,
     opts: &HuntOptions,
 ) -> Result<HuntReport> {
     let Discovery {
@@ -166,6 +157,7 @@ pub fn run_hunt(
         skipped,
         errors,
     } = haboob_ingest::discover_all(paths);
+    check_output(output, &inputs)?;
     let inputs = exclude(inputs, excludes)?;
     let opts = HuntOptions {
         found,
@@ -199,12 +191,12 @@ pub fn run_hunt(
 }
 
 /// Refuse `-o FILE` when FILE is one of the inputs.
-fn check_output(output: Option<&Path>, paths: &[String]) -> Result<()> {
+fn check_output(output: Option<&Path>, inputs: &[Input]) -> Result<()> {
     let Some(out) = output else { return Ok(()) };
     let Ok(out) = out.canonicalize() else {
         return Ok(()); // does not exist yet
     };
-    for i in haboob_ingest::discover_all(paths).inputs {
+    for i in inputs {
         if let Input::File(p) = i {
             if p.canonicalize().is_ok_and(|p| p == out) {
                 bail!(
@@ -252,7 +244,6 @@ pub fn print_summary(g: &Globals, report: &HuntReport) {
 /// `haboob hunt`: exit 0 = no alerts, 1 = alerts, 2 = an input failed.
 pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
     let (format, out_format) = formats(a, g.quiet)?;
-    check_output(a.output.as_deref(), &a.paths)?;
     let mut config_path = a.config.clone();
     let mut target_paths = a.targets.clone();
     if config_path.is_none() {
@@ -281,7 +272,7 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
         ..HuntOptions::default()
     };
-    let report = run_hunt(g, &a.paths, &a.exclude, &opts)?;
+    let report = run_hunt(g, &a.paths, &a.exclude, a.output.as_deref(), &opts)?;
     let mut out = Output::open(a.output.as_deref())?;
     output::print(&report, out_format, g, &mut out)?;
     print_summary(g, &report);
@@ -301,14 +292,14 @@ mod tests {
     #[test]
     fn format_values_split() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(resolve_formats(&[]).unwrap(), (None, OutputFormat::Table));
+        assert_eq!(resolve_formats(&[]).unwrap(), (None, None));
         assert_eq!(
             resolve_formats(&v(&["iis", "jsonl"])).unwrap(),
-            (Some(Format::Iis), OutputFormat::Jsonl)
+            (Some(Format::Iis), Some(OutputFormat::Jsonl))
         );
         assert_eq!(
             resolve_formats(&v(&["json"])).unwrap(),
-            (Some(Format::Json), OutputFormat::Table)
+            (Some(Format::Json), None)
         );
         assert!(resolve_formats(&v(&["csv", "jsonl"])).is_err());
         assert!(resolve_formats(&v(&["yaml"])).is_err());

@@ -62,20 +62,20 @@ pub(crate) fn read_evtx_file(
             Err(e) => {
                 stats.rejected += 1;
                 tracing::debug!(file = name, record, reason = %e, "Rejected a record.");
-                let rejection = Rejection {
-                    file: name.to_owned(),
-                    line: record,
-                    reason: e.to_string(),
-                };
-                sink.rejected(&rejection, raw);
+                let reason = e.to_string();
+                sink.rejected(name, record, &reason, raw);
                 if opts.strict {
                     strict_failure = Some(IngestError::Strict {
-                        path: rejection.file,
+                        path: name.to_owned(),
                         line: record,
-                        reason: rejection.reason,
+                        reason,
                     });
                 } else if stats.samples.len() < opts.max_reject_samples {
-                    stats.samples.push(rejection);
+                    stats.samples.push(Rejection {
+                        file: name.to_owned(),
+                        line: record,
+                        reason,
+                    });
                 }
             }
         }

@@ -18,9 +18,10 @@ use std::sync::Arc;
 pub trait EventSink {
     /// One parsed event; borrowed for the call only.
     fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>);
-    /// One rejected line or record and its text (empty when it was too long
-    /// to keep). Called for every rejection, not only the sampled ones.
-    fn rejected(&mut self, _rejection: &Rejection, _raw: &str) {}
+    /// One rejected line or record (`file`, 1-based `line`, `reason`) and
+    /// its text (empty when it was too long to keep). Called for every
+    /// rejection, not only the sampled ones.
+    fn rejected(&mut self, _file: &str, _line: u64, _reason: &str, _raw: &str) {}
     /// The log format chosen for the input being read.
     fn format(&mut self, _format: Format) {}
 }
@@ -588,14 +589,13 @@ impl<'o, 'f> Lines<'o, 'f> {
                 reason: reason.into_owned(),
             });
         }
-        let rejection = Rejection {
-            file: self.name.to_owned(),
-            line: self.line_no,
-            reason: reason.into_owned(),
-        };
-        self.sink.rejected(&rejection, raw);
+        self.sink.rejected(self.name, self.line_no, &reason, raw);
         if self.stats.samples.len() < self.opts.max_reject_samples {
-            self.stats.samples.push(rejection);
+            self.stats.samples.push(Rejection {
+                file: self.name.to_owned(),
+                line: self.line_no,
+                reason: reason.into_owned(),
+            });
         }
         Ok(())
     }

@@ -8,7 +8,6 @@ use crate::commands::hunt::parse_log_format;
 use anyhow::Result;
 use haboob_ingest::{
     discover_all, read_into, EventSink, Format, IngestError, Input, ReadOptions, ReadStats,
-    Rejection,
 };
 use haboob_model::{AuthEvent, AuthOutcome, EventRef, Origin, WafEvent, WebEvent};
 use serde_json::{json, Map, Value};
@@ -49,16 +48,16 @@ impl<W: Write> EventSink for Printer<W> {
         self.write(&v);
     }
 
-    fn rejected(&mut self, r: &Rejection, raw: &str) {
+    fn rejected(&mut self, file: &str, line: u64, reason: &str, raw: &str) {
         if !self.rejected {
             return;
         }
         let v = json!({
             "event.kind": "pipeline_error",
-            "error.message": r.reason,
+            "error.message": reason,
             "event.original": bounded(raw, MAX_ORIGINAL),
-            "log.file.path": r.file,
-            "log.line": r.line,
+            "log.file.path": file,
+            "log.line": line,
         });
         self.write(&v);
     }

@@ -125,6 +125,9 @@ pub struct SimulateArgs {
     /// Target size in bytes for web-volume (e.g. 1000000000).
     #[arg(long, default_value_t = 1 << 30)]
     pub bytes: u64,
+    /// Distinct client addresses in web-volume (0: a new one for every request).
+    #[arg(long, default_value_t = haboob_simulate::DEFAULT_SOURCES)]
+    pub sources: u64,
 }
 
 #[derive(Debug, ClapArgs)]

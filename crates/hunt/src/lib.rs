@@ -105,6 +105,7 @@ pub(crate) fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> R
         stop: Some(Arc::clone(stop)),
         proxies,
         combined_forwarded_field: proxy.combined_field,
+        parallel: true,
         ..ReadOptions::default()
     }
 }

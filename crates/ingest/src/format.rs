@@ -101,6 +101,21 @@ impl Format {
     }
 
     /// The internal parser; `xff` is the combined logs' forwarding field.
+    /// Whether each line parses on its own, so blocks of lines can be parsed
+    /// by separate parsers (not IIS `#Fields:`, CSV headers, or syslog's
+    /// year inference, which carry state from line to line).
+    pub(crate) fn lines_are_independent(self) -> bool {
+        matches!(
+            self,
+            Format::Combined
+                | Format::Common
+                | Format::VhostCombined
+                | Format::Json
+                | Format::AwsAlb
+                | Format::ErrorLog
+        )
+    }
+
     pub(crate) fn record_parser_with(
         self,
         json_fields: &JsonFieldMap,

@@ -21,6 +21,7 @@
 
 mod alb;
 mod clf;
+pub mod codec;
 mod detect;
 mod docread;
 mod errorlog;
@@ -30,6 +31,7 @@ mod iis;
 mod input;
 mod json;
 mod jsondoc;
+mod par;
 mod proxy;
 mod read;
 mod text;

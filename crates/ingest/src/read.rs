@@ -2,6 +2,7 @@
 //! format detection with replay, parsing and accounting.
 
 use crate::detect::{detect, tried, DETECT_LINES};
+use crate::par::Pipeline;
 use crate::text::RecordParser;
 use crate::{Format, IngestError, Input, JsonFieldMap, TrustedProxies};
 use haboob_model::{EventRef, Origin, Parsed};
@@ -56,6 +57,10 @@ pub struct ReadOptions {
     /// Combined logs: which quoted field after the user agent is the
     /// forwarding header ([`crate::ProxyConfig::combined_field`]).
     pub combined_forwarded_field: u8,
+    /// Parse a large line-framed input on several threads of the rayon pool
+    /// (events still reach the sink in line order, see `par`); off when
+    /// `strict`.
+    pub parallel: bool,
 }
 
 impl Default for ReadOptions {
@@ -70,6 +75,7 @@ impl Default for ReadOptions {
             stop: None,
             proxies: None,
             combined_forwarded_field: crate::ProxyConfig::default().combined_field,
+            parallel: false,
         }
     }
 }
@@ -333,17 +339,42 @@ pub(crate) fn read_chunked(
     let mut lines = Lines::new(name, opts, sink, stats);
     let mut skipping = false;
     let mut reported = 0u64;
+    let mut pipe: Option<Pipeline> = None;
     loop {
-        while let Some(off) = memchr::memchr(b'\n', &buf[scan..end]) {
-            let nl = scan + off;
+        if pipe.is_none() && Pipeline::wanted(opts, &lines) {
+            pipe = Some(Pipeline::new(&lines));
+        }
+        if let Some(pl) = pipe.as_mut() {
+            // Whole lines go to the pipeline as one block; an overlong line
+            // is accounted here, after everything before it.
             if skipping {
-                skipping = false;
-                lines.line(None)?;
-            } else {
-                lines.line(Some(&buf[start..nl]))?;
+                if let Some(off) = memchr::memchr(b'\n', &buf[scan..end]) {
+                    pl.drain(&mut lines)?;
+                    skipping = false;
+                    lines.line(None)?;
+                    pl.line_no = lines.line_no;
+                    start = scan + off + 1;
+                }
             }
-            start = nl + 1;
-            scan = start;
+            if !skipping {
+                if let Some(last) = memchr::memrchr(b'\n', &buf[start..end]) {
+                    let cut = start + last + 1;
+                    pl.push(buf[start..cut].to_vec(), &mut lines)?;
+                    start = cut;
+                }
+            }
+        } else {
+            while let Some(off) = memchr::memchr(b'\n', &buf[scan..end]) {
+                let nl = scan + off;
+                if skipping {
+                    skipping = false;
+                    lines.line(None)?;
+                } else {
+                    lines.line(Some(&buf[start..nl]))?;
+                }
+                start = nl + 1;
+                scan = start;
+            }
         }
         scan = end;
         if skipping || end - start > max + 1 {
@@ -362,6 +393,9 @@ pub(crate) fn read_chunked(
             .as_ref()
             .is_some_and(|s| s.load(Ordering::Relaxed))
         {
+            if let Some(pl) = pipe.as_mut() {
+                pl.drain(&mut lines)?;
+            }
             lines.stats.bytes += count.get();
             return Err(IngestError::Stopped {
                 path: name.to_owned(),
@@ -373,6 +407,9 @@ pub(crate) fn read_chunked(
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
+                    if let Some(pl) = pipe.as_mut() {
+                        pl.drain(&mut lines)?;
+                    }
                     // Account for what was read; an unfinished last line is
                     // rejected as truncated.
                     let line = lines.line_no;
@@ -391,6 +428,9 @@ pub(crate) fn read_chunked(
             reported = now;
         }
         if n == 0 {
+            if let Some(pl) = pipe.as_mut() {
+                pl.drain(&mut lines)?;
+            }
             if skipping {
                 lines.line(None)?;
             } else if start < end {
@@ -417,15 +457,15 @@ type Pending = Option<Vec<u8>>;
 
 /// Per-input line handling: detection, parsing, accounting.
 pub(crate) struct Lines<'o, 'f> {
-    name: &'o str,
-    opts: &'o ReadOptions,
-    sink: &'f mut dyn EventSink,
+    pub(crate) name: &'o str,
+    pub(crate) opts: &'o ReadOptions,
+    pub(crate) sink: &'f mut dyn EventSink,
     parser: Option<Box<dyn RecordParser>>,
     format: Option<Format>,
     pending: Vec<Pending>,
     pending_nonempty: usize,
     scratch: String,
-    line_no: u64,
+    pub(crate) line_no: u64,
     /// `stats`' counts when this input started (`stats` adds up several).
     start: Mark,
     pub(crate) stats: &'f mut ReadStats,
@@ -459,7 +499,7 @@ impl<'o, 'f> Lines<'o, 'f> {
     }
 
     /// One framed line without its `\n` (`None`: longer than the limit).
-    fn line(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
+    pub(crate) fn line(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
         if self.parser.is_some() {
             return self.process(raw);
         }
@@ -527,6 +567,20 @@ impl<'o, 'f> Lines<'o, 'f> {
     }
 
     fn process(&mut self, raw: Option<&[u8]>) -> Result<(), IngestError> {
+        self.process_known(raw, None)
+    }
+
+    /// One line known to be valid UTF-8 (a parser must be chosen).
+    pub(crate) fn line_str(&mut self, line: &str) -> Result<(), IngestError> {
+        self.process_known(Some(line.as_bytes()), Some(line))
+    }
+
+    /// `raw`, whose text is `known` when it was checked already.
+    fn process_known(
+        &mut self,
+        raw: Option<&[u8]>,
+        known: Option<&str>,
+    ) -> Result<(), IngestError> {
         self.line_no += 1;
         self.stats.lines += 1;
         let max = self.opts.max_line_bytes;
@@ -540,9 +594,13 @@ impl<'o, 'f> Lines<'o, 'f> {
         if raw.trim_ascii().is_empty() {
             return self.reject(Cow::Borrowed("empty line"), "");
         }
-        let text = match std::str::from_utf8(raw) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(raw),
+        // `raw` is a prefix of `known` (at most a `\r` shorter).
+        let text = match known.and_then(|k| k.get(..raw.len())) {
+            Some(s) => Cow::Borrowed(s),
+            None => match std::str::from_utf8(raw) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(raw),
+            },
         };
         let Some(parser) = self.parser.as_mut() else {
             // Not reached: non-empty lines are held until a parser is chosen.
@@ -616,6 +674,11 @@ impl<'o, 'f> Lines<'o, 'f> {
                 self.reject(reason, "")
             }
         }
+    }
+
+    /// The chosen format.
+    pub(crate) fn format(&self) -> Option<Format> {
+        self.format
     }
 
     /// Whether a parser is chosen.

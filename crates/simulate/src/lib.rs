@@ -86,6 +86,9 @@ impl std::str::FromStr for Scenario {
     }
 }
 
+/// `web-volume`'s default number of distinct client addresses.
+pub const DEFAULT_SOURCES: u64 = 4096;
+
 /// How to run a scenario.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -101,6 +104,9 @@ pub struct SimOptions {
     pub rate: u32,
     /// `web-volume`: approximate size of the log in bytes (default 1 GiB).
     pub bytes: u64,
+    /// `web-volume`: distinct client addresses (default 4,096); 0 gives every
+    /// request a new address.
+    pub sources: u64,
 }
 
 impl SimOptions {
@@ -113,6 +119,7 @@ impl SimOptions {
             out: out.into(),
             rate: 2000,
             bytes: 1 << 30,
+            sources: DEFAULT_SOURCES,
         }
     }
 }

@@ -200,12 +200,44 @@ fn burst(k: u32, t0: i64, rng: &mut ChaCha8Rng, labels: &mut Labels) -> Vec<Req>
         .collect()
 }
 
+/// Client addresses formatted once, up front; a larger `sources` derives
+/// each visit's address from its index.
+const PREBUILT: usize = 65_536;
+
+/// The address of client `k` of a large population: a bijective mix of `k`,
+/// one in ten IPv6 (a /64 per client), the rest IPv4 in the benign octets.
+fn push_address(out: &mut Vec<u8>, k: u64) {
+    use std::io::Write;
+    let mut z = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let addr = if z.is_multiple_of(10) {
+        let hi = 0x2600_1700_0000_0000 | (z >> 32);
+        IpAddr::V6(Ipv6Addr::from((u128::from(hi) << 64) | u128::from(z | 1)))
+    } else {
+        let octets = crate::election::benign::USER_OCTETS;
+        let a = octets[(z >> 40) as usize % octets.len()];
+        let [_, _, _, _, _, b, c, d] = z.to_be_bytes();
+        IpAddr::V4(Ipv4Addr::new(a, b, c, d.max(1)))
+    };
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{addr}");
+}
+
 pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     rng.set_stream(200);
-    let ips: Vec<Vec<u8>> = (0..4096)
+    // Up to PREBUILT addresses are formatted once; more are made per visit.
+    let pool = usize::try_from(opts.sources)
+        .ok()
+        .filter(|&n| (1..=PREBUILT).contains(&n));
+    let ips: Vec<Vec<u8>> = (0..pool.unwrap_or(16))
         .map(|_| format!("{} - - [", user_ip(&mut rng)).into_bytes())
         .collect();
+    let mut fresh = Vec::with_capacity(64);
+    let mut per_line = Vec::with_capacity(64);
+    let mut visits = 0u64;
     let sessions = sessions(&mut rng);
     let avg: u64 = {
         let n: usize = sessions.iter().map(Vec::len).sum();
@@ -231,7 +263,18 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     let mut summary = SimSummary::default();
     let mut written = 0u64;
     while written < opts.bytes {
-        let ip = &ips[(rng.gen::<u32>() & 4095) as usize];
+        // A visit's address: from the pool, or made from its index.
+        let visit: Option<&[u8]> = match (pool, opts.sources) {
+            (Some(n), _) => Some(&ips[rng.gen::<u32>() as usize % n]),
+            (None, 0) => None,
+            (None, n) => {
+                let k = rng.gen_range(0..n);
+                fresh.clear();
+                push_address(&mut fresh, k);
+                fresh.extend_from_slice(b" - - [");
+                Some(&fresh)
+            }
+        };
         let s = &sessions[rng.gen_range(0..sessions.len())];
         for t in s {
             // Time follows the bytes written, so the file spans the period.
@@ -258,6 +301,17 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
                 push_clf(&mut ts, secs, ZONE);
                 ts_secs = secs;
             }
+            // `--sources 0`: every request from a new address.
+            let ip: &[u8] = match visit {
+                Some(ip) => ip,
+                None => {
+                    per_line.clear();
+                    push_address(&mut per_line, visits);
+                    visits += 1;
+                    per_line.extend_from_slice(b" - - [");
+                    &per_line
+                }
+            };
             buf.extend_from_slice(ip);
             buf.extend_from_slice(&ts);
             buf.extend_from_slice(t);

@@ -21,7 +21,11 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let web = dir.join("web");
     let signin = dir.join("signin");
     for (scenario, out) in [("election-recon", &web), ("account-campaign", &signin)] {
-        let msg = simulate_into(scenario, a.days, a.seed, 2000, 0, out)?;
+        let msg = simulate_into(scenario, out, |o| {
+            o.days = a.days;
+            o.seed = a.seed;
+            o.bytes = 0;
+        })?;
         if !g.quiet {
             eprintln!("{msg}");
         }

@@ -5,24 +5,17 @@ use anyhow::{anyhow, Result};
 use haboob_simulate::{simulate, Scenario, SimOptions};
 use std::path::Path;
 
-/// Simulate one scenario into `out`.
+/// Simulate one scenario into `out`, with the scenario's defaults changed by
+/// `tune`.
 pub fn simulate_into(
     scenario: &str,
-    days: u32,
-    seed: u64,
-    rate: u32,
-    bytes: u64,
     out: &Path,
+    tune: impl FnOnce(&mut SimOptions),
 ) -> Result<String> {
     let scenario: Scenario = scenario.parse().map_err(|e: String| anyhow!(e))?;
-    let s = simulate(&SimOptions {
-        scenario,
-        days,
-        seed,
-        out: out.to_path_buf(),
-        rate,
-        bytes,
-    })?;
+    let mut opts = SimOptions::new(scenario, out);
+    tune(&mut opts);
+    let s = simulate(&opts)?;
     Ok(format!(
         "{}: wrote {} files, {} lines, {} bytes, {} labels to {}",
         scenario.name(),
@@ -36,7 +29,13 @@ pub fn simulate_into(
 
 /// `haboob simulate`.
 pub fn run(a: &SimulateArgs) -> Result<u8> {
-    let msg = simulate_into(&a.scenario, a.days, a.seed, a.rate, a.bytes, &a.out)?;
+    let msg = simulate_into(&a.scenario, &a.out, |o| {
+        o.days = a.days;
+        o.seed = a.seed;
+        o.rate = a.rate;
+        o.bytes = a.bytes;
+        o.sources = a.sources;
+    })?;
     eprintln!("{msg}");
     Ok(0)
 }

@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// First octets of the residential ranges ordinary visitors come from.
 /// Notable benign parties use other octets (12, 45, 66, 157, 216), and
 /// attackers use documentation ranges, so the sets never overlap.
-const USER_OCTETS: &[u8] = &[
+pub(crate) const USER_OCTETS: &[u8] = &[
     24, 47, 50, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 96, 97, 98, 99, 104, 107, 108, 173, 174,
 ];
 

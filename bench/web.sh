@@ -1,43 +1,84 @@
 #!/usr/bin/env bash
-# End-to-end web benchmark: simulate ~1 GB of combined-format logs, then time
-# `wc -l` and `haboob hunt` (all web detectors on) on the same file, single-
-# and multi-threaded, and report MB/s, the ratio to `wc -l`, and peak RSS.
+# End-to-end web benchmark on three simulated ~1 GB combined logs of one site:
 #
-#   bench/web.sh [BYTES] [DIR]      (defaults: 1000000000, /tmp/haboob-bench)
+#   new     almost every request from a new address (--sources 0: a botnet,
+#           IPv6 privacy addresses, a popular site)
+#   mid     about 300,000 addresses      (--sources 300000)
+#   volume  4,096 addresses, the default web-volume
+#
+# For each file, in one run on the same warm page cache: `wc -l`,
+# `awk '{c[$1]++}'` (count requests per address), GoAccess (Debian package
+# `goaccess`, JSON report) and `haboob hunt` (all web detectors) on 1 thread
+# and on 2 threads; wall time, MB/s, CPU time, peak RSS, and haboob's speed as
+# a multiple of awk's and GoAccess's.
+#
+#   bench/web.sh [BYTES] [DIR] [CASES]   (defaults: 1000000000, /tmp/haboob-bench,
+#                                         "new mid volume")
+#   NO_GOACCESS=1 bench/web.sh ...        skip GoAccess (it takes minutes per GB)
 #
 # Record results in BENCHMARKS.md with the machine and the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bytes=${1:-1000000000}
 dir=${2:-/tmp/haboob-bench}
+cases=${3:-new mid volume}
 bin=${CARGO_TARGET_DIR:-target}/release/haboob
 
 cargo build --release --locked -q
-if [ ! -s "$dir/access.log" ] || [ "$(stat -c %s "$dir/access.log")" -lt $((bytes * 9 / 10)) ]; then
-  rm -rf "$dir"
-  "$bin" simulate --scenario web-volume --bytes "$bytes" --seed 7 --out "$dir"
+if [ -z "${NO_GOACCESS:-}" ] && ! command -v goaccess > /dev/null; then
+  echo "goaccess not found: apt-get install goaccess, or set NO_GOACCESS=1" >&2
+  exit 2
 fi
-file="$dir/access.log"
-size=$(stat -c %s "$file")
-mb=$(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1e6 }')
-cat "$file" > /dev/null # warm the page cache
 
-t0=$(date +%s.%N); wc -l < "$file" > /dev/null; t1=$(date +%s.%N)
-wc_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-
-run() { # threads
-  local log; log=$(mktemp)
-  # exit status 1 means "alerts found"; /usr/bin/time then prefixes a
-  # "Command exited with non-zero status" line, so read the last line only.
-  /usr/bin/time -f '%e %M %U %S' -o "$log" "$bin" --quiet --threads "$1" hunt --format jsonl -o /dev/null "$file" || true
-  read -r secs rss_kb usr sys < <(tail -n 1 "$log"); rm -f "$log"
-  awk -v s="$secs" -v r="$rss_kb" -v u="$usr" -v k="$sys" -v mb="$mb" -v wc="$wc_s" -v t="$1" -v n="$lines" 'BEGIN {
-    cpu = u + k
-    printf "haboob hunt (%s thread%s): %.2f s wall, %.2f s CPU, %.0f MB/s wall, %.0f MB/s per CPU-second, %.2f M lines/s, %.1fx wc -l time, peak RSS %.0f MiB\n",
-      t, (t == 1 ? "" : "s"), s, cpu, mb / s, mb / cpu, n / s / 1e6, s / wc, r / 1024 }'
+sources_of() {
+  case "$1" in
+    new) echo 0 ;;
+    mid) echo 300000 ;;
+    volume) echo 4096 ;;
+    *) echo "unknown case $1" >&2; exit 2 ;;
+  esac
 }
-lines=$(wc -l < "$file")
-echo "file: $file ($mb MB, $lines lines)"
-echo "wc -l: ${wc_s} s ($(awk -v s="$wc_s" -v mb="$mb" 'BEGIN { printf "%.0f", mb / s }') MB/s)"
-run 1
-run 2
+
+# time_it LABEL CMD...: one line with wall, CPU and peak RSS of CMD.
+time_it() {
+  local label=$1 log; shift
+  log=$(mktemp)
+  # Exit status 1 means "alerts found" for haboob; /usr/bin/time then
+  # prefixes a "Command exited with non-zero status" line: read the last.
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$@" > /dev/null 2>&1 || true
+  read -r secs rss_kb usr sys < <(tail -n 1 "$log"); rm -f "$log"
+  awk -v l="$label" -v s="$secs" -v r="$rss_kb" -v u="$usr" -v k="$sys" -v mb="$mb" 'BEGIN {
+    printf "  %-22s %7.2f s wall %7.2f s CPU %7.0f MB/s wall  peak RSS %6.0f MiB\n", l, s, u + k, mb / (s > 0 ? s : 0.001), r / 1024 }'
+  last_wall=$secs
+}
+
+for c in $cases; do
+  d="$dir/$c"
+  if [ ! -s "$d/access.log" ] || [ "$(stat -c %s "$d/access.log")" -lt $((bytes * 9 / 10)) ]; then
+    rm -rf "$d"
+    "$bin" simulate --scenario web-volume --bytes "$bytes" --seed 7 --sources "$(sources_of "$c")" --out "$d" 2> /dev/null
+  fi
+  file="$d/access.log"
+  size=$(stat -c %s "$file")
+  mb=$(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1e6 }')
+  cat "$file" > /dev/null # warm the page cache
+  lines=$(wc -l < "$file")
+  addrs=$(awk '{c[$1]++} END { print length(c) }' "$file")
+  echo "$c: $file ($mb MB, $lines lines, $addrs distinct addresses)"
+  time_it "wc -l" wc -l "$file"
+  time_it "awk '{c[\$1]++}'" awk '{c[$1]++} END { print length(c) }' "$file"
+  awk_s=$last_wall
+  go_s=""
+  if [ -z "${NO_GOACCESS:-}" ]; then
+    time_it "goaccess" goaccess "$file" --log-format=COMBINED --no-global-config --no-progress -o "$d/goaccess.json"
+    go_s=$last_wall
+  fi
+  time_it "haboob (1 thread)" "$bin" --quiet --threads 1 hunt --output-format jsonl -o "$d/haboob1.jsonl" "$file"
+  time_it "haboob (2 threads)" "$bin" --quiet --threads 2 hunt --output-format jsonl -o "$d/haboob2.jsonl" "$file"
+  h_s=$last_wall
+  if cmp -s "$d/haboob1.jsonl" "$d/haboob2.jsonl"; then same="identical"; else same="DIFFERENT"; fi
+  awk -v h="$h_s" -v a="$awk_s" -v g="$go_s" -v same="$same" 'BEGIN {
+    printf "  haboob (2 threads) is %.1fx awk", a / h
+    if (g != "") printf " and %.0fx GoAccess", g / h
+    printf "; output on 1 and 2 threads %s\n", same }'
+done

@@ -46,6 +46,14 @@ impl<W: Write> EventSink for Printer<W> {
     fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
         let v = ecs(ev, origin, self.format);
         self.write(&v);
+        // An Exchange sign-in in an IIS log: the authentication event the
+        // hunt derives from the request, printed after it (same line).
+        if let EventRef::Web(w) = ev {
+            if let Some(a) = haboob_detect::auth::exchange::auth_event(w) {
+                let v = ecs(&EventRef::Auth(a), origin, self.format);
+                self.write(&v);
+            }
+        }
     }
 
     fn rejected(&mut self, file: &str, line: u64, reason: &str, raw: &str) {

@@ -23,6 +23,8 @@ fn syslog_messages() {
     let table = [
         ("Mar  3 01:02:03 h sshd[9]: Accepted publickey for alice from 192.0.2.9 port 5000 ssh2: ED25519 SHA256:x", "alice", Success, None, "ssh"),
         ("Mar  3 01:02:03 h sshd[9]: Accepted password for alice from 192.0.2.9 port 5000 ssh2", "alice", Success, None, "ssh"),
+        // An unpadded day.
+        ("Mar 3 01:02:03 h sshd[9]: Accepted password for alice from 192.0.2.9 port 5000 ssh2", "alice", Success, None, "ssh"),
         ("Mar  3 01:02:03 h sshd[9]: Failed password for alice from 192.0.2.9 port 5000 ssh2", "alice", Failure, Some(BadPassword), "ssh"),
         ("Mar  3 01:02:03 h sshd[9]: Failed password for invalid user bob from 192.0.2.9 port 5000 ssh2", "bob", Failure, Some(UnknownUser), "ssh"),
         ("Mar  3 01:02:03 h sshd[9]: Failed publickey for alice from 192.0.2.9 port 5000 ssh2", "alice", Failure, Some(Other), "ssh"),
@@ -63,6 +65,8 @@ fn syslog_messages() {
         ("", "empty line"),
         ("{\"a\":1}", "not a syslog line"),
         ("Foo  3 01:02:03 h sshd[9]: x", "not a syslog line"),
+        ("Mar 3 1:02:03 h sshd[9]: x", "not a syslog line"),
+        ("Mar 3 01:02:03", "not a syslog line"),
         (
             "Mar 33 01:02:03 h sshd[9]: x",
             "bad time: timestamp field out of range: day",

@@ -224,6 +224,9 @@ pub fn cyrus() -> Sample {
             E(DS, "imap", "", Failure, UU, "1.2.3.4"),
             E(DS, "imap", "", Failure, UU, "1.2.3.4"),
             E(DS, "imap", "", Failure, BP, "192.0.2.4"),
+            // Unpadded days (`Jan 4`, `Jun 8`).
+            E(DS, "imap", "cyrus@localdomain", Failure, BP, "127.0.0.1"),
+            E(DS, "imap", "", Failure, BP, "198.51.100.45"),
         ],
     )
 }
@@ -353,7 +356,8 @@ pub fn samba() -> Sample {
             D,
             E(ds, "smb", "alice", Failure, BP, "192.0.2.10"),
             D,
-            R("Samba JSON authentication audit is not read (the auth_audit line of the same attempt is)"),
+            // Its JSON record: the same attempt, counted once.
+            D,
             D,
             E(ds, "smb", "nobody", Failure, UU, "2001:db8::5"),
             D,
@@ -364,6 +368,22 @@ pub fn samba() -> Sample {
             D,
             E(ds, "kerberos", "dan@lab.example", Failure, BP, "192.0.2.12"),
             D,
+            // `auth_json_audit` alone: in `log.samba`, in syslog, bare.
+            D,
+            E(ds, "smb", "eve", Failure, UU, "192.0.2.20"),
+            E(
+                ds,
+                "kerberos",
+                "fred@lab.example",
+                Failure,
+                BP,
+                "2001:db8::7",
+            ),
+            D,
+            // Anonymous.
+            D,
+            E(ds, "ldap", "gil", Success, None, "192.0.2.15"),
+            R("bad Samba JSON audit record: EOF while parsing a string at line 1 column 39"),
         ],
     )
 }

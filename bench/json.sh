@@ -49,17 +49,21 @@ report() { # LABEL FILE CPU WALL RSS RECORDS
       l, mb, n, c, w, mb / c, n / c / 1e3, r }'
 }
 
-best_l=""; best_a=""
+best_l=""; best_a=""; all_l=""; all_a=""; ratios=""
 for i in $(seq 1 "$rounds"); do
   read -r cl wl rl nl al < <(run "$jsonl")
   read -r ca wa ra na aa < <(run "$array")
   echo "round $i: jsonl ${cl} s CPU, array ${ca} s CPU"
+  all_l="$all_l $cl"; all_a="$all_a $ca"
+  ratios="$ratios $(awk -v a="$ca" -v l="$cl" 'BEGIN { printf "%.3f", a / l }')"
   if [ -z "$best_l" ] || awk -v a="$cl" -v b="$best_l" 'BEGIN { exit !(a < b) }'; then best_l=$cl; bw_l=$wl; br_l=$rl; fi
   if [ -z "$best_a" ] || awk -v a="$ca" -v b="$best_a" 'BEGIN { exit !(a < b) }'; then best_a=$ca; bw_a=$wa; br_a=$ra; fi
 done
 report "JSON Lines (1 thread)" "$jsonl" "$best_l" "$bw_l" "$br_l" "$nl"
 report "pretty array (1 thread)" "$array" "$best_a" "$bw_a" "$br_a" "$na"
-awk -v a="$best_a" -v l="$best_l" 'BEGIN { printf "array / JSON Lines CPU time: %.3f\n", a / l }'
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+awk -v a="$best_a" -v l="$best_l" 'BEGIN { printf "array / JSON Lines CPU time: %.3f (best of rounds)\n", a / l }'
+echo "medians: JSON Lines $(median "$all_l") s CPU, array $(median "$all_a") s CPU; median of the per-round ratios $(median "$ratios")"
 if [ "$nl" = "$na" ] && [ "$al" = "$aa" ]; then
   echo "same records ($nl) and same alert ids (md5 $al) from both"
 else

@@ -64,6 +64,14 @@ pub struct EventsArgs {
     /// Print parsed events only, not the rejected lines.
     #[arg(long)]
     pub no_rejected: bool,
+    /// Configuration file, read as `hunt` reads it (`[ingest]`: JSON field
+    /// map, trusted proxies); default: `haboob.toml` beside the logs.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Targets file(s), read as `hunt` reads them (the site of each log);
+    /// default: `targets.toml` beside the logs.
+    #[arg(short, long, value_name = "FILE")]
+    pub targets: Vec<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -86,10 +86,11 @@ pub(crate) struct StreamResult {
     skipped: Vec<String>,
 }
 
-/// What every input of a hunt is read with, built once per hunt (the
-/// trusted-proxy set, the strict-mode stop flag); [`read_options`] adds what
-/// differs per input.
-pub(crate) fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> ReadOptions {
+/// What every input of a hunt is read with, built once per hunt (format,
+/// JSON field map and trusted proxies of `opts.config.ingest`, the
+/// strict-mode stop flag); [`read_options`] adds what differs per input.
+/// Public so that `haboob events` reads exactly as a hunt does.
+pub fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> ReadOptions {
     let proxy = &opts.config.ingest.proxy;
     let proxies = match proxy.trusted_set() {
         Ok(set) => set.map(Arc::new),
@@ -110,8 +111,9 @@ pub(crate) fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> R
     }
 }
 
-/// How to read one input of a hunt: `base` with the input's site.
-pub(crate) fn read_options(input: &Input, opts: &HuntOptions, base: &ReadOptions) -> ReadOptions {
+/// How to read one input of a hunt: `base` with the input's site (from
+/// `opts.targets`).
+pub fn read_options(input: &Input, opts: &HuntOptions, base: &ReadOptions) -> ReadOptions {
     let site = match input {
         Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
         Input::Stdin => None,

@@ -18,6 +18,16 @@
 //! Access-log lines (combined) in the same file are read as such: servers
 //! logging through syslog often mix both in one file.
 //!
+//! Either kind of line relayed through syslog (`ErrorLog syslog:…`,
+//! `error_log syslog:…`, or a `logger` pipe) is read after its header,
+//! `[<PRI>]Mmm dd HH:MM:SS host TAG[pid]: MESSAGE` or
+//! `YYYY-MM-DDTHH:MM:SS… host TAG[pid]: MESSAGE`, when TAG names a web
+//! server (`apache…`, `httpd…`, `nginx…`); lines of other programs are
+//! rejected. Apache writes no time of its own to syslog
+//! (`apache2[7]: [authz_core:error] [pid 7] [client IP:port] AH01630: …`):
+//! the header's time is used, its year the current one (the previous one
+//! for a date more than a day ahead).
+//!
 //! Every other well-formed error-log line (upstream errors, missing files,
 //! start-up notices) is read and counted as parsed (`Parsed::Directive`), not
 //! an event. Lines of neither layout are rejected.
@@ -49,6 +59,18 @@ impl RecordParser for ErrorLog {
             apache(line)?
         } else if nginx_shape(line.as_bytes()) {
             nginx(line)?
+        } else if let Some((ts, msg)) = relayed(line)? {
+            if msg.starts_with('[') {
+                apache_relayed(ts, msg)?
+            } else if nginx_shape(msg.as_bytes()) {
+                nginx(msg)?
+            } else {
+                return Clf(ClfKind::Combined, self.0)
+                    .parse_rec(msg, scratch)
+                    .map_err(|_| {
+                        RecordError::fixed("not an nginx or Apache error-log message in syslog")
+                    });
+            }
         } else {
             return Clf(ClfKind::Combined, self.0)
                 .parse_rec(line, scratch)
@@ -202,7 +224,27 @@ fn apache(line: &str) -> Result<(Ts, &str, Option<IpAddr>), RecordError> {
     let end = line
         .find(']')
         .ok_or(RecordError::fixed("unterminated [time]"))?;
-    let t: Vec<&str> = line[1..end].split_ascii_whitespace().collect();
+    let ts = apache_time(&line[1..end])?;
+    let (msg, client) = apache_fields(&line[end + 1..])?;
+    Ok((ts, msg, client))
+}
+
+/// An Apache message from syslog: with its own `[time]` first, or without
+/// (then at the header's time `ts`).
+fn apache_relayed(ts: Ts, msg: &str) -> Result<(Ts, &str, Option<IpAddr>), RecordError> {
+    if let Some(end) = msg.find(']') {
+        if let Ok(own) = apache_time(&msg[1..end]) {
+            let (m, client) = apache_fields(&msg[end + 1..])?;
+            return Ok((own, m, client));
+        }
+    }
+    let (m, client) = apache_fields(msg)?;
+    Ok((ts, m, client))
+}
+
+/// `Wed May 01 10:00:00.123456 2024`.
+fn apache_time(inner: &str) -> Result<Ts, RecordError> {
+    let t: Vec<&str> = inner.split_ascii_whitespace().collect();
     let bad = || RecordError::fixed("not an nginx or Apache error-log line");
     if t.len() != 5 {
         return Err(bad());
@@ -221,10 +263,13 @@ fn apache(line: &str) -> Result<(Ts, &str, Option<IpAddr>), RecordError> {
         .get(..3)
         .and_then(|f| f.parse::<u32>().ok())
         .unwrap_or(0);
-    let ts = Ts::from_civil(y, mo, d, h, mi, s, ms)
-        .map_err(|e| RecordError::new(format!("bad error-log time: {e}")))?;
-    // Bracketed fields: [module:level] [pid …] [client …]; then the message.
-    let mut rest = line[end + 1..].trim_start();
+    Ts::from_civil(y, mo, d, h, mi, s, ms)
+        .map_err(|e| RecordError::new(format!("bad error-log time: {e}")))
+}
+
+/// Bracketed fields `[module:level] [pid …] [client …]`, then the message.
+fn apache_fields(after_time: &str) -> Result<(&str, Option<IpAddr>), RecordError> {
+    let mut rest = after_time.trim_start();
     let mut client = None;
     let mut fields = 0;
     while let Some(inner) = rest.strip_prefix('[') {
@@ -242,7 +287,102 @@ fn apache(line: &str) -> Result<(Ts, &str, Option<IpAddr>), RecordError> {
     if fields == 0 {
         return Err(RecordError::fixed("missing [level] in error-log line"));
     }
-    Ok((ts, rest, client))
+    Ok((rest, client))
+}
+
+/// A web server's line relayed through syslog: the header's time and the
+/// message; `None` when `line` has no syslog header, an error when the
+/// header names another program or has a bad time.
+fn relayed(line: &str) -> Result<Option<(Ts, &str)>, RecordError> {
+    let mut s = line;
+    if let Some(r) = s.strip_prefix('<') {
+        match r.split_once('>') {
+            Some((pri, r))
+                if (1..=3).contains(&pri.len()) && pri.bytes().all(|c| c.is_ascii_digit()) =>
+            {
+                s = r
+            }
+            _ => return Ok(None),
+        }
+    }
+    let b = s.as_bytes();
+    let bad = |e: haboob_model::TsError| RecordError::new(format!("bad syslog time: {e}"));
+    let (ts, rest) = if b.first().is_some_and(u8::is_ascii_digit) {
+        // `2024-05-01T10:00:00[.fff][Z|±hh:mm] host …`
+        let Some((t, rest)) = s.split_once(' ') else {
+            return Ok(None);
+        };
+        if t.len() < 19 || b[4] != b'-' || b[10] != b'T' {
+            return Ok(None);
+        }
+        (Ts::parse_rfc3339(t).map_err(bad)?, rest)
+    } else {
+        // `Mmm dd HH:MM:SS `, `Mmm  d …` or an unpadded `Mmm d …`.
+        let Some(mo) = MONTHS.iter().position(|m| b.starts_with(m.as_bytes())) else {
+            return Ok(None);
+        };
+        let w = if b.len() > 5 && b[4].is_ascii_digit() && b[5] == b' ' {
+            1
+        } else {
+            2
+        };
+        if b.len() < 15 + w
+            || b[3] != b' '
+            || b[4 + w] != b' '
+            || b[7 + w] != b':'
+            || b[10 + w] != b':'
+            || b[13 + w] != b' '
+        {
+            return Ok(None);
+        }
+        let num = |r: std::ops::Range<usize>| -> Result<u32, RecordError> {
+            s[r].trim_start()
+                .parse()
+                .map_err(|_| RecordError::fixed("bad syslog time"))
+        };
+        let (d, h, mi, sec) = (
+            num(4..4 + w)?,
+            num(5 + w..7 + w)?,
+            num(8 + w..10 + w)?,
+            num(11 + w..13 + w)?,
+        );
+        (
+            this_year(mo as u32 + 1, d, (h, mi, sec)).map_err(bad)?,
+            &s[14 + w..],
+        )
+    };
+    // `host TAG[pid]: MESSAGE`
+    let Some((_host, r)) = rest.split_once(' ') else {
+        return Ok(None);
+    };
+    let Some((tag, msg)) = r.split_once(": ") else {
+        return Ok(None);
+    };
+    let prog = tag.split('[').next().unwrap_or(tag);
+    if !["apache", "httpd", "nginx"]
+        .iter()
+        .any(|p| prog.starts_with(p))
+    {
+        return Err(RecordError::fixed(
+            "syslog line of a program other than a web server",
+        ));
+    }
+    Ok(Some((ts, msg.trim_start())))
+}
+
+/// A year-less syslog date in the current UTC year, or the previous one
+/// when that would put it more than a day ahead.
+fn this_year(mo: u32, d: u32, (h, mi, s): (u32, u32, u32)) -> Result<Ts, haboob_model::TsError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let now = Ts::from_secs(now);
+    let year: i64 = now.to_string()[..4].parse().unwrap_or(1970);
+    let ts = Ts::from_civil(year, mo, d, h, mi, s, 0)?;
+    if ts.secs() > now.secs() + 86_400 {
+        return Ts::from_civil(year - 1, mo, d, h, mi, s, 0);
+    }
+    Ok(ts)
 }
 
 /// `203.0.113.5:51234`, `203.0.113.5`, `2001:db8::1`, `[2001:db8::1]:443`.

@@ -121,9 +121,88 @@ fn other_lines_are_rejected_with_a_reason() {
         ("2026/09/02 04:40:13 [ERROR] x", "bad error-log level"),
         ("2026/13/02 04:40:13 [error] x", "bad error-log time: timestamp field out of range: month"),
         ("[Wed Foo 17 23:20:45 2013] [error] x", "not an nginx or Apache error-log line"),
-        ("Feb 15 16:23:00 srv httpd[22034]: [authz_core:error] [client 192.0.2.1:58585] AH01630: x", "not an nginx or Apache error-log line"),
+        // Through syslog: another program, a web server's line of neither
+        // layout, a bad date (see `lines_relayed_through_syslog`).
+        ("Feb 15 16:23:00 srv sshd[22034]: Accepted password for bob from 192.0.2.1 port 1 ssh2", "syslog line of a program other than a web server"),
+        ("Feb 15 16:23:00 srv apache2[22034]: hello world", "not an nginx or Apache error-log message in syslog"),
+        ("Feb 30 16:23:00 srv apache2[22034]: [authz_core:error] [client 192.0.2.1:58585] AH01630: x", "bad syslog time: timestamp field out of range: day"),
     ] {
         let e = ErrorLog(1).parse_rec(line, None).unwrap_err();
         assert!(e.reason.starts_with(why), "{line}: {}", e.reason);
     }
+}
+
+/// The current UTC year (year-less syslog dates take it).
+fn year_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Ts::from_secs(now as i64).to_string()[..4].to_owned()
+}
+
+#[test]
+fn lines_relayed_through_syslog() {
+    // Apache's own time inside the message wins over the header's.
+    let w = waf(
+        r#"Nov 28 10:00:01 web1 apache2[1234]: [Tue Nov 28 10:00:00.123456 2023] [security2:error] [pid 1234] [client 203.0.113.5:5000] ModSecurity: Access denied with code 403 (phase 2). Pattern match "union select" at ARGS:q. [file "/etc/modsecurity/rules.conf"] [line "12"] [id "942100"] [msg "SQL Injection Attack"] [hostname "news.example"] [uri "/search"] [unique_id "ZWX"]"#,
+    );
+    assert_eq!(w.ts.to_string(), "2023-11-28T10:00:00.123Z");
+    assert_eq!(w.source_ip.to_string(), "203.0.113.5");
+    assert_eq!(
+        (w.engine, w.rule, w.path, w.site, w.blocked),
+        ("modsecurity", "942100", "/search", "news.example", true)
+    );
+    // Apache to syslog writes no time: the header's (with a priority).
+    let w = waf("<163>Jan  1 00:00:01 web1 httpd[77]: [authz_core:error] [pid 77:tid 78] [client 198.51.100.4:40000] AH01630: client denied by server configuration: /var/www/html/.git/config");
+    assert_eq!(
+        w.ts.to_string(),
+        format!("{}-01-01T00:00:01.000Z", year_now())
+    );
+    assert_eq!(
+        (w.engine, w.path, w.source_ip.to_string().as_str()),
+        ("apache", "/var/www/html/.git/config", "198.51.100.4")
+    );
+    // The same as `Feb 15 16:23:00 srv httpd[22034]: …`, once rejected.
+    directive(
+        "Feb 15 16:23:00 srv httpd[22034]: [authz_core:error] [client 192.0.2.1:58585] AH01630: x",
+    );
+    directive("Jan  1 00:00:02 web1 apache2[5]: [mpm_event:notice] [pid 5:tid 6] AH00489: Apache/2.4.58 (Ubuntu) configured -- resuming normal operations");
+    // An unpadded day; a basic-auth failure.
+    let a = auth("Jan 1 00:00:03 web1 apache2[5]: [auth_basic:error] [pid 5] [client 192.0.2.9:1000] AH01618: user Bob not found: /admin");
+    assert_eq!(
+        (a.user.as_ref(), a.failure, a.source_ip.unwrap().to_string()),
+        (
+            "bob",
+            Some(FailureClass::UnknownUser),
+            "192.0.2.9".to_string()
+        )
+    );
+    assert_eq!(
+        a.ts.to_string(),
+        format!("{}-01-01T00:00:03.000Z", year_now())
+    );
+    // nginx (RFC 3339 header; nginx's own time with its year).
+    let w = waf(
+        r#"2024-05-01T10:00:09+02:00 web1 nginx: 2024/05/01 10:00:00 [error] 12#12: *3 access forbidden by rule, client: 192.0.2.7, server: vote.example, request: "GET /.env HTTP/1.1", host: "vote.example""#,
+    );
+    assert_eq!(w.ts.to_string(), "2024-05-01T10:00:00.000Z");
+    assert_eq!(
+        (w.engine, w.path, w.site),
+        ("nginx", "/.env", "vote.example")
+    );
+    // An access line logged through syslog.
+    let line = r#"May  1 10:00:00 web1 nginx: 192.0.2.8 - - [01/May/2024:10:00:00 +0000] "GET /login HTTP/1.1" 200 5 "-" "ua""#;
+    let Parsed::Event(EventRef::Web(w)) = ErrorLog(1).parse_rec(line, None).unwrap() else {
+        panic!("{line}")
+    };
+    assert_eq!(
+        (w.path, w.status, w.ts.to_string().as_str()),
+        ("/login", 200, "2024-05-01T10:00:00.000Z")
+    );
+    // The nginx mail proxy's lines stay the sign-in parser's.
+    let e = ErrorLog(1)
+        .parse_rec(r#"Apr  2 13:39:51 mx nginx: 2022/04/02 13:39:51 [info] 8#8: *1 client login failed: "Authentication credentials invalid" while in http auth state, client: 192.0.2.1, server: 0.0.0.0:25, login: "a@example.com""#, None)
+        .unwrap_err();
+    assert_eq!(e.reason, "nginx mail proxy line, not a web error-log line");
 }

@@ -339,10 +339,15 @@ fn apache_error_logs_from_fail2ban() {
                     l["host"].as_str().unwrap(),
                     "{name}: {line}"
                 );
-                assert!(
-                    ts.to_string().starts_with(l["time"].as_str().unwrap()),
-                    "{name}: {line}"
-                );
+                // A syslog header has no year (fail2ban's labels say 2005,
+                // haboob takes the current one): compare from the month.
+                let (ts, want) = (ts.to_string(), l["time"].as_str().unwrap());
+                let from = if line.as_bytes()[0].is_ascii_uppercase() {
+                    4
+                } else {
+                    0
+                };
+                assert!(ts[from..].starts_with(&want[from..]), "{name}: {line}");
             }
         }
         tally.push(format!(
@@ -353,7 +358,9 @@ fn apache_error_logs_from_fail2ban() {
         tally,
         [
             "apache-modsecurity: 4 waf, 0 auth, 0 other, 0 syslog",
-            "apache-auth: 5 waf, 15 auth, 21 other, 4 syslog",
+            // The 4 lines of `ErrorLog syslog` are read (3 denials, 1
+            // unknown user).
+            "apache-auth: 8 waf, 16 auth, 21 other, 0 syslog",
             "apache-noscript: 0 waf, 0 auth, 13 other, 0 syslog",
             "apache-botsearch: 1 waf, 0 auth, 18 other, 0 syslog",
             "apache-overflows: 0 waf, 0 auth, 11 other, 0 syslog",

@@ -22,7 +22,7 @@
 //! | Exim, Courier, Cyrus, Sendmail, Dropbear, nginx mail, Zimbra, SQL Server `ERRORLOG` (syslog or own files) | `syslog` | [`mail`] | `auth.exim`, `auth.courier`, `auth.cyrus`, `auth.sendmail`, `auth.dropbear`, `auth.nginx_mail`, `auth.zimbra`, `auth.mssql` |
 //! | Exchange IMAP4 / POP3 / SMTP receive protocol logs | `syslog` | [`exchange`] | `auth.exchange` |
 //! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
-//! | Samba `auth_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
+//! | Samba `auth_audit`, `auth_json_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
 //! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the

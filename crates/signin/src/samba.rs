@@ -18,18 +18,32 @@
 //! read as UTC, as syslog's). In `log.samba` the record header line
 //! (`[2022/12/01 10:55:19.932513,  2] ../../auth/auth_log.c:…`) and the
 //! `Successful AuthZ` / `JSON Authorization` bodies are directives (indented
-//! bodies of other messages are not claimed); the JSON form
-//! (`JSON Authentication: {…}`, `auth_json_audit`) is rejected with a reason,
-//! since the human-readable line of the same attempt is the one read. App:
+//! bodies of other messages are not claimed).
+//!
+//! The JSON form (`auth_json_audit`: `JSON Authentication: {"timestamp": …,
+//! "type": "Authentication", "Authentication": {"status": S,
+//! "remoteAddress": "ipv4:IP:port", "serviceDescription": "SMB2",
+//! "clientDomain": D, "clientAccount": U, …}}`, in `log.samba`, in syslog, or
+//! the bare object on an indented line) is read the same way, its time from
+//! `timestamp` (with its zone). When both audits are on, Samba writes the
+//! JSON record of an attempt right after its human-readable line: a JSON
+//! record with the same user, address, service and status as the Samba
+//! event just before it is that attempt again, a directive (see
+//! [`crate::SyslogParser`]), so an attempt counts once. App:
 //! `smb` (SMB, SMB2), `ldap`, `netlogon` (SamLogon), `kerberos`, else
 //! `samba`; dataset `auth.samba`.
 
 use crate::mail::auth_in;
-use crate::norm::ip;
-use haboob_model::{AuthOutcome, FailureClass, Parsed, RecordError, Ts};
+use crate::norm::{account, ip};
+use haboob_model::{AuthEvent, AuthOutcome, EventRef, FailureClass, Parsed, RecordError, Ts};
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::net::IpAddr;
 use AuthOutcome::*;
 use FailureClass::*;
+
+/// Dataset of Samba events.
+pub(crate) const DS: &str = "auth.samba";
 
 /// A `log.samba` line: `None` when not in its shape.
 pub(crate) fn samba_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
@@ -50,6 +64,7 @@ pub(crate) fn samba_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> 
         "Successful AuthZ: [",
         "JSON Authentication: ",
         "JSON Authorization: ",
+        "{\"timestamp\": ",
     ]
     .iter()
     .any(|p| body.starts_with(p))
@@ -91,12 +106,12 @@ fn at_time(s: &str) -> Result<Ts, RecordError> {
 
 /// A Samba log message (file body line without indentation, or syslog text).
 pub(crate) fn samba(msg: &str) -> Result<Parsed<'_>, RecordError> {
-    const DS: &str = "auth.samba";
     let msg = msg.trim_start();
-    if msg.starts_with("JSON Authentication: ") {
-        return Err(RecordError::fixed(
-            "Samba JSON authentication audit is not read (the auth_audit line of the same attempt is)",
-        ));
+    if let Some(j) = msg.strip_prefix("JSON Authentication: ") {
+        return samba_json(j);
+    }
+    if msg.starts_with("{\"timestamp\": ") {
+        return samba_json(msg);
     }
     let Some(r) = msg.strip_prefix("Auth: [") else {
         return Ok(Parsed::Directive);
@@ -104,13 +119,7 @@ pub(crate) fn samba(msg: &str) -> Result<Parsed<'_>, RecordError> {
     let (service, r) = r
         .split_once(']')
         .ok_or(RecordError::fixed("Samba audit line without service"))?;
-    let app = match service.split(',').next().unwrap_or("") {
-        "SMB" | "SMB2" => "smb",
-        "LDAP" => "ldap",
-        "SamLogon" => "netlogon",
-        s if s.starts_with("Kerberos") => "kerberos",
-        _ => "samba",
-    };
+    let app = app(service.split(',').next().unwrap_or(""));
     // `user [DOM]\[U]`
     let (_, u) = r
         .split_once(" user [")
@@ -129,8 +138,27 @@ pub(crate) fn samba(msg: &str) -> Result<Parsed<'_>, RecordError> {
     let status =
         bracket(r, " status ").ok_or(RecordError::fixed("Samba audit line without status"))?;
     let addr = samba_addr(bracket(r, " remote host ").unwrap_or(""))?;
-    let (outcome, failure) = match status {
-        "NT_STATUS_OK" if user.is_empty() => return Ok(Parsed::Directive),
+    if status == "NT_STATUS_OK" && user.is_empty() {
+        return Ok(Parsed::Directive);
+    }
+    let (outcome, failure) = status_class(status);
+    auth_in(ts, DS, app, (user, dom), addr, outcome, failure)
+}
+
+/// The app of a Samba service description.
+fn app(service: &str) -> &'static str {
+    match service {
+        "SMB" | "SMB2" => "smb",
+        "LDAP" => "ldap",
+        "SamLogon" => "netlogon",
+        s if s.starts_with("Kerberos") => "kerberos",
+        _ => "samba",
+    }
+}
+
+/// Outcome and failure class of an NT status.
+fn status_class(status: &str) -> (AuthOutcome, Option<FailureClass>) {
+    match status {
         "NT_STATUS_OK" => (Success, None),
         "NT_STATUS_NO_SUCH_USER" => (Failure, Some(UnknownUser)),
         "NT_STATUS_WRONG_PASSWORD" | "NT_STATUS_LOGON_FAILURE" => (Failure, Some(BadPassword)),
@@ -140,6 +168,124 @@ pub(crate) fn samba(msg: &str) -> Result<Parsed<'_>, RecordError> {
         | "NT_STATUS_ACCOUNT_EXPIRED"
         | "NT_STATUS_PASSWORD_MUST_CHANGE" => (Failure, Some(Expired)),
         _ => (Failure, Some(Other)),
+    }
+}
+
+/// A JSON audit record (`auth_json_audit`); other fields are ignored.
+#[derive(Deserialize)]
+struct AuditJson<'a> {
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type", default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "Authentication", default)]
+    auth: Option<AuthJson<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthJson<'a> {
+    #[serde(borrow, default)]
+    status: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    remote_address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    service_description: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_domain: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_account: Option<Cow<'a, str>>,
+}
+
+/// `{"timestamp": …, "type": "Authentication", "Authentication": {…}}`.
+fn samba_json(j: &str) -> Result<Parsed<'_>, RecordError> {
+    let rec: AuditJson<'_> = serde_json::from_str(j.trim_end())
+        .map_err(|e| RecordError::new(format!("bad Samba JSON audit record: {e}")))?;
+    if rec.kind.as_deref() != Some("Authentication") {
+        return Ok(Parsed::Directive);
+    }
+    let a = rec.auth.ok_or(RecordError::fixed(
+        "Samba JSON audit without Authentication object",
+    ))?;
+    let status = a
+        .status
+        .ok_or(RecordError::fixed("Samba JSON audit without status"))?;
+    let stamp = rec
+        .timestamp
+        .ok_or(RecordError::fixed("Samba JSON audit without timestamp"))?;
+    let ts = Ts::parse_rfc3339(&stamp).map_err(|e| RecordError::new(format!("bad time: {e}")))?;
+    let user = a.client_account.unwrap_or(Cow::Borrowed(""));
+    if status == "NT_STATUS_OK" && user.trim().is_empty() {
+        return Ok(Parsed::Directive);
+    }
+    let addr = match a.remote_address.as_deref() {
+        Some(r) => samba_addr(r)?,
+        None => None,
     };
-    auth_in(ts, DS, app, (user, dom), addr, outcome, failure)
+    let app = app(a.service_description.as_deref().unwrap_or(""));
+    let (outcome, failure) = status_class(&status);
+    let (user, domain) = if user.trim().is_empty() {
+        (Cow::Borrowed(""), Cow::Borrowed(""))
+    } else {
+        let dom = a.client_domain.unwrap_or(Cow::Borrowed(""));
+        let dom = if dom == "(null)" {
+            Cow::Borrowed("")
+        } else {
+            dom
+        };
+        account(user, dom)?
+    };
+    Ok(Parsed::Event(EventRef::Auth(AuthEvent {
+        source_ip: addr,
+        user,
+        domain,
+        failure,
+        app: Cow::Borrowed(app),
+        ..AuthEvent::empty(ts, DS, outcome)
+    })))
+}
+
+/// Is `line` a JSON audit record (rather than an `Auth:` line)?
+fn is_json_record(line: &str) -> bool {
+    memchr::memmem::find(line.as_bytes(), b"JSON Authentication: ").is_some()
+        || line.trim_start().starts_with('{')
+}
+
+/// What identifies one attempt in both audit forms (not the time: the
+/// human-readable stamp is local time, the JSON one has its zone).
+fn attempt_key(e: &AuthEvent<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        &e.user,
+        &e.domain,
+        e.source_ip,
+        &e.app,
+        e.outcome,
+        e.failure,
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
+/// Both audit forms of one attempt count once: a JSON record repeating the
+/// Samba event read just before it (`last`) becomes a directive.
+pub(crate) fn dedup<'a>(
+    last: &mut Option<u64>,
+    line: &str,
+    r: Result<Parsed<'a>, RecordError>,
+) -> Result<Parsed<'a>, RecordError> {
+    let Ok(Parsed::Event(EventRef::Auth(e))) = &r else {
+        return r;
+    };
+    if e.dataset != DS {
+        return r;
+    }
+    let key = attempt_key(e);
+    if !is_json_record(line) {
+        *last = Some(key);
+    } else if last.take() == Some(key) {
+        return Ok(Parsed::Directive);
+    }
+    r
 }

@@ -45,6 +45,8 @@ use std::net::IpAddr;
 pub struct SyslogParser {
     year: i64,
     last_month: u32,
+    /// The last Samba `Auth:` attempt read ([`crate::samba`]).
+    samba_last: Option<u64>,
 }
 
 impl SyslogParser {
@@ -53,6 +55,7 @@ impl SyslogParser {
         SyslogParser {
             year,
             last_month: 0,
+            samba_last: None,
         }
     }
 }
@@ -120,12 +123,19 @@ impl SyslogParser {
             let (prog, msg) = tag_msg(rest)?;
             return Ok(Header { ts, prog, msg });
         }
-        if b.len() < 16
+        // `Mmm dd` / `Mmm  d` (RFC 3164), or an unpadded `Mmm d` (written
+        // by some daemons and relays): `w` is the day's width.
+        let w = if b.len() > 5 && b[4].is_ascii_digit() && b[5] == b' ' {
+            1
+        } else {
+            2
+        };
+        if b.len() < 14 + w
             || b[3] != b' '
-            || b[6] != b' '
-            || b[9] != b':'
-            || b[12] != b':'
-            || b[15] != b' '
+            || b[4 + w] != b' '
+            || b[7 + w] != b':'
+            || b[10 + w] != b':'
+            || b[13 + w] != b' '
         {
             return Err(RecordError::fixed("not a syslog line"));
         }
@@ -134,13 +144,13 @@ impl SyslogParser {
             .position(|m| m.as_bytes() == &b[..3])
             .ok_or(RecordError::fixed("not a syslog line"))? as u32
             + 1;
-        let day_b = if b[4] == b' ' { &b[5..6] } else { &b[4..6] };
+        let day_b = if b[4] == b' ' { &b[5..6] } else { &b[4..4 + w] };
         let bad = || RecordError::fixed("bad time: syslog clock");
         let day = num(day_b).ok_or_else(bad)?;
         let (h, mi, sec) = (
-            num(&b[7..9]).ok_or_else(bad)?,
-            num(&b[10..12]).ok_or_else(bad)?,
-            num(&b[13..15]).ok_or_else(bad)?,
+            num(&b[5 + w..7 + w]).ok_or_else(bad)?,
+            num(&b[8 + w..10 + w]).ok_or_else(bad)?,
+            num(&b[11 + w..13 + w]).ok_or_else(bad)?,
         );
         if self.last_month >= 10 && mo <= 3 {
             self.year += 1;
@@ -149,7 +159,7 @@ impl SyslogParser {
         let ts = Ts::from_civil(self.year, mo, day, h, mi, sec, 0)
             .map_err(|e| RecordError::new(format!("bad time: {e}")))?;
         // Horde's file log: `Mmm dd HH:MM:SS HORDE [level] [app] msg`.
-        if let Some(msg) = s[16..].strip_prefix("HORDE [") {
+        if let Some(msg) = s[14 + w..].strip_prefix("HORDE [") {
             let msg = &s[s.len() - msg.len() - 1..];
             return Ok(Header {
                 ts,
@@ -158,7 +168,7 @@ impl SyslogParser {
             });
         }
         // SOGo's file log: `Mmm dd HH:MM:SS sogod [pid]: msg`.
-        if let Some((_, msg)) = s[16..]
+        if let Some((_, msg)) = s[14 + w..]
             .strip_prefix("sogod [")
             .and_then(|r| r.split_once("]: "))
         {
@@ -168,7 +178,7 @@ impl SyslogParser {
                 msg,
             });
         }
-        let (prog, msg) = tag_msg(&s[16..])?;
+        let (prog, msg) = tag_msg(&s[14 + w..])?;
         Ok(Header { ts, prog, msg })
     }
 }
@@ -422,6 +432,13 @@ fn postfix(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
 
 impl LineParser for SyslogParser {
     fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
+        let r = self.parse_line(line);
+        crate::samba::dedup(&mut self.samba_last, line, r)
+    }
+}
+
+impl SyslogParser {
+    fn parse_line<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
         if line.trim().is_empty() {
             return Err(RecordError::fixed("empty line"));
         }

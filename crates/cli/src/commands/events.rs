@@ -4,11 +4,10 @@
 //! what the parsers make of each sample.
 
 use crate::args::EventsArgs;
-use crate::commands::hunt::parse_log_format;
+use crate::commands::hunt::{beside_logs, load_config, load_targets, parse_log_format};
 use anyhow::Result;
-use haboob_ingest::{
-    discover_all, read_into, EventSink, Format, IngestError, Input, ReadOptions, ReadStats,
-};
+use haboob_hunt::HuntOptions;
+use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
 use haboob_model::{AuthEvent, AuthOutcome, EventRef, Origin, WafEvent, WebEvent};
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
@@ -46,6 +45,14 @@ impl<W: Write> EventSink for Printer<W> {
     fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
         let v = ecs(ev, origin, self.format);
         self.write(&v);
+        // An Exchange sign-in in an IIS log: the authentication event the
+        // hunt derives from the request, printed after it (same line).
+        if let EventRef::Web(w) = ev {
+            if let Some(a) = haboob_detect::auth::exchange::auth_event(w) {
+                let v = ecs(&EventRef::Auth(a), origin, self.format);
+                self.write(&v);
+            }
+        }
     }
 
     fn rejected(&mut self, file: &str, line: u64, reason: &str, raw: &str) {
@@ -174,9 +181,41 @@ fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {
     }
 }
 
+/// The hunt options `events` reads with: the log format, and the config
+/// and targets `hunt` would use (given, or found beside the logs).
+fn hunt_options(a: &EventsArgs, format: Option<Format>) -> Result<HuntOptions> {
+    let mut config = a.config.clone();
+    if config.is_none() {
+        config = beside_logs(&a.paths, "haboob.toml").into_iter().next();
+        if let Some(p) = &config {
+            eprintln!(
+                "using {} (found beside the logs; --config overrides)",
+                p.display()
+            );
+        }
+    }
+    let mut targets = a.targets.clone();
+    if targets.is_empty() {
+        targets = beside_logs(&a.paths, "targets.toml");
+        for p in &targets {
+            eprintln!(
+                "using {} (found beside the logs; --targets overrides)",
+                p.display()
+            );
+        }
+    }
+    Ok(HuntOptions {
+        format,
+        config: load_config(config.as_ref())?,
+        targets: load_targets(&targets)?,
+        ..HuntOptions::default()
+    })
+}
+
 /// `haboob events`: exit 0 when every input was read, 2 when one failed.
 pub fn run(a: &EventsArgs) -> Result<u8> {
     let format = a.log_format.as_deref().map(parse_log_format).transpose()?;
+    let hunt_opts = hunt_options(a, format)?;
     let discovery = discover_all(&a.paths);
     let stop = Arc::new(AtomicBool::new(false));
     let mut printer = Printer {
@@ -188,13 +227,12 @@ pub fn run(a: &EventsArgs) -> Result<u8> {
     };
     let mut errors: Vec<String> = discovery.errors.iter().map(|e| e.to_string()).collect();
     let mut stats = ReadStats::default();
-    let opts = ReadOptions {
-        format,
-        stop: Some(Arc::clone(&stop)),
-        ..ReadOptions::default()
-    };
+    // Read as a hunt reads (same format options, JSON field map, trusted
+    // proxies, sites), never strict: every rejection is printed.
+    let base = haboob_hunt::base_read_options(&hunt_opts, &stop);
     for input in &discovery.inputs {
         printer.format = format;
+        let opts = haboob_hunt::read_options(input, &hunt_opts, &base);
         match read_into(input, &opts, &|_| {}, &mut printer, &mut stats) {
             Ok(()) => {}
             Err(IngestError::Stopped { .. }) => break,

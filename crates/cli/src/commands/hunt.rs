@@ -67,7 +67,7 @@ fn formats(a: &HuntArgs, quiet: bool) -> Result<(Option<Format>, OutputFormat)> 
 /// `haboob.toml` and `targets.toml` at the root of folder arguments (the
 /// simulator writes them there), used when no `--config` / `--targets` is
 /// given.
-fn beside_logs(paths: &[String], name: &str) -> Vec<PathBuf> {
+pub(crate) fn beside_logs(paths: &[String], name: &str) -> Vec<PathBuf> {
     paths
         .iter()
         .map(Path::new)

@@ -2,7 +2,7 @@
 //! inside records, byte by byte elsewhere (value starts, escapes, the last
 //! bytes of the data, top-level objects that may be page wrappers).
 
-use super::{wrapper_array, Ctx, Framed, Framer, Key, Mode, Obj};
+use super::{wrapper_array, Ctx, Dest, Framed, Framer, Key, Mode, Obj};
 use memchr::memchr3;
 use wide::u8x16;
 
@@ -42,17 +42,17 @@ static CLASS: [u8; 256] = {
 
 /// Masks of one 64-byte block (bit `j` for byte `j`): double quotes, bytes
 /// up to 0x20 (whitespace, control characters), brackets `{}[]` (and `Y`,
-/// `y`, `_`, DEL, which are not JSON outside strings), backslashes, and the
-/// number of line feeds. Portable SIMD (SSE2 on x86-64, NEON on aarch64).
+/// `y`, `_`, DEL, which are not JSON outside strings), backslashes, and line
+/// feeds. Portable SIMD (SSE2 on x86-64, NEON on aarch64).
 #[inline(always)]
-fn masks(b: &[u8; 64]) -> (u64, u64, u64, u64, u32) {
+fn masks(b: &[u8; 64]) -> (u64, u64, u64, u64, u64) {
     let quote = u8x16::splat(b'"');
     let space = u8x16::splat(0x20);
     let br_or = u8x16::splat(0x26);
     let br_eq = u8x16::splat(0x7f);
     let backslash = u8x16::splat(b'\\');
     let lf = u8x16::splat(b'\n');
-    let (mut q, mut ws, mut br, mut bs, mut nl) = (0u64, 0u64, 0u64, 0u64, 0u32);
+    let (mut q, mut ws, mut br, mut bs, mut nl) = (0u64, 0u64, 0u64, 0u64, 0u64);
     for (k, sixteen) in b.chunks_exact(16).enumerate() {
         let v = u8x16::from(<[u8; 16]>::try_from(sixteen).unwrap_or([0; 16]));
         let bits = |m: u8x16| u64::from(m.move_mask() as u16) << (16 * k);
@@ -60,9 +60,19 @@ fn masks(b: &[u8; 64]) -> (u64, u64, u64, u64, u32) {
         ws |= bits(v.max(space).cmp_eq(space));
         br |= bits((v | br_or).cmp_eq(br_eq));
         bs |= bits(v.cmp_eq(backslash));
-        nl += (v.cmp_eq(lf).move_mask() as u16).count_ones();
+        nl |= bits(v.cmp_eq(lf));
     }
     (q, ws, br, bs, nl)
+}
+
+/// `m` without its bits below `k` (`k` up to 64).
+#[inline(always)]
+fn clear_below(m: u64, k: usize) -> u64 {
+    if k >= 64 {
+        0
+    } else {
+        m & (u64::MAX << k)
+    }
 }
 
 /// Whether `b` can start a value (anything else between elements or members
@@ -109,7 +119,6 @@ impl Framer {
     /// the value ended there, and how far the byte-by-byte scanner must go
     /// before blocks resume (past a backslash, or the last bytes).
     fn blocks(&mut self, data: &[u8], mut i: usize) -> (usize, bool, usize) {
-        let mut run = i;
         let mut ended = false;
         let mut stop = data.len();
         while let Some(b) = data.get(i..i + 64) {
@@ -146,28 +155,16 @@ impl Framer {
                 }
                 structural &= structural - 1;
             }
-            self.line += if limit == 64 {
-                u64::from(newlines)
-            } else {
-                memchr::memchr_iter(b'\n', &b[..limit]).count() as u64
-            };
             let keep = if limit == 64 {
                 u64::MAX
             } else {
                 (1u64 << limit) - 1
             };
-            // Copy what lies between runs of whitespace outside strings.
-            let mut drop = ws & !in_str & keep;
-            while drop != 0 {
-                let from = drop.trailing_zeros();
-                let to = from + (drop >> from).trailing_ones();
-                let at = i + from as usize;
-                if at > run {
-                    self.push(&data[run..at]);
-                }
-                run = i + to as usize;
-                drop = drop.checked_shr(to).map_or(0, |d| d << to);
-            }
+            // One count per block (no `popcnt` in the baseline x86-64 target:
+            // four 16-bit counts cost more).
+            self.line += u64::from((newlines & keep).count_ones());
+            // Copy the block but whitespace outside strings.
+            self.copy_kept(data, i, keep & !(ws & !in_str));
             if ended {
                 i += limit;
                 self.in_str = false;
@@ -176,10 +173,55 @@ impl Framer {
             self.in_str = in_str >> 63 != 0;
             i += 64;
         }
-        if i > run {
-            self.push(&data[run..i]);
-        }
         (i, ended, stop.min(data.len()))
+    }
+
+    /// Append the bytes of the block `data[i..i + 64]` whose bit is set in
+    /// `kept`. Runs are copied 16 bytes at a time into room made ahead (no
+    /// call per run: pretty-printed JSON has a few runs per block), read
+    /// from `data` itself while 16 bytes past the block are there (a copy of
+    /// the block would stall the loads that straddle its stores); near the
+    /// size limit, through [`Framer::push`], which marks the record
+    /// over-long.
+    #[inline]
+    fn copy_kept(&mut self, data: &[u8], i: usize, kept: u64) {
+        if self.dest == Dest::Discard || self.over || kept == 0 {
+            return;
+        }
+        let base = self.rec.len();
+        if base + 64 > self.max {
+            let mut m = kept;
+            while m != 0 {
+                let from = m.trailing_zeros() as usize;
+                let n = (m >> from).trailing_ones() as usize;
+                self.push(&data[i + from..i + from + n]);
+                m = clear_below(m, from + n);
+            }
+            return;
+        }
+        let mut tail = [0u8; 80];
+        let src: &[u8] = match data.get(i..i + 80) {
+            Some(s) => s,
+            None => {
+                tail[..64].copy_from_slice(&data[i..i + 64]);
+                &tail
+            }
+        };
+        self.rec.resize(base + 80, 0);
+        let mut pos = base;
+        let mut m = kept;
+        while m != 0 {
+            let from = m.trailing_zeros() as usize;
+            let n = (m >> from).trailing_ones() as usize;
+            let mut k = 0;
+            while k < n {
+                self.rec[pos + k..pos + k + 16].copy_from_slice(&src[from + k..from + k + 16]);
+                k += 16;
+            }
+            pos += n;
+            m = clear_below(m, from + n);
+        }
+        self.rec.truncate(pos);
     }
 
     /// One step of the byte-by-byte scanner from `i`.

@@ -59,3 +59,45 @@ pub fn google(name: &str, params: &str) -> String {
         r#"{{"kind":"admin#reports#activity","id":{{"time":"2024-05-01T10:00:00.000Z","applicationName":"login","customerId":"C1"}},"actor":{{"email":"Gina@School.edu"}},"ipAddress":"203.0.113.77","events":[{{"type":"login","name":"{name}","parameters":[{params}]}}]}}"#
     )
 }
+
+pub mod samples;
+
+use haboob_model::LineParser;
+use haboob_signin::SyslogParser;
+use samples::{of_auth, Sample, Src, X};
+use std::path::PathBuf;
+
+/// Where a sample is, or None (after a `skipped` line) without the corpus.
+pub fn sample_path(test: &str, src: Src) -> Option<PathBuf> {
+    match src {
+        Src::Fixture(rel) => {
+            Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/")).join(rel))
+        }
+        Src::Corpus(rel) => haboob_testdata::corpus_file_or_skip(test, rel),
+    }
+}
+
+/// Parse every line of a text sample (syslog parser, year 2024) and compare
+/// with its table, line by line; the events' times, in order. None when the
+/// sample is in the corpus and there is none.
+pub fn check(test: &str, s: &Sample) -> Option<Vec<String>> {
+    let path = sample_path(test, s.src)?;
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), s.want.len(), "{}: line count", path.display());
+    let mut p = SyslogParser::new(2024);
+    let mut times = Vec::new();
+    for (i, (line, w)) in lines.iter().zip(&s.want).enumerate() {
+        let got = match p.parse(line) {
+            Ok(Parsed::Event(EventRef::Auth(e))) => {
+                times.push(e.ts.to_string());
+                of_auth(&e)
+            }
+            Ok(Parsed::Event(_)) => panic!("{} line {}: non-auth event", path.display(), i + 1),
+            Ok(Parsed::Directive) => X::D,
+            Err(e) => X::R(Box::leak(e.reason.to_string().into_boxed_str())),
+        };
+        assert_eq!(&got, w, "{} line {}: {line}", path.display(), i + 1);
+    }
+    Some(times)
+}

@@ -18,6 +18,7 @@ mod feed;
 pub mod geo;
 pub mod merge;
 pub mod order;
+pub mod sitename;
 pub mod spool;
 pub mod streams;
 pub mod targets;
@@ -109,14 +110,15 @@ pub(crate) fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> R
     }
 }
 
-/// How to read one input of a hunt: `base` with the input's site.
+/// How to read one input of a hunt: `base` with the input's site (for
+/// lines that do not name one; see [`sitename`]).
 pub(crate) fn read_options(input: &Input, opts: &HuntOptions, base: &ReadOptions) -> ReadOptions {
     let site = match input {
-        Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
-        Input::Stdin => None,
+        Input::File(p) => opts.targets.site_name_for_file(p),
+        Input::Stdin => sitename::STDIN_SITE.to_string(),
     };
     ReadOptions {
-        site,
+        site: Some(site),
         ..base.clone()
     }
 }

@@ -1,12 +1,17 @@
 //! Grouping alerts into campaigns: the same source across sites, neighbouring
-//! sources (/24, /64) active within the same hours, or the same tool
-//! fingerprint on several sites within the same hours.
+//! sources (/24, /64) active within the same hours, the same named tool on
+//! several sites within the same hours (unless many sources run it), and one
+//! actor's addresses linked by fingerprint ([`crate::actor`]).
 
 use crate::config::HuntConfig;
+use crate::geo::Geo;
 use crate::targets::Targets;
 use haboob_model::{content_id, ip_prefix, Alert, Campaign, Target, TargetSector};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+
+/// A tool named by more distinct sources than this does not link them.
+const MAX_TOOL_SOURCES: usize = 8;
 
 struct UnionFind(Vec<usize>);
 
@@ -87,12 +92,17 @@ fn link_within(
 /// funnel grouping of `haboob_detect::auth`; targets are enriched from
 /// `targets`, and a campaign that shares sources with a campaign of the other
 /// family says so in its reasons (one actor across web and sign-in logs).
-pub fn group_all(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campaign> {
+pub fn group_all(
+    alerts: &[Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+) -> Vec<Campaign> {
     let (auth, web): (Vec<Alert>, Vec<Alert>) = alerts
         .iter()
         .cloned()
         .partition(|a| a.detector.starts_with("auth."));
-    let mut web = group(&web, targets, cfg);
+    let mut web = group(&web, targets, cfg, geo);
     let mut auth = haboob_detect::auth::group_campaigns(&auth);
     for c in &mut auth {
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
@@ -141,7 +151,12 @@ fn sort(out: &mut [Campaign]) {
 
 /// Group alerts into campaigns, enriched from `targets`. Campaigns are sorted
 /// most severe and widest first; ids are content hashes.
-pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campaign> {
+pub fn group(
+    alerts: &[Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+) -> Vec<Campaign> {
     let mut uf = UnionFind::new(alerts.len());
     let mut reasons: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     // 1. Same source address (or same cluster prefix) at any time.
@@ -165,6 +180,11 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
             by_tool.entry(t.to_string()).or_default().push(i);
         }
     }
+    // A tool that many sources run is no evidence of one actor.
+    by_tool.retain(|_, idx| {
+        let sources: BTreeSet<IpAddr> = idx.iter().filter_map(|&i| alerts[i].source.ip).collect();
+        sources.len() <= MAX_TOOL_SOURCES
+    });
     link_within(
         &mut uf,
         alerts,
@@ -198,6 +218,17 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
         true,
         |k| format!("same tool ({k}) within {} h", cfg.tool_window_hours),
     );
+
+    // 4. One actor's addresses, by fingerprint (see `crate::actor`): the
+    // strongest links first; a link is a reason when it joins two groups.
+    for l in crate::actor::links(alerts, targets, geo) {
+        let (a, b) = l.alerts;
+        if uf.find(a) != uf.find(b) {
+            uf.union(a, b);
+            reasons.entry(a).or_default().insert(l.reason.clone());
+            reasons.entry(b).or_default().insert(l.reason);
+        }
+    }
 
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..alerts.len() {
@@ -386,7 +417,7 @@ sector = "news"
             ),
             alert("web.scan", "192.0.2.200", "news", 50, 60),
         ];
-        let c = group(&alerts, &targets(), &HuntConfig::default());
+        let c = group(&alerts, &targets(), &HuntConfig::default(), None);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].alerts.len(), 4);
         assert_eq!(
@@ -410,7 +441,7 @@ sector = "news"
                 86_400 * 5 + 1,
             ),
         ];
-        let c = group(&alerts, &targets(), &HuntConfig::default());
+        let c = group(&alerts, &targets(), &HuntConfig::default(), None);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].sources.len(), 2);
         assert!(c[0].reasons[0].contains("198.51.100.0/24"));
@@ -424,7 +455,7 @@ sector = "news"
         for x in [&mut a, &mut b, &mut c] {
             x.details.insert("tool".into(), serde_json::json!("Nuclei"));
         }
-        let g = group(&[a, b, c], &targets(), &HuntConfig::default());
+        let g = group(&[a, b, c], &targets(), &HuntConfig::default(), None);
         assert_eq!(g.len(), 2);
         assert_eq!(g[0].sources.len(), 2);
     }
@@ -451,6 +482,7 @@ mod cross_family_tests {
             &[web, auth, other],
             &Targets::default(),
             &HuntConfig::default(),
+            None,
         );
         let web_c = c.iter().find(|c| c.detectors == ["web.sensitive"]).unwrap();
         let linked = c

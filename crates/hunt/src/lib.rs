@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod actor;
 pub mod campaign;
 pub mod config;
 mod feed;
@@ -225,7 +226,12 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut alerts = merge::merge_alerts(alerts, gap);
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
     let suppressed = merge::suppress(&mut alerts, &allow);
-    let campaigns = campaign::group_all(&alerts, &opts.targets, &opts.config.hunt);
+    let campaigns = campaign::group_all(
+        &alerts,
+        &opts.targets,
+        &opts.config.hunt,
+        opts.geo.as_deref(),
+    );
     HuntReport {
         campaigns,
         alerts,

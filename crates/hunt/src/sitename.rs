@@ -133,7 +133,10 @@ fn host_in_folder_name(name: &str) -> Option<String> {
 fn host_in_file_name(name: &str) -> Option<String> {
     let mut n = strip_rotation(name).to_ascii_lowercase();
     loop {
-        let Some(ext) = LOG_EXT.iter().find(|e| n.ends_with(*e) && n.len() > e.len()) else {
+        let Some(ext) = LOG_EXT
+            .iter()
+            .find(|e| n.ends_with(*e) && n.len() > e.len())
+        else {
             break;
         };
         n.truncate(n.len() - ext.len());
@@ -172,7 +175,11 @@ mod tests {
 
     #[test]
     fn host_like_names() {
-        for h in ["elections.example.gov", "vote.oh.example", "my-site.example.co"] {
+        for h in [
+            "elections.example.gov",
+            "vote.oh.example",
+            "my-site.example.co",
+        ] {
             assert!(is_host_like(h), "{h}");
         }
         for n in [

@@ -40,10 +40,26 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn targets_are_named_from_folders_and_files_never_empty() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "logs/elections.example.gov/access.log", &sweep("192.0.2.1"));
-    write(root, "logs/vote.example.gov/access.log.1", &sweep("192.0.2.2"));
-    write(root, "logs/vote.example.gov/access.log", &sweep("192.0.2.3"));
-    write(root, "logs/nginx/news.example.com-access.log", &sweep("192.0.2.4"));
+    write(
+        root,
+        "logs/elections.example.gov/access.log",
+        &sweep("192.0.2.1"),
+    );
+    write(
+        root,
+        "logs/vote.example.gov/access.log.1",
+        &sweep("192.0.2.2"),
+    );
+    write(
+        root,
+        "logs/vote.example.gov/access.log",
+        &sweep("192.0.2.3"),
+    );
+    write(
+        root,
+        "logs/nginx/news.example.com-access.log",
+        &sweep("192.0.2.4"),
+    );
     write(root, "logs/mapped/access.log", &sweep("192.0.2.5"));
     write(root, "logs/plain/other.log", &sweep("192.0.2.6"));
     let targets = Targets::parse(

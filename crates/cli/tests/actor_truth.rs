@@ -126,6 +126,35 @@ fn check(seed: u64) {
         assert_eq!(cs.len(), 1, "{s}");
         assert_eq!(cs[0].sources, vec![*s], "{:?}", cs[0].reasons);
     }
+    // Twelve single exploit requests from unrelated sources: background, not campaigns.
+    let one_off = sources_of(&labels, "background");
+    assert_eq!(one_off.len(), 12);
+    let bg: BTreeSet<IpAddr> = report
+        .alerts
+        .iter()
+        .filter(|a| report.background.alert_ids.contains(&a.id))
+        .filter_map(|a| a.source.ip)
+        .collect();
+    assert_eq!(bg, one_off);
+    assert_eq!(
+        (report.background.alerts, report.background.sources),
+        (12, 12)
+    );
+    assert!(report
+        .campaigns
+        .iter()
+        .all(|c| c.sources.iter().all(|s| !one_off.contains(s))));
+    // Seven election offices in six states: the actor's campaign ranks
+    // ahead of every single-site commodity campaign of its severity.
+    let at = |id: &str| report.campaigns.iter().position(|cp| cp.id == id).unwrap();
+    for cp in report
+        .campaigns
+        .iter()
+        .filter(|cp| cp.sources.iter().any(|s| commodity.contains(s)))
+    {
+        assert_eq!(cp.severity, c.severity);
+        assert!(at(&c.id) < at(&cp.id));
+    }
 }
 
 #[test]

@@ -129,23 +129,42 @@ pub fn group_all(
     out
 }
 
-/// Most severe, widest, largest first; then oldest; ids break ties.
+/// Organisations of one sector (other than `other`) or one region that a
+/// campaign touches, the most of any sector or region; 0 below two.
+pub fn focus(c: &Campaign) -> usize {
+    let mut by: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for t in &c.targets {
+        let org = t.organisation.as_deref().unwrap_or(&t.name);
+        if t.sector != TargetSector::Other {
+            by.entry(format!("sector {:?}", t.sector))
+                .or_default()
+                .insert(org);
+        }
+        if let Some(r) = &t.region {
+            by.entry(format!("region {r}")).or_default().insert(org);
+        }
+    }
+    let n = by.values().map(BTreeSet::len).max().unwrap_or(0);
+    if n >= 2 {
+        n
+    } else {
+        0
+    }
+}
+
+/// Most severe first; within a severity, campaigns that touch several
+/// organisations of one sector or region ([`focus`]) first; then widest,
+/// largest, oldest; ids break ties.
 fn sort(out: &mut [Campaign]) {
-    out.sort_by(|a, b| {
+    out.sort_by_cached_key(|c| {
         (
-            b.severity,
-            b.targets.len(),
-            b.alerts.len(),
-            a.first_seen,
-            &a.id,
+            std::cmp::Reverse(c.severity),
+            std::cmp::Reverse(focus(c)),
+            std::cmp::Reverse(c.targets.len()),
+            std::cmp::Reverse(c.alerts.len()),
+            c.first_seen,
+            c.id.clone(),
         )
-            .cmp(&(
-                a.severity,
-                a.targets.len(),
-                a.alerts.len(),
-                b.first_seen,
-                &b.id,
-            ))
     });
 }
 
@@ -445,6 +464,23 @@ sector = "news"
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].sources.len(), 2);
         assert!(c[0].reasons[0].contains("198.51.100.0/24"));
+    }
+
+    #[test]
+    fn several_organisations_of_one_sector_rank_first_within_a_severity() {
+        let alerts = vec![
+            // Three unknown sites (sector other).
+            alert("web.scan", "192.0.2.1", "x.example", 0, 10),
+            alert("web.scan", "192.0.2.1", "y.example", 20, 30),
+            alert("web.scan", "192.0.2.1", "z.example", 40, 50),
+            // Two election sites in two states.
+            alert("web.scan", "203.0.113.9", "a.oh", 86_400, 86_410),
+            alert("web.scan", "203.0.113.9", "c.ga", 86_420, 86_430),
+        ];
+        let c = group(&alerts, &targets(), &HuntConfig::default(), None);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].sources, vec!["203.0.113.9".parse::<IpAddr>().unwrap()]);
+        assert_eq!((focus(&c[0]), focus(&c[1])), (2, 0));
     }
 
     #[test]

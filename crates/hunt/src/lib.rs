@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+pub mod background;
 pub mod campaign;
 pub mod config;
 mod feed;
@@ -60,6 +61,8 @@ pub struct HuntOptions {
 pub struct HuntReport {
     /// Campaigns, most severe first.
     pub campaigns: Vec<Campaign>,
+    /// One-off commodity probes, counted rather than each a campaign.
+    pub background: background::Background,
     /// Alerts, by first_seen.
     pub alerts: Vec<Alert>,
     /// Lines read, parsed, rejected; rejection samples.
@@ -232,8 +235,25 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         &opts.config.hunt,
         opts.geo.as_deref(),
     );
+    let by_id = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.id.as_str(),
+                (
+                    a.detector.as_str(),
+                    background::class_of(a),
+                    a.source.ip,
+                    a.target.as_str(),
+                    a.count,
+                ),
+            )
+        })
+        .collect();
+    let (campaigns, background) = background::split(campaigns, &by_id);
     HuntReport {
         campaigns,
+        background,
         alerts,
         stats,
         suppressed,

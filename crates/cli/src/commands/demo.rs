@@ -20,8 +20,15 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     };
     let web = dir.join("web");
     let signin = dir.join("signin");
-    for (scenario, out) in [("election-recon", &web), ("account-campaign", &signin)] {
-        let msg = simulate_into(scenario, a.days, a.seed, 2000, 0, out)?;
+    let actor = dir.join("actor");
+    // election-actor at a tenth of the benign rate: its point is the actor's
+    // six addresses, and it keeps the demo about as fast.
+    for (scenario, out, rate) in [
+        ("election-recon", &web, 2000),
+        ("account-campaign", &signin, 2000),
+        ("election-actor", &actor, 200),
+    ] {
+        let msg = simulate_into(scenario, a.days, a.seed, rate, 0, out)?;
         if !g.quiet {
             eprintln!("{msg}");
         }
@@ -29,7 +36,11 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let (_, out_format) = resolve_formats(std::slice::from_ref(&a.format))?;
     let out_format = out_format.unwrap_or(haboob_report::OutputFormat::Table);
     let opts = HuntOptions {
-        targets: load_targets(&[web.join("targets.toml"), signin.join("targets.toml")])?,
+        targets: load_targets(&[
+            web.join("targets.toml"),
+            signin.join("targets.toml"),
+            actor.join("targets.toml"),
+        ])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
         ..HuntOptions::default()
     };

@@ -12,8 +12,13 @@
 //! - `paths`: distinct paths seen; `path_sketch`: the 32 smallest 32-bit
 //!   hashes of the distinct (decoded, lower-case) paths, a bottom-k sketch
 //!   whose overlap estimates the Jaccard similarity of two wordlists;
-//!   `order_sketch`: the same over consecutive pairs of new paths, which
-//!   compares the order a wordlist is walked in.
+//!   `order_sketch`: the same over consecutive pairs of new paths (paths of
+//!   one timestamp taken in hash order, so the sketch does not depend on how
+//!   equal-time lines were ordered), which compares the order a wordlist is
+//!   walked in.
+//!
+//! The sketches are allocated at an episode's second distinct path: a
+//! source that probes one path costs a few fixed fields.
 
 use super::episode::hash_bytes;
 use haboob_model::{Ts, WebEvent};
@@ -63,9 +68,63 @@ impl Bottom {
 
 const UA_NONE: u64 = 1;
 const UA_MIXED: u64 = 2;
+/// New paths of one timestamp ordered by hash before they enter the order
+/// sketch (so equal-time neighbours read in either order give one sketch);
+/// beyond this many in one timestamp, the smallest hashes are kept.
+const TIES: usize = 8;
 
-/// Fixed-size habits of one episode.
-#[derive(Debug, Clone, Copy, Default)]
+/// The sketches, allocated at an episode's second distinct path (most
+/// sources never probe two).
+#[derive(Debug, Clone, Default)]
+struct Sketches {
+    path: Bottom,
+    order: Bottom,
+    prev: u64,
+    tie_ts: i64,
+    ties: [u64; TIES],
+    tie_n: u8,
+}
+
+impl Sketches {
+    fn add(&mut self, ts: Ts, h: u64) {
+        self.path.insert((h >> 32) as u32);
+        if self.tie_n > 0 && ts.0 != self.tie_ts {
+            self.flush();
+        }
+        self.tie_ts = ts.0;
+        let n = usize::from(self.tie_n);
+        if n < TIES {
+            self.ties[n] = h;
+            self.tie_n += 1;
+        } else if let Some(max) = (0..TIES).max_by_key(|&i| self.ties[i]) {
+            // Full: keep the smallest hashes, whatever the arrival order.
+            if h < self.ties[max] {
+                self.ties[max] = h;
+            }
+        }
+    }
+
+    /// Feed the buffered same-time paths, in hash order, to the order sketch.
+    fn flush(&mut self) {
+        let n = usize::from(self.tie_n);
+        let mut t = self.ties;
+        t[..n].sort_unstable();
+        for &h in &t[..n] {
+            if self.prev != 0 {
+                let mut pair = [0u8; 16];
+                pair[..8].copy_from_slice(&self.prev.to_le_bytes());
+                pair[8..].copy_from_slice(&h.to_le_bytes());
+                self.order.insert((hash_bytes(&pair) >> 32) as u32);
+            }
+            self.prev = h;
+        }
+        self.tie_n = 0;
+    }
+}
+
+/// Habits of one episode: a few fixed fields, plus the sketches once the
+/// episode has two distinct paths.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Habits {
     ua: u64,
     /// The User-Agent is a stock tool or library one.
@@ -75,9 +134,9 @@ pub(crate) struct Habits {
     weekdays: u8,
     flags: u8,
     paths: u32,
-    prev: u64,
-    path_sketch: Bottom,
-    order_sketch: Bottom,
+    /// The first distinct path (hash, time), until the sketches exist.
+    first: (u64, Ts),
+    sketches: Option<Box<Sketches>>,
 }
 
 const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "other"];
@@ -142,14 +201,16 @@ impl Habits {
             self.flags |= 8;
         }
         self.paths = self.paths.saturating_add(1);
-        self.path_sketch.insert((path_hash >> 32) as u32);
-        if self.prev != 0 {
-            let mut pair = [0u8; 16];
-            pair[..8].copy_from_slice(&self.prev.to_le_bytes());
-            pair[8..].copy_from_slice(&path_hash.to_le_bytes());
-            self.order_sketch.insert((hash_bytes(&pair) >> 32) as u32);
+        match &mut self.sketches {
+            Some(s) => s.add(w.ts, path_hash),
+            None if self.paths == 1 => self.first = (path_hash, w.ts),
+            None => {
+                let mut s = Box::<Sketches>::default();
+                s.add(self.first.1, self.first.0);
+                s.add(w.ts, path_hash);
+                self.sketches = Some(s);
+            }
         }
-        self.prev = path_hash;
     }
 
     /// The `fingerprint` alert detail (bounded: about 800 bytes of JSON).
@@ -168,6 +229,15 @@ impl Habits {
         };
         let hex =
             |b: &Bottom| -> Vec<String> { b.values().iter().map(|v| format!("{v:08x}")).collect() };
+        let (path, order) = match &self.sketches {
+            Some(s) => {
+                let mut s = (**s).clone();
+                s.flush();
+                (hex(&s.path), hex(&s.order))
+            }
+            None if self.paths == 1 => (vec![format!("{:08x}", self.first.0 >> 32)], Vec::new()),
+            None => (Vec::new(), Vec::new()),
+        };
         serde_json::json!({
             "ua": ua,
             "ua_stock": self.stock,
@@ -176,8 +246,8 @@ impl Habits {
             "weekdays": self.weekdays,
             "habits": names(self.flags, FLAGS),
             "paths": self.paths,
-            "path_sketch": hex(&self.path_sketch),
-            "order_sketch": hex(&self.order_sketch),
+            "path_sketch": path,
+            "order_sketch": order,
         })
     }
 }
@@ -246,6 +316,58 @@ mod tests {
         want.dedup();
         want.truncate(SKETCH);
         assert_eq!(b.values(), &want[..]);
+    }
+
+    fn ev(ts: i64, path: &str) -> WebEvent<'_> {
+        WebEvent {
+            ts: Ts(ts),
+            source_ip: "192.0.2.1".parse().unwrap(),
+            method: "GET",
+            path,
+            query: "",
+            status: 404,
+            bytes: 0,
+            user_agent: "x",
+            referrer: "",
+            site: "s",
+            user: "",
+            forwarded: "",
+        }
+    }
+
+    #[test]
+    fn equal_time_paths_give_one_order_sketch_in_either_order() {
+        let mut a = Habits::default();
+        let mut b = Habits::default();
+        let paths = ["/a", "/b", "/c", "/d", "/e"];
+        let times = [0, 1000, 1000, 1000, 2000];
+        for i in 0..5 {
+            a.observe(
+                &ev(times[i], paths[i]),
+                hash_bytes(paths[i].as_bytes()),
+                true,
+            );
+        }
+        for i in [0, 3, 1, 2, 4] {
+            b.observe(
+                &ev(times[i], paths[i]),
+                hash_bytes(paths[i].as_bytes()),
+                true,
+            );
+        }
+        assert_eq!(a.details(), b.details());
+        assert_eq!(a.details()["order_sketch"].as_array().unwrap().len(), 4);
+        // A different order of distinct times is a different sketch.
+        let mut c = Habits::default();
+        for i in [4, 0, 1, 2, 3] {
+            c.observe(
+                &ev(times[4 - i], paths[i]),
+                hash_bytes(paths[i].as_bytes()),
+                true,
+            );
+        }
+        assert_ne!(a.details()["order_sketch"], c.details()["order_sketch"]);
+        assert_eq!(a.details()["path_sketch"], c.details()["path_sketch"]);
     }
 
     #[test]

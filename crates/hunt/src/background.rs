@@ -67,19 +67,25 @@ pub fn is_one_off(c: &Campaign, requests: u64) -> bool {
         && c.reasons.iter().all(|r| r.starts_with("same source "))
 }
 
+/// What the summary needs of one alert: detector, class, source, target and
+/// matching requests.
+pub type AlertFacts<'a> = (&'a str, String, Option<IpAddr>, &'a str, u64);
+
+/// Alerts, requests, sources and targets of one class.
+type Tally = (u64, BTreeSet<IpAddr>, BTreeSet<String>, u64);
+
 /// Split one-off campaigns from `campaigns` into a background summary.
-/// `alerts` gives each alert id's (detector, class, source, target, requests).
+/// `alerts` gives each alert id's facts.
 pub fn split(
     campaigns: Vec<Campaign>,
-    alerts: &BTreeMap<&str, (&str, String, Option<IpAddr>, &str, u64)>,
+    alerts: &BTreeMap<&str, AlertFacts<'_>>,
 ) -> (Vec<Campaign>, Background) {
     let mut keep = Vec::new();
     let mut bg = Background {
         severity: Severity::Low,
         ..Background::default()
     };
-    let mut classes: BTreeMap<(String, String), (u64, BTreeSet<IpAddr>, BTreeSet<String>, u64)> =
-        BTreeMap::new();
+    let mut classes: BTreeMap<(String, String), Tally> = BTreeMap::new();
     let (mut sources, mut targets) = (BTreeSet::new(), BTreeSet::new());
     for c in campaigns {
         let requests: u64 = c

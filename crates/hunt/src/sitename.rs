@@ -132,13 +132,10 @@ fn host_in_folder_name(name: &str) -> Option<String> {
 /// A host inside a file name: extensions and log words around it removed.
 fn host_in_file_name(name: &str) -> Option<String> {
     let mut n = strip_rotation(name).to_ascii_lowercase();
-    loop {
-        let Some(ext) = LOG_EXT
-            .iter()
-            .find(|e| n.ends_with(*e) && n.len() > e.len())
-        else {
-            break;
-        };
+    while let Some(ext) = LOG_EXT
+        .iter()
+        .find(|e| n.ends_with(*e) && n.len() > e.len())
+    {
         n.truncate(n.len() - ext.len());
     }
     if is_host_like(&n) {

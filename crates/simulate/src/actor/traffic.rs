@@ -224,7 +224,7 @@ impl Gen<'_> {
     /// Browsers (untagged), two crawlers and an uptime monitor.
     fn benign(&mut self) {
         let per_day = self.opts.rate.max(1);
-        for site in 0..SITES.len() {
+        for (site, s) in SITES.iter().enumerate() {
             let kind = Self::kind(site);
             let pages = catalog::pages(kind);
             let assets = catalog::assets(kind);
@@ -247,7 +247,7 @@ impl Gen<'_> {
                 None,
                 None,
             );
-            let monitor = SITES[site].monitored.then(|| {
+            let monitor = s.monitored.then(|| {
                 self.tag(
                     LabelKind::Benign,
                     "uptimerobot",

@@ -1,12 +1,17 @@
 //! Grouping alerts into campaigns: the same source across sites, neighbouring
-//! sources (/24, /64) active within the same hours, or the same tool
-//! fingerprint on several sites within the same hours.
+//! sources (/24, /64) active within the same hours, the same named tool on
+//! several sites within the same hours (unless many sources run it), and one
+//! actor's addresses linked by fingerprint ([`crate::actor`]).
 
 use crate::config::HuntConfig;
+use crate::geo::Geo;
 use crate::targets::Targets;
 use haboob_model::{content_id, ip_prefix, Alert, Campaign, Target, TargetSector};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+
+/// A tool named by more distinct sources than this does not link them.
+const MAX_TOOL_SOURCES: usize = 8;
 
 struct UnionFind(Vec<usize>);
 
@@ -87,12 +92,17 @@ fn link_within(
 /// funnel grouping of `haboob_detect::auth`; targets are enriched from
 /// `targets`, and a campaign that shares sources with a campaign of the other
 /// family says so in its reasons (one actor across web and sign-in logs).
-pub fn group_all(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campaign> {
+pub fn group_all(
+    alerts: &[Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+) -> Vec<Campaign> {
     let (auth, web): (Vec<Alert>, Vec<Alert>) = alerts
         .iter()
         .cloned()
         .partition(|a| a.detector.starts_with("auth."));
-    let mut web = group(&web, targets, cfg);
+    let mut web = group(&web, targets, cfg, geo);
     let mut auth = haboob_detect::auth::group_campaigns(&auth);
     for c in &mut auth {
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
@@ -119,29 +129,53 @@ pub fn group_all(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<C
     out
 }
 
-/// Most severe, widest, largest first; then oldest; ids break ties.
+/// Organisations of one sector (other than `other`) or one region that a
+/// campaign touches, the most of any sector or region; 0 below two.
+pub fn focus(c: &Campaign) -> usize {
+    let mut by: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for t in &c.targets {
+        let org = t.organisation.as_deref().unwrap_or(&t.name);
+        if t.sector != TargetSector::Other {
+            by.entry(format!("sector {:?}", t.sector))
+                .or_default()
+                .insert(org);
+        }
+        if let Some(r) = &t.region {
+            by.entry(format!("region {r}")).or_default().insert(org);
+        }
+    }
+    let n = by.values().map(BTreeSet::len).max().unwrap_or(0);
+    if n >= 2 {
+        n
+    } else {
+        0
+    }
+}
+
+/// Most severe first; within a severity, campaigns that touch several
+/// organisations of one sector or region ([`focus`]) first; then widest,
+/// largest, oldest; ids break ties.
 fn sort(out: &mut [Campaign]) {
-    out.sort_by(|a, b| {
+    out.sort_by_cached_key(|c| {
         (
-            b.severity,
-            b.targets.len(),
-            b.alerts.len(),
-            a.first_seen,
-            &a.id,
+            std::cmp::Reverse(c.severity),
+            std::cmp::Reverse(focus(c)),
+            std::cmp::Reverse(c.targets.len()),
+            std::cmp::Reverse(c.alerts.len()),
+            c.first_seen,
+            c.id.clone(),
         )
-            .cmp(&(
-                a.severity,
-                a.targets.len(),
-                a.alerts.len(),
-                b.first_seen,
-                &b.id,
-            ))
     });
 }
 
 /// Group alerts into campaigns, enriched from `targets`. Campaigns are sorted
 /// most severe and widest first; ids are content hashes.
-pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campaign> {
+pub fn group(
+    alerts: &[Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+) -> Vec<Campaign> {
     let mut uf = UnionFind::new(alerts.len());
     let mut reasons: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     // 1. Same source address (or same cluster prefix) at any time.
@@ -165,6 +199,11 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
             by_tool.entry(t.to_string()).or_default().push(i);
         }
     }
+    // A tool that many sources run is no evidence of one actor.
+    by_tool.retain(|_, idx| {
+        let sources: BTreeSet<IpAddr> = idx.iter().filter_map(|&i| alerts[i].source.ip).collect();
+        sources.len() <= MAX_TOOL_SOURCES
+    });
     link_within(
         &mut uf,
         alerts,
@@ -198,6 +237,17 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
         true,
         |k| format!("same tool ({k}) within {} h", cfg.tool_window_hours),
     );
+
+    // 4. One actor's addresses, by fingerprint (see `crate::actor`): the
+    // strongest links first; a link is a reason when it joins two groups.
+    for l in crate::actor::links(alerts, targets, geo) {
+        let (a, b) = l.alerts;
+        if uf.find(a) != uf.find(b) {
+            uf.union(a, b);
+            reasons.entry(a).or_default().insert(l.reason.clone());
+            reasons.entry(b).or_default().insert(l.reason);
+        }
+    }
 
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..alerts.len() {
@@ -386,7 +436,7 @@ sector = "news"
             ),
             alert("web.scan", "192.0.2.200", "news", 50, 60),
         ];
-        let c = group(&alerts, &targets(), &HuntConfig::default());
+        let c = group(&alerts, &targets(), &HuntConfig::default(), None);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].alerts.len(), 4);
         assert_eq!(
@@ -410,10 +460,27 @@ sector = "news"
                 86_400 * 5 + 1,
             ),
         ];
-        let c = group(&alerts, &targets(), &HuntConfig::default());
+        let c = group(&alerts, &targets(), &HuntConfig::default(), None);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].sources.len(), 2);
         assert!(c[0].reasons[0].contains("198.51.100.0/24"));
+    }
+
+    #[test]
+    fn several_organisations_of_one_sector_rank_first_within_a_severity() {
+        let alerts = vec![
+            // Three unknown sites (sector other).
+            alert("web.scan", "192.0.2.1", "x.example", 0, 10),
+            alert("web.scan", "192.0.2.1", "y.example", 20, 30),
+            alert("web.scan", "192.0.2.1", "z.example", 40, 50),
+            // Two election sites in two states.
+            alert("web.scan", "203.0.113.9", "a.oh", 86_400, 86_410),
+            alert("web.scan", "203.0.113.9", "c.ga", 86_420, 86_430),
+        ];
+        let c = group(&alerts, &targets(), &HuntConfig::default(), None);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].sources, vec!["203.0.113.9".parse::<IpAddr>().unwrap()]);
+        assert_eq!((focus(&c[0]), focus(&c[1])), (2, 0));
     }
 
     #[test]
@@ -424,7 +491,7 @@ sector = "news"
         for x in [&mut a, &mut b, &mut c] {
             x.details.insert("tool".into(), serde_json::json!("Nuclei"));
         }
-        let g = group(&[a, b, c], &targets(), &HuntConfig::default());
+        let g = group(&[a, b, c], &targets(), &HuntConfig::default(), None);
         assert_eq!(g.len(), 2);
         assert_eq!(g[0].sources.len(), 2);
     }
@@ -451,6 +518,7 @@ mod cross_family_tests {
             &[web, auth, other],
             &Targets::default(),
             &HuntConfig::default(),
+            None,
         );
         let web_c = c.iter().find(|c| c.detectors == ["web.sensitive"]).unwrap();
         let linked = c

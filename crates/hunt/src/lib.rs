@@ -12,12 +12,15 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod actor;
+pub mod background;
 pub mod campaign;
 pub mod config;
 mod feed;
 pub mod geo;
 pub mod merge;
 pub mod order;
+pub mod sitename;
 pub mod spool;
 pub mod streams;
 pub mod targets;
@@ -58,6 +61,8 @@ pub struct HuntOptions {
 pub struct HuntReport {
     /// Campaigns, most severe first.
     pub campaigns: Vec<Campaign>,
+    /// One-off commodity probes, counted rather than each a campaign.
+    pub background: background::Background,
     /// Alerts, by first_seen.
     pub alerts: Vec<Alert>,
     /// Lines read, parsed, rejected; rejection samples.
@@ -111,15 +116,15 @@ pub fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> ReadOpti
     }
 }
 
-/// How to read one input of a hunt: `base` with the input's site (from
-/// `opts.targets`).
+/// How to read one input of a hunt: `base` with the input's site (for
+/// lines that do not name one; see [`sitename`]).
 pub fn read_options(input: &Input, opts: &HuntOptions, base: &ReadOptions) -> ReadOptions {
     let site = match input {
-        Input::File(p) => opts.targets.site_for_file(p).map(str::to_string),
-        Input::Stdin => None,
+        Input::File(p) => opts.targets.site_name_for_file(p),
+        Input::Stdin => sitename::STDIN_SITE.to_string(),
     };
     ReadOptions {
-        site,
+        site: Some(site),
         ..base.clone()
     }
 }
@@ -226,9 +231,31 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut alerts = merge::merge_alerts(alerts, gap);
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
     let suppressed = merge::suppress(&mut alerts, &allow);
-    let campaigns = campaign::group_all(&alerts, &opts.targets, &opts.config.hunt);
+    let campaigns = campaign::group_all(
+        &alerts,
+        &opts.targets,
+        &opts.config.hunt,
+        opts.geo.as_deref(),
+    );
+    let by_id = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.id.as_str(),
+                (
+                    a.detector.as_str(),
+                    background::class_of(a),
+                    a.source.ip,
+                    a.target.as_str(),
+                    a.count,
+                ),
+            )
+        })
+        .collect();
+    let (campaigns, background) = background::split(campaigns, &by_id);
     HuntReport {
         campaigns,
+        background,
         alerts,
         stats,
         suppressed,

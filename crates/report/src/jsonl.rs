@@ -1,4 +1,5 @@
-//! JSON Lines: campaigns, then alerts, then one summary object.
+//! JSON Lines: campaigns, then the background summary (when any), then
+//! alerts, then one summary object.
 
 use crate::campaign_of;
 use haboob_hunt::HuntReport;
@@ -29,7 +30,9 @@ struct Summary<'a> {
 }
 
 /// Write the report as JSON Lines: `{"kind":"campaign",…}` objects, then
-/// `{"kind":"alert",…,"campaign":id}`, then `{"kind":"summary",…}`.
+/// one `{"kind":"background",…}` when one-off probes were summarised, then
+/// `{"kind":"alert",…,"campaign":id}` (`"background"` for those probes),
+/// then `{"kind":"summary",…}`.
 pub fn write_jsonl(r: &HuntReport, w: &mut dyn Write) -> io::Result<()> {
     let camp = campaign_of(r);
     for c in &r.campaigns {
@@ -38,6 +41,17 @@ pub fn write_jsonl(r: &HuntReport, w: &mut dyn Write) -> io::Result<()> {
             &Tagged {
                 kind: "campaign",
                 inner: c,
+                campaign: None,
+            },
+        )?;
+        w.write_all(b"\n")?;
+    }
+    if !r.background.is_empty() {
+        serde_json::to_writer(
+            &mut *w,
+            &Tagged {
+                kind: "background",
+                inner: &r.background,
                 campaign: None,
             },
         )?;

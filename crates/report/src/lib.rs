@@ -36,9 +36,15 @@ pub fn accounting(r: &HuntReport) -> String {
     )
 }
 
-/// Map alert id → campaign id.
+/// What an alert summarised as background exploitation shows as its campaign.
+pub const BACKGROUND: &str = "background";
+
+/// Map alert id → campaign id ([`BACKGROUND`] for one-off probes).
 pub fn campaign_of(r: &HuntReport) -> BTreeMap<&str, &str> {
     let mut m = BTreeMap::new();
+    for a in &r.background.alert_ids {
+        m.insert(a.as_str(), BACKGROUND);
+    }
     for c in &r.campaigns {
         for a in &c.alerts {
             m.insert(a.as_str(), c.id.as_str());

@@ -1,6 +1,7 @@
 //! The terminal report: campaigns first, then alerts with evidence.
 
 use crate::{accounting, campaign_of, terminal};
+use haboob_hunt::background::Background;
 use haboob_hunt::HuntReport;
 use haboob_model::{Alert, Campaign, Severity, Target, TargetSector};
 use std::io::{self, Write};
@@ -237,6 +238,35 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// The background section: one-off probes counted per detector and class.
+fn write_background(w: &mut dyn Write, p: &Paint, b: &Background) -> io::Result<()> {
+    writeln!(w, "{}", p.bold("BACKGROUND"))?;
+    writeln!(
+        w,
+        "{} {} from {} against {} (one-off commodity probes, not campaigns)",
+        p.sev(b.severity),
+        plural(b.alerts as usize, "alert"),
+        plural(b.sources as usize, "source"),
+        plural(b.targets as usize, "target"),
+    )?;
+    for c in &b.classes {
+        let what = if c.class == c.detector {
+            c.detector.clone()
+        } else {
+            format!("{} {}", c.detector, terminal(&c.class, 64))
+        };
+        writeln!(
+            w,
+            "  {what:<32} {} from {}, {}, {}",
+            plural(c.alerts as usize, "alert"),
+            plural(c.sources as usize, "source"),
+            plural(c.targets as usize, "target"),
+            plural(c.requests as usize, "request"),
+        )?;
+    }
+    writeln!(w)
+}
+
 /// Write the human report.
 pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let p = Paint(o.color);
@@ -261,6 +291,9 @@ pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::R
         for c in &r.campaigns {
             write_campaign(w, &p, c)?;
         }
+    }
+    if !r.background.is_empty() {
+        write_background(w, &p, &r.background)?;
     }
     if !r.alerts.is_empty() {
         writeln!(w, "{}", p.bold("ALERTS"))?;

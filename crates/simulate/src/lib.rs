@@ -9,6 +9,9 @@
 //! - [`Scenario::ElectionRecon`]: seven sites (election offices in three
 //!   states, a news site, a campaign) in four log formats, with benign hard
 //!   negatives and a state-backed actor's reconnaissance spread over weeks.
+//! - [`Scenario::ElectionActor`]: one actor's six addresses over eight sites
+//!   in four formats and four weeks, with look-alike benign and commodity
+//!   sources.
 //! - [`Scenario::WebVolume`]: one large combined log written fast, for
 //!   benchmarks.
 //!
@@ -21,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod account;
+mod actor;
 mod clock;
 mod election;
 mod label;
@@ -44,6 +48,11 @@ pub enum Scenario {
     /// several organisations, with an identification → attack → takeover
     /// campaign (2,700 identification attempts, 241 attacked, 4 compromised).
     AccountCampaign,
+    /// `election-actor`: one actor's six addresses in three networks walking
+    /// its own wordlist against eight sites in four formats over four weeks,
+    /// beside crawlers, a monitor, a research scanner, commodity scanners and
+    /// one-off exploit probes.
+    ElectionActor,
 }
 
 impl Scenario {
@@ -53,6 +62,7 @@ impl Scenario {
             Scenario::ElectionRecon => "election-recon",
             Scenario::WebVolume => "web-volume",
             Scenario::AccountCampaign => "account-campaign",
+            Scenario::ElectionActor => "election-actor",
         }
     }
 
@@ -61,6 +71,7 @@ impl Scenario {
         &[
             Scenario::ElectionRecon,
             Scenario::AccountCampaign,
+            Scenario::ElectionActor,
             Scenario::WebVolume,
         ]
     }
@@ -188,6 +199,7 @@ pub fn simulate(opts: &SimOptions) -> Result<SimSummary, SimError> {
     match opts.scenario {
         Scenario::ElectionRecon => election::run(opts),
         Scenario::WebVolume => volume::run(opts),
+        Scenario::ElectionActor => actor::run(opts),
         Scenario::AccountCampaign => {
             let s = account::write_account_campaign(&opts.out, opts.days, opts.seed)
                 .map_err(SimError::io(&opts.out))?;

@@ -20,10 +20,18 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     };
     let web = dir.join("web");
     let signin = dir.join("signin");
-    for (scenario, out) in [("election-recon", &web), ("account-campaign", &signin)] {
+    let actor = dir.join("actor");
+    // election-actor at a tenth of the benign rate: its point is the actor's
+    // six addresses, and it keeps the demo about as fast.
+    for (scenario, out, rate) in [
+        ("election-recon", &web, 2000),
+        ("account-campaign", &signin, 2000),
+        ("election-actor", &actor, 200),
+    ] {
         let msg = simulate_into(scenario, out, |o| {
             o.days = a.days;
             o.seed = a.seed;
+            o.rate = rate;
             o.bytes = 0;
         })?;
         if !g.quiet {
@@ -33,7 +41,11 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let (_, out_format) = resolve_formats(std::slice::from_ref(&a.format))?;
     let out_format = out_format.unwrap_or(haboob_report::OutputFormat::Table);
     let opts = HuntOptions {
-        targets: load_targets(&[web.join("targets.toml"), signin.join("targets.toml")])?,
+        targets: load_targets(&[
+            web.join("targets.toml"),
+            signin.join("targets.toml"),
+            actor.join("targets.toml"),
+        ])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
         ..HuntOptions::default()
     };

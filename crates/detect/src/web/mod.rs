@@ -53,6 +53,7 @@ mod config;
 mod crawl;
 mod episode;
 mod exploit;
+mod habits;
 pub mod lists;
 mod login;
 mod pathset;

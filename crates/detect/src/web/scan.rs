@@ -20,6 +20,7 @@
 
 use super::config::ScanConfig;
 use super::episode::{insert_capped, ratio, FxSet, Key, Slot, Tracker, MAX_MEMBERS};
+use super::habits::Habits;
 use super::request::Req;
 use super::WebRule;
 use haboob_model::{ip_prefix, Alert, Origin, Severity, Ts, WebEvent};
@@ -48,6 +49,8 @@ pub(crate) struct ScanState {
     members: Vec<IpAddr>,
     /// Prefix episodes: a member fired on its own (the prefix alert is redundant).
     member_fired: bool,
+    /// Tool habits of the 4xx requests (the alert's `fingerprint`).
+    habits: Habits,
 }
 
 impl super::episode::Recycle for ScanState {}
@@ -159,6 +162,7 @@ fn update(
         st.wordpress_total = 0;
         st.members.clear();
         st.member_fired = false;
+        st.habits.clear();
     }
     st.total += 1;
     if !is_err {
@@ -166,6 +170,7 @@ fn update(
     }
     st.errors += 1;
     let new = insert_capped(&mut st.distinct, req.path_hash);
+    st.habits.observe(w, req.path_hash, new);
     slot.ep.hit(now, o, p.max_evidence);
     if new {
         slot.ep.sample(&req.path_lossy());
@@ -207,6 +212,7 @@ fn emit(p: &Params, s: Slot<ScanState>, out: &mut Vec<Alert>) {
     if s.st.wordpress_total > 0 {
         d.insert("wordpress_probes".into(), s.st.wordpress_total.into());
     }
+    d.insert("fingerprint".into(), s.st.habits.details());
     let title = format!(
         "{} distinct 4xx probes ({}) from {}",
         s.st.distinct.len(),

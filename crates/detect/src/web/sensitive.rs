@@ -17,6 +17,7 @@
 use super::cache::VerdictCache;
 use super::config::SensitiveConfig;
 use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
+use super::habits::Habits;
 use super::lists::SENSITIVE_PATHS;
 use super::pathset::PathSet;
 use super::request::Req;
@@ -32,6 +33,8 @@ const TECHNIQUES: &[&str] = &["T1595.003"];
 pub(crate) struct SensitiveState {
     distinct: FxSet,
     served: Vec<String>,
+    /// Tool habits (the alert's `fingerprint`).
+    habits: Habits,
 }
 
 impl super::episode::Recycle for SensitiveState {}
@@ -78,6 +81,7 @@ fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
     if !s.st.served.is_empty() {
         d.insert("served_paths".into(), s.st.served.clone().into());
     }
+    d.insert("fingerprint".into(), s.st.habits.details());
     let what = if s.st.served.is_empty() {
         "sensitive-file probes"
     } else {
@@ -108,8 +112,10 @@ impl WebRule for WebSensitive {
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
         if slot.ep.restart_if_expired(w.ts, p.window_ms) {
             slot.st.distinct.clear();
+            slot.st.habits.clear();
         }
         let new = insert_capped(&mut slot.st.distinct, req.path_hash);
+        slot.st.habits.observe(w, req.path_hash, new);
         slot.ep.hit(w.ts, o, p.max_evidence);
         if new {
             slot.ep.sample(&req.path_lossy());

@@ -1,0 +1,396 @@
+//! A source's tool habits within one episode, kept in fixed-size state (no
+//! allocation per event) and written into the alert's `fingerprint` detail,
+//! so that the hunt can link one actor's addresses across sites, formats and
+//! weeks (see `haboob_hunt::actor`).
+//!
+//! - `ua`: hash of the User-Agent (IIS `+` read as a space), `"none"` when
+//!   absent, `"mixed"` when the episode saw several;
+//! - `methods`, `hours` (UTC hours active, a 24-bit mask), `weekdays` (bit 0 =
+//!   Monday);
+//! - `habits`: path casing and encoding habits (`upper`, `encoded`,
+//!   `trailing_slash`, `double_slash`);
+//! - `paths`: distinct paths seen; `path_sketch`: the 32 smallest 32-bit
+//!   hashes of the distinct (decoded, lower-case) paths, a bottom-k sketch
+//!   whose overlap estimates the Jaccard similarity of two wordlists;
+//!   `order_sketch`: the same over consecutive pairs of new paths (paths of
+//!   one timestamp taken in hash order, so the sketch does not depend on how
+//!   equal-time lines were ordered), which compares the order a wordlist is
+//!   walked in.
+//!
+//! The sketches are allocated at an episode's second distinct path: a
+//! source that probes one path costs a few fixed fields.
+
+use super::episode::hash_bytes;
+use haboob_model::{Ts, WebEvent};
+
+/// Hashes kept per sketch.
+pub(crate) const SKETCH: usize = 32;
+
+/// The `k` smallest distinct values seen (sorted ascending).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bottom {
+    v: [u32; SKETCH],
+    n: u8,
+}
+
+impl Default for Bottom {
+    fn default() -> Self {
+        Bottom {
+            v: [0; SKETCH],
+            n: 0,
+        }
+    }
+}
+
+impl Bottom {
+    #[inline]
+    fn insert(&mut self, x: u32) {
+        let n = usize::from(self.n);
+        if n == SKETCH && x >= self.v[SKETCH - 1] {
+            return;
+        }
+        let at = match self.v[..n].binary_search(&x) {
+            Ok(_) => return,
+            Err(i) => i,
+        };
+        let end = n.min(SKETCH - 1);
+        self.v.copy_within(at..end, at + 1);
+        self.v[at] = x;
+        if n < SKETCH {
+            self.n += 1;
+        }
+    }
+
+    fn values(&self) -> &[u32] {
+        &self.v[..usize::from(self.n)]
+    }
+}
+
+const UA_NONE: u64 = 1;
+const UA_MIXED: u64 = 2;
+/// New paths of one timestamp ordered by hash before they enter the order
+/// sketch (so equal-time neighbours read in either order give one sketch);
+/// beyond this many in one timestamp, the smallest hashes are kept.
+const TIES: usize = 8;
+
+/// The sketches, allocated at an episode's second distinct path (most
+/// sources never probe two).
+#[derive(Debug, Clone, Default)]
+struct Sketches {
+    path: Bottom,
+    order: Bottom,
+    prev: u64,
+    tie_ts: i64,
+    ties: [u64; TIES],
+    tie_n: u8,
+}
+
+impl Sketches {
+    fn add(&mut self, ts: Ts, h: u64) {
+        self.path.insert((h >> 32) as u32);
+        if self.tie_n > 0 && ts.0 != self.tie_ts {
+            self.flush();
+        }
+        self.tie_ts = ts.0;
+        let n = usize::from(self.tie_n);
+        if n < TIES {
+            self.ties[n] = h;
+            self.tie_n += 1;
+        } else if let Some(max) = (0..TIES).max_by_key(|&i| self.ties[i]) {
+            // Full: keep the smallest hashes, whatever the arrival order.
+            if h < self.ties[max] {
+                self.ties[max] = h;
+            }
+        }
+    }
+
+    /// Feed the buffered same-time paths, in hash order, to the order sketch.
+    fn flush(&mut self) {
+        let n = usize::from(self.tie_n);
+        let mut t = self.ties;
+        t[..n].sort_unstable();
+        for &h in &t[..n] {
+            if self.prev != 0 {
+                let mut pair = [0u8; 16];
+                pair[..8].copy_from_slice(&self.prev.to_le_bytes());
+                pair[8..].copy_from_slice(&h.to_le_bytes());
+                self.order.insert((hash_bytes(&pair) >> 32) as u32);
+            }
+            self.prev = h;
+        }
+        self.tie_n = 0;
+    }
+}
+
+/// Habits of one episode: a few fixed fields, plus the sketches once the
+/// episode has two distinct paths.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Habits {
+    ua: u64,
+    /// The User-Agent is a stock tool or library one.
+    stock: bool,
+    methods: u8,
+    hours: u32,
+    weekdays: u8,
+    flags: u8,
+    paths: u32,
+    /// The first distinct path (hash, time), until the sketches exist.
+    first: (u64, Ts),
+    sketches: Option<Box<Sketches>>,
+}
+
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "other"];
+const FLAGS: &[&str] = &["upper", "encoded", "trailing_slash", "double_slash"];
+
+fn ua_hash(ua: &str) -> u64 {
+    if ua.is_empty() || ua == "-" {
+        return UA_NONE;
+    }
+    let b = &ua.as_bytes()[..ua.len().min(512)];
+    // IIS writes spaces as '+': hash the text as other formats log it.
+    let h = if memchr::memchr(b'+', b).is_some() {
+        let mut buf = [0u8; 512];
+        for (d, s) in buf.iter_mut().zip(b) {
+            *d = if *s == b'+' { b' ' } else { *s };
+        }
+        hash_bytes(&buf[..b.len()])
+    } else {
+        hash_bytes(b)
+    };
+    h.max(3)
+}
+
+impl Habits {
+    /// Forget everything (an episode restarted).
+    pub fn clear(&mut self) {
+        *self = Habits::default();
+    }
+
+    /// Record one request; `new_path`: its path is new to the episode
+    /// (`path_hash` is the decoded, lower-case path's hash).
+    #[inline]
+    pub fn observe(&mut self, w: &WebEvent<'_>, path_hash: u64, new_path: bool) {
+        let ua = ua_hash(w.user_agent);
+        if self.ua == 0 {
+            self.ua = ua;
+            self.stock = is_stock(w.user_agent);
+        } else if self.ua != ua && self.ua != UA_MIXED {
+            self.ua = UA_MIXED;
+        }
+        let m = METHODS
+            .iter()
+            .position(|m| *m == w.method)
+            .unwrap_or(METHODS.len() - 1);
+        self.methods |= 1 << m;
+        self.hours |= 1 << hour_of(w.ts);
+        self.weekdays |= 1 << weekday_of(w.ts);
+        if !new_path {
+            return;
+        }
+        let p = w.path.as_bytes();
+        if p.iter().any(u8::is_ascii_uppercase) {
+            self.flags |= 1;
+        }
+        if memchr::memchr(b'%', p).is_some() {
+            self.flags |= 2;
+        }
+        if p.len() > 1 && p.ends_with(b"/") {
+            self.flags |= 4;
+        }
+        if memchr::memmem::find(p, b"//").is_some() {
+            self.flags |= 8;
+        }
+        self.paths = self.paths.saturating_add(1);
+        match &mut self.sketches {
+            Some(s) => s.add(w.ts, path_hash),
+            None if self.paths == 1 => self.first = (path_hash, w.ts),
+            None => {
+                let mut s = Box::<Sketches>::default();
+                s.add(self.first.1, self.first.0);
+                s.add(w.ts, path_hash);
+                self.sketches = Some(s);
+            }
+        }
+    }
+
+    /// The `fingerprint` alert detail (bounded: about 800 bytes of JSON).
+    pub fn details(&self) -> serde_json::Value {
+        let ua = match self.ua {
+            0 | UA_NONE => "none".to_string(),
+            UA_MIXED => "mixed".to_string(),
+            h => format!("{h:016x}"),
+        };
+        let names = |mask: u8, all: &[&str]| -> Vec<String> {
+            all.iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, n)| n.to_string())
+                .collect()
+        };
+        let hex =
+            |b: &Bottom| -> Vec<String> { b.values().iter().map(|v| format!("{v:08x}")).collect() };
+        let (path, order) = match &self.sketches {
+            Some(s) => {
+                let mut s = (**s).clone();
+                s.flush();
+                (hex(&s.path), hex(&s.order))
+            }
+            None if self.paths == 1 => (vec![format!("{:08x}", self.first.0 >> 32)], Vec::new()),
+            None => (Vec::new(), Vec::new()),
+        };
+        serde_json::json!({
+            "ua": ua,
+            "ua_stock": self.stock,
+            "methods": names(self.methods, METHODS),
+            "hours": self.hours,
+            "weekdays": self.weekdays,
+            "habits": names(self.flags, FLAGS),
+            "paths": self.paths,
+            "path_sketch": path,
+            "order_sketch": order,
+        })
+    }
+}
+
+/// Stock User-Agents of tools and libraries that many unrelated parties
+/// run unchanged (lower case, matched as substrings).
+const STOCK: &[&str] = &[
+    "python-requests",
+    "python-urllib",
+    "python-httpx",
+    "aiohttp",
+    "go-http-client",
+    "zgrab",
+    "curl/",
+    "wget/",
+    "libwww-perl",
+    "okhttp",
+    "java/",
+    "apache-httpclient",
+    "axios/",
+    "node-fetch",
+    "nuclei",
+    "masscan",
+    "httpx",
+    "scrapy",
+    "censysinspect",
+    "expanse",
+    "l9explore",
+];
+
+/// The User-Agent is a stock tool or library one (first 256 bytes).
+fn is_stock(ua: &str) -> bool {
+    let b = &ua.as_bytes()[..ua.len().min(256)];
+    let mut low = [0u8; 256];
+    for (d, s) in low.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    let low = &low[..b.len()];
+    STOCK
+        .iter()
+        .any(|s| memchr::memmem::find(low, s.as_bytes()).is_some())
+}
+
+/// UTC hour of day.
+fn hour_of(ts: Ts) -> u32 {
+    (ts.0.div_euclid(3_600_000).rem_euclid(24)) as u32
+}
+
+/// Weekday, 0 = Monday (1970-01-01 was a Thursday).
+fn weekday_of(ts: Ts) -> u32 {
+    ((ts.0.div_euclid(86_400_000) + 3).rem_euclid(7)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bottom_keeps_the_smallest_distinct() {
+        let mut b = Bottom::default();
+        for x in (0..100u32).rev().chain(0..10) {
+            b.insert(x * 7 % 101);
+        }
+        let mut want: Vec<u32> = (0..100u32).map(|x| x * 7 % 101).collect();
+        want.sort();
+        want.dedup();
+        want.truncate(SKETCH);
+        assert_eq!(b.values(), &want[..]);
+    }
+
+    fn ev(ts: i64, path: &str) -> WebEvent<'_> {
+        WebEvent {
+            ts: Ts(ts),
+            source_ip: "192.0.2.1".parse().unwrap(),
+            method: "GET",
+            path,
+            query: "",
+            status: 404,
+            bytes: 0,
+            user_agent: "x",
+            referrer: "",
+            site: "s",
+            user: "",
+            forwarded: "",
+        }
+    }
+
+    #[test]
+    fn equal_time_paths_give_one_order_sketch_in_either_order() {
+        let mut a = Habits::default();
+        let mut b = Habits::default();
+        let paths = ["/a", "/b", "/c", "/d", "/e"];
+        let times = [0, 1000, 1000, 1000, 2000];
+        for i in 0..5 {
+            a.observe(
+                &ev(times[i], paths[i]),
+                hash_bytes(paths[i].as_bytes()),
+                true,
+            );
+        }
+        for i in [0, 3, 1, 2, 4] {
+            b.observe(
+                &ev(times[i], paths[i]),
+                hash_bytes(paths[i].as_bytes()),
+                true,
+            );
+        }
+        assert_eq!(a.details(), b.details());
+        assert_eq!(a.details()["order_sketch"].as_array().unwrap().len(), 4);
+        // A different order of distinct times is a different sketch.
+        let mut c = Habits::default();
+        for i in [4, 0, 1, 2, 3] {
+            c.observe(
+                &ev(times[4 - i], paths[i]),
+                hash_bytes(paths[i].as_bytes()),
+                true,
+            );
+        }
+        assert_ne!(a.details()["order_sketch"], c.details()["order_sketch"]);
+        assert_eq!(a.details()["path_sketch"], c.details()["path_sketch"]);
+    }
+
+    #[test]
+    fn weekday_and_hour() {
+        // 2026-09-01T13:30Z is a Tuesday.
+        let ts = Ts(1_788_269_400_000);
+        assert_eq!((hour_of(ts), weekday_of(ts)), (13, 1));
+    }
+
+    #[test]
+    fn iis_plus_is_a_space() {
+        assert_eq!(ua_hash("Mozilla/5.0+(X11)"), ua_hash("Mozilla/5.0 (X11)"));
+        assert_eq!(ua_hash(""), UA_NONE);
+        assert_eq!(ua_hash("-"), UA_NONE);
+    }
+
+    #[test]
+    fn stock_user_agents() {
+        assert!(is_stock("python-requests/2.31.0"));
+        assert!(is_stock("Mozilla/5.0 zgrab/0.x"));
+        assert!(is_stock("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/108.0.0.0 Safari/537.36 Nuclei"));
+        assert!(!is_stock(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/109.0.0.0 Safari/537.36"
+        ));
+    }
+}

@@ -296,7 +296,11 @@ fn cmd_word_at(hay: &[u8], mut i: usize) -> bool {
         }
     }
     CMD_WORDS.iter().any(|w| {
-        rest.starts_with(w) && rest.get(w.len()).is_none_or(|&b| word_end(b))
+        rest.starts_with(w) && {
+            let after = &rest[w.len()..];
+            let after = after.strip_prefix(b".exe").unwrap_or(after);
+            after.first().is_none_or(|&b| word_end(b))
+        }
     })
 }
 

@@ -66,6 +66,8 @@ mod userenum;
 mod waf;
 
 #[cfg(test)]
+mod classes_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{

@@ -170,6 +170,11 @@ impl WebConfig {
         if !(0.0..=1.0).contains(&self.admin_enum.min_failure_ratio) {
             return Err(WebConfigError::BadRatio("admin_enum.min_failure_ratio"));
         }
+        self.validate_rules()
+    }
+
+    /// Read and parse the `extra_rules` files, as the detectors will.
+    pub fn validate_rules(&self) -> Result<(), WebConfigError> {
         for (name, file) in [
             ("exploit", &self.exploit.extra_rules),
             ("sensitive", &self.sensitive.extra_rules),

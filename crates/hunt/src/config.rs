@@ -291,14 +291,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("haboob-rules-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let cfg_path = dir.join("haboob.toml");
-        std::fs::write(
-            &cfg_path,
-            "[web.exploit]\nextra_rules = \"rules.toml\"\n",
-        )
-        .unwrap();
+        std::fs::write(&cfg_path, "[web.exploit]\nextra_rules = \"rules.toml\"\n").unwrap();
         // Missing file: refused, naming the setting and the file.
         let e = Config::load(&cfg_path).unwrap_err().to_string();
-        assert!(e.contains("web.exploit.extra_rules") && e.contains("rules.toml"), "{e}");
+        assert!(
+            e.contains("web.exploit.extra_rules") && e.contains("rules.toml"),
+            "{e}"
+        );
         std::fs::write(
             dir.join("rules.toml"),
             "[[product]]\nproduct = \"Acme\"\nclass = \"admin\"\npatterns = [\"/acme/console\"]\n",

@@ -388,7 +388,11 @@ fn crowdsec_cases_agree() {
     assert!(failures.is_empty(), "disagreements: {failures:?}");
 
     // Held-back split of the HTTP cases: both scores, exact lists.
-    let mut http: Vec<&'static str> = CASES.iter().filter(|c| is_http(c)).map(|c| c.name).collect();
+    let mut http: Vec<&'static str> = CASES
+        .iter()
+        .filter(|c| is_http(c))
+        .map(|c| c.name)
+        .collect();
     http.sort();
     assert_eq!(http.len(), 26);
     let (dev, held) = held_back(&http);
@@ -409,7 +413,11 @@ fn crowdsec_cases_agree() {
         ("development", &dev, DEV_DISAGREE),
         ("held-back", &held, HELD_DISAGREE),
     ] {
-        let disagree: Vec<&str> = cases.iter().copied().filter(|n| !exact.contains(n)).collect();
+        let disagree: Vec<&str> = cases
+            .iter()
+            .copied()
+            .filter(|n| !exact.contains(n))
+            .collect();
         eprintln!(
             "{set} set: {} of {} HTTP cases agree exactly (disagree: {disagree:?})",
             cases.len() - disagree.len(),

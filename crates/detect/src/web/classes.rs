@@ -179,7 +179,11 @@ pub(crate) const ANCHORS: &[(&[u8], ExploitKind, Check)] = &[
     (b"__globals__", ExpressionInjection, Always),
     (b"__builtins__", ExpressionInjection, Always),
     (b"__subclasses__", ExpressionInjection, Always),
-    (b"freemarker.template.utility.execute", ExpressionInjection, Always),
+    (
+        b"freemarker.template.utility.execute",
+        ExpressionInjection,
+        Always,
+    ),
     (b"<%=", ExpressionInjection, Always),
     // Deserialisation.
     (b"ro0ab", Deserialization, Always),
@@ -230,11 +234,50 @@ pub(crate) const ANCHORS: &[(&[u8], ExploitKind, Check)] = &[
 
 /// Shell command words that make a separator an injection.
 const CMD_WORDS: &[&[u8]] = &[
-    b"id", b"uname", b"whoami", b"wget", b"curl", b"cat", b"nc", b"ncat", b"netcat", b"sh",
-    b"bash", b"zsh", b"ash", b"dash", b"busybox", b"powershell", b"pwsh", b"cmd", b"ping",
-    b"nslookup", b"dig", b"tftp", b"ftpget", b"echo", b"rm", b"chmod", b"python", b"python3",
-    b"perl", b"php", b"ruby", b"ls", b"sleep", b"ifconfig", b"telnet", b"mkfifo", b"base64",
-    b"certutil", b"bitsadmin", b"systeminfo", b"hostname", b"nohup", b"useradd", b"crontab",
+    b"id",
+    b"uname",
+    b"whoami",
+    b"wget",
+    b"curl",
+    b"cat",
+    b"nc",
+    b"ncat",
+    b"netcat",
+    b"sh",
+    b"bash",
+    b"zsh",
+    b"ash",
+    b"dash",
+    b"busybox",
+    b"powershell",
+    b"pwsh",
+    b"cmd",
+    b"ping",
+    b"nslookup",
+    b"dig",
+    b"tftp",
+    b"ftpget",
+    b"echo",
+    b"rm",
+    b"chmod",
+    b"python",
+    b"python3",
+    b"perl",
+    b"php",
+    b"ruby",
+    b"ls",
+    b"sleep",
+    b"ifconfig",
+    b"telnet",
+    b"mkfifo",
+    b"base64",
+    b"certutil",
+    b"bitsadmin",
+    b"systeminfo",
+    b"hostname",
+    b"nohup",
+    b"useradd",
+    b"crontab",
     b"sudo",
 ];
 
@@ -259,16 +302,41 @@ const IMAGE_DIRS: &[&[u8]] = &[b"/images/", b"/image/", b"/img/"];
 
 /// Shell-like script name parts.
 const SHELL_NAMES: &[&[u8]] = &[
-    b"shell", b"cmd", b"wso", b"alfa", b"priv8", b"bypass", b"mini", b"upload", b"hack", b"sh3ll",
-    b"b374k", b"leaf", b"marijuana", b"backdoor", b"up",
+    b"shell",
+    b"cmd",
+    b"wso",
+    b"alfa",
+    b"priv8",
+    b"bypass",
+    b"mini",
+    b"upload",
+    b"hack",
+    b"sh3ll",
+    b"b374k",
+    b"leaf",
+    b"marijuana",
+    b"backdoor",
+    b"up",
 ];
 
 /// Whether a byte ends a command word.
 fn word_end(b: u8) -> bool {
     matches!(
         b,
-        b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'`' | b')' | b'\'' | b'"' | b'$' | b'+' | b'<'
-            | b'>' | b','
+        b' ' | b'\t'
+            | b'\n'
+            | b'\r'
+            | b';'
+            | b'&'
+            | b'`'
+            | b')'
+            | b'\''
+            | b'"'
+            | b'$'
+            | b'+'
+            | b'<'
+            | b'>'
+            | b','
     )
 }
 
@@ -349,16 +417,29 @@ fn php_object(hay: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     let rest = &hay[e..];
-    let digits = rest.iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+    let digits = rest
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     digits > 0 && rest[digits..].starts_with(b":\"")
 }
 
 /// `/**/` at `s..e` sits next to an SQL word.
 fn sql_comment(hay: &[u8], s: usize, e: usize) -> bool {
     let w = &hay[s.saturating_sub(16)..hay.len().min(e + 16)];
-    [&b"select"[..], b"union", b"and", b"or", b"from", b"where", b"sleep", b"concat"]
-        .iter()
-        .any(|k| contains(w, k))
+    [
+        &b"select"[..],
+        b"union",
+        b"and",
+        b"or",
+        b"from",
+        b"where",
+        b"sleep",
+        b"concat",
+    ]
+    .iter()
+    .any(|k| contains(w, k))
 }
 
 /// A quote ending at `e` is followed by SQL grammar: `or`/`and`/`xor` and a
@@ -393,9 +474,16 @@ fn quote_sql(hay: &[u8], e: usize) -> bool {
                 return spaced || !c.is_ascii_alphanumeric();
             }
             if spaced {
-                return [&b"true"[..], b"false", b"not ", b"sleep", b"exists", b"select"]
-                    .iter()
-                    .any(|w| v.starts_with(w));
+                return [
+                    &b"true"[..],
+                    b"false",
+                    b"not ",
+                    b"sleep",
+                    b"exists",
+                    b"select",
+                ]
+                .iter()
+                .any(|w| v.starts_with(w));
             }
             return false;
         }

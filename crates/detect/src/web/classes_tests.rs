@@ -55,7 +55,10 @@ fn hits(class: &str, targets: &[&str]) {
 fn quiet(targets: &[&str]) {
     for t in targets {
         let (c, p) = classify(t);
-        assert!(c.is_empty() && p.is_empty(), "{t}: want nothing, got {c:?} {p:?}");
+        assert!(
+            c.is_empty() && p.is_empty(),
+            "{t}: want nothing, got {c:?} {p:?}"
+        );
     }
 }
 
@@ -86,7 +89,11 @@ fn traversal_and_file_inclusion() {
         ],
     );
     // A `file://` inside the path, not a value (an MJ12bot quirk), is not inclusion.
-    quiet(&["/misc/nmh//\"file://$file/\"", "/docs/data-model", "/files/readme.txt"]);
+    quiet(&[
+        "/misc/nmh//\"file://$file/\"",
+        "/docs/data-model",
+        "/files/readme.txt",
+    ]);
 }
 
 #[test]
@@ -249,14 +256,29 @@ fn product_endpoints_name_product_and_cve() {
     assert_eq!(c, ["setup_probe"]);
     assert_eq!(p, ["Atlassian Confluence"]);
     let (c, p) = classify("/cacti/remote_agent.php?action=polldata&poller_id=;id");
-    assert!(c.contains(&"cve_probe") && c.contains(&"command_injection"), "{c:?}");
+    assert!(
+        c.contains(&"cve_probe") && c.contains(&"command_injection"),
+        "{c:?}"
+    );
     assert_eq!(p, ["Cacti"]);
     let (c, p) = classify("/nwa");
-    assert_eq!((c, p), (vec!["admin_probe"], vec!["SAP NetWeaver".to_string()]));
+    assert_eq!(
+        (c, p),
+        (vec!["admin_probe"], vec!["SAP NetWeaver".to_string()])
+    );
     assert_eq!(classify("/sap/bc/gui/sap/its/webgui").0, ["admin_probe"]);
-    assert_eq!(classify("/api/v2/cmdb/system/admin/admin").0, ["admin_probe", "cve_probe"]);
+    assert_eq!(
+        classify("/api/v2/cmdb/system/admin/admin").0,
+        ["admin_probe", "cve_probe"]
+    );
     // Boundaries: a pattern ending in a letter ends at `/ ? & ; =` or the end.
-    quiet(&["/nwalker", "/sslmgrx", "/scripts/noise", "/hnap1x", "/remote_agent.php.html"]);
+    quiet(&[
+        "/nwalker",
+        "/sslmgrx",
+        "/scripts/noise",
+        "/hnap1x",
+        "/remote_agent.php.html",
+    ]);
 }
 
 #[test]
@@ -279,7 +301,9 @@ fn headers_carry_text4shell_and_log4shell() {
     assert_eq!(c, ["expression_injection"]);
     let (c, _) = classify_with(&mut x, "/", "Mozilla/5.0 ${jndi:dns://x/a}");
     assert_eq!(c, ["log4shell"]);
-    assert!(classify_with(&mut x, "/", "Mozilla/5.0 (it's fine)").0.is_empty());
+    assert!(classify_with(&mut x, "/", "Mozilla/5.0 (it's fine)")
+        .0
+        .is_empty());
 }
 
 #[test]
@@ -295,8 +319,14 @@ fn severity_follows_the_answer() {
     };
     assert_eq!(sev("/nwa", 404, 0), Severity::Medium);
     assert_eq!(sev("/nwa", 200, 10), Severity::High);
-    assert_eq!(sev("/setup/setupadministrator.action", 404, 0), Severity::High);
-    assert_eq!(sev("/setup/setupadministrator.action", 200, 10), Severity::Critical);
+    assert_eq!(
+        sev("/setup/setupadministrator.action", 404, 0),
+        Severity::High
+    );
+    assert_eq!(
+        sev("/setup/setupadministrator.action", 200, 10),
+        Severity::Critical
+    );
     assert_eq!(sev("/x?f=../../etc/passwd", 404, 10), Severity::High);
     assert_eq!(sev("/x?f=../../etc/passwd", 200, 0), Severity::High);
     assert_eq!(sev("/x?f=../../etc/passwd", 200, 1200), Severity::Critical);

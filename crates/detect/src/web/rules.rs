@@ -135,7 +135,11 @@ impl RuleFile {
         for (i, p) in f.product.iter_mut().enumerate() {
             lower_all(&mut p.patterns);
             if p.patterns.is_empty() {
-                return Err(err(format!("product #{} ({}) has no pattern", i + 1, p.product)));
+                return Err(err(format!(
+                    "product #{} ({}) has no pattern",
+                    i + 1,
+                    p.product
+                )));
             }
         }
         for (i, s) in f.sensitive.iter_mut().enumerate() {
@@ -234,11 +238,17 @@ mod tests {
 
     #[test]
     fn user_file_errors_say_where() {
-        let e = RuleFile::parse("[[product]]\nproduct = \"x\"\nclass = \"bogus\"\npatterns = [\"/a\"]\n", "u.toml")
-            .unwrap_err();
+        let e = RuleFile::parse(
+            "[[product]]\nproduct = \"x\"\nclass = \"bogus\"\npatterns = [\"/a\"]\n",
+            "u.toml",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("rule file u.toml: "), "{e}");
-        let e = RuleFile::parse("[[product]]\nproduct = \"x\"\nclass = \"admin\"\npatterns = []\n", "u.toml")
-            .unwrap_err();
+        let e = RuleFile::parse(
+            "[[product]]\nproduct = \"x\"\nclass = \"admin\"\npatterns = []\n",
+            "u.toml",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("has no pattern"), "{e}");
         let ok = RuleFile::parse(
             "[[product]]\nproduct = \"Acme\"\nclass = \"setup\"\npatterns = [\"/Acme/Setup\"]\ncve = \"CVE-1\"\n",

@@ -28,8 +28,8 @@ use super::cache::VerdictCache;
 use super::config::SensitiveConfig;
 use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
 use super::pathset::PathSet;
-use super::rules::{builtin_sensitive, BackupNames, RuleFile};
 use super::request::Req;
+use super::rules::{builtin_sensitive, BackupNames, RuleFile};
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
@@ -77,9 +77,13 @@ impl WebSensitive {
             .collect();
         let mut backup = builtin.backup.clone();
         backup.stems.extend(extra.backup.stems.iter().cloned());
-        backup.extensions.extend(extra.backup.extensions.iter().cloned());
+        backup
+            .extensions
+            .extend(extra.backup.extensions.iter().cloned());
         // Longest extension first, so `tar.gz` wins over `gz`.
-        backup.extensions.sort_by_key(|e| std::cmp::Reverse(e.len()));
+        backup
+            .extensions
+            .sort_by_key(|e| std::cmp::Reverse(e.len()));
         WebSensitive {
             backup,
             p: Params {

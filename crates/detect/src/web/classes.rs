@@ -12,7 +12,7 @@
 //! | `sqli` | `union select`, `sleep(`, `benchmark(`, `waitfor delay`, `extractvalue(`, `information_schema`, …; a quote followed by `or`/`and` and a value, `order by`, `--` or `#`; `/**/` next to an SQL word |
 //! | `command_injection` | `;`, `\|`, `` ` ``, `$(`, `&&` or a newline followed by a shell command word (`id`, `uname`, `wget`, `curl`, `cat`, `nc`, `sh`, `powershell`, …) and a word end; `cmd.exe`, `cmd /c`, `/bin/sh`, `${ifs}` |
 //! | `log4shell` | `${jndi:`, `${${`, `${lower:`, `${upper:`, `${env:` |
-//! | `expression_injection` | Text4Shell `${script:`/`${dns:`/`${url:`; `${…}`, `#{…}`, OGNL `%{…}` holding code (`(`, `*`, `@`, `#`, a quote); SSTI `{{…}}` holding code or `config`/`self`; `#_memberaccess`, `class.module.classloader`, `__import__`, … |
+//! | `expression_injection` | code in a parameter (`<?php`, `<?=`, `<%=`); Text4Shell `${script:`/`${dns:`/`${url:`; `${…}`, `#{…}`, OGNL `%{…}` holding code (`(`, `*`, `@`, `#`, a quote); SSTI `{{…}}` holding code or `config`/`self`; `#_memberaccess`, `class.module.classloader`, `__import__`, … |
 //! | `deserialization` | `rO0AB` (Java, base64), `aced0005` (Java, hex), PHP `O:<n>:"`, `!!python/`, `java.lang.runtime`, `ysoserial` |
 //! | `backdoor` | known web-shell names; a script (`.php`, `.jsp`, `.asp*`, …) in an upload or temp folder, or a shell-like script name in an image folder; a `cmd=`/`c=`/`exec=`/`command=` parameter of a script whose value is a shell command |
 //! | `xss`, `shellshock`, `scanner_probe` | as before: `<script`, `onerror=`, …; `() {`; `w00tw00t` |
@@ -185,6 +185,8 @@ pub(crate) const ANCHORS: &[(&[u8], ExploitKind, Check)] = &[
         Always,
     ),
     (b"<%=", ExpressionInjection, Always),
+    (b"<?php", ExpressionInjection, Always),
+    (b"<?=", ExpressionInjection, Always),
     // Deserialisation.
     (b"ro0ab", Deserialization, Always),
     (b"aced0005", Deserialization, Always),

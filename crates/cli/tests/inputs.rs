@@ -324,6 +324,8 @@ fn events_shows_each_record_in_ecs_or_its_rejection() {
         "http.response.status_code": 200,
         "http.response.body.bytes": 512,
         "user_agent.original": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+        // No vhost in the log and no host-like folder: the file's name.
+        "destination.domain": f.file_name().unwrap().to_str().unwrap(),
         "haboob.log_format": "combined",
         "log.file.path": s(&f),
         "log.line": 1,

@@ -6,7 +6,7 @@
 use crate::config::HuntConfig;
 use crate::geo::Geo;
 use crate::targets::Targets;
-use haboob_model::{content_id, ip_prefix, Alert, Campaign, Target, TargetSector};
+use haboob_model::{content_id, ip_prefix, Alert, Campaign, Severity, Target, TargetSector};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -296,7 +296,7 @@ fn build(
     let targets: Vec<Target> = tnames.iter().map(|n| targets.enrich(n)).collect();
     let id_parts: Vec<&str> = ids.iter().map(String::as_str).collect();
     let summary = summarize(&sources, &targets, &detectors);
-    Campaign {
+    let mut c = Campaign {
         id: content_id("cp", &id_parts),
         summary,
         severity,
@@ -312,8 +312,22 @@ fn build(
         funnel_by_target: BTreeMap::new(),
         compromised: Vec::new(),
         actors: Vec::new(),
+    };
+    // Several organisations of one sector or region is targeting, whatever
+    // each request was: at least High ("hostile and targeted").
+    let orgs = focus(&c);
+    if orgs >= SECTOR_WIDE && c.severity < Severity::High {
+        c.severity = Severity::High;
+        c.reasons.push(format!(
+            "raised to high: {orgs} organisations of one sector or region"
+        ));
     }
+    c
 }
+
+/// Organisations of one sector or region ([`focus`]) from which a campaign
+/// is sector-wide targeting.
+const SECTOR_WIDE: usize = 3;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {

@@ -120,7 +120,27 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Config::parse(&text, &path.display().to_string())
+        let origin = path.display().to_string();
+        let mut cfg = Config::parse(&text, &origin)?;
+        // Rule files named relative to the configuration file's folder.
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for f in [
+            &mut cfg.web.exploit.extra_rules,
+            &mut cfg.web.sensitive.extra_rules,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let p = Path::new(f.as_str());
+            if p.is_relative() {
+                *f = dir.join(p).display().to_string();
+            }
+        }
+        cfg.web.validate_rules().map_err(|e| ConfigError::Parse {
+            path: origin,
+            message: e.to_string(),
+        })?;
+        Ok(cfg)
     }
 
     /// Parse TOML text; `origin` names it in errors.
@@ -264,5 +284,34 @@ mod tests {
     fn default_roundtrips() {
         let text = toml::to_string(&Config::default()).unwrap();
         assert_eq!(Config::parse(&text, "d").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn extra_rules_are_read_from_the_config_folder() {
+        let dir = std::env::temp_dir().join(format!("haboob-rules-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg_path = dir.join("haboob.toml");
+        std::fs::write(&cfg_path, "[web.exploit]\nextra_rules = \"rules.toml\"\n").unwrap();
+        // Missing file: refused, naming the setting and the file.
+        let e = Config::load(&cfg_path).unwrap_err().to_string();
+        assert!(
+            e.contains("web.exploit.extra_rules") && e.contains("rules.toml"),
+            "{e}"
+        );
+        std::fs::write(
+            dir.join("rules.toml"),
+            "[[product]]\nproduct = \"Acme\"\nclass = \"admin\"\npatterns = [\"/acme/console\"]\n",
+        )
+        .unwrap();
+        let cfg = Config::load(&cfg_path).unwrap();
+        assert_eq!(
+            cfg.web.exploit.extra_rules.as_deref(),
+            Some(dir.join("rules.toml").display().to_string().as_str())
+        );
+        // A bad entry: refused with the file's name.
+        std::fs::write(dir.join("rules.toml"), "[[product]]\nproduct = 1\n").unwrap();
+        let e = Config::load(&cfg_path).unwrap_err().to_string();
+        assert!(e.contains("rule file") && e.contains("rules.toml"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

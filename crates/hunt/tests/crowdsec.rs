@@ -126,6 +126,35 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ("windows-bf", "192.168.9.212", NO_WINDOWS_XML),
 ];
 
+/// The held-back split of the HTTP cases (issue 12, item 2), a fixed rule
+/// written before looking at results: sort the HTTP case names (those whose
+/// detectors are all `web.*`) byte-wise; every third one, starting at index
+/// 2, is held back, the rest is the development set. Every case of this
+/// corpus was seen while the web detectors were developed, before the split
+/// existed, so the held-back score here is optimistic; `bench/crowdsec_unseen.sh`
+/// scores hub cases that are not in the corpus.
+fn held_back(sorted_http_names: &[&'static str]) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut dev = Vec::new();
+    let mut held = Vec::new();
+    for (i, n) in sorted_http_names.iter().enumerate() {
+        if i % 3 == 2 {
+            held.push(*n);
+        } else {
+            dev.push(*n);
+        }
+    }
+    (dev, held)
+}
+
+/// HTTP cases where haboob's flagged sources differ from CrowdSec's (pinned
+/// ones included: a pin explains a disagreement, it does not remove it).
+const DEV_DISAGREE: &[&str] = &["apache-cve-2021-41773", "http-generic-test"];
+const HELD_DISAGREE: &[&str] = &["http-technology-probing"];
+
+fn is_http(c: &Case) -> bool {
+    c.detectors.iter().all(|d| d.starts_with("web."))
+}
+
 const HONEYPOT: &str = "9 sources, one SASL failure each on a list of decoy names; haboob has no decoy-account list, and one attempt per source is below every auth threshold";
 
 /// What a case's `scenario.assert` expects.
@@ -251,6 +280,8 @@ fn crowdsec_cases_agree() {
     assert_eq!(folders, names, "every hub test folder has a case");
 
     let mut failures = Vec::new();
+    // HTTP cases whose flagged sources equal CrowdSec's exactly.
+    let mut exact: BTreeSet<&str> = BTreeSet::new();
     let mut rows = vec![
         "| case | CrowdSec scenario | CrowdSec flags | haboob flags (detector) | verdict |"
             .to_string(),
@@ -281,6 +312,9 @@ fn crowdsec_cases_agree() {
         let pinned: BTreeSet<IpAddr> = pins.iter().map(|p| p.0).collect();
         let want: BTreeSet<IpAddr> = expected.sources.difference(&pinned).copied().collect();
         let ok = flagged == want;
+        if flagged == expected.sources {
+            exact.insert(c.name);
+        }
         let fired: BTreeSet<&str> = report.alerts.iter().map(|a| a.detector.as_str()).collect();
         eprintln!(
             "{:<33} parsed={} rejected={} errors={} fired={:?} {}",
@@ -352,4 +386,43 @@ fn crowdsec_cases_agree() {
         );
     }
     assert!(failures.is_empty(), "disagreements: {failures:?}");
+
+    // Held-back split of the HTTP cases: both scores, exact lists.
+    let mut http: Vec<&'static str> = CASES
+        .iter()
+        .filter(|c| is_http(c))
+        .map(|c| c.name)
+        .collect();
+    http.sort();
+    assert_eq!(http.len(), 26);
+    let (dev, held) = held_back(&http);
+    assert_eq!(
+        held,
+        [
+            "apache2-http-sensitive-files",
+            "envoy-http-bad-user-agent",
+            "http-bf-wordpress-bf",
+            "http-technology-probing",
+            "http-wordpress_wpconfig",
+            "nginx-http-backdoor",
+            "nginx-http-open-proxy",
+            "nginx-http-sqli-probing",
+        ]
+    );
+    for (set, cases, want_disagree) in [
+        ("development", &dev, DEV_DISAGREE),
+        ("held-back", &held, HELD_DISAGREE),
+    ] {
+        let disagree: Vec<&str> = cases
+            .iter()
+            .copied()
+            .filter(|n| !exact.contains(n))
+            .collect();
+        eprintln!(
+            "{set} set: {} of {} HTTP cases agree exactly (disagree: {disagree:?})",
+            cases.len() - disagree.len(),
+            cases.len()
+        );
+        assert_eq!(disagree, want_disagree, "{set} set");
+    }
 }

@@ -120,6 +120,11 @@ pub struct SensitiveConfig {
     /// decoded path and must end at the end of the path or before `/`; a trailing
     /// `*` allows any continuation, a trailing `/` marks a directory.
     pub extra_sensitive_paths: Vec<String>,
+    /// A rule file of extra sensitive names (`[[sensitive]]` tables and a
+    /// `[backup]` table, the format of `crates/detect/data/web_sensitive.toml`),
+    /// beside the built-in ones. A relative path is read from the
+    /// configuration file's folder.
+    pub extra_rules: Option<String>,
 }
 
 impl Default for SensitiveConfig {
@@ -130,6 +135,7 @@ impl Default for SensitiveConfig {
             window_secs: 300,
             alert_on_served: true,
             extra_sensitive_paths: Vec::new(),
+            extra_rules: None,
         }
     }
 }
@@ -172,6 +178,10 @@ pub struct ExploitConfig {
     pub window_secs: u64,
     /// Extra exploit substrings (lower case), matched in the decoded path and query.
     pub extra_patterns: Vec<String>,
+    /// A rule file of extra product endpoints (`[[product]]` tables, the format
+    /// of `crates/detect/data/web_products.toml`), beside the built-in ones. A
+    /// relative path is read from the configuration file's folder.
+    pub extra_rules: Option<String>,
 }
 
 impl Default for ExploitConfig {
@@ -181,6 +191,7 @@ impl Default for ExploitConfig {
             min_requests: 1,
             window_secs: 600,
             extra_patterns: Vec::new(),
+            extra_rules: None,
         }
     }
 }

@@ -3,9 +3,9 @@
 //! | id | detects | ATT&CK |
 //! |---|---|---|
 //! | `web.scan` | many distinct 4xx non-static paths (fast and slow variants, per IP and per /24 or /64) | T1595.002, T1595.003 |
-//! | `web.sensitive` | `.env`, `.git/`, backups, dumps, status pages; one 2xx is enough | T1595.003 |
+//! | `web.sensitive` | secrets, VCS metadata, backups and dumps (also named after the site's host), config and status pages; one 2xx is enough | T1595.003 |
 //! | `web.scanner_ua` | scanner and attack-tool user agents | T1595.002 (T1595.001) |
-//! | `web.exploit` | traversal, SQLi, XSS, command injection, Log4Shell, CVE probe paths | T1190 |
+//! | `web.exploit` | request classes (traversal/LFI, wrappers, RFI, SSRF, SQLi, XSS, command, template and expression injection, deserialisation, web shells) and product exploit/setup/admin endpoints | T1190 |
 //! | `web.admin_enum` | admin panel and login page enumeration | T1595.003 |
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
@@ -49,6 +49,7 @@
 
 mod admin;
 mod cache;
+mod classes;
 mod config;
 mod crawl;
 mod episode;
@@ -58,12 +59,15 @@ pub mod lists;
 mod login;
 mod pathset;
 mod request;
+pub mod rules;
 mod scan;
 mod sensitive;
 mod useragent;
 mod userenum;
 mod waf;
 
+#[cfg(test)]
+mod classes_tests;
 #[cfg(test)]
 mod tests;
 
@@ -108,6 +112,9 @@ pub enum WebConfigError {
     /// A ratio is outside 0..=1.
     #[error("web.{0}: ratio must be between 0 and 1")]
     BadRatio(&'static str),
+    /// An `extra_rules` file cannot be read or parsed.
+    #[error("web.{0}.extra_rules: {1}")]
+    Rules(&'static str, rules::RuleFileError),
 }
 
 /// An IP network `addr/len`.
@@ -163,6 +170,20 @@ impl WebConfig {
         }
         if !(0.0..=1.0).contains(&self.admin_enum.min_failure_ratio) {
             return Err(WebConfigError::BadRatio("admin_enum.min_failure_ratio"));
+        }
+        self.validate_rules()
+    }
+
+    /// Read and parse the `extra_rules` files, as the detectors will.
+    pub fn validate_rules(&self) -> Result<(), WebConfigError> {
+        for (name, file) in [
+            ("exploit", &self.exploit.extra_rules),
+            ("sensitive", &self.sensitive.extra_rules),
+        ] {
+            if let Some(f) = file {
+                rules::RuleFile::load(std::path::Path::new(f))
+                    .map_err(|e| WebConfigError::Rules(name, e))?;
+            }
         }
         Ok(())
     }

@@ -18,6 +18,8 @@ pub(crate) struct Req {
     pub path_len: usize,
     /// Decoded-twice, lower-cased target; empty when `once` has no `%`.
     pub twice: Vec<u8>,
+    /// Length of the path part of `twice`.
+    pub twice_path_len: usize,
     /// The path ends in a static-asset extension.
     pub is_static: bool,
     /// Hash of the decoded, lower-cased path (without query).
@@ -79,6 +81,7 @@ impl Req {
         if memchr::memchr(b'%', &self.once).is_some() {
             let (p, q) = self.once.split_at(self.path_len);
             decode_into(p, &mut self.twice, false);
+            self.twice_path_len = self.twice.len();
             decode_into(q, &mut self.twice, true);
         }
         self.path_hash = hash_bytes(&self.once[..self.path_len]);

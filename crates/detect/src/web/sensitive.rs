@@ -1,11 +1,21 @@
 //! `web.sensitive`: sensitive file probing.
 //!
-//! **What it detects.** Requests for secrets, VCS metadata, backups and status
-//! pages (`/.env`, `/.git/config`, `wp-config.php.bak`, `dump.sql`,
-//! `server-status`, …; list in [`super::lists::SENSITIVE_PATHS`]), matched
-//! case-insensitively on the percent-decoded path. Fires on ≥ 3 distinct such
-//! paths within 5 min (severity medium), or on a single one answered 2xx
-//! (severity high: the file may have been served).
+//! **What it detects.** Requests for secrets, VCS metadata, backups and
+//! config or status pages (`/.env`, `/.git/config`, `wp-config.php.bak`,
+//! `dump.sql`, `wallet.dat`, `server-status`, …; data in
+//! `crates/detect/data/web_sensitive.toml`, extendable with `extra_rules`),
+//! and archives or dumps named after a common backup stem or the site's own
+//! host (`/www.tar.gz`, `/example.org.zip`, `/example.sql` on
+//! `www.example.org`), matched case-insensitively on the percent-decoded
+//! path. Fires on ≥ 3 distinct such paths within 5 min (severity medium), or
+//! on a single one answered 2xx (severity critical when the answer had a
+//! body: the file was likely served; high otherwise).
+//!
+//! **Split with `web.exploit`.** This detector owns file-*name* probes
+//! (secrets, VCS, backups, config and status pages); `web.exploit` owns
+//! request *classes* (traversal targets such as `/etc/passwd` and
+//! `win.ini` are not listed here) and product endpoints, so one request is
+//! reported under one id.
 //!
 //! **Why it matters.** A leaked `.env` or `.git` hands over credentials and
 //! source code; probing for them is a staple of targeted reconnaissance.
@@ -18,9 +28,9 @@ use super::cache::VerdictCache;
 use super::config::SensitiveConfig;
 use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
 use super::habits::Habits;
-use super::lists::SENSITIVE_PATHS;
 use super::pathset::PathSet;
 use super::request::Req;
+use super::rules::{builtin_sensitive, BackupNames, RuleFile};
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
@@ -52,20 +62,40 @@ struct Params {
 pub(crate) struct WebSensitive {
     p: Params,
     set: PathSet,
+    backup: BackupNames,
     cache: VerdictCache<bool>,
     t: Tracker<SensitiveState>,
 }
 
 impl WebSensitive {
     pub fn new(c: &SensitiveConfig, max_evidence: usize, max_sources: usize) -> Self {
+        let extra = RuleFile::load_or_empty(c.extra_rules.as_deref().map(std::path::Path::new));
+        let builtin = builtin_sensitive();
+        let patterns: Vec<String> = builtin
+            .sensitive
+            .iter()
+            .chain(&extra.sensitive)
+            .flat_map(|r| r.patterns.iter().cloned())
+            .chain(c.extra_sensitive_paths.iter().cloned())
+            .collect();
+        let mut backup = builtin.backup.clone();
+        backup.stems.extend(extra.backup.stems.iter().cloned());
+        backup
+            .extensions
+            .extend(extra.backup.extensions.iter().cloned());
+        // Longest extension first, so `tar.gz` wins over `gz`.
+        backup
+            .extensions
+            .sort_by_key(|e| std::cmp::Reverse(e.len()));
         WebSensitive {
+            backup,
             p: Params {
                 min_paths: c.min_paths.max(1),
                 window_ms: secs_ms(c.window_secs),
                 on_served: c.alert_on_served,
                 max_evidence,
             },
-            set: PathSet::new(SENSITIVE_PATHS, &c.extra_sensitive_paths),
+            set: PathSet::new(&[], &patterns),
             cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),
         }
@@ -102,6 +132,7 @@ impl WebRule for WebSensitive {
         if !self
             .set
             .matches_cached(&mut self.cache, req.path(), req.path_hash)
+            && !backup_name(&self.backup, req.path(), w.site)
         {
             return;
         }
@@ -128,7 +159,12 @@ impl WebRule for WebSensitive {
                     .push(super::episode::bounded(&req.path_lossy()));
             }
             slot.ep.fired = true;
-            slot.ep.severity = Severity::High;
+            let sev = if w.bytes > 0 {
+                Severity::Critical
+            } else {
+                Severity::High
+            };
+            slot.ep.severity = slot.ep.severity.max(sev);
         } else if slot.st.distinct.len() >= p.min_paths && !slot.ep.fired {
             slot.ep.fired = true;
             slot.ep.severity = slot.ep.severity.max(Severity::Medium);
@@ -137,5 +173,109 @@ impl WebRule for WebSensitive {
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+/// The last segment of `path` is `<stem>.<ext>` with an archive or dump
+/// extension and a backup stem or one built from `site` (its host name).
+pub(crate) fn backup_name(b: &BackupNames, path: &[u8], site: &str) -> bool {
+    let name = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
+    if name.len() < 4 || memchr::memchr(b'.', name).is_none() {
+        return false;
+    }
+    let Some(stem) = b.extensions.iter().find_map(|e| {
+        let e = e.as_bytes();
+        let cut = name.len().checked_sub(e.len() + 1)?;
+        (name.ends_with(e) && name[cut] == b'.').then(|| &name[..cut])
+    }) else {
+        return false;
+    };
+    if stem.is_empty() {
+        return false;
+    }
+    b.stems.iter().any(|s| s.as_bytes() == stem) || host_stem(stem, site)
+}
+
+/// `stem` is a name built from the host `site`: the host, without `www.`,
+/// without its last label, its first label, or its labels joined by `_` or
+/// nothing (`www.example.org` → `www.example.org`, `example.org`, `example`,
+/// `www.example`, `example_org`, `exampleorg`).
+fn host_stem(stem: &[u8], site: &str) -> bool {
+    let host = site.split(':').next().unwrap_or_default().as_bytes();
+    if stem.len() < 3 || host.len() < 3 || memchr::memchr(b'.', host).is_none() {
+        return false;
+    }
+    let bare = if host.len() > 4 && host[..4].eq_ignore_ascii_case(b"www.") {
+        &host[4..]
+    } else {
+        host
+    };
+    let eq = |a: &[u8]| a.eq_ignore_ascii_case(stem);
+    let first = bare.split(|&c| c == b'.').next().unwrap_or_default();
+    let drop_tld = |h: &[u8]| memchr::memrchr(b'.', h).map_or(h, |i| &h[..i]).to_vec();
+    if eq(host) || eq(bare) || (first.len() >= 3 && eq(first)) {
+        return true;
+    }
+    if eq(&drop_tld(host)) || eq(&drop_tld(bare)) {
+        return true;
+    }
+    // Labels joined by `_` or by nothing.
+    for sep in [Some(b'_'), None] {
+        let joined: Vec<u8> = bare
+            .iter()
+            .filter_map(|&c| if c == b'.' { sep } else { Some(c) })
+            .collect();
+        if eq(&joined) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> BackupNames {
+        let mut b = builtin_sensitive().backup.clone();
+        b.extensions.sort_by_key(|e| std::cmp::Reverse(e.len()));
+        b
+    }
+
+    #[test]
+    fn backup_names_from_stems_and_the_host() {
+        let b = names();
+        let site = "www.example.org";
+        for hit in [
+            "/www.tar.gz",
+            "/backup.7z",
+            "/example.org.zip",
+            "/www.example.org.tar.gz",
+            "/example.sql",
+            "/www.example.rar",
+            "/example_org.tgz",
+            "/exampleorg.zip",
+            "/old/site.zip",
+            "/db.sql.gz",
+        ] {
+            assert!(backup_name(&b, hit.as_bytes(), site), "{hit}");
+        }
+        for miss in [
+            "/downloads/manual.zip",
+            "/static/app.bak.js",
+            "/example.html",
+            "/www",
+            "/.zip",
+            "/org.zip",
+            "/ex.zip",
+            "/exampleorgs.zip",
+        ] {
+            assert!(!backup_name(&b, miss.as_bytes(), site), "{miss}");
+        }
+        // No host: only the common stems.
+        assert!(!backup_name(&b, b"/example.zip", ""));
+        assert!(backup_name(&b, b"/www.zip", ""));
+        // A port is not part of the host.
+        assert!(backup_name(&b, b"/example.zip", "example.org:8443"));
     }
 }

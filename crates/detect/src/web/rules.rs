@@ -1,0 +1,264 @@
+//! Rule data shipped beside the code: product endpoints for `web.exploit`
+//! (`data/web_products.toml`) and sensitive file names for `web.sensitive`
+//! (`data/web_sensitive.toml`), embedded at build time and parsed once. A
+//! user file in the same format (`extra_rules` of either detector) adds to
+//! them. The formats are documented at the top of each data file and in the
+//! README.
+
+use serde::Deserialize;
+use std::path::Path;
+use std::sync::LazyLock;
+
+const PRODUCTS: &str = include_str!("../../data/web_products.toml");
+const SENSITIVE: &str = include_str!("../../data/web_sensitive.toml");
+
+/// What kind of product endpoint an entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductClass {
+    /// A known vulnerable endpoint or exploit path.
+    Exploit,
+    /// An installation or setup action.
+    Setup,
+    /// A management interface.
+    Admin,
+}
+
+impl ProductClass {
+    /// Stable lower-case name used in alert details.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductClass::Exploit => "product_exploit",
+            ProductClass::Setup => "product_setup",
+            ProductClass::Admin => "product_admin",
+        }
+    }
+}
+
+/// One `[[product]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductRule {
+    /// Product name shown in alerts.
+    pub product: String,
+    /// Endpoint class.
+    pub class: ProductClass,
+    /// Lower-case substrings of the decoded path and query.
+    pub patterns: Vec<String>,
+    /// CVE id, when one is known.
+    #[serde(default)]
+    pub cve: Option<String>,
+    /// Advisory or write-up.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub reference: Option<String>,
+}
+
+/// Class of a sensitive file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitiveClass {
+    /// Credentials, keys, wallets.
+    Secret,
+    /// Version-control metadata.
+    Vcs,
+    /// Backups, dumps, editor leftovers.
+    Backup,
+    /// Configuration and status pages.
+    Config,
+}
+
+/// One `[[sensitive]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitiveRule {
+    /// Class of the names.
+    #[allow(dead_code)]
+    pub class: SensitiveClass,
+    /// Path patterns (see the data file).
+    pub patterns: Vec<String>,
+}
+
+/// Archive and dump names built from stems and extensions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupNames {
+    /// File stems that make `<stem>.<extension>` a backup probe.
+    pub stems: Vec<String>,
+    /// Archive and dump extensions, without the leading dot.
+    pub extensions: Vec<String>,
+}
+
+/// A rule file: built-in data or a user's `extra_rules`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuleFile {
+    /// Product endpoints (`web.exploit`).
+    pub product: Vec<ProductRule>,
+    /// Sensitive file names (`web.sensitive`).
+    pub sensitive: Vec<SensitiveRule>,
+    /// Backup archive names (`web.sensitive`).
+    pub backup: BackupNames,
+}
+
+/// Why a rule file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleFileError {
+    /// The file could not be read.
+    #[error("cannot read rule file {path}: {message}")]
+    Read {
+        /// File path.
+        path: String,
+        /// Cause.
+        message: String,
+    },
+    /// The TOML is invalid, has unknown keys, or an entry is unusable.
+    #[error("rule file {path}: {message}")]
+    Parse {
+        /// File path.
+        path: String,
+        /// What is wrong and where.
+        message: String,
+    },
+}
+
+impl RuleFile {
+    /// Parse rule TOML; `origin` names it in errors. Patterns are lower-cased;
+    /// an entry without patterns is refused.
+    pub fn parse(text: &str, origin: &str) -> Result<RuleFile, RuleFileError> {
+        let err = |message: String| RuleFileError::Parse {
+            path: origin.to_string(),
+            message,
+        };
+        let mut f: RuleFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        for (i, p) in f.product.iter_mut().enumerate() {
+            lower_all(&mut p.patterns);
+            if p.patterns.is_empty() {
+                return Err(err(format!(
+                    "product #{} ({}) has no pattern",
+                    i + 1,
+                    p.product
+                )));
+            }
+        }
+        for (i, s) in f.sensitive.iter_mut().enumerate() {
+            lower_all(&mut s.patterns);
+            if s.patterns.is_empty() {
+                return Err(err(format!("sensitive #{} has no pattern", i + 1)));
+            }
+        }
+        lower_all(&mut f.backup.stems);
+        lower_all(&mut f.backup.extensions);
+        for e in &mut f.backup.extensions {
+            *e = e.trim_start_matches('.').to_string();
+        }
+        f.backup.extensions.retain(|e| !e.is_empty());
+        Ok(f)
+    }
+
+    /// Read and parse a user rule file.
+    pub fn load(path: &Path) -> Result<RuleFile, RuleFileError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
+            path: origin.clone(),
+            message: e.to_string(),
+        })?;
+        RuleFile::parse(&text, &origin)
+    }
+
+    /// [`RuleFile::load`] for an optional path; a bad file is logged and
+    /// read as empty (configuration loading rejects it first, see
+    /// [`super::WebConfig::validate`]).
+    pub fn load_or_empty(path: Option<&Path>) -> RuleFile {
+        let Some(p) = path else {
+            return RuleFile::default();
+        };
+        RuleFile::load(p).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "Ignored web rule file.");
+            RuleFile::default()
+        })
+    }
+}
+
+fn lower_all(v: &mut Vec<String>) {
+    for s in v.iter_mut() {
+        *s = s.trim().to_ascii_lowercase();
+    }
+    v.retain(|s| !s.is_empty());
+}
+
+/// The built-in product endpoints.
+pub fn builtin_products() -> &'static [ProductRule] {
+    &BUILTIN_PRODUCTS.product
+}
+
+/// The built-in sensitive names and backup names.
+pub fn builtin_sensitive() -> &'static RuleFile {
+    &BUILTIN_SENSITIVE
+}
+
+static BUILTIN_PRODUCTS: LazyLock<RuleFile> = LazyLock::new(|| {
+    RuleFile::parse(PRODUCTS, "data/web_products.toml").unwrap_or_else(|e| {
+        // The file is embedded and checked by a unit test: unreachable in a
+        // tested build, but never a panic on a user's machine.
+        tracing::error!(error = %e, "Built-in product rules are invalid.");
+        RuleFile::default()
+    })
+});
+
+static BUILTIN_SENSITIVE: LazyLock<RuleFile> = LazyLock::new(|| {
+    RuleFile::parse(SENSITIVE, "data/web_sensitive.toml").unwrap_or_else(|e| {
+        tracing::error!(error = %e, "Built-in sensitive rules are invalid.");
+        RuleFile::default()
+    })
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_files_parse() {
+        let p = RuleFile::parse(PRODUCTS, "p").unwrap();
+        assert!(p.product.len() > 80, "{}", p.product.len());
+        assert!(p.sensitive.is_empty());
+        let s = RuleFile::parse(SENSITIVE, "s").unwrap();
+        assert!(s.product.is_empty());
+        assert_eq!(s.sensitive.len(), 4);
+        assert!(s.backup.stems.contains(&"www".to_string()));
+        assert!(s.backup.extensions.contains(&"tar.gz".to_string()));
+        // Every pattern is lower case already (the matcher folds the request).
+        for r in &p.product {
+            for pat in &r.patterns {
+                assert_eq!(pat, &pat.to_ascii_lowercase(), "{}", r.product);
+            }
+        }
+    }
+
+    #[test]
+    fn user_file_errors_say_where() {
+        let e = RuleFile::parse(
+            "[[product]]\nproduct = \"x\"\nclass = \"bogus\"\npatterns = [\"/a\"]\n",
+            "u.toml",
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("rule file u.toml: "), "{e}");
+        let e = RuleFile::parse(
+            "[[product]]\nproduct = \"x\"\nclass = \"admin\"\npatterns = []\n",
+            "u.toml",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("has no pattern"), "{e}");
+        let ok = RuleFile::parse(
+            "[[product]]\nproduct = \"Acme\"\nclass = \"setup\"\npatterns = [\"/Acme/Setup\"]\ncve = \"CVE-1\"\n",
+            "u.toml",
+        )
+        .unwrap();
+        assert_eq!(ok.product[0].patterns, vec!["/acme/setup".to_string()]);
+        assert!(matches!(
+            RuleFile::load(Path::new("/nonexistent/rules.toml")),
+            Err(RuleFileError::Read { .. })
+        ));
+    }
+}

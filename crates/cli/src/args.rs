@@ -107,7 +107,7 @@ pub struct HuntArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct SimulateArgs {
-    /// Scenario: election-recon, account-campaign, web-volume.
+    /// Scenario: election-recon, account-campaign, web-volume, web-sweep.
     #[arg(long, default_value = "election-recon")]
     pub scenario: String,
     /// Days of activity.

@@ -32,6 +32,11 @@ impl UnionFind {
 }
 
 fn prefix_of(a: &Alert) -> Option<String> {
+    // Members without a prefix (a `web.sweep` alert's sources, spread over
+    // many networks) have no one neighbourhood: they link by address only.
+    if a.source.prefix.is_none() && !a.source.members.is_empty() {
+        return None;
+    }
     a.source
         .prefix
         .clone()

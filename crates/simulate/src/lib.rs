@@ -11,6 +11,9 @@
 //!   negatives and a state-backed actor's reconnaissance spread over weeks.
 //! - [`Scenario::WebVolume`]: one large combined log written fast, for
 //!   benchmarks.
+//! - [`Scenario::WebSweep`]: a distributed backup-file sweep from hundreds
+//!   of addresses against two sites, beside single-source probes and benign
+//!   many-source traffic.
 //!
 //! ```no_run
 //! use haboob_simulate::{simulate, Scenario, SimOptions};
@@ -24,6 +27,7 @@ pub mod account;
 mod clock;
 mod election;
 mod label;
+mod sweep;
 mod volume;
 mod write;
 
@@ -44,6 +48,10 @@ pub enum Scenario {
     /// several organisations, with an identification → attack → takeover
     /// campaign (2,700 identification attempts, 241 attacked, 4 compromised).
     AccountCampaign,
+    /// `web-sweep`: a distributed backup-file sweep (340 addresses, one or
+    /// two `HEAD` requests each, no user agent, over ten hours) against two
+    /// sites, with single-source probes and benign many-source patterns.
+    WebSweep,
 }
 
 impl Scenario {
@@ -53,6 +61,7 @@ impl Scenario {
             Scenario::ElectionRecon => "election-recon",
             Scenario::WebVolume => "web-volume",
             Scenario::AccountCampaign => "account-campaign",
+            Scenario::WebSweep => "web-sweep",
         }
     }
 
@@ -62,6 +71,7 @@ impl Scenario {
             Scenario::ElectionRecon,
             Scenario::AccountCampaign,
             Scenario::WebVolume,
+            Scenario::WebSweep,
         ]
     }
 }
@@ -181,6 +191,7 @@ pub fn simulate(opts: &SimOptions) -> Result<SimSummary, SimError> {
     match opts.scenario {
         Scenario::ElectionRecon => election::run(opts),
         Scenario::WebVolume => volume::run(opts),
+        Scenario::WebSweep => sweep::run(opts),
         Scenario::AccountCampaign => {
             let s = account::write_account_campaign(&opts.out, opts.days, opts.seed)
                 .map_err(SimError::io(&opts.out))?;

@@ -3,9 +3,9 @@
 //! **What it detects.** Many sources, each below every per-source threshold,
 //! asking one site for the same kind of name in the same way: requests are
 //! keyed by a *request fingerprint* (site, method, user agent or its
-//! absence, path family — backup/archive, secret/credential file,
-//! webshell/upload path, VCS/config leak, admin/setup page; see
-//! [`super::sweep_class`]). The alert fires when ≥ 20 light sources (≤ 5
+//! absence, path family — backup/archive and secret/credential file (one
+//! group: a sweep for files to steal asks both), webshell/upload path,
+//! VCS/config leak, admin/setup page; see [`super::sweep_class`]). The alert fires when ≥ 20 light sources (≤ 5
 //! requests of the fingerprint each) share one fingerprint within 24 h and
 //! ≥ 80 % of the requests went unanswered (4xx; redirects do not count).
 //! One alert lists every source (`source.members`, bounded; the total in the
@@ -130,7 +130,10 @@ struct Fp {
     site: String,
     method: String,
     ua: String,
-    family: Family,
+    /// Name of the family group.
+    group: &'static str,
+    /// Requests per family ([`Family::index`]).
+    families: [u64; 5],
     first: Ts,
     last: Ts,
     sources: HashMap<IpAddr, Src, FxBuild>,
@@ -278,7 +281,8 @@ fn new_fp(w: &WebEvent<'_>, ua: &str, family: Family, now: Ts) -> Box<Fp> {
         site: w.site[..site_end].to_string(),
         method: bounded(&w.method[..w.method.len().min(16)]).to_ascii_uppercase(),
         ua: bounded(ua),
-        family,
+        group: family.group().1,
+        families: [0; 5],
         first: now,
         last: now,
         sources: HashMap::with_hasher(FxBuild),
@@ -302,6 +306,7 @@ fn prune(f: &mut Fp, now: Ts, p: &Params) {
     }
     let cut = now.0.saturating_sub(p.window_ms);
     let t = &mut f.t;
+    let before = f.sources.len();
     f.sources.retain(|_, s| {
         let keep = s.last.0 >= cut;
         if !keep {
@@ -312,10 +317,13 @@ fn prune(f: &mut Fp, now: Ts, p: &Params) {
     let oldest = f.sources.values().map(|s| s.last.0).min().unwrap_or(now.0);
     f.prune_at = oldest.saturating_add(p.window_ms);
     f.first = f.sources.values().map(|s| s.first).min().unwrap_or(now);
-    if f.sources.is_empty() {
+    if f.sources.len() < before {
+        // The aggregates may hold requests of the dropped sources: they
+        // restart (paths, evidence and shape are then those asked since).
         f.overflow = 0;
         f.follows = 0;
         f.from_site = 0;
+        f.families = [0; 5];
         f.paths.clear();
         f.samples.clear();
         f.served.clear();
@@ -339,7 +347,7 @@ fn fingerprint_key(site: u64, method: &str, ua: u64, family: Family) -> u64 {
     b[..8].copy_from_slice(&site.to_le_bytes());
     b[8..16].copy_from_slice(&hash_bytes(method.as_bytes()).to_le_bytes());
     b[16..24].copy_from_slice(&ua.to_le_bytes());
-    b[24..].copy_from_slice(&family.code().to_le_bytes());
+    b[24..].copy_from_slice(&family.group().0.to_le_bytes());
     hash_bytes(&b)
 }
 
@@ -458,6 +466,7 @@ impl WebRule for WebSweep {
         if v.from_site {
             f.from_site += 1;
         }
+        f.families[v.family.index()] += 1;
         let new_path = insert_capped(&mut f.paths, req.path_hash);
         if new_path && f.samples.len() < MAX_PATHS {
             f.samples.push(bounded(&req.path_lossy()));
@@ -514,9 +523,15 @@ fn alert(f: &Fp, p: &Params) -> Alert {
             "site": f.site,
             "method": f.method,
             "user_agent": if f.ua.is_empty() { serde_json::Value::Null } else { f.ua.clone().into() },
-            "path_family": f.family.as_str(),
+            "path_family": f.group,
         }),
     );
+    let families: serde_json::Map<String, serde_json::Value> = Family::ALL
+        .iter()
+        .filter(|fam| f.families[fam.index()] > 0)
+        .map(|fam| (fam.as_str().to_string(), f.families[fam.index()].into()))
+        .collect();
+    d.insert("path_families".into(), families.into());
     d.insert("sources_total".into(), total.into());
     d.insert("sources_listed".into(), (listed as u64).into());
     // Beyond the cap, sources are not told apart: the total is then a lower bound.
@@ -557,13 +572,13 @@ fn alert(f: &Fp, p: &Params) -> Alert {
     };
     let title = format!(
         "Distributed {} sweep{on}: {total} sources, {} with {ua_text}, {} paths ({}) over {}{served}",
-        f.family.as_str(),
+        f.group,
         f.method,
         f.paths.len(),
         shown.join(", "),
         hours(spread),
     );
-    let fp_text = format!("{} {} {}", f.method, f.ua, f.family.as_str());
+    let fp_text = format!("{} {} {}", f.method, f.ua, f.group);
     Alert {
         id: content_id("al", &[ID, &fp_text, &f.site, &f.first.to_string()]),
         detector: ID.to_string(),

@@ -34,9 +34,29 @@ impl Family {
         }
     }
 
-    /// Small number for fingerprint hashing.
-    pub fn code(self) -> u64 {
-        self as u64 + 1
+    /// Index in per-family counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every family, in [`Family::index`] order.
+    pub const ALL: [Family; 5] = [
+        Family::Backup,
+        Family::Secret,
+        Family::Webshell,
+        Family::VcsConfig,
+        Family::AdminSetup,
+    ];
+
+    /// The fingerprint's family group: archives and secrets are one group
+    /// (a sweep for files to steal asks both), the others their own.
+    pub fn group(self) -> (u64, &'static str) {
+        match self {
+            Family::Backup | Family::Secret => (1, "backup/secret file"),
+            Family::Webshell => (3, "webshell/upload path"),
+            Family::VcsConfig => (4, "VCS/config leak"),
+            Family::AdminSetup => (5, "admin/setup page"),
+        }
     }
 }
 
@@ -539,117 +559,5 @@ impl Classifier {
     }
 }
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fam(path: &str, site: &str) -> Option<Family> {
-        Classifier::default()
-            .classify(path.as_bytes(), &site_stems(site))
-            .map(|v| v.family)
-    }
-
-    #[test]
-    fn sweep_names_are_classified() {
-        let s = "www.secrepo.com";
-        for p in [
-            "/www.zip",
-            "/backup.tar.gz",
-            "/2018.zip",
-            "/www.secrepo.com.tar.gz",
-            "/secrepo.zip",
-            "/secrepo_com.rar",
-            "/self.logs/backup.zip",
-            "/dump.sql",
-            "/db.sql.gz",
-            "/backup/site.7z",
-            "/other.example.org.zip",
-        ] {
-            assert_eq!(fam(p, s), Some(Family::Backup), "{p}");
-        }
-        for p in [
-            "/wallet.dat",
-            "/sftp-config.json",
-            "/backup/.env",
-            "/.env",
-            "/.env.production",
-            "/.aws/credentials",
-            "/wp-config.php.bak",
-            "/config.php~",
-            "/server.pem",
-        ] {
-            assert_eq!(fam(p, s), Some(Family::Secret), "{p}");
-        }
-        for p in [
-            "/shell.php",
-            "/uploads/x7.php",
-            "/wp-content/uploads/up.php",
-            "/cmd.aspx",
-        ] {
-            assert_eq!(fam(p, s), Some(Family::Webshell), "{p}");
-        }
-        for p in [
-            "/.git/config",
-            "/.git/HEAD",
-            "/.svn/entries",
-            "/.ds_store",
-            "/.git/",
-        ] {
-            assert_eq!(fam(p, s), Some(Family::VcsConfig), "{p}");
-        }
-        for p in [
-            "/wp-admin/setup-config.php",
-            "/install.php",
-            "/phpmyadmin/setup/index.php",
-        ] {
-            assert_eq!(fam(p, s), Some(Family::AdminSetup), "{p}");
-        }
-        let from = Classifier::default()
-            .classify(b"/secrepo.tar.gz", &site_stems(s))
-            .unwrap();
-        assert!(from.from_site);
-    }
-
-    #[test]
-    fn ordinary_names_are_not() {
-        let s = "www.secrepo.com";
-        for p in [
-            "/",
-            "/index.html",
-            "/favicon.ico",
-            "/robots.txt",
-            "/apple-touch-icon.png",
-            "/apple-touch-icon-precomposed.png",
-            "/ads.txt",
-            "/.well-known/security.txt",
-            "/.well-known/acme-challenge/abc",
-            "/self.logs/access.log.2018-12-14.gz",
-            "/downloads/brochure-2024.zip",
-            "/static/app.js.gz",
-            "/health",
-            "/products/shoe.php",
-            "/search.php",
-            "/news/2024/09/story.html",
-        ] {
-            assert_eq!(fam(p, s), None, "{p}");
-        }
-    }
-
-    #[test]
-    fn site_stems_are_built_from_the_host() {
-        let st: Vec<String> = site_stems("www.shop.example.org:443")
-            .into_iter()
-            .map(|b| String::from_utf8(b).unwrap())
-            .collect();
-        for want in [
-            "www.shop.example.org",
-            "shop.example.org",
-            "example",
-            "shop",
-            "shop_example_org",
-        ] {
-            assert!(st.iter().any(|s| s == want), "{want} in {st:?}");
-        }
-        assert!(site_stems("").is_empty());
-        assert!(site_stems("192.0.2.1").is_empty());
-    }
-}
+#[path = "sweep_class_tests.rs"]
+mod tests;

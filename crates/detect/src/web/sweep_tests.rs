@@ -134,7 +134,11 @@ fn distributed_head_sweep_is_one_alert_with_every_source() {
     assert_eq!(d["light_sources"], 320);
     assert_eq!(d["fingerprint"]["method"], "HEAD");
     assert_eq!(d["fingerprint"]["user_agent"], serde_json::Value::Null);
-    assert_eq!(d["fingerprint"]["path_family"], "backup/archive");
+    assert_eq!(d["fingerprint"]["path_family"], "backup/secret file");
+    assert_eq!(
+        d["path_families"],
+        serde_json::json!({"backup/archive": 480})
+    );
     assert_eq!(d["distinct_paths"], 7);
     assert_eq!(d["answered_share"], 0.0);
     assert_eq!(d["unanswered_share"], 1.0);
@@ -143,7 +147,7 @@ fn distributed_head_sweep_is_one_alert_with_every_source() {
     let spread = d["time_spread_secs"].as_u64().unwrap();
     assert!((35_000..36_001).contains(&spread), "{spread}");
     assert!(a.title.starts_with(
-        "Distributed backup/archive sweep on shop.example.org: 320 sources, HEAD with no user agent, 7 paths"
+        "Distributed backup/secret file sweep on shop.example.org: 320 sources, HEAD with no user agent, 7 paths"
     ), "{}", a.title);
     assert_eq!(a.evidence.len(), 10);
 }
@@ -192,7 +196,7 @@ fn a_served_archive_makes_it_high_and_names_it() {
 }
 
 #[test]
-fn secrets_and_archives_are_two_fingerprints() {
+fn secrets_and_archives_are_one_fingerprint_other_families_another() {
     let mut evs = sweep(30, 0);
     for i in 0..25 {
         let p = ["/wallet.dat", "/sftp-config.json", "/backup/.env"][i % 3];
@@ -205,15 +209,34 @@ fn secrets_and_archives_are_two_fingerprints() {
             "",
         ));
     }
+    for i in 0..22 {
+        let p = ["/.git/config", "/.git/HEAD"][i % 2];
+        evs.push(e(
+            i as i64 * 60_000,
+            addr(2000 + i as u32),
+            "HEAD",
+            p,
+            404,
+            "",
+        ));
+    }
     let mut a = run(evs);
     a.sort_by(|x, y| x.title.cmp(&y.title));
     assert_eq!(a.len(), 2);
-    assert_eq!(a[0].details["fingerprint"]["path_family"], "backup/archive");
+    assert_eq!(
+        a[0].details["fingerprint"]["path_family"],
+        "VCS/config leak"
+    );
+    assert_eq!(a[0].source.members.len(), 22);
     assert_eq!(
         a[1].details["fingerprint"]["path_family"],
-        "secret/credential file"
+        "backup/secret file"
     );
-    assert_eq!(a[1].source.members.len(), 25);
+    assert_eq!(a[1].source.members.len(), 55);
+    assert_eq!(
+        a[1].details["path_families"],
+        serde_json::json!({"backup/archive": 45, "secret/credential file": 25})
+    );
 }
 
 #[test]

@@ -154,7 +154,9 @@ pub fn group(alerts: &[Alert], targets: &Targets, cfg: &HuntConfig) -> Vec<Campa
     let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_tool: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in alerts.iter().enumerate() {
-        let ips: Vec<IpAddr> = a
+        // A cluster's `ip` is also one of its members: once each, so that
+        // an alert is not "linked" to itself.
+        let ips: BTreeSet<IpAddr> = a
             .source
             .ip
             .into_iter()

@@ -115,7 +115,7 @@ pub struct HuntArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct SimulateArgs {
-    /// Scenario: election-recon, account-campaign, web-volume.
+    /// Scenario: election-recon, account-campaign, web-volume, web-sweep.
     #[arg(long, default_value = "election-recon")]
     pub scenario: String,
     /// Days of activity.

@@ -37,6 +37,11 @@ impl UnionFind {
 }
 
 fn prefix_of(a: &Alert) -> Option<String> {
+    // Members without a prefix (a `web.sweep` alert's sources, spread over
+    // many networks) have no one neighbourhood: they link by address only.
+    if a.source.prefix.is_none() && !a.source.members.is_empty() {
+        return None;
+    }
     a.source
         .prefix
         .clone()
@@ -183,7 +188,9 @@ pub fn group(
     let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_tool: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in alerts.iter().enumerate() {
-        let ips: Vec<IpAddr> = a
+        // A cluster's `ip` is also one of its members: once each, so that
+        // an alert is not "linked" to itself.
+        let ips: BTreeSet<IpAddr> = a
             .source
             .ip
             .into_iter()
@@ -457,7 +464,15 @@ sector = "news"
             c[0].summary,
             "one source (203.0.113.5) scanned 3 election sites in 2 states (GA, OH) and 1 news site"
         );
-        assert_eq!(c[0].reasons, vec!["same source 203.0.113.5".to_string()]);
+        // Three election offices: sector-wide targeting, raised to High.
+        assert_eq!(
+            c[0].reasons,
+            [
+                "same source 203.0.113.5",
+                "raised to high: 3 organisations of one sector or region"
+            ]
+        );
+        assert_eq!(c[0].severity, Severity::High);
         assert_eq!(c[1].sources, vec!["192.0.2.200".parse::<IpAddr>().unwrap()]);
     }
 

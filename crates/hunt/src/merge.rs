@@ -36,10 +36,13 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
     let mut out: Vec<Alert> = Vec::with_capacity(alerts.len());
     for a in alerts {
         if let Some(cur) = out.last_mut() {
+            // A `web.sweep` alert keys on its fingerprint, not on its first
+            // member: two fingerprints sharing a member stay apart.
             let same = cur.detector == a.detector
                 && cur.target == a.target
                 && cur.user == a.user
-                && source_key(cur) == source_key(&a);
+                && source_key(cur) == source_key(&a)
+                && cur.details.get("fingerprint") == a.details.get("fingerprint");
             if same && a.first_seen.0 <= cur.last_seen.0.saturating_add(gap_ms) {
                 let keep = cur.evidence.len().max(a.evidence.len());
                 cur.count += a.count;
@@ -143,6 +146,22 @@ pub(crate) mod tests {
         assert_eq!(v[0].evidence.len(), 1);
         assert_eq!(v[0].details["merged_alerts"], 2);
         assert_eq!(v[3].first_seen, Ts::from_secs(5000));
+    }
+
+    #[test]
+    fn different_fingerprints_do_not_merge() {
+        let mut a = alert("web.sweep", "192.0.2.1", "a", 100, 200);
+        let mut b = alert("web.sweep", "192.0.2.1", "a", 150, 300);
+        let mut c = alert("web.sweep", "192.0.2.1", "a", 250, 400);
+        a.details
+            .insert("fingerprint".into(), serde_json::json!({"method": "HEAD"}));
+        b.details
+            .insert("fingerprint".into(), serde_json::json!({"method": "GET"}));
+        c.details
+            .insert("fingerprint".into(), serde_json::json!({"method": "GET"}));
+        let v = merge_alerts(vec![a, b, c], 60_000);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].details["merged_alerts"], 2);
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //!   sources.
 //! - [`Scenario::WebVolume`]: one large combined log written fast, for
 //!   benchmarks.
+//! - [`Scenario::WebSweep`]: a distributed backup-file sweep from hundreds
+//!   of addresses against two sites, beside single-source probes and benign
+//!   many-source traffic.
 //!
 //! ```no_run
 //! use haboob_simulate::{simulate, Scenario, SimOptions};
@@ -28,6 +31,7 @@ mod actor;
 mod clock;
 mod election;
 mod label;
+mod sweep;
 mod volume;
 mod write;
 
@@ -53,6 +57,10 @@ pub enum Scenario {
     /// beside crawlers, a monitor, a research scanner, commodity scanners and
     /// one-off exploit probes.
     ElectionActor,
+    /// `web-sweep`: a distributed backup-file sweep (340 addresses, one or
+    /// two `HEAD` requests each, no user agent, over ten hours) against two
+    /// sites, with single-source probes and benign many-source patterns.
+    WebSweep,
 }
 
 impl Scenario {
@@ -63,6 +71,7 @@ impl Scenario {
             Scenario::WebVolume => "web-volume",
             Scenario::AccountCampaign => "account-campaign",
             Scenario::ElectionActor => "election-actor",
+            Scenario::WebSweep => "web-sweep",
         }
     }
 
@@ -73,6 +82,7 @@ impl Scenario {
             Scenario::AccountCampaign,
             Scenario::ElectionActor,
             Scenario::WebVolume,
+            Scenario::WebSweep,
         ]
     }
 }
@@ -200,6 +210,7 @@ pub fn simulate(opts: &SimOptions) -> Result<SimSummary, SimError> {
         Scenario::ElectionRecon => election::run(opts),
         Scenario::WebVolume => volume::run(opts),
         Scenario::ElectionActor => actor::run(opts),
+        Scenario::WebSweep => sweep::run(opts),
         Scenario::AccountCampaign => {
             let s = account::write_account_campaign(&opts.out, opts.days, opts.seed)
                 .map_err(SimError::io(&opts.out))?;

@@ -35,6 +35,8 @@ pub struct WebConfig {
     pub user_enum: UserEnumConfig,
     /// `web.waf_block`: firewall and access-rule denials from error logs.
     pub waf: WafConfig,
+    /// `web.sweep`: one request fingerprint shared by many sources.
+    pub sweep: SweepConfig,
 }
 
 impl Default for WebConfig {
@@ -53,6 +55,7 @@ impl Default for WebConfig {
             login_bf: LoginBfConfig::default(),
             user_enum: UserEnumConfig::default(),
             waf: WafConfig::default(),
+            sweep: SweepConfig::default(),
         }
     }
 }
@@ -326,6 +329,61 @@ impl Default for WafConfig {
             enabled: true,
             min_events: 3,
             window_secs: 600,
+        }
+    }
+}
+
+/// `web.sweep` settings (T1595.003, T1083): a distributed sweep, many sources
+/// each below every per-source threshold, linked by one request fingerprint
+/// (site, method, user agent or its absence, path family).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SweepConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Distinct light sources sharing one fingerprint within `window_secs`
+    /// that fire the alert.
+    pub min_sources: usize,
+    /// Window, seconds: sources count while their last request of the
+    /// fingerprint is this recent; also the longest a fired sweep runs
+    /// before it is reported and a new one starts.
+    pub window_secs: u64,
+    /// A fired sweep is reported after this many seconds without a request
+    /// of its fingerprint.
+    pub quiet_secs: u64,
+    /// A source is light (below per-source thresholds) when it sent at most
+    /// this many requests of the fingerprint.
+    pub max_requests_per_source: u32,
+    /// Minimum share of light sources among the fingerprint's sources.
+    pub min_light_share: f64,
+    /// Minimum share of unanswered requests (4xx) among the non-redirect
+    /// requests of the fingerprint.
+    pub min_unanswered_share: f64,
+    /// Sources tracked per fingerprint; beyond it they are counted only.
+    pub max_sources_per_fingerprint: usize,
+    /// Sources listed in the alert (`source.members`); the total is in the details.
+    pub max_members: usize,
+    /// Fingerprints tracked at once; on overflow the longest-idle are ended.
+    pub max_fingerprints: usize,
+    /// User-agent substrings (case-insensitive) of crawlers whose requests
+    /// never enter a sweep (added to the built-in search-engine list).
+    pub crawler_user_agents: Vec<String>,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        SweepConfig {
+            enabled: true,
+            min_sources: 20,
+            window_secs: 86_400,
+            quiet_secs: 7_200,
+            max_requests_per_source: 5,
+            min_light_share: 0.8,
+            min_unanswered_share: 0.8,
+            max_sources_per_fingerprint: 4096,
+            max_members: 1000,
+            max_fingerprints: 10_000,
+            crawler_user_agents: Vec::new(),
         }
     }
 }

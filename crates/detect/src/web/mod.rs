@@ -10,6 +10,7 @@
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
+//! | `web.sweep` | one request fingerprint (method, user agent or none, path family) from many sources, each below every per-source threshold | T1595.003, T1083 |
 //! | `web.waf_block` | requests blocked or flagged by ModSecurity/naxsi or refused by access rules (error logs) | T1190, T1595.003 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once
@@ -62,6 +63,10 @@ mod request;
 pub mod rules;
 mod scan;
 mod sensitive;
+mod sweep;
+mod sweep_class;
+#[cfg(test)]
+mod sweep_tests;
 mod useragent;
 mod userenum;
 mod waf;
@@ -73,7 +78,7 @@ mod tests;
 
 pub use config::{
     AdminEnumConfig, CrawlConfig, ExploitConfig, LoginBfConfig, ScanConfig, ScannerUaConfig,
-    SensitiveConfig, UserEnumConfig, WafConfig, WebConfig,
+    SensitiveConfig, SweepConfig, UserEnumConfig, WafConfig, WebConfig,
 };
 
 use crate::Detector;
@@ -171,6 +176,12 @@ impl WebConfig {
         if !(0.0..=1.0).contains(&self.admin_enum.min_failure_ratio) {
             return Err(WebConfigError::BadRatio("admin_enum.min_failure_ratio"));
         }
+        if !(0.0..=1.0).contains(&self.sweep.min_light_share) {
+            return Err(WebConfigError::BadRatio("sweep.min_light_share"));
+        }
+        if !(0.0..=1.0).contains(&self.sweep.min_unanswered_share) {
+            return Err(WebConfigError::BadRatio("sweep.min_unanswered_share"));
+        }
         self.validate_rules()
     }
 
@@ -232,6 +243,9 @@ impl WebDetectors {
         }
         if cfg.user_enum.enabled {
             rules.push(Box::new(userenum::WebUserEnum::new(&cfg.user_enum, n, m)));
+        }
+        if cfg.sweep.enabled {
+            rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
         }
         let allow_sources = cfg
             .allow_sources

@@ -1,0 +1,601 @@
+//! `web.sweep`: distributed sweeps.
+//!
+//! **What it detects.** Many sources, each below every per-source threshold,
+//! asking one site for the same kind of name in the same way: requests are
+//! keyed by a *request fingerprint* (site, method, user agent or its
+//! absence, path family — backup/archive and secret/credential file (one
+//! group: a sweep for files to steal asks both), webshell/upload path,
+//! VCS/config leak, admin/setup page; see [`super::sweep_class`]). The alert fires when ≥ 20 light sources (≤ 5
+//! requests of the fingerprint each) share one fingerprint within 24 h and
+//! ≥ 80 % of the requests went unanswered (4xx; redirects do not count).
+//! One alert lists every source (`source.members`, bounded; the total in the
+//! details), the paths asked, the fingerprint, the time spread and the share
+//! answered. Severity medium; high when a request was answered 2xx with a
+//! body (the file may have been served: `served_paths`).
+//!
+//! **Why it matters.** A sweep spread over hundreds of addresses (one or
+//! two `HEAD` requests each, no user agent, for `www.zip`,
+//! `<site>.tar.gz`, `wallet.dat`, `/backup/.env`) stays under every
+//! per-source rule and under the peers' (CrowdSec, fail2ban) as well.
+//!
+//! **Quiet on.** Requests outside the families (browsers of one popular
+//! page, CDN health checks, uptime monitors, `favicon.ico`, `robots.txt`,
+//! `/.well-known/`), answered families (a download served to many), and
+//! crawler user agents (built-in search-engine list plus
+//! `crawler_user_agents`).
+//!
+//! **ATT&CK.** T1595.003 Wordlist Scanning, T1083 File and Directory Discovery.
+
+use super::cache::VerdictCache;
+use super::config::SweepConfig;
+use super::episode::{bounded, hash_bytes, insert_capped, ratio, EvidenceBuf, FxBuild, FxSet};
+use super::request::Req;
+use super::scan::secs_ms;
+use super::sweep_class::{site_stems, Class, Classifier, Family};
+use super::WebRule;
+use aho_corasick::AhoCorasick;
+use haboob_model::{content_id, Alert, AlertSource, Origin, Severity, Ts, WebEvent};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+const ID: &str = "web.sweep";
+const TECHNIQUES: &[&str] = &["T1595.003", "T1083"];
+/// Distinct paths listed per alert.
+const MAX_PATHS: usize = 30;
+/// Served paths listed per alert.
+const MAX_SERVED: usize = 10;
+/// Events between idle sweeps of the fingerprint map.
+const SWEEP_EVERY: u32 = 4096;
+/// Sites whose host-derived names are kept.
+const MAX_SITES: usize = 1024;
+
+/// Search engines, archivers and monitors: their user agents never enter a sweep.
+const CRAWLERS: &[&str] = &[
+    "googlebot",
+    "google-inspectiontool",
+    "adsbot-google",
+    "bingbot",
+    "bingpreview",
+    "yandexbot",
+    "baiduspider",
+    "duckduckbot",
+    "applebot",
+    "ahrefsbot",
+    "semrushbot",
+    "mj12bot",
+    "dotbot",
+    "petalbot",
+    "seznambot",
+    "sogou web spider",
+    "bytespider",
+    "facebookexternalhit",
+    "yahoo! slurp",
+    "amazonbot",
+    "gptbot",
+    "ccbot",
+    "qwantify",
+    "exabot",
+    "ia_archiver",
+    "archive.org_bot",
+    "mojeekbot",
+    "coccocbot",
+    "dataforseobot",
+    "blexbot",
+    "linkedinbot",
+    "twitterbot",
+    "uptimerobot",
+    "pingdom",
+    "statuscake",
+    "site24x7",
+];
+
+/// One source's requests of one fingerprint.
+#[derive(Debug, Clone, Copy)]
+struct Src {
+    first: Ts,
+    last: Ts,
+    n: u32,
+    unanswered: u32,
+    answered: u32,
+    redirects: u32,
+    /// Hash of the path of its last redirected request.
+    redirected: u64,
+}
+
+/// Running totals over the tracked sources (kept exact under pruning).
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    requests: u64,
+    unanswered: u64,
+    answered: u64,
+    redirects: u64,
+    heavy: u64,
+}
+
+impl Totals {
+    fn sub(&mut self, s: &Src, max_per_source: u32) {
+        self.requests -= u64::from(s.n);
+        self.unanswered -= u64::from(s.unanswered);
+        self.answered -= u64::from(s.answered);
+        self.redirects -= u64::from(s.redirects);
+        if s.n > max_per_source {
+            self.heavy -= 1;
+        }
+    }
+}
+
+/// State of one request fingerprint.
+#[derive(Debug)]
+struct Fp {
+    site: String,
+    method: String,
+    ua: String,
+    /// Name of the family group.
+    group: &'static str,
+    /// Requests per family ([`Family::index`]).
+    families: [u64; 5],
+    first: Ts,
+    last: Ts,
+    sources: HashMap<IpAddr, Src, FxBuild>,
+    /// Requests from sources beyond the per-fingerprint cap (counted only).
+    overflow: u64,
+    t: Totals,
+    follows: u64,
+    from_site: u64,
+    paths: FxSet,
+    samples: Vec<String>,
+    served: Vec<String>,
+    evidence: EvidenceBuf,
+    fired: bool,
+    /// No source can be pruned before this time (ms).
+    prune_at: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Params {
+    min_sources: usize,
+    window_ms: i64,
+    quiet_ms: i64,
+    max_per_source: u32,
+    min_light: f64,
+    min_unanswered: f64,
+    max_sources: usize,
+    max_members: usize,
+    max_fps: usize,
+    max_evidence: usize,
+}
+
+/// The `web.sweep` detector.
+#[derive(Debug)]
+pub(crate) struct WebSweep {
+    p: Params,
+    cls: Classifier,
+    cache: VerdictCache<Class>,
+    crawlers: Option<AhoCorasick>,
+    stems: HashMap<u64, Vec<Vec<u8>>, FxBuild>,
+    fps: HashMap<u64, Box<Fp>, FxBuild>,
+    since_sweep: u32,
+    last_sweep: Ts,
+}
+
+impl WebSweep {
+    pub fn new(c: &SweepConfig, max_evidence: usize) -> Self {
+        let mut crawlers: Vec<String> = CRAWLERS.iter().map(|s| s.to_string()).collect();
+        crawlers.extend(c.crawler_user_agents.iter().cloned());
+        WebSweep {
+            p: Params {
+                min_sources: c.min_sources.max(2),
+                window_ms: secs_ms(c.window_secs),
+                quiet_ms: secs_ms(c.quiet_secs),
+                max_per_source: c.max_requests_per_source.max(1),
+                min_light: c.min_light_share,
+                min_unanswered: c.min_unanswered_share,
+                max_sources: c.max_sources_per_fingerprint.max(c.min_sources).max(2),
+                max_members: c.max_members.max(1),
+                max_fps: c.max_fingerprints.max(1),
+                max_evidence,
+            },
+            cls: Classifier::default(),
+            cache: VerdictCache::default(),
+            crawlers: super::substring_matcher(&crawlers),
+            stems: HashMap::with_hasher(FxBuild),
+            fps: HashMap::with_hasher(FxBuild),
+            since_sweep: 0,
+            last_sweep: Ts(i64::MIN),
+        }
+    }
+
+    /// Every few thousand events (or when time jumped): report fired
+    /// fingerprints that are over, forget unfired ones that went stale.
+    fn maintain(&mut self, now: Ts, out: &mut Vec<Alert>) {
+        self.since_sweep += 1;
+        if self.since_sweep < SWEEP_EVERY
+            && now.0.saturating_sub(self.last_sweep.0) <= self.p.quiet_ms
+        {
+            return;
+        }
+        self.since_sweep = 0;
+        self.last_sweep = now;
+        let p = &self.p;
+        let ended: Vec<u64> = self
+            .fps
+            .iter()
+            .filter(|(_, f)| over(f, now, p))
+            .map(|(k, _)| *k)
+            .collect();
+        self.end(ended, out);
+    }
+
+    /// End these fingerprints: fired ones are reported (oldest first).
+    fn end(&mut self, keys: Vec<u64>, out: &mut Vec<Alert>) {
+        let mut gone: Vec<(u64, Box<Fp>)> = keys
+            .into_iter()
+            .filter_map(|k| self.fps.remove(&k).map(|f| (k, f)))
+            .filter(|(_, f)| f.fired)
+            .collect();
+        gone.sort_by_key(|(k, f)| (f.first, *k));
+        for (_, f) in gone {
+            out.push(alert(&f, &self.p));
+        }
+    }
+
+    /// Cap reached: end the longest-idle eighth.
+    fn evict(&mut self, out: &mut Vec<Alert>) {
+        let mut lasts: Vec<(Ts, u64)> = self.fps.iter().map(|(k, f)| (f.last, *k)).collect();
+        let n = (lasts.len() / 8).max(1);
+        lasts.select_nth_unstable(n - 1);
+        let keys = lasts[..n].iter().map(|(_, k)| *k).collect();
+        self.end(keys, out);
+    }
+
+    /// Fingerprints tracked.
+    #[cfg(test)]
+    pub fn tracked(&self) -> usize {
+        self.fps.len()
+    }
+
+    fn is_crawler(&self, ua: &str) -> bool {
+        self.crawlers
+            .as_ref()
+            .is_some_and(|a| a.is_match(&ua.as_bytes()[..ua.len().min(1024)]))
+    }
+}
+
+/// A fingerprint is over: fired and quiet (or longer than the window), or
+/// unfired with nothing left in its window.
+fn over(f: &Fp, now: Ts, p: &Params) -> bool {
+    let idle = now.0.saturating_sub(f.last.0);
+    if f.fired {
+        idle > p.quiet_ms || now.0.saturating_sub(f.first.0) > p.window_ms
+    } else {
+        idle > p.window_ms
+    }
+}
+
+fn new_fp(w: &WebEvent<'_>, ua: &str, family: Family, now: Ts) -> Box<Fp> {
+    let mut site_end = w.site.len().min(255);
+    while !w.site.is_char_boundary(site_end) {
+        site_end -= 1;
+    }
+    Box::new(Fp {
+        site: w.site[..site_end].to_string(),
+        method: bounded(&w.method[..w.method.len().min(16)]).to_ascii_uppercase(),
+        ua: bounded(ua),
+        group: family.group().1,
+        families: [0; 5],
+        first: now,
+        last: now,
+        sources: HashMap::with_hasher(FxBuild),
+        overflow: 0,
+        t: Totals::default(),
+        follows: 0,
+        from_site: 0,
+        paths: FxSet::default(),
+        samples: Vec::new(),
+        served: Vec::new(),
+        evidence: EvidenceBuf::default(),
+        fired: false,
+        prune_at: i64::MIN,
+    })
+}
+
+/// Drop sources of an unfired fingerprint whose last request left the window.
+fn prune(f: &mut Fp, now: Ts, p: &Params) {
+    if now.0 <= f.prune_at {
+        return;
+    }
+    let cut = now.0.saturating_sub(p.window_ms);
+    let t = &mut f.t;
+    let before = f.sources.len();
+    f.sources.retain(|_, s| {
+        let keep = s.last.0 >= cut;
+        if !keep {
+            t.sub(s, p.max_per_source);
+        }
+        keep
+    });
+    let oldest = f.sources.values().map(|s| s.last.0).min().unwrap_or(now.0);
+    f.prune_at = oldest.saturating_add(p.window_ms);
+    f.first = f.sources.values().map(|s| s.first).min().unwrap_or(now);
+    if f.sources.len() < before {
+        // The aggregates may hold requests of the dropped sources: they
+        // restart (paths, evidence and shape are then those asked since).
+        f.overflow = 0;
+        f.follows = 0;
+        f.from_site = 0;
+        f.families = [0; 5];
+        f.paths.clear();
+        f.samples.clear();
+        f.served.clear();
+        f.evidence.clear();
+    }
+}
+
+/// The fire condition over the running totals.
+fn ready(f: &Fp, p: &Params) -> bool {
+    let n = f.sources.len() as u64;
+    let light = n - f.t.heavy;
+    let asked = f.t.requests - f.t.redirects;
+    light >= p.min_sources as u64
+        && light as f64 >= p.min_light * n as f64
+        && asked > 0
+        && f.t.unanswered as f64 >= p.min_unanswered * asked as f64
+}
+
+fn fingerprint_key(site: u64, method: &str, ua: u64, family: Family) -> u64 {
+    let mut b = [0u8; 32];
+    b[..8].copy_from_slice(&site.to_le_bytes());
+    b[8..16].copy_from_slice(&hash_bytes(method.as_bytes()).to_le_bytes());
+    b[16..24].copy_from_slice(&ua.to_le_bytes());
+    b[24..].copy_from_slice(&family.group().0.to_le_bytes());
+    hash_bytes(&b)
+}
+
+impl WebRule for WebSweep {
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.maintain(w.ts, out);
+        let cls = &self.cls;
+        let class = self
+            .cache
+            .get_or(req.path(), req.path_hash, |path| cls.class(path));
+        if class == Class::None {
+            return;
+        }
+        let stems = match class {
+            Class::ArchiveStem | Class::Family(Family::Backup) => {
+                if self.stems.len() >= MAX_SITES && !self.stems.contains_key(&req.site_hash) {
+                    self.stems.clear();
+                }
+                self.stems
+                    .entry(req.site_hash)
+                    .or_insert_with(|| site_stems(w.site))
+                    .as_slice()
+            }
+            _ => &[],
+        };
+        let Some(v) = Classifier::resolve(class, req.path(), stems) else {
+            return;
+        };
+        let ua = match w.user_agent.trim() {
+            "-" => "",
+            u => u,
+        };
+        if !ua.is_empty() && self.is_crawler(ua) {
+            return;
+        }
+        let ua_hash = if ua.is_empty() {
+            0
+        } else {
+            hash_bytes(&ua.as_bytes()[..ua.len().min(1024)])
+        };
+        let key = fingerprint_key(req.site_hash, w.method, ua_hash, v.family);
+        let now = w.ts;
+        // A fired sweep that is over is reported before this request starts a new one.
+        if self
+            .fps
+            .get(&key)
+            .is_some_and(|f| f.fired && over(f, now, &self.p))
+        {
+            self.end(vec![key], out);
+        }
+        if !self.fps.contains_key(&key) && self.fps.len() >= self.p.max_fps {
+            self.evict(out);
+        }
+        let p = &self.p;
+        let f = self
+            .fps
+            .entry(key)
+            .or_insert_with(|| new_fp(w, ua, v.family, now));
+        if !f.fired {
+            prune(f, now, p);
+        }
+        if f.sources.is_empty() {
+            f.first = now;
+        }
+        f.first = f.first.min(now);
+        f.last = f.last.max(now);
+        let class = w.status_class();
+        let tracked = f.sources.len() < p.max_sources || f.sources.contains_key(&w.source_ip);
+        if !tracked {
+            f.overflow += 1;
+        } else {
+            let s = f.sources.entry(w.source_ip).or_insert(Src {
+                first: now,
+                last: now,
+                n: 0,
+                unanswered: 0,
+                answered: 0,
+                redirects: 0,
+                redirected: 0,
+            });
+            s.first = s.first.min(now);
+            s.last = s.last.max(now);
+            s.n = s.n.saturating_add(1);
+            if s.n == p.max_per_source + 1 {
+                f.t.heavy += 1;
+            }
+            f.t.requests += 1;
+            let path = req.path();
+            let trimmed = path.strip_suffix(b"/").unwrap_or(path);
+            if s.redirected != 0
+                && (s.redirected == req.path_hash || s.redirected == hash_bytes(trimmed))
+            {
+                f.follows += 1;
+                s.redirected = 0;
+            }
+            match class {
+                2 => {
+                    s.answered += 1;
+                    f.t.answered += 1;
+                }
+                3 => {
+                    s.redirects += 1;
+                    f.t.redirects += 1;
+                    s.redirected = req.path_hash;
+                }
+                4 => {
+                    s.unanswered += 1;
+                    f.t.unanswered += 1;
+                }
+                _ => {}
+            }
+            if f.prune_at == i64::MIN {
+                f.prune_at = now.0.saturating_add(p.window_ms);
+            }
+        }
+        if v.from_site {
+            f.from_site += 1;
+        }
+        f.families[v.family.index()] += 1;
+        let new_path = insert_capped(&mut f.paths, req.path_hash);
+        if new_path && f.samples.len() < MAX_PATHS {
+            f.samples.push(bounded(&req.path_lossy()));
+        }
+        if class == 2 && w.bytes > 0 && !w.method.eq_ignore_ascii_case("HEAD") {
+            let text = bounded(&req.path_lossy());
+            if f.served.len() < MAX_SERVED && !f.served.contains(&text) {
+                f.served.push(text);
+            }
+        }
+        if f.evidence.len() < p.max_evidence {
+            f.evidence.push(o);
+        }
+        if !f.fired && ready(f, p) {
+            f.fired = true;
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        let keys: Vec<u64> = self.fps.keys().copied().collect();
+        self.end(keys, out);
+        self.fps = HashMap::with_hasher(FxBuild);
+    }
+}
+
+fn hours(ms: i64) -> String {
+    let h = ms as f64 / 3_600_000.0;
+    if h >= 1.0 {
+        format!("{h:.1} h")
+    } else {
+        format!("{} min", ms / 60_000)
+    }
+}
+
+/// The alert of a fired fingerprint.
+fn alert(f: &Fp, p: &Params) -> Alert {
+    let mut members: Vec<IpAddr> = f.sources.keys().copied().collect();
+    members.sort();
+    let total = members.len() as u64;
+    let listed = members.len().min(p.max_members);
+    members.truncate(listed);
+    let light = f.sources.len() as u64 - f.t.heavy;
+    let asked = f.t.requests - f.t.redirects;
+    let spread = f.last.0.saturating_sub(f.first.0);
+    let ua_text = if f.ua.is_empty() {
+        "no user agent".to_string()
+    } else {
+        format!("user agent {:?}", f.ua)
+    };
+    let mut d: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    d.insert(
+        "fingerprint".into(),
+        serde_json::json!({
+            "site": f.site,
+            "method": f.method,
+            "user_agent": if f.ua.is_empty() { serde_json::Value::Null } else { f.ua.clone().into() },
+            "path_family": f.group,
+        }),
+    );
+    let families: serde_json::Map<String, serde_json::Value> = Family::ALL
+        .iter()
+        .filter(|fam| f.families[fam.index()] > 0)
+        .map(|fam| (fam.as_str().to_string(), f.families[fam.index()].into()))
+        .collect();
+    d.insert("path_families".into(), families.into());
+    d.insert("sources_total".into(), total.into());
+    d.insert("sources_listed".into(), (listed as u64).into());
+    // Beyond the cap, sources are not told apart: the total is then a lower bound.
+    d.insert("requests_beyond_source_cap".into(), f.overflow.into());
+    d.insert("light_sources".into(), light.into());
+    d.insert(
+        "max_requests_per_light_source".into(),
+        u64::from(p.max_per_source).into(),
+    );
+    d.insert("requests".into(), (f.t.requests + f.overflow).into());
+    d.insert("paths".into(), f.samples.clone().into());
+    d.insert("distinct_paths".into(), (f.paths.len() as u64).into());
+    d.insert("site_derived_requests".into(), f.from_site.into());
+    d.insert("time_spread_secs".into(), (spread / 1000).into());
+    d.insert("answered_share".into(), ratio(f.t.answered, asked));
+    d.insert("unanswered_share".into(), ratio(f.t.unanswered, asked));
+    d.insert("redirects".into(), f.t.redirects.into());
+    d.insert("redirect_follows".into(), f.follows.into());
+    let severity = if f.served.is_empty() {
+        Severity::Medium
+    } else {
+        d.insert("served_paths".into(), f.served.clone().into());
+        Severity::High
+    };
+    let mut shown: Vec<&str> = f.samples.iter().take(3).map(String::as_str).collect();
+    if f.samples.len() > 3 {
+        shown.push("…");
+    }
+    let served = if f.served.is_empty() {
+        String::new()
+    } else {
+        format!("; {} served 2xx ({})", f.served.len(), f.served.join(", "))
+    };
+    let on = if f.site.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", f.site)
+    };
+    let title = format!(
+        "Distributed {} sweep{on}: {total} sources, {} with {ua_text}, {} paths ({}) over {}{served}",
+        f.group,
+        f.method,
+        f.paths.len(),
+        shown.join(", "),
+        hours(spread),
+    );
+    let fp_text = format!("{} {} {}", f.method, f.ua, f.group);
+    Alert {
+        id: content_id("al", &[ID, &fp_text, &f.site, &f.first.to_string()]),
+        detector: ID.to_string(),
+        title,
+        techniques: TECHNIQUES.iter().map(|t| t.to_string()).collect(),
+        severity,
+        source: AlertSource {
+            ip: members.first().copied(),
+            prefix: None,
+            members,
+        },
+        target: f.site.clone(),
+        user: None,
+        first_seen: f.first,
+        last_seen: f.last,
+        count: f.t.requests + f.overflow,
+        details: d,
+        evidence: f.evidence.to_vec(),
+    }
+}

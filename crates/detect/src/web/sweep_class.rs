@@ -1,0 +1,563 @@
+//! The path families of `web.sweep`: a small classifier of the decoded,
+//! lower-cased request path into the kinds of names wordlist sweeps ask for.
+//!
+//! Only a request in a family enters the sweep state; the classifier is
+//! behind a verdict cache, so an ordinary (repeated) path costs one lookup.
+//! Kept apart from `web.exploit`'s classes on purpose (see the README).
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+/// What kind of name a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Family {
+    /// Site archives and dumps: `www.zip`, `<site>.tar.gz`, `backup.sql`.
+    Backup,
+    /// Secret and credential files: `.env`, `wallet.dat`, `sftp-config.json`.
+    Secret,
+    /// Web shells and script files in upload folders.
+    Webshell,
+    /// Version-control metadata and configuration leaks: `.git/`, `.svn/`.
+    VcsConfig,
+    /// Setup and installer pages of widely attacked products.
+    AdminSetup,
+}
+
+impl Family {
+    /// Stable name for details and titles.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Backup => "backup/archive",
+            Family::Secret => "secret/credential file",
+            Family::Webshell => "webshell/upload path",
+            Family::VcsConfig => "VCS/config leak",
+            Family::AdminSetup => "admin/setup page",
+        }
+    }
+
+    /// Index in per-family counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every family, in [`Family::index`] order.
+    pub const ALL: [Family; 5] = [
+        Family::Backup,
+        Family::Secret,
+        Family::Webshell,
+        Family::VcsConfig,
+        Family::AdminSetup,
+    ];
+
+    /// The fingerprint's family group: archives and secrets are one group
+    /// (a sweep for files to steal asks both), the others their own.
+    pub fn group(self) -> (u64, &'static str) {
+        match self {
+            Family::Backup | Family::Secret => (1, "backup/secret file"),
+            Family::Webshell => (3, "webshell/upload path"),
+            Family::VcsConfig => (4, "VCS/config leak"),
+            Family::AdminSetup => (5, "admin/setup page"),
+        }
+    }
+}
+
+/// Archive extensions that make a name a backup only with a backup-like stem.
+const ARCHIVE_EXT: &[&str] = &[
+    ".tar.gz", ".tar.bz2", ".tar.xz", ".tar", ".tgz", ".zip", ".rar", ".7z", ".gz", ".bz2", ".xz",
+    ".z", ".war", ".jar",
+];
+
+/// Extensions that are a dump or backup whatever the stem.
+const DUMP_EXT: &[&str] = &[
+    ".sql",
+    ".sql.gz",
+    ".sql.zip",
+    ".sql.tar.gz",
+    ".sql.bz2",
+    ".bak",
+    ".backup",
+    ".dump",
+    ".mdb",
+    ".sqlite",
+    ".sqlite3",
+    ".db",
+];
+
+/// Stems of archive names in backup wordlists.
+const BACKUP_STEMS: &[&str] = &[
+    "backup",
+    "backups",
+    "back",
+    "bak",
+    "bck",
+    "www",
+    "wwwroot",
+    "web",
+    "website",
+    "site",
+    "htdocs",
+    "html",
+    "public_html",
+    "public",
+    "root",
+    "data",
+    "database",
+    "db",
+    "dump",
+    "sql",
+    "mysql",
+    "old",
+    "new",
+    "src",
+    "source",
+    "code",
+    "archive",
+    "files",
+    "upload",
+    "uploads",
+    "admin",
+    "test",
+    "temp",
+    "tmp",
+    "release",
+    "latest",
+    "dist",
+    "app",
+    "api",
+    "home",
+    "deploy",
+    "wordpress",
+    "wp",
+    "full",
+    "export",
+    "localhost",
+    "sitebackup",
+    "site_backup",
+    "site-backup",
+    "web_backup",
+    "www_backup",
+    "backup_full",
+    "fullbackup",
+    "db_backup",
+    "dbbackup",
+    "webroot",
+    "wwwdata",
+    "output",
+    "package",
+    "bin",
+    "1",
+    "123",
+    "a",
+    "conf",
+    "config",
+    "install",
+    "dev",
+    "prod",
+    "production",
+    "staging",
+];
+
+/// Folders whose archives are backups.
+const BACKUP_DIRS: &[&str] = &[
+    "/backup/",
+    "/backups/",
+    "/bak/",
+    "/old/",
+    "/dump/",
+    "/dumps/",
+    "/db/",
+    "/sql/",
+];
+
+/// Exact last segments of secret and credential files.
+const SECRET_NAMES: &[&str] = &[
+    "wallet.dat",
+    "sftp-config.json",
+    ".ftpconfig",
+    "ftpsync.settings",
+    "filezilla.xml",
+    "sitemanager.xml",
+    "recentservers.xml",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "credentials",
+    "credentials.json",
+    "credentials.xml",
+    "secrets.json",
+    "secrets.yml",
+    "secret.key",
+    "master.key",
+    ".git-credentials",
+    ".netrc",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    ".dockercfg",
+    ".htpasswd",
+    ".bash_history",
+    ".zsh_history",
+    ".mysql_history",
+    "keystore.jks",
+    "private.key",
+    "server.key",
+    "privatekey.pem",
+];
+
+/// Extensions of key and key-store files.
+const SECRET_EXT: &[&str] = &[".pem", ".key", ".p12", ".pfx", ".kdbx", ".ppk", ".jks"];
+
+/// Config files whose editor or backup copies leak secrets (`wp-config.php.bak`).
+const CONFIG_STEMS: &[&str] = &[
+    "wp-config.php",
+    "config.php",
+    "configuration.php",
+    "config.inc.php",
+    "settings.php",
+    "database.php",
+    "db.php",
+    "local.xml",
+    "web.config",
+    "config.json",
+    "config.yml",
+    "parameters.yml",
+    "appsettings.json",
+];
+
+/// Copy suffixes of such configs.
+const COPY_SUFFIX: &[&str] = &[
+    ".bak", "~", ".old", ".orig", ".save", ".swp", ".txt", ".backup", ".1", ".tmp", ".dist",
+    ".copy",
+];
+
+/// Script extensions of web shells.
+const SCRIPT_EXT: &[&str] = &[
+    ".php", ".php5", ".phtml", ".asp", ".aspx", ".jsp", ".jspx", ".cgi",
+];
+
+/// Stems of well-known web shells and uploaders.
+const SHELL_STEMS: &[&str] = &[
+    "shell",
+    "cmd",
+    "c99",
+    "r57",
+    "wso",
+    "wso2",
+    "b374k",
+    "alfa",
+    "alfa-rex",
+    "alfanew",
+    "up",
+    "upl",
+    "upload",
+    "uploader",
+    "uploadify",
+    "x",
+    "xx",
+    "xxx",
+    "sh",
+    "mini",
+    "bypass",
+    "priv8",
+    "webshell",
+    "indoxploit",
+    "marijuana",
+    "leaf",
+    "leafmailer",
+    "fm",
+    "filemanager",
+    "0x",
+    "404",
+    "wp-shell",
+    "adminer-shell",
+    "ups",
+    "1",
+    "2",
+    "a",
+    "ws",
+    "mar",
+    "h4x0r",
+    "symlink",
+    "lol",
+];
+
+/// Folders where an uploaded script is a shell.
+const UPLOAD_DIRS: &[&str] = &[
+    "/uploads/",
+    "/upload/",
+    "/wp-content/uploads/",
+    "/files/",
+    "/images/",
+    "/tmp/",
+    "/temp/",
+    "/userfiles/",
+    "/media/",
+];
+
+/// VCS metadata and config leaks (substring at a segment start).
+const VCS_MARKERS: &[&str] = &[
+    "/.git/",
+    "/.svn/",
+    "/.hg/",
+    "/.bzr/",
+    "/cvs/root",
+    "/.ds_store",
+    "/.htaccess",
+    "/.vscode/",
+    "/.idea/",
+    "/web.config",
+    "/docker-compose.yml",
+    "/.dockerignore",
+    "/.gitlab-ci.yml",
+    "/.travis.yml",
+    "/composer.lock",
+];
+
+/// Setup and installer pages.
+const SETUP_MARKERS: &[&str] = &[
+    "/install.php",
+    "/installer.php",
+    "/setup.php",
+    "/setup-config.php",
+    "/wp-admin/install.php",
+    "/phpmyadmin/setup",
+    "/pma/setup",
+    "/setup/setup.php",
+    "/install/index.php",
+    "/installation/",
+    "/setup/index.php",
+    "/admin/install",
+    "/_install",
+    "/upgrade.php",
+];
+
+/// The compiled classifier.
+#[derive(Debug, Clone)]
+pub(crate) struct Classifier {
+    vcs: AhoCorasick,
+    setup: AhoCorasick,
+}
+
+fn ac(pats: &[&str]) -> AhoCorasick {
+    // Built from constants: cannot fail; an empty automaton is the fallback.
+    AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
+        .match_kind(MatchKind::Standard)
+        .build(pats)
+        .unwrap_or_else(|_| AhoCorasick::new::<_, &str>([]).expect("empty automaton"))
+}
+
+fn strip_ext<'a>(name: &'a [u8], exts: &[&str]) -> Option<&'a [u8]> {
+    exts.iter()
+        .filter(|e| name.len() > e.len() && name.ends_with(e.as_bytes()))
+        .map(|e| &name[..name.len() - e.len()])
+        .next()
+}
+
+fn in_list(s: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|x| x.as_bytes() == s)
+}
+
+/// A stem that is a year or date (`2018`, `20181215`, `2018-12-15`).
+fn date_like(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.len() <= 10
+        && s[0].is_ascii_digit()
+        && s.iter()
+            .all(|c| c.is_ascii_digit() || *c == b'-' || *c == b'_')
+}
+
+/// File extensions after which a dotted stem is a file, not a host name.
+const FILE_LABELS: &[&str] = &[
+    "js", "css", "html", "htm", "txt", "log", "json", "xml", "svg", "png", "jpg", "gif", "pdf",
+    "csv", "md", "php", "min", "map",
+];
+
+/// A stem that looks like a host name (`www.example.com`): dotted labels of
+/// letters, digits and `-`, the last one 2-6 letters and not a file type.
+fn host_like(s: &[u8]) -> bool {
+    if s.len() > 253 || memchr::memchr(b'.', s).is_none() {
+        return false;
+    }
+    let mut labels = s.split(|c| *c == b'.');
+    let ok = labels
+        .clone()
+        .all(|l| !l.is_empty() && l.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-'));
+    let last = labels.next_back().unwrap_or_default();
+    ok && (2..=6).contains(&last.len())
+        && last.iter().all(u8::is_ascii_alphabetic)
+        && !in_list(last, FILE_LABELS)
+}
+
+/// Names a sweep builds from the site's host (`www.example.com` gives
+/// `www.example.com`, `example.com`, `example`, `example_com`, `example-com`,
+/// `wwwexamplecom`), lower case.
+pub(crate) fn site_stems(site: &str) -> Vec<Vec<u8>> {
+    let host = site
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() {
+        return Vec::new();
+    }
+    let bare = host.strip_prefix("www.").unwrap_or(host);
+    let mut out: Vec<String> = vec![host.to_string(), bare.to_string()];
+    let labels: Vec<&str> = bare.split('.').filter(|l| !l.is_empty()).collect();
+    if labels.len() >= 2 {
+        // The registrable-ish label: the one before the public suffix.
+        out.push(labels[labels.len() - 2].to_string());
+        out.push(labels[0].to_string());
+    }
+    out.push(bare.replace('.', "_"));
+    out.push(bare.replace('.', "-"));
+    out.push(bare.replace('.', ""));
+    out.push(host.replace('.', ""));
+    out.retain(|s| s.len() >= 3 && !in_list(s.as_bytes(), BACKUP_STEMS));
+    out.sort();
+    out.dedup();
+    out.into_iter().map(String::into_bytes).collect()
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Classifier {
+            vcs: ac(VCS_MARKERS),
+            setup: ac(SETUP_MARKERS),
+        }
+    }
+}
+
+/// A classification: the family and whether the name came from the site's host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub family: Family,
+    pub from_site: bool,
+}
+
+/// What the site-independent part of the classifier says (cached per path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// An ordinary request.
+    None,
+    /// A family, whatever the site.
+    Family(Family),
+    /// An archive name with an unknown stem: a backup only when the stem is
+    /// built from the site's host.
+    ArchiveStem,
+}
+
+/// The stem of an archive name (`www.example.com.tar.gz` → `www.example.com`).
+fn archive_stem(path: &[u8]) -> Option<&[u8]> {
+    let name = match memchr::memrchr(b'/', path) {
+        Some(i) => &path[i + 1..],
+        None => path,
+    };
+    let stem = strip_ext(name, ARCHIVE_EXT)?;
+    Some(strip_ext(stem, &[".tar"]).unwrap_or(stem))
+}
+
+impl Classifier {
+    /// The family of a decoded, lower-cased path (no query), given the
+    /// names built from its site. `None` for ordinary requests.
+    #[cfg(test)]
+    pub fn classify(&self, path: &[u8], site_stems: &[Vec<u8>]) -> Option<Verdict> {
+        let c = self.class(path);
+        Self::resolve(c, path, site_stems)
+    }
+
+    /// Complete a [`Class`] with the site's names.
+    pub fn resolve(c: Class, path: &[u8], site_stems: &[Vec<u8>]) -> Option<Verdict> {
+        match c {
+            Class::None => None,
+            Class::Family(family) => Some(Verdict {
+                family,
+                from_site: family == Family::Backup
+                    && archive_stem(path).is_some_and(|st| site_stems.iter().any(|s| s == st)),
+            }),
+            Class::ArchiveStem => {
+                let stem = archive_stem(path)?;
+                site_stems
+                    .iter()
+                    .any(|s| s.as_slice() == stem)
+                    .then_some(Verdict {
+                        family: Family::Backup,
+                        from_site: true,
+                    })
+            }
+        }
+    }
+
+    /// The site-independent class of a decoded, lower-cased path.
+    pub fn class(&self, path: &[u8]) -> Class {
+        // Everyone asks these; never a sweep.
+        if path.starts_with(b"/.well-known/") {
+            return Class::None;
+        }
+        let name = match memchr::memrchr(b'/', path) {
+            Some(i) => &path[i + 1..],
+            None => path,
+        };
+        let dir = &path[..path.len() - name.len()];
+        if name.is_empty() {
+            return self.dir_class(path);
+        }
+        // Secrets: exact names, `.env*`, key files, config copies.
+        if in_list(name, SECRET_NAMES)
+            || name == b".env"
+            || name.starts_with(b".env.")
+            || strip_ext(name, SECRET_EXT).is_some()
+            || CONFIG_STEMS.iter().any(|c| {
+                name.len() > c.len()
+                    && name.starts_with(c.as_bytes())
+                    && in_list(&name[c.len()..], COPY_SUFFIX)
+            })
+            || dir.ends_with(b"/.aws/")
+            || dir.ends_with(b"/.ssh/")
+        {
+            return Class::Family(Family::Secret);
+        }
+        if strip_ext(name, DUMP_EXT).is_some() {
+            return Class::Family(Family::Backup);
+        }
+        if let Some(stem) = archive_stem(path) {
+            if in_list(stem, BACKUP_STEMS)
+                || date_like(stem)
+                || host_like(stem)
+                || BACKUP_DIRS.iter().any(|d| dir.ends_with(d.as_bytes()))
+            {
+                return Class::Family(Family::Backup);
+            }
+            return Class::ArchiveStem;
+        }
+        if let Some(stem) = strip_ext(name, SCRIPT_EXT) {
+            if in_list(stem, SHELL_STEMS)
+                || (UPLOAD_DIRS.iter().any(|d| dir.ends_with(d.as_bytes())) && stem.len() <= 24)
+            {
+                return Class::Family(Family::Webshell);
+            }
+        }
+        if self.vcs.is_match(path) {
+            return Class::Family(Family::VcsConfig);
+        }
+        if self.setup.is_match(path) {
+            return Class::Family(Family::AdminSetup);
+        }
+        Class::None
+    }
+
+    /// A path ending in `/`: VCS folders and setup folders only.
+    fn dir_class(&self, path: &[u8]) -> Class {
+        if self.vcs.is_match(path) {
+            Class::Family(Family::VcsConfig)
+        } else if self.setup.is_match(path) {
+            Class::Family(Family::AdminSetup)
+        } else {
+            Class::None
+        }
+    }
+}
+#[cfg(test)]
+#[path = "sweep_class_tests.rs"]
+mod tests;

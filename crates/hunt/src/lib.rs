@@ -111,7 +111,7 @@ pub fn base_read_options(opts: &HuntOptions, stop: &Arc<AtomicBool>) -> ReadOpti
         stop: Some(Arc::clone(stop)),
         proxies,
         combined_forwarded_field: proxy.combined_field,
-        parallel: true,
+        parallel: haboob_ingest::Parallel::WhereItPays,
         ..ReadOptions::default()
     }
 }

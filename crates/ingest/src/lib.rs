@@ -42,8 +42,8 @@ pub use input::{discover, discover_all, Discovery, Input};
 pub use json::JsonFieldMap;
 pub use proxy::{ProxyConfig, TrustedProxies, MAX_HOPS};
 pub use read::{
-    read_input, read_into, read_reader, read_reader_into, EventSink, ReadOptions, ReadStats,
-    Rejection,
+    read_input, read_into, read_reader, read_reader_into, EventSink, Parallel, ReadOptions,
+    ReadStats, Rejection,
 };
 
 /// Why reading an input failed as a whole (bad lines are counted, not errors,

@@ -14,8 +14,8 @@
 //! records.
 
 use crate::codec::{decode, encode, put_str, Cursor};
-use crate::read::{EventSink, Lines, ReadOptions, ReadStats};
-use crate::{Format, IngestError};
+use crate::read::{EventSink, Lines, Parallel, ReadOptions, ReadStats};
+use crate::IngestError;
 use haboob_model::{EventRef, Origin};
 use rayon::prelude::*;
 
@@ -181,10 +181,15 @@ impl Pipeline {
     /// whose lines parse independently is chosen, more than one thread, and
     /// not strict (a strict reader stops at its first bad line).
     pub(crate) fn wanted(opts: &ReadOptions, lines: &Lines<'_, '_>) -> bool {
-        opts.parallel
-            && !opts.strict
-            && lines.format().is_some_and(Format::lines_are_independent)
-            && rayon::current_num_threads() > 1
+        let Some(f) = lines.format() else {
+            return false;
+        };
+        let asked = match opts.parallel {
+            Parallel::Off => false,
+            Parallel::WhereItPays => f.parse_outweighs_hand_off(),
+            Parallel::Always => true,
+        };
+        asked && f.lines_are_independent() && !opts.strict && rayon::current_num_threads() > 1
     }
 
     pub(crate) fn new(lines: &Lines<'_, '_>) -> Pipeline {

@@ -1,7 +1,7 @@
 //! The parallel reader makes exactly the sink calls the one-threaded reader
 //! makes, in the same order, with the same accounting.
 
-use crate::read::{read_chunked, EventSink, ReadOptions, ReadStats};
+use crate::read::{read_chunked, EventSink, Parallel, ReadOptions, ReadStats};
 use crate::Format;
 use haboob_model::{EventRef, Origin};
 use std::fmt::Write;
@@ -73,7 +73,11 @@ fn log(bytes: usize) -> Vec<u8> {
 
 fn read(data: &[u8], parallel: bool, threads: usize, chunk: usize) -> (Vec<String>, ReadStats) {
     let opts = ReadOptions {
-        parallel,
+        parallel: if parallel {
+            Parallel::Always
+        } else {
+            Parallel::Off
+        },
         max_line_bytes: 4096,
         max_reject_samples: 50,
         ..ReadOptions::default()

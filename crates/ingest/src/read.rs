@@ -58,9 +58,9 @@ pub struct ReadOptions {
     /// forwarding header ([`crate::ProxyConfig::combined_field`]).
     pub combined_forwarded_field: u8,
     /// Parse a large line-framed input on several threads of the rayon pool
-    /// (events still reach the sink in line order, see `par`); off when
+    /// (events still reach the sink in line order, see `par`); never when
     /// `strict`.
-    pub parallel: bool,
+    pub parallel: Parallel,
 }
 
 impl Default for ReadOptions {
@@ -75,9 +75,21 @@ impl Default for ReadOptions {
             stop: None,
             proxies: None,
             combined_forwarded_field: crate::ProxyConfig::default().combined_field,
-            parallel: false,
+            parallel: Parallel::Off,
         }
     }
+}
+
+/// When a reader parses one input on several threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parallel {
+    /// Never: one thread per input.
+    #[default]
+    Off,
+    /// For formats whose parsing outweighs handing events over (JSON lines).
+    WhereItPays,
+    /// For every format whose lines parse independently.
+    Always,
 }
 
 /// One rejected line.

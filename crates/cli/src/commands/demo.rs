@@ -21,12 +21,15 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let web = dir.join("web");
     let signin = dir.join("signin");
     let actor = dir.join("actor");
-    // election-actor at a tenth of the benign rate: its point is the actor's
-    // six addresses, and it keeps the demo about as fast.
+    let sweep = dir.join("sweep");
+    // election-actor and web-sweep at a tenth of the benign rate: their
+    // point is the actor's six addresses and the sweep's hundreds, and it
+    // keeps the demo about as fast.
     for (scenario, out, rate) in [
         ("election-recon", &web, 2000),
         ("account-campaign", &signin, 2000),
         ("election-actor", &actor, 200),
+        ("web-sweep", &sweep, 200),
     ] {
         let msg = simulate_into(scenario, out, |o| {
             o.days = a.days;
@@ -45,6 +48,7 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
             web.join("targets.toml"),
             signin.join("targets.toml"),
             actor.join("targets.toml"),
+            sweep.join("targets.toml"),
         ])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
         ..HuntOptions::default()

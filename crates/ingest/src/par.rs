@@ -104,17 +104,20 @@ fn parse_block(block: Block, name: &str, opts: &ReadOptions) -> Parsed {
     };
     let mut lines = Lines::new(name, opts, &mut enc, &mut p.stats);
     lines.line_no = block.first_line - 1;
-    let res = if bytes.is_empty() {
-        text.split_terminator('\n')
-            .try_for_each(|l| lines.line_str(l))
-    } else {
-        let mut at = 0;
-        memchr::memchr_iter(b'\n', &bytes).try_for_each(|nl| {
-            let r = lines.line(Some(&bytes[at..nl]));
-            at = nl + 1;
-            r
-        })
-    };
+    // One pass over the line ends of whichever holds the block.
+    let valid = bytes.is_empty();
+    let data = if valid { text.as_bytes() } else { &bytes };
+    let mut at = 0;
+    let res = memchr::memchr_iter(b'\n', data).try_for_each(|nl| {
+        // `\n` is one byte: in valid text both ends are char boundaries.
+        let r = if valid {
+            lines.line_str(&text[at..nl])
+        } else {
+            lines.line(Some(&bytes[at..nl]))
+        };
+        at = nl + 1;
+        r
+    });
     p.error = res.err();
     p.text = text;
     p

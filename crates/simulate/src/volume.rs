@@ -204,9 +204,10 @@ fn burst(k: u32, t0: i64, rng: &mut ChaCha8Rng, labels: &mut Labels) -> Vec<Req>
 /// each visit's address from its index.
 const PREBUILT: usize = 65_536;
 
-/// The address of client `k` of a large population: a bijective mix of `k`,
-/// one in ten IPv6 (a /64 per client), the rest IPv4 in the benign octets.
-fn push_address(out: &mut Vec<u8>, k: u64) {
+/// `out` becomes the line start (`ip - - [`) of client `k` of a large
+/// population: its address is a bijective mix of `k`, one in ten IPv6 (a /64
+/// per client), the rest IPv4 in the benign octets.
+fn set_line_start(out: &mut Vec<u8>, k: u64) {
     use std::io::Write;
     let mut z = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -221,8 +222,9 @@ fn push_address(out: &mut Vec<u8>, k: u64) {
         let [_, _, _, _, _, b, c, d] = z.to_be_bytes();
         IpAddr::V4(Ipv4Addr::new(a, b, c, d.max(1)))
     };
+    out.clear();
     // Writing to a Vec cannot fail.
-    let _ = write!(out, "{addr}");
+    let _ = write!(out, "{addr} - - [");
 }
 
 pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
@@ -269,9 +271,7 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
             (None, 0) => None,
             (None, n) => {
                 let k = rng.gen_range(0..n);
-                fresh.clear();
-                push_address(&mut fresh, k);
-                fresh.extend_from_slice(b" - - [");
+                set_line_start(&mut fresh, k);
                 Some(&fresh)
             }
         };
@@ -305,10 +305,8 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
             let ip: &[u8] = match visit {
                 Some(ip) => ip,
                 None => {
-                    per_line.clear();
-                    push_address(&mut per_line, visits);
+                    set_line_start(&mut per_line, visits);
                     visits += 1;
-                    per_line.extend_from_slice(b" - - [");
                     &per_line
                 }
             };

@@ -45,7 +45,8 @@ pub struct IngestConfig {
     /// read as they come.
     pub order_tolerance_secs: u64,
     /// Memory for sorting an out-of-order stream, MiB per stream; beyond
-    /// it, sorted runs go to temporary files and are merged.
+    /// it, sorted runs go to temporary files and are merged. Also bounds
+    /// the reorder buffer of a stream that steps back within the tolerance.
     pub sort_buffer_mb: u64,
 }
 

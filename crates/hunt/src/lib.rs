@@ -20,6 +20,7 @@ mod feed;
 pub mod geo;
 pub mod merge;
 pub mod order;
+mod reorder;
 pub mod sitename;
 pub mod spool;
 pub mod streams;
@@ -142,6 +143,10 @@ fn hunt_stream(
     let mut skipped = Vec::new();
     let mut guard = order::OrderGuard::new(opts.config.ingest.order_tolerance_secs);
     let mut spool = order::StdinSpool::default();
+    let mut reorder = reorder::Reorder::new(
+        opts.config.ingest.order_tolerance_secs,
+        order::sort_buffer_bytes(opts),
+    );
     let progress = order::Progress::new(progress);
     for input in stream {
         if guard.disorder().is_some() || stop.load(Ordering::Relaxed) {
@@ -156,7 +161,7 @@ fn hunt_stream(
             &mut spool,
             &mut |ev: &haboob_model::EventRef<'_>, origin: &haboob_model::Origin<'_>| {
                 if guard.admit(ev.ts(), origin) {
-                    feed.observe(ev, origin);
+                    reorder.push(ev, origin, &mut |ev, o| feed.observe(ev, o));
                 }
             },
             &mut file_stats,
@@ -190,11 +195,26 @@ fn hunt_stream(
             return r;
         }
     }
+    reorder.drain(&mut |ev, o| feed.observe(ev, o));
+    let mut notices = Vec::new();
+    if reorder.engaged() {
+        tracing::debug!(
+            held = reorder.most_held(),
+            "Stream reordered within the tolerance."
+        );
+    }
+    if reorder.released_early() > 0 {
+        notices.push(format!(
+            "{}: {} records out of time order were fed before the order was settled: the reorder buffer ([ingest] sort_buffer_mb) was full",
+            stream.first().map_or_else(String::new, |i| i.display().to_string()),
+            reorder.released_early()
+        ));
+    }
     StreamResult {
         alerts: feed.finish(),
         stats,
         errors,
-        notices: Vec::new(),
+        notices,
         skipped,
     }
 }

@@ -15,9 +15,10 @@
 //! equal time keep the order they were written in.
 //!
 //! Smaller disorder (nginx writes a line when the request ends, so a long
-//! request is logged after shorter later ones) is fed as it comes; the
-//! detectors keep first/last seen as the earliest/latest time and analyse
-//! attempts in time order.
+//! request is logged after shorter later ones) is put in order by the
+//! bounded reorder buffer of [`crate::reorder`]; the detectors also keep
+//! first/last seen as the earliest/latest time and analyse attempts in time
+//! order, for the few records fed late before that buffer engages.
 //!
 //! Standard input cannot be read twice: it is copied to an anonymous
 //! temporary file while it is read ([`StdinSpool`]), so it can be sorted like
@@ -38,6 +39,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Default tolerance for records earlier than the latest one read, seconds.
 pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+
+/// Memory for ordering one stream (`[ingest] sort_buffer_mb`), bytes: the
+/// sort's runs, and the reorder buffer of [`crate::reorder`].
+pub(crate) fn sort_buffer_bytes(opts: &HuntOptions) -> usize {
+    usize::try_from(opts.config.ingest.sort_buffer_mb.max(1))
+        .unwrap_or(usize::MAX)
+        .saturating_mul(1 << 20)
+}
 
 /// Where a stream first went back in time by more than the tolerance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,10 +324,7 @@ pub(crate) fn rehunt_sorted(
         }
     }
     let names: Vec<String> = stream.iter().map(Input::display).collect();
-    let run_bytes = usize::try_from(opts.config.ingest.sort_buffer_mb.max(1))
-        .unwrap_or(usize::MAX)
-        .saturating_mul(1 << 20);
-    let mut sorter = Sorter::new(run_bytes);
+    let mut sorter = Sorter::new(sort_buffer_bytes(opts));
     let mut io_err: Option<io::Error> = None;
     let mut trip_newest_first = false;
     let second = |n| progress.second_pass(n);

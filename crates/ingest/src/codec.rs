@@ -102,7 +102,44 @@ pub fn encode(
     datasets: &mut Vec<&'static str>,
     out: &mut Vec<u8>,
 ) {
-    let put_str = |out: &mut Vec<u8>, s: &str| put_text(out, s, base);
+    encode_with(ev, o, raw_limit, datasets, out, &mut |out, s| {
+        put_text(out, s, base);
+    });
+}
+
+/// As [`encode`], but every text is appended to `arena` and stored as a
+/// range of it: [`decode`] with `arena` as the base then checks no UTF-8
+/// (the arena is a `String`), which makes holding many events in memory
+/// cheaper than copying each text into the record.
+pub fn encode_in_arena(
+    ev: &EventRef<'_>,
+    o: &Origin<'_>,
+    raw_limit: usize,
+    arena: &mut String,
+    datasets: &mut Vec<&'static str>,
+    out: &mut Vec<u8>,
+) {
+    encode_with(ev, o, raw_limit, datasets, out, &mut |out, s| {
+        let (off, len) = (arena.len(), s.len());
+        match (u32::try_from(off), u32::try_from(len)) {
+            (Ok(off), Ok(len)) if len < IN_BASE => {
+                arena.push_str(s);
+                out.extend_from_slice(&(len | IN_BASE).to_le_bytes());
+                out.extend_from_slice(&off.to_le_bytes());
+            }
+            _ => put_str(out, s),
+        }
+    });
+}
+
+fn encode_with(
+    ev: &EventRef<'_>,
+    o: &Origin<'_>,
+    raw_limit: usize,
+    datasets: &mut Vec<&'static str>,
+    out: &mut Vec<u8>,
+    put_str: &mut impl FnMut(&mut Vec<u8>, &str),
+) {
     out.extend_from_slice(&o.line.to_le_bytes());
     put_str(out, bounded_raw(o.raw, raw_limit));
     match ev {

@@ -152,7 +152,12 @@ fn hunt_stream(
         if guard.disorder().is_some() || stop.load(Ordering::Relaxed) {
             break;
         }
-        let ro = read_options(input, opts, base);
+        let mut ro = read_options(input, opts, base);
+        // A file stops being read once its stream needs sorting (the sorted
+        // pass reads it again); standard input is read to its end, into the
+        // spool the sort reads from.
+        let give_up = matches!(input, Input::File(_)).then(|| Arc::new(AtomicBool::new(false)));
+        ro.stop_input = give_up.clone();
         let mut file_stats = ReadStats::default();
         let res = order::read_first(
             input,
@@ -162,6 +167,8 @@ fn hunt_stream(
             &mut |ev: &haboob_model::EventRef<'_>, origin: &haboob_model::Origin<'_>| {
                 if guard.admit(ev.ts(), origin) {
                     reorder.push(ev, origin, &mut |ev, o| feed.observe(ev, o));
+                } else if let Some(g) = &give_up {
+                    g.store(true, Ordering::Relaxed);
                 }
             },
             &mut file_stats,

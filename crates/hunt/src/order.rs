@@ -333,6 +333,7 @@ pub(crate) fn rehunt_sorted(
         // only starts when none happened).
         let ro = ReadOptions {
             stop: None,
+            stop_input: None,
             ..crate::read_options(input, opts, base)
         };
         let desc = newest_first(input, &ro, spool);

@@ -237,11 +237,7 @@ pub(crate) fn read_document(
                 });
             }
         };
-        if opts
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-        {
+        if opts.stopped() {
             doc.lines.stats.bytes += bytes();
             return Err(IngestError::Stopped {
                 path: name.to_owned(),

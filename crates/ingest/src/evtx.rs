@@ -8,7 +8,6 @@ use haboob_model::{EventRef, Origin};
 use haboob_signin::SigninFormat;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 
 /// Whether the file starts with the EVTX magic.
 pub(crate) fn is_evtx_file(path: &Path) -> bool {
@@ -36,11 +35,7 @@ pub(crate) fn read_evtx_file(
         if strict_failure.is_some() {
             return;
         }
-        if opts
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(Ordering::Relaxed))
-        {
+        if opts.stopped() {
             strict_failure = Some(IngestError::Stopped {
                 path: name.to_owned(),
             });

@@ -200,6 +200,7 @@ impl Pipeline {
             opts: ReadOptions {
                 format: lines.format(),
                 stop: None,
+                stop_input: None,
                 ..lines.opts.clone()
             },
             round: Vec::new(),

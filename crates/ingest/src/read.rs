@@ -51,6 +51,9 @@ pub struct ReadOptions {
     /// Set by another reader to stop this one early (strict mode across
     /// parallel inputs): reading ends with [`IngestError::Stopped`].
     pub stop: Option<Arc<AtomicBool>>,
+    /// Set by the caller to stop reading this input early (the hunt, once a
+    /// stream turned out to need sorting): ends like `stop`.
+    pub stop_input: Option<Arc<AtomicBool>>,
     /// Trusted proxies: a web event whose peer is one takes its source from
     /// its forwarding header ([`TrustedProxies::client`]); `None`: never.
     pub proxies: Option<Arc<TrustedProxies>>,
@@ -63,6 +66,16 @@ pub struct ReadOptions {
     pub parallel: Parallel,
 }
 
+impl ReadOptions {
+    /// Whether reading should stop now (`stop` or `stop_input` set).
+    pub fn stopped(&self) -> bool {
+        [&self.stop, &self.stop_input]
+            .into_iter()
+            .flatten()
+            .any(|s| s.load(Ordering::Relaxed))
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
@@ -73,6 +86,7 @@ impl Default for ReadOptions {
             max_line_bytes: 64 * 1024,
             max_reject_samples: 20,
             stop: None,
+            stop_input: None,
             proxies: None,
             combined_forwarded_field: crate::ProxyConfig::default().combined_field,
             parallel: Parallel::Off,
@@ -400,11 +414,7 @@ pub(crate) fn read_chunked(
             scan -= start;
             start = 0;
         }
-        if opts
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(Ordering::Relaxed))
-        {
+        if opts.stopped() {
             if let Some(pl) = pipe.as_mut() {
                 pl.drain(&mut lines)?;
             }

@@ -229,3 +229,17 @@ fn which_inputs_are_documents() {
         );
     }
 }
+
+#[test]
+fn reads_land_at_the_file_offset_within_a_page() {
+    use crate::docread::co_aligned;
+    for buf in [0usize, 16, 4095, 4096, 123_456] {
+        for pos in [0u64, 1, 16, 4095, 4096, 65_537, 1 << 40] {
+            let at = co_aligned(buf, pos, 300_000);
+            assert!(at < 4096, "{buf} {pos}: {at}");
+            assert_eq!((buf + at) % 4096, (pos % 4096) as usize, "{buf} {pos}");
+            // Too little room past the read: at the start.
+            assert_eq!(co_aligned(buf, pos, 4095), 0);
+        }
+    }
+}

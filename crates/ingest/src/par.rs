@@ -10,6 +10,10 @@
 //! rejections, same lines, same order), so results do not depend on the
 //! number of threads.
 //!
+//! JSON documents (arrays, page wrappers) go the same way: their framed
+//! records are as independent as lines, and a block of them carries each
+//! record's starting line ([`Pipeline::push_records`]).
+//!
 //! Memory: two rounds in flight, each about [`ROUND_BYTES`] of text plus its
 //! records.
 
@@ -22,11 +26,14 @@ use rayon::prelude::*;
 /// Text parsed per round (the reader's blocks are added up to this).
 const ROUND_BYTES: usize = 4 << 20;
 
-/// Whole lines of one input, each ending in `\n`.
+/// Whole lines of one input, each ending in `\n`, or framed JSON records.
 pub(crate) struct Block {
     data: Vec<u8>,
     /// Line number of the first line, 1-based.
     first_line: u64,
+    /// Framed records instead of lines: each record's starting line and
+    /// where it ends in `data` (it starts where the one before ends).
+    records: Vec<(u64, usize)>,
 }
 
 /// What one block gave: records in line order, and its accounting.
@@ -104,10 +111,25 @@ fn parse_block(block: Block, name: &str, opts: &ReadOptions) -> Parsed {
     };
     let mut lines = Lines::new(name, opts, &mut enc, &mut p.stats);
     lines.line_no = block.first_line - 1;
-    // One pass over the line ends of whichever holds the block.
     let valid = bytes.is_empty();
     let data = if valid { text.as_bytes() } else { &bytes };
     let mut at = 0;
+    if !block.records.is_empty() {
+        let res = block.records.iter().try_for_each(|&(line, end)| {
+            let raw = data.get(at..end).unwrap_or_default();
+            // Records start and end at ASCII bytes: char boundaries.
+            let r = match text.get(at..end).filter(|_| valid) {
+                Some(t) => lines.record_str(line, t),
+                None => lines.record(line, Ok(raw)),
+            };
+            at = end;
+            r
+        });
+        p.error = res.err();
+        p.text = text;
+        return p;
+    }
+    // One pass over the line ends of whichever holds the block.
     let res = memchr::memchr_iter(b'\n', data).try_for_each(|nl| {
         // `\n` is one byte: in valid text both ends are char boundaries.
         let r = if valid {
@@ -222,8 +244,33 @@ impl Pipeline {
         self.round.push(Block {
             data,
             first_line: self.line_no + 1,
+            records: Vec::new(),
         });
         self.line_no += n;
+        if self.round_bytes >= ROUND_BYTES {
+            self.step(lines)?;
+        }
+        Ok(())
+    }
+
+    /// Queue framed JSON records: `data` holds them one after another,
+    /// `records` each one's starting line and end in `data` (in order, the
+    /// last ending at `data.len()`).
+    pub(crate) fn push_records(
+        &mut self,
+        data: Vec<u8>,
+        records: Vec<(u64, usize)>,
+        lines: &mut Lines<'_, '_>,
+    ) -> Result<(), IngestError> {
+        if let Some(&(last, _)) = records.last() {
+            self.line_no = last;
+        }
+        self.round_bytes += data.len();
+        self.round.push(Block {
+            data,
+            first_line: 1,
+            records,
+        });
         if self.round_bytes >= ROUND_BYTES {
             self.step(lines)?;
         }

@@ -128,3 +128,100 @@ fn one_thread_reads_serially() {
     let data = log(64 << 10);
     assert_eq!(read(&data, true, 1, 4096).0, read(&data, false, 1, 4096).0);
 }
+
+/// About `bytes` of a pretty-printed JSON array of web records with bad
+/// elements in it, cut inside its last record.
+fn json_array(bytes: usize) -> Vec<u8> {
+    let mut b = b"[\n".to_vec();
+    let mut i = 0u64;
+    while b.len() < bytes {
+        i += 1;
+        if i > 1 {
+            b.extend_from_slice(b",\n");
+        }
+        match i % 101 {
+            // Not a web record, a bare value, a string that is not UTF-8.
+            13 => b.extend_from_slice(b"  {\n    \"foo\": [1, {\"bar\": \"]}\"}]\n  }"),
+            29 => b.extend_from_slice(b"  42"),
+            57 => b.extend_from_slice(
+                b"  {\"time_iso8601\": \"2024-01-01T10:00:00Z\", \"remote_addr\": \"192.0.2.9\", \"request_uri\": \"/\xff\", \"status\": 200}",
+            ),
+            _ if i == 150 => {
+                // Longer than a record may be (1 MiB).
+                b.extend_from_slice(b"  {\"request_uri\": \"");
+                b.extend_from_slice("x".repeat(1 << 20).as_bytes());
+                b.extend_from_slice(b"\"}");
+            }
+            _ => {
+                let mut s = String::new();
+                let _ = write!(
+                    s,
+                    "  {{\n    \"time_iso8601\": \"2024-01-01T{:02}:{:02}:{:02}Z\",\n    \"remote_addr\": \"203.0.{}.{}\",\n    \"request_method\": \"GET\",\n    \"request_uri\": \"/p/{i}?q=[a]{{b}}\\\"c\\\"\",\n    \"status\": {}\n  }}",
+                    (i / 3600) % 24,
+                    (i / 60) % 60,
+                    i % 60,
+                    (i / 250) % 250,
+                    i % 250 + 1,
+                    if i.is_multiple_of(7) { 404 } else { 200 },
+                );
+                b.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+    b.extend_from_slice(b",\n  {\n    \"time_iso8601\": \"2024-01-01T");
+    b
+}
+
+#[test]
+fn json_array_records_are_parsed_in_parallel_in_order() {
+    // Over two rounds of blocks, so delivery overlaps parsing.
+    let data = json_array(10 << 20);
+    let (serial, s1) = read(&data, false, 1, 256 * 1024);
+    assert!(serial.len() > 30_000, "{}", serial.len());
+    assert_eq!(serial[0], "format json");
+    for want in [
+        "longer than 1048576 bytes",
+        "truncated JSON record",
+        "| 42",
+        "| {\"foo\":[1,{\"bar\":\"]}\"}]}",
+    ] {
+        assert!(
+            serial
+                .iter()
+                .any(|c| c.starts_with("rejected") && c.contains(want)),
+            "no rejection with {want:?}"
+        );
+    }
+    // The record with a byte that is not UTF-8 is read all the same.
+    assert!(serial.iter().any(|c| c.contains("192.0.2.9")));
+    assert_eq!(s1.lines, s1.parsed + s1.rejected);
+    // The same records as a Graph page (one line more before them).
+    let mut page =
+        b"{\"@odata.context\": \"https://graph.microsoft.com/v1.0/$metadata\",\n\"value\": "
+            .to_vec();
+    page.extend_from_slice(&data);
+    let (serial_page, s3) = read(&page, false, 1, 256 * 1024);
+    assert_eq!(serial_page.len(), serial.len());
+    assert_eq!((s3.lines, s3.events), (s1.lines, s1.events));
+    for (threads, chunk, data, serial, s1) in [
+        (2, 256 * 1024, &data, &serial, &s1),
+        (4, 4096, &data, &serial, &s1),
+        (3, 100_000, &data, &serial, &s1),
+        (2, 65_536, &page, &serial_page, &s3),
+    ] {
+        let (par, s2) = read(data, true, threads, chunk);
+        assert_eq!(par.len(), serial.len(), "{threads} threads, chunk {chunk}");
+        if let Some(i) = (0..par.len()).find(|&i| par[i] != serial[i]) {
+            panic!(
+                "call {i} differs:\n  serial   {}\n  parallel {}",
+                serial[i], par[i]
+            );
+        }
+        assert_eq!(
+            (s1.lines, s1.parsed, s1.events, s1.rejected, s1.bytes),
+            (s2.lines, s2.parsed, s2.events, s2.rejected, s2.bytes)
+        );
+        assert_eq!(s1.samples, s2.samples);
+        assert_eq!(s1.formats, s2.formats);
+    }
+}

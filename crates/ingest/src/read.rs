@@ -698,6 +698,13 @@ impl<'o, 'f> Lines<'o, 'f> {
         }
     }
 
+    /// One framed JSON record starting at `line`, known to be valid UTF-8
+    /// (a parser must be chosen).
+    pub(crate) fn record_str(&mut self, line: u64, text: &str) -> Result<(), IngestError> {
+        self.line_no = line.saturating_sub(1);
+        self.line_str(text)
+    }
+
     /// The chosen format.
     pub(crate) fn format(&self) -> Option<Format> {
         self.format

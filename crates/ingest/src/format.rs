@@ -51,6 +51,7 @@ const ALL: &[Format] = &[
     Format::Signin(SigninFormat::Okta),
     Format::Signin(SigninFormat::Google),
     Format::Signin(SigninFormat::Syslog),
+    Format::Signin(SigninFormat::WindowsXml),
     Format::Signin(SigninFormat::Evtx),
 ];
 

@@ -390,14 +390,7 @@ pub(crate) fn sign_in<'a>(
             } else {
                 (Failure, Some(nt_status(st)))
             };
-            (
-                o,
-                f,
-                "ntlm",
-                field("Workstation"),
-                Cow::Borrowed(""),
-                None,
-            )
+            (o, f, "ntlm", field("Workstation"), Cow::Borrowed(""), None)
         }
         _ => return Err(RecordError::new(format!("event {id} is not a sign-in"))),
     };

@@ -113,7 +113,9 @@ fn read(line: &str) -> Result<Fields<'_>, RecordError> {
     let mut leaf = Leaf::None;
     let mut leaf_text = false;
     loop {
-        let ev = r.read_event().map_err(|e| bad(format!("{e} at byte {}", r.error_position())))?;
+        let ev = r
+            .read_event()
+            .map_err(|e| bad(format!("{e} at byte {}", r.error_position())))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(ev, Event::Empty(_));
@@ -136,8 +138,8 @@ fn read(line: &str) -> Result<Fields<'_>, RecordError> {
                         b"EventID" => leaf = Leaf::EventId,
                         b"Computer" => leaf = Leaf::Computer,
                         b"Provider" => {
-                            f.mssql_provider = attr(e, b"Name")?
-                                .is_some_and(|n| n.starts_with(b"MSSQL"));
+                            f.mssql_provider =
+                                attr(e, b"Name")?.is_some_and(|n| n.starts_with(b"MSSQL"));
                         }
                         b"TimeCreated" => {
                             f.time = attr(e, b"SystemTime")?.map(|t| {
@@ -230,13 +232,12 @@ impl LineParser for WinXmlParser {
             return Err(RecordError::fixed("not a Windows event XML line"));
         }
         let f = read(line.trim_start_matches('\u{feff}').trim())?;
-        let id: u32 = f
-            .id
-            .as_deref()
-            .ok_or(RecordError::fixed("record without EventID"))?
-            .trim()
-            .parse()
-            .map_err(|_| RecordError::fixed("bad EventID"))?;
+        let id: u32 =
+            f.id.as_deref()
+                .ok_or(RecordError::fixed("record without EventID"))?
+                .trim()
+                .parse()
+                .map_err(|_| RecordError::fixed("bad EventID"))?;
         let provider = if f.mssql_provider { "MSSQL" } else { "" };
         if !wanted(id, provider) {
             return Ok(Parsed::Directive);

@@ -354,8 +354,12 @@ fn sshd_probe_client_text_is_bounded() {
 #[test]
 fn windows_event_xml_lines() {
     use haboob_signin::WinXmlParser;
-    let t = common::check_with("windows_xml", &common::samples::windows_xml(), &mut WinXmlParser)
-        .expect("a fixture");
+    let t = common::check_with(
+        "windows_xml",
+        &common::samples::windows_xml(),
+        &mut WinXmlParser,
+    )
+    .expect("a fixture");
     assert_eq!(
         t,
         [
@@ -365,14 +369,24 @@ fn windows_event_xml_lines() {
             "2024-05-01T10:03:00.000Z"
         ]
     );
-    let Some(t) = common::check_with("windows_bf", &common::samples::windows_bf(), &mut WinXmlParser)
-    else {
+    let Some(t) = common::check_with(
+        "windows_bf",
+        &common::samples::windows_bf(),
+        &mut WinXmlParser,
+    ) else {
         return;
     };
-    assert_eq!(t.first().map(String::as_str), Some("2022-04-29T12:36:01.902Z"));
+    assert_eq!(
+        t.first().map(String::as_str),
+        Some("2022-04-29T12:36:01.902Z")
+    );
     // Other formats' lines are refused on the cheap check.
     let mut p = WinXmlParser;
-    for l in ["<Event>4625</Event>", "Jan  1 00:00:00 h sshd[1]: x", "{\"Event\":1}"] {
+    for l in [
+        "<Event>4625</Event>",
+        "Jan  1 00:00:00 h sshd[1]: x",
+        "{\"Event\":1}",
+    ] {
         assert_eq!(
             p.parse(l).unwrap_err().reason,
             "not a Windows event XML line",

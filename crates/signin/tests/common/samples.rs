@@ -533,6 +533,16 @@ pub fn windows_xml() -> Sample {
 pub fn windows_bf() -> Sample {
     co(
         "crowdsec/.tests/windows-bf/windows-bf.log",
-        vec![E("auth.windows", "network", "asdfasdf", Failure, UU, "192.168.9.212"); 6],
+        vec![
+            E(
+                "auth.windows",
+                "network",
+                "asdfasdf",
+                Failure,
+                UU,
+                "192.168.9.212"
+            );
+            6
+        ],
     )
 }

@@ -169,17 +169,15 @@ fn read(line: &str) -> Result<Fields<'_>, RecordError> {
                     depth += 1;
                 }
             }
-            Event::Text(t) => {
-                if leaf != Leaf::None && depth >= 3 {
-                    let v = t.unescape().map_err(bad)?;
-                    leaf_text = true;
-                    match leaf {
-                        Leaf::EventId => f.id = Some(v),
-                        Leaf::Computer => f.computer = v,
-                        Leaf::Data(Some(n)) => f.named.push((n, v)),
-                        Leaf::Data(None) => f.unnamed.push(v),
-                        Leaf::None | Leaf::Skip => {}
-                    }
+            Event::Text(t) if leaf != Leaf::None && depth >= 3 => {
+                let v = t.unescape().map_err(bad)?;
+                leaf_text = true;
+                match leaf {
+                    Leaf::EventId => f.id = Some(v),
+                    Leaf::Computer => f.computer = v,
+                    Leaf::Data(Some(n)) => f.named.push((n, v)),
+                    Leaf::Data(None) => f.unnamed.push(v),
+                    Leaf::None | Leaf::Skip => {}
                 }
             }
             Event::End(_) => {

@@ -227,3 +227,44 @@ fn events_exchange_iis_sign_ins() {
     }
     assert!(by_line.is_empty());
 }
+
+/// Windows event XML lines are bounded like every line: one over the
+/// reader's 64 KiB is rejected as too long, the lines around it are read.
+#[test]
+fn events_windows_xml_overlong_line_is_rejected() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../signin/tests/fixtures/windows/security.xml"
+    );
+    let first = std::fs::read_to_string(fixture)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let long = first.replace(
+        "<Data Name=\"IpPort\">50123</Data>",
+        &format!("<Data Name=\"IpPort\">{}</Data>", "9".repeat(70_000)),
+    );
+    assert!(long.len() > 65_536);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("forwarded.xml");
+    std::fs::write(&path, format!("{first}\n{long}\n{first}\n")).unwrap();
+    let path = path.to_str().unwrap();
+    let (by_line, counts) = events(path);
+    assert_eq!(counts, [3, 2, 1, 1]);
+    let ok = X::E(
+        "auth.windows",
+        "network",
+        "o'brien",
+        Success,
+        None,
+        "192.0.2.10",
+    );
+    assert_eq!(of_json(&by_line[&1][0]), ok);
+    assert_eq!(
+        of_json(&by_line[&2][0]),
+        X::R("line longer than 65536 bytes")
+    );
+    assert_eq!(of_json(&by_line[&3][0]), ok);
+}

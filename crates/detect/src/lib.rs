@@ -21,6 +21,12 @@ pub trait Detector: Send {
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>);
     /// End of stream: flush every open episode that meets its threshold.
     fn finish(&mut self, out: &mut Vec<Alert>);
+    /// The impossible-travel detector, when this is it: the hunt asks it
+    /// for the sign-ins it compares across streams
+    /// ([`auth::TravelDetector::keep_track`], [`auth::travel_across`]).
+    fn travel(&mut self) -> Option<&mut auth::TravelDetector> {
+        None
+    }
 }
 
 /// All detector settings; `haboob config --default` prints this as TOML.

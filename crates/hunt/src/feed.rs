@@ -2,6 +2,7 @@
 //! both the in-order pass and the sorted pass ([`crate::order`]) feed.
 
 use crate::{geo, HuntOptions};
+use haboob_detect::auth::TravelTrack;
 use haboob_detect::Detector;
 use haboob_model::{Alert, EventRef, Origin};
 
@@ -14,8 +15,18 @@ pub(crate) struct Feed<'o> {
 
 impl<'o> Feed<'o> {
     pub(crate) fn new(opts: &'o HuntOptions) -> Feed<'o> {
+        let mut detectors = haboob_detect::build(&opts.config.detect());
+        if opts.geo.is_some() {
+            // Sign-ins are located only with a City database: only then is
+            // there travel to compare across streams.
+            for d in detectors.iter_mut() {
+                if let Some(t) = d.travel() {
+                    t.keep_track();
+                }
+            }
+        }
         Feed {
-            detectors: haboob_detect::build(&opts.config.detect()),
+            detectors,
             alerts: Vec::new(),
             geo: opts.geo.as_deref().map(geo::GeoCache::new),
         }
@@ -40,11 +51,16 @@ impl<'o> Feed<'o> {
         }
     }
 
-    /// End of stream: every detector flushes; the alerts.
-    pub(crate) fn finish(mut self) -> Vec<Alert> {
+    /// End of stream: every detector flushes; the alerts, and the located
+    /// successes kept for impossible travel across streams.
+    pub(crate) fn finish(mut self) -> (Vec<Alert>, Option<TravelTrack>) {
+        let mut track = None;
         for d in self.detectors.iter_mut() {
             d.finish(&mut self.alerts);
+            if let Some(t) = d.travel() {
+                track = t.take_track();
+            }
         }
-        self.alerts
+        (self.alerts, track)
     }
 }

@@ -90,6 +90,8 @@ pub(crate) struct StreamResult {
     errors: Vec<String>,
     notices: Vec<String>,
     skipped: Vec<String>,
+    /// Located successes for impossible travel across streams.
+    travel: Option<haboob_detect::auth::TravelTrack>,
 }
 
 /// What every input of a hunt is read with, built once per hunt (format,
@@ -217,12 +219,14 @@ fn hunt_stream(
             reorder.released_early()
         ));
     }
+    let (alerts, travel) = feed.finish();
     StreamResult {
-        alerts: feed.finish(),
+        alerts,
         stats,
         errors,
         notices,
         skipped,
+        travel,
     }
 }
 
@@ -245,13 +249,21 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut errors = Vec::new();
     let mut notices = Vec::new();
     let mut skipped = Vec::new();
+    let mut tracks = Vec::new();
     for r in results {
+        // In stream order (not the order streams ended): deterministic.
+        tracks.extend(r.travel);
         stats.merge(r.stats, MAX_REJECT_SAMPLES);
         alerts.extend(r.alerts);
         errors.extend(r.errors);
         notices.extend(r.notices);
         skipped.extend(r.skipped);
     }
+    alerts.extend(haboob_detect::auth::travel_across(
+        &opts.config.auth,
+        &tracks,
+    ));
+    drop(tracks);
     errors.extend(accounting_errors(&stats, opts));
     let gap =
         i64::try_from(opts.config.hunt.merge_gap_secs.saturating_mul(1000)).unwrap_or(i64::MAX);

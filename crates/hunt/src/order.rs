@@ -378,7 +378,7 @@ pub(crate) fn rehunt_sorted(
         None => sorter.finish(&names, &mut |_, ev, origin| feed.observe(ev, origin)),
     };
     match done {
-        Ok(()) => res.alerts = feed.finish(),
+        Ok(()) => (res.alerts, res.travel) = feed.finish(),
         Err(e) => res.errors.push(format!(
             "{at} and the stream could not be sorted (temporary file: {e}); its alerts are not reported"
         )),

@@ -97,7 +97,6 @@ const CASES: &[Case] = &[
 const UNREAD: &str = "the file is refused as of unknown format";
 
 // Reasons shared by several pins.
-const NO_WINDOWS_XML: &str = "Windows events as XML text lines are not read (haboob reads Security events from .evtx files); the file is refused as of unknown format";
 const DOVECOT_FEW: &str = "4 IMAP/POP failures in 30 min to 1.5 h; auth.brute_force needs 10 on one account within a day (or 5 within a minute), and a hostile source 5 bad accounts: at 4 slow attempts a hunt would flag every mail client with a stale password";
 
 /// (case, source, reason): CrowdSec flags the source, haboob does not.
@@ -123,7 +122,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ("postfix-honeypot-users", "203.0.113.90", HONEYPOT),
     ("postfix-sasl-bf", "203.0.113.42", "3 SASL failures in 3 s with no account name; below every auth threshold (a burst is 5 failures within a minute; 10 failures on one account, 5 bad accounts)"),
     ("ssh-time-based-bf", "10.0.0.101", "4 nonexistent names over one hour, below auth.enumeration's 10 names and never 5 failures within a minute (auth.burst); haboob instead groups 10.0.0.100-103 as one /24 actor (7 names) and reports auth.takeover of test, which signed in from 10.0.0.102 after that actor probed it"),
-    ("windows-bf", "192.168.9.212", NO_WINDOWS_XML),
 ];
 
 /// The held-back split of the HTTP cases (issue 12, item 2), a fixed rule

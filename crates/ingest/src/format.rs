@@ -51,6 +51,7 @@ const ALL: &[Format] = &[
     Format::Signin(SigninFormat::Okta),
     Format::Signin(SigninFormat::Google),
     Format::Signin(SigninFormat::Syslog),
+    Format::Signin(SigninFormat::WindowsXml),
     Format::Signin(SigninFormat::Evtx),
 ];
 
@@ -235,7 +236,7 @@ mod tests {
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
             "unknown format \"apache\" (expected one of: combined, common, vhost-combined, iis, json, aws-alb, \
-             error-log, entra, entra-csv, m365, m365-csv, okta, google, syslog, evtx)"
+             error-log, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, evtx)"
         );
     }
 }

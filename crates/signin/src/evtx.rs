@@ -201,6 +201,44 @@ fn logon_type(t: &str) -> &'static str {
     }
 }
 
+/// A name→value view of one Windows event's `EventData`, whatever it was
+/// read from (an EVTX record rendered to JSON, or event XML text
+/// ([`crate::winxml`])): what [`sign_in`] maps to an event.
+pub(crate) trait EventFields<'a> {
+    /// The value of `<Data Name="…">`; "" when absent.
+    fn named(&self, name: &str) -> Cow<'a, str>;
+}
+
+impl<'a> EventFields<'a> for Data<'a> {
+    fn named(&self, name: &str) -> Cow<'a, str> {
+        let raw = match name {
+            "TargetUserName" => self.target_user,
+            "TargetDomainName" => self.target_domain,
+            "SubjectDomainName" => self.subject_domain,
+            "SubjectUserName" => self.subject_user,
+            "IpAddress" => self.ip,
+            "LogonType" => self.logon_type,
+            "Status" => self.status,
+            "SubStatus" => self.sub_status,
+            "WorkstationName" => self.workstation_name,
+            "Workstation" => self.workstation,
+            "ServiceName" => self.service,
+            _ => None,
+        };
+        scalar(raw)
+    }
+}
+
+/// Whether an event of this id and provider is one haboob reads (18456 is
+/// SQL Server's only: `MSSQLSERVER`, `MSSQL$INSTANCE`).
+pub(crate) fn wanted(id: u32, provider: &str) -> bool {
+    match id {
+        4624 | 4625 | 4648 | 4740 | 4768 | 4771 | 4776 => true,
+        18456 => provider.starts_with("MSSQL"),
+        _ => false,
+    }
+}
+
 /// Parse one record rendered to JSON by the `evtx` crate. `header_ts` (the
 /// record header's time) is used when `System.TimeCreated` is missing.
 /// `Ok(None)` for event ids that are not sign-ins.
@@ -220,16 +258,12 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
             .parse()
             .map_err(|_| RecordError::fixed("bad EventID"))?
     };
-    if !matches!(id, 4624 | 4625 | 4648 | 4740 | 4768 | 4771 | 4776 | 18456) {
-        return Ok(None);
-    }
     let provider = sys
         .and_then(|s| s.provider.as_ref())
         .and_then(|p| p.attributes.as_ref())
         .map(|a| scalar(a.name))
         .unwrap_or_default();
-    // 18456 is SQL Server's (`MSSQLSERVER`, `MSSQL$INSTANCE`) only.
-    if id == 18456 && !provider.starts_with("MSSQL") {
+    if !wanted(id, &provider) {
         return Ok(None);
     }
     let computer = sys.map(|s| scalar(s.computer)).unwrap_or_default();
@@ -245,7 +279,13 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
             .map_err(|e| RecordError::new(format!("bad TimeCreated: {e}")))?
     };
     if id == 18456 {
-        return mssql(ts, root.event.and_then(|e| e.data)).map(Some);
+        let raw = root
+            .event
+            .and_then(|e| e.data)
+            .filter(|r| r.get().starts_with('{'))
+            .ok_or_else(no_mssql_data)?;
+        let un: Unnamed<'_> = serde_json::from_str(raw.get()).map_err(|_| no_mssql_data())?;
+        return mssql(ts, un.data.ok_or_else(no_mssql_data)?.text).map(Some);
     }
     let data: Data<'_> = match root.event.and_then(|e| e.data) {
         Some(raw) if raw.get().starts_with('{') => {
@@ -253,15 +293,28 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         }
         _ => return Err(RecordError::fixed("sign-in record without EventData")),
     };
+    sign_in(id, &computer, ts, &data).map(Some)
+}
+
+/// The sign-in of one event of a [`wanted`] id other than 18456, from its
+/// `EventData` (see the module docs for the mapping): shared by the EVTX
+/// reader and the event XML text parser.
+pub(crate) fn sign_in<'a>(
+    id: u32,
+    computer: &str,
+    ts: Ts,
+    data: &dyn EventFields<'a>,
+) -> Result<AuthEvent<'a>, RecordError> {
+    let field = |name: &str| data.named(name);
     use AuthOutcome::*;
-    let status = || hex(&scalar(data.status)).ok_or(RecordError::fixed("missing or bad Status"));
+    let status = || hex(&field("Status")).ok_or(RecordError::fixed("missing or bad Status"));
     let (outcome, failure, app, client, domain, addr) = match id {
         4624 | 4625 => {
             let (o, f) = if id == 4624 {
                 (Success, None)
             } else {
                 let st = status()?;
-                let sub = hex(&scalar(data.sub_status)).unwrap_or(0);
+                let sub = hex(&field("SubStatus")).unwrap_or(0);
                 let code = if st == 0xC000_006D && sub != 0 {
                     sub
                 } else {
@@ -269,22 +322,22 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
                 };
                 (Failure, Some(nt_status(code)))
             };
-            let app = logon_type(&scalar(data.logon_type));
+            let app = logon_type(&field("LogonType"));
             (
                 o,
                 f,
                 app,
-                scalar(data.workstation_name),
-                scalar(data.target_domain),
-                ip(&scalar(data.ip))?,
+                field("WorkstationName"),
+                field("TargetDomainName"),
+                ip(&field("IpAddress"))?,
             )
         }
         4740 => (
             Failure,
             Some(FailureClass::LockedOut),
             "lockout",
-            scalar(data.target_domain),
-            scalar(data.subject_domain),
+            field("TargetDomainName"),
+            field("SubjectDomainName"),
             None,
         ),
         4768 => {
@@ -294,18 +347,17 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
             } else {
                 (Failure, Some(kerberos(st)))
             };
-            let dom = scalar(data.target_domain);
             (
                 o,
                 f,
                 "kerberos",
-                scalar(data.service),
-                dom,
-                ip(&scalar(data.ip))?,
+                field("ServiceName"),
+                field("TargetDomainName"),
+                ip(&field("IpAddress"))?,
             )
         }
         4771 => {
-            let service = scalar(data.service);
+            let service = field("ServiceName");
             let realm = realm(&service).to_string();
             (
                 Failure,
@@ -313,11 +365,11 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
                 "kerberos",
                 service,
                 Cow::Owned(realm),
-                ip(&scalar(data.ip))?,
+                ip(&field("IpAddress"))?,
             )
         }
         4648 => {
-            let subject = scalar(data.subject_user);
+            let subject = field("SubjectUserName");
             let who = match (computer.trim(), subject.trim()) {
                 ("", s) | (s, "") | (s, "-") => s.to_string(),
                 (c, s) => format!("{c}\\{s}"),
@@ -327,29 +379,23 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
                 None,
                 "explicit-credentials",
                 fold(Cow::Owned(who)),
-                scalar(data.target_domain),
+                field("TargetDomainName"),
                 None,
             )
         }
-        _ => {
+        4776 => {
             let st = status()?;
             let (o, f) = if st == 0 {
                 (Success, None)
             } else {
                 (Failure, Some(nt_status(st)))
             };
-            (
-                o,
-                f,
-                "ntlm",
-                scalar(data.workstation),
-                Cow::Borrowed(""),
-                None,
-            )
+            (o, f, "ntlm", field("Workstation"), Cow::Borrowed(""), None)
         }
+        _ => return Err(RecordError::new(format!("event {id} is not a sign-in"))),
     };
-    let (user, domain) = account(scalar(data.target_user), domain)?;
-    Ok(Some(AuthEvent {
+    let (user, domain) = account(field("TargetUserName"), domain)?;
+    Ok(AuthEvent {
         ts,
         dataset: DATASET,
         source_ip: addr,
@@ -367,17 +413,20 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         country: Cow::Borrowed(""),
         asn: None,
         location: None,
-    }))
+    })
 }
 
-/// SQL Server 18456 (login failed): `Data` is `[user, " Reason: …", " [CLIENT: IP]"]`.
-fn mssql<'a>(ts: Ts, data: Option<Raw<'a>>) -> Result<AuthEvent<'a>, RecordError> {
-    let bad = || RecordError::fixed("SQL Server 18456 without its user, reason and client data");
-    let raw = data.filter(|r| r.get().starts_with('{')).ok_or_else(bad)?;
-    let un: Unnamed<'_> = serde_json::from_str(raw.get()).map_err(|_| bad())?;
-    let mut vals = un.data.ok_or_else(bad)?.text.into_iter();
+fn no_mssql_data() -> RecordError {
+    RecordError::fixed("SQL Server 18456 without its user, reason and client data")
+}
+
+/// SQL Server 18456 (login failed) from its unnamed `Data` values
+/// `[user, " Reason: …", " [CLIENT: IP]"]`: shared by the EVTX reader and
+/// the event XML text parser.
+pub(crate) fn mssql<'a>(ts: Ts, data: Vec<Cow<'a, str>>) -> Result<AuthEvent<'a>, RecordError> {
+    let mut vals = data.into_iter();
     let (Some(user), Some(reason), client) = (vals.next(), vals.next(), vals.next()) else {
-        return Err(bad());
+        return Err(no_mssql_data());
     };
     let class = crate::mail::mssql_reason(&reason);
     let client = client.unwrap_or_default();

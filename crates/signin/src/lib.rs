@@ -24,6 +24,7 @@
 //! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
 //! | Samba `auth_audit`, `auth_json_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
 //! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
+//! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML) | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the
 //! whole name as `user` and `contoso.com` as `domain`; `CONTOSO\alice` gives
@@ -66,6 +67,7 @@ pub mod samba;
 pub mod sshprobe;
 pub mod syslog;
 pub mod webmail;
+pub mod winxml;
 
 use haboob_model::{AuthEvent, LineParser, RecordError};
 use std::path::{Path, PathBuf};
@@ -77,6 +79,7 @@ pub use google::GoogleParser;
 pub use m365::{M365CsvParser, M365Parser};
 pub use okta::OktaParser;
 pub use syslog::SyslogParser;
+pub use winxml::WinXmlParser;
 
 /// A sign-in source format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,11 +102,14 @@ pub enum SigninFormat {
     /// Sendmail, Dropbear, nginx mail, Zimbra, Exchange protocol logs, SQL
     /// Server `ERRORLOG`, Roundcube, SOGo, Horde, Samba.
     Syslog,
+    /// Windows events as XML text, one `<Event>` per line (`windows-xml`):
+    /// the same events as [`SigninFormat::Evtx`].
+    WindowsXml,
     /// Windows event log files (`evtx`): Security sign-ins, SQL Server 18456.
     Evtx,
 }
 
-const ALL: [SigninFormat; 8] = [
+const ALL: [SigninFormat; 9] = [
     SigninFormat::Entra,
     SigninFormat::EntraCsv,
     SigninFormat::M365,
@@ -111,6 +117,7 @@ const ALL: [SigninFormat; 8] = [
     SigninFormat::Okta,
     SigninFormat::Google,
     SigninFormat::Syslog,
+    SigninFormat::WindowsXml,
     SigninFormat::Evtx,
 ];
 
@@ -125,6 +132,7 @@ impl SigninFormat {
             SigninFormat::Okta => "okta",
             SigninFormat::Google => "google",
             SigninFormat::Syslog => "syslog",
+            SigninFormat::WindowsXml => "windows-xml",
             SigninFormat::Evtx => "evtx",
         }
     }
@@ -146,6 +154,7 @@ impl SigninFormat {
             SigninFormat::Okta => Box::new(OktaParser),
             SigninFormat::Google => Box::<GoogleParser>::default(),
             SigninFormat::Syslog => Box::new(SyslogParser::new(current_year())),
+            SigninFormat::WindowsXml => Box::new(WinXmlParser),
             SigninFormat::Evtx => return None,
         })
     }

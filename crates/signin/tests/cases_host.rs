@@ -289,6 +289,10 @@ fn formats_reject_each_other() {
             SigninFormat::M365Csv,
             "CreationDate,UserIds,Operations,AuditData".to_string(),
         ),
+        (
+            SigninFormat::WindowsXml,
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4672</EventID></System></Event>"#.to_string(),
+        ),
     ];
     for (own_fmt, line) in &samples {
         for fmt in SigninFormat::all() {
@@ -310,7 +314,7 @@ fn format_names() {
     for f in SigninFormat::all() {
         assert_eq!(f.name().parse::<SigninFormat>(), Ok(*f));
     }
-    assert_eq!(SigninFormat::all().len(), 8);
+    assert_eq!(SigninFormat::all().len(), 9);
     assert!(SigninFormat::Evtx.line_parser().is_none());
     assert!("nope"
         .parse::<SigninFormat>()
@@ -343,4 +347,50 @@ fn sshd_probe_client_text_is_bounded() {
     );
     let e = sys(&line).unwrap().unwrap();
     assert_eq!((e.outcome, e.client.len()), (Probe, 256));
+}
+
+/// Windows events as XML text, line by line (tables in
+/// `common/samples.rs`): the hand-written fixture and CrowdSec's windows-bf.
+#[test]
+fn windows_event_xml_lines() {
+    use haboob_signin::WinXmlParser;
+    let t = common::check_with(
+        "windows_xml",
+        &common::samples::windows_xml(),
+        &mut WinXmlParser,
+    )
+    .expect("a fixture");
+    assert_eq!(
+        t,
+        [
+            "2024-05-01T10:00:00.123Z",
+            "2024-05-01T10:01:00.000Z",
+            "2024-05-01T10:02:00.000Z",
+            "2024-05-01T10:03:00.000Z"
+        ]
+    );
+    let Some(t) = common::check_with(
+        "windows_bf",
+        &common::samples::windows_bf(),
+        &mut WinXmlParser,
+    ) else {
+        return;
+    };
+    assert_eq!(
+        t.first().map(String::as_str),
+        Some("2022-04-29T12:36:01.902Z")
+    );
+    // Other formats' lines are refused on the cheap check.
+    let mut p = WinXmlParser;
+    for l in [
+        "<Event>4625</Event>",
+        "Jan  1 00:00:00 h sshd[1]: x",
+        "{\"Event\":1}",
+    ] {
+        assert_eq!(
+            p.parse(l).unwrap_err().reason,
+            "not a Windows event XML line",
+            "{l}"
+        );
+    }
 }

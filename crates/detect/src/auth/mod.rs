@@ -83,7 +83,10 @@ mod tests_burst;
 mod tests_probe;
 #[cfg(test)]
 mod tests_travel;
+#[cfg(test)]
+mod tests_travel_track;
 mod travel;
+mod travel_track;
 
 /// The id an alert should have (tests check ids are content hashes).
 #[cfg(test)]
@@ -104,6 +107,7 @@ pub use config::{
 };
 pub use probe::SshProbeDetector;
 pub use travel::TravelDetector;
+pub use travel_track::{travel_across, TravelTrack};
 
 use crate::Detector;
 use haboob_model::{Alert, AuthOutcome, EventRef, Origin};

@@ -11,10 +11,16 @@
 //! evicted once no later sign-in could fire against it (after 20,040 km at
 //! `max_speed_kmh`, half the Earth's circumference), and capped at
 //! `max_accounts`.
+//!
+//! This compares the sign-ins of one stream. For a hunt over several
+//! streams, each stream's detector also keeps its [`TravelTrack`] (see
+//! [`TravelDetector::keep_track`]), and [`super::travel_across`] compares
+//! the sign-ins of different streams after they end.
 
 use super::config::{AuthConfig, ImpossibleTravelConfig};
 use super::emit::{build, thousands, Draft};
 use super::state::bounded;
+use super::travel_track::TravelTrack;
 use crate::Detector;
 use haboob_model::{
     Alert, AlertSource, AuthEvent, AuthOutcome, EventRef, Evidence, GeoPoint, Origin, Severity, Ts,
@@ -24,9 +30,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Half the Earth's circumference: no two places are further apart.
-const MAX_DISTANCE_KM: f64 = 20_040.0;
+pub(super) const MAX_DISTANCE_KM: f64 = 20_040.0;
 /// Bytes kept of the previous sign-in's line.
-const KEEP_RAW: usize = 512;
+pub(super) const KEEP_RAW: usize = 512;
 
 /// The last located success of one account.
 #[derive(Debug)]
@@ -52,6 +58,8 @@ pub struct TravelDetector {
     /// Impossible hops not alerted (within `realert_secs` of an alert).
     repeats: u64,
     warned: bool,
+    /// What a check across streams needs, when asked for.
+    track: Option<TravelTrack>,
 }
 
 impl TravelDetector {
@@ -68,6 +76,7 @@ impl TravelDetector {
             refused: 0,
             repeats: 0,
             warned: false,
+            track: None,
         }
     }
 
@@ -99,103 +108,171 @@ impl TravelDetector {
         l.evidence.raw.push_str(bounded(o.raw, KEEP_RAW));
     }
 
-    /// An alert when the hop from `prev` to this sign-in is impossible.
-    fn check(
-        &self,
-        user: &str,
-        prev: &Last,
-        ev: &AuthEvent<'_>,
-        at: GeoPoint,
-        ip: IpAddr,
-        o: &Origin<'_>,
-    ) -> Option<Alert> {
-        if prev.ip == ip {
-            return None;
+    /// Keep, from now on, the located successes a check across streams
+    /// needs ([`TravelTrack`]); [`TravelDetector::take_track`] hands them over.
+    pub fn keep_track(&mut self) {
+        if self.track.is_none() {
+            self.track = Some(TravelTrack::new(self.cfg.max_accounts));
         }
-        let raw_km = prev.at.distance_km(&at);
-        let km = raw_km - f64::from(prev.at.radius_km) - f64::from(at.radius_km);
-        if km < self.cfg.min_distance_km {
-            return None;
-        }
-        let ms = (ev.ts.0 - prev.ts).abs();
-        let hours = ms as f64 / 3_600_000.0;
-        let speed = if ms == 0 { f64::INFINITY } else { km / hours };
-        if speed <= self.cfg.max_speed_kmh {
-            return None;
-        }
-        let (first, second) = (Ts(prev.ts.min(ev.ts.0)), Ts(prev.ts.max(ev.ts.0)));
-        let place = |c: &str, p: &GeoPoint| {
-            if c.is_empty() {
-                format!("{:.1},{:.1}", p.lat, p.lon)
-            } else {
-                c.to_string()
-            }
-        };
-        let from = place(&prev.country, &prev.at);
-        let to = place(bounded(&ev.country, 8), &at);
-        let target = if ev.tenant.is_empty() {
-            bounded(&ev.domain, self.max_text)
-        } else {
-            bounded(&ev.tenant, self.max_text)
-        };
-        let end = |ip: IpAddr, c: &str, p: &GeoPoint, ts: i64| {
-            json!({
-                "ip": ip.to_string(),
-                "country": c,
-                "lat": p.lat,
-                "lon": p.lon,
-                "accuracy_radius_km": p.radius_km,
-                "time": Ts(ts).to_string(),
-            })
-        };
-        let mut details = BTreeMap::new();
-        details.insert("distance_km".into(), json!(km.round() as u64));
-        details.insert("great_circle_km".into(), json!(raw_km.round() as u64));
-        details.insert("hours".into(), json!((hours * 100.0).round() / 100.0));
-        details.insert(
-            "speed_kmh".into(),
-            if speed.is_finite() {
-                json!(speed.round() as u64)
-            } else {
-                json!(null)
-            },
-        );
-        details.insert(
-            "from".into(),
-            end(prev.ip, &prev.country, &prev.at, prev.ts),
-        );
-        details.insert("to".into(), end(ip, bounded(&ev.country, 8), &at, ev.ts.0));
-        let speed_s = if speed.is_finite() {
-            format!("{} km/h", thousands(speed.round() as u64))
-        } else {
-            "at the same time".to_string()
-        };
-        let ip_a = prev.ip.to_string();
-        let ip_b = ip.to_string();
-        Some(build(Draft {
-            detector: "auth.impossible_travel",
-            techniques: &["T1078"],
-            severity: Severity::High,
-            title: format!(
-                "{user} signed in from {from} ({ip_a}) then {to} ({ip_b}), {} km apart in {:.1} h ({speed_s})",
-                thousands(km.round() as u64),
-                hours
-            ),
-            source: AlertSource {
-                ip: Some(ip),
-                prefix: None,
-                members: Vec::new(),
-            },
-            target: target.to_string(),
-            user: Some(user.to_string()),
-            first: first.0,
-            last: second.0,
-            count: 2,
-            details,
-            evidence: vec![prev.evidence.clone(), Evidence::from_origin(o)],
-            keys: vec![target, user, ip_a.as_str(), ip_b.as_str()],
-        }))
     }
+
+    /// The located successes kept since [`TravelDetector::keep_track`]
+    /// (`None` when not kept).
+    pub fn take_track(&mut self) -> Option<TravelTrack> {
+        self.track.take()
+    }
+}
+
+/// One located successful sign-in, as the check needs it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fix<'a> {
+    pub ts: i64,
+    pub at: GeoPoint,
+    pub ip: IpAddr,
+    /// Country code, at most 8 bytes.
+    pub country: &'a str,
+}
+
+impl Last {
+    fn fix(&self) -> Fix<'_> {
+        Fix {
+            ts: self.ts,
+            at: self.at,
+            ip: self.ip,
+            country: &self.country,
+        }
+    }
+}
+
+/// An impossible hop, measured.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hop {
+    /// Great-circle distance less both accuracy radii.
+    km: f64,
+    raw_km: f64,
+    hours: f64,
+    speed: f64,
+}
+
+/// The hop from `prev` to `cur`, when it is impossible: another address,
+/// at least `min_distance_km` apart (less both radii), faster than
+/// `max_speed_kmh`.
+pub(super) fn impossible(
+    cfg: &ImpossibleTravelConfig,
+    prev: &Fix<'_>,
+    cur: &Fix<'_>,
+) -> Option<Hop> {
+    if prev.ip == cur.ip {
+        return None;
+    }
+    let raw_km = prev.at.distance_km(&cur.at);
+    let km = raw_km - f64::from(prev.at.radius_km) - f64::from(cur.at.radius_km);
+    if km < cfg.min_distance_km {
+        return None;
+    }
+    let ms = (cur.ts - prev.ts).abs();
+    let hours = ms as f64 / 3_600_000.0;
+    let speed = if ms == 0 { f64::INFINITY } else { km / hours };
+    if speed <= cfg.max_speed_kmh {
+        return None;
+    }
+    Some(Hop {
+        km,
+        raw_km,
+        hours,
+        speed,
+    })
+}
+
+/// The tenant, else the domain, of a sign-in: an alert's target.
+pub(super) fn target_of<'e>(ev: &'e AuthEvent<'_>, max_text: usize) -> &'e str {
+    if ev.tenant.is_empty() {
+        bounded(&ev.domain, max_text)
+    } else {
+        bounded(&ev.tenant, max_text)
+    }
+}
+
+/// The `auth.impossible_travel` alert for an impossible hop; `evidence` is
+/// the line of `prev`, then the line of `cur`.
+pub(super) fn alert(
+    user: &str,
+    target: &str,
+    prev: &Fix<'_>,
+    cur: &Fix<'_>,
+    hop: &Hop,
+    evidence: Vec<Evidence>,
+) -> Alert {
+    let Hop {
+        km,
+        raw_km,
+        hours,
+        speed,
+    } = *hop;
+    let (first, second) = (Ts(prev.ts.min(cur.ts)), Ts(prev.ts.max(cur.ts)));
+    let place = |c: &str, p: &GeoPoint| {
+        if c.is_empty() {
+            format!("{:.1},{:.1}", p.lat, p.lon)
+        } else {
+            c.to_string()
+        }
+    };
+    let from = place(prev.country, &prev.at);
+    let to = place(cur.country, &cur.at);
+    let end = |f: &Fix<'_>| {
+        json!({
+            "ip": f.ip.to_string(),
+            "country": f.country,
+            "lat": f.at.lat,
+            "lon": f.at.lon,
+            "accuracy_radius_km": f.at.radius_km,
+            "time": Ts(f.ts).to_string(),
+        })
+    };
+    let mut details = BTreeMap::new();
+    details.insert("distance_km".into(), json!(km.round() as u64));
+    details.insert("great_circle_km".into(), json!(raw_km.round() as u64));
+    details.insert("hours".into(), json!((hours * 100.0).round() / 100.0));
+    details.insert(
+        "speed_kmh".into(),
+        if speed.is_finite() {
+            json!(speed.round() as u64)
+        } else {
+            json!(null)
+        },
+    );
+    details.insert("from".into(), end(prev));
+    details.insert("to".into(), end(cur));
+    let speed_s = if speed.is_finite() {
+        format!("{} km/h", thousands(speed.round() as u64))
+    } else {
+        "at the same time".to_string()
+    };
+    let ip_a = prev.ip.to_string();
+    let ip_b = cur.ip.to_string();
+    build(Draft {
+        detector: "auth.impossible_travel",
+        techniques: &["T1078"],
+        severity: Severity::High,
+        title: format!(
+            "{user} signed in from {from} ({ip_a}) then {to} ({ip_b}), {} km apart in {:.1} h ({speed_s})",
+            thousands(km.round() as u64),
+            hours
+        ),
+        source: AlertSource {
+            ip: Some(cur.ip),
+            prefix: None,
+            members: Vec::new(),
+        },
+        target: target.to_string(),
+        user: Some(user.to_string()),
+        first: first.0,
+        last: second.0,
+        count: 2,
+        details,
+        evidence,
+        keys: vec![target, user, ip_a.as_str(), ip_b.as_str()],
+    })
 }
 
 impl Detector for TravelDetector {
@@ -217,24 +294,37 @@ impl Detector for TravelDetector {
         let ts = ev.ts.0;
         self.sweep(ts, false);
         let user = bounded(&ev.user, self.max_text);
+        let cur = Fix {
+            ts,
+            at,
+            ip,
+            country: bounded(&ev.country, 8),
+        };
+        let mut alerted = false;
         if let Some(prev) = self.accounts.get(user) {
-            if let Some(alert) = self.check(user, prev, ev, at, ip, origin) {
+            if let Some(hop) = impossible(&self.cfg, &prev.fix(), &cur) {
                 let quiet = prev
                     .alerted
                     .is_some_and(|t| (ts - t).abs() < self.cfg.realert_secs.saturating_mul(1000));
                 if quiet {
                     self.repeats += 1;
                 } else {
-                    out.push(alert);
-                    if let Some(l) = self.accounts.get_mut(user) {
-                        l.alerted = Some(ts);
-                    }
+                    let evidence = vec![prev.evidence.clone(), Evidence::from_origin(origin)];
+                    let target = target_of(ev, self.max_text);
+                    out.push(alert(user, target, &prev.fix(), &cur, &hop, evidence));
+                    alerted = true;
                 }
             }
-            if let Some(l) = self.accounts.get_mut(user) {
-                if ts >= l.ts {
-                    Self::remember(l, ev, at, ip, origin);
-                }
+        }
+        if let Some(track) = &mut self.track {
+            track.record(user, target_of(ev, self.max_text), &cur, origin, alerted);
+        }
+        if let Some(l) = self.accounts.get_mut(user) {
+            if alerted {
+                l.alerted = Some(ts);
+            }
+            if ts >= l.ts {
+                Self::remember(l, ev, at, ip, origin);
             }
             return;
         }
@@ -266,6 +356,10 @@ impl Detector for TravelDetector {
         };
         Self::remember(&mut l, ev, at, ip, origin);
         self.accounts.insert(user.into(), l);
+    }
+
+    fn travel(&mut self) -> Option<&mut TravelDetector> {
+        Some(self)
     }
 
     fn finish(&mut self, _out: &mut Vec<Alert>) {

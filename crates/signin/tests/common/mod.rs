@@ -81,11 +81,15 @@ pub fn sample_path(test: &str, src: Src) -> Option<PathBuf> {
 /// with its table, line by line; the events' times, in order. None when the
 /// sample is in the corpus and there is none.
 pub fn check(test: &str, s: &Sample) -> Option<Vec<String>> {
+    check_with(test, s, &mut SyslogParser::new(2024))
+}
+
+/// [`check`] with another line parser.
+pub fn check_with(test: &str, s: &Sample, p: &mut dyn LineParser) -> Option<Vec<String>> {
     let path = sample_path(test, s.src)?;
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), s.want.len(), "{}: line count", path.display());
-    let mut p = SyslogParser::new(2024);
     let mut times = Vec::new();
     for (i, (line, w)) in lines.iter().zip(&s.want).enumerate() {
         let got = match p.parse(line) {

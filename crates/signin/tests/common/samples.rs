@@ -116,6 +116,8 @@ pub fn all() -> Vec<Sample> {
         mssql_errorlog(),
         mssql_evtx(),
         sshd_preauth(),
+        windows_xml(),
+        windows_bf(),
     ];
     v.extend(exchange_protocol_logs().into_iter().map(|(_, s)| s));
     v
@@ -496,6 +498,51 @@ pub fn sshd_preauth() -> Sample {
             P("2001:db8::5", ""),
             D,
             R("bad source IP address"),
+        ],
+    )
+}
+
+/// `windows/security.xml`: Windows events as XML text lines (hand-written,
+/// see `SOURCES.md`), read as the EVTX reader reads the same events.
+pub fn windows_xml() -> Sample {
+    let ds = "auth.windows";
+    fx(
+        "windows/security.xml",
+        vec![
+            // 4624, network logon; `&apos;` unescaped, `::ffff:` mapped.
+            E(ds, "network", "o'brien", Success, None, "192.0.2.10"),
+            // 4672 (special privileges): read, not a sign-in.
+            D,
+            // 4625, RDP, SubStatus bad password under the generic Status.
+            E(ds, "remote-interactive", "administrator", Failure, BP, "203.0.113.7"),
+            // 4771, Kerberos 0x18.
+            E(ds, "kerberos", "svc-backup", Failure, BP, "198.51.100.4"),
+            // 18456 of SQL Server, unnamed Data values.
+            E("auth.mssql", "mssql", "sa", Failure, BP, "192.0.2.55"),
+            // 18456 of another provider.
+            D,
+            R("missing or bad Status"),
+            R("bad Windows event XML: the line ends inside <Event>"),
+            R("bad Windows event XML: ill-formed document: expected `</Data>`, but `</Dat>` was found at byte 363"),
+        ],
+    )
+}
+
+/// CrowdSec's windows-bf case: six 4625 network logons of the unknown name
+/// `asdfasdf` from 192.168.9.212 (SubStatus 0xC0000064), as XML text lines.
+pub fn windows_bf() -> Sample {
+    co(
+        "crowdsec/.tests/windows-bf/windows-bf.log",
+        vec![
+            E(
+                "auth.windows",
+                "network",
+                "asdfasdf",
+                Failure,
+                UU,
+                "192.168.9.212"
+            );
+            6
         ],
     )
 }

@@ -1,0 +1,257 @@
+//! Windows events as XML text, one `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">…</Event>`
+//! per line: what `wevtutil qe /f:xml`, Windows Event Forwarding
+//! collectors, Winlogbeat's raw XML and CrowdSec's Windows acquisition
+//! write. Detected by content: a line starting with `<Event` that names the
+//! event namespace.
+//!
+//! Each line is read with `quick-xml` (no regular expressions): the
+//! `System` part's `EventID`, `Provider Name`, `TimeCreated SystemTime` and
+//! `Computer`, and the `EventData` part's `<Data Name="…">` values (unnamed
+//! `<Data>` values for SQL Server's 18456). The event ids kept and their
+//! mapping to sign-ins are the EVTX reader's, shared with it ([`crate::evtx`]
+//! module docs): same dataset (`auth.windows`, `auth.mssql`), outcome,
+//! failure class, user, source address, app and client. Events of other ids
+//! (and 18456 of another provider) are read and are not sign-ins
+//! ([`Parsed::Directive`]); a line that is not well-formed event XML, or a
+//! sign-in event without `TimeCreated`, its `EventData` or a field the
+//! mapping needs (e.g. `Status` of a 4625), is rejected with the reason.
+
+use crate::evtx::{mssql, sign_in, wanted, EventFields};
+use haboob_model::{EventRef, LineParser, Parsed, RecordError, Ts};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::borrow::Cow;
+
+/// The Windows event XML namespace every line names.
+pub const NAMESPACE: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
+
+/// The `EventData` names the sign-in mapping reads; other values are skipped.
+const NAMES: [&str; 11] = [
+    "TargetUserName",
+    "TargetDomainName",
+    "SubjectDomainName",
+    "SubjectUserName",
+    "IpAddress",
+    "LogonType",
+    "Status",
+    "SubStatus",
+    "WorkstationName",
+    "Workstation",
+    "ServiceName",
+];
+
+/// Line parser for Windows event XML text (format `windows-xml`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WinXmlParser;
+
+/// The `EventData` values of one line, by name.
+struct Named<'a>(Vec<(&'static str, Cow<'a, str>)>);
+
+impl<'a> EventFields<'a> for Named<'a> {
+    fn named(&self, name: &str) -> Cow<'a, str> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(Cow::Borrowed(""), |(_, v)| v.clone())
+    }
+}
+
+/// The element whose text is being read.
+#[derive(Clone, Copy, PartialEq)]
+enum Leaf {
+    None,
+    EventId,
+    Computer,
+    /// A `<Data>` of `EventData`: its name when it is one of [`NAMES`],
+    /// `None` for an unnamed one; skipped for other names.
+    Data(Option<&'static str>),
+    Skip,
+}
+
+/// What one line holds.
+#[derive(Default)]
+struct Fields<'a> {
+    id: Option<Cow<'a, str>>,
+    mssql_provider: bool,
+    time: Option<Result<Ts, String>>,
+    computer: Cow<'a, str>,
+    has_data: bool,
+    named: Vec<(&'static str, Cow<'a, str>)>,
+    unnamed: Vec<Cow<'a, str>>,
+}
+
+fn bad(e: impl std::fmt::Display) -> RecordError {
+    let mut s = format!("bad Windows event XML: {e}");
+    if s.len() > 200 {
+        let mut end = 200;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    RecordError::new(s)
+}
+
+fn attr<'b>(e: &'b BytesStart<'_>, name: &[u8]) -> Result<Option<Cow<'b, [u8]>>, RecordError> {
+    for a in e.attributes() {
+        let a = a.map_err(bad)?;
+        if a.key.local_name().as_ref() == name {
+            return Ok(Some(a.value));
+        }
+    }
+    Ok(None)
+}
+
+/// Read one event line: its System and EventData fields.
+fn read(line: &str) -> Result<Fields<'_>, RecordError> {
+    let mut r = Reader::from_str(line);
+    r.config_mut().trim_text(true);
+    let mut f = Fields::default();
+    // Depth of the element being read: 1 = Event, 2 = System / EventData.
+    let mut depth = 0usize;
+    let mut part: &[u8] = b"";
+    let mut leaf = Leaf::None;
+    let mut leaf_text = false;
+    loop {
+        let ev = r
+            .read_event()
+            .map_err(|e| bad(format!("{e} at byte {}", r.error_position())))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(ev, Event::Empty(_));
+                let name = e.local_name();
+                let name = name.as_ref();
+                if depth == 0 && name != b"Event" {
+                    return Err(bad("the root element is not <Event>"));
+                }
+                if depth == 1 {
+                    part = match name {
+                        b"System" => b"System",
+                        b"EventData" => {
+                            f.has_data = true;
+                            b"EventData"
+                        }
+                        _ => b"",
+                    };
+                } else if depth == 2 && part == b"System" {
+                    match name {
+                        b"EventID" => leaf = Leaf::EventId,
+                        b"Computer" => leaf = Leaf::Computer,
+                        b"Provider" => {
+                            f.mssql_provider =
+                                attr(e, b"Name")?.is_some_and(|n| n.starts_with(b"MSSQL"));
+                        }
+                        b"TimeCreated" => {
+                            f.time = attr(e, b"SystemTime")?.map(|t| {
+                                std::str::from_utf8(&t)
+                                    .map_err(|e| e.to_string())
+                                    .and_then(|t| Ts::parse_rfc3339(t).map_err(|e| e.to_string()))
+                            });
+                        }
+                        _ => {}
+                    }
+                } else if depth == 2 && part == b"EventData" && name == b"Data" {
+                    leaf = match attr(e, b"Name")? {
+                        None => Leaf::Data(None),
+                        Some(n) => NAMES
+                            .iter()
+                            .find(|k| k.as_bytes() == n.as_ref())
+                            .map_or(Leaf::Skip, |k| Leaf::Data(Some(k))),
+                    };
+                }
+                leaf_text = false;
+                if empty {
+                    end_leaf(&mut f, &mut leaf, leaf_text);
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    depth += 1;
+                }
+            }
+            Event::Text(t) if leaf != Leaf::None && depth >= 3 => {
+                let v = t.unescape().map_err(bad)?;
+                leaf_text = true;
+                match leaf {
+                    Leaf::EventId => f.id = Some(v),
+                    Leaf::Computer => f.computer = v,
+                    Leaf::Data(Some(n)) => f.named.push((n, v)),
+                    Leaf::Data(None) => f.unnamed.push(v),
+                    Leaf::None | Leaf::Skip => {}
+                }
+            }
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 2 {
+                    end_leaf(&mut f, &mut leaf, leaf_text);
+                }
+                if depth == 1 {
+                    part = b"";
+                }
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Eof => {
+                return Err(bad(if depth == 0 {
+                    "no <Event> element"
+                } else {
+                    "the line ends inside <Event>"
+                }))
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+/// A `<Data>` without text is an empty value.
+fn end_leaf<'a>(f: &mut Fields<'a>, leaf: &mut Leaf, had_text: bool) {
+    if !had_text {
+        match *leaf {
+            Leaf::Data(Some(n)) => f.named.push((n, Cow::Borrowed(""))),
+            Leaf::Data(None) => f.unnamed.push(Cow::Borrowed("")),
+            _ => {}
+        }
+    }
+    *leaf = Leaf::None;
+}
+
+/// Whether a line looks like Windows event XML (the cheap check before
+/// parsing).
+pub fn looks_like_event_xml(line: &str) -> bool {
+    let l = line.trim_start_matches('\u{feff}').trim_start();
+    l.starts_with("<Event") && memchr::memmem::find(l.as_bytes(), NAMESPACE.as_bytes()).is_some()
+}
+
+impl LineParser for WinXmlParser {
+    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
+        if !looks_like_event_xml(line) {
+            return Err(RecordError::fixed("not a Windows event XML line"));
+        }
+        let f = read(line.trim_start_matches('\u{feff}').trim())?;
+        let id: u32 =
+            f.id.as_deref()
+                .ok_or(RecordError::fixed("record without EventID"))?
+                .trim()
+                .parse()
+                .map_err(|_| RecordError::fixed("bad EventID"))?;
+        let provider = if f.mssql_provider { "MSSQL" } else { "" };
+        if !wanted(id, provider) {
+            return Ok(Parsed::Directive);
+        }
+        let ts = match f.time {
+            Some(Ok(ts)) => ts,
+            Some(Err(e)) => return Err(RecordError::new(format!("bad TimeCreated: {e}"))),
+            None => return Err(RecordError::fixed("event without TimeCreated")),
+        };
+        let ev = if id == 18456 {
+            mssql(ts, f.unnamed)?
+        } else if !f.has_data {
+            return Err(RecordError::fixed("sign-in record without EventData"));
+        } else {
+            sign_in(id, &f.computer, ts, &Named(f.named))?
+        };
+        Ok(Parsed::Event(EventRef::Auth(ev)))
+    }
+}

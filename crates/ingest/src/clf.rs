@@ -256,6 +256,7 @@ fn parse_ncsa_id<'a>(
         site,
         user: dash(user),
         forwarded,
+        protocol: r.protocol,
     })
 }
 
@@ -292,6 +293,7 @@ mod tests {
             ("https://a.example/", "Mozilla/5.0 (X11)", "")
         );
         assert_eq!(w.forwarded, "10.0.0.1");
+        assert_eq!(w.protocol, "HTTP/1.1");
     }
 
     const HEAD: &str =
@@ -387,9 +389,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (w.method, w.path, w.status),
-            ("", r"\x16\x03\x01\x01 \x02", 400)
+            (w.method, w.path, w.status, w.protocol),
+            ("", r"\x16\x03\x01\x01 \x02", 400, "")
         );
+        // A version no client speaks is kept as logged (flood tools send
+        // them); a target without one (HTTP/0.9 style) has none.
+        let odd = r#"1.2.3.4 - - [10/Oct/2023:10:22:47 +0200] "GET / HTTP/1.2" 400 157 "-" "x""#;
+        assert_eq!(web(ClfKind::Combined, odd).unwrap().protocol, "HTTP/1.2");
+        let bare = r#"1.2.3.4 - - [10/Oct/2023:10:22:47 +0200] "GET /" 400 157 "-" "x""#;
+        let w = web(ClfKind::Combined, bare).unwrap();
+        assert_eq!((w.path, w.protocol), ("/", ""));
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct JsonFieldMap {
     /// differs from `source.ip`, is the client a proxy-aware logger already
     /// resolved, so it is tried last.
     pub forwarded: Vec<String>,
+    /// The request's protocol and version (`HTTP/1.1`); used when its value
+    /// starts with `HTTP/`, else taken from the request line.
+    pub protocol: Vec<String>,
 }
 
 fn keys(k: &[&str]) -> Vec<String> {
@@ -145,6 +148,12 @@ impl Default for JsonFieldMap {
                 "x_real_ip",
                 "request.headers.X-Real-Ip",
                 "client.ip",
+            ]),
+            protocol: keys(&[
+                "server_protocol",
+                "request.proto",
+                "RequestProtocol",
+                "protocol",
             ]),
         }
     }
@@ -348,7 +357,7 @@ impl RecordParser for JsonParser {
             return Err(RecordError::fixed("no request fields"));
         }
         let forwarded = get(&m.forwarded).unwrap_or(none);
-        let [method, path, query, uri, request, user_agent, referrer, site, user, forwarded] =
+        let [method, path, query, uri, request, user_agent, referrer, site, user, forwarded, protocol] =
             resolve(
                 [
                     method.unwrap_or(none),
@@ -361,6 +370,7 @@ impl RecordParser for JsonParser {
                     get(&m.site).unwrap_or(none),
                     get(&m.user).unwrap_or(none),
                     forwarded,
+                    get(&m.protocol).unwrap_or(none),
                 ],
                 scratch,
             );
@@ -393,6 +403,11 @@ impl RecordParser for JsonParser {
                 ""
             } else {
                 dash_empty(forwarded)
+            },
+            protocol: if protocol.starts_with("HTTP/") {
+                protocol
+            } else {
+                r.protocol
             },
         })))
     }

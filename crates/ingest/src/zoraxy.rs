@@ -104,6 +104,7 @@ impl RecordParser for Zoraxy {
             site: origin,
             user: "",
             forwarded: "",
+            protocol: "",
         })))
     }
 }

@@ -38,6 +38,7 @@ fn floods_cfg(cfg: &WebConfig, reqs: &[Req<'_>]) -> Vec<Alert> {
             site: "shop.example",
             user: "",
             forwarded: "",
+            protocol: "",
         };
         let o = Origin {
             file: "t.log",

@@ -37,6 +37,7 @@
 //!     site: "votes.example.gov",
 //!     user: "",
 //!     forwarded: "",
+//!     protocol: "",
 //! };
 //! let origin = Origin { file: "access.log", line: 1, raw: "…" };
 //! let mut out = Vec::new();

@@ -58,7 +58,7 @@ def intent(scenario):
             or "http-scan" in n or "generic-test" in n:
         return ["web.scan"]
     if "dos" in n or "req-limit" in n or "req_limit" in n:
-        return ["web.scan", "web.crawl"]
+        return ["web.flood", "web.scan", "web.crawl"]
     return EXPLOIT
 
 

@@ -64,6 +64,7 @@ fn bench(c: &mut Criterion) {
                     site: "votes.example.gov",
                     user: "",
                     forwarded: "",
+                    protocol: "",
                 };
                 let o = Origin {
                     file: "bench.log",

@@ -13,7 +13,9 @@
 //! - **network** (weak): same /24 or /48 `0.15`, else same ASN (`--geoip`) `0.1`;
 //! - **schedule** (weak): the same UTC hours and weekdays, `0.1 × J`;
 //! - **target choice** (weak): the same sectors and regions, `0.1 × J`;
-//! - **habits** (weak): the same methods and path casing/encoding, `0.05`.
+//! - **habits** (weak): the same methods and path casing/encoding, and the
+//!   same HTTP versions of the request line when both logs have them
+//!   (`protocols`; a format without one does not break the link), `0.05`.
 //!
 //! Weak evidence counts at most 0.3 in all. Wordlist and User-Agent weights
 //! are multiplied by their rarity, `min(1, 4 / n)` where `n` is the number of
@@ -61,6 +63,7 @@ struct Profile {
     ua: Ua,
     methods: BTreeSet<String>,
     habits: BTreeSet<String>,
+    protocols: BTreeSet<String>,
     hours: u32,
     weekdays: u32,
     paths: u64,
@@ -174,6 +177,7 @@ fn profiles(alerts: &[Alert], targets: &Targets) -> Vec<Profile> {
             ua: Ua::Unknown,
             methods: BTreeSet::new(),
             habits: BTreeSet::new(),
+            protocols: BTreeSet::new(),
             hours: 0,
             weekdays: 0,
             paths: 0,
@@ -188,6 +192,7 @@ fn profiles(alerts: &[Alert], targets: &Targets) -> Vec<Profile> {
         };
         p.methods.extend(strs(&fp["methods"]));
         p.habits.extend(strs(&fp["habits"]));
+        p.protocols.extend(strs(&fp["protocols"]));
         p.hours |= fp["hours"].as_u64().unwrap_or(0) as u32;
         p.weekdays |= fp["weekdays"].as_u64().unwrap_or(0) as u32;
         p.paths = p.paths.max(fp["paths"].as_u64().unwrap_or(0));
@@ -310,7 +315,13 @@ pub fn links(alerts: &[Alert], targets: &Targets, geo: Option<&Geo>) -> Vec<Link
                 0.1 * jt,
             ));
         }
-        if !pa.methods.is_empty() && pa.methods == pb.methods && pa.habits == pb.habits {
+        let protocols_agree =
+            pa.protocols.is_empty() || pb.protocols.is_empty() || pa.protocols == pb.protocols;
+        if !pa.methods.is_empty()
+            && pa.methods == pb.methods
+            && pa.habits == pb.habits
+            && protocols_agree
+        {
             weak.push(("same methods and path habits".to_string(), 0.05));
         }
         let weak_total: f64 = weak.iter().map(|w| w.1).sum();
@@ -459,6 +470,40 @@ mod tests {
             scan("192.0.2.11", "a", 3, "00000000000000d2", false, 6),
         ];
         assert_eq!(group_of(&alerts).len(), 2);
+    }
+
+    #[test]
+    fn http_versions_count_with_the_habits_when_both_logs_have_them() {
+        let with = |ip: &str, day: i64, protocols: serde_json::Value| {
+            let mut a = scan(ip, "a", day, "00000000000000e1", false, 7);
+            a.details.get_mut("fingerprint").unwrap()["protocols"] = protocols;
+            a
+        };
+        let habit_reason = |alerts: &[Alert]| {
+            links(alerts, &Targets::default(), None)
+                .iter()
+                .any(|l| l.reason.contains("same methods and path habits"))
+        };
+        let (h1, h10) = (
+            serde_json::json!(["HTTP/1.1"]),
+            serde_json::json!(["HTTP/1.0"]),
+        );
+        let same = [
+            with("192.0.2.10", 0, h1.clone()),
+            with("198.51.100.20", 9, h1.clone()),
+        ];
+        assert!(habit_reason(&same));
+        let differ = [
+            with("192.0.2.10", 0, h1.clone()),
+            with("198.51.100.20", 9, h10),
+        ];
+        assert!(!habit_reason(&differ));
+        // One log without versions (IIS without cs-version): no conflict.
+        let unknown = [
+            with("192.0.2.10", 0, h1),
+            with("198.51.100.20", 9, serde_json::json!([])),
+        ];
+        assert!(habit_reason(&unknown));
     }
 
     #[test]

@@ -16,6 +16,7 @@ fn web(ts: i64, ip: &str, path: &'static str) -> WebEvent<'static> {
         site: "votes.example.gov",
         user: "",
         forwarded: "203.0.113.9",
+        protocol: "",
     }
 }
 

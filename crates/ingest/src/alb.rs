@@ -88,6 +88,7 @@ impl RecordParser for Alb {
             (Some(m), Some(u)) => (m, u),
             _ => ("", f[REQUEST]),
         };
+        let protocol = req.next().filter(|p| p.starts_with("HTTP/")).unwrap_or("");
         let (host, target) = split_url(url);
         let (path, query) = split_query(target);
         let site = if host.is_empty() {
@@ -108,6 +109,7 @@ impl RecordParser for Alb {
             site,
             user: "",
             forwarded: "",
+            protocol,
         })))
     }
 }
@@ -145,6 +147,7 @@ mod tests {
         assert_eq!((w.method, w.path, w.query), ("HEAD", "/admin.php", "a=b"));
         assert_eq!((w.status, w.bytes, w.site), (404, 257, "www.example.com"));
         assert_eq!(w.user_agent, "Mozilla/5.00 (Nikto/2.1.5)");
+        assert_eq!(w.protocol, "HTTP/1.1");
     }
 
     #[test]

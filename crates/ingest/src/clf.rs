@@ -14,6 +14,9 @@ pub(crate) enum ClfKind {
     Combined,
     /// `%v:%p` or `%v` then combined.
     VhostCombined,
+    /// BunkerWeb: `$host $remote_addr - $request_id $remote_user [...]`,
+    /// then combined; the request id is optional (older releases log none).
+    BunkerWeb,
 }
 
 /// A stateless NCSA parser: the variant and which quoted field after the
@@ -32,7 +35,7 @@ impl RecordParser for Clf {
         let ev = match self.0 {
             ClfKind::Common => parse_ncsa(line, "", 0, false)?,
             ClfKind::Combined => parse_ncsa(line, "", self.1, true)?,
-            ClfKind::VhostCombined => {
+            ClfKind::VhostCombined | ClfKind::BunkerWeb => {
                 let (vhost, rest) = line
                     .split_once(' ')
                     .ok_or(RecordError::fixed("missing virtual host"))?;
@@ -47,7 +50,11 @@ impl RecordParser for Clf {
                         "expected virtual host then client address",
                     ));
                 }
-                parse_ncsa(rest, dash(site), self.1, true)?
+                if self.0 == ClfKind::BunkerWeb {
+                    parse_ncsa_id(rest, dash(site), self.1, true, true)?
+                } else {
+                    parse_ncsa(rest, dash(site), self.1, true)?
+                }
             }
         };
         Ok(Parsed::Event(EventRef::Web(ev)))
@@ -175,13 +182,29 @@ pub(crate) fn parse_ncsa<'a>(
     forwarded_field: u8,
     combined: bool,
 ) -> Result<WebEvent<'a>, RecordError> {
+    parse_ncsa_id(line, site, forwarded_field, combined, false)
+}
+
+/// [`parse_ncsa`]; when `request_id`, one more word (BunkerWeb's
+/// `$request_id`) may stand between the ident and the user field.
+fn parse_ncsa_id<'a>(
+    line: &'a str,
+    site: &'a str,
+    forwarded_field: u8,
+    combined: bool,
+    request_id: bool,
+) -> Result<WebEvent<'a>, RecordError> {
     let mut c = Cur { s: line, pos: 0 };
     let host = c
         .word()
         .ok_or(RecordError::fixed("missing client address"))?;
     let source_ip = parse_ip(host, false).ok_or(RecordError::fixed("bad client address"))?;
     c.word().ok_or(RecordError::fixed("missing ident field"))?;
-    let user = c.word().ok_or(RecordError::fixed("missing user field"))?;
+    let mut user = c.word().ok_or(RecordError::fixed("missing user field"))?;
+    if request_id && !c.s[c.pos..].starts_with('[') {
+        // The word read as the user was the request id.
+        user = c.word().ok_or(RecordError::fixed("missing user field"))?;
+    }
     if !c.eat(b'[') {
         return Err(RecordError::fixed("missing [timestamp]"));
     }
@@ -233,6 +256,7 @@ pub(crate) fn parse_ncsa<'a>(
         site,
         user: dash(user),
         forwarded,
+        protocol: r.protocol,
     })
 }
 
@@ -269,6 +293,7 @@ mod tests {
             ("https://a.example/", "Mozilla/5.0 (X11)", "")
         );
         assert_eq!(w.forwarded, "10.0.0.1");
+        assert_eq!(w.protocol, "HTTP/1.1");
     }
 
     const HEAD: &str =
@@ -364,9 +389,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (w.method, w.path, w.status),
-            ("", r"\x16\x03\x01\x01 \x02", 400)
+            (w.method, w.path, w.status, w.protocol),
+            ("", r"\x16\x03\x01\x01 \x02", 400, "")
         );
+        // A version no client speaks is kept as logged (flood tools send
+        // them); a target without one (HTTP/0.9 style) has none.
+        let odd = r#"1.2.3.4 - - [10/Oct/2023:10:22:47 +0200] "GET / HTTP/1.2" 400 157 "-" "x""#;
+        assert_eq!(web(ClfKind::Combined, odd).unwrap().protocol, "HTTP/1.2");
+        let bare = r#"1.2.3.4 - - [10/Oct/2023:10:22:47 +0200] "GET /" 400 157 "-" "x""#;
+        let w = web(ClfKind::Combined, bare).unwrap();
+        assert_eq!((w.path, w.protocol), ("/", ""));
     }
 
     #[test]
@@ -393,6 +425,50 @@ mod tests {
             "votes.example.gov"
         );
         assert!(web(ClfKind::Combined, v).is_err());
+    }
+
+    #[test]
+    fn bunkerweb_with_and_without_request_id() {
+        // Layout of BunkerWeb's access log as parsed by the CrowdSec hub's
+        // bunkerity/bunkerweb-logs parser (see tests/fixtures/SOURCES.md).
+        let with_id = r#"shop.example 198.51.100.3 - 0f6d2c9a41b0e8d7 - [22/Oct/2025:14:31:07 +0000] "GET /.env HTTP/1.1" 404 162 "-" "curl/8.5.0""#;
+        let w = web(ClfKind::BunkerWeb, with_id).unwrap();
+        assert_eq!(
+            (w.site, w.source_ip.to_string().as_str(), w.path, w.status),
+            ("shop.example", "198.51.100.3", "/.env", 404)
+        );
+        assert_eq!((w.user, w.user_agent), ("", "curl/8.5.0"));
+        let user = r#"shop.example:443 198.51.100.3 - 0f6d2c9a41b0e8d7 alice [22/Oct/2025:14:31:07 +0000] "GET / HTTP/2.0" 200 5 "-" "ua" 312 0.004 [shop] []"#;
+        let w = web(ClfKind::BunkerWeb, user).unwrap();
+        assert_eq!((w.site, w.user, w.bytes), ("shop.example", "alice", 5));
+        let without = r#"shop.example 198.51.100.3 - - [22/Oct/2025:14:31:07 +0000] "GET /x HTTP/1.1" 200 5 "-" "ua""#;
+        assert_eq!(web(ClfKind::BunkerWeb, without).unwrap().path, "/x");
+        // vhost-combined does not take the request id.
+        assert_eq!(
+            web(ClfKind::VhostCombined, with_id).unwrap_err().reason,
+            "missing [timestamp]"
+        );
+        for (line, reason) in [
+            (
+                r#"shop.example 198.51.100.3 - id1 u1 u2 [22/Oct/2025:14:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua""#,
+                "missing [timestamp]",
+            ),
+            ("shop.example 198.51.100.3 - id1", "missing user field"),
+            (
+                r#"shop.example 198.51.100.3 - id1 - [22/Oct/2025:14:31:07 +0000] "GET / HTTP/1.1" 200 5"#,
+                "missing \"referrer\"",
+            ),
+            (
+                r#"shop.example not-an-ip - id1 - [22/Oct/2025:14:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua""#,
+                "expected virtual host then client address",
+            ),
+        ] {
+            assert_eq!(
+                web(ClfKind::BunkerWeb, line).unwrap_err().reason,
+                reason,
+                "{line}"
+            );
+        }
     }
 
     #[test]

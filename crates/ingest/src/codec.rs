@@ -158,6 +158,7 @@ fn encode_with(
                 w.site,
                 w.user,
                 w.forwarded,
+                w.protocol,
             ] {
                 put_str(out, s);
             }
@@ -283,6 +284,7 @@ pub fn decode<'a>(
                 site: c.str()?,
                 user: c.str()?,
                 forwarded: c.str()?,
+                protocol: c.str()?,
             })
         }
         1 => {
@@ -372,6 +374,7 @@ mod tests {
             site: "a.example",
             user: "",
             forwarded: "",
+            protocol: "HTTP/1.1",
         })
     }
 
@@ -410,6 +413,7 @@ mod tests {
                 w.path.to_owned(),
                 w.user_agent.to_owned(),
                 w.site.to_owned(),
+                w.protocol.to_owned(),
             ),
             _ => panic!("not a web event"),
         };
@@ -419,6 +423,7 @@ mod tests {
             "/a/é".to_owned(),
             "curl/8".to_owned(),
             "a.example".to_owned(),
+            "HTTP/1.1".to_owned(),
         );
         assert_eq!(web_of(ev), want);
         assert_eq!(web_of(decode(&copied, "", &ds).unwrap().0), want);

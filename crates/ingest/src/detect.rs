@@ -76,6 +76,19 @@ mod tests {
             Some(Format::Iis)
         );
         assert_eq!(detect(&["hello", "world"], &m), None);
+        // BunkerWeb: a request id before the user field; lines without one
+        // are vhost-combined (the same event either way).
+        let bunker = r#"a.example 1.2.3.4 - 5f0c1e - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "ua""#;
+        assert_eq!(detect(&[bunker, vhost], &m), Some(Format::BunkerWeb));
+        assert_eq!(detect(&[vhost, vhost], &m), Some(Format::VhostCombined));
+        let zoraxy = "2025/05/01 14:14:02 [2025-05-01 14:14:02.417736] [router:host-http] [origin:a.example] [client: 1.2.3.4] [useragent: ua] GET / 200";
+        let zoraxy_sys = "2025/05/01 14:14:01 [2025-05-01 14:14:01.000001] [system:info] Starting";
+        assert_eq!(detect(&[zoraxy_sys, zoraxy], &m), Some(Format::Zoraxy));
+        let traefik = r#"{"ClientHost":"1.2.3.4","DownstreamStatus":404,"RequestMethod":"GET","RequestPath":"/x","time":"2021-12-08T14:02:43Z"}"#;
+        assert_eq!(detect(&[traefik], &m), Some(Format::Json));
+        // An nginx error log is not Zoraxy (same Go-style date prefix).
+        let ngx = r#"2021/09/30 09:23:53 [error] 1#1: *17 open() "/x" failed (2: No such file or directory), client: 1.2.3.4, server: _, request: "GET /x HTTP/1.1", host: "a""#;
+        assert_eq!(detect(&[ngx], &m), Some(Format::ErrorLog));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::iis::Iis;
 use crate::json::{JsonFieldMap, JsonParser};
 use crate::proxy::ProxyConfig;
 use crate::text::{Public, RecordParser};
+use crate::zoraxy::Zoraxy;
 use haboob_model::{LineParser, Parsed, RecordError};
 use haboob_signin::SigninFormat;
 use std::fmt;
@@ -22,12 +23,17 @@ pub enum Format {
     Common,
     /// Apache `vhost_combined` (`vhost-combined`): `%v:%p` (or `%v`) then combined.
     VhostCombined,
+    /// BunkerWeb (`bunkerweb`): `vhost-combined` with an optional request id
+    /// before the user field.
+    BunkerWeb,
     /// IIS W3C extended (`iis`), driven by `#Fields:` directives.
     Iis,
     /// One JSON object per line (`json`), mapped with [`JsonFieldMap`].
     Json,
     /// AWS Application Load Balancer access logs (`aws-alb`).
     AwsAlb,
+    /// Zoraxy reverse proxy logs (`zoraxy`).
+    Zoraxy,
     /// nginx and Apache error logs (`error-log`): firewall and access-rule
     /// denials become events, other lines are read and counted.
     ErrorLog,
@@ -40,9 +46,11 @@ const ALL: &[Format] = &[
     Format::Combined,
     Format::Common,
     Format::VhostCombined,
+    Format::BunkerWeb,
     Format::Iis,
     Format::Json,
     Format::AwsAlb,
+    Format::Zoraxy,
     Format::ErrorLog,
     Format::Signin(SigninFormat::Entra),
     Format::Signin(SigninFormat::EntraCsv),
@@ -62,6 +70,8 @@ impl Format {
             Format::Combined => "combined",
             Format::Common => "common",
             Format::VhostCombined => "vhost-combined",
+            Format::BunkerWeb => "bunkerweb",
+            Format::Zoraxy => "zoraxy",
             Format::Iis => "iis",
             Format::Json => "json",
             Format::AwsAlb => "aws-alb",
@@ -88,6 +98,8 @@ impl Format {
             Format::Combined => Box::new(Public(Clf(ClfKind::Combined, xff))),
             Format::Common => Box::new(Public(Clf(ClfKind::Common, 0))),
             Format::VhostCombined => Box::new(Public(Clf(ClfKind::VhostCombined, xff))),
+            Format::BunkerWeb => Box::new(Public(Clf(ClfKind::BunkerWeb, xff))),
+            Format::Zoraxy => Box::new(Public(Zoraxy)),
             Format::Iis => Box::new(Public(Iis::default())),
             Format::Json => Box::new(Public(JsonParser::new(json_fields))),
             Format::AwsAlb => Box::new(Public(Alb)),
@@ -110,6 +122,8 @@ impl Format {
             Format::Combined
                 | Format::Common
                 | Format::VhostCombined
+                | Format::BunkerWeb
+                | Format::Zoraxy
                 | Format::Json
                 | Format::AwsAlb
                 | Format::ErrorLog
@@ -135,6 +149,8 @@ impl Format {
             Format::Combined => Box::new(Clf(ClfKind::Combined, xff)),
             Format::Common => Box::new(Clf(ClfKind::Common, 0)),
             Format::VhostCombined => Box::new(Clf(ClfKind::VhostCombined, xff)),
+            Format::BunkerWeb => Box::new(Clf(ClfKind::BunkerWeb, xff)),
+            Format::Zoraxy => Box::new(Zoraxy),
             Format::Iis => Box::new(Iis::default()),
             Format::Json => Box::new(JsonParser::new(json_fields)),
             Format::AwsAlb => Box::new(Alb),
@@ -235,8 +251,8 @@ mod tests {
         }
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
-            "unknown format \"apache\" (expected one of: combined, common, vhost-combined, iis, json, aws-alb, \
-             error-log, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, evtx)"
+            "unknown format \"apache\" (expected one of: combined, common, vhost-combined, bunkerweb, iis, json, \
+             aws-alb, zoraxy, error-log, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, evtx)"
         );
     }
 }

@@ -24,6 +24,7 @@ enum Col {
     SiteName,
     User,
     Forwarded,
+    Version,
     Other,
 }
 
@@ -43,6 +44,7 @@ impl Col {
             "cs-host" => Col::Host,
             "s-sitename" => Col::SiteName,
             "cs-username" => Col::User,
+            "cs-version" => Col::Version,
             // The request header (`cs(…)`) or an IIS custom field of that name.
             "cs(x-forwarded-for)"
             | "x-forwarded-for"
@@ -116,6 +118,7 @@ impl RecordParser for Iis {
         let (mut date, mut time, mut ip) = ("", "", "");
         let (mut method, mut path, mut query, mut ua, mut referrer) = ("", "", "", "", "");
         let (mut host, mut sitename, mut user, mut forwarded) = ("", "", "", "");
+        let mut protocol = "";
         let (mut status, mut bytes) = (0u16, 0u64);
         for (col, v) in self.cols.iter().zip(&vals[..n]) {
             match col {
@@ -135,6 +138,7 @@ impl RecordParser for Iis {
                 Col::SiteName => sitename = dash(v),
                 Col::User => user = dash(v),
                 Col::Forwarded if forwarded.is_empty() => forwarded = dash(v),
+                Col::Version => protocol = dash(v),
                 Col::Forwarded | Col::Other => {}
             }
         }
@@ -158,6 +162,7 @@ impl RecordParser for Iis {
             site: if host.is_empty() { sitename } else { host },
             user,
             forwarded,
+            protocol,
         })))
     }
 }
@@ -223,6 +228,22 @@ mod tests {
             )
         );
         assert_eq!(w.source_ip.to_string(), "2001:db8::9");
+        assert_eq!(w.protocol, "");
+        // `cs-version`, when logged, is the protocol.
+        let mut p = Iis::default();
+        assert!(p
+            .parse_rec(
+                "#Fields: date time c-ip cs-method cs-uri-stem cs-version sc-status",
+                None
+            )
+            .is_ok());
+        let Parsed::Event(EventRef::Web(w)) = p
+            .parse_rec("2024-05-01 10:00:00 1.2.3.4 GET / HTTP/2 200", None)
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(w.protocol, "HTTP/2");
     }
 
     #[test]

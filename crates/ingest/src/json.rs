@@ -50,6 +50,9 @@ pub struct JsonFieldMap {
     /// differs from `source.ip`, is the client a proxy-aware logger already
     /// resolved, so it is tried last.
     pub forwarded: Vec<String>,
+    /// The request's protocol and version (`HTTP/1.1`); used when its value
+    /// starts with `HTTP/`, else taken from the request line.
+    pub protocol: Vec<String>,
 }
 
 fn keys(k: &[&str]) -> Vec<String> {
@@ -67,6 +70,7 @@ impl Default for JsonFieldMap {
                 "time",
                 "ts",
                 "start_time",
+                "StartUTC",
             ]),
             source_ip: keys(&[
                 "source.ip",
@@ -77,24 +81,32 @@ impl Default for JsonFieldMap {
                 "client_ip",
                 "remote_ip",
                 "downstream_remote_address",
+                "ClientHost",
             ]),
             method: keys(&[
                 "http.request.method",
                 "request_method",
                 "request.method",
                 "method",
+                "RequestMethod",
             ]),
-            path: keys(&["url.path", "x-envoy-origin-path", "path"]),
+            path: keys(&["url.path", "x-envoy-origin-path", "path", "RequestPath"]),
             query: keys(&["url.query", "query_string", "args"]),
             request_line: keys(&["request"]),
             uri: keys(&["url.original", "request_uri", "request.uri", "uri"]),
-            status: keys(&["http.response.status_code", "status", "response_code"]),
+            status: keys(&[
+                "http.response.status_code",
+                "status",
+                "response_code",
+                "DownstreamStatus",
+            ]),
             bytes: keys(&[
                 "http.response.body.bytes",
                 "body_bytes_sent",
                 "size",
                 "bytes_sent",
                 "bytes",
+                "DownstreamContentSize",
             ]),
             user_agent: keys(&[
                 "user_agent.original",
@@ -102,12 +114,14 @@ impl Default for JsonFieldMap {
                 "request.headers.User-Agent",
                 "user-agent",
                 "user_agent",
+                "request_User-Agent",
             ]),
             referrer: keys(&[
                 "http.request.referrer",
                 "http_referer",
                 "request.headers.Referer",
                 "referer",
+                "request_Referer",
             ]),
             site: keys(&[
                 "url.domain",
@@ -117,8 +131,9 @@ impl Default for JsonFieldMap {
                 "server_name",
                 "request.host",
                 ":authority",
+                "RequestHost",
             ]),
-            user: keys(&["remote_user", "user.name", "user_id"]),
+            user: keys(&["remote_user", "user.name", "user_id", "ClientUsername"]),
             forwarded: keys(&[
                 "http_x_forwarded_for",
                 "x_forwarded_for",
@@ -133,6 +148,12 @@ impl Default for JsonFieldMap {
                 "x_real_ip",
                 "request.headers.X-Real-Ip",
                 "client.ip",
+            ]),
+            protocol: keys(&[
+                "server_protocol",
+                "request.proto",
+                "RequestProtocol",
+                "protocol",
             ]),
         }
     }
@@ -336,7 +357,7 @@ impl RecordParser for JsonParser {
             return Err(RecordError::fixed("no request fields"));
         }
         let forwarded = get(&m.forwarded).unwrap_or(none);
-        let [method, path, query, uri, request, user_agent, referrer, site, user, forwarded] =
+        let [method, path, query, uri, request, user_agent, referrer, site, user, forwarded, protocol] =
             resolve(
                 [
                     method.unwrap_or(none),
@@ -349,6 +370,7 @@ impl RecordParser for JsonParser {
                     get(&m.site).unwrap_or(none),
                     get(&m.user).unwrap_or(none),
                     forwarded,
+                    get(&m.protocol).unwrap_or(none),
                 ],
                 scratch,
             );
@@ -381,6 +403,11 @@ impl RecordParser for JsonParser {
                 ""
             } else {
                 dash_empty(forwarded)
+            },
+            protocol: if protocol.starts_with("HTTP/") {
+                protocol
+            } else {
+                r.protocol
             },
         })))
     }

@@ -35,6 +35,7 @@ mod par;
 mod proxy;
 mod read;
 mod text;
+mod zoraxy;
 
 pub use format::Format;
 pub use haboob_model::{LineParser, Parsed, RecordError};

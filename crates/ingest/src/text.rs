@@ -171,6 +171,8 @@ pub(crate) struct Request<'a> {
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
     pub(crate) query: &'a str,
+    /// `HTTP/1.1` as logged; empty when the line has none.
+    pub(crate) protocol: &'a str,
 }
 
 /// Split `METHOD target [HTTP/x]`. Anything else (TLS handshakes, binary
@@ -180,6 +182,7 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
         method: "",
         path: if r == "-" { "" } else { r },
         query: "",
+        protocol: "",
     };
     let Some((method, rest)) = r.split_once(' ') else {
         return malformed;
@@ -192,10 +195,10 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
     if !token {
         return malformed;
     }
-    let target = match rest.rsplit_once(' ') {
-        Some((t, proto)) if proto.starts_with("HTTP/") => t,
+    let (target, protocol) = match rest.rsplit_once(' ') {
+        Some((t, proto)) if proto.starts_with("HTTP/") => (t, proto),
         Some(_) => return malformed,
-        None => rest,
+        None => (rest, ""),
     };
     if target.is_empty() || target.contains(' ') {
         return malformed;
@@ -205,6 +208,7 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
         method,
         path,
         query,
+        protocol,
     }
 }
 

@@ -97,6 +97,9 @@ pub struct WebEvent<'a> {
     /// The raw forwarding header as logged (`X-Forwarded-For`, `X-Real-IP`,
     /// `CF-Connecting-IP`, `True-Client-IP`); empty when the format has none.
     pub forwarded: &'a str,
+    /// The protocol of the request line as logged (`HTTP/1.1`, `HTTP/2.0`;
+    /// `http.version` with its `HTTP/` prefix); empty when not logged.
+    pub protocol: &'a str,
 }
 
 impl WebEvent<'_> {

@@ -19,6 +19,7 @@
 //!     site: "votes.example.gov",
 //!     user: "",
 //!     forwarded: "",
+//!     protocol: "",
 //! };
 //! assert_eq!(ev.status_class(), 4);
 //! ```

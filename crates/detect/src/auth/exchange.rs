@@ -227,6 +227,7 @@ mod tests {
             site: "",
             user,
             forwarded: "",
+            protocol: "",
         }
     }
 

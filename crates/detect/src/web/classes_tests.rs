@@ -22,6 +22,7 @@ fn event<'a>(path: &'a str, query: &'a str, ua: &'a str, status: u16) -> WebEven
         site: "www.example.org",
         user: "",
         forwarded: "",
+        protocol: "",
     }
 }
 

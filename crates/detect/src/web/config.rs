@@ -37,6 +37,8 @@ pub struct WebConfig {
     pub waf: WafConfig,
     /// `web.sweep`: one request fingerprint shared by many sources.
     pub sweep: SweepConfig,
+    /// `web.flood`: an HTTP request flood from one source.
+    pub flood: FloodConfig,
 }
 
 impl Default for WebConfig {
@@ -56,6 +58,7 @@ impl Default for WebConfig {
             user_enum: UserEnumConfig::default(),
             waf: WafConfig::default(),
             sweep: SweepConfig::default(),
+            flood: FloodConfig::default(),
         }
     }
 }
@@ -384,6 +387,47 @@ impl Default for SweepConfig {
             max_members: 1000,
             max_fingerprints: 10_000,
             crawler_user_agents: Vec::new(),
+        }
+    }
+}
+
+/// `web.flood` settings (T1498, T1499.002). Only non-static requests count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct FloodConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Requests within `window_secs`, whatever their paths, that fire the
+    /// alert (a browser sends a handful of page and API requests a second);
+    /// 0 turns this shape off.
+    pub min_requests: usize,
+    /// Requests within `window_secs` that fire the alert when at least
+    /// `focus_share` of them ask for one path (also with random query
+    /// strings that bypass caches); 0 turns this shape off.
+    pub min_focused_requests: usize,
+    /// Share of the window's requests on one path for the focused shape.
+    pub focus_share: f64,
+    /// Window of both request counts, seconds (times are compared to the
+    /// millisecond; a log with whole seconds spans up to two of them).
+    pub window_secs: u64,
+    /// Distinct user agents within `ua_window_secs` that fire the alert when
+    /// they are at least half of the requests (a tool switching its agent
+    /// per request); 0 turns this shape off.
+    pub min_user_agents: usize,
+    /// Window of the user-agent rotation shape, seconds.
+    pub ua_window_secs: u64,
+}
+
+impl Default for FloodConfig {
+    fn default() -> Self {
+        FloodConfig {
+            enabled: true,
+            min_requests: 50,
+            min_focused_requests: 30,
+            focus_share: 0.8,
+            window_secs: 1,
+            min_user_agents: 10,
+            ua_window_secs: 10,
         }
     }
 }

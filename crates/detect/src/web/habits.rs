@@ -9,6 +9,9 @@
 //!   Monday);
 //! - `habits`: path casing and encoding habits (`upper`, `encoded`,
 //!   `trailing_slash`, `double_slash`);
+//! - `protocols`: the HTTP versions of the request lines, when the log has
+//!   them (`HTTP/1.0`, `HTTP/1.1`, `HTTP/2`, `HTTP/3`, `HTTP/0.9`, `other`
+//!   for a version no client speaks, as flood tools send);
 //! - `paths`: distinct paths seen; `path_sketch`: the 32 smallest 32-bit
 //!   hashes of the distinct (decoded, lower-case) paths, a bottom-k sketch
 //!   whose overlap estimates the Jaccard similarity of two wordlists;
@@ -133,6 +136,7 @@ pub(crate) struct Habits {
     hours: u32,
     weekdays: u8,
     flags: u8,
+    protocols: u8,
     paths: u32,
     /// The first distinct path (hash, time), until the sketches exist.
     first: (u64, Ts),
@@ -141,6 +145,22 @@ pub(crate) struct Habits {
 
 const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "other"];
 const FLAGS: &[&str] = &["upper", "encoded", "trailing_slash", "double_slash"];
+const PROTOCOLS: &[&str] = &[
+    "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/0.9", "other",
+];
+
+/// Bit of [`PROTOCOLS`] for a logged protocol; 0 when none was logged.
+fn protocol_bit(p: &str) -> u8 {
+    match p.as_bytes() {
+        [] => 0,
+        b"HTTP/1.0" => 1,
+        b"HTTP/1.1" => 2,
+        b"HTTP/2" | b"HTTP/2.0" => 4,
+        b"HTTP/3" | b"HTTP/3.0" => 8,
+        b"HTTP/0.9" => 16,
+        _ => 32,
+    }
+}
 
 fn ua_hash(ua: &str) -> u64 {
     if ua.is_empty() || ua == "-" {
@@ -184,6 +204,7 @@ impl Habits {
         self.methods |= 1 << m;
         self.hours |= 1 << hour_of(w.ts);
         self.weekdays |= 1 << weekday_of(w.ts);
+        self.protocols |= protocol_bit(w.protocol);
         if !new_path {
             return;
         }
@@ -245,6 +266,7 @@ impl Habits {
             "hours": self.hours,
             "weekdays": self.weekdays,
             "habits": names(self.flags, FLAGS),
+            "protocols": names(self.protocols, PROTOCOLS),
             "paths": self.paths,
             "path_sketch": path,
             "order_sketch": order,
@@ -332,6 +354,7 @@ mod tests {
             site: "s",
             user: "",
             forwarded: "",
+            protocol: "",
         }
     }
 
@@ -368,6 +391,24 @@ mod tests {
         }
         assert_ne!(a.details()["order_sketch"], c.details()["order_sketch"]);
         assert_eq!(a.details()["path_sketch"], c.details()["path_sketch"]);
+    }
+
+    #[test]
+    fn http_versions_are_a_habit() {
+        let mut h = Habits::default();
+        h.observe(&ev(0, "/a"), 1, true);
+        assert_eq!(h.details()["protocols"], serde_json::json!([]));
+        for p in ["HTTP/1.1", "HTTP/2.0", "HTTP/2", "HTTP/1.2"] {
+            let w = WebEvent {
+                protocol: p,
+                ..ev(0, "/a")
+            };
+            h.observe(&w, 1, false);
+        }
+        assert_eq!(
+            h.details()["protocols"],
+            serde_json::json!(["HTTP/1.1", "HTTP/2", "other"])
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
 //! | `web.sweep` | one request fingerprint (method, user agent or none, path family) from many sources, each below every per-source threshold | T1595.003, T1083 |
+//! | `web.flood` | an HTTP request flood from one source: one URL hammered (also with cache-busting queries), any paths far faster than a browser, or a user agent per request | T1498, T1499.002 |
 //! | `web.waf_block` | requests blocked or flagged by ModSecurity/naxsi or refused by access rules (error logs) | T1190, T1595.003 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once
@@ -36,6 +37,7 @@
 //!     site: "votes.example.gov",
 //!     user: "",
 //!     forwarded: "",
+//!     protocol: "",
 //! };
 //! let origin = Origin { file: "access.log", line: 1, raw: "…" };
 //! let mut out = Vec::new();
@@ -55,6 +57,7 @@ mod config;
 mod crawl;
 mod episode;
 mod exploit;
+mod flood;
 mod habits;
 pub mod lists;
 mod login;
@@ -74,11 +77,13 @@ mod waf;
 #[cfg(test)]
 mod classes_tests;
 #[cfg(test)]
+mod flood_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{
-    AdminEnumConfig, CrawlConfig, ExploitConfig, LoginBfConfig, ScanConfig, ScannerUaConfig,
-    SensitiveConfig, SweepConfig, UserEnumConfig, WafConfig, WebConfig,
+    AdminEnumConfig, CrawlConfig, ExploitConfig, FloodConfig, LoginBfConfig, ScanConfig,
+    ScannerUaConfig, SensitiveConfig, SweepConfig, UserEnumConfig, WafConfig, WebConfig,
 };
 
 use crate::Detector;
@@ -179,6 +184,9 @@ impl WebConfig {
         if !(0.0..=1.0).contains(&self.sweep.min_light_share) {
             return Err(WebConfigError::BadRatio("sweep.min_light_share"));
         }
+        if !(0.0..=1.0).contains(&self.flood.focus_share) {
+            return Err(WebConfigError::BadRatio("flood.focus_share"));
+        }
         if !(0.0..=1.0).contains(&self.sweep.min_unanswered_share) {
             return Err(WebConfigError::BadRatio("sweep.min_unanswered_share"));
         }
@@ -243,6 +251,9 @@ impl WebDetectors {
         }
         if cfg.user_enum.enabled {
             rules.push(Box::new(userenum::WebUserEnum::new(&cfg.user_enum, n, m)));
+        }
+        if cfg.flood.enabled {
+            rules.push(Box::new(flood::WebFlood::new(&cfg.flood, n, m)));
         }
         if cfg.sweep.enabled {
             rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));

@@ -60,6 +60,7 @@ fn run_with(cfg: &WebConfig, mut evs: Vec<E>) -> Vec<Alert> {
             site: SITE,
             user: "",
             forwarded: "",
+            protocol: "",
         };
         let raw = format!("{} {} {}", x.ip, x.method, x.path);
         let o = Origin {
@@ -461,6 +462,7 @@ fn memory_is_bounded() {
             site: SITE,
             user: "",
             forwarded: "",
+            protocol: "",
         };
         req.fill(&w);
         let o = Origin {

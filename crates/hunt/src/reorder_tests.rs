@@ -17,6 +17,7 @@ fn web(ts: i64) -> WebEvent<'static> {
         site: "s",
         user: "",
         forwarded: "",
+        protocol: "HTTP/1.1",
     }
 }
 

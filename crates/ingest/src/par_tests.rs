@@ -95,6 +95,24 @@ fn read(data: &[u8], parallel: bool, threads: usize, chunk: usize) -> (Vec<Strin
     })
 }
 
+/// Reading `data` in parallel gives exactly the serial calls and counts.
+fn same_as_serial(data: &[u8], threads: usize, chunk: usize, serial: &[String], s1: &ReadStats) {
+    let (par, s2) = read(data, true, threads, chunk);
+    assert_eq!(par.len(), serial.len(), "{threads} threads, chunk {chunk}");
+    if let Some(i) = (0..par.len()).find(|&i| par[i] != serial[i]) {
+        panic!(
+            "call {i} differs:\n  serial   {}\n  parallel {}",
+            serial[i], par[i]
+        );
+    }
+    assert_eq!(
+        (s1.lines, s1.parsed, s1.events, s1.rejected, s1.bytes),
+        (s2.lines, s2.parsed, s2.events, s2.rejected, s2.bytes)
+    );
+    assert_eq!(s1.samples, s2.samples);
+    assert_eq!(s1.formats, s2.formats);
+}
+
 #[test]
 fn parallel_reading_gives_the_same_calls_in_the_same_order() {
     // Over two rounds of blocks, so delivery overlaps parsing.
@@ -106,20 +124,7 @@ fn parallel_reading_gives_the_same_calls_in_the_same_order() {
         .any(|c| c.starts_with("rejected") && c.contains("longer than")));
     assert!(serial.iter().any(|c| c.contains("empty line")));
     for (threads, chunk) in [(2, 256 * 1024), (4, 4096), (3, 100_000)] {
-        let (par, s2) = read(&data, true, threads, chunk);
-        assert_eq!(par.len(), serial.len(), "{threads} threads, chunk {chunk}");
-        if let Some(i) = (0..par.len()).find(|&i| par[i] != serial[i]) {
-            panic!(
-                "call {i} differs:\n  serial   {}\n  parallel {}",
-                serial[i], par[i]
-            );
-        }
-        assert_eq!(
-            (s1.lines, s1.parsed, s1.events, s1.rejected, s1.bytes),
-            (s2.lines, s2.parsed, s2.events, s2.rejected, s2.bytes)
-        );
-        assert_eq!(s1.samples, s2.samples);
-        assert_eq!(s1.formats, s2.formats);
+        same_as_serial(&data, threads, chunk, &serial, &s1);
     }
 }
 
@@ -209,19 +214,6 @@ fn json_array_records_are_parsed_in_parallel_in_order() {
         (3, 100_000, &data, &serial, &s1),
         (2, 65_536, &page, &serial_page, &s3),
     ] {
-        let (par, s2) = read(data, true, threads, chunk);
-        assert_eq!(par.len(), serial.len(), "{threads} threads, chunk {chunk}");
-        if let Some(i) = (0..par.len()).find(|&i| par[i] != serial[i]) {
-            panic!(
-                "call {i} differs:\n  serial   {}\n  parallel {}",
-                serial[i], par[i]
-            );
-        }
-        assert_eq!(
-            (s1.lines, s1.parsed, s1.events, s1.rejected, s1.bytes),
-            (s2.lines, s2.parsed, s2.events, s2.rejected, s2.bytes)
-        );
-        assert_eq!(s1.samples, s2.samples);
-        assert_eq!(s1.formats, s2.formats);
+        same_as_serial(data, threads, chunk, serial, s1);
     }
 }

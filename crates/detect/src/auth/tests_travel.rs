@@ -5,13 +5,39 @@ use super::*;
 use haboob_model::{AuthEvent, FailureClass, GeoPoint, Severity, Ts};
 use std::borrow::Cow;
 
-const T0: i64 = 1_772_409_600_000;
+pub(super) const T0: i64 = 1_772_409_600_000;
 const H: i64 = 3600;
 
 const PARIS: (f64, f64) = (48.8566, 2.3522);
 const SYDNEY: (f64, f64) = (-33.8688, 151.2093);
 const LONDON: (f64, f64) = (51.5074, -0.1278);
 const MADRID: (f64, f64) = (40.4168, -3.7038);
+
+/// A sign-in `secs` after [`T0`] by `user` from `ip`, at `place` (point,
+/// accuracy radius km, country) when known.
+pub(super) fn signin<'a>(
+    secs: i64,
+    user: &'a str,
+    ip: &str,
+    place: Option<((f64, f64), u16, &'a str)>,
+    outcome: AuthOutcome,
+) -> AuthEvent<'a> {
+    AuthEvent {
+        ts: Ts(T0 + secs * 1000),
+        dataset: "auth.entra",
+        source_ip: Some(ip.parse().unwrap()),
+        user: Cow::Borrowed(user),
+        domain: Cow::Borrowed("news.example"),
+        tenant: Cow::Borrowed("t-news"),
+        outcome,
+        failure: (outcome == AuthOutcome::Failure).then_some(FailureClass::BadPassword),
+        app: Cow::Borrowed("OfficeHome"),
+        client: Cow::Borrowed(""),
+        country: Cow::Borrowed(place.map_or("", |p| p.2)),
+        asn: None,
+        location: place.and_then(|((la, lo), r, _)| GeoPoint::new(la, lo, r)),
+    }
+}
 
 struct Feed {
     det: TravelDetector,
@@ -36,21 +62,7 @@ impl Feed {
         outcome: AuthOutcome,
     ) {
         self.line += 1;
-        let ev = EventRef::Auth(AuthEvent {
-            ts: Ts(T0 + secs * 1000),
-            dataset: "auth.entra",
-            source_ip: Some(ip.parse().unwrap()),
-            user: Cow::Borrowed(user),
-            domain: Cow::Borrowed("news.example"),
-            tenant: Cow::Borrowed("t-news"),
-            outcome,
-            failure: (outcome == AuthOutcome::Failure).then_some(FailureClass::BadPassword),
-            app: Cow::Borrowed("OfficeHome"),
-            client: Cow::Borrowed(""),
-            country: Cow::Borrowed(place.map_or("", |p| p.2)),
-            asn: None,
-            location: place.and_then(|((la, lo), r, _)| GeoPoint::new(la, lo, r)),
-        });
+        let ev = EventRef::Auth(signin(secs, user, ip, place, outcome));
         let raw = format!("line {} {user} {ip}", self.line);
         let o = Origin {
             file: "signin.jsonl",

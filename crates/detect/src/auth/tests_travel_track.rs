@@ -1,11 +1,10 @@
 //! Unit tests of `auth.impossible_travel` across streams: each stream's
 //! detector keeps its track, [`travel_across`] merges them.
 
+use super::tests_travel::{signin, T0};
 use super::*;
-use haboob_model::{AuthEvent, GeoPoint, Severity, Ts};
-use std::borrow::Cow;
+use haboob_model::{Severity, Ts};
 
-const T0: i64 = 1_772_409_600_000;
 const MIN: i64 = 60;
 const H: i64 = 3600;
 
@@ -34,21 +33,13 @@ impl Stream {
     }
     fn ok(&mut self, secs: i64, user: &str, ip: &str, p: (f64, f64), country: &str) {
         self.line += 1;
-        let ev = EventRef::Auth(AuthEvent {
-            ts: Ts(T0 + secs * 1000),
-            dataset: "auth.entra",
-            source_ip: Some(ip.parse().unwrap()),
-            user: Cow::Borrowed(user),
-            domain: Cow::Borrowed("news.example"),
-            tenant: Cow::Borrowed("t-news"),
-            outcome: AuthOutcome::Success,
-            failure: None,
-            app: Cow::Borrowed("OfficeHome"),
-            client: Cow::Borrowed(""),
-            country: Cow::Borrowed(country),
-            asn: None,
-            location: GeoPoint::new(p.0, p.1, 0),
-        });
+        let ev = EventRef::Auth(signin(
+            secs,
+            user,
+            ip,
+            Some((p, 0, country)),
+            AuthOutcome::Success,
+        ));
         let raw = format!("{} line {} {user} {ip}", self.file, self.line);
         let o = Origin {
             file: self.file,

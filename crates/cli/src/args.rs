@@ -64,6 +64,10 @@ pub struct EventsArgs {
     /// Print parsed events only, not the rejected lines.
     #[arg(long)]
     pub no_rejected: bool,
+    /// Add each event's named fields, as Sigma rules read them (web: the
+    /// `webserver` and `proxy` taxonomies), under `haboob.fields`.
+    #[arg(long)]
+    pub fields: bool,
     /// Configuration file, read as `hunt` reads it (`[ingest]`: JSON field
     /// map, trusted proxies); default: `haboob.toml` beside the logs.
     #[arg(short, long, value_name = "FILE")]

@@ -31,6 +31,7 @@ pub mod fields;
 mod hash;
 mod ip;
 mod parse;
+mod record;
 mod time;
 
 pub use alert::{
@@ -43,4 +44,5 @@ pub use event::{
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};
+pub use record::{FieldView, Value};
 pub use time::{Ts, TsError};

@@ -8,7 +8,9 @@ use crate::commands::hunt::{beside_logs, load_config, load_targets, parse_log_fo
 use anyhow::Result;
 use haboob_hunt::HuntOptions;
 use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
-use haboob_model::{AuthEvent, AuthOutcome, EventRef, Origin, WafEvent, WebEvent};
+use haboob_model::{
+    AuthEvent, AuthOutcome, EventRef, FieldView, Origin, Value as FieldValue, WafEvent, WebEvent,
+};
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +24,7 @@ struct Printer<W: Write> {
     out: W,
     format: Option<Format>,
     rejected: bool,
+    fields: bool,
     error: Option<io::Error>,
     stop: Arc<AtomicBool>,
 }
@@ -43,7 +46,12 @@ impl<W: Write> Printer<W> {
 
 impl<W: Write> EventSink for Printer<W> {
     fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
-        let v = ecs(ev, origin, self.format);
+        let mut v = ecs(ev, origin, self.format);
+        if self.fields {
+            if let (Some(m), Some(f)) = (v.as_object_mut(), field_view(ev)) {
+                m.insert("haboob.fields".into(), f);
+            }
+        }
         self.write(&v);
         // An Exchange sign-in in an IIS log: the authentication event the
         // hunt derives from the request, printed after it (same line).
@@ -87,6 +95,24 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &str) {
     if !v.is_empty() {
         m.insert(k.to_owned(), Value::from(v));
     }
+}
+
+/// The event's named fields (see [`FieldView`]), where its kind has them.
+fn field_view(ev: &EventRef<'_>) -> Option<Value> {
+    let view: &dyn FieldView = match ev {
+        EventRef::Web(w) => w,
+        EventRef::Auth(_) | EventRef::Waf(_) => return None,
+    };
+    let mut m = Map::new();
+    view.for_each_field(&mut |name, v| {
+        let v = match v {
+            FieldValue::Str(s) => Value::from(s.into_owned()),
+            FieldValue::Int(n) => Value::from(n),
+            FieldValue::Null => Value::Null,
+        };
+        m.insert(name.to_owned(), v);
+    });
+    Some(Value::Object(m))
 }
 
 /// One event as a flat ECS object (dotted keys).
@@ -222,6 +248,7 @@ pub fn run(a: &EventsArgs) -> Result<u8> {
         out: BufWriter::new(io::stdout().lock()),
         format,
         rejected: !a.no_rejected,
+        fields: a.fields,
         error: None,
         stop: Arc::clone(&stop),
     };

@@ -1,0 +1,96 @@
+//! `haboob events --fields`: the field view a Sigma rule reads is the same
+//! for the same requests whatever the access-log format, and a field a
+//! format does not log is absent rather than made up.
+
+mod common;
+
+use common::{jsonl, run};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// The same two requests as combined and as IIS W3C lines, in one site's
+/// folder (the site of both is the folder name).
+fn write_logs(site: &Path) {
+    std::fs::create_dir_all(site).unwrap();
+    std::fs::write(
+        site.join("access.log"),
+        concat!(
+            "192.0.2.7 - - [01/Sep/2026:10:00:00 +0000] \"GET /.git/config?x=1 HTTP/1.1\" 404 12 \"-\" \"curl/8.5\"\n",
+            "192.0.2.8 - alice [01/Sep/2026:10:00:01 +0000] \"POST /wp-login.php HTTP/1.0\" 200 0 \"https://a.example/\" \"-\"\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("u_ex260901.log"),
+        concat!(
+            "#Software: Microsoft Internet Information Services 10.0\n",
+            "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken\n",
+            "2026-09-01 10:00:00 10.0.0.1 GET /.git/config x=1 443 - 192.0.2.7 HTTP/1.1 curl/8.5 - 404 0 2 12 1\n",
+            "2026-09-01 10:00:01 10.0.0.1 POST /wp-login.php - 443 alice 192.0.2.8 HTTP/1.0 - https://a.example/ 200 0 0 0 3\n",
+        ),
+    )
+    .unwrap();
+}
+
+fn fields(path: &Path) -> Vec<Value> {
+    let p = path.display().to_string();
+    let out = run(&["events", "--fields", "--no-rejected", &p], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    jsonl(&out.stdout)
+        .into_iter()
+        .map(|v| v["haboob.fields"].clone())
+        .collect()
+}
+
+#[test]
+fn same_fields_from_combined_and_iis() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("votes.example.gov");
+    write_logs(&site);
+    let want = vec![
+        json!({
+            "c-ip": "192.0.2.7",
+            "cs-method": "GET",
+            "cs-uri-stem": "/.git/config",
+            "cs-uri-query": "x=1",
+            "c-uri": "/.git/config?x=1",
+            "sc-status": 404,
+            "sc-bytes": 12,
+            "cs-user-agent": "curl/8.5",
+            "cs-host": "votes.example.gov",
+            "cs-version": "HTTP/1.1",
+        }),
+        json!({
+            "c-ip": "192.0.2.8",
+            "cs-method": "POST",
+            "cs-uri-stem": "/wp-login.php",
+            "c-uri": "/wp-login.php",
+            "c-uri-extension": "php",
+            "sc-status": 200,
+            "sc-bytes": 0,
+            "cs-referer": "https://a.example/",
+            "cs-host": "votes.example.gov",
+            "cs-username": "alice",
+            "cs-version": "HTTP/1.0",
+        }),
+    ];
+    assert_eq!(fields(&site.join("access.log")), want);
+    assert_eq!(fields(&site.join("u_ex260901.log")), want);
+}
+
+#[test]
+fn without_the_flag_there_is_no_field_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("votes.example.gov");
+    write_logs(&site);
+    let p = site.join("access.log").display().to_string();
+    let out = run(&["events", &p], None);
+    assert!(out.status.success());
+    let v = jsonl(&out.stdout);
+    assert_eq!(v.len(), 2);
+    assert!(v.iter().all(|e| e.get("haboob.fields").is_none()));
+}

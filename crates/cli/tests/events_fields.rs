@@ -94,3 +94,33 @@ fn without_the_flag_there_is_no_field_view() {
     assert_eq!(v.len(), 2);
     assert!(v.iter().all(|e| e.get("haboob.fields").is_none()));
 }
+
+/// A sign-in JSON record answers its own paths (Log Analytics spelling),
+/// nested members under dotted names, numbers as numbers.
+#[test]
+fn sign_in_json_fields_by_their_own_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("entra_signin.jsonl");
+    std::fs::write(
+        &p,
+        concat!(
+            r#"{"TimeGenerated":"2026-10-05T00:25:40.539Z","UserPrincipalName":"a@campaign.example","IPAddress":"198.18.23.13","#,
+            r#""ResultType":"50126","AppDisplayName":"OfficeHome","Status":{"errorCode":50126,"additionalDetails":""},"#,
+            r#""LocationDetails":{"countryOrRegion":"NL"}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        fields(&p),
+        vec![json!({
+            "TimeGenerated": "2026-10-05T00:25:40.539Z",
+            "UserPrincipalName": "a@campaign.example",
+            "IPAddress": "198.18.23.13",
+            "ResultType": "50126",
+            "AppDisplayName": "OfficeHome",
+            "Status.errorCode": 50126,
+            "LocationDetails.countryOrRegion": "NL",
+        })]
+    );
+}

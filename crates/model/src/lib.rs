@@ -32,6 +32,7 @@ mod hash;
 mod ip;
 mod parse;
 mod record;
+mod record_json;
 mod time;
 
 pub use alert::{
@@ -45,4 +46,5 @@ pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};
 pub use record::{FieldView, Value};
+pub use record_json::JsonView;
 pub use time::{Ts, TsError};

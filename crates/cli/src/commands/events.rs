@@ -9,7 +9,8 @@ use anyhow::Result;
 use haboob_hunt::HuntOptions;
 use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
 use haboob_model::{
-    AuthEvent, AuthOutcome, EventRef, FieldView, Origin, Value as FieldValue, WafEvent, WebEvent,
+    AuthEvent, AuthOutcome, EventRef, FieldView, JsonView, Origin, Value as FieldValue, WafEvent,
+    WebEvent,
 };
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
@@ -48,7 +49,7 @@ impl<W: Write> EventSink for Printer<W> {
     fn event(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
         let mut v = ecs(ev, origin, self.format);
         if self.fields {
-            if let (Some(m), Some(f)) = (v.as_object_mut(), field_view(ev)) {
+            if let (Some(m), Some(f)) = (v.as_object_mut(), field_view(ev, origin)) {
                 m.insert("haboob.fields".into(), f);
             }
         }
@@ -97,10 +98,16 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &str) {
     }
 }
 
-/// The event's named fields (see [`FieldView`]), where its kind has them.
-fn field_view(ev: &EventRef<'_>) -> Option<Value> {
+/// The event's named fields (see [`FieldView`]), where its kind has them:
+/// web requests by taxonomy, JSON records by their own paths.
+fn field_view(ev: &EventRef<'_>, origin: &Origin<'_>) -> Option<Value> {
+    let json;
     let view: &dyn FieldView = match ev {
         EventRef::Web(w) => w,
+        EventRef::Auth(_) if origin.raw.starts_with('{') => {
+            json = JsonView::new(origin.raw);
+            &json
+        }
         EventRef::Auth(_) | EventRef::Waf(_) => return None,
     };
     let mut m = Map::new();

@@ -124,3 +124,36 @@ fn sign_in_json_fields_by_their_own_paths() {
         })]
     );
 }
+
+/// A Windows logon failure from EVTX answers Sigma's flat names: `System`
+/// members (attributes as `Provider_Name`, …) and `EventData` by name.
+#[test]
+fn evtx_fields_by_sigma_names() {
+    let Some(p) = haboob_testdata::corpus_file_or_skip(
+        "evtx_fields_by_sigma_names",
+        "evtx/EVTX-ATTACK-SAMPLES/Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx",
+    ) else {
+        return;
+    };
+    let all = fields(&p);
+    let failures: Vec<&Value> = all.iter().filter(|f| f["EventID"] == 4625).collect();
+    assert!(!failures.is_empty());
+    let f = failures[0];
+    assert_eq!(f["Channel"], "Security");
+    assert_eq!(f["Provider_Name"], "Microsoft-Windows-Security-Auditing");
+    assert_eq!(f["Computer"], "MSEDGEWIN10");
+    assert_eq!(f["TargetUserName"], "IEUser");
+    assert_eq!(f["Status"], "0xc000006d");
+    assert_eq!(f["LogonType"], 2);
+    assert_eq!(f["LogonProcessName"], "Chrome");
+    // No nested or attribute paths leak through.
+    let m = f.as_object().unwrap();
+    assert!(
+        m.keys().all(|k| !k.contains('.') && !k.contains('#')),
+        "{m:?}"
+    );
+    // Every event of the file has its event id and channel.
+    assert!(all
+        .iter()
+        .all(|f| f["EventID"].is_u64() && f["Channel"].is_string()));
+}

@@ -46,5 +46,5 @@ pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};
 pub use record::{FieldView, Value};
-pub use record_json::JsonView;
+pub use record_json::{JsonView, WinView};
 pub use time::{Ts, TsError};

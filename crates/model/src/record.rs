@@ -69,8 +69,10 @@ pub trait FieldView {
     /// field, [`Value::Null`] when this one leaves it empty.
     fn field(&self, name: &str) -> Option<Value<'_>>;
 
-    /// Every field this record has a value for, in a fixed order, with its
-    /// canonical name (one name per value, where several names alias it).
+    /// Every field this record has a value for, with its canonical name
+    /// (one name per value, where several names alias it). Web fields come
+    /// in a fixed order; JSON members in the JSON map's order (sorted, or
+    /// as written when serde_json's `preserve_order` is on in the build).
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>));
 }
 

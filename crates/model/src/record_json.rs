@@ -155,3 +155,169 @@ mod tests {
         assert_eq!(got.len(), 10, "{got:?}");
     }
 }
+
+/// The field view of a Windows event rendered as JSON (the EVTX reader's
+/// record text): Sigma's flat names. `EventID`, `Channel`, `Computer`,
+/// `Provider_Name`, … come from `System`; any other name is looked up in
+/// `EventData`, then `System`, then the one element under `UserData`.
+#[derive(Debug)]
+pub struct WinView<'a>(JsonView<'a>);
+
+/// Sigma's names for `System` members held in attributes.
+const WIN_SYSTEM: &[(&str, &str)] = &[
+    ("Provider_Name", "Provider.#attributes.Name"),
+    ("Provider_Guid", "Provider.#attributes.Guid"),
+    ("SystemTime", "TimeCreated.#attributes.SystemTime"),
+    ("ProcessID", "Execution.#attributes.ProcessID"),
+    ("ThreadID", "Execution.#attributes.ThreadID"),
+    ("ActivityID", "Correlation.#attributes.ActivityID"),
+    ("UserID", "Security.#attributes.UserID"),
+];
+
+/// A member with attributes renders as `{"#attributes":…, "#text": value}`:
+/// its value is the text.
+fn text_of(v: &serde_json::Value) -> &serde_json::Value {
+    v.get("#text").unwrap_or(v)
+}
+
+impl<'a> WinView<'a> {
+    /// A view of `raw`, one event as the EVTX reader renders it.
+    pub fn new(raw: &'a str) -> WinView<'a> {
+        WinView(JsonView::new(raw))
+    }
+
+    fn part(&self, name: &str) -> Option<&serde_json::Value> {
+        member(self.0.doc()?, "Event").and_then(|e| member(e, name))
+    }
+}
+
+impl FieldView for WinView<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        let system = self.part("System");
+        if let Some((_, path)) = WIN_SYSTEM
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return lookup(system?, path).map(scalar);
+        }
+        let user_data = self
+            .part("UserData")
+            .and_then(serde_json::Value::as_object)
+            .and_then(|o| o.values().next());
+        [self.part("EventData"), system, user_data]
+            .into_iter()
+            .flatten()
+            .find_map(|p| member(p, name))
+            .map(|v| scalar(text_of(v)))
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        let Some(system) = self.part("System") else {
+            return;
+        };
+        if let Some(o) = system.as_object() {
+            for (k, v) in o {
+                let v = text_of(v);
+                if !v.is_object() {
+                    let v = scalar(v);
+                    if v != Value::Null {
+                        f(k, v);
+                    }
+                }
+            }
+        }
+        for (name, path) in WIN_SYSTEM {
+            if let Some(v) = lookup(system, path).map(scalar) {
+                if v != Value::Null {
+                    f(name, v);
+                }
+            }
+        }
+        let user_data = self
+            .part("UserData")
+            .and_then(serde_json::Value::as_object)
+            .and_then(|o| o.values().next());
+        for part in [self.part("EventData"), user_data].into_iter().flatten() {
+            if let Some(o) = part.as_object() {
+                for (k, v) in o.iter().filter(|(k, _)| !k.starts_with('#')) {
+                    let v = scalar(text_of(v));
+                    if v != Value::Null {
+                        f(k, v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod win_tests {
+    use super::*;
+
+    const EV: &str = r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing","Guid":"54849625-5478-4994-A5BA-3E3B0328C30D"}},"EventID":4625,"Channel":"Security","Computer":"MSEDGEWIN10","TimeCreated":{"#attributes":{"SystemTime":"2020-09-09T13:18:23.627952Z"}},"Execution":{"#attributes":{"ProcessID":640,"ThreadID":684}}},"EventData":{"TargetUserName":"IEUser","Status":"0xc000006d","LogonType":2,"IpAddress":"-","WorkstationName":null}}}"##;
+
+    #[test]
+    fn sigma_names_of_system_and_event_data() {
+        let v = WinView::new(EV);
+        assert_eq!(v.field("EventID"), Some(Value::Int(4625)));
+        assert_eq!(v.field("Channel"), Some(Value::from("Security")));
+        assert_eq!(
+            v.field("Provider_Name"),
+            Some(Value::from("Microsoft-Windows-Security-Auditing"))
+        );
+        assert_eq!(v.field("ProcessID"), Some(Value::Int(640)));
+        assert_eq!(v.field("TargetUserName"), Some(Value::from("IEUser")));
+        assert_eq!(v.field("targetusername"), Some(Value::from("IEUser")));
+        assert_eq!(v.field("LogonType"), Some(Value::Int(2)));
+        assert_eq!(v.field("IpAddress"), Some(Value::from("-")));
+        assert_eq!(v.field("WorkstationName"), Some(Value::Null));
+        assert_eq!(v.field("CommandLine"), None);
+        assert_eq!(v.field("UserID"), None);
+    }
+
+    #[test]
+    fn user_data_and_text_with_attributes() {
+        let raw = r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":49152},"#text":18456},"Channel":"Application"},"UserData":{"LogFileCleared":{"SubjectUserName":"admin"}}}}"##;
+        let v = WinView::new(raw);
+        assert_eq!(v.field("EventID"), Some(Value::Int(18456)));
+        assert_eq!(v.field("SubjectUserName"), Some(Value::from("admin")));
+        let mut got = Vec::new();
+        v.for_each_field(&mut |n, v| got.push(format!("{n}={v}")));
+        // Member order is the JSON map's (sorted, or as written when
+        // serde_json keeps order): compare sorted.
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "Channel=Application",
+                "EventID=18456",
+                "SubjectUserName=admin"
+            ]
+        );
+    }
+
+    #[test]
+    fn for_each_lists_flat_names() {
+        let v = WinView::new(EV);
+        let mut got = Vec::new();
+        v.for_each_field(&mut |n, v| got.push(format!("{n}={v}")));
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "Channel=Security",
+                "Computer=MSEDGEWIN10",
+                "EventID=4625",
+                "IpAddress=-",
+                "LogonType=2",
+                "ProcessID=640",
+                "Provider_Guid=54849625-5478-4994-A5BA-3E3B0328C30D",
+                "Provider_Name=Microsoft-Windows-Security-Auditing",
+                "Status=0xc000006d",
+                "SystemTime=2020-09-09T13:18:23.627952Z",
+                "TargetUserName=IEUser",
+                "ThreadID=684",
+            ]
+        );
+    }
+}

@@ -10,7 +10,7 @@ use haboob_hunt::HuntOptions;
 use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
 use haboob_model::{
     AuthEvent, AuthOutcome, EventRef, FieldView, JsonView, Origin, Value as FieldValue, WafEvent,
-    WebEvent,
+    WebEvent, WinView,
 };
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
@@ -99,11 +99,17 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &str) {
 }
 
 /// The event's named fields (see [`FieldView`]), where its kind has them:
-/// web requests by taxonomy, JSON records by their own paths.
+/// web requests by taxonomy, Windows events by Sigma's flat names, JSON
+/// records by their own paths.
 fn field_view(ev: &EventRef<'_>, origin: &Origin<'_>) -> Option<Value> {
-    let json;
+    let (json, win);
     let view: &dyn FieldView = match ev {
         EventRef::Web(w) => w,
+        // A Windows event as the EVTX reader renders it.
+        EventRef::Auth(_) if origin.raw.starts_with(r#"{"Event":"#) => {
+            win = WinView::new(origin.raw);
+            &win
+        }
         EventRef::Auth(_) if origin.raw.starts_with('{') => {
             json = JsonView::new(origin.raw);
             &json

@@ -31,6 +31,7 @@ mod iis;
 mod input;
 mod json;
 mod jsondoc;
+mod options;
 mod par;
 mod proxy;
 mod read;

@@ -15,8 +15,9 @@
 //! detectors see time order (equal times in the order read). Only the
 //! records that arrived late before the buffer engaged are fed late.
 //!
-//! Memory: the records of one window, at most `max_bytes`; beyond that the
-//! oldest are released early (counted in [`Reorder::released_early`]).
+//! Memory: the records of one window, at most `max_bytes` (4 MiB at the
+//! least: storage comes in 1 MiB chunks); beyond that the oldest are
+//! released early (counted in [`Reorder::released_early`]).
 
 use haboob_ingest::codec::{decode, encode_in_arena};
 use haboob_model::{EventRef, Origin, MAX_EVIDENCE_BYTES};

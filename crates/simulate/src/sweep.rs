@@ -27,7 +27,7 @@
 use crate::clock::{Zone, DAY, MS, PERIOD_START};
 use crate::election::catalog::{BROWSERS, GOOGLEBOT, UPTIMEROBOT};
 use crate::label::{LabelKind, LabelSpec, Labels, Tag, NO_TAG};
-use crate::write::{push_combined, push_vhost, OutFile, Req};
+use crate::write::{push_combined, push_vhost, write_metadata, OutFile, Req};
 use crate::{SimError, SimOptions, SimSummary};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -422,15 +422,10 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
         }
         summary.files.push(f.finish()?);
     }
-    let lp = opts.out.join("labels.jsonl");
-    summary.labels = g.labels.write(&lp)?;
-    summary.files.push(lp);
-    let tp = opts.out.join("targets.toml");
     let targets = format!(
         "# Sites of the web-sweep simulation.\n\n[[target]]\nname = \"{}\"\nsector = \"other\"\npaths = [\"shop/*\"]\n\n[[target]]\nname = \"{}\"\nsector = \"news\"\n",
         SITES[0].0, SITES[1].0
     );
-    std::fs::write(&tp, targets).map_err(SimError::io(&tp))?;
-    summary.files.push(tp);
+    write_metadata(&opts.out, &g.labels, &targets, &mut summary)?;
     Ok(summary)
 }

@@ -12,7 +12,7 @@ use crate::clock::{push_clf, Zone, DAY, MS, PERIOD_START};
 use crate::election::benign::user_ip;
 use crate::election::catalog::{self, SiteKind, ADMIN_PANELS, BROWSERS, NUCLEI, SENSITIVE};
 use crate::label::{LabelKind, LabelSpec, Labels, Tag};
-use crate::write::{push_combined, push_quoted, OutFile, Req};
+use crate::write::{push_combined, push_quoted, write_metadata, OutFile, Req};
 use crate::{SimError, SimOptions, SimSummary};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -332,14 +332,9 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     file.write(&buf)?;
     summary.files.push(file.finish()?);
     summary.bytes = written;
-    let lp = opts.out.join("labels.jsonl");
-    summary.labels = labels.write(&lp)?;
-    summary.files.push(lp);
-    let tp = opts.out.join("targets.toml");
     let targets = format!(
         "[[target]]\nname = \"{SITE}\"\norganisation = \"Example Org\"\nsector = \"other\"\nregion = \"US\"\npaths = [\"access.log\"]\n"
     );
-    std::fs::write(&tp, targets).map_err(SimError::io(&tp))?;
-    summary.files.push(tp);
+    write_metadata(&opts.out, &labels, &targets, &mut summary)?;
     Ok(summary)
 }

@@ -2,8 +2,8 @@
 //! output files (plain or gzip).
 
 use crate::clock::{push_clf, push_iso, push_w3c, Zone, MS};
-use crate::label::Tag;
-use crate::SimError;
+use crate::label::{Labels, Tag};
+use crate::{SimError, SimSummary};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::borrow::Cow;
@@ -276,6 +276,37 @@ impl OutFile {
         }
         Ok(path)
     }
+}
+
+/// Write a scenario's `labels.jsonl` and `targets.toml` into `out` and list
+/// them in `summary`.
+pub(crate) fn write_metadata(
+    out: &Path,
+    labels: &Labels,
+    targets: &str,
+    summary: &mut SimSummary,
+) -> Result<(), SimError> {
+    let lp = out.join("labels.jsonl");
+    summary.labels = labels.write(&lp)?;
+    summary.files.push(lp);
+    let tp = out.join("targets.toml");
+    std::fs::write(&tp, targets).map_err(SimError::io(&tp))?;
+    summary.files.push(tp);
+    Ok(())
+}
+
+/// Append one `[[target]]` entry naming the site's organisation, sector and
+/// region.
+pub(crate) fn push_target(
+    s: &mut String,
+    host: &str,
+    organisation: &str,
+    sector: &str,
+    region: &str,
+) {
+    s.push_str(&format!(
+        "\n[[target]]\nname = \"{host}\"\norganisation = \"{organisation}\"\nsector = \"{sector}\"\nregion = \"{region}\"\n"
+    ));
 }
 
 #[cfg(test)]

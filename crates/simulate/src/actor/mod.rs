@@ -21,10 +21,10 @@ mod traffic;
 use crate::clock::{year_month, Zone, DAY, MS, PERIOD_START};
 use crate::label::Labels;
 use crate::write::{
-    push_combined, push_iis, push_iis_header, push_nginx_json, push_vhost, OutFile, Req,
+    push_combined, push_iis, push_iis_header, push_nginx_json, push_target, push_vhost,
+    write_metadata, OutFile, Req,
 };
 use crate::{SimError, SimOptions, SimSummary};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// How a site's requests are written.
@@ -123,12 +123,7 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     for layout in [Layout::Combined, Layout::Vhost, Layout::Iis, Layout::Json] {
         write_layout(opts, layout, &reqs, &mut labels, &mut summary)?;
     }
-    let lp = opts.out.join("labels.jsonl");
-    summary.labels = labels.write(&lp)?;
-    summary.files.push(lp);
-    let tp = opts.out.join("targets.toml");
-    std::fs::write(&tp, targets_toml()).map_err(SimError::io(&tp))?;
-    summary.files.push(tp);
+    write_metadata(&opts.out, &labels, &targets_toml(), &mut summary)?;
     Ok(summary)
 }
 
@@ -137,10 +132,12 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
 fn targets_toml() -> String {
     let mut s = String::from("# Sites of the election-actor simulation.\n");
     for site in SITES {
-        let _ = write!(
-            s,
-            "\n[[target]]\nname = \"{}\"\norganisation = \"{}\"\nsector = \"{}\"\nregion = \"{}\"\n",
-            site.host, site.organisation, site.sector, site.region
+        push_target(
+            &mut s,
+            site.host,
+            site.organisation,
+            site.sector,
+            site.region,
         );
     }
     s

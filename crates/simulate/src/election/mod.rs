@@ -16,7 +16,8 @@ pub(crate) mod catalog;
 use crate::clock::{year_month, Zone, DAY, MS, PERIOD_START};
 use crate::label::Labels;
 use crate::write::{
-    push_combined, push_iis, push_iis_header, push_nginx_json, push_vhost, OutFile, Req,
+    push_combined, push_iis, push_iis_header, push_nginx_json, push_target, push_vhost,
+    write_metadata, OutFile, Req,
 };
 use crate::{SimError, SimOptions, SimSummary};
 use catalog::SiteKind;
@@ -209,12 +210,7 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
             &mut summary,
         )?;
     }
-    let lp = opts.out.join("labels.jsonl");
-    summary.labels = labels.write(&lp)?;
-    summary.files.push(lp);
-    let tp = opts.out.join("targets.toml");
-    std::fs::write(&tp, targets_toml()).map_err(SimError::io(&tp))?;
-    summary.files.push(tp);
+    write_metadata(&opts.out, &labels, &targets_toml(), &mut summary)?;
     let hp = opts.out.join("haboob.toml");
     let haboob = format!("[hunt]\nallow_sources = [\"{PENTEST_IP}\"]\n");
     std::fs::write(&hp, haboob).map_err(SimError::io(&hp))?;
@@ -227,10 +223,12 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
 fn targets_toml() -> String {
     let mut s = String::from("# Sites of the election-recon simulation.\n");
     for site in SITES {
-        let _ = write!(
-            s,
-            "\n[[target]]\nname = \"{}\"\norganisation = \"{}\"\nsector = \"{}\"\nregion = \"{}\"\n",
-            site.host, site.organisation, site.sector, site.region
+        push_target(
+            &mut s,
+            site.host,
+            site.organisation,
+            site.sector,
+            site.region,
         );
         if let Layout::Combined(dir) = site.layout {
             let _ = writeln!(s, "paths = [\"{dir}/*\"]");

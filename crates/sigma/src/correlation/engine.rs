@@ -57,7 +57,9 @@ type GroupKey = Box<[Option<Box<str>>]>;
 struct Group {
     key: GroupKey,
     deadline: Ts,
-    armed: bool,
+    /// After a hit, the group is quiet until every event of that hit has
+    /// left the window: hits need `ts > quiet_until`.
+    quiet_until: Ts,
     state: State,
 }
 
@@ -483,7 +485,7 @@ impl Correlator {
                 comp.table.insert(Group {
                     key: key.clone(),
                     deadline: Ts(ts.0.saturating_add(span)),
-                    armed: true,
+                    quiet_until: Ts(i64::MIN),
                     state,
                 })
             }
@@ -501,13 +503,10 @@ impl Correlator {
                 fired = Some((seq.len() as u64, gather(&seq)));
             }
         } else {
-            if !rule.condition.holds(group.state.count(rule.kind) as f64) {
-                group.armed = true;
-            }
             group.state.push(pos, occ, value);
             let count = group.state.count(rule.kind);
-            if group.armed && rule.condition.holds(count as f64) {
-                group.armed = false;
+            if ts > group.quiet_until && rule.condition.holds(count as f64) {
+                group.quiet_until = Ts(ts.0.saturating_add(span));
                 fired = Some((count, group.state.gather()));
             }
         }

@@ -36,11 +36,14 @@
 //! - **When a hit is emitted (lower bounds only: `gt`, `gte`).** The count
 //!   is taken over a sliding window, the hits of the group within the
 //!   timespan before and at the current hit, and tested as each hit
-//!   arrives. A hit is emitted once per *episode*: when the condition
-//!   becomes true; it is emitted again only after the window, as seen by a
-//!   later hit of the group once older hits have left it, no longer
-//!   satisfies the condition (re-arm). `temporal_ordered` starts over after
-//!   each hit (every hit consumes its sequence).
+//!   arrives. A hit is emitted when the condition holds; the group then
+//!   stays quiet until every event of that hit has left the window (one
+//!   timespan after the hit), so a group yields at most one hit per
+//!   timespan: a burst gives one hit, a flood one per timespan, never one
+//!   per additional event. (Re-arming as soon as the count dips would fire
+//!   on every event of a stream whose rate sits at the threshold.)
+//!   `temporal_ordered` starts over after each hit (every hit consumes its
+//!   sequence).
 //! - **When a hit is emitted (any upper bound: `lt`, `lte`, `eq`, `neq`,
 //!   or a range).** A count that may still grow cannot be judged while the
 //!   window is open, so these windows are fixed: a group's window opens at

@@ -110,11 +110,8 @@ pub fn parse(doc: &Value, path: &Path) -> Result<CorrelationRule, LoadError> {
     if rules.is_empty() {
         return Err(invalid("`correlation.rules` is empty".into()));
     }
-    if let Some(r) = rules.iter().find(|r| r.chars().count() < 2) {
-        return Err(invalid(format!(
-            "`correlation.rules`: `{}` is shorter than 2 characters",
-            printable(r)
-        )));
+    if let Some(i) = rules.iter().position(String::is_empty) {
+        return Err(invalid(format!("`correlation.rules` item {} is empty", i + 1)));
     }
     unique(&rules, "correlation.rules").map_err(invalid)?;
     let group_by = match corr.get("group-by") {

@@ -163,6 +163,7 @@ impl Correlator {
                         format!("`{k}` is already the id or name of another rule (node {other})"),
                     ));
                     ok[j] = false;
+                    break;
                 } else {
                     keys.insert(k.clone(), base_nodes + j);
                 }
@@ -366,6 +367,7 @@ impl Correlator {
         if let Some(node) = self.node(rule_id, rule_name) {
             let occ = Occ {
                 ts,
+                first: ts,
                 refs: Refs::One(event),
                 total: 1,
             };
@@ -447,6 +449,7 @@ impl Correlator {
         if !self.subs[node].is_empty() {
             let occ = Occ {
                 ts: hit.at,
+                first: hit.first,
                 refs: Refs::Many(Arc::from(hit.events.as_slice())),
                 total: hit.events_total,
             };

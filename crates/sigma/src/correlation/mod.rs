@@ -72,6 +72,8 @@ mod parse;
 mod state;
 
 #[cfg(test)]
+mod tests_chain;
+#[cfg(test)]
 mod tests_engine;
 #[cfg(test)]
 mod tests_parse;
@@ -283,7 +285,8 @@ pub struct CorrelationHit {
     /// The group: each `group-by` name with its value (`None`: null or
     /// missing).
     pub group: Vec<(String, Option<String>)>,
-    /// Time of the earliest hit grouped.
+    /// Time of the earliest event grouped (through correlations of
+    /// correlations, the earliest base event).
     pub first: Ts,
     /// Time of the latest hit grouped.
     pub last: Ts,

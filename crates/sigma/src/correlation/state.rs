@@ -19,8 +19,10 @@ pub(super) enum Refs {
 /// One hit fed to a correlation.
 #[derive(Debug, Clone)]
 pub(super) struct Occ {
-    /// When.
+    /// When (a correlation hit: when it completed).
     pub ts: Ts,
+    /// When its earliest event happened (`ts` for a base event).
+    pub first: Ts,
     /// The events it stands for (listed).
     pub refs: Refs,
     /// How many events it stands for in all.
@@ -54,7 +56,7 @@ pub(super) fn gather<'a>(occs: impl IntoIterator<Item = &'a Occ>) -> Gathered {
         last: Ts(i64::MIN),
     };
     for o in occs {
-        g.first = g.first.min(o.ts);
+        g.first = g.first.min(o.first);
         g.last = g.last.max(o.ts);
         g.total = g.total.saturating_add(o.total);
         let room = MAX_HIT_EVENTS - g.events.len();

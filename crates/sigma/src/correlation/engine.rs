@@ -187,7 +187,9 @@ impl Correlator {
                     None if ok[j] => {
                         errors.push(invalid(
                             r,
-                            format!("`correlation.rules`: no loaded rule has the id or name `{name}`"),
+                            format!(
+                                "`correlation.rules`: no loaded rule has the id or name `{name}`"
+                            ),
                         ));
                         ok[j] = false;
                     }
@@ -433,7 +435,13 @@ impl Correlator {
     }
 
     /// Feeds one hit of `node` to every correlation that references it.
-    fn feed(&mut self, node: usize, fields: &dyn FieldView, occ: &Occ, out: &mut Vec<CorrelationHit>) {
+    fn feed(
+        &mut self,
+        node: usize,
+        fields: &dyn FieldView,
+        occ: &Occ,
+        out: &mut Vec<CorrelationHit>,
+    ) {
         for i in 0..self.subs[node].len() {
             let (c, pos) = self.subs[node][i];
             if let Some(hit) = self.occur(c, pos, fields, occ.clone()) {
@@ -461,7 +469,13 @@ impl Correlator {
     }
 
     /// One hit at referenced position `pos` of correlation `c`.
-    fn occur(&mut self, c: usize, pos: usize, fields: &dyn FieldView, occ: Occ) -> Option<CorrelationHit> {
+    fn occur(
+        &mut self,
+        c: usize,
+        pos: usize,
+        fields: &dyn FieldView,
+        occ: Occ,
+    ) -> Option<CorrelationHit> {
         let rule = &self.rules[c];
         let comp = &mut self.compiled[c];
         let ts = occ.ts;
@@ -520,7 +534,9 @@ impl Correlator {
             table.deadlines.insert((deadline, slot));
         }
         let (count, gathered) = fired?;
-        let at = gathered.last;
+        // The hit that completed it (for value_count it may carry no value
+        // and so not be among the events listed).
+        let at = ts;
         let key = group.key.clone();
         Some(self.hit(c, &key, count, gathered, at))
     }
@@ -590,10 +606,14 @@ struct HitFields<'a>(&'a CorrelationHit);
 
 impl FieldView for HitFields<'_> {
     fn field(&self, name: &str) -> Option<Value<'_>> {
-        self.0.group.iter().find(|(n, _)| n == name).map(|(_, v)| match v {
-            Some(s) => Value::from(s.as_str()),
-            None => Value::Null,
-        })
+        self.0
+            .group
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| match v {
+                Some(s) => Value::from(s.as_str()),
+                None => Value::Null,
+            })
     }
 
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
@@ -606,17 +626,16 @@ impl FieldView for HitFields<'_> {
 /// Why a loaded correlation cannot run, if it cannot.
 fn unsupported(r: &CorrelationRule) -> Option<String> {
     match r.kind {
-        CorrelationType::ValueSum | CorrelationType::ValueAvg | CorrelationType::ValuePercentile => {
-            Some(format!("correlation type {}", r.kind.as_str()))
-        }
+        CorrelationType::ValueSum
+        | CorrelationType::ValueAvg
+        | CorrelationType::ValuePercentile => Some(format!("correlation type {}", r.kind.as_str())),
         CorrelationType::TemporalOrdered => {
             let all = super::Condition {
                 gte: Some(r.rules.len() as f64),
                 ..super::Condition::default()
             };
-            (r.condition != all).then(|| {
-                "a temporal_ordered condition other than all referenced rules".to_owned()
-            })
+            (r.condition != all)
+                .then(|| "a temporal_ordered condition other than all referenced rules".to_owned())
         }
         _ => None,
     }

@@ -290,8 +290,9 @@ pub struct CorrelationHit {
     pub first: Ts,
     /// Time of the latest hit grouped.
     pub last: Ts,
-    /// When the correlation was complete: `last` for lower-bound
-    /// conditions, the window's end for windows judged when they close.
+    /// When the correlation was complete: the time of the hit that made
+    /// the condition true (lower bounds), the window's end for windows
+    /// judged when they close.
     pub at: Ts,
     /// The count the condition was tested on: hits (event_count), distinct
     /// values (value_count), distinct referenced rules (temporal, and for

@@ -50,7 +50,13 @@ pub fn parse(doc: &Value, path: &Path) -> Result<CorrelationRule, LoadError> {
     let name = opt_string(top, "name").map_err(invalid)?;
     let status = opt_string(top, "status").map_err(invalid)?;
     if let Some(s) = &status {
-        const STATUS: &[&str] = &["stable", "test", "experimental", "deprecated", "unsupported"];
+        const STATUS: &[&str] = &[
+            "stable",
+            "test",
+            "experimental",
+            "deprecated",
+            "unsupported",
+        ];
         if !STATUS.contains(&s.as_str()) {
             return Err(invalid(format!(
                 "`status: {}` is not one of {}",
@@ -75,7 +81,11 @@ pub fn parse(doc: &Value, path: &Path) -> Result<CorrelationRule, LoadError> {
         Some(v) => strings(v, "tags").map_err(invalid)?,
     };
     let corr = match top.get("correlation") {
-        None => return Err(invalid("no `correlation` section: not a correlation rule".into())),
+        None => {
+            return Err(invalid(
+                "no `correlation` section: not a correlation rule".into(),
+            ))
+        }
         Some(Value::Mapping(m)) => m,
         Some(v) => {
             return Err(invalid(format!(
@@ -97,8 +107,9 @@ pub fn parse(doc: &Value, path: &Path) -> Result<CorrelationRule, LoadError> {
     }
     let kind = match corr.get("type") {
         None => return Err(invalid("`correlation.type` is missing".into())),
-        Some(v) => correlation_type(&string(v, "correlation.type").map_err(invalid)?)
-            .map_err(invalid)?,
+        Some(v) => {
+            correlation_type(&string(v, "correlation.type").map_err(invalid)?).map_err(invalid)?
+        }
     };
     let rules = match corr.get("rules") {
         None | Some(Value::Null) => {
@@ -111,7 +122,10 @@ pub fn parse(doc: &Value, path: &Path) -> Result<CorrelationRule, LoadError> {
         return Err(invalid("`correlation.rules` is empty".into()));
     }
     if let Some(i) = rules.iter().position(String::is_empty) {
-        return Err(invalid(format!("`correlation.rules` item {} is empty", i + 1)));
+        return Err(invalid(format!(
+            "`correlation.rules` item {} is empty",
+            i + 1
+        )));
     }
     unique(&rules, "correlation.rules").map_err(invalid)?;
     let group_by = match corr.get("group-by") {
@@ -240,7 +254,9 @@ fn timespan(v: &Value) -> Result<Timespan, String> {
     if n == 0 {
         return Err(bad("is zero"));
     }
-    let ms = n.checked_mul(unit_ms).ok_or_else(|| bad("is out of range"))?;
+    let ms = n
+        .checked_mul(unit_ms)
+        .ok_or_else(|| bad("is out of range"))?;
     Ok(Timespan { spec, ms })
 }
 
@@ -365,7 +381,10 @@ fn string(v: &Value, what: &str) -> Result<String, String> {
 
 fn strings(v: &Value, what: &str) -> Result<Vec<String>, String> {
     let Value::Sequence(items) = v else {
-        return Err(format!("`{what}` is a list of strings, found {}", kind_of(v)));
+        return Err(format!(
+            "`{what}` is a list of strings, found {}",
+            kind_of(v)
+        ));
     };
     items
         .iter()

@@ -34,10 +34,30 @@ fn aliases_map_one_group_by_name_to_a_field_per_rule() {
     let mut c = correlator(&[ALIASES], &bases, Options::default());
     // Error seen on 10.0.0.5 from 198.51.100.7; then 10.0.0.5 connects out
     // to 198.51.100.7.
-    assert!(hit(&mut c, "internal_error", 0, &net("198.51.100.7", "10.0.0.5"), 1).is_empty());
+    assert!(hit(
+        &mut c,
+        "internal_error",
+        0,
+        &net("198.51.100.7", "10.0.0.5"),
+        1
+    )
+    .is_empty());
     // Same addresses, wrong directions: another group.
-    assert!(hit(&mut c, "new_network_connection", 2, &net("198.51.100.7", "10.0.0.5"), 2).is_empty());
-    let hits = hit(&mut c, "new_network_connection", 3, &net("10.0.0.5", "198.51.100.7"), 3);
+    assert!(hit(
+        &mut c,
+        "new_network_connection",
+        2,
+        &net("198.51.100.7", "10.0.0.5"),
+        2
+    )
+    .is_empty());
+    let hits = hit(
+        &mut c,
+        "new_network_connection",
+        3,
+        &net("10.0.0.5", "198.51.100.7"),
+        3,
+    );
     assert_eq!(hits.len(), 1);
     assert_eq!(
         hits[0].group,
@@ -48,8 +68,22 @@ fn aliases_map_one_group_by_name_to_a_field_per_rule() {
     );
     assert_eq!(hits[0].events, vec![EventKey(1), EventKey(3)]);
     // 11 s later: outside 10s.
-    assert!(hit(&mut c, "internal_error", 20, &net("203.0.113.1", "10.0.0.6"), 4).is_empty());
-    assert!(hit(&mut c, "new_network_connection", 31, &net("10.0.0.6", "203.0.113.1"), 5).is_empty());
+    assert!(hit(
+        &mut c,
+        "internal_error",
+        20,
+        &net("203.0.113.1", "10.0.0.6"),
+        4
+    )
+    .is_empty());
+    assert!(hit(
+        &mut c,
+        "new_network_connection",
+        31,
+        &net("10.0.0.6", "203.0.113.1"),
+        5
+    )
+    .is_empty());
 }
 
 /// The specification's example: failed logins followed by a success.
@@ -90,7 +124,10 @@ fn correlation_of_a_correlation() {
     hits.extend(hit(&mut c, "successful_login", 61, &bob, 100));
     assert_eq!(hits.len(), 1, "{hits:?}");
     let h = &hits[0];
-    assert_eq!(h.title, "Correlation - Multiple Failed Logins Followed by Successful Login");
+    assert_eq!(
+        h.title,
+        "Correlation - Multiple Failed Logins Followed by Successful Login"
+    );
     assert_eq!(h.level.as_deref(), Some("high"));
     assert_eq!(h.group, vec![("User".to_owned(), Some("bob".to_owned()))]);
     assert_eq!(h.count, 2);
@@ -129,13 +166,24 @@ fn generate_true_lets_referenced_rules_report() {
     let outer = OUTER.replace("  timespan: 10m\n", "  timespan: 10m\n  generate: true\n");
     let mut c = correlator(&[&outer, INNER], &LOGINS, Options::default());
     assert!(c.reports("id-successful_login", None));
-    assert!(!c.reports("id-failed_login", None), "the inner one has no generate");
+    assert!(
+        !c.reports("id-failed_login", None),
+        "the inner one has no generate"
+    );
     let bob = f(&[("User", "bob")]);
     let mut titles = Vec::new();
     for i in 0..10 {
-        titles.extend(hit(&mut c, "failed_login", i, &bob, 0).into_iter().map(|h| h.title));
+        titles.extend(
+            hit(&mut c, "failed_login", i, &bob, 0)
+                .into_iter()
+                .map(|h| h.title),
+        );
     }
-    titles.extend(hit(&mut c, "successful_login", 20, &bob, 0).into_iter().map(|h| h.title));
+    titles.extend(
+        hit(&mut c, "successful_login", 20, &bob, 0)
+            .into_iter()
+            .map(|h| h.title),
+    );
     assert_eq!(titles.len(), 2);
     assert_eq!(titles[0], "Multiple failed logons");
 }
@@ -173,7 +221,10 @@ correlation:
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].id.as_deref(), Some("c-twice"));
     assert_eq!(hits[0].events, vec![EventKey(1), EventKey(2)]);
-    assert_eq!((hits[0].first, hits[0].at), (Ts::from_secs(0), Ts::from_secs(700)));
+    assert_eq!(
+        (hits[0].first, hits[0].at),
+        (Ts::from_secs(0), Ts::from_secs(700))
+    );
 }
 
 #[test]
@@ -191,7 +242,10 @@ correlation:
     let t3 = F(vec![("LogonType", Value::Int(3))]);
     assert!(hit(&mut c, "failed", 0, &t3, 0).is_empty());
     let h = hit(&mut c, "failed", 1, &t3, 0);
-    assert_eq!(h[0].group, vec![("LogonType".to_owned(), Some("3".to_owned()))]);
+    assert_eq!(
+        h[0].group,
+        vec![("LogonType".to_owned(), Some("3".to_owned()))]
+    );
 }
 
 fn load(yamls: &[&str]) -> (Correlator, Vec<LoadError>) {
@@ -208,7 +262,9 @@ fn reasons(errors: &[LoadError]) -> Vec<String> {
         .iter()
         .map(|e| match e {
             LoadError::Invalid { reason, .. } => format!("invalid: {reason}"),
-            LoadError::Unsupported { rule, feature, .. } => format!("unsupported {rule}: {feature}"),
+            LoadError::Unsupported { rule, feature, .. } => {
+                format!("unsupported {rule}: {feature}")
+            }
             LoadError::Io { reason, .. } => format!("io: {reason}"),
         })
         .collect()
@@ -231,10 +287,31 @@ fn unresolved_cyclic_and_unsupported_correlations_are_reported() {
     let cycle_a = corr("cyc-a", "temporal", "n-cyc-b, base_one", "");
     let cycle_b = corr("cyc-b", "temporal", "n-cyc-a, base_one", "");
     let self_ref = corr("self", "event_count", "n-self", gte);
-    let sum = corr("sum", "value_sum", "base_one", "  condition: {gt: 9, field: Bytes}\n");
-    let ordered = corr("ord", "temporal_ordered", "base_one, n-good", "  condition: {gte: 1}\n");
+    let sum = corr(
+        "sum",
+        "value_sum",
+        "base_one",
+        "  condition: {gt: 9, field: Bytes}\n",
+    );
+    let ordered = corr(
+        "ord",
+        "temporal_ordered",
+        "base_one, n-good",
+        "  condition: {gte: 1}\n",
+    );
     let dup = corr("good", "event_count", "base_one", gte);
-    let all = [&good, &by_id, &unknown, &over_unknown, &cycle_a, &cycle_b, &self_ref, &sum, &ordered, &dup];
+    let all = [
+        &good,
+        &by_id,
+        &unknown,
+        &over_unknown,
+        &cycle_a,
+        &cycle_b,
+        &self_ref,
+        &sum,
+        &ordered,
+        &dup,
+    ];
     let (c, errors) = load(&all.map(String::as_str));
     let loaded: Vec<&str> = c.rules().iter().map(|r| r.label()).collect();
     assert_eq!(loaded, vec!["good", "by-id"]);

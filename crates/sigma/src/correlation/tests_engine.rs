@@ -10,7 +10,10 @@ pub(super) struct F(pub Vec<(&'static str, Value<'static>)>);
 
 impl FieldView for F {
     fn field(&self, name: &str) -> Option<Value<'_>> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
     }
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
         for (n, v) in &self.0 {
@@ -45,8 +48,20 @@ pub(super) fn correlator(yamls: &[&str], bases: &[&str], opts: Options) -> Corre
 }
 
 /// Feeds a hit of base rule `name` at `secs` for event `key`.
-pub(super) fn hit(c: &mut Correlator, name: &str, secs: i64, fields: &F, key: u64) -> Vec<CorrelationHit> {
-    c.on_hit(&format!("id-{name}"), Some(name), Ts::from_secs(secs), fields, EventKey(key))
+pub(super) fn hit(
+    c: &mut Correlator,
+    name: &str,
+    secs: i64,
+    fields: &F,
+    key: u64,
+) -> Vec<CorrelationHit> {
+    c.on_hit(
+        &format!("id-{name}"),
+        Some(name),
+        Ts::from_secs(secs),
+        fields,
+        EventKey(key),
+    )
 }
 
 fn keys(h: &CorrelationHit) -> Vec<u64> {
@@ -82,7 +97,10 @@ fn event_count_exact_hit_and_one_short() {
     assert_eq!(h.id.as_deref(), Some("c-count"));
     assert_eq!(h.title, "five failures");
     assert_eq!(h.group, vec![("User".to_owned(), Some("alice".to_owned()))]);
-    assert_eq!((h.first, h.last, h.at), (Ts::from_secs(0), Ts::from_secs(240), Ts::from_secs(240)));
+    assert_eq!(
+        (h.first, h.last, h.at),
+        (Ts::from_secs(0), Ts::from_secs(240), Ts::from_secs(240))
+    );
     assert_eq!(h.count, 5);
     assert_eq!(keys(h), vec![0, 1, 2, 3, 4]);
     assert_eq!(h.events_total, 5);
@@ -138,7 +156,9 @@ fn event_count_gt_needs_one_more() {
     let gt = COUNT5.replace("gte: 5", "gt: 3");
     let mut c = correlator(&[&gt], &["failed"], Options::default());
     let u = f(&[("User", "u")]);
-    let counts: Vec<usize> = (0..4).map(|i| hit(&mut c, "failed", i, &u, 0).len()).collect();
+    let counts: Vec<usize> = (0..4)
+        .map(|i| hit(&mut c, "failed", i, &u, 0).len())
+        .collect();
     assert_eq!(counts, vec![0, 0, 0, 1]);
 }
 
@@ -164,7 +184,11 @@ fn integer_and_text_values_are_one_group() {
     let mut c = correlator(&[&by_type], &["failed"], Options::default());
     let mut n = 0;
     for i in 0..5 {
-        let v = if i % 2 == 0 { Value::Int(3) } else { Value::from("3") };
+        let v = if i % 2 == 0 {
+            Value::Int(3)
+        } else {
+            Value::from("3")
+        };
         n += hit(&mut c, "failed", i, &F(vec![("LogonType", v)]), 0).len();
     }
     assert_eq!(n, 1);
@@ -176,7 +200,13 @@ fn no_group_by_is_one_group() {
     let mut c = correlator(&[&global], &["failed"], Options::default());
     let mut hits = Vec::new();
     for (i, u) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
-        hits.extend(hit(&mut c, "failed", i as i64, &F(vec![("User", Value::from(u))]), 0));
+        hits.extend(hit(
+            &mut c,
+            "failed",
+            i as i64,
+            &F(vec![("User", Value::from(u))]),
+            0,
+        ));
     }
     assert_eq!(hits.len(), 1);
     assert!(hits[0].group.is_empty());
@@ -202,7 +232,13 @@ fn value_count_distinct_not_repeated() {
     let mut c = correlator(&[VALUES3], &["failed"], Options::default());
     let mut hits = Vec::new();
     for (i, u) in ["a", "b", "a", "a", "b", "b"].into_iter().enumerate() {
-        hits.extend(hit(&mut c, "failed", i as i64, &ip_user("10.0.0.1", u), i as u64));
+        hits.extend(hit(
+            &mut c,
+            "failed",
+            i as i64,
+            &ip_user("10.0.0.1", u),
+            i as u64,
+        ));
     }
     // Repeats of two values, and a third value from another address.
     hits.extend(hit(&mut c, "failed", 10, &ip_user("10.0.0.2", "c"), 10));
@@ -211,7 +247,10 @@ fn value_count_distinct_not_repeated() {
     assert_eq!(hits.len(), 1);
     let h = &hits[0];
     assert_eq!(h.count, 3);
-    assert_eq!(h.group, vec![("IpAddress".to_owned(), Some("10.0.0.1".to_owned()))]);
+    assert_eq!(
+        h.group,
+        vec![("IpAddress".to_owned(), Some("10.0.0.1".to_owned()))]
+    );
     // The latest event of each value.
     assert_eq!(keys(h), vec![3, 5, 11]);
     assert_eq!(h.first, Ts::from_secs(3));
@@ -240,11 +279,17 @@ fn value_count_skips_null_values_and_counts_tuples() {
     n += hit(&mut c, "failed", 2, &f(&[("IpAddress", "h")]), 0).len();
     n += hit(&mut c, "failed", 3, &ip_user("h", ""), 0).len();
     assert_eq!(n, 0, "null and missing values add no value");
-    let pairs = VALUES3.replace("field: TargetUserName", "field: [TargetUserName, LogonType]");
+    let pairs = VALUES3.replace(
+        "field: TargetUserName",
+        "field: [TargetUserName, LogonType]",
+    );
     let mut c = correlator(&[&pairs], &["failed"], Options::default());
     let ev = |u, t| f(&[("IpAddress", "h"), ("TargetUserName", u), ("LogonType", t)]);
     let mut n = Vec::new();
-    for (i, (u, t)) in [("a", "3"), ("a", "3"), ("a", "10"), ("b", "3")].into_iter().enumerate() {
+    for (i, (u, t)) in [("a", "3"), ("a", "3"), ("a", "10"), ("b", "3")]
+        .into_iter()
+        .enumerate()
+    {
         n.push(hit(&mut c, "failed", i as i64, &ev(u, t), 0).len());
     }
     assert_eq!(n, vec![0, 0, 0, 1], "three distinct (user, type) pairs");
@@ -278,7 +323,11 @@ fn temporal_any_order_within_timespan() {
     assert!(hit(&mut c, "a", 400, &h1, 1).is_empty());
     assert!(hit(&mut c, "b", 500, &h1, 2).is_empty());
     assert!(hit(&mut c, "c", 701, &h1, 3).is_empty());
-    assert_eq!(hit(&mut c, "a", 702, &h1, 4).len(), 1, "a again, b and c still in");
+    assert_eq!(
+        hit(&mut c, "a", 702, &h1, 4).len(),
+        1,
+        "a again, b and c still in"
+    );
 }
 
 #[test]
@@ -287,7 +336,10 @@ fn temporal_with_a_count_condition() {
     let mut c = correlator(&[&two], &["a", "b", "c"], Options::default());
     let h = f(&[("Host", "h")]);
     assert!(hit(&mut c, "a", 0, &h, 1).is_empty());
-    assert!(hit(&mut c, "a", 1, &h, 2).is_empty(), "the same rule twice is one");
+    assert!(
+        hit(&mut c, "a", 1, &h, 2).is_empty(),
+        "the same rule twice is one"
+    );
     assert_eq!(hit(&mut c, "c", 2, &h, 3)[0].count, 2);
 }
 
@@ -329,7 +381,10 @@ fn temporal_ordered_needs_the_listed_order() {
     let late = ordered_hits(&[("a", 0), ("a", 200), ("b", 250), ("c", 450)]);
     assert_eq!(keys(&late[0]), vec![1, 2, 3]);
     // Each hit consumes its sequence.
-    assert_eq!(ordered_hits(&[("a", 0), ("b", 1), ("c", 2), ("c", 3)]).len(), 1);
+    assert_eq!(
+        ordered_hits(&[("a", 0), ("b", 1), ("c", 2), ("c", 3)]).len(),
+        1
+    );
     let twice = [("a", 0), ("b", 1), ("c", 2), ("a", 3), ("b", 4), ("c", 5)];
     assert_eq!(ordered_hits(&twice).len(), 2);
 }
@@ -348,9 +403,20 @@ correlation:
 #[test]
 fn upper_bounds_are_judged_when_the_window_closes() {
     let mut c = correlator(&[LT3], &["r", "other"], Options::default());
-    let (a, b, d) = (f(&[("User", "a")]), f(&[("User", "b")]), f(&[("User", "d")]));
+    let (a, b, d) = (
+        f(&[("User", "a")]),
+        f(&[("User", "b")]),
+        f(&[("User", "d")]),
+    );
     let mut hits = Vec::new();
-    for (s, u, k) in [(0, &a, 1), (10, &b, 2), (20, &a, 3), (30, &b, 4), (40, &b, 5), (300, &a, 6)] {
+    for (s, u, k) in [
+        (0, &a, 1),
+        (10, &b, 2),
+        (20, &a, 3),
+        (30, &b, 4),
+        (40, &b, 5),
+        (300, &a, 6),
+    ] {
         hits.extend(hit(&mut c, "r", s, u, k));
     }
     assert!(hits.is_empty(), "windows still open: {hits:?}");
@@ -363,7 +429,10 @@ fn upper_bounds_are_judged_when_the_window_closes() {
     hits.extend(hit(&mut c, "other", 900, &f(&[]), 10));
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].group[0].1.as_deref(), Some("d"));
-    assert_eq!((hits[0].count, hits[0].at, keys(&hits[0])), (1, Ts::from_secs(800), vec![8]));
+    assert_eq!(
+        (hits[0].count, hits[0].at, keys(&hits[0])),
+        (1, Ts::from_secs(800), vec![8])
+    );
     assert_eq!(hits[1].group[0].1.as_deref(), Some("a"));
     assert_eq!(hits[1].at, Ts::from_secs(801));
     assert!(hit(&mut c, "r", 1000, &b, 11).is_empty());
@@ -401,7 +470,13 @@ fn group_cap_evicts_and_counts() {
     let opts = Options { max_groups: 2 };
     let mut c = correlator(&[COUNT5], &["failed"], opts);
     for (i, u) in ["a", "b", "c", "a", "d"].into_iter().enumerate() {
-        hit(&mut c, "failed", i as i64, &F(vec![("User", Value::from(u))]), 0);
+        hit(
+            &mut c,
+            "failed",
+            i as i64,
+            &F(vec![("User", Value::from(u))]),
+            0,
+        );
         assert!(c.memory().groups <= 2);
     }
     // c evicts a (window ends first), a evicts b, d evicts c.
@@ -411,12 +486,20 @@ fn group_cap_evicts_and_counts() {
 
 #[test]
 fn windows_empty_groups_are_dropped() {
-    let mut c = correlator(&[COUNT5, VALUES3, TEMPORAL], &["failed", "a", "b", "c"], Options::default());
+    let mut c = correlator(
+        &[COUNT5, VALUES3, TEMPORAL],
+        &["failed", "a", "b", "c"],
+        Options::default(),
+    );
     hit(&mut c, "failed", 0, &ip_user("1", "x"), 0);
     hit(&mut c, "a", 0, &f(&[("Host", "h")]), 0);
     assert_eq!(c.memory().groups, 3);
     hit(&mut c, "failed", 300, &f(&[("User", "y")]), 0);
-    assert_eq!(c.memory().groups, 5, "at 300 s the first windows still hold");
+    assert_eq!(
+        c.memory().groups,
+        5,
+        "at 300 s the first windows still hold"
+    );
     hit(&mut c, "b", 601, &f(&[("Host", "h2")]), 0);
     assert_eq!(c.memory().groups, 1, "only the group just fed");
     assert_eq!(c.memory().evicted_groups, 0);
@@ -433,7 +516,15 @@ fn long_values_are_bounded_but_distinct() {
     }
     assert_eq!(n, 1);
     let mut c = correlator(&[VALUES3], &["failed"], Options::default());
-    let h = (0..3).flat_map(|i| hit(&mut c, "failed", i, &ip_user(long_a, ["p", "q", "r"][i as usize]), 0));
+    let h = (0..3).flat_map(|i| {
+        hit(
+            &mut c,
+            "failed",
+            i,
+            &ip_user(long_a, ["p", "q", "r"][i as usize]),
+            0,
+        )
+    });
     let h: Vec<_> = h.collect();
     let ip = h[0].group[0].1.as_deref().unwrap_or_default();
     assert!(ip.len() <= 256 + 32, "{}", ip.len());

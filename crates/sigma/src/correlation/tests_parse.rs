@@ -10,7 +10,8 @@ use serde::Deserialize;
 use std::path::Path;
 
 const SCHEMA: &str = "sigma/sigma-specification/tests/schema";
-const HAYABUSA: &str = "sigma/correlation/hayabusa-rules/hayabusa/builtin/Security/LogonLogoff/Logon";
+const HAYABUSA: &str =
+    "sigma/correlation/hayabusa-rules/hayabusa/builtin/Security/LogonLogoff/Logon";
 
 fn docs(path: &Path) -> Vec<serde_yaml_ng::Value> {
     let text = std::fs::read_to_string(path).expect("corpus rule file");
@@ -27,7 +28,8 @@ fn parse_str(yaml: &str) -> Result<CorrelationRule, LoadError> {
 #[test]
 fn every_schema_vector_parses_and_the_four_types_load() {
     let test = "every_schema_vector_parses_and_the_four_types_load";
-    let Some(dir) = haboob_testdata::corpus_file_or_skip(test, &format!("{SCHEMA}/correlation")) else {
+    let Some(dir) = haboob_testdata::corpus_file_or_skip(test, &format!("{SCHEMA}/correlation"))
+    else {
         return;
     };
     let mut names: Vec<_> = std::fs::read_dir(&dir)
@@ -40,18 +42,28 @@ fn every_schema_vector_parses_and_the_four_types_load() {
     for path in &names {
         let [doc] = docs(path).try_into().expect("one document");
         let r = parse(&doc, path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let file = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        let file = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
         seen.push((file, r.kind.as_str(), r.timespan.ms, r.group_by.len()));
         let base: Vec<RuleRef> = r
             .rules
             .iter()
-            .map(|n| RuleRef { id: Some(n.clone()), name: None })
+            .map(|n| RuleRef {
+                id: Some(n.clone()),
+                name: None,
+            })
             .collect();
         let (c, errors) = Correlator::new(vec![r.clone()], &base, Options::default());
         match errors.as_slice() {
             [] => loaded.push(c.rules()[0].kind.as_str()),
             [LoadError::Unsupported { feature, .. }] => {
-                assert!(r.kind.needs_field() && r.kind != CorrelationType::ValueCount, "{feature}")
+                assert!(
+                    r.kind.needs_field() && r.kind != CorrelationType::ValueCount,
+                    "{feature}"
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -67,12 +79,25 @@ fn every_schema_vector_parses_and_the_four_types_load() {
         ("value_percentile", "value_percentile", 24 * h, 1),
         ("value_sum", "value_sum", h, 2),
     ];
-    let expected: Vec<_> = expected.iter().map(|(f, k, t, g)| (f.to_string(), *k, *t, *g)).collect();
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(f, k, t, g)| (f.to_string(), *k, *t, *g))
+        .collect();
     assert_eq!(seen, expected);
-    assert_eq!(loaded, ["event_count", "event_count", "temporal", "temporal_ordered", "value_count"]);
+    assert_eq!(
+        loaded,
+        [
+            "event_count",
+            "event_count",
+            "temporal",
+            "temporal_ordered",
+            "value_count"
+        ]
+    );
     // The rule and filter vectors are not correlations.
     for sub in ["rules/rule_1.yml", "filter/filter_1.yml"] {
-        let Some(path) = haboob_testdata::corpus_file_or_skip(test, &format!("{SCHEMA}/{sub}")) else {
+        let Some(path) = haboob_testdata::corpus_file_or_skip(test, &format!("{SCHEMA}/{sub}"))
+        else {
             return;
         };
         let [doc] = docs(&path).try_into().expect("one document");
@@ -91,17 +116,38 @@ fn the_value_count_vector_reads_exactly() {
         "title: Failed login\nid: 0e95725d-7320-415d-80f7-004da920fc12\ncorrelation:\n    type: value_count\n    rules:\n        - 5638f7c0-ac70-491d-8465-2a65075e0d86\n    group-by:\n        - ComputerName\n        - WorkstationName\n    timespan: 1d\n    condition:\n        field: User\n        gte: 100",
     )
     .expect("parses");
-    assert_eq!(r.id.as_deref(), Some("0e95725d-7320-415d-80f7-004da920fc12"));
+    assert_eq!(
+        r.id.as_deref(),
+        Some("0e95725d-7320-415d-80f7-004da920fc12")
+    );
     assert_eq!(r.rules, ["5638f7c0-ac70-491d-8465-2a65075e0d86"]);
     assert_eq!(r.group_by, ["ComputerName", "WorkstationName"]);
-    assert_eq!(r.timespan, Timespan { spec: "1d".into(), ms: 86_400_000 });
-    let cond = Condition { gte: Some(100.0), field: vec!["User".into()], ..Condition::default() };
+    assert_eq!(
+        r.timespan,
+        Timespan {
+            spec: "1d".into(),
+            ms: 86_400_000
+        }
+    );
+    let cond = Condition {
+        gte: Some(100.0),
+        field: vec!["User".into()],
+        ..Condition::default()
+    };
     assert_eq!(r.condition, cond);
     assert!(!r.generate);
     // Temporal types without a condition need all their rules.
-    let t = parse_str("title: t\ncorrelation: {type: temporal, rules: [x1, x2, x3], group-by: [H], timespan: 5m}")
-        .expect("parses");
-    assert_eq!(t.condition, Condition { gte: Some(3.0), ..Condition::default() });
+    let t = parse_str(
+        "title: t\ncorrelation: {type: temporal, rules: [x1, x2, x3], group-by: [H], timespan: 5m}",
+    )
+    .expect("parses");
+    assert_eq!(
+        t.condition,
+        Condition {
+            gte: Some(3.0),
+            ..Condition::default()
+        }
+    );
 }
 
 #[test]
@@ -152,7 +198,10 @@ fn invalid_documents_say_why() {
         }
     }
     let expr = "title: t\ncorrelation: {type: temporal, rules: [a1, b1], group-by: [U], timespan: 5m, condition: a1 and b1}";
-    assert!(matches!(parse_str(expr), Err(LoadError::Unsupported { .. })));
+    assert!(matches!(
+        parse_str(expr),
+        Err(LoadError::Unsupported { .. })
+    ));
 }
 
 /// A Hayabusa correlation file: the correlation and its base rule's
@@ -163,7 +212,13 @@ fn hayabusa(test: &str, file: &str) -> Option<(CorrelationRule, RuleRef)> {
     assert_eq!(docs.len(), 2, "{file}: a correlation and its base rule");
     let r = parse(&docs[0], &path).unwrap_or_else(|e| panic!("{file}: {e}"));
     let text = |k: &str| docs[1].get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    Some((r, RuleRef { id: text("id"), name: text("name") }))
+    Some((
+        r,
+        RuleRef {
+            id: text("id"),
+            name: text("name"),
+        },
+    ))
 }
 
 /// A 4625 record's fields (from the rule's sample-evtx), with overrides.
@@ -189,13 +244,26 @@ fn logon(over: &[(&'static str, &'static str)]) -> F {
 }
 
 fn run(r: &CorrelationRule, base: &RuleRef, events: &[F]) -> Vec<CorrelationHit> {
-    let (mut c, errors) = Correlator::new(vec![r.clone()], std::slice::from_ref(base), Options::default());
+    let (mut c, errors) = Correlator::new(
+        vec![r.clone()],
+        std::slice::from_ref(base),
+        Options::default(),
+    );
     assert!(errors.is_empty(), "{errors:?}");
-    assert!(!c.reports(base.id.as_deref().unwrap_or_default(), None), "no generate: the base rule only feeds");
+    assert!(
+        !c.reports(base.id.as_deref().unwrap_or_default(), None),
+        "no generate: the base rule only feeds"
+    );
     let id = base.id.as_deref().unwrap_or_default();
     let mut hits = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        hits.extend(c.on_hit(id, base.name.as_deref(), Ts::from_secs(i as i64 * 30), e, EventKey(i as u64)));
+        hits.extend(c.on_hit(
+            id,
+            base.name.as_deref(),
+            Ts::from_secs(i as i64 * 30),
+            e,
+            EventKey(i as u64),
+        ));
     }
     hits.extend(c.finish());
     hits
@@ -203,11 +271,27 @@ fn run(r: &CorrelationRule, base: &RuleRef, events: &[F]) -> Vec<CorrelationHit>
 
 #[test]
 fn hayabusa_password_guessing() {
-    let Some((r, base)) = hayabusa("hayabusa_password_guessing", "Sec_4625_Med_LogonFail_WrongPW_PW-Guessing_Correlation.yml") else {
+    let Some((r, base)) = hayabusa(
+        "hayabusa_password_guessing",
+        "Sec_4625_Med_LogonFail_WrongPW_PW-Guessing_Correlation.yml",
+    ) else {
         return;
     };
-    assert_eq!((r.title.as_str(), r.kind, r.level.as_deref()), ("PW Guessing", CorrelationType::EventCount, Some("medium")));
-    assert_eq!(r.group_by, ["TargetUserName", "TargetDomainName", "IpAddress", "LogonType", "ProcessName", "LogonProcessName"]);
+    assert_eq!(
+        (r.title.as_str(), r.kind, r.level.as_deref()),
+        ("PW Guessing", CorrelationType::EventCount, Some("medium"))
+    );
+    assert_eq!(
+        r.group_by,
+        [
+            "TargetUserName",
+            "TargetDomainName",
+            "IpAddress",
+            "LogonType",
+            "ProcessName",
+            "LogonProcessName"
+        ]
+    );
     assert_eq!((r.timespan.ms, r.condition.gte), (300_000, Some(5.0)));
     assert_eq!(r.tags, ["attack.t1110.003", "attack.credential-access"]);
     assert_eq!(r.rules, ["incorrect_password"]);
@@ -215,7 +299,10 @@ fn hayabusa_password_guessing() {
     let hits = run(&r, &base, &same);
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].count, hits[0].events.len()), (5, 5));
-    assert_eq!(hits[0].group[3], ("LogonType".to_owned(), Some("3".to_owned())));
+    assert_eq!(
+        hits[0].group[3],
+        ("LogonType".to_owned(), Some("3".to_owned()))
+    );
     // Four alike and one from another logon type.
     let mut mixed: Vec<F> = (0..4).map(|_| logon(&[])).collect();
     mixed.push(logon(&[("LogonType", "10")]));
@@ -224,32 +311,77 @@ fn hayabusa_password_guessing() {
 
 #[test]
 fn hayabusa_user_guessing() {
-    let Some((r, base)) = hayabusa("hayabusa_user_guessing", "Sec_4625_Med_LogonFail_UserGuessing_Correlation.yml") else {
+    let Some((r, base)) = hayabusa(
+        "hayabusa_user_guessing",
+        "Sec_4625_Med_LogonFail_UserGuessing_Correlation.yml",
+    ) else {
         return;
     };
-    assert_eq!((r.kind, r.condition.gt, r.condition.field.as_slice()), (CorrelationType::ValueCount, Some(3.0), &["TargetUserName".to_owned()][..]));
+    assert_eq!(
+        (r.kind, r.condition.gt, r.condition.field.as_slice()),
+        (
+            CorrelationType::ValueCount,
+            Some(3.0),
+            &["TargetUserName".to_owned()][..]
+        )
+    );
     assert_eq!(r.group_by.len(), 6);
-    let users = |names: &[&'static str]| -> Vec<F> { names.iter().map(|u| logon(&[("TargetUserName", u)])).collect() };
-    assert!(run(&r, &base, &users(&["NOUSER", "admin", "root", "admin", "root"])).is_empty(), "three distinct");
-    let hits = run(&r, &base, &users(&["NOUSER", "admin", "root", "admin", "guest"]));
+    let users = |names: &[&'static str]| -> Vec<F> {
+        names
+            .iter()
+            .map(|u| logon(&[("TargetUserName", u)]))
+            .collect()
+    };
+    assert!(
+        run(
+            &r,
+            &base,
+            &users(&["NOUSER", "admin", "root", "admin", "root"])
+        )
+        .is_empty(),
+        "three distinct"
+    );
+    let hits = run(
+        &r,
+        &base,
+        &users(&["NOUSER", "admin", "root", "admin", "guest"]),
+    );
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].count, hits[0].at), (4, Ts::from_secs(120)));
 }
 
 #[test]
 fn hayabusa_password_spray() {
-    let Some((r, base)) = hayabusa("hayabusa_password_spray", "Sec_4648_Med_ExplicitLogon_PW-Spray_Correlation.yml") else {
+    let Some((r, base)) = hayabusa(
+        "hayabusa_password_spray",
+        "Sec_4648_Med_ExplicitLogon_PW-Spray_Correlation.yml",
+    ) else {
         return;
     };
     assert_eq!(base.name.as_deref(), Some("explicit_logon"));
-    assert_eq!((r.kind, r.condition.gte, r.group_by.as_slice()), (CorrelationType::ValueCount, Some(5.0), &["IpAddress".to_owned(), "Computer".to_owned()][..]));
-    let spray: Vec<F> = ["a1", "a2", "a3", "a4", "a5"].iter().map(|u| logon(&[("TargetUserName", u)])).collect();
+    assert_eq!(
+        (r.kind, r.condition.gte, r.group_by.as_slice()),
+        (
+            CorrelationType::ValueCount,
+            Some(5.0),
+            &["IpAddress".to_owned(), "Computer".to_owned()][..]
+        )
+    );
+    let spray: Vec<F> = ["a1", "a2", "a3", "a4", "a5"]
+        .iter()
+        .map(|u| logon(&[("TargetUserName", u)]))
+        .collect();
     assert_eq!(run(&r, &base, &spray).len(), 1);
     // The same five names from two computers: four and one.
     let split: Vec<F> = ["a1", "a2", "a3", "a4", "a5"]
         .iter()
         .enumerate()
-        .map(|(i, u)| logon(&[("TargetUserName", u), ("Computer", if i == 4 { "OTHER" } else { "DESKTOP-M5SN04R" })]))
+        .map(|(i, u)| {
+            logon(&[
+                ("TargetUserName", u),
+                ("Computer", if i == 4 { "OTHER" } else { "DESKTOP-M5SN04R" }),
+            ])
+        })
         .collect();
     assert!(run(&r, &base, &split).is_empty());
 }

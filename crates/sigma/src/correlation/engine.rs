@@ -1,6 +1,7 @@
 //! The correlator: resolves references, keeps per-group windows, emits
 //! correlation hits (semantics in the module documentation).
 
+use super::resolve::{resolve, Resolved};
 use super::state::{gather, Gathered, Occ, Refs, State};
 use super::{CorrelationHit, CorrelationRule, CorrelationType, EventKey};
 use crate::LoadError;
@@ -141,134 +142,7 @@ impl Correlator {
         opts: Options,
     ) -> (Correlator, Vec<LoadError>) {
         let base_nodes = base.len();
-        let mut keys: HashMap<String, usize> = HashMap::new();
-        for (i, b) in base.iter().enumerate() {
-            for k in b.id.iter().chain(b.name.iter()) {
-                keys.entry(k.clone()).or_insert(i);
-            }
-        }
-        let mut errors = Vec::new();
-        let mut ok = vec![true; rules.len()];
-        let invalid = |r: &CorrelationRule, reason: String| LoadError::Invalid {
-            path: r.path.clone(),
-            line: 0,
-            column: 0,
-            reason: format!("correlation {}: {reason}", r.label()),
-        };
-        for (j, r) in rules.iter().enumerate() {
-            for k in r.id.iter().chain(r.name.iter()) {
-                if let Some(&other) = keys.get(k) {
-                    errors.push(invalid(
-                        r,
-                        format!("`{k}` is already the id or name of another rule (node {other})"),
-                    ));
-                    ok[j] = false;
-                    break;
-                } else {
-                    keys.insert(k.clone(), base_nodes + j);
-                }
-            }
-            if let Some(feature) = unsupported(r) {
-                errors.push(LoadError::Unsupported {
-                    path: r.path.clone(),
-                    rule: r.label().to_owned(),
-                    feature,
-                });
-                ok[j] = false;
-            }
-        }
-        // References → nodes.
-        let mut refs: Vec<Vec<usize>> = Vec::with_capacity(rules.len());
-        for (j, r) in rules.iter().enumerate() {
-            let mut nodes = Vec::with_capacity(r.rules.len());
-            for name in &r.rules {
-                match keys.get(name) {
-                    Some(&n) => nodes.push(n),
-                    None if ok[j] => {
-                        errors.push(invalid(
-                            r,
-                            format!(
-                                "`correlation.rules`: no loaded rule has the id or name `{name}`"
-                            ),
-                        ));
-                        ok[j] = false;
-                    }
-                    None => {}
-                }
-            }
-            refs.push(nodes);
-        }
-        // Correlations over correlations that did not load, until stable;
-        // then cycles (what remains after peeling acyclic ones).
-        loop {
-            let mut changed = false;
-            for j in 0..rules.len() {
-                if !ok[j] {
-                    continue;
-                }
-                let bad = refs[j]
-                    .iter()
-                    .find(|&&n| n >= base_nodes && !ok[n - base_nodes]);
-                if let Some(&n) = bad {
-                    let other = rules[n - base_nodes].label().to_owned();
-                    errors.push(invalid(
-                        &rules[j],
-                        format!("references correlation {other}, which did not load"),
-                    ));
-                    ok[j] = false;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        let mut done = vec![false; rules.len()];
-        loop {
-            let mut changed = false;
-            for j in 0..rules.len() {
-                let ready = refs[j]
-                    .iter()
-                    .all(|&n| n < base_nodes || done[n - base_nodes] || !ok[n - base_nodes]);
-                if ok[j] && !done[j] && ready {
-                    done[j] = true;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        for j in 0..rules.len() {
-            if ok[j] && !done[j] {
-                errors.push(invalid(
-                    &rules[j],
-                    "takes part in a cycle of correlations referencing each other".into(),
-                ));
-                ok[j] = false;
-            }
-        }
-        // Keep the loaded ones; nodes of correlations follow base nodes in
-        // the order of the kept list.
-        let mut new_index = vec![usize::MAX; rules.len()];
-        let mut kept = Vec::new();
-        for (j, r) in rules.into_iter().enumerate() {
-            if ok[j] {
-                new_index[j] = kept.len();
-                kept.push((r, std::mem::take(&mut refs[j])));
-            }
-        }
-        let remap = |n: usize| -> usize {
-            if n < base_nodes {
-                n
-            } else {
-                base_nodes + new_index[n - base_nodes]
-            }
-        };
-        keys.retain(|_, n| *n < base_nodes || new_index[*n - base_nodes] != usize::MAX);
-        for n in keys.values_mut() {
-            *n = remap(*n);
-        }
+        let Resolved { keys, kept, errors } = resolve(rules, base);
         let nodes = base_nodes + kept.len();
         let mut subs = vec![Vec::new(); nodes];
         let mut muted = vec![false; nodes];
@@ -276,7 +150,6 @@ impl Correlator {
         let mut out_rules = Vec::with_capacity(kept.len());
         for (c, (r, nodes_ref)) in kept.into_iter().enumerate() {
             for (pos, &n) in nodes_ref.iter().enumerate() {
-                let n = remap(n);
                 subs[n].push((c, pos));
                 muted[n] |= !r.generate;
             }
@@ -620,23 +493,5 @@ impl FieldView for HitFields<'_> {
         for (n, v) in &self.0.group {
             f(n, v.as_deref().map_or(Value::Null, Value::from));
         }
-    }
-}
-
-/// Why a loaded correlation cannot run, if it cannot.
-fn unsupported(r: &CorrelationRule) -> Option<String> {
-    match r.kind {
-        CorrelationType::ValueSum
-        | CorrelationType::ValueAvg
-        | CorrelationType::ValuePercentile => Some(format!("correlation type {}", r.kind.as_str())),
-        CorrelationType::TemporalOrdered => {
-            let all = super::Condition {
-                gte: Some(r.rules.len() as f64),
-                ..super::Condition::default()
-            };
-            (r.condition != all)
-                .then(|| "a temporal_ordered condition other than all referenced rules".to_owned())
-        }
-        _ => None,
     }
 }

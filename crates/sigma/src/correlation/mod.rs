@@ -69,6 +69,7 @@
 
 mod engine;
 mod parse;
+mod resolve;
 mod state;
 
 #[cfg(test)]

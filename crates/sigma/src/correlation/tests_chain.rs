@@ -320,7 +320,7 @@ fn unresolved_cyclic_and_unsupported_correlations_are_reported() {
         vec![
             "unsupported sum: correlation type value_sum",
             "unsupported ord: a temporal_ordered condition other than all referenced rules",
-            "invalid: correlation good: `good` is already the id or name of another rule (node 1)",
+            "invalid: correlation good: `good` is already the id or name of correlation good",
             "invalid: correlation unknown: `correlation.rules`: no loaded rule has the id or name `nope`",
             "invalid: correlation over-unknown: references correlation unknown, which did not load",
             "invalid: correlation cyc-a: takes part in a cycle of correlations referencing each other",

@@ -300,7 +300,9 @@ fn unresolved_cyclic_and_unsupported_correlations_are_reported() {
         "  condition: {gte: 1}\n",
     );
     let dup = corr("good", "event_count", "base_one", gte);
+    let twice = corr("twice", "temporal", "base_one, b-1", "");
     let all = [
+        &twice,
         &good,
         &by_id,
         &unknown,
@@ -321,6 +323,7 @@ fn unresolved_cyclic_and_unsupported_correlations_are_reported() {
             "unsupported sum: correlation type value_sum",
             "unsupported ord: a temporal_ordered condition other than all referenced rules",
             "invalid: correlation good: `good` is already the id or name of correlation good",
+            "invalid: correlation twice: `correlation.rules`: `b-1` is a rule referenced already (by its other id or name)",
             "invalid: correlation unknown: `correlation.rules`: no loaded rule has the id or name `nope`",
             "invalid: correlation over-unknown: references correlation unknown, which did not load",
             "invalid: correlation cyc-a: takes part in a cycle of correlations referencing each other",

@@ -529,3 +529,22 @@ fn long_values_are_bounded_but_distinct() {
     let ip = h[0].group[0].1.as_deref().unwrap_or_default();
     assert!(ip.len() <= 256 + 32, "{}", ip.len());
 }
+
+#[test]
+fn hits_out_of_time_order_do_not_break_anything() {
+    let bases = ["failed", "r", "a", "b", "c"];
+    let mut c = correlator(&[COUNT5, LT3, ORDERED], &bases, Options::default());
+    let u = f(&[("User", "u"), ("Host", "h")]);
+    let mut n = 0;
+    for (i, s) in [1000, 10, 5000, 0, 4000, 3, 2, 1, 6000, 7000]
+        .into_iter()
+        .enumerate()
+    {
+        for r in ["failed", "r", "c", "b", "a"] {
+            n += hit(&mut c, r, s, &u, i as u64).len();
+        }
+    }
+    n += c.finish().len();
+    assert!(n > 0);
+    assert_eq!(c.memory().groups, 0);
+}

@@ -64,15 +64,14 @@ pub(super) fn resolve(rules: Vec<CorrelationRule>, base: &[RuleRef]) -> Resolved
         let mut nodes = Vec::with_capacity(r.rules.len());
         for name in &r.rules {
             match keys.get(name) {
-                Some(&n) if nodes.contains(&n) => {
-                    if ok[j] {
-                        let why = format!(
-                            "`correlation.rules`: `{name}` is a rule referenced already (by its other id or name)"
-                        );
-                        errors.push(invalid(r, why));
-                        ok[j] = false;
-                    }
+                Some(&n) if nodes.contains(&n) && ok[j] => {
+                    let why = format!(
+                        "`correlation.rules`: `{name}` is a rule referenced already (by its other id or name)"
+                    );
+                    errors.push(invalid(r, why));
+                    ok[j] = false;
                 }
+                Some(&n) if nodes.contains(&n) => {}
                 Some(&n) => nodes.push(n),
                 None if ok[j] => {
                     errors.push(invalid(

@@ -80,6 +80,10 @@ pub(super) struct Values {
 impl Values {
     fn evict(&mut self, cutoff: Ts) {
         while let Some((ts, v)) = self.order.front() {
+            if *ts >= cutoff && self.latest.len() <= self.keep {
+                // Nothing to drop (a stale entry here waits its turn).
+                break;
+            }
             let live = self.latest.get(v).is_some_and(|o| o.ts == *ts);
             if live && *ts >= cutoff && self.latest.len() <= self.keep {
                 break;
@@ -241,7 +245,9 @@ impl State {
             State::Values(v) => {
                 if let Some(value) = value {
                     v.push(value, occ);
-                    v.evict(Ts(i64::MIN));
+                    if v.latest.len() > v.keep {
+                        v.evict(Ts(i64::MIN));
+                    }
                 }
             }
             State::Temporal { latest } => {

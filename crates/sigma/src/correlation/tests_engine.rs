@@ -548,3 +548,18 @@ fn hits_out_of_time_order_do_not_break_anything() {
     assert!(n > 0);
     assert_eq!(c.memory().groups, 0);
 }
+
+#[test]
+fn a_correlator_can_move_to_another_thread() {
+    fn send<T: Send + 'static>(_: &T) {}
+    let c = correlator(&[COUNT5], &["failed"], Options::default());
+    send(&c);
+    let handle = std::thread::spawn(move || {
+        let mut c = c;
+        let u = f(&[("User", "u")]);
+        (0..5)
+            .map(|i| hit(&mut c, "failed", i, &u, 0).len())
+            .sum::<usize>()
+    });
+    assert_eq!(handle.join().ok(), Some(1));
+}

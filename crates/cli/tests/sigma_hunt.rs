@@ -172,3 +172,63 @@ fn a_rules_path_with_nothing_loadable_is_an_error() {
     assert!(err.contains("bad.yml"), "{err}");
     assert!(err.contains("no rule loaded"), "{err}");
 }
+
+const CORRELATION: &str = r#"title: Curl client
+id: 22222222-2222-4222-8222-222222222222
+name: curl_404
+level: low
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-user-agent|startswith: 'curl/'
+        sc-status: 404
+    condition: selection
+---
+title: Many curl misses from one address
+id: 44444444-4444-4444-8444-444444444444
+level: high
+correlation:
+    type: event_count
+    rules:
+        - curl_404
+    group-by:
+        - c-ip
+    timespan: 1m
+    condition:
+        gte: THRESHOLD
+"#;
+
+fn hunt_correlation(threshold: u32) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_fixture(dir.path());
+    let rules = dir.path().join("corr.yml");
+    std::fs::write(&rules, CORRELATION.replace("THRESHOLD", &threshold.to_string())).unwrap();
+    let out = haboob()
+        .args(["hunt", "-q", "-O", "jsonl", "--rules"])
+        .arg(&rules)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    jsonl(&out.stdout)
+        .into_iter()
+        .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
+        .collect()
+}
+
+#[test]
+fn an_event_count_correlation_fires_once_and_mutes_its_base_rule() {
+    // curl's 10 misses span 45 s: one window of 1 minute holds them all.
+    let alerts = hunt_correlation(10);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a["details"]["rule_id"], "44444444-4444-4444-8444-444444444444");
+    assert_eq!(a["details"]["group"]["c-ip"], "203.0.113.9");
+    assert_eq!(a["source"]["ip"], "203.0.113.9");
+    assert_eq!(a["severity"], "high");
+    assert_eq!(a["count"], 10);
+    // The base rule feeds the correlation only (generate: false).
+    // One more than there are: nothing.
+    assert!(hunt_correlation(11).is_empty());
+}

@@ -22,6 +22,7 @@ pub mod merge;
 pub mod order;
 mod reorder;
 pub mod sigma;
+pub mod sigma_corr;
 pub mod sitename;
 pub mod spool;
 pub mod streams;
@@ -275,6 +276,11 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         &tracks,
     ));
     drop(tracks);
+    let sigma = opts.sigma.as_ref().map(|s| {
+        let (report, correlated) = sigma::merge(s, sigma_parts);
+        alerts.extend(correlated);
+        report
+    });
     errors.extend(accounting_errors(&stats, opts));
     let gap =
         i64::try_from(opts.config.hunt.merge_gap_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -303,10 +309,7 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         })
         .collect();
     let (campaigns, background) = background::split(campaigns, &by_id);
-    let sigma = opts
-        .sigma
-        .as_ref()
-        .map(|s| sigma::merge(&s.rules, s.max_timeline_rows, sigma_parts));
+
     HuntReport {
         campaigns,
         background,

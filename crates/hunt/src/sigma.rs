@@ -9,6 +9,7 @@
 //! joins the pieces again); timeline rows are kept up to
 //! `SigmaOptions::max_timeline_rows`, the rest counted.
 
+use crate::sigma_corr::{Correlations, Held};
 use haboob_model::{
     Alert, AlertSource, EventRef, Evidence, FieldView, JsonView, Origin, Severity, Ts, Value,
 };
@@ -23,7 +24,7 @@ const MAX_OPEN: usize = 50_000;
 const MAX_EVIDENCE: usize = 5;
 
 /// Sigma rules for a hunt.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SigmaOptions {
     /// The compiled rules.
     pub rules: Arc<RuleSet>,
@@ -31,6 +32,19 @@ pub struct SigmaOptions {
     pub timeline: bool,
     /// At most this many timeline rows (the rest are counted).
     pub max_timeline_rows: usize,
+    /// The rule set's correlations, when it has any.
+    pub correlations: Option<Arc<Correlations>>,
+}
+
+impl std::fmt::Debug for SigmaOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigmaOptions")
+            .field("rules", &self.rules.len())
+            .field("timeline", &self.timeline)
+            .field("max_timeline_rows", &self.max_timeline_rows)
+            .field("correlations", &self.correlations)
+            .finish()
+    }
 }
 
 /// One rule hit on one event: a row of the timeline.
@@ -87,6 +101,9 @@ pub struct SigmaReport {
     pub timeline: Vec<TimelineRow>,
     /// Rows beyond `max_timeline_rows`, not kept.
     pub timeline_dropped: u64,
+    /// Hits of rules correlations read that were not kept for them (past
+    /// `sigma_corr::MAX_HELD`).
+    pub correlation_dropped: u64,
     /// Per rule, most hits first.
     pub rules: Vec<RuleSummary>,
 }
@@ -116,6 +133,8 @@ pub(crate) struct SigmaFeed<'o> {
     timeline: Vec<TimelineRow>,
     dropped: u64,
     per_rule: HashMap<RuleIdx, (u64, Ts, Ts)>,
+    held: Vec<Held>,
+    held_dropped: u64,
 }
 
 /// What a Windows event, a sign-in or a web request says about who did what
@@ -186,30 +205,35 @@ impl<'o> SigmaFeed<'o> {
             timeline: Vec::new(),
             dropped: 0,
             per_rule: HashMap::new(),
+            held: Vec::new(),
+            held_dropped: 0,
         }
     }
 
     /// Match one event.
     pub(crate) fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
-        self.scratch.clear();
-        let rules = &self.opts.rules;
-        let family = match ev {
-            EventRef::Web(w) => {
-                rules.matches(Family::Web, w, &mut self.scratch);
-                Family::Web
-            }
+        match ev {
+            EventRef::Web(w) => self.run(Family::Web, w, ev, origin),
             EventRef::Auth(a) => {
-                let Some(family) = auth_family(a.dataset) else {
-                    return;
-                };
-                if !origin.raw.starts_with('{') {
-                    return;
+                if let (Some(family), true) = (auth_family(a.dataset), origin.raw.starts_with('{'))
+                {
+                    self.run(family, &JsonView::new(origin.raw), ev, origin);
                 }
-                rules.matches(family, &JsonView::new(origin.raw), &mut self.scratch);
-                family
             }
-            EventRef::Waf(_) => return,
-        };
+            EventRef::Waf(_) => {}
+        }
+    }
+
+    /// Match one event through its field view.
+    fn run(
+        &mut self,
+        family: Family,
+        view: &dyn FieldView,
+        ev: &EventRef<'_>,
+        origin: &Origin<'_>,
+    ) {
+        self.scratch.clear();
+        self.opts.rules.matches(family, view, &mut self.scratch);
         if self.scratch.is_empty() {
             return;
         }
@@ -217,6 +241,18 @@ impl<'o> SigmaFeed<'o> {
         let ts = ev.ts();
         let hits = std::mem::take(&mut self.scratch);
         for &rule in &hits {
+            if let Some(c) = &self.opts.correlations {
+                if c.referenced(rule) {
+                    if self.held.len() < crate::sigma_corr::MAX_HELD {
+                        self.held.push(c.hold(rule, ts, view, origin));
+                    } else {
+                        self.held_dropped += 1;
+                    }
+                }
+                if !c.reports(rule) {
+                    continue;
+                }
+            }
             self.hit(rule, family, ts, &who, origin);
         }
         self.scratch = hits;
@@ -299,6 +335,8 @@ impl<'o> SigmaFeed<'o> {
                 timeline: self.timeline,
                 dropped: self.dropped,
                 per_rule: self.per_rule,
+                held: self.held,
+                held_dropped: self.held_dropped,
             },
         )
     }
@@ -310,6 +348,8 @@ pub(crate) struct StreamSigma {
     timeline: Vec<TimelineRow>,
     dropped: u64,
     per_rule: HashMap<RuleIdx, (u64, Ts, Ts)>,
+    held: Vec<Held>,
+    held_dropped: u64,
 }
 
 /// Rule level → alert severity (`informational` is low).
@@ -367,11 +407,16 @@ fn alert(rules: &RuleSet, k: &Key, o: Open) -> Alert {
 }
 
 /// Merge the streams' timelines and counts (in stream order, then sorted:
-/// the result does not depend on thread scheduling).
-pub(crate) fn merge(rules: &RuleSet, max_rows: usize, parts: Vec<StreamSigma>) -> SigmaReport {
+/// the result does not depend on thread scheduling), and run the
+/// correlations over every stream's hits; their alerts are returned apart.
+pub(crate) fn merge(opts: &SigmaOptions, parts: Vec<StreamSigma>) -> (SigmaReport, Vec<Alert>) {
+    let rules = &opts.rules;
+    let max_rows = opts.max_timeline_rows;
     let mut timeline = Vec::new();
     let mut dropped = 0;
     let mut per_rule: HashMap<RuleIdx, (u64, Ts, Ts)> = HashMap::new();
+    let mut held = Vec::new();
+    let mut held_dropped = 0;
     for p in parts {
         timeline.extend(p.timeline);
         dropped += p.dropped;
@@ -381,7 +426,15 @@ pub(crate) fn merge(rules: &RuleSet, max_rows: usize, parts: Vec<StreamSigma>) -
             e.1 = e.1.min(first);
             e.2 = e.2.max(last);
         }
+        held_dropped += p.held_dropped as usize;
+        let room = crate::sigma_corr::MAX_HELD.saturating_sub(held.len());
+        held_dropped += p.held.len().saturating_sub(room);
+        held.extend(p.held.into_iter().take(room));
     }
+    let corr_alerts = match &opts.correlations {
+        Some(c) => c.run(rules, held),
+        None => Vec::new(),
+    };
     timeline.sort_by(|a, b| {
         (a.timestamp, &a.file, a.line, &a.rule_id).cmp(&(b.timestamp, &b.file, b.line, &b.rule_id))
     });
@@ -404,9 +457,13 @@ pub(crate) fn merge(rules: &RuleSet, max_rows: usize, parts: Vec<StreamSigma>) -
         })
         .collect();
     rules_out.sort_by(|a, b| b.hits.cmp(&a.hits).then_with(|| a.rule_id.cmp(&b.rule_id)));
-    SigmaReport {
-        timeline,
-        timeline_dropped: dropped,
-        rules: rules_out,
-    }
+    (
+        SigmaReport {
+            timeline,
+            timeline_dropped: dropped,
+            correlation_dropped: held_dropped as u64,
+            rules: rules_out,
+        },
+        corr_alerts,
+    )
 }

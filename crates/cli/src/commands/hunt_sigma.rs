@@ -48,10 +48,17 @@ pub fn load(g: &Globals, a: &HuntArgs) -> Result<Option<SigmaOptions>> {
     if loaded.rules.is_empty() {
         bail!("--rules: no rule loaded from {} path(s)", a.rules.len());
     }
+    let (correlations, errors) = haboob_hunt::sigma_corr::Correlations::build(&loaded.rules);
+    if !g.quiet {
+        for e in &errors {
+            eprintln!("sigma: {}", haboob_report::terminal(&e.to_string(), 400));
+        }
+    }
     Ok(Some(SigmaOptions {
         rules: Arc::new(loaded.rules),
         timeline: a.timeline.is_some(),
         max_timeline_rows: MAX_TIMELINE_ROWS,
+        correlations: correlations.map(Arc::new),
     }))
 }
 
@@ -76,6 +83,13 @@ pub fn write(g: &Globals, a: &HuntArgs, r: &SigmaReport, table: &mut dyn Write) 
                 r.timeline_dropped
             );
         }
+    }
+    if r.correlation_dropped > 0 && !g.quiet {
+        eprintln!(
+            "sigma: {} hits of correlated rules past the first {} were not correlated",
+            r.correlation_dropped,
+            haboob_hunt::sigma_corr::MAX_HELD
+        );
     }
     haboob_report::write_rule_summary(&r.rules, table)?;
     Ok(())

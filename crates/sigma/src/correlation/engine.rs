@@ -2,7 +2,7 @@
 //! correlation hits (semantics in the module documentation).
 
 use super::resolve::{resolve, Resolved};
-use super::state::{gather, Gathered, Occ, Refs, State};
+use super::state::{gather, Counted, Gathered, Occ, Refs, State};
 use super::{CorrelationHit, CorrelationRule, CorrelationType, EventKey};
 use crate::LoadError;
 use haboob_model::{FieldView, Ts, Value};
@@ -296,11 +296,13 @@ impl Correlator {
                 break;
             };
             if matches!(group.state, State::Window(_)) {
-                let count = group.state.count(self.rules[c].kind);
-                if self.rules[c].condition.holds(count as f64) {
+                let kind = self.rules[c].kind;
+                let count = group.state.count(kind);
+                let measure = group.state.measure(kind);
+                if let Some(value) = measure.filter(|v| self.rules[c].condition.holds(*v)) {
                     let gathered = group.state.gather();
                     let at = clock.map_or(deadline, |k| deadline.min(k.max(gathered.last)));
-                    let hit = self.hit(c, &group.key, count, gathered, at);
+                    let hit = self.hit(c, &group.key, (count, value), gathered, at);
                     self.emit(hit, out);
                 }
             }
@@ -357,10 +359,15 @@ impl Correlator {
             .iter()
             .map(|f| bounded(fields.field(f)))
             .collect();
-        let value = if rule.kind == CorrelationType::ValueCount {
-            tuple(&comp.value_fields[pos], fields)
-        } else {
-            None
+        let value = match rule.kind {
+            CorrelationType::ValueCount => {
+                tuple(&comp.value_fields[pos], fields).map_or(Counted::Nothing, Counted::Text)
+            }
+            CorrelationType::ValueSum | CorrelationType::ValueAvg => comp.value_fields[pos]
+                .first()
+                .and_then(|f| number(fields.field(f)))
+                .map_or(Counted::Nothing, Counted::Number),
+            _ => Counted::Nothing,
         };
         let slot = match comp.table.index.get(&key) {
             Some(&s) => s,
@@ -387,17 +394,20 @@ impl Correlator {
             return None;
         }
         group.state.evict(Ts(ts.0.saturating_sub(span)));
-        let mut fired: Option<(u64, Gathered)> = None;
+        let mut fired: Option<((u64, f64), Gathered)> = None;
         if rule.kind == CorrelationType::TemporalOrdered {
             if let Some(seq) = group.state.push_ordered(pos, occ) {
-                fired = Some((seq.len() as u64, gather(&seq)));
+                let n = seq.len() as u64;
+                fired = Some(((n, n as f64), gather(&seq)));
             }
         } else {
             group.state.push(pos, occ, value);
             let count = group.state.count(rule.kind);
-            if ts > group.quiet_until && rule.condition.holds(count as f64) {
+            let measure = group.state.measure(rule.kind);
+            if let Some(v) = measure.filter(|v| ts > group.quiet_until && rule.condition.holds(*v))
+            {
                 group.quiet_until = Ts(ts.0.saturating_add(span));
-                fired = Some((count, group.state.gather()));
+                fired = Some(((count, v), group.state.gather()));
             }
         }
         let deadline = Ts(ts.0.saturating_add(span));
@@ -414,7 +424,14 @@ impl Correlator {
         Some(self.hit(c, &key, count, gathered, at))
     }
 
-    fn hit(&self, c: usize, key: &GroupKey, count: u64, g: Gathered, at: Ts) -> CorrelationHit {
+    fn hit(
+        &self,
+        c: usize,
+        key: &GroupKey,
+        (count, value): (u64, f64),
+        g: Gathered,
+        at: Ts,
+    ) -> CorrelationHit {
         let r = &self.rules[c];
         CorrelationHit {
             rule: c,
@@ -431,6 +448,7 @@ impl Correlator {
             last: g.last,
             at,
             count,
+            value,
             events: g.events,
             events_total: g.total,
         }
@@ -458,6 +476,16 @@ fn bounded(v: Option<Value<'_>>) -> Option<Box<str>> {
     let mut h = DefaultHasher::new();
     s.hash(&mut h);
     Some(format!("{}…#{:016x}", &s[..cut], h.finish()).into())
+}
+
+/// A field's value as a number to add (value_sum, value_avg): integers,
+/// and text that reads as a finite number; `None` otherwise.
+fn number(v: Option<Value<'_>>) -> Option<f64> {
+    match v? {
+        Value::Int(n) => Some(n as f64),
+        Value::Str(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        Value::Null => None,
+    }
 }
 
 /// The counted value of a hit: one field's value, or the tuple of several

@@ -27,6 +27,12 @@
 //! - **value_count** counts distinct non-null values of `condition.field`
 //!   (a list of fields counts distinct tuples; a hit missing one of them
 //!   adds no value, as SQL's `COUNT(DISTINCT …)` skips NULL).
+//! - **value_sum** and **value_avg** add the numbers in
+//!   `condition.field` (integers, or text that reads as a number; other
+//!   values are skipped, as SQL's `SUM` and `AVG` skip NULL); an average
+//!   of no numbers satisfies no condition. Their sliding windows keep every
+//!   hit with a number in the timespan. `value_percentile` is not run (the
+//!   specification does not say what the percentile is of).
 //! - **temporal** counts the distinct referenced rules seen in the window;
 //!   without a condition it needs all of them (`gte: <number of rules>`, as
 //!   pySigma). **temporal_ordered** needs all of them in the listed order
@@ -62,7 +68,8 @@
 //! - **Memory.** Per group only what the condition can still use: at most
 //!   the threshold's number of hits (or distinct values) of the window,
 //!   the latest hit per referenced rule (temporal), the open sequences
-//!   (temporal_ordered). Groups are dropped when their window empties; a
+//!   (temporal_ordered), the hits with a number in the window (value_sum,
+//!   value_avg; fixed windows keep only the sum). Groups are dropped when their window empties; a
 //!   cap on live groups per correlation ([`Options::max_groups`]) evicts
 //!   the group whose window ends first, counted in
 //!   [`MemoryStats::evicted_groups`].
@@ -80,6 +87,8 @@ mod tests_engine;
 mod tests_parse;
 #[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_sum;
 
 pub use engine::{Correlator, MemoryStats, Options, RuleRef};
 pub use parse::parse;
@@ -102,9 +111,9 @@ pub enum CorrelationType {
     Temporal,
     /// All referenced rules within the timespan, in the listed order.
     TemporalOrdered,
-    /// Sum of a numeric field (specification 2.1; parsed, not run).
+    /// Sum of a numeric field (specification 2.1).
     ValueSum,
-    /// Average of a numeric field (specification 2.1; parsed, not run).
+    /// Average of a numeric field (specification 2.1).
     ValueAvg,
     /// Percentile of a field's values (specification 2.1; parsed, not run).
     ValuePercentile,
@@ -295,10 +304,14 @@ pub struct CorrelationHit {
     /// the condition true (lower bounds), the window's end for windows
     /// judged when they close.
     pub at: Ts,
-    /// The count the condition was tested on: hits (event_count), distinct
-    /// values (value_count), distinct referenced rules (temporal, and for
-    /// temporal_ordered the length of the sequence).
+    /// What was counted: hits (event_count), distinct values
+    /// (value_count), distinct referenced rules (temporal, and for
+    /// temporal_ordered the length of the sequence), numbers added
+    /// (value_sum, value_avg).
     pub count: u64,
+    /// The quantity the condition was tested on: `count`, or the sum
+    /// (value_sum) or the average (value_avg).
+    pub value: f64,
     /// The first [`MAX_HIT_EVENTS`] events grouped.
     pub events: Vec<EventKey>,
     /// How many events the hit groups in all (those counted, or for

@@ -167,9 +167,10 @@ pub(super) fn resolve(rules: Vec<CorrelationRule>, base: &[RuleRef]) -> Resolved
 /// Why a loaded correlation cannot run, if it cannot.
 fn unsupported(r: &CorrelationRule) -> Option<String> {
     match r.kind {
-        CorrelationType::ValueSum
-        | CorrelationType::ValueAvg
-        | CorrelationType::ValuePercentile => Some(format!("correlation type {}", r.kind.as_str())),
+        CorrelationType::ValuePercentile => Some(format!("correlation type {}", r.kind.as_str())),
+        CorrelationType::ValueSum | CorrelationType::ValueAvg if r.condition.field.len() > 1 => {
+            Some(format!("{} over more than one field", r.kind.as_str()))
+        }
         CorrelationType::TemporalOrdered => {
             let all = Condition {
                 gte: Some(r.rules.len() as f64),

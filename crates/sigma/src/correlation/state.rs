@@ -133,6 +133,20 @@ pub(super) struct Window {
     total: u64,
     last: Ts,
     saturation: u64,
+    /// Sum and how many numbers (value_sum, value_avg).
+    sum: f64,
+    numbers: u64,
+}
+
+/// What a hit adds to the counted quantity.
+#[derive(Debug)]
+pub(super) enum Counted {
+    /// Nothing (event_count, temporal; or a null value).
+    Nothing,
+    /// A value to count distinct (value_count).
+    Text(Box<str>),
+    /// A number to add (value_sum, value_avg).
+    Number(f64),
 }
 
 /// Per-group state.
@@ -147,6 +161,12 @@ pub(super) enum State {
     /// temporal_ordered: per position, the latest-starting sequence that
     /// ends there.
     Ordered { chains: Vec<Option<Chain>> },
+    /// value_sum and value_avg, sliding: every hit of the window with a
+    /// number, and their sum.
+    Sum {
+        occs: VecDeque<(Occ, f64)>,
+        sum: f64,
+    },
     /// Any type with an upper-bounded condition.
     Window(Window),
 }
@@ -167,6 +187,8 @@ impl State {
                 total: 0,
                 last: at,
                 saturation: keep,
+                sum: 0.0,
+                numbers: 0,
             });
         }
         match kind {
@@ -177,6 +199,10 @@ impl State {
             }),
             CorrelationType::Temporal => State::Temporal {
                 latest: vec![None; positions],
+            },
+            CorrelationType::ValueSum | CorrelationType::ValueAvg => State::Sum {
+                occs: VecDeque::new(),
+                sum: 0.0,
             },
             CorrelationType::TemporalOrdered => State::Ordered {
                 chains: (0..positions).map(|_| None).collect(),
@@ -197,6 +223,17 @@ impl State {
                 }
             }
             State::Values(v) => v.evict(cutoff),
+            State::Sum { occs, sum } => {
+                while occs.front().is_some_and(|(o, _)| o.ts < cutoff) {
+                    if let Some((_, x)) = occs.pop_front() {
+                        *sum -= x;
+                    }
+                }
+                if occs.is_empty() {
+                    // No drift carried over from subtractions.
+                    *sum = 0.0;
+                }
+            }
             State::Temporal { latest } => {
                 for slot in latest.iter_mut() {
                     if slot.as_ref().is_some_and(|o| o.ts < cutoff) {
@@ -221,20 +258,37 @@ impl State {
             State::Count { occs, .. } => occs.len() as u64,
             State::Values(v) => v.latest.len() as u64,
             State::Temporal { latest } => latest.iter().flatten().count() as u64,
+            State::Sum { occs, .. } => occs.len() as u64,
             State::Ordered { .. } => 0,
             State::Window(w) => match kind {
                 CorrelationType::ValueCount => w.values.len() as u64,
                 CorrelationType::Temporal | CorrelationType::TemporalOrdered => {
                     w.seen.iter().filter(|s| **s).count() as u64
                 }
+                CorrelationType::ValueSum | CorrelationType::ValueAvg => w.numbers,
                 _ => w.events,
             },
         }
     }
 
-    /// Adds a hit at referenced position `pos`; `value` is the counted
-    /// value (value_count; `None` when null). Not for temporal_ordered.
-    pub fn push(&mut self, pos: usize, occ: Occ, value: Option<Box<str>>) {
+    /// The quantity the condition is tested on: the count, or the sum or
+    /// average (`None`: an average of no numbers).
+    pub fn measure(&self, kind: CorrelationType) -> Option<f64> {
+        let (sum, n) = match self {
+            State::Sum { occs, sum } => (*sum, occs.len() as u64),
+            State::Window(w) => (w.sum, w.numbers),
+            _ => return Some(self.count(kind) as f64),
+        };
+        match kind {
+            CorrelationType::ValueSum => Some(sum),
+            CorrelationType::ValueAvg => (n > 0).then(|| sum / n as f64),
+            _ => Some(self.count(kind) as f64),
+        }
+    }
+
+    /// Adds a hit at referenced position `pos` with what it adds to the
+    /// counted quantity. Not for temporal_ordered.
+    pub fn push(&mut self, pos: usize, occ: Occ, counted: Counted) {
         match self {
             State::Count { occs, keep } => {
                 occs.push_back(occ);
@@ -243,7 +297,7 @@ impl State {
                 }
             }
             State::Values(v) => {
-                if let Some(value) = value {
+                if let Counted::Text(value) = counted {
                     v.push(value, occ);
                     if v.latest.len() > v.keep {
                         v.evict(Ts(i64::MIN));
@@ -255,6 +309,12 @@ impl State {
                     *slot = Some(occ);
                 }
             }
+            State::Sum { occs, sum } => {
+                if let Counted::Number(x) = counted {
+                    *sum += x;
+                    occs.push_back((occ, x));
+                }
+            }
             State::Ordered { .. } => {}
             State::Window(w) => {
                 w.events = w.events.saturating_add(1);
@@ -262,10 +322,15 @@ impl State {
                 if let Some(seen) = w.seen.get_mut(pos) {
                     *seen = true;
                 }
-                if let Some(value) = value {
-                    if (w.values.len() as u64) < w.saturation {
+                match counted {
+                    Counted::Text(value) if (w.values.len() as u64) < w.saturation => {
                         w.values.insert(value);
                     }
+                    Counted::Number(x) => {
+                        w.sum += x;
+                        w.numbers += 1;
+                    }
+                    _ => {}
                 }
                 w.total = w.total.saturating_add(occ.total);
                 if w.listed < MAX_HIT_EVENTS {
@@ -321,6 +386,7 @@ impl State {
                 occs.sort_by_key(|o| o.ts);
                 gather(occs)
             }
+            State::Sum { occs, .. } => gather(occs.iter().map(|(o, _)| o)),
             State::Ordered { .. } => gather(None),
             State::Window(w) => {
                 let mut g = gather(&w.occs);
@@ -338,6 +404,7 @@ impl State {
             State::Count { occs, .. } => occs.len(),
             State::Values(v) => v.latest.len() + v.order.len(),
             State::Temporal { latest } => latest.iter().flatten().count(),
+            State::Sum { occs, .. } => occs.len(),
             State::Ordered { chains } => chains.iter().flatten().map(|c| c.occs.len()).sum(),
             State::Window(w) => w.values.len() + w.occs.len(),
         }

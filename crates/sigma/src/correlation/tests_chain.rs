@@ -288,10 +288,10 @@ fn unresolved_cyclic_and_unsupported_correlations_are_reported() {
     let cycle_b = corr("cyc-b", "temporal", "n-cyc-a, base_one", "");
     let self_ref = corr("self", "event_count", "n-self", gte);
     let sum = corr(
-        "sum",
-        "value_sum",
+        "pct",
+        "value_percentile",
         "base_one",
-        "  condition: {gt: 9, field: Bytes}\n",
+        "  condition: {lte: 1, field: Image}\n",
     );
     let ordered = corr(
         "ord",
@@ -320,7 +320,7 @@ fn unresolved_cyclic_and_unsupported_correlations_are_reported() {
     assert_eq!(
         reasons(&errors),
         vec![
-            "unsupported sum: correlation type value_sum",
+            "unsupported pct: correlation type value_percentile",
             "unsupported ord: a temporal_ordered condition other than all referenced rules",
             "invalid: correlation good: `good` is already the id or name of correlation good",
             "invalid: correlation twice: `correlation.rules`: `b-1` is a rule referenced already (by its other id or name)",

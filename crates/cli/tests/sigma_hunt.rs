@@ -203,14 +203,23 @@ fn hunt_correlation(threshold: u32) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
     let log = write_fixture(dir.path());
     let rules = dir.path().join("corr.yml");
-    std::fs::write(&rules, CORRELATION.replace("THRESHOLD", &threshold.to_string())).unwrap();
+    std::fs::write(
+        &rules,
+        CORRELATION.replace("THRESHOLD", &threshold.to_string()),
+    )
+    .unwrap();
     let out = haboob()
         .args(["hunt", "-q", "-O", "jsonl", "--rules"])
         .arg(&rules)
         .arg(&log)
         .output()
         .unwrap();
-    assert_ne!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     jsonl(&out.stdout)
         .into_iter()
         .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
@@ -223,7 +232,10 @@ fn an_event_count_correlation_fires_once_and_mutes_its_base_rule() {
     let alerts = hunt_correlation(10);
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let a = &alerts[0];
-    assert_eq!(a["details"]["rule_id"], "44444444-4444-4444-8444-444444444444");
+    assert_eq!(
+        a["details"]["rule_id"],
+        "44444444-4444-4444-8444-444444444444"
+    );
     assert_eq!(a["details"]["group"]["c-ip"], "203.0.113.9");
     assert_eq!(a["source"]["ip"], "203.0.113.9");
     assert_eq!(a["severity"], "high");

@@ -11,7 +11,9 @@
 
 use crate::sigma::severity;
 use haboob_model::{Alert, AlertSource, Evidence, FieldView, Origin, Ts, Value};
-use haboob_sigma::correlation::{CorrelationHit, Correlator, EventKey, Options, RuleRef};
+use haboob_sigma::correlation::{
+    CorrelationHit, CorrelationType, Correlator, EventKey, Options, RuleRef,
+};
 use haboob_sigma::{Level, LoadError, RuleIdx, RuleSet};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -255,7 +257,7 @@ fn alert(c: &Correlator, hit: &CorrelationHit, held: &[Held]) -> Alert {
     details.insert("level".to_owned(), serde_json::Value::from(level.name()));
     details.insert(
         "correlation".to_owned(),
-        serde_json::Value::from(format!("{:?}", rule.kind)),
+        serde_json::Value::from(rule.kind.as_str()),
     );
     details.insert("group".to_owned(), serde_json::Value::Object(group));
     details.insert(

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Convert Sigma rules to SQLite queries with pySigma's SQLite backend, rule
+by rule, for the table the rule's log source maps to.
+
+    convert.py RULES_DIR_OR_FILE... -o converted.jsonl [--mapping FILE]
+
+One JSON line per rule: rule_id, title, path, logsource, and
+- status "converted": table, queries (SQL, `SELECT * FROM <table> WHERE ...`),
+  required_fields (the columns the SQL names);
+- status "unmapped": no [[logsource]] entry covers the rule's log source;
+- status "invalid": pySigma cannot load the rule (errors);
+- status "error": the backend cannot convert it (error: its class and text);
+- status "correlation": a correlation rule (compared as groups, not per event).
+
+Placeholders (`|expand`, `%name%`) take their values from --placeholders
+(TOML, name = ["value", ...]); without it such rules fail to convert.
+
+The mapping's `conditions` (Windows: Channel) are added to the rule's
+condition with pySigma's AddConditionTransformation, as haboob's mapping adds
+them. Field-less (keyword) detections match the column haboob_keywords.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+from collections import Counter
+
+import refmap
+
+try:
+    from sigma.backends.sqlite import sqliteBackend
+    from sigma.collection import SigmaCollection
+    from sigma.correlations import SigmaCorrelationRule
+    from sigma.exceptions import SigmaError
+    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+    from sigma.processing.transformations import (
+        AddConditionTransformation,
+        ValueListPlaceholderTransformation,
+    )
+    from sigma.rule import SigmaRule
+except ImportError as e:  # pragma: no cover - the venv is missing
+    sys.exit(f"convert: {e}; run scripts/sigma_ref/setup.sh and use its venv's python")
+
+
+def backend_for(entry: refmap.Entry, placeholders: dict | None) -> sqliteBackend:
+    items = []
+    if placeholders:
+        items.append(
+            ProcessingItem(
+                ValueListPlaceholderTransformation(), identifier="haboob_placeholders"
+            )
+        )
+    if entry.conditions:
+        items.append(
+            ProcessingItem(
+                AddConditionTransformation(dict(entry.conditions)),
+                identifier="haboob_logsource_conditions",
+            )
+        )
+    pipeline = ProcessingPipeline(
+        items=items, vars=dict(placeholders or {}), name=f"haboob logsource {entry.label()}"
+    )
+    return sqliteBackend(
+        pipeline,
+        table=entry.table,
+        fulltext_field=refmap.COL_KEYWORDS,
+        timestamp_field=refmap.COL_TS,
+    )
+
+
+def rule_path(rule) -> str:
+    src = getattr(rule, "source", None)
+    path = getattr(src, "path", None)
+    return str(path) if path is not None else ""
+
+
+def rule_id(rule, path: str, index: int) -> str:
+    if getattr(rule, "id", None):
+        return str(rule.id)
+    return f"{path}#{index}"
+
+
+def logsource_of(rule) -> dict:
+    ls = getattr(rule, "logsource", None)
+    if ls is None:
+        return {}
+    return {
+        k: getattr(ls, k)
+        for k in ("category", "product", "service")
+        if getattr(ls, k, None) is not None
+    }
+
+
+def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders=None) -> dict:
+    ls = logsource_of(rule)
+    out = {"logsource": ls}
+    if isinstance(rule, SigmaCorrelationRule):
+        out["status"] = "correlation"
+        return out
+    if not isinstance(rule, SigmaRule):
+        out["status"] = "error"
+        out["error"] = f"not a detection rule: {type(rule).__name__}"
+        return out
+    if rule.errors:
+        out["status"] = "invalid"
+        out["error"] = "; ".join(f"{type(e).__name__}: {e}" for e in rule.errors)
+        return out
+    entry = mapping.entry_for(ls.get("category"), ls.get("product"), ls.get("service"))
+    if entry is None:
+        out["status"] = "unmapped"
+        return out
+    backend = backends.get(entry)
+    if backend is None:
+        backend = backends[entry] = backend_for(entry, placeholders)
+    try:
+        converted = backend.convert_rule(rule, "zircolite")
+    except SigmaError as e:
+        out["status"] = "error"
+        out["error"] = f"{type(e).__name__}: {e}"
+        return out
+    except Exception as e:  # a backend bug is a conversion failure of this rule
+        out["status"] = "error"
+        out["error"] = f"backend crashed: {type(e).__name__}: {e}"
+        return out
+    queries, fields = [], set()
+    for item in converted:
+        queries.extend(item["rule"])
+        fields.update(item.get("required_fields", []))
+    out.update(
+        status="converted",
+        table=entry.table,
+        queries=queries,
+        required_fields=sorted(fields),
+    )
+    return out
+
+
+def convert(paths: list[str], mapping: refmap.Mapping, placeholders: dict | None = None):
+    """Yield one record per rule of `paths` (files or directories)."""
+    collection = SigmaCollection.load_ruleset(
+        [pathlib.Path(p) for p in paths], collect_errors=True
+    )
+    backends: dict = {}
+    seen = Counter()
+    for rule in collection:
+        path = rule_path(rule)
+        seen[path] += 1
+        rec = {
+            "rule_id": rule_id(rule, path, seen[path]),
+            "title": getattr(rule, "title", None),
+            "path": path,
+        }
+        rec.update(convert_one(rule, mapping, backends, placeholders))
+        yield rec
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("rules", nargs="+", help="Sigma rule files or directories")
+    ap.add_argument("-o", "--output", required=True, help="converted rules (JSON lines)")
+    ap.add_argument("--mapping", help="log source mapping (default: logsources_fallback.toml)")
+    ap.add_argument(
+        "--placeholders",
+        help="TOML file of placeholder values (name = [values]) for |expand; "
+        "without it, rules with placeholders fail to convert",
+    )
+    args = ap.parse_args(argv)
+    try:
+        mapping = refmap.load_mapping(args.mapping)
+        placeholders = refmap.load_placeholders(args.placeholders)
+    except refmap.MappingError as e:
+        print(f"convert: {e}", file=sys.stderr)
+        return 2
+    if args.mapping is None and refmap.HABOOB_MAPPING.exists():
+        print(
+            f"convert: warning: {refmap.HABOOB_MAPPING} exists but is not read yet "
+            f"(TODO in refmap.py); using {refmap.FALLBACK_MAPPING.name}",
+            file=sys.stderr,
+        )
+    status = Counter()
+    unmapped = Counter()
+    errors = Counter()
+    with open(args.output, "w", encoding="utf-8") as out:
+        for rec in convert(args.rules, mapping, placeholders):
+            status[rec["status"]] += 1
+            if rec["status"] == "unmapped":
+                unmapped[json.dumps(rec["logsource"], sort_keys=True)] += 1
+            elif rec["status"] in ("error", "invalid"):
+                errors[rec["error"].split(":")[0]] += 1
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(
+        "convert: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())),
+        file=sys.stderr,
+    )
+    for ls, n in unmapped.most_common():
+        print(f"convert:   unmapped {n:4} {ls}", file=sys.stderr)
+    for kind, n in errors.most_common():
+        print(f"convert:   failed   {n:4} {kind}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,9 @@ For every rule with a hit on either side it prints: both, only-ref,
 only-haboob, and a few only-* examples (file:line).
 
 With --ref-summary (run_ref.py's), a rule the reference could not convert or
-run is not compared: its haboob hits are listed as "no reference".
+run is not compared: its haboob hits are listed as "NO-REF"; a rule id the
+reference never saw (another rule set, a built-in detector) as "NOT-IN-REF".
+Hit lines may use the ECS names instead (rule.id, log.file.path, log.line).
 
 Exit status: 0 when every rule agrees or its disagreement is listed in the
 known-disagreements file (rule id + reason: the backend is the one that is
@@ -56,7 +58,10 @@ def load_hits(path: str) -> dict[str, set[tuple[str, int]]]:
                 raise InputError(f"{path}:{n}: not JSON: {e}") from e
             if not isinstance(h, dict):
                 raise InputError(f"{path}:{n}: not a JSON object")
-            rid, file, ln = h.get("rule_id"), h.get("file"), h.get("line")
+            # The harness's names, else the ECS names haboob's outputs use.
+            rid = h.get("rule_id", h.get("rule.id"))
+            file = h.get("file", h.get("log.file.path"))
+            ln = h.get("line", h.get("log.line"))
             if not isinstance(rid, str) or not isinstance(file, str) or not isinstance(ln, int):
                 raise InputError(f"{path}:{n}: needs rule_id (string), file (string), line (integer)")
             out[rid].add((norm(file), ln))
@@ -103,11 +108,17 @@ def load_summary(path) -> dict[str, dict]:
 def compare(ref, hb, known, summary, examples: int, out=sys.stdout) -> int:
     """Print the comparison; the number of unlisted disagreements."""
     failures = 0
-    agreed = disagreed_known = 0
+    agreed = disagreed_known = not_in_ref = 0
     for rid in sorted(set(ref) | set(hb) | set(known)):
         r, h = ref.get(rid, set()), hb.get(rid, set())
         s = summary.get(rid)
         title = refmap.printable((s or {}).get("title") or "", 60)
+        if summary and s is None and not r:
+            # Not a rule of the reference's rule set (another rule set, or an
+            # alert that is not a Sigma rule's): nothing to compare it with.
+            not_in_ref += 1
+            print(f"NOT-IN-REF {refmap.printable(rid, 80)}  haboob={len(h)}", file=out)
+            continue
         if s is not None and s.get("status") != "converted":
             if h:
                 print(
@@ -140,7 +151,8 @@ def compare(ref, hb, known, summary, examples: int, out=sys.stdout) -> int:
                 print(f"             {label}: {refmap.printable(f, 400)}:{n}", file=out)
     print(
         f"compare: {agreed} rules agree with hits, {disagreed_known} known disagreements, "
-        f"{failures} unlisted disagreements",
+        f"{failures} unlisted disagreements"
+        + (f", {not_in_ref} haboob rules not in the reference's rule set" if not_in_ref else ""),
         file=out,
     )
     return failures

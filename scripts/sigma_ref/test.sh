@@ -6,10 +6,12 @@
 #   3. the SigmaHQ rules of the corpus converted by pySigma's SQLite backend
 #      (convert.py) and run over the events (run_ref.py): ref_hits.jsonl and
 #      the per-rule reference hit counts;
-#   4. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules`
+#   4. SigmaHQ's regression cases (an .evtx and how many events its rule
+#      matches): the reference chain must find that many (regression.py);
+#   5. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules`
 #      once it prints them, compared rule by rule (compare.py): exit 1 on a
 #      disagreement that known_disagreements.toml does not list.
-# Until haboob prints Sigma hits, step 4 is skipped and said so.
+# Until haboob prints Sigma hits, step 5 is skipped and said so.
 #
 #   scripts/sigma_ref/test.sh
 # Environment: HABOOB (binary; default target/release/haboob, built if
@@ -63,6 +65,9 @@ echo "== convert"
 echo "== reference hits per rule"
 "$py" "$here/run_ref.py" "$out/converted.jsonl" "$out/events.sqlite" \
     -o "$out/ref_hits.jsonl" --summary "$out/ref_rules.jsonl"
+
+echo "== SigmaHQ regression cases (the reference against SigmaHQ's expected matches)"
+"$py" "$here/regression.py" "$sigma/regression_data" "${rules[@]}" --haboob "$haboob"
 
 hits=${HABOOB_HITS:-}
 if [ -z "$hits" ]; then

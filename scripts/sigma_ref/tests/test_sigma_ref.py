@@ -141,6 +141,19 @@ class Compare(unittest.TestCase):
         failures, _ = self.run_compare(hb, {})
         self.assertEqual(failures, 1)
 
+    def test_rule_outside_the_reference_set_is_listed_not_failed(self):
+        summary = {k: {"rule_id": k, "status": "converted"} for k in self.REF}
+        hb = dict(self.REF, **{"web.scan": {("f", 7)}})
+        failures, text = self.run_compare(hb, {}, summary)
+        self.assertEqual(failures, 0)
+        self.assertIn("NOT-IN-REF web.scan", text)
+
+    def test_ecs_names_are_read(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            f.write('{"rule.id":"a","log.file.path":"/x/../f","log.line":1}\n')
+        self.assertEqual(compare.load_hits(f.name), {"a": {("/f", 1)}})
+        pathlib.Path(f.name).unlink()
+
     def test_malformed_hit_line_is_an_input_error(self):
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
             f.write('{"rule_id":"a","file":"f","line":1}\n{"rule_id":"a","file":"f"}\n')

@@ -48,7 +48,7 @@ logs=("$corpus/evtx" "$corpus/weblogs" "$corpus/signin")
 sigma="$corpus/sigma/SigmaHQ-sigma"
 rules=("$sigma/rules" "$sigma/rules-threat-hunting" "$sigma/rules-emerging-threats" "$sigma/rules-placeholder")
 
-haboob=${HABOOB:-$root/target/release/haboob}
+haboob=${HABOOB:-${CARGO_TARGET_DIR:-$root/target}/release/haboob}
 if [ ! -x "$haboob" ]; then
     echo "== building haboob" >&2
     cargo build --release -q -p haboob-cli

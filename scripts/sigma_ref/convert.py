@@ -15,7 +15,8 @@ One JSON line per rule: rule_id, title, path, logsource, and
 Placeholders (`|expand`, `%name%`) take their values from --placeholders
 (TOML, name = ["value", ...]); without it such rules fail to convert.
 
-The mapping's `conditions` (Windows: Channel) are added to the rule's
+An empty-string value (`field: ''`) is converted as `field: null` (see
+EmptyIsNull). The mapping's `conditions` (Windows: Channel) are added to the rule's
 condition with pySigma's AddConditionTransformation, as haboob's mapping adds
 them. Field-less (keyword) detections match the column haboob_keywords.
 """
@@ -27,6 +28,7 @@ import json
 import pathlib
 import sys
 from collections import Counter
+from dataclasses import dataclass
 
 import refmap
 
@@ -40,13 +42,28 @@ try:
         AddConditionTransformation,
         ValueListPlaceholderTransformation,
     )
+    from sigma.processing.transformations.base import ValueTransformation
     from sigma.rule import SigmaRule
+    from sigma.types import SigmaNull, SigmaString, SigmaType
 except ImportError as e:  # pragma: no cover - the venv is missing
     sys.exit(f"convert: {e}; run scripts/sigma_ref/setup.sh and use its venv's python")
 
 
+@dataclass
+class EmptyIsNull(ValueTransformation):
+    """`field: ''` -> `field: null`. haboob's events hold an empty value as
+    null (`Value::Null`, "-" in an access log) and `haboob events` omits both,
+    so the table cannot tell them apart: an empty-string match is a null test
+    here, or it could never match (proxy_ua_empty.yml, `c-useragent: ''`)."""
+
+    def apply_value(self, field: str | None, val: SigmaString) -> SigmaType | None:
+        if field is not None and not val.s:
+            return SigmaNull()
+        return None
+
+
 def backend_for(entry: refmap.Entry, placeholders: dict | None) -> sqliteBackend:
-    items = []
+    items = [ProcessingItem(EmptyIsNull(), identifier="haboob_empty_is_null")]
     if placeholders:
         items.append(
             ProcessingItem(

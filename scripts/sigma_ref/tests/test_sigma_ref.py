@@ -78,7 +78,8 @@ class Reference(unittest.TestCase):
         self.assertEqual(
             self.status,
             {rid(1): "converted", rid(2): "converted", rid(3): "converted",
-             rid(4): "converted", rid(5): "converted", rid(6): "unmapped"},
+             rid(4): "converted", rid(5): "converted", rid(6): "unmapped",
+             rid(7): "converted"},
         )
 
     def test_web_field_case_insensitive_and_method(self):
@@ -100,9 +101,13 @@ class Reference(unittest.TestCase):
     def test_event_data_beats_system_on_case_collision(self):
         self.assertEqual(self.hits_of(5), [(SEC, 5)])
 
+    def test_empty_string_is_null(self):
+        # line 3 has no referer: hit; line 4 has one: miss.
+        self.assertEqual(self.hits_of(7), [(WEB, 3)])
+
     def test_no_other_hits(self):
-        self.assertEqual({r for r, _, _ in self.hits}, {rid(n) for n in range(1, 6)})
-        self.assertEqual(len(self.hits), 5)
+        self.assertEqual({r for r, _, _ in self.hits}, {rid(n) for n in (1, 2, 3, 4, 5, 7)})
+        self.assertEqual(len(self.hits), 6)
 
 
 class Compare(unittest.TestCase):

@@ -40,6 +40,7 @@ try:
     from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
     from sigma.processing.transformations import (
         AddConditionTransformation,
+        FieldMappingTransformation,
         ValueListPlaceholderTransformation,
     )
     from sigma.processing.transformations.base import ValueTransformation
@@ -68,6 +69,13 @@ def backend_for(entry: refmap.Entry, placeholders: dict | None) -> sqliteBackend
         items.append(
             ProcessingItem(
                 ValueListPlaceholderTransformation(), identifier="haboob_placeholders"
+            )
+        )
+    if entry.fields:
+        items.append(
+            ProcessingItem(
+                FieldMappingTransformation(dict(entry.fields)),
+                identifier="haboob_logsource_fields",
             )
         )
     if entry.conditions:

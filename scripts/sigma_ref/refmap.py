@@ -52,6 +52,7 @@ class Entry:
     service: str | None
     table: str
     conditions: dict = field(default_factory=dict, hash=False)
+    fields: dict = field(default_factory=dict, hash=False)
 
     def covers(self, category, product, service) -> bool:
         """The fields this entry names equal the rule's (case-insensitive)."""
@@ -112,7 +113,7 @@ def load_mapping(path: str | pathlib.Path | None = None) -> Mapping:
         where = f"{path}: [[logsource]] #{i}"
         if not isinstance(item, dict):
             raise MappingError(f"{where}: not a table")
-        unknown = set(item) - {"category", "product", "service", "table", "conditions"}
+        unknown = set(item) - {"category", "product", "service", "table", "conditions", "fields"}
         if unknown:
             raise MappingError(f"{where}: unknown keys {sorted(unknown)}")
         table = item.get("table")
@@ -123,6 +124,12 @@ def load_mapping(path: str | pathlib.Path | None = None) -> Mapping:
         conditions = item.get("conditions", {})
         if not isinstance(conditions, dict):
             raise MappingError(f"{where}: conditions must be a table")
+        fields = item.get("fields", {})
+        if not isinstance(fields, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+            for v in fields.values()
+        ):
+            raise MappingError(f"{where}: fields must map names to a name or a list of names")
         entries.append(
             Entry(
                 item.get("category"),
@@ -130,6 +137,7 @@ def load_mapping(path: str | pathlib.Path | None = None) -> Mapping:
                 item.get("service"),
                 table,
                 dict(conditions),
+                dict(fields),
             )
         )
     tables = doc.get("event_tables", {})

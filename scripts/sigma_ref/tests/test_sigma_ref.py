@@ -110,6 +110,39 @@ class Reference(unittest.TestCase):
         self.assertEqual(len(self.hits), 6)
 
 
+class MappingOptions(unittest.TestCase):
+    MAPPING = """
+[[logsource]]
+product = "windows"
+service = "security"
+table = "windows"
+conditions = { Channel = ["Security", "Microsoft-Windows-Other/Operational"] }
+fields = { TargetUserName = "NoSuchField" }
+"""
+
+    def test_condition_lists_and_field_renames(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write(self.MAPPING)
+        mapping = refmap.load_mapping(f.name)
+        pathlib.Path(f.name).unlink()
+        db, _ = load_events()
+        rules = list(convert.convert([str(HERE / "rules" / "win_failed_network.yml")], mapping))
+        _, hits = run_ref.run(rules, db)
+        # The filter now reads a field no event has (sec:2 is no longer
+        # filtered), and the other channel is admitted (other.evtx:1).
+        self.assertEqual(
+            [(f, n) for _, f, n in hits],
+            [("/logs/other.evtx", 1), (SEC, 1), (SEC, 2)],
+        )
+
+    def test_bad_mapping_says_where(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('[[logsource]]\ncategory = "x"\ntable = "Bad-Name"\n')
+        with self.assertRaisesRegex(refmap.MappingError, r"\[\[logsource\]\] #1: table"):
+            refmap.load_mapping(f.name)
+        pathlib.Path(f.name).unlink()
+
+
 class Compare(unittest.TestCase):
     REF = {"a": {("f", 1), ("f", 2)}, "b": {("f", 3)}, "c": {("f", 4)}}
 

@@ -122,16 +122,16 @@ def logsource_of(rule) -> dict:
 def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders=None) -> dict:
     ls = logsource_of(rule)
     out = {"logsource": ls}
+    if getattr(rule, "errors", None):
+        out["status"] = "invalid"
+        out["error"] = "; ".join(f"{type(e).__name__}: {e}" for e in rule.errors)
+        return out
     if isinstance(rule, SigmaCorrelationRule):
         out["status"] = "correlation"
         return out
     if not isinstance(rule, SigmaRule):
         out["status"] = "error"
         out["error"] = f"not a detection rule: {type(rule).__name__}"
-        return out
-    if rule.errors:
-        out["status"] = "invalid"
-        out["error"] = "; ".join(f"{type(e).__name__}: {e}" for e in rule.errors)
         return out
     entry = mapping.entry_for(ls.get("category"), ls.get("product"), ls.get("service"))
     if entry is None:

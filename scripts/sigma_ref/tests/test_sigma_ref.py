@@ -79,7 +79,7 @@ class Reference(unittest.TestCase):
             self.status,
             {rid(1): "converted", rid(2): "converted", rid(3): "converted",
              rid(4): "converted", rid(5): "converted", rid(6): "unmapped",
-             rid(7): "converted"},
+             rid(7): "converted", rid(8): "invalid"},
         )
 
     def test_web_field_case_insensitive_and_method(self):

@@ -10,7 +10,8 @@ One JSON line per rule: rule_id, title, path, logsource, and
 - status "unmapped": no [[logsource]] entry covers the rule's log source;
 - status "invalid": pySigma cannot load the rule (errors);
 - status "error": the backend cannot convert it (error: its class and text);
-- status "correlation": a correlation rule (compared as groups, not per event).
+A correlation rule that converts has kind "correlation" and, instead of
+queries, the backend's correlation plans (run by its runtime in run_ref.py).
 
 Placeholders (`|expand`, `%name%`) take their values from --placeholders
 (TOML, name = ["value", ...]); without it such rules fail to convert.
@@ -26,7 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import re
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 
@@ -127,8 +130,7 @@ def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders=None
         out["error"] = "; ".join(f"{type(e).__name__}: {e}" for e in rule.errors)
         return out
     if isinstance(rule, SigmaCorrelationRule):
-        out["status"] = "correlation"
-        return out
+        return convert_correlation(rule, mapping, backends, placeholders, out)
     if not isinstance(rule, SigmaRule):
         out["status"] = "error"
         out["error"] = f"not a detection rule: {type(rule).__name__}"
@@ -163,15 +165,118 @@ def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders=None
     return out
 
 
-def convert(paths: list[str], mapping: refmap.Mapping, placeholders: dict | None = None):
-    """Yield one record per rule of `paths` (files or directories)."""
-    collection = SigmaCollection.load_ruleset(
-        [pathlib.Path(p) for p in paths], collect_errors=True
+def base_rules(rule) -> list:
+    """The detection rules under a correlation (through chained correlations)."""
+    out = []
+    for ref in rule.rules:
+        r = getattr(ref, "rule", None)
+        if isinstance(r, SigmaCorrelationRule):
+            out.extend(base_rules(r))
+        elif r is not None:
+            out.append(r)
+    return out
+
+
+def converted_already(rule) -> bool:
+    try:
+        return bool(rule.get_conversion_states())
+    except SigmaError:
+        return False
+
+
+def convert_correlation(rule, mapping, backends, placeholders, out: dict) -> dict:
+    """A correlation rule's plan, for the backend's runtime (run_ref.py).
+
+    Its base rules must have been converted by the same backend first (the
+    backend keeps their predicates), so convert() converts correlations last.
+    """
+    bases = base_rules(rule)
+    entries = set()
+    for b in bases:
+        ls = logsource_of(b)
+        entries.add(mapping.entry_for(ls.get("category"), ls.get("product"), ls.get("service")))
+    if not bases or None in entries:
+        out["status"] = "unmapped"
+        return out
+    if len(entries) > 1:
+        out["status"] = "error"
+        out["error"] = "correlation over rules of several tables (not supported here)"
+        return out
+    entry = entries.pop()
+    backend = backends.get(entry)
+    if backend is None:
+        backend = backends[entry] = backend_for(entry, placeholders)
+    try:
+        for b in bases:
+            if not converted_already(b):
+                backend.convert_rule(b, "zircolite")
+        converted = backend.convert_correlation_rule(rule, "zircolite")
+    except SigmaError as e:
+        out["status"] = "error"
+        out["error"] = f"{type(e).__name__}: {e}"
+        return out
+    except Exception as e:  # a backend bug is a conversion failure of this rule
+        out["status"] = "error"
+        out["error"] = f"backend crashed: {type(e).__name__}: {e}"
+        return out
+    out.update(
+        status="converted",
+        kind="correlation",
+        table=entry.table,
+        plans=[item["correlation_plan"] for item in converted],
     )
+    return out
+
+
+class ReferencesAsList:
+    """on_beforeload hook: a copy of each rule file whose `references: <text>`
+    lines (a string where the specification wants a list, as in Hayabusa's
+    correlation rules) become one-item lists. Other text is left byte for byte."""
+
+    LINE = re.compile(r"^references:[ \t]*(?![\[\s])(\S.*)$", re.M)
+
+    def __init__(self, tmp: pathlib.Path):
+        self.tmp = tmp
+        self.originals: dict[str, str] = {}
+
+    def __call__(self, path: pathlib.Path) -> pathlib.Path:
+        text = path.read_text(encoding="utf-8")
+        fixed = self.LINE.sub(lambda m: f"references:\n    - {m.group(1)}", text)
+        if fixed == text:
+            return path
+        copy = self.tmp / f"{len(self.originals)}-{path.name}"
+        copy.write_text(fixed, encoding="utf-8")
+        self.originals[str(copy)] = str(path)
+        return copy
+
+
+def convert(
+    paths: list[str],
+    mapping: refmap.Mapping,
+    placeholders: dict | None = None,
+    fix_references: bool = False,
+):
+    """Yield one record per rule of `paths` (files or directories); the
+    correlation rules last, after the detection rules they refer to."""
+    with tempfile.TemporaryDirectory(prefix="sigma-ref-") as tmp:
+        hook = ReferencesAsList(pathlib.Path(tmp)) if fix_references else None
+        collection = SigmaCollection.load_ruleset(
+            [pathlib.Path(p) for p in paths], collect_errors=True, on_beforeload=hook
+        )
+        yield from convert_collection(collection, mapping, placeholders, hook)
+
+
+def convert_collection(collection, mapping, placeholders, hook):
     backends: dict = {}
     seen = Counter()
-    for rule in collection:
+    rules = list(collection)
+    ordered = [r for r in rules if not isinstance(r, SigmaCorrelationRule)] + [
+        r for r in rules if isinstance(r, SigmaCorrelationRule)
+    ]
+    for rule in ordered:
         path = rule_path(rule)
+        if hook is not None:
+            path = hook.originals.get(path, path)
         seen[path] += 1
         rec = {
             "rule_id": rule_id(rule, path, seen[path]),
@@ -192,6 +297,12 @@ def main(argv=None) -> int:
         help="TOML file of placeholder values (name = [values]) for |expand; "
         "without it, rules with placeholders fail to convert",
     )
+    ap.add_argument(
+        "--fix-references",
+        action="store_true",
+        help="read `references: <text>` as a one-item list (pySigma rejects it; "
+        "Hayabusa's correlation rules write it)",
+    )
     args = ap.parse_args(argv)
     try:
         mapping = refmap.load_mapping(args.mapping)
@@ -209,7 +320,7 @@ def main(argv=None) -> int:
     unmapped = Counter()
     errors = Counter()
     with open(args.output, "w", encoding="utf-8") as out:
-        for rec in convert(args.rules, mapping, placeholders):
+        for rec in convert(args.rules, mapping, placeholders, args.fix_references):
             status[rec["status"]] += 1
             if rec["status"] == "unmapped":
                 unmapped[json.dumps(rec["logsource"], sort_keys=True)] += 1

@@ -10,7 +10,8 @@ or one converted.jsonl written by convert.py. Repeat --rules for more.
 Writes one JSON line per hit, {"rule_id", "file", "line"} (the event's
 `log.file.path` and `log.line`), sorted and without duplicates: the shape
 `haboob hunt --rules R --timeline-format jsonl` is to print, so compare.py
-can set one against the other. --summary writes one line per rule: status
+can set one against the other. A correlation rule's hits are the events its
+correlation hits group (one line per event), run by the backend's runtime. --summary writes one line per rule: status
 (converted / unmapped / invalid / error / correlation / run-error), table and
 hit count. Prints the per-rule hit counts (rules with hits; all with --all).
 
@@ -45,7 +46,7 @@ def regexp(pattern, value) -> bool:
     return _compiled(pattern).search(str(value)) is not None
 
 
-def load_rules(inputs: list[str], mapping_path, placeholders_path):
+def load_rules(inputs: list[str], mapping_path, placeholders_path, fix_references=False):
     """Converted rule records, from converted.jsonl files or by converting."""
     jsonl = [p for p in inputs if p.endswith(".jsonl")]
     sources = [p for p in inputs if not p.endswith(".jsonl")]
@@ -62,7 +63,7 @@ def load_rules(inputs: list[str], mapping_path, placeholders_path):
 
         mapping = refmap.load_mapping(mapping_path)
         placeholders = refmap.load_placeholders(placeholders_path)
-        yield from convert.convert(sources, mapping, placeholders)
+        yield from convert.convert(sources, mapping, placeholders, fix_references)
 
 
 def tables(db) -> dict[str, set[str]]:
@@ -70,6 +71,22 @@ def tables(db) -> dict[str, set[str]]:
     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
         out[name] = {r[1].lower() for r in db.execute(f"PRAGMA table_info({refmap.quote_ident(name)})")}
     return out
+
+
+def run_correlation(db, plans) -> tuple[int, set[tuple[str, int]]]:
+    """The backend runtime's correlation hits: how many, and every event they
+    group as (file, line)."""
+    from sigma.backends.sqlite.runtime import execute_plan  # needs pySigma
+
+    groups, found = 0, set()
+    for plan in plans:
+        rows, _ = execute_plan(db, plan, include_events=True)
+        groups += len(rows)
+        for row in rows:
+            for ev in row["evidence"]:
+                event = ev["event"]
+                found.add((event[refmap.COL_FILE], int(event[refmap.COL_LINE])))
+    return groups, found
 
 
 def run(rules, db) -> tuple[list[dict], list[tuple[str, str, int]]]:
@@ -89,6 +106,18 @@ def run(rules, db) -> tuple[list[dict], list[tuple[str, str, int]]]:
         cols = have.get(table)
         if cols is None:
             s["events"] = 0  # no event of this family: no hit, nothing to run
+            continue
+        if rec.get("kind") == "correlation":
+            s["kind"] = "correlation"
+            try:
+                groups, found = run_correlation(db, rec["plans"])
+            except (sqlite3.Error, ValueError, RuntimeError, re.error) as e:
+                s["status"] = "run-error"
+                s["error"] = f"{type(e).__name__}: {e}"
+                continue
+            s["groups"] = groups
+            s["hits"] = len(found)
+            hits.update((rec["rule_id"], f, n) for f, n in found)
             continue
         for col in rec.get("required_fields", []):
             if col.lower() not in cols and col.lower() != "rowid":
@@ -123,12 +152,17 @@ def main(argv=None) -> int:
     ap.add_argument("--summary", help="per-rule summary (JSON lines)")
     ap.add_argument("--mapping", help="log source mapping (default: logsources_fallback.toml)")
     ap.add_argument("--placeholders", help="placeholder values (see convert.py)")
+    ap.add_argument("--fix-references", action="store_true", help="see convert.py")
     ap.add_argument("--all", action="store_true", help="print every converted rule's count")
     args = ap.parse_args(argv)
     db = sqlite3.connect(args.events)
     db.create_function("regexp", 2, regexp, deterministic=True)
     try:
-        rules = list(load_rules([args.rules, *args.more], args.mapping, args.placeholders))
+        rules = list(
+            load_rules(
+                [args.rules, *args.more], args.mapping, args.placeholders, args.fix_references
+            )
+        )
     except refmap.MappingError as e:
         print(f"run_ref: {e}", file=sys.stderr)
         return 2

@@ -3,7 +3,8 @@
 #   1. the venv (setup.sh) and the reference side's own unit tests;
 #   2. `haboob events --fields` over the corpus' EVTX, web logs and sign-in
 #      samples -> events.jsonl -> events.sqlite (events_to_sqlite.py);
-#   3. the SigmaHQ rules of the corpus converted by pySigma's SQLite backend
+#   3. the SigmaHQ rules and the three Hayabusa correlation rules of the
+#      corpus converted by pySigma's SQLite backend
 #      (convert.py) and run over the events (run_ref.py): ref_hits.jsonl and
 #      the per-rule reference hit counts;
 #   4. SigmaHQ's regression cases (an .evtx and how many events its rule
@@ -46,7 +47,8 @@ for d in evtx weblogs signin sigma/SigmaHQ-sigma; do
 done
 logs=("$corpus/evtx" "$corpus/weblogs" "$corpus/signin")
 sigma="$corpus/sigma/SigmaHQ-sigma"
-rules=("$sigma/rules" "$sigma/rules-threat-hunting" "$sigma/rules-emerging-threats" "$sigma/rules-placeholder")
+rules=("$sigma/rules" "$sigma/rules-threat-hunting" "$sigma/rules-emerging-threats" "$sigma/rules-placeholder"
+    "$corpus/sigma/correlation")
 
 haboob=${HABOOB:-${CARGO_TARGET_DIR:-$root/target}/release/haboob}
 if [ ! -x "$haboob" ]; then
@@ -60,7 +62,8 @@ echo "== events"
     --summary "$out/events_summary.json"
 
 echo "== convert"
-"$py" "$here/convert.py" "${rules[@]}" -o "$out/converted.jsonl"
+# --fix-references: the Hayabusa correlation rules write `references: <url>`.
+"$py" "$here/convert.py" "${rules[@]}" --fix-references -o "$out/converted.jsonl"
 
 echo "== reference hits per rule"
 "$py" "$here/run_ref.py" "$out/converted.jsonl" "$out/events.sqlite" \

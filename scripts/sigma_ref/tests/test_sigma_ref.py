@@ -143,6 +143,34 @@ fields = { TargetUserName = "NoSuchField" }
         pathlib.Path(f.name).unlink()
 
 
+class Correlation(unittest.TestCase):
+    RULES = str(HERE / "correlation")
+
+    def test_string_references_are_invalid_unless_fixed(self):
+        recs = list(convert.convert([self.RULES], refmap.load_mapping()))
+        self.assertEqual(
+            sorted(r["status"] for r in recs), ["converted", "invalid"]
+        )
+
+    def test_event_count_hits_list_the_grouped_events(self):
+        db, _ = load_events()
+        recs = list(convert.convert([self.RULES], refmap.load_mapping(), fix_references=True))
+        self.assertEqual([r.get("kind") for r in recs], [None, "correlation"])
+        self.assertEqual(recs[0]["queries"], [])  # the base rule is not generated
+        summary, hits = run_ref.run(recs, db)
+        # alice fails at sec:1, sec:3, sec:4 (within a minute): one hit of three
+        # events; svc_backup (sec:2) once; other.evtx is not the Security channel.
+        self.assertEqual(
+            hits,
+            [(rid_c(1), SEC, 1), (rid_c(1), SEC, 3), (rid_c(1), SEC, 4)],
+        )
+        self.assertEqual(summary[1]["groups"], 1)
+
+
+def rid_c(n: int) -> str:
+    return f"22222222-0000-4000-8000-{n:012d}"
+
+
 class Compare(unittest.TestCase):
     REF = {"a": {("f", 1), ("f", 2)}, "b": {("f", 3)}, "c": {("f", 4)}}
 

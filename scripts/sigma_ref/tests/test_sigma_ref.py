@@ -171,6 +171,23 @@ def rid_c(n: int) -> str:
     return f"22222222-0000-4000-8000-{n:012d}"
 
 
+class Placeholders(unittest.TestCase):
+    RULES = str(HERE / "placeholder")
+
+    def test_values_from_the_file_or_an_error(self):
+        recs = list(convert.convert([self.RULES], refmap.load_mapping()))
+        self.assertEqual(recs[0]["status"], "error")
+        self.assertIn("SigmaPlaceholderError", recs[0]["error"])
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('workstations = ["WKS-01", "WKS-02"]\n')
+        values = refmap.load_placeholders(f.name)
+        pathlib.Path(f.name).unlink()
+        recs = list(convert.convert([self.RULES], refmap.load_mapping(), values))
+        db, _ = load_events()
+        _, hits = run_ref.run(recs, db)
+        self.assertEqual([(f, n) for _, f, n in hits], [(SEC, 3)])
+
+
 class Compare(unittest.TestCase):
     REF = {"a": {("f", 1), ("f", 2)}, "b": {("f", 3)}, "c": {("f", 4)}}
 

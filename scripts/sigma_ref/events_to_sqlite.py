@@ -22,7 +22,9 @@ one event that differ only in case (`ProcessID` of System and `ProcessId` of
 EventData) share a column; the later one in the event wins and is counted.
 
 Every input line is loaded or counted with its reason: rejected by haboob
-(pipeline_error), no field view, no table for its format, or not JSON.
+(pipeline_error), no field view, no table for its format, a duplicate of the
+event just before it (same file, line and fields: one record printed as two
+events), or not JSON.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class Loader:
         self.no_fields = Counter()
         self.no_table = Counter()
         self.reported = 0
+        self.last = None
 
     def problem(self, where: str, reason: str):
         self.stats["bad lines"] += 1
@@ -119,6 +122,14 @@ class Loader:
         if not isinstance(path, str) or not isinstance(line, int):
             self.problem(where, "no log.file.path / log.line")
             return
+        # One record read as two events with the same fields (a Windows logon
+        # is both a sign-in and a Windows event): one row, or a correlation
+        # would count it twice. Such events are printed one after the other.
+        key = (table, path, line, json.dumps(fields, sort_keys=True))
+        if key == self.last:
+            self.stats["duplicate events (same file, line and fields)"] += 1
+            return
+        self.last = key
         cols = self.table(table)
         row: dict[str, object] = {}
         keywords = []

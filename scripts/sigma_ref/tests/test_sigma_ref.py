@@ -47,6 +47,7 @@ class Loading(unittest.TestCase):
         self.assertEqual(dict(loader.no_fields), {"entra-csv": 1})
         self.assertEqual(loader.stats["rejected by haboob"], 1)
         self.assertEqual(loader.stats["bad lines"], 1)  # "not json"
+        self.assertEqual(loader.stats["duplicate events (same file, line and fields)"], 1)
         # ProcessID (System) and ProcessId (EventData) share a column; the later wins.
         self.assertEqual(sum(loader.collisions.values()), 2)
         got = db.execute("SELECT ProcessId FROM windows WHERE haboob_line=5").fetchall()

@@ -45,7 +45,7 @@ rm -f "$stamp"
 log="$venv/pip-install.log"
 if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
     --timeout 20 --retries 1 -r "$req" >"$log" 2>&1; then
-    if grep -qiE 'connection|network|resolve|timed out|unreachable|No matching distribution' "$log"; then
+    if grep -qiE 'NewConnectionError|connection (broken|refused|reset)|Temporary failure in name resolution|timed out|Network is unreachable' "$log"; then
         echo "sigma_ref: PyPI is unreachable, so pySigma cannot be installed; the reference side" >&2
         echo "sigma_ref: needs it (nothing else does). Retry with network, or point SIGMA_REF_VENV" >&2
         echo "sigma_ref: at a venv installed from $req. pip's log: $log" >&2

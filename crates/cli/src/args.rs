@@ -50,6 +50,36 @@ pub enum Command {
     /// Print every input record as haboob reads it: one JSON object per line
     /// with ECS field names, or the rejection with its reason.
     Events(EventsArgs),
+    /// Sigma rules: check that they load (`haboob rules check DIR_OR_FILE...`).
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Load Sigma rules, print every rule that is invalid or unsupported
+    /// (file:line:column: reason) and the tally per folder; exit 1 when a
+    /// rule is invalid.
+    Check(RulesCheckArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RulesCheckArgs {
+    /// Rule files and folders (recursive, *.yml and *.yaml).
+    #[arg(required = true, value_name = "DIR_OR_FILE")]
+    pub paths: Vec<PathBuf>,
+    /// Log source mapping replacing the built-in one (same format as
+    /// crates/sigma/data/logsources.toml).
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Print only the tally, not each rule that did not load.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[derive(Debug, ClapArgs)]

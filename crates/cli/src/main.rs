@@ -79,6 +79,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(&args.globals, a),
         Command::Config(a) => commands::config::run(a),
         Command::Events(a) => commands::events::run(a),
+        Command::Rules(a) => commands::rules::run(a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

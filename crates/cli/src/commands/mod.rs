@@ -4,4 +4,5 @@ pub mod config;
 pub mod demo;
 pub mod events;
 pub mod hunt;
+pub mod rules;
 pub mod simulate;

@@ -7,24 +7,30 @@ by rule, for the table the rule's log source maps to.
 One JSON line per rule: rule_id, title, path, logsource, and
 - status "converted": table, queries (SQL, `SELECT * FROM <table> WHERE ...`),
   required_fields (the columns the SQL names);
-- status "unmapped": no [[logsource]] entry covers the rule's log source;
+- status "unmapped": haboob's mapping has no entry for the rule's log source;
 - status "invalid": pySigma cannot load the rule (errors);
-- status "error": the backend cannot convert it (error: its class and text);
+- status "error": the backend cannot convert it (error: its class and text).
 A correlation rule that converts has kind "correlation" and, instead of
 queries, the backend's correlation plans (run by its runtime in run_ref.py).
 
-Placeholders (`|expand`, `%name%`) take their values from --placeholders
-(TOML, name = ["value", ...]); without it such rules fail to convert.
-
-An empty-string value (`field: ''`) is converted as `field: null` (see
-EmptyIsNull). The mapping's `conditions` (Windows: Channel) are added to the rule's
-condition with pySigma's AddConditionTransformation, as haboob's mapping adds
-them. Field-less (keyword) detections match the column haboob_keywords.
+The rule's log source is looked up in haboob's mapping
+(crates/sigma/data/logsources.toml, or --mapping) exactly as haboob looks it
+up: product, service and category equal, ignoring case. Each of the entry's
+variants is one conversion (their hits are the union), with pySigma
+transformations doing what haboob's mapping does: AddConditionTransformation
+adds `Channel` in [channel] and `EventID` in [eventid], RenameIgnoringCase
+applies `rename` (several names: the first the event has, a COALESCE
+column). Placeholders (`|expand`, `%name%`) take the mapping's
+[placeholders], then --placeholders (TOML, name = ["value", ...]); a rule with
+a placeholder neither has fails to convert. An empty-string value
+(`field: ''`) is converted as `field: null` (see EmptyIsNull). Field-less
+(keyword) detections match the column haboob_keywords.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import pathlib
 import re
@@ -66,7 +72,16 @@ class EmptyIsNull(ValueTransformation):
         return None
 
 
-def backend_for(entry: refmap.Entry, placeholders: dict | None) -> sqliteBackend:
+@dataclass
+class RenameIgnoringCase(FieldMappingTransformation):
+    """haboob's `rename`: a Sigma field name, matched ignoring ASCII case, read
+    from another column (for several view names, the FIRST_OF column)."""
+
+    def apply_field_name(self, field: str | None) -> None | str | list[str]:
+        return self.mapping.get(field.lower()) if field else None
+
+
+def backend_for(entry: refmap.Entry, variant: refmap.Variant, placeholders: dict) -> sqliteBackend:
     items = [ProcessingItem(EmptyIsNull(), identifier="haboob_empty_is_null")]
     if placeholders:
         items.append(
@@ -74,22 +89,21 @@ def backend_for(entry: refmap.Entry, placeholders: dict | None) -> sqliteBackend
                 ValueListPlaceholderTransformation(), identifier="haboob_placeholders"
             )
         )
-    if entry.fields:
+    if variant.rename:
         items.append(
             ProcessingItem(
-                FieldMappingTransformation(dict(entry.fields)),
-                identifier="haboob_logsource_fields",
+                RenameIgnoringCase(variant.field_map()), identifier="haboob_logsource_rename"
             )
         )
-    if entry.conditions:
+    if variant.conditions():
         items.append(
             ProcessingItem(
-                AddConditionTransformation(dict(entry.conditions)),
+                AddConditionTransformation(variant.conditions()),
                 identifier="haboob_logsource_conditions",
             )
         )
     pipeline = ProcessingPipeline(
-        items=items, vars=dict(placeholders or {}), name=f"haboob logsource {entry.label()}"
+        items=items, vars=dict(placeholders), name=f"haboob logsource {entry.label()}"
     )
     return sqliteBackend(
         pipeline,
@@ -97,6 +111,14 @@ def backend_for(entry: refmap.Entry, placeholders: dict | None) -> sqliteBackend
         fulltext_field=refmap.COL_KEYWORDS,
         timestamp_field=refmap.COL_TS,
     )
+
+
+def backend(backends: dict, entry, i: int, placeholders: dict) -> sqliteBackend:
+    """The backend of variant `i` of `entry` (one per variant, reused)."""
+    b = backends.get((entry, i))
+    if b is None:
+        b = backends[(entry, i)] = backend_for(entry, entry.variants[i], placeholders)
+    return b
 
 
 def rule_path(rule) -> str:
@@ -122,7 +144,7 @@ def logsource_of(rule) -> dict:
     }
 
 
-def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders=None) -> dict:
+def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders: dict) -> dict:
     ls = logsource_of(rule)
     out = {"logsource": ls}
     if getattr(rule, "errors", None):
@@ -139,11 +161,13 @@ def convert_one(rule, mapping: refmap.Mapping, backends: dict, placeholders=None
     if entry is None:
         out["status"] = "unmapped"
         return out
-    backend = backends.get(entry)
-    if backend is None:
-        backend = backends[entry] = backend_for(entry, placeholders)
+    # One conversion per variant (Channel/EventID and renames), on a copy of
+    # the rule: the pipeline rewrites the rule it converts. Hits are the union.
+    converted = []
     try:
-        converted = backend.convert_rule(rule, "zircolite")
+        for i in range(len(entry.variants)):
+            r = rule if len(entry.variants) == 1 else copy.deepcopy(rule)
+            converted.extend(backend(backends, entry, i, placeholders).convert_rule(r, "zircolite"))
     except SigmaError as e:
         out["status"] = "error"
         out["error"] = f"{type(e).__name__}: {e}"
@@ -200,17 +224,19 @@ def convert_correlation(rule, mapping, backends, placeholders, out: dict) -> dic
         return out
     if len(entries) > 1:
         out["status"] = "error"
-        out["error"] = "correlation over rules of several tables (not supported here)"
+        out["error"] = "correlation over rules of several log sources (not supported here)"
         return out
     entry = entries.pop()
-    backend = backends.get(entry)
-    if backend is None:
-        backend = backends[entry] = backend_for(entry, placeholders)
+    if len(entry.variants) != 1:
+        out["status"] = "error"
+        out["error"] = "correlation over a log source of several variants (not supported here)"
+        return out
+    b0 = backend(backends, entry, 0, placeholders)
     try:
         for b in bases:
             if not converted_already(b):
-                backend.convert_rule(b, "zircolite")
-        converted = backend.convert_correlation_rule(rule, "zircolite")
+                b0.convert_rule(b, "zircolite")
+        converted = b0.convert_correlation_rule(rule, "zircolite")
     except SigmaError as e:
         out["status"] = "error"
         out["error"] = f"{type(e).__name__}: {e}"
@@ -258,6 +284,7 @@ def convert(
 ):
     """Yield one record per rule of `paths` (files or directories); the
     correlation rules last, after the detection rules they refer to."""
+    placeholders = {**mapping.placeholders, **(placeholders or {})}
     with tempfile.TemporaryDirectory(prefix="sigma-ref-") as tmp:
         hook = ReferencesAsList(pathlib.Path(tmp)) if fix_references else None
         collection = SigmaCollection.load_ruleset(
@@ -291,7 +318,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("rules", nargs="+", help="Sigma rule files or directories")
     ap.add_argument("-o", "--output", required=True, help="converted rules (JSON lines)")
-    ap.add_argument("--mapping", help="log source mapping (default: logsources_fallback.toml)")
+    ap.add_argument(
+        "--mapping", help="haboob's log source mapping (default: crates/sigma/data/logsources.toml)"
+    )
     ap.add_argument(
         "--placeholders",
         help="TOML file of placeholder values (name = [values]) for |expand; "
@@ -310,12 +339,6 @@ def main(argv=None) -> int:
     except refmap.MappingError as e:
         print(f"convert: {e}", file=sys.stderr)
         return 2
-    if args.mapping is None and refmap.HABOOB_MAPPING.exists():
-        print(
-            f"convert: warning: {refmap.HABOOB_MAPPING} exists but is not read yet "
-            f"(TODO in refmap.py); using {refmap.FALLBACK_MAPPING.name}",
-            file=sys.stderr,
-        )
     status = Counter()
     unmapped = Counter()
     errors = Counter()

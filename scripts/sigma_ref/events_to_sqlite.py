@@ -7,7 +7,7 @@ per event family, for pySigma's SQLite backend to query.
 
 Layout (Zircolite's, which the backend's SQL is written for):
 - one table per family (web, windows, azure_signinlogs, okta, ...; see
-  [event_tables] in logsources_fallback.toml);
+  event_tables.toml);
 - one column per field name of `haboob.fields`, declared
   `TEXT COLLATE NOCASE`: `=` ignores ASCII case like Sigma, and an integer
   literal in the SQL (`EventID=4624`) compares as its text;
@@ -194,11 +194,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="+", help="JSONL files from `haboob events --fields`, or -")
     ap.add_argument("-o", "--output", required=True, help="SQLite file (replaced)")
-    ap.add_argument("--mapping", help="log source mapping (default: logsources_fallback.toml)")
+    ap.add_argument("--event-tables", help="format -> table file (default: event_tables.toml)")
     ap.add_argument("--summary", help="write the load summary (JSON) here too")
     args = ap.parse_args(argv)
     try:
-        mapping = refmap.load_mapping(args.mapping)
+        mapping = refmap.Mapping(
+            refmap.EVENT_TABLES, {}, {}, refmap.load_event_tables(args.event_tables)
+        )
         aliases = refmap.web_aliases()
     except (refmap.MappingError, OSError) as e:
         print(f"events_to_sqlite: {e}", file=sys.stderr)

@@ -73,6 +73,24 @@ def tables(db) -> dict[str, set[str]]:
     return out
 
 
+def ensure_column(db, table: str, cols: set[str], col: str):
+    """Add column `col` to `table` unless it has it: all NULL, or for a
+    FIRST_OF column (a rename to several view names) the first of them the
+    event has, COALESCE(names...)."""
+    if col.lower() in cols or col.lower() == "rowid":
+        return
+    q = refmap.quote_ident
+    db.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(col)} TEXT COLLATE NOCASE")
+    cols.add(col.lower())
+    if col.startswith(refmap.FIRST_OF):
+        names = json.loads(col[len(refmap.FIRST_OF):])
+        for n in names:
+            ensure_column(db, table, cols, n)
+        db.execute(
+            f"UPDATE {q(table)} SET {q(col)} = COALESCE({', '.join(q(n) for n in names)})"
+        )
+
+
 def run_correlation(db, plans) -> tuple[int, set[tuple[str, int]]]:
     """The backend runtime's correlation hits: how many, and every event they
     group as (file, line)."""
@@ -120,12 +138,7 @@ def run(rules, db) -> tuple[list[dict], list[tuple[str, str, int]]]:
             hits.update((rec["rule_id"], f, n) for f, n in found)
             continue
         for col in rec.get("required_fields", []):
-            if col.lower() not in cols and col.lower() != "rowid":
-                db.execute(
-                    f"ALTER TABLE {refmap.quote_ident(table)} ADD COLUMN "
-                    f"{refmap.quote_ident(col)} TEXT COLLATE NOCASE"
-                )
-                cols.add(col.lower())
+            ensure_column(db, table, cols, col)
         found = set()
         try:
             for q in rec["queries"]:
@@ -150,7 +163,9 @@ def main(argv=None) -> int:
     ap.add_argument("--rules", dest="more", action="append", default=[], help="more rules")
     ap.add_argument("-o", "--output", required=True, help="hits (JSON lines)")
     ap.add_argument("--summary", help="per-rule summary (JSON lines)")
-    ap.add_argument("--mapping", help="log source mapping (default: logsources_fallback.toml)")
+    ap.add_argument(
+        "--mapping", help="haboob's log source mapping (default: crates/sigma/data/logsources.toml)"
+    )
     ap.add_argument("--placeholders", help="placeholder values (see convert.py)")
     ap.add_argument("--fix-references", action="store_true", help="see convert.py")
     ap.add_argument("--all", action="store_true", help="print every converted rule's count")

@@ -112,34 +112,53 @@ class Reference(unittest.TestCase):
 
 
 class MappingOptions(unittest.TestCase):
+    """Variants, channel and event ID conditions, renames of haboob's mapping."""
+
     MAPPING = """
-[[logsource]]
+[[source]]
 product = "windows"
 service = "security"
-table = "windows"
-conditions = { Channel = ["Security", "Microsoft-Windows-Other/Operational"] }
-fields = { TargetUserName = "NoSuchField" }
+family = "windows"
+[[source.variant]]
+channel = ["Security"]
+rename = { targetusername = RENAME }
+[[source.variant]]
+channel = ["Microsoft-Windows-Other/Operational"]
+eventid = [4625]
 """
 
-    def test_condition_lists_and_field_renames(self):
+    def hits(self, rename: str):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
-            f.write(self.MAPPING)
+            f.write(self.MAPPING.replace("RENAME", rename))
         mapping = refmap.load_mapping(f.name)
         pathlib.Path(f.name).unlink()
         db, _ = load_events()
         rules = list(convert.convert([str(HERE / "rules" / "win_failed_network.yml")], mapping))
         _, hits = run_ref.run(rules, db)
-        # The filter now reads a field no event has (sec:2 is no longer
-        # filtered), and the other channel is admitted (other.evtx:1).
+        return [(f, n) for _, f, n in hits]
+
+    def test_variants_and_renames(self):
+        # Variant 1: the filter reads a field no event has, so sec:2 is no
+        # longer filtered; variant 2 admits the other channel (other.evtx:1).
         self.assertEqual(
-            [(f, n) for _, f, n in hits],
-            [("/logs/other.evtx", 1), (SEC, 1), (SEC, 2)],
+            self.hits('["NoSuchField"]'), [("/logs/other.evtx", 1), (SEC, 1), (SEC, 2)]
         )
+
+    def test_rename_reads_the_first_name_the_event_has(self):
+        self.assertEqual(
+            self.hits('["NoSuchField", "TargetUserName"]'), [("/logs/other.evtx", 1), (SEC, 1)]
+        )
+
+    def test_lookup_is_exact_like_haboobs(self):
+        m = refmap.load_mapping()
+        self.assertIsNotNone(m.entry_for(None, "Windows", "Security"))
+        # An entry covers the log source it names, not one with more keys.
+        self.assertIsNone(m.entry_for("webserver", "nosuchproduct", None))
 
     def test_bad_mapping_says_where(self):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
-            f.write('[[logsource]]\ncategory = "x"\ntable = "Bad-Name"\n')
-        with self.assertRaisesRegex(refmap.MappingError, r"\[\[logsource\]\] #1: table"):
+            f.write('[[source]]\ncategory = "x"\nfamily = "mainframe"\n')
+        with self.assertRaisesRegex(refmap.MappingError, r"\[\[source\]\] #1: unknown family"):
             refmap.load_mapping(f.name)
         pathlib.Path(f.name).unlink()
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Compare haboob's Sigma hits with the reference's, rule by rule.
 
-    compare.py REF_HITS HABOOB_HITS [--ref-summary ref_rules.jsonl]
-               [--known known_disagreements.toml] [--examples N]
+    compare.py REF_HITS [HABOOB_HITS] [--ref-summary ref_rules.jsonl]
+               [--haboob-check CHECK_OUTPUT] [--known known_disagreements.toml]
 
 Both hit files are JSON lines {"rule_id", "file", "line"} (other keys are
 ignored): run_ref.py writes the reference's, `haboob hunt --rules R
@@ -15,6 +15,10 @@ run is not compared: its haboob hits are listed as "NO-REF"; a rule id the
 reference never saw (another rule set, a built-in detector) as "NOT-IN-REF".
 Hit lines may use the ECS names instead (rule.id, log.file.path, log.line).
 
+With --haboob-check (the output of `haboob rules check` on the same rules),
+it also lists every rule one side loads and the other does not ("LOADING":
+a log source one side does not map, a feature one side does not support).
+
 Exit status: 0 when every rule agrees or its disagreement is listed in the
 known-disagreements file (rule id + reason: the backend is the one that is
 wrong); 1 on any other disagreement; 2 on unreadable input.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tomllib
 from collections import defaultdict
@@ -158,23 +163,78 @@ def compare(ref, hb, known, summary, examples: int, out=sys.stdout) -> int:
     return failures
 
 
+CHECK_LINE = re.compile(r": rule (\S+): (unsupported|invalid)\b:? ?(.*)$")
+
+
+def load_check(path: str) -> dict[str, str]:
+    """rule id -> why haboob did not load it, from `haboob rules check` output."""
+    out = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = CHECK_LINE.search(line.rstrip("\n"))
+            if m:
+                out[m.group(1)] = f"{m.group(2)}: {m.group(3)}".rstrip(": ")
+    return out
+
+
+def compare_loading(summary, check, known, out=sys.stdout) -> int:
+    """Rules one side loads and the other does not; the unlisted ones."""
+    failures = 0
+    for rid, s in sorted(summary.items()):
+        ref_ok = s.get("status") in ("converted", "run-error")
+        hb_ok = rid not in check
+        if ref_ok == hb_ok:
+            continue
+        tag = "KNOWN" if rid in known else "LOADING"
+        if rid not in known:
+            failures += 1
+        why = check.get(rid) or "loaded"
+        ref_why = s.get("status") + (f" ({s['error'][:80]})" if s.get("error") else "")
+        print(
+            f"{tag:<10} {rid}  reference: {refmap.printable(ref_why, 100)}; "
+            f"haboob: {refmap.printable(why, 100)}",
+            file=out,
+        )
+    print(
+        f"compare: rules loaded by one side only: {failures} unlisted",
+        file=out,
+    )
+    return failures
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("ref_hits")
-    ap.add_argument("haboob_hits")
+    ap.add_argument(
+        "haboob_hits", nargs="?", help="haboob's hits (omit to compare loading only)"
+    )
     ap.add_argument("--ref-summary", help="run_ref.py --summary output")
     ap.add_argument("--known", help=f"known disagreements (default: {DEFAULT_KNOWN.name})")
     ap.add_argument("--examples", type=int, default=3, help="only-* examples per rule")
+    ap.add_argument(
+        "--haboob-check",
+        help="`haboob rules check` output for the same rules: also compare which "
+        "rules each side loads (needs --ref-summary)",
+    )
     args = ap.parse_args(argv)
     try:
         ref = load_hits(args.ref_hits)
-        hb = load_hits(args.haboob_hits)
+        hb = load_hits(args.haboob_hits) if args.haboob_hits else None
         known = load_known(args.known)
         summary = load_summary(args.ref_summary)
     except (InputError, OSError, KeyError) as e:
         print(f"compare: {e}", file=sys.stderr)
         return 2
-    return 1 if compare(ref, hb, known, summary, args.examples) else 0
+    if hb is None and not args.haboob_check:
+        print("compare: give HABOOB_HITS, --haboob-check, or both", file=sys.stderr)
+        return 2
+    failures = compare(ref, hb, known, summary, args.examples) if hb is not None else 0
+    if args.haboob_check:
+        if not summary:
+            print("compare: --haboob-check needs --ref-summary", file=sys.stderr)
+            return 2
+        failures += compare_loading(summary, load_check(args.haboob_check), known)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

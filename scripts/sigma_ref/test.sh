@@ -9,10 +9,12 @@
 #      the per-rule reference hit counts;
 #   4. SigmaHQ's regression cases (an .evtx and how many events its rule
 #      matches): the reference chain must find that many (regression.py);
-#   5. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules`
+#   5. `haboob rules check` on the same rules: both sides load the same rules
+#      (compare.py --haboob-check);
+#   6. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules`
 #      once it prints them, compared rule by rule (compare.py): exit 1 on a
 #      disagreement that known_disagreements.toml does not list.
-# Until haboob prints Sigma hits, step 5 is skipped and said so.
+# Until haboob prints Sigma hits, step 6 is skipped and said so.
 #
 #   scripts/sigma_ref/test.sh
 # Environment: HABOOB (binary; default target/release/haboob, built if
@@ -72,6 +74,15 @@ echo "== reference hits per rule"
 echo "== SigmaHQ regression cases (the reference against SigmaHQ's expected matches)"
 "$py" "$here/regression.py" "$sigma/regression_data" "${rules[@]}" --haboob "$haboob"
 
+check=
+if "$haboob" rules check --help >/dev/null 2>&1; then
+    check="$out/haboob_check.txt"
+    echo "== which rules load: haboob rules check against the reference"
+    "$haboob" rules check -q "${rules[@]}" >"$out/haboob_check.txt" 2>&1 || true
+    "$py" "$here/compare.py" "$out/ref_hits.jsonl" --ref-summary "$out/ref_rules.jsonl" \
+        --haboob-check "$out/haboob_check.txt"
+fi
+
 hits=${HABOOB_HITS:-}
 if [ -z "$hits" ]; then
     # TODO(sigma-ref): the lead makes `haboob hunt --rules R --timeline-format
@@ -88,4 +99,5 @@ if [ -z "$hits" ]; then
     exit 0
 fi
 echo "== compare ($hits)"
-"$py" "$here/compare.py" "$out/ref_hits.jsonl" "$hits" --ref-summary "$out/ref_rules.jsonl"
+"$py" "$here/compare.py" "$out/ref_hits.jsonl" "$hits" --ref-summary "$out/ref_rules.jsonl" \
+    ${check:+--haboob-check "$check"}

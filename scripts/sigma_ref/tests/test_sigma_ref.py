@@ -257,6 +257,25 @@ class Compare(unittest.TestCase):
         self.assertEqual(compare.load_hits(f.name), {"a": {("/f", 1)}})
         pathlib.Path(f.name).unlink()
 
+    def test_loading_differences(self):
+        summary = {
+            "a": {"rule_id": "a", "status": "converted"},
+            "b": {"rule_id": "b", "status": "unmapped"},
+            "c": {"rule_id": "c", "status": "error", "error": "SigmaPlaceholderError: x"},
+        }
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write("r/a.yml: rule a: unsupported: logsource product=x (not mapped)\n")
+            f.write("r/c.yml: rule c: unsupported: placeholder %x% has no values\n")
+        check = compare.load_check(f.name)
+        pathlib.Path(f.name).unlink()
+        self.assertEqual(sorted(check), ["a", "c"])
+        out = io.StringIO()
+        # a: the reference loads it, haboob does not; b: the other way round.
+        self.assertEqual(compare.compare_loading(summary, check, {}, out=out), 2)
+        self.assertIn("LOADING    a", out.getvalue())
+        self.assertIn("LOADING    b", out.getvalue())
+        self.assertEqual(compare.compare_loading(summary, check, {"a": "r", "b": "r"}, out=out), 0)
+
     def test_malformed_hit_line_is_an_input_error(self):
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
             f.write('{"rule_id":"a","file":"f","line":1}\n{"rule_id":"a","file":"f"}\n')

@@ -6,7 +6,7 @@
 
 Both hit files are JSON lines {"rule_id", "file", "line"} (other keys are
 ignored): run_ref.py writes the reference's, `haboob hunt --rules R
---timeline-format jsonl` haboob's. A hit is the set member (rule, file, line).
+--timeline FILE.jsonl` haboob's. A hit is the set member (rule, file, line).
 For every rule with a hit on either side it prints: both, only-ref,
 only-haboob, and a few only-* examples (file:line).
 

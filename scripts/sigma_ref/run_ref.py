@@ -9,7 +9,7 @@ or one converted.jsonl written by convert.py. Repeat --rules for more.
 
 Writes one JSON line per hit, {"rule_id", "file", "line"} (the event's
 `log.file.path` and `log.line`), sorted and without duplicates: the shape
-`haboob hunt --rules R --timeline-format jsonl` is to print, so compare.py
+`haboob hunt --rules R --timeline FILE.jsonl` writes, so compare.py
 can set one against the other. A correlation rule's hits are the events its
 correlation hits group (one line per event), run by the backend's runtime. --summary writes one line per rule: status
 (converted / unmapped / invalid / error / correlation / run-error), table and

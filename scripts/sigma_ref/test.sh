@@ -11,9 +11,9 @@
 #      matches): the reference chain must find that many (regression.py);
 #   5. `haboob rules check` on the same rules: both sides load the same rules
 #      (compare.py --haboob-check);
-#   6. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules`
-#      once it prints them, compared rule by rule (compare.py): exit 1 on a
-#      disagreement that known_disagreements.toml does not list.
+#   6. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules R
+#      --timeline FILE.jsonl`, compared rule by rule (compare.py): exit 1 on
+#      a disagreement that known_disagreements.toml does not list.
 # Until haboob prints Sigma hits, step 6 is skipped and said so.
 #
 #   scripts/sigma_ref/test.sh
@@ -85,13 +85,22 @@ fi
 
 hits=${HABOOB_HITS:-}
 if [ -z "$hits" ]; then
-    # TODO(sigma-ref): the lead makes `haboob hunt --rules R --timeline-format
-    # jsonl` print one {"rule_id","file","line"} line per hit; adjust the
-    # command below to the flags it lands with (where the timeline goes).
+    # haboob's side: `haboob hunt --rules R... --timeline FILE.jsonl` writes
+    # one JSON line per hit with rule_id, file and line (exit 1: alerts).
     help=$("$haboob" hunt --help 2>/dev/null || true)
-    if grep -q -- '--rules' <<<"$help" && grep -q -- '--timeline-format' <<<"$help"; then
+    if grep -q -- '--rules' <<<"$help" && grep -q -- '--timeline' <<<"$help"; then
         hits="$out/haboob_hits.jsonl"
-        "$haboob" hunt -q --rules "${rules[@]}" --timeline-format jsonl "${logs[@]}" >"$hits"
+        rule_args=()
+        for r in "${rules[@]}"; do rule_args+=(--rules "$r"); done
+        echo "== haboob hunt --rules ... --timeline $hits"
+        rc=0
+        "$haboob" hunt -q "${rule_args[@]}" --timeline "$hits" "${logs[@]}" \
+            >"$out/hunt_report.txt" 2>"$out/hunt_stderr.txt" || rc=$?
+        if [ "$rc" -gt 1 ]; then
+            echo "sigma_ref: haboob hunt failed (exit $rc):" >&2
+            tail -20 "$out/hunt_stderr.txt" >&2
+            exit 1
+        fi
     fi
 fi
 if [ -z "$hits" ]; then

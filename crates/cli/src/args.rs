@@ -145,6 +145,18 @@ pub struct HuntArgs {
     /// `--exclude '*.toml'`.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Sigma rules to run beside the built-in detectors: YAML files or
+    /// folders of them (repeatable). Hits are alerts (detector `sigma`).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Sigma log-source mapping file replacing the shipped one (see
+    /// `crates/sigma/data/logsources.toml`).
+    #[arg(long = "sigma-mapping", value_name = "FILE")]
+    pub sigma_mapping: Option<PathBuf>,
+    /// Write the Sigma timeline (one row per rule hit, by time) to FILE:
+    /// JSON Lines for `.jsonl`, else CSV; `-` for stdout.
+    #[arg(long, value_name = "FILE", requires = "rules")]
+    pub timeline: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

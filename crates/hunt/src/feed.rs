@@ -1,6 +1,7 @@
 //! One stream's detectors and what they found: the part of the pipeline that
 //! both the in-order pass and the sorted pass ([`crate::order`]) feed.
 
+use crate::sigma::{SigmaFeed, StreamSigma};
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
 use haboob_detect::Detector;
@@ -11,6 +12,16 @@ pub(crate) struct Feed<'o> {
     detectors: Vec<Box<dyn Detector>>,
     alerts: Vec<Alert>,
     geo: Option<geo::GeoCache<'o>>,
+    sigma: Option<SigmaFeed<'o>>,
+}
+
+/// What one stream found.
+pub(crate) struct FeedOut {
+    pub(crate) alerts: Vec<Alert>,
+    /// Located successes for impossible travel across streams.
+    pub(crate) travel: Option<TravelTrack>,
+    /// Sigma timeline rows and counts, when rules were given.
+    pub(crate) sigma: Option<StreamSigma>,
 }
 
 impl<'o> Feed<'o> {
@@ -29,6 +40,10 @@ impl<'o> Feed<'o> {
             detectors,
             alerts: Vec::new(),
             geo: opts.geo.as_deref().map(geo::GeoCache::new),
+            sigma: opts.sigma.as_ref().map(|s| {
+                let gap = opts.config.hunt.merge_gap_secs.saturating_mul(1000);
+                SigmaFeed::new(s, i64::try_from(gap).unwrap_or(i64::MAX))
+            }),
         }
     }
 
@@ -39,6 +54,9 @@ impl<'o> Feed<'o> {
             _ => None,
         };
         let ev = enriched.as_ref().unwrap_or(ev);
+        if let Some(s) = &mut self.sigma {
+            s.observe(ev, origin);
+        }
         // Exchange sign-ins in IIS logs feed the auth detectors as well.
         let derived = match ev {
             EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
@@ -51,9 +69,10 @@ impl<'o> Feed<'o> {
         }
     }
 
-    /// End of stream: every detector flushes; the alerts, and the located
-    /// successes kept for impossible travel across streams.
-    pub(crate) fn finish(mut self) -> (Vec<Alert>, Option<TravelTrack>) {
+    /// End of stream: every detector flushes; the alerts, the located
+    /// successes kept for impossible travel across streams, and what the
+    /// Sigma rules found.
+    pub(crate) fn finish(mut self) -> FeedOut {
         let mut track = None;
         for d in self.detectors.iter_mut() {
             d.finish(&mut self.alerts);
@@ -61,6 +80,15 @@ impl<'o> Feed<'o> {
                 track = t.take_track();
             }
         }
-        (self.alerts, track)
+        let sigma = self.sigma.map(|s| {
+            let (alerts, rest) = s.finish();
+            self.alerts.extend(alerts);
+            rest
+        });
+        FeedOut {
+            alerts: self.alerts,
+            travel: track,
+            sigma,
+        }
     }
 }

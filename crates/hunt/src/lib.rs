@@ -21,6 +21,8 @@ pub mod geo;
 pub mod merge;
 pub mod order;
 mod reorder;
+pub mod sigma;
+pub mod sigma_corr;
 pub mod sitename;
 pub mod spool;
 pub mod streams;
@@ -55,6 +57,8 @@ pub struct HuntOptions {
     /// whose format is not recognised is skipped as "not a log" (listed in
     /// [`HuntReport::skipped`]) instead of being an error.
     pub found: BTreeSet<PathBuf>,
+    /// Sigma rules to run beside the built-in detectors.
+    pub sigma: Option<sigma::SigmaOptions>,
 }
 
 /// Everything a hunt found, plus the accounting.
@@ -79,6 +83,9 @@ pub struct HuntReport {
     /// Things the user should know about how inputs were read, one line
     /// each naming the file (e.g. a newest-first file read in time order).
     pub notices: Vec<String>,
+    /// What the Sigma rules found, when rules were given (their alerts are
+    /// among `alerts`).
+    pub sigma: Option<sigma::SigmaReport>,
 }
 
 pub(crate) const MAX_REJECT_SAMPLES: usize = 20;
@@ -92,6 +99,8 @@ pub(crate) struct StreamResult {
     skipped: Vec<String>,
     /// Located successes for impossible travel across streams.
     travel: Option<haboob_detect::auth::TravelTrack>,
+    /// Sigma timeline rows and counts.
+    sigma: Option<sigma::StreamSigma>,
 }
 
 /// What every input of a hunt is read with, built once per hunt (format,
@@ -219,14 +228,15 @@ fn hunt_stream(
             reorder.released_early()
         ));
     }
-    let (alerts, travel) = feed.finish();
+    let out = feed.finish();
     StreamResult {
-        alerts,
+        alerts: out.alerts,
         stats,
         errors,
         notices,
         skipped,
-        travel,
+        travel: out.travel,
+        sigma: out.sigma,
     }
 }
 
@@ -250,7 +260,9 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
     let mut notices = Vec::new();
     let mut skipped = Vec::new();
     let mut tracks = Vec::new();
+    let mut sigma_parts = Vec::new();
     for r in results {
+        sigma_parts.extend(r.sigma);
         // In stream order (not the order streams ended): deterministic.
         tracks.extend(r.travel);
         stats.merge(r.stats, MAX_REJECT_SAMPLES);
@@ -264,6 +276,11 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         &tracks,
     ));
     drop(tracks);
+    let sigma = opts.sigma.as_ref().map(|s| {
+        let (report, correlated) = sigma::merge(s, sigma_parts);
+        alerts.extend(correlated);
+        report
+    });
     errors.extend(accounting_errors(&stats, opts));
     let gap =
         i64::try_from(opts.config.hunt.merge_gap_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -292,6 +309,7 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         })
         .collect();
     let (campaigns, background) = background::split(campaigns, &by_id);
+
     HuntReport {
         campaigns,
         background,
@@ -301,6 +319,7 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         errors,
         notices,
         skipped,
+        sigma,
     }
 }
 

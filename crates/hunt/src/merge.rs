@@ -21,6 +21,7 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
             &a.target,
             source_key(a),
             &a.user,
+            a.details.get("rule_id").and_then(|v| v.as_str()),
             a.first_seen,
             &a.id,
         )
@@ -29,6 +30,7 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
                 &b.target,
                 source_key(b),
                 &b.user,
+                b.details.get("rule_id").and_then(|v| v.as_str()),
                 b.first_seen,
                 &b.id,
             ))
@@ -37,12 +39,14 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
     for a in alerts {
         if let Some(cur) = out.last_mut() {
             // A `web.sweep` alert keys on its fingerprint, not on its first
-            // member: two fingerprints sharing a member stay apart.
+            // member: two fingerprints sharing a member stay apart; Sigma
+            // alerts of different rules stay apart.
             let same = cur.detector == a.detector
                 && cur.target == a.target
                 && cur.user == a.user
                 && source_key(cur) == source_key(&a)
-                && cur.details.get("fingerprint") == a.details.get("fingerprint");
+                && cur.details.get("fingerprint") == a.details.get("fingerprint")
+                && cur.details.get("rule_id") == a.details.get("rule_id");
             if same && a.first_seen.0 <= cur.last_seen.0.saturating_add(gap_ms) {
                 let keep = cur.evidence.len().max(a.evidence.len());
                 cur.count += a.count;

@@ -8,11 +8,13 @@ mod csv_out;
 mod escape;
 mod jsonl;
 mod table;
+mod timeline;
 
 pub use csv_out::write_csv;
 pub use escape::{csv_cell, terminal};
 pub use jsonl::write_jsonl;
 pub use table::{write_table, TableOptions};
+pub use timeline::{write_rule_summary, write_timeline, TimelineFormat};
 
 use haboob_hunt::HuntReport;
 use std::collections::BTreeMap;

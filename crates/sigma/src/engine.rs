@@ -228,7 +228,7 @@ impl RuleSet {
 }
 
 /// ATT&CK technique ids in tags: `attack.t1110.003` → `T1110.003`.
-pub(crate) fn techniques(tags: &[String]) -> Vec<String> {
+pub fn techniques(tags: &[String]) -> Vec<String> {
     tags.iter()
         .filter_map(|t| {
             let rest = t.strip_prefix("attack.")?;

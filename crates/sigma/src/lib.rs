@@ -34,7 +34,7 @@ mod mapping;
 mod pattern;
 mod yamldoc;
 
-pub use engine::{CorrelationDoc, Level, RuleIdx, RuleMeta, RuleSet};
+pub use engine::{techniques, CorrelationDoc, Level, RuleIdx, RuleMeta, RuleSet};
 pub use error::LoadError;
 pub use load::{family_of, load, Counts, Loaded, Tally};
 pub use mapping::{Family, Mapping};

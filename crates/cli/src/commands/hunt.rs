@@ -7,6 +7,7 @@ use haboob_hunt::{Config, HuntOptions, HuntReport, Targets};
 use haboob_ingest::{Discovery, Format, Input};
 use haboob_report::OutputFormat;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A `--log-format` value.
@@ -270,11 +271,22 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         targets: load_targets(&target_paths)?,
         config: load_config(config_path.as_ref())?,
         geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
+        sigma: super::hunt_sigma::load(g, a)?,
         ..HuntOptions::default()
     };
     let report = run_hunt(g, &a.paths, &a.exclude, a.output.as_deref(), &opts)?;
     let mut out = Output::open(a.output.as_deref())?;
     output::print(&report, out_format, g, &mut out)?;
+    if let Some(s) = &report.sigma {
+        let mut sink = std::io::sink();
+        let table: &mut dyn std::io::Write = if out_format == OutputFormat::Table {
+            &mut out
+        } else {
+            &mut sink
+        };
+        super::hunt_sigma::write(g, a, s, table)?;
+        out.flush()?;
+    }
     print_summary(g, &report);
     Ok(if !report.errors.is_empty() {
         2

@@ -4,5 +4,6 @@ pub mod config;
 pub mod demo;
 pub mod events;
 pub mod hunt;
+pub mod hunt_sigma;
 pub mod rules;
 pub mod simulate;

@@ -9,8 +9,11 @@ use crate::pattern::{parse_wildcards, plain, windash, Pattern, Tok};
 use serde_yaml_ng::Value as Y;
 
 /// Compiled regexes may not exceed this size (a hostile rule cannot make
-/// the engine build a huge automaton).
-pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// the engine build a huge automaton; matching is linear in any case).
+/// Unicode classes are large: SigmaHQ's `-k\s\w{1,64}` needs ~2 MiB.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 8 << 20;
+/// The lazy DFA cache of one regex.
+const REGEX_DFA_LIMIT: usize = 2 << 20;
 
 /// Why a detection did not compile: the text to find in the document (for
 /// the line and column) and the reason.
@@ -398,7 +401,7 @@ fn regex(key: &str, s: &str, flags: (bool, bool, bool)) -> Result<M, CErr> {
         .multi_line(flags.1)
         .dot_matches_new_line(flags.2)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_LIMIT)
         .build();
     match r {
         Ok(r) => Ok(M::Re(r)),

@@ -7,7 +7,12 @@ use haboob_sigma::{Family, Level, LoadError};
 
 fn invalid(e: &LoadError) -> (usize, usize, String) {
     match e {
-        LoadError::Invalid { line, column, reason, .. } => (*line, *column, reason.clone()),
+        LoadError::Invalid {
+            line,
+            column,
+            reason,
+            ..
+        } => (*line, *column, reason.clone()),
         other => panic!("not invalid: {other}"),
     }
 }
@@ -15,34 +20,58 @@ fn invalid(e: &LoadError) -> (usize, usize, String) {
 #[test]
 fn errors_name_line_column_and_reason() {
     // Bad YAML.
-    let (l, _, r) = invalid(&only_error("title: t\nlogsource: {product: okta\ndetection: x\n"));
+    let (l, _, r) = invalid(&only_error(
+        "title: t\nlogsource: {product: okta\ndetection: x\n",
+    ));
     assert!(r.starts_with("bad YAML"), "{r}");
     assert!(l >= 2, "{l}");
     // Missing detection / condition.
-    let (l, c, r) = invalid(&only_error("title: t\nlogsource: {product: okta, service: okta}\n"));
+    let (l, c, r) = invalid(&only_error(
+        "title: t\nlogsource: {product: okta, service: okta}\n",
+    ));
     assert_eq!((l, c, r.as_str()), (1, 1, "missing `detection`"));
     let (_, _, r) = invalid(&only_error(&okta_rule("sel:\n    a: 1")));
     assert!(r.contains("no `condition`"), "{r}");
     // Unknown modifier: at its key.
-    let (l, c, r) = invalid(&only_error(&okta_rule("sel:\n    a|contians: 1\ncondition: sel")));
+    let (l, c, r) = invalid(&only_error(&okta_rule(
+        "sel:\n    a|contians: 1\ncondition: sel",
+    )));
     assert_eq!((l, c), (8, 9), "{r}");
     assert!(r.contains("unknown modifier `contians`"), "{r}");
     // Condition errors with the character position.
-    let (l, _, r) = invalid(&only_error(&okta_rule("sel:\n    a: 1\ncondition: sel and (sel")));
+    let (l, _, r) = invalid(&only_error(&okta_rule(
+        "sel:\n    a: 1\ncondition: sel and (sel",
+    )));
     assert_eq!(l, 9);
-    assert!(r.contains("expected `)`") && r.contains("character 13"), "{r}");
-    let (_, _, r) = invalid(&only_error(&okta_rule("sel:\n    a: 1\ncondition: sel and other")));
+    assert!(
+        r.contains("expected `)`") && r.contains("character 13"),
+        "{r}"
+    );
+    let (_, _, r) = invalid(&only_error(&okta_rule(
+        "sel:\n    a: 1\ncondition: sel and other",
+    )));
     assert!(r.contains("unknown search identifier `other`"), "{r}");
-    let (_, _, r) = invalid(&only_error(&okta_rule("sel:\n    a: 1\ncondition: 1 of filter*")));
+    let (_, _, r) = invalid(&only_error(&okta_rule(
+        "sel:\n    a: 1\ncondition: 1 of filter*",
+    )));
     assert!(r.contains("no search identifier matches `filter*`"), "{r}");
-    let (_, _, r) = invalid(&only_error(&okta_rule("sel:\n    a: 1\ncondition: sel | count() > 5")));
+    let (_, _, r) = invalid(&only_error(&okta_rule(
+        "sel:\n    a: 1\ncondition: sel | count() > 5",
+    )));
     assert!(r.contains("aggregation"), "{r}");
     // Bad regex: invalid; look-around and backreferences: unsupported, named.
-    let (_, _, r) = invalid(&only_error(&okta_rule("sel:\n    a|re: 'a(b'\ncondition: sel")));
+    let (_, _, r) = invalid(&only_error(&okta_rule(
+        "sel:\n    a|re: 'a(b'\ncondition: sel",
+    )));
     assert!(r.contains("bad regex"), "{r}");
     for (re, what) in [("a(?=b)", "look-around"), ("(a)\\1", "backreference")] {
-        let e = only_error(&okta_rule(&format!("sel:\n    a|re: '{re}'\ncondition: sel")));
-        assert!(matches!(&e, LoadError::Unsupported { feature, .. } if feature.contains(what)), "{e}");
+        let e = only_error(&okta_rule(&format!(
+            "sel:\n    a|re: '{re}'\ncondition: sel"
+        )));
+        assert!(
+            matches!(&e, LoadError::Unsupported { feature, .. } if feature.contains(what)),
+            "{e}"
+        );
     }
     // Unmapped log source: unsupported, with the log source.
     let e = only_error("title: t\nid: x1\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {a: 1}, condition: sel}\n");
@@ -54,8 +83,13 @@ fn errors_name_line_column_and_reason() {
 
 #[test]
 fn a_hostile_regex_is_refused_not_compiled() {
-    let e = only_error(&okta_rule("sel:\n    a|re: '(\\w{1,100}){1,100}'\ncondition: sel"));
-    assert!(matches!(&e, LoadError::Unsupported { feature, .. } if feature.contains("size limit")), "{e}");
+    let e = only_error(&okta_rule(
+        "sel:\n    a|re: '(\\w{1,100}){1,100}'\ncondition: sel",
+    ));
+    assert!(
+        matches!(&e, LoadError::Unsupported { feature, .. } if feature.contains("size limit")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -65,11 +99,18 @@ fn collections_global_repeat_reset() {
     assert!(l.errors.is_empty(), "{:?}", l.errors);
     assert_eq!(l.rules.len(), 3);
     let m = |i: u32| l.rules.meta(haboob_sigma::RuleIdx(i));
-    assert_eq!((m(0).id.as_str(), m(0).title.as_str(), m(0).level), ("one", "base", Level::High));
+    assert_eq!(
+        (m(0).id.as_str(), m(0).title.as_str(), m(0).level),
+        ("one", "base", Level::High)
+    );
     assert_eq!((m(1).id.as_str(), m(1).level), ("two", Level::High));
-    assert_eq!((m(2).id.as_str(), m(2).level, m(2).line), ("three", Level::Medium, 21));
+    assert_eq!(
+        (m(2).id.as_str(), m(2).level, m(2).line),
+        ("three", Level::Medium, 21)
+    );
     let mut out = Vec::new();
-    l.rules.matches(Family::Okta, &Rec(vec![("a", s("2"))]), &mut out);
+    l.rules
+        .matches(Family::Okta, &Rec(vec![("a", s("2"))]), &mut out);
     assert_eq!(out, [haboob_sigma::RuleIdx(1)]);
 }
 
@@ -80,10 +121,18 @@ fn filters_negate_their_condition_on_the_named_rules() {
     assert!(l.errors.is_empty(), "{:?}", l.errors);
     assert_eq!((l.tally.total.loaded, l.tally.total.filters), (2, 1));
     let mut out = Vec::new();
-    l.rules.matches(Family::Okta, &Rec(vec![("a", s("1")), ("user", s("adm_x"))]), &mut out);
+    l.rules.matches(
+        Family::Okta,
+        &Rec(vec![("a", s("1")), ("user", s("adm_x"))]),
+        &mut out,
+    );
     assert_eq!(out, [haboob_sigma::RuleIdx(1)], "r1 filtered, r2 not");
     out.clear();
-    l.rules.matches(Family::Okta, &Rec(vec![("a", s("1")), ("user", s("bob"))]), &mut out);
+    l.rules.matches(
+        Family::Okta,
+        &Rec(vec![("a", s("1")), ("user", s("bob"))]),
+        &mut out,
+    );
     assert_eq!(out.len(), 2);
 }
 
@@ -95,7 +144,10 @@ fn correlations_are_handed_out_parsed() {
     let c = l.rules.correlation_docs();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].line, 7);
-    assert_eq!(c[0].doc["correlation"]["type"].as_str(), Some("event_count"));
+    assert_eq!(
+        c[0].doc["correlation"]["type"].as_str(),
+        Some("event_count")
+    );
     assert_eq!(l.rules.find("base_rule"), Some(haboob_sigma::RuleIdx(0)));
     assert_eq!(l.rules.find("b1"), Some(haboob_sigma::RuleIdx(0)));
 }
@@ -105,25 +157,57 @@ fn windows_dispatch_by_channel_and_event_id() {
     let yaml = "title: t\nid: w\nlogsource: {product: windows, service: security}\ndetection:\n    sel:\n        EventID: 4625\n    condition: sel\n---\ntitle: p\nid: p\nlogsource: {product: windows, category: process_creation}\ndetection:\n    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel\n";
     let l = load_text(yaml);
     assert!(l.errors.is_empty(), "{:?}", l.errors);
-    let win = |eid: i64, ch: &'static str, extra: Vec<(&'static str, haboob_model::Value<'static>)>| {
-        let mut v = vec![("EventID", haboob_model::Value::Int(eid)), ("Channel", s(ch))];
-        v.extend(extra);
-        let mut out = Vec::new();
-        l.rules.matches(Family::Windows, &Rec(v), &mut out);
-        out.iter().map(|i| l.rules.meta(*i).id.clone()).collect::<Vec<_>>()
-    };
+    let win =
+        |eid: i64, ch: &'static str, extra: Vec<(&'static str, haboob_model::Value<'static>)>| {
+            let mut v = vec![
+                ("EventID", haboob_model::Value::Int(eid)),
+                ("Channel", s(ch)),
+            ];
+            v.extend(extra);
+            let mut out = Vec::new();
+            l.rules.matches(Family::Windows, &Rec(v), &mut out);
+            out.iter()
+                .map(|i| l.rules.meta(*i).id.clone())
+                .collect::<Vec<_>>()
+        };
     assert_eq!(win(4625, "Security", vec![]), ["w"]);
     assert!(win(4625, "System", vec![]).is_empty());
     assert!(win(4624, "Security", vec![]).is_empty());
     let sysmon = "Microsoft-Windows-Sysmon/Operational";
-    assert_eq!(win(1, sysmon, vec![("Image", s("C:\\Windows\\System32\\whoami.exe"))]), ["p"]);
-    assert!(win(3, sysmon, vec![("Image", s("C:\\Windows\\System32\\whoami.exe"))]).is_empty());
+    assert_eq!(
+        win(
+            1,
+            sysmon,
+            vec![("Image", s("C:\\Windows\\System32\\whoami.exe"))]
+        ),
+        ["p"]
+    );
+    assert!(win(
+        3,
+        sysmon,
+        vec![("Image", s("C:\\Windows\\System32\\whoami.exe"))]
+    )
+    .is_empty());
     // Security 4688: `Image` is read from `NewProcessName`.
-    assert_eq!(win(4688, "Security", vec![("NewProcessName", s("C:\\x\\WHOAMI.EXE"))]), ["p"]);
+    assert_eq!(
+        win(
+            4688,
+            "Security",
+            vec![("NewProcessName", s("C:\\x\\WHOAMI.EXE"))]
+        ),
+        ["p"]
+    );
     assert!(win(4688, "Security", vec![("Image", s("C:\\x\\whoami.exe"))]).is_empty());
     // Other families do not see Windows rules.
     let mut out = Vec::new();
-    l.rules.matches(Family::Okta, &Rec(vec![("EventID", haboob_model::Value::Int(4625)), ("Channel", s("Security"))]), &mut out);
+    l.rules.matches(
+        Family::Okta,
+        &Rec(vec![
+            ("EventID", haboob_model::Value::Int(4625)),
+            ("Channel", s("Security")),
+        ]),
+        &mut out,
+    );
     assert!(out.is_empty());
 }
 
@@ -131,7 +215,15 @@ fn windows_dispatch_by_channel_and_event_id() {
 fn metadata_and_techniques() {
     let l = load_text("title: T\nid: i\nstatus: test\nlevel: critical\ndescription: d\ntags:\n    - attack.t1110.003\n    - attack.credential-access\nlogsource: {product: okta, service: okta}\ndetection: {sel: {a: 1}, condition: sel}\n");
     let m = l.rules.meta(haboob_sigma::RuleIdx(0));
-    assert_eq!((m.title.as_str(), m.status.as_str(), m.level, m.description.as_str()), ("T", "test", Level::Critical, "d"));
+    assert_eq!(
+        (
+            m.title.as_str(),
+            m.status.as_str(),
+            m.level,
+            m.description.as_str()
+        ),
+        ("T", "test", Level::Critical, "d")
+    );
     assert_eq!(m.techniques, ["T1110.003"]);
     assert_eq!(m.family, Family::Okta);
 }

@@ -101,12 +101,25 @@ fn exists() {
 #[test]
 fn keywords_search_every_field() {
     let d = "keywords:\n    - 'event::clear'\n    - 'drop'\ncondition: keywords";
-    assert!(hit(d, &Rec(vec![("x", s("1")), ("msg", s("mimikatz EVENT::Clear"))])));
-    assert!(hit(d, &Rec(vec![("n", Value::Int(5)), ("msg", s("dropped"))])));
+    assert!(hit(
+        d,
+        &Rec(vec![("x", s("1")), ("msg", s("mimikatz EVENT::Clear"))])
+    ));
+    assert!(hit(
+        d,
+        &Rec(vec![("n", Value::Int(5)), ("msg", s("dropped"))])
+    ));
     assert!(!hit(d, &Rec(vec![("msg", s("event:clear"))])));
-    let d = "keywords:\n    '|all':\n        - 'Oab'\n        - ' -ExternalUrl '\ncondition: keywords";
-    assert!(hit(d, &Rec(vec![("a", s("oab")), ("b", s("x -externalurl y"))])));
-    assert!(!hit(d, &Rec(vec![("a", s("oab")), ("b", s("x -internalurl y"))])));
+    let d =
+        "keywords:\n    '|all':\n        - 'Oab'\n        - ' -ExternalUrl '\ncondition: keywords";
+    assert!(hit(
+        d,
+        &Rec(vec![("a", s("oab")), ("b", s("x -externalurl y"))])
+    ));
+    assert!(!hit(
+        d,
+        &Rec(vec![("a", s("oab")), ("b", s("x -internalurl y"))])
+    ));
 }
 
 #[test]
@@ -218,14 +231,24 @@ fn expand_placeholders_from_the_mapping() {
     );
     assert!(l.errors.is_empty(), "{:?}", l.errors);
     let mut out = Vec::new();
-    l.rules.matches(haboob_sigma::Family::Okta, &one("user", s("ADM_bob")), &mut out);
+    l.rules.matches(
+        haboob_sigma::Family::Okta,
+        &one("user", s("ADM_bob")),
+        &mut out,
+    );
     assert_eq!(out.len(), 1);
     out.clear();
-    l.rules.matches(haboob_sigma::Family::Okta, &one("user", s("bob")), &mut out);
+    l.rules
+        .matches(haboob_sigma::Family::Okta, &one("user", s("bob")), &mut out);
     assert!(out.is_empty());
     // Unresolved placeholder: unsupported, named.
-    let e = common::only_error(&common::okta_rule("sel:\n    user|expand: '%Nope%'\ncondition: sel"));
-    assert!(matches!(e, haboob_sigma::LoadError::Unsupported { ref feature, .. } if feature.contains("%Nope%")), "{e}");
+    let e = common::only_error(&common::okta_rule(
+        "sel:\n    user|expand: '%Nope%'\ncondition: sel",
+    ));
+    assert!(
+        matches!(e, haboob_sigma::LoadError::Unsupported { ref feature, .. } if feature.contains("%Nope%")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -241,7 +264,12 @@ fn fieldref() {
 
 #[test]
 fn numeric_comparisons() {
-    for (m, yes, no) in [("gt", 11, 10), ("gte", 10, 9), ("lt", 9, 10), ("lte", 10, 11)] {
+    for (m, yes, no) in [
+        ("gt", 11, 10),
+        ("gte", 10, 9),
+        ("lt", 9, 10),
+        ("lte", 10, 11),
+    ] {
         let d = format!("sel:\n    n|{m}: 10\ncondition: sel");
         assert!(hit(&d, &one("n", Value::Int(yes))), "{m}");
         assert!(!hit(&d, &one("n", Value::Int(no))), "{m}");

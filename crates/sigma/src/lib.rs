@@ -32,6 +32,7 @@ mod eval;
 mod load;
 mod mapping;
 mod pattern;
+mod prefilter;
 mod yamldoc;
 
 pub use engine::{CorrelationDoc, Level, RuleIdx, RuleMeta, RuleSet};

@@ -254,3 +254,54 @@ fn regression_scheduled_task_delete_or_disable() {
         &[("SystemRestore", "SystemRestorX")],
     );
 }
+
+/// The literal prefilter never changes what matches: every corpus EVTX
+/// record against the corpus Windows rules, with and without it.
+#[test]
+fn prefilter_keeps_every_hit() {
+    let Some(root) = haboob_testdata::corpus_or_skip("prefilter_keeps_every_hit") else {
+        return;
+    };
+    let hq = root.join("sigma/SigmaHQ-sigma");
+    let paths = [
+        hq.join("rules/windows"),
+        hq.join("rules-threat-hunting/windows"),
+        hq.join("rules-emerging-threats"),
+    ];
+    let mut with = load(&paths, &Mapping::builtin()).rules;
+    with.rebuild_prefilter(1);
+    let mut without = with.clone();
+    without.without_prefilter();
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("evtx")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "evtx") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 20, "{}", files.len());
+    let (mut records, mut hits) = (0usize, 0usize);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for f in &files {
+        let _ = haboob_signin::read_evtx(f, &mut |_, raw, _| {
+            records += 1;
+            a.clear();
+            b.clear();
+            let v = WinView::new(raw);
+            with.matches(Family::Windows, &v, &mut a);
+            without.matches(Family::Windows, &v, &mut b);
+            assert_eq!(a, b, "{}", f.display());
+            hits += a.len();
+        });
+    }
+    assert!(
+        records > 1000 && hits > 50,
+        "{records} records, {hits} hits"
+    );
+}

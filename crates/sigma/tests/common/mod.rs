@@ -70,5 +70,11 @@ pub fn hit(detection: &str, rec: &Rec) -> bool {
     assert_eq!(l.rules.len(), 1);
     let mut out = Vec::new();
     l.rules.matches(Family::Okta, rec, &mut out);
+    // The same with the literal prefilter forced on this one rule.
+    let mut pre = l.rules.clone();
+    pre.rebuild_prefilter(1);
+    let mut out2 = Vec::new();
+    pre.matches(Family::Okta, rec, &mut out2);
+    assert_eq!(out, out2, "prefilter changed the result of {detection}");
     !out.is_empty()
 }

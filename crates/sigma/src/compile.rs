@@ -507,13 +507,14 @@ fn item(key: &str, val: &Y, variant: &Variant, map: &Mapping) -> Result<Item, CE
             ));
         };
         let texts = if m.expand { expand(&s, map)? } else { vec![s] };
+        let mut alts = Vec::new();
         for s in texts {
             if m.re {
-                ms.push(regex(key, &s, m.re_flags)?);
+                alts.push(regex(key, &s, m.re_flags)?);
             } else if m.cidr {
                 let (n, l) = parse_cidr(&s)
                     .ok_or_else(|| invalid(key, format!("`{key}`: `{s}` is not a network")))?;
-                ms.push(M::Cidr(n, l));
+                alts.push(M::Cidr(n, l));
             } else if m.fieldref {
                 let pos = match m.pos {
                     Some("contains") => Pos::Contains,
@@ -521,7 +522,7 @@ fn item(key: &str, val: &Y, variant: &Variant, map: &Mapping) -> Result<Item, CE
                     Some("endswith") => Pos::Suffix,
                     _ => Pos::Exact,
                 };
-                ms.push(M::FieldRef {
+                alts.push(M::FieldRef {
                     names: view_names(&s, variant),
                     pos,
                     cased: m.cased,
@@ -531,25 +532,29 @@ fn item(key: &str, val: &Y, variant: &Variant, map: &Mapping) -> Result<Item, CE
                     .trim()
                     .parse()
                     .map_err(|_| invalid(key, format!("`{key}`: `{s}` is not a number")))?;
-                ms.push(M::Time(unit, m.cmp.unwrap_or(Op::Eq), n));
+                alts.push(M::Time(unit, m.cmp.unwrap_or(Op::Eq), n));
             } else if let Some(op) = m.cmp {
                 let n: f64 = s
                     .trim()
                     .parse()
                     .map_err(|_| invalid(key, format!("`{key}`: `{s}` is not a number")))?;
-                ms.push(M::Cmp(op, n));
+                alts.push(M::Cmp(op, n));
             } else {
                 for toks in string_tokens(key, &s, &m)? {
-                    ms.push(M::Str(Pattern::new(toks, m.cased)));
+                    alts.push(M::Str(Pattern::new(toks, m.cased)));
                 }
             }
         }
+        ms.push(if alts.len() == 1 {
+            alts.remove(0)
+        } else {
+            M::AnyOf(alts)
+        });
     }
-    let all = m.all && !m.encodings.iter().any(|e| *e == "base64offset");
     Ok(Item {
         names,
         test: Test::Values {
-            all,
+            all: m.all,
             neq: m.neq,
             ms,
         },

@@ -111,6 +111,8 @@ pub(crate) enum M {
     },
     /// `|minute` … of a date field, compared with `op`.
     Time(Unit, Op, f64),
+    /// One rule value that became several (`base64offset`, `expand`): any.
+    AnyOf(Vec<M>),
 }
 
 /// Text of a value: strings as they are, integers formatted into `buf`.
@@ -234,6 +236,7 @@ impl M {
         let mut buf = [0u8; 24];
         match self {
             M::Null => matches!(v, None | Some(Value::Null)),
+            M::AnyOf(ms) => ms.iter().any(|m| m.matches(v, ev)),
             _ if v.is_none() => false,
             M::Str(p) => match v.and_then(|v| text(v, &mut buf)) {
                 Some(t) => p.is_match(t),

@@ -74,14 +74,20 @@ fn sel_needles(s: &Sel) -> Option<Needles> {
             };
             let mut lits = Vec::new();
             for m in ms {
-                let M::Str(p) = m else { return None };
-                let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
-                if lit.len() < MIN_NEEDLE {
-                    return None;
+                let alts = match m {
+                    M::AnyOf(v) => v.as_slice(),
+                    one => std::slice::from_ref(one),
+                };
+                for a in alts {
+                    let M::Str(p) = a else { return None };
+                    let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
+                    if lit.len() < MIN_NEEDLE {
+                        return None;
+                    }
+                    lits.push(lit.to_ascii_lowercase());
                 }
-                lits.push(lit.to_ascii_lowercase());
                 if *all {
-                    break; // each must occur: any one is necessary
+                    break; // each value must match: any one's needles are necessary
                 }
             }
             (!lits.is_empty()).then(|| Needles {

@@ -136,6 +136,13 @@ fn base64_and_base64offset() {
         assert!(hit(d, &one("a", s(leaked))), "{plain}");
     }
     assert!(!hit(d, &one("a", s("aHR0-no"))));
+    // `all`: every value (any of its three encodings) must be found.
+    let d = "sel:\n    a|base64offset|contains|all:\n        - http\n        - ftp\ncondition: sel";
+    let both: &'static str =
+        Box::leak(format!("{} {}", b64(b"xhttp"), b64(b"ftp")).into_boxed_str());
+    assert!(hit(d, &one("a", s(both))));
+    let http_only: &'static str = Box::leak(b64(b"xhttp").into_boxed_str());
+    assert!(!hit(d, &one("a", s(http_only))));
     assert!(!hit(d, &one("a", s("ZnRwOi8v"))));
 }
 

@@ -71,25 +71,22 @@ fn a_mapping_file_replaces_the_builtin_one() {
         "[[source]]\nproduct = \"linux\"\ncategory = \"process_creation\"\nfamily = \"syslog\"\n",
     )
     .unwrap();
-    let out = haboob(&[
-        "rules",
-        "check",
-        "--mapping",
-        map.to_str().unwrap(),
-        rule.to_str().unwrap(),
-    ]);
+    let check = || {
+        haboob(&[
+            "rules",
+            "check",
+            "--mapping",
+            map.to_str().unwrap(),
+            rule.to_str().unwrap(),
+        ])
+    };
+    let out = check();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("1 rules loaded"), "{text}");
     // A broken mapping file is an error with its line.
     std::fs::write(&map, "[[source]]\nfamily = 3\n").unwrap();
-    let out = haboob(&[
-        "rules",
-        "check",
-        "--mapping",
-        map.to_str().unwrap(),
-        rule.to_str().unwrap(),
-    ]);
+    let out = check();
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("map.toml:2:"), "{err}");

@@ -328,11 +328,13 @@ fn keywords(key: &str, val: &Y, map: &Mapping) -> Result<Sel, CErr> {
             return Err(invalid(key, "keywords must be strings or numbers"));
         };
         let texts = if m.expand { expand(&s, map)? } else { vec![s] };
+        let mut alts = Vec::new();
         for s in texts {
             for toks in string_tokens(key, &s, &m)? {
-                pats.push(Pattern::new(toks, m.cased));
+                alts.push(Pattern::new(toks, m.cased));
             }
         }
+        pats.push(alts);
     }
     Ok(Sel::Keywords { all: m.all, pats })
 }

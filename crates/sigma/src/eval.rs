@@ -28,8 +28,9 @@ pub(crate) enum Sel {
     /// Parts that must all hold (a map mixing keyword and field entries).
     And(Vec<Sel>),
     /// Keywords: searched in every field value; one (or, with `all`, each)
-    /// must be found.
-    Keywords { all: bool, pats: Vec<Pattern> },
+    /// must be found. Each rule value is a group of alternatives (its
+    /// encodings or placeholder values), one of which must be found.
+    Keywords { all: bool, pats: Vec<Vec<Pattern>> },
 }
 
 /// One `field|modifiers: values` entry.
@@ -330,8 +331,10 @@ impl Sel {
             Sel::All(items) => items.iter().all(|i| i.eval(ev)),
             Sel::Any(sels) => sels.iter().any(|s| s.eval(ev)),
             Sel::And(sels) => sels.iter().all(|s| s.eval(ev)),
-            Sel::Keywords { all: true, pats } => pats.iter().all(|p| keyword(ev, p)),
-            Sel::Keywords { all: false, pats } => pats.iter().any(|p| keyword(ev, p)),
+            Sel::Keywords { all: true, pats } => {
+                pats.iter().all(|g| g.iter().any(|p| keyword(ev, p)))
+            }
+            Sel::Keywords { all: false, pats } => pats.iter().flatten().any(|p| keyword(ev, p)),
         }
     }
 }

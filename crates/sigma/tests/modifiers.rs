@@ -143,6 +143,11 @@ fn base64_and_base64offset() {
     assert!(hit(d, &one("a", s(both))));
     let http_only: &'static str = Box::leak(b64(b"xhttp").into_boxed_str());
     assert!(!hit(d, &one("a", s(http_only))));
+    // The same on keywords: each value in some field, any of its encodings.
+    let d = "kw:\n    '|base64offset|all':\n        - http\n        - ftp\ncondition: kw";
+    let ftp: &'static str = Box::leak(b64(b"ftp").into_boxed_str());
+    assert!(hit(d, &Rec(vec![("a", s(http_only)), ("b", s(ftp))])));
+    assert!(!hit(d, &Rec(vec![("a", s(http_only))])));
     assert!(!hit(d, &one("a", s("ZnRwOi8v"))));
 }
 

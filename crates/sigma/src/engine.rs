@@ -5,6 +5,7 @@
 use crate::compile::Detection;
 use crate::eval::Item;
 use crate::mapping::Family;
+use crate::prefilter::{needles, Pre, MIN_RULES};
 use haboob_model::{FieldView, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -107,10 +108,17 @@ impl Program {
     }
 }
 
+/// Programs run for one dispatch key, with their prefilter.
+#[derive(Debug, Clone, Default)]
+struct List {
+    progs: Vec<u32>,
+    pre: Option<Pre>,
+}
+
 #[derive(Debug, Clone, Default)]
 struct Bucket {
-    by_eid: HashMap<i64, Vec<u32>>,
-    any: Vec<u32>,
+    by_eid: HashMap<i64, List>,
+    any: List,
 }
 
 /// Loaded, compiled rules; `Send + Sync`, shared by the workers.
@@ -144,12 +152,49 @@ impl RuleSet {
                     ids.sort_unstable();
                     ids.dedup();
                     for id in ids {
-                        b.by_eid.entry(id).or_default().push(i);
+                        b.by_eid.entry(id).or_default().progs.push(i);
                     }
                 }
-                _ => b.any.push(i),
+                _ => b.any.progs.push(i),
             }
             self.progs.push(p);
+        }
+    }
+
+    /// Builds the prefilters once every rule is in.
+    pub(crate) fn finish(&mut self) {
+        self.rebuild_prefilter(MIN_RULES);
+    }
+
+    /// Rebuilds the prefilters, for every dispatch list with at least
+    /// `min_rules` rules that have needles (tests force it on small sets).
+    #[doc(hidden)]
+    pub fn rebuild_prefilter(&mut self, min_rules: usize) {
+        let progs = &self.progs;
+        let build = |l: &mut List| {
+            let n: Vec<_> = l
+                .progs
+                .iter()
+                .map(|&p| {
+                    let d = &progs[p as usize].det;
+                    needles(&d.cond, &d.sels)
+                })
+                .collect();
+            l.pre = Pre::build(&n, min_rules);
+        };
+        for b in &mut self.buckets {
+            b.by_eid.values_mut().for_each(build);
+            build(&mut b.any);
+        }
+    }
+
+    /// Drops the prefilters: every rule of a dispatch list is evaluated
+    /// (for tests that compare both ways, and measurements).
+    #[doc(hidden)]
+    pub fn without_prefilter(&mut self) {
+        for b in &mut self.buckets {
+            b.by_eid.values_mut().for_each(|l| l.pre = None);
+            b.any.pre = None;
         }
     }
 
@@ -176,12 +221,16 @@ impl RuleSet {
     pub fn matches(&self, family: Family, ev: &dyn FieldView, out: &mut Vec<RuleIdx>) {
         let b = &self.buckets[family.index()];
         let start = out.len();
-        let mut run = |list: &[u32]| {
-            for &p in list {
-                let p = &self.progs[p as usize];
+        let mut run = |list: &List| {
+            let mut one = |i: usize| {
+                let p = &self.progs[list.progs[i] as usize];
                 if out.last() != Some(&p.rule) && p.eval(ev) {
                     out.push(p.rule);
                 }
+            };
+            match &list.pre {
+                Some(pre) => pre.each_candidate(ev, &mut one),
+                None => (0..list.progs.len()).for_each(one),
             }
         };
         if !b.by_eid.is_empty() {

@@ -28,8 +28,9 @@ pub(crate) enum Sel {
     /// Parts that must all hold (a map mixing keyword and field entries).
     And(Vec<Sel>),
     /// Keywords: searched in every field value; one (or, with `all`, each)
-    /// must be found.
-    Keywords { all: bool, pats: Vec<Pattern> },
+    /// must be found. Each rule value is a group of alternatives (its
+    /// encodings or placeholder values), one of which must be found.
+    Keywords { all: bool, pats: Vec<Vec<Pattern>> },
 }
 
 /// One `field|modifiers: values` entry.
@@ -111,6 +112,8 @@ pub(crate) enum M {
     },
     /// `|minute` … of a date field, compared with `op`.
     Time(Unit, Op, f64),
+    /// One rule value that became several (`base64offset`, `expand`): any.
+    AnyOf(Vec<M>),
 }
 
 /// Text of a value: strings as they are, integers formatted into `buf`.
@@ -234,6 +237,7 @@ impl M {
         let mut buf = [0u8; 24];
         match self {
             M::Null => matches!(v, None | Some(Value::Null)),
+            M::AnyOf(ms) => ms.iter().any(|m| m.matches(v, ev)),
             _ if v.is_none() => false,
             M::Str(p) => match v.and_then(|v| text(v, &mut buf)) {
                 Some(t) => p.is_match(t),
@@ -327,8 +331,10 @@ impl Sel {
             Sel::All(items) => items.iter().all(|i| i.eval(ev)),
             Sel::Any(sels) => sels.iter().any(|s| s.eval(ev)),
             Sel::And(sels) => sels.iter().all(|s| s.eval(ev)),
-            Sel::Keywords { all: true, pats } => pats.iter().all(|p| keyword(ev, p)),
-            Sel::Keywords { all: false, pats } => pats.iter().any(|p| keyword(ev, p)),
+            Sel::Keywords { all: true, pats } => {
+                pats.iter().all(|g| g.iter().any(|p| keyword(ev, p)))
+            }
+            Sel::Keywords { all: false, pats } => pats.iter().flatten().any(|p| keyword(ev, p)),
         }
     }
 }

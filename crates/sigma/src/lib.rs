@@ -31,7 +31,9 @@ mod error;
 mod eval;
 mod load;
 mod mapping;
+mod modifiers;
 mod pattern;
+mod prefilter;
 mod yamldoc;
 
 pub use engine::{techniques, CorrelationDoc, Level, RuleIdx, RuleMeta, RuleSet};

@@ -184,6 +184,7 @@ pub fn load(paths: &[PathBuf], mapping: &Mapping) -> Loaded {
             }
         }
     }
+    out.rules.finish();
     for c in counts.values() {
         out.tally.total.add(c);
     }

@@ -118,7 +118,7 @@ enum Kind {
     Exact(Vec<u8>),
     Prefix(Vec<u8>),
     Suffix(Vec<u8>),
-    Contains(Vec<u8>, Option<memmem::Finder<'static>>),
+    Contains(Vec<u8>, Option<Box<memmem::Finder<'static>>>),
     Glob(Vec<Tok>),
 }
 
@@ -141,7 +141,7 @@ impl Pattern {
             [Tok::Lit(l), Tok::Star] => Kind::Prefix(l.clone()),
             [Tok::Star, Tok::Lit(l)] => Kind::Suffix(l.clone()),
             [Tok::Star, Tok::Lit(l), Tok::Star] => {
-                let finder = cased.then(|| memmem::Finder::new(l).into_owned());
+                let finder = cased.then(|| Box::new(memmem::Finder::new(l).into_owned()));
                 Kind::Contains(l.clone(), finder)
             }
             [Tok::Star] => Kind::Prefix(Vec::new()),

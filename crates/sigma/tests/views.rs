@@ -51,14 +51,23 @@ fn web_rules_read_the_webserver_taxonomy() {
     assert!(ids(&l, Family::Web, &web("file=../../../etc/passwd")).contains(&traversal.to_string()));
     assert!(!ids(&l, Family::Web, &web("file=../etc/passwd")).contains(&traversal.to_string()));
     assert_eq!(ids(&l, Family::Web, &web("q=hello")), Vec::<String>::new());
-    // `proxy` rules read the same view: Metasploit's bare user agent is
-    // listed whole in "Exploit Framework User Agent".
+    // `proxy` rules are for forward-proxy logs and do not load by default:
+    // Metasploit's bare user agent, listed whole in "Exploit Framework User
+    // Agent" (a proxy rule), raises nothing on an access log...
     let exploit_ua = "fdd1bfb5-f60b-4a35-910e-f36ed3d0b32f".to_string();
     let bare = WebEvent {
         user_agent: "Mozilla/5.0",
         ..web("q=hello")
     };
-    assert_eq!(ids(&l, Family::Web, &bare), [exploit_ua]);
+    assert!(ids(&l, Family::Web, &bare).is_empty());
+    // ... unless the mapping file says so; they then read the same view.
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/data/logsources.toml");
+    let text = std::fs::read_to_string(shipped).unwrap()
+        + "\n[[source]]\ncategory = \"proxy\"\nfamily = \"web\"\n";
+    let mapping = Mapping::parse(&text, std::path::Path::new(shipped)).unwrap();
+    let dir = haboob_testdata::corpus_or_skip("proxy rules").unwrap();
+    let with_proxy = load(&[dir.join("sigma/SigmaHQ-sigma/rules/web")], &mapping);
+    assert_eq!(ids(&with_proxy, Family::Web, &bare), [exploit_ua]);
     // Web rules do not run on other families.
     assert!(ids(&l, Family::Windows, &web("file=../../../etc/passwd")).is_empty());
 }

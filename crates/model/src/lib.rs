@@ -33,6 +33,7 @@ mod ip;
 mod parse;
 mod record;
 mod record_json;
+mod record_xml;
 mod time;
 
 pub use alert::{
@@ -41,6 +42,7 @@ pub use alert::{
 };
 pub use event::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent,
+    WinEvent,
 };
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};

@@ -1,9 +1,15 @@
 //! A compact byte encoding of events, for holding them outside the buffer
 //! they were parsed from: the external sort of out-of-order streams, and the
 //! parallel reader (blocks parsed on other threads, delivered in order).
+//!
+//! A Windows event ([`EventRef::Win`]) keeps its whole record text (a
+//! rule may read any field of it), whatever the raw-text limit; when the
+//! record text is the raw text kept with it (EVTX, XML lines under the
+//! limit), it is stored once.
 
 use haboob_model::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, Ts, WafEvent, WebEvent,
+    WinEvent, WinView,
 };
 use std::borrow::Cow;
 use std::io;
@@ -15,6 +21,19 @@ fn bad(what: &'static str) -> io::Error {
 
 /// Length flag of a text stored as a range of the base text.
 const IN_BASE: u32 = 1 << 31;
+
+/// The raw text kept with an event held outside its reader's buffer (the
+/// hunt's sort spool and reorder buffer): 64 KiB. Longer than the evidence
+/// an alert quotes ([`haboob_model::MAX_EVIDENCE_BYTES`], cut where alerts
+/// are built) because field views read the whole record from it (a JSON
+/// sign-in's `Status.errorCode` may lie past the first 2 KiB); a longer
+/// record is cut on a char boundary.
+pub const MAX_HELD_RAW_BYTES: usize = 64 * 1024;
+
+/// Flags of a Windows event's record text.
+const WIN_XML: u8 = 1;
+/// The record text is the raw text stored before it.
+const WIN_TEXT_IS_RAW: u8 = 2;
 
 /// Store `s` as a range of `base` when it lies inside it (no copy, and no
 /// UTF-8 check when read back), else as its bytes.
@@ -141,7 +160,8 @@ fn encode_with(
     put_str: &mut impl FnMut(&mut Vec<u8>, &str),
 ) {
     out.extend_from_slice(&o.line.to_le_bytes());
-    put_str(out, bounded_raw(o.raw, raw_limit));
+    let raw = bounded_raw(o.raw, raw_limit);
+    put_str(out, raw);
     match ev {
         EventRef::Web(w) => {
             out.push(0);
@@ -201,6 +221,24 @@ fn encode_with(
             out.push(u8::from(w.blocked));
             out.extend_from_slice(&intern(datasets, w.engine).to_le_bytes());
             for s in [w.site, w.method, w.path, w.rule, w.message] {
+                put_str(out, s);
+            }
+        }
+        EventRef::Win(w) => {
+            out.push(3);
+            out.extend_from_slice(&w.ts.0.to_le_bytes());
+            out.extend_from_slice(&w.event_id.to_le_bytes());
+            out.extend_from_slice(&w.record_id.to_le_bytes());
+            let text = w.text();
+            let same = text.as_ptr() == raw.as_ptr() && text.len() == raw.len();
+            out.push(
+                if w.record.is_xml() { WIN_XML } else { 0 }
+                    | if same { WIN_TEXT_IS_RAW } else { 0 },
+            );
+            if !same {
+                put_str(out, text);
+            }
+            for s in [&w.channel, &w.provider, &w.computer] {
                 put_str(out, s);
             }
         }
@@ -349,6 +387,33 @@ pub fn decode<'a>(
                 rule: c.str()?,
                 message: c.str()?,
                 blocked,
+            })
+        }
+        3 => {
+            let ts = Ts(i64::from_le_bytes(c.arr()?));
+            let event_id = u32::from_le_bytes(c.arr()?);
+            let record_id = u64::from_le_bytes(c.arr()?);
+            let flags = c.u8()?;
+            if flags & !(WIN_XML | WIN_TEXT_IS_RAW) != 0 {
+                return Err(bad("bad Windows event flags"));
+            }
+            let text = if flags & WIN_TEXT_IS_RAW != 0 {
+                raw
+            } else {
+                c.str()?
+            };
+            EventRef::Win(WinEvent {
+                ts,
+                event_id,
+                record_id,
+                channel: Cow::Borrowed(c.str()?),
+                provider: Cow::Borrowed(c.str()?),
+                computer: Cow::Borrowed(c.str()?),
+                record: if flags & WIN_XML != 0 {
+                    WinView::from_xml(text)
+                } else {
+                    WinView::new(text)
+                },
             })
         }
         _ => return Err(bad("bad event family")),

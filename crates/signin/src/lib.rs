@@ -229,6 +229,26 @@ pub fn read_evtx(
     evtx::read(path, f)
 }
 
+/// Read a .evtx file record by record, every record as events; for each
+/// record call `f(record_number, raw_json_text, parsed)` where parsed is
+/// the record's Windows event (any channel and event id) with its sign-in
+/// for the ids [`read_evtx`] reads ([`evtx::Record`]), or why the record is
+/// rejected (as [`read_evtx`]; a record without `EventID` or with a bad
+/// `TimeCreated` too). Returns the number of records. Memory bounded.
+#[allow(clippy::type_complexity)] // the signature the ingest crate calls
+pub fn read_evtx_events(
+    path: &Path,
+    f: &mut dyn FnMut(u64, &str, Result<evtx::Record<'_>, RecordError>),
+) -> Result<u64, SigninError> {
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(SigninError::Read {
+            path: path.to_owned(),
+            source,
+        });
+    }
+    evtx::read_events(path, f)
+}
+
 /// True when `first_bytes` start with the EVTX file magic `ElfFile\0`.
 pub fn is_evtx(first_bytes: &[u8]) -> bool {
     first_bytes.starts_with(b"ElfFile\0")

@@ -58,8 +58,8 @@ pub struct WinEvent<'a> {
     pub ts: Ts,
     /// `System/EventID`.
     pub event_id: u32,
-    /// `System/EventRecordID` (the EVTX record header's number; 0 when an
-    /// XML event has none).
+    /// `System/EventRecordID` (else the EVTX record header's number; 0 when
+    /// an XML event has none).
     pub record_id: u64,
     /// `System/Channel` (`Security`, `Microsoft-Windows-Sysmon/Operational`);
     /// empty when absent.

@@ -41,8 +41,7 @@ pub use alert::{
     MAX_EVIDENCE_BYTES,
 };
 pub use event::{
-    AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent,
-    WinEvent,
+    AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,
 };
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};

@@ -8,7 +8,7 @@
 //!   `#attributes`, children by name, its text under `#text`;
 //! - `<Data Name="X">v</Data>` is the member `X` of its parent;
 //!   unnamed `<Data>` values are the member `Data`: the value when there is
-//!   one, `{"#text": [..]}` when there are several;
+//!   one, `{"#text": [..]}` when there are several (an empty one as `""`);
 //! - a repeated child name keeps its values as a list.
 //!
 //! Values are strings: XML text carries no types.
@@ -28,7 +28,7 @@ struct Frame {
     data_name: Option<String>,
     attrs: Map<String, Value>,
     children: Map<String, Value>,
-    unnamed: Vec<Value>,
+    unnamed: Vec<String>,
     text: String,
 }
 
@@ -75,15 +75,26 @@ fn close(mut f: Frame, parent: &mut Frame) {
     if f.name == "Data" && f.attrs.is_empty() && f.children.is_empty() {
         match f.data_name.take() {
             Some(n) => insert(&mut parent.children, n, text),
-            None => parent.unnamed.push(text),
+            None => parent
+                .unnamed
+                .push(text.as_str().unwrap_or_default().to_owned()),
         }
         return;
     }
     match f.unnamed.len() {
         0 => {}
-        1 => insert(&mut f.children, "Data".into(), f.unnamed.remove(0)),
+        1 => {
+            let v = f.unnamed.remove(0);
+            let v = if v.is_empty() {
+                Value::Null
+            } else {
+                Value::String(v)
+            };
+            insert(&mut f.children, "Data".into(), v);
+        }
         _ => {
-            let list = Value::Array(std::mem::take(&mut f.unnamed));
+            let list = std::mem::take(&mut f.unnamed);
+            let list = Value::Array(list.into_iter().map(Value::String).collect());
             let mut m = Map::new();
             m.insert("#text".into(), list);
             insert(&mut f.children, "Data".into(), Value::Object(m));
@@ -169,7 +180,7 @@ mod tests {
                     "Security": null,
                     "Execution": {"#attributes": {"ProcessID": "4", "ThreadID": "8"}},
                 },
-                "EventData": {"Binary": "00", "Data": {"#text": ["sa", " Reason: x & y", null]}},
+                "EventData": {"Binary": "00", "Data": {"#text": ["sa", " Reason: x & y", ""]}},
             }}))
         );
         let named = r#"<Event><EventData><Data Name="A">1</Data><Data Name="B"/></EventData><UserData><X><Y>z</Y><Y>w</Y></X></UserData></Event>"#;

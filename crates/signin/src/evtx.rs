@@ -83,6 +83,8 @@ struct System<'a> {
     computer: Option<Raw<'a>>,
     #[serde(borrow, rename = "Channel")]
     channel: Option<Raw<'a>>,
+    #[serde(borrow, rename = "EventRecordID")]
+    record_id: Option<Raw<'a>>,
     #[serde(borrow, rename = "Provider")]
     provider: Option<Provider<'a>>,
 }
@@ -256,6 +258,7 @@ struct Head<'a> {
     computer: Cow<'a, str>,
     channel: Cow<'a, str>,
     created: Cow<'a, str>,
+    record_id: Option<u64>,
 }
 
 fn head(json: &str) -> Result<Head<'_>, RecordError> {
@@ -281,6 +284,7 @@ fn head(json: &str) -> Result<Head<'_>, RecordError> {
         .unwrap_or_default();
     let computer = sys.map(|s| scalar(s.computer)).unwrap_or_default();
     let channel = sys.map(|s| scalar(s.channel)).unwrap_or_default();
+    let record_id = sys.and_then(|s| scalar(s.record_id).trim().parse().ok());
     let created = sys
         .and_then(|s| s.time_created.as_ref())
         .and_then(|t| t.attributes.as_ref())
@@ -293,6 +297,7 @@ fn head(json: &str) -> Result<Head<'_>, RecordError> {
         computer,
         channel,
         created,
+        record_id,
     })
 }
 
@@ -332,12 +337,15 @@ pub struct Record<'a> {
 
 /// Parse one record rendered to JSON by the `evtx` crate into its Windows
 /// event (any channel and id) and, for a sign-in id, its sign-in.
-/// `header_ts` and `record_id` are the record header's. A record without
+/// `header_ts` and `record_id` are the record header's, used when the
+/// event has no `TimeCreated` or `EventRecordID` (exported logs number
+/// their record headers anew and keep the original `EventRecordID`). A record without
 /// `EventID`, with a bad `TimeCreated`, or a sign-in id whose mapping
 /// fails (the reasons of [`parse_record`]) is rejected.
 pub fn parse_event(header_ts: Ts, record_id: u64, json: &str) -> Result<Record<'_>, RecordError> {
     let h = head(json)?;
     let ts = h.ts(header_ts)?;
+    let record_id = h.record_id.unwrap_or(record_id);
     let (id, provider, computer, channel) = (
         h.id,
         h.provider.clone(),

@@ -23,8 +23,8 @@
 //! | Exchange IMAP4 / POP3 / SMTP receive protocol logs | `syslog` | [`exchange`] | `auth.exchange` |
 //! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
 //! | Samba `auth_audit`, `auth_json_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
-//! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
-//! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML) | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
+//! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` (and every record of any channel as a Windows event, [`read_evtx_events`]) | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
+//! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML); every line a Windows event, sign-ins as [`haboob_model::Parsed::Both`] | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the
 //! whole name as `user` and `contoso.com` as `domain`; `CONTOSO\alice` gives

@@ -157,3 +157,45 @@ fn evtx_fields_by_sigma_names() {
         .iter()
         .all(|f| f["EventID"].is_u64() && f["Channel"].is_string()));
 }
+
+/// A Windows event of any id, here a process creation as event XML text,
+/// prints as a Windows event with its record's fields.
+#[test]
+fn windows_xml_event_of_any_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("forwarded.xml");
+    std::fs::write(
+        &p,
+        concat!(
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Security-Auditing"/><EventID>4688</EventID>"#,
+            r#"<TimeCreated SystemTime="2026-09-01T10:00:00.5Z"/><EventRecordID>42</EventRecordID><Channel>Security</Channel><Computer>ws1</Computer></System>"#,
+            r#"<EventData><Data Name="NewProcessName">C:\Windows\System32\cmd.exe</Data><Data Name="CommandLine">cmd /c whoami &amp; hostname</Data></EventData></Event>"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = run(&["events", "--fields", &p.display().to_string()], None);
+    assert!(out.status.success());
+    let v = jsonl(&out.stdout);
+    assert_eq!(v.len(), 1);
+    let e = &v[0];
+    assert_eq!(e["event.code"], "4688");
+    assert_eq!(e["winlog.record_id"], 42);
+    assert_eq!(e["winlog.channel"], "Security");
+    assert_eq!(e["winlog.computer_name"], "ws1");
+    assert_eq!(e["haboob.log_format"], "windows-xml");
+    assert_eq!(e["@timestamp"], "2026-09-01T10:00:00.500Z");
+    assert_eq!(
+        e["haboob.fields"],
+        json!({
+            "EventID": "4688",
+            "EventRecordID": "42",
+            "Channel": "Security",
+            "Computer": "ws1",
+            "Provider_Name": "Microsoft-Windows-Security-Auditing",
+            "SystemTime": "2026-09-01T10:00:00.5Z",
+            "NewProcessName": r"C:\Windows\System32\cmd.exe",
+            "CommandLine": "cmd /c whoami & hostname",
+        })
+    );
+}

@@ -1,6 +1,7 @@
 //! Issue 11: every line of each new sign-in source's sample, asserted through
 //! `haboob events`: read as an authentication event (dataset, app, user,
-//! outcome, failure class, source address), read and not one (no object), or
+//! outcome, failure class, source address), read and not one (no object; a
+//! Windows event that is not a sign-in prints as a Windows event only), or
 //! rejected with its reason. The tables are the parsers' own
 //! (`crates/signin/tests/common/samples.rs`), so both layers answer to the
 //! same expectation; the Exchange IIS sample (sign-ins derived from web
@@ -129,8 +130,32 @@ fn events_sign_in_samples_line_by_line() {
         assert_eq!(counts, [n, n - rejected, rejected, 1], "{path}: accounting");
         for (i, want) in sample.want.iter().enumerate() {
             let line = i as u64 + 1;
-            let got = by_line.remove(&line).unwrap_or_default();
+            let mut got = by_line.remove(&line).unwrap_or_default();
+            // A Windows event (EVTX, event XML) prints as a Windows event
+            // after its sign-in, if any: one per line read.
+            let win = got
+                .iter()
+                .position(|o| text(o, "event.kind") == "event")
+                .map(|i| got.remove(i));
+            let windows = matches!(
+                got.first()
+                    .or(win.as_ref())
+                    .map(|o| text(o, "haboob.log_format")),
+                Some("evtx" | "windows-xml")
+            );
+            match (want, &win) {
+                (X::W(id), Some(w)) => {
+                    assert_eq!(w["winlog.event_id"], *id, "{path} line {line}: {w}")
+                }
+                (X::R(_), None) => {}
+                (_, None) => assert!(!windows, "{path} line {line}: no Windows event"),
+                (_, Some(w)) => {
+                    assert!(windows, "{path} line {line}: {w}");
+                    assert_eq!(w["@timestamp"], got[0]["@timestamp"], "{w}");
+                }
+            }
             match want {
+                X::W(_) => assert!(got.is_empty(), "{path} line {line}: {got:?}"),
                 X::D => assert!(
                     got.is_empty(),
                     "{path} line {line}: read, not a sign-in: {got:?}"

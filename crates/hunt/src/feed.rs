@@ -60,7 +60,7 @@ impl<'o> Feed<'o> {
         // Exchange sign-ins in IIS logs feed the auth detectors as well.
         let derived = match ev {
             EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
-            EventRef::Auth(_) | EventRef::Waf(_) => None,
+            EventRef::Auth(_) | EventRef::Waf(_) | EventRef::Win(_) => None,
         };
         for ev in std::iter::once(ev).chain(derived.as_ref()) {
             for d in self.detectors.iter_mut() {

@@ -19,8 +19,8 @@
 //! least: storage comes in 1 MiB chunks); beyond that the oldest are
 //! released early (counted in [`Reorder::released_early`]).
 
-use haboob_ingest::codec::{decode, encode_in_arena};
-use haboob_model::{EventRef, Origin, MAX_EVIDENCE_BYTES};
+use haboob_ingest::codec::{decode, encode_in_arena, MAX_HELD_RAW_BYTES};
+use haboob_model::{EventRef, Origin};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -200,7 +200,7 @@ impl Reorder {
         encode_in_arena(
             ev,
             o,
-            MAX_EVIDENCE_BYTES,
+            MAX_HELD_RAW_BYTES,
             &mut chunk.text,
             &mut self.datasets,
             &mut chunk.data,

@@ -101,3 +101,53 @@ fn a_full_buffer_releases_the_oldest_early_and_counts_them() {
     // Storage chunks are reused, not piled up.
     assert!(r.chunks.len() <= 5, "{} chunks", r.chunks.len());
 }
+
+/// A JSON sign-in record held by the buffer keeps its fields past the
+/// 2 KiB of evidence: a rule reads `Status.errorCode` from the raw text
+/// of an Entra record that a long `userAgent` pushed to byte 4,000+.
+#[test]
+fn a_held_json_record_keeps_its_fields() {
+    use haboob_model::{AuthEvent, AuthOutcome, FieldView, JsonView, MAX_EVIDENCE_BYTES};
+    let raw = format!(
+        r#"{{"createdDateTime":"2026-09-01T10:00:00Z","userPrincipalName":"a@x.example","userAgent":"{}","status":{{"errorCode":50126}}}}"#,
+        "Mozilla/5.0 ".repeat(350)
+    );
+    assert!(raw.find("errorCode").unwrap() > 2 * MAX_EVIDENCE_BYTES);
+    let mut r = Reorder::new(300, 64 << 20);
+    let mut fed = Vec::new();
+    for (i, t) in [3000, 2000, 2500, 1000].into_iter().enumerate() {
+        let ev = EventRef::Auth(AuthEvent::empty(Ts(t), "auth.entra", AuthOutcome::Failure));
+        let o = Origin {
+            file: "signins.json",
+            line: i as u64 + 1,
+            raw: &raw,
+        };
+        let mut out = |ev: &EventRef<'_>, o: &Origin<'_>| {
+            let code = JsonView::new(o.raw)
+                .field("status.errorCode")
+                .map(|v| v.to_string());
+            fed.push((ev.ts().0, o.line, code, o.raw.len()));
+        };
+        r.push(&ev, &o, &mut out);
+    }
+    r.drain(&mut |ev, o| {
+        let code = JsonView::new(o.raw)
+            .field("status.errorCode")
+            .map(|v| v.to_string());
+        fed.push((ev.ts().0, o.line, code, o.raw.len()));
+    });
+    assert!(r.engaged());
+    let code = Some("50126".to_string());
+    let n = raw.len();
+    assert_eq!(
+        fed,
+        [
+            // Fed at once; then 2000 s engages the buffer, which holds
+            // and releases every later record in time order.
+            (3000, 1, code.clone(), n),
+            (1000, 4, code.clone(), n),
+            (2000, 2, code.clone(), n),
+            (2500, 3, code, n),
+        ]
+    );
+}

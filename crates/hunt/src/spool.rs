@@ -1,7 +1,7 @@
 //! External merge sort of events for streams that are not in time order.
 //!
 //! Each event is encoded once into a compact byte record (its fields, its
-//! line number and its raw text bounded to [`MAX_EVIDENCE_BYTES`]). Records
+//! line number and its raw text bounded to [`MAX_HELD_RAW_BYTES`]). Records
 //! are held in an in-memory run bounded by bytes; a full run is sorted and
 //! written to an anonymous temporary file. At the end the runs are merged
 //! (k-way, at most [`MAX_FANIN`] files open at once) and every record is
@@ -11,8 +11,8 @@
 //! makes it total, so records with equal keys otherwise keep their insertion
 //! order and the result does not depend on run boundaries.
 
-use haboob_ingest::codec::{decode, encode};
-use haboob_model::{EventRef, Origin, MAX_EVIDENCE_BYTES};
+use haboob_ingest::codec::{decode, encode, MAX_HELD_RAW_BYTES};
+use haboob_model::{EventRef, Origin};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -90,7 +90,7 @@ impl Sorter {
         encode(
             ev,
             origin,
-            MAX_EVIDENCE_BYTES,
+            MAX_HELD_RAW_BYTES,
             "",
             &mut self.datasets,
             &mut self.scratch,

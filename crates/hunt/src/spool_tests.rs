@@ -156,7 +156,9 @@ fn every_field_survives_a_spill() {
         message: "$SQL",
         blocked: true,
     };
-    let long = "é".repeat(MAX_EVIDENCE_BYTES); // 2 bytes each: cut on a boundary
+    // The raw text is held up to MAX_HELD_RAW_BYTES (it was cut to the
+    // 2 KiB of evidence before field views read whole records from it).
+    let long = "é".repeat(MAX_HELD_RAW_BYTES); // 2 bytes each: cut on a boundary
     let mut s = Sorter::new(1);
     let evs = [
         EventRef::Auth(a.clone()),
@@ -176,12 +178,13 @@ fn every_field_survives_a_spill() {
     let mut got = Vec::new();
     s.finish(&["e".into(), "f".into()], &mut |_, ev, o| {
         assert_eq!(o.file, "f");
-        assert_eq!(o.raw.len(), MAX_EVIDENCE_BYTES);
+        assert_eq!(o.raw.len(), MAX_HELD_RAW_BYTES);
         assert!(long.starts_with(o.raw));
         got.push(match ev {
             EventRef::Web(x) => format!("{x:?}"),
             EventRef::Auth(x) => format!("{x:?}"),
             EventRef::Waf(x) => format!("{x:?}"),
+            EventRef::Win(x) => format!("{x:?}"),
         });
     })
     .unwrap();

@@ -1,9 +1,15 @@
 //! A compact byte encoding of events, for holding them outside the buffer
 //! they were parsed from: the external sort of out-of-order streams, and the
 //! parallel reader (blocks parsed on other threads, delivered in order).
+//!
+//! A Windows event ([`EventRef::Win`]) keeps its whole record text (a
+//! rule may read any field of it), whatever the raw-text limit; when the
+//! record text is the raw text kept with it (EVTX, XML lines under the
+//! limit), it is stored once.
 
 use haboob_model::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, Ts, WafEvent, WebEvent,
+    WinEvent, WinView,
 };
 use std::borrow::Cow;
 use std::io;
@@ -15,6 +21,19 @@ fn bad(what: &'static str) -> io::Error {
 
 /// Length flag of a text stored as a range of the base text.
 const IN_BASE: u32 = 1 << 31;
+
+/// The raw text kept with an event held outside its reader's buffer (the
+/// hunt's sort spool and reorder buffer): 64 KiB. Longer than the evidence
+/// an alert quotes ([`haboob_model::MAX_EVIDENCE_BYTES`], cut where alerts
+/// are built) because field views read the whole record from it (a JSON
+/// sign-in's `Status.errorCode` may lie past the first 2 KiB); a longer
+/// record is cut on a char boundary.
+pub const MAX_HELD_RAW_BYTES: usize = 64 * 1024;
+
+/// Flags of a Windows event's record text.
+const WIN_XML: u8 = 1;
+/// The record text is the raw text stored before it.
+const WIN_TEXT_IS_RAW: u8 = 2;
 
 /// Store `s` as a range of `base` when it lies inside it (no copy, and no
 /// UTF-8 check when read back), else as its bytes.
@@ -141,7 +160,8 @@ fn encode_with(
     put_str: &mut impl FnMut(&mut Vec<u8>, &str),
 ) {
     out.extend_from_slice(&o.line.to_le_bytes());
-    put_str(out, bounded_raw(o.raw, raw_limit));
+    let raw = bounded_raw(o.raw, raw_limit);
+    put_str(out, raw);
     match ev {
         EventRef::Web(w) => {
             out.push(0);
@@ -201,6 +221,24 @@ fn encode_with(
             out.push(u8::from(w.blocked));
             out.extend_from_slice(&intern(datasets, w.engine).to_le_bytes());
             for s in [w.site, w.method, w.path, w.rule, w.message] {
+                put_str(out, s);
+            }
+        }
+        EventRef::Win(w) => {
+            out.push(3);
+            out.extend_from_slice(&w.ts.0.to_le_bytes());
+            out.extend_from_slice(&w.event_id.to_le_bytes());
+            out.extend_from_slice(&w.record_id.to_le_bytes());
+            let text = w.text();
+            let same = text.as_ptr() == raw.as_ptr() && text.len() == raw.len();
+            out.push(
+                if w.record.is_xml() { WIN_XML } else { 0 }
+                    | if same { WIN_TEXT_IS_RAW } else { 0 },
+            );
+            if !same {
+                put_str(out, text);
+            }
+            for s in [&w.channel, &w.provider, &w.computer] {
                 put_str(out, s);
             }
         }
@@ -351,6 +389,33 @@ pub fn decode<'a>(
                 blocked,
             })
         }
+        3 => {
+            let ts = Ts(i64::from_le_bytes(c.arr()?));
+            let event_id = u32::from_le_bytes(c.arr()?);
+            let record_id = u64::from_le_bytes(c.arr()?);
+            let flags = c.u8()?;
+            if flags & !(WIN_XML | WIN_TEXT_IS_RAW) != 0 {
+                return Err(bad("bad Windows event flags"));
+            }
+            let text = if flags & WIN_TEXT_IS_RAW != 0 {
+                raw
+            } else {
+                c.str()?
+            };
+            EventRef::Win(WinEvent {
+                ts,
+                event_id,
+                record_id,
+                channel: Cow::Borrowed(c.str()?),
+                provider: Cow::Borrowed(c.str()?),
+                computer: Cow::Borrowed(c.str()?),
+                record: if flags & WIN_XML != 0 {
+                    WinView::from_xml(text)
+                } else {
+                    WinView::new(text)
+                },
+            })
+        }
         _ => return Err(bad("bad event family")),
     };
     Ok((ev, line, raw))
@@ -429,5 +494,123 @@ mod tests {
         assert_eq!(web_of(decode(&copied, "", &ds).unwrap().0), want);
         // A range beyond the base is an error.
         assert!(decode(&ranged, "short", &ds).is_err());
+    }
+
+    fn win<'a>(json: &'a str, xml: bool) -> EventRef<'a> {
+        EventRef::Win(WinEvent {
+            ts: Ts::from_secs(5),
+            event_id: 4688,
+            record_id: 77,
+            channel: Cow::Borrowed("Security"),
+            provider: Cow::Borrowed("Microsoft-Windows-Security-Auditing"),
+            computer: Cow::Owned("ws1.corp.example".into()),
+            record: if xml {
+                WinView::from_xml(json)
+            } else {
+                WinView::new(json)
+            },
+        })
+    }
+
+    fn command_line(json: &str) -> String {
+        format!(
+            r#"{{"Event":{{"System":{{"EventID":4688,"Channel":"Security"}},"EventData":{{"CommandLine":{}}}}}}}"#,
+            serde_json::to_string(json).unwrap()
+        )
+    }
+
+    /// Decode `buf` and check the Windows event came back whole.
+    fn check_win(buf: &[u8], base: &str, ds: &[&'static str], json: &str, xml: bool) {
+        let (ev, line, _) = decode(buf, base, ds).unwrap();
+        assert_eq!(line, 9);
+        let EventRef::Win(w) = ev else {
+            panic!("not a Windows event")
+        };
+        assert_eq!(w.text(), json);
+        assert_eq!(w.record.is_xml(), xml);
+        assert_eq!(
+            (w.ts, w.event_id, w.record_id),
+            (Ts::from_secs(5), 4688, 77)
+        );
+        assert_eq!(
+            (&*w.channel, &*w.provider, &*w.computer),
+            (
+                "Security",
+                "Microsoft-Windows-Security-Auditing",
+                "ws1.corp.example"
+            )
+        );
+    }
+
+    /// A Windows event keeps its whole record (a rule reads any field),
+    /// whatever the raw limit; stored once when it is the raw text.
+    #[test]
+    fn a_windows_event_keeps_its_whole_record() {
+        use haboob_model::{FieldView, Value, MAX_EVIDENCE_BYTES};
+        let cmd = format!("powershell -enc {}", "QUFB".repeat(1500));
+        let json = command_line(&cmd);
+        assert!(json.len() > 2 * MAX_EVIDENCE_BYTES);
+        let mut ds = Vec::new();
+        // The raw text is the record (EVTX): cut for evidence, the record
+        // still whole.
+        let o = Origin {
+            file: "f",
+            line: 9,
+            raw: &json,
+        };
+        let (mut cut, mut whole) = (Vec::new(), Vec::new());
+        encode(
+            &win(&json, false),
+            &o,
+            MAX_EVIDENCE_BYTES,
+            "",
+            &mut ds,
+            &mut cut,
+        );
+        encode(&win(&json, false), &o, usize::MAX, "", &mut ds, &mut whole);
+        check_win(&cut, "", &ds, &json, false);
+        check_win(&whole, "", &ds, &json, false);
+        let (ev, _, raw) = decode(&cut, "", &ds).unwrap();
+        assert_eq!(raw.len(), MAX_EVIDENCE_BYTES);
+        let EventRef::Win(w) = ev else { panic!() };
+        assert_eq!(w.field("CommandLine"), Some(Value::from(cmd.as_str())));
+        // Uncut, the record is the raw text and is stored once.
+        assert!(whole.len() < json.len() + 200, "{}", whole.len());
+        // In an arena, and as XML text different from the raw line.
+        let (mut arena, mut rec) = (String::new(), Vec::new());
+        let xml = format!(
+            "<Event><EventData><Data Name=\"CommandLine\">{cmd}</Data></EventData></Event>"
+        );
+        let o = Origin {
+            file: "f",
+            line: 9,
+            raw: "another line",
+        };
+        encode_in_arena(&win(&xml, true), &o, 4, &mut arena, &mut ds, &mut rec);
+        check_win(&rec, &arena, &ds, &xml, true);
+        let (ev, _, raw) = decode(&rec, &arena, &ds).unwrap();
+        assert_eq!(raw, "anot");
+        let EventRef::Win(w) = ev else { panic!() };
+        assert_eq!(w.field("CommandLine"), Some(Value::from(cmd.as_str())));
+        // A corrupt record is an error.
+        for n in 0..cut.len() {
+            assert!(decode(&cut[..n], "", &ds).is_err(), "cut at {n}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any record text, of any length, comes back equal: with the raw
+        /// text cut to 2 KiB, ranged in a base or copied.
+        #[test]
+        fn windows_records_round_trip(cmd in "\\PC{0,3000}", xml: bool, ranged: bool) {
+            let json = command_line(&cmd);
+            let text = if xml { format!("<Event><EventData><Data Name=\"C\">{}</Data></EventData></Event>", cmd.replace('&', "&amp;").replace('<', "&lt;")) } else { json.clone() };
+            let o = Origin { file: "f", line: 9, raw: &text };
+            let mut ds = Vec::new();
+            let mut buf = Vec::new();
+            let base = if ranged { text.as_str() } else { "" };
+            encode(&win(&text, xml), &o, haboob_model::MAX_EVIDENCE_BYTES, base, &mut ds, &mut buf);
+            check_win(&buf, base, &ds, &text, xml);
+        }
     }
 }

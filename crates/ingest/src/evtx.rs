@@ -1,6 +1,9 @@
 //! Record-framed inputs: Windows EVTX files, read with `haboob-signin`.
-//! Each record counts as one "line" in the accounting: parsed (an event or a
-//! non-authentication record) or rejected with its reason.
+//! Each record counts as one "line" in the accounting: parsed or rejected
+//! with its reason. A parsed record is one event, [`EventRef::Win`] (any
+//! channel and event id); a sign-in record is delivered as its
+//! [`EventRef::Auth`] first, then as its `Win` event (same origin), and
+//! still counts as one parsed record and one event in [`ReadStats`].
 
 use crate::read::{EventSink, ReadOptions, ReadStats, Rejection};
 use crate::{Format, IngestError};
@@ -31,7 +34,7 @@ pub(crate) fn read_evtx_file(
     sink.format(Format::Signin(SigninFormat::Evtx));
     let start = stats.mark();
     let mut strict_failure: Option<IngestError> = None;
-    let res = haboob_signin::read_evtx(path, &mut |record, raw, parsed| {
+    let res = haboob_signin::read_evtx_events(path, &mut |record, raw, parsed| {
         if strict_failure.is_some() {
             return;
         }
@@ -43,7 +46,7 @@ pub(crate) fn read_evtx_file(
         }
         stats.lines += 1;
         match parsed {
-            Ok(Some(ev)) => {
+            Ok(rec) => {
                 stats.parsed += 1;
                 stats.events += 1;
                 let origin = Origin {
@@ -51,9 +54,11 @@ pub(crate) fn read_evtx_file(
                     line: record,
                     raw,
                 };
-                sink.event(&EventRef::Auth(ev), &origin);
+                if let Some(a) = rec.auth {
+                    sink.event(&EventRef::Auth(a), &origin);
+                }
+                sink.event(&EventRef::Win(rec.win), &origin);
             }
-            Ok(None) => stats.parsed += 1,
             Err(e) => {
                 stats.rejected += 1;
                 tracing::debug!(file = name, record, reason = %e, "Rejected a record.");

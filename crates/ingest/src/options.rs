@@ -108,7 +108,8 @@ pub struct ReadStats {
     pub lines: u64,
     /// Lines parsed into an event or a directive.
     pub parsed: u64,
-    /// Events produced.
+    /// Lines (records) that produced events: a Windows sign-in record,
+    /// delivered as its sign-in and as its Windows event, counts once.
     pub events: u64,
     /// Lines rejected.
     pub rejected: u64,

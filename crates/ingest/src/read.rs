@@ -493,6 +493,20 @@ impl<'o, 'f> Lines<'o, 'f> {
                 self.sink.event(&ev, &origin);
                 Ok(())
             }
+            Ok(Parsed::Both(first, second)) => {
+                // A Windows sign-in: the sign-in, then the Windows event;
+                // one line, counted once (no web fix-ups apply).
+                self.stats.parsed += 1;
+                self.stats.events += 1;
+                let origin = Origin {
+                    file: self.name,
+                    line: self.line_no,
+                    raw: &text,
+                };
+                self.sink.event(&first, &origin);
+                self.sink.event(&second, &origin);
+                Ok(())
+            }
             Ok(Parsed::Directive) => {
                 self.stats.parsed += 1;
                 Ok(())

@@ -19,6 +19,7 @@ fn read(corpus: &Path, rel: &str) -> Result<ReadStats, IngestError> {
             // Error logs: HTTP authentication failures and firewall denials.
             EventRef::Auth(a) => assert_eq!(a.dataset, "auth.http_basic"),
             EventRef::Waf(_) => {}
+            EventRef::Win(_) => panic!("{rel}:{}: a Windows event in a web log", o.line),
         }
         events += 1;
     })?;

@@ -1,6 +1,6 @@
 //! The normalized event: a borrowed view into the reader's buffer.
 
-use crate::Ts;
+use crate::{FieldView, Ts, Value, WinView};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -26,6 +26,12 @@ pub enum EventRef<'a> {
     /// A request a web application firewall or access rule acted on, from a
     /// web server's error log.
     Waf(WafEvent<'a>),
+    /// A Windows event of any channel and event id, from an EVTX record or
+    /// an event XML text line. A sign-in event id (see `haboob-signin`'s
+    /// `evtx` module) is delivered twice, in this order: as its
+    /// [`EventRef::Auth`], then as its `Win` event (the same
+    /// [`Origin`]); readers count the record once.
+    Win(WinEvent<'a>),
 }
 
 impl EventRef<'_> {
@@ -35,7 +41,77 @@ impl EventRef<'_> {
             EventRef::Web(w) => w.ts,
             EventRef::Auth(a) => a.ts,
             EventRef::Waf(w) => w.ts,
+            EventRef::Win(w) => w.ts,
         }
+    }
+}
+
+/// One Windows event, whatever its channel and id: the `System` members
+/// every rule dispatches on, typed, and the whole record behind a field
+/// view with Sigma's flat names ([`WinView`]: `EventID`, `Channel`,
+/// `Provider_Name`, `EventData`/`UserData` values by name). Texts borrow
+/// the record (owned only where it escapes them).
+#[derive(Debug, Clone)]
+pub struct WinEvent<'a> {
+    /// `System/TimeCreated/@SystemTime` (the EVTX record header's time when
+    /// the event has none).
+    pub ts: Ts,
+    /// `System/EventID`.
+    pub event_id: u32,
+    /// `System/EventRecordID` (else the EVTX record header's number; 0 when
+    /// an XML event has none).
+    pub record_id: u64,
+    /// `System/Channel` (`Security`, `Microsoft-Windows-Sysmon/Operational`);
+    /// empty when absent.
+    pub channel: Cow<'a, str>,
+    /// `System/Provider/@Name`; empty when absent.
+    pub provider: Cow<'a, str>,
+    /// `System/Computer`; empty when absent.
+    pub computer: Cow<'a, str>,
+    /// The whole record, as the reader has it: the EVTX record rendered to
+    /// JSON ([`WinView::new`]) or the event's XML text
+    /// ([`WinView::from_xml`]). Parsed once, on the first field asked for.
+    pub record: WinView<'a>,
+}
+
+impl WinEvent<'_> {
+    /// The record's text (JSON or XML, see [`WinView::is_xml`]).
+    pub fn text(&self) -> &str {
+        self.record.text()
+    }
+}
+
+/// Sigma's names of the typed members, answered without parsing the record.
+fn typed<'e>(w: &'e WinEvent<'_>, name: &str) -> Option<Value<'e>> {
+    let text = |s: &'e str| {
+        if s.is_empty() {
+            None
+        } else {
+            Some(Value::from(s))
+        }
+    };
+    if name.eq_ignore_ascii_case("EventID") {
+        Some(Value::Int(i64::from(w.event_id)))
+    } else if name.eq_ignore_ascii_case("Channel") {
+        text(&w.channel)
+    } else if name.eq_ignore_ascii_case("Computer") {
+        text(&w.computer)
+    } else if name.eq_ignore_ascii_case("Provider_Name") {
+        text(&w.provider)
+    } else {
+        None
+    }
+}
+
+impl FieldView for WinEvent<'_> {
+    /// As [`WinView`], with `EventID`, `Channel`, `Computer` and
+    /// `Provider_Name` read from the typed members (no parse).
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        typed(self, name).or_else(|| self.record.field(name))
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        self.record.for_each_field(f);
     }
 }
 

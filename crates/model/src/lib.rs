@@ -33,6 +33,7 @@ mod ip;
 mod parse;
 mod record;
 mod record_json;
+mod record_xml;
 mod time;
 
 pub use alert::{
@@ -40,7 +41,7 @@ pub use alert::{
     MAX_EVIDENCE_BYTES,
 };
 pub use event::{
-    AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent,
+    AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,
 };
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};

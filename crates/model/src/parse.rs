@@ -13,6 +13,10 @@ use std::fmt;
 pub enum Parsed<'a> {
     /// A normalized event.
     Event(EventRef<'a>),
+    /// One record that is two events, delivered in this order: a Windows
+    /// sign-in event is its [`EventRef::Auth`] then its [`EventRef::Win`].
+    /// Counted as one parsed line and one event.
+    Both(EventRef<'a>, EventRef<'a>),
     /// A line the format defines but that carries no event (IIS `#Fields:`
     /// directive, CSV header, comment). Counted as parsed.
     Directive,

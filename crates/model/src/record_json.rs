@@ -8,9 +8,12 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 /// A JSON record's fields, from its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct JsonView<'a> {
     raw: &'a str,
+    /// `raw` is Windows event XML, read into the EVTX reader's JSON shape
+    /// ([`WinView::from_xml`]).
+    xml: bool,
     doc: OnceCell<Option<serde_json::Value>>,
 }
 
@@ -19,13 +22,20 @@ impl<'a> JsonView<'a> {
     pub fn new(raw: &'a str) -> JsonView<'a> {
         JsonView {
             raw,
+            xml: false,
             doc: OnceCell::new(),
         }
     }
 
     fn doc(&self) -> Option<&serde_json::Value> {
         self.doc
-            .get_or_init(|| serde_json::from_str(self.raw).ok())
+            .get_or_init(|| {
+                if self.xml {
+                    crate::record_xml::event_doc(self.raw)
+                } else {
+                    serde_json::from_str(self.raw).ok()
+                }
+            })
             .as_ref()
             .filter(|d| d.is_object())
     }
@@ -160,7 +170,12 @@ mod tests {
 /// record text): Sigma's flat names. `EventID`, `Channel`, `Computer`,
 /// `Provider_Name`, … come from `System`; any other name is looked up in
 /// `EventData`, then `System`, then the one element under `UserData`.
-#[derive(Debug)]
+///
+/// The record is parsed once, on the first field asked for (into a
+/// `serde_json::Value`, kept in the view); a lookup then costs a few map
+/// lookups (`Event`, the part, the member) and, for a name that is not
+/// there exactly, a scan of the part's members ignoring ASCII case.
+#[derive(Debug, Clone)]
 pub struct WinView<'a>(JsonView<'a>);
 
 /// Sigma's names for `System` members held in attributes.
@@ -184,6 +199,31 @@ impl<'a> WinView<'a> {
     /// A view of `raw`, one event as the EVTX reader renders it.
     pub fn new(raw: &'a str) -> WinView<'a> {
         WinView(JsonView::new(raw))
+    }
+
+    /// A view of `xml`, one `<Event>` element as Windows writes it (event
+    /// XML text). It answers as [`WinView::new`] over the same event
+    /// rendered by the EVTX reader: the XML is read into the same JSON
+    /// shape (`<Data Name="X">` as `X`, attributes under `#attributes`,
+    /// text beside them as `#text`, several unnamed `<Data>` as one list).
+    /// Values are text: XML carries no types, so `EventID` is `"4625"`
+    /// here where the EVTX record has the number 4625.
+    pub fn from_xml(xml: &'a str) -> WinView<'a> {
+        WinView(JsonView {
+            raw: xml,
+            xml: true,
+            doc: OnceCell::new(),
+        })
+    }
+
+    /// The record's text, as given.
+    pub fn text(&self) -> &'a str {
+        self.0.raw
+    }
+
+    /// Whether the text is event XML (else EVTX JSON).
+    pub fn is_xml(&self) -> bool {
+        self.0.xml
     }
 
     fn part(&self, name: &str) -> Option<&serde_json::Value> {

@@ -1,6 +1,10 @@
-//! Windows event logs (`.evtx`): logon, logon failure, lockout, Kerberos
+//! Windows event logs (`.evtx`): every record as a Windows event
+//! ([`haboob_model::WinEvent`], any channel and event id, its whole JSON
+//! rendering behind Sigma's flat field names: [`read_evtx_events`]); and
+//! as sign-ins, logon, logon failure, lockout, Kerberos
 //! pre-authentication and NTLM validation events of the Security log, and
-//! SQL Server login failures (18456) of the Application log.
+//! SQL Server login failures (18456) of the Application log
+//! ([`parse_record`], [`crate::read_evtx`]).
 //!
 //! Records are rendered to JSON by the `evtx` crate, chunk by chunk (64 KiB
 //! each), then read from `Event.System.EventID` and `Event.EventData`:
@@ -26,6 +30,8 @@
 //! realm in `ServiceName` (`krbtgt/CONTOSO.COM`), so the failures land on
 //! the same target as the 4768s of the same attack.
 //!
+//! [`read_evtx_events`]: crate::read_evtx_events
+//!
 //! 4648 (logon with explicit credentials) is written on the **source**
 //! machine before the credentials are checked, so it says neither success
 //! nor failure (its result is the 4624/4625, 4771 or 4776 on the target):
@@ -35,14 +41,15 @@
 //! account presenting explicit credentials for many different accounts in a
 //! short time is a password spray run from that host (DeepBlueCLI's
 //! `password-spray.evtx`: 294 attempts for 41 accounts in 5 minutes); the
-//! auth engine's `auth.spray` reads it that way. Every other event id is a
-//! directive (`Ok(None)`). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`;
+//! auth engine's `auth.spray` reads it that way. Every other event id is
+//! not a sign-in (`Ok(None)` from [`parse_record`], a [`Record`] without
+//! `auth` from [`parse_event`]). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`;
 //! `-` is none. Time is the record's `TimeCreated`.
 
 use crate::json::{scalar, Raw};
 use crate::norm::{account, fold, ip, text};
 use crate::SigninError;
-use haboob_model::{AuthEvent, AuthOutcome, FailureClass, RecordError, Ts};
+use haboob_model::{AuthEvent, AuthOutcome, FailureClass, RecordError, Ts, WinEvent, WinView};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::path::Path;
@@ -74,6 +81,10 @@ struct System<'a> {
     time_created: Option<TimeCreated<'a>>,
     #[serde(borrow, rename = "Computer")]
     computer: Option<Raw<'a>>,
+    #[serde(borrow, rename = "Channel")]
+    channel: Option<Raw<'a>>,
+    #[serde(borrow, rename = "EventRecordID")]
+    record_id: Option<Raw<'a>>,
     #[serde(borrow, rename = "Provider")]
     provider: Option<Provider<'a>>,
 }
@@ -239,10 +250,18 @@ pub(crate) fn wanted(id: u32, provider: &str) -> bool {
     }
 }
 
-/// Parse one record rendered to JSON by the `evtx` crate. `header_ts` (the
-/// record header's time) is used when `System.TimeCreated` is missing.
-/// `Ok(None)` for event ids that are not sign-ins.
-pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordError> {
+/// The `System` members of one record, and the record.
+struct Head<'a> {
+    root: Root<'a>,
+    id: u32,
+    provider: Cow<'a, str>,
+    computer: Cow<'a, str>,
+    channel: Cow<'a, str>,
+    created: Cow<'a, str>,
+    record_id: Option<u64>,
+}
+
+fn head(json: &str) -> Result<Head<'_>, RecordError> {
     let root: Root<'_> =
         serde_json::from_str(json).map_err(|_| RecordError::fixed("bad record JSON"))?;
     let sys = root.event.as_ref().and_then(|e| e.system.as_ref());
@@ -263,37 +282,114 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
         .and_then(|p| p.attributes.as_ref())
         .map(|a| scalar(a.name))
         .unwrap_or_default();
-    if !wanted(id, &provider) {
-        return Ok(None);
-    }
     let computer = sys.map(|s| scalar(s.computer)).unwrap_or_default();
+    let channel = sys.map(|s| scalar(s.channel)).unwrap_or_default();
+    let record_id = sys.and_then(|s| scalar(s.record_id).trim().parse().ok());
     let created = sys
         .and_then(|s| s.time_created.as_ref())
         .and_then(|t| t.attributes.as_ref())
         .map(|a| scalar(a.system_time))
         .unwrap_or_default();
-    let ts = if created.is_empty() {
-        header_ts
+    Ok(Head {
+        root,
+        id,
+        provider,
+        computer,
+        channel,
+        created,
+        record_id,
+    })
+}
+
+impl Head<'_> {
+    /// `TimeCreated`, else `header_ts`.
+    fn ts(&self, header_ts: Ts) -> Result<Ts, RecordError> {
+        if self.created.is_empty() {
+            Ok(header_ts)
+        } else {
+            Ts::parse_rfc3339(&self.created)
+                .map_err(|e| RecordError::new(format!("bad TimeCreated: {e}")))
+        }
+    }
+}
+
+/// Parse one record rendered to JSON by the `evtx` crate. `header_ts` (the
+/// record header's time) is used when `System.TimeCreated` is missing.
+/// `Ok(None)` for event ids that are not sign-ins.
+pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordError> {
+    let h = head(json)?;
+    if !wanted(h.id, &h.provider) {
+        return Ok(None);
+    }
+    let ts = h.ts(header_ts)?;
+    auth_of(h, ts).map(Some)
+}
+
+/// One EVTX record as events: its Windows event, and for a sign-in id
+/// ([`wanted`]) its sign-in too.
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// The sign-in, for the event ids of the module docs' table.
+    pub auth: Option<AuthEvent<'a>>,
+    /// The Windows event (every record).
+    pub win: WinEvent<'a>,
+}
+
+/// Parse one record rendered to JSON by the `evtx` crate into its Windows
+/// event (any channel and id) and, for a sign-in id, its sign-in.
+/// `header_ts` and `record_id` are the record header's, used when the
+/// event has no `TimeCreated` or `EventRecordID` (exported logs number
+/// their record headers anew and keep the original `EventRecordID`). A record without
+/// `EventID`, with a bad `TimeCreated`, or a sign-in id whose mapping
+/// fails (the reasons of [`parse_record`]) is rejected.
+pub fn parse_event(header_ts: Ts, record_id: u64, json: &str) -> Result<Record<'_>, RecordError> {
+    let h = head(json)?;
+    let ts = h.ts(header_ts)?;
+    let record_id = h.record_id.unwrap_or(record_id);
+    let (id, provider, computer, channel) = (
+        h.id,
+        h.provider.clone(),
+        h.computer.clone(),
+        h.channel.clone(),
+    );
+    let auth = if wanted(id, &provider) {
+        Some(auth_of(h, ts)?)
     } else {
-        Ts::parse_rfc3339(&created)
-            .map_err(|e| RecordError::new(format!("bad TimeCreated: {e}")))?
+        None
     };
-    if id == 18456 {
-        let raw = root
+    Ok(Record {
+        auth,
+        win: WinEvent {
+            ts,
+            event_id: id,
+            record_id,
+            channel,
+            provider,
+            computer,
+            record: WinView::new(json),
+        },
+    })
+}
+
+/// The sign-in of a [`wanted`] record.
+fn auth_of<'a>(h: Head<'a>, ts: Ts) -> Result<AuthEvent<'a>, RecordError> {
+    if h.id == 18456 {
+        let raw = h
+            .root
             .event
             .and_then(|e| e.data)
             .filter(|r| r.get().starts_with('{'))
             .ok_or_else(no_mssql_data)?;
         let un: Unnamed<'_> = serde_json::from_str(raw.get()).map_err(|_| no_mssql_data())?;
-        return mssql(ts, un.data.ok_or_else(no_mssql_data)?.text).map(Some);
+        return mssql(ts, un.data.ok_or_else(no_mssql_data)?.text);
     }
-    let data: Data<'_> = match root.event.and_then(|e| e.data) {
+    let data: Data<'_> = match h.root.event.and_then(|e| e.data) {
         Some(raw) if raw.get().starts_with('{') => {
             serde_json::from_str(raw.get()).map_err(|_| RecordError::fixed("bad EventData"))?
         }
         _ => return Err(RecordError::fixed("sign-in record without EventData")),
     };
-    sign_in(id, &computer, ts, &data).map(Some)
+    sign_in(h.id, &h.computer, ts, &data)
 }
 
 /// The sign-in of one event of a [`wanted`] id other than 18456, from its
@@ -469,6 +565,31 @@ pub(crate) fn read(
     path: &Path,
     f: &mut dyn FnMut(u64, &str, Result<Option<AuthEvent<'_>>, RecordError>),
 ) -> Result<u64, SigninError> {
+    records(path, &mut |n, r| match r {
+        Ok((ts, id, json)) => f(id, json, parse_record(ts, json)),
+        Err(e) => f(n, "", Err(e)),
+    })
+}
+
+/// See [`crate::read_evtx_events`].
+#[allow(clippy::type_complexity)]
+pub(crate) fn read_events(
+    path: &Path,
+    f: &mut dyn FnMut(u64, &str, Result<Record<'_>, RecordError>),
+) -> Result<u64, SigninError> {
+    records(path, &mut |n, r| match r {
+        Ok((ts, id, json)) => f(id, json, parse_event(ts, id, json)),
+        Err(e) => f(n, "", Err(e)),
+    })
+}
+
+/// Each record rendered to JSON, with its header's time and record id (or
+/// why it could not be rendered, with its position in the file).
+#[allow(clippy::type_complexity)]
+fn records(
+    path: &Path,
+    f: &mut dyn FnMut(u64, Result<(Ts, u64, &str), RecordError>),
+) -> Result<u64, SigninError> {
     let settings = evtx::ParserSettings::new()
         .separate_json_attributes(false)
         .indent(false);
@@ -484,14 +605,12 @@ pub(crate) fn read(
         match rec {
             Ok(r) => {
                 let ts = Ts(r.timestamp.timestamp_millis());
-                let parsed = parse_record(ts, &r.data);
-                f(r.event_record_id, &r.data, parsed);
+                f(n, Ok((ts, r.event_record_id, &r.data)));
             }
             Err(e) => {
                 tracing::debug!(path = %path.display(), record = n, "Skipped unreadable EVTX record.");
                 f(
                     n,
-                    "",
                     Err(RecordError::new(format!(
                         "unreadable EVTX record: {}",
                         bounded(&e.to_string())

@@ -23,8 +23,8 @@
 //! | Exchange IMAP4 / POP3 / SMTP receive protocol logs | `syslog` | [`exchange`] | `auth.exchange` |
 //! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
 //! | Samba `auth_audit`, `auth_json_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
-//! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
-//! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML) | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
+//! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` (and every record of any channel as a Windows event, [`read_evtx_events`]) | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
+//! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML); every line a Windows event, sign-ins as [`haboob_model::Parsed::Both`] | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the
 //! whole name as `user` and `contoso.com` as `domain`; `CONTOSO\alice` gives
@@ -227,6 +227,26 @@ pub fn read_evtx(
         });
     }
     evtx::read(path, f)
+}
+
+/// Read a .evtx file record by record, every record as events; for each
+/// record call `f(record_number, raw_json_text, parsed)` where parsed is
+/// the record's Windows event (any channel and event id) with its sign-in
+/// for the ids [`read_evtx`] reads ([`evtx::Record`]), or why the record is
+/// rejected (as [`read_evtx`]; a record without `EventID` or with a bad
+/// `TimeCreated` too). Returns the number of records. Memory bounded.
+#[allow(clippy::type_complexity)] // the signature the ingest crate calls
+pub fn read_evtx_events(
+    path: &Path,
+    f: &mut dyn FnMut(u64, &str, Result<evtx::Record<'_>, RecordError>),
+) -> Result<u64, SigninError> {
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(SigninError::Read {
+            path: path.to_owned(),
+            source,
+        });
+    }
+    evtx::read_events(path, f)
 }
 
 /// True when `first_bytes` start with the EVTX file magic `ElfFile\0`.

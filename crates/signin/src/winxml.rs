@@ -6,18 +6,21 @@
 //!
 //! Each line is read with `quick-xml` (no regular expressions): the
 //! `System` part's `EventID`, `Provider Name`, `TimeCreated SystemTime` and
-//! `Computer`, and the `EventData` part's `<Data Name="…">` values (unnamed
-//! `<Data>` values for SQL Server's 18456). The event ids kept and their
-//! mapping to sign-ins are the EVTX reader's, shared with it ([`crate::evtx`]
-//! module docs): same dataset (`auth.windows`, `auth.mssql`), outcome,
-//! failure class, user, source address, app and client. Events of other ids
-//! (and 18456 of another provider) are read and are not sign-ins
-//! ([`Parsed::Directive`]); a line that is not well-formed event XML, or a
-//! sign-in event without `TimeCreated`, its `EventData` or a field the
+//! `Computer`, `Channel` and `EventRecordID`, and the `EventData` part's
+//! `<Data Name="…">` values (unnamed `<Data>` values for SQL Server's
+//! 18456). Every event becomes an [`EventRef::Win`] (any channel and id;
+//! its fields, read from the XML on first use by [`WinView::from_xml`],
+//! answer as the same event read from EVTX). The event ids that are
+//! sign-ins and their mapping are the EVTX reader's, shared with it
+//! ([`crate::evtx`] module docs): same dataset (`auth.windows`,
+//! `auth.mssql`), outcome, failure class, user, source address, app and
+//! client; such a line is [`Parsed::Both`]: the sign-in, then the Windows
+//! event. A line that is not well-formed event XML, an event without
+//! `TimeCreated`, or a sign-in event without its `EventData` or a field the
 //! mapping needs (e.g. `Status` of a 4625), is rejected with the reason.
 
 use crate::evtx::{mssql, sign_in, wanted, EventFields};
-use haboob_model::{EventRef, LineParser, Parsed, RecordError, Ts};
+use haboob_model::{EventRef, LineParser, Parsed, RecordError, Ts, WinEvent, WinView};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;
@@ -62,6 +65,8 @@ enum Leaf {
     None,
     EventId,
     Computer,
+    Channel,
+    RecordId,
     /// A `<Data>` of `EventData`: its name when it is one of [`NAMES`],
     /// `None` for an unnamed one; skipped for other names.
     Data(Option<&'static str>),
@@ -72,9 +77,11 @@ enum Leaf {
 #[derive(Default)]
 struct Fields<'a> {
     id: Option<Cow<'a, str>>,
-    mssql_provider: bool,
+    provider: Cow<'a, str>,
     time: Option<Result<Ts, String>>,
     computer: Cow<'a, str>,
+    channel: Cow<'a, str>,
+    record_id: Option<Cow<'a, str>>,
     has_data: bool,
     named: Vec<(&'static str, Cow<'a, str>)>,
     unnamed: Vec<Cow<'a, str>>,
@@ -137,9 +144,14 @@ fn read(line: &str) -> Result<Fields<'_>, RecordError> {
                     match name {
                         b"EventID" => leaf = Leaf::EventId,
                         b"Computer" => leaf = Leaf::Computer,
+                        b"Channel" => leaf = Leaf::Channel,
+                        b"EventRecordID" => leaf = Leaf::RecordId,
                         b"Provider" => {
-                            f.mssql_provider =
-                                attr(e, b"Name")?.is_some_and(|n| n.starts_with(b"MSSQL"));
+                            if let Some(n) = attr(e, b"Name")? {
+                                let n = std::str::from_utf8(&n).map_err(bad)?;
+                                let n = quick_xml::escape::unescape(n).map_err(bad)?;
+                                f.provider = Cow::Owned(n.into_owned());
+                            }
                         }
                         b"TimeCreated" => {
                             f.time = attr(e, b"SystemTime")?.map(|t| {
@@ -175,6 +187,8 @@ fn read(line: &str) -> Result<Fields<'_>, RecordError> {
                 match leaf {
                     Leaf::EventId => f.id = Some(v),
                     Leaf::Computer => f.computer = v,
+                    Leaf::Channel => f.channel = v,
+                    Leaf::RecordId => f.record_id = Some(v),
                     Leaf::Data(Some(n)) => f.named.push((n, v)),
                     Leaf::Data(None) => f.unnamed.push(v),
                     Leaf::None | Leaf::Skip => {}
@@ -229,29 +243,45 @@ impl LineParser for WinXmlParser {
         if !looks_like_event_xml(line) {
             return Err(RecordError::fixed("not a Windows event XML line"));
         }
-        let f = read(line.trim_start_matches('\u{feff}').trim())?;
+        let text = line.trim_start_matches('\u{feff}').trim();
+        let f = read(text)?;
         let id: u32 =
             f.id.as_deref()
                 .ok_or(RecordError::fixed("record without EventID"))?
                 .trim()
                 .parse()
                 .map_err(|_| RecordError::fixed("bad EventID"))?;
-        let provider = if f.mssql_provider { "MSSQL" } else { "" };
-        if !wanted(id, provider) {
-            return Ok(Parsed::Directive);
-        }
         let ts = match f.time {
             Some(Ok(ts)) => ts,
             Some(Err(e)) => return Err(RecordError::new(format!("bad TimeCreated: {e}"))),
             None => return Err(RecordError::fixed("event without TimeCreated")),
         };
+        let record_id = match &f.record_id {
+            Some(r) => r
+                .trim()
+                .parse()
+                .map_err(|_| RecordError::fixed("bad EventRecordID"))?,
+            None => 0,
+        };
+        let win = WinEvent {
+            ts,
+            event_id: id,
+            record_id,
+            channel: f.channel,
+            provider: f.provider,
+            computer: f.computer,
+            record: WinView::from_xml(text),
+        };
+        if !wanted(id, &win.provider) {
+            return Ok(Parsed::Event(EventRef::Win(win)));
+        }
         let ev = if id == 18456 {
             mssql(ts, f.unnamed)?
         } else if !f.has_data {
             return Err(RecordError::fixed("sign-in record without EventData"));
         } else {
-            sign_in(id, &f.computer, ts, &Named(f.named))?
+            sign_in(id, &win.computer, ts, &Named(f.named))?
         };
-        Ok(Parsed::Event(EventRef::Auth(ev)))
+        Ok(Parsed::Both(EventRef::Auth(ev), EventRef::Win(win)))
     }
 }

@@ -291,7 +291,9 @@ fn formats_reject_each_other() {
         ),
         (
             SigninFormat::WindowsXml,
-            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4672</EventID></System></Event>"#.to_string(),
+            // With its TimeCreated: every event is now delivered (as a
+            // Windows event), and an event without its time is rejected.
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4672</EventID><TimeCreated SystemTime="2024-05-01T10:00:00Z"/></System></Event>"#.to_string(),
         ),
     ];
     for (own_fmt, line) in &samples {

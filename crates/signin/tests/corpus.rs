@@ -58,7 +58,11 @@ fn run_lines(p: &mut dyn LineParser, text: &str) -> Run {
         let n = i as u64 + 1;
         match p.parse(line) {
             Ok(Parsed::Event(EventRef::Auth(e))) => r.events.push(own(n, &e)),
-            Ok(Parsed::Event(_)) => panic!("sign-in parser gave a non-auth event"),
+            // A Windows sign-in (event XML): the sign-in, then its event.
+            Ok(Parsed::Both(EventRef::Auth(e), EventRef::Win(_))) => r.events.push(own(n, &e)),
+            Ok(Parsed::Event(_) | Parsed::Both(..)) => {
+                panic!("sign-in parser gave a non-auth event")
+            }
             Ok(Parsed::Directive) => r.directives += 1,
             Err(e) => r.rejects.push((n, e.reason.to_string())),
         }

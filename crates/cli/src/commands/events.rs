@@ -10,7 +10,7 @@ use haboob_hunt::HuntOptions;
 use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
 use haboob_model::{
     AuthEvent, AuthOutcome, EventRef, FieldView, JsonView, Origin, Value as FieldValue, WafEvent,
-    WebEvent, WinView,
+    WebEvent, WinEvent, WinView,
 };
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
@@ -99,12 +99,14 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &str) {
 }
 
 /// The event's named fields (see [`FieldView`]), where its kind has them:
-/// web requests by taxonomy, Windows events by Sigma's flat names, JSON
-/// records by their own paths.
+/// web requests by taxonomy, Windows events by Sigma's flat names (the
+/// `Win` event of every record, and the sign-in read from an EVTX record),
+/// JSON records by their own paths.
 fn field_view(ev: &EventRef<'_>, origin: &Origin<'_>) -> Option<Value> {
     let (json, win);
     let view: &dyn FieldView = match ev {
         EventRef::Web(w) => w,
+        EventRef::Win(w) => w,
         // A Windows event as the EVTX reader renders it.
         EventRef::Auth(_) if origin.raw.starts_with(r#"{"Event":"#) => {
             win = WinView::new(origin.raw);
@@ -136,6 +138,7 @@ pub fn ecs(ev: &EventRef<'_>, origin: &Origin<'_>, format: Option<Format>) -> Va
         EventRef::Web(w) => web(&mut m, w),
         EventRef::Auth(a) => auth(&mut m, a),
         EventRef::Waf(w) => waf(&mut m, w),
+        EventRef::Win(w) => win(&mut m, w),
     }
     if let Some(f) = format {
         m.insert("haboob.log_format".into(), Value::from(f.name()));
@@ -183,6 +186,18 @@ fn waf(m: &mut Map<String, Value>, w: &WafEvent<'_>) {
     put(m, "destination.domain", w.site);
     put(m, "rule.id", w.rule);
     put(m, "rule.description", w.message);
+}
+
+/// A Windows event: its `System` members under Winlogbeat's ECS names
+/// (`--fields` shows the whole record).
+fn win(m: &mut Map<String, Value>, w: &WinEvent<'_>) {
+    m.insert("event.kind".into(), json!("event"));
+    m.insert("event.code".into(), json!(w.event_id.to_string()));
+    m.insert("winlog.event_id".into(), json!(w.event_id));
+    m.insert("winlog.record_id".into(), json!(w.record_id));
+    put(m, "winlog.channel", &w.channel);
+    put(m, "winlog.provider_name", &w.provider);
+    put(m, "winlog.computer_name", &w.computer);
 }
 
 fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {

@@ -8,7 +8,9 @@ use haboob_signin::SigninFormat;
 pub fn parse1(fmt: SigninFormat, line: &str) -> Result<Option<AuthEvent<'static>>, String> {
     let mut p = fmt.line_parser().unwrap();
     match p.parse(line) {
-        Ok(Parsed::Event(EventRef::Auth(e))) => Ok(Some(owned(e))),
+        Ok(Parsed::Event(EventRef::Auth(e)) | Parsed::Both(EventRef::Auth(e), _)) => {
+            Ok(Some(owned(e)))
+        }
         Ok(_) => Ok(None),
         Err(e) => Err(e.reason.into_owned()),
     }
@@ -97,7 +99,17 @@ pub fn check_with(test: &str, s: &Sample, p: &mut dyn LineParser) -> Option<Vec<
                 times.push(e.ts.to_string());
                 of_auth(&e)
             }
-            Ok(Parsed::Event(_)) => panic!("{} line {}: non-auth event", path.display(), i + 1),
+            // A Windows sign-in: the sign-in, then the same event as a
+            // Windows event at the same time.
+            Ok(Parsed::Both(EventRef::Auth(e), EventRef::Win(w))) => {
+                assert_eq!(e.ts, w.ts, "{} line {}", path.display(), i + 1);
+                times.push(e.ts.to_string());
+                of_auth(&e)
+            }
+            Ok(Parsed::Event(EventRef::Win(w))) => X::W(w.event_id),
+            Ok(Parsed::Event(_) | Parsed::Both(..)) => {
+                panic!("{} line {}: non-auth event", path.display(), i + 1)
+            }
             Ok(Parsed::Directive) => X::D,
             Err(e) => X::R(Box::leak(e.reason.to_string().into_boxed_str())),
         };

@@ -33,10 +33,12 @@ pub enum X {
     P(&'static str, &'static str),
     /// Read, not a sign-in.
     D,
+    /// A Windows event that is not a sign-in: its event id.
+    W(u32),
     /// Rejected with this reason.
     R(&'static str),
 }
-use X::{D, E, P, R};
+use X::{D, E, P, R, W};
 
 /// Where a sample lies.
 #[derive(Debug, Clone, Copy)]
@@ -511,16 +513,18 @@ pub fn windows_xml() -> Sample {
         vec![
             // 4624, network logon; `&apos;` unescaped, `::ffff:` mapped.
             E(ds, "network", "o'brien", Success, None, "192.0.2.10"),
-            // 4672 (special privileges): read, not a sign-in.
-            D,
+            // 4672 (special privileges): a Windows event, not a sign-in
+            // (every event reaches the pipeline for Sigma rules; was D).
+            W(4672),
             // 4625, RDP, SubStatus bad password under the generic Status.
             E(ds, "remote-interactive", "administrator", Failure, BP, "203.0.113.7"),
             // 4771, Kerberos 0x18.
             E(ds, "kerberos", "svc-backup", Failure, BP, "198.51.100.4"),
             // 18456 of SQL Server, unnamed Data values.
             E("auth.mssql", "mssql", "sa", Failure, BP, "192.0.2.55"),
-            // 18456 of another provider.
-            D,
+            // 18456 of another provider: a Windows event, not a sign-in
+            // (was D).
+            W(18456),
             R("missing or bad Status"),
             R("bad Windows event XML: the line ends inside <Event>"),
             R("bad Windows event XML: ill-formed document: expected `</Data>`, but `</Dat>` was found at byte 363"),

@@ -174,6 +174,18 @@ fn who(ev: &EventRef<'_>) -> Who {
             user: a.user.to_string(),
             event_id: None,
         },
+        EventRef::Win(w) => {
+            let mut user = text(w.field("TargetUserName"));
+            if user.is_empty() {
+                user = text(w.field("SubjectUserName"));
+            }
+            Who {
+                source: text(w.field("IpAddress")).parse().ok(),
+                target: w.computer.to_string(),
+                user,
+                event_id: Some(w.event_id),
+            }
+        }
         EventRef::Waf(w) => Who {
             source: Some(w.source_ip),
             target: String::new(),
@@ -220,6 +232,7 @@ impl<'o> SigmaFeed<'o> {
                     self.run(family, &JsonView::new(origin.raw), ev, origin);
                 }
             }
+            EventRef::Win(w) => self.run(Family::Windows, w, ev, origin),
             EventRef::Waf(_) => {}
         }
     }

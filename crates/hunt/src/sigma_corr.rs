@@ -264,6 +264,12 @@ fn alert(c: &Correlator, hit: &CorrelationHit, held: &[Held]) -> Alert {
         "correlated_count".to_owned(),
         serde_json::Value::from(hit.count),
     );
+    if matches!(
+        rule.kind,
+        CorrelationType::ValueSum | CorrelationType::ValueAvg
+    ) {
+        details.insert("correlated_value".to_owned(), serde_json::json!(hit.value));
+    }
     details.insert(
         "events".to_owned(),
         serde_json::Value::from(

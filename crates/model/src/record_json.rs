@@ -234,21 +234,32 @@ impl<'a> WinView<'a> {
 impl FieldView for WinView<'_> {
     fn field(&self, name: &str) -> Option<Value<'_>> {
         let system = self.part("System");
-        if let Some((_, path)) = WIN_SYSTEM
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
+        // Sigma's System names as written (`ProcessID`) first; then the
+        // record's own members, so that EventData's `ProcessId` (4648,
+        // 4688) is not shadowed by System's `ProcessID`; then the System
+        // names in any case.
+        let sys = |exact: bool| {
+            WIN_SYSTEM.iter().find(|(n, _)| {
+                if exact {
+                    *n == name
+                } else {
+                    n.eq_ignore_ascii_case(name)
+                }
+            })
+        };
+        if let Some((_, path)) = sys(true) {
             return lookup(system?, path).map(scalar);
         }
         let user_data = self
             .part("UserData")
             .and_then(serde_json::Value::as_object)
             .and_then(|o| o.values().next());
-        [self.part("EventData"), system, user_data]
+        let own = [self.part("EventData"), system, user_data]
             .into_iter()
             .flatten()
             .find_map(|p| member(p, name))
-            .map(|v| scalar(text_of(v)))
+            .map(|v| scalar(text_of(v)));
+        own.or_else(|| lookup(system?, sys(false)?.1).map(scalar))
     }
 
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
@@ -313,6 +324,16 @@ mod win_tests {
         assert_eq!(v.field("WorkstationName"), Some(Value::Null));
         assert_eq!(v.field("CommandLine"), None);
         assert_eq!(v.field("UserID"), None);
+    }
+
+    #[test]
+    fn event_data_process_id_is_not_shadowed_by_system_process_id() {
+        let raw = r##"{"Event":{"System":{"EventID":4648,"Execution":{"#attributes":{"ProcessID":640}}},"EventData":{"ProcessId":"0x1f0","ProcessName":"C:\\x.exe"}}}"##;
+        let v = WinView::new(raw);
+        assert_eq!(v.field("ProcessId"), Some(Value::from("0x1f0")));
+        assert_eq!(v.field("ProcessID"), Some(Value::Int(640)));
+        // Another case of a System name, where EventData has none: System.
+        assert_eq!(WinView::new(EV).field("processid"), Some(Value::Int(640)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
-use haboob_detect::Detector;
+use haboob_detect::{Detector, Part};
 use haboob_model::{Alert, EventRef, Origin};
 
 /// Fresh detectors for one stream, plus its geo cache.
@@ -11,11 +11,20 @@ pub(crate) struct Feed<'o> {
     detectors: Vec<Box<dyn Detector>>,
     alerts: Vec<Alert>,
     geo: Option<geo::GeoCache<'o>>,
+    /// Exchange sign-ins in IIS logs are derived (the auth detectors are here).
+    derive_auth: bool,
 }
 
 impl<'o> Feed<'o> {
+    /// Every detector of a stream.
     pub(crate) fn new(opts: &'o HuntOptions) -> Feed<'o> {
-        let mut detectors = haboob_detect::build(&opts.config.detect());
+        Feed::part(opts, Part::All)
+    }
+
+    /// The detectors of one lane's part of a stream ([`crate::lanes`]).
+    pub(crate) fn part(opts: &'o HuntOptions, part: Part) -> Feed<'o> {
+        let mut detectors = haboob_detect::build_part(&opts.config.detect(), part);
+        let auth = !matches!(part, Part::BySource { .. });
         if opts.geo.is_some() {
             // Sign-ins are located only with a City database: only then is
             // there travel to compare across streams.
@@ -28,7 +37,8 @@ impl<'o> Feed<'o> {
         Feed {
             detectors,
             alerts: Vec::new(),
-            geo: opts.geo.as_deref().map(geo::GeoCache::new),
+            geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
+            derive_auth: auth,
         }
     }
 
@@ -41,8 +51,10 @@ impl<'o> Feed<'o> {
         let ev = enriched.as_ref().unwrap_or(ev);
         // Exchange sign-ins in IIS logs feed the auth detectors as well.
         let derived = match ev {
-            EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
-            EventRef::Auth(_) | EventRef::Waf(_) => None,
+            EventRef::Web(w) if self.derive_auth => {
+                haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth)
+            }
+            _ => None,
         };
         for ev in std::iter::once(ev).chain(derived.as_ref()) {
             for d in self.detectors.iter_mut() {

@@ -1,0 +1,412 @@
+//! Detection lanes: one large stream's detection spread over cores, with the
+//! same alerts at any thread count.
+//!
+//! Most detection state is keyed by one source: its address, (address,
+//! site), or its network as [`haboob_model::ip_prefix`] gives it (/24, /64).
+//! A stream of at least `[hunt] lanes_min_mb` is therefore hunted by
+//! `[hunt] detection_lanes` *source lanes*, each holding those detectors for
+//! the sources whose network hashes to it ([`lane_of`]: a network never
+//! straddles two lanes), plus one *shared lane* with the detectors that
+//! compare sources (`web.sweep`, the account-attack engine), which sees every
+//! event ([`haboob_detect::Part`]). The number of lanes is configuration, not
+//! the number of threads: with one thread the lanes run in turn, with more
+//! they run at once, and each lane sees the same events in the same order
+//! either way.
+//!
+//! The reading thread encodes what the reorder buffer (or the sorted pass)
+//! hands it into a batch of about [`BATCH_BYTES`]: each record's raw line
+//! copied once, its fields stored as ranges of it ([`haboob_ingest::codec`]),
+//! tagged with its lanes. A full batch is handed to the lanes while the next
+//! one fills; a lane is claimed by whichever thread is free (a pool thread,
+//! or the reading thread when it has to wait). Memory: two batches.
+
+use crate::feed::Feed;
+use crate::HuntOptions;
+use haboob_detect::auth::TravelTrack;
+use haboob_detect::Part;
+use haboob_ingest::codec::{decode, encode};
+use haboob_model::{Alert, EventRef, Origin};
+use rayon::prelude::*;
+use std::net::IpAddr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// Text (raw lines) per batch before it is handed to the lanes.
+pub(crate) const BATCH_BYTES: usize = 4 << 20;
+/// Lane byte: the record goes to the shared lane.
+const TO_SHARED: u8 = 0x80;
+/// Lane byte: no source lane.
+const NO_SOURCE: u8 = 0x7f;
+/// Most source lanes.
+pub(crate) const MAX_LANES: usize = 64;
+/// Bytes of a record's header: lane, file, text offset, text length, record length.
+const HEADER: usize = 1 + 4 * 4;
+
+/// The source lane of an address, out of `lanes`: a hash of its network
+/// (/24 for IPv4, /64 for IPv6, as the per-prefix detectors group).
+pub(crate) fn lane_of(ip: IpAddr, lanes: usize) -> usize {
+    let net = match haboob_model::ip_prefix(ip).network {
+        IpAddr::V4(a) => u64::from(u32::from(a)) >> 8,
+        IpAddr::V6(a) => (u128::from(a) >> 64) as u64,
+    };
+    // A 64-bit finaliser (splitmix): neighbouring networks spread evenly.
+    let mut x = net ^ (net >> 30);
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x % lanes.max(1) as u64) as usize
+}
+
+/// Which lanes an event goes to: its source lane, and whether the shared
+/// lane needs it. Web requests feed both (`web.sweep` compares sources);
+/// firewall denials only their source's; sign-ins, and any other kind of
+/// event, only the shared lane.
+fn lanes_for(ev: &EventRef<'_>, lanes: usize) -> u8 {
+    match ev {
+        EventRef::Web(w) => TO_SHARED | lane_of(w.source_ip, lanes) as u8,
+        EventRef::Waf(w) => lane_of(w.source_ip, lanes) as u8,
+        _ => TO_SHARED | NO_SOURCE,
+    }
+}
+
+/// Encoded events of one batch.
+#[derive(Default)]
+pub(crate) struct Batch {
+    /// Records: [`HEADER`] then the [`encode`]d event, whose texts are
+    /// ranges of its raw line.
+    data: Vec<u8>,
+    /// The raw lines.
+    text: String,
+    datasets: Vec<&'static str>,
+    files: Vec<String>,
+    /// The last file name seen (address and length) and its index.
+    last_file: (usize, usize, u32),
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.text.clear();
+        self.datasets.clear();
+        self.files.clear();
+        self.last_file = (0, 0, 0);
+    }
+
+    fn file_index(&mut self, name: &str) -> u32 {
+        let key = (name.as_ptr() as usize, name.len());
+        if (self.last_file.0, self.last_file.1) == key && !self.files.is_empty() {
+            return self.last_file.2;
+        }
+        let i = match self.files.iter().rposition(|f| f == name) {
+            Some(i) => i,
+            None => {
+                self.files.push(name.to_string());
+                self.files.len() - 1
+            }
+        };
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        self.last_file = (key.0, key.1, i);
+        i
+    }
+
+    fn push(&mut self, lanes: u8, ev: &EventRef<'_>, o: &Origin<'_>) {
+        let file = self.file_index(o.file);
+        let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(o.raw.len()))
+        else {
+            return;
+        };
+        self.text.push_str(o.raw);
+        let at = self.data.len();
+        self.data.push(lanes);
+        for v in [file, off, len, 0] {
+            self.data.extend_from_slice(&v.to_le_bytes());
+        }
+        // Texts inside the raw line are stored as ranges of it (no copy).
+        encode(ev, o, usize::MAX, o.raw, &mut self.datasets, &mut self.data);
+        let rec = u32::try_from(self.data.len() - at - HEADER).unwrap_or(u32::MAX);
+        self.data[at + 13..at + HEADER].copy_from_slice(&rec.to_le_bytes());
+    }
+
+    /// Hand the records of one lane to `out`, in order.
+    fn each(&self, wants: impl Fn(u8) -> bool, out: &mut impl FnMut(&EventRef<'_>, &Origin<'_>)) {
+        let u32_at = |i: usize| -> Option<usize> {
+            let b = self.data.get(i..i + 4)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let mut at = 0;
+        while at < self.data.len() {
+            let rec = (|| {
+                let lanes = *self.data.get(at)?;
+                let (file, off, len, n) = (
+                    u32_at(at + 1)?,
+                    u32_at(at + 5)?,
+                    u32_at(at + 9)?,
+                    u32_at(at + 13)?,
+                );
+                Some((lanes, file, off, len, at + HEADER, n))
+            })();
+            // Only what `push` wrote is read: a failure is a bug.
+            let Some((lanes, file, off, len, start, n)) = rec else {
+                tracing::error!("Lane batch record unreadable.");
+                return;
+            };
+            at = start + n;
+            if !wants(lanes) {
+                continue;
+            }
+            let (Some(data), Some(base)) = (self.data.get(start..at), self.text.get(off..off + len))
+            else {
+                tracing::error!("Lane batch record out of bounds.");
+                return;
+            };
+            match decode(data, base, &self.datasets) {
+                Ok((ev, line, raw)) => {
+                    let file = self.files.get(file).map_or("-", String::as_str);
+                    out(&ev, &Origin { file, line, raw });
+                }
+                Err(e) => tracing::error!(error = %e, "Lane batch record undecodable."),
+            }
+        }
+    }
+}
+
+/// One lane: which records it takes, and its detectors.
+struct Lane<'o> {
+    /// Source lane number, or `None` for the shared lane.
+    source: Option<u8>,
+    feed: Feed<'o>,
+}
+
+impl Lane<'_> {
+    fn run(&mut self, b: &Batch) {
+        let feed = &mut self.feed;
+        match self.source {
+            Some(i) => b.each(|l| l & NO_SOURCE == i, &mut |ev, o| feed.observe(ev, o)),
+            None => b.each(|l| l & TO_SHARED != 0, &mut |ev, o| feed.observe(ev, o)),
+        }
+    }
+}
+
+/// The batch the lanes are working on, and which lanes are still to run.
+#[derive(Default)]
+struct Job {
+    batch: Option<Arc<Batch>>,
+    /// Lanes not yet claimed: `front..back`.
+    front: usize,
+    back: usize,
+    /// Lanes claimed or not that have not finished.
+    left: usize,
+}
+
+/// What the reading thread and the pool threads share.
+pub(crate) struct Shared<'o> {
+    lanes: Vec<Mutex<Lane<'o>>>,
+    job: Mutex<Job>,
+    done: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking lane is reported by rayon; its state is not reused.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl<'o> Shared<'o> {
+    fn new(opts: &'o HuntOptions, lanes: usize) -> Shared<'o> {
+        let mut v: Vec<Mutex<Lane<'o>>> = (0..lanes)
+            .map(|i| {
+                Mutex::new(Lane {
+                    source: Some(i as u8),
+                    feed: Feed::part(opts, Part::BySource { lanes }),
+                })
+            })
+            .collect();
+        v.push(Mutex::new(Lane {
+            source: None,
+            feed: Feed::part(opts, Part::Shared),
+        }));
+        Shared {
+            lanes: v,
+            job: Mutex::new(Job::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Claim and run lanes of the current batch until none is left to claim
+    /// (from the last lane when `from_back`).
+    fn work(&self, from_back: bool) {
+        loop {
+            let (i, batch) = {
+                let mut j = lock(&self.job);
+                let Some(b) = j.batch.clone() else { return };
+                if j.front >= j.back {
+                    return;
+                }
+                let i = if from_back {
+                    j.back -= 1;
+                    j.back
+                } else {
+                    j.front += 1;
+                    j.front - 1
+                };
+                (i, b)
+            };
+            lock(&self.lanes[i]).run(&batch);
+            drop(batch);
+            let mut j = lock(&self.job);
+            j.left -= 1;
+            if j.left == 0 {
+                self.done.notify_all();
+            }
+        }
+    }
+
+    /// Help with the current batch, wait until every lane has run it, and
+    /// take it back for reuse.
+    fn settle(&self) -> Option<Batch> {
+        self.work(true);
+        let mut j = lock(&self.job);
+        while j.left > 0 {
+            j = self.done.wait(j).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        j.batch.take().and_then(|b| Arc::try_unwrap(b).ok())
+    }
+
+    fn start(&self, batch: Batch) {
+        let mut j = lock(&self.job);
+        j.batch = Some(Arc::new(batch));
+        j.front = 0;
+        j.back = self.lanes.len();
+        j.left = self.lanes.len();
+    }
+}
+
+/// Where one stream's events go: its detectors, or its lanes.
+pub(crate) enum Sink<'s, 'sc, 'o> {
+    /// Every detector on the reading thread.
+    One(Feed<'o>),
+    /// Lanes (see the module docs).
+    Lanes {
+        shared: &'sc Shared<'o>,
+        scope: &'s rayon::Scope<'sc>,
+        lanes: usize,
+        filling: Batch,
+        spare: Option<Batch>,
+    },
+}
+
+impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
+    /// Hand one event to the detectors.
+    #[inline]
+    pub(crate) fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>) {
+        match self {
+            Sink::One(feed) => feed.observe(ev, o),
+            Sink::Lanes {
+                lanes, filling, ..
+            } => {
+                filling.push(lanes_for(ev, *lanes), ev, o);
+                if filling.text.len() + filling.data.len() >= BATCH_BYTES {
+                    self.hand_over();
+                }
+            }
+        }
+    }
+
+    /// Wait for the lanes to finish the batch before, then give them this one.
+    fn hand_over(&mut self) {
+        let Sink::Lanes {
+            shared,
+            scope,
+            filling,
+            spare,
+            ..
+        } = self
+        else {
+            return;
+        };
+        if let Some(b) = shared.settle() {
+            *spare = Some(b);
+        }
+        let mut next = spare.take().unwrap_or_default();
+        next.clear();
+        let full = std::mem::replace(filling, next);
+        shared.start(full);
+        if rayon::current_num_threads() > 1 {
+            let shared: &'sc Shared<'o> = shared;
+            scope.spawn(move |_| shared.work(false));
+        }
+    }
+
+    /// Run everything handed over (end of stream).
+    fn settle(&mut self) {
+        if matches!(self, Sink::Lanes { filling, .. } if !filling.data.is_empty()) {
+            self.hand_over();
+        }
+        if let Sink::Lanes { shared, .. } = self {
+            shared.settle();
+        }
+    }
+}
+
+/// How many source lanes a stream of `bytes` is hunted with (1: no lanes).
+pub(crate) fn lanes_for_stream(opts: &HuntOptions, bytes: u64) -> usize {
+    let h = &opts.config.hunt;
+    let lanes = usize::try_from(h.detection_lanes)
+        .unwrap_or(MAX_LANES)
+        .min(MAX_LANES);
+    if lanes < 2 || bytes < h.lanes_min_mb.saturating_mul(1 << 20) {
+        1
+    } else {
+        lanes
+    }
+}
+
+/// Run `body` with a sink for one stream of `lanes` source lanes (1: every
+/// detector on this thread); then end the stream: its alerts (source lanes
+/// first, then the shared lane) and the travel track.
+pub(crate) fn with_sink<R>(
+    opts: &HuntOptions,
+    lanes: usize,
+    body: impl FnOnce(&mut Sink<'_, '_, '_>) -> R,
+) -> (R, Vec<Alert>, Option<TravelTrack>) {
+    if lanes < 2 {
+        let mut sink = Sink::One(Feed::new(opts));
+        let r = body(&mut sink);
+        let (alerts, track) = match sink {
+            Sink::One(feed) => feed.finish(),
+            Sink::Lanes { .. } => (Vec::new(), None),
+        };
+        return (r, alerts, track);
+    }
+    let shared = Shared::new(opts, lanes);
+    let r = rayon::in_place_scope(|scope| {
+        let mut sink = Sink::Lanes {
+            shared: &shared,
+            scope,
+            lanes,
+            filling: Batch::default(),
+            spare: None,
+        };
+        let r = body(&mut sink);
+        sink.settle();
+        r
+    });
+    let results: Vec<(Vec<Alert>, Option<TravelTrack>)> = shared
+        .lanes
+        .into_par_iter()
+        .map(|l| {
+            let lane = l.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+            lane.feed.finish()
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    let mut track = None;
+    for (a, t) in results {
+        alerts.extend(a);
+        track = track.or(t);
+    }
+    (r, alerts, track)
+}
+
+#[cfg(test)]
+#[path = "lanes_tests.rs"]
+mod tests;

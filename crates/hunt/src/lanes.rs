@@ -13,10 +13,10 @@
 //! they run at once, and each lane sees the same events in the same order
 //! either way.
 //!
-//! The reading thread encodes what the reorder buffer (or the sorted pass)
+//! The reading thread copies what the reorder buffer (or the sorted pass)
 //! hands it into a batch of about [`BATCH_BYTES`]: each record's raw line
-//! copied once, its fields stored as ranges of it ([`haboob_ingest::codec`]),
-//! tagged with its lanes. A full batch is handed to the lanes while the next
+//! copied once, a web request's fields stored as ranges of it (other events
+//! with [`haboob_ingest::codec`]), tagged with its lanes. A full batch is handed to the lanes while the next
 //! one fills; a lane is claimed by whichever thread is free (a pool thread,
 //! or the reading thread when it has to wait). Memory: two batches.
 
@@ -38,8 +38,6 @@ const TO_SHARED: u8 = 0x80;
 const NO_SOURCE: u8 = 0x7f;
 /// Most source lanes.
 pub(crate) const MAX_LANES: usize = 64;
-/// Bytes of a record's header: lane, file, text offset, text length, record length.
-const HEADER: usize = 1 + 4 * 4;
 
 /// The source lane of an address, out of `lanes`: a hash of its network
 /// (/24 for IPv4, /64 for IPv6, as the per-prefix detectors group).
@@ -69,14 +67,54 @@ fn lanes_for(ev: &EventRef<'_>, lanes: usize) -> u8 {
     }
 }
 
-/// Encoded events of one batch.
+/// A text of a batch: offset and length in [`Batch::text`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Span(u32, u32);
+
+/// A web request held in a batch: every text a [`Span`] (no copy of the
+/// fields of the raw line, no UTF-8 check when read back).
+#[derive(Debug, Clone, Copy)]
+struct WebRec {
+    ts: haboob_model::Ts,
+    source_ip: IpAddr,
+    status: u16,
+    bytes: u64,
+    /// method, path, query, user_agent, referrer, site, user, forwarded,
+    /// protocol.
+    texts: [Span; 9],
+}
+
+/// What a record holds: a web request, or any other event [`encode`]d
+/// (its texts inside the raw line stored as ranges of it) in
+/// [`Batch::other`] from `.0` to `.1`.
+#[derive(Debug, Clone, Copy)]
+enum Rec {
+    Web(WebRec),
+    Other(u32, u32),
+}
+
+/// One event of a batch, its lanes and origin.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    lanes: u8,
+    file: u32,
+    line: u64,
+    raw: Span,
+    rec: Rec,
+}
+
+/// Events of one batch.
 #[derive(Default)]
 pub(crate) struct Batch {
-    /// Records: [`HEADER`] then the [`encode`]d event, whose texts are
-    /// ranges of its raw line.
-    data: Vec<u8>,
-    /// The raw lines.
+    held: Vec<Held>,
+    /// Raw lines, and texts of events that are not inside their raw line.
     text: String,
+    /// The last text copied that was not inside its raw line (a site name
+    /// from the options: the same for every line of a file), by address
+    /// and length, and its span.
+    last_copied: (usize, usize, Span),
+    /// Encoded records of events other than web requests.
+    other: Vec<u8>,
     datasets: Vec<&'static str>,
     files: Vec<String>,
     /// The last file name seen (address and length) and its index.
@@ -85,11 +123,18 @@ pub(crate) struct Batch {
 
 impl Batch {
     fn clear(&mut self) {
-        self.data.clear();
+        self.held.clear();
         self.text.clear();
+        self.last_copied = (0, 0, Span::default());
+        self.other.clear();
         self.datasets.clear();
         self.files.clear();
         self.last_file = (0, 0, 0);
+    }
+
+    /// Bytes held (texts and records).
+    fn bytes(&self) -> usize {
+        self.text.len() + self.other.len() + self.held.len() * std::mem::size_of::<Held>()
     }
 
     fn file_index(&mut self, name: &str) -> u32 {
@@ -109,6 +154,30 @@ impl Batch {
         i
     }
 
+    /// The span of `s`: inside the raw line copied at `raw`, else copied.
+    fn span(&mut self, s: &str, raw_text: &str, raw: Span) -> Span {
+        let (p, b) = (s.as_ptr() as usize, raw_text.as_ptr() as usize);
+        if p >= b && p + s.len() <= b + raw_text.len() {
+            // Offsets fit: the raw line's do.
+            return Span(raw.0 + (p - b) as u32, s.len() as u32);
+        }
+        if s.is_empty() {
+            return Span(0, 0);
+        }
+        if (self.last_copied.0, self.last_copied.1) == (p, s.len()) {
+            return self.last_copied.2;
+        }
+        let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(s.len())) else {
+            return Span(0, 0);
+        };
+        self.text.push_str(s);
+        let sp = Span(off, len);
+        self.last_copied = (p, s.len(), sp);
+        sp
+    }
+
+    /// Hold one event for `lanes`. A batch holds less than 4 GiB: the
+    /// caller hands it over at [`BATCH_BYTES`].
     fn push(&mut self, lanes: u8, ev: &EventRef<'_>, o: &Origin<'_>) {
         let file = self.file_index(o.file);
         let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(o.raw.len()))
@@ -116,55 +185,97 @@ impl Batch {
             return;
         };
         self.text.push_str(o.raw);
-        let at = self.data.len();
-        self.data.push(lanes);
-        for v in [file, off, len, 0] {
-            self.data.extend_from_slice(&v.to_le_bytes());
-        }
-        // Texts inside the raw line are stored as ranges of it (no copy).
-        encode(ev, o, usize::MAX, o.raw, &mut self.datasets, &mut self.data);
-        let rec = u32::try_from(self.data.len() - at - HEADER).unwrap_or(u32::MAX);
-        self.data[at + 13..at + HEADER].copy_from_slice(&rec.to_le_bytes());
+        let raw = Span(off, len);
+        let rec = match ev {
+            EventRef::Web(w) => {
+                let mut texts = [Span::default(); 9];
+                for (t, s) in texts.iter_mut().zip([
+                    w.method,
+                    w.path,
+                    w.query,
+                    w.user_agent,
+                    w.referrer,
+                    w.site,
+                    w.user,
+                    w.forwarded,
+                    w.protocol,
+                ]) {
+                    *t = self.span(s, o.raw, raw);
+                }
+                Rec::Web(WebRec {
+                    ts: w.ts,
+                    source_ip: w.source_ip,
+                    status: w.status,
+                    bytes: w.bytes,
+                    texts,
+                })
+            }
+            _ => {
+                let start = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
+                encode(ev, o, usize::MAX, o.raw, &mut self.datasets, &mut self.other);
+                Rec::Other(start, u32::try_from(self.other.len()).unwrap_or(u32::MAX))
+            }
+        };
+        self.held.push(Held {
+            lanes,
+            file,
+            line: o.line,
+            raw,
+            rec,
+        });
+    }
+
+    fn text(&self, s: Span) -> Option<&str> {
+        self.text.get(s.0 as usize..s.0 as usize + s.1 as usize)
     }
 
     /// Hand the records of one lane to `out`, in order.
     fn each(&self, wants: impl Fn(u8) -> bool, out: &mut impl FnMut(&EventRef<'_>, &Origin<'_>)) {
-        let u32_at = |i: usize| -> Option<usize> {
-            let b = self.data.get(i..i + 4)?;
-            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        };
-        let mut at = 0;
-        while at < self.data.len() {
-            let rec = (|| {
-                let lanes = *self.data.get(at)?;
-                let (file, off, len, n) = (
-                    u32_at(at + 1)?,
-                    u32_at(at + 5)?,
-                    u32_at(at + 9)?,
-                    u32_at(at + 13)?,
-                );
-                Some((lanes, file, off, len, at + HEADER, n))
-            })();
+        for h in self.held.iter().filter(|h| wants(h.lanes)) {
+            let file = self.files.get(h.file as usize).map_or("-", String::as_str);
             // Only what `push` wrote is read: a failure is a bug.
-            let Some((lanes, file, off, len, start, n)) = rec else {
-                tracing::error!("Lane batch record unreadable.");
-                return;
-            };
-            at = start + n;
-            if !wants(lanes) {
-                continue;
-            }
-            let (Some(data), Some(base)) = (self.data.get(start..at), self.text.get(off..off + len))
-            else {
+            let Some(raw) = self.text(h.raw) else {
                 tracing::error!("Lane batch record out of bounds.");
-                return;
+                continue;
             };
-            match decode(data, base, &self.datasets) {
-                Ok((ev, line, raw)) => {
-                    let file = self.files.get(file).map_or("-", String::as_str);
-                    out(&ev, &Origin { file, line, raw });
+            let origin = Origin {
+                file,
+                line: h.line,
+                raw,
+            };
+            match h.rec {
+                Rec::Web(w) => {
+                    let t = w.texts.map(|s| self.text(s));
+                    let [Some(method), Some(path), Some(query), Some(user_agent), Some(referrer), Some(site), Some(user), Some(forwarded), Some(protocol)] =
+                        t
+                    else {
+                        tracing::error!("Lane batch record out of bounds.");
+                        continue;
+                    };
+                    let ev = EventRef::Web(haboob_model::WebEvent {
+                        ts: w.ts,
+                        source_ip: w.source_ip,
+                        method,
+                        path,
+                        query,
+                        status: w.status,
+                        bytes: w.bytes,
+                        user_agent,
+                        referrer,
+                        site,
+                        user,
+                        forwarded,
+                        protocol,
+                    });
+                    out(&ev, &origin);
                 }
-                Err(e) => tracing::error!(error = %e, "Lane batch record undecodable."),
+                Rec::Other(a, b) => {
+                    let data = self.other.get(a as usize..b as usize).unwrap_or_default();
+                    match decode(data, raw, &self.datasets) {
+                        Ok((ev, _, _)) => out(&ev, &origin),
+                        Err(e) => tracing::error!(error = %e, "Lane batch record undecodable."),
+                    }
+                }
             }
         }
     }
@@ -304,7 +415,7 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
                 lanes, filling, ..
             } => {
                 filling.push(lanes_for(ev, *lanes), ev, o);
-                if filling.text.len() + filling.data.len() >= BATCH_BYTES {
+                if filling.bytes() >= BATCH_BYTES {
                     self.hand_over();
                 }
             }
@@ -338,7 +449,7 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
 
     /// Run everything handed over (end of stream).
     fn settle(&mut self) {
-        if matches!(self, Sink::Lanes { filling, .. } if !filling.data.is_empty()) {
+        if matches!(self, Sink::Lanes { filling, .. } if !filling.held.is_empty()) {
             self.hand_over();
         }
         if let Sink::Lanes { shared, .. } = self {

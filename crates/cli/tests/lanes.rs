@@ -13,7 +13,12 @@ fn simulate(out: &Path, args: &[&str]) {
     let mut a = vec!["simulate", "--seed", "5", "--out", out.to_str().unwrap()];
     a.extend_from_slice(args);
     let o = run(&a, None);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// JSON Lines of `haboob --threads T hunt` with the given `[hunt]` settings.
@@ -56,10 +61,7 @@ fn same_everywhere(dir: &Path, inputs: &[&Path], min_alerts: usize) {
     let (k, n) = kinds(&off);
     assert!(n >= min_alerts, "{n} alerts, {k:?}");
     for threads in ["1", "2"] {
-        for cfg in [
-            "lanes_min_mb = 0",
-            "lanes_min_mb = 0\ndetection_lanes = 3",
-        ] {
+        for cfg in ["lanes_min_mb = 0", "lanes_min_mb = 0\ndetection_lanes = 3"] {
             let on = hunt(dir, threads, cfg, inputs);
             assert!(
                 on == off,
@@ -89,7 +91,14 @@ fn many_sources_and_sweep_are_identical_on_lanes_and_threads() {
     let new = dir.path().join("new");
     simulate(
         &new,
-        &["--scenario", "web-volume", "--bytes", "6000000", "--sources", "0"],
+        &[
+            "--scenario",
+            "web-volume",
+            "--bytes",
+            "6000000",
+            "--sources",
+            "0",
+        ],
     );
     same_everywhere(dir.path(), &[&new.join("access.log")], 3);
     let sweep = dir.path().join("sweep");

@@ -212,7 +212,14 @@ impl Batch {
             }
             _ => {
                 let start = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
-                encode(ev, o, usize::MAX, o.raw, &mut self.datasets, &mut self.other);
+                encode(
+                    ev,
+                    o,
+                    usize::MAX,
+                    o.raw,
+                    &mut self.datasets,
+                    &mut self.other,
+                );
                 Rec::Other(start, u32::try_from(self.other.len()).unwrap_or(u32::MAX))
             }
         };
@@ -377,7 +384,10 @@ impl<'o> Shared<'o> {
         self.work(true);
         let mut j = lock(&self.job);
         while j.left > 0 {
-            j = self.done.wait(j).unwrap_or_else(std::sync::PoisonError::into_inner);
+            j = self
+                .done
+                .wait(j)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         j.batch.take().and_then(|b| Arc::try_unwrap(b).ok())
     }
@@ -411,9 +421,7 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
     pub(crate) fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>) {
         match self {
             Sink::One(feed) => feed.observe(ev, o),
-            Sink::Lanes {
-                lanes, filling, ..
-            } => {
+            Sink::Lanes { lanes, filling, .. } => {
                 filling.push(lanes_for(ev, *lanes), ev, o);
                 if filling.bytes() >= BATCH_BYTES {
                     self.hand_over();
@@ -505,7 +513,9 @@ pub(crate) fn with_sink<R>(
         .lanes
         .into_par_iter()
         .map(|l| {
-            let lane = l.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let lane = l
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             lane.feed.finish()
         })
         .collect();

@@ -10,7 +10,10 @@ fn ip(s: &str) -> IpAddr {
 #[test]
 fn a_network_stays_in_one_lane_and_networks_spread() {
     for lanes in [2, 3, 8] {
-        assert_eq!(lane_of(ip("198.51.100.1"), lanes), lane_of(ip("198.51.100.254"), lanes));
+        assert_eq!(
+            lane_of(ip("198.51.100.1"), lanes),
+            lane_of(ip("198.51.100.254"), lanes)
+        );
         assert_eq!(
             lane_of(ip("2001:db8:1:2::1"), lanes),
             lane_of(ip("2001:db8:1:2:ffff::9"), lanes)
@@ -21,7 +24,11 @@ fn a_network_stays_in_one_lane_and_networks_spread() {
         }
         // Consecutive /24s spread evenly (within 20 % of a fair share).
         let fair = 3000 / lanes;
-        assert!(per.iter().all(|&c| c * 10 >= fair * 8 && c * 10 <= fair * 12), "{per:?}");
+        assert!(
+            per.iter()
+                .all(|&c| c * 10 >= fair * 8 && c * 10 <= fair * 12),
+            "{per:?}"
+        );
     }
 }
 
@@ -81,7 +88,11 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
     let mut b = Batch::default();
     for (i, (ev, raw)) in evs.iter().zip(raws).enumerate() {
         let file = if i < 2 { "a.log" } else { "b.log" };
-        let o = Origin { file, line: i as u64 + 1, raw };
+        let o = Origin {
+            file,
+            line: i as u64 + 1,
+            raw,
+        };
         b.push(lanes_for(ev, 2), ev, &o);
     }
     let lane = |ev: &EventRef<'_>| match ev {
@@ -92,7 +103,12 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
     let collect = |wants: &dyn Fn(u8) -> bool| {
         let mut got = Vec::new();
         b.each(wants, &mut |ev, o| {
-            got.push((format!("{ev:?}"), o.file.to_string(), o.line, o.raw.to_string()));
+            got.push((
+                format!("{ev:?}"),
+                o.file.to_string(),
+                o.line,
+                o.raw.to_string(),
+            ));
         });
         got
     };
@@ -103,7 +119,12 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
             .filter(|(_, (ev, _))| keep(ev))
             .map(|(i, (ev, raw))| {
                 let file = if i < 2 { "a.log" } else { "b.log" };
-                (format!("{ev:?}"), file.to_string(), i as u64 + 1, raw.to_string())
+                (
+                    format!("{ev:?}"),
+                    file.to_string(),
+                    i as u64 + 1,
+                    raw.to_string(),
+                )
             })
             .collect::<Vec<_>>()
     };
@@ -146,8 +167,7 @@ fn a_sweep_across_lanes_is_one_alert() {
         .unwrap();
     }
     drop(f);
-    let lanes: std::collections::BTreeSet<usize> =
-        sources.iter().map(|s| lane_of(*s, 2)).collect();
+    let lanes: std::collections::BTreeSet<usize> = sources.iter().map(|s| lane_of(*s, 2)).collect();
     assert_eq!(lanes.len(), 2, "the sweep's sources are in both lanes");
     let inputs = vec![haboob_ingest::Input::File(path)];
     let report = |lanes: u32| {
@@ -157,14 +177,20 @@ fn a_sweep_across_lanes_is_one_alert() {
         hunt(&inputs, &o, &|_| {})
     };
     let (one, two) = (report(1), report(2));
-    let sweeps: Vec<_> = two.alerts.iter().filter(|a| a.detector == "web.sweep").collect();
+    let sweeps: Vec<_> = two
+        .alerts
+        .iter()
+        .filter(|a| a.detector == "web.sweep")
+        .collect();
     assert_eq!(sweeps.len(), 1, "{sweeps:#?}");
     let mut members = sweeps[0].source.members.clone();
     members.sort();
     sources.sort();
     assert_eq!(members, sources);
-    assert!(two.alerts.iter().any(|a| a.detector == "web.scan"
-        && a.source.ip == Some(ip("192.0.2.9"))));
+    assert!(two
+        .alerts
+        .iter()
+        .any(|a| a.detector == "web.scan" && a.source.ip == Some(ip("192.0.2.9"))));
     let json = |r: &crate::HuntReport| serde_json::to_string(&r.alerts).unwrap();
     assert_eq!(json(&one), json(&two));
 }

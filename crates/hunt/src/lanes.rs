@@ -402,6 +402,9 @@ impl<'o> Shared<'o> {
 }
 
 /// Where one stream's events go: its detectors, or its lanes.
+// One per stream, matched once per event: boxing the batch would add an
+// indirection on the hot path and save nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Sink<'s, 'sc, 'o> {
     /// Every detector on the reading thread.
     One(Feed<'o>),

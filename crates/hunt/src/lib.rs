@@ -147,7 +147,7 @@ fn hunt_stream(
     });
     match res {
         // Out of order beyond the tolerance: start over, sorted.
-        Err(rehunt) => rehunt,
+        Err(rehunt) => *rehunt,
         Ok(mut r) => {
             r.alerts = alerts;
             r.travel = travel;
@@ -165,7 +165,7 @@ fn hunt_stream_into(
     base: &ReadOptions,
     stop: &AtomicBool,
     feed: &mut lanes::Sink<'_, '_, '_>,
-) -> Result<StreamResult, StreamResult> {
+) -> Result<StreamResult, Box<StreamResult>> {
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
@@ -227,7 +227,7 @@ fn hunt_stream_into(
             // Out of order beyond the tolerance: start over, sorted.
             let mut r = order::rehunt_sorted(stream, opts, base, &progress, &spool, d);
             r.skipped = skipped;
-            return Err(r);
+            return Err(Box::new(r));
         }
     }
     reorder.drain(&mut |ev, o| feed.observe(ev, o));

@@ -193,4 +193,35 @@ fn a_sweep_across_lanes_is_one_alert() {
         .any(|a| a.detector == "web.scan" && a.source.ip == Some(ip("192.0.2.9"))));
     let json = |r: &crate::HuntReport| serde_json::to_string(&r.alerts).unwrap();
     assert_eq!(json(&one), json(&two));
+
+    // Newest first: the sorted pass feeds the lanes in time order.
+    let text = std::fs::read_to_string(&inputs_path(&inputs)).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    std::fs::write(inputs_path(&inputs), lines.join("\n") + "\n").unwrap();
+    let (rev_one, rev_two) = (report(1), report(2));
+    assert!(
+        rev_two
+            .notices
+            .iter()
+            .any(|n| n.contains("newest-first") || n.contains("sorted by time")),
+        "{:?}",
+        rev_two.notices
+    );
+    assert_eq!(json(&rev_one), json(&rev_two));
+    assert_eq!(
+        rev_two
+            .alerts
+            .iter()
+            .filter(|a| a.detector == "web.sweep")
+            .count(),
+        1
+    );
+}
+
+fn inputs_path(inputs: &[haboob_ingest::Input]) -> std::path::PathBuf {
+    match &inputs[0] {
+        haboob_ingest::Input::File(p) => p.clone(),
+        haboob_ingest::Input::Stdin => unreachable!("a file"),
+    }
 }

@@ -195,7 +195,7 @@ fn a_sweep_across_lanes_is_one_alert() {
     assert_eq!(json(&one), json(&two));
 
     // Newest first: the sorted pass feeds the lanes in time order.
-    let text = std::fs::read_to_string(&inputs_path(&inputs)).unwrap();
+    let text = std::fs::read_to_string(inputs_path(&inputs)).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
     lines.reverse();
     std::fs::write(inputs_path(&inputs), lines.join("\n") + "\n").unwrap();

@@ -41,8 +41,40 @@ pub struct DetectConfig {
 
 /// Build the runtime detectors for one stream.
 pub fn build(cfg: &DetectConfig) -> Vec<Box<dyn Detector>> {
+    build_part(cfg, Part::All)
+}
+
+/// Which of a stream's detectors to build when the stream's events are
+/// sharded over lanes (the hunt pipeline's detection lanes): a detector whose
+/// state is keyed by one source — its address, (address, site), or its
+/// network as [`haboob_model::ip_prefix`] gives it (/24, /64) — sees only its
+/// lane's sources and gives the same alerts as when it sees them all, as long
+/// as its cap on tracked sources does not bind. A detector that compares
+/// sources must see every event: it is in the one shared lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Every detector: the stream is one lane.
+    All,
+    /// The per-source detectors of one of `lanes` source lanes: every web
+    /// rule but `web.sweep`, and `web.waf_block`; each cap on tracked
+    /// sources (`web.max_tracked_sources`) is divided by `lanes`, so the
+    /// bound over all lanes is unchanged.
+    BySource {
+        /// Number of source lanes.
+        lanes: usize,
+    },
+    /// The cross-source detectors, fed every event: `web.sweep` (keyed by
+    /// request fingerprint across sources) and every account-attack
+    /// detector (clusters across sources and users, travel).
+    Shared,
+}
+
+/// Build the runtime detectors of one [`Part`] of a stream.
+pub fn build_part(cfg: &DetectConfig, part: Part) -> Vec<Box<dyn Detector>> {
     let mut v: Vec<Box<dyn Detector>> = Vec::new();
-    v.extend(web::build(&cfg.web));
-    v.extend(auth::build(&cfg.auth));
+    v.extend(web::build(&cfg.web.part(part)));
+    if matches!(part, Part::All | Part::Shared) {
+        v.extend(auth::build(&cfg.auth));
+    }
     v
 }

@@ -78,6 +78,16 @@ pub struct HuntConfig {
     /// The same tool fingerprint on several sites within this many hours
     /// groups the sources into one campaign.
     pub tool_window_hours: u64,
+    /// A stream (file or rotation group) of at least `lanes_min_mb` is
+    /// detected in this many source lanes plus one shared lane, which run
+    /// on several cores: sources are split by network (/24, /64), the
+    /// detectors that compare sources see every event. Results do not
+    /// depend on `--threads`; per-source caps (`[web]
+    /// max_tracked_sources`) are divided among the lanes. 1 turns lanes off.
+    pub detection_lanes: u32,
+    /// Streams smaller than this many MiB (and standard input) are detected
+    /// on one lane.
+    pub lanes_min_mb: u64,
 }
 
 impl Default for HuntConfig {
@@ -87,6 +97,8 @@ impl Default for HuntConfig {
             merge_gap_secs: 600,
             prefix_window_hours: 24,
             tool_window_hours: 2,
+            detection_lanes: 2,
+            lanes_min_mb: 64,
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::sigma::{SigmaFeed, StreamSigma};
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
-use haboob_detect::Detector;
+use haboob_detect::{Detector, Part};
 use haboob_model::{Alert, EventRef, Origin};
 
 /// Fresh detectors for one stream, plus its geo cache.
@@ -12,10 +12,14 @@ pub(crate) struct Feed<'o> {
     detectors: Vec<Box<dyn Detector>>,
     alerts: Vec<Alert>,
     geo: Option<geo::GeoCache<'o>>,
+    /// Exchange sign-ins in IIS logs are derived (the auth detectors are here).
+    derive_auth: bool,
+    /// Sigma rules (in the lane that sees every event).
     sigma: Option<SigmaFeed<'o>>,
 }
 
-/// What one stream found.
+/// What one stream (or one lane of it) found.
+#[derive(Default)]
 pub(crate) struct FeedOut {
     pub(crate) alerts: Vec<Alert>,
     /// Located successes for impossible travel across streams.
@@ -24,9 +28,25 @@ pub(crate) struct FeedOut {
     pub(crate) sigma: Option<StreamSigma>,
 }
 
+impl FeedOut {
+    /// Add what another lane of the same stream found.
+    pub(crate) fn absorb(&mut self, o: FeedOut) {
+        self.alerts.extend(o.alerts);
+        self.travel = self.travel.take().or(o.travel);
+        self.sigma = self.sigma.take().or(o.sigma);
+    }
+}
+
 impl<'o> Feed<'o> {
+    /// Every detector of a stream.
     pub(crate) fn new(opts: &'o HuntOptions) -> Feed<'o> {
-        let mut detectors = haboob_detect::build(&opts.config.detect());
+        Feed::part(opts, Part::All)
+    }
+
+    /// The detectors of one lane's part of a stream ([`crate::lanes`]).
+    pub(crate) fn part(opts: &'o HuntOptions, part: Part) -> Feed<'o> {
+        let mut detectors = haboob_detect::build_part(&opts.config.detect(), part);
+        let auth = !matches!(part, Part::BySource { .. });
         if opts.geo.is_some() {
             // Sign-ins are located only with a City database: only then is
             // there travel to compare across streams.
@@ -39,8 +59,9 @@ impl<'o> Feed<'o> {
         Feed {
             detectors,
             alerts: Vec::new(),
-            geo: opts.geo.as_deref().map(geo::GeoCache::new),
-            sigma: opts.sigma.as_ref().map(|s| {
+            geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
+            derive_auth: auth,
+            sigma: opts.sigma.as_ref().filter(|_| auth).map(|s| {
                 let gap = opts.config.hunt.merge_gap_secs.saturating_mul(1000);
                 SigmaFeed::new(s, i64::try_from(gap).unwrap_or(i64::MAX))
             }),
@@ -59,8 +80,10 @@ impl<'o> Feed<'o> {
         }
         // Exchange sign-ins in IIS logs feed the auth detectors as well.
         let derived = match ev {
-            EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
-            EventRef::Auth(_) | EventRef::Waf(_) | EventRef::Win(_) => None,
+            EventRef::Web(w) if self.derive_auth => {
+                haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth)
+            }
+            _ => None,
         };
         for ev in std::iter::once(ev).chain(derived.as_ref()) {
             for d in self.detectors.iter_mut() {

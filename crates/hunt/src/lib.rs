@@ -18,6 +18,7 @@ pub mod campaign;
 pub mod config;
 mod feed;
 pub mod geo;
+mod lanes;
 pub mod merge;
 pub mod order;
 mod reorder;
@@ -148,7 +149,33 @@ fn hunt_stream(
     base: &ReadOptions,
     stop: &AtomicBool,
 ) -> StreamResult {
-    let mut feed = feed::Feed::new(opts);
+    let bytes = stream.iter().filter_map(Input::len).sum();
+    let lanes = lanes::lanes_for_stream(opts, bytes);
+    let (res, out) = lanes::with_sink(opts, lanes, |feed| {
+        hunt_stream_into(stream, opts, progress, base, stop, feed)
+    });
+    match res {
+        // Out of order beyond the tolerance: start over, sorted.
+        Err(rehunt) => *rehunt,
+        Ok(mut r) => {
+            r.alerts = out.alerts;
+            r.travel = out.travel;
+            r.sigma = out.sigma;
+            r
+        }
+    }
+}
+
+/// Read one stream into `feed`: its result without the alerts, or `Err`
+/// with the result of hunting it again sorted by time.
+fn hunt_stream_into(
+    stream: &[Input],
+    opts: &HuntOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    base: &ReadOptions,
+    stop: &AtomicBool,
+    feed: &mut lanes::Sink<'_, '_, '_>,
+) -> Result<StreamResult, Box<StreamResult>> {
     let mut stats = ReadStats::default();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
@@ -210,7 +237,7 @@ fn hunt_stream(
             // Out of order beyond the tolerance: start over, sorted.
             let mut r = order::rehunt_sorted(stream, opts, base, &progress, &spool, d);
             r.skipped = skipped;
-            return r;
+            return Err(Box::new(r));
         }
     }
     reorder.drain(&mut |ev, o| feed.observe(ev, o));
@@ -228,16 +255,15 @@ fn hunt_stream(
             reorder.released_early()
         ));
     }
-    let out = feed.finish();
-    StreamResult {
-        alerts: out.alerts,
+    Ok(StreamResult {
+        alerts: Vec::new(),
         stats,
         errors,
         notices,
         skipped,
-        travel: out.travel,
-        sigma: out.sigma,
-    }
+        travel: None,
+        sigma: None,
+    })
 }
 
 fn is_found(input: &Input, opts: &HuntOptions) -> bool {

@@ -25,7 +25,6 @@
 //! a file. When that copy fails (disk full) and the input turns out to be out
 //! of order, the stream is reported as an error naming `-:LINE`.
 
-use crate::feed::Feed;
 use crate::spool::Sorter;
 use crate::{HuntOptions, StreamResult, MAX_REJECT_SAMPLES};
 use haboob_ingest::{
@@ -372,16 +371,14 @@ pub(crate) fn rehunt_sorted(
         ));
     }
     tracing::debug!(runs = sorter.spilled_runs(), "Sorting a stream.");
-    let mut feed = Feed::new(opts);
-    let done = match io_err {
+    let bytes = stream.iter().filter_map(Input::len).sum();
+    let lanes = crate::lanes::lanes_for_stream(opts, bytes);
+    let (done, out) = crate::lanes::with_sink(opts, lanes, |feed| match io_err {
         Some(e) => Err(e),
         None => sorter.finish(&names, &mut |_, ev, origin| feed.observe(ev, origin)),
-    };
+    });
     match done {
-        Ok(()) => {
-            let out = feed.finish();
-            (res.alerts, res.travel, res.sigma) = (out.alerts, out.travel, out.sigma);
-        }
+        Ok(()) => (res.alerts, res.travel, res.sigma) = (out.alerts, out.travel, out.sigma),
         Err(e) => res.errors.push(format!(
             "{at} and the stream could not be sorted (temporary file: {e}); its alerts are not reported"
         )),

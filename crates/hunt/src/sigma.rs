@@ -338,7 +338,10 @@ impl<'o> SigmaFeed<'o> {
     /// End of stream: the alerts, the timeline rows and per-rule counts.
     pub(crate) fn finish(mut self) -> (Vec<Alert>, StreamSigma) {
         let mut open: Vec<(Key, Open)> = self.open.drain().collect();
-        open.sort_by(|a, b| (a.1.first, a.0.rule).cmp(&(b.1.first, b.0.rule)));
+        open.sort_by(|(ka, a), (kb, b)| {
+            (a.first, ka.rule, ka.source, &ka.target, &ka.user)
+                .cmp(&(b.first, kb.rule, kb.source, &kb.target, &kb.user))
+        });
         for (k, o) in open {
             self.alerts.push(alert(&self.opts.rules, &k, o));
         }

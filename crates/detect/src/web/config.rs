@@ -41,6 +41,68 @@ pub struct WebConfig {
     pub flood: FloodConfig,
 }
 
+impl WebConfig {
+    /// The settings of one lane's part of the web detectors (see
+    /// [`crate::Part`]): the rules of the other part are disabled. Every
+    /// field is named here, so that a new rule must be placed.
+    pub fn part(&self, part: crate::Part) -> WebConfig {
+        let lanes = match part {
+            crate::Part::All => return self.clone(),
+            crate::Part::BySource { lanes } => lanes.max(1),
+            crate::Part::Shared => 0,
+        };
+        let by_source = lanes > 0;
+        let WebConfig {
+            max_evidence,
+            max_tracked_sources,
+            allow_sources,
+            allow_user_agents,
+            scan,
+            sensitive,
+            scanner_ua,
+            exploit,
+            admin_enum,
+            crawl,
+            login_bf,
+            user_enum,
+            waf,
+            sweep,
+            flood,
+        } = self.clone();
+        macro_rules! per_source {
+            ($c:expr) => {{
+                let mut c = $c;
+                c.enabled &= by_source;
+                c
+            }};
+        }
+        WebConfig {
+            max_evidence,
+            max_tracked_sources: if by_source {
+                (max_tracked_sources / lanes).max(1)
+            } else {
+                max_tracked_sources
+            },
+            allow_sources,
+            allow_user_agents,
+            scan: per_source!(scan),
+            sensitive: per_source!(sensitive),
+            scanner_ua: per_source!(scanner_ua),
+            exploit: per_source!(exploit),
+            admin_enum: per_source!(admin_enum),
+            crawl: per_source!(crawl),
+            login_bf: per_source!(login_bf),
+            user_enum: per_source!(user_enum),
+            waf: per_source!(waf),
+            flood: per_source!(flood),
+            sweep: SweepConfig {
+                enabled: sweep.enabled && !by_source,
+                ..sweep
+            },
+        }
+    }
+}
+
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {

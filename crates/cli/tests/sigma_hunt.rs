@@ -244,3 +244,28 @@ fn an_event_count_correlation_fires_once_and_mutes_its_base_rule() {
     // One more than there are: nothing.
     assert!(hunt_correlation(11).is_empty());
 }
+
+#[test]
+fn sigma_results_are_the_same_with_detection_lanes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_fixture(dir.path());
+    let rules = write_rules(dir.path());
+    let cfg = dir.path().join("lanes.toml");
+    std::fs::write(&cfg, "[hunt]\nlanes_min_mb = 0\ndetection_lanes = 3\n").unwrap();
+    let run = |extra: &[&str], timeline: &str| {
+        let tl = dir.path().join(timeline);
+        let out = haboob()
+            .args(["hunt", "-q", "-O", "jsonl", "--rules", &rules])
+            .args(extra)
+            .arg("--timeline")
+            .arg(&tl)
+            .arg(&log)
+            .output()
+            .unwrap();
+        (out.stdout, std::fs::read(&tl).unwrap())
+    };
+    let one = run(&[], "one.jsonl");
+    let lanes = run(&["-c", cfg.to_str().unwrap()], "lanes.jsonl");
+    assert!(!one.1.is_empty());
+    assert_eq!(one, lanes);
+}

@@ -313,16 +313,34 @@ impl Item {
     }
 }
 
-/// True when a field value of the event matches `p`.
-fn keyword(ev: &dyn FieldView, p: &Pattern) -> bool {
-    let mut found = false;
+/// Whether every group (`all`) or some group of keyword patterns is found
+/// in the event's field values: one walk over the fields for all of them.
+fn keywords(ev: &dyn FieldView, all: bool, groups: &[Vec<Pattern>]) -> bool {
+    let mut found = vec![false; groups.len()];
+    let mut left = groups.len();
+    let mut done = false;
     ev.for_each_field(&mut |_, v| {
-        if !found {
-            let mut buf = [0u8; 24];
-            found = text(&v, &mut buf).is_some_and(|t| p.is_match(t));
+        if done {
+            return;
+        }
+        let mut buf = [0u8; 24];
+        let Some(t) = text(&v, &mut buf) else { return };
+        for (i, g) in groups.iter().enumerate() {
+            if !found[i] && g.iter().any(|p| p.is_match(t)) {
+                found[i] = true;
+                left -= 1;
+                if !all || left == 0 {
+                    done = true;
+                    return;
+                }
+            }
         }
     });
-    found
+    if all {
+        left == 0
+    } else {
+        done
+    }
 }
 
 impl Sel {
@@ -331,10 +349,7 @@ impl Sel {
             Sel::All(items) => items.iter().all(|i| i.eval(ev)),
             Sel::Any(sels) => sels.iter().any(|s| s.eval(ev)),
             Sel::And(sels) => sels.iter().all(|s| s.eval(ev)),
-            Sel::Keywords { all: true, pats } => {
-                pats.iter().all(|g| g.iter().any(|p| keyword(ev, p)))
-            }
-            Sel::Keywords { all: false, pats } => pats.iter().flatten().any(|p| keyword(ev, p)),
+            Sel::Keywords { all, pats } => keywords(ev, *all, pats),
         }
     }
 }

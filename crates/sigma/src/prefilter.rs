@@ -100,9 +100,35 @@ fn sel_needles(s: &Sel) -> Option<Needles> {
             .map(sel_needles)
             .try_fold(Needles::default(), |acc, n| Some(acc.union(n?))),
         Sel::And(v) => best(v.iter().filter_map(sel_needles)),
-        Sel::Keywords { .. } => None,
+        Sel::Keywords { all, pats } => {
+            // Keywords are searched in every field value: their needles are
+            // scanned in all of them ([`ANY_FIELD`]).
+            let group = |g: &Vec<crate::pattern::Pattern>| -> Option<Vec<Vec<u8>>> {
+                g.iter()
+                    .map(|p| {
+                        let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
+                        (lit.len() >= MIN_NEEDLE).then(|| lit.to_ascii_lowercase())
+                    })
+                    .collect()
+            };
+            let lits = if *all {
+                // Each value must be found: any one value's needles.
+                pats.iter()
+                    .filter_map(group)
+                    .max_by_key(|l| l.iter().map(Vec::len).min().unwrap_or(0))?
+            } else {
+                pats.iter().map(group).collect::<Option<Vec<_>>>()?.concat()
+            };
+            (!lits.is_empty()).then(|| Needles {
+                lits,
+                fields: vec![ANY_FIELD.to_owned()],
+            })
+        }
     }
 }
+
+/// The field name standing for "every field value" (keywords).
+pub(crate) const ANY_FIELD: &str = "*";
 
 /// The automaton of one dispatch list.
 #[derive(Debug, Clone)]
@@ -172,9 +198,8 @@ impl Pre {
             seen.clear();
             seen.resize(self.words, 0);
             let mut buf = [0u8; 24];
-            for f in &self.fields {
-                let Some(v) = ev.field(f) else { continue };
-                let text: &[u8] = match &v {
+            let mut scan = |v: &Value<'_>| {
+                let text: &[u8] = match v {
                     Value::Str(s) => s.as_bytes(),
                     Value::Int(n) => {
                         use std::io::Write;
@@ -183,11 +208,18 @@ impl Pre {
                         let len = usize::try_from(c.position()).unwrap_or(0);
                         &buf[..len]
                     }
-                    Value::Null => continue,
+                    Value::Null => return,
                 };
                 for m in self.ac.find_overlapping_iter(text) {
                     let p = m.pattern().as_usize();
                     seen[p / 64] |= 1 << (p % 64);
+                }
+            };
+            for f in &self.fields {
+                if f == ANY_FIELD {
+                    ev.for_each_field(&mut |_, v| scan(&v));
+                } else if let Some(v) = ev.field(f) {
+                    scan(&v);
                 }
             }
             for (i, need) in self.need.iter().enumerate() {

@@ -135,6 +135,8 @@ pub(crate) struct SigmaFeed<'o> {
     per_rule: HashMap<RuleIdx, (u64, Ts, Ts)>,
     held: Vec<Held>,
     held_dropped: u64,
+    /// Open alerts above which quiet ones are flushed.
+    flush_at: usize,
 }
 
 /// What a Windows event, a sign-in or a web request says about who did what
@@ -219,6 +221,7 @@ impl<'o> SigmaFeed<'o> {
             per_rule: HashMap::new(),
             held: Vec::new(),
             held_dropped: 0,
+            flush_at: MAX_OPEN,
         }
     }
 
@@ -269,8 +272,11 @@ impl<'o> SigmaFeed<'o> {
             self.hit(rule, family, ts, &who, origin);
         }
         self.scratch = hits;
-        if self.open.len() > MAX_OPEN {
+        if self.open.len() > self.flush_at {
             self.flush_quiet(ts);
+            // Scan again only once as many more are open: when few are
+            // quiet, a scan per event would cost the whole map each time.
+            self.flush_at = MAX_OPEN.max(self.open.len().saturating_mul(2));
         }
     }
 

@@ -316,31 +316,28 @@ impl Item {
 /// Whether every group (`all`) or some group of keyword patterns is found
 /// in the event's field values: one walk over the fields for all of them.
 fn keywords(ev: &dyn FieldView, all: bool, groups: &[Vec<Pattern>]) -> bool {
+    let found_in = |v: &Value<'_>, g: &[Pattern]| {
+        let mut buf = [0u8; 24];
+        text(v, &mut buf).is_some_and(|t| g.iter().any(|p| p.is_match(t)))
+    };
+    if !all {
+        let mut done = false;
+        ev.for_each_field(&mut |_, v| {
+            done = done || groups.iter().any(|g| found_in(&v, g));
+        });
+        return done;
+    }
     let mut found = vec![false; groups.len()];
     let mut left = groups.len();
-    let mut done = false;
     ev.for_each_field(&mut |_, v| {
-        if done {
-            return;
-        }
-        let mut buf = [0u8; 24];
-        let Some(t) = text(&v, &mut buf) else { return };
         for (i, g) in groups.iter().enumerate() {
-            if !found[i] && g.iter().any(|p| p.is_match(t)) {
+            if left > 0 && !found[i] && found_in(&v, g) {
                 found[i] = true;
                 left -= 1;
-                if !all || left == 0 {
-                    done = true;
-                    return;
-                }
             }
         }
     });
-    if all {
-        left == 0
-    } else {
-        done
-    }
+    left == 0
 }
 
 impl Sel {

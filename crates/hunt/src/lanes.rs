@@ -78,8 +78,7 @@ struct WebRec {
     source_ip: IpAddr,
     status: u16,
     bytes: u64,
-    /// method, path, query, user_agent, referrer, site, user, forwarded,
-    /// protocol.
+    /// [`haboob_model::WebEvent::texts`], in its order.
     texts: [Span; 9],
 }
 
@@ -188,17 +187,7 @@ impl Batch {
         let rec = match ev {
             EventRef::Web(w) => {
                 let mut texts = [Span::default(); 9];
-                for (t, s) in texts.iter_mut().zip([
-                    w.method,
-                    w.path,
-                    w.query,
-                    w.user_agent,
-                    w.referrer,
-                    w.site,
-                    w.user,
-                    w.forwarded,
-                    w.protocol,
-                ]) {
+                for (t, s) in texts.iter_mut().zip(w.texts()) {
                     *t = self.span(s, o.raw, raw);
                 }
                 Rec::Web(WebRec {
@@ -237,7 +226,7 @@ impl Batch {
 
     /// Hand the records of one lane to `out`, in order.
     fn each(&self, wants: impl Fn(u8) -> bool, out: &mut impl FnMut(&EventRef<'_>, &Origin<'_>)) {
-        for h in self.held.iter().filter(|h| wants(h.lanes)) {
+        'records: for h in self.held.iter().filter(|h| wants(h.lanes)) {
             let file = self.files.get(h.file as usize).map_or("-", String::as_str);
             // Only what `push` wrote is read: a failure is a bug.
             let Some(raw) = self.text(h.raw) else {
@@ -251,28 +240,21 @@ impl Batch {
             };
             match h.rec {
                 Rec::Web(w) => {
-                    let t = w.texts.map(|s| self.text(s));
-                    let [Some(method), Some(path), Some(query), Some(user_agent), Some(referrer), Some(site), Some(user), Some(forwarded), Some(protocol)] =
-                        t
-                    else {
-                        tracing::error!("Lane batch record out of bounds.");
-                        continue;
-                    };
-                    let ev = EventRef::Web(haboob_model::WebEvent {
-                        ts: w.ts,
-                        source_ip: w.source_ip,
-                        method,
-                        path,
-                        query,
-                        status: w.status,
-                        bytes: w.bytes,
-                        user_agent,
-                        referrer,
-                        site,
-                        user,
-                        forwarded,
-                        protocol,
-                    });
+                    let mut texts = [""; 9];
+                    for (t, s) in texts.iter_mut().zip(w.texts) {
+                        let Some(text) = self.text(s) else {
+                            tracing::error!("Lane batch record out of bounds.");
+                            continue 'records;
+                        };
+                        *t = text;
+                    }
+                    let ev = EventRef::Web(haboob_model::WebEvent::from_texts(
+                        w.ts,
+                        w.source_ip,
+                        w.status,
+                        w.bytes,
+                        texts,
+                    ));
                     out(&ev, &origin);
                 }
                 Rec::Other(a, b) => {

@@ -169,17 +169,7 @@ fn encode_with(
             put_ip(out, Some(w.source_ip));
             out.extend_from_slice(&w.status.to_le_bytes());
             out.extend_from_slice(&w.bytes.to_le_bytes());
-            for s in [
-                w.method,
-                w.path,
-                w.query,
-                w.user_agent,
-                w.referrer,
-                w.site,
-                w.user,
-                w.forwarded,
-                w.protocol,
-            ] {
+            for s in w.texts() {
                 put_str(out, s);
             }
         }
@@ -309,21 +299,11 @@ pub fn decode<'a>(
             let source_ip = c.ip()?.ok_or_else(|| bad("web record without address"))?;
             let status = u16::from_le_bytes(c.arr()?);
             let bytes = u64::from_le_bytes(c.arr()?);
-            EventRef::Web(WebEvent {
-                ts,
-                source_ip,
-                method: c.str()?,
-                path: c.str()?,
-                query: c.str()?,
-                status,
-                bytes,
-                user_agent: c.str()?,
-                referrer: c.str()?,
-                site: c.str()?,
-                user: c.str()?,
-                forwarded: c.str()?,
-                protocol: c.str()?,
-            })
+            let mut texts = [""; 9];
+            for t in &mut texts {
+                *t = c.str()?;
+            }
+            EventRef::Web(WebEvent::from_texts(ts, source_ip, status, bytes, texts))
         }
         1 => {
             let ts = Ts(i64::from_le_bytes(c.arr()?));

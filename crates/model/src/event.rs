@@ -178,10 +178,53 @@ pub struct WebEvent<'a> {
     pub protocol: &'a str,
 }
 
-impl WebEvent<'_> {
+impl<'a> WebEvent<'a> {
     /// The status class: 2 for 2xx, 4 for 4xx, …
     pub fn status_class(&self) -> u16 {
         self.status / 100
+    }
+
+    /// The text members in one fixed order (method, path, query,
+    /// user_agent, referrer, site, user, forwarded, protocol): what the
+    /// encoders store, and what [`WebEvent::from_texts`] takes back.
+    pub fn texts(&self) -> [&'a str; 9] {
+        [
+            self.method,
+            self.path,
+            self.query,
+            self.user_agent,
+            self.referrer,
+            self.site,
+            self.user,
+            self.forwarded,
+            self.protocol,
+        ]
+    }
+
+    /// A request from its numbers and its [`WebEvent::texts`].
+    pub fn from_texts(
+        ts: Ts,
+        source_ip: IpAddr,
+        status: u16,
+        bytes: u64,
+        texts: [&'a str; 9],
+    ) -> WebEvent<'a> {
+        let [method, path, query, user_agent, referrer, site, user, forwarded, protocol] = texts;
+        WebEvent {
+            ts,
+            source_ip,
+            method,
+            path,
+            query,
+            status,
+            bytes,
+            user_agent,
+            referrer,
+            site,
+            user,
+            forwarded,
+            protocol,
+        }
     }
 }
 

@@ -21,10 +21,7 @@ fn sigma_alerts(rules: &Path, logs: &[&Path], timeline: Option<&Path>) -> Vec<se
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    jsonl(&out.stdout)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
-        .collect()
+    common::sigma_alerts(&out.stdout)
 }
 
 #[test]

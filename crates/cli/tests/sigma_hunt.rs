@@ -69,10 +69,7 @@ fn sigma_hits_are_alerts_and_timeline_rows() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let alerts: Vec<_> = jsonl(&out.stdout)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
-        .collect();
+    let alerts: Vec<_> = common::sigma_alerts(&out.stdout);
     let mut got: Vec<(String, u64, String)> = alerts
         .iter()
         .map(|a| {
@@ -220,10 +217,7 @@ fn hunt_correlation(threshold: u32) -> Vec<serde_json::Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    jsonl(&out.stdout)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
-        .collect()
+    common::sigma_alerts(&out.stdout)
 }
 
 #[test]

@@ -79,6 +79,14 @@ pub fn write_fixture(dir: &Path) -> PathBuf {
     p
 }
 
+/// The Sigma alerts (detector `sigma`) of a hunt's JSON Lines output.
+pub fn sigma_alerts(out: &[u8]) -> Vec<Value> {
+    jsonl(out)
+        .into_iter()
+        .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
+        .collect()
+}
+
 pub fn jsonl(out: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(out)
         .lines()

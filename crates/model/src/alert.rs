@@ -146,6 +146,17 @@ pub struct Target {
     pub region: Option<String>,
 }
 
+/// Someone to tell when an organisation is targeted.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Contact {
+    /// Organisation name as in `targets.toml`.
+    pub organisation: String,
+    /// Channel: `email`, `slack`, `teams` or `webhook`.
+    pub channel: String,
+    /// Address: an email address or a webhook URL.
+    pub address: String,
+}
+
 /// The account-attack funnel: identified → attacked → compromised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Funnel {

@@ -37,7 +37,7 @@ mod record_xml;
 mod time;
 
 pub use alert::{
-    Alert, AlertSource, Campaign, Evidence, Funnel, Severity, Target, TargetSector,
+    Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Target, TargetSector,
     MAX_EVIDENCE_BYTES,
 };
 pub use event::{

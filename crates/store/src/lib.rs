@@ -120,7 +120,12 @@ impl Store {
     /// trail. Status moves only along `new → triaged → notified → closed`
     /// (and back to `triaged` from `closed` to reopen); anything else is
     /// [`StoreError::InvalidTransition`].
-    pub fn act(&self, who: &Principal, campaign_id: &str, action: &Action) -> Result<CampaignState> {
+    pub fn act(
+        &self,
+        who: &Principal,
+        campaign_id: &str,
+        action: &Action,
+    ) -> Result<CampaignState> {
         let _ = (who, campaign_id, action);
         todo_impl()
     }

@@ -1,6 +1,6 @@
 //! The values the store takes and gives.
 
-use haboob_model::{Alert, Campaign, Funnel, Severity, Target, TargetSector, Ts};
+use haboob_model::{Alert, Campaign, Contact, Funnel, Severity, Target, TargetSector, Ts};
 use serde::{Deserialize, Serialize};
 
 /// One hunt's results, saved in one transaction by [`crate::Store::save_hunt`].
@@ -41,17 +41,6 @@ pub struct SaveSummary {
     pub campaigns_new: u64,
     /// Stored campaigns whose content changed (revision bumped).
     pub campaigns_updated: u64,
-}
-
-/// Someone to tell when an organisation is targeted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Contact {
-    /// Organisation name as in `targets.toml`.
-    pub organisation: String,
-    /// Channel: `email`, `slack`, `teams` or `webhook`.
-    pub channel: String,
-    /// Address: an email address or a webhook URL.
-    pub address: String,
 }
 
 /// Analyst workflow status of a campaign.

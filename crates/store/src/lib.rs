@@ -31,8 +31,8 @@ mod url;
 
 pub use codec::{MAX_BODY_BYTES, MAX_ERROR_BYTES, MAX_NAME_BYTES, MAX_NOTE_BYTES, MAX_TEXT_BYTES};
 pub use error::StoreError;
-pub use types::*;
 pub use tokens::SECRET_PREFIX;
+pub use types::*;
 pub use url::{default_sqlite_path, redact_url};
 
 use db::{Dialect, Tx};
@@ -107,7 +107,10 @@ impl Store {
                 let open = move || {
                     postgres::PgConn::open(&conn_url).map(|c| Box::new(c) as Box<dyn db::Conn>)
                 };
-                (Dialect::Postgres, pool::Pool::new(POOL_SIZE, Box::new(open)))
+                (
+                    Dialect::Postgres,
+                    pool::Pool::new(POOL_SIZE, Box::new(open)),
+                )
             }
         };
         let store = Store {

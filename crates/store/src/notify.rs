@@ -61,7 +61,11 @@ pub(crate) fn enqueue(tx: &mut Tx<'_>, n: &NewNotification<'_>) -> Result<Option
 }
 
 pub(crate) fn due(tx: &mut Tx<'_>, now: Ts, limit: u32) -> Result<Vec<NotificationRow>> {
-    let limit = if limit == 0 { DEFAULT_LIST } else { limit.min(MAX_LIST) };
+    let limit = if limit == 0 {
+        DEFAULT_LIST
+    } else {
+        limit.min(MAX_LIST)
+    };
     Ok(tx
         .query(
             "due_notifications",

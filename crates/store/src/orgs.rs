@@ -5,8 +5,7 @@ use crate::codec::{sector_of, severity_of, stage_of, stage_rank};
 use crate::db::{marks, Tx, P};
 use crate::read::{campaigns, MAX_PAGE};
 use crate::types::{
-    AccountRow, AccountStage, CampaignQuery, NotificationQuery, OrganisationDetail,
-    OrganisationRow,
+    AccountRow, AccountStage, CampaignQuery, NotificationQuery, OrganisationDetail, OrganisationRow,
 };
 use crate::Result;
 use haboob_model::{Contact, TargetSector};

@@ -92,7 +92,10 @@ fn row(r: &postgres::Row) -> Result<Row, String> {
                 .try_get::<_, Option<bool>>(i)
                 .map_err(e)?
                 .map(|b| Val::Int(b.into())),
-            Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i).map_err(e)?.map(Val::Blob),
+            Type::BYTEA => r
+                .try_get::<_, Option<Vec<u8>>>(i)
+                .map_err(e)?
+                .map(Val::Blob),
             _ => r.try_get::<_, Option<String>>(i).map_err(e)?.map(Val::Text),
         };
         vals.push(v.unwrap_or(Val::Null));

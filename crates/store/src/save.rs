@@ -407,7 +407,12 @@ fn carry_state(tx: &mut Tx<'_>, old: &str, succ: &str, at: i64) -> Result<()> {
         tx.exec(
             OP,
             "INSERT INTO notes (campaign_id, author, at, body) VALUES (?, ?, ?, ?)",
-            &[P::Text(succ), P::Text(&author), P::Int(when), P::Text(&body)],
+            &[
+                P::Text(succ),
+                P::Text(&author),
+                P::Int(when),
+                P::Text(&body),
+            ],
         )?;
     }
     Ok(())

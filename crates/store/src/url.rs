@@ -31,8 +31,14 @@ pub(crate) fn parse(url: &str) -> Result<Location> {
         return Ok(Location::Sqlite(PathBuf::from(path)));
     }
     if let Some((scheme, _)) = url.split_once("://") {
-        if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
-            return Err(bad("unknown scheme (expected sqlite:PATH, a path, or postgres://…)"));
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        {
+            return Err(bad(
+                "unknown scheme (expected sqlite:PATH, a path, or postgres://…)",
+            ));
         }
     }
     Ok(Location::Sqlite(PathBuf::from(url)))
@@ -104,7 +110,10 @@ mod tests {
             parse("postgres://u:p@h/db").unwrap(),
             Location::Postgres(_)
         ));
-        assert!(matches!(parse("mysql://h/db"), Err(StoreError::BadUrl { .. })));
+        assert!(matches!(
+            parse("mysql://h/db"),
+            Err(StoreError::BadUrl { .. })
+        ));
         assert!(matches!(parse(""), Err(StoreError::BadUrl { .. })));
         assert!(matches!(parse("sqlite:"), Err(StoreError::BadUrl { .. })));
     }

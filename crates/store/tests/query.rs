@@ -30,7 +30,11 @@ fn set<'a>(it: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
 }
 
 fn want_campaigns(pred: impl Fn(&Campaign) -> bool) -> BTreeSet<String> {
-    set(fixture().campaigns.iter().filter(|c| pred(c)).map(|c| c.id.as_str()))
+    set(fixture()
+        .campaigns
+        .iter()
+        .filter(|c| pred(c))
+        .map(|c| c.id.as_str()))
 }
 
 fn campaign_filters(t: &TestStore) {
@@ -88,27 +92,74 @@ fn campaign_filters(t: &TestStore) {
     let mut firsts: Vec<Ts> = f.campaigns.iter().map(|c| c.first_seen).collect();
     firsts.sort();
     let mid = firsts[firsts.len() / 2];
-    let since = set(ids_of_campaigns(t, CampaignQuery { since: Some(mid), ..Default::default() }).iter().map(String::as_str));
+    let since = set(ids_of_campaigns(
+        t,
+        CampaignQuery {
+            since: Some(mid),
+            ..Default::default()
+        },
+    )
+    .iter()
+    .map(String::as_str));
     assert_eq!(since, want_campaigns(|c| c.last_seen >= mid));
-    let until = set(ids_of_campaigns(t, CampaignQuery { until: Some(mid), ..Default::default() }).iter().map(String::as_str));
+    let until = set(ids_of_campaigns(
+        t,
+        CampaignQuery {
+            until: Some(mid),
+            ..Default::default()
+        },
+    )
+    .iter()
+    .map(String::as_str));
     assert_eq!(until, want_campaigns(|c| c.first_seen <= mid));
     assert!(until.len() < f.campaigns.len());
     // Status.
-    let who = Principal { name: "bob".into(), role: Role::Analyst };
+    let who = Principal {
+        name: "bob".into(),
+        role: Role::Analyst,
+    };
     let picked = &sorted[0].id;
-    t.act(&who, picked, &Action::SetStatus { status: Status::Triaged }).unwrap();
-    assert_eq!(q(|q| q.status = Some(Status::Triaged)), set([picked.as_str()]));
-    assert_eq!(q(|q| q.status = Some(Status::New)).len(), f.campaigns.len() - 1);
+    t.act(
+        &who,
+        picked,
+        &Action::SetStatus {
+            status: Status::Triaged,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        q(|q| q.status = Some(Status::Triaged)),
+        set([picked.as_str()])
+    );
+    assert_eq!(
+        q(|q| q.status = Some(Status::New)).len(),
+        f.campaigns.len() - 1
+    );
     // Rows carry the campaign's figures.
-    let p = t.campaigns(&CampaignQuery { limit: 500, ..Default::default() }).unwrap();
+    let p = t
+        .campaigns(&CampaignQuery {
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap();
     for row in &p.items {
         let c = f.campaigns.iter().find(|c| c.id == row.id).unwrap();
         assert_eq!(row.sources, c.sources.len() as u64);
         assert_eq!(row.alerts, c.alerts.len() as u64);
-        assert_eq!(row.targets, c.targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>());
-        let orgs: BTreeSet<String> = c.targets.iter().filter_map(|t| t.organisation.clone()).collect();
+        assert_eq!(
+            row.targets,
+            c.targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>()
+        );
+        let orgs: BTreeSet<String> = c
+            .targets
+            .iter()
+            .filter_map(|t| t.organisation.clone())
+            .collect();
         assert_eq!(row.organisations, orgs.into_iter().collect::<Vec<_>>());
-        assert_eq!((row.funnel, row.severity, row.first_seen, row.last_seen), (c.funnel, c.severity, c.first_seen, c.last_seen));
+        assert_eq!(
+            (row.funnel, row.severity, row.first_seen, row.last_seen),
+            (c.funnel, c.severity, c.first_seen, c.last_seen)
+        );
         assert_eq!(&row.summary, &c.summary);
     }
 }
@@ -118,12 +169,34 @@ fn campaign_paging(t: &TestStore) {
     t.save_hunt(&write(f)).unwrap();
     let n = f.campaigns.len() as u64;
     assert!(n > 3, "{n} campaigns");
-    let p = t.campaigns(&CampaignQuery { limit: 2, ..Default::default() }).unwrap();
+    let p = t
+        .campaigns(&CampaignQuery {
+            limit: 2,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!((p.items.len(), p.total, p.next_offset), (2, n, Some(2)));
-    let last = t.campaigns(&CampaignQuery { limit: 2, offset: n - 1, ..Default::default() }).unwrap();
-    assert_eq!((last.items.len(), last.total, last.next_offset), (1, n, None));
-    let past = t.campaigns(&CampaignQuery { offset: n + 5, ..Default::default() }).unwrap();
-    assert_eq!((past.items.len(), past.total, past.next_offset), (0, n, None));
+    let last = t
+        .campaigns(&CampaignQuery {
+            limit: 2,
+            offset: n - 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        (last.items.len(), last.total, last.next_offset),
+        (1, n, None)
+    );
+    let past = t
+        .campaigns(&CampaignQuery {
+            offset: n + 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        (past.items.len(), past.total, past.next_offset),
+        (0, n, None)
+    );
     let default = t.campaigns(&CampaignQuery::default()).unwrap();
     assert_eq!(default.items.len() as u64, n.min(50));
 }
@@ -133,7 +206,10 @@ fn ids_of_alerts(t: &TestStore, q: AlertQuery) -> Vec<String> {
     let mut q = AlertQuery { limit: 11, ..q };
     loop {
         let p = t.alerts(&q).unwrap();
-        assert!(p.items.iter().all(|a| a.evidence.is_empty()), "pages carry no evidence");
+        assert!(
+            p.items.iter().all(|a| a.evidence.is_empty()),
+            "pages carry no evidence"
+        );
         out.extend(p.items.into_iter().map(|a| a.id));
         match p.next_offset {
             Some(o) => q.offset = o,
@@ -161,15 +237,36 @@ fn names(a: &Alert) -> BTreeSet<&str> {
 fn alert_filters(t: &TestStore) {
     let f = fixture();
     t.save_hunt(&write(f)).unwrap();
-    assert_eq!(ids_of_alerts(t, AlertQuery::default()), want_alerts(|_| true));
+    assert_eq!(
+        ids_of_alerts(t, AlertQuery::default()),
+        want_alerts(|_| true)
+    );
     let c = f.campaigns.iter().max_by_key(|c| c.alerts.len()).unwrap();
-    let got = ids_of_alerts(t, AlertQuery { campaign: Some(c.id.clone()), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            campaign: Some(c.id.clone()),
+            ..Default::default()
+        },
+    );
     assert_eq!(got, want_alerts(|a| c.alerts.contains(&a.id)));
     let det = &f.alerts[0].detector;
-    let got = ids_of_alerts(t, AlertQuery { detector: Some(det.clone()), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            detector: Some(det.clone()),
+            ..Default::default()
+        },
+    );
     assert_eq!(got, want_alerts(|a| &a.detector == det));
     assert!(got.len() < f.alerts.len());
-    let got = ids_of_alerts(t, AlertQuery { min_severity: Some(Severity::High), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            min_severity: Some(Severity::High),
+            ..Default::default()
+        },
+    );
     assert_eq!(got, want_alerts(|a| a.severity >= Severity::High));
     // Source: the address of a cluster member finds the cluster's alerts too.
     let member = f
@@ -178,39 +275,94 @@ fn alert_filters(t: &TestStore) {
         .find_map(|a| a.source.members.last().copied())
         .or_else(|| f.alerts.iter().find_map(|a| a.source.ip))
         .unwrap();
-    let got = ids_of_alerts(t, AlertQuery { source: Some(member.to_string()), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            source: Some(member.to_string()),
+            ..Default::default()
+        },
+    );
     let want = want_alerts(|a| a.source.ip == Some(member) || a.source.members.contains(&member));
     assert_eq!(got, want);
     assert!(!got.is_empty());
     let tgt = &f.alerts.last().unwrap().target;
-    let got = ids_of_alerts(t, AlertQuery { target: Some(tgt.clone()), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            target: Some(tgt.clone()),
+            ..Default::default()
+        },
+    );
     assert_eq!(got, want_alerts(|a| &a.target == tgt));
     let owned = f
         .alerts
         .iter()
-        .find_map(|a| a.details.get("users_compromised")?.as_array()?.first()?.as_str())
+        .find_map(|a| {
+            a.details
+                .get("users_compromised")?
+                .as_array()?
+                .first()?
+                .as_str()
+        })
         .expect("a compromised account");
-    let got = ids_of_alerts(t, AlertQuery { user: Some(owned.into()), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            user: Some(owned.into()),
+            ..Default::default()
+        },
+    );
     let want = want_alerts(|a| a.user.as_deref() == Some(owned) || names(a).contains(owned));
     assert_eq!(got, want);
     assert!(!got.is_empty());
     let mid = f.alerts[f.alerts.len() / 2].first_seen;
-    let got = ids_of_alerts(t, AlertQuery { since: Some(mid), until: Some(Ts(mid.0 + 86_400_000)), ..Default::default() });
-    assert_eq!(got, want_alerts(|a| a.last_seen >= mid && a.first_seen.0 <= mid.0 + 86_400_000));
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            since: Some(mid),
+            until: Some(Ts(mid.0 + 86_400_000)),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        got,
+        want_alerts(|a| a.last_seen >= mid && a.first_seen.0 <= mid.0 + 86_400_000)
+    );
     // Filters combine.
-    let got = ids_of_alerts(t, AlertQuery { detector: Some(det.clone()), target: Some(tgt.clone()), ..Default::default() });
+    let got = ids_of_alerts(
+        t,
+        AlertQuery {
+            detector: Some(det.clone()),
+            target: Some(tgt.clone()),
+            ..Default::default()
+        },
+    );
     assert_eq!(got, want_alerts(|a| &a.detector == det && &a.target == tgt));
 }
 
 fn organisations_show_campaigns_accounts_contacts(t: &TestStore) {
     let f = fixture();
-    let contacts = [
-        Contact { organisation: "nobody-declared".into(), channel: "email".into(), address: "soc@nobody.example".into() },
-    ];
-    let org0 = f.targets.iter().find_map(|t| t.organisation.clone()).unwrap();
+    let contacts = [Contact {
+        organisation: "nobody-declared".into(),
+        channel: "email".into(),
+        address: "soc@nobody.example".into(),
+    }];
+    let org0 = f
+        .targets
+        .iter()
+        .find_map(|t| t.organisation.clone())
+        .unwrap();
     let mut all_contacts = contacts.to_vec();
-    all_contacts.push(Contact { organisation: org0.clone(), channel: "email".into(), address: "cert@org.example".into() });
-    t.save_hunt(&HuntWrite { contacts: &all_contacts, ..write(f) }).unwrap();
+    all_contacts.push(Contact {
+        organisation: org0.clone(),
+        channel: "email".into(),
+        address: "cert@org.example".into(),
+    });
+    t.save_hunt(&HuntWrite {
+        contacts: &all_contacts,
+        ..write(f)
+    })
+    .unwrap();
     let rows = t.organisations().unwrap();
     let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for tg in &f.targets {
@@ -218,7 +370,10 @@ fn organisations_show_campaigns_accounts_contacts(t: &TestStore) {
             want.entry(o.clone()).or_default().insert(tg.name.clone());
         }
     }
-    assert_eq!(rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), want.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(
+        rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        want.keys().cloned().collect::<Vec<_>>()
+    );
     let mut compromised_total = 0;
     for r in &rows {
         let targets = &want[&r.name];
@@ -226,11 +381,19 @@ fn organisations_show_campaigns_accounts_contacts(t: &TestStore) {
         let camps: Vec<&Campaign> = f
             .campaigns
             .iter()
-            .filter(|c| c.targets.iter().any(|t| t.organisation.as_deref() == Some(&r.name)))
+            .filter(|c| {
+                c.targets
+                    .iter()
+                    .any(|t| t.organisation.as_deref() == Some(&r.name))
+            })
             .collect();
         assert_eq!(r.campaigns, camps.len() as u64, "{}", r.name);
         assert_eq!(r.max_severity, camps.iter().map(|c| c.severity).max());
-        let org_alerts: Vec<&Alert> = f.alerts.iter().filter(|a| targets.contains(&a.target)).collect();
+        let org_alerts: Vec<&Alert> = f
+            .alerts
+            .iter()
+            .filter(|a| targets.contains(&a.target))
+            .collect();
         let owned: BTreeSet<&str> = org_alerts
             .iter()
             .filter_map(|a| a.details.get("users_compromised")?.as_array())
@@ -241,12 +404,29 @@ fn organisations_show_campaigns_accounts_contacts(t: &TestStore) {
         compromised_total += r.compromised;
         let d = t.organisation(&r.name).unwrap().unwrap();
         assert_eq!(&d.row, r);
-        assert_eq!(d.campaigns.iter().map(|c| c.id.clone()).collect::<BTreeSet<_>>(), camps.iter().map(|c| c.id.clone()).collect());
+        assert_eq!(
+            d.campaigns
+                .iter()
+                .map(|c| c.id.clone())
+                .collect::<BTreeSet<_>>(),
+            camps.iter().map(|c| c.id.clone()).collect()
+        );
         // Accounts: every name the org's alerts carry, at its furthest stage.
         let mut acc: BTreeMap<&str, (AccountStage, BTreeSet<String>)> = BTreeMap::new();
         for a in &org_alerts {
-            for (key, stage) in [("users_identified", AccountStage::Identified), ("users_attacked", AccountStage::Attacked), ("users_compromised", AccountStage::Compromised)] {
-                for n in a.details.get(key).and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str()) {
+            for (key, stage) in [
+                ("users_identified", AccountStage::Identified),
+                ("users_attacked", AccountStage::Attacked),
+                ("users_compromised", AccountStage::Compromised),
+            ] {
+                for n in a
+                    .details
+                    .get(key)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                {
                     let e = acc.entry(n).or_insert((stage, BTreeSet::new()));
                     e.0 = e.0.max(stage);
                     for c in f.campaigns.iter().filter(|c| c.alerts.contains(&a.id)) {
@@ -260,9 +440,16 @@ fn organisations_show_campaigns_accounts_contacts(t: &TestStore) {
             .map(|(u, (s, c))| (u.to_string(), s, c.into_iter().collect()))
             .collect();
         want_acc.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let got: Vec<(String, AccountStage, Vec<String>)> = d.accounts.into_iter().map(|a| (a.user, a.stage, a.campaigns)).collect();
+        let got: Vec<(String, AccountStage, Vec<String>)> = d
+            .accounts
+            .into_iter()
+            .map(|a| (a.user, a.stage, a.campaigns))
+            .collect();
         assert_eq!(got, want_acc, "{}", r.name);
-        let want_contacts: Vec<&Contact> = all_contacts.iter().filter(|c| c.organisation == r.name).collect();
+        let want_contacts: Vec<&Contact> = all_contacts
+            .iter()
+            .filter(|c| c.organisation == r.name)
+            .collect();
         assert_eq!(d.contacts.iter().collect::<Vec<_>>(), want_contacts);
     }
     assert!(compromised_total > 0);

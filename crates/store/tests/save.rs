@@ -23,7 +23,10 @@ fn round_trip(t: &TestStore) {
     let f = fixture();
     let ids: BTreeSet<&str> = f.alerts.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids.len(), f.alerts.len(), "alert ids are unique");
-    assert!(f.campaigns.iter().any(|c| c.funnel.is_some_and(|f| f.compromised > 0)));
+    assert!(f
+        .campaigns
+        .iter()
+        .any(|c| c.funnel.is_some_and(|f| f.compromised > 0)));
     assert!(f.alerts.iter().any(|a| a.evidence.len() > 1));
     let sum = t.save_hunt(&write(f)).unwrap();
     assert_eq!(
@@ -66,11 +69,21 @@ fn round_trip(t: &TestStore) {
 fn saving_twice_changes_nothing(t: &TestStore) {
     let f = fixture();
     t.save_hunt(&write(f)).unwrap();
-    let before = t.campaigns(&CampaignQuery { limit: 500, ..Default::default() }).unwrap();
+    let before = t
+        .campaigns(&CampaignQuery {
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap();
     let mut again = write(f);
     again.ran_at = Ts(RAN_AT.0 + 86_400_000);
     assert_eq!(t.save_hunt(&again).unwrap(), SaveSummary::default());
-    let after = t.campaigns(&CampaignQuery { limit: 500, ..Default::default() }).unwrap();
+    let after = t
+        .campaigns(&CampaignQuery {
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(before, after);
     assert!(after.items.iter().all(|c| c.state.revision == 1));
     assert_eq!(after.total, f.campaigns.len() as u64);
@@ -130,17 +143,34 @@ fn complete_set_supersedes_and_carries_state(t: &TestStore) {
         .iter()
         .find(|c| c.alerts.iter().all(|a| !x.alerts.contains(a)))
         .expect("a campaign sharing no alert with X");
-    t.act(&analyst(), &x.id, &Action::SetStatus { status: Status::Triaged }).unwrap();
-    t.act(&analyst(), &x.id, &Action::Assign { assignee: Some("alice".into()) }).unwrap();
-    t.act(&analyst(), &x.id, &Action::Note { text: "looks like the spring actor".into() }).unwrap();
+    t.act(
+        &analyst(),
+        &x.id,
+        &Action::SetStatus {
+            status: Status::Triaged,
+        },
+    )
+    .unwrap();
+    t.act(
+        &analyst(),
+        &x.id,
+        &Action::Assign {
+            assignee: Some("alice".into()),
+        },
+    )
+    .unwrap();
+    t.act(
+        &analyst(),
+        &x.id,
+        &Action::Note {
+            text: "looks like the spring actor".into(),
+        },
+    )
+    .unwrap();
     let mut y = x.clone();
     y.id = format!("{}-regrouped", x.id);
     y.alerts.push(other.alerts[0].clone());
-    let mut campaigns: Vec<Campaign> = rest
-        .iter()
-        .filter(|c| c.id != other.id)
-        .cloned()
-        .collect();
+    let mut campaigns: Vec<Campaign> = rest.iter().filter(|c| c.id != other.id).cloned().collect();
     campaigns.push(y.clone());
     // Not complete: nothing is superseded.
     let partial = HuntWrite {
@@ -149,7 +179,10 @@ fn complete_set_supersedes_and_carries_state(t: &TestStore) {
         ..write(f)
     };
     t.save_hunt(&partial).unwrap();
-    assert_eq!(t.campaign(&x.id).unwrap().unwrap().state.superseded_by, None);
+    assert_eq!(
+        t.campaign(&x.id).unwrap().unwrap().state.superseded_by,
+        None
+    );
     // Complete: X is superseded by Y (most shared alerts); `other` too (one shared alert).
     let full = HuntWrite {
         campaigns: &campaigns,
@@ -169,7 +202,10 @@ fn complete_set_supersedes_and_carries_state(t: &TestStore) {
     assert_eq!(dy.notes[0].text, "looks like the spring actor");
     assert_eq!(dy.notes[0].author, "alice");
     let live: BTreeSet<String> = t
-        .campaigns(&CampaignQuery { limit: 500, ..Default::default() })
+        .campaigns(&CampaignQuery {
+            limit: 500,
+            ..Default::default()
+        })
         .unwrap()
         .items
         .into_iter()
@@ -218,15 +254,26 @@ fn checkpoints_round_trip(t: &TestStore) {
         checkpoints: &cps,
     };
     t.save_hunt(&w).unwrap();
-    assert_eq!(t.checkpoint("read/access.log").unwrap().as_deref(), Some(&b"offset=42"[..]));
+    assert_eq!(
+        t.checkpoint("read/access.log").unwrap().as_deref(),
+        Some(&b"offset=42"[..])
+    );
     assert_eq!(t.checkpoint("detect/state").unwrap(), Some(blob.clone()));
     assert_eq!(t.checkpoint("missing").unwrap(), None);
     let cps2: [(&str, &[u8]); 1] = [("read/access.log", b"offset=99")];
-    t.save_hunt(&HuntWrite { checkpoints: &cps2, ..w }).unwrap();
-    assert_eq!(t.checkpoint("read/access.log").unwrap().as_deref(), Some(&b"offset=99"[..]));
+    t.save_hunt(&HuntWrite {
+        checkpoints: &cps2,
+        ..w
+    })
+    .unwrap();
+    assert_eq!(
+        t.checkpoint("read/access.log").unwrap().as_deref(),
+        Some(&b"offset=99"[..])
+    );
 }
 
-const HOSTILE: &str = "'); DROP TABLE alerts;-- \" \\ %_ ? $1 <script>alert(1)</script> Ωmega 🚩 \u{202e}txt.exe";
+const HOSTILE: &str =
+    "'); DROP TABLE alerts;-- \" \\ %_ ? $1 <script>alert(1)</script> Ωmega 🚩 \u{202e}txt.exe";
 
 fn hostile_alert() -> Alert {
     let mut details = std::collections::BTreeMap::new();
@@ -264,7 +311,8 @@ fn hostile_strings_round_trip(t: &TestStore) {
     huge.user = None;
     huge.details.remove("users_attacked");
     huge.title = "é".repeat(512 * 1024); // 1 MiB of two-byte characters
-    huge.details.insert("blob".into(), serde_json::json!("x".repeat(1 << 20)));
+    huge.details
+        .insert("blob".into(), serde_json::json!("x".repeat(1 << 20)));
     let alerts = [a.clone(), huge];
     let w = HuntWrite {
         ran_at: RAN_AT,
@@ -289,7 +337,11 @@ fn hostile_strings_round_trip(t: &TestStore) {
     assert_eq!(h.details["blob"].as_str().unwrap().len(), MAX_TEXT_BYTES);
     // Saving the same oversized alert again is not a change.
     assert_eq!(t.save_hunt(&w).unwrap(), SaveSummary::default());
-    assert_eq!(t.all_alerts().unwrap().len(), 2, "the alerts table is intact");
+    assert_eq!(
+        t.all_alerts().unwrap().len(),
+        2,
+        "the alerts table is intact"
+    );
 }
 
 fn migrations_and_newer_schema(t: &TestStore) {
@@ -303,7 +355,10 @@ fn migrations_and_newer_schema(t: &TestStore) {
     let bump = "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)";
     match &t.path {
         Some(p) => {
-            rusqlite::Connection::open(p).unwrap().execute(bump, []).unwrap();
+            rusqlite::Connection::open(p)
+                .unwrap()
+                .execute(bump, [])
+                .unwrap();
         }
         None => {
             let mut c = postgres::Client::connect(&t.url, postgres::NoTls).unwrap();
@@ -329,7 +384,10 @@ both!(
 
 #[test]
 fn bad_urls_are_refused() {
-    assert!(matches!(Store::open("mysql://h/db"), Err(StoreError::BadUrl { .. })));
+    assert!(matches!(
+        Store::open("mysql://h/db"),
+        Err(StoreError::BadUrl { .. })
+    ));
     match Store::open("postgres://u:hunter2@127.0.0.1:1/db") {
         Err(e) => assert!(!e.to_string().contains("hunter2"), "{e}"),
         Ok(_) => panic!("nothing listens on port 1"),

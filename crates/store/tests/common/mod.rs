@@ -20,6 +20,18 @@ pub struct TestStore {
     /// The database file (SQLite).
     pub path: Option<PathBuf>,
     _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server URL and the test's schema, dropped at the end.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
 }
 
 impl std::ops::Deref for TestStore {
@@ -38,6 +50,7 @@ pub fn sqlite(_test: &str) -> TestStore {
         url,
         path: Some(path),
         _dir: Some(dir),
+        pg_schema: None,
     }
 }
 
@@ -48,14 +61,17 @@ pub fn postgres(test: &str) -> Option<TestStore> {
         Ok(u) if !u.is_empty() => u,
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{test}: HABOOB_PG_URL unset under CI=true (scripts/ci/postgres.sh sets it)");
+                panic!(
+                    "{test}: HABOOB_PG_URL unset under CI=true (scripts/ci/postgres.sh sets it)"
+                );
             }
             eprintln!("skipped {test}: HABOOB_PG_URL unset");
             return None;
         }
     };
     let schema = format!("t_{}_{}", test.to_ascii_lowercase(), std::process::id());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("connect to HABOOB_PG_URL");
+    let mut admin =
+        postgres::Client::connect(&base, postgres::NoTls).expect("connect to HABOOB_PG_URL");
     admin
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
@@ -68,6 +84,7 @@ pub fn postgres(test: &str) -> Option<TestStore> {
         url,
         path: None,
         _dir: None,
+        pg_schema: Some((base, schema)),
     })
 }
 
@@ -99,7 +116,11 @@ pub struct Fixture {
     pub targets: Vec<Target>,
 }
 
-fn hunt_scenario(dir: &Path, scenario: Scenario, days: u32) -> (Vec<Alert>, Vec<Campaign>, Targets) {
+fn hunt_scenario(
+    dir: &Path,
+    scenario: Scenario,
+    days: u32,
+) -> (Vec<Alert>, Vec<Campaign>, Targets) {
     let mut o = SimOptions::new(scenario, dir);
     o.days = days;
     o.rate = 200;

@@ -40,7 +40,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Hunt logs: files, folders (recursive), globs, `-` for stdin; gzip and zstd are read transparently.
-    Hunt(HuntArgs),
+    Hunt(Box<HuntArgs>),
     /// Write realistic logs with labelled attacks (ground truth in labels.jsonl).
     Simulate(SimulateArgs),
     /// Simulate the bundled scenarios into a temporary folder, hunt them and print the report.

@@ -7,3 +7,4 @@ pub mod hunt;
 pub mod hunt_sigma;
 pub mod rules;
 pub mod simulate;
+pub mod store;

@@ -27,6 +27,66 @@ pub trait Detector: Send {
     fn travel(&mut self) -> Option<&mut auth::TravelDetector> {
         None
     }
+    /// The windowed state (not the settings), to be carried to a later run
+    /// over the same stream (incremental hunting): call before
+    /// [`Detector::finish`], which flushes open windows.
+    ///
+    /// # Errors
+    /// [`StateError::Unsupported`] for a detector that cannot carry state.
+    fn save_state(&self) -> Result<DetectorState, StateError> {
+        Err(StateError::Unsupported(self.name()))
+    }
+    /// Restore what [`Detector::save_state`] saved, on a detector built
+    /// from the same settings, before it observes the new events.
+    ///
+    /// # Errors
+    /// [`StateError::Unsupported`], or [`StateError::Decode`] when the state
+    /// does not fit this detector.
+    fn restore_state(&mut self, state: DetectorState) -> Result<(), StateError> {
+        let _ = state;
+        Err(StateError::Unsupported(self.name()))
+    }
+}
+
+/// One detector's saved windowed state ([`Detector::save_state`]): an opaque,
+/// self-describing (CBOR) value, serialisable into a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DetectorState(ciborium::Value);
+
+impl DetectorState {
+    /// Wrap a serialisable state.
+    pub(crate) fn of<T: Serialize>(who: &'static str, t: &T) -> Result<Self, StateError> {
+        ciborium::Value::serialized(t)
+            .map(DetectorState)
+            .map_err(|e| StateError::Encode(who, e.to_string()))
+    }
+
+    /// Unwrap into a state type.
+    pub(crate) fn into<T: serde::de::DeserializeOwned>(
+        self,
+        who: &'static str,
+    ) -> Result<T, StateError> {
+        self.0
+            .deserialized()
+            .map_err(|e| StateError::Decode(who, e.to_string()))
+    }
+}
+
+/// Why detector state cannot be saved or restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// This detector does not carry state across runs.
+    #[error("detector {0} cannot carry its state across runs")]
+    Unsupported(&'static str),
+    /// The state could not be encoded.
+    #[error("detector {0}: cannot encode its state: {1}")]
+    Encode(&'static str, String),
+    /// The saved state does not fit this detector (another version or
+    /// other settings).
+    #[error("detector {0}: saved state does not fit: {1}")]
+    Decode(&'static str, String),
 }
 
 /// All detector settings; `haboob config --default` prints this as TOML.

@@ -48,28 +48,70 @@ pub trait Detector: Send {
     }
 }
 
-/// One detector's saved windowed state ([`Detector::save_state`]): an opaque,
-/// self-describing (CBOR) value, serialisable into a checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DetectorState(ciborium::Value);
+/// One detector's saved windowed state ([`Detector::save_state`]): opaque
+/// bytes (CBOR), serialised into a checkpoint as a byte string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectorState(Vec<u8>);
 
 impl DetectorState {
-    /// Wrap a serialisable state.
+    /// Encode a serialisable state.
     pub(crate) fn of<T: Serialize>(who: &'static str, t: &T) -> Result<Self, StateError> {
-        ciborium::Value::serialized(t)
-            .map(DetectorState)
-            .map_err(|e| StateError::Encode(who, e.to_string()))
+        let mut v = Vec::new();
+        ciborium::into_writer(t, &mut v).map_err(|e| StateError::Encode(who, e.to_string()))?;
+        Ok(DetectorState(v))
     }
 
-    /// Unwrap into a state type.
+    /// Decode into a state type.
     pub(crate) fn into<T: serde::de::DeserializeOwned>(
         self,
         who: &'static str,
     ) -> Result<T, StateError> {
-        self.0
-            .deserialized()
-            .map_err(|e| StateError::Decode(who, e.to_string()))
+        ciborium::from_reader(&self.0[..]).map_err(|e| StateError::Decode(who, e.to_string()))
+    }
+
+    /// Size of the encoded state, bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the encoded state is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for DetectorState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DetectorState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = DetectorState;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a detector state as a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<DetectorState, E> {
+                Ok(DetectorState(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<DetectorState, E> {
+                Ok(DetectorState(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<DetectorState, A::Error> {
+                let mut v = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    v.push(b);
+                }
+                Ok(DetectorState(v))
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
     }
 }
 

@@ -111,6 +111,8 @@ pub(crate) fn encode(ck: &Checkpoint, config: u64) -> Result<Vec<u8>, ResumeErro
     out.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
     out.extend_from_slice(&config.to_le_bytes());
     let mut z = zstd::Encoder::new(out, 3).map_err(|e| ResumeError::Encode(e.to_string()))?;
+    z.include_checksum(true)
+        .map_err(|e| ResumeError::Encode(e.to_string()))?;
     ciborium::into_writer(ck, &mut z).map_err(|e| ResumeError::Encode(e.to_string()))?;
     z.finish().map_err(|e| ResumeError::Encode(e.to_string()))
 }

@@ -338,13 +338,18 @@ impl Positions<'_> {
                 }
             }
             None => {
-                let copy = self.records.iter().position(|r| {
-                    !r.compressed
-                        && r.fp_len > 0
-                        && disk_len >= r.offset
-                        && !self.present.contains(&(r.dev, r.ino))
-                        && matches(&head, r)
-                });
+                // A copy (copytruncate, or a rotation that copies): the
+                // record of the file it was copied from, which is kept when
+                // that file is still here (it was truncated, or goes on).
+                let copy = self
+                    .records
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        !r.compressed && r.fp_len > 0 && disk_len >= r.offset && matches(&head, r)
+                    })
+                    .max_by_key(|(_, r)| r.offset)
+                    .map(|(i, _)| i);
                 match copy {
                     Some(i) => {
                         let r = &self.records[i];
@@ -352,7 +357,8 @@ impl Positions<'_> {
                             "{name}: a copy of {} (same content), read on from byte {}",
                             r.path, r.offset
                         ));
-                        (Start::from(r), Some(i))
+                        let still_here = known && self.present.contains(&(r.dev, r.ino));
+                        (Start::from(r), (!still_here).then_some(i))
                     }
                     None => (Start::fresh(), None),
                 }

@@ -238,7 +238,7 @@ fn a_month_hunted_day_by_day_equals_one_hunt() {
     );
 }
 
-/// The content of the campaign site's stream, split at line ends into
+/// The content of one stream, split at line ends into
 /// `n` parts.
 fn parts(rel: &str, n: usize) -> Vec<Vec<u8>> {
     let (_, c) = month().files.iter().find(|(r, _)| r == rel).unwrap();
@@ -273,10 +273,10 @@ fn gzip(from: &Path, to: &Path) {
 
 #[test]
 fn rotation_and_compressed_rotation_equal_one_hunt() {
-    let p = parts("campaign/access.log", 3);
+    let p = parts("ga/other_vhosts_access.log", 3);
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("campaign");
-    let log = dir.join("access.log");
+    let dir = tmp.path().join("ga");
+    let log = dir.join("other_vhosts_access.log");
     let opts = options(tmp.path());
     let mut runs = Vec::new();
     let step = |prev: Option<&Incremental>| run(tmp.path(), &opts, prev.map(|r| &r.checkpoint[..]));
@@ -289,20 +289,20 @@ fn rotation_and_compressed_rotation_equal_one_hunt() {
     append(&log, b);
     runs.push(step(runs.last()));
     append(&log, tail);
-    fs::rename(&log, dir.join("access.log.1")).unwrap();
+    fs::rename(&log, dir.join("other_vhosts_access.log.1")).unwrap();
     let (a, rest) = halves(&p[1]);
     append(&log, a);
     let r = step(runs.last());
     assert_eq!(r.read.rotated.len(), 1, "{:?}", r.read.rotated);
-    assert!(r.read.rotated[0].contains("access.log.1: was "), "{:?}", r.read.rotated);
+    assert!(r.read.rotated[0].contains("other_vhosts_access.log.1: was "), "{:?}", r.read.rotated);
     assert_eq!(r.read.bytes_read as usize, tail.len() + a.len());
     runs.push(r);
     append(&log, rest);
     runs.push(step(runs.last()));
     // Second rotation: .1 compressed to .2.gz (already read to its end),
     // access.log renamed to .1 with an unread tail, a new access.log.
-    gzip(&dir.join("access.log.1"), &dir.join("access.log.2.gz"));
-    fs::rename(&log, dir.join("access.log.1")).unwrap();
+    gzip(&dir.join("other_vhosts_access.log.1"), &dir.join("other_vhosts_access.log.2.gz"));
+    fs::rename(&log, dir.join("other_vhosts_access.log.1")).unwrap();
     let (a, b) = halves(&p[2]);
     append(&log, a);
     let r = step(runs.last());
@@ -326,10 +326,10 @@ fn rotation_and_compressed_rotation_equal_one_hunt() {
 
 #[test]
 fn copytruncate_is_detected_and_read_again() {
-    let p = parts("campaign/access.log", 2);
+    let p = parts("ga/other_vhosts_access.log", 2);
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("campaign");
-    let log = dir.join("access.log");
+    let dir = tmp.path().join("ga");
+    let log = dir.join("other_vhosts_access.log");
     let opts = options(tmp.path());
     let (a, tail) = halves(&p[0]);
     append(&log, a);
@@ -337,14 +337,14 @@ fn copytruncate_is_detected_and_read_again() {
     // copytruncate: the content (with an unread tail) copied to .1, the
     // file itself emptied and written again.
     append(&log, tail);
-    fs::copy(&log, dir.join("access.log.1")).unwrap();
+    fs::copy(&log, dir.join("other_vhosts_access.log.1")).unwrap();
     OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
     let (b, rest) = halves(&p[1]);
     append(&log, b);
     let second = run(tmp.path(), &opts, Some(&first.checkpoint));
     assert_eq!(second.read.truncated.len(), 1, "{:?}", second.read);
-    assert!(second.read.truncated[0].contains("campaign/access.log: truncated"));
-    assert!(second.read.rotated[0].contains("access.log.1: a copy of"));
+    assert!(second.read.truncated[0].contains("ga/other_vhosts_access.log: truncated"));
+    assert!(second.read.rotated[0].contains("other_vhosts_access.log.1: a copy of"));
     assert_eq!(second.read.bytes_read as usize, tail.len() + b.len());
     append(&log, rest);
     let third = run(tmp.path(), &opts, Some(&second.checkpoint));

@@ -146,6 +146,10 @@ pub(crate) fn decode(blob: &[u8], config: u64) -> Result<Checkpoint, ResumeError
         });
     }
     let z = zstd::Decoder::new(&blob[HEAD..]).map_err(|e| ResumeError::Corrupt(e.to_string()))?;
-    let limited = std::io::Read::take(z, MAX_DECODED);
-    ciborium::from_reader(limited).map_err(|e| ResumeError::Corrupt(e.to_string()))
+    // Decompressed whole first, so that the frame's checksum is verified
+    // before anything is decoded.
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(z, MAX_DECODED), &mut raw)
+        .map_err(|e| ResumeError::Corrupt(e.to_string()))?;
+    ciborium::from_reader(&raw[..]).map_err(|e| ResumeError::Corrupt(e.to_string()))
 }

@@ -194,6 +194,7 @@ fn a_month_hunted_day_by_day_equals_one_hunt() {
     let mut prev: Option<Vec<u8>> = None;
     let (mut bytes_read, mut lines, mut ck_sizes) = (0u64, 0u64, Vec::new());
     let mut last = None;
+    let mut times = Vec::new();
     for k in 1..=STEPS {
         for (rel, content) in &m.files {
             append(
@@ -201,7 +202,9 @@ fn a_month_hunted_day_by_day_equals_one_hunt() {
                 &content[cut(content.len(), k - 1)..cut(content.len(), k)],
             );
         }
+        let t = std::time::Instant::now();
         let mut r = run(&logs, &opts, prev.as_deref());
+        times.push(t.elapsed());
         if k == STEPS / 2 {
             // A run killed before it saved its checkpoint is run again from
             // the previous one: the same report, nothing lost or doubled.
@@ -218,7 +221,9 @@ fn a_month_hunted_day_by_day_equals_one_hunt() {
         last = Some(r);
     }
     let last = last.unwrap();
+    let t = std::time::Instant::now();
     let batch = hunt(&inputs(&logs), &opts, &|_| {});
+    let batch_time = t.elapsed();
     assert!(batch.errors.is_empty(), "{:?}", batch.errors);
     // Every byte and line read exactly once over the month.
     let total: usize = m.files.iter().map(|(_, c)| c.len()).sum();
@@ -232,7 +237,12 @@ fn a_month_hunted_day_by_day_equals_one_hunt() {
         .any(|c| c.funnel.as_ref().is_some_and(|f| f.compromised > 0)));
     assert_same(&batch, &last.report, true);
     eprintln!(
-        "checkpoint bytes: max {} last {}",
+        "{} bytes, {} lines, {} alerts; batch {batch_time:?}; {STEPS} runs: total {:?}, slowest {:?}; checkpoint bytes: max {} last {}",
+        total,
+        batch.stats.lines,
+        batch.alerts.len(),
+        times.iter().sum::<std::time::Duration>(),
+        times.iter().max().unwrap(),
         ck_sizes.iter().max().unwrap(),
         ck_sizes.last().unwrap()
     );

@@ -304,21 +304,35 @@ fn rotation_and_compressed_rotation_equal_one_hunt() {
     append(&log, a);
     let r = step(runs.last());
     assert_eq!(r.read.rotated.len(), 1, "{:?}", r.read.rotated);
-    assert!(r.read.rotated[0].contains("other_vhosts_access.log.1: was "), "{:?}", r.read.rotated);
+    assert!(
+        r.read.rotated[0].contains("other_vhosts_access.log.1: was "),
+        "{:?}",
+        r.read.rotated
+    );
     assert_eq!(r.read.bytes_read as usize, tail.len() + a.len());
     runs.push(r);
     append(&log, rest);
     runs.push(step(runs.last()));
     // Second rotation: .1 compressed to .2.gz (already read to its end),
     // access.log renamed to .1 with an unread tail, a new access.log.
-    gzip(&dir.join("other_vhosts_access.log.1"), &dir.join("other_vhosts_access.log.2.gz"));
+    gzip(
+        &dir.join("other_vhosts_access.log.1"),
+        &dir.join("other_vhosts_access.log.2.gz"),
+    );
     fs::rename(&log, dir.join("other_vhosts_access.log.1")).unwrap();
     let (a, b) = halves(&p[2]);
     append(&log, a);
     let r = step(runs.last());
     assert_eq!(r.read.bytes_read as usize, a.len());
     assert_eq!(r.read.bytes_skipped as usize, p[0].len() + p[1].len());
-    assert!(r.read.rotated.iter().any(|n| n.contains("a compressed rotation of")), "{:?}", r.read.rotated);
+    assert!(
+        r.read
+            .rotated
+            .iter()
+            .any(|n| n.contains("a compressed rotation of")),
+        "{:?}",
+        r.read.rotated
+    );
     runs.push(r);
     append(&log, b);
     let r = step(runs.last());
@@ -348,7 +362,12 @@ fn copytruncate_is_detected_and_read_again() {
     // file itself emptied and written again.
     append(&log, tail);
     fs::copy(&log, dir.join("other_vhosts_access.log.1")).unwrap();
-    OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
     let (b, rest) = halves(&p[1]);
     append(&log, b);
     let second = run(tmp.path(), &opts, Some(&first.checkpoint));
@@ -363,7 +382,8 @@ fn copytruncate_is_detected_and_read_again() {
     assert_same(&batch, &third.report, false);
 }
 
-const LINE: &str = r#"203.0.113.9 - - [01/Sep/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 10 "-" "curl/8""#;
+const LINE: &str =
+    r#"203.0.113.9 - - [01/Sep/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 10 "-" "curl/8""#;
 
 #[test]
 fn a_partial_last_line_is_read_when_complete() {
@@ -373,7 +393,10 @@ fn a_partial_last_line_is_read_when_complete() {
     append(&log, format!("{LINE}\n").as_bytes());
     append(&log, &LINE.as_bytes()[..40]);
     let r1 = run(tmp.path(), &opts, None);
-    assert_eq!((r1.report.stats.lines, r1.read.bytes_read), (1, LINE.len() as u64 + 1));
+    assert_eq!(
+        (r1.report.stats.lines, r1.read.bytes_read),
+        (1, LINE.len() as u64 + 1)
+    );
     let r2 = run(tmp.path(), &opts, Some(&r1.checkpoint));
     assert_eq!((r2.report.stats.lines, r2.read.files_unchanged), (0, 1));
     append(&log, &LINE.as_bytes()[40..]);
@@ -386,10 +409,15 @@ fn a_partial_last_line_is_read_when_complete() {
 #[test]
 fn other_config_other_version_and_corrupt_checkpoints_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    append(&tmp.path().join("access.log"), format!("{LINE}\n").as_bytes());
+    append(
+        &tmp.path().join("access.log"),
+        format!("{LINE}\n").as_bytes(),
+    );
     let opts = HuntOptions::default();
     let ck = run(tmp.path(), &opts, None).checkpoint;
-    let resume = |blob: &[u8], o: &HuntOptions| hunt_incremental(&inputs(tmp.path()), o, Some(blob), &|_| {});
+    let resume = |blob: &[u8], o: &HuntOptions| {
+        hunt_incremental(&inputs(tmp.path()), o, Some(blob), &|_| {})
+    };
     let mut other = HuntOptions::default();
     other.config.web.scan.fast_min_paths += 1;
     let e = resume(&ck, &other).unwrap_err();
@@ -398,7 +426,16 @@ fn other_config_other_version_and_corrupt_checkpoints_are_refused() {
     let mut v = ck.clone();
     v[4] = v[4].wrapping_add(1);
     let e = resume(&v, &opts).unwrap_err();
-    assert!(matches!(e, ResumeError::Version { found: 2, expected: 1 }), "{e}");
+    assert!(
+        matches!(
+            e,
+            ResumeError::Version {
+                found: 2,
+                expected: 1
+            }
+        ),
+        "{e}"
+    );
     let mut c = ck.clone();
     let mid = 16 + (c.len() - 16) / 2;
     c[mid] ^= 0x55;

@@ -218,6 +218,20 @@ impl AuthDetector {
     }
 }
 
+/// What [`Detector::save_state`] keeps of this detector.
+type AuthSaved = (
+    Sources,
+    Interner,
+    Vec<u32>,
+    Interner,
+    Interner,
+    mfa::MfaTracker,
+    explicit::ExplicitTracker,
+    Option<i64>,
+    u64,
+    bool,
+);
+
 impl Detector for AuthDetector {
     fn name(&self) -> &'static str {
         "auth"
@@ -253,18 +267,7 @@ impl Detector for AuthDetector {
             last_sweep,
             no_source,
             warned_users,
-        ): (
-            Sources,
-            Interner,
-            Vec<u32>,
-            Interner,
-            Interner,
-            mfa::MfaTracker,
-            explicit::ExplicitTracker,
-            Option<i64>,
-            u64,
-            bool,
-        ) = state.into("auth")?;
+        ): AuthSaved = state.into("auth")?;
         self.sources = sources;
         self.users = users;
         self.user_target = user_target;

@@ -444,6 +444,16 @@ fn human_secs(s: i64) -> String {
     }
 }
 
+/// What [`Detector::save_state`] keeps of this detector.
+type ProbeSaved = (
+    Table<IpAddr>,
+    Option<Table<IpPrefix>>,
+    HashMap<IpAddr, Seen>,
+    Option<i64>,
+    u64,
+    bool,
+);
+
 impl Detector for SshProbeDetector {
     fn name(&self) -> &'static str {
         "auth.ssh_probe"
@@ -464,14 +474,8 @@ impl Detector for SshProbeDetector {
     }
 
     fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
-        let (ips, prefixes, seen, last_sweep, after_sign_in, warned): (
-            Table<IpAddr>,
-            Option<Table<IpPrefix>>,
-            HashMap<IpAddr, Seen>,
-            Option<i64>,
-            u64,
-            bool,
-        ) = state.into("auth.ssh_probe")?;
+        let (ips, prefixes, seen, last_sweep, after_sign_in, warned): ProbeSaved =
+            state.into("auth.ssh_probe")?;
         self.ips = ips;
         self.prefixes = prefixes;
         self.seen = seen;

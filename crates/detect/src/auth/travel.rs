@@ -275,6 +275,16 @@ pub(super) fn alert(
     })
 }
 
+/// What [`Detector::save_state`] keeps of this detector.
+type TravelSaved = (
+    HashMap<Box<str>, Last>,
+    Option<i64>,
+    u64,
+    u64,
+    bool,
+    Option<TravelTrack>,
+);
+
 impl Detector for TravelDetector {
     fn name(&self) -> &'static str {
         "auth.impossible_travel"
@@ -295,14 +305,8 @@ impl Detector for TravelDetector {
     }
 
     fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
-        let (accounts, last_sweep, refused, repeats, warned, track): (
-            HashMap<Box<str>, Last>,
-            Option<i64>,
-            u64,
-            u64,
-            bool,
-            Option<TravelTrack>,
-        ) = state.into("auth.impossible_travel")?;
+        let (accounts, last_sweep, refused, repeats, warned, track): TravelSaved =
+            state.into("auth.impossible_travel")?;
         self.accounts = accounts;
         self.last_sweep = last_sweep;
         self.refused = refused;

@@ -450,3 +450,70 @@ fn other_config_other_version_and_corrupt_checkpoints_are_refused() {
     // The intact one still resumes.
     assert!(resume(&ck, &opts).is_ok());
 }
+
+/// An sshd log: a prober, a password sprayer across many accounts and a
+/// brute forcer that gets in, interleaved with ordinary sign-ins, over
+/// six hours (the SSH probe and account detectors, not in the month).
+fn sshd_log() -> String {
+    let mut out = String::new();
+    for i in 0..6 * 360u32 {
+        let (h, m, s) = (8 + i / 360, (i / 6) % 60, (i % 6) * 10);
+        let ts = format!("Sep  3 {h:02}:{m:02}:{s:02} bastion sshd[{}]:", 1000 + i);
+        match i % 6 {
+            0 => out.push_str(&format!(
+                "{ts} Connection closed by 198.51.100.{} port {} [preauth]\n",
+                7 + (i / 6) % 3,
+                40000 + i
+            )),
+            1 | 2 => out.push_str(&format!(
+                "{ts} Failed password for invalid user user{} from 203.0.113.{} port {} ssh2\n",
+                i % 400,
+                20 + (i / 50) % 4,
+                50000 + i
+            )),
+            3 if i < 1500 => out.push_str(&format!(
+                "{ts} Failed password for admin from 192.0.2.66 port {} ssh2\n",
+                30000 + i
+            )),
+            3 if i == 1503 => out.push_str(&format!(
+                "{ts} Accepted password for admin from 192.0.2.66 port {} ssh2\n",
+                30000 + i
+            )),
+            4 => out.push_str(&format!(
+                "{ts} Accepted publickey for deploy from 10.0.0.{} port {} ssh2\n",
+                i % 5,
+                20000 + i
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn sign_in_detectors_across_runs_equal_one_hunt() {
+    let log = sshd_log();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("auth.log");
+    let opts = HuntOptions::default();
+    let mut prev: Option<Vec<u8>> = None;
+    let mut done = 0;
+    for k in 1..=9 {
+        let to = if k == 9 {
+            log.len()
+        } else {
+            log.len() * k / 9 + k * 31
+        };
+        append(&path, &log.as_bytes()[done..to]);
+        done = to;
+        prev = Some(run(tmp.path(), &opts, prev.as_deref()).checkpoint);
+    }
+    let last = run(tmp.path(), &opts, prev.as_deref());
+    assert_eq!(last.read.bytes_read, 0);
+    let batch = hunt(&inputs(tmp.path()), &opts, &|_| {});
+    let detectors: std::collections::BTreeSet<&str> =
+        batch.alerts.iter().map(|a| a.detector.as_str()).collect();
+    assert!(detectors.contains("auth.ssh_probe"), "{detectors:?}");
+    assert!(detectors.len() >= 3, "{detectors:?}");
+    assert_same(&batch, &last.report, true);
+}

@@ -89,7 +89,8 @@ pub(crate) struct StreamCk {
 }
 
 /// Hash of what must not change between runs: the detector and ingest
-/// settings, the forced format, and the targets (they name sites).
+/// settings, the forced format, the targets (they name sites), and whether
+/// sign-ins are located (geo databases given or not).
 pub(crate) fn config_hash(opts: &HuntOptions) -> u64 {
     let mut h = Fnv64::default();
     let parts = [
@@ -97,6 +98,7 @@ pub(crate) fn config_hash(opts: &HuntOptions) -> u64 {
         serde_json::to_string(&opts.config.ingest).unwrap_or_default(),
         format!("{:?}", opts.format),
         format!("{:?}", opts.targets),
+        format!("geo: {}", opts.geo.is_some()),
     ];
     for p in &parts {
         h.field(p);

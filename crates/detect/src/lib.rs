@@ -27,6 +27,108 @@ pub trait Detector: Send {
     fn travel(&mut self) -> Option<&mut auth::TravelDetector> {
         None
     }
+    /// The windowed state (not the settings), to be carried to a later run
+    /// over the same stream (incremental hunting): call before
+    /// [`Detector::finish`], which flushes open windows.
+    ///
+    /// # Errors
+    /// [`StateError::Unsupported`] for a detector that cannot carry state.
+    fn save_state(&self) -> Result<DetectorState, StateError> {
+        Err(StateError::Unsupported(self.name()))
+    }
+    /// Restore what [`Detector::save_state`] saved, on a detector built
+    /// from the same settings, before it observes the new events.
+    ///
+    /// # Errors
+    /// [`StateError::Unsupported`], or [`StateError::Decode`] when the state
+    /// does not fit this detector.
+    fn restore_state(&mut self, state: DetectorState) -> Result<(), StateError> {
+        let _ = state;
+        Err(StateError::Unsupported(self.name()))
+    }
+}
+
+/// One detector's saved windowed state ([`Detector::save_state`]): opaque
+/// bytes (CBOR), serialised into a checkpoint as a byte string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectorState(Vec<u8>);
+
+impl DetectorState {
+    /// Encode a serialisable state.
+    pub(crate) fn of<T: Serialize>(who: &'static str, t: &T) -> Result<Self, StateError> {
+        let mut v = Vec::new();
+        ciborium::into_writer(t, &mut v).map_err(|e| StateError::Encode(who, e.to_string()))?;
+        Ok(DetectorState(v))
+    }
+
+    /// Decode into a state type.
+    pub(crate) fn into<T: serde::de::DeserializeOwned>(
+        self,
+        who: &'static str,
+    ) -> Result<T, StateError> {
+        ciborium::from_reader(&self.0[..]).map_err(|e| StateError::Decode(who, e.to_string()))
+    }
+
+    /// Size of the encoded state, bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the encoded state is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for DetectorState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DetectorState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = DetectorState;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a detector state as a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<DetectorState, E> {
+                Ok(DetectorState(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<DetectorState, E> {
+                Ok(DetectorState(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<DetectorState, A::Error> {
+                let mut v = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    v.push(b);
+                }
+                Ok(DetectorState(v))
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
+}
+
+/// Why detector state cannot be saved or restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// This detector does not carry state across runs.
+    #[error("detector {0} cannot carry its state across runs")]
+    Unsupported(&'static str),
+    /// The state could not be encoded.
+    #[error("detector {0}: cannot encode its state: {1}")]
+    Encode(&'static str, String),
+    /// The saved state does not fit this detector (another version or
+    /// other settings).
+    #[error("detector {0}: saved state does not fit: {1}")]
+    Decode(&'static str, String),
 }
 
 /// All detector settings; `haboob config --default` prints this as TOML.

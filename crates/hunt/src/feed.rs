@@ -4,7 +4,7 @@
 use crate::sigma::{SigmaFeed, StreamSigma};
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
-use haboob_detect::{Detector, Part};
+use haboob_detect::{Detector, DetectorState, Part, StateError};
 use haboob_model::{Alert, EventRef, Origin};
 
 /// Fresh detectors for one stream, plus its geo cache.
@@ -92,10 +92,45 @@ impl<'o> Feed<'o> {
         }
     }
 
+    /// Alerts the detectors emitted so far (closed windows), taken out.
+    pub(crate) fn take_alerts(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.alerts)
+    }
+
+    /// Every detector's windowed state, in build order (before `finish`).
+    pub(crate) fn save(&self) -> Result<Vec<DetectorState>, StateError> {
+        self.detectors.iter().map(|d| d.save_state()).collect()
+    }
+
+    /// Restore what [`Feed::save`] saved from detectors built alike.
+    pub(crate) fn restore(&mut self, states: Vec<DetectorState>) -> Result<(), StateError> {
+        if states.len() != self.detectors.len() {
+            return Err(StateError::Decode(
+                "feed",
+                format!(
+                    "{} detectors saved, {} built",
+                    states.len(),
+                    self.detectors.len()
+                ),
+            ));
+        }
+        for (d, s) in self.detectors.iter_mut().zip(states) {
+            d.restore_state(s)?;
+        }
+        Ok(())
+    }
+
     /// End of stream: every detector flushes; the alerts, the located
     /// successes kept for impossible travel across streams, and what the
     /// Sigma rules found.
-    pub(crate) fn finish(mut self) -> FeedOut {
+    pub(crate) fn finish(self) -> FeedOut {
+        let (mut out, sigma_alerts) = self.finish_split();
+        out.alerts.extend(sigma_alerts);
+        out
+    }
+
+    /// [`Feed::finish`] with the Sigma rules' alerts apart.
+    pub(crate) fn finish_split(mut self) -> (FeedOut, Vec<Alert>) {
         let mut track = None;
         for d in self.detectors.iter_mut() {
             d.finish(&mut self.alerts);
@@ -103,15 +138,19 @@ impl<'o> Feed<'o> {
                 track = t.take_track();
             }
         }
+        let mut sigma_alerts = Vec::new();
         let sigma = self.sigma.map(|s| {
             let (alerts, rest) = s.finish();
-            self.alerts.extend(alerts);
+            sigma_alerts = alerts;
             rest
         });
-        FeedOut {
-            alerts: self.alerts,
-            travel: track,
-            sigma,
-        }
+        (
+            FeedOut {
+                alerts: self.alerts,
+                travel: track,
+                sigma,
+            },
+            sigma_alerts,
+        )
     }
 }

@@ -18,6 +18,7 @@ pub mod campaign;
 pub mod config;
 mod feed;
 pub mod geo;
+pub mod incremental;
 mod lanes;
 pub mod merge;
 pub mod order;
@@ -280,6 +281,12 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
         .par_iter()
         .map(|s| hunt_stream(s, opts, progress, &base, &stop))
         .collect();
+    assemble(results, opts)
+}
+
+/// The end of a hunt, over what every stream found: travel across streams,
+/// Sigma correlation, merge, suppression, campaigns and the background.
+pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntReport {
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();
     let mut errors = Vec::new();

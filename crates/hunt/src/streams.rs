@@ -33,6 +33,22 @@ fn rotation_key(name: &str) -> (String, i64) {
     (s.to_string(), 0)
 }
 
+/// The identity of a stream across runs (incremental hunting): its folder
+/// and rotation stem, e.g. `/l/oh/access.log` for `access.log.2.gz`,
+/// `access.log.1` and `access.log`; `None` for standard input, which never
+/// resumes.
+pub fn stream_key(stream: &[Input]) -> Option<String> {
+    let Some(Input::File(p)) = stream.first() else {
+        return None;
+    };
+    let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Some(dir.join(rotation_key(&name).0).display().to_string())
+}
+
 /// Group inputs into streams, each in reading order; the stream list is
 /// sorted for deterministic output.
 pub fn group(inputs: &[Input]) -> Vec<Vec<Input>> {
@@ -105,6 +121,17 @@ mod tests {
                 vec!["/l/x/app.log-20260901", "/l/x/app.log-20260902.gz"],
             ]
         );
+    }
+
+    #[test]
+    fn stream_keys_name_the_rotation_group() {
+        let g = group(&[
+            f("/l/oh/access.log.2.gz"),
+            f("/l/oh/access.log.1"),
+            f("/l/oh/access.log"),
+        ]);
+        assert_eq!(stream_key(&g[0]).as_deref(), Some("/l/oh/access.log"));
+        assert_eq!(stream_key(&[Input::Stdin]), None);
     }
 
     #[test]

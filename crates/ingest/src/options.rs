@@ -37,6 +37,11 @@ pub struct ReadOptions {
     /// (events still reach the sink in line order, see `par`); never when
     /// `strict`.
     pub parallel: Parallel,
+    /// Number of the line before the first line read: 0 for an input read
+    /// from its start; when the caller resumes a file at a byte offset
+    /// (incremental hunting), the lines already read, so that line numbers
+    /// in evidence and rejections continue.
+    pub first_line: u64,
 }
 
 impl ReadOptions {
@@ -63,6 +68,7 @@ impl Default for ReadOptions {
             proxies: None,
             combined_forwarded_field: crate::ProxyConfig::default().combined_field,
             parallel: Parallel::Off,
+            first_line: 0,
         }
     }
 }

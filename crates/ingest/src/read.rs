@@ -359,7 +359,7 @@ impl<'o, 'f> Lines<'o, 'f> {
             pending: Vec::new(),
             pending_nonempty: 0,
             scratch: String::new(),
-            line_no: 0,
+            line_no: opts.first_line,
             start: stats.mark(),
             stats,
         }

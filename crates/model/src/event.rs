@@ -331,7 +331,7 @@ impl<'a> AuthEvent<'a> {
 
 /// A place on Earth as geo-IP databases give it: degrees and the radius
 /// (km) within which the address is likely to be.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeoPoint {
     /// Latitude, degrees north.
     pub lat: f32,

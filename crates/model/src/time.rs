@@ -232,16 +232,28 @@ impl fmt::Display for Ts {
     }
 }
 
+/// RFC 3339 text in human-readable formats (JSON); in binary formats (the
+/// CBOR of incremental hunting's checkpoints) the milliseconds as an
+/// integer, so that every value, even one outside the calendar such as a
+/// detector's `Ts(i64::MIN)`, round-trips exactly.
 impl Serialize for Ts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_i64(self.0)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Ts {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ts::parse_rfc3339(&s).map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            Ts::parse_rfc3339(&s).map_err(serde::de::Error::custom)
+        } else {
+            i64::deserialize(d).map(Ts)
+        }
     }
 }
 

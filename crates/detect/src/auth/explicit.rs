@@ -17,7 +17,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A run of explicit-credential attempts by one actor.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Episode {
     pub actor: u32,
     pub target: u32,
@@ -32,7 +32,7 @@ pub(crate) struct Episode {
 }
 
 /// Open episodes per actor and the finished ones that qualify.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ExplicitTracker {
     open: HashMap<u32, Episode>,
     done: Vec<Episode>,

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 const MAX_EPISODE_SOURCES: usize = 16;
 
 /// A run of MFA prompts for one account with no gap longer than the window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Episode {
     pub user: u32,
     pub first: i64,
@@ -22,14 +22,14 @@ pub(crate) struct Episode {
     pub approved: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct UserMfa {
     recent: VecDeque<i64>,
     episode: Option<Episode>,
 }
 
 /// Per-account prompt windows (only accounts with recent prompts are held).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MfaTracker {
     users: HashMap<u32, UserMfa>,
 }

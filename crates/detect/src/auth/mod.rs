@@ -218,9 +218,67 @@ impl AuthDetector {
     }
 }
 
+/// What [`Detector::save_state`] keeps of this detector.
+type AuthSaved = (
+    Sources,
+    Interner,
+    Vec<u32>,
+    Interner,
+    Interner,
+    mfa::MfaTracker,
+    explicit::ExplicitTracker,
+    Option<i64>,
+    u64,
+    bool,
+);
+
 impl Detector for AuthDetector {
     fn name(&self) -> &'static str {
         "auth"
+    }
+
+    fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of(
+            "auth",
+            &(
+                &self.sources,
+                &self.users,
+                &self.user_target,
+                &self.targets,
+                &self.clients,
+                &self.mfa,
+                &self.explicit,
+                &self.last_sweep,
+                &self.no_source,
+                &self.warned_users,
+            ),
+        )
+    }
+
+    fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
+        let (
+            sources,
+            users,
+            user_target,
+            targets,
+            clients,
+            mfa,
+            explicit,
+            last_sweep,
+            no_source,
+            warned_users,
+        ): AuthSaved = state.into("auth")?;
+        self.sources = sources;
+        self.users = users;
+        self.user_target = user_target;
+        self.targets = targets;
+        self.clients = clients;
+        self.mfa = mfa;
+        self.explicit = explicit;
+        self.last_sweep = last_sweep;
+        self.no_source = no_source;
+        self.warned_users = warned_users;
+        Ok(())
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {

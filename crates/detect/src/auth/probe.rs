@@ -45,7 +45,7 @@ pub(crate) const MAX_MEMBERS: usize = 256;
 const MAX_RECENT: usize = 4096;
 
 /// What an address did besides probing, lately.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Seen {
     /// Its last sign-in event.
     last: i64,
@@ -56,7 +56,7 @@ struct Seen {
 }
 
 /// One episode of an address or prefix.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Ep {
     first: i64,
     last: i64,
@@ -150,7 +150,11 @@ struct Params {
 }
 
 /// Live episodes of one kind of key, capped.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "K: serde::Serialize",
+    deserialize = "K: serde::Deserialize<'de> + Eq + std::hash::Hash"
+))]
 struct Table<K> {
     live: HashMap<K, Ep>,
     cap: usize,
@@ -440,9 +444,45 @@ fn human_secs(s: i64) -> String {
     }
 }
 
+/// What [`Detector::save_state`] keeps of this detector.
+type ProbeSaved = (
+    Table<IpAddr>,
+    Option<Table<IpPrefix>>,
+    HashMap<IpAddr, Seen>,
+    Option<i64>,
+    u64,
+    bool,
+);
+
 impl Detector for SshProbeDetector {
     fn name(&self) -> &'static str {
         "auth.ssh_probe"
+    }
+
+    fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of(
+            "auth.ssh_probe",
+            &(
+                &self.ips,
+                &self.prefixes,
+                &self.seen,
+                &self.last_sweep,
+                &self.after_sign_in,
+                &self.warned,
+            ),
+        )
+    }
+
+    fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
+        let (ips, prefixes, seen, last_sweep, after_sign_in, warned): ProbeSaved =
+            state.into("auth.ssh_probe")?;
+        self.ips = ips;
+        self.prefixes = prefixes;
+        self.seen = seen;
+        self.last_sweep = last_sweep;
+        self.after_sign_in = after_sign_in;
+        self.warned = warned;
+        Ok(())
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// What one attempt answered, as far as the funnel cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) enum Kind {
     /// Signed in.
     Success,
@@ -61,7 +63,7 @@ impl Kind {
 }
 
 /// One attempt by a source: 16 bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Touch {
     /// Event time, ms.
     pub ts: i64,
@@ -74,7 +76,7 @@ pub(crate) struct Touch {
 }
 
 /// Everything kept per source address (~64 bytes plus its touches).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SourceState {
     pub last: i64,
     pub touches: Vec<Touch>,
@@ -94,7 +96,7 @@ pub(crate) struct SourceState {
 pub(crate) const OVERFLOW: u32 = u32::MAX;
 
 /// A capped string interner (attacker text is bounded by the caller).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Interner {
     map: HashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
@@ -148,7 +150,7 @@ pub(crate) fn bounded(s: &str, max: usize) -> &str {
 }
 
 /// One kept evidence line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EvItem {
     pub ts: i64,
     pub user: u32,
@@ -157,7 +159,7 @@ pub(crate) struct EvItem {
 }
 
 /// Evidence kept for one source: the first failures and the first successes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SourceEvidence {
     pub items: Vec<EvItem>,
     successes: usize,
@@ -188,7 +190,7 @@ const SHARDS: usize = 64;
 /// table holding ten million sources would, while growing, briefly hold its
 /// old and new bucket arrays (about 2 GB together); shards grow one at a
 /// time, so that transient is a sixty-fourth of it.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SourceMap {
     shards: Vec<HashMap<IpAddr, SourceState>>,
 }
@@ -264,7 +266,7 @@ impl SourceMap {
 }
 
 /// All sources, live and retired.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Sources {
     pub live: SourceMap,
     pub retired: SourceMap,

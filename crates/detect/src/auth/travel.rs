@@ -35,7 +35,7 @@ pub(super) const MAX_DISTANCE_KM: f64 = 20_040.0;
 pub(super) const KEEP_RAW: usize = 512;
 
 /// The last located success of one account.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Last {
     ts: i64,
     at: GeoPoint,
@@ -275,9 +275,45 @@ pub(super) fn alert(
     })
 }
 
+/// What [`Detector::save_state`] keeps of this detector.
+type TravelSaved = (
+    HashMap<Box<str>, Last>,
+    Option<i64>,
+    u64,
+    u64,
+    bool,
+    Option<TravelTrack>,
+);
+
 impl Detector for TravelDetector {
     fn name(&self) -> &'static str {
         "auth.impossible_travel"
+    }
+
+    fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of(
+            "auth.impossible_travel",
+            &(
+                &self.accounts,
+                &self.last_sweep,
+                &self.refused,
+                &self.repeats,
+                &self.warned,
+                &self.track,
+            ),
+        )
+    }
+
+    fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
+        let (accounts, last_sweep, refused, repeats, warned, track): TravelSaved =
+            state.into("auth.impossible_travel")?;
+        self.accounts = accounts;
+        self.last_sweep = last_sweep;
+        self.refused = refused;
+        self.repeats = repeats;
+        self.warned = warned;
+        self.track = track;
+        Ok(())
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {

@@ -42,7 +42,7 @@ use std::net::IpAddr;
 pub const MAX_VISITS_PER_ACCOUNT: usize = 8;
 
 /// One kept sign-in of a visit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Point {
     ts: i64,
     evidence: Evidence,
@@ -65,7 +65,7 @@ impl Point {
 }
 
 /// Consecutive located successes of one account from one address.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Visit {
     ip: IpAddr,
     at: GeoPoint,
@@ -78,7 +78,7 @@ struct Visit {
 
 /// The located successes of one stream that a check across streams needs
 /// (see the module docs for what is kept and the bound).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TravelTrack {
     accounts: HashMap<Box<str>, VecDeque<Visit>>,
     visits: usize,

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 const ID: &str = "web.admin_enum";
 const TECHNIQUES: &[&str] = &["T1595.003"];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AdminState {
     distinct: FxSet,
     failures: u64,
@@ -85,6 +85,15 @@ fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebAdminEnum {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.admin_enum", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.admin_enum")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if !self

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, VecDeque};
 const ID: &str = "web.crawl";
 const TECHNIQUES: &[&str] = &["T1595", "T1594"];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CrawlState {
     window: VecDeque<(Ts, u64)>,
     distinct: FxSet,
@@ -99,6 +99,15 @@ fn emit(s: Slot<CrawlState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebCrawl {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.crawl", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.crawl")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if req.is_static

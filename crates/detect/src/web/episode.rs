@@ -136,7 +136,7 @@ fn bounded_into(out: &mut String, s: &str) {
 /// raw texts (bounded as [`Evidence::from_origin`] bounds them) share one
 /// buffer, file names are stored once each. Cleared buffers keep their
 /// capacity, so a restarted episode does not allocate again.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EvidenceBuf {
     /// Per line: index into `files`, line number, end of its text in `text`.
     lines: Vec<(u32, u64, u32)>,
@@ -202,7 +202,7 @@ impl EvidenceBuf {
 }
 
 /// The common part of every episode: who, where, when, how much, evidence.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Episode {
     /// Source address (first member for a prefix).
     pub ip: IpAddr,
@@ -227,6 +227,7 @@ pub(crate) struct Episode {
     /// Sample paths (bounded text).
     pub samples: Vec<String>,
     /// Emptied sample buffers kept for reuse (at most [`MAX_SAMPLES`]).
+    #[serde(skip)]
     spare: Vec<String>,
 }
 
@@ -402,7 +403,7 @@ fn bounded_site(site: &str) -> &str {
 }
 
 /// One tracked key: the episode plus detector-specific state.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Slot<S> {
     /// Common episode data.
     pub ep: Episode,
@@ -427,10 +428,11 @@ pub(crate) trait Recycle: Default {
 /// emits nothing for the others); the others are dropped or, up to
 /// [`POOL_MAX`], kept to be reused by a later key, so that a stream of
 /// visitors does not allocate and free an episode each.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Tracker<S> {
     /// Boxed so that moving a slot in and out of the map and pool is cheap.
     map: HashMap<Key, Box<Slot<S>>, FxBuild>,
+    #[serde(skip)]
     pool: Vec<Box<Slot<S>>>,
     idle_ms: i64,
     max: usize,

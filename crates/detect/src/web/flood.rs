@@ -38,7 +38,7 @@ const TECHNIQUES: &[&str] = &["T1498", "T1499.002"];
 const IDLE_SECS: u64 = 60;
 
 /// Which shape crossed its threshold first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 enum Shape {
     #[default]
     Focused,
@@ -56,7 +56,7 @@ impl Shape {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FloodState {
     /// Recent non-static requests: (time, (path hash, target hash, no user
     /// agent)), at most the larger request threshold.
@@ -235,6 +235,15 @@ impl FloodState {
 }
 
 impl WebRule for WebFlood {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.flood", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.flood")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if req.is_static {

@@ -30,7 +30,7 @@ use haboob_model::{Ts, WebEvent};
 pub(crate) const SKETCH: usize = 32;
 
 /// The `k` smallest distinct values seen (sorted ascending).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Bottom {
     v: [u32; SKETCH],
     n: u8,
@@ -78,7 +78,7 @@ const TIES: usize = 8;
 
 /// The sketches, allocated at an episode's second distinct path (most
 /// sources never probe two).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Sketches {
     path: Bottom,
     order: Bottom,
@@ -127,7 +127,7 @@ impl Sketches {
 
 /// Habits of one episode: a few fixed fields, plus the sketches once the
 /// episode has two distinct paths.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Habits {
     ua: u64,
     /// The User-Agent is a stock tool or library one.

@@ -150,7 +150,9 @@ pub const SCANNER_USER_AGENTS: &[(&str, &str, bool)] = &[
 ];
 
 /// Category of an exploit signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum ExploitKind {
     /// `../` and friends, `/etc/passwd`, `win.ini`.
     Traversal,

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, VecDeque};
 const ID: &str = "web.login_bf";
 const TECHNIQUES: &[&str] = &["T1110", "T1110.001"];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LoginState {
     window: VecDeque<Ts>,
     redirects_after: u64,
@@ -76,6 +76,15 @@ fn emit(s: Slot<LoginState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebLoginBf {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.login_bf", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.login_bf")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let post = w.method.eq_ignore_ascii_case("POST");

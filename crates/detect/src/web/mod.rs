@@ -110,6 +110,10 @@ use std::net::IpAddr;
 pub(crate) trait WebRule: Send + std::fmt::Debug {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>);
     fn finish(&mut self, out: &mut Vec<Alert>);
+    /// The windowed state, for [`Detector::save_state`].
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError>;
+    /// Restore what [`WebRule::save`] saved.
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError>;
 }
 
 /// A bad entry in [`WebConfig`].
@@ -309,6 +313,29 @@ impl Detector for WebDetectors {
         for r in &mut self.rules {
             r.finish(out);
         }
+    }
+
+    fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
+        let rules = self
+            .rules
+            .iter()
+            .map(|r| r.save())
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::DetectorState::of("web", &rules)
+    }
+
+    fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
+        let rules: Vec<crate::DetectorState> = state.into("web")?;
+        if rules.len() != self.rules.len() {
+            return Err(crate::StateError::Decode(
+                "web",
+                format!("{} rules saved, {} enabled", rules.len(), self.rules.len()),
+            ));
+        }
+        for (r, s) in self.rules.iter_mut().zip(rules) {
+            r.restore(s)?;
+        }
+        Ok(())
     }
 }
 

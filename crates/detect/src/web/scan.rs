@@ -30,7 +30,7 @@ use std::net::IpAddr;
 const ID: &str = "web.scan";
 const TECHNIQUES: &[&str] = &["T1595.002", "T1595.003"];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ScanState {
     /// Distinct 4xx paths in the fast window (cleared once fired).
     fast: VecDeque<(Ts, u64)>,
@@ -76,7 +76,19 @@ pub(crate) struct WebScan {
     prefixes: Option<Tracker<ScanState>>,
 }
 
+/// Saved state of [`WebScan`]: the per-address and per-prefix trackers.
+type ScanSaved = (Tracker<ScanState>, Option<Tracker<ScanState>>);
+
 impl WebScan {
+    fn saved(&self) -> (&Tracker<ScanState>, &Option<Tracker<ScanState>>) {
+        (&self.ips, &self.prefixes)
+    }
+
+    fn restored(&mut self, (ips, prefixes): ScanSaved) {
+        self.ips = ips;
+        self.prefixes = prefixes;
+    }
+
     pub fn new(c: &ScanConfig, max_evidence: usize, max_sources: usize) -> WebScan {
         let p = Params {
             fast_min: c.fast_min_paths.max(1),
@@ -223,6 +235,15 @@ fn emit(p: &Params, s: Slot<ScanState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebScan {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.scan", &self.saved())
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.restored(s.into("web.scan")?);
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let p = &self.p;
         self.ips.maintain(w.ts, &mut |s| emit(p, s, out));

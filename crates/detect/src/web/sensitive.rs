@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 const ID: &str = "web.sensitive";
 const TECHNIQUES: &[&str] = &["T1595.003"];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SensitiveState {
     distinct: FxSet,
     served: Vec<String>,
@@ -127,6 +127,15 @@ fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebSensitive {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.sensitive", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.sensitive")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if !self

@@ -90,7 +90,7 @@ const CRAWLERS: &[&str] = &[
 ];
 
 /// One source's requests of one fingerprint.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Src {
     first: Ts,
     last: Ts,
@@ -103,7 +103,7 @@ struct Src {
 }
 
 /// Running totals over the tracked sources (kept exact under pruning).
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Totals {
     requests: u64,
     unanswered: u64,
@@ -125,13 +125,13 @@ impl Totals {
 }
 
 /// State of one request fingerprint.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Fp {
     site: String,
     method: String,
     ua: String,
     /// Name of the family group.
-    group: &'static str,
+    group: Group,
     /// Requests per family ([`Family::index`]).
     families: [u64; 5],
     first: Ts,
@@ -178,7 +178,63 @@ pub(crate) struct WebSweep {
     last_sweep: Ts,
 }
 
+/// Saved state of [`WebSweep`] (the settings and caches are rebuilt).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SweepSaved<F, S> {
+    stems: S,
+    fps: F,
+    since_sweep: u32,
+    last_sweep: Ts,
+}
+
+type Stems = HashMap<u64, Vec<Vec<u8>>, FxBuild>;
+type Fps = HashMap<u64, Box<Fp>, FxBuild>;
+
+/// The name of a fingerprint's family group ([`Family::group`]), saved by
+/// name and restored as the same static name.
+#[derive(Debug, Clone, Copy)]
+struct Group(&'static str);
+
+impl serde::Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Group {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Group, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        [
+            Family::Backup,
+            Family::Webshell,
+            Family::VcsConfig,
+            Family::AdminSetup,
+        ]
+        .into_iter()
+        .map(|f| f.group().1)
+        .find(|g| *g == name)
+        .map(Group)
+        .ok_or_else(|| serde::de::Error::custom("unknown path family group"))
+    }
+}
+
 impl WebSweep {
+    fn saved(&self) -> SweepSaved<&Fps, &Stems> {
+        SweepSaved {
+            stems: &self.stems,
+            fps: &self.fps,
+            since_sweep: self.since_sweep,
+            last_sweep: self.last_sweep,
+        }
+    }
+
+    fn restored(&mut self, s: SweepSaved<Fps, Stems>) {
+        self.stems = s.stems;
+        self.fps = s.fps;
+        self.since_sweep = s.since_sweep;
+        self.last_sweep = s.last_sweep;
+    }
+
     pub fn new(c: &SweepConfig, max_evidence: usize) -> Self {
         let mut crawlers: Vec<String> = CRAWLERS.iter().map(|s| s.to_string()).collect();
         crawlers.extend(c.crawler_user_agents.iter().cloned());
@@ -281,7 +337,7 @@ fn new_fp(w: &WebEvent<'_>, ua: &str, family: Family, now: Ts) -> Box<Fp> {
         site: w.site[..site_end].to_string(),
         method: bounded(&w.method[..w.method.len().min(16)]).to_ascii_uppercase(),
         ua: bounded(ua),
-        group: family.group().1,
+        group: Group(family.group().1),
         families: [0; 5],
         first: now,
         last: now,
@@ -352,6 +408,15 @@ fn fingerprint_key(site: u64, method: &str, ua: u64, family: Family) -> u64 {
 }
 
 impl WebRule for WebSweep {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.sweep", &self.saved())
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.restored(s.into("web.sweep")?);
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.maintain(w.ts, out);
         let cls = &self.cls;
@@ -523,7 +588,7 @@ fn alert(f: &Fp, p: &Params) -> Alert {
             "site": f.site,
             "method": f.method,
             "user_agent": if f.ua.is_empty() { serde_json::Value::Null } else { f.ua.clone().into() },
-            "path_family": f.group,
+            "path_family": f.group.0,
         }),
     );
     let families: serde_json::Map<String, serde_json::Value> = Family::ALL
@@ -572,13 +637,13 @@ fn alert(f: &Fp, p: &Params) -> Alert {
     };
     let title = format!(
         "Distributed {} sweep{on}: {total} sources, {} with {ua_text}, {} paths ({}) over {}{served}",
-        f.group,
+        f.group.0,
         f.method,
         f.paths.len(),
         shown.join(", "),
         hours(spread),
     );
-    let fp_text = format!("{} {} {}", f.method, f.ua, f.group);
+    let fp_text = format!("{} {} {}", f.method, f.ua, f.group.0);
     Alert {
         id: content_id("al", &[ID, &fp_text, &f.site, &f.first.to_string()]),
         detector: ID.to_string(),

@@ -28,7 +28,7 @@ const ID: &str = "web.scanner_ua";
 /// Longest user agent inspected.
 const MAX_UA: usize = 1024;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UaState {
     tools: Vec<String>,
     ip_block: bool,
@@ -124,6 +124,15 @@ fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebScannerUa {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.scanner_ua", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.scanner_ua")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let Some(idx) = self.lookup(w.user_agent) else {

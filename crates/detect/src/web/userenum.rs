@@ -32,7 +32,7 @@ const TECHNIQUES: &[&str] = &["T1589.002", "T1087"];
 const MAX_ID_DIGITS: usize = 12;
 const REST_USERS: &[u8] = b"/wp/v2/users";
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserEnumState {
     ids: FxSet,
 }
@@ -130,6 +130,15 @@ fn emit(s: Slot<UserEnumState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebUserEnum {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.user_enum", &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into("web.user_enum")?;
+        Ok(())
+    }
+
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let query = req.once.get(req.path_len + 1..).unwrap_or_default();

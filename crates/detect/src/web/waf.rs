@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 const ID: &str = "web.waf_block";
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WafState {
     /// Distinct `engine:rule` (or `engine:message` without a rule id).
     rules: Vec<String>,
@@ -134,6 +134,15 @@ impl Detector for WebWaf {
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         self.t.drain(&mut |s| emit(s, out));
+    }
+
+    fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of("web.waf", &self.t)
+    }
+
+    fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = state.into("web.waf")?;
+        Ok(())
     }
 }
 

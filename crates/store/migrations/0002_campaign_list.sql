@@ -19,3 +19,7 @@ CREATE INDEX campaigns_live ON campaigns
 CREATE INDEX campaigns_order ON campaigns (severity, last_seen, id);
 CREATE INDEX campaigns_filter ON campaigns
     (id, superseded_by, status, severity, first_seen, last_seen, sector_mask);
+-- The organisation filter reads campaign ids from the index alone.
+DROP INDEX campaign_targets_organisation;
+DROP INDEX campaign_targets_sector;
+CREATE INDEX campaign_targets_org ON campaign_targets (organisation, campaign_id);

@@ -162,6 +162,17 @@ pub(crate) fn sector_name(s: TargetSector) -> &'static str {
     }
 }
 
+/// The bit of a sector in `campaigns.sector_mask` (migration 2).
+pub(crate) fn sector_bit(s: TargetSector) -> i64 {
+    match s {
+        TargetSector::Election => 1,
+        TargetSector::News => 2,
+        TargetSector::Campaign => 4,
+        TargetSector::Government => 8,
+        TargetSector::Other => 16,
+    }
+}
+
 pub(crate) fn sector_of(s: &str) -> TargetSector {
     match s {
         "election" => TargetSector::Election,
@@ -291,11 +302,12 @@ pub(crate) fn evidence_from_row(mut r: Row) -> Evidence {
 }
 
 /// Columns read by [`campaign_from_row`] (alerts are read separately).
-pub(crate) const CAMPAIGN_COLS: &str = "c.id, c.summary, c.severity, c.sources, c.targets, \
-     c.detectors, c.techniques, c.reasons, c.first_seen, c.last_seen, c.has_funnel, \
-     c.funnel_attempts, c.funnel_probed, c.funnel_identified, c.funnel_attacked, \
-     c.funnel_compromised, c.funnel_by_target, c.compromised, c.actors, \
-     c.status, c.assignee, c.revision, c.updated_at, c.superseded_by, c.n_sources, c.n_alerts";
+/// Unqualified: select them from `campaigns` alone.
+pub(crate) const CAMPAIGN_COLS: &str = "id, summary, severity, sources, targets, \
+     detectors, techniques, reasons, first_seen, last_seen, has_funnel, \
+     funnel_attempts, funnel_probed, funnel_identified, funnel_attacked, \
+     funnel_compromised, funnel_by_target, compromised, actors, \
+     status, assignee, revision, updated_at, superseded_by, n_sources, n_alerts";
 
 pub(crate) fn campaign_from_row(url: &str, r: &mut Row) -> Result<Campaign> {
     let funnel = (r.int(10) != 0).then(|| Funnel {

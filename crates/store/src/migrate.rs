@@ -8,7 +8,10 @@ use crate::db::{Conn, Dialect, Tx, P};
 use crate::{Result, StoreError};
 
 /// The migrations, in order: (version, SQL with dialect tokens).
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_campaign_list.sql")),
+];
 
 /// The latest schema version this build knows.
 pub(crate) const LATEST: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

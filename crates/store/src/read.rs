@@ -2,7 +2,7 @@
 //! evidence, and every alert (for regrouping).
 
 use crate::codec::{
-    alert_from_row, campaign_from_row, evidence_from_row, sector_name, severity_rank,
+    alert_from_row, campaign_from_row, evidence_from_row, sector_bit, severity_rank,
     state_from_row, ALERT_COLS, CAMPAIGN_COLS,
 };
 use crate::db::{Row, Tx, P};
@@ -80,10 +80,7 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
         w.add("c.severity >= ?", [P::Int(severity_rank(s))]);
     }
     if let Some(s) = q.sector {
-        w.add(
-            "c.id IN (SELECT campaign_id FROM campaign_targets WHERE sector = ?)",
-            [P::Text(sector_name(s))],
-        );
+        w.add("(c.sector_mask & ?) <> 0", [P::Int(sector_bit(s))]);
     }
     if let Some(o) = q.organisation.as_deref() {
         w.add(
@@ -111,11 +108,14 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
     )?;
     let mut params = w.params.clone();
     params.extend([P::Int(page_size(q.limit).into()), P::uint(q.offset)]);
+    // The page's ids from the list index, then their (wide) rows.
     let rows = tx.query(
         "campaigns: page",
         &format!(
-            "SELECT {CAMPAIGN_COLS} FROM campaigns c{cond} \
-             ORDER BY c.severity DESC, c.last_seen DESC, c.id LIMIT ? OFFSET ?"
+            "SELECT {CAMPAIGN_COLS} FROM campaigns WHERE id IN (\
+             SELECT c.id FROM campaigns c{cond} \
+             ORDER BY c.severity DESC, c.last_seen DESC, c.id DESC LIMIT ? OFFSET ?) \
+             ORDER BY severity DESC, last_seen DESC, id DESC"
         ),
         &params,
     )?;
@@ -149,7 +149,7 @@ fn attach_evidence(alerts: &mut [Alert], rows: Vec<Row>) {
 pub(crate) fn campaign(tx: &mut Tx<'_>, id: &str) -> Result<Option<CampaignDetail>> {
     let Some(mut r) = tx.one(
         "campaign",
-        &format!("SELECT {CAMPAIGN_COLS} FROM campaigns c WHERE c.id = ?"),
+        &format!("SELECT {CAMPAIGN_COLS} FROM campaigns WHERE id = ?"),
         &[P::Text(id)],
     )?
     else {

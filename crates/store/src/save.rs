@@ -2,8 +2,8 @@
 //! checkpoints of one hunt, upserted in one transaction.
 
 use crate::codec::{
-    alert_accounts, alert_sources, bound, bounded_alert, digest, json, sector_name, severity_rank,
-    stage_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
+    alert_accounts, alert_sources, bound, bounded_alert, digest, json, sector_bit, sector_name,
+    severity_rank, stage_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
 };
 use crate::db::{Tx, P};
 use crate::types::{HuntWrite, SaveSummary, Status};
@@ -255,6 +255,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         P::uint(compromised),
         P::Text(&d),
         P::Int(at),
+        P::Int(c.targets.iter().fold(0, |m, t| m | sector_bit(t.sector))),
     ];
     if change == Change::New {
         let mut params = vec![P::Text(&c.id)];
@@ -265,9 +266,9 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
             "INSERT INTO campaigns (id, summary, severity, first_seen, last_seen, sources, \
              n_sources, targets, n_alerts, detectors, techniques, reasons, compromised, actors, \
              funnel_by_target, has_funnel, funnel_attempts, funnel_probed, funnel_identified, \
-             funnel_attacked, funnel_compromised, digest, updated_at, status, created_at, \
-             revision) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+             funnel_attacked, funnel_compromised, digest, updated_at, sector_mask, status, \
+             created_at, revision) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             &params,
         )?;
     } else {
@@ -280,7 +281,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
              techniques = ?, reasons = ?, compromised = ?, actors = ?, funnel_by_target = ?, \
              has_funnel = ?, funnel_attempts = ?, funnel_probed = ?, funnel_identified = ?, \
              funnel_attacked = ?, funnel_compromised = ?, digest = ?, updated_at = ?, \
-             revision = revision + 1, superseded_by = NULL WHERE id = ?",
+             sector_mask = ?, revision = revision + 1, superseded_by = NULL WHERE id = ?",
             &params,
         )?;
         for table in ["campaign_alerts", "campaign_targets"] {

@@ -41,13 +41,13 @@ fn campaign_filters(t: &TestStore) {
     let f = fixture();
     t.save_hunt(&write(f)).unwrap();
     let all = ids_of_campaigns(t, CampaignQuery::default());
-    // Order: most severe, then most recent, then id.
+    // Order: most severe, then most recent, then id (descending).
     let mut sorted: Vec<&Campaign> = f.campaigns.iter().collect();
     sorted.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(b.last_seen.cmp(&a.last_seen))
-            .then(a.id.cmp(&b.id))
+            .then(b.id.cmp(&a.id))
     });
     assert_eq!(all, sorted.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
     let q = |f: fn(&mut CampaignQuery)| {

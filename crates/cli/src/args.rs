@@ -163,6 +163,11 @@ pub struct HuntArgs {
     /// `~/.local/share/haboob/haboob.db`).
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "default")]
     pub store: Option<String>,
+    /// With --store: forget the read positions and detector state saved by
+    /// earlier hunts and read every input from its start; stored alerts this
+    /// hunt does not find again are retracted.
+    #[arg(long, requires = "store")]
+    pub from_scratch: bool,
 }
 
 #[derive(Debug, ClapArgs)]

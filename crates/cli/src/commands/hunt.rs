@@ -152,6 +152,29 @@ pub fn run_hunt(
     output: Option<&Path>,
     opts: &HuntOptions,
 ) -> Result<HuntReport> {
+    run_hunt_with(
+        g,
+        paths,
+        excludes,
+        output,
+        opts,
+        &mut |inputs, opts, progress| Ok(haboob_hunt::hunt(inputs, opts, progress)),
+    )
+}
+
+/// How the inputs are hunted: [`haboob_hunt::hunt`], or incrementally.
+pub type HuntFn<'a> =
+    dyn FnMut(&[Input], &HuntOptions, &(dyn Fn(u64) + Sync)) -> Result<HuntReport> + 'a;
+
+/// [`run_hunt`] with the hunt itself given.
+pub fn run_hunt_with(
+    g: &Globals,
+    paths: &[String],
+    excludes: &[String],
+    output: Option<&Path>,
+    opts: &HuntOptions,
+    hunt: &mut HuntFn<'_>,
+) -> Result<HuntReport> {
     let Discovery {
         inputs,
         found,
@@ -177,8 +200,9 @@ pub fn run_hunt(
         );
         pb
     };
-    let mut report = haboob_hunt::hunt(&inputs, &opts, &|n| pb.inc(n));
+    let res = hunt(&inputs, &opts, &|n| pb.inc(n));
     pb.finish_and_clear();
+    let mut report = res?;
     let mut errs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
     errs.append(&mut report.errors);
     report.errors = errs;
@@ -274,7 +298,23 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         sigma: super::hunt_sigma::load(g, a)?,
         ..HuntOptions::default()
     };
-    let report = run_hunt(g, &a.paths, &a.exclude, a.output.as_deref(), &opts)?;
+    let mut stored = None;
+    let report = match &a.store {
+        None => run_hunt(g, &a.paths, &a.exclude, a.output.as_deref(), &opts)?,
+        Some(s) => {
+            let mut inc = super::hunt_store::Incremental::open(s, a.from_scratch)?;
+            let report = run_hunt_with(
+                g,
+                &a.paths,
+                &a.exclude,
+                a.output.as_deref(),
+                &opts,
+                &mut |inputs, opts, progress| inc.hunt(g, inputs, opts, progress),
+            )?;
+            stored = Some(inc);
+            report
+        }
+    };
     let mut out = Output::open(a.output.as_deref())?;
     output::print(&report, out_format, g, &mut out)?;
     if let Some(s) = &report.sigma {
@@ -288,9 +328,8 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         out.flush()?;
     }
     print_summary(g, &report);
-    if let Some(s) = &a.store {
-        let url = super::store::resolve(s)?;
-        super::store::save(g, &url, &report, &opts.targets)?;
+    if let Some(inc) = stored {
+        inc.save(g, &report, &opts.targets)?;
     }
     Ok(if !report.errors.is_empty() {
         2

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod events;
 pub mod hunt;
 pub mod hunt_sigma;
+pub mod hunt_store;
 pub mod rules;
 pub mod simulate;
 pub mod store;

@@ -38,21 +38,42 @@ pub fn demo_default(keep: Option<&std::path::Path>) -> Result<String> {
 /// Save a hunt (alerts, the complete set of campaigns, declared targets)
 /// and print one line saying what changed.
 pub fn save(g: &Globals, url: &str, report: &HuntReport, targets: &Targets) -> Result<SaveSummary> {
-    let shown = haboob_report::terminal(&haboob_store::redact_url(url), 400);
-    let store = Store::open(url).with_context(|| format!("store {shown}"))?;
+    let store = open(url)?;
+    save_run(g, &store, report, targets, &[], &[])
+}
+
+/// Open the store at `url`, the error naming it (password removed).
+pub fn open(url: &str) -> Result<Store> {
+    Store::open(url).with_context(|| format!("store {}", shown(url)))
+}
+
+fn shown(url: &str) -> String {
+    haboob_report::terminal(&haboob_store::redact_url(url), 400)
+}
+
+/// [`save`] into an open store, in one transaction with the retracted
+/// alert ids and the checkpoints of an incremental hunt.
+pub fn save_run(
+    g: &Globals,
+    store: &Store,
+    report: &HuntReport,
+    targets: &Targets,
+    retract: &[String],
+    checkpoints: &[(&str, &[u8])],
+) -> Result<SaveSummary> {
     let targets: Vec<haboob_model::Target> = targets.iter().cloned().collect();
     let sum = store
         .save_hunt(&HuntWrite {
             ran_at: now(),
             alerts: &report.alerts,
-            retract_alerts: &[],
+            retract_alerts: retract,
             campaigns: &report.campaigns,
             campaigns_complete: true,
             targets: &targets,
             contacts: &[],
-            checkpoints: &[],
+            checkpoints,
         })
-        .with_context(|| format!("store {shown}"))?;
+        .with_context(|| format!("store {}", shown(store.url())))?;
     if !g.quiet {
         eprintln!(
             "stored {} alerts ({} new, {} updated), {} campaigns in {}",

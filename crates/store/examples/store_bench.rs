@@ -104,7 +104,7 @@ fn campaign(i: u64) -> Campaign {
             }
         })
         .collect();
-    let funnel = (i % 3 == 0).then_some(Funnel {
+    let funnel = i.is_multiple_of(3).then_some(Funnel {
         attempts: 100 + i % 900,
         probed: 50,
         identified: 10,
@@ -194,6 +194,9 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
+/// A query kind: repetition number → query.
+type QueryOf = Box<dyn Fn(u32) -> CampaignQuery>;
+
 fn queries(store: &Store, n: u64, reps: u32) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let mut i = 0;
@@ -204,7 +207,7 @@ fn queries(store: &Store, n: u64, reps: u32) -> Result<(), Box<dyn std::error::E
     }
     println!("campaigns={n} insert_secs={:.1}", t.elapsed().as_secs_f64());
     let mid = Ts(T0 + (n as i64) * 30_000);
-    let kinds: Vec<(&str, Box<dyn Fn(u32) -> CampaignQuery>)> = vec![
+    let kinds: Vec<(&str, QueryOf)> = vec![
         (
             "first page (no filter)",
             Box::new(|_| CampaignQuery::default()),

@@ -5,7 +5,7 @@ use crate::codec::{
     alert_accounts, alert_sources, bound, bounded_alert, digest, json, sector_bit, sector_name,
     severity_rank, stage_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
 };
-use crate::db::{Tx, P};
+use crate::db::{marks, Tx, P};
 use crate::types::{HuntWrite, SaveSummary, Status};
 use crate::Result;
 use haboob_model::{Alert, Campaign, Funnel};
@@ -29,11 +29,32 @@ pub(crate) fn save_hunt(tx: &mut Tx<'_>, w: &HuntWrite<'_>) -> Result<SaveSummar
             &[P::Text(id)],
         )?;
     }
-    for a in w.alerts {
-        match upsert_alert(tx, a, at)? {
-            Change::New => sum.alerts_new += 1,
-            Change::Updated => sum.alerts_updated += 1,
-            Change::Same => {}
+    for chunk in w.alerts.chunks(LOOKUP_CHUNK) {
+        let bounded: Vec<_> = chunk.iter().map(bounded_alert).collect();
+        let ids: Vec<P<'_>> = bounded.iter().map(|a| P::Text(&a.id)).collect();
+        let mut stored: HashMap<String, String> = HashMap::new();
+        for mut r in tx.query(
+            "save_hunt: read alerts",
+            &format!(
+                "SELECT id, digest FROM alerts WHERE id IN ({})",
+                marks(ids.len())
+            ),
+            &ids,
+        )? {
+            stored.insert(r.text(0), r.text(1));
+        }
+        for a in &bounded {
+            // A repeated id in one save: the stored digest is the first's.
+            let old = stored.get(&a.id).cloned();
+            let change = upsert_alert(tx, a, old.as_deref(), at)?;
+            if change != Change::Same {
+                stored.insert(a.id.clone(), digest(&**a));
+            }
+            match change {
+                Change::New => sum.alerts_new += 1,
+                Change::Updated => sum.alerts_updated += 1,
+                Change::Same => {}
+            }
         }
     }
     for c in w.campaigns {
@@ -96,16 +117,32 @@ pub(crate) fn checkpoint(tx: &mut Tx<'_>, key: &str) -> Result<Option<Vec<u8>>> 
         .map(|mut r| r.blob(0)))
 }
 
-fn upsert_alert(tx: &mut Tx<'_>, a: &Alert, at: i64) -> Result<Change> {
-    let a = bounded_alert(a);
-    let d = digest(&*a);
-    let old = tx.one(
-        "save_hunt: read alert",
-        "SELECT digest FROM alerts WHERE id = ?",
-        &[P::Text(&a.id)],
-    )?;
+/// Alerts whose stored digests are read in one query.
+const LOOKUP_CHUNK: usize = 256;
+/// Rows per multi-row `INSERT` (evidence, sources, accounts).
+const INSERT_ROWS: usize = 64;
+
+/// Insert rows of `ncols` parameters each, up to [`INSERT_ROWS`] per statement.
+fn insert_many(
+    tx: &mut Tx<'_>,
+    op: &str,
+    head: &str,
+    ncols: usize,
+    params: &[P<'_>],
+) -> Result<()> {
+    let row = format!("({})", marks(ncols));
+    for chunk in params.chunks(ncols * INSERT_ROWS) {
+        let rows = vec![row.as_str(); chunk.len() / ncols].join(", ");
+        tx.exec(op, &format!("{head} VALUES {rows}"), chunk)?;
+    }
+    Ok(())
+}
+
+/// Upsert one (bounded) alert whose stored digest is `old`.
+fn upsert_alert(tx: &mut Tx<'_>, a: &Alert, old: Option<&str>, at: i64) -> Result<Change> {
+    let d = digest(a);
     let change = match old {
-        Some(r) if r.str(0) == Some(d.as_str()) => return Ok(Change::Same),
+        Some(o) if o == d => return Ok(Change::Same),
         Some(_) => Change::Updated,
         None => Change::New,
     };
@@ -161,37 +198,52 @@ fn upsert_alert(tx: &mut Tx<'_>, a: &Alert, at: i64) -> Result<Change> {
             )?;
         }
     }
+    let mut params = Vec::with_capacity(a.evidence.len() * 5);
     for (seq, e) in a.evidence.iter().enumerate() {
-        tx.exec(
-            "save_hunt: insert evidence",
-            "INSERT INTO evidence (alert_id, seq, file, line, raw) VALUES (?, ?, ?, ?, ?)",
-            &[
-                P::Text(&a.id),
-                P::uint(seq as u64),
-                P::Text(&e.file),
-                P::uint(e.line),
-                P::Text(&e.raw),
-            ],
-        )?;
+        params.extend([
+            P::Text(&a.id),
+            P::uint(seq as u64),
+            P::Text(&e.file),
+            P::uint(e.line),
+            P::Text(&e.raw),
+        ]);
     }
-    for s in alert_sources(&a.source) {
-        tx.exec(
-            "save_hunt: insert alert source",
-            "INSERT INTO alert_sources (alert_id, source) VALUES (?, ?)",
-            &[P::Text(&a.id), P::Text(&s)],
-        )?;
-    }
-    for (user, stage) in alert_accounts(&a) {
-        tx.exec(
-            "save_hunt: insert alert account",
-            "INSERT INTO alert_accounts (alert_id, user_name, stage) VALUES (?, ?, ?)",
-            &[
+    insert_many(
+        tx,
+        "save_hunt: insert evidence",
+        "INSERT INTO evidence (alert_id, seq, file, line, raw)",
+        5,
+        &params,
+    )?;
+    let sources = alert_sources(&a.source);
+    let params: Vec<P<'_>> = sources
+        .iter()
+        .flat_map(|s| [P::Text(&a.id), P::Text(s)])
+        .collect();
+    insert_many(
+        tx,
+        "save_hunt: insert alert sources",
+        "INSERT INTO alert_sources (alert_id, source)",
+        2,
+        &params,
+    )?;
+    let params: Vec<P<'_>> = alert_accounts(a)
+        .into_iter()
+        .flat_map(|(user, stage)| {
+            [
                 P::Text(&a.id),
                 P::Text(bound(user, MAX_TEXT_BYTES)),
                 P::Int(stage_rank(stage)),
-            ],
-        )?;
-    }
+            ]
+        })
+        .collect();
+    insert_many(
+        tx,
+        "save_hunt: insert alert accounts",
+        "INSERT INTO alert_accounts (alert_id, user_name, stage)",
+        3,
+        &params,
+    )?;
     Ok(change)
 }
 
@@ -292,28 +344,41 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
             )?;
         }
     }
-    for (seq, a) in c.alerts.iter().enumerate() {
-        tx.exec(
-            "save_hunt: insert campaign alert",
-            "INSERT INTO campaign_alerts (campaign_id, seq, alert_id) VALUES (?, ?, ?)",
-            &[P::Text(&c.id), P::uint(seq as u64), P::Text(a)],
-        )?;
-    }
+    let params: Vec<P<'_>> = c
+        .alerts
+        .iter()
+        .enumerate()
+        .flat_map(|(seq, a)| [P::Text(&c.id), P::uint(seq as u64), P::Text(a)])
+        .collect();
+    insert_many(
+        tx,
+        "save_hunt: insert campaign alerts",
+        "INSERT INTO campaign_alerts (campaign_id, seq, alert_id)",
+        3,
+        &params,
+    )?;
     let mut seen = BTreeSet::new();
-    for t in c.targets.iter().filter(|t| seen.insert(t.name.as_str())) {
-        tx.exec(
-            "save_hunt: insert campaign target",
-            "INSERT INTO campaign_targets (campaign_id, target, organisation, sector, region) \
-             VALUES (?, ?, ?, ?, ?)",
-            &[
+    let params: Vec<P<'_>> = c
+        .targets
+        .iter()
+        .filter(|t| seen.insert(t.name.as_str()))
+        .flat_map(|t| {
+            [
                 P::Text(&c.id),
                 P::Text(&t.name),
                 P::opt_text(t.organisation.as_deref()),
                 P::Text(sector_name(t.sector)),
                 P::opt_text(t.region.as_deref()),
-            ],
-        )?;
-    }
+            ]
+        })
+        .collect();
+    insert_many(
+        tx,
+        "save_hunt: insert campaign targets",
+        "INSERT INTO campaign_targets (campaign_id, target, organisation, sector, region)",
+        5,
+        &params,
+    )?;
     Ok(change)
 }
 

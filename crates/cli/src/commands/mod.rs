@@ -5,5 +5,6 @@ pub mod demo;
 pub mod events;
 pub mod hunt;
 pub mod hunt_sigma;
+pub mod notify;
 pub mod rules;
 pub mod simulate;

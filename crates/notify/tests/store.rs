@@ -199,7 +199,7 @@ fn retries_follow_the_schedule_then_give_up() {
     cfg.retry_secs = vec![60, 300];
     let t0 = ts("2026-10-05T08:00:00Z");
     assert_eq!(run(&url, &contacts, &cfg, t0), summary(1, 1, 0, 1, 0));
-    let at = |s| Ts(t0.0 + s * 1000);
+    let at = |s: i64| Ts(t0.0 + s * 1000);
     assert_eq!(run(&url, &contacts, &cfg, at(59)), summary(1, 0, 0, 0, 0));
     assert_eq!(run(&url, &contacts, &cfg, at(60)), summary(1, 0, 0, 1, 0));
     let row = &Store::open(&url).unwrap().notifications(&NotificationQuery::default()).unwrap()[0];

@@ -40,7 +40,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Hunt logs: files, folders (recursive), globs, `-` for stdin; gzip and zstd are read transparently.
-    Hunt(HuntArgs),
+    Hunt(Box<HuntArgs>),
     /// Write realistic logs with labelled attacks (ground truth in labels.jsonl).
     Simulate(SimulateArgs),
     /// Simulate the bundled scenarios into a temporary folder, hunt them and print the report.
@@ -184,6 +184,12 @@ pub struct HuntArgs {
     /// JSON Lines for `.jsonl`, else CSV; `-` for stdout.
     #[arg(long, value_name = "FILE", requires = "rules")]
     pub timeline: Option<PathBuf>,
+    /// Save alerts and campaigns in a store: `sqlite:PATH`, a path, or
+    /// `postgres://…`. Without a value (or `default`): the default SQLite
+    /// store, `$XDG_DATA_HOME/haboob/haboob.db` (else
+    /// `~/.local/share/haboob/haboob.db`).
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "default")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -225,6 +231,11 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Store to fill with the results (default: `haboob-demo.db` in the
+    /// `--keep` folder, else beside the default store:
+    /// `$XDG_DATA_HOME/haboob/haboob-demo.db`).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -8,3 +8,4 @@ pub mod hunt_sigma;
 pub mod notify;
 pub mod rules;
 pub mod simulate;
+pub mod store;

@@ -88,29 +88,49 @@ fn notify_dry_run_then_send_retry_and_give_up() {
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(lines[0].starts_with("would queue\tcp-0123456789abcdef\trev 1\tOhio Secretary of State\temail:soc@oh.example\t[haboob] CRITICAL: Ohio Secretary of State targeted"), "{stdout}");
     assert!(lines[1].contains("\twebhook:http://127.0.0.1:"), "{stdout}");
-    assert!(stderr.contains("2 would be queued, 0 queued and due; nothing changed"), "{stderr}");
+    assert!(
+        stderr.contains("2 would be queued, 0 queued and due; nothing changed"),
+        "{stderr}"
+    );
     assert!(rx.hooks().is_empty());
-    let rows = || Store::open(&url).unwrap().notifications(&NotificationQuery::default()).unwrap();
+    let rows = || {
+        Store::open(&url)
+            .unwrap()
+            .notifications(&NotificationQuery::default())
+            .unwrap()
+    };
     assert!(rows().is_empty());
 
     // Real run: the webhook goes, the email (no server) waits for a retry.
     let (code, _, stderr) = notify("2026-10-05T08:00:00Z", &[]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.contains("notify: 1 campaigns, 2 contacts, 2 queued, 1 sent, 1 to retry, 0 failed"), "{stderr}");
+    assert!(
+        stderr.contains("notify: 1 campaigns, 2 contacts, 2 queued, 1 sent, 1 to retry, 0 failed"),
+        "{stderr}"
+    );
     assert_eq!(rx.hooks().len(), 1);
     assert!(rx.hooks()[0].signature_ok);
 
     // The retry is spent on the next due run: given up, exit 1.
     let (code, _, stderr) = notify("2026-10-05T08:01:00Z", &[]);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("0 queued, 0 sent, 0 to retry, 1 failed"), "{stderr}");
+    assert!(
+        stderr.contains("0 queued, 0 sent, 0 to retry, 1 failed"),
+        "{stderr}"
+    );
     let email = rows().into_iter().find(|r| r.channel == "email").unwrap();
-    assert_eq!((email.state, email.attempts), (NotificationState::Failed, 2));
+    assert_eq!(
+        (email.state, email.attempts),
+        (NotificationState::Failed, 2)
+    );
 
     // Nothing more to do afterwards.
     let (code, _, stderr) = notify("2026-10-06T08:00:00Z", &[]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.contains("0 queued, 0 sent, 0 to retry, 0 failed"), "{stderr}");
+    assert!(
+        stderr.contains("0 queued, 0 sent, 0 to retry, 0 failed"),
+        "{stderr}"
+    );
     assert_eq!(rx.hooks().len(), 1);
 }
 
@@ -124,11 +144,19 @@ fn notify_refuses_bad_contacts_with_file_and_organisation() {
     )
     .unwrap();
     let out = haboob()
-        .args(["notify", "--store", &format!("sqlite:{}", dir.path().join("s.db").display()), "--targets"])
+        .args([
+            "notify",
+            "--store",
+            &format!("sqlite:{}", dir.path().join("s.db").display()),
+            "--targets",
+        ])
         .arg(&targets)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("targets.toml: organisation \"Acme\": contact 1: "), "{err}");
+    assert!(
+        err.contains("targets.toml: organisation \"Acme\": contact 1: "),
+        "{err}"
+    );
 }

@@ -121,27 +121,41 @@ fn once_per_organisation_and_revision_with_retry_after_a_refused_connection() {
     let store = Store::open(&url).unwrap();
     let rows = store.notifications(&NotificationQuery::default()).unwrap();
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| r.organisation == OHIO && r.revision == 1));
+    assert!(rows
+        .iter()
+        .all(|r| r.organisation == OHIO && r.revision == 1));
     let email = rows.iter().find(|r| r.channel == "email").unwrap();
     assert_eq!(email.state, NotificationState::Pending);
     assert_eq!(email.attempts, 1);
     assert_eq!(email.next_attempt_at, ts("2026-10-05T08:01:00Z"));
-    assert!(email.last_error.as_deref().unwrap().starts_with("smtp:"), "{email:?}");
+    assert!(
+        email.last_error.as_deref().unwrap().starts_with("smtp:"),
+        "{email:?}"
+    );
     let hook = rows.iter().find(|r| r.channel == "webhook").unwrap();
     assert_eq!(hook.state, NotificationState::Sent);
     assert_eq!(hook.sent_at, Some(t0));
 
     // The server comes up; before the retry time nothing is sent.
     let sink = SmtpSink::start(&py, port, &dir.path().join("mail"), None);
-    assert_eq!(run(&url, &contacts, &cfg, ts("2026-10-05T08:00:30Z")), summary(1, 0, 0, 0, 0));
+    assert_eq!(
+        run(&url, &contacts, &cfg, ts("2026-10-05T08:00:30Z")),
+        summary(1, 0, 0, 0, 0)
+    );
     assert!(sink.messages().is_empty());
     // Past it, the email goes.
-    assert_eq!(run(&url, &contacts, &cfg, ts("2026-10-05T08:01:00Z")), summary(1, 0, 1, 0, 0));
+    assert_eq!(
+        run(&url, &contacts, &cfg, ts("2026-10-05T08:01:00Z")),
+        summary(1, 0, 1, 0, 0)
+    );
     let mail = sink.messages();
     assert_eq!(mail.len(), 1);
     assert!(mail[0].contains("X-Envelope-To: soc@oh.example\r\n"));
     let text = plain_text(&mail[0]);
-    assert!(text.contains("alice@oh.example") && !text.contains("clark"), "{text}");
+    assert!(
+        text.contains("alice@oh.example") && !text.contains("clark"),
+        "{text}"
+    );
     let hooks = rx.hooks();
     assert_eq!(hooks.len(), 1);
     assert!(hooks[0].signature_ok);
@@ -150,7 +164,10 @@ fn once_per_organisation_and_revision_with_retry_after_a_refused_connection() {
     assert_eq!(v["revision"], 1);
 
     // A restart (fresh store handle, fresh channels) a day later: nothing new.
-    assert_eq!(run(&url, &contacts, &cfg, ts("2026-10-06T08:00:00Z")), summary(1, 0, 0, 0, 0));
+    assert_eq!(
+        run(&url, &contacts, &cfg, ts("2026-10-06T08:00:00Z")),
+        summary(1, 0, 0, 0, 0)
+    );
     assert_eq!(sink.messages().len(), 1);
     assert_eq!(rx.hooks().len(), 1);
 
@@ -172,7 +189,10 @@ fn once_per_organisation_and_revision_with_retry_after_a_refused_connection() {
     assert!(mail[1].contains("rev 2)"), "subject names the revision");
     assert_eq!(rx.hooks().len(), 2);
     // And again nothing on the next run.
-    assert_eq!(run(&url, &contacts, &cfg, ts("2026-10-08T10:00:00Z")), summary(1, 0, 0, 0, 0));
+    assert_eq!(
+        run(&url, &contacts, &cfg, ts("2026-10-08T10:00:00Z")),
+        summary(1, 0, 0, 0, 0)
+    );
     // Nobody else was told: neither the Planet (no contacts) nor Gotham (not targeted).
     let all = Store::open(&url)
         .unwrap()
@@ -180,7 +200,10 @@ fn once_per_organisation_and_revision_with_retry_after_a_refused_connection() {
         .unwrap();
     assert_eq!(all.len(), 4);
     assert!(all.iter().all(|r| r.organisation == OHIO));
-    assert!(sink.messages().iter().all(|m| m.contains("X-Envelope-To: soc@oh.example\r\n")));
+    assert!(sink
+        .messages()
+        .iter()
+        .all(|m| m.contains("X-Envelope-To: soc@oh.example\r\n")));
 }
 
 #[test]
@@ -202,16 +225,25 @@ fn retries_follow_the_schedule_then_give_up() {
     let at = |s: i64| Ts(t0.0 + s * 1000);
     assert_eq!(run(&url, &contacts, &cfg, at(59)), summary(1, 0, 0, 0, 0));
     assert_eq!(run(&url, &contacts, &cfg, at(60)), summary(1, 0, 0, 1, 0));
-    let row = &Store::open(&url).unwrap().notifications(&NotificationQuery::default()).unwrap()[0];
+    let row = &Store::open(&url)
+        .unwrap()
+        .notifications(&NotificationQuery::default())
+        .unwrap()[0];
     assert_eq!((row.attempts, row.next_attempt_at), (2, at(360)));
     assert_eq!(row.last_error.as_deref(), Some("webhook: HTTP 503"));
     // Third attempt: the schedule is spent, given up.
     assert_eq!(run(&url, &contacts, &cfg, at(360)), summary(1, 0, 0, 0, 1));
-    let row = &Store::open(&url).unwrap().notifications(&NotificationQuery::default()).unwrap()[0];
+    let row = &Store::open(&url)
+        .unwrap()
+        .notifications(&NotificationQuery::default())
+        .unwrap()[0];
     assert_eq!((row.state, row.attempts), (NotificationState::Failed, 3));
     assert_eq!(rx.hooks().len(), 3);
     // Failed stays failed; nothing is queued again for the same revision.
-    assert_eq!(run(&url, &contacts, &cfg, at(100_000)), summary(1, 0, 0, 0, 0));
+    assert_eq!(
+        run(&url, &contacts, &cfg, at(100_000)),
+        summary(1, 0, 0, 0, 0)
+    );
     assert_eq!(rx.hooks().len(), 3);
 }
 
@@ -229,9 +261,12 @@ fn below_minimum_severity_closed_and_dry_run_send_nothing() {
     let (planned, _) = plan(&store, &contacts, None, &cfg).unwrap();
     assert_eq!(planned.len(), 2);
     assert_eq!(not_queued(&store, &planned).unwrap().len(), 2);
-    assert!(store.notifications(&NotificationQuery::default()).unwrap().is_empty());
-    // The campaign is critical: a minimum above it is not reachable, so
-    // compare with a campaign of high severity.
+    assert!(store
+        .notifications(&NotificationQuery::default())
+        .unwrap()
+        .is_empty());
+    // The same campaign saved again at medium severity (revision 2): below
+    // a minimum of high it is not considered, at medium it is.
     let (mut low, mut low_alerts) = campaign();
     for a in &mut low_alerts {
         a.severity = haboob_model::Severity::Medium;
@@ -239,8 +274,14 @@ fn below_minimum_severity_closed_and_dry_run_send_nothing() {
     low.severity = haboob_model::Severity::Medium;
     save(&store, &low, &low_alerts, &contacts);
     cfg.min_severity = haboob_model::Severity::High;
-    assert_eq!(run(&url, &contacts, &cfg, ts("2026-10-05T08:00:00Z")), summary(0, 0, 0, 0, 0));
+    assert_eq!(
+        run(&url, &contacts, &cfg, ts("2026-10-05T08:00:00Z")),
+        summary(0, 0, 0, 0, 0)
+    );
     cfg.min_severity = haboob_model::Severity::Medium;
-    assert_eq!(run(&url, &contacts, &cfg, ts("2026-10-05T08:00:00Z")).queued, 2);
+    assert_eq!(
+        run(&url, &contacts, &cfg, ts("2026-10-05T08:00:00Z")).queued,
+        2
+    );
     assert_eq!(rx.hooks().len(), 1);
 }

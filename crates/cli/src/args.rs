@@ -52,6 +52,33 @@ pub enum Command {
     Events(EventsArgs),
     /// Sigma rules: check that they load (`haboob rules check DIR_OR_FILE...`).
     Rules(RulesArgs),
+    /// Tell the targeted organisations: queue one notification per
+    /// organisation, contact and campaign change, send what is due (email,
+    /// Slack, Teams, signed webhooks) and retry failures; exit 1 when a
+    /// delivery was given up.
+    Notify(NotifyArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct NotifyArgs {
+    /// Store the hunts saved into: `sqlite:PATH`, a path, or `postgres://…`.
+    #[arg(long, value_name = "URL")]
+    pub store: String,
+    /// Print what would be queued and sent (subjects, recipients); change
+    /// nothing and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Configuration file with the `[notify]` section (SMTP server,
+    /// webhook secret, minimum severity, retry schedule).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Targets file(s) with the organisations' contacts (`[[organisation]]`);
+    /// default: the contacts the hunts saved in the store.
+    #[arg(short, long, value_name = "FILE")]
+    pub targets: Vec<PathBuf>,
+    /// Act as if it were this time (RFC 3339); for tests.
+    #[arg(long, hide = true, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -80,6 +80,7 @@ fn main() -> ExitCode {
         Command::Config(a) => commands::config::run(a),
         Command::Events(a) => commands::events::run(a),
         Command::Rules(a) => commands::rules::run(a),
+        Command::Notify(a) => commands::notify::run(&args.globals, a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

@@ -18,6 +18,8 @@ pub struct Config {
     pub web: WebConfig,
     /// Account attack detectors.
     pub auth: AuthConfig,
+    /// Notifications to the targeted organisations (`haboob notify`).
+    pub notify: crate::notify_config::NotifyConfig,
 }
 
 /// How inputs are read.
@@ -168,6 +170,12 @@ impl Config {
                 path: origin.to_string(),
                 message,
             })?;
+        cfg.notify
+            .validate()
+            .map_err(|message| ConfigError::Parse {
+                path: origin.to_string(),
+                message,
+            })?;
         cfg.ingest
             .proxy
             .trusted_set()
@@ -290,6 +298,29 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "p.toml: ingest.proxy.presets: unknown preset \"cloudfront\" (expected one of: cloudflare, private)"
+        );
+    }
+
+    #[test]
+    fn notify_section() {
+        let cfg = Config::parse(
+            "[notify]\nmin_severity = \"critical\"\nretry_secs = [1, 2]\n[notify.smtp]\nhost = \"mail.example\"\ntls = \"opportunistic\"\n",
+            "n.toml",
+        )
+        .unwrap();
+        assert_eq!(cfg.notify.min_severity, haboob_model::Severity::Critical);
+        assert_eq!(cfg.notify.retry_secs, [1, 2]);
+        assert_eq!(
+            cfg.notify.smtp.tls,
+            crate::notify_config::SmtpTls::Opportunistic
+        );
+        assert_eq!(cfg.notify.smtp.port, 587);
+        let e = Config::parse("[notify.smtp]\ntls = \"always\"\n", "n.toml").unwrap_err();
+        assert!(e.to_string().contains("always"), "{e}");
+        let e = Config::parse("[notify.smtp]\nfrom = \"nobody\"\n", "n.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "n.toml: notify.smtp.from: \"nobody\" is not an email address"
         );
     }
 

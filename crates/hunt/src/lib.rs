@@ -21,6 +21,7 @@ pub mod geo;
 pub mod incremental;
 mod lanes;
 pub mod merge;
+pub mod notify_config;
 pub mod order;
 mod reorder;
 pub mod sigma;
@@ -32,6 +33,7 @@ pub mod targets;
 
 pub use config::{Cidr, Config, ConfigError, HuntConfig};
 pub use geo::{Geo, GeoError, GeoInfo};
+pub use notify_config::{NotifyConfig, SmtpConfig, SmtpTls, WebhookConfig};
 pub use targets::Targets;
 
 use haboob_ingest::{Format, IngestError, Input, ReadOptions, ReadStats};

@@ -61,6 +61,7 @@ pub fn save_run(
     retract: &[String],
     checkpoints: &[(&str, &[u8])],
 ) -> Result<SaveSummary> {
+    let contacts = targets.contacts();
     let targets: Vec<haboob_model::Target> = targets.iter().cloned().collect();
     let sum = store
         .save_hunt(&HuntWrite {
@@ -70,7 +71,7 @@ pub fn save_run(
             campaigns: &report.campaigns,
             campaigns_complete: true,
             targets: &targets,
-            contacts: &[],
+            contacts: &contacts,
             checkpoints,
         })
         .with_context(|| format!("store {}", shown(store.url())))?;

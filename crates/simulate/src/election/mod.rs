@@ -234,6 +234,20 @@ fn targets_toml() -> String {
             let _ = writeln!(s, "paths = [\"{dir}/*\"]");
         }
     }
+    // Who `haboob notify` tells: one example mailbox per organisation, at
+    // its first site's host.
+    let mut told: Vec<&str> = Vec::new();
+    for site in SITES {
+        if told.contains(&site.organisation) {
+            continue;
+        }
+        told.push(site.organisation);
+        let _ = write!(
+            s,
+            "\n[[organisation]]\nname = \"{}\"\ncontacts = [{{ channel = \"email\", address = \"security@{}\" }}]\n",
+            site.organisation, site.host
+        );
+    }
     s
 }
 

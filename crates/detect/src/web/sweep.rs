@@ -31,7 +31,7 @@ use super::config::SweepConfig;
 use super::episode::{bounded, hash_bytes, insert_capped, ratio, EvidenceBuf, FxBuild, FxSet};
 use super::request::Req;
 use super::scan::secs_ms;
-use super::sweep_class::{site_stems, Class, Classifier, Family};
+use super::sweep_class::{site_stems, Class, Classifier, Family, Group};
 use super::WebRule;
 use aho_corasick::AhoCorasick;
 use haboob_model::{content_id, Alert, AlertSource, Origin, Severity, Ts, WebEvent};
@@ -189,34 +189,6 @@ struct SweepSaved<F, S> {
 
 type Stems = HashMap<u64, Vec<Vec<u8>>, FxBuild>;
 type Fps = HashMap<u64, Box<Fp>, FxBuild>;
-
-/// The name of a fingerprint's family group ([`Family::group`]), saved by
-/// name and restored as the same static name.
-#[derive(Debug, Clone, Copy)]
-struct Group(&'static str);
-
-impl serde::Serialize for Group {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Group {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Group, D::Error> {
-        let name = <String as serde::Deserialize>::deserialize(d)?;
-        [
-            Family::Backup,
-            Family::Webshell,
-            Family::VcsConfig,
-            Family::AdminSetup,
-        ]
-        .into_iter()
-        .map(|f| f.group().1)
-        .find(|g| *g == name)
-        .map(Group)
-        .ok_or_else(|| serde::de::Error::custom("unknown path family group"))
-    }
-}
 
 impl WebSweep {
     fn saved(&self) -> SweepSaved<&Fps, &Stems> {

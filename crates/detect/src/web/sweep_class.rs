@@ -60,6 +60,34 @@ impl Family {
     }
 }
 
+/// The name of a family group ([`Family::group`]), saved by name and
+/// restored as the same static name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Group(pub &'static str);
+
+impl serde::Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Group {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Group, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        [
+            Family::Backup,
+            Family::Webshell,
+            Family::VcsConfig,
+            Family::AdminSetup,
+        ]
+        .into_iter()
+        .map(|f| f.group().1)
+        .find(|g| *g == name)
+        .map(Group)
+        .ok_or_else(|| serde::de::Error::custom("unknown path family group"))
+    }
+}
+
 /// Archive extensions that make a name a backup only with a backup-like stem.
 const ARCHIVE_EXT: &[&str] = &[
     ".tar.gz", ".tar.bz2", ".tar.xz", ".tar", ".tgz", ".zip", ".rar", ".7z", ".gz", ".bz2", ".xz",

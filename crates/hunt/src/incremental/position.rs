@@ -267,8 +267,8 @@ impl Positions<'_> {
                 Some(i) => {
                     let r = &self.records[i];
                     out.rotated = Some(format!(
-                        "{name}: a compressed rotation of {} (read to byte {}): {}",
-                        r.path, r.offset, "only what follows is read"
+                        "{name}: a compressed rotation of {} (read to byte {}): only what follows is read",
+                        r.path, r.offset
                     ));
                     Start::from(r)
                 }

@@ -80,6 +80,8 @@ fn main() -> ExitCode {
         Command::Config(a) => commands::config::run(a),
         Command::Events(a) => commands::events::run(a),
         Command::Rules(a) => commands::rules::run(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Token(a) => commands::token::run(a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

@@ -6,4 +6,6 @@ pub mod events;
 pub mod hunt;
 pub mod hunt_sigma;
 pub mod rules;
+pub mod serve;
 pub mod simulate;
+pub mod token;

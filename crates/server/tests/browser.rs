@@ -51,17 +51,25 @@ impl Drop for Driver {
     }
 }
 
-/// Simulate the account campaign for a few days, hunt it, save it.
+/// Simulate the account campaign and two web scenarios for a few days,
+/// hunt them, save the results.
 fn fill_store(dir: &Path, store: &Store) {
-    let logs = dir.join("signin");
-    let mut opts =
-        haboob_simulate::SimOptions::new(haboob_simulate::Scenario::AccountCampaign, &logs);
-    opts.days = 4;
-    opts.rate = 300;
-    opts.bytes = 0;
-    haboob_simulate::simulate(&opts).expect("simulate");
-    let targets = Targets::load(&logs.join("targets.toml")).expect("targets");
-    let d = haboob_ingest::discover_all(&[logs.display().to_string()]);
+    use haboob_simulate::Scenario;
+    let mut targets = Targets::default();
+    for (scenario, name) in [
+        (Scenario::AccountCampaign, "signin"),
+        (Scenario::ElectionRecon, "web"),
+        (Scenario::ElectionActor, "actor"),
+    ] {
+        let logs = dir.join("logs").join(name);
+        let mut opts = haboob_simulate::SimOptions::new(scenario, &logs);
+        opts.days = 4;
+        opts.rate = 100;
+        opts.bytes = 0;
+        haboob_simulate::simulate(&opts).expect("simulate");
+        targets.extend(Targets::load(&logs.join("targets.toml")).expect("targets"));
+    }
+    let d = haboob_ingest::discover_all(&[dir.join("logs").display().to_string()]);
     let inputs: Vec<_> = d
         .inputs
         .into_iter()
@@ -295,13 +303,9 @@ async fn console_in_headless_chromium() {
         evidence.raw
     );
     assert_eq!(text(&c, "#status").await, "new");
-    c.find(Locator::Css("details summary"))
-        .await
-        .expect("evidence toggle")
-        .click()
-        .await
-        .expect("open evidence");
+    c.set_window_size(1400, 2400).await.expect("taller window");
     shot(&c, &shots, "campaign.png").await;
+    c.set_window_size(1400, 1000).await.expect("window");
 
     // Move it along the workflow.
     c.find(Locator::Css("#to-triaged"))

@@ -22,6 +22,8 @@ use maud::{html, Markup};
 
 /// Alerts listed on a campaign page at most.
 const MAX_ALERTS: usize = 300;
+/// Alerts whose evidence is shown on a campaign page at most.
+const MAX_EVIDENCE_ALERTS: usize = 30;
 
 fn funnel_cells(row: &CampaignRow) -> Markup {
     html! {
@@ -126,7 +128,7 @@ pub(crate) async fn list(
             label { "Organisation " input type="text" name="organisation" value=(p.str("organisation").unwrap_or("")); }
             button type="submit" { "Filter" }
         }
-        p.muted id="campaign-total" { (page_rows.total) " campaigns" }
+        p.muted id="campaign-total" { (page_rows.total) @if page_rows.total == 1 { " campaign" } @else { " campaigns" } }
         (campaign_table(&page_rows.items))
         nav.pager {
             @if q.offset > 0 { a href=(link(q.offset.saturating_sub(limit))) { "← Previous" } }
@@ -186,13 +188,30 @@ fn alerts_table(alerts: &[Alert]) -> Markup {
                         td.num { (a.count) }
                         td { (when(a.first_seen)) }
                         td { @if !a.evidence.is_empty() {
-                            details { summary { (a.evidence.len()) " lines" } (evidence_list(&a.evidence)) }
+                            a href=(format!("#ev-{}", seg(&a.id))) { (a.evidence.len()) " lines" }
                         } }
                     }
                 }
             }
         }
         @if alerts.len() > MAX_ALERTS { p.muted { "Showing " (MAX_ALERTS) " of " (alerts.len()) " alerts." } }
+    }
+}
+
+/// The evidence viewer: each alert's raw lines, escaped.
+fn evidence_blocks(alerts: &[Alert]) -> Markup {
+    let with: Vec<&Alert> = alerts.iter().filter(|a| !a.evidence.is_empty()).collect();
+    html! {
+        @for a in with.iter().take(MAX_EVIDENCE_ALERTS) {
+            div.ev-block id=(format!("ev-{}", seg(&a.id))) {
+                h3 { (severity_badge(a.severity)) " " a href=(format!("/alerts/{}", seg(&a.id))) { (t(&a.title)) }
+                    span.muted { " · " (t(&a.detector)) " · " (source_text(a)) } }
+                (evidence_list(&a.evidence))
+            }
+        }
+        @if with.len() > MAX_EVIDENCE_ALERTS {
+            p.muted { "Evidence of the first " (MAX_EVIDENCE_ALERTS) " of " (with.len()) " alerts; the others on their alert pages." }
+        }
     }
 }
 
@@ -307,13 +326,14 @@ pub(crate) async fn show(
             div {
                 h2 { "Why grouped" }
                 ul.reasons { @for r in &c.reasons { li { (t(r)) } } }
-                h2 { "Sources" }
+                h2 { "Sources (" (c.sources.len() + c.actors.len()) ")" }
                 ul.sources { @for ip in c.sources.iter().take(200) { li { code { (ip) } } }
                     @for a in c.actors.iter().take(50) { li { code { (t(a)) } } } }
                 @if c.sources.len() > 200 { p.muted { "and " (c.sources.len() - 200) " more" } }
             }
         }
-        section { h2 { "Alerts and evidence" } (alerts_table(&d.alerts)) }
+        section { h2 { "Alerts" } (alerts_table(&d.alerts)) }
+        section.evidence-viewer { h2 { "Evidence" } (evidence_blocks(&d.alerts)) }
         @if !d.notifications.is_empty() {
             section { h2 { "Notifications" } (super::organisations::notification_table(&d.notifications)) }
         }

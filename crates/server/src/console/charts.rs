@@ -19,7 +19,15 @@ pub(crate) fn funnel(c: &Campaign) -> Markup {
     let mut rows: Vec<(String, Funnel)> = c
         .funnel_by_target
         .iter()
-        .map(|(k, f)| (k.clone(), *f))
+        .map(|(k, f)| {
+            // Keyed by target; show its organisation when targets.toml names one.
+            let org = c
+                .targets
+                .iter()
+                .find(|t| &t.name == k)
+                .and_then(|t| t.organisation.clone());
+            (org.unwrap_or_else(|| k.clone()), *f)
+        })
         .collect();
     if rows.is_empty() {
         if let Some(f) = c.funnel {
@@ -40,14 +48,17 @@ pub(crate) fn funnel(c: &Campaign) -> Markup {
     let bar = 14.0;
     let group = bar * 3.0 + 14.0;
     let height = group * rows.len() as f64 + 24.0;
-    let scale = (WIDTH - LABEL - 60.0) / max;
+    let scale = (WIDTH - LABEL - 120.0) / max;
     html! {
         figure.chart {
             svg.funnel viewBox=(format!("0 0 {WIDTH} {height}")) width=(WIDTH) height=(height)
                 role="img" aria-label="Funnel per organisation" xmlns="http://www.w3.org/2000/svg" {
                 @for (i, (name, f)) in rows.iter().enumerate() {
                     @let y0 = 8.0 + group * i as f64;
-                    text.label x="4" y=(fmt(y0 + bar * 1.5 + 4.0)) { (t(name)) }
+                    text.label x="4" y=(fmt(y0 + bar * 1.5 + 4.0)) {
+                        title { (t(name)) }
+                        (crate::text::clean(name, 30))
+                    }
                     @for (j, (stage, n)) in [("identified", f.identified), ("attacked", f.attacked), ("compromised", f.compromised)].iter().enumerate() {
                         @let y = y0 + bar * j as f64;
                         @let w = (*n as f64 * scale).max(if *n > 0 { 2.0 } else { 0.0 });

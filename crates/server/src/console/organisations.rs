@@ -15,6 +15,9 @@ use axum::Extension;
 use haboob_store::{AccountStage, NotificationRow, NotificationState, Principal};
 use maud::{html, Markup};
 
+/// Accounts listed on an organisation page at most.
+const MAX_ACCOUNTS: usize = 500;
+
 /// A table of notifications (campaign and organisation pages).
 pub(crate) fn notification_table(rows: &[NotificationRow]) -> Markup {
     html! {
@@ -114,16 +117,20 @@ pub(crate) async fn show(
             " · targets " (o.targets.iter().map(|x| t(x)).collect::<Vec<_>>().join(", "))
             " · " (o.campaigns) " campaigns · " span id="org-compromised" { (o.compromised) } " accounts compromised" }
         section { h2 { "What hit it" } (campaign_table(&d.campaigns)) }
+        section { h2 { "Notifications" }
+            @if d.notifications.is_empty() { p.muted id="notification-state" { "Not notified yet." } }
+            @else { (notification_table(&d.notifications)) } }
         section.two {
             div {
                 h2 { "Accounts" }
                 table.accounts { thead { tr { th { "Account" } th { "Stage" } th { "Campaigns" } } }
-                    tbody { @for a in &d.accounts { tr {
+                    tbody { @for a in d.accounts.iter().take(MAX_ACCOUNTS) { tr {
                         td { (t(&a.user)) }
                         td { span class=(format!("badge stage-{}", stage_str(a.stage))) { (stage_str(a.stage)) } }
                         td { @for (i, c) in a.campaigns.iter().enumerate() {
                             @if i > 0 { ", " } a href=(format!("/campaigns/{}", seg(c))) { code { (t(c)) } } } }
                     } } } }
+                @if d.accounts.len() > MAX_ACCOUNTS { p.muted { "and " (d.accounts.len() - MAX_ACCOUNTS) " more accounts" } }
             }
             div {
                 h2 { "Contacts" }
@@ -131,9 +138,6 @@ pub(crate) async fn show(
                 ul { @for c in &d.contacts { li { (t(&c.channel)) ": " (t(&c.address)) } } }
             }
         }
-        section { h2 { "Notifications" }
-            @if d.notifications.is_empty() { p.muted id="notification-state" { "Not notified yet." } }
-            @else { (notification_table(&d.notifications)) } }
     };
     html_response(StatusCode::OK, page(&t(&o.name), Some(&viewer), body))
 }

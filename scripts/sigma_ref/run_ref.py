@@ -91,20 +91,28 @@ def ensure_column(db, table: str, cols: set[str], col: str):
         )
 
 
-def run_correlation(db, plans) -> tuple[int, set[tuple[str, int]]]:
-    """The backend runtime's correlation hits: how many, and every event they
-    group as (file, line)."""
+def group_key(keys: dict) -> tuple[tuple[str, str], ...]:
+    """A correlation group's values as compared across engines: field names as
+    the rule writes them, values as lower-case text (the backend lower-cases
+    text group keys; Sigma compares them case-insensitively), null as ""."""
+    return tuple(sorted((str(k), "" if v is None else str(v).lower()) for k, v in keys.items()))
+
+
+def run_correlation(db, plans) -> tuple[int, set[tuple[str, int]], set[tuple]]:
+    """The backend runtime's correlation hits: how many, every event they
+    group as (file, line), and the distinct groups that fired."""
     from sigma.backends.sqlite.runtime import execute_plan  # needs pySigma
 
-    groups, found = 0, set()
+    groups, found, keys = 0, set(), set()
     for plan in plans:
         rows, _ = execute_plan(db, plan, include_events=True)
         groups += len(rows)
         for row in rows:
+            keys.add(group_key(row.get("group_keys") or {}))
             for ev in row["evidence"]:
                 event = ev["event"]
                 found.add((event[refmap.COL_FILE], int(event[refmap.COL_LINE])))
-    return groups, found
+    return groups, found, keys
 
 
 def run(rules, db) -> tuple[list[dict], list[tuple[str, str, int]]]:
@@ -128,12 +136,13 @@ def run(rules, db) -> tuple[list[dict], list[tuple[str, str, int]]]:
         if rec.get("kind") == "correlation":
             s["kind"] = "correlation"
             try:
-                groups, found = run_correlation(db, rec["plans"])
+                groups, found, keys = run_correlation(db, rec["plans"])
             except (sqlite3.Error, ValueError, RuntimeError, re.error) as e:
                 s["status"] = "run-error"
                 s["error"] = f"{type(e).__name__}: {e}"
                 continue
             s["groups"] = groups
+            s["group_keys"] = sorted([list(p) for p in k] for k in keys)
             s["hits"] = len(found)
             hits.update((rec["rule_id"], f, n) for f, n in found)
             continue

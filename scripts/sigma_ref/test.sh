@@ -12,8 +12,10 @@
 #   5. `haboob rules check` on the same rules: both sides load the same rules
 #      (compare.py --haboob-check);
 #   6. haboob's hits, from HABOOB_HITS=FILE or from `haboob hunt --rules R
-#      --timeline FILE.jsonl`, compared rule by rule (compare.py): exit 1 on
-#      a disagreement that known_disagreements.toml does not list.
+#      --timeline FILE.jsonl`, compared rule by rule (compare.py): events for
+#      detection rules, the groups that fired for correlation rules (from the
+#      hunt's JSON Lines alerts); exit 1 on a disagreement that
+#      known_disagreements.toml does not list.
 # Until haboob prints Sigma hits, step 6 is skipped and said so.
 #
 #   scripts/sigma_ref/test.sh
@@ -94,8 +96,8 @@ if [ -z "$hits" ]; then
         for r in "${rules[@]}"; do rule_args+=(--rules "$r"); done
         echo "== haboob hunt --rules ... --timeline $hits"
         rc=0
-        "$haboob" hunt -q "${rule_args[@]}" --timeline "$hits" "${logs[@]}" \
-            >"$out/hunt_report.txt" 2>"$out/hunt_stderr.txt" || rc=$?
+        "$haboob" hunt -q "${rule_args[@]}" --timeline "$hits" --output-format jsonl "${logs[@]}" \
+            >"$out/haboob_alerts.jsonl" 2>"$out/hunt_stderr.txt" || rc=$?
         if [ "$rc" -gt 1 ]; then
             echo "sigma_ref: haboob hunt failed (exit $rc):" >&2
             tail -20 "$out/hunt_stderr.txt" >&2
@@ -108,5 +110,7 @@ if [ -z "$hits" ]; then
     exit 0
 fi
 echo "== compare ($hits)"
+alerts=
+[ -s "$out/haboob_alerts.jsonl" ] && alerts="$out/haboob_alerts.jsonl"
 "$py" "$here/compare.py" "$out/ref_hits.jsonl" "$hits" --ref-summary "$out/ref_rules.jsonl" \
-    ${check:+--haboob-check "$check"}
+    ${check:+--haboob-check "$check"} ${alerts:+--haboob-alerts "$alerts"}

@@ -40,7 +40,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Hunt logs: files, folders (recursive), globs, `-` for stdin; gzip and zstd are read transparently.
-    Hunt(HuntArgs),
+    Hunt(Box<HuntArgs>),
     /// Write realistic logs with labelled attacks (ground truth in labels.jsonl).
     Simulate(SimulateArgs),
     /// Simulate the bundled scenarios into a temporary folder, hunt them and print the report.
@@ -60,8 +60,9 @@ pub enum Command {
 
 #[derive(Debug, ClapArgs)]
 pub struct ServeArgs {
-    /// Store to serve: `sqlite:PATH`, a path, or `postgres://…`.
-    #[arg(long, value_name = "URL")]
+    /// Store to serve: `sqlite:PATH`, a path, `postgres://…`, or `default`
+    /// (the default SQLite store, as for `hunt --store`).
+    #[arg(long, value_name = "URL", default_value = "default")]
     pub store: String,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
@@ -95,8 +96,8 @@ pub enum TokenRole {
 pub enum TokenCommand {
     /// Create a token and print its secret (once; the store keeps a hash).
     Create {
-        /// Store: `sqlite:PATH`, a path, or `postgres://…`.
-        #[arg(long, value_name = "URL")]
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
         store: String,
         /// viewer reads; analyst also changes status, assignee and notes;
         /// admin also reads the audit trail.
@@ -108,14 +109,14 @@ pub enum TokenCommand {
     },
     /// List tokens (never their secrets).
     List {
-        /// Store: `sqlite:PATH`, a path, or `postgres://…`.
-        #[arg(long, value_name = "URL")]
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
         store: String,
     },
     /// Revoke a token by name.
     Revoke {
-        /// Store: `sqlite:PATH`, a path, or `postgres://…`.
-        #[arg(long, value_name = "URL")]
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
         store: String,
         /// The token's name.
         #[arg(long)]
@@ -226,6 +227,12 @@ pub struct HuntArgs {
     /// JSON Lines for `.jsonl`, else CSV; `-` for stdout.
     #[arg(long, value_name = "FILE", requires = "rules")]
     pub timeline: Option<PathBuf>,
+    /// Save alerts and campaigns in a store: `sqlite:PATH`, a path, or
+    /// `postgres://…`. Without a value (or `default`): the default SQLite
+    /// store, `$XDG_DATA_HOME/haboob/haboob.db` (else
+    /// `~/.local/share/haboob/haboob.db`).
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "default")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -267,6 +274,11 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Store to fill with the results (default: `haboob-demo.db` in the
+    /// `--keep` folder, else beside the default store:
+    /// `$XDG_DATA_HOME/haboob/haboob-demo.db`).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -123,6 +123,11 @@ impl Targets {
         self.files.extend(other.files);
     }
 
+    /// Every declared target, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Target> {
+        self.by_name.values()
+    }
+
     /// Number of declared targets.
     pub fn len(&self) -> usize {
         self.by_name.len()

@@ -23,7 +23,7 @@ pub(crate) fn detect(lines: &[&str], json_fields: &JsonFieldMap) -> Option<Forma
         let (mut events, mut accepted) = (0, 0);
         for l in lines {
             match parser.parse_rec(l, None) {
-                Ok(Parsed::Event(_) | Parsed::Both(..)) => {
+                Ok(Parsed::Event(_) | Parsed::Both(..) | Parsed::Partial(..)) => {
                     (events, accepted) = (events + 1, accepted + 1)
                 }
                 Ok(Parsed::Directive) => accepted += 1,

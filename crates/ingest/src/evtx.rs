@@ -57,6 +57,9 @@ pub(crate) fn read_evtx_file(
                 if let Some(a) = rec.auth {
                     sink.event(&EventRef::Auth(a), &origin);
                 }
+                if let Some(why) = &rec.unmapped {
+                    stats.partial(name, record, &why.reason, opts.max_reject_samples);
+                }
                 sink.event(&EventRef::Win(rec.win), &origin);
             }
             Err(e) => {

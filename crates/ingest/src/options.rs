@@ -113,6 +113,10 @@ pub struct ReadStats {
     pub events: u64,
     /// Lines rejected.
     pub rejected: u64,
+    /// Parsed lines of which one view failed (a Windows sign-in record read
+    /// only as its Windows event); each is also in `parsed`, and sampled in
+    /// `samples` with the reason.
+    pub partial: u64,
     /// Format name → number of inputs read with it.
     pub formats: BTreeMap<String, u64>,
     /// The first rejections.
@@ -145,6 +149,20 @@ impl ReadStats {
         }
     }
 
+    /// Count a partial record (see [`ReadStats::partial`]), sampling it while
+    /// fewer than `max_samples` samples are kept.
+    pub(crate) fn partial(&mut self, file: &str, line: u64, reason: &str, max_samples: usize) {
+        self.partial += 1;
+        tracing::debug!(file, line, reason, "Read a record in part.");
+        if self.samples.len() < max_samples {
+            self.samples.push(Rejection {
+                file: file.to_owned(),
+                line,
+                reason: format!("read as a Windows event only, not as a sign-in: {reason}"),
+            });
+        }
+    }
+
     /// Add `other` into `self`, keeping at most `max_samples` samples.
     pub fn merge(&mut self, other: ReadStats, max_samples: usize) {
         self.files += other.files;
@@ -154,6 +172,7 @@ impl ReadStats {
         self.parsed += other.parsed;
         self.events += other.events;
         self.rejected += other.rejected;
+        self.partial += other.partial;
         for (k, v) in other.formats {
             *self.formats.entry(k).or_default() += v;
         }

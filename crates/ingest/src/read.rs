@@ -507,6 +507,23 @@ impl<'o, 'f> Lines<'o, 'f> {
                 self.sink.event(&second, &origin);
                 Ok(())
             }
+            Ok(Parsed::Partial(ev, why)) => {
+                self.stats.parsed += 1;
+                self.stats.events += 1;
+                self.stats.partial(
+                    self.name,
+                    self.line_no,
+                    &why.reason,
+                    self.opts.max_reject_samples,
+                );
+                let origin = Origin {
+                    file: self.name,
+                    line: self.line_no,
+                    raw: &text,
+                };
+                self.sink.event(&ev, &origin);
+                Ok(())
+            }
             Ok(Parsed::Directive) => {
                 self.stats.parsed += 1;
                 Ok(())

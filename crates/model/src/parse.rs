@@ -17,6 +17,12 @@ pub enum Parsed<'a> {
     /// sign-in event is its [`EventRef::Auth`] then its [`EventRef::Win`].
     /// Counted as one parsed line and one event.
     Both(EventRef<'a>, EventRef<'a>),
+    /// A record of which only one view could be read: a Windows sign-in
+    /// record whose sign-in fields do not map is still its Windows event
+    /// (Sigma rules see it; an attacker cannot hide a record from them by
+    /// garbling the fields the sign-in view needs). Counted as one parsed
+    /// line, one event, and one partial record with its reason sampled.
+    Partial(EventRef<'a>, RecordError),
     /// A line the format defines but that carries no event (IIS `#Fields:`
     /// directive, CSV header, comment). Counted as parsed.
     Directive,

@@ -21,12 +21,18 @@ struct Summary<'a> {
     lines: u64,
     parsed: u64,
     rejected: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    partial: u64,
     files: u64,
     bytes: u64,
     campaigns: usize,
     alerts: usize,
     suppressed: u64,
     errors: &'a [String],
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Write the report as JSON Lines: `{"kind":"campaign",…}` objects, then
@@ -75,6 +81,7 @@ pub fn write_jsonl(r: &HuntReport, w: &mut dyn Write) -> io::Result<()> {
             lines: r.stats.lines,
             parsed: r.stats.parsed,
             rejected: r.stats.rejected,
+            partial: r.stats.partial,
             files: r.stats.files,
             bytes: r.stats.bytes,
             campaigns: r.campaigns.len(),

@@ -32,9 +32,20 @@ pub enum OutputFormat {
 
 /// The one-line accounting: `N lines, N parsed, N rejected, N files`.
 pub fn accounting(r: &HuntReport) -> String {
+    accounting_of(&r.stats)
+}
+
+/// [`accounting`] of read counts; `N parsed (M in part)` when some records
+/// were read in part (a Windows sign-in read only as its Windows event).
+pub fn accounting_of(s: &haboob_ingest::ReadStats) -> String {
+    let part = if s.partial > 0 {
+        format!(" ({} in part)", s.partial)
+    } else {
+        String::new()
+    };
     format!(
-        "{} lines, {} parsed, {} rejected, {} files",
-        r.stats.lines, r.stats.parsed, r.stats.rejected, r.stats.files
+        "{} lines, {} parsed{part}, {} rejected, {} files",
+        s.lines, s.parsed, s.rejected, s.files
     )
 }
 

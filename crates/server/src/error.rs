@@ -75,7 +75,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(crate::text::clean(&what, 200)),
-            e @ StoreError::InvalidTransition { .. } => ApiError::Conflict(e.to_string()),
+            e @ (StoreError::InvalidTransition { .. } | StoreError::Conflict(_)) => {
+                ApiError::Conflict(crate::text::clean(&e.to_string(), 300))
+            }
+            StoreError::Invalid(what) => ApiError::BadBody(crate::text::clean(&what, 300)),
             StoreError::Unsupported(what) => ApiError::Unsupported(what),
             e => {
                 tracing::error!(error = %e, "Store error.");

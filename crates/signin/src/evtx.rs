@@ -331,6 +331,9 @@ pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, 
 pub struct Record<'a> {
     /// The sign-in, for the event ids of the module docs' table.
     pub auth: Option<AuthEvent<'a>>,
+    /// Why a record of a sign-in id gave no sign-in (its Windows event is
+    /// still read).
+    pub unmapped: Option<RecordError>,
     /// The Windows event (every record).
     pub win: WinEvent<'a>,
 }
@@ -340,8 +343,9 @@ pub struct Record<'a> {
 /// `header_ts` and `record_id` are the record header's, used when the
 /// event has no `TimeCreated` or `EventRecordID` (exported logs number
 /// their record headers anew and keep the original `EventRecordID`). A record without
-/// `EventID`, with a bad `TimeCreated`, or a sign-in id whose mapping
-/// fails (the reasons of [`parse_record`]) is rejected.
+/// `EventID` or with a bad `TimeCreated` is rejected; a record of a sign-in
+/// id whose mapping fails (the reasons of [`parse_record`]) is still its
+/// Windows event, with the reason in [`Record::unmapped`].
 pub fn parse_event(header_ts: Ts, record_id: u64, json: &str) -> Result<Record<'_>, RecordError> {
     let h = head(json)?;
     let ts = h.ts(header_ts)?;
@@ -352,13 +356,17 @@ pub fn parse_event(header_ts: Ts, record_id: u64, json: &str) -> Result<Record<'
         h.computer.clone(),
         h.channel.clone(),
     );
-    let auth = if wanted(id, &provider) {
-        Some(auth_of(h, ts)?)
+    let (auth, unmapped) = if wanted(id, &provider) {
+        match auth_of(h, ts) {
+            Ok(a) => (Some(a), None),
+            Err(e) => (None, Some(e)),
+        }
     } else {
-        None
+        (None, None)
     };
     Ok(Record {
         auth,
+        unmapped,
         win: WinEvent {
             ts,
             event_id: id,

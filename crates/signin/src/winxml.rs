@@ -276,12 +276,16 @@ impl LineParser for WinXmlParser {
             return Ok(Parsed::Event(EventRef::Win(win)));
         }
         let ev = if id == 18456 {
-            mssql(ts, f.unnamed)?
+            mssql(ts, f.unnamed)
         } else if !f.has_data {
-            return Err(RecordError::fixed("sign-in record without EventData"));
+            Err(RecordError::fixed("sign-in record without EventData"))
         } else {
-            sign_in(id, &win.computer, ts, &Named(f.named))?
+            sign_in(id, &win.computer, ts, &Named(f.named))
         };
-        Ok(Parsed::Both(EventRef::Auth(ev), EventRef::Win(win)))
+        // A sign-in whose fields do not map is still a Windows event.
+        Ok(match ev {
+            Ok(ev) => Parsed::Both(EventRef::Auth(ev), EventRef::Win(win)),
+            Err(why) => Parsed::Partial(EventRef::Win(win), why),
+        })
     }
 }

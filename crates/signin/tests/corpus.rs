@@ -63,6 +63,8 @@ fn run_lines(p: &mut dyn LineParser, text: &str) -> Run {
             Ok(Parsed::Event(_) | Parsed::Both(..)) => {
                 panic!("sign-in parser gave a non-auth event")
             }
+            // A Windows sign-in record whose sign-in did not map.
+            Ok(Parsed::Partial(_, e)) => r.rejects.push((n, e.reason.to_string())),
             Ok(Parsed::Directive) => r.directives += 1,
             Err(e) => r.rejects.push((n, e.reason.to_string())),
         }

@@ -288,3 +288,33 @@ fn xml_text_answers_as_evtx() {
     }
     assert_eq!(compared, RECORDS);
 }
+
+/// A sign-in record whose sign-in does not map (here a 4625 without
+/// `Status`) is still its Windows event, with the reason: a rule on 4625
+/// sees it, and the reader counts it as partial rather than dropping it.
+#[test]
+fn unmappable_sign_in_is_still_a_windows_event() {
+    use haboob_model::{FieldView, Ts};
+    let json = r#"{"Event":{"System":{"Provider":{"Name":"Microsoft-Windows-Security-Auditing"},"EventID":4625,"TimeCreated":{"SystemTime":"2024-05-01T10:04:00.000000Z"},"EventRecordID":7,"Channel":"Security","Computer":"dc1"},"EventData":{"TargetUserName":"bob","IpAddress":"203.0.113.8"}}}"#;
+    let r = haboob_signin::evtx::parse_event(Ts(0), 1, json).unwrap();
+    assert!(r.auth.is_none());
+    assert_eq!(
+        r.unmapped.map(|e| e.reason.to_string()).as_deref(),
+        Some("missing or bad Status")
+    );
+    assert_eq!((r.win.event_id, r.win.record_id), (4625, 7));
+    assert_eq!(
+        r.win
+            .field("TargetUserName")
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("bob")
+    );
+    // A mappable one has no reason.
+    let ok = json.replace(
+        r#""IpAddress":"203.0.113.8""#,
+        r#""IpAddress":"203.0.113.8","Status":"0xc000006d","SubStatus":"0xc000006a","LogonType":"3""#,
+    );
+    let r = haboob_signin::evtx::parse_event(Ts(0), 1, &ok).unwrap();
+    assert!(r.auth.is_some() && r.unmapped.is_none());
+}

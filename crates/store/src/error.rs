@@ -43,6 +43,12 @@ pub enum StoreError {
     /// No such campaign, alert, token or notification.
     #[error("{0} not found")]
     NotFound(String),
+    /// The thing to create exists already (e.g. a token name).
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// A value the store refuses (e.g. an empty token name).
+    #[error("invalid {0}")]
+    Invalid(String),
     /// Not supported by this build or backend.
     #[error("unsupported: {0}")]
     Unsupported(String),

@@ -60,6 +60,30 @@ pub enum Status {
     Closed,
 }
 
+impl Status {
+    /// Lower-case name, as stored and serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Triaged => "triaged",
+            Status::Notified => "notified",
+            Status::Closed => "closed",
+        }
+    }
+
+    /// Whether the workflow allows moving from `self` to `to`:
+    /// `new → triaged → notified → closed`, and `closed → triaged` to reopen.
+    pub fn can_go_to(self, to: Status) -> bool {
+        matches!(
+            (self, to),
+            (Status::New, Status::Triaged)
+                | (Status::Triaged, Status::Notified)
+                | (Status::Notified, Status::Closed)
+                | (Status::Closed, Status::Triaged)
+        )
+    }
+}
+
 /// Role of a token holder; each includes the rights of the ones before.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
@@ -73,6 +97,17 @@ pub enum Role {
     Analyst,
     /// Also manages tokens and notifications.
     Admin,
+}
+
+impl Role {
+    /// Lower-case name, as stored and serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
 }
 
 /// An authenticated token holder.

@@ -58,5 +58,19 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let mut out = Output::open(None)?;
     output::print(&report, out_format, g, &mut out)?;
     print_summary(g, &report);
+    let url = match &a.store {
+        Some(s) => super::store::resolve(s)?,
+        None => super::store::demo_default(a.keep.as_deref())?,
+    };
+    match super::store::save(g, &url, &report, &opts.targets) {
+        Ok(_) if !g.quiet => eprintln!(
+            "serve the console on it: haboob serve --store {}",
+            super::store::shell_word(&haboob_store::redact_url(&url))
+        ),
+        Ok(_) => {}
+        // The default demo store is a convenience: the report stands without it.
+        Err(e) if a.store.is_none() => eprintln!("warning: demo store not written: {e:#}"),
+        Err(e) => return Err(e),
+    }
     Ok(if report.errors.is_empty() { 0 } else { 2 })
 }

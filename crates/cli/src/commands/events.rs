@@ -302,10 +302,7 @@ pub fn run(a: &EventsArgs) -> Result<u8> {
         return Err(e.into());
     }
     printer.out.flush()?;
-    eprintln!(
-        "{} lines, {} parsed, {} rejected, {} files",
-        stats.lines, stats.parsed, stats.rejected, stats.files
-    );
+    eprintln!("{}", haboob_report::accounting_of(&stats));
     for e in &errors {
         eprintln!("error: {}", haboob_report::terminal(e, 400));
     }

@@ -288,6 +288,10 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         out.flush()?;
     }
     print_summary(g, &report);
+    if let Some(s) = &a.store {
+        let url = super::store::resolve(s)?;
+        super::store::save(g, &url, &report, &opts.targets)?;
+    }
     Ok(if !report.errors.is_empty() {
         2
     } else if report.alerts.is_empty() {

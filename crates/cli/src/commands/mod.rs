@@ -8,4 +8,5 @@ pub mod hunt_sigma;
 pub mod rules;
 pub mod serve;
 pub mod simulate;
+pub mod store;
 pub mod token;

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 /// Run the server until Ctrl-C or SIGTERM.
 pub fn run(a: &ServeArgs) -> Result<u8> {
-    let store = haboob_store::Store::open(&a.store)
-        .with_context(|| format!("cannot open store {}", a.store))?;
+    let url = crate::commands::store::resolve(&a.store)?;
+    let shown = haboob_report::terminal(&haboob_store::redact_url(&url), 400);
+    let store =
+        haboob_store::Store::open(&url).with_context(|| format!("cannot open store {shown}"))?;
     let config = ServerConfig {
         rate: RateLimit {
             per_second: a.rate,

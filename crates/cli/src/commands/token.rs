@@ -5,8 +5,10 @@ use anyhow::{bail, Context, Result};
 use haboob_store::{Role, Store};
 use std::io::Write;
 
-fn open(url: &str) -> Result<Store> {
-    Store::open(url).with_context(|| format!("cannot open store {url}"))
+fn open(arg: &str) -> Result<Store> {
+    let url = crate::commands::store::resolve(arg)?;
+    let shown = haboob_report::terminal(&haboob_store::redact_url(&url), 400);
+    Store::open(&url).with_context(|| format!("cannot open store {shown}"))
 }
 
 /// Run a token subcommand.

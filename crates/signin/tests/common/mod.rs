@@ -110,6 +110,17 @@ pub fn check_with(test: &str, s: &Sample, p: &mut dyn LineParser) -> Option<Vec<
             Ok(Parsed::Event(_) | Parsed::Both(..)) => {
                 panic!("{} line {}: non-auth event", path.display(), i + 1)
             }
+            Ok(Parsed::Partial(EventRef::Win(w), why)) => X::Wp(
+                w.event_id,
+                Box::leak(why.reason.to_string().into_boxed_str()),
+            ),
+            Ok(Parsed::Partial(..)) => {
+                panic!(
+                    "{} line {}: partial non-Windows event",
+                    path.display(),
+                    i + 1
+                )
+            }
             Ok(Parsed::Directive) => X::D,
             Err(e) => X::R(Box::leak(e.reason.to_string().into_boxed_str())),
         };

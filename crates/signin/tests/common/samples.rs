@@ -37,8 +37,12 @@ pub enum X {
     W(u32),
     /// Rejected with this reason.
     R(&'static str),
+    /// A Windows sign-in record whose sign-in did not map (this reason):
+    /// read as its Windows event (this id) only.
+    Wp(u32, &'static str),
 }
-use X::{D, E, P, R, W};
+#[allow(unused_imports)]
+use X::{Wp, D, E, P, R, W};
 
 /// Where a sample lies.
 #[derive(Debug, Clone, Copy)]
@@ -525,7 +529,8 @@ pub fn windows_xml() -> Sample {
             // 18456 of another provider: a Windows event, not a sign-in
             // (was D).
             W(18456),
-            R("missing or bad Status"),
+            // 4625 without Status: no sign-in, still its Windows event.
+            Wp(4625, "missing or bad Status"),
             R("bad Windows event XML: the line ends inside <Event>"),
             R("bad Windows event XML: ill-formed document: expected `</Data>`, but `</Dat>` was found at byte 363"),
         ],

@@ -57,6 +57,76 @@ pub enum Command {
     /// Slack, Teams, signed webhooks) and retry failures; exit 1 when a
     /// delivery was given up.
     Notify(NotifyArgs),
+    /// Serve the HTTP API and web console over a store.
+    Serve(ServeArgs),
+    /// API and console tokens: create (the secret is printed once), list, revoke.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ServeArgs {
+    /// Store to serve: `sqlite:PATH`, a path, `postgres://…`, or `default`
+    /// (the default SQLite store, as for `hunt --store`).
+    #[arg(long, value_name = "URL", default_value = "default")]
+    pub store: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Requests per second allowed per client address and per token.
+    #[arg(long, default_value_t = 20.0)]
+    pub rate: f64,
+    /// Requests allowed in a burst per client address and per token.
+    #[arg(long, default_value_t = 120)]
+    pub burst: u32,
+    /// Mark the session cookie Secure (when served over HTTPS, e.g. behind
+    /// a TLS-terminating proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenRole {
+    Viewer,
+    Analyst,
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret (once; the store keeps a hash).
+    Create {
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
+        store: String,
+        /// viewer reads; analyst also changes status, assignee and notes;
+        /// admin also reads the audit trail.
+        #[arg(long, value_enum)]
+        role: TokenRole,
+        /// Who the token is for (unique).
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
+        store: String,
+    },
+    /// Revoke a token by name.
+    Revoke {
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
+        store: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, ClapArgs)]

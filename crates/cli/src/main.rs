@@ -81,6 +81,8 @@ fn main() -> ExitCode {
         Command::Events(a) => commands::events::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Notify(a) => commands::notify::run(&args.globals, a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Token(a) => commands::token::run(a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

@@ -8,5 +8,7 @@ pub mod hunt_sigma;
 pub mod hunt_store;
 pub mod notify;
 pub mod rules;
+pub mod serve;
 pub mod simulate;
 pub mod store;
+pub mod token;

@@ -47,8 +47,8 @@ def norm(path: str) -> str:
     return os.path.normpath(path)
 
 
-def load_hits(path: str) -> dict[str, set[tuple[str, int]]]:
-    out: dict[str, set[tuple[str, int]]] = defaultdict(set)
+def jsonl_objects(path: str):
+    """(line number, object) of each non-empty line of a JSON Lines file."""
     try:
         f = open(path, encoding="utf-8")
     except OSError as e:
@@ -63,13 +63,19 @@ def load_hits(path: str) -> dict[str, set[tuple[str, int]]]:
                 raise InputError(f"{path}:{n}: not JSON: {e}") from e
             if not isinstance(h, dict):
                 raise InputError(f"{path}:{n}: not a JSON object")
-            # The harness's names, else the ECS names haboob's outputs use.
-            rid = h.get("rule_id", h.get("rule.id"))
-            file = h.get("file", h.get("log.file.path"))
-            ln = h.get("line", h.get("log.line"))
-            if not isinstance(rid, str) or not isinstance(file, str) or not isinstance(ln, int):
-                raise InputError(f"{path}:{n}: needs rule_id (string), file (string), line (integer)")
-            out[rid].add((norm(file), ln))
+            yield n, h
+
+
+def load_hits(path: str) -> dict[str, set[tuple[str, int]]]:
+    out: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for n, h in jsonl_objects(path):
+        # The harness's names, else the ECS names haboob's outputs use.
+        rid = h.get("rule_id", h.get("rule.id"))
+        file = h.get("file", h.get("log.file.path"))
+        ln = h.get("line", h.get("log.line"))
+        if not isinstance(rid, str) or not isinstance(file, str) or not isinstance(ln, int):
+            raise InputError(f"{path}:{n}: needs rule_id (string), file (string), line (integer)")
+        out[rid].add((norm(file), ln))
     return out
 
 
@@ -119,24 +125,13 @@ def load_groups(path: str) -> dict[str, set[tuple]]:
     """rule id -> the groups its correlation fired for, from haboob's JSON
     Lines alerts (`details.correlation`, `details.rule_id`, `details.group`)."""
     out: dict[str, set[tuple]] = defaultdict(set)
-    try:
-        f = open(path, encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{path}: {e}") from e
-    with f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError as e:
-                raise InputError(f"{path}:{n}: not JSON: {e}") from e
-            d = rec.get("details") if isinstance(rec, dict) else None
-            if rec.get("kind") != "alert" or not isinstance(d, dict) or "correlation" not in d:
-                continue
-            if not isinstance(d.get("rule_id"), str) or not isinstance(d.get("group"), dict):
-                raise InputError(f"{path}:{n}: correlation alert without rule_id or group")
-            out[d["rule_id"]].add(group_key(d["group"]))
+    for n, rec in jsonl_objects(path):
+        d = rec.get("details")
+        if rec.get("kind") != "alert" or not isinstance(d, dict) or "correlation" not in d:
+            continue
+        if not isinstance(d.get("rule_id"), str) or not isinstance(d.get("group"), dict):
+            raise InputError(f"{path}:{n}: correlation alert without rule_id or group")
+        out[d["rule_id"]].add(group_key(d["group"]))
     return out
 
 

@@ -34,6 +34,7 @@ mod parse;
 mod record;
 mod record_json;
 mod record_xml;
+mod text;
 mod time;
 
 pub use alert::{
@@ -48,4 +49,5 @@ pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use parse::{LineParser, Parsed, RecordError};
 pub use record::{FieldView, Value};
 pub use record_json::{JsonView, WinView};
+pub use text::terminal;
 pub use time::{Ts, TsError};

@@ -6,7 +6,7 @@
 /// (C0, DEL, C1) and invisible or bidirectional formatting characters
 /// replaced by `\u{hex}`: the terminal report's escaping, shared.
 pub(crate) fn clean(s: &str, max: usize) -> String {
-    haboob_report::terminal(s, max)
+    haboob_model::terminal(s, max)
 }
 
 #[cfg(test)]

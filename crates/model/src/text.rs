@@ -1,0 +1,25 @@
+//! Making attacker-controlled text safe to show.
+
+use std::fmt::Write;
+
+/// Escape control characters (C0, DEL, C1: ESC, CR, BEL, …) and invisible
+/// or bidirectional formatting characters as `\u{1b}`-style text so a log
+/// line cannot drive the terminal or hide what it says, and bound the length
+/// to `max` chars (adding `…` when cut).
+pub fn terminal(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max) + 8);
+    for (n, c) in s.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -158,8 +158,11 @@ pub(crate) fn event_doc(xml: &str) -> Option<Value> {
         }
     }
     let root = stack.pop()?;
-    (stack.is_empty() && closed_root && root.children.len() == 1)
-        .then(|| Value::Object(root.children))
+    if stack.is_empty() && closed_root && root.children.len() == 1 {
+        Some(Value::Object(root.children))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

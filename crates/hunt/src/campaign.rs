@@ -319,6 +319,7 @@ fn build(
         funnel_by_target: BTreeMap::new(),
         compromised: Vec::new(),
         actors: Vec::new(),
+        attribution: vec![],
     };
     // Several organisations of one sector or region is targeting, whatever
     // each request was: at least High ("hostile and targeted").

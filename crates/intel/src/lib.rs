@@ -1,10 +1,12 @@
 //! Threat intelligence for haboob.
 //!
-//! * [`types`]: the contract every part shares: an [`Indicator`] (what to
-//!   look for, with its provenance and expiry), the [`Observable`] values
-//!   that are indexed, an [`Observed`] view of one log event in STIX
-//!   Cyber-observable terms, and the [`IntelHit`] details an intel alert
-//!   carries (read by attribution and export).
+//! The vocabulary lives in `haboob_model::intel` (the store and export read
+//! it too) and is re-exported here: an [`Indicator`] (what to look for, with
+//! its provenance and expiry), the [`Observable`] values that are indexed, an
+//! [`Observed`] view of one log event in STIX Cyber-observable terms, the
+//! [`IntelHit`] details an intel alert carries (read by attribution and
+//! export) and the [`Attribution`] of a campaign. [`IntelLookup`] is what
+//! detectors ask: which indicators match this event.
 //!
 //! Planned modules (issue 15): `pattern` (the STIX 2.1 patterning language:
 //! parse, anchors for indexing, evaluation over [`Observed`]), `stix`
@@ -15,9 +17,11 @@
 #![deny(missing_docs)]
 
 pub mod error;
-pub mod types;
+mod lookup;
 
 pub use error::IntelError;
-pub use types::{
-    HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable, Observed, Provenance, Tlp,
+pub use haboob_model::intel::{
+    Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,
+    Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
+pub use lookup::IntelLookup;

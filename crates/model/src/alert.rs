@@ -210,4 +210,7 @@ pub struct Campaign {
     /// presenting explicit credentials (Windows 4648), which logs no address.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actors: Vec<String>,
+    /// Candidate actors, best first; empty means unattributed.
+    #[serde(default)]
+    pub attribution: Vec<crate::intel::Attribution>,
 }

@@ -29,6 +29,7 @@ mod alert;
 mod event;
 pub mod fields;
 mod hash;
+pub mod intel;
 mod ip;
 mod parse;
 mod record;

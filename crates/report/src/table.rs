@@ -372,6 +372,7 @@ mod tests {
             ]),
             compromised: vec!["a@campaign2026.example".into()],
             actors: Vec::new(),
+            attribution: Vec::new(),
         }
     }
 

@@ -78,6 +78,7 @@ fn synthetic(n: usize) -> (Vec<Alert>, Vec<Campaign>) {
             funnel_by_target: Default::default(),
             compromised: vec![],
             actors: vec![],
+            attribution: vec![],
         });
         alerts.push(a);
     }

@@ -130,6 +130,7 @@ fn campaign(i: u64) -> Campaign {
         funnel_by_target: BTreeMap::new(),
         compromised: Vec::new(),
         actors: Vec::new(),
+        attribution: Vec::new(),
     }
 }
 

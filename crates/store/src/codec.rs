@@ -333,6 +333,7 @@ pub(crate) fn campaign_from_row(url: &str, r: &mut Row) -> Result<Campaign> {
         funnel_by_target: unjson(url, "campaign funnels", &r.text(16))?,
         compromised: unjson(url, "campaign compromised", &r.text(17))?,
         actors: unjson(url, "campaign actors", &r.text(18))?,
+        attribution: Vec::new(),
     })
 }
 

@@ -272,6 +272,7 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
             .collect(),
         compromised,
         actors: actors.into_iter().map(str::to_string).collect(),
+        attribution: Vec::new(),
     }
 }
 

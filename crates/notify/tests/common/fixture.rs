@@ -184,6 +184,7 @@ pub fn campaign() -> (Campaign, Vec<Alert>) {
         funnel_by_target,
         compromised: vec!["alice@oh.example".into(), "clark@planet.example".into()],
         actors: vec![],
+        attribution: vec![],
     };
     (campaign, alerts)
 }

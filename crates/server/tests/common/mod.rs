@@ -99,6 +99,7 @@ fn campaign(
             funnel_by_target: BTreeMap::from([(org.to_string(), funnel)]),
             compromised: vec![SCRIPT.into(), "alice".into()],
             actors: vec![],
+            attribution: vec![],
         },
         state: CampaignState {
             revision: 1,

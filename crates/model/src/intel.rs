@@ -1,7 +1,8 @@
-//! The shared contract of the intel crate: indicators, observables, the
-//! observed view of a log event, and the details of an intel hit.
+//! Threat-intelligence vocabulary shared by the intel crate, the store and
+//! export: indicators, observables, the observed view of a log event, the
+//! details of an intel hit, and attributions.
 
-use haboob_model::Ts;
+use crate::Ts;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -185,4 +186,45 @@ pub struct IntelHit {
     /// Labels of the indicator.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+}
+
+/// What kind of evidence an attribution reason is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonKind {
+    /// An indicator of the actor's infrastructure matched.
+    Infrastructure,
+    /// Techniques seen overlap the actor's known techniques.
+    Technique,
+    /// Targets' sector or region match the actor's targeting.
+    Targeting,
+    /// A tool or its fingerprint (user agent, request shape) of the actor.
+    Tooling,
+    /// Activity hours or dates match the actor's habits.
+    Timing,
+}
+
+/// One reason for (or against) an attribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributionReason {
+    /// Kind of evidence.
+    pub kind: ReasonKind,
+    /// Human text, e.g. "source 203.0.113.7 is in indicator … (ISAC, confidence 80)".
+    pub text: String,
+    /// Contribution to the confidence, in points (may be negative).
+    pub weight: i32,
+}
+
+/// A candidate actor for a campaign, with its confidence and reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// Actor's canonical name.
+    pub actor: String,
+    /// Other names (vendors' names, ATT&CK id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Confidence 0-100.
+    pub confidence: u8,
+    /// Why, strongest first.
+    pub reasons: Vec<AttributionReason>,
 }

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod export;
 mod lookup;
 
 pub use error::IntelError;

@@ -55,6 +55,19 @@ pub(crate) enum Tok {
     Eof,
 }
 
+/// Pattern text quoted in an error, bounded to 64 bytes.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 64;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 pub(crate) fn err(pos: usize, reason: impl Into<String>) -> PatternError {
     PatternError {
         pos,

@@ -7,7 +7,7 @@
 use super::ast::{
     CmpOp, CompExpr, Literal, ObjectPath, ObsExpr, Operand, PathStep, Qualifier, Re, Test,
 };
-use super::lexer::{err, tokenize, Tok};
+use super::lexer::{clip, err, tokenize, Tok};
 use super::PatternError;
 
 /// Deepest nesting of parentheses and brackets accepted.
@@ -43,7 +43,7 @@ struct Parser {
 fn describe(t: &Tok) -> String {
     match t {
         Tok::Eof => "end of pattern".into(),
-        Tok::Word(w) => format!("'{w}'"),
+        Tok::Word(w) => format!("'{}'", clip(w)),
         Tok::Str(_) => "string".into(),
         Tok::Int(n) => format!("number {n}"),
         Tok::Float(x) => format!("number {x}"),
@@ -265,7 +265,7 @@ impl Parser {
                 _ => {
                     return Err(err(
                         op_pos,
-                        format!("expected a comparison operator, found '{w}'"),
+                        format!("expected a comparison operator, found '{}'", clip(&w)),
                     ))
                 }
             },
@@ -483,7 +483,11 @@ fn check_hash(t: &Test, pos: usize) -> Result<(), PatternError> {
             if s.len() != len || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
                 return Err(err(
                     pos,
-                    format!("'{s}' is not a {name} hash ({len} hex digits)"),
+                    format!(
+                        "'{}' is not a {} hash ({len} hex digits)",
+                        clip(s),
+                        clip(name)
+                    ),
                 ));
             }
         }

@@ -51,6 +51,26 @@ pub(crate) fn from_object(obj: &Map<String, Value>) -> Option<Tlp> {
             return Some(t);
         }
     }
+    // TLP 2.0 objects: `definition_type: "TLP:AMBER"`, or the extension's
+    // `tlp_2_0: "amber"`.
+    if let Some(t) = obj
+        .get("definition_type")
+        .and_then(Value::as_str)
+        .filter(|d| d.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("tlp:")))
+        .and_then(by_name)
+    {
+        return Some(t);
+    }
+    if let Some(t) = obj
+        .get("extensions")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .find_map(|e| e.get("tlp_2_0").and_then(Value::as_str))
+        .and_then(by_name)
+    {
+        return Some(t);
+    }
     let name = obj.get("name").and_then(Value::as_str)?;
     if name
         .get(..4)

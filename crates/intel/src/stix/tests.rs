@@ -182,6 +182,23 @@ fn tlp_markings() {
         ])),
         Some(Tlp::AmberStrict)
     );
+    assert_eq!(
+        tlp_of(json!([
+            {"type": "marking-definition", "id": "marking-definition--v2", "definition_type": "TLP:GREEN",
+             "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+                 {"extension_type": "property-extension", "tlp_2_0": "green"}}},
+            m(json!(["marking-definition--v2"]))
+        ])),
+        Some(Tlp::Green)
+    );
+    assert_eq!(
+        tlp_of(json!([
+            {"type": "marking-definition", "id": "marking-definition--ext",
+             "extensions": {"extension-definition--x": {"tlp_2_0": "red"}}},
+            m(json!(["marking-definition--ext"]))
+        ])),
+        Some(Tlp::Red)
+    );
     // Other markings are not TLP.
     assert_eq!(
         tlp_of(json!([

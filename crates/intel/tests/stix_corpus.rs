@@ -262,3 +262,46 @@ fn misp_converted_bundle_has_no_indicators() {
     assert_eq!(imp.counts.get("domain-name"), Some(&67));
     assert_eq!(imp.counts.get("x-misp-attribute"), Some(&68));
 }
+
+/// The objects of a medallion (TAXII 2.1 server) collection, as a pull
+/// returns them: three versions of one indicator, a TLP marking object.
+#[test]
+fn medallion_collection_objects() {
+    let Some(path) = haboob_testdata::corpus_file_or_skip(
+        "medallion_collection_objects",
+        "intel/taxii/medallion-default_data.json",
+    ) else {
+        return;
+    };
+    let data: serde_json::Value =
+        serde_json::from_reader(std::fs::File::open(path).expect("open")).expect("json");
+    let collection = data["trustgroup1"]["collections"]
+        .as_array()
+        .expect("collections")
+        .iter()
+        .find(|c| c["id"] == "91a7b528-80eb-42ed-a74d-c6fbd5a26116")
+        .expect("collection");
+    let objects = collection["objects"].as_array().expect("objects");
+    let imp = haboob_intel::stix::read_objects(objects, "taxii:trustgroup1", Ts(0));
+    assert!(imp.rejected.is_empty() && imp.unsupported.is_empty());
+    assert_eq!(imp.counts.get("indicator"), Some(&4));
+    assert_eq!(imp.indicators.len(), 2);
+    assert_eq!(
+        any_of(&imp, "51178443bdac"),
+        vec![Observable::Hash(
+            HashAlgo::Sha256,
+            "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c".into()
+        )]
+    );
+    assert_eq!(imp.indicators[0].actors, ["Poison Ivy"]);
+    assert_eq!(imp.indicators[0].labels, ["file-hash-watchlist"]);
+    // The latest version (modified 2017-01-27) of the URL indicator.
+    assert_eq!(
+        any_of(&imp, "1c658a46574e"),
+        vec![Observable::Url("http://x4z9arb.cn/4712".into())]
+    );
+    assert_eq!(
+        imp.indicators[1].valid_from,
+        Some(Ts::parse_rfc3339("2016-11-03T12:30:59Z").unwrap())
+    );
+}

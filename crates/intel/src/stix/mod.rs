@@ -63,7 +63,7 @@ pub struct StixImport {
     pub unsupported: Vec<(String, String)>,
     /// Objects rejected, with the object and the reason.
     pub rejected: Vec<IntelError>,
-    /// Number of objects by STIX type.
+    /// Number of objects by STIX type (each version of an object counts).
     pub counts: BTreeMap<String, usize>,
 }
 
@@ -165,8 +165,8 @@ pub fn read_objects(objects: &[Value], source_name: &str, imported: Ts) -> StixI
         location,
         reason,
     };
-    // Pass 1: valid objects (latest version of each id), names, markings,
-    // relationships.
+    // Pass 1: valid objects (of several versions of an id, the latest
+    // `modified`), names, markings, relationships.
     let mut valid: Vec<(&str, &Map<String, Value>)> = Vec::new();
     let mut latest: HashMap<&str, usize> = HashMap::new();
     for (i, v) in objects.iter().enumerate() {
@@ -186,7 +186,10 @@ pub fn read_objects(objects: &[Value], source_name: &str, imported: Ts) -> StixI
         *out.counts.entry(clip(ty, 64)).or_default() += 1;
         match latest.get(id) {
             Some(&k) => {
-                let newer = str_field(o, "modified") > str_field(valid[k].1, "modified");
+                let modified = |o: &Map<String, Value>| {
+                    str_field(o, "modified").and_then(|m| Ts::parse_rfc3339(m).ok())
+                };
+                let newer = modified(o) > modified(valid[k].1);
                 if newer {
                     valid[k] = (ty, o);
                 }

@@ -19,6 +19,8 @@
 pub mod error;
 pub mod export;
 mod lookup;
+pub mod pattern;
+pub mod stix;
 
 pub use error::IntelError;
 pub use haboob_model::intel::{
@@ -26,3 +28,5 @@ pub use haboob_model::intel::{
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
 pub use lookup::IntelLookup;
+pub use pattern::{Pattern, PatternError, PatternState, Support};
+pub use stix::{read_bundle, StixImport};

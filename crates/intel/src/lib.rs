@@ -17,11 +17,15 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod index;
 mod lookup;
+pub mod sources;
 
 pub use error::IntelError;
 pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
+pub use index::{BuildOptions, BuildReport, IntelIndex};
 pub use lookup::IntelLookup;
+pub use sources::{load_path, Import, ImportOptions, ImportSummary};

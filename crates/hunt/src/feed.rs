@@ -46,6 +46,12 @@ impl<'o> Feed<'o> {
     /// The detectors of one lane's part of a stream ([`crate::lanes`]).
     pub(crate) fn part(opts: &'o HuntOptions, part: Part) -> Feed<'o> {
         let mut detectors = haboob_detect::build_part(&opts.config.detect(), part);
+        if let Some(ix) = opts.intel.as_ref().filter(|ix| !ix.is_empty()) {
+            detectors.push(Box::new(crate::intel_match::IntelMatch::new(
+                std::sync::Arc::clone(ix),
+                part,
+            )));
+        }
         let auth = !matches!(part, Part::BySource { .. });
         if opts.geo.is_some() {
             // Sign-ins are located only with a City database: only then is

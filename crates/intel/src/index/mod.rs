@@ -184,38 +184,39 @@ impl IntelIndex {
         self.indicators.len()
     }
 
+    /// Whether no indicator is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+
     /// Indicator number `i`.
     pub fn indicator(&self, i: u32) -> Option<&Indicator> {
         self.indicators.get(i as usize)
     }
 
     /// Indicators valid at `ts` whose address or network holds `ip`.
+    /// Returns whether any indicator holds `ip` at any time: when it is
+    /// false, the answer is the same at every time (callers may cache it).
     #[inline]
-    pub fn ip_ids(&self, ip: IpAddr, ts: Ts, out: &mut Vec<u32>) {
+    pub fn ip_ids(&self, ip: IpAddr, ts: Ts, out: &mut Vec<u32>) -> bool {
+        let mut any = false;
         match haboob_model::canonical_ip(ip) {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
                 for (len, p) in &self.v4 {
-                    let mask = if *len == 0 {
-                        0
-                    } else {
-                        u32::MAX << (32 - u32::from(*len))
-                    };
-                    self.valid(p.get(&(a & mask)), ts, out);
+                    let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
+                    any |= self.valid(p.get(&(a & mask)), ts, out);
                 }
             }
             IpAddr::V6(a) => {
                 let a = u128::from(a);
                 for (len, p) in &self.v6 {
-                    let mask = if *len == 0 {
-                        0
-                    } else {
-                        u128::MAX << (128 - u32::from(*len))
-                    };
-                    self.valid(p.get(&(a & mask)), ts, out);
+                    let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
+                    any |= self.valid(p.get(&(a & mask)), ts, out);
                 }
             }
         }
+        any
     }
 
     /// Indicators valid at `ts` listing `domain` or a parent of it.
@@ -237,13 +238,25 @@ impl IntelIndex {
     /// Indicators valid at `ts` whose URL has host `host` and a path that
     /// `path` (path and query as requested) starts with.
     pub fn url_ids(&self, host: &str, path: &str, ts: Ts, out: &mut Vec<u32>) {
+        self.url_parts_ids(host, path, "", ts, out);
+    }
+
+    /// [`IntelIndex::url_ids`] with the path and the query (without `?`)
+    /// apart, as access logs give them.
+    pub fn url_parts_ids(&self, host: &str, path: &str, query: &str, ts: Ts, out: &mut Vec<u32>) {
         if self.url_hosts.is_empty() || host.is_empty() {
             return;
         }
         let h = lower(host);
         for &u in self.url_hosts.get(h.as_ref()) {
             let (n, prefix) = &self.urls[u as usize];
-            if path.starts_with(prefix.as_ref()) || prefix.as_ref() == "/" {
+            let prefix: &str = prefix;
+            let hit = path.starts_with(prefix)
+                || prefix == "/"
+                || prefix.strip_prefix(path).is_some_and(|rest| {
+                    rest.strip_prefix('?').is_some_and(|q| query.starts_with(q))
+                });
+            if hit {
                 self.valid(std::slice::from_ref(n), ts, out);
             }
         }
@@ -291,8 +304,9 @@ impl IntelIndex {
         }
     }
 
+    /// Push the ids valid at `ts`; whether there were any ids at all.
     #[inline]
-    fn valid(&self, ids: &[u32], ts: Ts, out: &mut Vec<u32>) {
+    fn valid(&self, ids: &[u32], ts: Ts, out: &mut Vec<u32>) -> bool {
         for &i in ids {
             let ind = &self.indicators[i as usize];
             if ind.valid_from.is_some_and(|f| ts < f) || ind.valid_until.is_some_and(|u| ts > u) {
@@ -302,6 +316,7 @@ impl IntelIndex {
                 out.push(i);
             }
         }
+        !ids.is_empty()
     }
 
     /// The hit of indicator `i` for `matched` seen in `field`.

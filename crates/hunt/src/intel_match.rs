@@ -77,13 +77,18 @@ impl IntelMatch {
             Part::BySource { .. } => (true, false),
             Part::Shared => (false, true),
         };
+        let index_empty = index.is_empty();
         IntelMatch {
             index,
             web,
             auth,
             st: State::default(),
             ids: Vec::new(),
-            miss: vec![None; CACHE_SLOTS],
+            miss: if index_empty {
+                Vec::new()
+            } else {
+                vec![None; CACHE_SLOTS]
+            },
         }
     }
 
@@ -101,11 +106,13 @@ impl IntelMatch {
     /// Indicators of `ip` at `ts` into `self.ids`, with the negative cache.
     fn ip(&mut self, ip: IpAddr, ts: Ts) {
         let s = Self::slot(ip);
-        if self.miss[s] == Some(ip) {
+        if self.miss.get(s) == Some(&Some(ip)) {
             return;
         }
         if !self.index.ip_ids(ip, ts, &mut self.ids) {
-            self.miss[s] = Some(ip);
+            if let Some(m) = self.miss.get_mut(s) {
+                *m = Some(ip);
+            }
         }
     }
 
@@ -281,6 +288,9 @@ impl Detector for IntelMatch {
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        if self.index.is_empty() && self.st.open.is_empty() {
+            return;
+        }
         self.ids.clear();
         let has = self.index.has();
         let mut matched: Vec<(u32, &'static str, &str)> = Vec::new();

@@ -84,6 +84,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Token(a) => commands::token::run(a),
         Command::Export(a) => commands::export::run(a),
+        Command::Intel(a) => commands::intel::run(&args.globals, a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

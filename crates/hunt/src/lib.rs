@@ -19,6 +19,7 @@ pub mod config;
 mod feed;
 pub mod geo;
 pub mod incremental;
+pub mod intel_match;
 mod lanes;
 pub mod merge;
 pub mod notify_config;
@@ -63,6 +64,9 @@ pub struct HuntOptions {
     pub found: BTreeSet<PathBuf>,
     /// Sigma rules to run beside the built-in detectors.
     pub sigma: Option<sigma::SigmaOptions>,
+    /// Loaded threat intelligence: detector `intel.match` runs when it
+    /// holds any indicator (see [`intel_match`]).
+    pub intel: Option<Arc<haboob_intel::IntelIndex>>,
 }
 
 /// Everything a hunt found, plus the accounting.

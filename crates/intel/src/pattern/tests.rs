@@ -501,12 +501,7 @@ fn arb_test() -> impl Strategy<Value = CompExpr> {
             2 => (CmpOp::In, Operand::Set(vec![lit.clone(), lit])),
             _ => (CmpOp::Exists, Operand::None),
         };
-        CompExpr::Test(Test {
-            negated: negated && op != CmpOp::Exists,
-            path,
-            op,
-            operand,
-        })
+        CompExpr::Test(Test::new(path, negated && op != CmpOp::Exists, op, operand))
     })
 }
 

@@ -18,6 +18,7 @@
 
 pub mod error;
 mod lookup;
+pub mod victim;
 
 pub use error::IntelError;
 pub use haboob_model::intel::{
@@ -25,3 +26,4 @@ pub use haboob_model::intel::{
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
 pub use lookup::IntelLookup;
+pub use victim::{VictimConfig, VictimSignal, VictimState};

@@ -61,6 +61,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// API and console tokens: create (the secret is printed once), list, revoke.
     Token(TokenArgs),
+    /// Share campaigns, matched indicators and attributions from a store:
+    /// `export stix` (a STIX 2.1 bundle) or `export misp` (a MISP event).
+    Export(crate::commands::export::ExportArgs),
 }
 
 #[derive(Debug, ClapArgs)]

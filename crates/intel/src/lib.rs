@@ -17,7 +17,10 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod export;
 mod lookup;
+pub mod pattern;
+pub mod stix;
 pub mod victim;
 
 pub use error::IntelError;
@@ -26,4 +29,6 @@ pub use haboob_model::intel::{
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
 pub use lookup::IntelLookup;
+pub use pattern::{Pattern, PatternError, PatternState, Support};
+pub use stix::{read_bundle, StixImport};
 pub use victim::{VictimConfig, VictimSignal, VictimState};

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod demo;
 pub mod events;
+pub mod export;
 pub mod hunt;
 pub mod hunt_sigma;
 pub mod hunt_store;

@@ -194,6 +194,12 @@ fn who(ev: &EventRef<'_>) -> Who {
             user: String::new(),
             event_id: None,
         },
+        EventRef::Net(n) => Who {
+            source: n.client,
+            target: n.domain.to_string(),
+            user: String::new(),
+            event_id: None,
+        },
     }
 }
 
@@ -236,7 +242,8 @@ impl<'o> SigmaFeed<'o> {
                 }
             }
             EventRef::Win(w) => self.run(Family::Windows, w, ev, origin),
-            EventRef::Waf(_) => {}
+            // No Sigma log source maps network observations yet.
+            EventRef::Waf(_) | EventRef::Net(_) => {}
         }
     }
 

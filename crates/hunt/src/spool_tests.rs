@@ -185,6 +185,7 @@ fn every_field_survives_a_spill() {
             EventRef::Auth(x) => format!("{x:?}"),
             EventRef::Waf(x) => format!("{x:?}"),
             EventRef::Win(x) => format!("{x:?}"),
+            EventRef::Net(x) => format!("{x:?}"),
         });
     })
     .unwrap();

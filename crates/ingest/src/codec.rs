@@ -232,6 +232,11 @@ fn encode_with(
                 put_str(out, s);
             }
         }
+        EventRef::Net(n) => {
+            out.push(4);
+            let ds = intern(datasets, n.dataset);
+            crate::codec_net::encode_net(n, ds, out, put_ip, put_str);
+        }
     }
 }
 
@@ -396,6 +401,7 @@ pub fn decode<'a>(
                 },
             })
         }
+        4 => EventRef::Net(crate::codec_net::decode_net(&mut c, datasets)?),
         _ => return Err(bad("bad event family")),
     };
     Ok((ev, line, raw))

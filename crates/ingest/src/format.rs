@@ -5,8 +5,11 @@ use crate::clf::{Clf, ClfKind};
 use crate::errorlog::ErrorLog;
 use crate::iis::Iis;
 use crate::json::{JsonFieldMap, JsonParser};
+use crate::netjson::{Suricata, ZeekJsonParser};
 use crate::proxy::ProxyConfig;
+use crate::squid::Squid;
 use crate::text::{Public, RecordParser};
+use crate::zeek::Zeek;
 use crate::zoraxy::Zoraxy;
 use haboob_model::{LineParser, Parsed, RecordError};
 use haboob_signin::SigninFormat;
@@ -37,6 +40,15 @@ pub enum Format {
     /// nginx and Apache error logs (`error-log`): firewall and access-rule
     /// denials become events, other lines are read and counted.
     ErrorLog,
+    /// Zeek ASCII logs (`zeek`): `dns.log`, `http.log`, `ssl.log`,
+    /// `conn.log` with their `#fields` header.
+    Zeek,
+    /// Zeek JSON logs (`zeek-json`), one object per line.
+    ZeekJson,
+    /// Suricata EVE JSON (`suricata`): `dns`, `http` and `tls` records.
+    Suricata,
+    /// Squid native `access.log` (`squid`).
+    Squid,
     /// A sign-in source (Entra ID, Microsoft 365, Okta, Google Workspace,
     /// host and mail server logs, Windows EVTX).
     Signin(SigninFormat),
@@ -52,6 +64,10 @@ const ALL: &[Format] = &[
     Format::AwsAlb,
     Format::Zoraxy,
     Format::ErrorLog,
+    Format::Zeek,
+    Format::ZeekJson,
+    Format::Suricata,
+    Format::Squid,
     Format::Signin(SigninFormat::Entra),
     Format::Signin(SigninFormat::EntraCsv),
     Format::Signin(SigninFormat::M365),
@@ -76,6 +92,10 @@ impl Format {
             Format::Json => "json",
             Format::AwsAlb => "aws-alb",
             Format::ErrorLog => "error-log",
+            Format::Zeek => "zeek",
+            Format::ZeekJson => "zeek-json",
+            Format::Suricata => "suricata",
+            Format::Squid => "squid",
             Format::Signin(f) => f.name(),
         }
     }
@@ -104,6 +124,10 @@ impl Format {
             Format::Json => Box::new(Public(JsonParser::new(json_fields))),
             Format::AwsAlb => Box::new(Public(Alb)),
             Format::ErrorLog => Box::new(Public(ErrorLog(xff))),
+            Format::Zeek => Box::new(Public(Zeek::default())),
+            Format::ZeekJson => Box::new(Public(ZeekJsonParser)),
+            Format::Suricata => Box::new(Public(Suricata)),
+            Format::Squid => Box::new(Public(Squid)),
             Format::Signin(f) => f.line_parser().unwrap_or_else(|| Box::new(NotLines)),
         }
     }
@@ -127,6 +151,9 @@ impl Format {
                 | Format::Json
                 | Format::AwsAlb
                 | Format::ErrorLog
+                | Format::ZeekJson
+                | Format::Suricata
+                | Format::Squid
         )
     }
 
@@ -155,6 +182,10 @@ impl Format {
             Format::Json => Box::new(JsonParser::new(json_fields)),
             Format::AwsAlb => Box::new(Alb),
             Format::ErrorLog => Box::new(ErrorLog(xff)),
+            Format::Zeek => Box::new(Zeek::default()),
+            Format::ZeekJson => Box::new(ZeekJsonParser),
+            Format::Suricata => Box::new(Suricata),
+            Format::Squid => Box::new(Squid),
             Format::Signin(f) => match f.line_parser() {
                 Some(p) => Box::new(SigninLines(p)),
                 None => Box::new(NotLines),
@@ -252,7 +283,7 @@ mod tests {
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
             "unknown format \"apache\" (expected one of: combined, common, vhost-combined, bunkerweb, iis, json, \
-             aws-alb, zoraxy, error-log, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, evtx)"
+             aws-alb, zoraxy, error-log, zeek, zeek-json, suricata, squid, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, evtx)"
         );
     }
 }

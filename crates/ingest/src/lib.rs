@@ -22,6 +22,7 @@
 mod alb;
 mod clf;
 pub mod codec;
+mod codec_net;
 mod detect;
 mod docread;
 mod errorlog;
@@ -31,11 +32,15 @@ mod iis;
 mod input;
 mod json;
 mod jsondoc;
+mod netcommon;
+mod netjson;
 mod options;
 mod par;
 mod proxy;
 mod read;
+mod squid;
 mod text;
+mod zeek;
 mod zoraxy;
 
 pub use format::Format;

@@ -20,6 +20,7 @@ fn read(corpus: &Path, rel: &str) -> Result<ReadStats, IngestError> {
             EventRef::Auth(a) => assert_eq!(a.dataset, "auth.http_basic"),
             EventRef::Waf(_) => {}
             EventRef::Win(_) => panic!("{rel}:{}: a Windows event in a web log", o.line),
+            EventRef::Net(_) => panic!("{rel}:{}: a network event in a web log", o.line),
         }
         events += 1;
     })?;

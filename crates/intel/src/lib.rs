@@ -23,6 +23,7 @@ pub mod pattern;
 pub mod stix;
 pub mod index;
 pub mod sources;
+pub mod victim;
 
 pub use error::IntelError;
 pub use haboob_model::intel::{
@@ -34,3 +35,5 @@ pub use lookup::IntelLookup;
 pub use pattern::{Pattern, PatternError, PatternState, Support};
 pub use stix::{read_bundle, StixImport};
 pub use sources::{load_path, Import, ImportOptions, ImportSummary};
+pub use victim::{VictimConfig, VictimSignal, VictimState};
+

@@ -1,6 +1,6 @@
 //! The normalized event: a borrowed view into the reader's buffer.
 
-use crate::{FieldView, Ts, Value, WinView};
+use crate::{FieldView, NetEvent, Ts, Value, WinView};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -32,6 +32,11 @@ pub enum EventRef<'a> {
     /// [`EventRef::Auth`], then as its `Win` event (the same
     /// [`Origin`]); readers count the record once.
     Win(WinEvent<'a>),
+    /// A network observation (DNS query, proxied or seen HTTP request, TLS
+    /// handshake, connection) from Zeek, Suricata or Squid logs: what an
+    /// internal host resolved or contacted. Behavioural detectors ignore
+    /// it; the `intel.victim` signal reads it.
+    Net(NetEvent<'a>),
 }
 
 impl EventRef<'_> {
@@ -42,6 +47,7 @@ impl EventRef<'_> {
             EventRef::Auth(a) => a.ts,
             EventRef::Waf(w) => w.ts,
             EventRef::Win(w) => w.ts,
+            EventRef::Net(n) => n.ts,
         }
     }
 }

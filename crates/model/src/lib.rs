@@ -31,6 +31,7 @@ pub mod fields;
 mod hash;
 pub mod intel;
 mod ip;
+mod net;
 mod parse;
 mod record;
 mod record_json;
@@ -47,6 +48,7 @@ pub use event::{
 };
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
+pub use net::{bound_list, trim_domain, NetEvent, NetKind, MAX_ANSWERS_BYTES};
 pub use parse::{LineParser, Parsed, RecordError};
 pub use record::{FieldView, Value};
 pub use record_json::{JsonView, WinView};

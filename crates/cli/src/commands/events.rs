@@ -9,8 +9,8 @@ use anyhow::Result;
 use haboob_hunt::HuntOptions;
 use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
 use haboob_model::{
-    AuthEvent, AuthOutcome, EventRef, FieldView, JsonView, Origin, Value as FieldValue, WafEvent,
-    WebEvent, WinEvent, WinView,
+    AuthEvent, AuthOutcome, EventRef, FieldView, JsonView, NetEvent, NetKind, Origin,
+    Value as FieldValue, WafEvent, WebEvent, WinEvent, WinView,
 };
 use serde_json::{json, Map, Value};
 use std::io::{self, BufWriter, Write};
@@ -116,7 +116,7 @@ fn field_view(ev: &EventRef<'_>, origin: &Origin<'_>) -> Option<Value> {
             json = JsonView::new(origin.raw);
             &json
         }
-        EventRef::Auth(_) | EventRef::Waf(_) => return None,
+        EventRef::Auth(_) | EventRef::Waf(_) | EventRef::Net(_) => return None,
     };
     let mut m = Map::new();
     view.for_each_field(&mut |name, v| {
@@ -139,6 +139,7 @@ pub fn ecs(ev: &EventRef<'_>, origin: &Origin<'_>, format: Option<Format>) -> Va
         EventRef::Auth(a) => auth(&mut m, a),
         EventRef::Waf(w) => waf(&mut m, w),
         EventRef::Win(w) => win(&mut m, w),
+        EventRef::Net(n) => net(&mut m, n),
     }
     if let Some(f) = format {
         m.insert("haboob.log_format".into(), Value::from(f.name()));
@@ -198,6 +199,42 @@ fn win(m: &mut Map<String, Value>, w: &WinEvent<'_>) {
     put(m, "winlog.channel", &w.channel);
     put(m, "winlog.provider_name", &w.provider);
     put(m, "winlog.computer_name", &w.computer);
+}
+
+/// A network observation: ECS network, DNS, HTTP and TLS names.
+fn net(m: &mut Map<String, Value>, n: &NetEvent<'_>) {
+    m.insert("event.category".into(), json!("network"));
+    m.insert("event.dataset".into(), json!(n.dataset));
+    m.insert("network.protocol".into(), json!(n.kind.name()));
+    if let Some(ip) = n.client {
+        m.insert("source.ip".into(), json!(ip.to_string()));
+    }
+    if let Some(ip) = n.server {
+        m.insert("destination.ip".into(), json!(ip.to_string()));
+    }
+    match n.kind {
+        NetKind::Dns => {
+            put(m, "dns.question.name", &n.domain);
+            if !n.answers.is_empty() {
+                let a: Vec<&str> = n.answers.split(',').collect();
+                m.insert("dns.answers.data".into(), json!(a));
+            }
+            if n.status != 0 {
+                m.insert("dns.response_code".into(), json!(n.status));
+            }
+        }
+        NetKind::Tls => put(m, "tls.client.server_name", &n.domain),
+        NetKind::Http | NetKind::Conn => {
+            put(m, "destination.domain", &n.domain);
+            if n.status != 0 {
+                m.insert("http.response.status_code".into(), json!(n.status));
+            }
+        }
+    }
+    put(m, "url.original", &n.url);
+    put(m, "http.request.method", &n.method);
+    put(m, "user_agent.original", &n.user_agent);
+    put(m, "observer.name", &n.sensor);
 }
 
 fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {

@@ -16,9 +16,11 @@
 //! `attribution` (ranked candidates with reasons).
 #![deny(missing_docs)]
 
+pub mod actors;
 pub mod error;
 mod lookup;
 
+pub use actors::{Actor, ActorDb};
 pub use error::IntelError;
 pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,

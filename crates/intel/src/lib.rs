@@ -17,10 +17,12 @@
 #![deny(missing_docs)]
 
 pub mod actors;
+pub mod attribution;
 pub mod error;
 mod lookup;
 
 pub use actors::{Actor, ActorDb};
+pub use attribution::{attribute, AttributionOptions};
 pub use error::IntelError;
 pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,

@@ -209,10 +209,7 @@ mod tests {
             first_sentence(d),
             "APT28 is a threat group attributed to Russia's GRU."
         );
-        assert_eq!(
-            first_sentence("A U.S. group. Second."),
-            "A U.S. group."
-        );
+        assert_eq!(first_sentence("A U.S. group. Second."), "A U.S. group.");
     }
 
     #[test]

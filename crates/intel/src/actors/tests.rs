@@ -4,8 +4,18 @@ use super::*;
 fn builtin_profiles_load_and_any_alias_finds_the_actor() {
     let db = ActorDb::from_profiles(profiles::BUILTIN, "actors.toml").unwrap();
     assert!(db.len() >= 8, "{}", db.len());
-    for n in ["apt 35", "Charming-Kitten", "PHOSPHORUS", "ta453", "Mint Sandstorm"] {
-        assert_eq!(db.get(n).map(|a| a.name.as_str()), Some("Mint Sandstorm"), "{n}");
+    for n in [
+        "apt 35",
+        "Charming-Kitten",
+        "PHOSPHORUS",
+        "ta453",
+        "Mint Sandstorm",
+    ] {
+        assert_eq!(
+            db.get(n).map(|a| a.name.as_str()),
+            Some("Mint Sandstorm"),
+            "{n}"
+        );
     }
     for (n, want) in [
         ("Emennet Pasargad", "Cotton Sandstorm"),
@@ -32,7 +42,8 @@ fn builtin_profiles_load_and_any_alias_finds_the_actor() {
 fn suggestions_for_a_near_miss() {
     let db = ActorDb::builtin();
     assert_eq!(db.suggest("Mint Sandstrom", 3)[0], "Mint Sandstorm");
-    assert!(db.suggest("Charming Kiten", 3)
+    assert!(db
+        .suggest("Charming Kiten", 3)
         .contains(&"Charming Kitten (Mint Sandstorm)".to_string()));
     assert!(db.suggest("zzzzzzzz", 3).is_empty());
 }
@@ -45,7 +56,10 @@ fn bad_profiles_are_rejected_with_where() {
     )
     .unwrap_err()
     .to_string();
-    assert_eq!(e, "p.toml: actor 1 (X): \"1595\" is not an ATT&CK technique id");
+    assert_eq!(
+        e,
+        "p.toml: actor 1 (X): \"1595\" is not an ATT&CK technique id"
+    );
     let e = ActorDb::from_profiles("[[actor]]\nname = \"X\"\nwork_hours = [8, 18]\n", "p.toml")
         .unwrap_err()
         .to_string();
@@ -72,13 +86,23 @@ fn attack_bundle_merges_by_id_and_alias() {
     assert!(mint.aliases.iter().any(|a| a == "COBALT ILLUSION"));
     assert!(mint.techniques.len() > 50, "{}", mint.techniques.len());
     assert_eq!(db.technique_name("T1595"), Some("Active Scanning"));
-    assert_eq!(db.get("g0007").map(|a| a.name.as_str()), Some("Forest Blizzard"));
+    assert_eq!(
+        db.get("g0007").map(|a| a.name.as_str()),
+        Some("Forest Blizzard")
+    );
     assert_eq!(db.get("APT28").unwrap().attack_id.as_deref(), Some("G0007"));
-    assert_eq!(db.get("Cotton Sandstorm").unwrap().origin, ActorOrigin::Profile);
+    assert_eq!(
+        db.get("Cotton Sandstorm").unwrap().origin,
+        ActorOrigin::Profile
+    );
     let lazarus = db.get("Lazarus Group").unwrap();
     assert_eq!(lazarus.origin, ActorOrigin::Attack);
     assert_eq!(lazarus.attack_id.as_deref(), Some("G0032"));
-    assert!(lazarus.summary.as_deref().unwrap().starts_with("Lazarus Group is"));
+    assert!(lazarus
+        .summary
+        .as_deref()
+        .unwrap()
+        .starts_with("Lazarus Group is"));
     let merged = db
         .actors()
         .iter()

@@ -226,8 +226,7 @@ impl ActorDb {
     }
 
     fn reindex(&mut self) {
-        self.actors
-            .sort_by(|a, b| name_key(&a.name).cmp(&name_key(&b.name)));
+        self.actors.sort_by_key(|a| name_key(&a.name));
         self.by_key.clear();
         // Canonical names first, so that an alias never shadows a name.
         for (i, a) in self.actors.iter().enumerate() {

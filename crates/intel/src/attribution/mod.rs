@@ -252,7 +252,7 @@ fn fingerprints(a: &Actor, alerts: &[&Alert]) -> Vec<(String, String)> {
     out
 }
 
-fn tools_of<'a>(a: &'a Alert) -> impl Iterator<Item = &'a str> {
+fn tools_of(a: &Alert) -> impl Iterator<Item = &str> {
     let one = a.details.get("tool").and_then(|t| t.as_str());
     let many = a
         .details

@@ -307,7 +307,7 @@ pub(crate) const CAMPAIGN_COLS: &str = "id, summary, severity, sources, targets,
      detectors, techniques, reasons, first_seen, last_seen, has_funnel, \
      funnel_attempts, funnel_probed, funnel_identified, funnel_attacked, \
      funnel_compromised, funnel_by_target, compromised, actors, \
-     status, assignee, revision, updated_at, superseded_by, n_sources, n_alerts";
+     status, assignee, revision, updated_at, superseded_by, n_sources, n_alerts, attribution";
 
 pub(crate) fn campaign_from_row(url: &str, r: &mut Row) -> Result<Campaign> {
     let funnel = (r.int(10) != 0).then(|| Funnel {
@@ -333,7 +333,7 @@ pub(crate) fn campaign_from_row(url: &str, r: &mut Row) -> Result<Campaign> {
         funnel_by_target: unjson(url, "campaign funnels", &r.text(16))?,
         compromised: unjson(url, "campaign compromised", &r.text(17))?,
         actors: unjson(url, "campaign actors", &r.text(18))?,
-        attribution: Vec::new(),
+        attribution: unjson(url, "campaign attribution", &r.text(26))?,
     })
 }
 

@@ -27,6 +27,9 @@ impl<'a> P<'a> {
     pub(crate) fn opt_text(s: Option<&'a str>) -> P<'a> {
         s.map_or(P::Null, P::Text)
     }
+    pub(crate) fn opt_int(v: Option<i64>) -> P<'a> {
+        v.map_or(P::Null, P::Int)
+    }
     pub(crate) fn uint(v: u64) -> P<'a> {
         P::Int(i64::try_from(v).unwrap_or(i64::MAX))
     }

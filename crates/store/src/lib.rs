@@ -17,6 +17,7 @@ mod analyst;
 mod codec;
 mod db;
 mod error;
+mod intel;
 mod migrate;
 mod notify;
 mod orgs;
@@ -187,6 +188,29 @@ impl Store {
     /// an incremental hunt), by first_seen then id.
     pub fn all_alerts(&self) -> Result<Vec<Alert>> {
         self.read("all_alerts", read::all_alerts)
+    }
+
+    // ---- threat intelligence ---------------------------------------------
+
+    /// Save indicators from one source (upsert by id) and its cursor, in
+    /// one transaction.
+    pub fn save_indicators(&self, w: &IntelWrite<'_>) -> Result<IntelSaved> {
+        self.write("save_indicators", |tx| intel::save(tx, w))
+    }
+
+    /// Stored indicators matching `q`, by id.
+    pub fn indicators(&self, q: &IndicatorQuery) -> Result<Vec<haboob_model::intel::Indicator>> {
+        self.read("indicators", |tx| intel::indicators(tx, q))
+    }
+
+    /// The pull cursor saved for `source`.
+    pub fn intel_cursor(&self, source: &str) -> Result<Option<String>> {
+        self.read("intel_cursor", |tx| intel::cursor(tx, source))
+    }
+
+    /// Every intel source with its indicator count, by name.
+    pub fn intel_sources(&self) -> Result<Vec<IntelSourceRow>> {
+        self.read("intel_sources", intel::sources)
     }
 
     // ---- read side (API, console, notify) --------------------------------

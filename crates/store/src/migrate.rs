@@ -11,6 +11,7 @@ use crate::{Result, StoreError};
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_campaign_list.sql")),
+    (3, include_str!("../migrations/0003_intel.sql")),
 ];
 
 /// The latest schema version this build knows.

@@ -123,7 +123,7 @@ const LOOKUP_CHUNK: usize = 256;
 const INSERT_ROWS: usize = 64;
 
 /// Insert rows of `ncols` parameters each, up to [`INSERT_ROWS`] per statement.
-fn insert_many(
+pub(crate) fn insert_many(
     tx: &mut Tx<'_>,
     op: &str,
     head: &str,
@@ -284,6 +284,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         json(&c.compromised),
         json(&c.actors),
     );
+    let attribution = json(&c.attribution);
     let content = [
         P::Text(bound(&c.summary, MAX_TEXT_BYTES)),
         P::Int(severity_rank(c.severity)),
@@ -308,6 +309,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         P::Text(&d),
         P::Int(at),
         P::Int(c.targets.iter().fold(0, |m, t| m | sector_bit(t.sector))),
+        P::Text(&attribution),
     ];
     if change == Change::New {
         let mut params = vec![P::Text(&c.id)];
@@ -318,9 +320,9 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
             "INSERT INTO campaigns (id, summary, severity, first_seen, last_seen, sources, \
              n_sources, targets, n_alerts, detectors, techniques, reasons, compromised, actors, \
              funnel_by_target, has_funnel, funnel_attempts, funnel_probed, funnel_identified, \
-             funnel_attacked, funnel_compromised, digest, updated_at, sector_mask, status, \
-             created_at, revision) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+             funnel_attacked, funnel_compromised, digest, updated_at, sector_mask, attribution, \
+             status, created_at, revision) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             &params,
         )?;
     } else {
@@ -333,7 +335,8 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
              techniques = ?, reasons = ?, compromised = ?, actors = ?, funnel_by_target = ?, \
              has_funnel = ?, funnel_attempts = ?, funnel_probed = ?, funnel_identified = ?, \
              funnel_attacked = ?, funnel_compromised = ?, digest = ?, updated_at = ?, \
-             sector_mask = ?, revision = revision + 1, superseded_by = NULL WHERE id = ?",
+             sector_mask = ?, attribution = ?, revision = revision + 1, superseded_by = NULL \
+             WHERE id = ?",
             &params,
         )?;
         for table in ["campaign_alerts", "campaign_targets"] {

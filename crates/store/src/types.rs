@@ -471,3 +471,50 @@ pub struct NotificationQuery {
     /// At most this many (0 means 100).
     pub limit: u32,
 }
+
+/// Indicators from one intel source, saved by [`crate::Store::save_indicators`].
+#[derive(Debug, Clone, Copy)]
+pub struct IntelWrite<'a> {
+    /// Indicators to upsert by id (the newest content wins).
+    pub indicators: &'a [haboob_model::intel::Indicator],
+    /// The source they came from (a feed, collection, file).
+    pub source: &'a str,
+    /// The source's new pull cursor (TAXII `added_after`), if any; `None`
+    /// keeps the stored one.
+    pub cursor: Option<&'a str>,
+}
+
+/// What [`crate::Store::save_indicators`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntelSaved {
+    /// Indicators not stored before.
+    pub added: u64,
+    /// Stored indicators whose content changed.
+    pub updated: u64,
+    /// Stored indicators saved again unchanged.
+    pub unchanged: u64,
+}
+
+/// Which stored indicators to read.
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorQuery {
+    /// Only this source.
+    pub source: Option<String>,
+    /// Only indicators valid at this time (not expired, already valid).
+    pub valid_at: Option<Ts>,
+    /// Only indicators first imported at or after this time (retro-hunting).
+    pub imported_since: Option<Ts>,
+}
+
+/// One intel source as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntelSourceRow {
+    /// Source name.
+    pub source: String,
+    /// Indicators stored from it.
+    pub indicators: u64,
+    /// Last save from it (wall clock).
+    pub last_imported: Ts,
+    /// Its pull cursor, if any.
+    pub cursor: Option<String>,
+}

@@ -13,12 +13,14 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+mod attrib;
 pub mod background;
 pub mod campaign;
 pub mod config;
 mod feed;
 pub mod geo;
 pub mod incremental;
+pub mod intel_config;
 mod lanes;
 pub mod merge;
 pub mod notify_config;
@@ -63,6 +65,9 @@ pub struct HuntOptions {
     pub found: BTreeSet<PathBuf>,
     /// Sigma rules to run beside the built-in detectors.
     pub sigma: Option<sigma::SigmaOptions>,
+    /// Actor knowledge: when set, every campaign is attributed
+    /// (`Campaign::attribution`, best candidate first).
+    pub actors: Option<Arc<haboob_intel::ActorDb>>,
 }
 
 /// Everything a hunt found, plus the accounting.
@@ -343,7 +348,10 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
             )
         })
         .collect();
-    let (campaigns, background) = background::split(campaigns, &by_id);
+    let (mut campaigns, background) = background::split(campaigns, &by_id);
+    if let Some(db) = &opts.actors {
+        attrib::attribute_all(&mut campaigns, &alerts, db);
+    }
 
     HuntReport {
         campaigns,

@@ -83,6 +83,7 @@ fn main() -> ExitCode {
         Command::Notify(a) => commands::notify::run(&args.globals, a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Token(a) => commands::token::run(a),
+        Command::Actors(a) => commands::actors::run(a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

@@ -51,6 +51,10 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
             sweep.join("targets.toml"),
         ])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
+        actors: Some(std::sync::Arc::new(super::actors::load_db(
+            a.attack.as_deref(),
+            None,
+        )?)),
         ..HuntOptions::default()
     };
     let metadata = ["*.toml".to_string(), "labels.jsonl".to_string()];

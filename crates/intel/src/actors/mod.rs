@@ -179,10 +179,21 @@ impl ActorDb {
                 Some(i) => {
                     merged += 1;
                     let a = &mut self.actors[i];
-                    let mut names: BTreeSet<String> = a.aliases.iter().cloned().collect();
-                    names.extend(std::iter::once(g.name).chain(g.aliases));
-                    names.remove(&a.name);
-                    a.aliases = names.into_iter().collect();
+                    // One spelling per name: the profile's, else ATT&CK's first.
+                    let mut names: BTreeMap<String, String> = BTreeMap::new();
+                    for n in a
+                        .aliases
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once(g.name))
+                        .chain(g.aliases)
+                    {
+                        names.entry(name_key(&n)).or_insert(n);
+                    }
+                    names.remove(&name_key(&a.name));
+                    let mut aliases: Vec<String> = names.into_values().collect();
+                    aliases.sort();
+                    a.aliases = aliases;
                     if a.attack_id.is_none() {
                         a.attack_id = g.id;
                     }

@@ -83,7 +83,10 @@ fn attack_bundle_merges_by_id_and_alias() {
     assert_eq!(mint.name, "Mint Sandstorm");
     assert_eq!(mint.attack_id.as_deref(), Some("G0059"));
     assert_eq!(mint.origin, ActorOrigin::ProfileAndAttack);
-    assert!(mint.aliases.iter().any(|a| a == "COBALT ILLUSION"));
+    // Profile spelling kept, ATT&CK's upper-case duplicates dropped.
+    assert!(mint.aliases.iter().any(|a| a == "Cobalt Illusion"));
+    assert!(!mint.aliases.iter().any(|a| a == "COBALT ILLUSION"));
+    assert!(!mint.aliases.iter().any(|a| a == "Mint Sandstorm"));
     assert!(mint.techniques.len() > 50, "{}", mint.techniques.len());
     assert_eq!(db.technique_name("T1595"), Some("Active Scanning"));
     assert_eq!(

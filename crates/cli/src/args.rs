@@ -64,6 +64,9 @@ pub enum Command {
     /// Threat actors haboob knows (own profiles, plus ATT&CK with --attack):
     /// `list`, or `show NAME` by any alias.
     Actors(ActorsArgs),
+    /// Share campaigns, matched indicators and attributions from a store:
+    /// `export stix` (a STIX 2.1 bundle) or `export misp` (a MISP event).
+    Export(crate::commands::export::ExportArgs),
 }
 
 #[derive(Debug, ClapArgs)]

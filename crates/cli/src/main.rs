@@ -84,6 +84,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Token(a) => commands::token::run(a),
         Command::Actors(a) => commands::actors::run(a),
+        Command::Export(a) => commands::export::run(a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

@@ -19,7 +19,10 @@
 pub mod actors;
 pub mod attribution;
 pub mod error;
+pub mod export;
 mod lookup;
+pub mod pattern;
+pub mod stix;
 
 pub use actors::{Actor, ActorDb};
 pub use attribution::{attribute, AttributionOptions};
@@ -29,3 +32,5 @@ pub use haboob_model::intel::{
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
 pub use lookup::IntelLookup;
+pub use pattern::{Pattern, PatternError, PatternState, Support};
+pub use stix::{read_bundle, StixImport};

@@ -195,7 +195,14 @@ fn schemas() -> Value {
             "sources": strings, "targets": {"type": "array", "items": r("Target")}, "alerts": strings,
             "detectors": strings, "techniques": strings, "reasons": strings, "first_seen": ts, "last_seen": ts,
             "funnel": r("Funnel"), "funnel_by_target": {"type": "object", "additionalProperties": r("Funnel")},
-            "compromised": strings, "actors": strings } },
+            "compromised": strings, "actors": strings,
+            "attribution": {"type": "array", "description": "Candidate actors, best first; empty means unattributed.",
+                "items": r("Attribution")} } },
+        "Attribution": { "type": "object", "required": ["actor", "confidence", "reasons"], "properties": {
+            "actor": {"type": "string"}, "aliases": strings, "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
+            "reasons": {"type": "array", "items": { "type": "object", "required": ["kind", "text", "weight"], "properties": {
+                "kind": {"enum": ["infrastructure", "technique", "targeting", "tooling", "timing"]},
+                "text": {"type": "string"}, "weight": {"type": "integer"} } } } } },
         "CampaignState": { "type": "object", "properties": {
             "status": r("Status"), "assignee": {"type": ["string", "null"]}, "revision": {"type": "integer"},
             "updated_at": ts, "superseded_by": {"type": ["string", "null"]} } },

@@ -237,6 +237,19 @@ async fn hostile_strings_are_escaped_on_every_page() {
     assert!(page.contains("<td id=\"funnel-compromised\">2</td>"));
     assert!(page.contains("<svg class=\"funnel\""));
     assert!(page.contains("<svg class=\"timeline\""));
+    // Attribution: the candidate, its confidence and reason, escaped.
+    assert!(page.contains(
+        "<strong class=\"actor\">Mint Sandstorm &lt;script&gt;alert(1)&lt;/script&gt;</strong>"
+    ));
+    assert!(page.contains("<td class=\"confidence\">72%</td>"));
+    assert!(
+        page.contains("<code>infrastructure</code> source 203.0.113.7 is listed (&lt;script&gt;")
+    );
+    assert!(!page.contains("id=\"unattributed\""));
+    let other = send(&app, console(Method::GET, "/campaigns/c2", &s, None)).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.body.contains("id=\"unattributed\""));
+    assert!(!other.body.contains("class=\"actor\""));
     // Links to hostile names are percent-encoded.
     assert!(page.contains("href=\"/organisations/Org%20%3Cscript%3Ealert%281%29%3C%2Fscript%3E\""));
     // Unknown console pages and errors are pages too, escaped.

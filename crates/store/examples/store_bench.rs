@@ -198,7 +198,7 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 /// A query kind: repetition number → query.
 type QueryOf = Box<dyn Fn(u32) -> CampaignQuery>;
 
-fn queries(store: &Store, n: u64, reps: u32) -> Result<(), Box<dyn std::error::Error>> {
+fn queries(store: &Store, url: &str, n: u64, reps: u32) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let mut i = 0;
     while i < n {
@@ -207,6 +207,9 @@ fn queries(store: &Store, n: u64, reps: u32) -> Result<(), Box<dyn std::error::E
         i += CHUNK;
     }
     println!("campaigns={n} insert_secs={:.1}", t.elapsed().as_secs_f64());
+    // As a live database is: statistics gathered, PostgreSQL's visibility
+    // map set (autovacuum would have run after a bulk load like this one).
+    used_bytes(store, url)?;
     let mid = Ts(T0 + (n as i64) * 30_000);
     let kinds: Vec<(&str, QueryOf)> = vec![
         (
@@ -277,7 +280,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "size" => size(&store, url, n),
         "queries" => {
             let reps: u32 = args.get(4).map_or(Ok(100), |s| s.parse())?;
-            queries(&store, n, reps)
+            queries(&store, url, n, reps)
         }
         _ => Err(usage.into()),
     }

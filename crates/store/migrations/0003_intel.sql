@@ -26,3 +26,8 @@ CREATE TABLE intel_sources (
 );
 
 ALTER TABLE campaigns ADD COLUMN attribution TEXT NOT NULL DEFAULT '[]';
+
+-- The campaign list filtered by status (the analyst's queue) and a time
+-- span: a range over this index instead of a scan of every live campaign.
+CREATE INDEX campaigns_queue ON campaigns
+    (status, last_seen, sector_mask, severity, first_seen, id) WHERE superseded_by IS NULL;

@@ -4,6 +4,7 @@ pub mod actors;
 pub mod config;
 pub mod demo;
 pub mod events;
+pub mod export;
 pub mod hunt;
 pub mod hunt_sigma;
 pub mod hunt_store;

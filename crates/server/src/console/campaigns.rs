@@ -266,6 +266,39 @@ fn workflow(d: &CampaignDetail, viewer: &Viewer<'_>) -> Markup {
 }
 
 /// GET /campaigns/{id}.
+/// Who it may be: ranked candidates with confidence and reasons, or why
+/// the campaign is unattributed.
+fn attribution(c: &haboob_model::Campaign) -> Markup {
+    html! {
+        section.attribution id="attribution" {
+            h2 { "Attribution" }
+            @if c.attribution.is_empty() {
+                p.muted id="unattributed" { "Unattributed: no infrastructure or tooling evidence ties this campaign to a known actor." }
+            } @else {
+                table { thead { tr { th { "Candidate" } th { "Confidence" } th { "Reasons" } } }
+                    tbody { @for a in c.attribution.iter().take(10) { tr.candidate {
+                        td { strong.actor { (t(&a.actor)) }
+                            @if !a.aliases.is_empty() { br; span.muted { (a.aliases.iter().map(|x| t(x)).collect::<Vec<_>>().join(", ")) } } }
+                        td.confidence { (a.confidence) "%" }
+                        td { ul.reasons { @for r in a.reasons.iter().take(20) {
+                            li { code { (reason_kind(r.kind)) } " " (t(&r.text)) } } } }
+                    } } } }
+            }
+        }
+    }
+}
+
+fn reason_kind(k: haboob_model::intel::ReasonKind) -> &'static str {
+    use haboob_model::intel::ReasonKind as K;
+    match k {
+        K::Infrastructure => "infrastructure",
+        K::Technique => "technique",
+        K::Targeting => "targeting",
+        K::Tooling => "tooling",
+        K::Timing => "timing",
+    }
+}
+
 pub(crate) async fn show(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -293,6 +326,7 @@ pub(crate) async fn show(
         p.muted { (when(c.first_seen)) " – " (when(c.last_seen)) " · " (c.sources.len()) " sources · "
             (c.alerts.len()) " alerts · detectors " (c.detectors.iter().map(|d| t(d)).collect::<Vec<_>>().join(", "))
             @if !c.techniques.is_empty() { " · ATT&CK " (c.techniques.iter().map(|d| t(d)).collect::<Vec<_>>().join(", ")) } }
+        (attribution(c))
         (workflow(&d, &viewer))
         @if let Some(f) = c.funnel {
             section.funnel {

@@ -99,7 +99,20 @@ fn campaign(
             funnel_by_target: BTreeMap::from([(org.to_string(), funnel)]),
             compromised: vec![SCRIPT.into(), "alice".into()],
             actors: vec![],
-            attribution: vec![],
+            attribution: if id == "c1" {
+                vec![haboob_model::intel::Attribution {
+                    actor: format!("Mint Sandstorm {SCRIPT}"),
+                    aliases: vec!["APT35".into(), SCRIPT.into()],
+                    confidence: 72,
+                    reasons: vec![haboob_model::intel::AttributionReason {
+                        kind: haboob_model::intel::ReasonKind::Infrastructure,
+                        text: format!("source 203.0.113.7 is listed ({SCRIPT})"),
+                        weight: 60,
+                    }],
+                }]
+            } else {
+                vec![]
+            },
         },
         state: CampaignState {
             revision: 1,

@@ -57,7 +57,13 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
         )?)),
         ..HuntOptions::default()
     };
-    let metadata = ["*.toml".to_string(), "labels.jsonl".to_string()];
+    // Metadata and the ISAC intel written beside the logs are no logs.
+    let metadata = [
+        "*.toml".to_string(),
+        "labels.jsonl".to_string(),
+        "isac.stix.json".to_string(),
+        "isac-list.txt".to_string(),
+    ];
     let report = run_hunt(g, &[dir.display().to_string()], &metadata, None, &opts)?;
     let mut out = Output::open(None)?;
     output::print(&report, out_format, g, &mut out)?;

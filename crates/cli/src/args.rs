@@ -61,12 +61,60 @@ pub enum Command {
     Serve(ServeArgs),
     /// API and console tokens: create (the secret is printed once), list, revoke.
     Token(TokenArgs),
+    /// Threat actors haboob knows (own profiles, plus ATT&CK with --attack):
+    /// `list`, or `show NAME` by any alias.
+    Actors(ActorsArgs),
     /// Share campaigns, matched indicators and attributions from a store:
     /// `export stix` (a STIX 2.1 bundle) or `export misp` (a MISP event).
     Export(crate::commands::export::ExportArgs),
     /// Threat intelligence: import files, folders or feeds, pull TAXII 2.1
     /// collections, list stored sources.
     Intel(IntelArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ActorsArgs {
+    #[command(subcommand)]
+    pub command: ActorsCommand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActorsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActorsCommand {
+    /// Every actor: name, ATT&CK id, sponsor, aliases.
+    List {
+        /// MITRE ATT&CK Enterprise bundle (STIX JSON) to merge with the
+        /// built-in profiles (default: `[intel] attack` of --config).
+        #[arg(long, value_name = "PATH")]
+        attack: Option<PathBuf>,
+        /// Configuration file whose `[intel] attack` names the bundle.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ActorsFormat,
+    },
+    /// One actor by any of its names (case, spaces and punctuation ignored):
+    /// profile, aliases, sponsor, targeting, techniques, sources. An unknown
+    /// name exits 1 with suggestions.
+    Show {
+        /// Name or alias, e.g. `APT35`, `Charming Kitten`, `G0059`.
+        name: String,
+        /// MITRE ATT&CK Enterprise bundle (STIX JSON) to merge.
+        #[arg(long, value_name = "PATH")]
+        attack: Option<PathBuf>,
+        /// Configuration file whose `[intel] attack` names the bundle.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ActorsFormat,
+    },
 }
 
 #[derive(Debug, ClapArgs)]
@@ -276,6 +324,11 @@ pub struct HuntArgs {
     /// (repeatable). With --store, the stored indicators are matched too.
     #[arg(long = "intel", value_name = "PATH")]
     pub intel: Vec<PathBuf>,
+    /// MITRE ATT&CK Enterprise bundle (STIX JSON) merged with the built-in
+    /// actor profiles for attribution (default: `[intel] attack` of the
+    /// configuration; without either, the built-in profiles only).
+    #[arg(long, value_name = "PATH")]
+    pub attack: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -322,6 +375,10 @@ pub struct DemoArgs {
     /// `$XDG_DATA_HOME/haboob/haboob-demo.db`).
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
+    /// MITRE ATT&CK Enterprise bundle (STIX JSON) merged with the built-in
+    /// actor profiles for attribution.
+    #[arg(long, value_name = "PATH")]
+    pub attack: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -83,6 +83,7 @@ fn main() -> ExitCode {
         Command::Notify(a) => commands::notify::run(&args.globals, a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Token(a) => commands::token::run(a),
+        Command::Actors(a) => commands::actors::run(a),
         Command::Export(a) => commands::export::run(a),
         Command::Intel(a) => commands::intel::run(&args.globals, a),
     };

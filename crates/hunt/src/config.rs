@@ -20,6 +20,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Notifications to the targeted organisations (`haboob notify`).
     pub notify: crate::notify_config::NotifyConfig,
+    /// Threat intelligence and actor knowledge.
+    pub intel: crate::intel_config::IntelConfig,
 }
 
 /// How inputs are read.

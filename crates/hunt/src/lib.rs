@@ -13,12 +13,14 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+mod attrib;
 pub mod background;
 pub mod campaign;
 pub mod config;
 mod feed;
 pub mod geo;
 pub mod incremental;
+pub mod intel_config;
 pub mod intel_match;
 mod lanes;
 pub mod merge;
@@ -67,6 +69,9 @@ pub struct HuntOptions {
     /// Loaded threat intelligence: detector `intel.match` runs when it
     /// holds any indicator (see [`intel_match`]).
     pub intel: Option<Arc<haboob_intel::IntelIndex>>,
+    /// Actor knowledge: when set, every campaign is attributed
+    /// (`Campaign::attribution`, best candidate first).
+    pub actors: Option<Arc<haboob_intel::ActorDb>>,
 }
 
 /// Everything a hunt found, plus the accounting.
@@ -347,7 +352,10 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
             )
         })
         .collect();
-    let (campaigns, background) = background::split(campaigns, &by_id);
+    let (mut campaigns, background) = background::split(campaigns, &by_id);
+    if let Some(db) = &opts.actors {
+        attrib::attribute_all(&mut campaigns, &alerts, db);
+    }
 
     HuntReport {
         campaigns,

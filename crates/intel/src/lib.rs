@@ -16,15 +16,19 @@
 //! `attribution` (ranked candidates with reasons).
 #![deny(missing_docs)]
 
+pub mod actors;
+pub mod attribution;
 pub mod error;
 pub mod export;
+pub mod index;
 mod lookup;
 pub mod pattern;
-pub mod stix;
-pub mod index;
 pub mod sources;
+pub mod stix;
 pub mod victim;
 
+pub use actors::{Actor, ActorDb};
+pub use attribution::{attribute, AttributionOptions};
 pub use error::IntelError;
 pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,
@@ -33,7 +37,6 @@ pub use haboob_model::intel::{
 pub use index::{BuildOptions, BuildReport, IntelIndex};
 pub use lookup::IntelLookup;
 pub use pattern::{Pattern, PatternError, PatternState, Support};
-pub use stix::{read_bundle, StixImport};
 pub use sources::{load_path, Import, ImportOptions, ImportSummary};
+pub use stix::{read_bundle, StixImport};
 pub use victim::{VictimConfig, VictimSignal, VictimState};
-

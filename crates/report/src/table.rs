@@ -3,6 +3,7 @@
 use crate::{accounting, campaign_of, terminal};
 use haboob_hunt::background::Background;
 use haboob_hunt::HuntReport;
+use haboob_model::intel::ReasonKind;
 use haboob_model::{Alert, Campaign, Severity, Target, TargetSector};
 use std::io::{self, Write};
 
@@ -126,6 +127,7 @@ fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> 
     }
     writeln!(w, "  detectors   {}", c.detectors.join(", "))?;
     writeln!(w, "  ATT&CK      {}", c.techniques.join(", "))?;
+    write_attribution(w, p, c)?;
     if let Some(f) = &c.funnel {
         writeln!(
             w,
@@ -164,6 +166,61 @@ fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> 
     }
     writeln!(w, "  alerts      {}", c.alerts.len())?;
     writeln!(w)
+}
+
+/// Reasons of the best candidate shown.
+const TOP_REASONS: usize = 3;
+
+/// The best candidate actor with its confidence and top reasons, the others
+/// by name, or "unattributed".
+fn write_attribution(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> {
+    let Some(best) = c.attribution.first() else {
+        return writeln!(w, "  actor       unattributed");
+    };
+    let aliases: Vec<String> = best
+        .aliases
+        .iter()
+        .take(4)
+        .map(|a| terminal(a, 60))
+        .collect();
+    writeln!(
+        w,
+        "  actor       {} (confidence {}){}",
+        p.bold(&terminal(&best.actor, 80)),
+        best.confidence,
+        if aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" aka {}", aliases.join(", "))
+        }
+    )?;
+    for r in best.reasons.iter().take(TOP_REASONS) {
+        let kind = match r.kind {
+            ReasonKind::Infrastructure => "infrastructure",
+            ReasonKind::Technique => "technique",
+            ReasonKind::Targeting => "targeting",
+            ReasonKind::Tooling => "tooling",
+            ReasonKind::Timing => "timing",
+        };
+        writeln!(w, "    {:+4} {kind}: {}", r.weight, terminal(&r.text, 200))?;
+    }
+    if best.reasons.len() > TOP_REASONS {
+        writeln!(
+            w,
+            "    (+{} more reasons)",
+            best.reasons.len() - TOP_REASONS
+        )?;
+    }
+    let others: Vec<String> = c
+        .attribution
+        .iter()
+        .skip(1)
+        .map(|a| format!("{} ({})", terminal(&a.actor, 80), a.confidence))
+        .collect();
+    if !others.is_empty() {
+        writeln!(w, "  or          {}", others.join(", "))?;
+    }
+    Ok(())
 }
 
 fn write_alert(
@@ -411,5 +468,64 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let rows: Vec<&str> = text.lines().filter(|l| l.contains("  sources ")).collect();
         assert_eq!(rows, vec!["  sources     ws1\\eve"], "{text}");
+    }
+
+    #[test]
+    fn actor_line_shows_the_best_candidate_or_unattributed() {
+        use haboob_model::intel::{Attribution, AttributionReason};
+        let reason = |kind, text: &str, weight| AttributionReason {
+            kind,
+            text: text.into(),
+            weight,
+        };
+        let mut c = campaign();
+        let text_of = |c: &Campaign| {
+            let r = HuntReport {
+                campaigns: vec![c.clone()],
+                ..HuntReport::default()
+            };
+            let mut out = Vec::new();
+            write_table(&r, &TableOptions::default(), &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert!(text_of(&c).contains("\n  actor       unattributed\n"));
+        c.attribution = vec![
+            Attribution {
+                actor: "Mint Sandstorm".into(),
+                aliases: vec!["APT35".into(), "Phosphorus".into()],
+                confidence: 52,
+                reasons: vec![
+                    reason(
+                        ReasonKind::Infrastructure,
+                        "src_ip 203.0.113.7 matched \x1b[31m",
+                        32,
+                    ),
+                    reason(ReasonKind::Technique, "1 of 1", 10),
+                    reason(ReasonKind::Targeting, "campaign", 5),
+                    reason(ReasonKind::Timing, "hours", -5),
+                ],
+            },
+            Attribution {
+                actor: "APT42".into(),
+                aliases: vec![],
+                confidence: 20,
+                reasons: vec![],
+            },
+        ];
+        let text = text_of(&c);
+        let start = text.find("  actor ").unwrap();
+        let block: Vec<&str> = text[start..].lines().take(6).collect();
+        assert_eq!(
+            block,
+            [
+                "  actor       Mint Sandstorm (confidence 52) aka APT35, Phosphorus",
+                "     +32 infrastructure: src_ip 203.0.113.7 matched \\u{1b}[31m",
+                "     +10 technique: 1 of 1",
+                "      +5 targeting: campaign",
+                "    (+1 more reasons)",
+                "  or          APT42 (20)",
+            ],
+            "{text}"
+        );
     }
 }

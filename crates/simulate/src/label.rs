@@ -47,6 +47,11 @@ pub struct Label {
     pub last_seen: Ts,
     /// Requests (log lines) by this source against this site in this role.
     pub events: u64,
+    /// The actor haboob should attribute this activity's campaign to (its
+    /// canonical name), for the seeded actors the scenario's ISAC intel
+    /// names; absent: unattributed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<String>,
 }
 
 /// Read `labels.jsonl` (blank lines skipped).
@@ -150,6 +155,10 @@ impl Labels {
                 first_seen: Ts(self.first[i]),
                 last_seen: Ts(self.last[i]),
                 events: self.events[i],
+                attributed_to: match s.kind {
+                    LabelKind::Attack => crate::intel::identity_of(s.actor).map(str::to_string),
+                    LabelKind::Benign => None,
+                },
             };
             serde_json::to_writer(&mut w, &label)
                 .map_err(|e| SimError::io(path)(std::io::Error::other(e)))?;

@@ -5,6 +5,10 @@
 //! [`SimOptions`] and returns a [`SimSummary`]. Every scenario writes
 //! `labels.jsonl`: one [`Label`] per (source, site, role), read back with
 //! [`read_labels`]. The same seed always gives byte-identical output.
+//! `election-recon`, `election-actor` and `account-campaign` also write
+//! `intel/isac.stix.json` and `intel/isac-list.txt`: intel an ISAC would
+//! publish about their seeded actors (who they are is documented in
+//! `intel.rs`; their labels carry `attributed_to`), with decoys.
 //!
 //! - [`Scenario::ElectionRecon`]: seven sites (election offices in three
 //!   states, a news site, a campaign) in four log formats, with benign hard
@@ -30,6 +34,7 @@ pub mod account;
 mod actor;
 mod clock;
 mod election;
+mod intel;
 mod label;
 mod sweep;
 mod volume;
@@ -220,14 +225,16 @@ pub fn simulate(opts: &SimOptions) -> Result<SimSummary, SimError> {
                 .filter_map(|f| std::fs::metadata(f).ok())
                 .map(|m| m.len())
                 .sum();
-            Ok(SimSummary {
+            let mut summary = SimSummary {
                 lines: s.events,
                 bytes,
                 labels: std::fs::read_to_string(opts.out.join("labels.jsonl"))
                     .map(|t| t.lines().count() as u64)
                     .unwrap_or(0),
                 files: s.files,
-            })
+            };
+            intel::write(&opts.out, &intel::ACCOUNT_CAMPAIGN, &mut summary)?;
+            Ok(summary)
         }
     }
 }

@@ -142,6 +142,8 @@ fn files_layouts_and_summary_agree() {
         "labels.jsonl",
         "targets.toml",
         "haboob.toml",
+        "intel/isac.stix.json",
+        "intel/isac-list.txt",
     ]
     .iter()
     .map(|s| s.to_string())

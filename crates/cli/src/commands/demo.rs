@@ -51,9 +51,19 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
             sweep.join("targets.toml"),
         ])?,
         config: load_config(Some(&web.join("haboob.toml")))?,
+        actors: Some(std::sync::Arc::new(super::actors::load_db(
+            a.attack.as_deref(),
+            None,
+        )?)),
         ..HuntOptions::default()
     };
-    let metadata = ["*.toml".to_string(), "labels.jsonl".to_string()];
+    // Metadata and the ISAC intel written beside the logs are no logs.
+    let metadata = [
+        "*.toml".to_string(),
+        "labels.jsonl".to_string(),
+        "isac.stix.json".to_string(),
+        "isac-list.txt".to_string(),
+    ];
     let report = run_hunt(g, &[dir.display().to_string()], &metadata, None, &opts)?;
     let mut out = Output::open(None)?;
     output::print(&report, out_format, g, &mut out)?;

@@ -289,11 +289,14 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
             );
         }
     }
+    let config = load_config(config_path.as_ref())?;
+    let actors = super::actors::load_db(a.attack.as_deref(), config.intel.attack.as_deref())?;
     let opts = HuntOptions {
         format,
         strict: a.strict,
         targets: load_targets(&target_paths)?,
-        config: load_config(config_path.as_ref())?,
+        config,
+        actors: Some(std::sync::Arc::new(actors)),
         geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
         sigma: super::hunt_sigma::load(g, a)?,
         intel: super::intel::load_for_hunt(g, &a.intel, a.store.as_deref())?,

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod actors;
 pub mod config;
 pub mod demo;
 pub mod events;

@@ -365,7 +365,11 @@ pub fn write_account_campaign(out: &Path, days: u32, seed: u64) -> std::io::Resu
         writeln!(
             w,
             "{}",
-            json!({"kind": "source", "ip": ip.to_string(), "role": role})
+            match crate::intel::identity_of(role) {
+                Some(actor) =>
+                    json!({"kind": "source", "ip": ip.to_string(), "role": role, "attributed_to": actor}),
+                None => json!({"kind": "source", "ip": ip.to_string(), "role": role}),
+            }
         )?;
     }
     writeln!(

@@ -124,6 +124,7 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
         write_layout(opts, layout, &reqs, &mut labels, &mut summary)?;
     }
     write_metadata(&opts.out, &labels, &targets_toml(), &mut summary)?;
+    crate::intel::write(&opts.out, &crate::intel::ELECTION_ACTOR, &mut summary)?;
     Ok(summary)
 }
 

@@ -215,6 +215,7 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     let haboob = format!("[hunt]\nallow_sources = [\"{PENTEST_IP}\"]\n");
     std::fs::write(&hp, haboob).map_err(SimError::io(&hp))?;
     summary.files.push(hp);
+    crate::intel::write(&opts.out, &crate::intel::ELECTION_RECON, &mut summary)?;
     Ok(summary)
 }
 

@@ -178,7 +178,10 @@ pub fn log_files(dir: &Path) -> Vec<PathBuf> {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
-                stack.push(p);
+                // The ISAC intel written beside the logs is no log.
+                if !p.ends_with("intel") {
+                    stack.push(p);
+                }
             } else if !p.to_string_lossy().ends_with(".toml") && !p.ends_with("labels.jsonl") {
                 out.push(p);
             }
@@ -191,7 +194,13 @@ pub fn log_files(dir: &Path) -> Vec<PathBuf> {
 /// FNV hash of every file's relative path and bytes.
 pub fn hash_tree(dir: &Path) -> BTreeMap<String, u64> {
     let mut all: Vec<PathBuf> = log_files(dir);
-    for m in ["labels.jsonl", "targets.toml", "haboob.toml"] {
+    for m in [
+        "labels.jsonl",
+        "targets.toml",
+        "haboob.toml",
+        "intel/isac.stix.json",
+        "intel/isac-list.txt",
+    ] {
         if dir.join(m).exists() {
             all.push(dir.join(m));
         }

@@ -129,10 +129,7 @@ impl IntelIndex {
                 .collect()
         };
         report.duplicates = keep.iter().filter(|k| !**k).count();
-        let kept = inds
-            .into_iter()
-            .zip(keep)
-            .map(|(ind, k)| k.then_some(ind));
+        let kept = inds.into_iter().zip(keep).map(|(ind, k)| k.then_some(ind));
         let mut list = Vec::new();
         let mut p = Pairs::default();
         for ind in kept.into_iter().flatten() {

@@ -5,7 +5,7 @@
 # same warm page cache. The goal: with intel ≤ 1.25× the time without.
 #
 # Indicators (seeded, reproducible): 600,000 addresses (IPv4 and IPv6),
-# 100,000 CIDRs (/8-/30, /32-/64 for IPv6), 200,000 domains, 80,000 URLs
+# 100,000 CIDRs (/22-/30, /32-/64 for IPv6), 200,000 domains, 80,000 URLs
 # and 20,000 user agents; plus planted ones that appear in the data: the
 # first 5 distinct addresses of the log and one of its user agents (their
 # alerts are counted).
@@ -60,7 +60,7 @@ with open(f"{out}/indicators.txt", "w") as f:
         if i % 10 == 0:
             f.write("2001:db8:%x::/%d\n" % (r.randint(0, 65535), r.choice([32, 48, 56, 64])))
         else:
-            f.write("%s/%d\n" % (v4(), r.randint(8, 30)))
+            f.write("%s/%d\n" % (v4(), r.randint(22, 30)))
     for _ in range(n_dom):
         f.write(dom() + "\n")
     for _ in range(n_url):

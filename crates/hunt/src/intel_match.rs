@@ -29,8 +29,9 @@ use std::sync::Arc;
 pub const ID: &str = "intel.match";
 /// Events of one source and target further apart than this start a new alert.
 pub const WINDOW_SECS: i64 = 3600;
-/// Most (source, target) episodes held; over it the oldest are emitted.
-pub const MAX_TRACKED: usize = 100_000;
+/// Most (source, target) episodes held per stream (divided among source
+/// lanes); over it the least recently seen are emitted.
+pub const MAX_TRACKED: usize = 50_000;
 /// Evidence lines per alert.
 pub const MAX_EVIDENCE: usize = 10;
 /// Distinct indicators listed per alert.
@@ -62,6 +63,8 @@ pub struct IntelMatch {
     index: Arc<IntelIndex>,
     web: bool,
     auth: bool,
+    /// Most episodes held.
+    cap: usize,
     st: State,
     ids: Vec<u32>,
     /// Addresses known to match no indicator at any time.
@@ -72,16 +75,17 @@ impl IntelMatch {
     /// The detector over `index` for the events `part` of a stream sees
     /// (see the module docs for the lanes).
     pub fn new(index: Arc<IntelIndex>, part: Part) -> IntelMatch {
-        let (web, auth) = match part {
-            Part::All => (true, true),
-            Part::BySource { .. } => (true, false),
-            Part::Shared => (false, true),
+        let (web, auth, cap) = match part {
+            Part::All => (true, true, MAX_TRACKED),
+            Part::BySource { lanes } => (true, false, MAX_TRACKED / lanes.max(1)),
+            Part::Shared => (false, true, MAX_TRACKED),
         };
         let index_empty = index.is_empty();
         IntelMatch {
             index,
             web,
             auth,
+            cap: cap.max(1),
             st: State::default(),
             ids: Vec::new(),
             miss: if index_empty {
@@ -121,7 +125,7 @@ impl IntelMatch {
             .st
             .swept
             .is_none_or(|s| ts.0 - s.0 >= WINDOW_SECS * 250 || ts.0 < s.0);
-        if !due && self.st.open.len() <= MAX_TRACKED {
+        if !due && self.st.open.len() <= self.cap {
             return;
         }
         self.st.swept = Some(ts);
@@ -133,8 +137,9 @@ impl IntelMatch {
             .filter(|(_, e)| e.last.0 < cut)
             .map(|(k, _)| k.clone())
             .collect();
-        if self.st.open.len() - closed.len() > MAX_TRACKED {
-            // Over the cap: the least recently seen go too.
+        if self.st.open.len() - closed.len() > self.cap {
+            // Over the cap: the least recently seen go too, down to 9/10 of
+            // it (not one per new source).
             let mut rest: Vec<_> = self
                 .st
                 .open
@@ -143,7 +148,7 @@ impl IntelMatch {
                 .map(|(k, e)| (e.last, k.clone()))
                 .collect();
             rest.sort();
-            let over = self.st.open.len() - closed.len() - MAX_TRACKED;
+            let over = self.st.open.len() - closed.len() - self.cap * 9 / 10;
             closed.extend(rest.into_iter().take(over).map(|(_, k)| k));
         }
         closed.sort();

@@ -105,9 +105,7 @@ impl IntelIndex {
     /// replaces it.
     pub fn build(indicators: Vec<Indicator>, opts: &BuildOptions) -> (IntelIndex, BuildReport) {
         let mut report = BuildReport::default();
-        // Last one of an id wins.
-        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        let mut kept: Vec<Option<Indicator>> = Vec::with_capacity(indicators.len());
+        let mut inds = Vec::with_capacity(indicators.len());
         for ind in indicators {
             if let (Some(cut), Some(until)) = (opts.drop_expired_before, ind.valid_until) {
                 if until < cut {
@@ -115,15 +113,24 @@ impl IntelIndex {
                     continue;
                 }
             }
-            if let Some(&i) = seen.get(&ind.id) {
-                report.duplicates += 1;
-                kept[i] = None;
-            }
-            seen.insert(ind.id.clone(), kept.len());
-            kept.push(Some(ind));
+            inds.push(ind);
         }
-        drop(seen);
-        let mut list = Vec::with_capacity(kept.len());
+        // Last one of an id wins.
+        let keep: Vec<bool> = {
+            let mut last: std::collections::HashMap<&str, usize, postings::Fx> =
+                std::collections::HashMap::default();
+            last.reserve(inds.len());
+            for (i, ind) in inds.iter().enumerate() {
+                last.insert(ind.id.as_str(), i);
+            }
+            inds.iter()
+                .enumerate()
+                .map(|(i, ind)| last.get(ind.id.as_str()) == Some(&i))
+                .collect()
+        };
+        report.duplicates = keep.iter().filter(|k| !**k).count();
+        let kept = inds.into_iter().zip(keep).map(|(ind, k)| k.then_some(ind));
+        let mut list = Vec::new();
         let mut p = Pairs::default();
         for ind in kept.into_iter().flatten() {
             let n = list.len() as u32;

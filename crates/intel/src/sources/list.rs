@@ -53,10 +53,12 @@ pub fn list_id(source: &str, value: &str) -> String {
     h.update([0xff]);
     h.update(value.as_bytes());
     let d = h.finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(6 + 64);
     s.push_str("list--");
     for b in d {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
     }
     s
 }

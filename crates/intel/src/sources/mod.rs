@@ -103,7 +103,12 @@ impl ImportSummary {
 
     /// Count one imported value of `kind`.
     pub fn count(&mut self, kind: &str) {
-        *self.by_kind.entry(kind.to_string()).or_default() += 1;
+        match self.by_kind.get_mut(kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_kind.insert(kind.to_string(), 1);
+            }
+        }
     }
 
     /// Count a value whose type is not used.

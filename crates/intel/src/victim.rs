@@ -262,7 +262,7 @@ impl VictimSignal {
     /// Close idle episodes now and then, and the oldest when over capacity.
     fn tick(&mut self, now: Ts, out: &mut Vec<Alert>) {
         self.seen += 1;
-        if self.seen % 4096 == 0 {
+        if self.seen.is_multiple_of(4096) {
             let idle = self.cfg.idle_ms;
             let closed: Vec<_> = self
                 .open

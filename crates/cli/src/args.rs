@@ -67,6 +67,9 @@ pub enum Command {
     /// Share campaigns, matched indicators and attributions from a store:
     /// `export stix` (a STIX 2.1 bundle) or `export misp` (a MISP event).
     Export(crate::commands::export::ExportArgs),
+    /// Threat intelligence: import files, folders or feeds, pull TAXII 2.1
+    /// collections, list stored sources.
+    Intel(IntelArgs),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -321,6 +324,11 @@ pub struct HuntArgs {
     /// configuration; without either, the built-in profiles only).
     #[arg(long, value_name = "PATH")]
     pub attack: Option<PathBuf>,
+    /// Threat intelligence to match (detector `intel.match`): STIX 2.1
+    /// bundles, MISP feeds or events, plain lists; files or folders
+    /// (repeatable). With --store, the stored indicators are matched too.
+    #[arg(long = "intel", value_name = "PATH")]
+    pub intel: Vec<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -381,4 +389,70 @@ pub struct ConfigArgs {
     /// Check a configuration file and report the first error with its line.
     #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct IntelArgs {
+    #[command(subcommand)]
+    pub command: IntelCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntelCommand {
+    /// Read intel (STIX 2.1 bundle, MISP feed or event, plain list; a file,
+    /// folder, or an http(s) MISP feed URL), print what was read, and save
+    /// it with --store.
+    Import {
+        /// File, folder or MISP feed URL.
+        #[arg(value_name = "PATH|URL")]
+        path: String,
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+        /// Source name (default: derived from the file or URL).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// TLP for indicators without one: clear, green, amber, amber+strict, red.
+        #[arg(long, value_name = "TLP")]
+        tlp: Option<String>,
+        /// Plain lists: every line is of this kind (`user-agent`).
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// MISP: import `to_ids=false` attributes too (as context).
+        #[arg(long)]
+        include_context: bool,
+    },
+    /// Pull a TAXII 2.1 collection (incremental with the stored cursor).
+    Pull {
+        /// Discovery URL (`…/taxii2/`) or API root.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// Collection id (or title).
+        #[arg(long, value_name = "ID")]
+        collection: String,
+        /// User for basic authentication.
+        #[arg(long, value_name = "USER", requires = "password_env")]
+        user: Option<String>,
+        /// Environment variable holding the password.
+        #[arg(long, value_name = "VAR", requires = "user")]
+        password_env: Option<String>,
+        /// Environment variable holding a bearer token.
+        #[arg(long, value_name = "VAR", conflicts_with = "user")]
+        token_env: Option<String>,
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+        /// Only objects added after this time (overrides the stored cursor).
+        #[arg(long, value_name = "TIME")]
+        added_after: Option<String>,
+        /// Source name (default: `taxii:<collection URL>`).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+    },
+    /// List the stored intel sources with their counts and cursors.
+    List {
+        /// Store: `sqlite:PATH`, a path, `postgres://…`, or `default`.
+        #[arg(long, value_name = "URL", default_value = "default")]
+        store: String,
+    },
 }

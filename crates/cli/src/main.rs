@@ -85,6 +85,7 @@ fn main() -> ExitCode {
         Command::Token(a) => commands::token::run(a),
         Command::Actors(a) => commands::actors::run(a),
         Command::Export(a) => commands::export::run(a),
+        Command::Intel(a) => commands::intel::run(&args.globals, a),
     };
     match res {
         Ok(code) => ExitCode::from(code),

@@ -55,17 +55,14 @@ pub struct DetectorState(Vec<u8>);
 
 impl DetectorState {
     /// Encode a serialisable state.
-    pub(crate) fn of<T: Serialize>(who: &'static str, t: &T) -> Result<Self, StateError> {
+    pub fn of<T: Serialize>(who: &'static str, t: &T) -> Result<Self, StateError> {
         let mut v = Vec::new();
         ciborium::into_writer(t, &mut v).map_err(|e| StateError::Encode(who, e.to_string()))?;
         Ok(DetectorState(v))
     }
 
     /// Decode into a state type.
-    pub(crate) fn into<T: serde::de::DeserializeOwned>(
-        self,
-        who: &'static str,
-    ) -> Result<T, StateError> {
+    pub fn into<T: serde::de::DeserializeOwned>(self, who: &'static str) -> Result<T, StateError> {
         ciborium::from_reader(&self.0[..]).map_err(|e| StateError::Decode(who, e.to_string()))
     }
 

@@ -46,6 +46,13 @@ impl<'o> Feed<'o> {
     /// The detectors of one lane's part of a stream ([`crate::lanes`]).
     pub(crate) fn part(opts: &'o HuntOptions, part: Part) -> Feed<'o> {
         let mut detectors = haboob_detect::build_part(&opts.config.detect(), part);
+        // Always built (idle without indicators), last: the detectors of a
+        // stream are the same with and without intel, so a checkpoint saved
+        // without intel restores into a hunt with it and back.
+        detectors.push(Box::new(crate::intel_match::IntelMatch::new(
+            opts.intel.clone().unwrap_or_default(),
+            part,
+        )));
         let auth = !matches!(part, Part::BySource { .. });
         if opts.geo.is_some() {
             // Sign-ins are located only with a City database: only then is
@@ -102,9 +109,11 @@ impl<'o> Feed<'o> {
         self.detectors.iter().map(|d| d.save_state()).collect()
     }
 
-    /// Restore what [`Feed::save`] saved from detectors built alike.
+    /// Restore what [`Feed::save`] saved from detectors built alike. A
+    /// checkpoint saved before `intel.match` existed (one state fewer, the
+    /// intel detector is last) restores the others and starts it fresh.
     pub(crate) fn restore(&mut self, states: Vec<DetectorState>) -> Result<(), StateError> {
-        if states.len() != self.detectors.len() {
+        if states.len() + 1 != self.detectors.len() && states.len() != self.detectors.len() {
             return Err(StateError::Decode(
                 "feed",
                 format!(

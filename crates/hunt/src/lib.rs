@@ -21,6 +21,7 @@ mod feed;
 pub mod geo;
 pub mod incremental;
 pub mod intel_config;
+pub mod intel_match;
 mod lanes;
 pub mod merge;
 pub mod notify_config;
@@ -68,6 +69,9 @@ pub struct HuntOptions {
     /// Actor knowledge: when set, every campaign is attributed
     /// (`Campaign::attribution`, best candidate first).
     pub actors: Option<Arc<haboob_intel::ActorDb>>,
+    /// Loaded threat intelligence: detector `intel.match` runs when it
+    /// holds any indicator (see [`intel_match`]).
+    pub intel: Option<Arc<haboob_intel::IntelIndex>>,
 }
 
 /// Everything a hunt found, plus the accounting.

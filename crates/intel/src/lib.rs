@@ -23,6 +23,8 @@ pub mod export;
 mod lookup;
 pub mod pattern;
 pub mod stix;
+pub mod index;
+pub mod sources;
 
 pub use actors::{Actor, ActorDb};
 pub use attribution::{attribute, AttributionOptions};
@@ -31,6 +33,8 @@ pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
+pub use index::{BuildOptions, BuildReport, IntelIndex};
 pub use lookup::IntelLookup;
 pub use pattern::{Pattern, PatternError, PatternState, Support};
 pub use stix::{read_bundle, StixImport};
+pub use sources::{load_path, Import, ImportOptions, ImportSummary};

@@ -305,3 +305,103 @@ fn medallion_collection_objects() {
         Some(Ts::parse_rfc3339("2016-11-03T12:30:59Z").unwrap())
     );
 }
+
+/// The MITRE ATT&CK enterprise bundle (groups subset): intrusion sets with
+/// their aliases across vendors; revoked ones left out.
+#[test]
+fn attack_intrusion_sets() {
+    let Some(path) = haboob_testdata::corpus_file_or_skip(
+        "attack_intrusion_sets",
+        "attack/enterprise-attack-18.1-groups-reduced.json",
+    ) else {
+        return;
+    };
+    let imp = read_bundle_path(&path, Ts(0)).expect("bundle reads");
+    assert!(imp.rejected.is_empty(), "{:?}", imp.rejected.first());
+    assert!(imp.indicators.is_empty());
+    assert_eq!(imp.counts.get("intrusion-set"), Some(&187));
+    assert_eq!(imp.counts.get("relationship"), Some(&5466));
+    // 6 of the 187 are revoked.
+    assert_eq!(imp.intrusion_sets.len(), 181);
+    let mh = imp
+        .intrusion_sets
+        .iter()
+        .find(|i| i.name == "Magic Hound")
+        .expect("Magic Hound");
+    for alias in [
+        "APT35",
+        "Charming Kitten",
+        "Phosphorus",
+        "Mint Sandstorm",
+        "TA453",
+    ] {
+        assert!(mh.aliases.iter().any(|a| a == alias), "{alias}");
+    }
+}
+
+/// Every observable an indicator stands for matches an event carrying it,
+/// and an event carrying none of them (a decoy) matches no indicator.
+#[test]
+fn observables_agree_with_evaluation() {
+    for file in [
+        "oasis-poisonivy.json",
+        "oasis-apt1.json",
+        "amnesty-novispy.stix2",
+    ] {
+        let Some(path) = haboob_testdata::corpus_file_or_skip(
+            "observables_agree_with_evaluation",
+            &format!("intel/stix/{file}"),
+        ) else {
+            return;
+        };
+        let doc: serde_json::Value =
+            serde_json::from_reader(std::fs::File::open(path).expect("open")).expect("json");
+        let decoy_hashes = [(HashAlgo::Md5, "00000000000000000000000000000000")];
+        let decoy = haboob_intel::Observed {
+            src_ip: Some("192.0.2.250".parse().unwrap()),
+            dst_ip: Some("2001:db8::250".parse().unwrap()),
+            domain: Some("decoy.example"),
+            url: Some("http://decoy.example/"),
+            hashes: &decoy_hashes,
+            ..Default::default()
+        };
+        let mut checked = 0;
+        for o in doc["objects"].as_array().expect("objects") {
+            let Some(text) = o["pattern"].as_str() else {
+                continue;
+            };
+            let p = haboob_intel::Pattern::parse(text).expect("parses");
+            assert!(!p.matches(&decoy), "{file}: decoy matched {text}");
+            let Some(obs) = p.as_any() else { continue };
+            for ob in obs {
+                let hashes;
+                let ev = match &ob {
+                    Observable::Ip(net) => haboob_intel::Observed {
+                        dst_ip: Some(net.addr()),
+                        ..Default::default()
+                    },
+                    Observable::Domain(d) => haboob_intel::Observed {
+                        domain: Some(d),
+                        ..Default::default()
+                    },
+                    Observable::Hash(a, h) => {
+                        hashes = [(*a, h.as_str())];
+                        haboob_intel::Observed {
+                            hashes: &hashes,
+                            ..Default::default()
+                        }
+                    }
+                    other => panic!("{file}: unexpected {other:?}"),
+                };
+                assert!(p.matches(&ev), "{file}: {ob:?} does not match {text}");
+                checked += 1;
+            }
+        }
+        let expected = match file {
+            "oasis-poisonivy.json" => 65,
+            "oasis-apt1.json" => 10,
+            _ => 11,
+        };
+        assert_eq!(checked, expected, "{file}");
+    }
+}

@@ -299,6 +299,7 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         actors: Some(std::sync::Arc::new(actors)),
         geo: haboob_hunt::geo::open_optional(&a.geoip)?.map(std::sync::Arc::new),
         sigma: super::hunt_sigma::load(g, a)?,
+        intel: super::intel::load_for_hunt(g, &a.intel, a.store.as_deref())?,
         ..HuntOptions::default()
     };
     let mut stored = None;

@@ -8,6 +8,7 @@ pub mod export;
 pub mod hunt;
 pub mod hunt_sigma;
 pub mod hunt_store;
+pub mod intel;
 pub mod notify;
 pub mod rules;
 pub mod serve;

@@ -2,6 +2,7 @@
 //! (`Display`): parsing the text of a tree gives the same tree.
 
 use haboob_model::Ts;
+use ipnet::IpNet;
 use std::fmt;
 
 /// An observation expression: one `[...]` observation, or observations
@@ -53,6 +54,35 @@ pub struct Test {
     pub op: CmpOp,
     /// The right-hand side.
     pub operand: Operand,
+    /// The operand's string literals read as addresses or networks (one
+    /// per literal, None when not one), parsed once.
+    pub(crate) nets: Vec<Option<IpNet>>,
+    /// The log field the path reads, if logs carry it.
+    pub(crate) field: Option<super::mapping::Field>,
+}
+
+impl Test {
+    pub(crate) fn new(path: ObjectPath, negated: bool, op: CmpOp, operand: Operand) -> Test {
+        let net = |l: &Literal| l.as_str().and_then(super::mapping::parse_net);
+        let nets = match &operand {
+            Operand::Literal(l) => vec![net(l)],
+            Operand::Set(items) => items.iter().map(net).collect(),
+            _ => Vec::new(),
+        };
+        Test {
+            field: super::mapping::field_of(&path),
+            path,
+            negated,
+            op,
+            operand,
+            nets,
+        }
+    }
+
+    /// The address or network of the i-th literal, if it is one.
+    pub(crate) fn net(&self, i: usize) -> Option<IpNet> {
+        self.nets.get(i).copied().flatten()
+    }
 }
 
 /// A comparison operator.

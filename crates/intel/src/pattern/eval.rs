@@ -5,8 +5,9 @@
 //! the comparison false, with or without `NOT`.
 
 use super::ast::{CmpOp, CompExpr, Literal, Operand, Test};
-use super::mapping::{field_of, parse_net, Field};
+use super::mapping::Field;
 use crate::Observed;
+use ipnet::IpNet;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
@@ -35,13 +36,7 @@ fn ip_type(ip: IpAddr) -> &'static str {
 }
 
 fn operand_has_ip(t: &Test) -> bool {
-    match &t.operand {
-        Operand::Literal(Literal::Str(s)) => parse_net(s).is_some(),
-        Operand::Set(items) => items
-            .iter()
-            .any(|l| l.as_str().is_some_and(|s| parse_net(s).is_some())),
-        _ => false,
-    }
+    t.nets.iter().any(Option::is_some)
 }
 
 /// Calls `f` with each value of the event at `field`.
@@ -95,7 +90,7 @@ fn each_value(field: Field, t: &Test, o: &Observed<'_>, f: &mut dyn FnMut(Val<'_
 }
 
 pub(crate) fn eval_test(t: &Test, o: &Observed<'_>) -> bool {
-    let Some(field) = field_of(&t.path) else {
+    let Some(field) = t.field else {
         return false;
     };
     let mut hit = false;
@@ -121,10 +116,11 @@ fn as_ip(v: Val<'_>) -> Option<IpAddr> {
     }
 }
 
-/// Equality of a value and a literal; None when they cannot be compared.
-fn eq(v: Val<'_>, lit: &Literal) -> Option<bool> {
+/// Equality of a value and a literal (`net`: the literal as a network);
+/// None when they cannot be compared.
+fn eq(v: Val<'_>, lit: &Literal, net: Option<IpNet>) -> Option<bool> {
     match (v, lit) {
-        (Val::Ip(ip), Literal::Str(s)) => parse_net(s).map(|n| n.contains(&unmap(ip))),
+        (Val::Ip(ip), Literal::Str(_)) => net.map(|n| n.contains(&unmap(ip))),
         (Val::Ip(_), _) => None,
         (Val::Str(x, ci), Literal::Str(s)) => Some(if ci {
             x.trim_end_matches('.')
@@ -160,16 +156,16 @@ fn order(v: Val<'_>, lit: &Literal) -> Option<Ordering> {
 /// (then the comparison is false with or without `NOT`).
 fn cmp(v: Val<'_>, t: &Test) -> Option<bool> {
     match (t.op, &t.operand) {
-        (CmpOp::Eq, Operand::Literal(l)) => eq(v, l),
-        (CmpOp::Neq, Operand::Literal(l)) => eq(v, l).map(|b| !b),
+        (CmpOp::Eq, Operand::Literal(l)) => eq(v, l, t.net(0)),
+        (CmpOp::Neq, Operand::Literal(l)) => eq(v, l, t.net(0)).map(|b| !b),
         (CmpOp::Gt, Operand::Literal(l)) => order(v, l).map(Ordering::is_gt),
         (CmpOp::Lt, Operand::Literal(l)) => order(v, l).map(Ordering::is_lt),
         (CmpOp::Ge, Operand::Literal(l)) => order(v, l).map(Ordering::is_ge),
         (CmpOp::Le, Operand::Literal(l)) => order(v, l).map(Ordering::is_le),
         (CmpOp::In, Operand::Set(items)) => {
             let mut any = None;
-            for l in items {
-                match eq(v, l) {
+            for (i, l) in items.iter().enumerate() {
+                match eq(v, l, t.net(i)) {
                     Some(true) => return Some(true),
                     Some(false) => any = Some(false),
                     None => {}
@@ -181,12 +177,12 @@ fn cmp(v: Val<'_>, t: &Test) -> Option<bool> {
             Val::Str(s, _) => re.is_match(s),
             Val::Ip(ip) => re.is_match(&ip.to_string()),
         }),
-        (CmpOp::IsSubset, Operand::Literal(Literal::Str(s))) => {
-            let net = parse_net(s)?;
+        (CmpOp::IsSubset, Operand::Literal(Literal::Str(_))) => {
+            let net = t.net(0)?;
             Some(net.contains(&as_ip(v)?))
         }
-        (CmpOp::IsSuperset, Operand::Literal(Literal::Str(s))) => {
-            let net = parse_net(s)?;
+        (CmpOp::IsSuperset, Operand::Literal(Literal::Str(_))) => {
+            let net = t.net(0)?;
             let ip = as_ip(v)?;
             Some(net.prefix_len() == net.max_prefix_len() && net.addr() == ip)
         }

@@ -143,7 +143,7 @@ fn test_observables(t: &Test, directional: bool) -> Option<Vec<Observable>> {
     if t.negated {
         return None;
     }
-    let field = field_of(&t.path)?;
+    let field = t.field?;
     if !directional && matches!(field, Field::SrcRef | Field::DstRef) {
         return None;
     }
@@ -222,7 +222,7 @@ pub(crate) fn anchors(e: &ObsExpr) -> Option<Vec<Observable>> {
 fn comp_support(c: &CompExpr, missing: &mut Vec<String>) -> bool {
     match c {
         CompExpr::Test(t) => {
-            let ok = field_of(&t.path).is_some();
+            let ok = t.field.is_some();
             if !ok {
                 let p = t.path.to_string();
                 if !missing.contains(&p) {

@@ -239,12 +239,12 @@ impl Parser {
         }
         if self.eat_word("EXISTS") {
             let path = self.object_path()?;
-            return Ok(CompExpr::Test(Test {
+            return Ok(CompExpr::Test(Test::new(
                 path,
-                negated: false,
-                op: CmpOp::Exists,
-                operand: Operand::None,
-            }));
+                false,
+                CmpOp::Exists,
+                Operand::None,
+            )));
         }
         let path = self.object_path()?;
         let negated = self.eat_word("NOT");
@@ -305,12 +305,7 @@ impl Parser {
                 Operand::Literal(lit)
             }
         };
-        let test = Test {
-            path,
-            negated,
-            op,
-            operand,
-        };
+        let test = Test::new(path, negated, op, operand);
         check_hash(&test, val_pos)?;
         Ok(CompExpr::Test(test))
     }

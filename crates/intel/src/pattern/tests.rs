@@ -501,12 +501,7 @@ fn arb_test() -> impl Strategy<Value = CompExpr> {
             2 => (CmpOp::In, Operand::Set(vec![lit.clone(), lit])),
             _ => (CmpOp::Exists, Operand::None),
         };
-        CompExpr::Test(Test {
-            negated: negated && op != CmpOp::Exists,
-            path,
-            op,
-            operand,
-        })
+        CompExpr::Test(Test::new(path, negated && op != CmpOp::Exists, op, operand))
     })
 }
 
@@ -519,6 +514,16 @@ fn arb_comp() -> impl Strategy<Value = CompExpr> {
     })
 }
 
+fn arb_qualifier() -> impl Strategy<Value = Qualifier> {
+    prop_oneof![
+        (1u32..50).prop_map(Qualifier::Repeats),
+        (1i64..100_000).prop_map(|s| Qualifier::Within(s as f64)),
+        (1u32..10_000).prop_map(|s| Qualifier::Within(f64::from(s) / 8.0)),
+        (0i64..2_000_000_000_000, 1i64..1_000_000)
+            .prop_map(|(a, d)| Qualifier::StartStop(Ts(a), Ts(a + d))),
+    ]
+}
+
 fn arb_obs() -> impl Strategy<Value = ObsExpr> {
     arb_comp()
         .prop_map(ObsExpr::Observation)
@@ -527,11 +532,11 @@ fn arb_obs() -> impl Strategy<Value = ObsExpr> {
                 prop::collection::vec(inner.clone(), 2..4).prop_map(ObsExpr::And),
                 prop::collection::vec(inner.clone(), 2..4).prop_map(ObsExpr::Or),
                 prop::collection::vec(inner.clone(), 2..4).prop_map(ObsExpr::FollowedBy),
-                (inner, 1u32..50)
-                    .prop_filter("one REPEATS per expression", |(e, _)| {
+                (inner, arb_qualifier())
+                    .prop_filter("one qualifier per expression", |(e, _)| {
                         !matches!(e, ObsExpr::Qualified(..))
                     })
-                    .prop_map(|(e, n)| ObsExpr::Qualified(Box::new(e), Qualifier::Repeats(n))),
+                    .prop_map(|(e, q)| ObsExpr::Qualified(Box::new(e), q)),
             ]
         })
 }

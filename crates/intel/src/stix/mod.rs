@@ -57,7 +57,7 @@ pub struct IntrusionSet {
 pub struct StixImport {
     /// Indicators that logs can match.
     pub indicators: Vec<Indicator>,
-    /// Intrusion sets.
+    /// Intrusion sets (not the revoked ones, which `counts` still counts).
     pub intrusion_sets: Vec<IntrusionSet>,
     /// Indicators not imported: (indicator id, reason).
     pub unsupported: Vec<(String, String)>,
@@ -258,6 +258,7 @@ pub fn read_objects(objects: &[Value], source_name: &str, imported: Ts) -> StixI
                 Ok(Err(reason)) => out.unsupported.push((clip(id, MAX_NAME), reason)),
                 Err(reason) => out.rejected.push(reject(clip(id, MAX_NAME), reason)),
             },
+            "intrusion-set" if o.get("revoked").and_then(Value::as_bool) == Some(true) => {}
             "intrusion-set" => match str_field(o, "name") {
                 Some(name) => out.intrusion_sets.push(IntrusionSet {
                     id: clip(id, MAX_NAME),

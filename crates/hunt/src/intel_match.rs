@@ -1,0 +1,438 @@
+//! `intel.match`: a source that matches loaded threat intelligence.
+//!
+//! **What it detects.** Web requests, firewall denials and sign-ins whose
+//! source address, user agent, requested URL (site + path), or account /
+//! e-mail address matches an indicator that is valid at the event's time
+//! ([`haboob_intel::IntelIndex`]). One alert per (source, target) episode:
+//! events of the same source at the same site or tenant less than
+//! [`WINDOW_SECS`] apart; with the count, first and last time, evidence
+//! lines and, under `details["intel"]`, every indicator that matched (as
+//! [`haboob_intel::IntelHit`]s, read by attribution and export).
+//!
+//! **Severity.** High when an indicator names an actor, has confidence ≥ 80,
+//! or is labelled `attribution`, `apt`, `seized` or `nation-state`; Low
+//! when every indicator has confidence < 40 (or is context only); Medium
+//! otherwise.
+//!
+//! **Lanes.** Web requests and firewall denials are matched in their
+//! source lane, sign-ins in the shared lane: each event is matched once.
+
+use haboob_detect::{Detector, DetectorState, Part, StateError};
+use haboob_intel::{IntelHit, IntelIndex};
+use haboob_model::{content_id, Alert, AlertSource, EventRef, Evidence, Origin, Severity, Ts};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Detector id.
+pub const ID: &str = "intel.match";
+/// Events of one source and target further apart than this start a new alert.
+pub const WINDOW_SECS: i64 = 3600;
+/// Most (source, target) episodes held; over it the oldest are emitted.
+pub const MAX_TRACKED: usize = 100_000;
+/// Evidence lines per alert.
+pub const MAX_EVIDENCE: usize = 10;
+/// Distinct indicators listed per alert.
+pub const MAX_HITS: usize = 64;
+/// Slots of the negative address cache.
+const CACHE_SLOTS: usize = 4096;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Episode {
+    ip: Option<IpAddr>,
+    target: String,
+    user: Option<String>,
+    first: Ts,
+    last: Ts,
+    count: u64,
+    hits: Vec<IntelHit>,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    open: HashMap<(Option<IpAddr>, String), Episode>,
+    /// Time of the last sweep for episodes past the window.
+    swept: Option<Ts>,
+}
+
+/// The `intel.match` detector.
+pub struct IntelMatch {
+    index: Arc<IntelIndex>,
+    web: bool,
+    auth: bool,
+    st: State,
+    ids: Vec<u32>,
+    /// Addresses known to match no indicator at any time.
+    miss: Vec<Option<IpAddr>>,
+}
+
+impl IntelMatch {
+    /// The detector over `index` for the events `part` of a stream sees
+    /// (see the module docs for the lanes).
+    pub fn new(index: Arc<IntelIndex>, part: Part) -> IntelMatch {
+        let (web, auth) = match part {
+            Part::All => (true, true),
+            Part::BySource { .. } => (true, false),
+            Part::Shared => (false, true),
+        };
+        let index_empty = index.is_empty();
+        IntelMatch {
+            index,
+            web,
+            auth,
+            st: State::default(),
+            ids: Vec::new(),
+            miss: if index_empty {
+                Vec::new()
+            } else {
+                vec![None; CACHE_SLOTS]
+            },
+        }
+    }
+
+    fn slot(ip: IpAddr) -> usize {
+        let x = match ip {
+            IpAddr::V4(a) => u64::from(u32::from(a)),
+            IpAddr::V6(a) => {
+                let v = u128::from(a);
+                (v as u64) ^ ((v >> 64) as u64)
+            }
+        };
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize % CACHE_SLOTS
+    }
+
+    /// Indicators of `ip` at `ts` into `self.ids`, with the negative cache.
+    fn ip(&mut self, ip: IpAddr, ts: Ts) {
+        let s = Self::slot(ip);
+        if self.miss.get(s) == Some(&Some(ip)) {
+            return;
+        }
+        if !self.index.ip_ids(ip, ts, &mut self.ids) {
+            if let Some(m) = self.miss.get_mut(s) {
+                *m = Some(ip);
+            }
+        }
+    }
+
+    fn sweep(&mut self, ts: Ts, out: &mut Vec<Alert>) {
+        let due = self
+            .st
+            .swept
+            .is_none_or(|s| ts.0 - s.0 >= WINDOW_SECS * 250 || ts.0 < s.0);
+        if !due && self.st.open.len() <= MAX_TRACKED {
+            return;
+        }
+        self.st.swept = Some(ts);
+        let cut = ts.0 - WINDOW_SECS * 1000;
+        let mut closed: Vec<(Option<IpAddr>, String)> = self
+            .st
+            .open
+            .iter()
+            .filter(|(_, e)| e.last.0 < cut)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if self.st.open.len() - closed.len() > MAX_TRACKED {
+            // Over the cap: the least recently seen go too.
+            let mut rest: Vec<_> = self
+                .st
+                .open
+                .iter()
+                .filter(|(_, e)| e.last.0 >= cut)
+                .map(|(k, e)| (e.last, k.clone()))
+                .collect();
+            rest.sort();
+            let over = self.st.open.len() - closed.len() - MAX_TRACKED;
+            closed.extend(rest.into_iter().take(over).map(|(_, k)| k));
+        }
+        closed.sort();
+        for k in closed {
+            if let Some(e) = self.st.open.remove(&k) {
+                out.push(emit(e));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        ts: Ts,
+        ip: Option<IpAddr>,
+        target: &str,
+        user: Option<&str>,
+        matched: &[(u32, &'static str, &str)],
+        o: &Origin<'_>,
+        out: &mut Vec<Alert>,
+    ) {
+        let key = (ip, haboob_intel::index::bounded(target, 256));
+        if let Some(e) = self.st.open.get(&key) {
+            if ts.0 - e.last.0 > WINDOW_SECS * 1000 {
+                if let Some(e) = self.st.open.remove(&key) {
+                    out.push(emit(e));
+                }
+            }
+        }
+        let e = self.st.open.entry(key.clone()).or_insert_with(|| Episode {
+            ip,
+            target: key.1.clone(),
+            user: user.map(|u| haboob_intel::index::bounded(u, 256)),
+            first: ts,
+            last: ts,
+            count: 0,
+            hits: Vec::new(),
+            evidence: Vec::new(),
+        });
+        e.count += 1;
+        e.first = e.first.min(ts);
+        e.last = e.last.max(ts);
+        if e.user.as_deref() != user {
+            e.user = None;
+        }
+        if e.evidence.len() < MAX_EVIDENCE {
+            e.evidence.push(Evidence::from_origin(o));
+        }
+        for (i, field, value) in matched {
+            if e.hits.len() >= MAX_HITS {
+                break;
+            }
+            let Some(ind) = self.index.indicator(*i) else {
+                continue;
+            };
+            if e.hits
+                .iter()
+                .any(|h| h.indicator == ind.id && h.field == *field)
+            {
+                continue;
+            }
+            e.hits.extend(self.index.hit(*i, field, value));
+        }
+    }
+}
+
+/// Severity from the indicators that matched (see the module docs).
+pub fn severity(hits: &[IntelHit]) -> Severity {
+    let strong = hits.iter().any(|h| {
+        !h.actors.is_empty()
+            || h.confidence.is_some_and(|c| c >= 80)
+            || h.labels.iter().any(|l| {
+                matches!(
+                    l.to_ascii_lowercase().as_str(),
+                    "attribution" | "apt" | "seized" | "nation-state"
+                )
+            })
+    });
+    if strong {
+        return Severity::High;
+    }
+    let weak = hits
+        .iter()
+        .all(|h| h.confidence.is_some_and(|c| c < 40) || h.labels.iter().any(|l| l == "context"));
+    if weak {
+        Severity::Low
+    } else {
+        Severity::Medium
+    }
+}
+
+fn emit(e: Episode) -> Alert {
+    let src = e.ip.map_or_else(|| "-".to_string(), |i| i.to_string());
+    let mut names: Vec<&str> = e.hits.iter().map(|h| h.name.as_str()).collect();
+    names.dedup();
+    names.truncate(3);
+    let distinct: std::collections::BTreeSet<&str> =
+        e.hits.iter().map(|h| h.indicator.as_str()).collect();
+    let who = match (&e.ip, &e.user) {
+        (Some(_), _) => src.clone(),
+        (None, Some(u)) => u.clone(),
+        (None, None) => "-".into(),
+    };
+    let title = format!(
+        "{who} matched {} intel indicator{} ({}) in {} event{} at {}",
+        distinct.len(),
+        if distinct.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        e.count,
+        if e.count == 1 { "" } else { "s" },
+        e.target
+    );
+    let mut details = BTreeMap::new();
+    details.insert(
+        haboob_intel::DETAILS_KEY.to_string(),
+        serde_json::to_value(&e.hits).unwrap_or_default(),
+    );
+    Alert {
+        id: content_id("al", &[ID, &src, &e.target, &e.first.to_string()]),
+        detector: ID.to_string(),
+        title,
+        techniques: Vec::new(),
+        severity: severity(&e.hits),
+        source: AlertSource {
+            ip: e.ip,
+            prefix: None,
+            members: Vec::new(),
+        },
+        target: e.target,
+        user: e.user,
+        first_seen: e.first,
+        last_seen: e.last,
+        count: e.count,
+        details,
+        evidence: e.evidence,
+    }
+}
+
+impl Detector for IntelMatch {
+    fn name(&self) -> &'static str {
+        ID
+    }
+
+    fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        if self.index.is_empty() && self.st.open.is_empty() {
+            return;
+        }
+        self.ids.clear();
+        let has = self.index.has();
+        let mut matched: Vec<(u32, &'static str, &str)> = Vec::new();
+        let ts = ev.ts();
+        let push = |ids: &mut Vec<u32>,
+                    field: &'static str,
+                    v: &str,
+                    m: &mut Vec<(u32, &'static str, String)>| {
+            for i in ids.drain(..) {
+                m.push((i, field, v.to_string()));
+            }
+        };
+        // Owned only when something matched (rare).
+        let mut found: Vec<(u32, &'static str, String)> = Vec::new();
+        let (ip, target, user) = match ev {
+            EventRef::Web(w) if self.web => {
+                if has.ip {
+                    self.ip(w.source_ip, ts);
+                    if !self.ids.is_empty() {
+                        push(
+                            &mut self.ids,
+                            "src_ip",
+                            &w.source_ip.to_string(),
+                            &mut found,
+                        );
+                    }
+                }
+                if has.user_agent {
+                    self.index.user_agent_ids(w.user_agent, ts, &mut self.ids);
+                    push(&mut self.ids, "user_agent", w.user_agent, &mut found);
+                }
+                if has.url {
+                    self.index
+                        .url_parts_ids(w.site, w.path, w.query, ts, &mut self.ids);
+                    if !self.ids.is_empty() {
+                        let u = format!(
+                            "{}{}{}{}",
+                            w.site,
+                            w.path,
+                            if w.query.is_empty() { "" } else { "?" },
+                            w.query
+                        );
+                        push(&mut self.ids, "url", &u, &mut found);
+                    }
+                }
+                if has.account && !w.user.is_empty() {
+                    self.index.account_ids(w.user, ts, &mut self.ids);
+                    push(&mut self.ids, "account", w.user, &mut found);
+                    if w.user.contains('@') {
+                        self.index.email_ids(w.user, ts, &mut self.ids);
+                        push(&mut self.ids, "email", w.user, &mut found);
+                    }
+                }
+                (
+                    Some(w.source_ip),
+                    w.site,
+                    (!w.user.is_empty()).then_some(w.user),
+                )
+            }
+            EventRef::Waf(w) if self.web => {
+                if has.ip {
+                    self.ip(w.source_ip, ts);
+                    if !self.ids.is_empty() {
+                        push(
+                            &mut self.ids,
+                            "src_ip",
+                            &w.source_ip.to_string(),
+                            &mut found,
+                        );
+                    }
+                }
+                if has.url {
+                    let (path, query) = w.path.split_once('?').unwrap_or((w.path, ""));
+                    self.index
+                        .url_parts_ids(w.site, path, query, ts, &mut self.ids);
+                    push(
+                        &mut self.ids,
+                        "url",
+                        &format!("{}{}", w.site, w.path),
+                        &mut found,
+                    );
+                }
+                (Some(w.source_ip), w.site, None)
+            }
+            EventRef::Auth(a) if self.auth => {
+                if let (true, Some(ip)) = (has.ip, a.source_ip) {
+                    self.ip(ip, ts);
+                    if !self.ids.is_empty() {
+                        push(&mut self.ids, "src_ip", &ip.to_string(), &mut found);
+                    }
+                }
+                if has.user_agent && !a.client.is_empty() {
+                    self.index.user_agent_ids(&a.client, ts, &mut self.ids);
+                    push(&mut self.ids, "user_agent", &a.client, &mut found);
+                }
+                if has.account && !a.user.is_empty() {
+                    self.index.account_ids(&a.user, ts, &mut self.ids);
+                    push(&mut self.ids, "account", &a.user, &mut found);
+                    if a.user.contains('@') {
+                        self.index.email_ids(&a.user, ts, &mut self.ids);
+                        push(&mut self.ids, "email", &a.user, &mut found);
+                    }
+                }
+                let target: &str = if a.tenant.is_empty() {
+                    &a.domain
+                } else {
+                    &a.tenant
+                };
+                (
+                    a.source_ip,
+                    target,
+                    (!a.user.is_empty()).then_some(a.user.as_ref()),
+                )
+            }
+            _ => return,
+        };
+        self.sweep(ts, out);
+        if found.is_empty() {
+            return;
+        }
+        for (i, f, v) in &found {
+            matched.push((*i, f, v.as_str()));
+        }
+        self.record(ts, ip, target, user, &matched, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        let mut all: Vec<_> = self.st.open.drain().collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        out.extend(all.into_iter().map(|(_, e)| emit(e)));
+    }
+
+    fn save_state(&self) -> Result<DetectorState, StateError> {
+        DetectorState::of(ID, &self.st)
+    }
+
+    fn restore_state(&mut self, state: DetectorState) -> Result<(), StateError> {
+        self.st = state.into(ID)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "intel_match_tests.rs"]
+mod tests;

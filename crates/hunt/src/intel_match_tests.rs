@@ -1,0 +1,174 @@
+use super::*;
+use haboob_intel::sources::{list, ImportOptions};
+use haboob_intel::BuildOptions;
+use haboob_model::{AuthEvent, AuthOutcome, WebEvent};
+use std::borrow::Cow;
+
+fn index(text: &str) -> Arc<IntelIndex> {
+    let i = list::read_list(
+        text.as_bytes(),
+        "t.txt",
+        "list:t",
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(i.summary.rejected, 0);
+    Arc::new(IntelIndex::build(i.indicators, &BuildOptions::default()).0)
+}
+
+fn web(ip: &str, secs: i64, site: &'static str, path: &'static str) -> WebEvent<'static> {
+    WebEvent {
+        ts: Ts::from_secs(secs),
+        source_ip: ip.parse().unwrap(),
+        method: "GET",
+        path,
+        query: "",
+        status: 200,
+        bytes: 1,
+        user_agent: "curl/8",
+        referrer: "",
+        site,
+        user: "",
+        forwarded: "",
+        protocol: "HTTP/1.1",
+    }
+}
+
+fn feed(d: &mut IntelMatch, evs: &[EventRef<'_>], first_line: u64, out: &mut Vec<Alert>) {
+    for (i, e) in evs.iter().enumerate() {
+        let o = Origin {
+            file: "access.log",
+            line: first_line + i as u64,
+            raw: "raw line",
+        };
+        d.observe(e, &o, out);
+    }
+}
+
+#[test]
+fn one_alert_per_source_and_target_episode() {
+    let ix = index("203.0.113.7\tseized\nhttps://news.example/wp-login.php\tkit path\n");
+    let mut d = IntelMatch::new(ix, Part::All);
+    let mut out = Vec::new();
+    feed(
+        &mut d,
+        &[
+            EventRef::Web(web("203.0.113.7", 0, "news.example", "/")),
+            EventRef::Web(web("203.0.113.7", 60, "news.example", "/a")),
+            EventRef::Web(web("203.0.113.7", 60, "shop.example", "/")),
+            EventRef::Web(web("198.51.100.1", 70, "news.example", "/wp-login.php")),
+            EventRef::Web(web("198.51.100.1", 80, "news.example", "/index.php")),
+            // After the window: a new episode.
+            EventRef::Web(web(
+                "203.0.113.7",
+                60 + WINDOW_SECS + 1,
+                "news.example",
+                "/",
+            )),
+        ],
+        1,
+        &mut out,
+    );
+    d.finish(&mut out);
+    let mut got: Vec<_> = out
+        .iter()
+        .map(|a| {
+            (
+                a.source.ip.unwrap().to_string(),
+                a.target.clone(),
+                a.count,
+                a.evidence.iter().map(|e| e.line).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("198.51.100.1".into(), "news.example".into(), 1, vec![4]),
+            ("203.0.113.7".into(), "news.example".into(), 1, vec![6]),
+            ("203.0.113.7".into(), "news.example".into(), 2, vec![1, 2]),
+            ("203.0.113.7".into(), "shop.example".into(), 1, vec![3]),
+        ]
+    );
+    let url = out
+        .iter()
+        .find(|a| a.source.ip.unwrap().to_string() == "198.51.100.1")
+        .unwrap();
+    let hits: Vec<IntelHit> = serde_json::from_value(url.details["intel"].clone()).unwrap();
+    assert_eq!(
+        (hits[0].field.as_str(), hits[0].matched.as_str()),
+        ("url", "news.example/wp-login.php")
+    );
+    assert_eq!(url.severity, Severity::Medium);
+}
+
+#[test]
+fn sign_ins_in_the_shared_lane_web_in_source_lanes() {
+    let ix = index("203.0.113.7\nspy@evil.example\n");
+    let mut a = AuthEvent::empty(Ts::from_secs(5), "auth.entra", AuthOutcome::Failure);
+    a.source_ip = Some("203.0.113.7".parse().unwrap());
+    a.user = Cow::Borrowed("spy@evil.example");
+    a.tenant = Cow::Borrowed("contoso");
+    let evs = [
+        EventRef::Web(web("203.0.113.7", 0, "news.example", "/")),
+        EventRef::Auth(a),
+    ];
+    let run = |part| {
+        let mut d = IntelMatch::new(Arc::clone(&ix), part);
+        let mut out = Vec::new();
+        feed(&mut d, &evs, 1, &mut out);
+        d.finish(&mut out);
+        out.into_iter().map(|a| a.target).collect::<Vec<_>>()
+    };
+    assert_eq!(run(Part::BySource { lanes: 4 }), ["news.example"]);
+    assert_eq!(run(Part::Shared), ["contoso"]);
+    let mut all = run(Part::All);
+    all.sort();
+    assert_eq!(all, ["contoso", "news.example"]);
+}
+
+#[test]
+fn state_carries_an_open_episode_across_runs() {
+    let ix = index("# actor: Cotton Sandstorm\n203.0.113.7\n");
+    let evs1 = [EventRef::Web(web("203.0.113.7", 0, "news.example", "/"))];
+    let evs2 = [EventRef::Web(web("203.0.113.7", 30, "news.example", "/b"))];
+    let mut d = IntelMatch::new(Arc::clone(&ix), Part::All);
+    let mut out = Vec::new();
+    feed(&mut d, &evs1, 1, &mut out);
+    let st = d.save_state().unwrap();
+    let mut d2 = IntelMatch::new(ix, Part::All);
+    d2.restore_state(st).unwrap();
+    feed(&mut d2, &evs2, 2, &mut out);
+    d2.finish(&mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].count, out[0].severity), (2, Severity::High));
+    assert_eq!(out[0].first_seen, Ts::from_secs(0));
+    assert_eq!(
+        out[0].evidence.iter().map(|e| e.line).collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+#[test]
+fn severity_from_confidence_and_labels() {
+    let h = |c: Option<u8>, labels: &[&str]| IntelHit {
+        indicator: "i".into(),
+        name: "n".into(),
+        matched: "m".into(),
+        field: "src_ip".into(),
+        source: "s".into(),
+        confidence: c,
+        tlp: None,
+        actors: vec![],
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(severity(&[h(Some(90), &[])]), Severity::High);
+    assert_eq!(severity(&[h(None, &["seized"])]), Severity::High);
+    assert_eq!(severity(&[h(Some(30), &[])]), Severity::Low);
+    assert_eq!(severity(&[h(None, &["context"])]), Severity::Low);
+    assert_eq!(
+        severity(&[h(None, &[]), h(Some(30), &[])]),
+        Severity::Medium
+    );
+}

@@ -1,0 +1,448 @@
+//! Matching at ingest speed: [`IntelIndex`] answers "which indicators match
+//! this event" with a few hash probes per field.
+//!
+//! - addresses and networks: per prefix length present, a hash map of the
+//!   masked address (one probe per length present, longest first);
+//! - domains: the label-suffix walk (`a.b.evil.example` probes itself,
+//!   `b.evil.example`, `evil.example`, `example`), so a sub-domain of a
+//!   listed domain matches and a parent never does;
+//! - URLs: by host, then path prefix;
+//! - user agents, accounts, e-mail addresses, hashes: exact (accounts,
+//!   e-mail addresses and hashes case-folded);
+//! - STIX patterns that are more than an `OR` of equalities: evaluated by
+//!   the pattern module, when it is built in; until then they are listed in
+//!   the [`BuildReport`] as unsupported, never silently dropped.
+//!
+//! An indicator matches only at a time within its validity
+//! (`valid_from` ≤ ts ≤ `valid_until`).
+
+mod postings;
+
+use crate::sources::value::{url_host, url_path};
+use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
+use haboob_model::Ts;
+use postings::Postings;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Most bytes of a matched value kept in a hit.
+pub const MAX_MATCHED_BYTES: usize = 256;
+
+/// How to build an index.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Leave out indicators that expired before this time (they could never
+    /// match events after it). `None` keeps every indicator.
+    pub drop_expired_before: Option<Ts>,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildReport {
+    /// Indicators indexed.
+    pub indicators: usize,
+    /// Values indexed per kind (`ip`, `cidr`, `domain`, …).
+    pub by_kind: BTreeMap<String, u64>,
+    /// Indicators left out because they expired before
+    /// [`BuildOptions::drop_expired_before`].
+    pub expired: usize,
+    /// Indicators that were loaded twice (same id): the later one is kept.
+    pub duplicates: usize,
+    /// Indicators that cannot be evaluated on logs: (id, reason).
+    pub unsupported: Vec<(String, String)>,
+}
+
+/// Loaded indicators, indexed for lookup. Immutable once built; shared by
+/// every detection lane (`Arc<IntelIndex>`).
+#[derive(Debug, Default)]
+pub struct IntelIndex {
+    indicators: Vec<Indicator>,
+    v4: Vec<(u8, Postings<u32>)>,
+    v6: Vec<(u8, Postings<u128>)>,
+    domains: Postings<Box<str>>,
+    url_hosts: Postings<Box<str>>,
+    /// URL entries: (indicator, path prefix).
+    urls: Vec<(u32, Box<str>)>,
+    user_agents: Postings<Box<str>>,
+    accounts: Postings<Box<str>>,
+    emails: Postings<Box<str>>,
+    hashes: [Postings<Box<str>>; 4],
+}
+
+fn algo_slot(a: HashAlgo) -> usize {
+    match a {
+        HashAlgo::Md5 => 0,
+        HashAlgo::Sha1 => 1,
+        HashAlgo::Sha256 => 2,
+        HashAlgo::Sha512 => 3,
+    }
+}
+
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+#[derive(Default)]
+struct Pairs {
+    v4: BTreeMap<u8, Vec<(u32, u32)>>,
+    v6: BTreeMap<u8, Vec<(u128, u32)>>,
+    domains: Vec<(Box<str>, u32)>,
+    url_hosts: Vec<(Box<str>, u32)>,
+    urls: Vec<(u32, Box<str>)>,
+    user_agents: Vec<(Box<str>, u32)>,
+    accounts: Vec<(Box<str>, u32)>,
+    emails: Vec<(Box<str>, u32)>,
+    hashes: [Vec<(Box<str>, u32)>; 4],
+}
+
+impl IntelIndex {
+    /// Index `indicators`. A later indicator with the id of an earlier one
+    /// replaces it.
+    pub fn build(indicators: Vec<Indicator>, opts: &BuildOptions) -> (IntelIndex, BuildReport) {
+        let mut report = BuildReport::default();
+        // Last one of an id wins.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut kept: Vec<Option<Indicator>> = Vec::with_capacity(indicators.len());
+        for ind in indicators {
+            if let (Some(cut), Some(until)) = (opts.drop_expired_before, ind.valid_until) {
+                if until < cut {
+                    report.expired += 1;
+                    continue;
+                }
+            }
+            if let Some(&i) = seen.get(&ind.id) {
+                report.duplicates += 1;
+                kept[i] = None;
+            }
+            seen.insert(ind.id.clone(), kept.len());
+            kept.push(Some(ind));
+        }
+        drop(seen);
+        let mut list = Vec::with_capacity(kept.len());
+        let mut p = Pairs::default();
+        for ind in kept.into_iter().flatten() {
+            let n = list.len() as u32;
+            match &ind.condition {
+                IndicatorCondition::Any(obs) => {
+                    for o in obs {
+                        *report
+                            .by_kind
+                            .entry(crate::sources::kind_of(o).to_string())
+                            .or_default() += 1;
+                        add(&mut p, o, n);
+                    }
+                }
+                IndicatorCondition::Pattern(_) => {
+                    report.unsupported.push((
+                        ind.id.clone(),
+                        "STIX pattern that is not an OR of equalities: the pattern evaluator is not built into this index yet".into(),
+                    ));
+                    continue;
+                }
+            }
+            list.push(ind);
+        }
+        report.indicators = list.len();
+        let idx = IntelIndex {
+            indicators: list,
+            v4: p
+                .v4
+                .into_iter()
+                .rev()
+                .map(|(l, v)| (l, Postings::build(v)))
+                .collect(),
+            v6: p
+                .v6
+                .into_iter()
+                .rev()
+                .map(|(l, v)| (l, Postings::build(v)))
+                .collect(),
+            domains: Postings::build(p.domains),
+            url_hosts: Postings::build(p.url_hosts),
+            urls: p.urls,
+            user_agents: Postings::build(p.user_agents),
+            accounts: Postings::build(p.accounts),
+            emails: Postings::build(p.emails),
+            hashes: p.hashes.map(Postings::build),
+        };
+        tracing::debug!(
+            indicators = report.indicators,
+            v4_lengths = idx.v4.len(),
+            v6_lengths = idx.v6.len(),
+            "Intel index built."
+        );
+        (idx, report)
+    }
+
+    /// Indicators indexed.
+    pub fn len(&self) -> usize {
+        self.indicators.len()
+    }
+
+    /// Whether no indicator is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+
+    /// Indicator number `i`.
+    pub fn indicator(&self, i: u32) -> Option<&Indicator> {
+        self.indicators.get(i as usize)
+    }
+
+    /// Indicators valid at `ts` whose address or network holds `ip`.
+    /// Returns whether any indicator holds `ip` at any time: when it is
+    /// false, the answer is the same at every time (callers may cache it).
+    #[inline]
+    pub fn ip_ids(&self, ip: IpAddr, ts: Ts, out: &mut Vec<u32>) -> bool {
+        let mut any = false;
+        match haboob_model::canonical_ip(ip) {
+            IpAddr::V4(a) => {
+                let a = u32::from(a);
+                for (len, p) in &self.v4 {
+                    let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
+                    any |= self.valid(p.get(&(a & mask)), ts, out);
+                }
+            }
+            IpAddr::V6(a) => {
+                let a = u128::from(a);
+                for (len, p) in &self.v6 {
+                    let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
+                    any |= self.valid(p.get(&(a & mask)), ts, out);
+                }
+            }
+        }
+        any
+    }
+
+    /// Indicators valid at `ts` listing `domain` or a parent of it.
+    pub fn domain_ids(&self, domain: &str, ts: Ts, out: &mut Vec<u32>) {
+        if self.domains.is_empty() || domain.is_empty() {
+            return;
+        }
+        let d = lower(domain.trim_end_matches('.'));
+        let mut rest: &str = &d;
+        loop {
+            self.valid(self.domains.get(rest), ts, out);
+            match rest.find('.') {
+                Some(i) => rest = &rest[i + 1..],
+                None => break,
+            }
+        }
+    }
+
+    /// Indicators valid at `ts` whose URL has host `host` and a path that
+    /// `path` (path and query as requested) starts with.
+    pub fn url_ids(&self, host: &str, path: &str, ts: Ts, out: &mut Vec<u32>) {
+        self.url_parts_ids(host, path, "", ts, out);
+    }
+
+    /// [`IntelIndex::url_ids`] with the path and the query (without `?`)
+    /// apart, as access logs give them.
+    pub fn url_parts_ids(&self, host: &str, path: &str, query: &str, ts: Ts, out: &mut Vec<u32>) {
+        if self.url_hosts.is_empty() || host.is_empty() {
+            return;
+        }
+        let h = lower(host);
+        for &u in self.url_hosts.get(h.as_ref()) {
+            let (n, prefix) = &self.urls[u as usize];
+            let prefix: &str = prefix;
+            let hit = path.starts_with(prefix)
+                || prefix == "/"
+                || prefix.strip_prefix(path).is_some_and(|rest| {
+                    rest.strip_prefix('?').is_some_and(|q| query.starts_with(q))
+                });
+            if hit {
+                self.valid(std::slice::from_ref(n), ts, out);
+            }
+        }
+    }
+
+    /// Indicators valid at `ts` listing this user agent exactly.
+    #[inline]
+    pub fn user_agent_ids(&self, ua: &str, ts: Ts, out: &mut Vec<u32>) {
+        if !self.user_agents.is_empty() && !ua.is_empty() {
+            self.valid(self.user_agents.get(ua), ts, out);
+        }
+    }
+
+    /// Indicators valid at `ts` listing this account (case-folded).
+    pub fn account_ids(&self, account: &str, ts: Ts, out: &mut Vec<u32>) {
+        if !self.accounts.is_empty() && !account.is_empty() {
+            self.valid(self.accounts.get(lower(account).as_ref()), ts, out);
+        }
+    }
+
+    /// Indicators valid at `ts` listing this e-mail address (case-folded).
+    pub fn email_ids(&self, email: &str, ts: Ts, out: &mut Vec<u32>) {
+        if !self.emails.is_empty() && !email.is_empty() {
+            self.valid(self.emails.get(lower(email).as_ref()), ts, out);
+        }
+    }
+
+    /// Indicators valid at `ts` listing this hash.
+    pub fn hash_ids(&self, algo: HashAlgo, hex: &str, ts: Ts, out: &mut Vec<u32>) {
+        let p = &self.hashes[algo_slot(algo)];
+        if !p.is_empty() {
+            self.valid(p.get(lower(hex).as_ref()), ts, out);
+        }
+    }
+
+    /// Whether any URL, user-agent, account or e-mail indicator is loaded
+    /// (callers may skip those fields otherwise).
+    pub fn has(&self) -> Has {
+        Has {
+            ip: !self.v4.is_empty() || !self.v6.is_empty(),
+            domain: !self.domains.is_empty(),
+            url: !self.url_hosts.is_empty(),
+            user_agent: !self.user_agents.is_empty(),
+            account: !self.accounts.is_empty() || !self.emails.is_empty(),
+        }
+    }
+
+    /// Push the ids valid at `ts`; whether there were any ids at all.
+    #[inline]
+    fn valid(&self, ids: &[u32], ts: Ts, out: &mut Vec<u32>) -> bool {
+        for &i in ids {
+            let ind = &self.indicators[i as usize];
+            if ind.valid_from.is_some_and(|f| ts < f) || ind.valid_until.is_some_and(|u| ts > u) {
+                continue;
+            }
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        !ids.is_empty()
+    }
+
+    /// The hit of indicator `i` for `matched` seen in `field`.
+    pub fn hit(&self, i: u32, field: &str, matched: &str) -> Option<IntelHit> {
+        let ind = self.indicator(i)?;
+        Some(IntelHit {
+            indicator: ind.id.clone(),
+            name: ind.name.clone(),
+            matched: bounded(matched, MAX_MATCHED_BYTES),
+            field: field.to_string(),
+            source: ind.provenance.source.clone(),
+            confidence: ind.provenance.confidence,
+            tlp: ind.provenance.tlp,
+            actors: ind.actors.clone(),
+            labels: ind.labels.clone(),
+        })
+    }
+}
+
+/// Which kinds of value an index holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Has {
+    /// Addresses or networks.
+    pub ip: bool,
+    /// Domains.
+    pub domain: bool,
+    /// URLs.
+    pub url: bool,
+    /// User agents.
+    pub user_agent: bool,
+    /// Accounts or e-mail addresses.
+    pub account: bool,
+}
+
+/// `s` cut to at most `max` bytes at a character boundary.
+pub fn bounded(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+fn add(p: &mut Pairs, o: &Observable, n: u32) {
+    match o {
+        Observable::Ip(net) => match net.trunc() {
+            ipnet::IpNet::V4(v) => {
+                p.v4.entry(v.prefix_len())
+                    .or_default()
+                    .push((u32::from(v.network()), n))
+            }
+            ipnet::IpNet::V6(v) => {
+                p.v6.entry(v.prefix_len())
+                    .or_default()
+                    .push((u128::from(v.network()), n))
+            }
+        },
+        Observable::Domain(d) => p.domains.push((d.to_ascii_lowercase().into(), n)),
+        Observable::Url(u) => {
+            if let Some(h) = url_host(u) {
+                let e = p.urls.len() as u32;
+                p.urls.push((n, url_path(u).into()));
+                p.url_hosts.push((h.to_ascii_lowercase().into(), e));
+            }
+        }
+        Observable::UserAgent(u) => p.user_agents.push((u.as_str().into(), n)),
+        Observable::Account(a) => p.accounts.push((a.to_ascii_lowercase().into(), n)),
+        Observable::Email(e) => p.emails.push((e.to_ascii_lowercase().into(), n)),
+        Observable::Hash(a, h) => p.hashes[algo_slot(*a)].push((h.to_ascii_lowercase().into(), n)),
+    }
+}
+
+impl IntelLookup for IntelIndex {
+    fn lookup(&self, obs: &Observed<'_>, ts: Ts, out: &mut Vec<IntelHit>) {
+        let mut ids = Vec::new();
+        let emit = |ids: &mut Vec<u32>, field: &str, v: &str, out: &mut Vec<IntelHit>| {
+            for i in ids.drain(..) {
+                let Some(ind) = self.indicator(i) else {
+                    continue;
+                };
+                if out.iter().any(|h| h.indicator == ind.id) {
+                    continue;
+                }
+                out.extend(self.hit(i, field, v));
+            }
+        };
+        if let Some(ip) = obs.src_ip {
+            self.ip_ids(ip, ts, &mut ids);
+            emit(&mut ids, "src_ip", &ip.to_string(), out);
+        }
+        if let Some(ip) = obs.dst_ip {
+            self.ip_ids(ip, ts, &mut ids);
+            emit(&mut ids, "dst_ip", &ip.to_string(), out);
+        }
+        if let Some(d) = obs.domain {
+            self.domain_ids(d, ts, &mut ids);
+            emit(&mut ids, "domain", d, out);
+        }
+        if let Some(u) = obs.url {
+            if let Some(h) = url_host(u) {
+                self.url_ids(h, url_path(u), ts, &mut ids);
+                emit(&mut ids, "url", u, out);
+            }
+        }
+        if let Some(ua) = obs.user_agent {
+            self.user_agent_ids(ua, ts, &mut ids);
+            emit(&mut ids, "user_agent", ua, out);
+        }
+        if let Some(a) = obs.account {
+            self.account_ids(a, ts, &mut ids);
+            emit(&mut ids, "account", a, out);
+        }
+        if let Some(e) = obs.email {
+            self.email_ids(e, ts, &mut ids);
+            emit(&mut ids, "email", e, out);
+        }
+        for (a, h) in obs.hashes {
+            self.hash_ids(*a, h, ts, &mut ids);
+            emit(&mut ids, "hash", h, out);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! A multimap from keys to indicator numbers, flat: one hash probe gives a
+//! range of a shared `Vec<u32>`. Built once, read by every lane.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// A fast non-cryptographic hasher (FxHash's multiply-rotate), for keys the
+/// index builds itself. Log values are attacker-controlled, but a lookup is
+/// one probe per key and the table is built from the indicators, not from
+/// log data, so collisions cannot be planted by a log writer.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ (rest.len() as u64) << 56);
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Final avalanche so that the low bits hashbrown uses are mixed.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
+    }
+}
+
+pub(crate) type Fx = BuildHasherDefault<FxHasher>;
+
+/// Keys to indicator numbers.
+#[derive(Debug)]
+pub(crate) struct Postings<K> {
+    map: HashMap<K, (u32, u32), Fx>,
+    ids: Vec<u32>,
+}
+
+impl<K> Default for Postings<K> {
+    fn default() -> Self {
+        Postings {
+            map: HashMap::default(),
+            ids: Vec::new(),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Ord> Postings<K> {
+    /// From (key, indicator) pairs, in any order.
+    pub(crate) fn build(mut pairs: Vec<(K, u32)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut map: HashMap<K, (u32, u32), Fx> = HashMap::default();
+        map.reserve(pairs.len());
+        let mut ids = Vec::with_capacity(pairs.len());
+        let mut it = pairs.into_iter().peekable();
+        while let Some((k, id)) = it.next() {
+            let start = ids.len() as u32;
+            ids.push(id);
+            while it.peek().is_some_and(|(k2, _)| *k2 == k) {
+                if let Some((_, id2)) = it.next() {
+                    ids.push(id2);
+                }
+            }
+            let len = ids.len() as u32 - start;
+            map.insert(k, (start, len));
+        }
+        Postings { map, ids }
+    }
+
+    /// The indicators of `k`.
+    #[inline]
+    pub(crate) fn get<Q>(&self, k: &Q) -> &[u32]
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self.map.get(k) {
+            Some(&(s, l)) => &self.ids[s as usize..(s + l) as usize],
+            None => &[],
+        }
+    }
+
+    /// Whether no key is held.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}

@@ -1,0 +1,390 @@
+//! Plain lists: one value per line, with an optional label.
+//!
+//! ```text
+//! # kind: any            (optional header; `user-agent` makes every line a UA)
+//! # actor: Cotton Sandstorm   (optional: actor of every line)
+//! # tlp: amber   # confidence: 80   # valid-until: 2027-01-01T00:00:00Z
+//! 203.0.113.7            seized VPS
+//! 198.51.100.0/24 # hosting range
+//! evil.example
+//! https://evil.example/login.php
+//! d41d8cd98f00b204e9800998ecf8427e
+//! ```
+//!
+//! The label follows a tab or ` # `. Header lines are `# key: value`
+//! comments before the first value; other `#` lines and blank lines are
+//! skipped. Each value's kind is judged by its shape
+//! ([`super::value::classify`]); a line that is none of the kinds is
+//! rejected with `file:line: reason` and counted. Ids are
+//! `list--<sha-256 hex of source and value>`.
+
+use super::value::{classify, MAX_VALUE_BYTES};
+use super::{kind_of, Import, ImportOptions};
+use crate::{Indicator, IndicatorCondition, IntelError, Observable, Provenance, Tlp};
+use haboob_model::Ts;
+use sha2::{Digest, Sha256};
+use std::io::BufRead;
+
+/// What the values of a list are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListKind {
+    /// Judged per line by shape.
+    #[default]
+    Any,
+    /// Every line is an HTTP User-Agent (matched exactly).
+    UserAgent,
+}
+
+impl std::str::FromStr for ListKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "any" | "auto" => Ok(ListKind::Any),
+            "user-agent" | "user-agents" | "ua" => Ok(ListKind::UserAgent),
+            o => Err(format!("unknown list kind {o:?} (any, user-agent)")),
+        }
+    }
+}
+
+/// `list--` and the SHA-256 hex of the source and the value.
+pub fn list_id(source: &str, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(source.as_bytes());
+    h.update([0xff]);
+    h.update(value.as_bytes());
+    let d = h.finalize();
+    let mut s = String::with_capacity(6 + 64);
+    s.push_str("list--");
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Settings a list's header may give.
+#[derive(Debug, Default)]
+struct Header {
+    kind: Option<ListKind>,
+    actor: Option<String>,
+    tlp: Option<Tlp>,
+    confidence: Option<u8>,
+    valid_until: Option<Ts>,
+}
+
+/// Parse a TLP name (`clear`, `white`, `green`, `amber`, `amber+strict`, `red`),
+/// with or without a `tlp:` prefix.
+pub fn parse_tlp(s: &str) -> Option<Tlp> {
+    let s = s.trim().to_ascii_lowercase();
+    let s = s.strip_prefix("tlp:").unwrap_or(&s);
+    Some(match s {
+        "clear" | "white" => Tlp::Clear,
+        "green" => Tlp::Green,
+        "amber" => Tlp::Amber,
+        "amber+strict" | "amber-strict" => Tlp::AmberStrict,
+        "red" => Tlp::Red,
+        _ => return None,
+    })
+}
+
+/// Read a plain list. `file` names it in rejections; `source` is the
+/// provenance source.
+///
+/// # Errors
+/// Only when the input cannot be read; bad lines are counted rejections.
+pub fn read_list<R: BufRead>(
+    mut r: R,
+    file: &str,
+    source: &str,
+    opts: &ImportOptions,
+) -> Result<Import, IntelError> {
+    let mut out = Import::default();
+    let mut header = Header::default();
+    let mut in_header = true;
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = std::io::Read::take(&mut r, MAX_VALUE_BYTES as u64 * 2)
+            .read_until(b'\n', &mut buf)
+            .map_err(|error| IntelError::Io {
+                source_name: file.to_string(),
+                error,
+            })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if !buf.ends_with(b"\n") && n as u64 == MAX_VALUE_BYTES as u64 * 2 {
+            out.summary
+                .reject(format!("{file}:{line_no}"), "line longer than 8192 bytes");
+            skip_line(&mut r).map_err(|error| IntelError::Io {
+                source_name: file.to_string(),
+                error,
+            })?;
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            out.summary
+                .reject(format!("{file}:{line_no}"), "not UTF-8 text");
+            continue;
+        };
+        let line = line.trim_end_matches(['\n', '\r']);
+        let line = if line_no == 1 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(c) = trimmed.strip_prefix('#') {
+            if in_header {
+                if let Err(e) = header_line(c, &mut header) {
+                    out.summary.reject(format!("{file}:{line_no}"), e);
+                }
+            }
+            continue;
+        }
+        in_header = false;
+        let kind = opts.list_kind.or(header.kind).unwrap_or_default();
+        let (value, label) = split_label(line, kind);
+        let obs = match kind {
+            ListKind::UserAgent => {
+                if value.len() > MAX_VALUE_BYTES {
+                    Err("value longer than 4096 bytes")
+                } else if value.bytes().any(|b| b.is_ascii_control()) {
+                    Err("control characters in a user agent")
+                } else {
+                    Ok(Observable::UserAgent(value.to_string()))
+                }
+            }
+            ListKind::Any => classify(value),
+        };
+        let obs = match obs {
+            Ok(o) => o,
+            Err(reason) => {
+                out.summary.reject(format!("{file}:{line_no}"), reason);
+                continue;
+            }
+        };
+        out.summary.count(kind_of(&obs));
+        let mut labels = Vec::new();
+        if let Some(l) = label {
+            labels.push(l.to_string());
+        }
+        out.indicators.push(Indicator {
+            id: list_id(source, value),
+            name: label.unwrap_or(value).chars().take(256).collect(),
+            condition: IndicatorCondition::Any(vec![obs]),
+            valid_from: None,
+            valid_until: header.valid_until,
+            labels,
+            actors: header.actor.iter().cloned().collect(),
+            provenance: Provenance {
+                source: source.to_string(),
+                imported: opts.imported,
+                confidence: header.confidence,
+                tlp: header.tlp.or(opts.tlp),
+                reference: Some(format!("{file}:{line_no}")),
+            },
+        });
+    }
+    tracing::debug!(
+        file,
+        imported = out.indicators.len(),
+        rejected = out.summary.rejected,
+        "List read."
+    );
+    Ok(out)
+}
+
+/// Skip to the end of the line without keeping it.
+fn skip_line<R: BufRead>(r: &mut R) -> std::io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match memchr_newline(buf) {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|c| *c == b'\n')
+}
+
+/// Split `value<TAB>label` or `value # label`.
+fn split_label(line: &str, kind: ListKind) -> (&str, Option<&str>) {
+    let (v, l) = match line.split_once('\t') {
+        Some((v, l)) => (v, Some(l)),
+        None if kind == ListKind::Any => match line.split_once(" # ") {
+            Some((v, l)) => (v, Some(l)),
+            None => (line, None),
+        },
+        None => (line, None),
+    };
+    let l = l.map(str::trim).filter(|l| !l.is_empty());
+    let v = if kind == ListKind::UserAgent {
+        v.trim_matches(['\r', '\n'])
+    } else {
+        v.trim()
+    };
+    (v, l)
+}
+
+/// One `# key: value` header comment; other comments are ignored.
+fn header_line(c: &str, h: &mut Header) -> Result<(), String> {
+    let Some((k, v)) = c.split_once(':') else {
+        return Ok(());
+    };
+    let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+    match k.as_str() {
+        "kind" => h.kind = Some(v.parse()?),
+        "actor" => h.actor = Some(v.chars().take(256).collect()),
+        "tlp" => {
+            h.tlp = Some(parse_tlp(v).ok_or_else(|| format!("unknown TLP {v:?}"))?);
+        }
+        "confidence" => {
+            h.confidence = Some(
+                v.parse::<u8>()
+                    .ok()
+                    .filter(|c| *c <= 100)
+                    .ok_or_else(|| format!("confidence {v:?} is not 0-100"))?,
+            );
+        }
+        "valid-until" | "valid_until" | "expires" => {
+            h.valid_until = Some(
+                Ts::parse_rfc3339(v).map_err(|_| format!("valid-until {v:?} is not RFC 3339"))?,
+            );
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, kind: Option<ListKind>) -> Import {
+        let opts = ImportOptions {
+            list_kind: kind,
+            ..ImportOptions::default()
+        };
+        read_list(text.as_bytes(), "ips.txt", "list:ips.txt", &opts).unwrap()
+    }
+
+    #[test]
+    fn values_labels_and_rejections() {
+        let i = read(
+            "# a comment\n\n203.0.113.7\tseized VPS\n198.51.100.0/24 # hosting\nevil.example\n\
+             not a value\n300.1.2.3\nhttps://evil.example/x\nbad@evil.example\n\
+             d41d8cd98f00b204e9800998ecf8427e\n# later comment\n",
+            None,
+        );
+        assert_eq!(i.indicators.len(), 6);
+        assert_eq!(i.summary.rejected, 2);
+        assert_eq!(
+            i.summary
+                .rejections
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "ips.txt:6: not an IP address, CIDR, domain, URL, e-mail address or hash",
+                "ips.txt:7: not a valid IP address or CIDR",
+            ]
+        );
+        let kinds: Vec<_> = i
+            .summary
+            .by_kind
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("cidr", 1),
+                ("domain", 1),
+                ("email", 1),
+                ("hash", 1),
+                ("ip", 1),
+                ("url", 1)
+            ]
+        );
+        assert_eq!(i.indicators[0].name, "seized VPS");
+        assert_eq!(i.indicators[0].labels, ["seized VPS"]);
+        assert_eq!(i.indicators[1].name, "hosting");
+        assert_eq!(i.indicators[2].name, "evil.example");
+        assert!(i.indicators[0].id.starts_with("list--"));
+        assert_eq!(i.indicators[0].id.len(), 6 + 64);
+        assert_eq!(i.indicators[0].id, list_id("list:ips.txt", "203.0.113.7"));
+        assert_ne!(i.indicators[0].id, list_id("list:other.txt", "203.0.113.7"));
+        assert_eq!(
+            i.indicators[0].provenance.reference.as_deref(),
+            Some("ips.txt:3")
+        );
+    }
+
+    #[test]
+    fn header_declares_user_agents_and_provenance() {
+        let i = read(
+            "# kind: user-agent\n# actor: Cotton Sandstorm\n# tlp: amber\n# confidence: 80\n\
+             Mozilla/5.0 (compatible; EvilBot/1.0) # not a label\nsqlmap/1.7\tscanner\n",
+            None,
+        );
+        assert_eq!(i.summary.rejected, 0);
+        assert_eq!(i.indicators.len(), 2);
+        assert_eq!(
+            i.indicators[0].condition,
+            IndicatorCondition::Any(vec![Observable::UserAgent(
+                "Mozilla/5.0 (compatible; EvilBot/1.0) # not a label".into()
+            )])
+        );
+        assert_eq!(i.indicators[1].name, "scanner");
+        assert_eq!(i.indicators[1].actors, ["Cotton Sandstorm"]);
+        assert_eq!(i.indicators[1].provenance.tlp, Some(Tlp::Amber));
+        assert_eq!(i.indicators[1].provenance.confidence, Some(80));
+        assert_eq!(i.summary.by_kind.get("user-agent"), Some(&2));
+        // Without the header a UA line is not a value of any kind.
+        let j = read("sqlmap/1.7\n", None);
+        assert_eq!((j.indicators.len(), j.summary.rejected), (0, 1));
+        // `--kind user-agent` does the same as the header.
+        let k = read("sqlmap/1.7\n", Some(ListKind::UserAgent));
+        assert_eq!((k.indicators.len(), k.summary.rejected), (1, 0));
+    }
+
+    #[test]
+    fn bad_header_and_binary_lines_are_rejected_with_their_line() {
+        let mut text = b"# tlp: purple\n203.0.113.7\n".to_vec();
+        text.extend_from_slice(b"\xff\xfe\n");
+        text.extend(std::iter::repeat_n(b'a', 10_000));
+        text.extend_from_slice(b"\nevil.example\n");
+        let i = read_list(&text[..], "x.txt", "list:x", &ImportOptions::default()).unwrap();
+        assert_eq!(i.indicators.len(), 2);
+        let r: Vec<_> = i
+            .summary
+            .rejections
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            r,
+            [
+                "x.txt:1: unknown TLP \"purple\"",
+                "x.txt:3: not UTF-8 text",
+                "x.txt:4: line longer than 8192 bytes",
+            ]
+        );
+    }
+}

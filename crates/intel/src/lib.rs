@@ -20,11 +20,11 @@ pub mod actors;
 pub mod attribution;
 pub mod error;
 pub mod export;
+pub mod index;
 mod lookup;
 pub mod pattern;
-pub mod stix;
-pub mod index;
 pub mod sources;
+pub mod stix;
 
 pub use actors::{Actor, ActorDb};
 pub use attribution::{attribute, AttributionOptions};
@@ -36,5 +36,5 @@ pub use haboob_model::intel::{
 pub use index::{BuildOptions, BuildReport, IntelIndex};
 pub use lookup::IntelLookup;
 pub use pattern::{Pattern, PatternError, PatternState, Support};
-pub use stix::{read_bundle, StixImport};
 pub use sources::{load_path, Import, ImportOptions, ImportSummary};
+pub use stix::{read_bundle, StixImport};

@@ -48,3 +48,73 @@ fn demo_reports_each_scenarios_attack() {
     assert!(by("web.scan") > 0);
     assert!(v.iter().any(|o| o["kind"] == "campaign"));
 }
+
+/// The demo loads the ISAC intel the simulator wrote: each seeded actor
+/// ranks first for its campaign with an infrastructure reason, and the
+/// commodity scanners and the sweep stay unattributed.
+#[test]
+fn demo_attributes_the_seeded_actors_and_not_the_commodity_scanners() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("demo");
+    let store = format!("sqlite:{}", dir.path().join("d.db").display());
+    let out = run(
+        &[
+            "--quiet",
+            "demo",
+            "--days",
+            "3",
+            "-f",
+            "jsonl",
+            "--keep",
+            keep.to_str().unwrap(),
+            "--store",
+            &store,
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = jsonl(&out.stdout);
+    let campaigns: Vec<&Value> = v.iter().filter(|o| o["kind"] == "campaign").collect();
+    let has = |c: &Value, ip: &str| c["sources"].as_array().unwrap().iter().any(|s| s == ip);
+    let first = |c: &Value| c["attribution"][0]["actor"].as_str().map(str::to_string);
+    let infra = |c: &Value| {
+        c["attribution"][0]["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["kind"] == "infrastructure"))
+    };
+    for (ip, actor) in [
+        ("198.51.100.23", "Cotton Sandstorm"),
+        ("91.92.251.17", "Seashell Blizzard"),
+    ] {
+        let c = campaigns.iter().find(|c| has(c, ip)).unwrap();
+        assert_eq!(first(c).as_deref(), Some(actor), "{c}");
+        assert!(infra(c), "{c}");
+    }
+    assert!(campaigns
+        .iter()
+        .any(|c| first(c).as_deref() == Some("Mint Sandstorm") && infra(c)));
+    // Commodity and background sources of election-actor, and the sweep.
+    let mut commodity = std::collections::BTreeSet::new();
+    for f in ["actor/labels.jsonl", "sweep/labels.jsonl"] {
+        for l in std::fs::read_to_string(keep.join(f)).unwrap().lines() {
+            let l: Value = serde_json::from_str(l).unwrap();
+            if l["kind"] == "attack" && l["attributed_to"].is_null() {
+                commodity.insert(l["source_ip"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let mut checked = 0;
+    for c in &campaigns {
+        let srcs = c["sources"].as_array().unwrap();
+        if !srcs.is_empty() && srcs.iter().all(|s| commodity.contains(s.as_str().unwrap())) {
+            assert_eq!(c["attribution"], serde_json::json!([]), "{c}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+}

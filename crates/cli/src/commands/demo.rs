@@ -55,6 +55,12 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
             a.attack.as_deref(),
             None,
         )?)),
+        // The ISAC intel each scenario wrote beside its logs.
+        intel: super::intel::load_for_hunt(
+            g,
+            &[web.join("intel"), signin.join("intel"), actor.join("intel")],
+            None,
+        )?,
         ..HuntOptions::default()
     };
     // Metadata and the ISAC intel written beside the logs are no logs.

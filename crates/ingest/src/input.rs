@@ -36,8 +36,13 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
 
-/// Files under `dir`, recursively, sorted by path, hidden entries skipped.
-fn walk(dir: &Path, out: &mut Vec<Input>) {
+/// Folders below a walked folder that hold threat intelligence, not logs
+/// (the simulator writes its ISAC intel there; hunt it with `--intel`).
+const INTEL_DIR: &str = "intel";
+
+/// Files under `dir`, recursively, sorted by path, hidden entries skipped;
+/// files in an `intel` folder below `dir` go to `skipped`.
+fn walk(dir: &Path, out: &mut Vec<Input>, skipped: &mut Vec<PathBuf>) {
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -45,7 +50,19 @@ fn walk(dir: &Path, out: &mut Vec<Input>) {
         .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => out.push(Input::File(e.into_path())),
+            Ok(e) if e.file_type().is_file() => {
+                let intel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .ok()
+                    .and_then(Path::parent)
+                    .is_some_and(|p| p.components().any(|c| c.as_os_str() == INTEL_DIR));
+                if intel {
+                    skipped.push(e.into_path());
+                } else {
+                    out.push(Input::File(e.into_path()));
+                }
+            }
             Ok(_) => {}
             Err(err) => {
                 tracing::warn!(dir = %dir.display(), error = %err, "Skipped an unreadable entry.")
@@ -109,7 +126,7 @@ pub fn discover_all(args: &[String]) -> Discovery {
         if arg == "-" {
             found.push(Input::Stdin);
         } else if path.is_dir() {
-            walk(path, &mut found);
+            walk(path, &mut found, &mut d.skipped);
         } else if path.is_file() {
             found.push(Input::File(path.to_path_buf()));
         } else if arg.contains(['*', '?', '[']) {
@@ -125,7 +142,7 @@ pub fn discover_all(args: &[String]) -> Discovery {
             matched.sort();
             for p in matched {
                 if p.is_dir() {
-                    walk(&p, &mut found);
+                    walk(&p, &mut found, &mut d.skipped);
                 } else if p.is_file() {
                     found.push(Input::File(p));
                 }
@@ -167,6 +184,35 @@ mod tests {
                 Input::File(p) => p.strip_prefix(root).unwrap().display().to_string(),
             })
             .collect()
+    }
+
+    #[test]
+    fn intel_folders_below_a_walked_folder_are_skipped_and_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("intel");
+        for f in [
+            "access.log",
+            "intel/isac.stix.json",
+            "site/intel/list.txt",
+            "intelx/a.log",
+        ] {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, "x\n").unwrap();
+        }
+        // The walked folder may itself be called intel: only folders below it count.
+        let d = discover_all(&[root.display().to_string()]);
+        assert_eq!(names(&d.inputs, &root), ["access.log", "intelx/a.log"]);
+        let mut skipped: Vec<String> = d
+            .skipped
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+            .collect();
+        skipped.sort();
+        assert_eq!(skipped, ["intel/isac.stix.json", "site/intel/list.txt"]);
+        // Named on the command line, an intel file is read like any file.
+        let named = root.join("intel/isac.stix.json").display().to_string();
+        assert_eq!(discover(&[named]).unwrap().len(), 1);
     }
 
     #[test]

@@ -40,7 +40,9 @@ fn month() -> &'static Month {
         for root in [&web, &acc] {
             for e in walk(root) {
                 let name = e.file_name().unwrap().to_string_lossy().into_owned();
-                if name.ends_with(".toml") || name == "labels.jsonl" {
+                // Configuration, labels and the simulator's ISAC intel are no logs.
+                let intel = e.components().any(|c| c.as_os_str() == "intel");
+                if name.ends_with(".toml") || name == "labels.jsonl" || intel {
                     continue;
                 }
                 logs.push(Input::File(e));

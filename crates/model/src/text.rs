@@ -23,3 +23,15 @@ pub fn terminal(s: &str, max: usize) -> String {
     }
     out
 }
+
+/// `s` cut to at most `max` bytes at a character boundary (no marker added).
+pub fn bounded(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

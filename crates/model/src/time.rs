@@ -88,6 +88,14 @@ fn month_abbrev(b: &[u8]) -> Result<u32, TsError> {
 }
 
 impl Ts {
+    /// The wall clock (0 before 1970, saturating far in the future).
+    pub fn now() -> Ts {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Ts(ms)
+    }
+
     /// From whole seconds since the epoch.
     pub const fn from_secs(s: i64) -> Ts {
         Ts(s * 1000)

@@ -25,14 +25,7 @@ pub const MAX_NAME_BYTES: usize = 1024;
 
 /// `s` cut to at most `max` bytes at a character boundary.
 pub(crate) fn bound(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    haboob_model::bounded(s, max)
 }
 
 fn json_too_long(v: &serde_json::Value) -> bool {

@@ -60,10 +60,7 @@ impl std::fmt::Debug for Store {
 
 /// The wall clock as a [`Ts`].
 pub(crate) fn now() -> Ts {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Ts(ms)
+    Ts::now()
 }
 
 /// Start a write transaction (SQLite takes the write lock at once, so two

@@ -109,13 +109,6 @@ fn campaigns(store: &Store, o: &ExportOpts) -> Result<Vec<ExportCampaign>> {
     Ok(out)
 }
 
-fn now() -> haboob_model::Ts {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    haboob_model::Ts(ms)
-}
-
 /// Run `haboob export`.
 pub fn run(a: &ExportArgs) -> Result<u8> {
     let (o, stix) = match &a.format {
@@ -133,7 +126,7 @@ pub fn run(a: &ExportArgs) -> Result<u8> {
             TlpArg::AmberStrict => Tlp::AmberStrict,
             TlpArg::Red => Tlp::Red,
         },
-        created: now(),
+        created: haboob_model::Ts::now(),
     };
     let doc = if stix {
         stix_bundle(&set, &opts)

@@ -12,13 +12,6 @@ use std::sync::Arc;
 /// Rejections and unsupported patterns printed per import.
 const SHOWN: usize = 10;
 
-fn now() -> haboob_model::Ts {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    haboob_model::Ts(ms)
-}
-
 /// Load `--intel` paths (and, with `store`, the stored indicators) into an
 /// index; `None` when nothing was given. Prints what was loaded on stderr
 /// unless quiet.
@@ -29,7 +22,7 @@ pub fn load_for_hunt(
 ) -> Result<Option<Arc<IntelIndex>>> {
     let mut all: Vec<Indicator> = Vec::new();
     let opts = ImportOptions {
-        imported: now(),
+        imported: haboob_model::Ts::now(),
         ..ImportOptions::default()
     };
     for p in paths {
@@ -151,7 +144,7 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
         } => {
             let opts = ImportOptions {
                 source: source.clone(),
-                imported: now(),
+                imported: haboob_model::Ts::now(),
                 tlp: match tlp {
                     Some(t) => Some(sources::list::parse_tlp(t).with_context(|| {
                         format!("--tlp {t:?}: clear, green, amber, amber+strict or red")
@@ -212,7 +205,7 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
                 .unwrap_or_else(|| format!("taxii:{}#{collection}", url.trim_end_matches('/')));
             let opts = ImportOptions {
                 source: Some(src.clone()),
-                imported: now(),
+                imported: haboob_model::Ts::now(),
                 ..ImportOptions::default()
             };
             // The stored cursor of this source, unless --added-after.

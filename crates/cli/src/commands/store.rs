@@ -65,7 +65,7 @@ pub fn save_run(
     let targets: Vec<haboob_model::Target> = targets.iter().cloned().collect();
     let sum = store
         .save_hunt(&HuntWrite {
-            ran_at: now(),
+            ran_at: haboob_model::Ts::now(),
             alerts: &report.alerts,
             retract_alerts: retract,
             campaigns: &report.campaigns,
@@ -86,13 +86,6 @@ pub fn save_run(
         );
     }
     Ok(sum)
-}
-
-fn now() -> haboob_model::Ts {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    haboob_model::Ts(ms)
 }
 
 /// `s` as one shell word (single-quoted unless plainly safe), for a

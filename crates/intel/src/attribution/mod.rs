@@ -157,11 +157,7 @@ fn quote(s: &str) -> String {
     if s.len() <= MAX_QUOTE {
         return s.to_string();
     }
-    let mut end = MAX_QUOTE;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", haboob_model::bounded(s, MAX_QUOTE))
 }
 
 /// One reason per distinct indicator (infrastructure, or tooling for a

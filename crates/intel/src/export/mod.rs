@@ -88,13 +88,4 @@ pub(crate) fn uuid_for(kind: &str, name: &str) -> uuid::Uuid {
 }
 
 /// Bound attacker-influenced text kept in an export.
-pub(crate) fn bounded(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+pub(crate) use haboob_model::bounded;

@@ -26,9 +26,11 @@ async fn login_needs_the_forms_csrf_token_and_a_valid_token() {
     let pre = page.session().expect("session");
     assert_eq!(pre.len(), 64);
     let csrf = csrf_of(&page.body);
+    // The token with its first digit changed (never equal to the real one).
+    let flipped = if csrf.starts_with('0') { '1' } else { '0' };
     for form in [
         format!("token={ANALYST}"),
-        format!("csrf=00{}&token={ANALYST}", &csrf[2..]),
+        format!("csrf={flipped}{}&token={ANALYST}", &csrf[1..]),
         format!("csrf=&token={ANALYST}"),
     ] {
         let r = send(&app, console(Method::POST, "/login", &pre, Some(&form))).await;

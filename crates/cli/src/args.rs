@@ -309,9 +309,9 @@ pub struct HuntArgs {
     #[arg(long, value_name = "FILE", requires = "rules")]
     pub timeline: Option<PathBuf>,
     /// Save alerts and campaigns in a store: `sqlite:PATH`, a path, or
-    /// `postgres://…`. Without a value (or `default`): the default SQLite
-    /// store, `$XDG_DATA_HOME/haboob/haboob.db` (else
-    /// `~/.local/share/haboob/haboob.db`).
+    /// `postgres://…`. Without a value (or `default`): `$HABOOB_STORE` when
+    /// set, else the default SQLite store, `$XDG_DATA_HOME/haboob/haboob.db`
+    /// (else `~/.local/share/haboob/haboob.db`).
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "default")]
     pub store: Option<String>,
     /// With --store: forget the read positions and detector state saved by

@@ -95,9 +95,28 @@ fn demo_attributes_the_seeded_actors_and_not_the_commodity_scanners() {
         assert_eq!(first(c).as_deref(), Some(actor), "{c}");
         assert!(infra(c), "{c}");
     }
-    assert!(campaigns
+    // The account campaign itself (the funnel), not a campaign of its
+    // listed addresses beside it: its intel alerts joined it.
+    let funnel = campaigns
         .iter()
-        .any(|c| first(c).as_deref() == Some("Mint Sandstorm") && infra(c)));
+        .find(|c| c["funnel"]["attacked"].as_u64() > Some(0))
+        .expect("account campaign");
+    assert_eq!(first(funnel).as_deref(), Some("Mint Sandstorm"), "{funnel}");
+    assert!(infra(funnel), "{funnel}");
+    assert!(funnel["detectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d == "intel.match"));
+    let spray: Vec<&Value> = funnel["sources"].as_array().unwrap().iter().collect();
+    for c in &campaigns {
+        let only_intel = c["detectors"] == serde_json::json!(["intel.match"]);
+        let srcs = c["sources"].as_array().unwrap();
+        assert!(
+            !(only_intel && srcs.iter().all(|s| spray.contains(&s))),
+            "a campaign of the spray's own addresses beside it: {c}"
+        );
+    }
     // Commodity and background sources of election-actor, and the sweep.
     let mut commodity = std::collections::BTreeSet::new();
     for f in ["actor/labels.jsonl", "sweep/labels.jsonl"] {

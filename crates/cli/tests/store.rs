@@ -116,6 +116,7 @@ fn store_without_a_value_is_the_default_location() {
     let xdg = dir.path().join("xdg");
     let o = haboob()
         .env("XDG_DATA_HOME", &xdg)
+        .env_remove("HABOOB_STORE")
         .args(["hunt", log.to_str().unwrap(), "--store"])
         .output()
         .unwrap();
@@ -138,6 +139,65 @@ fn store_without_a_value_is_the_default_location() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad store URL"));
+}
+
+/// `HABOOB_STORE` is what `default` stands for, on every command; an
+/// explicit URL still wins.
+#[test]
+fn the_store_environment_variable_is_the_default_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_fixture(dir.path());
+    let xdg = dir.path().join("xdg");
+    let team = dir.path().join("team.db");
+    let team_url = format!("sqlite:{}", team.display());
+    let o = haboob()
+        .env("XDG_DATA_HOME", &xdg)
+        .env("HABOOB_STORE", &team_url)
+        .args(["hunt", log.to_str().unwrap(), "--store=default"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(team.is_file());
+    assert!(!xdg.join("haboob").join("haboob.db").exists());
+    assert!(stored_line(&o.stderr).ends_with(&format!("in {team_url}")));
+    // Another command finds the same store.
+    let o = haboob()
+        .env("HABOOB_STORE", &team_url)
+        .args(["token", "create", "--role", "viewer", "--name", "env"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let store = haboob_store::Store::open(&team_url).unwrap();
+    assert!(store.tokens().unwrap().iter().any(|t| t.name == "env"));
+    // An explicit URL wins over the variable.
+    let other = dir.path().join("other.db");
+    let o = haboob()
+        .env("HABOOB_STORE", &team_url)
+        .args([
+            "hunt",
+            log.to_str().unwrap(),
+            "--store",
+            other.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(other.is_file());
 }
 
 #[test]

@@ -147,12 +147,6 @@ pub fn class_of(a: &haboob_model::Alert) -> String {
     };
     // Attacker-influenced text (a tool name): bounded.
     let mut c = c.unwrap_or_else(|| a.detector.clone());
-    if c.len() > 64 {
-        let mut end = 64;
-        while !c.is_char_boundary(end) {
-            end -= 1;
-        }
-        c.truncate(end);
-    }
+    haboob_model::truncate_bounded(&mut c, 64);
     c
 }

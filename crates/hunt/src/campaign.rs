@@ -107,8 +107,9 @@ pub fn group_all(
         .iter()
         .cloned()
         .partition(|a| a.detector.starts_with("auth."));
-    let mut web = group(&web, targets, cfg, geo);
     let mut auth = haboob_detect::auth::group_campaigns(&auth);
+    let web = crate::intel_join::join_account_campaigns(&mut auth, web);
+    let mut web = group(&web, targets, cfg, geo);
     for c in &mut auth {
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
         c.targets.sort();

@@ -21,6 +21,7 @@ mod feed;
 pub mod geo;
 pub mod incremental;
 pub mod intel_config;
+mod intel_join;
 pub mod intel_match;
 mod lanes;
 pub mod merge;

@@ -131,17 +131,13 @@ impl Correlations {
                 v => Some((n.clone(), v.to_string())),
             })
             .collect();
-        let mut end = origin.raw.len().min(HELD_RAW);
-        while !origin.raw.is_char_boundary(end) {
-            end -= 1;
-        }
         Held {
             ts,
             rule,
             fields,
             file: origin.file.to_owned(),
             line: origin.line,
-            raw: origin.raw[..end].to_owned(),
+            raw: haboob_model::bounded(origin.raw, HELD_RAW).to_owned(),
         }
     }
 

@@ -100,13 +100,7 @@ const FAILURES: [FailureClass; 8] = [
 ];
 
 /// The raw text as kept: at most `limit` bytes, on a char boundary.
-fn bounded_raw(raw: &str, limit: usize) -> &str {
-    let mut end = raw.len().min(limit);
-    while !raw.is_char_boundary(end) {
-        end -= 1;
-    }
-    &raw[..end]
-}
+use haboob_model::bounded as bounded_raw;
 
 /// Append one event, its line and its raw text (cut to `raw_limit` bytes) to
 /// `out`. `&'static str` fields (dataset, engine) are stored as indices into

@@ -102,11 +102,7 @@ impl RecordParser for ErrorLog {
 const MAX_USER: usize = 320;
 
 fn lower(s: &str) -> Cow<'_, str> {
-    let mut end = s.len().min(MAX_USER);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    let s = &s[..end];
+    let s = haboob_model::bounded(s, MAX_USER);
     if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() {
         Cow::Owned(s.to_lowercase())
     } else {

@@ -52,14 +52,10 @@ pub const MAX_EVIDENCE_BYTES: usize = 2048;
 impl Evidence {
     /// Evidence from an event origin, bounding the raw text.
     pub fn from_origin(o: &crate::Origin<'_>) -> Evidence {
-        let mut end = o.raw.len().min(MAX_EVIDENCE_BYTES);
-        while !o.raw.is_char_boundary(end) {
-            end -= 1;
-        }
         Evidence {
             file: o.file.to_string(),
             line: o.line,
-            raw: o.raw[..end].to_string(),
+            raw: crate::bounded(o.raw, MAX_EVIDENCE_BYTES).to_string(),
         }
     }
 }

@@ -52,5 +52,5 @@ pub use net::{bound_list, trim_domain, NetEvent, NetKind, MAX_ANSWERS_BYTES};
 pub use parse::{LineParser, Parsed, RecordError};
 pub use record::{FieldView, Value};
 pub use record_json::{JsonView, WinView};
-pub use text::{bounded, terminal};
+pub use text::{bounded, terminal, truncate_bounded};
 pub use time::{Ts, TsError};

@@ -106,11 +106,7 @@ pub fn bound_list(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    let cut = &s[..end];
+    let cut = crate::bounded(s, max);
     match cut.rfind(',') {
         Some(i) => &cut[..i],
         None => cut,

@@ -35,3 +35,9 @@ pub fn bounded(s: &str, max: usize) -> &str {
     }
     &s[..end]
 }
+
+/// Cut an owned `s` to at most `max` bytes at a character boundary.
+pub fn truncate_bounded(s: &mut String, max: usize) {
+    let keep = bounded(s, max).len();
+    s.truncate(keep);
+}

@@ -123,7 +123,11 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     let secret = store
-        .create_token(&format!("bench-{}", std::process::id()), Role::Viewer)
+        .create_token(
+            &format!("bench-{}", std::process::id()),
+            Role::Viewer,
+            "api_latency",
+        )
         .expect("token")
         .secret;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -243,8 +243,16 @@ fn schemas() -> Value {
             "row": r("OrganisationRow"), "campaigns": {"type": "array", "items": r("CampaignRow")},
             "accounts": {"type": "array", "items": r("AccountRow")}, "contacts": {"type": "array", "items": r("Contact")},
             "notifications": {"type": "array", "items": r("Notification")} } },
+        "TokenAction": { "oneOf": [
+            { "type": "object", "required": ["action", "name", "role"], "properties": {
+                "action": {"const": "create_token"}, "name": {"type": "string"}, "role": r("Role") } },
+            { "type": "object", "required": ["action", "name"], "properties": {
+                "action": {"const": "revoke_token"}, "name": {"type": "string"} } },
+        ] },
         "AuditEntry": { "type": "object", "properties": {
-            "at": ts, "actor": {"type": "string"}, "role": r("Role"), "campaign": {"type": "string"}, "action": r("Action") } },
+            "at": ts, "actor": {"type": "string"}, "role": r("Role"),
+            "campaign": {"type": "string", "description": "empty for token administration"},
+            "action": {"oneOf": [r("Action"), r("TokenAction")]} } },
     })
 }
 

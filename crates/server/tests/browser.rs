@@ -153,7 +153,7 @@ async fn console_in_headless_chromium() {
     .expect("store");
     fill_store(tmp.path(), &store);
     let secret = store
-        .create_token("browser", Role::Analyst)
+        .create_token("browser", Role::Analyst, "test")
         .expect("token")
         .secret;
     let store = Arc::new(store);

@@ -27,10 +27,7 @@ pub(crate) fn bound(s: Cow<'_, str>, max: usize) -> Cow<'_, str> {
     if s.len() <= max {
         return s;
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = haboob_model::bounded(&s, max).len();
     match s {
         Cow::Borrowed(b) => Cow::Borrowed(&b[..end]),
         Cow::Owned(mut o) => {

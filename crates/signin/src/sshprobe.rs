@@ -31,10 +31,7 @@ use std::net::IpAddr;
 const MAX_CLIENT: usize = 256;
 
 fn probe_event<'a>(ts: Ts, addr: IpAddr, client: &'a str) -> Parsed<'a> {
-    let mut end = client.len().min(MAX_CLIENT);
-    while !client.is_char_boundary(end) {
-        end -= 1;
-    }
+    let client = haboob_model::bounded(client, MAX_CLIENT);
     Parsed::Event(EventRef::Auth(AuthEvent {
         ts,
         dataset: "auth.sshd",
@@ -45,7 +42,7 @@ fn probe_event<'a>(ts: Ts, addr: IpAddr, client: &'a str) -> Parsed<'a> {
         outcome: AuthOutcome::Probe,
         failure: None,
         app: Cow::Borrowed("ssh"),
-        client: Cow::Borrowed(&client[..end]),
+        client: Cow::Borrowed(client),
         country: Cow::Borrowed(""),
         asn: None,
         location: None,

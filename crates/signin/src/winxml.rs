@@ -89,13 +89,7 @@ struct Fields<'a> {
 
 fn bad(e: impl std::fmt::Display) -> RecordError {
     let mut s = format!("bad Windows event XML: {e}");
-    if s.len() > 200 {
-        let mut end = 200;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
+    haboob_model::truncate_bounded(&mut s, 200);
     RecordError::new(s)
 }
 

@@ -4,7 +4,7 @@
 use crate::codec::{bound, json, role_of, status_of, unjson, MAX_NAME_BYTES, MAX_NOTE_BYTES};
 use crate::db::{Tx, P};
 use crate::read::Where;
-use crate::types::{Action, AuditEntry, AuditQuery, CampaignState, Principal};
+use crate::types::{Action, AuditEntry, AuditQuery, Audited, CampaignState, Principal, Role};
 use crate::{Result, StoreError};
 use haboob_model::Ts;
 
@@ -102,18 +102,31 @@ pub(crate) fn act(
             )?;
         }
     }
+    record(tx, at, &who.name, who.role, campaign_id, &json(&action))?;
+    state(tx, campaign_id)?.ok_or_else(|| StoreError::NotFound(format!("campaign {campaign_id}")))
+}
+
+/// One audit row; `action` is the JSON of an [`Audited`] value.
+pub(crate) fn record(
+    tx: &mut Tx<'_>,
+    at: i64,
+    actor: &str,
+    role: Role,
+    campaign: &str,
+    action: &str,
+) -> Result<()> {
     tx.exec(
-        "act: audit",
+        "audit: record",
         "INSERT INTO audit (at, actor, role, campaign, action) VALUES (?, ?, ?, ?, ?)",
         &[
             P::Int(at),
-            P::Text(bound(&who.name, MAX_NAME_BYTES)),
-            P::Text(who.role.as_str()),
-            P::Text(campaign_id),
-            P::Text(&json(&action)),
+            P::Text(bound(actor, MAX_NAME_BYTES)),
+            P::Text(role.as_str()),
+            P::Text(campaign),
+            P::Text(action),
         ],
     )?;
-    state(tx, campaign_id)?.ok_or_else(|| StoreError::NotFound(format!("campaign {campaign_id}")))
+    Ok(())
 }
 
 pub(crate) fn audit(tx: &mut Tx<'_>, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
@@ -146,7 +159,7 @@ pub(crate) fn audit(tx: &mut Tx<'_>, q: &AuditQuery) -> Result<Vec<AuditEntry>> 
                 actor: r.text(1),
                 role: role_of(&r.text(2)),
                 campaign: r.text(3),
-                action: unjson(tx.url, "audit action", &r.text(4))?,
+                action: unjson::<Audited>(tx.url, "audit action", &r.text(4))?,
             })
         })
         .collect()

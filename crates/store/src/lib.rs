@@ -269,9 +269,10 @@ impl Store {
 
     // ---- tokens ----------------------------------------------------------
 
-    /// Create a token; the secret is returned once and stored hashed.
-    pub fn create_token(&self, name: &str, role: Role) -> Result<NewToken> {
-        self.write("create_token", |tx| tokens::create(tx, name, role))
+    /// Create a token; the secret is returned once and stored hashed. The
+    /// audit trail records `by` (who ran the command) as an admin action.
+    pub fn create_token(&self, name: &str, role: Role, by: &str) -> Result<NewToken> {
+        self.write("create_token", |tx| tokens::create(tx, name, role, by))
     }
 
     /// Who holds this secret, if it is a live token (updates last use).
@@ -284,9 +285,10 @@ impl Store {
         self.read("tokens", tokens::list)
     }
 
-    /// Revoke a token by name; false when there is none.
-    pub fn revoke_token(&self, name: &str) -> Result<bool> {
-        self.write("revoke_token", |tx| tokens::revoke(tx, name))
+    /// Revoke a token by name; false when there is no live one. The audit
+    /// trail records `by` as an admin action.
+    pub fn revoke_token(&self, name: &str, by: &str) -> Result<bool> {
+        self.write("revoke_token", |tx| tokens::revoke(tx, name, by))
     }
 
     // ---- notifications ---------------------------------------------------

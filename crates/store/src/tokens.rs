@@ -6,9 +6,10 @@
 //! nothing for a slow password hash to protect against guessing, and a
 //! verification per request must be cheap.
 
-use crate::codec::{bound, hex, role_of, MAX_NAME_BYTES};
+use crate::analyst::record;
+use crate::codec::{bound, hex, json, role_of, MAX_NAME_BYTES};
 use crate::db::{Tx, P};
-use crate::types::{NewToken, Principal, Role, TokenInfo};
+use crate::types::{NewToken, Principal, Role, TokenAction, TokenInfo};
 use crate::{Result, Store, StoreError};
 use base64::Engine as _;
 use haboob_model::Ts;
@@ -26,7 +27,13 @@ fn hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-pub(crate) fn create(tx: &mut Tx<'_>, name: &str, role: Role) -> Result<NewToken> {
+/// Token administration is done by whoever holds the store (the CLI): the
+/// audit trail records `by` with the admin role.
+fn audit_admin(tx: &mut Tx<'_>, by: &str, action: &TokenAction) -> Result<()> {
+    record(tx, crate::now().0, by, Role::Admin, "", &json(action))
+}
+
+pub(crate) fn create(tx: &mut Tx<'_>, name: &str, role: Role, by: &str) -> Result<NewToken> {
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
         return Err(StoreError::Invalid(format!(
@@ -63,6 +70,14 @@ pub(crate) fn create(tx: &mut Tx<'_>, name: &str, role: Role) -> Result<NewToken
             P::Text(&hash(&secret)),
             P::Int(crate::now().0),
         ],
+    )?;
+    audit_admin(
+        tx,
+        by,
+        &TokenAction::CreateToken {
+            name: name.to_string(),
+            role,
+        },
     )?;
     Ok(NewToken {
         name: name.to_string(),
@@ -125,10 +140,16 @@ pub(crate) fn list(tx: &mut Tx<'_>) -> Result<Vec<TokenInfo>> {
         .collect())
 }
 
-pub(crate) fn revoke(tx: &mut Tx<'_>, name: &str) -> Result<bool> {
-    Ok(tx.exec(
+pub(crate) fn revoke(tx: &mut Tx<'_>, name: &str, by: &str) -> Result<bool> {
+    let name = name.trim();
+    let done = tx.exec(
         "revoke_token",
-        "UPDATE tokens SET revoked = 1 WHERE name = ?",
-        &[P::Text(name.trim())],
-    )? > 0)
+        "UPDATE tokens SET revoked = 1 WHERE name = ? AND revoked = 0",
+        &[P::Text(name)],
+    )? > 0;
+    if done {
+        let name = bound(name, MAX_NAME_BYTES).to_string();
+        audit_admin(tx, by, &TokenAction::RevokeToken { name })?;
+    }
+    Ok(done)
 }

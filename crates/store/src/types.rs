@@ -166,6 +166,36 @@ pub enum Action {
     },
 }
 
+/// Token administration, as the audit trail records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum TokenAction {
+    /// A token was created.
+    CreateToken {
+        /// Its name.
+        name: String,
+        /// Its role.
+        role: Role,
+    },
+    /// A token was revoked.
+    RevokeToken {
+        /// Its name.
+        name: String,
+    },
+}
+
+/// What an audit entry records: an analyst action on a campaign, or token
+/// administration (with an empty campaign). Serialised as the action itself
+/// (`{"action": "note", …}`, `{"action": "create_token", …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audited {
+    /// On a campaign.
+    Campaign(Action),
+    /// On tokens.
+    Token(TokenAction),
+}
+
 /// Analyst state of a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CampaignState {
@@ -373,7 +403,7 @@ pub struct AuditEntry {
     /// Campaign (empty for token administration).
     pub campaign: String,
     /// The action.
-    pub action: Action,
+    pub action: Audited,
 }
 
 /// A notification to queue.

@@ -8,8 +8,9 @@ mod common;
 use common::{fixture, write, TestStore};
 use haboob_model::Ts;
 use haboob_store::{
-    Action, AuditQuery, Delivery, NewNotification, NotificationQuery, NotificationState, Principal,
-    Role, Status, StoreError, MAX_ERROR_BYTES, MAX_NOTE_BYTES, SECRET_PREFIX,
+    Action, AuditQuery, Audited, Delivery, NewNotification, NotificationQuery, NotificationState,
+    Principal, Role, Status, StoreError, TokenAction, MAX_ERROR_BYTES, MAX_NOTE_BYTES,
+    SECRET_PREFIX,
 };
 
 fn who(name: &str, role: Role) -> Principal {
@@ -110,7 +111,10 @@ fn workflow_and_audit(t: &TestStore) {
         .unwrap();
     let actions: Vec<(&str, Role, &Action)> = all
         .iter()
-        .map(|e| (e.actor.as_str(), e.role, &e.action))
+        .map(|e| match &e.action {
+            Audited::Campaign(a) => (e.actor.as_str(), e.role, a),
+            other => panic!("not a campaign action: {other:?}"),
+        })
         .collect();
     assert_eq!(actions.len(), 8);
     assert_eq!(
@@ -159,8 +163,8 @@ fn workflow_and_audit(t: &TestStore) {
 }
 
 fn tokens(t: &TestStore) {
-    let a = t.create_token("ops-alice", Role::Analyst).unwrap();
-    let v = t.create_token("viewer", Role::Viewer).unwrap();
+    let a = t.create_token("ops-alice", Role::Analyst, "ops").unwrap();
+    let v = t.create_token("viewer", Role::Viewer, "ops").unwrap();
     assert!(a.secret.starts_with(SECRET_PREFIX));
     assert_eq!(
         a.secret.len(),
@@ -169,11 +173,11 @@ fn tokens(t: &TestStore) {
     );
     assert_ne!(a.secret, v.secret);
     assert!(matches!(
-        t.create_token("ops-alice", Role::Admin),
+        t.create_token("ops-alice", Role::Admin, "ops"),
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        t.create_token("  ", Role::Admin),
+        t.create_token("  ", Role::Admin, "ops"),
         Err(StoreError::Invalid(_))
     ));
     let listed = t.tokens().unwrap();
@@ -198,8 +202,42 @@ fn tokens(t: &TestStore) {
     let mut wrong = a.secret.clone();
     wrong.pop();
     assert_eq!(t.verify_token(&wrong).unwrap(), None);
-    assert!(t.revoke_token("ops-alice").unwrap());
-    assert!(!t.revoke_token("nobody").unwrap());
+    assert!(t.revoke_token("ops-alice", "ops").unwrap());
+    assert!(!t.revoke_token("nobody", "ops").unwrap());
+    // Revoked already: nothing to do, nothing recorded.
+    assert!(!t.revoke_token("ops-alice", "ops").unwrap());
+    // Token administration is in the audit trail (refused creations are
+    // not), newest first, as admin actions on no campaign.
+    let trail: Vec<(String, Role, String, Audited)> = t
+        .audit(&AuditQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.role, e.campaign, e.action))
+        .collect();
+    let token = |a: TokenAction| {
+        (
+            "ops".to_string(),
+            Role::Admin,
+            String::new(),
+            Audited::Token(a),
+        )
+    };
+    assert_eq!(
+        trail,
+        [
+            token(TokenAction::RevokeToken {
+                name: "ops-alice".into()
+            }),
+            token(TokenAction::CreateToken {
+                name: "viewer".into(),
+                role: Role::Viewer
+            }),
+            token(TokenAction::CreateToken {
+                name: "ops-alice".into(),
+                role: Role::Analyst
+            }),
+        ]
+    );
     assert_eq!(t.verify_token(&a.secret).unwrap(), None);
     assert_eq!(
         t.verify_token(&v.secret).unwrap(),

@@ -83,13 +83,7 @@ impl<W: Write> EventSink for Printer<W> {
     }
 }
 
-fn bounded(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+use haboob_model::bounded;
 
 /// Insert `v` under `k` unless it is empty.
 fn put(m: &mut Map<String, Value>, k: &str, v: &str) {

@@ -15,11 +15,21 @@ fn default_path() -> Result<PathBuf> {
     )
 }
 
-/// A `--store` value as a store URL: `default` (or no value) is the
-/// default SQLite store.
+/// Environment variable naming the store `default` stands for (a team's
+/// PostgreSQL URL, say), so every command finds it without `--store URL`.
+pub const STORE_ENV: &str = "HABOOB_STORE";
+
+/// A `--store` value as a store URL: `default` (or no value) is
+/// `$HABOOB_STORE` when set and not empty, else the default SQLite store.
 pub fn resolve(arg: &str) -> Result<String> {
     let arg = arg.trim();
     if arg.is_empty() || arg == "default" {
+        if let Some(url) = std::env::var_os(STORE_ENV) {
+            let url = url.to_string_lossy().trim().to_string();
+            if !url.is_empty() && url != "default" {
+                return Ok(url);
+            }
+        }
         return Ok(format!("sqlite:{}", default_path()?.display()));
     }
     Ok(arg.to_string())

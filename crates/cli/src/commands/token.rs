@@ -6,9 +6,16 @@ use haboob_store::{Role, Store};
 use std::io::Write;
 
 fn open(arg: &str) -> Result<Store> {
-    let url = crate::commands::store::resolve(arg)?;
-    let shown = haboob_report::terminal(&haboob_store::redact_url(&url), 400);
-    Store::open(&url).with_context(|| format!("cannot open store {shown}"))
+    super::store::open(&super::store::resolve(arg)?)
+}
+
+/// Who the audit trail names for token administration from this command
+/// line: `cli:` and the operating-system user.
+fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{}", haboob_model::bounded(user.trim(), 64))
 }
 
 /// Run a token subcommand.
@@ -26,7 +33,7 @@ pub fn run(a: &TokenArgs) -> Result<u8> {
                 TokenRole::Admin => Role::Admin,
             };
             let t = open(store)?
-                .create_token(name, role)
+                .create_token(name, role, &operator())
                 .context("cannot create the token")?;
             eprintln!(
                 "haboob: token {:?} created; the secret below is shown only once",
@@ -62,10 +69,10 @@ pub fn run(a: &TokenArgs) -> Result<u8> {
         }
         TokenCommand::Revoke { store, name } => {
             if !open(store)?
-                .revoke_token(name)
+                .revoke_token(name, &operator())
                 .context("cannot revoke the token")?
             {
-                bail!("no token named {}", haboob_report::terminal(name, 64));
+                bail!("no live token named {}", haboob_report::terminal(name, 64));
             }
             eprintln!(
                 "haboob: token {} revoked",

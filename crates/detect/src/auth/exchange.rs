@@ -131,13 +131,7 @@ fn fold(s: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-fn bound(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+use haboob_model::bounded as bound;
 
 /// `(user, domain)` case-folded; `None` for an unusable name.
 fn account(name: Cow<'_, str>) -> Option<(Cow<'_, str>, Cow<'_, str>)> {

@@ -138,16 +138,7 @@ impl Interner {
 }
 
 /// Cut attacker text to at most `max` bytes on a character boundary.
-pub(crate) fn bounded(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+pub(crate) use haboob_model::bounded;
 
 /// One kept evidence line.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

@@ -120,16 +120,10 @@ pub(crate) fn bounded(s: &str) -> String {
 /// [`bounded`] into an existing buffer (cleared first, capacity kept).
 fn bounded_into(out: &mut String, s: &str) {
     out.clear();
-    if s.len() <= MAX_TEXT {
-        out.push_str(s);
-        return;
+    out.push_str(haboob_model::bounded(s, MAX_TEXT));
+    if s.len() > MAX_TEXT {
+        out.push('…');
     }
-    let mut end = MAX_TEXT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    out.push_str(&s[..end]);
-    out.push('…');
 }
 
 /// The first lines of an episode, kept without an allocation per line: the
@@ -164,10 +158,7 @@ impl EvidenceBuf {
 
     /// Keep one line.
     pub fn push(&mut self, o: &Origin<'_>) {
-        let mut end = o.raw.len().min(haboob_model::MAX_EVIDENCE_BYTES);
-        while !o.raw.is_char_boundary(end) {
-            end -= 1;
-        }
+        let raw = haboob_model::bounded(o.raw, haboob_model::MAX_EVIDENCE_BYTES);
         let file = match self.files.iter().position(|f| **f == *o.file) {
             Some(i) => i,
             None => {
@@ -175,7 +166,7 @@ impl EvidenceBuf {
                 self.files.len() - 1
             }
         };
-        self.text.push_str(&o.raw[..end]);
+        self.text.push_str(raw);
         let (Ok(file), Ok(text_end)) = (u32::try_from(file), u32::try_from(self.text.len())) else {
             return;
         };
@@ -395,11 +386,7 @@ impl Episode {
 }
 
 fn bounded_site(site: &str) -> &str {
-    let mut end = site.len().min(255);
-    while !site.is_char_boundary(end) {
-        end -= 1;
-    }
-    &site[..end]
+    haboob_model::bounded(site, 255)
 }
 
 /// One tracked key: the episode plus detector-specific state.

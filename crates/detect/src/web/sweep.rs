@@ -301,12 +301,8 @@ fn over(f: &Fp, now: Ts, p: &Params) -> bool {
 }
 
 fn new_fp(w: &WebEvent<'_>, ua: &str, family: Family, now: Ts) -> Box<Fp> {
-    let mut site_end = w.site.len().min(255);
-    while !w.site.is_char_boundary(site_end) {
-        site_end -= 1;
-    }
     Box::new(Fp {
-        site: w.site[..site_end].to_string(),
+        site: haboob_model::bounded(w.site, 255).to_string(),
         method: bounded(&w.method[..w.method.len().min(16)]).to_ascii_uppercase(),
         ua: bounded(ua),
         group: Group(family.group().1),

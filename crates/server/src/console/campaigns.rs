@@ -3,8 +3,8 @@
 
 use super::login::{check_csrf, form_fields};
 use super::{
-    charts, csrf_field, error_page, html_response, page, redirect, seg, severity_badge,
-    status_badge, t, when, Viewer,
+    charts, csrf_field, error_page, fetch_or_page, html_response, page, redirect, seg,
+    severity_badge, status_badge, t, when, Viewer,
 };
 use crate::api::query::{self, Params};
 use crate::api::{act, path_id};
@@ -305,15 +305,9 @@ pub(crate) async fn show(
     Extension(session): Extension<ConsoleSession>,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match path_id("id", id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&e),
-    };
-    let key = id.clone();
-    let d = match call(&s.backend, move |b| b.campaign(&key)).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return error_page(&ApiError::NotFound(format!("campaign {}", t(&id)))),
-        Err(e) => return error_page(&e),
+    let d = match fetch_or_page(&s, "id", id, "campaign", |b, id| b.campaign(id)).await {
+        Ok(d) => d,
+        Err(page) => return page,
     };
     let viewer = Viewer {
         who: &who,
@@ -430,15 +424,9 @@ pub(crate) async fn alert_page(
     Extension(session): Extension<ConsoleSession>,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match path_id("id", id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&e),
-    };
-    let key = id.clone();
-    let a = match call(&s.backend, move |b| b.alert(&key)).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return error_page(&ApiError::NotFound(format!("alert {}", t(&id)))),
-        Err(e) => return error_page(&e),
+    let a = match fetch_or_page(&s, "id", id, "alert", |b, id| b.alert(id)).await {
+        Ok(a) => a,
+        Err(page) => return page,
     };
     let viewer = Viewer {
         who: &who,

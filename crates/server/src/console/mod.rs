@@ -125,6 +125,34 @@ pub(crate) fn csrf_field(s: &ConsoleSession) -> Markup {
 }
 
 /// A page for an error.
+/// The record a page shows: its path id checked, then read from the store
+/// by `read`; the error page when the id is bad, nothing has it (`what`
+/// names the kind of record) or the store fails.
+pub(crate) async fn fetch_or_page<T, F>(
+    s: &AppState,
+    param: &str,
+    raw: String,
+    what: &str,
+    read: F,
+) -> Result<T, Response>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn crate::backend::Backend, &str) -> haboob_store::Result<Option<T>>
+        + Send
+        + 'static,
+{
+    let id = crate::api::path_id(param, raw).map_err(|e| error_page(&e))?;
+    let key = id.clone();
+    match crate::backend::call(&s.backend, move |b| read(b, &key)).await {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(error_page(&ApiError::NotFound(format!(
+            "{what} {}",
+            t(&id)
+        )))),
+        Err(e) => Err(error_page(&e)),
+    }
+}
+
 pub(crate) fn error_page(e: &ApiError) -> Response {
     let status = e.status();
     if status == StatusCode::INTERNAL_SERVER_ERROR {

@@ -2,12 +2,11 @@
 //! its contacts and the notifications sent to it.
 
 use super::campaigns::campaign_table;
-use super::{error_page, html_response, page, seg, severity_badge, t, when, Viewer};
-use crate::api::path_id;
+use super::{error_page, fetch_or_page, html_response, page, seg, severity_badge, t, when, Viewer};
 use crate::api::query::sector_str;
 use crate::auth::ConsoleSession;
 use crate::backend::call;
-use crate::{ApiError, AppState};
+use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -95,15 +94,9 @@ pub(crate) async fn show(
     Extension(session): Extension<ConsoleSession>,
     Path(name): Path<String>,
 ) -> Response {
-    let name = match path_id("name", name) {
-        Ok(n) => n,
-        Err(e) => return error_page(&e),
-    };
-    let key = name.clone();
-    let d = match call(&s.backend, move |b| b.organisation(&key)).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return error_page(&ApiError::NotFound(format!("organisation {}", t(&name)))),
-        Err(e) => return error_page(&e),
+    let d = match fetch_or_page(&s, "name", name, "organisation", |b, n| b.organisation(n)).await {
+        Ok(d) => d,
+        Err(page) => return page,
     };
     let viewer = Viewer {
         who: &who,

@@ -10,7 +10,7 @@ use haboob_model::{
 };
 use haboob_server::{Backend, ServerConfig};
 use haboob_store::{
-    AccountRow, AccountStage, Action, AlertQuery, AuditEntry, AuditQuery, CampaignDetail,
+    AccountRow, AccountStage, Action, AlertQuery, AuditEntry, AuditQuery, Audited, CampaignDetail,
     CampaignQuery, CampaignRow, CampaignState, NotificationQuery, NotificationRow,
     OrganisationDetail, OrganisationRow, Page, Principal, Result, Role, Status, StoreError,
 };
@@ -352,7 +352,7 @@ impl Backend for MemBackend {
             actor: who.name.clone(),
             role: who.role,
             campaign: campaign_id.into(),
-            action: action.clone(),
+            action: Audited::Campaign(action.clone()),
         });
         Ok(d.state.clone())
     }

@@ -469,13 +469,10 @@ fn bounded(v: Option<Value<'_>>) -> Option<Box<str>> {
     if s.len() <= MAX_VALUE_BYTES {
         return Some(s.into());
     }
-    let mut cut = MAX_VALUE_BYTES - 24;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
     let mut h = DefaultHasher::new();
     s.hash(&mut h);
-    Some(format!("{}…#{:016x}", &s[..cut], h.finish()).into())
+    let kept = haboob_model::bounded(&s, MAX_VALUE_BYTES - 24);
+    Some(format!("{kept}…#{:016x}", h.finish()).into())
 }
 
 /// A field's value as a number to add (value_sum, value_avg): integers,

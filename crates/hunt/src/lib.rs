@@ -26,6 +26,7 @@ mod lanes;
 pub mod merge;
 pub mod notify_config;
 pub mod order;
+pub mod retro;
 mod reorder;
 pub mod sigma;
 pub mod sigma_corr;

@@ -78,7 +78,10 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         .into_iter()
         .map(|a| a.id)
         .collect();
-    assert!(attacker_alerts.len() >= 2, "web and sshd: {attacker_alerts:?}");
+    assert!(
+        attacker_alerts.len() >= 2,
+        "web and sshd: {attacker_alerts:?}"
+    );
 
     // 2. Import a list naming the attacker and a decoy: exactly the
     //    attacker's stored alerts now match.
@@ -156,13 +159,13 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     assert_eq!(want.len(), 2, "one episode per target: {want:#?}");
 
     // 4. Retro-hunt: exactly those alerts, evidence from the old logs.
-    let o = run(
-        &["hunt", "--store", url, "--retro", "-O", "jsonl"],
-        None,
-    );
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
     let err = ok(&o, &[1]);
     assert!(err.contains("2 recorded files read again"), "{err}");
-    assert!(err.contains("retro-hunt: 2 new alerts (0 found already stored)"), "{err}");
+    assert!(
+        err.contains("retro-hunt: 2 new alerts (0 found already stored)"),
+        "{err}"
+    );
     let got = alerts_of(&o.stdout);
     let key = |v: &Vec<Value>| -> Vec<(String, Value)> {
         let mut k: Vec<(String, Value)> = v
@@ -193,7 +196,10 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     // 5. Again: nothing new to hunt for.
     let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
     let err = ok(&o, &[0]);
-    assert!(err.contains("no indicators imported since the last retro-hunt"), "{err}");
+    assert!(
+        err.contains("no indicators imported since the last retro-hunt"),
+        "{err}"
+    );
     assert!(o.stdout.is_empty());
     assert_eq!(st.all_alerts().unwrap().len(), stored_before + 2);
 
@@ -221,11 +227,16 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     assert!(!err.contains("retracted"), "{err}");
     let now = alerts_of(&o.stdout);
     for id in &retro_ids {
-        assert!(now.iter().any(|a| a["id"] == id.as_str()), "{id} still reported");
+        assert!(
+            now.iter().any(|a| a["id"] == id.as_str()),
+            "{id} still reported"
+        );
     }
     let fresh: Vec<&Value> = now
         .iter()
-        .filter(|a| a["detector"] == "intel.match" && !retro_ids.iter().any(|r| a["id"] == r.as_str()))
+        .filter(|a| {
+            a["detector"] == "intel.match" && !retro_ids.iter().any(|r| a["id"] == r.as_str())
+        })
         .collect();
     assert_eq!(fresh.len(), 1, "{fresh:#?}");
     assert_eq!(fresh[0]["evidence"][0]["line"], 17);

@@ -132,9 +132,7 @@ pub fn retro_hunt(
     for (key, alerts, read) in runs {
         out.read.files += read.files;
         out.read.bytes += read.bytes;
-        out.read
-            .stats
-            .merge(read.stats, crate::MAX_REJECT_SAMPLES);
+        out.read.stats.merge(read.stats, crate::MAX_REJECT_SAMPLES);
         out.read.missing.extend(read.missing);
         out.read.moved.extend(read.moved);
         out.read.errors.extend(read.errors);
@@ -188,15 +186,11 @@ fn locate(key: &str, records: &[FilePos]) -> (Vec<Job>, RetroRead) {
         }
     }
     // Reading order of the stream, as hunting reads it.
-    let order: Vec<Input> = streams::group(
-        &found
-            .iter()
-            .map(|(i, _)| i.clone())
-            .collect::<Vec<_>>(),
-    )
-    .into_iter()
-    .flatten()
-    .collect();
+    let order: Vec<Input> =
+        streams::group(&found.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>())
+            .into_iter()
+            .flatten()
+            .collect();
     let mut jobs = Vec::with_capacity(found.len());
     for i in order {
         if let Some(pos) = found.iter().position(|(f, _)| *f == i) {

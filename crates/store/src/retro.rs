@@ -113,4 +113,3 @@ pub(crate) fn stored_alert_ids(tx: &mut Tx<'_>, ids: &[String]) -> Result<BTreeS
     }
     Ok(out)
 }
-

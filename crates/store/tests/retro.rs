@@ -114,7 +114,10 @@ fn alerts_in_pages(t: &TestStore) {
             None => break,
         }
     }
-    assert_eq!(walked, all, "pages of 7 give every alert, evidence included");
+    assert_eq!(
+        walked, all,
+        "pages of 7 give every alert, evidence included"
+    );
     assert_eq!(pages, all.len() / 7 + 1);
     // Live campaigns of the alerts: exactly the stored membership.
     let ids: Vec<String> = all.iter().map(|a| a.id.clone()).collect();

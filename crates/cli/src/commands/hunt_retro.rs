@@ -49,7 +49,10 @@ pub fn run(g: &Globals, a: &HuntArgs, opts: &HuntOptions, out_format: OutputForm
     let st = super::store::open(&url)?;
     let shown = terminal(st.url(), 400);
     let key = super::hunt_store::CHECKPOINT_KEY;
-    let Some(prev) = st.checkpoint(key).with_context(|| format!("store {shown}"))? else {
+    let Some(prev) = st
+        .checkpoint(key)
+        .with_context(|| format!("store {shown}"))?
+    else {
         bail!("store {shown}: no incremental hunt recorded (hunt --store URL PATH... first): nothing to read again");
     };
     let cursor: i64 = match st.checkpoint(RETRO_KEY)? {
@@ -124,7 +127,9 @@ pub fn run(g: &Globals, a: &HuntArgs, opts: &HuntOptions, out_format: OutputForm
     let inc = hunt_incremental(&[], opts, Some(&ck), &|_| {}).map_err(resume)?;
     // A hunt that saved meanwhile: its positions must not be undone.
     if st.checkpoint(key)?.as_deref() != Some(prev.as_slice()) {
-        bail!("store {shown}: a hunt saved into it during the retro-hunt; run the retro-hunt again");
+        bail!(
+            "store {shown}: a hunt saved into it during the retro-hunt; run the retro-hunt again"
+        );
     }
     let cursor_text = last.to_string();
     super::store::save_run(

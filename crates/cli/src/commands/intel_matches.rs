@@ -100,9 +100,11 @@ impl Values {
         for k in ["user_agent", "user_agents"] {
             v.agents.extend(strings(k));
         }
-        for k in ["success_ip"] {
-            v.ips.extend(strings(k).iter().filter_map(|s| s.parse::<IpAddr>().ok()));
-        }
+        v.ips.extend(
+            strings("success_ip")
+                .iter()
+                .filter_map(|s| s.parse::<IpAddr>().ok()),
+        );
         for k in ["paths", "sample_paths"] {
             for p in strings(k) {
                 let (path, query) = p.split_once('?').unwrap_or((&p, ""));
@@ -352,7 +354,11 @@ pub fn print(m: &Matches, format: &str, out: &mut dyn std::io::Write) -> Result<
         )?;
     }
     if m.more > 0 {
-        writeln!(out, "… and {} more matches (--format json lists the first {MAX_ROWS} too)", m.more)?;
+        writeln!(
+            out,
+            "… and {} more matches (--format json lists the first {MAX_ROWS} too)",
+            m.more
+        )?;
     }
     Ok(())
 }

@@ -261,8 +261,10 @@ pub struct EventsArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct HuntArgs {
-    /// Inputs: files, folders, glob patterns, or `-` for stdin.
-    #[arg(required = true, value_name = "PATH")]
+    /// Inputs: files, folders, glob patterns, or `-` for stdin. With
+    /// --retro, only where `haboob.toml` and `targets.toml` are looked for
+    /// (the inputs re-read are the ones the store records).
+    #[arg(required_unless_present = "retro", value_name = "PATH")]
     pub paths: Vec<String>,
     /// Log format of every input (combined, common, vhost-combined, iis,
     /// json, aws-alb, entra, …); detected per file when not given.
@@ -319,6 +321,13 @@ pub struct HuntArgs {
     /// hunt does not find again are retracted.
     #[arg(long, requires = "store")]
     pub from_scratch: bool,
+    /// With --store: retro-hunt. Read again the inputs the store's hunts
+    /// read (from their start to where hunting stopped) for the indicators
+    /// imported since the last retro-hunt only (`intel.match`); old activity
+    /// that matches becomes alerts and joins campaigns. Read positions are
+    /// not moved; alerts already stored are not added again.
+    #[arg(long, requires = "store", conflicts_with_all = ["from_scratch", "intel"])]
+    pub retro: bool,
     /// Threat intelligence to match (detector `intel.match`): STIX 2.1
     /// bundles, MISP feeds or events, plain lists; files or folders
     /// (repeatable). With --store, the stored indicators are matched too.
@@ -421,6 +430,10 @@ pub enum IntelCommand {
         /// MISP: import `to_ids=false` attributes too (as context).
         #[arg(long)]
         include_context: bool,
+        /// With --store, how the stored alerts the new indicators match are
+        /// printed: table or json.
+        #[arg(long, value_name = "FORMAT", default_value = "table")]
+        format: String,
     },
     /// Pull a TAXII 2.1 collection (incremental with the stored cursor).
     Pull {
@@ -448,6 +461,10 @@ pub enum IntelCommand {
         /// Source name (default: `taxii:<collection URL>`).
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
+        /// With --store, how the stored alerts the new indicators match are
+        /// printed: table or json.
+        #[arg(long, value_name = "FORMAT", default_value = "table")]
+        format: String,
     },
     /// List the stored intel sources with their counts and cursors.
     List {

@@ -28,6 +28,7 @@ pub mod merge;
 pub mod notify_config;
 pub mod order;
 mod reorder;
+pub mod retro;
 pub mod sigma;
 pub mod sigma_corr;
 pub mod sitename;

@@ -2,13 +2,15 @@
 //!
 //! An indicator is kept whole as JSON (`body`) with the columns filters
 //! need; a save upserts by id (the newest content wins, `imported_at`
-//! keeps the first import, which retro-hunting keys on). Each source keeps
-//! its pull cursor (TAXII `added_after`).
+//! keeps the first import). Each save is one numbered import
+//! (`intel_imports`); an indicator carries the number of the import that
+//! added it or last changed its content (`import_id`), which retro-hunting
+//! keys on. Each source keeps its pull cursor (TAXII `added_after`).
 
 use crate::codec::{digest, json, unjson};
-use crate::db::{marks, Tx, P};
+use crate::db::{marks, Dialect, Tx, P};
 use crate::save::insert_many;
-use crate::types::{IndicatorQuery, IntelSaved, IntelSourceRow, IntelWrite};
+use crate::types::{IndicatorQuery, IntelImport, IntelSaved, IntelSourceRow, IntelWrite};
 use crate::Result;
 use haboob_model::intel::{Indicator, Tlp};
 use haboob_model::Ts;
@@ -27,8 +29,37 @@ fn tlp_name(t: Tlp) -> &'static str {
     }
 }
 
-pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
+/// The next import number (the table locked on PostgreSQL, so that two
+/// imports never take the same one; SQLite writers are serialised).
+fn next_import(tx: &mut Tx<'_>) -> Result<i64> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.batch(
+            "save_indicators: lock imports",
+            "LOCK TABLE intel_imports IN EXCLUSIVE MODE",
+        )?;
+    }
+    let last = tx
+        .one(
+            "save_indicators: next import",
+            "SELECT COALESCE(MAX(id), 0) FROM intel_imports",
+            &[],
+        )?
+        .map_or(0, |r| r.int(0));
+    Ok(last + 1)
+}
+
+/// The digest of an indicator's content: its import time left out, so that
+/// importing the same indicator again is no change (the stored copy keeps
+/// its first import time, and its import number).
+fn content_digest(ind: &Indicator) -> String {
+    let mut c = ind.clone();
+    c.provenance.imported = Ts(0);
+    digest(&c)
+}
+
+pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelImport> {
     let at = crate::now().0;
+    let import = next_import(tx)?;
     let mut out = IntelSaved::default();
     for chunk in w.indicators.chunks(CHUNK) {
         let ids: Vec<P<'_>> = chunk.iter().map(|i| P::Text(&i.id)).collect();
@@ -46,7 +77,7 @@ pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
             .collect();
         let mut fresh: HashMap<&str, (&Indicator, String, String)> = HashMap::new();
         for ind in chunk {
-            let d = digest(ind);
+            let d = content_digest(ind);
             match stored.get(&ind.id) {
                 Some(old) if *old == d => out.unchanged += 1,
                 Some(_) => {
@@ -54,8 +85,8 @@ pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
                     tx.exec(
                         "save_indicators: update",
                         "UPDATE indicators SET source = ?, name = ?, tlp = ?, confidence = ?, \
-                         valid_from = ?, valid_until = ?, updated_at = ?, digest = ?, body = ? \
-                         WHERE id = ?",
+                         valid_from = ?, valid_until = ?, updated_at = ?, digest = ?, body = ?, \
+                         import_id = ? WHERE id = ?",
                         &[
                             P::Text(w.source),
                             P::Text(&ind.name),
@@ -66,6 +97,7 @@ pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
                             P::Int(at),
                             P::Text(&d),
                             P::Text(&body),
+                            P::Int(import),
                             P::Text(&ind.id),
                         ],
                     )?;
@@ -95,6 +127,7 @@ pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
                     P::Int(at),
                     P::Text(d),
                     P::Text(body),
+                    P::Int(import),
                 ]
             })
             .collect();
@@ -102,8 +135,8 @@ pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
             tx,
             "save_indicators: insert",
             "INSERT INTO indicators (id, source, name, tlp, confidence, valid_from, valid_until, \
-             imported_at, updated_at, digest, body)",
-            11,
+             imported_at, updated_at, digest, body, import_id)",
+            12,
             &params,
         )?;
     }
@@ -119,7 +152,29 @@ pub(crate) fn save(tx: &mut Tx<'_>, w: &IntelWrite<'_>) -> Result<IntelSaved> {
             &[P::Text(w.source), P::opt_text(w.cursor), P::Int(at)],
         )?;
     }
-    Ok(out)
+    tx.exec(
+        "save_indicators: record import",
+        "INSERT INTO intel_imports (id, at, source, added, updated) VALUES (?, ?, ?, ?, ?)",
+        &[
+            P::Int(import),
+            P::Int(at),
+            P::Text(w.source),
+            P::uint(out.added),
+            P::uint(out.updated),
+        ],
+    )?;
+    Ok(IntelImport { saved: out, import })
+}
+
+/// The number of the last import (0 when none).
+pub(crate) fn last_import(tx: &mut Tx<'_>) -> Result<i64> {
+    Ok(tx
+        .one(
+            "last_import",
+            "SELECT COALESCE(MAX(id), 0) FROM intel_imports",
+            &[],
+        )?
+        .map_or(0, |r| r.int(0)))
 }
 
 pub(crate) fn indicators(tx: &mut Tx<'_>, q: &IndicatorQuery) -> Result<Vec<Indicator>> {
@@ -137,6 +192,14 @@ pub(crate) fn indicators(tx: &mut Tx<'_>, q: &IndicatorQuery) -> Result<Vec<Indi
     if let Some(t) = q.imported_since {
         sql.push_str(" AND imported_at >= ?");
         params.push(P::Int(t.0));
+    }
+    if let Some(n) = q.import_after {
+        sql.push_str(" AND import_id > ?");
+        params.push(P::Int(n));
+    }
+    if let Some(n) = q.import_through {
+        sql.push_str(" AND import_id <= ?");
+        params.push(P::Int(n));
     }
     sql.push_str(" ORDER BY id");
     let url = tx.url.to_string();

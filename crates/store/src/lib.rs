@@ -24,6 +24,7 @@ mod orgs;
 mod pool;
 mod postgres;
 mod read;
+mod retro;
 mod save;
 mod sqlite;
 mod tokens;
@@ -192,7 +193,18 @@ impl Store {
     /// Save indicators from one source (upsert by id) and its cursor, in
     /// one transaction.
     pub fn save_indicators(&self, w: &IntelWrite<'_>) -> Result<IntelSaved> {
+        self.import_indicators(w).map(|i| i.saved)
+    }
+
+    /// [`Store::save_indicators`], with the number of the import: the
+    /// indicators it added or changed carry it (unchanged ones keep theirs).
+    pub fn import_indicators(&self, w: &IntelWrite<'_>) -> Result<IntelImport> {
         self.write("save_indicators", |tx| intel::save(tx, w))
+    }
+
+    /// The number of the last import of indicators (0 when none).
+    pub fn last_import(&self) -> Result<i64> {
+        self.read("last_import", intel::last_import)
     }
 
     /// Stored indicators matching `q`, by id.
@@ -208,6 +220,30 @@ impl Store {
     /// Every intel source with its indicator count, by name.
     pub fn intel_sources(&self) -> Result<Vec<IntelSourceRow>> {
         self.read("intel_sources", intel::sources)
+    }
+
+    // ---- retro-hunting ---------------------------------------------------
+
+    /// One page of every stored alert (evidence included) in (first_seen,
+    /// id) order after `after`, and the cursor of the next page (`None` at
+    /// the end). Pages are at most 500 alerts (0 means 50).
+    pub fn alerts_after(
+        &self,
+        after: Option<&AlertCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Alert>, Option<AlertCursor>)> {
+        self.read("alerts_after", |tx| retro::alerts_after(tx, after, limit))
+    }
+
+    /// `(alert id, campaign id)` for each of `ids` in a live (not
+    /// superseded) campaign, by alert then campaign.
+    pub fn live_campaigns_of(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
+        self.read("live_campaigns_of", |tx| retro::live_campaigns_of(tx, ids))
+    }
+
+    /// Which of `ids` are stored alerts.
+    pub fn stored_alert_ids(&self, ids: &[String]) -> Result<std::collections::BTreeSet<String>> {
+        self.read("stored_alert_ids", |tx| retro::stored_alert_ids(tx, ids))
     }
 
     // ---- read side (API, console, notify) --------------------------------

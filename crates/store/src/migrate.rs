@@ -12,6 +12,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_campaign_list.sql")),
     (3, include_str!("../migrations/0003_intel.sql")),
+    (4, include_str!("../migrations/0004_retro.sql")),
 ];
 
 /// The latest schema version this build knows.

@@ -525,6 +525,26 @@ pub struct IntelSaved {
     pub unchanged: u64,
 }
 
+/// One save of indicators ([`crate::Store::import_indicators`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntelImport {
+    /// What changed.
+    pub saved: IntelSaved,
+    /// The import's number: the indicators it added or changed carry it
+    /// (see [`IndicatorQuery::import_after`]). Numbers grow by one per save.
+    pub import: i64,
+}
+
+/// Where a page of [`crate::Store::alerts_after`] ends: the next page
+/// starts after this alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertCursor {
+    /// The last alert's first_seen.
+    pub first_seen: Ts,
+    /// The last alert's id.
+    pub id: String,
+}
+
 /// Which stored indicators to read.
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorQuery {
@@ -532,8 +552,14 @@ pub struct IndicatorQuery {
     pub source: Option<String>,
     /// Only indicators valid at this time (not expired, already valid).
     pub valid_at: Option<Ts>,
-    /// Only indicators first imported at or after this time (retro-hunting).
+    /// Only indicators first imported at or after this time.
     pub imported_since: Option<Ts>,
+    /// Only indicators added or changed by an import numbered above this
+    /// ([`IntelImport::import`]; retro-hunting: new since a cursor).
+    pub import_after: Option<i64>,
+    /// Only indicators whose last adding or changing import is numbered at
+    /// most this.
+    pub import_through: Option<i64>,
 }
 
 /// One intel source as stored.

@@ -302,6 +302,9 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
         intel: super::intel::load_for_hunt(g, &a.intel, a.store.as_deref())?,
         ..HuntOptions::default()
     };
+    if a.retro {
+        return super::hunt_retro::run(g, a, &opts, out_format);
+    }
     let mut stored = None;
     let report = match &a.store {
         None => run_hunt(g, &a.paths, &a.exclude, a.output.as_deref(), &opts)?,

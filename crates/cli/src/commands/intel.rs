@@ -141,7 +141,9 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
             tlp,
             kind,
             include_context,
+            format,
         } => {
+            check_format(format)?;
             let opts = ImportOptions {
                 source: source.clone(),
                 imported: haboob_model::Ts::now(),
@@ -175,7 +177,8 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
             print_summary(path, &imp.summary);
             report_patterns(&imp);
             if let Some(url) = store {
-                save(g, url, &imp, &src, None)?;
+                let (st, imports) = save(g, url, &imp, &src, None)?;
+                super::intel_matches::report(&st, &imports, format)?;
             }
             Ok(u8::from(imp.summary.rejected > 0))
         }
@@ -188,7 +191,9 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
             store,
             added_after,
             source,
+            format,
         } => {
+            check_format(format)?;
             let auth = match (user, password_env, token_env) {
                 (Some(u), Some(var), _) => Auth::Basic {
                     user: u.clone(),
@@ -234,7 +239,8 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
             print_summary(&pull.url, &pull.import.summary);
             report_patterns(&pull.import);
             if let Some(s) = store {
-                save(g, s, &pull.import, &src, pull.cursor.as_deref())?;
+                let (st, imports) = save(g, s, &pull.import, &src, pull.cursor.as_deref())?;
+                super::intel_matches::report(&st, &imports, format)?;
             }
             Ok(u8::from(pull.import.summary.rejected > 0))
         }
@@ -258,19 +264,37 @@ pub fn run(g: &Globals, a: &IntelArgs) -> Result<u8> {
     }
 }
 
+/// A `--format` of `intel import|pull`.
+fn check_format(f: &str) -> Result<()> {
+    match f {
+        "table" | "json" => Ok(()),
+        other => bail!("--format {:?}: expected table or json", terminal(other, 40)),
+    }
+}
+
 /// Patterns the index cannot evaluate, listed like a hunt would.
 fn report_patterns(imp: &Import) {
     let (_, report) = IntelIndex::build(imp.indicators.clone(), &BuildOptions::default());
     print_unsupported(&report.unsupported);
 }
 
-fn save(g: &Globals, url: &str, imp: &Import, source: &str, cursor: Option<&str>) -> Result<()> {
+/// Save what was read, one import per provenance source; the store and
+/// the numbers of the imports (their added and changed indicators are the
+/// new ones).
+fn save(
+    g: &Globals,
+    url: &str,
+    imp: &Import,
+    source: &str,
+    cursor: Option<&str>,
+) -> Result<(haboob_store::Store, Vec<i64>)> {
     let st = super::store::open(&super::store::resolve(url)?)?;
+    let mut imports = Vec::new();
     if imp.indicators.is_empty() && cursor.is_none() {
         if !g.quiet {
             eprintln!("nothing to save");
         }
-        return Ok(());
+        return Ok((st, imports));
     }
     // One save per provenance source (a folder may hold several).
     let mut by_source: std::collections::BTreeMap<&str, Vec<Indicator>> = Default::default();
@@ -284,13 +308,17 @@ fn save(g: &Globals, url: &str, imp: &Import, source: &str, cursor: Option<&str>
         by_source.insert(source, Vec::new());
     }
     for (src, inds) in by_source {
-        let saved = st
-            .save_indicators(&haboob_store::IntelWrite {
+        let done = st
+            .import_indicators(&haboob_store::IntelWrite {
                 indicators: &inds,
                 source: src,
                 cursor: if src == source { cursor } else { None },
             })
             .with_context(|| format!("saving indicators of {}", terminal(src, 300)))?;
+        let saved = done.saved;
+        if saved.added + saved.updated > 0 {
+            imports.push(done.import);
+        }
         if !g.quiet {
             eprintln!(
                 "stored {}: {} added, {} updated, {} unchanged",
@@ -304,5 +332,5 @@ fn save(g: &Globals, url: &str, imp: &Import, source: &str, cursor: Option<&str>
     if imp.summary.imported() == 0 && imp.summary.rejected > 0 {
         bail!("no indicator imported");
     }
-    Ok(())
+    Ok((st, imports))
 }

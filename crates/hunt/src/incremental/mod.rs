@@ -34,7 +34,7 @@
 //! Memory stays bounded: the checkpoint holds the detectors' windowed,
 //! evicted state and the alerts, never the log.
 
-mod checkpoint;
+pub(crate) mod checkpoint;
 pub mod position;
 
 pub use checkpoint::{ResumeError, CHECKPOINT_VERSION};

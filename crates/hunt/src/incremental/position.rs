@@ -101,13 +101,13 @@ fn fingerprint(head: &[u8]) -> u64 {
     Fnv64::default().write(head).finish()
 }
 
-fn matches(head: &[u8], r: &FilePos) -> bool {
+pub(crate) fn matches(head: &[u8], r: &FilePos) -> bool {
     let n = r.fp_len as usize;
     head.len() >= n && fingerprint(&head[..n]) == r.fp
 }
 
 /// Read up to `n` bytes (fewer at the end).
-fn read_up_to(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_up_to(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
     let mut v = Vec::with_capacity(n);
     r.take(n as u64).read_to_end(&mut v)?;
     Ok(v)
@@ -136,7 +136,7 @@ fn memchr_last(b: &[u8]) -> Option<usize> {
 }
 
 /// The decompressing reader of a compressed file, or `None` for plain.
-fn decoder(path: &Path) -> io::Result<Option<Box<dyn Read>>> {
+pub(crate) fn decoder(path: &Path) -> io::Result<Option<Box<dyn Read>>> {
     let mut f = File::open(path)?;
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut f, 4)?;

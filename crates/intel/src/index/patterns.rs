@@ -198,7 +198,8 @@ impl PatternSet {
             for &n in &self.unanchored {
                 let e = &self.entries[n as usize];
                 if e.reads & mask != 0 {
-                    out.push((n, first_value(e.reads, o).unwrap_or_default()));
+                    // The value is named only when it matches.
+                    out.push((n, String::new()));
                 }
             }
         }
@@ -247,7 +248,11 @@ impl IntelIndex {
             if hit {
                 out.push(PatternHit {
                     indicator: e.ind,
-                    matched,
+                    matched: if matched.is_empty() {
+                        first_value(e.reads, o).unwrap_or_default()
+                    } else {
+                        matched
+                    },
                 });
             }
         }

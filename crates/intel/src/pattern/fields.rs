@@ -76,13 +76,13 @@ pub(crate) fn observed_mask(o: &Observed<'_>) -> u32 {
     m
 }
 
-/// The first value of the event among the fields of `mask` (URL, path,
+/// The first value of the event among the fields of `mask` (path, URL,
 /// user agent, domain, account, e-mail, file name, hash, address, method,
 /// port): what a hit of a pattern without an anchor names.
 pub(crate) fn first_value(mask: u32, o: &Observed<'_>) -> Option<String> {
     let text = [
-        (URL, o.url),
         (PATH, o.http_path),
+        (URL, o.url),
         (UA, o.user_agent),
         (DOMAIN, o.domain),
         (ACCOUNT, o.account),

@@ -453,3 +453,59 @@ fn bounds_are_kept_and_reported() {
     );
     assert_eq!(hits.len(), 1);
 }
+
+/// The one path table both ways: the pattern written for an observable
+/// (the STIX export's) reads back as exactly that observable, and a hit's
+/// field and value name the observable.
+#[test]
+fn observable_patterns_round_trip() {
+    use haboob_intel::pattern::{hit_observable, observable_pattern, Pattern};
+    use haboob_intel::Observable;
+    let all = [
+        Observable::Ip("198.51.100.7/32".parse().unwrap()),
+        Observable::Ip("2001:db8::/32".parse().unwrap()),
+        Observable::Ip("2001:db8::1/128".parse().unwrap()),
+        Observable::Domain("evil.example".into()),
+        Observable::Url("http://evil.example/it's\\here".into()),
+        Observable::Email("spy@evil.example".into()),
+        Observable::Account("svc-backup".into()),
+        Observable::UserAgent("Mozilla/5.0 'quoted'".into()),
+        Observable::Hash(HashAlgo::Md5, "cead3f77f6cda6ec00f57d76c9a69faa".into()),
+        Observable::Hash(HashAlgo::Sha1, "a".repeat(40)),
+        Observable::Hash(HashAlgo::Sha256, SHA_A.into()),
+        Observable::Hash(HashAlgo::Sha512, "b".repeat(128)),
+    ];
+    for o in &all {
+        let text = observable_pattern(o);
+        let p = Pattern::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(p.as_any(), Some(vec![o.clone()]), "{text}");
+    }
+    assert_eq!(
+        observable_pattern(&all[0]),
+        "[ipv4-addr:value = '198.51.100.7']"
+    );
+    assert_eq!(
+        observable_pattern(&all[1]),
+        "[ipv6-addr:value ISSUBSET '2001:db8::/32']"
+    );
+    assert_eq!(
+        observable_pattern(&all[10]),
+        format!("[file:hashes.'SHA-256' = '{SHA_A}']")
+    );
+    assert_eq!(
+        observable_pattern(&all[7]),
+        "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'Mozilla/5.0 \\'quoted\\'']"
+    );
+    for (field, value, want) in [
+        ("src_ip", "198.51.100.7", Some(&all[0])),
+        ("dst_ip", "2001:db8::1", Some(&all[2])),
+        ("domain", "Evil.Example.", Some(&all[3])),
+        ("email", "Spy@Evil.Example", Some(&all[5])),
+        ("hash", "CEAD3F77F6CDA6EC00F57D76C9A69FAA", Some(&all[8])),
+        ("hash", "not-a-hash", None),
+        ("src_ip", "not-an-address", None),
+        ("pattern", "anything", None),
+    ] {
+        assert_eq!(hit_observable(field, value).as_ref(), want, "{field} {value}");
+    }
+}

@@ -506,6 +506,10 @@ fn observable_patterns_round_trip() {
         ("src_ip", "not-an-address", None),
         ("pattern", "anything", None),
     ] {
-        assert_eq!(hit_observable(field, value).as_ref(), want, "{field} {value}");
+        assert_eq!(
+            hit_observable(field, value).as_ref(),
+            want,
+            "{field} {value}"
+        );
     }
 }

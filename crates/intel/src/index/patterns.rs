@@ -320,7 +320,7 @@ impl PatternStates {
     /// cap.
     fn tick(&mut self, now: Ts, set: &PatternSet) {
         self.seen += 1;
-        if self.seen % 4096 == 0 {
+        if self.seen.is_multiple_of(4096) {
             self.open.retain(|n, o| {
                 let h = set.entries.get(*n as usize).map_or(0, |e| e.horizon_ms);
                 now.0 - o.last.0 <= h

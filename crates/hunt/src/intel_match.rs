@@ -16,9 +16,13 @@
 //!
 //! **Lanes.** Web requests and firewall denials are matched in their
 //! source lane, sign-ins in the shared lane: each event is matched once.
+//! STIX patterns over several events (`FOLLOWEDBY`, `WITHIN`, `REPEATS`,
+//! observation `AND`) match the events of one lane (all events of a source
+//! are in one lane); their partial matches are not checkpointed.
 
 use haboob_detect::{Detector, DetectorState, Part, StateError};
-use haboob_intel::{IntelHit, IntelIndex};
+use haboob_intel::observe::{observed, ObservedBuf};
+use haboob_intel::{IntelHit, IntelIndex, PatternHit, PatternStates};
 use haboob_model::{content_id, Alert, AlertSource, EventRef, Evidence, Origin, Severity, Ts};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -69,6 +73,9 @@ pub struct IntelMatch {
     ids: Vec<u32>,
     /// Addresses known to match no indicator at any time.
     miss: Vec<Option<IpAddr>>,
+    /// STIX patterns over several events: their partial matches in this
+    /// lane (not checkpointed), the event's view, the hits.
+    patterns: (PatternStates, ObservedBuf, Vec<PatternHit>),
 }
 
 impl IntelMatch {
@@ -93,6 +100,7 @@ impl IntelMatch {
             } else {
                 vec![None; CACHE_SLOTS]
             },
+            patterns: Default::default(),
         }
     }
 
@@ -412,6 +420,16 @@ impl Detector for IntelMatch {
             }
             _ => return,
         };
+        if self.index.has_patterns() {
+            // STIX patterns (compound, MATCHES, several events): by anchor.
+            let (states, buf, hits) = &mut self.patterns;
+            if let Some(obs) = observed(ev, buf) {
+                self.index.pattern_matches(&obs, ts, Some(states), hits);
+            }
+            for h in hits.drain(..) {
+                found.push((h.indicator, "pattern", h.matched));
+            }
+        }
         self.sweep(ts, out);
         if found.is_empty() {
             return;

@@ -8,11 +8,13 @@
 //! export) and the [`Attribution`] of a campaign. [`IntelLookup`] is what
 //! detectors ask: which indicators match this event.
 //!
-//! Planned modules (issue 15): `pattern` (the STIX 2.1 patterning language:
-//! parse, anchors for indexing, evaluation over [`Observed`]), `stix`
-//! (bundles: indicators, intrusion sets, relationships, markings), `sources`
+//! Modules: `pattern` (the STIX 2.1 patterning language: parse, anchors for
+//! indexing, evaluation over [`Observed`], the one table of STIX paths),
+//! `stix` (the one STIX reader: bundles, TAXII pages, indicators, intrusion
+//! sets, relationships, markings), `tlp` (the one TLP table), `sources`
 //! (plain lists, MISP feeds and events, TAXII 2.1 pulls), `index` (matching
-//! at ingest speed), `actors` (ATT&CK and haboob's own profiles) and
+//! at ingest speed, STIX patterns included), `observe` (the [`Observed`]
+//! view of a log event), `actors` (ATT&CK and haboob's own profiles) and
 //! `attribution` (ranked candidates with reasons).
 #![deny(missing_docs)]
 
@@ -22,9 +24,11 @@ pub mod error;
 pub mod export;
 pub mod index;
 mod lookup;
+pub mod observe;
 pub mod pattern;
 pub mod sources;
 pub mod stix;
+pub mod tlp;
 pub mod victim;
 
 pub use actors::{Actor, ActorDb};
@@ -34,7 +38,7 @@ pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
-pub use index::{BuildOptions, BuildReport, IntelIndex};
+pub use index::{BuildOptions, BuildReport, IntelIndex, PatternHit, PatternStates};
 pub use lookup::IntelLookup;
 pub use pattern::{Pattern, PatternError, PatternState, Support};
 pub use sources::{load_path, Import, ImportOptions, ImportSummary};

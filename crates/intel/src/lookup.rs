@@ -9,7 +9,11 @@ use haboob_model::Ts;
 /// once per event.
 pub trait IntelLookup: Send + Sync {
     /// Appends a hit for every indicator valid at `ts` that matches `obs`
-    /// (at most one hit per indicator). `out` is not cleared.
+    /// (at most one hit per indicator). `out` is not cleared. STIX patterns
+    /// decided by one event are included (field `pattern`); patterns over
+    /// several events need the caller's state
+    /// ([`crate::IntelIndex::pattern_matches`] with a
+    /// [`crate::PatternStates`]).
     fn lookup(&self, obs: &Observed<'_>, ts: Ts, out: &mut Vec<IntelHit>);
 
     /// True when nothing is loaded (callers may skip building `Observed`).

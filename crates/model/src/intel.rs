@@ -152,6 +152,10 @@ pub struct Observed<'a> {
     pub hashes: &'a [(HashAlgo, &'a str)],
     /// File name: `file:name`.
     pub file_name: Option<&'a str>,
+    /// Client port: `network-traffic:src_port`.
+    pub src_port: Option<u16>,
+    /// Server port: `network-traffic:dst_port`.
+    pub dst_port: Option<u16>,
 }
 
 /// Keys of an intel alert's `details` (detectors `intel.match` and

@@ -7,14 +7,9 @@ use std::collections::BTreeSet;
 
 const MAX_TEXT: usize = 1024;
 
-fn tlp_tag(t: Tlp) -> &'static str {
-    match t {
-        Tlp::Clear => "tlp:clear",
-        Tlp::Green => "tlp:green",
-        Tlp::Amber => "tlp:amber",
-        Tlp::AmberStrict => "tlp:amber+strict",
-        Tlp::Red => "tlp:red",
-    }
+/// The MISP tag of a TLP colour (`tlp:amber+strict`), from [`crate::tlp`].
+fn tlp_tag(t: Tlp) -> String {
+    format!("tlp:{}", crate::tlp::name(t))
 }
 
 fn misp_type(field: &str, value: &str) -> Option<&'static str> {

@@ -2,7 +2,8 @@
 //! attributions (see the module docs of `export` for what is left out).
 
 use super::{bounded, hits, sectors, uuid_for, ExportCampaign, ExportOptions};
-use crate::{IntelHit, Tlp};
+use crate::tlp::TlpVersion;
+use crate::{IntelHit, Observable, Tlp};
 use haboob_model::Ts;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -13,40 +14,28 @@ const SCO_NAMESPACE: uuid::Uuid = uuid::uuid!("00abedb4-aa42-466c-9c01-fed23315a
 /// Longest text (names, descriptions, matched values) put in an object.
 const MAX_TEXT: usize = 1024;
 
-/// The TLP marking-definition object and its id.
+/// The TLP marking-definition object and its id (from [`crate::tlp`]).
 fn marking(tlp: Tlp) -> (String, Value) {
     // TLP 1.0 markings are predefined by STIX 2.1 (section 7.2.1.4);
     // AMBER+STRICT exists only in TLP 2.0, through its extension definition.
-    let v1 = |uuid: &str, name: &str| {
-        let id = format!("marking-definition--{uuid}");
-        let obj = json!({
+    let m = crate::tlp::marking(tlp);
+    let id = m.id.to_string();
+    let obj = match m.version {
+        TlpVersion::V1 => json!({
             "type": "marking-definition", "spec_version": "2.1", "id": id,
-            "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp",
-            "name": format!("TLP:{}", name.to_uppercase()), "definition": {"tlp": name},
-        });
-        (id, obj)
+            "created": m.created, "definition_type": "tlp",
+            "name": format!("TLP:{}", crate::tlp::name_v1(tlp).to_uppercase()),
+            "definition": {"tlp": crate::tlp::name_v1(tlp)},
+        }),
+        TlpVersion::V2 => json!({
+            "type": "marking-definition", "spec_version": "2.1", "id": id,
+            "created": m.created,
+            "name": format!("TLP:{}", crate::tlp::name(tlp).to_uppercase()),
+            "extensions": {crate::tlp::TLP2_EXTENSION: {
+                "extension_type": "property-extension", "tlp_2_0": crate::tlp::name(tlp)}},
+        }),
     };
-    match tlp {
-        Tlp::Clear => v1("613f2e26-407d-48c7-9eca-b8e91df99dc9", "white"),
-        Tlp::Green => v1("34098fce-860f-48ae-8e50-ebd3cc5e41da", "green"),
-        Tlp::Amber => v1("f88d31f6-486f-44da-b317-01333bde0b82", "amber"),
-        Tlp::Red => v1("5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "red"),
-        Tlp::AmberStrict => {
-            let id = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003".to_string();
-            let obj = json!({
-                "type": "marking-definition", "spec_version": "2.1", "id": id,
-                "created": "2022-10-01T00:00:00.000Z", "name": "TLP:AMBER+STRICT",
-                "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {
-                    "extension_type": "property-extension", "tlp_2_0": "amber+strict"}},
-            });
-            (id, obj)
-        }
-    }
-}
-
-/// A STIX pattern string literal: quotes and backslashes escaped.
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    (id, obj)
 }
 
 fn ip_type(ip: &IpAddr) -> &'static str {
@@ -57,31 +46,11 @@ fn ip_type(ip: &IpAddr) -> &'static str {
     }
 }
 
-/// The pattern for a value seen in a field (as an intel hit names it).
+/// The pattern for a value seen in a field (as an intel hit names it),
+/// through the pattern module's one path table.
 fn hit_pattern(h: &IntelHit) -> Option<String> {
-    let v = bounded(&h.matched, MAX_TEXT);
-    let path = match h.field.as_str() {
-        "src_ip" | "dst_ip" => match v.parse::<IpAddr>() {
-            Ok(ip) => format!("{}:value", ip_type(&ip)),
-            Err(_) => return None,
-        },
-        "domain" => "domain-name:value".into(),
-        "url" => "url:value".into(),
-        "user_agent" => {
-            "network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'".into()
-        }
-        "account" => "user-account:user_id".into(),
-        "email" => "email-addr:value".into(),
-        "hash" => match v.len() {
-            32 => "file:hashes.MD5".into(),
-            40 => "file:hashes.'SHA-1'".into(),
-            64 => "file:hashes.'SHA-256'".into(),
-            128 => "file:hashes.'SHA-512'".into(),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    Some(format!("[{path} = {}]", literal(v)))
+    let o = crate::pattern::hit_observable(&h.field, bounded(&h.matched, MAX_TEXT))?;
+    Some(crate::pattern::observable_pattern(&o))
 }
 
 /// Is `id` a STIX identifier of `kind` (`kind--` and a UUID)?
@@ -214,7 +183,7 @@ fn add_campaign(ctx: &Ctx, ec: &ExportCampaign, objects: &mut BTreeMap<String, V
         ind.insert("indicator_types".into(), json!(["malicious-activity"]));
         ind.insert(
             "pattern".into(),
-            format!("[{kind}:value = {}]", literal(&value)).into(),
+            crate::pattern::observable_pattern(&Observable::Ip(ipnet::IpNet::from(*ip))).into(),
         );
         ind.insert("pattern_type".into(), "stix".into());
         ind.insert("pattern_version".into(), "2.1".into());

@@ -9,18 +9,23 @@
 //! - URLs: by host, then path prefix;
 //! - user agents, accounts, e-mail addresses, hashes: exact (accounts,
 //!   e-mail addresses and hashes case-folded);
-//! - STIX patterns that are more than an `OR` of equalities: evaluated by
-//!   the pattern module, when it is built in; until then they are listed in
-//!   the [`BuildReport`] as unsupported, never silently dropped.
+//! - STIX patterns that are more than an `OR` of equalities: looked up by
+//!   their anchors and evaluated by the pattern module ([`patterns`]:
+//!   stateless ones here, stateful ones with the caller's
+//!   [`PatternStates`]); patterns logs cannot answer, that do not parse, or
+//!   without an anchor beyond [`patterns::MAX_UNANCHORED`] are listed in the
+//!   [`BuildReport`] as unsupported, never silently dropped.
 //!
 //! An indicator matches only at a time within its validity
 //! (`valid_from` ≤ ts ≤ `valid_until`).
 
+pub mod patterns;
 mod postings;
 
 use crate::sources::value::{url_host, url_path};
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
 use haboob_model::Ts;
+pub use patterns::{PatternHit, PatternStates};
 use postings::Postings;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -68,6 +73,8 @@ pub struct IntelIndex {
     accounts: Postings<Box<str>>,
     emails: Postings<Box<str>>,
     hashes: [Postings<Box<str>>; 4],
+    /// STIX patterns evaluated on events.
+    patterns: patterns::PatternSet,
 }
 
 fn algo_slot(a: HashAlgo) -> usize {
@@ -132,25 +139,42 @@ impl IntelIndex {
         let kept = inds.into_iter().zip(keep).map(|(ind, k)| k.then_some(ind));
         let mut list = Vec::new();
         let mut p = Pairs::default();
+        let mut pats = Vec::new();
+        let mut unanchored = 0;
         for ind in kept.into_iter().flatten() {
             let n = list.len() as u32;
+            let mut index_any = |obs: &[Observable], report: &mut BuildReport| {
+                for o in obs {
+                    *report
+                        .by_kind
+                        .entry(crate::sources::kind_of(o).to_string())
+                        .or_default() += 1;
+                    add(&mut p, o, n);
+                }
+            };
             match &ind.condition {
-                IndicatorCondition::Any(obs) => {
-                    for o in obs {
-                        *report
-                            .by_kind
-                            .entry(crate::sources::kind_of(o).to_string())
-                            .or_default() += 1;
-                        add(&mut p, o, n);
+                IndicatorCondition::Any(obs) => index_any(obs, &mut report),
+                IndicatorCondition::Pattern(text) => match patterns::prepare(text) {
+                    Ok(patterns::Prepared::Any(obs)) => index_any(&obs, &mut report),
+                    Ok(patterns::Prepared::Eval(pattern, anchors)) => {
+                        if anchors.is_none() {
+                            if unanchored >= patterns::MAX_UNANCHORED {
+                                report.unsupported.push((
+                                    ind.id.clone(),
+                                    format!("no anchor: the pattern has no value to look it up by, and {} patterns without one are already evaluated on every event", patterns::MAX_UNANCHORED),
+                                ));
+                                continue;
+                            }
+                            unanchored += 1;
+                        }
+                        *report.by_kind.entry("pattern".into()).or_default() += 1;
+                        pats.push((n, pattern, anchors));
                     }
-                }
-                IndicatorCondition::Pattern(_) => {
-                    report.unsupported.push((
-                        ind.id.clone(),
-                        "STIX pattern that is not an OR of equalities: the pattern evaluator is not built into this index yet".into(),
-                    ));
-                    continue;
-                }
+                    Err(reason) => {
+                        report.unsupported.push((ind.id.clone(), reason));
+                        continue;
+                    }
+                },
             }
             list.push(ind);
         }
@@ -176,6 +200,7 @@ impl IntelIndex {
             accounts: Postings::build(p.accounts),
             emails: Postings::build(p.emails),
             hashes: p.hashes.map(Postings::build),
+            patterns: patterns::PatternSet::build(pats),
         };
         tracing::debug!(
             indicators = report.indicators,
@@ -443,6 +468,19 @@ impl IntelLookup for IntelIndex {
         for (a, h) in obs.hashes {
             self.hash_ids(*a, h, ts, &mut ids);
             emit(&mut ids, "hash", h, out);
+        }
+        if self.has_patterns() {
+            // Stateless patterns only: this lookup keeps no state.
+            let mut hits = Vec::new();
+            self.pattern_matches(obs, ts, None, &mut hits);
+            for h in hits {
+                let Some(ind) = self.indicator(h.indicator) else {
+                    continue;
+                };
+                if !out.iter().any(|x| x.indicator == ind.id) {
+                    out.extend(self.hit(h.indicator, "pattern", &h.matched));
+                }
+            }
         }
     }
 

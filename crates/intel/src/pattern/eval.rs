@@ -15,6 +15,8 @@ use std::net::IpAddr;
 #[derive(Clone, Copy)]
 enum Val<'a> {
     Ip(IpAddr),
+    /// A number (ports).
+    Int(i64),
     /// Text; `true` when compared case-insensitively (domains, e-mail
     /// addresses, accounts, hashes).
     Str(&'a str, bool),
@@ -86,6 +88,8 @@ fn each_value(field: Field, t: &Test, o: &Observed<'_>, f: &mut dyn FnMut(Val<'_
             }
         }
         Field::FileName => s(o.file_name, false, f),
+        Field::SrcPort => o.src_port.into_iter().for_each(|p| f(Val::Int(p.into()))),
+        Field::DstPort => o.dst_port.into_iter().for_each(|p| f(Val::Int(p.into()))),
     }
 }
 
@@ -113,6 +117,7 @@ fn as_ip(v: Val<'_>) -> Option<IpAddr> {
     match v {
         Val::Ip(ip) => Some(unmap(ip)),
         Val::Str(s, _) => s.parse::<IpAddr>().ok().map(unmap),
+        Val::Int(_) => None,
     }
 }
 
@@ -122,6 +127,10 @@ fn eq(v: Val<'_>, lit: &Literal, net: Option<IpNet>) -> Option<bool> {
     match (v, lit) {
         (Val::Ip(ip), Literal::Str(_)) => net.map(|n| n.contains(&unmap(ip))),
         (Val::Ip(_), _) => None,
+        (Val::Int(x), Literal::Int(n)) => Some(x == *n),
+        (Val::Int(x), Literal::Float(n)) => Some(x as f64 == *n),
+        (Val::Int(x), Literal::Str(s)) => s.trim().parse::<i64>().ok().map(|n| n == x),
+        (Val::Int(_), _) => None,
         (Val::Str(x, ci), Literal::Str(s)) => Some(if ci {
             x.trim_end_matches('.')
                 .eq_ignore_ascii_case(s.trim_end_matches('.'))
@@ -143,6 +152,8 @@ fn eq(v: Val<'_>, lit: &Literal, net: Option<IpNet>) -> Option<bool> {
 
 fn order(v: Val<'_>, lit: &Literal) -> Option<Ordering> {
     match (v, lit) {
+        (Val::Int(x), Literal::Int(n)) => Some(x.cmp(n)),
+        (Val::Int(x), Literal::Float(n)) => (x as f64).partial_cmp(n),
         (Val::Str(x, _), Literal::Str(s)) => Some(x.cmp(s.as_str())),
         (Val::Str(x, _), Literal::Int(n)) => x.trim().parse::<i64>().ok().map(|y| y.cmp(n)),
         (Val::Str(x, _), Literal::Float(n)) => {
@@ -176,6 +187,7 @@ fn cmp(v: Val<'_>, t: &Test) -> Option<bool> {
         (CmpOp::Like | CmpOp::Matches, Operand::Regex(re)) => Some(match v {
             Val::Str(s, _) => re.is_match(s),
             Val::Ip(ip) => re.is_match(&ip.to_string()),
+            Val::Int(n) => re.is_match(&n.to_string()),
         }),
         (CmpOp::IsSubset, Operand::Literal(Literal::Str(_))) => {
             let net = t.net(0)?;

@@ -30,6 +30,10 @@ pub(crate) enum Field {
     Email,
     Hash(HashAlgo),
     FileName,
+    /// `network-traffic:src_port`.
+    SrcPort,
+    /// `network-traffic:dst_port`.
+    DstPort,
 }
 
 fn key(s: &PathStep) -> Option<&str> {
@@ -59,35 +63,163 @@ pub(crate) fn hash_algo(name: &str) -> Option<HashAlgo> {
     }
 }
 
+/// The object paths logs can answer: object type, property keys, and the
+/// field of [`crate::Observed`] read. This is the one table of the crate
+/// between STIX paths and log fields: the pattern evaluator reads through
+/// it ([`field_of`]), and patterns are written from it
+/// ([`observable_pattern`]: the first row of a field is the one written).
+/// Keys after `request_header` (HTTP header names) compare without case;
+/// `file:hashes.<algo>` is [`HASH_KEYS`].
+const PATHS: &[(&str, &[&str], Field)] = &[
+    ("ipv4-addr", &["value"], Field::AnyIp),
+    ("ipv6-addr", &["value"], Field::AnyIp),
+    ("domain-name", &["value"], Field::Domain),
+    ("url", &["value"], Field::Url),
+    ("email-addr", &["value"], Field::Email),
+    ("email-message", &["from_ref", "value"], Field::Email),
+    ("email-message", &["sender_ref", "value"], Field::Email),
+    ("user-account", &["user_id"], Field::Account),
+    ("user-account", &["account_login"], Field::Account),
+    ("file", &["name"], Field::FileName),
+    ("network-traffic", &["src_ref", "value"], Field::SrcRef),
+    ("network-traffic", &["dst_ref", "value"], Field::DstRef),
+    ("network-traffic", &["src_ref", "type"], Field::SrcRefType),
+    ("network-traffic", &["dst_ref", "type"], Field::DstRefType),
+    ("network-traffic", &["src_port"], Field::SrcPort),
+    ("network-traffic", &["dst_port"], Field::DstPort),
+    (
+        "network-traffic",
+        &["extensions", "http-request-ext", "request_method"],
+        Field::HttpMethod,
+    ),
+    (
+        "network-traffic",
+        &["extensions", "http-request-ext", "request_value"],
+        Field::HttpPath,
+    ),
+    (
+        "network-traffic",
+        &[
+            "extensions",
+            "http-request-ext",
+            "request_header",
+            "User-Agent",
+        ],
+        Field::UserAgent,
+    ),
+];
+
+/// The `file:hashes` keys written for each algorithm (any case, with or
+/// without `-`, is read: [`hash_algo`]).
+const HASH_KEYS: [(HashAlgo, &str); 4] = [
+    (HashAlgo::Md5, "MD5"),
+    (HashAlgo::Sha1, "SHA-1"),
+    (HashAlgo::Sha256, "SHA-256"),
+    (HashAlgo::Sha512, "SHA-512"),
+];
+
 /// The log field an object path reads, or None when logs do not carry it.
 pub(crate) fn field_of(path: &ObjectPath) -> Option<Field> {
-    if path.steps.len() > 5 {
-        return None;
+    let ty = path.object_type.as_str();
+    if let ("file", [PathStep::Key(h), PathStep::Key(algo)]) = (ty, path.steps.as_slice()) {
+        if h == "hashes" {
+            return Some(Field::Hash(hash_algo(algo)?));
+        }
     }
-    let mut buf = [""; 5];
-    for (slot, step) in buf.iter_mut().zip(&path.steps) {
-        *slot = key(step)?;
+    PATHS.iter().find_map(|(t, keys, field)| {
+        let same = *t == ty
+            && keys.len() == path.steps.len()
+            && keys.iter().zip(&path.steps).enumerate().all(|(i, (k, s))| {
+                let Some(s) = key(s) else { return false };
+                if i > 0 && keys[i - 1] == "request_header" {
+                    s.eq_ignore_ascii_case(k)
+                } else {
+                    s == *k
+                }
+            });
+        same.then_some(*field)
+    })
+}
+
+/// The object path written for `field` (`v6`: an IPv6 address).
+fn path_of(field: Field, v6: bool) -> ObjectPath {
+    let (ty, keys): (&str, Vec<&str>) = match field {
+        Field::Hash(a) => (
+            "file",
+            vec![
+                "hashes",
+                HASH_KEYS
+                    .iter()
+                    .find(|(x, _)| *x == a)
+                    .map_or("MD5", |k| k.1),
+            ],
+        ),
+        Field::AnyIp if v6 => ("ipv6-addr", vec!["value"]),
+        f => PATHS
+            .iter()
+            .find(|(_, _, x)| *x == f)
+            .map_or(("x-unknown", vec!["value"]), |(t, k, _)| (*t, k.to_vec())),
+    };
+    ObjectPath {
+        object_type: ty.to_string(),
+        steps: keys
+            .into_iter()
+            .map(|k| PathStep::Key(k.to_string()))
+            .collect(),
     }
-    let keys = &buf[..path.steps.len()];
-    Some(match (path.object_type.as_str(), keys) {
-        ("ipv4-addr" | "ipv6-addr", ["value"]) => Field::AnyIp,
-        ("domain-name", ["value"]) => Field::Domain,
-        ("url", ["value"]) => Field::Url,
-        ("email-addr", ["value"]) => Field::Email,
-        ("email-message", ["from_ref" | "sender_ref", "value"]) => Field::Email,
-        ("user-account", ["user_id" | "account_login"]) => Field::Account,
-        ("file", ["name"]) => Field::FileName,
-        ("file", ["hashes", algo]) => Field::Hash(hash_algo(algo)?),
-        ("network-traffic", ["src_ref", "value"]) => Field::SrcRef,
-        ("network-traffic", ["dst_ref", "value"]) => Field::DstRef,
-        ("network-traffic", ["src_ref", "type"]) => Field::SrcRefType,
-        ("network-traffic", ["dst_ref", "type"]) => Field::DstRefType,
-        ("network-traffic", ["extensions", "http-request-ext", rest @ ..]) => match rest {
-            ["request_method"] => Field::HttpMethod,
-            ["request_value"] => Field::HttpPath,
-            ["request_header", h] if h.eq_ignore_ascii_case("user-agent") => Field::UserAgent,
-            _ => return None,
-        },
+}
+
+/// The pattern that holds exactly for events carrying `o` (the inverse of
+/// [`Pattern::as_any`](super::Pattern::as_any) for one observable): an
+/// equality, `ISSUBSET` for a network.
+pub fn observable_pattern(o: &Observable) -> String {
+    let (field, op, value) = match o {
+        Observable::Ip(net) => {
+            let v6 = matches!(net, IpNet::V6(_));
+            if net.prefix_len() == net.max_prefix_len() {
+                (Field::AnyIp, "=", net.addr().to_string())
+            } else {
+                return format!(
+                    "[{} ISSUBSET {}]",
+                    path_of(Field::AnyIp, v6),
+                    Literal::Str(net.to_string())
+                );
+            }
+        }
+        Observable::Domain(d) => (Field::Domain, "=", d.clone()),
+        Observable::Url(u) => (Field::Url, "=", u.clone()),
+        Observable::Email(e) => (Field::Email, "=", e.clone()),
+        Observable::Account(a) => (Field::Account, "=", a.clone()),
+        Observable::UserAgent(u) => (Field::UserAgent, "=", u.clone()),
+        Observable::Hash(a, h) => (Field::Hash(*a), "=", h.clone()),
+    };
+    let v6 = matches!(o, Observable::Ip(IpNet::V6(_)));
+    format!("[{} {op} {}]", path_of(field, v6), Literal::Str(value))
+}
+
+/// The observable a hit names: its field (`src_ip`, `dst_ip`, `domain`,
+/// `url`, `user_agent`, `account`, `email`, `hash`) and the value seen;
+/// None for other fields (`pattern`) or a value that is not of the kind.
+pub fn hit_observable(field: &str, matched: &str) -> Option<Observable> {
+    Some(match field {
+        "src_ip" | "dst_ip" => Observable::Ip(IpNet::from(haboob_model::canonical_ip(
+            matched.trim().parse::<IpAddr>().ok()?,
+        ))),
+        "domain" => {
+            let d = matched.trim().trim_end_matches('.').to_ascii_lowercase();
+            if d.is_empty() {
+                return None;
+            }
+            Observable::Domain(d)
+        }
+        "url" => Observable::Url(matched.to_string()),
+        "user_agent" => Observable::UserAgent(matched.to_string()),
+        "account" => Observable::Account(matched.to_string()),
+        "email" => Observable::Email(matched.trim().to_ascii_lowercase()),
+        "hash" => {
+            let (a, h) = crate::sources::value::hash(matched)?;
+            Observable::Hash(a, h)
+        }
         _ => return None,
     })
 }

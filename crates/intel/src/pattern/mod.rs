@@ -29,10 +29,14 @@
 //! `network-traffic:extensions.'http-request-ext'.request_method`,
 //! `.request_value` (path, or full URL), `.request_header.'User-Agent'`,
 //! `file:hashes.*` (MD5, SHA-1, SHA-256, SHA-512, keys in any case, with or
-//! without `-`) and `file:name`.
+//! without `-`), `file:name` and `network-traffic:src_port`/`dst_port`.
+//! The table of these paths lives once, in `mapping.rs`; it also writes
+//! patterns for observables ([`observable_pattern`], used by the STIX
+//! export).
 
 mod ast;
 mod eval;
+mod fields;
 mod lexer;
 mod mapping;
 mod parser;
@@ -43,6 +47,8 @@ mod tests;
 pub use ast::{
     CmpOp, CompExpr, Literal, ObjectPath, ObsExpr, Operand, PathStep, Qualifier, Re, Test,
 };
+pub(crate) use fields::{first_value, observed_mask};
+pub use mapping::{hit_observable, observable_pattern};
 pub use state::PatternState;
 
 use crate::{Observable, Observed};
@@ -164,6 +170,20 @@ impl Pattern {
             }
         }
         go(&self.expr, o)
+    }
+
+    /// The event fields the pattern reads, as a mask (see `fields`).
+    pub(crate) fn reads(&self) -> u32 {
+        fields::pattern_mask(&self.expr)
+    }
+
+    /// The seconds of a `WITHIN` qualifier on the whole pattern: every
+    /// match lies within them.
+    pub fn within_secs(&self) -> Option<f64> {
+        match &self.expr {
+            ObsExpr::Qualified(_, Qualifier::Within(s)) => Some(*s),
+            _ => None,
+        }
     }
 
     /// A fresh evaluation state for a stream of events.

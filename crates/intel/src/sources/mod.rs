@@ -1,6 +1,6 @@
 //! Intel sources: plain lists ([`list`]), MISP feeds and event exports
-//! ([`misp`]), STIX 2.1 objects ([`stix_objects`]) and TAXII 2.1 pulls
-//! ([`taxii`]). Each reader turns its input into [`Indicator`]s with their
+//! ([`misp`]), STIX 2.1 bundles and objects (read by [`crate::stix`]) and
+//! TAXII 2.1 pulls ([`taxii`]). Each reader turns its input into [`Indicator`]s with their
 //! provenance and an [`ImportSummary`] that counts every value: imported
 //! (per kind), rejected (with file:line or object id and the reason),
 //! unsupported (per type) or skipped as context. Nothing is dropped silently.
@@ -9,7 +9,6 @@
 
 pub mod list;
 pub mod misp;
-pub mod stix_objects;
 pub mod taxii;
 pub mod value;
 
@@ -80,6 +79,9 @@ pub struct ImportSummary {
     /// Values of types this tool does not look for in logs, per type
     /// (MISP attribute types, STIX object types).
     pub unsupported: BTreeMap<String, u64>,
+    /// The first [`MAX_REJECT_SAMPLES`] unsupported objects with an id
+    /// (STIX indicators), and why.
+    pub unsupported_samples: Vec<Rejection>,
     /// MISP `to_ids=false` attributes (context): seen.
     pub context_seen: u64,
     /// MISP `to_ids=false` attributes imported (`--include-context`).
@@ -117,6 +119,17 @@ impl ImportSummary {
         *self.unsupported.entry(ty).or_default() += 1;
     }
 
+    /// Keep one unsupported object (location and reason) as a sample; the
+    /// count is [`ImportSummary::unsupported`]'s.
+    pub fn sample_unsupported(&mut self, location: impl Into<String>, reason: impl Into<String>) {
+        if self.unsupported_samples.len() < MAX_REJECT_SAMPLES {
+            self.unsupported_samples.push(Rejection {
+                location: location.into(),
+                reason: reason.into(),
+            });
+        }
+    }
+
     /// Count a value skipped on purpose.
     pub fn skip(&mut self, reason: &str) {
         *self.skipped.entry(reason.to_string()).or_default() += 1;
@@ -137,6 +150,11 @@ impl ImportSummary {
         for r in o.rejections {
             if self.rejections.len() < MAX_REJECT_SAMPLES {
                 self.rejections.push(r);
+            }
+        }
+        for r in o.unsupported_samples {
+            if self.unsupported_samples.len() < MAX_REJECT_SAMPLES {
+                self.unsupported_samples.push(r);
             }
         }
         self.context_seen += o.context_seen;
@@ -328,7 +346,7 @@ pub fn load_path(path: &Path, opts: &ImportOptions) -> Result<Import, IntelError
                 .source
                 .clone()
                 .unwrap_or_else(|| format!("stix:{name}"));
-            stix_objects::read_bundle_value(&v, &path.display().to_string(), &source, opts)
+            crate::stix::import_value(&v, &path.display().to_string(), &source, opts)
         }
     }
 }

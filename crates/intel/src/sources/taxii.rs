@@ -5,9 +5,8 @@
 //! The cursor of a pull is the `X-TAXII-Date-Added-Last` header of its last
 //! page that had one; the next pull passes it as `added_after`, so a second
 //! pull of an unchanged collection gets no objects. The objects go through
-//! the STIX object reader ([`super::stix_objects`]).
+//! the STIX reader ([`crate::stix::import_objects`]).
 
-use super::stix_objects::read_objects;
 use super::{Import, ImportOptions};
 use crate::IntelError;
 use serde_json::Value;
@@ -291,7 +290,8 @@ pub fn pull(
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
         out.objects += objs.len() as u64;
-        out.import.extend(read_objects(objs, &q, &source, opts));
+        out.import
+            .extend(crate::stix::import_objects(objs, &q, &source, opts));
         let more = page.get("more").and_then(Value::as_bool).unwrap_or(false);
         next = page.get("next").and_then(Value::as_str).map(str::to_string);
         if !more || objs.is_empty() || out.pages >= MAX_PAGES {

@@ -20,9 +20,12 @@
 //! assert_eq!(import.indicators.len(), 1);
 //! ```
 
+mod import;
 mod markings;
 #[cfg(test)]
 mod tests;
+
+pub use import::{import_objects, import_value, REVOKED};
 
 use crate::pattern::{Pattern, Support};
 use crate::{Indicator, IndicatorCondition, IntelError, Provenance, Tlp};
@@ -157,8 +160,36 @@ fn type_of(id: &str) -> &str {
     id.split_once("--").map_or("", |(t, _)| t)
 }
 
-/// Reads the objects of a bundle or envelope.
+/// Reads the objects of a bundle or envelope; `source_name` names the
+/// source in rejections and in the indicators' provenance.
 pub fn read_objects(objects: &[Value], source_name: &str, imported: Ts) -> StixImport {
+    read_objects_as(
+        objects,
+        &Origin {
+            file: source_name,
+            source: source_name,
+            imported,
+            tlp: None,
+        },
+    )
+}
+
+/// Where objects come from and what their indicators' provenance says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin<'a> {
+    /// File path or URL, named in rejections.
+    pub file: &'a str,
+    /// Provenance source of the indicators.
+    pub source: &'a str,
+    /// Import time.
+    pub imported: Ts,
+    /// TLP of indicators that carry no TLP marking.
+    pub tlp: Option<Tlp>,
+}
+
+/// [`read_objects`] with the provenance apart from the file name.
+pub(crate) fn read_objects_as(objects: &[Value], origin: &Origin<'_>) -> StixImport {
+    let source_name = origin.file;
     let mut out = StixImport::default();
     let reject = |location: String, reason: String| IntelError::Rejected {
         source_name: source_name.to_string(),
@@ -244,16 +275,7 @@ pub fn read_objects(objects: &[Value], source_name: &str, imported: Ts) -> StixI
     for &(ty, o) in &valid {
         let id = str_field(o, "id").unwrap_or_default();
         match ty {
-            "indicator" => match indicator(
-                o,
-                id,
-                source_name,
-                imported,
-                &names,
-                &tlps,
-                &indicates,
-                &attributed,
-            ) {
+            "indicator" => match indicator(o, id, origin, &names, &tlps, &indicates, &attributed) {
                 Ok(Ok(ind)) => out.indicators.push(ind),
                 Ok(Err(reason)) => out.unsupported.push((clip(id, MAX_NAME), reason)),
                 Err(reason) => out.rejected.push(reject(clip(id, MAX_NAME), reason)),
@@ -283,8 +305,7 @@ pub fn read_objects(objects: &[Value], source_name: &str, imported: Ts) -> StixI
 fn indicator(
     o: &Map<String, Value>,
     id: &str,
-    source_name: &str,
-    imported: Ts,
+    origin: &Origin<'_>,
     names: &HashMap<&str, String>,
     tlps: &HashMap<&str, Tlp>,
     indicates: &HashMap<&str, Vec<&str>>,
@@ -315,7 +336,7 @@ fn indicator(
     }
     let pattern = Pattern::parse(text).map_err(|e| format!("pattern {e}"))?;
     if o.get("revoked").and_then(Value::as_bool) == Some(true) {
-        return Ok(Err("revoked".into()));
+        return Ok(Err(REVOKED.into()));
     }
     if let Support::NotOnLogs(reason) = pattern.support() {
         return Ok(Err(reason));
@@ -354,7 +375,8 @@ fn indicator(
         .flatten()
         .filter_map(Value::as_str)
         .filter_map(|m| markings::standard(m).or_else(|| tlps.get(m).copied()))
-        .max();
+        .max()
+        .or(origin.tlp);
     let confidence = o
         .get("confidence")
         .and_then(Value::as_u64)
@@ -379,8 +401,8 @@ fn indicator(
         labels,
         actors,
         provenance: Provenance {
-            source: source_name.to_string(),
-            imported,
+            source: origin.source.to_string(),
+            imported: origin.imported,
             confidence,
             tlp,
             reference,

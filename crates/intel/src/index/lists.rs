@@ -6,7 +6,8 @@ use super::{add_owned, BuildOptions, BuildReport, Pairs};
 use crate::sources::list::ListBatch;
 use crate::Indicator;
 use haboob_model::Ts;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 
 /// The lists of an index and where their numbers start.
 #[derive(Debug, Default)]
@@ -65,13 +66,14 @@ impl Lists {
             }
             !expired && !b.is_empty()
         });
-        // Last one of an id wins: ids are (source, value).
+        // Last one of an id wins: ids are (source, value). Sorted by a hash
+        // of the two (cache-friendly where a hash map of 1M strings is not),
+        // then equal hashes compared.
         let keep: Vec<Vec<bool>> = {
             let mut sources: Vec<&str> = Vec::new();
             let total = batches.iter().map(ListBatch::len).sum();
-            let mut last: HashMap<(u32, &str), (u32, u32), super::postings::Fx> =
-                HashMap::default();
-            last.reserve(total);
+            let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
+            let mut src_of = Vec::with_capacity(batches.len());
             for (bi, b) in batches.iter().enumerate() {
                 let s = match sources.iter().position(|s| *s == b.source()) {
                     Some(s) => s,
@@ -79,16 +81,29 @@ impl Lists {
                         sources.push(b.source());
                         sources.len() - 1
                     }
-                } as u32;
+                };
+                src_of.push(s);
                 for k in 0..b.len() {
-                    if let Some(v) = b.value(k) {
-                        last.insert((s, v), (bi as u32, k as u32));
-                    }
+                    let mut h = super::postings::FxHasher::default();
+                    s.hash(&mut h);
+                    b.value(k).unwrap_or("").hash(&mut h);
+                    keys.push((h.finish(), bi as u32, k as u32));
                 }
             }
-            let mut keep: Vec<Vec<bool>> = batches.iter().map(|b| vec![false; b.len()]).collect();
-            for (bi, k) in last.into_values() {
-                keep[bi as usize][k as usize] = true;
+            keys.sort_unstable();
+            let mut keep: Vec<Vec<bool>> = batches.iter().map(|b| vec![true; b.len()]).collect();
+            let same = |x: &(u64, u32, u32), y: &(u64, u32, u32)| {
+                let (bx, by) = (x.1 as usize, y.1 as usize);
+                src_of[bx] == src_of[by]
+                    && batches[bx].value(x.2 as usize) == batches[by].value(y.2 as usize)
+            };
+            for run in keys.chunk_by(|x, y| x.0 == y.0) {
+                for (i, x) in run.iter().enumerate() {
+                    // Sorted by (hash, list, line): a later equal one wins.
+                    if run[i + 1..].iter().any(|y| same(x, y)) {
+                        keep[x.1 as usize][x.2 as usize] = false;
+                    }
+                }
             }
             keep
         };

@@ -23,7 +23,7 @@ use crate::sources::value::{url_host, url_path};
 use crate::sources::list::ListBatch;
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
 use haboob_model::Ts;
-use postings::Postings;
+use postings::{Postings, Top24};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -64,6 +64,9 @@ pub struct IntelIndex {
     lists: lists::Lists,
     v4: Vec<(u8, Postings<u32>)>,
     v6: Vec<(u8, Postings<u128>)>,
+    /// The /24s (top 24 bits) `v4` and `v6` cover.
+    v4_top: Top24,
+    v6_top: Top24,
     domains: Postings<Box<str>>,
     url_hosts: Postings<Box<str>>,
     /// URL entries: (indicator, path prefix).
@@ -179,6 +182,14 @@ impl IntelIndex {
         let idx = IntelIndex {
             indicators: list,
             lists,
+            v4_top: Top24::build(
+                p.v4.iter()
+                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
+            ),
+            v6_top: Top24::build(
+                p.v6.iter()
+                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
+            ),
             v4: p
                 .v4
                 .into_iter()
@@ -245,6 +256,9 @@ impl IntelIndex {
         match haboob_model::canonical_ip(ip) {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
+                if !self.v4_top.maybe(a >> 8) {
+                    return false;
+                }
                 for (len, p) in &self.v4 {
                     let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
                     any |= self.valid(p.get(&(a & mask)), ts, out);
@@ -252,6 +266,9 @@ impl IntelIndex {
             }
             IpAddr::V6(a) => {
                 let a = u128::from(a);
+                if !self.v6_top.maybe((a >> 104) as u32) {
+                    return false;
+                }
                 for (len, p) in &self.v6 {
                     let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
                     any |= self.valid(p.get(&(a & mask)), ts, out);

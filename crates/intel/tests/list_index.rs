@@ -5,9 +5,7 @@
 //! labels, headers and expiry.
 
 use haboob_intel::sources::list::{read_list, read_list_batch, ListKind};
-use haboob_intel::{
-    BuildOptions, ImportOptions, IntelHit, IntelIndex, IntelLookup, Observed, Tlp,
-};
+use haboob_intel::{BuildOptions, ImportOptions, IntelHit, IntelIndex, IntelLookup, Observed, Tlp};
 use haboob_model::Ts;
 use proptest::prelude::*;
 
@@ -72,7 +70,12 @@ fn probes() -> Vec<Observed<'static>> {
             ..Observed::default()
         })
         .collect();
-    for d in ["evil.example", "a.login.evil.example", "x.other.example", "example"] {
+    for d in [
+        "evil.example",
+        "a.login.evil.example",
+        "x.other.example",
+        "example",
+    ] {
         v.push(Observed {
             domain: Some(d),
             ..Observed::default()
@@ -123,7 +126,11 @@ fn check(lists: &[(usize, bool, Vec<(usize, usize)>)], cut: Option<Ts>) {
     for (n, (header, same_source, lines)) in lists.iter().enumerate() {
         let text = list_text(*header, lines);
         let file = format!("l{n}.txt");
-        let source = if *same_source { "list:shared".to_string() } else { format!("list:{file}") };
+        let source = if *same_source {
+            "list:shared".to_string()
+        } else {
+            format!("list:{file}")
+        };
         let a = read_list(text.as_bytes(), &file, &source, &opts).unwrap();
         let (b, summary) = read_list_batch(text.as_bytes(), &file, &source, &opts).unwrap();
         assert_eq!(a.summary, summary);
@@ -155,7 +162,11 @@ fn check(lists: &[(usize, bool, Vec<(usize, usize)>)], cut: Option<Ts>) {
     }
     for obs in probes() {
         for ts in [Ts::from_secs(1_000), Ts::from_secs(1_800_000_000)] {
-            assert_eq!(hits(&one, &obs, ts), hits(&compact, &obs, ts), "{obs:?} at {ts:?}");
+            assert_eq!(
+                hits(&one, &obs, ts),
+                hits(&compact, &obs, ts),
+                "{obs:?} at {ts:?}"
+            );
         }
     }
     // The same values stored before (materialised) and given as lists: the
@@ -190,7 +201,10 @@ fn every_value_kind_and_a_duplicate() {
     let lines: Vec<(usize, usize)> = (0..VALUES.len()).map(|v| (v, v % LABELS.len())).collect();
     let mut twice = lines.clone();
     twice.push((0, 1));
-    check(&[(0, false, twice), (3, false, vec![(18, 0), (18, 1)])], None);
+    check(
+        &[(0, false, twice), (3, false, vec![(18, 0), (18, 1)])],
+        None,
+    );
     // 16 of the 19 values are valid in a list of any kind; the user agent
     // only in a user-agent list.
     let (b, s) = read_list_batch(

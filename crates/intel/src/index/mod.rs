@@ -19,8 +19,8 @@
 mod lists;
 mod postings;
 
-use crate::sources::value::{url_host, url_path};
 use crate::sources::list::ListBatch;
+use crate::sources::value::{url_host, url_path};
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
 use haboob_model::Ts;
 use postings::{Postings, Top24};

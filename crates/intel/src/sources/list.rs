@@ -350,7 +350,8 @@ pub fn read_list_batch<R: BufRead>(
         };
         let label = label.unwrap_or("");
         let (Ok(start), Ok(vlen), Ok(llen), Ok(line)) = (
-            u32::try_from(batch.text.len() + value.len() + label.len()).map(|_| batch.text.len() as u32),
+            u32::try_from(batch.text.len() + value.len() + label.len())
+                .map(|_| batch.text.len() as u32),
             u16::try_from(value.len()),
             u16::try_from(label.len()),
             u32::try_from(line_no),

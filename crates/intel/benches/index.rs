@@ -29,7 +29,7 @@ fn lists(n: usize) -> (String, String) {
     let words = [
         "mail", "login", "secure", "update", "cdn", "news", "vote", "portal",
     ];
-    let mut dom = |r: &mut Rng| {
+    let dom = |r: &mut Rng| {
         let x = r.next();
         format!(
             "{}-{}{}.com",

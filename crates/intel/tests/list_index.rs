@@ -112,7 +112,10 @@ fn hits(idx: &IntelIndex, obs: &Observed<'_>, ts: Ts) -> Vec<IntelHit> {
     out
 }
 
-fn check(lists: &[(usize, bool, Vec<(usize, usize)>)], cut: Option<Ts>) {
+/// A list: its header, whether its source is shared, its (value, label) lines.
+type List = (usize, bool, Vec<(usize, usize)>);
+
+fn check(lists: &[List], cut: Option<Ts>) {
     let opts = ImportOptions {
         imported: Ts::from_secs(1_700_000_000),
         tlp: Some(Tlp::Green),

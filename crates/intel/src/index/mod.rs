@@ -1,8 +1,13 @@
 //! Matching at ingest speed: [`IntelIndex`] answers "which indicators match
 //! this event" with a few hash probes per field.
 //!
-//! - addresses and networks: per prefix length present, a hash map of the
-//!   masked address (one probe per length present, longest first);
+//! - addresses and networks: a bitmap of the /24s (top 24 bits) any
+//!   indicator covers answers most misses in one probe; then, per prefix
+//!   length present, a hash map of the masked address (one probe per
+//!   length present, longest first);
+//! - plain lists are held compact (one provenance per list, values in one
+//!   arena) and numbered after the other indicators; their [`Indicator`]s
+//!   are made when asked for ([`IntelIndex::indicator`]);
 //! - domains: the label-suffix walk (`a.b.evil.example` probes itself,
 //!   `b.evil.example`, `evil.example`, `example`), so a sub-domain of a
 //!   listed domain matches and a parent never does;

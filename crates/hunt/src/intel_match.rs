@@ -209,12 +209,12 @@ impl IntelMatch {
             if e.hits.len() >= MAX_HITS {
                 break;
             }
-            let Some(ind) = self.index.indicator(*i) else {
+            let Some(id) = self.index.indicator_id(*i) else {
                 continue;
             };
             if e.hits
                 .iter()
-                .any(|h| h.indicator == ind.id && h.field == *field)
+                .any(|h| h.indicator == id && h.field == *field)
             {
                 continue;
             }

@@ -1,8 +1,13 @@
 //! Matching at ingest speed: [`IntelIndex`] answers "which indicators match
 //! this event" with a few hash probes per field.
 //!
-//! - addresses and networks: per prefix length present, a hash map of the
-//!   masked address (one probe per length present, longest first);
+//! - addresses and networks: a bitmap of the /24s (top 24 bits) any
+//!   indicator covers answers most misses in one probe; then, per prefix
+//!   length present, a hash map of the masked address (one probe per
+//!   length present, longest first);
+//! - plain lists are held compact (one provenance per list, values in one
+//!   arena) and numbered after the other indicators; their [`Indicator`]s
+//!   are made when asked for ([`IntelIndex::indicator`]);
 //! - domains: the label-suffix walk (`a.b.evil.example` probes itself,
 //!   `b.evil.example`, `evil.example`, `example`), so a sub-domain of a
 //!   listed domain matches and a parent never does;
@@ -19,14 +24,16 @@
 //! An indicator matches only at a time within its validity
 //! (`valid_from` ≤ ts ≤ `valid_until`).
 
+mod lists;
 pub mod patterns;
 mod postings;
 
+use crate::sources::list::ListBatch;
 use crate::sources::value::{url_host, url_path};
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
 use haboob_model::Ts;
 pub use patterns::{PatternHit, PatternStates};
-use postings::Postings;
+use postings::{Postings, Top24};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -63,8 +70,13 @@ pub struct BuildReport {
 #[derive(Debug, Default)]
 pub struct IntelIndex {
     indicators: Vec<Indicator>,
+    /// Plain lists, numbered after `indicators`.
+    lists: lists::Lists,
     v4: Vec<(u8, Postings<u32>)>,
     v6: Vec<(u8, Postings<u128>)>,
+    /// The /24s (top 24 bits) `v4` and `v6` cover.
+    v4_top: Top24,
+    v6_top: Top24,
     domains: Postings<Box<str>>,
     url_hosts: Postings<Box<str>>,
     /// URL entries: (indicator, path prefix).
@@ -95,7 +107,7 @@ fn lower(s: &str) -> Cow<'_, str> {
 }
 
 #[derive(Default)]
-struct Pairs {
+pub(crate) struct Pairs {
     v4: BTreeMap<u8, Vec<(u32, u32)>>,
     v6: BTreeMap<u8, Vec<(u128, u32)>>,
     domains: Vec<(Box<str>, u32)>,
@@ -111,6 +123,20 @@ impl IntelIndex {
     /// Index `indicators`. A later indicator with the id of an earlier one
     /// replaces it.
     pub fn build(indicators: Vec<Indicator>, opts: &BuildOptions) -> (IntelIndex, BuildReport) {
+        Self::build_with_lists(indicators, Vec::new(), opts)
+    }
+
+    /// [`IntelIndex::build`] with plain lists kept compact
+    /// ([`crate::sources::load_for_index`]): the same matches and hits as
+    /// building their indicators ([`ListBatch::into_indicators`]) after
+    /// `indicators`, in a fraction of the time and memory. A list value
+    /// replaces an indicator of `indicators` with its id (a stored copy).
+    pub fn build_with_lists(
+        indicators: Vec<Indicator>,
+        lists: Vec<ListBatch>,
+        opts: &BuildOptions,
+    ) -> (IntelIndex, BuildReport) {
+        let shadowed = lists::Lists::shadowed(&indicators, &lists);
         let mut report = BuildReport::default();
         let mut inds = Vec::with_capacity(indicators.len());
         for ind in indicators {
@@ -132,7 +158,9 @@ impl IntelIndex {
             }
             inds.iter()
                 .enumerate()
-                .map(|(i, ind)| last.get(ind.id.as_str()) == Some(&i))
+                .map(|(i, ind)| {
+                    last.get(ind.id.as_str()) == Some(&i) && !shadowed.contains(&ind.id)
+                })
                 .collect()
         };
         report.duplicates = keep.iter().filter(|k| !**k).count();
@@ -178,9 +206,19 @@ impl IntelIndex {
             }
             list.push(ind);
         }
-        report.indicators = list.len();
+        let lists = lists::Lists::build(lists, list.len() as u32, opts, &mut report, &mut p);
+        report.indicators = list.len() + lists.len();
         let idx = IntelIndex {
             indicators: list,
+            lists,
+            v4_top: Top24::build(
+                p.v4.iter()
+                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
+            ),
+            v6_top: Top24::build(
+                p.v6.iter()
+                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
+            ),
             v4: p
                 .v4
                 .into_iter()
@@ -213,17 +251,30 @@ impl IntelIndex {
 
     /// Indicators indexed.
     pub fn len(&self) -> usize {
-        self.indicators.len()
+        self.indicators.len() + self.lists.len()
     }
 
     /// Whether no indicator is indexed.
     pub fn is_empty(&self) -> bool {
-        self.indicators.is_empty()
+        self.len() == 0
     }
 
-    /// Indicator number `i`.
-    pub fn indicator(&self, i: u32) -> Option<&Indicator> {
-        self.indicators.get(i as usize)
+    /// Indicator number `i` (numbers run from 0 to [`IntelIndex::len`]).
+    /// Values of plain lists are made on demand (hence the `Cow`).
+    pub fn indicator(&self, i: u32) -> Option<Cow<'_, Indicator>> {
+        match self.indicators.get(i as usize) {
+            Some(ind) => Some(Cow::Borrowed(ind)),
+            None => self.lists.indicator(i).map(Cow::Owned),
+        }
+    }
+
+    /// The id of indicator number `i` (cheaper than
+    /// [`IntelIndex::indicator`] for a value of a plain list).
+    pub fn indicator_id(&self, i: u32) -> Option<Cow<'_, str>> {
+        match self.indicators.get(i as usize) {
+            Some(ind) => Some(Cow::Borrowed(ind.id.as_str())),
+            None => self.lists.id(i).map(Cow::Owned),
+        }
     }
 
     /// Indicators valid at `ts` whose address or network holds `ip`.
@@ -235,6 +286,9 @@ impl IntelIndex {
         match haboob_model::canonical_ip(ip) {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
+                if !self.v4_top.maybe(a >> 8) {
+                    return false;
+                }
                 for (len, p) in &self.v4 {
                     let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
                     any |= self.valid(p.get(&(a & mask)), ts, out);
@@ -242,6 +296,9 @@ impl IntelIndex {
             }
             IpAddr::V6(a) => {
                 let a = u128::from(a);
+                if !self.v6_top.maybe((a >> 104) as u32) {
+                    return false;
+                }
                 for (len, p) in &self.v6 {
                     let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
                     any |= self.valid(p.get(&(a & mask)), ts, out);
@@ -340,8 +397,14 @@ impl IntelIndex {
     #[inline]
     fn valid(&self, ids: &[u32], ts: Ts, out: &mut Vec<u32>) -> bool {
         for &i in ids {
-            let ind = &self.indicators[i as usize];
-            if ind.valid_from.is_some_and(|f| ts < f) || ind.valid_until.is_some_and(|u| ts > u) {
+            let valid = match self.indicators.get(i as usize) {
+                Some(ind) => {
+                    !(ind.valid_from.is_some_and(|f| ts < f)
+                        || ind.valid_until.is_some_and(|u| ts > u))
+                }
+                None => self.lists.valid_at(i, ts),
+            };
+            if !valid {
                 continue;
             }
             if !out.contains(&i) {
@@ -353,17 +416,17 @@ impl IntelIndex {
 
     /// The hit of indicator `i` for `matched` seen in `field`.
     pub fn hit(&self, i: u32, field: &str, matched: &str) -> Option<IntelHit> {
-        let ind = self.indicator(i)?;
+        let ind = self.indicator(i)?.into_owned();
         Some(IntelHit {
-            indicator: ind.id.clone(),
-            name: ind.name.clone(),
+            indicator: ind.id,
+            name: ind.name,
             matched: bounded(matched, MAX_MATCHED_BYTES),
             field: field.to_string(),
-            source: ind.provenance.source.clone(),
+            source: ind.provenance.source,
             confidence: ind.provenance.confidence,
             tlp: ind.provenance.tlp,
-            actors: ind.actors.clone(),
-            labels: ind.labels.clone(),
+            actors: ind.actors,
+            labels: ind.labels,
         })
     }
 }
@@ -421,15 +484,35 @@ fn add(p: &mut Pairs, o: &Observable, n: u32) {
     }
 }
 
+/// [`add`] taking the observable: its text moves into the index (values
+/// of plain lists are normalised already; case is folded if not).
+pub(crate) fn add_owned(p: &mut Pairs, o: Observable, n: u32) {
+    fn lower(s: String) -> Box<str> {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            s.to_ascii_lowercase().into()
+        } else {
+            s.into()
+        }
+    }
+    match o {
+        Observable::Domain(d) => p.domains.push((lower(d), n)),
+        Observable::UserAgent(u) => p.user_agents.push((u.into(), n)),
+        Observable::Email(e) => p.emails.push((lower(e), n)),
+        Observable::Account(a) => p.accounts.push((lower(a), n)),
+        Observable::Hash(a, h) => p.hashes[algo_slot(a)].push((lower(h), n)),
+        o @ (Observable::Ip(_) | Observable::Url(_)) => add(p, &o, n),
+    }
+}
+
 impl IntelLookup for IntelIndex {
     fn lookup(&self, obs: &Observed<'_>, ts: Ts, out: &mut Vec<IntelHit>) {
         let mut ids = Vec::new();
         let emit = |ids: &mut Vec<u32>, field: &str, v: &str, out: &mut Vec<IntelHit>| {
             for i in ids.drain(..) {
-                let Some(ind) = self.indicator(i) else {
+                let Some(id) = self.indicator_id(i) else {
                     continue;
                 };
-                if out.iter().any(|h| h.indicator == ind.id) {
+                if out.iter().any(|h| h.indicator == id) {
                     continue;
                 }
                 out.extend(self.hit(i, field, v));
@@ -485,7 +568,7 @@ impl IntelLookup for IntelIndex {
     }
 
     fn is_empty(&self) -> bool {
-        self.indicators.is_empty()
+        IntelIndex::is_empty(self)
     }
 }
 

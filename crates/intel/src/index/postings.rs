@@ -127,3 +127,39 @@ impl<K: Hash + Eq + Ord> Postings<K> {
         self.map.is_empty()
     }
 }
+
+/// Which /24s of the address space (the top 24 bits of an IPv4 or IPv6
+/// address) an indicator covers, as a bitmap of 2 MiB: one probe answers
+/// "no indicator here" for most addresses, before a probe per prefix
+/// length.
+#[derive(Debug, Default)]
+pub(crate) struct Top24 {
+    bits: Vec<u64>,
+}
+
+impl Top24 {
+    /// Over networks given as (top 24 bits of the network, prefix length).
+    pub(crate) fn build(nets: impl Iterator<Item = (u32, u8)>) -> Self {
+        let mut bits = Vec::new();
+        for (top, len) in nets {
+            if bits.is_empty() {
+                bits = vec![0u64; 1 << 18];
+            }
+            // A network shorter than /24 covers 2^(24 - len) of them.
+            let n = 1u32 << (24 - u32::from(len.min(24)));
+            let top = top & !(n - 1) & 0x00ff_ffff;
+            for t in top..top + n {
+                bits[(t >> 6) as usize] |= 1 << (t & 63);
+            }
+        }
+        Top24 { bits }
+    }
+
+    /// Whether an indicator may cover addresses with these top 24 bits.
+    #[inline]
+    pub(crate) fn maybe(&self, top: u32) -> bool {
+        self.bits
+            .get(((top & 0x00ff_ffff) >> 6) as usize)
+            .is_some_and(|w| w & (1 << (top & 63)) != 0)
+    }
+}

@@ -19,7 +19,7 @@
 //! `list--<sha-256 hex of source and value>`.
 
 use super::value::{classify, MAX_VALUE_BYTES};
-use super::{kind_of, Import, ImportOptions};
+use super::{kind_of, Import, ImportOptions, ImportSummary};
 use crate::{Indicator, IndicatorCondition, IntelError, Observable, Provenance, Tlp};
 use haboob_model::Ts;
 use sha2::{Digest, Sha256};
@@ -94,16 +94,188 @@ pub fn parse_tlp(s: &str) -> Option<Tlp> {
 /// # Errors
 /// Only when the input cannot be read; bad lines are counted rejections.
 pub fn read_list<R: BufRead>(
-    mut r: R,
+    r: R,
     file: &str,
     source: &str,
     opts: &ImportOptions,
 ) -> Result<Import, IntelError> {
-    let mut out = Import::default();
+    let (batch, summary) = read_list_batch(r, file, source, opts)?;
+    Ok(Import {
+        indicators: batch.into_indicators(),
+        summary,
+    })
+}
+
+/// One value of a list: where its text is in [`ListBatch`]'s arena.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Offset of the value in the arena; the label follows it.
+    start: u32,
+    /// Value bytes (at most [`MAX_VALUE_BYTES`]).
+    vlen: u16,
+    /// Label bytes (0: none).
+    llen: u16,
+    /// Line number in the file.
+    line: u32,
+}
+
+/// A plain list read compactly: its values and labels in one arena, the
+/// header's provenance once for the list, ids derived on demand. What
+/// [`read_list`] returns as [`Indicator`]s ([`ListBatch::indicator`] gives
+/// each one, equal to [`read_list`]'s), at a fraction of the memory; the
+/// index ([`crate::IntelIndex::build_with_lists`]) takes it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ListBatch {
+    source: String,
+    file: String,
+    kind: ListKind,
+    actors: Vec<String>,
+    tlp: Option<Tlp>,
+    confidence: Option<u8>,
+    valid_until: Option<Ts>,
+    imported: Ts,
+    text: String,
+    entries: Vec<Entry>,
+    /// The values classified (taken by the index build).
+    obs: Vec<Observable>,
+}
+
+impl ListBatch {
+    /// Values held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no value is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The provenance source of every value.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Expiry of every value (the header's `valid-until`).
+    pub fn valid_until(&self) -> Option<Ts> {
+        self.valid_until
+    }
+
+    /// Value `k` as written (trimmed), which its id is derived from.
+    pub fn value(&self, k: usize) -> Option<&str> {
+        let e = self.entries.get(k)?;
+        let s = e.start as usize;
+        self.text.get(s..s + usize::from(e.vlen))
+    }
+
+    fn label(&self, e: &Entry) -> Option<&str> {
+        let s = e.start as usize + usize::from(e.vlen);
+        (e.llen > 0)
+            .then(|| self.text.get(s..s + usize::from(e.llen)))
+            .flatten()
+    }
+
+    /// The id of value `k` (`list--…`, as [`list_id`]).
+    pub fn id(&self, k: usize) -> Option<String> {
+        self.value(k).map(|v| list_id(&self.source, v))
+    }
+
+    /// The observable of value `k`, classified again from its text.
+    fn observable(&self, v: &str) -> Option<Observable> {
+        match self.kind {
+            ListKind::UserAgent => Some(Observable::UserAgent(v.to_string())),
+            ListKind::Any => classify(v).ok(),
+        }
+    }
+
+    /// Value `k` as the [`Indicator`] [`read_list`] gives for it.
+    pub fn indicator(&self, k: usize) -> Option<Indicator> {
+        let obs = self.observable(self.value(k)?)?;
+        self.make(k, obs)
+    }
+
+    fn make(&self, k: usize, obs: Observable) -> Option<Indicator> {
+        let e = self.entries.get(k)?;
+        let value = self.value(k)?;
+        let label = self.label(e);
+        Some(Indicator {
+            id: list_id(&self.source, value),
+            name: label.unwrap_or(value).chars().take(256).collect(),
+            condition: IndicatorCondition::Any(vec![obs]),
+            valid_from: None,
+            valid_until: self.valid_until,
+            labels: label.map(str::to_string).into_iter().collect(),
+            actors: self.actors.clone(),
+            provenance: Provenance {
+                source: self.source.clone(),
+                imported: self.imported,
+                confidence: self.confidence,
+                tlp: self.tlp,
+                reference: Some(format!("{}:{}", self.file, e.line)),
+            },
+        })
+    }
+
+    /// Every value as an [`Indicator`], in order.
+    pub fn into_indicators(mut self) -> Vec<Indicator> {
+        let obs = self.take_observables();
+        if obs.len() != self.len() {
+            return (0..self.len()).filter_map(|k| self.indicator(k)).collect();
+        }
+        obs.into_iter()
+            .enumerate()
+            .filter_map(|(k, o)| self.make(k, o))
+            .collect()
+    }
+
+    /// Keep the values whose `keep` is true (in order); the others are
+    /// gone from [`ListBatch::len`] and the numbering.
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        let mut i = 0;
+        self.entries.retain(|_| {
+            i += 1;
+            keep.get(i - 1).copied().unwrap_or(true)
+        });
+        if !self.obs.is_empty() {
+            let mut i = 0;
+            self.obs.retain(|_| {
+                i += 1;
+                keep.get(i - 1).copied().unwrap_or(true)
+            });
+        }
+    }
+
+    /// The classified values, in order (once: later calls get none).
+    pub(crate) fn take_observables(&mut self) -> Vec<Observable> {
+        std::mem::take(&mut self.obs)
+    }
+}
+
+/// [`read_list`] without making an [`Indicator`] per line: the list as a
+/// [`ListBatch`], and the accounting.
+///
+/// # Errors
+/// Only when the input cannot be read; bad lines are counted rejections.
+pub fn read_list_batch<R: BufRead>(
+    mut r: R,
+    file: &str,
+    source: &str,
+    opts: &ImportOptions,
+) -> Result<(ListBatch, ImportSummary), IntelError> {
+    let mut summary = ImportSummary::default();
+    let mut batch = ListBatch {
+        source: source.to_string(),
+        file: file.to_string(),
+        imported: opts.imported,
+        ..ListBatch::default()
+    };
     let mut header = Header::default();
     let mut in_header = true;
+    let mut kind = opts.list_kind.unwrap_or_default();
     let mut buf = Vec::new();
     let mut line_no = 0u64;
+    // Counts per kind, added to the summary at the end.
+    let mut counts: Vec<(&'static str, u64)> = Vec::new();
     loop {
         buf.clear();
         let n = std::io::Read::take(&mut r, MAX_VALUE_BYTES as u64 * 2)
@@ -117,8 +289,7 @@ pub fn read_list<R: BufRead>(
         }
         line_no += 1;
         if !buf.ends_with(b"\n") && n as u64 == MAX_VALUE_BYTES as u64 * 2 {
-            out.summary
-                .reject(format!("{file}:{line_no}"), "line longer than 8192 bytes");
+            summary.reject(format!("{file}:{line_no}"), "line longer than 8192 bytes");
             skip_line(&mut r).map_err(|error| IntelError::Io {
                 source_name: file.to_string(),
                 error,
@@ -126,8 +297,7 @@ pub fn read_list<R: BufRead>(
             continue;
         }
         let Ok(line) = std::str::from_utf8(&buf) else {
-            out.summary
-                .reject(format!("{file}:{line_no}"), "not UTF-8 text");
+            summary.reject(format!("{file}:{line_no}"), "not UTF-8 text");
             continue;
         };
         let line = line.trim_end_matches(['\n', '\r']);
@@ -143,13 +313,21 @@ pub fn read_list<R: BufRead>(
         if let Some(c) = trimmed.strip_prefix('#') {
             if in_header {
                 if let Err(e) = header_line(c, &mut header) {
-                    out.summary.reject(format!("{file}:{line_no}"), e);
+                    summary.reject(format!("{file}:{line_no}"), e);
                 }
             }
             continue;
         }
-        in_header = false;
-        let kind = opts.list_kind.or(header.kind).unwrap_or_default();
+        if in_header {
+            // The header ends at the first value: it holds for every value.
+            in_header = false;
+            kind = opts.list_kind.or(header.kind).unwrap_or_default();
+            batch.kind = kind;
+            batch.actors = header.actor.iter().cloned().collect();
+            batch.tlp = header.tlp.or(opts.tlp);
+            batch.confidence = header.confidence;
+            batch.valid_until = header.valid_until;
+        }
         let (value, label) = split_label(line, kind);
         let obs = match kind {
             ListKind::UserAgent => {
@@ -166,39 +344,49 @@ pub fn read_list<R: BufRead>(
         let obs = match obs {
             Ok(o) => o,
             Err(reason) => {
-                out.summary.reject(format!("{file}:{line_no}"), reason);
+                summary.reject(format!("{file}:{line_no}"), reason);
                 continue;
             }
         };
-        out.summary.count(kind_of(&obs));
-        let mut labels = Vec::new();
-        if let Some(l) = label {
-            labels.push(l.to_string());
+        let label = label.unwrap_or("");
+        let (Ok(start), Ok(vlen), Ok(llen), Ok(line)) = (
+            u32::try_from(batch.text.len() + value.len() + label.len())
+                .map(|_| batch.text.len() as u32),
+            u16::try_from(value.len()),
+            u16::try_from(label.len()),
+            u32::try_from(line_no),
+        ) else {
+            summary.reject(
+                format!("{file}:{line_no}"),
+                "list larger than 4 GiB or 4 billion lines",
+            );
+            continue;
+        };
+        let k = kind_of(&obs);
+        match counts.iter_mut().find(|(c, _)| *c == k) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((k, 1)),
         }
-        out.indicators.push(Indicator {
-            id: list_id(source, value),
-            name: label.unwrap_or(value).chars().take(256).collect(),
-            condition: IndicatorCondition::Any(vec![obs]),
-            valid_from: None,
-            valid_until: header.valid_until,
-            labels,
-            actors: header.actor.iter().cloned().collect(),
-            provenance: Provenance {
-                source: source.to_string(),
-                imported: opts.imported,
-                confidence: header.confidence,
-                tlp: header.tlp.or(opts.tlp),
-                reference: Some(format!("{file}:{line_no}")),
-            },
+        batch.text.push_str(value);
+        batch.text.push_str(label);
+        batch.entries.push(Entry {
+            start,
+            vlen,
+            llen,
+            line,
         });
+        batch.obs.push(obs);
+    }
+    for (k, n) in counts {
+        *summary.by_kind.entry(k.to_string()).or_default() += n;
     }
     tracing::debug!(
         file,
-        imported = out.indicators.len(),
-        rejected = out.summary.rejected,
+        imported = batch.len(),
+        rejected = summary.rejected,
         "List read."
     );
-    Ok(out)
+    Ok((batch, summary))
 }
 
 /// Skip to the end of the line without keeping it.

@@ -421,10 +421,10 @@ fn bounds_are_kept_and_reported() {
         Some(&mut st),
         &mut hits,
     );
-    let got: Vec<&str> = hits
+    let got: Vec<String> = hits
         .iter()
-        .filter_map(|h| idx.indicator(h.indicator))
-        .map(|i| i.id.as_str())
+        .filter_map(|h| idx.indicator_id(h.indicator))
+        .map(|id| id.into_owned())
         .collect();
     assert_eq!(got, ["f4"]);
 

@@ -397,6 +397,9 @@ fn an_idle_episode_ends_whatever_came_between() {
         .collect();
     assert_eq!(
         got,
-        [(0, 2, Severity::Critical), (60 + 25 * 3600, 1, Severity::High)]
+        [
+            (0, 2, Severity::Critical),
+            (60 + 25 * 3600, 1, Severity::High)
+        ]
     );
 }

@@ -1,7 +1,7 @@
 //! `intel.victim` through the binary: `haboob hunt --intel seized.txt` on
 //! hand-written network logs (`fixtures/netlogs/`, see its SOURCES.md) of
 //! every kind the hunt reads them in (Zeek TSV dns + http, Zeek JSON dns,
-//! Suricata EVE dns/http/tls, Squid). The list names `charming-login.example`,
+//! Suricata EVE dns/http/tls, Squid, Sysmon 22 as Windows event XML). The list names `charming-login.example`,
 //! `mail.update-service.example` and `203.0.113.66` (actor Mint Sandstorm).
 //! Victims: 10.0.0.5 (a sub-domain of a listed domain, the domain itself,
 //! the listed sub-domain), 10.0.0.7 (the listed address in DNS answers, TLS
@@ -303,7 +303,9 @@ fn lanes_give_the_same_victims() {
         by_id(&jsonl(&o.stdout))
     };
     let off = run_with("1", "detection_lanes = 1");
-    assert_eq!(victims(&off).len(), 4, "{off:#?}");
+    // Zeek 10.0.0.5/7/8 and Suricata 10.0.0.5/7: one alert per host after
+    // merging.
+    assert_eq!(victims(&off).len(), 3, "{off:#?}");
     for threads in ["1", "2"] {
         let on = run_with(threads, "lanes_min_mb = 0\ndetection_lanes = 3");
         assert_eq!(on, off, "--threads {threads}");
@@ -433,11 +435,40 @@ fn a_victim_and_an_attacker_of_the_same_infrastructure_are_one_campaign() {
     assert_eq!(c["sources"], serde_json::json!(["203.0.113.9"]), "{c}");
     let summary = c["summary"].as_str().unwrap();
     assert!(
-        summary.starts_with("one source (203.0.113.9) scanned 1 site")
+        summary.starts_with("one source (203.0.113.9) attacked 1 site")
             && summary
                 .ends_with("; its infrastructure was contacted by 1 internal host (10.0.0.8)"),
         "{summary}"
     );
     assert_eq!(c["attribution"][0]["actor"], "Mint Sandstorm", "{c}");
     internal_hosts_are_never_sources(&out);
+}
+
+#[test]
+fn sysmon_dns_query_events() {
+    // WS01 asks for a sub-domain of a listed domain (in mixed case), WS03
+    // gets the listed address in its answers; WS02 asks only for decoys,
+    // and its process-creation event (id 1) carrying a listed name and
+    // address is no DNS query.
+    let out = hunt_with_list(&netlogs().join("sysmon/dns-22.xml"));
+    assert_eq!(
+        victims(&out),
+        [
+            v(
+                "WS01.corp.example",
+                None,
+                &["update.charming-login.example"],
+                1
+            ),
+            v("WS03.corp.example", C2, &["203.0.113.66"], 1),
+        ]
+    );
+    for a in kind(&out, "alert") {
+        assert_ne!(a["target"], "WS02.corp.example", "{a}");
+    }
+    let hosts: Vec<&str> = kind(&out, "alert")
+        .iter()
+        .filter_map(|a| a["details"]["host"].as_str())
+        .collect();
+    assert!(hosts.contains(&"computer:WS01.corp.example"), "{hosts:?}");
 }

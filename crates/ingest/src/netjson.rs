@@ -140,6 +140,15 @@ struct EveTls<'a> {
     sni: Text<'a>,
 }
 
+/// One line as a record of type `T`; `bad` is the reason when it is a
+/// JSON object that does not fit.
+fn record<'a, T: Deserialize<'a>>(line: &'a str, bad: &'static str) -> Result<T, RecordError> {
+    if !line.starts_with('{') {
+        return Err(RecordError::fixed("not a JSON object"));
+    }
+    serde_json::from_str(line).map_err(|_| RecordError::fixed(bad))
+}
+
 /// Suricata EVE JSON (`eve.json`).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Suricata;
@@ -150,12 +159,7 @@ impl RecordParser for Suricata {
         line: &'a str,
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
-        if !line.starts_with('{') {
-            return Err(RecordError::fixed("not a JSON object"));
-        }
-        let e: Eve<'a> = serde_json::from_str(line).map_err(|_| {
-            RecordError::fixed("not a Suricata EVE record (bad JSON or field type)")
-        })?;
+        let e: Eve<'a> = record(line, "not a Suricata EVE record (bad JSON or field type)")?;
         let (Some(ts), Some(et)) = (&e.timestamp.0, &e.event_type.0) else {
             return Err(RecordError::fixed(
                 "not a Suricata EVE record (no timestamp or event_type)",
@@ -284,11 +288,7 @@ impl RecordParser for ZeekJsonParser {
         line: &'a str,
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
-        if !line.starts_with('{') {
-            return Err(RecordError::fixed("not a JSON object"));
-        }
-        let z: ZeekJson<'a> = serde_json::from_str(line)
-            .map_err(|_| RecordError::fixed("not a Zeek JSON record (bad JSON or field type)"))?;
+        let z: ZeekJson<'a> = record(line, "not a Zeek JSON record (bad JSON or field type)")?;
         let Some(ts) = z.ts else {
             return Err(RecordError::fixed("not a Zeek JSON record (no ts)"));
         };

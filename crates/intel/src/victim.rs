@@ -6,10 +6,11 @@
 //! Input: network observations ([`EventRef::Net`]: Zeek, Suricata, Squid)
 //! and Windows DNS client events (Sysmon event 22, read from the
 //! [`EventRef::Win`] record: `QueryName`, `QueryResults`, `Image`). Each is
-//! seen as an [`Observed`] (client as `src_ip`, server and every answered
-//! address as `dst_ip`, the name as `domain`, the URL, the user agent) and
-//! looked up. A hit on the client address itself is not a victim signal
-//! (the host is the attacker there: `intel.match`) and is ignored.
+//! seen as an [`Observed`] (server and every answered address as `dst_ip`,
+//! the name as `domain`, the URL, the user agent) and looked up. The client
+//! address is not looked up: a listed client is not a victim signal (the
+//! host is the attacker there: `intel.match`), and leaving it out keeps an
+//! indicator that covers both ends (a listed network) matching the server.
 //!
 //! One alert per (internal host, set of indicators matched): count, first
 //! and last time, up to [`MAX_EVIDENCE`] evidence lines, `details["intel"]`
@@ -160,7 +161,6 @@ impl VictimSignal {
             _ => return,
         };
         let ts = ev.ts();
-        self.hits.retain(|h| h.field != "src_ip");
         if self.hits.is_empty() {
             self.tick(ts, out);
             return;
@@ -236,7 +236,6 @@ impl VictimSignal {
             &*n.method,
         );
         let obs = Observed {
-            src_ip: n.client,
             dst_ip: n.server,
             domain: (!domain.is_empty()).then_some(&*domain),
             url,

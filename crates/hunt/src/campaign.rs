@@ -188,7 +188,12 @@ pub fn group(
     let mut by_ip: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_tool: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Victims of the same listed infrastructure (`crate::victim`).
+    let mut by_infra: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in alerts.iter().enumerate() {
+        for k in crate::victim::infrastructure_keys(a) {
+            by_infra.entry(k).or_default().push(i);
+        }
         // A cluster's `ip` is also one of its members: once each, so that
         // an alert is not "linked" to itself.
         let ips: BTreeSet<IpAddr> = a
@@ -220,6 +225,15 @@ pub fn group(
         &mut reasons,
         false,
         |k| format!("same source {k}"),
+    );
+    link_within(
+        &mut uf,
+        alerts,
+        by_infra,
+        i64::MAX / 4,
+        &mut reasons,
+        false,
+        |k| format!("same listed infrastructure {k}"),
     );
     let hour = 3_600_000i64;
     link_within(
@@ -303,7 +317,10 @@ fn build(
     let sources: Vec<IpAddr> = sources.into_iter().collect();
     let targets: Vec<Target> = tnames.iter().map(|n| targets.enrich(n)).collect();
     let id_parts: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let summary = summarize(&sources, &targets, &detectors);
+    let members: Vec<&Alert> = idx.iter().map(|&i| &alerts[i]).collect();
+    let summary = crate::victim::summary(&members, &sources, &targets)
+        .unwrap_or_else(|| summarize(&sources, &targets, &detectors));
+    why.extend(crate::victim::reasons(&members));
     let mut c = Campaign {
         id: content_id("cp", &id_parts),
         summary,
@@ -319,7 +336,8 @@ fn build(
         funnel: None,
         funnel_by_target: BTreeMap::new(),
         compromised: Vec::new(),
-        actors: Vec::new(),
+        // The attacker side without an address: listed names victims reached.
+        actors: crate::victim::named_infrastructure(&members),
         attribution: vec![],
     };
     // Several organisations of one sector or region is targeting, whatever

@@ -6,6 +6,7 @@ use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
 use haboob_detect::{Detector, DetectorState, Part, StateError};
 use haboob_model::{Alert, EventRef, Origin};
+use std::sync::Arc;
 
 /// Fresh detectors for one stream, plus its geo cache.
 pub(crate) struct Feed<'o> {
@@ -49,10 +50,14 @@ impl<'o> Feed<'o> {
         // Always built (idle without indicators), last: the detectors of a
         // stream are the same with and without intel, so a checkpoint saved
         // without intel restores into a hunt with it and back.
+        let intel = opts.intel.clone().unwrap_or_default();
         detectors.push(Box::new(crate::intel_match::IntelMatch::new(
-            opts.intel.clone().unwrap_or_default(),
+            Arc::clone(&intel),
             part,
         )));
+        // After it, for the same reason (and a checkpoint saved before it
+        // existed restores the others and starts it fresh).
+        detectors.push(Box::new(crate::victim::Victim::new(intel, part)));
         let auth = !matches!(part, Part::BySource { .. });
         if opts.geo.is_some() {
             // Sign-ins are located only with a City database: only then is
@@ -110,10 +115,11 @@ impl<'o> Feed<'o> {
     }
 
     /// Restore what [`Feed::save`] saved from detectors built alike. A
-    /// checkpoint saved before `intel.match` existed (one state fewer, the
-    /// intel detector is last) restores the others and starts it fresh.
+    /// checkpoint saved before `intel.victim` existed (one state fewer), or
+    /// before `intel.match` too (two fewer), restores the others and starts
+    /// those fresh: they are built last, in that order.
     pub(crate) fn restore(&mut self, states: Vec<DetectorState>) -> Result<(), StateError> {
-        if states.len() + 1 != self.detectors.len() && states.len() != self.detectors.len() {
+        if states.len() > self.detectors.len() || states.len() + 2 < self.detectors.len() {
             return Err(StateError::Decode(
                 "feed",
                 format!(

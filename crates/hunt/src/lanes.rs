@@ -56,12 +56,17 @@ pub(crate) fn lane_of(ip: IpAddr, lanes: usize) -> usize {
 
 /// Which lanes an event goes to: its source lane, and whether the shared
 /// lane needs it. Web requests feed both (`web.sweep` compares sources);
-/// firewall denials only their source's; sign-ins, and any other kind of
-/// event, only the shared lane.
+/// firewall denials only their source's; network observations only the
+/// lane of their client (the internal host: `intel.victim` keeps one
+/// host's episodes in one lane; no shared detector reads them); sign-ins,
+/// and any other kind of event, only the shared lane.
 fn lanes_for(ev: &EventRef<'_>, lanes: usize) -> u8 {
     match ev {
         EventRef::Web(w) => TO_SHARED | lane_of(w.source_ip, lanes) as u8,
         EventRef::Waf(w) => lane_of(w.source_ip, lanes) as u8,
+        EventRef::Net(haboob_model::NetEvent {
+            client: Some(c), ..
+        }) => lane_of(*c, lanes) as u8,
         _ => TO_SHARED | NO_SOURCE,
     }
 }

@@ -35,6 +35,7 @@ pub mod sitename;
 pub mod spool;
 pub mod streams;
 pub mod targets;
+pub mod victim;
 
 pub use config::{Cidr, Config, ConfigError, HuntConfig};
 pub use geo::{Geo, GeoError, GeoInfo};

@@ -60,6 +60,7 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
                     }
                 }
                 cur.source.members.sort();
+                union_lists(&mut cur.details, &a.details);
                 for t in a.techniques {
                     if !cur.techniques.contains(&t) {
                         cur.techniques.push(t);
@@ -79,6 +80,44 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
     }
     out.sort_by(|a, b| (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id)));
     out
+}
+
+/// Entries kept in a merged `details` list.
+const MAX_MERGED_ENTRIES: usize = 64;
+
+/// What two merged alerts list in `details` is kept from both: the intel
+/// hits (`intel`, one per indicator and field: attribution reads them) and
+/// the listed infrastructure a victim reached (`infrastructure`).
+fn union_lists(
+    into: &mut std::collections::BTreeMap<String, serde_json::Value>,
+    from: &std::collections::BTreeMap<String, serde_json::Value>,
+) {
+    let same_hit = |x: &serde_json::Value, y: &serde_json::Value| {
+        x.get("indicator") == y.get("indicator") && x.get("field") == y.get("field")
+    };
+    for (key, hits) in [
+        (haboob_model::intel::DETAILS_KEY, true),
+        ("infrastructure", false),
+    ] {
+        let (Some(serde_json::Value::Array(cur)), Some(serde_json::Value::Array(add))) =
+            (into.get_mut(key), from.get(key))
+        else {
+            continue;
+        };
+        for v in add {
+            if cur.len() >= MAX_MERGED_ENTRIES {
+                break;
+            }
+            let known = if hits {
+                cur.iter().any(|c| same_hit(c, v))
+            } else {
+                cur.contains(v)
+            };
+            if !known {
+                cur.push(v.clone());
+            }
+        }
+    }
 }
 
 /// Drop alerts whose source lies in the allow list; returns how many.

@@ -14,20 +14,62 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-type Text<'a> = Option<Cow<'a, str>>;
+/// A JSON text of a record, `None` when absent or `null`; it borrows the
+/// line when it has no escapes. Every text field of the records below is
+/// one, so that the borrowing is written here once (a bare `Cow` field would
+/// be copied unless marked `#[serde(borrow)]`).
+#[derive(Default)]
+struct Text<'a>(Option<Cow<'a, str>>);
 
-/// A JSON text that borrows the line when it has no escapes.
-fn text<'a>(t: &'a Text<'a>) -> &'a str {
-    t.as_deref().unwrap_or("")
+impl<'a> Text<'a> {
+    /// The text, empty when absent.
+    fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+
+    /// The text, empty when absent; a borrowed text stays borrowed.
+    fn into_cow(self) -> Cow<'a, str> {
+        self.0.unwrap_or(Cow::Borrowed(""))
+    }
+
+    fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
 }
 
-/// Keeps a borrowed text borrowed.
-fn keep<'a>(t: Text<'a>) -> Cow<'a, str> {
-    t.unwrap_or(Cow::Borrowed(""))
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or null")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Borrowed(s))))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(s.to_owned()))))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(s))))
+            }
+            fn visit_none<E>(self) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Text<'de>, D::Error> {
+                d.deserialize_str(V)
+            }
+        }
+        d.deserialize_option(V)
+    }
 }
 
 fn addr(t: &Text<'_>, what: &'static str) -> Result<Option<IpAddr>, RecordError> {
-    match text(t) {
+    match t.as_str() {
         "" => Ok(None),
         s => parse_ip(s, false).map(Some).ok_or(RecordError::fixed(what)),
     }
@@ -45,74 +87,66 @@ fn push_answer(out: &mut String, item: &str) {
     out.push_str(bound_list(item, MAX_ANSWERS_BYTES));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 struct Eve<'a> {
-    #[serde(borrow)]
     timestamp: Text<'a>,
-    #[serde(borrow)]
     event_type: Text<'a>,
-    #[serde(borrow)]
     src_ip: Text<'a>,
     src_port: Option<u16>,
-    #[serde(borrow)]
     dest_ip: Text<'a>,
     dest_port: Option<u16>,
-    #[serde(borrow)]
     host: Text<'a>,
-    #[serde(borrow)]
     in_iface: Text<'a>,
-    #[serde(borrow)]
     dns: Option<EveDns<'a>>,
-    #[serde(borrow)]
     http: Option<EveHttp<'a>>,
-    #[serde(borrow)]
     tls: Option<EveTls<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 struct Rr<'a> {
-    #[serde(borrow)]
     rrname: Text<'a>,
-    #[serde(borrow)]
     rdata: Text<'a>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 struct EveDns<'a> {
-    #[serde(borrow)]
     rrname: Text<'a>,
-    #[serde(borrow)]
     rdata: Text<'a>,
-    #[serde(borrow)]
     rcode: Text<'a>,
     /// v3: the questions.
-    #[serde(borrow)]
     queries: Option<Vec<Rr<'a>>>,
     /// v2/v3 detailed answers.
-    #[serde(borrow)]
     answers: Option<Vec<Rr<'a>>>,
     /// v2/v3 grouped answers: record type to values.
-    #[serde(borrow)]
     grouped: Option<BTreeMap<Cow<'a, str>, Vec<&'a RawValue>>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 struct EveHttp<'a> {
-    #[serde(borrow)]
     hostname: Text<'a>,
-    #[serde(borrow)]
     url: Text<'a>,
-    #[serde(borrow)]
     http_user_agent: Text<'a>,
-    #[serde(borrow)]
     http_method: Text<'a>,
     status: Option<u16>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 struct EveTls<'a> {
-    #[serde(borrow)]
     sni: Text<'a>,
+}
+
+/// One line as a record of type `T`; `bad` is the reason when it is a
+/// JSON object that does not fit.
+fn record<'a, T: Deserialize<'a>>(line: &'a str, bad: &'static str) -> Result<T, RecordError> {
+    if !line.starts_with('{') {
+        return Err(RecordError::fixed("not a JSON object"));
+    }
+    serde_json::from_str(line).map_err(|_| RecordError::fixed(bad))
 }
 
 /// Suricata EVE JSON (`eve.json`).
@@ -125,13 +159,8 @@ impl RecordParser for Suricata {
         line: &'a str,
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
-        if !line.starts_with('{') {
-            return Err(RecordError::fixed("not a JSON object"));
-        }
-        let e: Eve<'a> = serde_json::from_str(line).map_err(|_| {
-            RecordError::fixed("not a Suricata EVE record (bad JSON or field type)")
-        })?;
-        let (Some(ts), Some(et)) = (&e.timestamp, &e.event_type) else {
+        let e: Eve<'a> = record(line, "not a Suricata EVE record (bad JSON or field type)")?;
+        let (Some(ts), Some(et)) = (&e.timestamp.0, &e.event_type.0) else {
             return Err(RecordError::fixed(
                 "not a Suricata EVE record (no timestamp or event_type)",
             ));
@@ -145,9 +174,10 @@ impl RecordParser for Suricata {
         };
         let mut client = addr(&e.src_ip, "bad src_ip address")?;
         let mut server = addr(&e.dest_ip, "bad dest_ip address")?;
-        let sensor = match e.host {
-            Some(h) => h,
-            None => keep(e.in_iface),
+        let sensor = if e.host.is_some() {
+            e.host.into_cow()
+        } else {
+            e.in_iface.into_cow()
         };
         let ev = match kind {
             NetKind::Dns => {
@@ -159,19 +189,19 @@ impl RecordParser for Suricata {
                 if e.src_port == Some(53) && e.dest_port != Some(53) {
                     std::mem::swap(&mut client, &mut server);
                 }
-                let mut name = keep(d.rrname);
+                let mut name = d.rrname.into_cow();
                 if name.is_empty() {
                     if let Some(q) = d.queries.and_then(|q| q.into_iter().next()) {
-                        name = keep(q.rrname);
+                        name = q.rrname.into_cow();
                     }
                 }
                 if name.is_empty() {
                     return Err(RecordError::fixed("dns record without a query name"));
                 }
                 let mut answers = String::new();
-                push_answer(&mut answers, text(&d.rdata));
+                push_answer(&mut answers, d.rdata.as_str());
                 for a in d.answers.iter().flatten() {
-                    push_answer(&mut answers, text(&a.rdata));
+                    push_answer(&mut answers, a.rdata.as_str());
                 }
                 if d.answers.is_none() {
                     for v in d.grouped.iter().flat_map(|g| g.values()).flatten() {
@@ -181,7 +211,7 @@ impl RecordParser for Suricata {
                 }
                 NetEvent {
                     domain: trim_cow(name),
-                    status: rcode_num(text(&d.rcode)),
+                    status: rcode_num(d.rcode.as_str()),
                     answers: Cow::Owned(answers),
                     ..NetEvent::empty(ts, "suricata.dns", kind)
                 }
@@ -191,11 +221,11 @@ impl RecordParser for Suricata {
                     .http
                     .ok_or(RecordError::fixed("http record without its http object"))?;
                 NetEvent {
-                    domain: trim_cow(keep(h.hostname)),
-                    url: keep(h.url),
-                    method: keep(h.http_method),
+                    domain: trim_cow(h.hostname.into_cow()),
+                    url: h.url.into_cow(),
+                    method: h.http_method.into_cow(),
                     status: h.status.unwrap_or(0),
-                    user_agent: keep(h.http_user_agent),
+                    user_agent: h.http_user_agent.into_cow(),
                     ..NetEvent::empty(ts, "suricata.http", kind)
                 }
             }
@@ -204,7 +234,7 @@ impl RecordParser for Suricata {
                     .tls
                     .ok_or(RecordError::fixed("tls record without its tls object"))?;
                 NetEvent {
-                    domain: trim_cow(keep(t.sni)),
+                    domain: trim_cow(t.sni.into_cow()),
                     ..NetEvent::empty(ts, "suricata.tls", kind)
                 }
             }
@@ -225,35 +255,26 @@ fn trim_cow(c: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 struct ZeekJson<'a> {
-    #[serde(borrow)]
     ts: Option<&'a RawValue>,
-    #[serde(borrow)]
     uid: Text<'a>,
-    #[serde(borrow, rename = "_path")]
+    #[serde(rename = "_path")]
     path: Text<'a>,
-    #[serde(borrow, rename = "id.orig_h")]
+    #[serde(rename = "id.orig_h")]
     orig_h: Text<'a>,
-    #[serde(borrow, rename = "id.resp_h")]
+    #[serde(rename = "id.resp_h")]
     resp_h: Text<'a>,
-    #[serde(borrow)]
     query: Text<'a>,
     rcode: Option<u16>,
-    #[serde(borrow)]
     answers: Option<Vec<Cow<'a, str>>>,
-    #[serde(borrow)]
     method: Text<'a>,
-    #[serde(borrow)]
     host: Text<'a>,
-    #[serde(borrow)]
     uri: Text<'a>,
-    #[serde(borrow)]
     user_agent: Text<'a>,
     status_code: Option<u16>,
-    #[serde(borrow)]
     server_name: Text<'a>,
-    #[serde(borrow)]
     conn_state: Text<'a>,
 }
 
@@ -267,21 +288,17 @@ impl RecordParser for ZeekJsonParser {
         line: &'a str,
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
-        if !line.starts_with('{') {
-            return Err(RecordError::fixed("not a JSON object"));
-        }
-        let z: ZeekJson<'a> = serde_json::from_str(line)
-            .map_err(|_| RecordError::fixed("not a Zeek JSON record (bad JSON or field type)"))?;
+        let z: ZeekJson<'a> = record(line, "not a Zeek JSON record (bad JSON or field type)")?;
         let Some(ts) = z.ts else {
             return Err(RecordError::fixed("not a Zeek JSON record (no ts)"));
         };
-        if z.uid.is_none() && z.orig_h.is_none() && z.path.is_none() {
+        if !(z.uid.is_some() || z.orig_h.is_some() || z.path.is_some()) {
             return Err(RecordError::fixed(
                 "not a Zeek JSON record (no uid, id.orig_h or _path)",
             ));
         }
         let ts = epoch_or_iso(ts.get().trim_matches('"'))?;
-        let kind = match text(&z.path) {
+        let kind = match z.path.as_str() {
             "dns" => NetKind::Dns,
             "http" => NetKind::Http,
             "ssl" => NetKind::Tls,
@@ -298,7 +315,7 @@ impl RecordParser for ZeekJsonParser {
             NetKind::Dns => ("zeek.dns", z.query, z.rcode),
             NetKind::Http => ("zeek.http", z.host, z.status_code),
             NetKind::Tls => ("zeek.ssl", z.server_name, None),
-            NetKind::Conn => ("zeek.conn", None, None),
+            NetKind::Conn => ("zeek.conn", Text::default(), None),
         };
         let mut answers = String::new();
         for a in z.answers.iter().flatten() {
@@ -307,11 +324,11 @@ impl RecordParser for ZeekJsonParser {
         Ok(Parsed::Event(EventRef::Net(NetEvent {
             client,
             server,
-            domain: trim_cow(keep(domain)),
-            url: keep(z.uri),
-            method: keep(z.method),
+            domain: trim_cow(domain.into_cow()),
+            url: z.uri.into_cow(),
+            method: z.method.into_cow(),
             status: status.unwrap_or(0),
-            user_agent: keep(z.user_agent),
+            user_agent: z.user_agent.into_cow(),
             answers: Cow::Owned(answers),
             ..NetEvent::empty(ts, dataset, kind)
         })))

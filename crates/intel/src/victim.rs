@@ -6,14 +6,21 @@
 //! Input: network observations ([`EventRef::Net`]: Zeek, Suricata, Squid)
 //! and Windows DNS client events (Sysmon event 22, read from the
 //! [`EventRef::Win`] record: `QueryName`, `QueryResults`, `Image`). Each is
-//! seen as an [`Observed`] (client as `src_ip`, server and every answered
-//! address as `dst_ip`, the name as `domain`, the URL, the user agent) and
-//! looked up. A hit on the client address itself is not a victim signal
-//! (the host is the attacker there: `intel.match`) and is ignored.
+//! seen as an [`Observed`] (server and every answered address as `dst_ip`,
+//! the name as `domain`, the URL, the user agent) and looked up. The client
+//! address is not looked up: a listed client is not a victim signal (the
+//! host is the attacker there: `intel.match`), and leaving it out keeps an
+//! indicator that covers both ends (a listed network) matching the server.
 //!
 //! One alert per (internal host, set of indicators matched): count, first
 //! and last time, up to [`MAX_EVIDENCE`] evidence lines, `details["intel"]`
-//! (the [`IntelHit`]s), `details["role"] = "victim"`. Severity is high;
+//! (the [`IntelHit`]s), `details["role"] = "victim"`, `details["host"]`,
+//! `details["infrastructure"]` (the listed names and addresses reached).
+//! The alert's `target` is the victim (the client address, or the computer
+//! of a Sysmon event); its `source` is the attacker side: the listed
+//! address reached when an address matched, else none (a listed name has
+//! no address to put there). The internal host is never an alert source.
+//! Severity is high;
 //! critical when an indicator is labelled `c2` or `malicious-activity` and
 //! the host contacted it again after the first hit (two or more events at
 //! different times).
@@ -33,6 +40,11 @@ use std::net::IpAddr;
 
 /// Detector id.
 pub const DETECTOR: &str = "intel.victim";
+/// `details["role"]` of a victim alert.
+pub const ROLE: &str = "victim";
+/// `details` key of the listed infrastructure a victim reached (the
+/// distinct matched values).
+pub const INFRASTRUCTURE_KEY: &str = "infrastructure";
 /// Evidence lines kept per alert.
 pub const MAX_EVIDENCE: usize = 5;
 /// Answered addresses looked up per DNS event.
@@ -149,7 +161,6 @@ impl VictimSignal {
             _ => return,
         };
         let ts = ev.ts();
-        self.hits.retain(|h| h.field != "src_ip");
         if self.hits.is_empty() {
             self.tick(ts, out);
             return;
@@ -158,6 +169,16 @@ impl VictimSignal {
         self.hits.dedup_by(|a, b| a.indicator == b.indicator);
         let set: Vec<&str> = self.hits.iter().map(|h| h.indicator.as_str()).collect();
         let key = (host, set.join("\u{1f}"));
+        // An episode idle for longer than the window is over, whenever the
+        // sweep would have closed it: the alerts do not depend on how many
+        // events (of other hosts) came between.
+        if let Some(e) = self.open.get(&key) {
+            if ts.0 - e.last.0 > self.cfg.idle_ms {
+                if let Some(e) = self.open.remove(&key) {
+                    out.push(alert(e));
+                }
+            }
+        }
         let e = self
             .open
             .entry(key)
@@ -215,7 +236,6 @@ impl VictimSignal {
             &*n.method,
         );
         let obs = Observed {
-            src_ip: n.client,
             dst_ip: n.server,
             domain: (!domain.is_empty()).then_some(&*domain),
             url,
@@ -315,6 +335,18 @@ impl VictimSignal {
     }
 }
 
+/// The listed infrastructure an episode reached: the distinct matched
+/// values (names, addresses, URLs), in indicator order.
+fn infrastructure(hits: &[IntelHit]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for h in hits {
+        if !out.contains(&h.matched) {
+            out.push(h.matched.clone());
+        }
+    }
+    out
+}
+
 fn alert(e: Episode) -> Alert {
     let critical = e.count >= 2
         && e.last > e.first
@@ -323,17 +355,24 @@ fn alert(e: Episode) -> Alert {
                 .iter()
                 .any(|l| CRITICAL_LABELS.iter().any(|c| l.eq_ignore_ascii_case(c)))
         });
-    let target = e
+    let infra = infrastructure(&e.hits);
+    // The victim: the client address, or the computer of a Sysmon event.
+    let victim = e.client.map_or_else(
+        || bound(e.host.strip_prefix("computer:").unwrap_or(&e.host), 255).to_owned(),
+        |c| c.to_string(),
+    );
+    // The attacker side, when it is an address: the first listed address
+    // contacted or answered.
+    let attacker = e
         .hits
-        .first()
-        .map(|h| h.matched.clone())
-        .unwrap_or_default();
-    let shown = e.client.map_or_else(|| e.host.clone(), |c| c.to_string());
+        .iter()
+        .filter(|h| h.field == "dst_ip")
+        .find_map(|h| h.matched.parse::<IpAddr>().ok());
     let names: Vec<&str> = e.hits.iter().map(|h| h.name.as_str()).collect();
     let title = format!(
         "internal host {} contacted listed infrastructure {} ({}; {} event{})",
-        bound(&shown, 260),
-        bound(&target, MAX_VALUE_BYTES),
+        victim,
+        bound(infra.first().map_or("", String::as_str), MAX_VALUE_BYTES),
         bound(&names.join(", "), 200),
         e.count,
         if e.count == 1 { "" } else { "s" },
@@ -347,8 +386,12 @@ fn alert(e: Episode) -> Alert {
         DETAILS_KEY.to_owned(),
         serde_json::to_value(&e.hits).unwrap_or_default(),
     );
-    details.insert("role".to_owned(), serde_json::Value::from("victim"));
+    details.insert("role".to_owned(), serde_json::Value::from(ROLE));
     details.insert("host".to_owned(), serde_json::Value::from(e.host.clone()));
+    details.insert(
+        INFRASTRUCTURE_KEY.to_owned(),
+        serde_json::Value::from(infra),
+    );
     details.insert(
         "observed".to_owned(),
         serde_json::Value::from(e.kinds.clone()),
@@ -364,10 +407,10 @@ fn alert(e: Episode) -> Alert {
             Severity::High
         },
         source: AlertSource {
-            ip: e.client,
+            ip: attacker,
             ..AlertSource::default()
         },
-        target,
+        target: victim,
         user: None,
         first_seen: e.first,
         last_seen: e.last,

@@ -91,8 +91,22 @@ fn summary(a: &Alert) -> Summary {
     assert_eq!(a.detector, "intel.victim");
     assert_eq!(a.details["role"], "victim");
     assert!(a.title.starts_with("internal host "), "{}", a.title);
+    // The internal host is the target (the victim), never the source: the
+    // source is the listed address reached, when an address matched.
+    let listed_ip = hits
+        .iter()
+        .find(|h| h.field == "dst_ip")
+        .map(|h| h.matched.clone());
+    assert_eq!(a.source.ip.map(|i| i.to_string()), listed_ip);
+    let mut infra: Vec<String> = Vec::new();
+    for h in &hits {
+        if !infra.contains(&h.matched) {
+            infra.push(h.matched.clone());
+        }
+    }
+    assert_eq!(a.details["infrastructure"], serde_json::json!(infra));
     (
-        a.source.ip.map(|i| i.to_string()).unwrap_or_default(),
+        a.target.clone(),
         hits.iter()
             .map(|h| format!("{}={}", h.field, h.matched))
             .collect(),
@@ -339,6 +353,53 @@ fn sysmon_dns_query_event() {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].details["host"], "computer:WS01.corp.example");
         let (host, hits, count, ..) = summary(&out[0]);
-        assert_eq!((host.as_str(), hits, count), ("", s(&[field]), 1));
+        assert_eq!(
+            (host.as_str(), hits, count),
+            ("WS01.corp.example", s(&[field]), 1)
+        );
     }
+}
+
+#[test]
+fn an_idle_episode_ends_whatever_came_between() {
+    // Two contacts of one listed name 25 h apart (idle window 24 h) are two
+    // alerts, though no sweep ran between them (fewer than 4096 events):
+    // what the detector reports must not depend on how many other events a
+    // lane saw.
+    let listed = Listed {
+        domains: vec![("evil.example", &["c2"])],
+        ..Listed::default()
+    };
+    let client: IpAddr = "10.0.0.5".parse().unwrap();
+    let ev = |secs: i64| {
+        let mut n = haboob_model::NetEvent::empty(
+            Ts::from_secs(secs),
+            "zeek.dns",
+            haboob_model::NetKind::Dns,
+        );
+        n.client = Some(client);
+        n.domain = Cow::Borrowed("a.evil.example");
+        n
+    };
+    let o = Origin {
+        file: "dns.log",
+        line: 1,
+        raw: "-",
+    };
+    let (mut v, mut out) = (VictimSignal::default(), Vec::new());
+    for t in [0, 60, 60 + 25 * 3600] {
+        v.observe(&listed, &EventRef::Net(ev(t)), &o, &mut out);
+    }
+    v.finish(&mut out);
+    let got: Vec<(i64, u64, Severity)> = out
+        .iter()
+        .map(|a| (a.first_seen.0 / 1000, a.count, a.severity))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, 2, Severity::Critical),
+            (60 + 25 * 3600, 1, Severity::High)
+        ]
+    );
 }

@@ -230,15 +230,25 @@ fn write_alert(
     campaign: Option<&str>,
     o: &TableOptions,
 ) -> io::Result<()> {
-    let src = match (&a.source.prefix, a.source.ip) {
-        (Some(pfx), _) => format!("{pfx} ({} addresses)", a.source.members.len().max(1)),
-        (None, Some(ip)) => ip.to_string(),
-        (None, None) => "-".to_string(),
+    // A victim signal (`intel.victim`): the listed infrastructure reached
+    // is the attacker side, the internal host the target.
+    let victim = a.details.get("role").and_then(|r| r.as_str()) == Some("victim");
+    let infra = a
+        .details
+        .get("infrastructure")
+        .and_then(|v| v.as_array())
+        .and_then(|v| v.first())
+        .and_then(|v| v.as_str());
+    let src = match (&a.source.prefix, a.source.ip, infra) {
+        (Some(pfx), _, _) => format!("{pfx} ({} addresses)", a.source.members.len().max(1)),
+        (None, Some(ip), _) => ip.to_string(),
+        (None, None, Some(i)) if victim => terminal(i, 100),
+        (None, None, _) => "-".to_string(),
     };
-    let target = if a.target.is_empty() {
-        "(unknown site)"
-    } else {
-        &a.target
+    let target = match (a.target.is_empty(), victim) {
+        (true, _) => "(unknown site)".to_string(),
+        (false, true) => format!("{} (victim)", terminal(&a.target, 100)),
+        (false, false) => terminal(&a.target, 100),
     };
     writeln!(
         w,
@@ -246,7 +256,7 @@ fn write_alert(
         p.sev(a.severity),
         p.bold(&a.detector),
         src,
-        terminal(target, 100),
+        target,
         a.user
             .as_deref()
             .map(|u| format!(" user {}", terminal(u, 80)))

@@ -206,6 +206,7 @@ pub(crate) struct Positions<'a> {
 fn needs_prelude(format: &str) -> Option<Prelude> {
     match format {
         "iis" => Some(Prelude::LastFields),
+        "zeek" => Some(Prelude::ZeekHeader),
         f if f.ends_with("-csv") => Some(Prelude::FirstLine),
         _ => None,
     }
@@ -216,7 +217,21 @@ enum Prelude {
     FirstLine,
     /// The last `#Fields:` directive read (IIS/W3C).
     LastFields,
+    /// The last of each Zeek header directive a parser keeps
+    /// ([`ZEEK_DIRECTIVES`]), in that order, one per line.
+    ZeekHeader,
 }
+
+/// The Zeek header directives that set how data lines read, in the order
+/// they are replayed (`#separator` first: the others are split by it).
+const ZEEK_DIRECTIVES: [&[u8]; 6] = [
+    b"#separator",
+    b"#set_separator",
+    b"#empty_field",
+    b"#unset_field",
+    b"#path",
+    b"#fields",
+];
 
 impl Positions<'_> {
     /// Read what is new in the file at `path` into `sink` (options `ro`),
@@ -485,7 +500,7 @@ fn read_part(
             prelude.push(b'\n');
         }
     }
-    let replayed = u64::from(!prelude.is_empty());
+    let replayed = prelude.iter().filter(|&&b| b == b'\n').count() as u64;
     let mut ro = ro.clone();
     ro.first_line = start.line.saturating_sub(replayed);
     if resumed && ro.format.is_none() {
@@ -545,6 +560,42 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
                 }
             }
         }
+        Prelude::ZeekHeader => {
+            // As for IIS: scan the new part for directives; each replaces
+            // the one of its name kept so far.
+            let mut kept: [Option<Vec<u8>>; 6] = Default::default();
+            for l in rec.prelude.iter().flat_map(|p| p.split(|&b| b == b'\n')) {
+                zeek_directive(l, &mut kept);
+            }
+            f.seek(SeekFrom::Start(from))?;
+            let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = std::io::BufRead::read_until(&mut r, b'\n', &mut line)?;
+                if n == 0 {
+                    break;
+                }
+                if line.first() == Some(&b'#') && line.len() <= MAX_PRELUDE {
+                    let l = line.strip_suffix(b"\n").unwrap_or(&line);
+                    zeek_directive(l.strip_suffix(b"\r").unwrap_or(l), &mut kept);
+                }
+            }
+            let lines: Vec<Vec<u8>> = kept.into_iter().flatten().collect();
+            if !lines.is_empty() {
+                rec.prelude = Some(lines.join(&b'\n'));
+            }
+        }
     }
     Ok(())
+}
+
+/// Keep `line` in `kept` when it is one of [`ZEEK_DIRECTIVES`] (the name
+/// followed by a tab, or a space for `#separator`).
+fn zeek_directive(line: &[u8], kept: &mut [Option<Vec<u8>>; 6]) {
+    for (slot, name) in kept.iter_mut().zip(ZEEK_DIRECTIVES) {
+        if line.starts_with(name) && matches!(line.get(name.len()), Some(b'\t' | b' ')) {
+            *slot = Some(line.to_vec());
+        }
+    }
 }

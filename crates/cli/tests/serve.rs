@@ -185,5 +185,23 @@ fn tokens_and_serve() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("no token named nobody"));
+    assert!(text(&o.stderr).contains("no live token named nobody"));
+    // Token administration from the command line is in the audit trail,
+    // newest first, in the name of the account that ran it.
+    let store = haboob_store::Store::open(&url).unwrap();
+    let trail: Vec<String> = store
+        .audit(&haboob_store::AuditQuery::default())
+        .unwrap()
+        .iter()
+        .filter(|e| e.campaign.is_empty() && e.actor.starts_with("cli:"))
+        .map(|e| serde_json::to_string(&e.action).unwrap())
+        .collect();
+    assert_eq!(
+        trail.first().map(String::as_str),
+        Some(r#"{"action":"revoke_token","name":"alice"}"#),
+        "{trail:?}"
+    );
+    assert!(trail
+        .iter()
+        .any(|a| a == r#"{"action":"create_token","name":"alice","role":"analyst"}"#));
 }

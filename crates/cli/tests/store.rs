@@ -114,17 +114,11 @@ fn store_without_a_value_is_the_default_location() {
     let dir = tempfile::tempdir().unwrap();
     let log = write_fixture(dir.path());
     let xdg = dir.path().join("xdg");
-    let o = haboob()
-        .env("XDG_DATA_HOME", &xdg)
-        .env_remove("HABOOB_STORE")
-        .args(["hunt", log.to_str().unwrap(), "--store"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = exits(
+        haboob()
+            .env("XDG_DATA_HOME", &xdg)
+            .args(["hunt", log.to_str().unwrap(), "--store"]),
+        1,
     );
     let db = xdg.join("haboob").join("haboob.db");
     assert!(db.is_file());
@@ -150,52 +144,35 @@ fn the_store_environment_variable_is_the_default_store() {
     let xdg = dir.path().join("xdg");
     let team = dir.path().join("team.db");
     let team_url = format!("sqlite:{}", team.display());
-    let o = haboob()
-        .env("XDG_DATA_HOME", &xdg)
-        .env("HABOOB_STORE", &team_url)
-        .args(["hunt", log.to_str().unwrap(), "--store=default"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = exits(
+        haboob()
+            .env("XDG_DATA_HOME", &xdg)
+            .env("HABOOB_STORE", &team_url)
+            .args(["hunt", log.to_str().unwrap(), "--store=default"]),
+        1,
     );
     assert!(team.is_file());
     assert!(!xdg.join("haboob").join("haboob.db").exists());
     assert!(stored_line(&o.stderr).ends_with(&format!("in {team_url}")));
     // Another command finds the same store.
-    let o = haboob()
-        .env("HABOOB_STORE", &team_url)
-        .args(["token", "create", "--role", "viewer", "--name", "env"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    exits(
+        haboob()
+            .env("HABOOB_STORE", &team_url)
+            .args(["token", "create", "--role", "viewer", "--name", "env"]),
+        0,
     );
     let store = haboob_store::Store::open(&team_url).unwrap();
     assert!(store.tokens().unwrap().iter().any(|t| t.name == "env"));
     // An explicit URL wins over the variable.
     let other = dir.path().join("other.db");
-    let o = haboob()
-        .env("HABOOB_STORE", &team_url)
-        .args([
+    exits(
+        haboob().env("HABOOB_STORE", &team_url).args([
             "hunt",
             log.to_str().unwrap(),
             "--store",
             other.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+        ]),
+        1,
     );
     assert!(other.is_file());
 }

@@ -9,8 +9,24 @@ use std::process::{Command, Output, Stdio};
 
 pub fn haboob() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_haboob"));
-    c.env("NO_COLOR", "1").env_remove("HABOOB_LOG");
+    c.env("NO_COLOR", "1")
+        .env_remove("HABOOB_LOG")
+        .env_remove("HABOOB_STORE");
     c
+}
+
+/// Run `cmd` to its end and assert its exit code (its stderr shown when it
+/// differs).
+#[allow(dead_code)] // not every test file uses it
+pub fn exits(cmd: &mut Command, code: i32) -> Output {
+    let o = cmd.output().expect("run haboob");
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
 }
 
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {

@@ -74,19 +74,8 @@ struct Header {
 }
 
 /// Parse a TLP name (`clear`, `white`, `green`, `amber`, `amber+strict`, `red`),
-/// with or without a `tlp:` prefix.
-pub fn parse_tlp(s: &str) -> Option<Tlp> {
-    let s = s.trim().to_ascii_lowercase();
-    let s = s.strip_prefix("tlp:").unwrap_or(&s);
-    Some(match s {
-        "clear" | "white" => Tlp::Clear,
-        "green" => Tlp::Green,
-        "amber" => Tlp::Amber,
-        "amber+strict" | "amber-strict" => Tlp::AmberStrict,
-        "red" => Tlp::Red,
-        _ => return None,
-    })
-}
+/// with or without a `tlp:` prefix: [`crate::tlp::by_name`].
+pub use crate::tlp::by_name as parse_tlp;
 
 /// Read a plain list. `file` names it in rejections; `source` is the
 /// provenance source.

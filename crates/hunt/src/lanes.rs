@@ -455,13 +455,18 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
     }
 }
 
-/// How many source lanes a stream of `bytes` is hunted with (1: no lanes).
+/// How many source lanes a stream of `bytes` is hunted with (1: no lanes;
+/// always 1 on a one-thread pool).
 pub(crate) fn lanes_for_stream(opts: &HuntOptions, bytes: u64) -> usize {
     let h = &opts.config.hunt;
     let lanes = usize::try_from(h.detection_lanes)
         .unwrap_or(MAX_LANES)
         .min(MAX_LANES);
-    if lanes < 2 || bytes < h.lanes_min_mb.saturating_mul(1 << 20) {
+    // With one thread the lanes would only add the hand-over's cost.
+    if lanes < 2
+        || rayon::current_num_threads() < 2
+        || bytes < h.lanes_min_mb.saturating_mul(1 << 20)
+    {
         1
     } else {
         lanes

@@ -101,7 +101,6 @@ const DOVECOT_FEW: &str = "4 IMAP/POP failures in 30 min to 1.5 h; auth.brute_fo
 
 /// (case, source, reason): CrowdSec flags the source, haboob does not.
 const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
-    ("apache-cve-2021-41773", "88.168.206.87", "the line is an Apache *error* log record (AH00126), not an access-log request: rejected by the access-log parser"),
     ("http-generic-test", "127.0.0.1", "CrowdSec's own installation self-test marker path (/crowdsec-test-…), not an attack; one 404 is not scanning"),
     ("http-technology-probing", "10.0.0.1", "one 404 and one 403 on vendor fingerprint paths; a lone technology probe is below web.scan's bars (10 distinct 4xx, or 4 WordPress probes) and too weak to alert on"),
     ("http-technology-probing", "10.0.0.2", "a single 403 on /crx/packmgr/service.jsp is below web.scan's bars; a lone technology probe is too weak to alert on"),
@@ -146,7 +145,7 @@ fn held_back(sorted_http_names: &[&'static str]) -> (Vec<&'static str>, Vec<&'st
 
 /// HTTP cases where haboob's flagged sources differ from CrowdSec's (pinned
 /// ones included: a pin explains a disagreement, it does not remove it).
-const DEV_DISAGREE: &[&str] = &["apache-cve-2021-41773", "http-generic-test"];
+const DEV_DISAGREE: &[&str] = &["http-generic-test"];
 const HELD_DISAGREE: &[&str] = &["http-technology-probing"];
 
 fn is_http(c: &Case) -> bool {

@@ -15,8 +15,13 @@
 //! `user x not found`, `authentication failure … Password Mismatch`,
 //! `password mismatch`) become authentication events (`auth.http_basic`).
 //!
-//! Access-log lines (combined) in the same file are read as such: servers
-//! logging through syslog often mix both in one file.
+//! A request Apache refused before any handler ran (`AH00126: Invalid URI
+//! in request …`, `AH10244: invalid URI path (…)`) becomes the request it
+//! was, answered 400: path-traversal attempts show up there.
+//!
+//! Access-log lines (combined or common) in the same file are read as such:
+//! servers logging through syslog, and containers writing both logs to one
+//! output, mix them in one stream.
 //!
 //! Either kind of line relayed through syslog (`ErrorLog syslog:…`,
 //! `error_log syslog:…`, or a `logger` pipe) is read after its header,
@@ -37,7 +42,7 @@
 use crate::clf::{Clf, ClfKind};
 use crate::text::{parse_ip, RecordParser};
 use haboob_model::{
-    AuthEvent, AuthOutcome, EventRef, FailureClass, Parsed, RecordError, Ts, WafEvent,
+    AuthEvent, AuthOutcome, EventRef, FailureClass, Parsed, RecordError, Ts, WafEvent, WebEvent,
 };
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -51,7 +56,7 @@ impl RecordParser for ErrorLog {
     fn parse_rec<'a>(
         &mut self,
         line: &'a str,
-        scratch: Option<&'a mut String>,
+        _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
         let line = line.trim_end();
         let first = line.as_bytes().first().copied().unwrap_or(b' ');
@@ -65,15 +70,12 @@ impl RecordParser for ErrorLog {
             } else if nginx_shape(msg.as_bytes()) {
                 nginx(msg)?
             } else {
-                return Clf(ClfKind::Combined, self.0)
-                    .parse_rec(msg, scratch)
-                    .map_err(|_| {
-                        RecordError::fixed("not an nginx or Apache error-log message in syslog")
-                    });
+                return access_line(msg, self.0).map_err(|_| {
+                    RecordError::fixed("not an nginx or Apache error-log message in syslog")
+                });
             }
         } else {
-            return Clf(ClfKind::Combined, self.0)
-                .parse_rec(line, scratch)
+            return access_line(line, self.0)
                 .map_err(|_| RecordError::fixed("not an nginx or Apache error-log line"));
         };
         if msg.contains(", login: \"") || msg.contains(" while in http auth state") {
@@ -81,6 +83,13 @@ impl RecordParser for ErrorLog {
             return Err(RecordError::fixed(
                 "nginx mail proxy line, not a web error-log line",
             ));
+        }
+        if let (Some(req), Some(source_ip)) = (refused_request(msg), client) {
+            return Ok(Parsed::Event(EventRef::Web(WebEvent {
+                ts,
+                source_ip,
+                ..req
+            })));
         }
         if let Some(ev) = classify(msg, client) {
             return Ok(Parsed::Event(EventRef::Waf(WafEvent { ts, ..ev })));
@@ -96,6 +105,53 @@ impl RecordParser for ErrorLog {
             _ => Parsed::Directive,
         })
     }
+}
+
+/// An access-log line mixed into an error log (a container's output, a
+/// syslog stream): combined, else common.
+fn access_line(line: &str, xff: u8) -> Result<Parsed<'_>, RecordError> {
+    Clf(ClfKind::Combined, xff)
+        .parse_rec(line, None)
+        .or_else(|_| Clf(ClfKind::Common, 0).parse_rec(line, None))
+}
+
+/// A request Apache refused before any handler ran, as the 400 it answered:
+/// `AH00126: Invalid URI in request GET /p HTTP/1.1` (the whole request
+/// line; Apache 2.2 writes it without the code; a request line of binary
+/// overflow garbage is no request and stays a counted line) and `AH10244: invalid URI path (/p)` (the path only). Both are
+/// how path-traversal attempts such as CVE-2021-41773/42013 show up when the
+/// server is not vulnerable; the access log has the same request as a 400
+/// only when it is written at all. Time and client are filled by the caller.
+fn refused_request(msg: &str) -> Option<WebEvent<'_>> {
+    let (method, target, protocol) =
+        if let Some(req) = strip_ah(msg).strip_prefix("Invalid URI in request ") {
+            let mut parts = req.trim_end().splitn(3, ' ');
+            let method = parts.next()?;
+            let target = parts.next()?;
+            (method, target, parts.next().unwrap_or(""))
+        } else {
+            let p = msg.strip_prefix("AH10244: invalid URI path (")?;
+            ("", p.strip_suffix(')').unwrap_or(p), "")
+        };
+    if target.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Some(WebEvent {
+        ts: Ts(0),
+        source_ip: IpAddr::from([0, 0, 0, 0]),
+        method,
+        path,
+        query,
+        status: 400,
+        bytes: 0,
+        user_agent: "",
+        referrer: "",
+        site: "",
+        user: "",
+        forwarded: "",
+        protocol,
+    })
 }
 
 /// Longest user name kept from an error log.

@@ -100,6 +100,64 @@ fn access_lines_in_the_same_file_are_read_as_access_lines() {
 }
 
 #[test]
+fn common_access_lines_mixed_in_are_read_too() {
+    let line = r#"172.17.0.1 - - [11/Oct/2021:06:40:52 +0000] "POST /cgi-bin/x HTTP/1.1" 200 7"#;
+    let Parsed::Event(EventRef::Web(w)) = ErrorLog(1).parse_rec(line, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            w.source_ip.to_string().as_str(),
+            w.method,
+            w.path,
+            w.status,
+            w.bytes
+        ),
+        ("172.17.0.1", "POST", "/cgi-bin/x", 200, 7)
+    );
+}
+
+fn web(line: &str) -> WebEvent<'_> {
+    match ErrorLog(1).parse_rec(line, None).unwrap() {
+        Parsed::Event(EventRef::Web(w)) => w,
+        other => panic!("not a request: {other:?} for {line}"),
+    }
+}
+
+#[test]
+fn requests_apache_refused_are_the_400s_they_were() {
+    let w = web("[Fri Oct 08 17:08:41.203277 2021] [core:error] [pid 7005:tid 1] [client 88.168.206.87:14532] AH00126: Invalid URI in request GET /cgi-bin/.%2E/%2E%2E/etc/passwd?x=1 HTTP/1.1 ");
+    assert_eq!(w.ts.to_string(), "2021-10-08T17:08:41.203Z");
+    assert_eq!(
+        (
+            w.source_ip.to_string().as_str(),
+            w.method,
+            w.path,
+            w.query,
+            w.protocol,
+            w.status
+        ),
+        (
+            "88.168.206.87",
+            "GET",
+            "/cgi-bin/.%2E/%2E%2E/etc/passwd",
+            "x=1",
+            "HTTP/1.1",
+            400
+        )
+    );
+    let w = web("[Tue Oct 05 12:00:00.000001 2021] [core:error] [pid 7:tid 8] [client 192.0.2.7:1] AH10244: invalid URI path (/icons/.%2e/%2e%2e/etc/passwd)");
+    assert_eq!(
+        (w.method, w.path, w.status),
+        ("", "/icons/.%2e/%2e%2e/etc/passwd", 400)
+    );
+    // Near misses: no client, a request line that is no request, no target.
+    directive("[Fri Oct 08 17:08:41.203277 2021] [core:error] [pid 7005:tid 1] AH00126: Invalid URI in request GET /x HTTP/1.1");
+    directive("[Fri Oct 08 17:08:41.203277 2021] [core:error] [pid 7005:tid 1] [client 192.0.2.1:1] AH00126: Invalid URI in request get /x HTTP/1.1");
+    directive("[Fri Oct 08 17:08:41.203277 2021] [core:error] [pid 7005:tid 1] [client 192.0.2.1:1] AH00126: Invalid URI in request GET");
+}
+
+#[test]
 fn apache_layouts() {
     let w = waf("[Sun Sep 14 21:44:43.008606 2014] [authz_core:error] [pid 10691] [client 192.3.9.178:44271] AH01630: client denied by server configuration: /var/www/html/noentry/cant_get_me.html");
     assert_eq!(w.ts.to_string(), "2014-09-14T21:44:43.008Z");

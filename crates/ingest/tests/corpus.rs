@@ -31,12 +31,13 @@ fn read(corpus: &Path, rel: &str) -> Result<ReadStats, IngestError> {
 
 /// (file, detected format, parsed lines, rejected lines).
 const FILES: &[(&str, &str, u64, u64)] = &[
-    // line 1 is an Apache *error* log line ([Fri Oct 08 …] [core:error]), not an access log.
+    // line 1 is an Apache *error* log line ([Fri Oct 08 …] [core:error]),
+    // the others common access-log lines: read as an error log, whole.
     (
         "crowdsec/.tests/apache-cve-2021-41773/apache-cve-2021-41773.log",
-        "common",
-        2,
-        1,
+        "error-log",
+        3,
+        0,
     ),
     (
         "crowdsec/.tests/apache-http-probing/apache-http-probing.log",
@@ -281,8 +282,9 @@ fn corpus_fields_spot_checks() {
 }
 
 /// fail2ban's labelled Apache error-log samples: every line a `failJSON`
-/// comment marks as matching is read as a firewall/access-rule denial or an
-/// HTTP authentication failure from the labelled host at the labelled time.
+/// comment marks as matching is read as a firewall/access-rule denial, an
+/// HTTP authentication failure or a refused request (a 400) from the
+/// labelled host at the labelled time.
 /// Lines behind a syslog prefix are not read yet (rejected, counted).
 #[test]
 fn apache_error_logs_from_fail2ban() {
@@ -304,7 +306,7 @@ fn apache_error_logs_from_fail2ban() {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         let mut p = haboob_ingest::Format::ErrorLog.parser(&Default::default());
         let mut label: Option<serde_json::Value> = None;
-        let (mut waf, mut auth, mut other, mut syslog) = (0, 0, 0, 0);
+        let (mut waf, mut auth, mut web, mut other, mut syslog) = (0, 0, 0, 0, 0);
         for line in text.lines() {
             if let Some(j) = line.strip_prefix("# failJSON:") {
                 label = serde_json::from_str(j.trim()).ok();
@@ -322,6 +324,10 @@ fn apache_error_logs_from_fail2ban() {
                 Ok(Parsed::Event(EventRef::Auth(a))) => {
                     auth += 1;
                     (a.source_ip.unwrap(), a.ts)
+                }
+                Ok(Parsed::Event(EventRef::Web(w))) => {
+                    web += 1;
+                    (w.source_ip, w.ts)
                 }
                 Ok(Parsed::Directive) => {
                     other += 1;
@@ -353,21 +359,24 @@ fn apache_error_logs_from_fail2ban() {
             }
         }
         tally.push(format!(
-            "{name}: {waf} waf, {auth} auth, {other} other, {syslog} syslog"
+            "{name}: {waf} waf, {auth} auth, {web} web, {other} other, {syslog} syslog"
         ));
     }
     assert_eq!(
         tally,
         [
-            "apache-modsecurity: 4 waf, 0 auth, 0 other, 0 syslog",
+            "apache-modsecurity: 4 waf, 0 auth, 0 web, 0 other, 0 syslog",
             // The 4 lines of `ErrorLog syslog` are read (3 denials, 1
             // unknown user).
-            "apache-auth: 8 waf, 16 auth, 21 other, 0 syslog",
-            "apache-noscript: 0 waf, 0 auth, 13 other, 0 syslog",
-            "apache-botsearch: 1 waf, 0 auth, 18 other, 0 syslog",
-            "apache-overflows: 0 waf, 0 auth, 11 other, 0 syslog",
-            "apache-nohome: 0 waf, 0 auth, 2 other, 0 syslog",
-            "apache-shellshock: 0 waf, 0 auth, 2 other, 0 syslog",
+            "apache-auth: 8 waf, 16 auth, 0 web, 21 other, 0 syslog",
+            "apache-noscript: 0 waf, 0 auth, 0 web, 13 other, 0 syslog",
+            "apache-botsearch: 1 waf, 0 auth, 0 web, 18 other, 0 syslog",
+            // AH00126 and three AH10244: the refused path-traversal
+            // requests (CVE-2021-41773/42013 shapes), as their 400s; the
+            // Apache 2.2 lines of binary overflow garbage are no request.
+            "apache-overflows: 0 waf, 0 auth, 4 web, 7 other, 0 syslog",
+            "apache-nohome: 0 waf, 0 auth, 0 web, 2 other, 0 syslog",
+            "apache-shellshock: 0 waf, 0 auth, 0 web, 2 other, 0 syslog",
         ]
     );
 }

@@ -15,6 +15,7 @@ use haboob_model::{LineParser, Parsed, RecordError};
 use haboob_signin::SigninFormat;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 /// Log formats. [`Format::name`] is the CLI `--format` spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,7 +55,10 @@ pub enum Format {
     Signin(SigninFormat),
 }
 
-const ALL: &[Format] = &[
+/// The formats ingest parses itself, in auto-detection tie-break order; the
+/// sign-in formats follow them, in [`SigninFormat::all`]'s order (listed
+/// there once).
+const OWN: &[Format] = &[
     Format::Combined,
     Format::Common,
     Format::VhostCombined,
@@ -68,16 +72,15 @@ const ALL: &[Format] = &[
     Format::ZeekJson,
     Format::Suricata,
     Format::Squid,
-    Format::Signin(SigninFormat::Entra),
-    Format::Signin(SigninFormat::EntraCsv),
-    Format::Signin(SigninFormat::M365),
-    Format::Signin(SigninFormat::M365Csv),
-    Format::Signin(SigninFormat::Okta),
-    Format::Signin(SigninFormat::Google),
-    Format::Signin(SigninFormat::Syslog),
-    Format::Signin(SigninFormat::WindowsXml),
-    Format::Signin(SigninFormat::Evtx),
 ];
+
+/// Every format: [`OWN`], then the sign-in formats.
+static ALL: LazyLock<Vec<Format>> = LazyLock::new(|| {
+    OWN.iter()
+        .copied()
+        .chain(SigninFormat::all().iter().map(|f| Format::Signin(*f)))
+        .collect()
+});
 
 impl Format {
     /// The CLI spelling, e.g. `vhost-combined`.
@@ -102,7 +105,7 @@ impl Format {
 
     /// Every format, in auto-detection tie-break order.
     pub fn all() -> &'static [Format] {
-        ALL
+        ALL.as_slice()
     }
 
     /// A fresh parser (stateful for IIS: use one per file).
@@ -113,23 +116,7 @@ impl Format {
     /// quoted field after the user agent (the default of
     /// [`crate::ProxyConfig::combined_field`]).
     pub fn parser(self, json_fields: &JsonFieldMap) -> Box<dyn LineParser> {
-        let xff = ProxyConfig::default().combined_field;
-        match self {
-            Format::Combined => Box::new(Public(Clf(ClfKind::Combined, xff))),
-            Format::Common => Box::new(Public(Clf(ClfKind::Common, 0))),
-            Format::VhostCombined => Box::new(Public(Clf(ClfKind::VhostCombined, xff))),
-            Format::BunkerWeb => Box::new(Public(Clf(ClfKind::BunkerWeb, xff))),
-            Format::Zoraxy => Box::new(Public(Zoraxy)),
-            Format::Iis => Box::new(Public(Iis::default())),
-            Format::Json => Box::new(Public(JsonParser::new(json_fields))),
-            Format::AwsAlb => Box::new(Public(Alb)),
-            Format::ErrorLog => Box::new(Public(ErrorLog(xff))),
-            Format::Zeek => Box::new(Public(Zeek::default())),
-            Format::ZeekJson => Box::new(Public(ZeekJsonParser)),
-            Format::Suricata => Box::new(Public(Suricata)),
-            Format::Squid => Box::new(Public(Squid)),
-            Format::Signin(f) => f.line_parser().unwrap_or_else(|| Box::new(NotLines)),
-        }
+        Box::new(Public(self.record_parser(json_fields)))
     }
 
     /// The internal parser with decoding support (default combined field).
@@ -222,12 +209,6 @@ impl RecordParser for NotLines {
     }
 }
 
-impl LineParser for NotLines {
-    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, RecordError> {
-        self.parse_rec(line, None)
-    }
-}
-
 impl Format {
     /// Whether the format's records are JSON objects (such inputs may also be
     /// JSON documents: arrays and page wrappers).
@@ -274,6 +255,28 @@ impl FromStr for Format {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_registry_every_format_once() {
+        let all = Format::all();
+        let names: std::collections::BTreeSet<&str> = all.iter().map(|f| f.name()).collect();
+        assert_eq!(names.len(), all.len(), "a name is used twice");
+        for f in SigninFormat::all() {
+            assert_eq!(all.iter().filter(|g| **g == Format::Signin(*f)).count(), 1);
+        }
+        assert_eq!(all.len(), OWN.len() + SigninFormat::all().len());
+        // The public parser is the internal one: same answer on one line.
+        let line = r#"192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1"#;
+        let m = JsonFieldMap::default();
+        for f in all {
+            let a = f.parser(&m).parse(line).map(|p| format!("{p:?}"));
+            let b = f
+                .record_parser(&m)
+                .parse_rec(line, None)
+                .map(|p| format!("{p:?}"));
+            assert_eq!(a.map_err(|e| e.reason), b.map_err(|e| e.reason), "{f}");
+        }
+    }
 
     #[test]
     fn names_round_trip() {

@@ -16,6 +16,16 @@ pub(crate) trait RecordParser: Send {
     ) -> Result<Parsed<'a>, RecordError>;
 }
 
+impl RecordParser for Box<dyn RecordParser> {
+    fn parse_rec<'a>(
+        &mut self,
+        line: &'a str,
+        scratch: Option<&'a mut String>,
+    ) -> Result<Parsed<'a>, RecordError> {
+        (**self).parse_rec(line, scratch)
+    }
+}
+
 /// Adapts a [`RecordParser`] to the public [`LineParser`] trait.
 pub(crate) struct Public<P>(pub(crate) P);
 

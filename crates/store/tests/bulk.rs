@@ -24,12 +24,12 @@ fn alert(i: usize) -> Alert {
         severity: Severity::High,
         source: AlertSource {
             // Every third alert has no address and no user (NULL columns).
-            ip: (i % 3 != 0).then(|| format!("192.0.2.{}", i % 250).parse().expect("ip")),
+            ip: (!i.is_multiple_of(3)).then(|| format!("192.0.2.{}", i % 250).parse().expect("ip")),
             prefix: None,
             members: vec![],
         },
         target: format!("tenant-{}", i % 7),
-        user: (i % 3 != 0).then(|| format!("user{i}{COPY_TEXT}")),
+        user: (!i.is_multiple_of(3)).then(|| format!("user{i}{COPY_TEXT}")),
         first_seen: Ts(1_000 + i as i64),
         last_seen: Ts(2_000 + i as i64),
         count: i as u64 + 1,

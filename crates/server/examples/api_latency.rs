@@ -1,11 +1,14 @@
-//! API latency of filtered campaign pages over a large store.
+//! API latency of campaign pages (filtered), a campaign, alerts and
+//! organisations over a large store.
 //!
 //! `cargo run --release -p haboob-server --example api_latency -- [CAMPAIGNS] [REQUESTS] [STORE_URL]`
 //! (defaults: 100000 campaigns, 2000 requests, a SQLite file in a temporary
 //! folder). Fills the store with synthetic campaigns (one alert each, over
 //! 200 organisations and four severities), serves it on a loopback port and
-//! times filtered `GET /api/v1/campaigns` pages one after the other over
-//! HTTP, printing p50/p95/p99/max per filter.
+//! times `GET /api/v1/…` requests (campaign pages with each filter, one
+//! campaign, an alerts page, one alert, the organisations) one after the
+//! other over HTTP, printing p50/p95/p99/max per request. On PostgreSQL the
+//! tables are vacuumed and analysed after the load, as autovacuum would.
 
 use haboob_model::{Alert, AlertSource, Campaign, Severity, Target, TargetSector, Ts};
 use haboob_store::{HuntWrite, Role, Store};
@@ -91,8 +94,7 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
     v[i].as_secs_f64() * 1000.0
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let requests: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
@@ -130,6 +132,24 @@ async fn main() {
         )
         .expect("token")
         .secret;
+    if store.is_postgres() {
+        // As a live database is after a bulk load (autovacuum would run):
+        // statistics gathered, visibility map set.
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        c.batch_execute("VACUUM ANALYZE").expect("vacuum analyze");
+    }
+    // The store (its PostgreSQL client) is made and dropped outside the
+    // runtime; handlers call it on the blocking pool.
+    let store = Arc::new(store);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(measure(store.clone(), secret, requests));
+}
+
+async fn measure(store: Arc<Store>, secret: String, requests: usize) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -141,22 +161,28 @@ async fn main() {
         },
         ..Default::default()
     };
-    let app = haboob_server::app(Arc::new(store), config);
+    let app = haboob_server::app(store, config);
     tokio::spawn(haboob_server::serve(listener, app, std::future::pending()));
     let client: Client<_, axum::body::Body> = Client::builder(TokioExecutor::new()).build_http();
     let filters = [
-        "severity=high&limit=50",
-        "severity=medium&status=new&limit=50&offset=5000",
-        "organisation=org-17&limit=50",
-        "sector=election&since=2024-06-01T00:00:00Z&until=2024-07-01T00:00:00Z&limit=50",
+        "campaigns?limit=50",
+        "campaigns?severity=high&limit=50",
+        "campaigns?severity=medium&status=new&limit=50&offset=5000",
+        "campaigns?organisation=org-17&limit=50",
+        "campaigns?sector=election&status=new&since=2024-06-01T00:00:00Z&limit=50",
+        "campaigns?sector=election&since=2024-06-01T00:00:00Z&until=2024-07-01T00:00:00Z&limit=50",
+        "campaigns/c0050000",
+        "alerts?limit=50",
+        "alerts/a0050000",
+        "organisations",
     ];
-    println!("| filter | requests | p50 ms | p95 ms | p99 ms | max ms | rows | total |");
+    println!("| request | requests | p50 ms | p95 ms | p99 ms | max ms | rows | total |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for f in filters {
         let mut times = Vec::with_capacity(requests / filters.len());
         let mut last = serde_json::Value::Null;
         for i in 0..requests / filters.len() {
-            let req = axum::http::Request::get(format!("http://{addr}/api/v1/campaigns?{f}"))
+            let req = axum::http::Request::get(format!("http://{addr}/api/v1/{f}"))
                 .header("authorization", format!("Bearer {secret}"))
                 .body(axum::body::Body::empty())
                 .expect("request");

@@ -7,7 +7,7 @@
 //! Anonymous API requests get 401; anonymous console requests are sent to
 //! the login page.
 
-use crate::{backend, csrf, ApiError, AppState};
+use crate::{blocking, csrf, ApiError, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -200,7 +200,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Verify a token secret against the store.
 pub(crate) async fn verify(state: &AppState, secret: &str) -> Result<Option<Principal>, ApiError> {
     let secret = secret.to_string();
-    backend::call(&state.backend, move |b| b.verify_token(&secret)).await
+    blocking::call(&state.store, move |b| b.verify_token(&secret)).await
 }
 
 fn to_login() -> Response {

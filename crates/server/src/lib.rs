@@ -10,8 +10,8 @@
 //! listener until a shutdown future resolves.
 //!
 //! The store is synchronous: handlers call it through
-//! `tokio::task::spawn_blocking` via the [`Backend`] trait, which
-//! [`haboob_store::Store`] implements (tests may use another implementation).
+//! `tokio::task::spawn_blocking`. The server takes the [`Store`] itself
+//! (SQLite or PostgreSQL); its tests run on both.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -26,7 +26,7 @@
 
 mod api;
 mod auth;
-mod backend;
+mod blocking;
 mod console;
 mod csrf;
 mod error;
@@ -36,13 +36,13 @@ mod ratelimit;
 mod text;
 
 pub use api::ROUTES as API_ROUTES;
-pub use backend::Backend;
 pub use error::ApiError;
 pub use openapi::document as openapi_document;
 pub use ratelimit::RateLimit;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use haboob_store::Store;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,7 +79,7 @@ impl Default for ServerConfig {
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) store: Arc<Store>,
     pub(crate) sessions: Arc<auth::Sessions>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
     pub(crate) config: Arc<ServerConfig>,
@@ -88,9 +88,9 @@ pub(crate) struct AppState {
 /// The whole router: API, console, static assets, `/healthz`, with
 /// authentication, rate limiting and security headers applied to every
 /// route (and to unknown paths).
-pub fn app(backend: Arc<dyn Backend>, config: ServerConfig) -> Router {
+pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
     let state = AppState {
-        backend,
+        store,
         sessions: Arc::new(auth::Sessions::new(config.session_idle, config.session_max)),
         limiter: Arc::new(ratelimit::Limiter::new(config.rate)),
         config: Arc::new(config),

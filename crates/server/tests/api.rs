@@ -1,12 +1,27 @@
-//! The API and console over an in-memory backend: anonymous requests
-//! denied everywhere, roles, parameters, OpenAPI, rate limits, bodies.
+//! The API and console over a real store (SQLite; PostgreSQL too for the
+//! tests about what queries return): anonymous requests denied everywhere,
+//! roles, parameters, OpenAPI, rate limits, bodies.
 
 mod common;
 
 use axum::http::{header, Method, StatusCode};
+use axum::Router;
 use common::*;
 use haboob_server::{RateLimit, ServerConfig};
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+sqlite!(
+    anonymous_is_denied_everywhere_but_healthz_and_login,
+    every_route_answers_with_a_token_and_openapi_lists_exactly_them,
+    bad_input_is_a_400_naming_the_parameter,
+    security_headers_on_every_response,
+);
+both!(
+    roles_are_enforced,
+    filters_reach_the_store,
+    api_json_keeps_hostile_strings_as_data,
+);
 
 /// Every console page and form target, with the methods it answers.
 const CONSOLE: &[(&str, &str)] = &[
@@ -58,9 +73,7 @@ fn api_path(p: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn anonymous_is_denied_everywhere_but_healthz_and_login() {
-    let (app, _) = app();
+async fn anonymous_is_denied_everywhere_but_healthz_and_login(app: Router, b: Arc<Fixture>) {
     let mut paths: BTreeSet<String> = haboob_server::API_ROUTES
         .iter()
         .map(|(_, p)| api_path(p))
@@ -106,7 +119,8 @@ async fn anonymous_is_denied_everywhere_but_healthz_and_login() {
         (StatusCode::OK, Some("ok"))
     );
     // A bad or revoked token is no better than none, on the API and the console.
-    for bad in ["wrong", "", "viewer-secre", &"x".repeat(600)] {
+    let cut = &b.viewer[..b.viewer.len() - 1];
+    for bad in ["wrong", "", cut, &"x".repeat(600)] {
         assert_eq!(
             get(&app, "/api/v1/campaigns", Some(bad)).await.status,
             StatusCode::UNAUTHORIZED
@@ -127,10 +141,11 @@ async fn anonymous_is_denied_everywhere_but_healthz_and_login() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn every_route_answers_with_a_token_and_openapi_lists_exactly_them() {
-    let (app, _) = app();
-    let doc = get(&app, "/api/v1/openapi.json", Some(VIEWER)).await;
+async fn every_route_answers_with_a_token_and_openapi_lists_exactly_them(
+    app: Router,
+    b: Arc<Fixture>,
+) {
+    let doc = get(&app, "/api/v1/openapi.json", Some(b.viewer.as_str())).await;
     assert_eq!(doc.status, StatusCode::OK);
     let doc = doc.json();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -164,78 +179,115 @@ async fn every_route_answers_with_a_token_and_openapi_lists_exactly_them() {
         let path = api_path(p);
         let body = (*m == "POST").then_some(r#"{"action":"note","text":"seen"}"#);
         let method = Method::from_bytes(m.as_bytes()).expect("method");
-        let r = send(&app, req(method.clone(), &path, Some(ADMIN), body)).await;
+        let r = send(
+            &app,
+            req(method.clone(), &path, Some(b.admin.as_str()), body),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK, "{m} {path}: {}", r.body);
         for other in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
             if other != method {
-                let r = send(&app, req(other.clone(), &path, Some(ADMIN), None)).await;
+                let r = send(
+                    &app,
+                    req(other.clone(), &path, Some(b.admin.as_str()), None),
+                )
+                .await;
                 assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{other} {path}");
             }
         }
     }
     for p in UNKNOWN.iter().filter(|p| p.starts_with("/api")) {
-        let r = get(&app, p, Some(ADMIN)).await;
+        let r = get(&app, p, Some(b.admin.as_str())).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}");
         assert!(r.json()["error"].is_string());
     }
 }
 
-#[tokio::test]
-async fn roles_are_enforced() {
-    let (app, b) = app();
-    let act = |t: &'static str, body: &'static str| {
+async fn roles_are_enforced(app: Router, b: Arc<Fixture>) {
+    let act = |t: &str, body: &'static str| {
         let app = app.clone();
+        let t = t.to_string();
         async move {
             send(
                 &app,
                 req(
                     Method::POST,
                     "/api/v1/campaigns/c1/actions",
-                    Some(t),
+                    Some(&t),
                     Some(body),
                 ),
             )
             .await
         }
     };
-    let r = act(VIEWER, r#"{"action":"set_status","status":"triaged"}"#).await;
+    let r = act(
+        b.viewer.as_str(),
+        r#"{"action":"set_status","status":"triaged"}"#,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"], "this needs the analyst role");
-    assert_eq!(b.status("c1"), haboob_store::Status::New);
-    let r = act(ANALYST, r#"{"action":"set_status","status":"triaged"}"#).await;
+    assert_eq!(b.status("c1").await, haboob_store::Status::New);
+    let r = act(
+        b.analyst.as_str(),
+        r#"{"action":"set_status","status":"triaged"}"#,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["status"], "triaged");
-    assert_eq!(b.status("c1"), haboob_store::Status::Triaged);
+    assert_eq!(b.status("c1").await, haboob_store::Status::Triaged);
     // Not along the workflow: 409.
-    let r = act(ANALYST, r#"{"action":"set_status","status":"new"}"#).await;
+    let r = act(
+        b.analyst.as_str(),
+        r#"{"action":"set_status","status":"new"}"#,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     // Audit: admin only.
     assert_eq!(
-        get(&app, "/api/v1/audit", Some(VIEWER)).await.status,
+        get(&app, "/api/v1/audit", Some(b.viewer.as_str()))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        get(&app, "/api/v1/audit", Some(ANALYST)).await.status,
+        get(&app, "/api/v1/audit", Some(b.analyst.as_str()))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
-    let a = get(&app, "/api/v1/audit", Some(ADMIN)).await;
+    let a = get(&app, "/api/v1/audit", Some(b.admin.as_str())).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.json()[0]["actor"], "ana");
+    // The trail also holds the creation of the three tokens (by "test").
+    let campaign_actions: Vec<_> = a
+        .json()
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|e| e["campaign"] != "")
+        .cloned()
+        .collect();
+    assert_eq!(
+        campaign_actions.len(),
+        1,
+        "the refused actions are not in the trail"
+    );
     assert_eq!(
         a.json().as_array().map(Vec::len),
-        Some(1),
-        "the refused actions are not in the trail"
+        Some(4),
+        "one campaign action and three token creations"
     );
     // Viewers read.
     assert_eq!(
-        get(&app, "/api/v1/campaigns/c1", Some(VIEWER)).await.status,
+        get(&app, "/api/v1/campaigns/c1", Some(b.viewer.as_str()))
+            .await
+            .status,
         StatusCode::OK
     );
 }
 
-#[tokio::test]
-async fn bad_input_is_a_400_naming_the_parameter() {
-    let (app, _) = app();
+async fn bad_input_is_a_400_naming_the_parameter(app: Router, b: Arc<Fixture>) {
     for (uri, msg) in [
         (
             "/api/v1/campaigns?severity=extreme",
@@ -264,7 +316,7 @@ async fn bad_input_is_a_400_naming_the_parameter() {
         ),
         ("/api/v1/organisations?x=1", "x: unknown parameter"),
     ] {
-        let r = get(&app, uri, Some(VIEWER)).await;
+        let r = get(&app, uri, Some(b.viewer.as_str())).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
         assert_eq!(r.json()["error"], msg, "{uri}");
         assert!(r
@@ -273,13 +325,14 @@ async fn bad_input_is_a_400_naming_the_parameter() {
     }
     let post = |body: String| {
         let app = app.clone();
+        let b = b.clone();
         async move {
             send(
                 &app,
                 req(
                     Method::POST,
                     "/api/v1/campaigns/c1/actions",
-                    Some(ANALYST),
+                    Some(b.analyst.as_str()),
                     Some(&body),
                 ),
             )
@@ -304,25 +357,31 @@ async fn bad_input_is_a_400_naming_the_parameter() {
     let r = post(big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"], "request body larger than 65536 bytes");
-    let r = get(&app, "/api/v1/campaigns/nope", Some(VIEWER)).await;
+    let r = get(&app, "/api/v1/campaigns/nope", Some(b.viewer.as_str())).await;
     assert_eq!(
         (r.status, r.json()["error"].as_str()),
         (StatusCode::NOT_FOUND, Some("campaign nope not found"))
     );
     let long = format!("/api/v1/alerts/{}", "x".repeat(300));
     assert_eq!(
-        get(&app, &long, Some(VIEWER)).await.json()["error"],
+        get(&app, &long, Some(b.viewer.as_str())).await.json()["error"],
         "id: must be 1 to 256 bytes"
     );
-    // Filters reach the store.
-    let r = get(&app, "/api/v1/campaigns?severity=high", Some(VIEWER))
-        .await
-        .json();
+}
+
+async fn filters_reach_the_store(app: Router, b: Arc<Fixture>) {
+    let r = get(
+        &app,
+        "/api/v1/campaigns?severity=high",
+        Some(b.viewer.as_str()),
+    )
+    .await
+    .json();
     assert_eq!(
         (r["total"].as_u64(), r["items"][0]["id"].as_str()),
         (Some(1), Some("c1"))
     );
-    let r = get(&app, "/api/v1/campaigns?limit=1", Some(VIEWER))
+    let r = get(&app, "/api/v1/campaigns?limit=1", Some(b.viewer.as_str()))
         .await
         .json();
     assert_eq!(
@@ -331,22 +390,28 @@ async fn bad_input_is_a_400_naming_the_parameter() {
     );
 }
 
-#[tokio::test]
-async fn rate_limit_answers_429_with_retry_after() {
-    let (app, _) = app_with(ServerConfig {
+#[test]
+fn rate_limit_answers_429_with_retry_after() {
+    let config = ServerConfig {
         rate: RateLimit {
             per_second: 0.5,
             burst: 3,
         },
         ..ServerConfig::default()
-    });
+    };
+    run(Db::Sqlite, "rate_limit", config, rate_limit_body);
+}
+
+async fn rate_limit_body(app: Router, b: Arc<Fixture>) {
     for _ in 0..3 {
         assert_eq!(
-            get(&app, "/api/v1/campaigns", Some(VIEWER)).await.status,
+            get(&app, "/api/v1/campaigns", Some(b.viewer.as_str()))
+                .await
+                .status,
             StatusCode::OK
         );
     }
-    let r = get(&app, "/api/v1/campaigns", Some(VIEWER)).await;
+    let r = get(&app, "/api/v1/campaigns", Some(b.viewer.as_str())).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.header(header::RETRY_AFTER), "2");
     assert!(r.json()["error"]
@@ -362,13 +427,11 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert_eq!(get(&app, "/healthz", None).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn security_headers_on_every_response() {
-    let (app, _) = app();
+async fn security_headers_on_every_response(app: Router, b: Arc<Fixture>) {
     for (uri, token) in [
         ("/healthz", None),
         ("/login", None),
-        ("/api/v1/campaigns", Some(VIEWER)),
+        ("/api/v1/campaigns", Some(b.viewer.as_str())),
         ("/api/v1/campaigns", None),
         ("/nope", None),
         ("/static/haboob.js", None),
@@ -389,10 +452,8 @@ async fn security_headers_on_every_response() {
         .starts_with("text/css"));
 }
 
-#[tokio::test]
-async fn api_json_keeps_hostile_strings_as_data() {
-    let (app, _) = app();
-    let r = get(&app, "/api/v1/alerts/a1/evidence", Some(VIEWER)).await;
+async fn api_json_keeps_hostile_strings_as_data(app: Router, b: Arc<Fixture>) {
+    let r = get(&app, "/api/v1/alerts/a1/evidence", Some(b.viewer.as_str())).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r
         .header(header::CONTENT_TYPE)
@@ -411,7 +472,7 @@ async fn api_json_keeps_hostile_strings_as_data() {
     let r = get(
         &app,
         "/api/v1/alerts?user=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-        Some(VIEWER),
+        Some(b.viewer.as_str()),
     )
     .await
     .json();

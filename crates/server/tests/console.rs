@@ -1,15 +1,23 @@
-//! The console over an in-memory backend: login, CSRF, roles, and every
+//! The console over a real store (SQLite; PostgreSQL too for the pages
+//! that show what queries return): login, CSRF, roles, and every
 //! attacker-controlled string escaped.
 
 mod common;
 
 use axum::http::{header, Method, StatusCode};
+use axum::Router;
 use common::*;
 use haboob_store::Status;
+use std::sync::Arc;
 
-#[tokio::test]
-async fn login_needs_the_forms_csrf_token_and_a_valid_token() {
-    let (app, _) = app();
+sqlite!(login_needs_the_forms_csrf_token_and_a_valid_token);
+both!(
+    status_form_needs_csrf_and_the_analyst_role,
+    hostile_strings_are_escaped_on_every_page,
+    campaign_list_filters,
+);
+
+async fn login_needs_the_forms_csrf_token_and_a_valid_token(app: Router, b: Arc<Fixture>) {
     let page = get(&app, "/login", None).await;
     let cookie = page
         .headers
@@ -29,9 +37,9 @@ async fn login_needs_the_forms_csrf_token_and_a_valid_token() {
     // The token with its first digit changed (never equal to the real one).
     let flipped = if csrf.starts_with('0') { '1' } else { '0' };
     for form in [
-        format!("token={ANALYST}"),
-        format!("csrf={flipped}{}&token={ANALYST}", &csrf[1..]),
-        format!("csrf=&token={ANALYST}"),
+        format!("token={}", b.analyst),
+        format!("csrf={flipped}{}&token={}", &csrf[1..], b.analyst),
+        format!("csrf=&token={}", b.analyst),
     ] {
         let r = send(&app, console(Method::POST, "/login", &pre, Some(&form))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{form}");
@@ -53,7 +61,7 @@ async fn login_needs_the_forms_csrf_token_and_a_valid_token() {
     .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains("That token is not valid."));
-    let s = login(&app, ANALYST).await;
+    let s = login(&app, b.analyst.as_str()).await;
     let r = send(&app, console(Method::GET, "/campaigns", &s, None)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("ana · analyst"));
@@ -89,10 +97,8 @@ async fn login_needs_the_forms_csrf_token_and_a_valid_token() {
     );
 }
 
-#[tokio::test]
-async fn status_form_needs_csrf_and_the_analyst_role() {
-    let (app, b) = app();
-    let s = login(&app, ANALYST).await;
+async fn status_form_needs_csrf_and_the_analyst_role(app: Router, b: Arc<Fixture>) {
+    let s = login(&app, b.analyst.as_str()).await;
     let page = send(&app, console(Method::GET, "/campaigns/c1", &s, None)).await;
     assert_eq!(page.status, StatusCode::OK);
     let csrf = csrf_of(&page.body);
@@ -106,10 +112,10 @@ async fn status_form_needs_csrf_and_the_analyst_role() {
         )
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{form}");
-        assert_eq!(b.status("c1"), Status::New);
+        assert_eq!(b.status("c1").await, Status::New);
     }
     // Another session's token does not work either.
-    let other = login(&app, ANALYST).await;
+    let other = login(&app, b.analyst.as_str()).await;
     let other_csrf = csrf_of(
         &send(&app, console(Method::GET, "/campaigns", &other, None))
             .await
@@ -129,7 +135,7 @@ async fn status_form_needs_csrf_and_the_analyst_role() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(b.status("c1"), Status::New);
+    assert_eq!(b.status("c1").await, Status::New);
     let r = send(
         &app,
         console(
@@ -144,7 +150,7 @@ async fn status_form_needs_csrf_and_the_analyst_role() {
         (r.status, r.header(header::LOCATION)),
         (StatusCode::SEE_OTHER, "/campaigns/c1")
     );
-    assert_eq!(b.status("c1"), Status::Triaged);
+    assert_eq!(b.status("c1").await, Status::Triaged);
     let page = send(&app, console(Method::GET, "/campaigns/c1", &s, None)).await;
     assert!(page.body.contains("data-status=\"triaged\""));
     assert!(
@@ -167,7 +173,7 @@ async fn status_form_needs_csrf_and_the_analyst_role() {
     let page = send(&app, console(Method::GET, "/campaigns/c1", &s, None)).await;
     assert!(page.body.contains("&lt;b&gt;called them&lt;/b&gt;"));
     // A viewer sees no forms and cannot post one.
-    let v = login(&app, VIEWER).await;
+    let v = login(&app, b.viewer.as_str()).await;
     let page = send(&app, console(Method::GET, "/campaigns/c1", &v, None)).await;
     assert!(!page.body.contains("name=\"action\""));
     let vcsrf = csrf_of(&page.body);
@@ -182,7 +188,7 @@ async fn status_form_needs_csrf_and_the_analyst_role() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(b.status("c1"), Status::Triaged);
+    assert_eq!(b.status("c1").await, Status::Triaged);
 }
 
 fn assert_escaped(what: &str, html: &str) {
@@ -211,10 +217,8 @@ fn assert_escaped(what: &str, html: &str) {
     assert!(!html.contains("<style"), "{what}: style element");
 }
 
-#[tokio::test]
-async fn hostile_strings_are_escaped_on_every_page() {
-    let (app, _) = app();
-    let s = login(&app, ANALYST).await;
+async fn hostile_strings_are_escaped_on_every_page(app: Router, b: Arc<Fixture>) {
+    let s = login(&app, b.analyst.as_str()).await;
     let org = "Org%20%3Cscript%3Ealert(1)%3C%2Fscript%3E";
     for uri in [
         "/campaigns",
@@ -282,10 +286,8 @@ async fn hostile_strings_are_escaped_on_every_page() {
     );
 }
 
-#[tokio::test]
-async fn campaign_list_filters() {
-    let (app, _) = app();
-    let s = login(&app, VIEWER).await;
+async fn campaign_list_filters(app: Router, b: Arc<Fixture>) {
+    let s = login(&app, b.viewer.as_str()).await;
     let r = send(
         &app,
         console(Method::GET, "/campaigns?severity=high", &s, None),

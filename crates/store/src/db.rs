@@ -110,7 +110,32 @@ pub(crate) trait Conn: Send {
     fn healthy(&mut self) -> bool {
         true
     }
+    /// Bulk-load rows of `columns.len()` parameters each into `table`
+    /// (PostgreSQL: `COPY … FROM STDIN` in binary format, so the values are
+    /// data, never SQL); rows loaded. Other backends use multi-row `INSERT`s
+    /// instead (see [`Tx::insert_rows`]).
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Col)],
+        params: &[P<'_>],
+    ) -> std::result::Result<u64, String> {
+        let _ = (table, columns, params);
+        Err("COPY needs PostgreSQL".into())
+    }
 }
+
+/// Column type of a bulk load (the schema's tables use these two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Col {
+    /// `TEXT`.
+    Text,
+    /// `BIGINT`.
+    Int,
+}
+
+/// Rows per multi-row `INSERT` (SQLite's bulk path).
+const INSERT_ROWS: usize = 64;
 
 /// A connection inside a transaction (or not), with errors that say where.
 pub(crate) struct Tx<'a> {
@@ -143,6 +168,50 @@ impl Tx<'_> {
     }
     pub(crate) fn batch(&mut self, op: &str, sql: &str) -> Result<()> {
         self.conn.batch(sql).map_err(|m| self.err(op, m))
+    }
+    /// Insert rows of `columns.len()` parameters each into `table`:
+    /// PostgreSQL bulk-loads them with binary `COPY`, SQLite runs multi-row
+    /// `INSERT`s of up to 64 rows. `table` and `columns` are fixed names
+    /// from the code; every value is a parameter.
+    pub(crate) fn insert_rows(
+        &mut self,
+        op: &str,
+        table: &str,
+        columns: &[(&str, Col)],
+        params: &[P<'_>],
+    ) -> Result<()> {
+        if params.is_empty() {
+            return Ok(());
+        }
+        debug_assert_eq!(params.len() % columns.len(), 0);
+        match self.dialect() {
+            Dialect::Postgres => self
+                .conn
+                .copy_in(table, columns, params)
+                .map(|_| ())
+                .map_err(|m| self.err(op, m)),
+            Dialect::Sqlite => {
+                let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+                let head = format!("INSERT INTO {table} ({})", names.join(", "));
+                self.insert_many(op, &head, columns.len(), params)
+            }
+        }
+    }
+    /// Insert rows of `ncols` parameters each with `head` (`INSERT INTO t
+    /// (cols)`, maybe followed by nothing else), up to 64 rows per statement.
+    pub(crate) fn insert_many(
+        &mut self,
+        op: &str,
+        head: &str,
+        ncols: usize,
+        params: &[P<'_>],
+    ) -> Result<()> {
+        let row = format!("({})", marks(ncols));
+        for chunk in params.chunks(ncols * INSERT_ROWS) {
+            let rows = vec![row.as_str(); chunk.len() / ncols].join(", ");
+            self.exec(op, &format!("{head} VALUES {rows}"), chunk)?;
+        }
+        Ok(())
     }
 }
 

@@ -26,6 +26,7 @@ mod postgres;
 mod read;
 mod retro;
 mod save;
+mod save_alerts;
 mod sqlite;
 mod tokens;
 mod types;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("../migrations/0002_campaign_list.sql")),
     (3, include_str!("../migrations/0003_intel.sql")),
     (4, include_str!("../migrations/0004_retro.sql")),
+    (5, include_str!("../migrations/0005_campaign_span.sql")),
 ];
 
 /// The latest schema version this build knows.

@@ -1,8 +1,9 @@
 //! PostgreSQL connections (the synchronous `postgres` client, no TLS: the
 //! server is expected on loopback or a trusted network).
 
-use crate::db::{numbered_placeholders, Conn, Dialect, Row, Val, P};
+use crate::db::{numbered_placeholders, Col, Conn, Dialect, Row, Val, P};
 use bytes::BytesMut;
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
@@ -134,5 +135,31 @@ impl Conn for PgConn {
 
     fn healthy(&mut self) -> bool {
         !self.client.is_closed()
+    }
+
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Col)],
+        params: &[P<'_>],
+    ) -> Result<u64, String> {
+        let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+        let types: Vec<Type> = columns
+            .iter()
+            .map(|c| match c.1 {
+                Col::Text => Type::TEXT,
+                Col::Int => Type::INT8,
+            })
+            .collect();
+        let sql = format!(
+            "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+            names.join(", ")
+        );
+        let sink = self.client.copy_in(&sql).map_err(|e| message(&e))?;
+        let mut w = BinaryCopyInWriter::new(sink, &types);
+        for row in params.chunks(columns.len()) {
+            w.write(&refs(row)).map_err(|e| message(&e))?;
+        }
+        w.finish().map_err(|e| message(&e))
     }
 }

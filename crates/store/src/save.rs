@@ -2,13 +2,12 @@
 //! checkpoints of one hunt, upserted in one transaction.
 
 use crate::codec::{
-    alert_accounts, alert_sources, bound, bounded_alert, digest, json, sector_bit, sector_name,
-    severity_rank, stage_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
+    bound, digest, json, sector_bit, sector_name, severity_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
 };
-use crate::db::{marks, Tx, P};
+use crate::db::{Tx, P};
 use crate::types::{HuntWrite, SaveSummary, Status};
 use crate::Result;
-use haboob_model::{Alert, Campaign, Funnel};
+use haboob_model::{Campaign, Funnel};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,34 +28,7 @@ pub(crate) fn save_hunt(tx: &mut Tx<'_>, w: &HuntWrite<'_>) -> Result<SaveSummar
             &[P::Text(id)],
         )?;
     }
-    for chunk in w.alerts.chunks(LOOKUP_CHUNK) {
-        let bounded: Vec<_> = chunk.iter().map(bounded_alert).collect();
-        let ids: Vec<P<'_>> = bounded.iter().map(|a| P::Text(&a.id)).collect();
-        let mut stored: HashMap<String, String> = HashMap::new();
-        for mut r in tx.query(
-            "save_hunt: read alerts",
-            &format!(
-                "SELECT id, digest FROM alerts WHERE id IN ({})",
-                marks(ids.len())
-            ),
-            &ids,
-        )? {
-            stored.insert(r.text(0), r.text(1));
-        }
-        for a in &bounded {
-            // A repeated id in one save: the stored digest is the first's.
-            let old = stored.get(&a.id).cloned();
-            let change = upsert_alert(tx, a, old.as_deref(), at)?;
-            if change != Change::Same {
-                stored.insert(a.id.clone(), digest(&**a));
-            }
-            match change {
-                Change::New => sum.alerts_new += 1,
-                Change::Updated => sum.alerts_updated += 1,
-                Change::Same => {}
-            }
-        }
-    }
+    crate::save_alerts::save_alerts(tx, w.alerts, at, &mut sum)?;
     for c in w.campaigns {
         match upsert_campaign(tx, c, at)? {
             Change::New => sum.campaigns_new += 1,
@@ -117,12 +89,7 @@ pub(crate) fn checkpoint(tx: &mut Tx<'_>, key: &str) -> Result<Option<Vec<u8>>> 
         .map(|mut r| r.blob(0)))
 }
 
-/// Alerts whose stored digests are read in one query.
-const LOOKUP_CHUNK: usize = 256;
-/// Rows per multi-row `INSERT` (evidence, sources, accounts).
-const INSERT_ROWS: usize = 64;
-
-/// Insert rows of `ncols` parameters each, up to [`INSERT_ROWS`] per statement.
+/// Insert rows of `ncols` parameters each, up to 64 per statement.
 pub(crate) fn insert_many(
     tx: &mut Tx<'_>,
     op: &str,
@@ -130,121 +97,7 @@ pub(crate) fn insert_many(
     ncols: usize,
     params: &[P<'_>],
 ) -> Result<()> {
-    let row = format!("({})", marks(ncols));
-    for chunk in params.chunks(ncols * INSERT_ROWS) {
-        let rows = vec![row.as_str(); chunk.len() / ncols].join(", ");
-        tx.exec(op, &format!("{head} VALUES {rows}"), chunk)?;
-    }
-    Ok(())
-}
-
-/// Upsert one (bounded) alert whose stored digest is `old`.
-fn upsert_alert(tx: &mut Tx<'_>, a: &Alert, old: Option<&str>, at: i64) -> Result<Change> {
-    let d = digest(a);
-    let change = match old {
-        Some(o) if o == d => return Ok(Change::Same),
-        Some(_) => Change::Updated,
-        None => Change::New,
-    };
-    let techniques = json(&a.techniques);
-    let members = json(&a.source.members);
-    let details = json(&a.details);
-    let ip = a.source.ip.map(|ip| ip.to_string());
-    let content = [
-        P::Text(&a.detector),
-        P::Text(&a.title),
-        P::Text(&techniques),
-        P::Int(severity_rank(a.severity)),
-        P::opt_text(ip.as_deref()),
-        P::opt_text(a.source.prefix.as_deref()),
-        P::Text(&members),
-        P::Text(&a.target),
-        P::opt_text(a.user.as_deref()),
-        P::Int(a.first_seen.0),
-        P::Int(a.last_seen.0),
-        P::uint(a.count),
-        P::Text(&details),
-        P::Text(&d),
-        P::Int(at),
-    ];
-    if change == Change::New {
-        let mut params = vec![P::Text(&a.id)];
-        params.extend(content);
-        params.push(P::Int(at));
-        tx.exec(
-            "save_hunt: insert alert",
-            "INSERT INTO alerts (id, detector, title, techniques, severity, source_ip, \
-             source_prefix, source_members, target, user_name, first_seen, last_seen, \
-             event_count, details, digest, updated_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            &params,
-        )?;
-    } else {
-        let mut params = content.to_vec();
-        params.push(P::Text(&a.id));
-        tx.exec(
-            "save_hunt: update alert",
-            "UPDATE alerts SET detector = ?, title = ?, techniques = ?, severity = ?, \
-             source_ip = ?, source_prefix = ?, source_members = ?, target = ?, user_name = ?, \
-             first_seen = ?, last_seen = ?, event_count = ?, details = ?, digest = ?, \
-             updated_at = ? WHERE id = ?",
-            &params,
-        )?;
-        for table in ["evidence", "alert_sources", "alert_accounts"] {
-            tx.exec(
-                "save_hunt: replace alert parts",
-                &format!("DELETE FROM {table} WHERE alert_id = ?"),
-                &[P::Text(&a.id)],
-            )?;
-        }
-    }
-    let mut params = Vec::with_capacity(a.evidence.len() * 5);
-    for (seq, e) in a.evidence.iter().enumerate() {
-        params.extend([
-            P::Text(&a.id),
-            P::uint(seq as u64),
-            P::Text(&e.file),
-            P::uint(e.line),
-            P::Text(&e.raw),
-        ]);
-    }
-    insert_many(
-        tx,
-        "save_hunt: insert evidence",
-        "INSERT INTO evidence (alert_id, seq, file, line, raw)",
-        5,
-        &params,
-    )?;
-    let sources = alert_sources(&a.source);
-    let params: Vec<P<'_>> = sources
-        .iter()
-        .flat_map(|s| [P::Text(&a.id), P::Text(s)])
-        .collect();
-    insert_many(
-        tx,
-        "save_hunt: insert alert sources",
-        "INSERT INTO alert_sources (alert_id, source)",
-        2,
-        &params,
-    )?;
-    let params: Vec<P<'_>> = alert_accounts(a)
-        .into_iter()
-        .flat_map(|(user, stage)| {
-            [
-                P::Text(&a.id),
-                P::Text(bound(user, MAX_TEXT_BYTES)),
-                P::Int(stage_rank(stage)),
-            ]
-        })
-        .collect();
-    insert_many(
-        tx,
-        "save_hunt: insert alert accounts",
-        "INSERT INTO alert_accounts (alert_id, user_name, stage)",
-        3,
-        &params,
-    )?;
-    Ok(change)
+    tx.insert_many(op, head, ncols, params)
 }
 
 fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {

@@ -3,7 +3,7 @@
 pub(crate) mod query;
 
 use crate::auth::require;
-use crate::backend::call;
+use crate::blocking::call;
 use crate::{ApiError, AppState, MAX_BODY_BYTES};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -68,7 +68,7 @@ async fn campaigns(
 ) -> Result<Json<Page<CampaignRow>>, ApiError> {
     let p = Params::parse(raw.as_deref(), query::CAMPAIGN_PARAMS)?;
     let q = query::campaign_query(&p)?;
-    Ok(Json(call(&s.backend, move |b| b.campaigns(&q)).await?))
+    Ok(Json(call(&s.store, move |b| b.campaigns(&q)).await?))
 }
 
 async fn campaign(
@@ -77,7 +77,7 @@ async fn campaign(
 ) -> Result<Json<CampaignDetail>, ApiError> {
     let id = path_id("id", id)?;
     let key = id.clone();
-    call(&s.backend, move |b| b.campaign(&key))
+    call(&s.store, move |b| b.campaign(&key))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("campaign {}", crate::text::clean(&id, 80))))
@@ -128,7 +128,7 @@ pub(crate) async fn act(
         }
     }
     tracing::info!(actor = %who.name, campaign = %crate::text::clean(&id, 80), "Analyst action.");
-    call(&s.backend, move |b| b.act(&who, &id, &action)).await
+    call(&s.store, move |b| b.act(&who, &id, &action)).await
 }
 
 async fn alerts(
@@ -137,13 +137,13 @@ async fn alerts(
 ) -> Result<Json<Page<Alert>>, ApiError> {
     let p = Params::parse(raw.as_deref(), query::ALERT_PARAMS)?;
     let q = query::alert_query(&p)?;
-    Ok(Json(call(&s.backend, move |b| b.alerts(&q)).await?))
+    Ok(Json(call(&s.store, move |b| b.alerts(&q)).await?))
 }
 
 async fn alert(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Alert>, ApiError> {
     let id = path_id("id", id)?;
     let key = id.clone();
-    call(&s.backend, move |b| b.alert(&key))
+    call(&s.store, move |b| b.alert(&key))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("alert {}", crate::text::clean(&id, 80))))
@@ -155,7 +155,7 @@ async fn evidence(
 ) -> Result<Json<Vec<Evidence>>, ApiError> {
     let id = path_id("id", id)?;
     let key = id.clone();
-    let ev = call(&s.backend, move |b| {
+    let ev = call(&s.store, move |b| {
         let ev = b.evidence(&key)?;
         if ev.is_empty() && b.alert(&key)?.is_none() {
             return Ok(None);
@@ -172,7 +172,7 @@ async fn organisations(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<OrganisationRow>>, ApiError> {
     Params::parse(raw.as_deref(), &[])?;
-    Ok(Json(call(&s.backend, |b| b.organisations()).await?))
+    Ok(Json(call(&s.store, |b| b.organisations()).await?))
 }
 
 async fn organisation(
@@ -181,7 +181,7 @@ async fn organisation(
 ) -> Result<Json<OrganisationDetail>, ApiError> {
     let name = path_id("name", name)?;
     let key = name.clone();
-    call(&s.backend, move |b| b.organisation(&key))
+    call(&s.store, move |b| b.organisation(&key))
         .await?
         .map(Json)
         .ok_or_else(|| {
@@ -201,7 +201,7 @@ async fn audit(
         actor: p.str("actor").map(str::to_string),
         limit: p.limit()?,
     };
-    Ok(Json(call(&s.backend, move |b| b.audit(&q)).await?))
+    Ok(Json(call(&s.store, move |b| b.audit(&q)).await?))
 }
 
 async fn notifications(
@@ -218,7 +218,7 @@ async fn notifications(
         state: p.notification_state("state")?,
         limit: p.limit()?,
     };
-    Ok(Json(call(&s.backend, move |b| b.notifications(&q)).await?))
+    Ok(Json(call(&s.store, move |b| b.notifications(&q)).await?))
 }
 
 async fn openapi() -> Json<serde_json::Value> {

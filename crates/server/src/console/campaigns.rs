@@ -9,7 +9,7 @@ use super::{
 use crate::api::query::{self, Params};
 use crate::api::{act, path_id};
 use crate::auth::{require, ConsoleSession};
-use crate::backend::call;
+use crate::blocking::call;
 use crate::{ApiError, AppState};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -93,7 +93,7 @@ pub(crate) async fn list(
         Err(e) => return error_page(&e),
     };
     let qq = q.clone();
-    let page_rows: Page<CampaignRow> = match call(&s.backend, move |b| b.campaigns(&qq)).await {
+    let page_rows: Page<CampaignRow> = match call(&s.store, move |b| b.campaigns(&qq)).await {
         Ok(r) => r,
         Err(e) => return error_page(&e),
     };

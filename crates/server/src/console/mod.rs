@@ -137,13 +137,11 @@ pub(crate) async fn fetch_or_page<T, F>(
 ) -> Result<T, Response>
 where
     T: Send + 'static,
-    F: FnOnce(&dyn crate::backend::Backend, &str) -> haboob_store::Result<Option<T>>
-        + Send
-        + 'static,
+    F: FnOnce(&haboob_store::Store, &str) -> haboob_store::Result<Option<T>> + Send + 'static,
 {
     let id = crate::api::path_id(param, raw).map_err(|e| error_page(&e))?;
     let key = id.clone();
-    match crate::backend::call(&s.backend, move |b| read(b, &key)).await {
+    match crate::blocking::call(&s.store, move |b| read(b, &key)).await {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(error_page(&ApiError::NotFound(format!(
             "{what} {}",

@@ -5,7 +5,7 @@ use super::campaigns::campaign_table;
 use super::{error_page, fetch_or_page, html_response, page, seg, severity_badge, t, when, Viewer};
 use crate::api::query::sector_str;
 use crate::auth::ConsoleSession;
-use crate::backend::call;
+use crate::blocking::call;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -60,7 +60,7 @@ pub(crate) async fn list(
     Extension(who): Extension<Principal>,
     Extension(session): Extension<ConsoleSession>,
 ) -> Response {
-    let rows = match call(&s.backend, |b| b.organisations()).await {
+    let rows = match call(&s.store, |b| b.organisations()).await {
         Ok(r) => r,
         Err(e) => return error_page(&e),
     };

@@ -1,5 +1,12 @@
-//! Test helpers: an in-memory [`Backend`] with hostile data, request
-//! helpers over `oneshot`.
+//! Test helpers: a real store (SQLite in a temporary folder, or a fresh
+//! schema on `$HABOOB_PG_URL`) seeded through its public write API with
+//! hostile data, and request helpers over `oneshot`.
+//!
+//! Each test is an `async fn(Router, Arc<Fixture>)` run by [`run`] on a
+//! runtime of its own: the sync PostgreSQL client may not be dropped or
+//! called inside a runtime, so the store is seeded before the runtime
+//! starts, read inside it through `spawn_blocking` ([`Fixture::status`]),
+//! and dropped after it ends.
 #![allow(dead_code)]
 
 use axum::body::Body;
@@ -8,29 +15,65 @@ use axum::Router;
 use haboob_model::{
     Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Target, TargetSector, Ts,
 };
-use haboob_server::{Backend, ServerConfig};
-use haboob_store::{
-    AccountRow, AccountStage, Action, AlertQuery, AuditEntry, AuditQuery, Audited, CampaignDetail,
-    CampaignQuery, CampaignRow, CampaignState, NotificationQuery, NotificationRow,
-    OrganisationDetail, OrganisationRow, Page, Principal, Result, Role, Status, StoreError,
-};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use haboob_server::ServerConfig;
+use haboob_store::{Delivery, HuntWrite, NewNotification, Role, Status, Store};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
 use tower::ServiceExt;
 
 pub const SCRIPT: &str = "<script>alert(1)</script>";
 pub const IMG: &str = "\"><img src=x onerror=alert(1)>";
 pub const TERM: &str = "\x1b[31mred\x1b]0;owned\x07";
 
-pub const VIEWER: &str = "viewer-secret";
-pub const ANALYST: &str = "analyst-secret";
-pub const ADMIN: &str = "admin-secret";
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh schema on `$HABOOB_PG_URL`.
+    Postgres,
+}
 
-/// An in-memory store: one hostile campaign `c1` and a benign `c2`.
-pub struct MemBackend {
-    tokens: HashMap<&'static str, Principal>,
-    details: Mutex<Vec<CampaignDetail>>,
-    audit: Mutex<Vec<AuditEntry>>,
+/// A seeded store: one hostile campaign `c1` (alert `a1`, organisation
+/// `Org <script>…`) and a benign `c2` (`Plain Org`), and the secrets of
+/// three tokens: `vera` (viewer), `ana` (analyst), `adm` (admin).
+pub struct Fixture {
+    pub store: Arc<Store>,
+    pub viewer: String,
+    pub analyst: String,
+    pub admin: String,
+    _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server URL and the test's schema, dropped at the end.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
+}
+
+impl Fixture {
+    /// The workflow status of a campaign, read from the store.
+    pub async fn status(&self, id: &str) -> Status {
+        let store = self.store.clone();
+        let id = id.to_string();
+        tokio::task::spawn_blocking(move || {
+            store
+                .campaign(&id)
+                .expect("read campaign")
+                .expect("campaign")
+                .state
+                .status
+        })
+        .await
+        .expect("store call")
+    }
 }
 
 fn ts(s: &str) -> Ts {
@@ -54,7 +97,11 @@ pub fn hostile_alert() -> Alert {
         first_seen: ts("2024-05-01T10:00:00Z"),
         last_seen: ts("2024-05-02T11:00:00Z"),
         count: 42,
-        details: BTreeMap::from([("user_agent".to_string(), serde_json::json!(TERM))]),
+        details: BTreeMap::from([
+            ("user_agent".to_string(), serde_json::json!(TERM)),
+            // The organisation page lists the accounts alerts name.
+            ("users_compromised".to_string(), serde_json::json!([SCRIPT])),
+        ]),
         evidence: vec![Evidence {
             file: "access.log".into(),
             line: 7,
@@ -63,13 +110,7 @@ pub fn hostile_alert() -> Alert {
     }
 }
 
-fn campaign(
-    id: &str,
-    summary: &str,
-    sev: Severity,
-    org: &str,
-    alerts: Vec<Alert>,
-) -> CampaignDetail {
+fn campaign(id: &str, summary: &str, sev: Severity, org: &str, alerts: &[Alert]) -> Campaign {
     let funnel = Funnel {
         attempts: 900,
         probed: 120,
@@ -77,310 +118,243 @@ fn campaign(
         attacked: 30,
         compromised: 2,
     };
-    CampaignDetail {
-        campaign: Campaign {
-            id: id.into(),
-            summary: summary.into(),
-            severity: sev,
-            sources: vec!["203.0.113.7".parse().expect("ip")],
-            targets: vec![Target {
-                name: format!("site-{id}"),
-                organisation: Some(org.into()),
-                sector: TargetSector::Election,
-                region: Some("OH".into()),
-            }],
-            alerts: alerts.iter().map(|a| a.id.clone()).collect(),
-            detectors: vec!["auth.spray".into()],
-            techniques: vec!["T1110.003".into()],
-            reasons: vec![format!("same source {SCRIPT}")],
-            first_seen: ts("2024-05-01T10:00:00Z"),
-            last_seen: ts("2024-05-02T11:00:00Z"),
-            funnel: Some(funnel),
-            funnel_by_target: BTreeMap::from([(org.to_string(), funnel)]),
-            compromised: vec![SCRIPT.into(), "alice".into()],
-            actors: vec![],
-            attribution: if id == "c1" {
-                vec![haboob_model::intel::Attribution {
-                    actor: format!("Mint Sandstorm {SCRIPT}"),
-                    aliases: vec!["APT35".into(), SCRIPT.into()],
-                    confidence: 72,
-                    reasons: vec![haboob_model::intel::AttributionReason {
-                        kind: haboob_model::intel::ReasonKind::Infrastructure,
-                        text: format!("source 203.0.113.7 is listed ({SCRIPT})"),
-                        weight: 60,
-                    }],
-                }]
-            } else {
-                vec![]
-            },
+    let target = |name: String| Target {
+        name,
+        organisation: Some(org.into()),
+        sector: TargetSector::Election,
+        region: Some("OH".into()),
+    };
+    let mut targets = vec![target(format!("site-{id}"))];
+    // The alerts' own targets belong to the organisation too.
+    for a in alerts {
+        targets.push(target(a.target.clone()));
+    }
+    Campaign {
+        id: id.into(),
+        summary: summary.into(),
+        severity: sev,
+        sources: vec!["203.0.113.7".parse().expect("ip")],
+        targets,
+        alerts: alerts.iter().map(|a| a.id.clone()).collect(),
+        detectors: vec!["auth.spray".into()],
+        techniques: vec!["T1110.003".into()],
+        reasons: vec![format!("same source {SCRIPT}")],
+        first_seen: ts("2024-05-01T10:00:00Z"),
+        last_seen: ts("2024-05-02T11:00:00Z"),
+        funnel: Some(funnel),
+        funnel_by_target: BTreeMap::from([(org.to_string(), funnel)]),
+        compromised: vec![SCRIPT.into(), "alice".into()],
+        actors: vec![],
+        attribution: if id == "c1" {
+            vec![haboob_model::intel::Attribution {
+                actor: format!("Mint Sandstorm {SCRIPT}"),
+                aliases: vec!["APT35".into(), SCRIPT.into()],
+                confidence: 72,
+                reasons: vec![haboob_model::intel::AttributionReason {
+                    kind: haboob_model::intel::ReasonKind::Infrastructure,
+                    text: format!("source 203.0.113.7 is listed ({SCRIPT})"),
+                    weight: 60,
+                }],
+            }]
+        } else {
+            vec![]
         },
-        state: CampaignState {
+    }
+}
+
+/// Seed `store` through its public write API; the three token secrets.
+fn seed(store: &Store) -> [String; 3] {
+    let alerts = vec![hostile_alert()];
+    let hostile_org = format!("Org {SCRIPT}");
+    let campaigns = vec![
+        campaign(
+            "c1",
+            &format!("spray {IMG} {TERM}"),
+            Severity::Critical,
+            &hostile_org,
+            &alerts,
+        ),
+        campaign("c2", "quiet scan", Severity::Low, "Plain Org", &[]),
+    ];
+    let targets: Vec<Target> = campaigns
+        .iter()
+        .flat_map(|c| c.targets.iter().cloned())
+        .collect();
+    let contacts = vec![Contact {
+        organisation: hostile_org.clone(),
+        channel: "email".into(),
+        address: format!("soc{IMG}@example.org"),
+    }];
+    store
+        .save_hunt(&HuntWrite {
+            ran_at: ts("2024-05-03T00:00:00Z"),
+            alerts: &alerts,
+            retract_alerts: &[],
+            campaigns: &campaigns,
+            campaigns_complete: true,
+            targets: &targets,
+            contacts: &contacts,
+            checkpoints: &[],
+        })
+        .expect("save hunt");
+    let subject = format!("targeted {SCRIPT}");
+    let id = store
+        .enqueue_notification(&NewNotification {
+            campaign_id: "c1",
             revision: 1,
-            ..CampaignState::default()
-        },
-        alerts,
-        notes: vec![],
-        notifications: vec![],
-    }
-}
-
-impl MemBackend {
-    pub fn new() -> MemBackend {
-        let p = |n: &str, r| Principal {
-            name: n.into(),
-            role: r,
-        };
-        MemBackend {
-            tokens: HashMap::from([
-                (VIEWER, p("vera", Role::Viewer)),
-                (ANALYST, p("ana", Role::Analyst)),
-                (ADMIN, p("adm", Role::Admin)),
-            ]),
-            details: Mutex::new(vec![
-                campaign(
-                    "c1",
-                    &format!("spray {IMG} {TERM}"),
-                    Severity::Critical,
-                    &format!("Org {SCRIPT}"),
-                    vec![hostile_alert()],
-                ),
-                campaign("c2", "quiet scan", Severity::Low, "Plain Org", vec![]),
-            ]),
-            audit: Mutex::new(vec![]),
-        }
-    }
-
-    pub fn status(&self, id: &str) -> Status {
-        self.details
-            .lock()
-            .expect("lock")
-            .iter()
-            .find(|d| d.campaign.id == id)
-            .expect("campaign")
-            .state
-            .status
-    }
-}
-
-fn row(d: &CampaignDetail) -> CampaignRow {
-    let c = &d.campaign;
-    CampaignRow {
-        id: c.id.clone(),
-        summary: c.summary.clone(),
-        severity: c.severity,
-        state: d.state.clone(),
-        sources: c.sources.len() as u64,
-        targets: c.targets.iter().map(|t| t.name.clone()).collect(),
-        organisations: c
-            .targets
-            .iter()
-            .filter_map(|t| t.organisation.clone())
-            .collect(),
-        alerts: c.alerts.len() as u64,
-        funnel: c.funnel,
-        first_seen: c.first_seen,
-        last_seen: c.last_seen,
-    }
-}
-
-impl Backend for MemBackend {
-    fn campaigns(&self, q: &CampaignQuery) -> Result<Page<CampaignRow>> {
-        let all: Vec<CampaignRow> = self
-            .details
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(row)
-            .filter(|r| q.min_severity.is_none_or(|s| r.severity >= s))
-            .filter(|r| q.status.is_none_or(|s| r.state.status == s))
-            .filter(|r| {
-                q.organisation
-                    .as_ref()
-                    .is_none_or(|o| r.organisations.contains(o))
-            })
-            .collect();
-        let limit = if q.limit == 0 { 50 } else { q.limit } as usize;
-        let items: Vec<_> = all
-            .iter()
-            .skip(q.offset as usize)
-            .take(limit)
-            .cloned()
-            .collect();
-        let next = q.offset + items.len() as u64;
-        Ok(Page {
-            total: all.len() as u64,
-            next_offset: (next < all.len() as u64).then_some(next),
-            items,
+            organisation: &hostile_org,
+            channel: "email",
+            address: "soc@example.org",
+            subject: &subject,
+            body: "b",
+            due_at: ts("2024-05-03T00:00:00Z"),
         })
-    }
-    fn campaign(&self, id: &str) -> Result<Option<CampaignDetail>> {
-        Ok(self
-            .details
-            .lock()
-            .expect("lock")
-            .iter()
-            .find(|d| d.campaign.id == id)
-            .cloned())
-    }
-    fn alerts(&self, q: &AlertQuery) -> Result<Page<Alert>> {
-        let items: Vec<Alert> = self
-            .details
-            .lock()
-            .expect("lock")
-            .iter()
-            .flat_map(|d| d.alerts.clone())
-            .filter(|a| q.user.as_ref().is_none_or(|u| a.user.as_ref() == Some(u)))
-            .map(|mut a| {
-                a.evidence.clear();
-                a
-            })
-            .collect();
-        Ok(Page {
-            total: items.len() as u64,
-            next_offset: None,
-            items,
-        })
-    }
-    fn alert(&self, id: &str) -> Result<Option<Alert>> {
-        Ok(self
-            .details
-            .lock()
-            .expect("lock")
-            .iter()
-            .flat_map(|d| d.alerts.clone())
-            .find(|a| a.id == id))
-    }
-    fn evidence(&self, alert_id: &str) -> Result<Vec<Evidence>> {
-        Ok(self
-            .alert(alert_id)?
-            .map(|a| a.evidence)
-            .unwrap_or_default())
-    }
-    fn organisations(&self) -> Result<Vec<OrganisationRow>> {
-        Ok(self
-            .details
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|d| {
-                let t = &d.campaign.targets[0];
-                OrganisationRow {
-                    name: t.organisation.clone().unwrap_or_default(),
-                    sector: t.sector,
-                    region: t.region.clone(),
-                    targets: vec![t.name.clone()],
-                    campaigns: 1,
-                    max_severity: Some(d.campaign.severity),
-                    compromised: d.campaign.compromised.len() as u64,
-                }
-            })
-            .collect())
-    }
-    fn organisation(&self, name: &str) -> Result<Option<OrganisationDetail>> {
-        let Some(r) = self.organisations()?.into_iter().find(|o| o.name == name) else {
-            return Ok(None);
-        };
-        let campaigns = self
-            .campaigns(&CampaignQuery {
-                organisation: Some(name.into()),
-                ..CampaignQuery::default()
-            })?
-            .items;
-        Ok(Some(OrganisationDetail {
-            row: r,
-            accounts: vec![AccountRow {
-                user: SCRIPT.into(),
-                stage: AccountStage::Compromised,
-                campaigns: vec!["c1".into()],
-            }],
-            contacts: vec![Contact {
-                organisation: name.into(),
-                channel: "email".into(),
-                address: format!("soc{IMG}@example.org"),
-            }],
-            notifications: vec![NotificationRow {
-                id: 1,
-                campaign_id: "c1".into(),
-                revision: 1,
-                organisation: name.into(),
-                channel: "email".into(),
-                address: "soc@example.org".into(),
-                subject: format!("targeted {SCRIPT}"),
-                body: "b".into(),
-                state: haboob_store::NotificationState::Sent,
-                attempts: 1,
-                next_attempt_at: ts("2024-05-03T00:00:00Z"),
-                last_error: None,
-                sent_at: Some(ts("2024-05-03T00:00:01Z")),
-            }],
-            campaigns,
-        }))
-    }
-    fn act(&self, who: &Principal, campaign_id: &str, action: &Action) -> Result<CampaignState> {
-        let mut all = self.details.lock().expect("lock");
-        let d = all
-            .iter_mut()
-            .find(|d| d.campaign.id == campaign_id)
-            .ok_or_else(|| StoreError::NotFound(format!("campaign {campaign_id}")))?;
-        match action {
-            Action::SetStatus { status } => {
-                let ok = matches!(
-                    (d.state.status, status),
-                    (Status::New, Status::Triaged)
-                        | (Status::Triaged, Status::Notified)
-                        | (Status::Notified, Status::Closed)
-                        | (Status::Closed, Status::Triaged)
-                );
-                if !ok {
-                    return Err(StoreError::InvalidTransition {
-                        campaign: campaign_id.into(),
-                        from: format!("{:?}", d.state.status),
-                        to: format!("{status:?}"),
-                    });
-                }
-                d.state.status = *status;
-            }
-            Action::Assign { assignee } => d.state.assignee = assignee.clone(),
-            Action::Note { text } => d.notes.push(haboob_store::Note {
-                author: who.name.clone(),
-                at: ts("2024-05-05T00:00:00Z"),
-                text: text.clone(),
-            }),
+        .expect("enqueue")
+        .expect("new notification");
+    store
+        .record_delivery(
+            id,
+            &Delivery::Sent {
+                at: ts("2024-05-03T00:00:01Z"),
+            },
+        )
+        .expect("record delivery");
+    let token = |name: &str, role| {
+        store
+            .create_token(name, role, "test")
+            .expect("create token")
+            .secret
+    };
+    [
+        token("vera", Role::Viewer),
+        token("ana", Role::Analyst),
+        token("adm", Role::Admin),
+    ]
+}
+
+fn open(db: Db, test: &str) -> Option<Fixture> {
+    let (store, dir, pg_schema) = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
+            (
+                Store::open(&url).expect("open sqlite store"),
+                Some(dir),
+                None,
+            )
         }
-        self.audit.lock().expect("lock").push(AuditEntry {
-            at: ts("2024-05-05T00:00:00Z"),
-            actor: who.name.clone(),
-            role: who.role,
-            campaign: campaign_id.into(),
-            action: Audited::Campaign(action.clone()),
-        });
-        Ok(d.state.clone())
-    }
-    fn audit(&self, _q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        Ok(self.audit.lock().expect("lock").clone())
-    }
-    fn verify_token(&self, secret: &str) -> Result<Option<Principal>> {
-        Ok(self.tokens.get(secret).cloned())
-    }
-    fn notifications(&self, _q: &NotificationQuery) -> Result<Vec<NotificationRow>> {
-        Ok(vec![])
-    }
+        Db::Postgres => {
+            let base = match std::env::var("HABOOB_PG_URL") {
+                Ok(u) if !u.is_empty() => u,
+                _ => {
+                    if std::env::var("CI").is_ok_and(|v| v == "true") {
+                        panic!("{test}: HABOOB_PG_URL unset under CI=true (scripts/ci/postgres.sh sets it)");
+                    }
+                    eprintln!("skipped {test}: HABOOB_PG_URL unset");
+                    return None;
+                }
+            };
+            let schema = format!("srv_{}_{}", test.to_ascii_lowercase(), std::process::id());
+            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+                .expect("connect to HABOOB_PG_URL");
+            admin
+                .batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
+                ))
+                .expect("fresh schema");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            let store = Store::open(&url).expect("open postgres store");
+            (store, None, Some((base, schema)))
+        }
+    };
+    let [viewer, analyst, admin] = seed(&store);
+    Some(Fixture {
+        store: Arc::new(store),
+        viewer,
+        analyst,
+        admin,
+        _dir: dir,
+        pg_schema,
+    })
 }
 
-pub fn app_with(config: ServerConfig) -> (Router, Arc<MemBackend>) {
-    let b = Arc::new(MemBackend::new());
-    (haboob_server::app(b.clone(), config), b)
-}
-
-/// The app with a rate limit the tests do not reach (the limit has its own test).
-pub fn app() -> (Router, Arc<MemBackend>) {
-    app_with(ServerConfig {
+/// A rate limit the tests do not reach (the limit has its own test).
+pub fn unlimited() -> ServerConfig {
+    ServerConfig {
         rate: haboob_server::RateLimit {
             per_second: 1000.0,
             burst: 100_000,
         },
         ..ServerConfig::default()
-    })
+    }
+}
+
+/// Run `test` over the app on a freshly seeded store (skipped, with a line
+/// on stderr, on PostgreSQL when `$HABOOB_PG_URL` is unset; a failure under
+/// `CI=true`).
+pub fn run<F, Fut>(db: Db, name: &str, config: ServerConfig, test: F)
+where
+    F: FnOnce(Router, Arc<Fixture>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(fx) = open(db, name) else { return };
+    let fx = Arc::new(fx);
+    let app = haboob_server::app(fx.store.clone(), config);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(test(app, fx.clone()));
+    drop(rt);
+    // The last reference to the store goes here, outside the runtime.
+    drop(fx);
+}
+
+/// `sqlite!(name, …)`: a `#[test]` per async test function, on SQLite.
+#[macro_export]
+macro_rules! sqlite {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                $crate::common::run(
+                    $crate::common::Db::Sqlite,
+                    stringify!($name),
+                    $crate::common::unlimited(),
+                    super::$name,
+                );
+            }
+        }
+    )*};
+}
+
+/// `both!(name, …)`: `name::sqlite` and `name::postgres` for each async
+/// test function (the tests about what the store's queries return).
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                $crate::common::run(
+                    $crate::common::Db::Sqlite,
+                    stringify!($name),
+                    $crate::common::unlimited(),
+                    super::$name,
+                );
+            }
+            #[test]
+            fn postgres() {
+                $crate::common::run(
+                    $crate::common::Db::Postgres,
+                    stringify!($name),
+                    $crate::common::unlimited(),
+                    super::$name,
+                );
+            }
+        }
+    )*};
 }
 
 pub struct Resp {

@@ -12,6 +12,11 @@
 //! - a second `--retro` creates nothing;
 //! - a normal incremental hunt afterwards reads only the appended lines,
 //!   keeps the retro alerts, and matches the new line.
+//!
+//! And the victim signal: network logs hunted without intel, then
+//! `--retro` after the list of listed infrastructure arrives gives the
+//! `intel.victim` alerts of a hunt with the list (see
+//! `retro_hunt_finds_old_victims`).
 
 mod common;
 
@@ -247,6 +252,160 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     }
 }
 
+/// The hand-written network logs of the victim tests
+/// (`fixtures/netlogs/`: Zeek TSV dns + http, Suricata EVE, Squid, Sysmon
+/// 22 as event XML) copied under `dir/net`, one folder per kind.
+fn net_logs(dir: &Path) -> std::path::PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/netlogs");
+    let net = dir.join("net");
+    for f in [
+        "zeek/dns.log",
+        "zeek/http.log",
+        "suricata/eve.json",
+        "squid/access.log",
+        "sysmon/dns-22.xml",
+    ] {
+        let to = net.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from.join(f), to).unwrap();
+    }
+    net
+}
+
+/// Each `intel.victim` alert as (victim, infrastructure reached), sorted.
+fn victims(alerts: &[Value]) -> Vec<(String, Vec<String>)> {
+    let mut v: Vec<(String, Vec<String>)> = alerts
+        .iter()
+        .filter(|a| a["detector"] == "intel.victim")
+        .map(|a| {
+            assert_eq!(a["details"]["role"], "victim", "{a}");
+            let infra = a["details"]["infrastructure"].as_array().unwrap();
+            let mut infra: Vec<String> = infra
+                .iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+                .collect();
+            infra.sort();
+            (a["target"].as_str().unwrap().to_owned(), infra)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Network logs hunted into a store with no intel; then the list of
+/// Mint Sandstorm's infrastructure (`seized.txt`: two domains and an
+/// address) is imported, and `--retro` makes the victims of the old logs
+/// exactly as a hunt with the list gives them. 10.0.0.9 and WS02 reached
+/// only look-alikes (`charming-login.example.net`,
+/// `xcharming-login.example`, the parent and a sibling of a listed name)
+/// and the neighbouring address 203.0.113.67: never a victim.
+fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
+    let net = net_logs(dir);
+    let net_arg = net.to_str().unwrap();
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/netlogs/seized.txt");
+    let list = list.to_str().unwrap();
+
+    // 1. Hunt into the store without intel: nothing to report.
+    let o = run(&["hunt", "--store", url, "-O", "jsonl", net_arg], None);
+    ok(&o, &[0]);
+    assert!(alerts_of(&o.stdout).is_empty());
+    let st = Store::open(url).unwrap();
+    assert!(st.all_alerts().unwrap().is_empty());
+
+    // 2. The list arrives.
+    let o = run(&["intel", "import", list, "--store", url], None);
+    let err = ok(&o, &[0]);
+    assert!(err.contains("3 added, 0 updated, 0 unchanged"), "{err}");
+
+    // 3. What a hunt with the list gives.
+    let o = run(&["hunt", "-O", "jsonl", "--intel", list, net_arg], None);
+    ok(&o, &[1]);
+    let want: Vec<Value> = alerts_of(&o.stdout);
+    assert!(
+        want.iter().all(|a| a["detector"] == "intel.victim"),
+        "{want:#?}"
+    );
+
+    // 4. The retro-hunt finds exactly those victims, nobody else.
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = ok(&o, &[1]);
+    assert!(err.contains("5 recorded files read again"), "{err}");
+    let got = alerts_of(&o.stdout);
+    let infra = |v: &[&str]| -> Vec<String> { v.iter().map(|s| (*s).to_owned()).collect() };
+    assert_eq!(
+        victims(&got),
+        [
+            (
+                "10.0.0.5".to_owned(),
+                infra(&[
+                    "charming-login.example",
+                    "mail.update-service.example",
+                    "portal.charming-login.example"
+                ])
+            ),
+            ("10.0.0.7".to_owned(), infra(&["203.0.113.66"])),
+            ("10.0.0.8".to_owned(), infra(&["203.0.113.66"])),
+            (
+                "WS01.corp.example".to_owned(),
+                infra(&["update.charming-login.example"])
+            ),
+            ("WS03.corp.example".to_owned(), infra(&["203.0.113.66"])),
+        ]
+    );
+    assert_eq!(got.len(), 5, "victim alerts only: {got:#?}");
+    // The same alerts (ids, evidence lines of the old logs) as the hunt
+    // with the list.
+    let key = |v: &[Value]| -> Vec<(String, Value)> {
+        let mut k: Vec<(String, Value)> = v
+            .iter()
+            .map(|a| (a["id"].as_str().unwrap().to_string(), a["evidence"].clone()))
+            .collect();
+        k.sort_by(|a, b| a.0.cmp(&b.0));
+        k
+    };
+    assert_eq!(key(&got), key(&want));
+    for a in &got {
+        let src = a["source"]["ip"].as_str().unwrap_or("");
+        assert!(src.is_empty() || src == "203.0.113.66", "{a}");
+    }
+    let stored: BTreeSet<String> = st.all_alerts().unwrap().into_iter().map(|a| a.id).collect();
+    let ids: BTreeSet<String> = got
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored, ids);
+
+    // 5. Again: no new indicators, nothing read, nothing added.
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = ok(&o, &[0]);
+    assert!(
+        err.contains("no indicators imported since the last retro-hunt"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+
+    // 6. New indicators in no log: the logs are read again, and neither
+    //    a new victim nor a copy of an old one comes out.
+    let decoys = dir.join("decoys.txt");
+    std::fs::write(
+        &decoys,
+        "nowhere-else.example\tdecoy\n198.51.100.250\tdecoy\n",
+    )
+    .unwrap();
+    let o = run(
+        &["intel", "import", decoys.to_str().unwrap(), "--store", url],
+        None,
+    );
+    ok(&o, &[0]);
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = ok(&o, &[0]);
+    assert!(err.contains("5 recorded files read again"), "{err}");
+    assert!(err.contains("retro-hunt: 0 new alerts"), "{err}");
+    assert!(alerts_of(&o.stdout).is_empty());
+    let after: BTreeSet<String> = st.all_alerts().unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(after, ids);
+}
+
 #[test]
 fn retro_hunt_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -256,6 +415,24 @@ fn retro_hunt_on_sqlite() {
 
 #[test]
 fn retro_hunt_on_postgres() {
+    on_postgres("retro", retro_hunt_finds_old_activity);
+}
+
+#[test]
+fn retro_hunt_finds_old_victims_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
+    retro_hunt_finds_old_victims(&url, dir.path());
+}
+
+#[test]
+fn retro_hunt_finds_old_victims_on_postgres() {
+    on_postgres("retro_victims", retro_hunt_finds_old_victims);
+}
+
+/// Run `test` on a fresh PostgreSQL schema of `HABOOB_PG_URL` (skipped when
+/// it is unset, outside CI), dropped afterwards.
+fn on_postgres(name: &str, test: fn(&str, &Path)) {
     let base = match std::env::var("HABOOB_PG_URL") {
         Ok(u) if !u.is_empty() => u,
         _ => {
@@ -263,11 +440,11 @@ fn retro_hunt_on_postgres() {
                 std::env::var("CI").map_or(true, |v| v != "true"),
                 "HABOOB_PG_URL unset under CI=true"
             );
-            eprintln!("skipped retro_hunt_on_postgres: HABOOB_PG_URL unset");
+            eprintln!("skipped {name} on postgres: HABOOB_PG_URL unset");
             return;
         }
     };
-    let schema = format!("t_cli_retro_{}", std::process::id());
+    let schema = format!("t_cli_{name}_{}", std::process::id());
     let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
     admin
         .batch_execute(&format!(
@@ -277,7 +454,7 @@ fn retro_hunt_on_postgres() {
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let dir = tempfile::tempdir().unwrap();
-    let r = std::panic::catch_unwind(|| retro_hunt_finds_old_activity(&url, dir.path()));
+    let r = std::panic::catch_unwind(|| test(&url, dir.path()));
     let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
     if let Err(e) = r {
         std::panic::resume_unwind(e);

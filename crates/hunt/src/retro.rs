@@ -3,9 +3,14 @@
 //! An incremental hunt ([`crate::incremental`]) records, per stream, every
 //! file it read and how far (content bytes, after the last complete line).
 //! [`retro_hunt`] reads those files again, from their start to that point,
-//! with the intel detectors only (`intel.match`) over an index of the new
-//! indicators only, so that activity read before the indicators arrived
-//! becomes alerts. A file is found at its recorded path when it is still
+//! with the intel detectors only over an index of the new indicators only,
+//! so that activity read before the indicators arrived becomes alerts:
+//! `intel.match` (a listed source, user agent, path, account…) and
+//! `intel.victim` (an internal host that resolved or contacted listed
+//! infrastructure: Zeek, Suricata, Squid, Sysmon 22; see
+//! [`crate::victim`]). Each stream runs as one lane, as an incremental hunt
+//! does, so the alerts (and their ids) are those a hunt that had the
+//! indicators would have given. A file is found at its recorded path when it is still
 //! the same file (device and inode, or, for compressed files, the same
 //! first content bytes), else among the files of its folder and rotation
 //! stem (it rotated or was compressed since); one found nowhere is named in
@@ -24,6 +29,7 @@
 use crate::incremental::position::{decoder, identity, matches, read_up_to, FilePos};
 use crate::incremental::{checkpoint, ResumeError};
 use crate::intel_match::IntelMatch;
+use crate::victim::Victim;
 use crate::{base_read_options, order, read_options, reorder, streams, HuntOptions};
 use haboob_detect::{Detector, Part};
 use haboob_ingest::{IngestError, Input, ReadOptions, ReadStats};
@@ -119,11 +125,11 @@ pub fn retro_hunt(
         .into_par_iter()
         .map(|(key, s)| {
             let (jobs, mut read) = locate(&key, &s.files);
-            let mut det = IntelMatch::new(Arc::clone(&index), Part::All);
             let alerts = if index.is_empty() {
                 Vec::new()
             } else {
-                read_stream(&jobs, opts, &base, progress, &mut det, &mut read)
+                let mut dets = intel_detectors(&index);
+                read_stream(&jobs, opts, &base, progress, &mut dets, &mut read)
             };
             (key, alerts, read)
         })
@@ -141,6 +147,15 @@ pub fn retro_hunt(
         }
     }
     Ok(out)
+}
+
+/// The intel detectors of a stream over `index`, as a hunt builds them
+/// (in the same order, one lane).
+fn intel_detectors(index: &Arc<haboob_intel::IntelIndex>) -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(IntelMatch::new(Arc::clone(index), Part::All)),
+        Box::new(Victim::new(Arc::clone(index), Part::All)),
+    ]
 }
 
 /// Find each recorded file of a stream; the files in reading order (oldest
@@ -256,14 +271,14 @@ fn head(p: &Path) -> Option<Vec<u8>> {
     }
 }
 
-/// Read the stream's files into the intel detector, in time order as
-/// hunting does; its alerts.
+/// Read the stream's files into the intel detectors, in time order as
+/// hunting does; their alerts.
 fn read_stream(
     jobs: &[Job],
     opts: &HuntOptions,
     base: &ReadOptions,
     progress: &(dyn Fn(u64) + Sync),
-    det: &mut IntelMatch,
+    dets: &mut [Box<dyn Detector>],
     read: &mut RetroRead,
 ) -> Vec<Alert> {
     let mut alerts = Vec::new();
@@ -272,11 +287,14 @@ fn read_stream(
         order::sort_buffer_bytes(opts),
     );
     let mut feed = |ev: &EventRef<'_>, o: &Origin<'_>, alerts: &mut Vec<Alert>| {
-        det.observe(ev, o, alerts);
-        // Exchange sign-ins in IIS logs, as the hunt derives them.
-        if let EventRef::Web(w) = ev {
-            if let Some(a) = haboob_detect::auth::exchange::auth_event(w) {
-                det.observe(&EventRef::Auth(a), o, alerts);
+        // Exchange sign-ins in IIS logs too, as the hunt derives them.
+        let derived = match ev {
+            EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
+            _ => None,
+        };
+        for ev in std::iter::once(ev).chain(derived.as_ref()) {
+            for d in dets.iter_mut() {
+                d.observe(ev, o, alerts);
             }
         }
     };
@@ -314,7 +332,9 @@ fn read_stream(
         }
     }
     reorder.drain(&mut |ev, o| feed(ev, o, &mut alerts));
-    det.finish(&mut alerts);
+    for d in dets.iter_mut() {
+        d.finish(&mut alerts);
+    }
     alerts
 }
 

@@ -544,21 +544,11 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
         }
         Prelude::LastFields => {
             // Directives are rare; scan the new part for the last one.
-            f.seek(SeekFrom::Start(from))?;
-            let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = std::io::BufRead::read_until(&mut r, b'\n', &mut line)?;
-                if n == 0 {
-                    break;
-                }
-                if line.starts_with(b"#Fields:") && line.len() <= MAX_PRELUDE {
-                    let l = line.strip_suffix(b"\n").unwrap_or(&line);
-                    let l = l.strip_suffix(b"\r").unwrap_or(l);
+            scan_lines(f, from, to, |l| {
+                if l.starts_with(b"#Fields:") {
                     rec.prelude = Some(l.to_vec());
                 }
-            }
+            })?;
         }
         Prelude::ZeekHeader => {
             // As for IIS: scan the new part for directives; each replaces
@@ -567,20 +557,11 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
             for l in rec.prelude.iter().flat_map(|p| p.split(|&b| b == b'\n')) {
                 zeek_directive(l, &mut kept);
             }
-            f.seek(SeekFrom::Start(from))?;
-            let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = std::io::BufRead::read_until(&mut r, b'\n', &mut line)?;
-                if n == 0 {
-                    break;
+            scan_lines(f, from, to, |l| {
+                if l.first() == Some(&b'#') {
+                    zeek_directive(l, &mut kept);
                 }
-                if line.first() == Some(&b'#') && line.len() <= MAX_PRELUDE {
-                    let l = line.strip_suffix(b"\n").unwrap_or(&line);
-                    zeek_directive(l.strip_suffix(b"\r").unwrap_or(l), &mut kept);
-                }
-            }
+            })?;
             let lines: Vec<Vec<u8>> = kept.into_iter().flatten().collect();
             if !lines.is_empty() {
                 rec.prelude = Some(lines.join(&b'\n'));
@@ -588,6 +569,24 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
         }
     }
     Ok(())
+}
+
+/// Call `each` with every line of `[from, to)` of `f` of at most
+/// [`MAX_PRELUDE`] bytes, without its `\n` or `\r\n`.
+fn scan_lines(f: &mut File, from: u64, to: u64, mut each: impl FnMut(&[u8])) -> io::Result<()> {
+    f.seek(SeekFrom::Start(from))?;
+    let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if std::io::BufRead::read_until(&mut r, b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        if line.len() <= MAX_PRELUDE {
+            let l = line.strip_suffix(b"\n").unwrap_or(&line);
+            each(l.strip_suffix(b"\r").unwrap_or(l));
+        }
+    }
 }
 
 /// Keep `line` in `kept` when it is one of [`ZEEK_DIRECTIVES`] (the name

@@ -13,6 +13,9 @@
 //! - a normal incremental hunt afterwards reads only the appended lines,
 //!   keeps the retro alerts, and matches the new line.
 //!
+//! A retro-hunt run from another folder than the hunts finds the inputs
+//! they named by relative paths (`retro_hunt_from_another_folder_…`).
+//!
 //! And the victim signal: network logs hunted without intel, then
 //! `--retro` after the list of listed infrastructure arrives gives the
 //! `intel.victim` alerts of a hunt with the list (see
@@ -411,6 +414,62 @@ fn retro_hunt_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
     retro_hunt_finds_old_activity(&url, dir.path());
+}
+
+#[test]
+fn retro_hunt_from_another_folder_finds_relative_inputs() {
+    // The hunt runs in `a` and names its log `logs/access.log`; the
+    // retro-hunt runs in `b`, where no `logs` folder is.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(a.join("logs")).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(a.join("logs/access.log"), fixture()).unwrap();
+    let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
+    let list = dir.path().join("ips.txt");
+    std::fs::write(&list, format!("{ATTACKER}\tseized VPS\n")).unwrap();
+    let in_dir =
+        |d: &Path, args: &[&str], code: i32| exits(haboob().current_dir(d).args(args), code);
+    in_dir(&a, &["hunt", "--store", &url, "logs/access.log"], 1);
+    in_dir(
+        &b,
+        &["intel", "import", list.to_str().unwrap(), "--store", &url],
+        0,
+    );
+    let o = in_dir(&b, &["hunt", "--store", &url, "--retro", "-O", "jsonl"], 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 recorded files read again"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+    assert!(err.contains("retro-hunt: 1 new alerts"), "{err}");
+    let got = alerts_of(&o.stdout);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0]["detector"], "intel.match");
+    assert_eq!(got[0]["source"]["ip"], ATTACKER);
+    assert_eq!(got[0]["count"], 10);
+    // Evidence names the file as the hunt was given it.
+    for e in got[0]["evidence"].as_array().unwrap() {
+        assert_eq!(e["file"], "logs/access.log", "{e}");
+    }
+    // The same alert as a hunt with the list, run where the hunt ran.
+    let o = in_dir(
+        &a,
+        &[
+            "hunt",
+            "-O",
+            "jsonl",
+            "--intel",
+            list.to_str().unwrap(),
+            "logs/access.log",
+        ],
+        1,
+    );
+    let want: Vec<Value> = alerts_of(&o.stdout)
+        .into_iter()
+        .filter(|v| v["detector"] == "intel.match")
+        .collect();
+    assert_eq!(want.len(), 1);
+    assert_eq!(got[0]["id"], want[0]["id"]);
+    assert_eq!(got[0]["evidence"], want[0]["evidence"]);
 }
 
 #[test]

@@ -40,8 +40,13 @@ const KEEP_RUNS: u64 = 32;
 /// Where reading of one file stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FilePos {
-    /// Path when last read (for notes).
+    /// Path when last read, as given (for notes and evidence).
     pub path: String,
+    /// The same path made absolute and canonical when last read (for a
+    /// retro-hunt run from another folder); `None` in checkpoints of older
+    /// versions, or when it is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs: Option<String>,
     /// Device and inode (0, 0 where the platform has none).
     pub dev: u64,
     /// Inode.
@@ -95,6 +100,13 @@ pub(crate) fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
         let _ = meta;
         (0, 0)
     }
+}
+
+/// The canonical absolute path of `path`, when it is UTF-8.
+fn absolute(path: &Path) -> Option<String> {
+    std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.into_os_string().into_string().ok())
 }
 
 fn fingerprint(head: &[u8]) -> u64 {
@@ -256,6 +268,7 @@ impl Positions<'_> {
         };
         let mut f = File::open(path).map_err(open_err)?;
         let meta = f.metadata().map_err(open_err)?;
+        let abs = absolute(path);
         let (dev, ino) = identity(&meta);
         let disk_len = meta.len();
         let known = (dev, ino) != (0, 0);
@@ -267,6 +280,7 @@ impl Positions<'_> {
             }) {
                 r.seen_run = self.run;
                 r.path = name.to_owned();
+                r.abs = abs;
                 out.already = true;
                 return Ok(out);
             }
@@ -305,7 +319,7 @@ impl Positions<'_> {
                 return self.read_compressed(
                     Counted { inner: dec, n: 0 },
                     Start::fresh(),
-                    (dev, ino, disk_len, &head),
+                    (dev, ino, disk_len, &head, abs),
                     (name, ro, progress, sink, stats),
                     out,
                 );
@@ -323,7 +337,7 @@ impl Positions<'_> {
             return self.read_compressed(
                 content,
                 start,
-                (dev, ino, disk_len, &head),
+                (dev, ino, disk_len, &head, abs),
                 (name, ro, progress, sink, stats),
                 out,
             );
@@ -386,6 +400,7 @@ impl Positions<'_> {
         out.skipped = start.offset;
         let mut rec = FilePos {
             path: name.to_owned(),
+            abs,
             dev,
             ino,
             compressed: false,
@@ -423,7 +438,7 @@ impl Positions<'_> {
         &mut self,
         mut content: Counted<impl Read>,
         start: Start,
-        (dev, ino, disk_len, head): (u64, u64, u64, &[u8]),
+        (dev, ino, disk_len, head, abs): (u64, u64, u64, &[u8], Option<String>),
         (name, ro, progress, sink, stats): (
             &str,
             &ReadOptions,
@@ -436,6 +451,7 @@ impl Positions<'_> {
         let before = content.n;
         let mut rec = FilePos {
             path: name.to_owned(),
+            abs,
             dev,
             ino,
             compressed: true,

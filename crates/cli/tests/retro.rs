@@ -42,24 +42,6 @@ fn sshd_log() -> String {
         .replace("203.0.113.99", ATTACKER)
 }
 
-fn ok(o: &std::process::Output, codes: &[i32]) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(
-        codes.contains(&o.status.code().unwrap_or(-1)),
-        "exit {:?}\n{err}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    err
-}
-
-fn alerts_of(out: &[u8]) -> Vec<Value> {
-    jsonl(out)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert")
-        .collect()
-}
-
 fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
@@ -70,9 +52,8 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
 
     // 1. Hunt into the store with no intel.
     let o = run(&["hunt", "--store", url, "-O", "jsonl", logs_arg], None);
-    ok(&o, &[1]);
-    let first = alerts_of(&o.stdout);
-    assert!(first.iter().all(|a| a["detector"] != "intel.match"));
+    exited(&o, 1);
+    assert!(alerts_of(&o.stdout, Some("intel.match")).is_empty());
     let st = Store::open(url).unwrap();
     let stored_before = st.all_alerts().unwrap().len();
     let attacker_alerts: BTreeSet<String> = st
@@ -111,7 +92,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         ],
         None,
     );
-    let err = ok(&o, &[0]);
+    let err = exited(&o, 0);
     assert!(err.contains("2 added, 0 updated, 0 unchanged"), "{err}");
     let rep: Value = serde_json::from_slice(&o.stdout).unwrap();
     let matches = rep["matches"].as_array().unwrap();
@@ -138,7 +119,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         &["intel", "import", list.to_str().unwrap(), "--store", url],
         None,
     );
-    let err = ok(&o, &[0]);
+    let err = exited(&o, 0);
     assert!(err.contains("0 added, 0 updated, 2 unchanged"), "{err}");
     // Nothing new in this import: nothing matches anew.
     assert!(
@@ -148,42 +129,21 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     );
 
     // 3. What a batch hunt with the list gives for intel.match.
-    let o = run(
-        &[
-            "hunt",
-            "-O",
-            "jsonl",
-            "--intel",
-            list.to_str().unwrap(),
-            logs_arg,
-        ],
-        None,
-    );
-    ok(&o, &[1]);
-    let want: Vec<Value> = alerts_of(&o.stdout)
-        .into_iter()
-        .filter(|a| a["detector"] == "intel.match")
-        .collect();
+    let o = hunt_with_intel(&list, &[&logs]);
+    exited(&o, 1);
+    let want = alerts_of(&o.stdout, Some("intel.match"));
     assert_eq!(want.len(), 2, "one episode per target: {want:#?}");
 
     // 4. Retro-hunt: exactly those alerts, evidence from the old logs.
     let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[1]);
+    let err = exited(&o, 1);
     assert!(err.contains("2 recorded files read again"), "{err}");
     assert!(
         err.contains("retro-hunt: 2 new alerts (0 found already stored)"),
         "{err}"
     );
-    let got = alerts_of(&o.stdout);
-    let key = |v: &Vec<Value>| -> Vec<(String, Value)> {
-        let mut k: Vec<(String, Value)> = v
-            .iter()
-            .map(|a| (a["id"].as_str().unwrap().to_string(), a["evidence"].clone()))
-            .collect();
-        k.sort_by(|a, b| a.0.cmp(&b.0));
-        k
-    };
-    assert_eq!(key(&got), key(&want));
+    let got = alerts_of(&o.stdout, None);
+    assert_eq!(ids_and_evidence(&got), ids_and_evidence(&want));
     for a in &got {
         assert_eq!(a["detector"], "intel.match");
         assert_eq!(a["source"]["ip"], ATTACKER);
@@ -202,13 +162,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     assert_eq!(in_campaigns.len(), 2, "both join campaigns: {live:?}");
 
     // 5. Again: nothing new to hunt for.
-    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[0]);
-    assert!(
-        err.contains("no indicators imported since the last retro-hunt"),
-        "{err}"
-    );
-    assert!(o.stdout.is_empty());
+    retro_again_adds_nothing(url);
     assert_eq!(st.all_alerts().unwrap().len(), stored_before + 2);
 
     // 6. A normal incremental hunt reads only the appended lines, keeps the
@@ -224,7 +178,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         .write_all(extra.as_bytes())
         .unwrap();
     let o = run(&["hunt", "--store", url, "-O", "jsonl", logs_arg], None);
-    let err = ok(&o, &[1]);
+    let err = exited(&o, 1);
     assert!(
         err.contains(&format!(
             "since the last hunt: 1 files read ({} bytes), 1 unchanged",
@@ -233,7 +187,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         "{err}"
     );
     assert!(!err.contains("retracted"), "{err}");
-    let now = alerts_of(&o.stdout);
+    let now = alerts_of(&o.stdout, None);
     for id in &retro_ids {
         assert!(
             now.iter().any(|a| a["id"] == id.as_str()),
@@ -306,24 +260,24 @@ fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
     let net = net_logs(dir);
     let net_arg = net.to_str().unwrap();
     let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/netlogs/seized.txt");
-    let list = list.to_str().unwrap();
+    let list_arg = list.to_str().unwrap();
 
     // 1. Hunt into the store without intel: nothing to report.
     let o = run(&["hunt", "--store", url, "-O", "jsonl", net_arg], None);
-    ok(&o, &[0]);
-    assert!(alerts_of(&o.stdout).is_empty());
+    exited(&o, 0);
+    assert!(alerts_of(&o.stdout, None).is_empty());
     let st = Store::open(url).unwrap();
     assert!(st.all_alerts().unwrap().is_empty());
 
     // 2. The list arrives.
-    let o = run(&["intel", "import", list, "--store", url], None);
-    let err = ok(&o, &[0]);
+    let o = run(&["intel", "import", list_arg, "--store", url], None);
+    let err = exited(&o, 0);
     assert!(err.contains("3 added, 0 updated, 0 unchanged"), "{err}");
 
     // 3. What a hunt with the list gives.
-    let o = run(&["hunt", "-O", "jsonl", "--intel", list, net_arg], None);
-    ok(&o, &[1]);
-    let want: Vec<Value> = alerts_of(&o.stdout);
+    let o = hunt_with_intel(&list, &[&net]);
+    exited(&o, 1);
+    let want = alerts_of(&o.stdout, None);
     assert!(
         want.iter().all(|a| a["detector"] == "intel.victim"),
         "{want:#?}"
@@ -331,9 +285,9 @@ fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
 
     // 4. The retro-hunt finds exactly those victims, nobody else.
     let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[1]);
+    let err = exited(&o, 1);
     assert!(err.contains("5 recorded files read again"), "{err}");
-    let got = alerts_of(&o.stdout);
+    let got = alerts_of(&o.stdout, None);
     let infra = |v: &[&str]| -> Vec<String> { v.iter().map(|s| (*s).to_owned()).collect() };
     assert_eq!(
         victims(&got),
@@ -358,15 +312,7 @@ fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
     assert_eq!(got.len(), 5, "victim alerts only: {got:#?}");
     // The same alerts (ids, evidence lines of the old logs) as the hunt
     // with the list.
-    let key = |v: &[Value]| -> Vec<(String, Value)> {
-        let mut k: Vec<(String, Value)> = v
-            .iter()
-            .map(|a| (a["id"].as_str().unwrap().to_string(), a["evidence"].clone()))
-            .collect();
-        k.sort_by(|a, b| a.0.cmp(&b.0));
-        k
-    };
-    assert_eq!(key(&got), key(&want));
+    assert_eq!(ids_and_evidence(&got), ids_and_evidence(&want));
     for a in &got {
         let src = a["source"]["ip"].as_str().unwrap_or("");
         assert!(src.is_empty() || src == "203.0.113.66", "{a}");
@@ -379,13 +325,7 @@ fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
     assert_eq!(stored, ids);
 
     // 5. Again: no new indicators, nothing read, nothing added.
-    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[0]);
-    assert!(
-        err.contains("no indicators imported since the last retro-hunt"),
-        "{err}"
-    );
-    assert!(o.stdout.is_empty());
+    retro_again_adds_nothing(url);
 
     // 6. New indicators in no log: the logs are read again, and neither
     //    a new victim nor a copy of an old one comes out.
@@ -399,21 +339,19 @@ fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
         &["intel", "import", decoys.to_str().unwrap(), "--store", url],
         None,
     );
-    ok(&o, &[0]);
+    exited(&o, 0);
     let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[0]);
+    let err = exited(&o, 0);
     assert!(err.contains("5 recorded files read again"), "{err}");
     assert!(err.contains("retro-hunt: 0 new alerts"), "{err}");
-    assert!(alerts_of(&o.stdout).is_empty());
+    assert!(alerts_of(&o.stdout, None).is_empty());
     let after: BTreeSet<String> = st.all_alerts().unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(after, ids);
 }
 
 #[test]
 fn retro_hunt_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
-    retro_hunt_finds_old_activity(&url, dir.path());
+    on_sqlite(retro_hunt_finds_old_activity);
 }
 
 #[test]
@@ -441,7 +379,7 @@ fn retro_hunt_from_another_folder_finds_relative_inputs() {
     assert!(err.contains("1 recorded files read again"), "{err}");
     assert!(!err.contains("not found"), "{err}");
     assert!(err.contains("retro-hunt: 1 new alerts"), "{err}");
-    let got = alerts_of(&o.stdout);
+    let got = alerts_of(&o.stdout, None);
     assert_eq!(got.len(), 1, "{got:#?}");
     assert_eq!(got[0]["detector"], "intel.match");
     assert_eq!(got[0]["source"]["ip"], ATTACKER);
@@ -463,10 +401,7 @@ fn retro_hunt_from_another_folder_finds_relative_inputs() {
         ],
         1,
     );
-    let want: Vec<Value> = alerts_of(&o.stdout)
-        .into_iter()
-        .filter(|v| v["detector"] == "intel.match")
-        .collect();
+    let want = alerts_of(&o.stdout, Some("intel.match"));
     assert_eq!(want.len(), 1);
     assert_eq!(got[0]["id"], want[0]["id"]);
     assert_eq!(got[0]["evidence"], want[0]["evidence"]);
@@ -479,9 +414,26 @@ fn retro_hunt_on_postgres() {
 
 #[test]
 fn retro_hunt_finds_old_victims_on_sqlite() {
+    on_sqlite(retro_hunt_finds_old_victims);
+}
+
+/// A retro-hunt right after another: no indicators new since, nothing
+/// read, nothing printed (exit 0).
+fn retro_again_adds_nothing(url: &str) {
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = exited(&o, 0);
+    assert!(
+        err.contains("no indicators imported since the last retro-hunt"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+/// Run `test` on a fresh SQLite store in a temporary folder.
+fn on_sqlite(test: fn(&str, &Path)) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
-    retro_hunt_finds_old_victims(&url, dir.path());
+    test(&url, dir.path());
 }
 
 #[test]

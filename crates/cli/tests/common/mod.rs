@@ -133,7 +133,7 @@ pub fn sigma_alerts(out: &[u8]) -> Vec<Value> {
 pub fn alerts_of(out: &[u8], detector: Option<&str>) -> Vec<Value> {
     jsonl(out)
         .into_iter()
-        .filter(|v| v["kind"] == "alert" && detector.map_or(true, |d| v["detector"] == d))
+        .filter(|v| v["kind"] == "alert" && detector.is_none_or(|d| v["detector"] == d))
         .collect()
 }
 

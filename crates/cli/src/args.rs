@@ -323,8 +323,9 @@ pub struct HuntArgs {
     pub from_scratch: bool,
     /// With --store: retro-hunt. Read again the inputs the store's hunts
     /// read (from their start to where hunting stopped) for the indicators
-    /// imported since the last retro-hunt only (`intel.match`); old activity
-    /// that matches becomes alerts and joins campaigns. Read positions are
+    /// imported since the last retro-hunt only (`intel.match` and
+    /// `intel.victim`); old activity that matches becomes alerts and joins
+    /// campaigns. Read positions are
     /// not moved; alerts already stored are not added again.
     #[arg(long, requires = "store", conflicts_with_all = ["from_scratch", "intel"])]
     pub retro: bool,

@@ -6,13 +6,9 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
 
-fn intel_alerts(out: &[u8]) -> Vec<Value> {
-    jsonl(out)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert" && v["detector"] == "intel.match")
-        .collect()
+fn intel_alerts(out: &[u8]) -> Vec<serde_json::Value> {
+    alerts_of(out, Some("intel.match"))
 }
 
 #[test]
@@ -26,19 +22,8 @@ fn hunt_with_a_list_matches_the_listed_source_only() {
         "# tlp: green\n203.0.113.9\tseized VPS\n203.0.113.10\n192.0.3.0/24\nnot-an-indicator value\n",
     )
     .unwrap();
-    let o = run(
-        &[
-            "hunt",
-            "-O",
-            "jsonl",
-            "--intel",
-            list.to_str().unwrap(),
-            log.to_str().unwrap(),
-        ],
-        None,
-    );
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let o = hunt_with_intel(&list, &[&log]);
+    let err = exited(&o, 1);
     assert!(err.contains("3 values imported (cidr 1, ip 2)"), "{err}");
     assert!(
         err.contains("ips.txt:5: not an IP address, CIDR, domain, URL, e-mail address or hash"),
@@ -76,12 +61,7 @@ fn imported_indicators_are_listed_and_used_by_hunt_store() {
         ],
         None,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    exited(&o, 1);
     assert!(intel_alerts(&o.stdout).is_empty());
     let o = run(
         &[
@@ -95,8 +75,7 @@ fn imported_indicators_are_listed_and_used_by_hunt_store() {
         ],
         None,
     );
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let err = exited(&o, 0);
     assert!(
         err.contains("stored isac-uas: 1 added, 0 updated, 0 unchanged"),
         "{err}"

@@ -64,24 +64,11 @@ fn compound_and_followedby_patterns_match_the_sweep_decoys_do_not() {
             .to_string(),
     )
     .unwrap();
-    let o = run(
-        &[
-            "hunt",
-            "-O",
-            "jsonl",
-            "--intel",
-            bundle.to_str().unwrap(),
-            log.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = hunt_with_intel(&bundle, &[&log]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("7 values imported (pattern 7)"), "{err}");
     assert!(!err.contains("cannot be evaluated"), "{err}");
-    let alerts: Vec<Value> = jsonl(&o.stdout)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert" && v["detector"] == "intel.match")
-        .collect();
+    let alerts = alerts_of(&o.stdout, Some("intel.match"));
     assert_eq!(alerts.len(), 1, "{alerts:#?}\n{err}");
     let a = &alerts[0];
     assert_eq!(a["source"]["ip"], "203.0.113.9");

@@ -12,6 +12,14 @@
 //! - a second `--retro` creates nothing;
 //! - a normal incremental hunt afterwards reads only the appended lines,
 //!   keeps the retro alerts, and matches the new line.
+//!
+//! A retro-hunt run from another folder than the hunts finds the inputs
+//! they named by relative paths (`retro_hunt_from_another_folder_…`).
+//!
+//! And the victim signal: network logs hunted without intel, then
+//! `--retro` after the list of listed infrastructure arrives gives the
+//! `intel.victim` alerts of a hunt with the list (see
+//! `retro_hunt_finds_old_victims`).
 
 mod common;
 
@@ -34,24 +42,6 @@ fn sshd_log() -> String {
         .replace("203.0.113.99", ATTACKER)
 }
 
-fn ok(o: &std::process::Output, codes: &[i32]) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(
-        codes.contains(&o.status.code().unwrap_or(-1)),
-        "exit {:?}\n{err}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    err
-}
-
-fn alerts_of(out: &[u8]) -> Vec<Value> {
-    jsonl(out)
-        .into_iter()
-        .filter(|v| v["kind"] == "alert")
-        .collect()
-}
-
 fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
@@ -62,9 +52,8 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
 
     // 1. Hunt into the store with no intel.
     let o = run(&["hunt", "--store", url, "-O", "jsonl", logs_arg], None);
-    ok(&o, &[1]);
-    let first = alerts_of(&o.stdout);
-    assert!(first.iter().all(|a| a["detector"] != "intel.match"));
+    exited(&o, 1);
+    assert!(alerts_of(&o.stdout, Some("intel.match")).is_empty());
     let st = Store::open(url).unwrap();
     let stored_before = st.all_alerts().unwrap().len();
     let attacker_alerts: BTreeSet<String> = st
@@ -103,7 +92,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         ],
         None,
     );
-    let err = ok(&o, &[0]);
+    let err = exited(&o, 0);
     assert!(err.contains("2 added, 0 updated, 0 unchanged"), "{err}");
     let rep: Value = serde_json::from_slice(&o.stdout).unwrap();
     let matches = rep["matches"].as_array().unwrap();
@@ -130,7 +119,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         &["intel", "import", list.to_str().unwrap(), "--store", url],
         None,
     );
-    let err = ok(&o, &[0]);
+    let err = exited(&o, 0);
     assert!(err.contains("0 added, 0 updated, 2 unchanged"), "{err}");
     // Nothing new in this import: nothing matches anew.
     assert!(
@@ -140,42 +129,21 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     );
 
     // 3. What a batch hunt with the list gives for intel.match.
-    let o = run(
-        &[
-            "hunt",
-            "-O",
-            "jsonl",
-            "--intel",
-            list.to_str().unwrap(),
-            logs_arg,
-        ],
-        None,
-    );
-    ok(&o, &[1]);
-    let want: Vec<Value> = alerts_of(&o.stdout)
-        .into_iter()
-        .filter(|a| a["detector"] == "intel.match")
-        .collect();
+    let o = hunt_with_intel(&list, &[&logs]);
+    exited(&o, 1);
+    let want = alerts_of(&o.stdout, Some("intel.match"));
     assert_eq!(want.len(), 2, "one episode per target: {want:#?}");
 
     // 4. Retro-hunt: exactly those alerts, evidence from the old logs.
     let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[1]);
+    let err = exited(&o, 1);
     assert!(err.contains("2 recorded files read again"), "{err}");
     assert!(
         err.contains("retro-hunt: 2 new alerts (0 found already stored)"),
         "{err}"
     );
-    let got = alerts_of(&o.stdout);
-    let key = |v: &Vec<Value>| -> Vec<(String, Value)> {
-        let mut k: Vec<(String, Value)> = v
-            .iter()
-            .map(|a| (a["id"].as_str().unwrap().to_string(), a["evidence"].clone()))
-            .collect();
-        k.sort_by(|a, b| a.0.cmp(&b.0));
-        k
-    };
-    assert_eq!(key(&got), key(&want));
+    let got = alerts_of(&o.stdout, None);
+    assert_eq!(ids_and_evidence(&got), ids_and_evidence(&want));
     for a in &got {
         assert_eq!(a["detector"], "intel.match");
         assert_eq!(a["source"]["ip"], ATTACKER);
@@ -194,13 +162,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     assert_eq!(in_campaigns.len(), 2, "both join campaigns: {live:?}");
 
     // 5. Again: nothing new to hunt for.
-    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
-    let err = ok(&o, &[0]);
-    assert!(
-        err.contains("no indicators imported since the last retro-hunt"),
-        "{err}"
-    );
-    assert!(o.stdout.is_empty());
+    retro_again_adds_nothing(url);
     assert_eq!(st.all_alerts().unwrap().len(), stored_before + 2);
 
     // 6. A normal incremental hunt reads only the appended lines, keeps the
@@ -216,7 +178,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         .write_all(extra.as_bytes())
         .unwrap();
     let o = run(&["hunt", "--store", url, "-O", "jsonl", logs_arg], None);
-    let err = ok(&o, &[1]);
+    let err = exited(&o, 1);
     assert!(
         err.contains(&format!(
             "since the last hunt: 1 files read ({} bytes), 1 unchanged",
@@ -225,7 +187,7 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
         "{err}"
     );
     assert!(!err.contains("retracted"), "{err}");
-    let now = alerts_of(&o.stdout);
+    let now = alerts_of(&o.stdout, None);
     for id in &retro_ids {
         assert!(
             now.iter().any(|a| a["id"] == id.as_str()),
@@ -247,15 +209,241 @@ fn retro_hunt_finds_old_activity(url: &str, dir: &Path) {
     }
 }
 
+/// The hand-written network logs of the victim tests
+/// (`fixtures/netlogs/`: Zeek TSV dns + http, Suricata EVE, Squid, Sysmon
+/// 22 as event XML) copied under `dir/net`, one folder per kind.
+fn net_logs(dir: &Path) -> std::path::PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/netlogs");
+    let net = dir.join("net");
+    for f in [
+        "zeek/dns.log",
+        "zeek/http.log",
+        "suricata/eve.json",
+        "squid/access.log",
+        "sysmon/dns-22.xml",
+    ] {
+        let to = net.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from.join(f), to).unwrap();
+    }
+    net
+}
+
+/// Each `intel.victim` alert as (victim, infrastructure reached), sorted.
+fn victims(alerts: &[Value]) -> Vec<(String, Vec<String>)> {
+    let mut v: Vec<(String, Vec<String>)> = alerts
+        .iter()
+        .filter(|a| a["detector"] == "intel.victim")
+        .map(|a| {
+            assert_eq!(a["details"]["role"], "victim", "{a}");
+            let infra = a["details"]["infrastructure"].as_array().unwrap();
+            let mut infra: Vec<String> = infra
+                .iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+                .collect();
+            infra.sort();
+            (a["target"].as_str().unwrap().to_owned(), infra)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Network logs hunted into a store with no intel; then the list of
+/// Mint Sandstorm's infrastructure (`seized.txt`: two domains and an
+/// address) is imported, and `--retro` makes the victims of the old logs
+/// exactly as a hunt with the list gives them. 10.0.0.9 and WS02 reached
+/// only look-alikes (`charming-login.example.net`,
+/// `xcharming-login.example`, the parent and a sibling of a listed name)
+/// and the neighbouring address 203.0.113.67: never a victim.
+fn retro_hunt_finds_old_victims(url: &str, dir: &Path) {
+    let net = net_logs(dir);
+    let net_arg = net.to_str().unwrap();
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/netlogs/seized.txt");
+    let list_arg = list.to_str().unwrap();
+
+    // 1. Hunt into the store without intel: nothing to report.
+    let o = run(&["hunt", "--store", url, "-O", "jsonl", net_arg], None);
+    exited(&o, 0);
+    assert!(alerts_of(&o.stdout, None).is_empty());
+    let st = Store::open(url).unwrap();
+    assert!(st.all_alerts().unwrap().is_empty());
+
+    // 2. The list arrives.
+    let o = run(&["intel", "import", list_arg, "--store", url], None);
+    let err = exited(&o, 0);
+    assert!(err.contains("3 added, 0 updated, 0 unchanged"), "{err}");
+
+    // 3. What a hunt with the list gives.
+    let o = hunt_with_intel(&list, &[&net]);
+    exited(&o, 1);
+    let want = alerts_of(&o.stdout, None);
+    assert!(
+        want.iter().all(|a| a["detector"] == "intel.victim"),
+        "{want:#?}"
+    );
+
+    // 4. The retro-hunt finds exactly those victims, nobody else.
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = exited(&o, 1);
+    assert!(err.contains("5 recorded files read again"), "{err}");
+    let got = alerts_of(&o.stdout, None);
+    let infra = |v: &[&str]| -> Vec<String> { v.iter().map(|s| (*s).to_owned()).collect() };
+    assert_eq!(
+        victims(&got),
+        [
+            (
+                "10.0.0.5".to_owned(),
+                infra(&[
+                    "charming-login.example",
+                    "mail.update-service.example",
+                    "portal.charming-login.example"
+                ])
+            ),
+            ("10.0.0.7".to_owned(), infra(&["203.0.113.66"])),
+            ("10.0.0.8".to_owned(), infra(&["203.0.113.66"])),
+            (
+                "WS01.corp.example".to_owned(),
+                infra(&["update.charming-login.example"])
+            ),
+            ("WS03.corp.example".to_owned(), infra(&["203.0.113.66"])),
+        ]
+    );
+    assert_eq!(got.len(), 5, "victim alerts only: {got:#?}");
+    // The same alerts (ids, evidence lines of the old logs) as the hunt
+    // with the list.
+    assert_eq!(ids_and_evidence(&got), ids_and_evidence(&want));
+    for a in &got {
+        let src = a["source"]["ip"].as_str().unwrap_or("");
+        assert!(src.is_empty() || src == "203.0.113.66", "{a}");
+    }
+    let stored: BTreeSet<String> = st.all_alerts().unwrap().into_iter().map(|a| a.id).collect();
+    let ids: BTreeSet<String> = got
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored, ids);
+
+    // 5. Again: no new indicators, nothing read, nothing added.
+    retro_again_adds_nothing(url);
+
+    // 6. New indicators in no log: the logs are read again, and neither
+    //    a new victim nor a copy of an old one comes out.
+    let decoys = dir.join("decoys.txt");
+    std::fs::write(
+        &decoys,
+        "nowhere-else.example\tdecoy\n198.51.100.250\tdecoy\n",
+    )
+    .unwrap();
+    let o = run(
+        &["intel", "import", decoys.to_str().unwrap(), "--store", url],
+        None,
+    );
+    exited(&o, 0);
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = exited(&o, 0);
+    assert!(err.contains("5 recorded files read again"), "{err}");
+    assert!(err.contains("retro-hunt: 0 new alerts"), "{err}");
+    assert!(alerts_of(&o.stdout, None).is_empty());
+    let after: BTreeSet<String> = st.all_alerts().unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(after, ids);
+}
+
 #[test]
 fn retro_hunt_on_sqlite() {
+    on_sqlite(retro_hunt_finds_old_activity);
+}
+
+#[test]
+fn retro_hunt_from_another_folder_finds_relative_inputs() {
+    // The hunt runs in `a` and names its log `logs/access.log`; the
+    // retro-hunt runs in `b`, where no `logs` folder is.
     let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(a.join("logs")).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(a.join("logs/access.log"), fixture()).unwrap();
     let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
-    retro_hunt_finds_old_activity(&url, dir.path());
+    let list = dir.path().join("ips.txt");
+    std::fs::write(&list, format!("{ATTACKER}\tseized VPS\n")).unwrap();
+    let in_dir =
+        |d: &Path, args: &[&str], code: i32| exits(haboob().current_dir(d).args(args), code);
+    in_dir(&a, &["hunt", "--store", &url, "logs/access.log"], 1);
+    in_dir(
+        &b,
+        &["intel", "import", list.to_str().unwrap(), "--store", &url],
+        0,
+    );
+    let o = in_dir(&b, &["hunt", "--store", &url, "--retro", "-O", "jsonl"], 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 recorded files read again"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+    assert!(err.contains("retro-hunt: 1 new alerts"), "{err}");
+    let got = alerts_of(&o.stdout, None);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0]["detector"], "intel.match");
+    assert_eq!(got[0]["source"]["ip"], ATTACKER);
+    assert_eq!(got[0]["count"], 10);
+    // Evidence names the file as the hunt was given it.
+    for e in got[0]["evidence"].as_array().unwrap() {
+        assert_eq!(e["file"], "logs/access.log", "{e}");
+    }
+    // The same alert as a hunt with the list, run where the hunt ran.
+    let o = in_dir(
+        &a,
+        &[
+            "hunt",
+            "-O",
+            "jsonl",
+            "--intel",
+            list.to_str().unwrap(),
+            "logs/access.log",
+        ],
+        1,
+    );
+    let want = alerts_of(&o.stdout, Some("intel.match"));
+    assert_eq!(want.len(), 1);
+    assert_eq!(got[0]["id"], want[0]["id"]);
+    assert_eq!(got[0]["evidence"], want[0]["evidence"]);
 }
 
 #[test]
 fn retro_hunt_on_postgres() {
+    on_postgres("retro", retro_hunt_finds_old_activity);
+}
+
+#[test]
+fn retro_hunt_finds_old_victims_on_sqlite() {
+    on_sqlite(retro_hunt_finds_old_victims);
+}
+
+/// A retro-hunt right after another: no indicators new since, nothing
+/// read, nothing printed (exit 0).
+fn retro_again_adds_nothing(url: &str) {
+    let o = run(&["hunt", "--store", url, "--retro", "-O", "jsonl"], None);
+    let err = exited(&o, 0);
+    assert!(
+        err.contains("no indicators imported since the last retro-hunt"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+/// Run `test` on a fresh SQLite store in a temporary folder.
+fn on_sqlite(test: fn(&str, &Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
+    test(&url, dir.path());
+}
+
+#[test]
+fn retro_hunt_finds_old_victims_on_postgres() {
+    on_postgres("retro_victims", retro_hunt_finds_old_victims);
+}
+
+/// Run `test` on a fresh PostgreSQL schema of `HABOOB_PG_URL` (skipped when
+/// it is unset, outside CI), dropped afterwards.
+fn on_postgres(name: &str, test: fn(&str, &Path)) {
     let base = match std::env::var("HABOOB_PG_URL") {
         Ok(u) if !u.is_empty() => u,
         _ => {
@@ -263,11 +451,11 @@ fn retro_hunt_on_postgres() {
                 std::env::var("CI").map_or(true, |v| v != "true"),
                 "HABOOB_PG_URL unset under CI=true"
             );
-            eprintln!("skipped retro_hunt_on_postgres: HABOOB_PG_URL unset");
+            eprintln!("skipped {name} on postgres: HABOOB_PG_URL unset");
             return;
         }
     };
-    let schema = format!("t_cli_retro_{}", std::process::id());
+    let schema = format!("t_cli_{name}_{}", std::process::id());
     let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
     admin
         .batch_execute(&format!(
@@ -277,7 +465,7 @@ fn retro_hunt_on_postgres() {
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let dir = tempfile::tempdir().unwrap();
-    let r = std::panic::catch_unwind(|| retro_hunt_finds_old_activity(&url, dir.path()));
+    let r = std::panic::catch_unwind(|| test(&url, dir.path()));
     let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
     if let Err(e) = r {
         std::panic::resume_unwind(e);

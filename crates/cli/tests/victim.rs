@@ -23,27 +23,13 @@ fn netlogs() -> PathBuf {
 }
 
 fn hunt(args: &[&str]) -> Vec<Value> {
-    let o = run(args, None);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    jsonl(&o.stdout)
+    run_jsonl(args, 1)
 }
 
 fn hunt_with_list(input: &Path) -> Vec<Value> {
-    let list = netlogs().join("seized.txt");
-    hunt(&[
-        "hunt",
-        "-q",
-        "-O",
-        "jsonl",
-        "--intel",
-        list.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ])
+    let o = hunt_with_intel(&netlogs().join("seized.txt"), &[input]);
+    exited(&o, 1);
+    jsonl(&o.stdout)
 }
 
 fn kind<'a>(v: &'a [Value], k: &str) -> Vec<&'a Value> {
@@ -87,6 +73,15 @@ fn v(host: &str, src: Option<&str>, infra: &[&str], count: u64) -> Victim {
 
 const C2: Option<&str> = Some("203.0.113.66");
 
+/// The hunt of `input` (under `fixtures/netlogs`) with the list: exactly
+/// the victims `want`, and no internal host as a source; its output.
+fn hunt_finds_victims(input: &str, want: &[Victim]) -> Vec<Value> {
+    let out = hunt_with_list(&netlogs().join(input));
+    assert_eq!(victims(&out), want);
+    internal_hosts_are_never_sources(&out);
+    out
+}
+
 /// No alert or campaign names an internal host as a source, and the host
 /// that reached only decoys appears nowhere.
 fn internal_hosts_are_never_sources(out: &[Value]) {
@@ -109,23 +104,21 @@ fn internal_hosts_are_never_sources(out: &[Value]) {
 
 #[test]
 fn zeek_tsv_dns_and_http() {
-    let out = hunt_with_list(&netlogs().join("zeek"));
-    assert_eq!(
-        victims(&out),
-        [
+    let out = hunt_finds_victims(
+        "zeek",
+        &[
             // dns (two queries an hour apart) and http of one host: one
             // alert after merging, both names kept.
             v(
                 "10.0.0.5",
                 None,
                 &["portal.charming-login.example", "charming-login.example"],
-                3
+                3,
             ),
             v("10.0.0.7", C2, &["203.0.113.66"], 1),
             v("10.0.0.8", C2, &["203.0.113.66"], 1),
-        ]
+        ],
     );
-    internal_hosts_are_never_sources(&out);
     // Campaigns: the victims of the listed address together (its source),
     // the victim of the listed names alone (the names as its attacker side).
     let mut camps: Vec<(String, Value, Value, Vec<String>)> = kind(&out, "campaign")
@@ -182,46 +175,40 @@ fn zeek_tsv_dns_and_http() {
 
 #[test]
 fn zeek_json_dns() {
-    let out = hunt_with_list(&netlogs().join("zeek-json/dns.log"));
-    assert_eq!(
-        victims(&out),
-        [
+    hunt_finds_victims(
+        "zeek-json/dns.log",
+        &[
             v("10.0.0.5", None, &["portal.charming-login.example"], 2),
             v("10.0.0.7", C2, &["203.0.113.66"], 1),
-        ]
+        ],
     );
-    internal_hosts_are_never_sources(&out);
 }
 
 #[test]
 fn suricata_dns_http_tls() {
-    let out = hunt_with_list(&netlogs().join("suricata/eve.json"));
-    assert_eq!(
-        victims(&out),
-        [
+    hunt_finds_victims(
+        "suricata/eve.json",
+        &[
             v(
                 "10.0.0.5",
                 None,
                 &["mail.update-service.example", "charming-login.example"],
-                2
+                2,
             ),
             v("10.0.0.7", C2, &["203.0.113.66"], 1),
-        ]
+        ],
     );
-    internal_hosts_are_never_sources(&out);
 }
 
 #[test]
 fn squid_access_log() {
-    let out = hunt_with_list(&netlogs().join("squid/access.log"));
-    assert_eq!(
-        victims(&out),
-        [
+    hunt_finds_victims(
+        "squid/access.log",
+        &[
             v("10.0.0.5", None, &["portal.charming-login.example"], 1),
             v("10.0.0.8", C2, &["203.0.113.66"], 1),
-        ]
+        ],
     );
-    internal_hosts_are_never_sources(&out);
 }
 
 #[test]
@@ -254,7 +241,7 @@ fn the_table_shows_the_host_as_the_victim() {
 
 #[test]
 fn without_intel_there_is_no_victim() {
-    let o = run(
+    let out = run_jsonl(
         &[
             "hunt",
             "-q",
@@ -262,15 +249,9 @@ fn without_intel_there_is_no_victim() {
             "jsonl",
             netlogs().join("zeek").to_str().unwrap(),
         ],
-        None,
+        0,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(victims(&jsonl(&o.stdout)).is_empty());
+    assert!(victims(&out).is_empty());
 }
 
 /// Every alert and campaign, whole, by id.
@@ -291,15 +272,15 @@ fn lanes_give_the_same_victims() {
     let run_with = |threads: &str, cfg: &str| {
         let path = dir.path().join(format!("c{threads}{}.toml", cfg.len()));
         std::fs::write(&path, format!("[hunt]\n{cfg}\n")).unwrap();
-        let o = haboob()
-            .args(["--quiet", "--threads", threads, "hunt", "-O", "jsonl", "-c"])
-            .arg(&path)
-            .args(["--intel", list.to_str().unwrap()])
-            .arg(netlogs().join("zeek"))
-            .arg(netlogs().join("suricata"))
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(1));
+        let o = exits(
+            haboob()
+                .args(["--quiet", "--threads", threads, "hunt", "-O", "jsonl", "-c"])
+                .arg(&path)
+                .args(["--intel", list.to_str().unwrap()])
+                .arg(netlogs().join("zeek"))
+                .arg(netlogs().join("suricata")),
+            1,
+        );
         by_id(&jsonl(&o.stdout))
     };
     let off = run_with("1", "detection_lanes = 1");

@@ -3,9 +3,14 @@
 //! An incremental hunt ([`crate::incremental`]) records, per stream, every
 //! file it read and how far (content bytes, after the last complete line).
 //! [`retro_hunt`] reads those files again, from their start to that point,
-//! with the intel detectors only (`intel.match`) over an index of the new
-//! indicators only, so that activity read before the indicators arrived
-//! becomes alerts. A file is found at its recorded path when it is still
+//! with the intel detectors only over an index of the new indicators only,
+//! so that activity read before the indicators arrived becomes alerts:
+//! `intel.match` (a listed source, user agent, path, account…) and
+//! `intel.victim` (an internal host that resolved or contacted listed
+//! infrastructure: Zeek, Suricata, Squid, Sysmon 22; see
+//! [`crate::victim`]). Each stream runs as one lane, as an incremental hunt
+//! does, so the alerts (and their ids) are those a hunt that had the
+//! indicators would have given. A file is found at its recorded path when it is still
 //! the same file (device and inode, or, for compressed files, the same
 //! first content bytes), else among the files of its folder and rotation
 //! stem (it rotated or was compressed since); one found nowhere is named in
@@ -24,6 +29,7 @@
 use crate::incremental::position::{decoder, identity, matches, read_up_to, FilePos};
 use crate::incremental::{checkpoint, ResumeError};
 use crate::intel_match::IntelMatch;
+use crate::victim::Victim;
 use crate::{base_read_options, order, read_options, reorder, streams, HuntOptions};
 use haboob_detect::{Detector, Part};
 use haboob_ingest::{IngestError, Input, ReadOptions, ReadStats};
@@ -118,12 +124,12 @@ pub fn retro_hunt(
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(key, s)| {
-            let (jobs, mut read) = locate(&key, &s.files);
-            let mut det = IntelMatch::new(Arc::clone(&index), Part::All);
+            let (jobs, mut read) = locate(&s.files);
             let alerts = if index.is_empty() {
                 Vec::new()
             } else {
-                read_stream(&jobs, opts, &base, progress, &mut det, &mut read)
+                let mut dets = intel_detectors(&index);
+                read_stream(&jobs, opts, &base, progress, &mut dets, &mut read)
             };
             (key, alerts, read)
         })
@@ -143,19 +149,30 @@ pub fn retro_hunt(
     Ok(out)
 }
 
+/// The intel detectors of a stream over `index`, as a hunt builds them
+/// (in the same order, one lane).
+fn intel_detectors(index: &Arc<haboob_intel::IntelIndex>) -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(IntelMatch::new(Arc::clone(index), Part::All)),
+        Box::new(Victim::new(Arc::clone(index), Part::All)),
+    ]
+}
+
 /// Find each recorded file of a stream; the files in reading order (oldest
 /// rotation first).
-fn locate(key: &str, records: &[FilePos]) -> (Vec<Job>, RetroRead) {
+fn locate(records: &[FilePos]) -> (Vec<Job>, RetroRead) {
     let mut read = RetroRead::default();
     let mut found: Vec<(Input, Job)> = Vec::new();
     let mut taken: HashSet<PathBuf> = HashSet::new();
     // Most recently read first: a path now held by a newer file is that one's.
     for r in records.iter().filter(|r| r.offset > 0) {
-        let at = Path::new(&r.path);
+        // Where it was: its absolute path when recorded, else (a checkpoint
+        // of an older version) the path as given, from this folder.
+        let at = Path::new(r.abs.as_deref().unwrap_or(&r.path));
         let hit = if is_same(at, r) {
             Some(at.to_path_buf())
         } else {
-            siblings(at, key)
+            siblings(at)
                 .into_iter()
                 .find(|p| !taken.contains(p) && is_same(p, r))
         };
@@ -180,8 +197,12 @@ fn locate(key: &str, records: &[FilePos]) -> (Vec<Job>, RetroRead) {
                 ));
             }
             _ => read.missing.push(format!(
-                "{}: not found (moved or deleted since it was read): not read again",
-                r.path
+                "{}{}: not found (moved or deleted since it was read): not read again",
+                r.path,
+                match &r.abs {
+                    Some(a) if *a != r.path => format!(" ({a})"),
+                    _ => String::new(),
+                }
             )),
         }
     }
@@ -200,11 +221,12 @@ fn locate(key: &str, records: &[FilePos]) -> (Vec<Job>, RetroRead) {
     (jobs, read)
 }
 
-/// Files of `at`'s folder in the stream `key` (same rotation stem).
-fn siblings(at: &Path, key: &str) -> Vec<PathBuf> {
+/// Files of `at`'s folder in its stream (same rotation stem).
+fn siblings(at: &Path) -> Vec<PathBuf> {
     let Some(dir) = at.parent() else {
         return Vec::new();
     };
+    let key = streams::stream_key(&[Input::File(at.to_path_buf())]);
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -221,7 +243,7 @@ fn siblings(at: &Path, key: &str) -> Vec<PathBuf> {
             at.with_file_name(e.file_name())
         })
         .filter(|p| p.is_file())
-        .filter(|p| streams::stream_key(&[Input::File(p.clone())]).as_deref() == Some(key))
+        .filter(|p| streams::stream_key(&[Input::File(p.clone())]) == key)
         .collect();
     out.sort();
     out
@@ -256,14 +278,14 @@ fn head(p: &Path) -> Option<Vec<u8>> {
     }
 }
 
-/// Read the stream's files into the intel detector, in time order as
-/// hunting does; its alerts.
+/// Read the stream's files into the intel detectors, in time order as
+/// hunting does; their alerts.
 fn read_stream(
     jobs: &[Job],
     opts: &HuntOptions,
     base: &ReadOptions,
     progress: &(dyn Fn(u64) + Sync),
-    det: &mut IntelMatch,
+    dets: &mut [Box<dyn Detector>],
     read: &mut RetroRead,
 ) -> Vec<Alert> {
     let mut alerts = Vec::new();
@@ -272,11 +294,14 @@ fn read_stream(
         order::sort_buffer_bytes(opts),
     );
     let mut feed = |ev: &EventRef<'_>, o: &Origin<'_>, alerts: &mut Vec<Alert>| {
-        det.observe(ev, o, alerts);
-        // Exchange sign-ins in IIS logs, as the hunt derives them.
-        if let EventRef::Web(w) = ev {
-            if let Some(a) = haboob_detect::auth::exchange::auth_event(w) {
-                det.observe(&EventRef::Auth(a), o, alerts);
+        // Exchange sign-ins in IIS logs too, as the hunt derives them.
+        let derived = match ev {
+            EventRef::Web(w) => haboob_detect::auth::exchange::auth_event(w).map(EventRef::Auth),
+            _ => None,
+        };
+        for ev in std::iter::once(ev).chain(derived.as_ref()) {
+            for d in dets.iter_mut() {
+                d.observe(ev, o, alerts);
             }
         }
     };
@@ -314,7 +339,9 @@ fn read_stream(
         }
     }
     reorder.drain(&mut |ev, o| feed(ev, o, &mut alerts));
-    det.finish(&mut alerts);
+    for d in dets.iter_mut() {
+        d.finish(&mut alerts);
+    }
     alerts
 }
 
@@ -382,4 +409,79 @@ pub fn with_alerts(
     }
     ck.runs = ck.runs.saturating_sub(1);
     Ok((checkpoint::encode(&ck, config)?, added))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incremental::hunt_incremental;
+
+    /// A web log given by a path relative to the crate (where tests run).
+    const LOG: &str = "tests/fixtures/background/a.example.gov/access.log";
+
+    fn recorded(opts: &HuntOptions) -> Vec<FilePos> {
+        let inc = hunt_incremental(&[Input::File(LOG.into())], opts, None, &|_| {}).unwrap();
+        let ck = checkpoint::decode(&inc.checkpoint, checkpoint::config_hash(opts)).unwrap();
+        ck.streams.into_values().flat_map(|s| s.files).collect()
+    }
+
+    #[test]
+    fn inputs_are_recorded_with_their_absolute_path() {
+        let files = recorded(&HuntOptions::default());
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, LOG);
+        let abs = std::fs::canonicalize(LOG).unwrap();
+        assert!(abs.is_absolute());
+        assert_eq!(files[0].abs.as_deref(), abs.to_str());
+        let (jobs, read) = locate(&files);
+        assert_eq!(read, RetroRead::default());
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].path, abs);
+        // Evidence keeps naming the file as it was given.
+        assert_eq!(jobs[0].name, LOG);
+        assert_eq!(jobs[0].upto, std::fs::metadata(LOG).unwrap().len());
+    }
+
+    #[test]
+    fn records_of_older_versions_resolve_from_the_current_folder() {
+        let opts = HuntOptions::default();
+        let mut files = recorded(&opts);
+        // A record as an older version wrote it: no absolute path, and no
+        // such key in the encoded checkpoint.
+        files[0].abs = None;
+        let config = checkpoint::config_hash(&opts);
+        let ck = checkpoint::Checkpoint {
+            runs: 1,
+            streams: BTreeMap::from([(
+                LOG.to_owned(),
+                checkpoint::StreamCk {
+                    files: files.clone(),
+                    ..Default::default()
+                },
+            )]),
+            reported: Vec::new(),
+        };
+        let blob = checkpoint::encode(&ck, config).unwrap();
+        let back = checkpoint::decode(&blob, config).unwrap();
+        assert_eq!(back.streams[LOG].files, files);
+        let (jobs, read) = locate(&files);
+        assert_eq!(read, RetroRead::default());
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].path, Path::new(LOG));
+        // Not there from here: named, with its absolute path when known.
+        let mut gone = files[0].clone();
+        gone.path = "elsewhere/access.log".to_owned();
+        let (jobs, read) = locate(&[gone.clone()]);
+        assert!(jobs.is_empty());
+        assert_eq!(
+            read.missing,
+            ["elsewhere/access.log: not found (moved or deleted since it was read): not read again"]
+        );
+        gone.abs = Some("/nonexistent/elsewhere/access.log".to_owned());
+        let (_, read) = locate(&[gone]);
+        assert_eq!(
+            read.missing,
+            ["elsewhere/access.log (/nonexistent/elsewhere/access.log): not found (moved or deleted since it was read): not read again"]
+        );
+    }
 }

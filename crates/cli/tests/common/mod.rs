@@ -20,13 +20,41 @@ pub fn haboob() -> Command {
 #[allow(dead_code)] // not every test file uses it
 pub fn exits(cmd: &mut Command, code: i32) -> Output {
     let o = cmd.output().expect("run haboob");
+    exited(&o, code);
+    o
+}
+
+/// Assert that a finished run exited with `code` (its stderr and stdout
+/// shown when not); its stderr.
+pub fn exited(o: &Output, code: i32) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(
         o.status.code(),
         Some(code),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+        "{err}\n{}",
+        String::from_utf8_lossy(&o.stdout)
     );
-    o
+    err
+}
+
+/// Run haboob with `args` (no standard input), assert its exit code and
+/// parse its JSON Lines output.
+pub fn run_jsonl(args: &[&str], code: i32) -> Vec<Value> {
+    let o = run(args, None);
+    exited(&o, code);
+    jsonl(&o.stdout)
+}
+
+/// `haboob hunt -O jsonl --intel LIST INPUT...`, run to its end (exit code
+/// not asserted).
+pub fn hunt_with_intel(list: &Path, inputs: &[&Path]) -> Output {
+    haboob()
+        .args(["hunt", "-O", "jsonl", "--intel"])
+        .arg(list)
+        .args(inputs)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run haboob")
 }
 
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -97,10 +125,27 @@ pub fn write_fixture(dir: &Path) -> PathBuf {
 
 /// The Sigma alerts (detector `sigma`) of a hunt's JSON Lines output.
 pub fn sigma_alerts(out: &[u8]) -> Vec<Value> {
+    alerts_of(out, Some("sigma"))
+}
+
+/// The alerts of a hunt's JSON Lines output, of one detector or (`None`)
+/// of all.
+pub fn alerts_of(out: &[u8], detector: Option<&str>) -> Vec<Value> {
     jsonl(out)
         .into_iter()
-        .filter(|v| v["kind"] == "alert" && v["detector"] == "sigma")
+        .filter(|v| v["kind"] == "alert" && detector.is_none_or(|d| v["detector"] == d))
         .collect()
+}
+
+/// Each alert's id and evidence, sorted by id: what two runs that find
+/// the same alerts agree on.
+pub fn ids_and_evidence(alerts: &[Value]) -> Vec<(String, Value)> {
+    let mut k: Vec<(String, Value)> = alerts
+        .iter()
+        .map(|a| (a["id"].as_str().unwrap().to_owned(), a["evidence"].clone()))
+        .collect();
+    k.sort_by(|a, b| a.0.cmp(&b.0));
+    k
 }
 
 pub fn jsonl(out: &[u8]) -> Vec<Value> {

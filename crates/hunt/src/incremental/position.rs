@@ -40,8 +40,13 @@ const KEEP_RUNS: u64 = 32;
 /// Where reading of one file stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FilePos {
-    /// Path when last read (for notes).
+    /// Path when last read, as given (for notes and evidence).
     pub path: String,
+    /// The same path made absolute and canonical when last read (for a
+    /// retro-hunt run from another folder); `None` in checkpoints of older
+    /// versions, or when it is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs: Option<String>,
     /// Device and inode (0, 0 where the platform has none).
     pub dev: u64,
     /// Inode.
@@ -95,6 +100,13 @@ pub(crate) fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
         let _ = meta;
         (0, 0)
     }
+}
+
+/// The canonical absolute path of `path`, when it is UTF-8.
+fn absolute(path: &Path) -> Option<String> {
+    std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.into_os_string().into_string().ok())
 }
 
 fn fingerprint(head: &[u8]) -> u64 {
@@ -256,6 +268,7 @@ impl Positions<'_> {
         };
         let mut f = File::open(path).map_err(open_err)?;
         let meta = f.metadata().map_err(open_err)?;
+        let abs = absolute(path);
         let (dev, ino) = identity(&meta);
         let disk_len = meta.len();
         let known = (dev, ino) != (0, 0);
@@ -267,6 +280,7 @@ impl Positions<'_> {
             }) {
                 r.seen_run = self.run;
                 r.path = name.to_owned();
+                r.abs = abs;
                 out.already = true;
                 return Ok(out);
             }
@@ -305,7 +319,7 @@ impl Positions<'_> {
                 return self.read_compressed(
                     Counted { inner: dec, n: 0 },
                     Start::fresh(),
-                    (dev, ino, disk_len, &head),
+                    (dev, ino, disk_len, &head, abs),
                     (name, ro, progress, sink, stats),
                     out,
                 );
@@ -323,7 +337,7 @@ impl Positions<'_> {
             return self.read_compressed(
                 content,
                 start,
-                (dev, ino, disk_len, &head),
+                (dev, ino, disk_len, &head, abs),
                 (name, ro, progress, sink, stats),
                 out,
             );
@@ -386,6 +400,7 @@ impl Positions<'_> {
         out.skipped = start.offset;
         let mut rec = FilePos {
             path: name.to_owned(),
+            abs,
             dev,
             ino,
             compressed: false,
@@ -423,7 +438,7 @@ impl Positions<'_> {
         &mut self,
         mut content: Counted<impl Read>,
         start: Start,
-        (dev, ino, disk_len, head): (u64, u64, u64, &[u8]),
+        (dev, ino, disk_len, head, abs): (u64, u64, u64, &[u8], Option<String>),
         (name, ro, progress, sink, stats): (
             &str,
             &ReadOptions,
@@ -436,6 +451,7 @@ impl Positions<'_> {
         let before = content.n;
         let mut rec = FilePos {
             path: name.to_owned(),
+            abs,
             dev,
             ino,
             compressed: true,
@@ -544,21 +560,11 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
         }
         Prelude::LastFields => {
             // Directives are rare; scan the new part for the last one.
-            f.seek(SeekFrom::Start(from))?;
-            let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = std::io::BufRead::read_until(&mut r, b'\n', &mut line)?;
-                if n == 0 {
-                    break;
-                }
-                if line.starts_with(b"#Fields:") && line.len() <= MAX_PRELUDE {
-                    let l = line.strip_suffix(b"\n").unwrap_or(&line);
-                    let l = l.strip_suffix(b"\r").unwrap_or(l);
+            scan_lines(f, from, to, |l| {
+                if l.starts_with(b"#Fields:") {
                     rec.prelude = Some(l.to_vec());
                 }
-            }
+            })?;
         }
         Prelude::ZeekHeader => {
             // As for IIS: scan the new part for directives; each replaces
@@ -567,20 +573,11 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
             for l in rec.prelude.iter().flat_map(|p| p.split(|&b| b == b'\n')) {
                 zeek_directive(l, &mut kept);
             }
-            f.seek(SeekFrom::Start(from))?;
-            let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = std::io::BufRead::read_until(&mut r, b'\n', &mut line)?;
-                if n == 0 {
-                    break;
+            scan_lines(f, from, to, |l| {
+                if l.first() == Some(&b'#') {
+                    zeek_directive(l, &mut kept);
                 }
-                if line.first() == Some(&b'#') && line.len() <= MAX_PRELUDE {
-                    let l = line.strip_suffix(b"\n").unwrap_or(&line);
-                    zeek_directive(l.strip_suffix(b"\r").unwrap_or(l), &mut kept);
-                }
-            }
+            })?;
             let lines: Vec<Vec<u8>> = kept.into_iter().flatten().collect();
             if !lines.is_empty() {
                 rec.prelude = Some(lines.join(&b'\n'));
@@ -588,6 +585,24 @@ fn update_prelude(rec: &mut FilePos, f: &mut File, from: u64, to: u64) -> io::Re
         }
     }
     Ok(())
+}
+
+/// Call `each` with every line of `[from, to)` of `f` of at most
+/// [`MAX_PRELUDE`] bytes, without its `\n` or `\r\n`.
+fn scan_lines(f: &mut File, from: u64, to: u64, mut each: impl FnMut(&[u8])) -> io::Result<()> {
+    f.seek(SeekFrom::Start(from))?;
+    let mut r = BufReader::with_capacity(64 * 1024, f.take(to - from));
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if std::io::BufRead::read_until(&mut r, b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        if line.len() <= MAX_PRELUDE {
+            let l = line.strip_suffix(b"\n").unwrap_or(&line);
+            each(l.strip_suffix(b"\r").unwrap_or(l));
+        }
+    }
 }
 
 /// Keep `line` in `kept` when it is one of [`ZEEK_DIRECTIVES`] (the name

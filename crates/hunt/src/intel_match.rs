@@ -178,7 +178,7 @@ impl IntelMatch {
         o: &Origin<'_>,
         out: &mut Vec<Alert>,
     ) {
-        let key = (ip, haboob_intel::index::bounded(target, 256));
+        let key = (ip, haboob_model::bounded(target, 256).to_string());
         if let Some(e) = self.st.open.get(&key) {
             if ts.0 - e.last.0 > WINDOW_SECS * 1000 {
                 if let Some(e) = self.st.open.remove(&key) {
@@ -189,7 +189,7 @@ impl IntelMatch {
         let e = self.st.open.entry(key.clone()).or_insert_with(|| Episode {
             ip,
             target: key.1.clone(),
-            user: user.map(|u| haboob_intel::index::bounded(u, 256)),
+            user: user.map(|u| haboob_model::bounded(u, 256).to_string()),
             first: ts,
             last: ts,
             count: 0,

@@ -82,6 +82,8 @@ pub struct IntelIndex {
     /// URL entries: (indicator, path prefix).
     urls: Vec<(u32, Box<str>)>,
     user_agents: Postings<Box<str>>,
+    /// The lengths of the listed user agents (most of a log's are not).
+    ua_lens: LenSet,
     accounts: Postings<Box<str>>,
     emails: Postings<Box<str>>,
     hashes: [Postings<Box<str>>; 4],
@@ -208,38 +210,7 @@ impl IntelIndex {
         }
         let lists = lists::Lists::build(lists, list.len() as u32, opts, &mut report, &mut p);
         report.indicators = list.len() + lists.len();
-        let idx = IntelIndex {
-            indicators: list,
-            lists,
-            v4_top: Top24::build(
-                p.v4.iter()
-                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
-            ),
-            v6_top: Top24::build(
-                p.v6.iter()
-                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
-            ),
-            v4: p
-                .v4
-                .into_iter()
-                .rev()
-                .map(|(l, v)| (l, Postings::build(v)))
-                .collect(),
-            v6: p
-                .v6
-                .into_iter()
-                .rev()
-                .map(|(l, v)| (l, Postings::build(v)))
-                .collect(),
-            domains: Postings::build(p.domains),
-            url_hosts: Postings::build(p.url_hosts),
-            urls: p.urls,
-            user_agents: Postings::build(p.user_agents),
-            accounts: Postings::build(p.accounts),
-            emails: Postings::build(p.emails),
-            hashes: p.hashes.map(Postings::build),
-            patterns: patterns::PatternSet::build(pats),
-        };
+        let idx = Self::assemble(list, lists, p, pats);
         tracing::debug!(
             indicators = report.indicators,
             v4_lengths = idx.v4.len(),
@@ -247,6 +218,81 @@ impl IntelIndex {
             "Intel index built."
         );
         (idx, report)
+    }
+
+    /// The index from its parts: every kind's postings (and the address
+    /// bitmaps, the pattern set) built at once on the rayon pool. Each part
+    /// is built from its own pairs alone, so the result is the same on any
+    /// number of threads.
+    fn assemble(
+        indicators: Vec<Indicator>,
+        lists: lists::Lists,
+        p: Pairs,
+        pats: Vec<(u32, crate::pattern::Pattern, Option<Vec<Observable>>)>,
+    ) -> IntelIndex {
+        let Pairs {
+            v4,
+            v6,
+            domains,
+            url_hosts,
+            urls,
+            user_agents,
+            accounts,
+            emails,
+            hashes,
+        } = p;
+        let mut idx = IntelIndex {
+            indicators,
+            lists,
+            urls,
+            ..IntelIndex::default()
+        };
+        let IntelIndex {
+            v4: v4_out,
+            v6: v6_out,
+            v4_top,
+            v6_top,
+            domains: domains_out,
+            url_hosts: url_hosts_out,
+            user_agents: ua_out,
+            ua_lens,
+            accounts: accounts_out,
+            emails: emails_out,
+            hashes: hashes_out,
+            patterns: patterns_out,
+            ..
+        } = &mut idx;
+        rayon::scope(|s| {
+            s.spawn(|_| {
+                *v4_top = Top24::build(
+                    v4.iter()
+                        .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
+                );
+                *v4_out = by_length(v4);
+            });
+            s.spawn(|_| {
+                *v6_top = Top24::build(
+                    v6.iter()
+                        .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
+                );
+                *v6_out = by_length(v6);
+            });
+            s.spawn(|_| *domains_out = Postings::build(domains));
+            s.spawn(|_| *url_hosts_out = Postings::build(url_hosts));
+            s.spawn(|_| {
+                *ua_lens = LenSet::build(user_agents.iter().map(|(u, _)| u.len()));
+                *ua_out = Postings::build(user_agents);
+            });
+            s.spawn(|_| *accounts_out = Postings::build(accounts));
+            s.spawn(|_| *emails_out = Postings::build(emails));
+            for (out, pairs) in hashes_out.iter_mut().zip(hashes) {
+                if !pairs.is_empty() {
+                    s.spawn(move |_| *out = Postings::build(pairs));
+                }
+            }
+            s.spawn(|_| *patterns_out = patterns::PatternSet::build(pats));
+        });
+        idx
     }
 
     /// Indicators indexed.
@@ -354,7 +400,7 @@ impl IntelIndex {
     /// Indicators valid at `ts` listing this user agent exactly.
     #[inline]
     pub fn user_agent_ids(&self, ua: &str, ts: Ts, out: &mut Vec<u32>) {
-        if !self.user_agents.is_empty() && !ua.is_empty() {
+        if !ua.is_empty() && self.ua_lens.maybe(ua.len()) {
             self.valid(self.user_agents.get(ua), ts, out);
         }
     }
@@ -420,7 +466,7 @@ impl IntelIndex {
         Some(IntelHit {
             indicator: ind.id,
             name: ind.name,
-            matched: bounded(matched, MAX_MATCHED_BYTES),
+            matched: haboob_model::bounded(matched, MAX_MATCHED_BYTES).to_string(),
             field: field.to_string(),
             source: ind.provenance.source,
             confidence: ind.provenance.confidence,
@@ -428,6 +474,47 @@ impl IntelIndex {
             actors: ind.actors,
             labels: ind.labels,
         })
+    }
+}
+
+/// Postings per prefix length, longest first, built in parallel (the lengths
+/// of a feed are a handful; /32 holds most addresses).
+fn by_length<K: std::hash::Hash + Eq + Ord + Send>(
+    m: BTreeMap<u8, Vec<(K, u32)>>,
+) -> Vec<(u8, Postings<K>)> {
+    use rayon::prelude::*;
+    let v: Vec<(u8, Vec<(K, u32)>)> = m.into_iter().rev().collect();
+    v.into_par_iter()
+        .map(|(l, v)| (l, Postings::build(v)))
+        .collect()
+}
+
+/// Which lengths (up to [`LenSet::MAX`] bytes; longer ones all count as
+/// present) the keys of a table have: one bit test answers most misses
+/// before hashing a long value.
+#[derive(Debug, Default)]
+struct LenSet {
+    bits: Vec<u64>,
+}
+
+impl LenSet {
+    const MAX: usize = 4096;
+
+    fn build(lens: impl Iterator<Item = usize>) -> LenSet {
+        let mut bits = vec![0u64; Self::MAX / 64 + 1];
+        for l in lens {
+            let l = l.min(Self::MAX);
+            bits[l / 64] |= 1 << (l % 64);
+        }
+        LenSet { bits }
+    }
+
+    #[inline]
+    fn maybe(&self, len: usize) -> bool {
+        let l = len.min(Self::MAX);
+        self.bits
+            .get(l / 64)
+            .is_some_and(|w| w & (1 << (l % 64)) != 0)
     }
 }
 
@@ -444,15 +531,6 @@ pub struct Has {
     pub user_agent: bool,
     /// Accounts or e-mail addresses.
     pub account: bool,
-}
-
-/// `s` cut to at most `max` bytes at a character boundary.
-pub fn bounded(s: &str, max: usize) -> String {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
 }
 
 fn add(p: &mut Pairs, o: &Observable, n: u32) {
@@ -504,54 +582,98 @@ pub(crate) fn add_owned(p: &mut Pairs, o: Observable, n: u32) {
     }
 }
 
+/// A value of an observed event, as [`IntelIndex::walk`] gives it: made
+/// into text only when an indicator matched it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FieldValue<'a> {
+    /// An address.
+    Ip(IpAddr),
+    /// Any other value.
+    Text(&'a str),
+}
+
+impl FieldValue<'_> {
+    /// The value as text.
+    pub(crate) fn text(&self) -> Cow<'_, str> {
+        match self {
+            FieldValue::Ip(ip) => Cow::Owned(ip.to_string()),
+            FieldValue::Text(t) => Cow::Borrowed(t),
+        }
+    }
+}
+
+impl IntelIndex {
+    /// Probe every field of `o` this index answers, in one order (source
+    /// and destination address, domain, URL, user agent, account, e-mail,
+    /// hashes): for each field with indicators valid at `ts`, call
+    /// `f(field, value, ids)`. `ids` is the caller's buffer, cleared
+    /// between fields; what to do with the ids is the caller's.
+    pub(crate) fn walk(
+        &self,
+        o: &Observed<'_>,
+        ts: Ts,
+        ids: &mut Vec<u32>,
+        mut f: impl FnMut(&'static str, FieldValue<'_>, &[u32]),
+    ) {
+        let mut take = |field: &'static str, v: FieldValue<'_>, ids: &mut Vec<u32>| {
+            if !ids.is_empty() {
+                f(field, v, ids);
+                ids.clear();
+            }
+        };
+        ids.clear();
+        if let Some(ip) = o.src_ip {
+            self.ip_ids(ip, ts, ids);
+            take("src_ip", FieldValue::Ip(ip), ids);
+        }
+        if let Some(ip) = o.dst_ip {
+            self.ip_ids(ip, ts, ids);
+            take("dst_ip", FieldValue::Ip(ip), ids);
+        }
+        if let Some(d) = o.domain {
+            self.domain_ids(d, ts, ids);
+            take("domain", FieldValue::Text(d), ids);
+        }
+        if let Some(u) = o.url {
+            if let Some(h) = url_host(u) {
+                self.url_ids(h, url_path(u), ts, ids);
+                take("url", FieldValue::Text(u), ids);
+            }
+        }
+        if let Some(ua) = o.user_agent {
+            self.user_agent_ids(ua, ts, ids);
+            take("user_agent", FieldValue::Text(ua), ids);
+        }
+        if let Some(a) = o.account {
+            self.account_ids(a, ts, ids);
+            take("account", FieldValue::Text(a), ids);
+        }
+        if let Some(e) = o.email {
+            self.email_ids(e, ts, ids);
+            take("email", FieldValue::Text(e), ids);
+        }
+        for (a, h) in o.hashes {
+            self.hash_ids(*a, h, ts, ids);
+            take("hash", FieldValue::Text(h), ids);
+        }
+    }
+}
+
 impl IntelLookup for IntelIndex {
     fn lookup(&self, obs: &Observed<'_>, ts: Ts, out: &mut Vec<IntelHit>) {
         let mut ids = Vec::new();
-        let emit = |ids: &mut Vec<u32>, field: &str, v: &str, out: &mut Vec<IntelHit>| {
-            for i in ids.drain(..) {
+        self.walk(obs, ts, &mut ids, |field, v, ids| {
+            let v = v.text();
+            for &i in ids {
                 let Some(id) = self.indicator_id(i) else {
                     continue;
                 };
                 if out.iter().any(|h| h.indicator == id) {
                     continue;
                 }
-                out.extend(self.hit(i, field, v));
+                out.extend(self.hit(i, field, &v));
             }
-        };
-        if let Some(ip) = obs.src_ip {
-            self.ip_ids(ip, ts, &mut ids);
-            emit(&mut ids, "src_ip", &ip.to_string(), out);
-        }
-        if let Some(ip) = obs.dst_ip {
-            self.ip_ids(ip, ts, &mut ids);
-            emit(&mut ids, "dst_ip", &ip.to_string(), out);
-        }
-        if let Some(d) = obs.domain {
-            self.domain_ids(d, ts, &mut ids);
-            emit(&mut ids, "domain", d, out);
-        }
-        if let Some(u) = obs.url {
-            if let Some(h) = url_host(u) {
-                self.url_ids(h, url_path(u), ts, &mut ids);
-                emit(&mut ids, "url", u, out);
-            }
-        }
-        if let Some(ua) = obs.user_agent {
-            self.user_agent_ids(ua, ts, &mut ids);
-            emit(&mut ids, "user_agent", ua, out);
-        }
-        if let Some(a) = obs.account {
-            self.account_ids(a, ts, &mut ids);
-            emit(&mut ids, "account", a, out);
-        }
-        if let Some(e) = obs.email {
-            self.email_ids(e, ts, &mut ids);
-            emit(&mut ids, "email", e, out);
-        }
-        for (a, h) in obs.hashes {
-            self.hash_ids(*a, h, ts, &mut ids);
-            emit(&mut ids, "hash", h, out);
-        }
+        });
         if self.has_patterns() {
             // Stateless patterns only: this lookup keeps no state.
             let mut hits = Vec::new();

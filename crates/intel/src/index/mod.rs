@@ -397,6 +397,12 @@ impl IntelIndex {
         }
     }
 
+    /// Whether any URL indicator has host `host` (callers may remember a
+    /// host that has none and skip its requests).
+    pub fn url_host_listed(&self, host: &str) -> bool {
+        !self.url_hosts.is_empty() && !self.url_hosts.get(lower(host).as_ref()).is_empty()
+    }
+
     /// Indicators valid at `ts` listing this user agent exactly.
     #[inline]
     pub fn user_agent_ids(&self, ua: &str, ts: Ts, out: &mut Vec<u32>) {

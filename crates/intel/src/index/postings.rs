@@ -87,19 +87,28 @@ impl<K> Default for Postings<K> {
 }
 
 impl<K: Hash + Eq + Ord> Postings<K> {
-    /// From (key, indicator) pairs, in any order.
-    pub(crate) fn build(mut pairs: Vec<(K, u32)>) -> Self {
+    /// From (key, indicator) pairs, in any order. The pairs are sorted by
+    /// the table's hash of the key first (a compare of two integers, not
+    /// of two strings, in all but the rare equal hashes), which also
+    /// groups each key's indicators.
+    pub(crate) fn build(pairs: Vec<(K, u32)>) -> Self {
+        use std::hash::BuildHasher;
+        let hasher = Fx::default();
+        let mut pairs: Vec<(u64, K, u32)> = pairs
+            .into_iter()
+            .map(|(k, id)| (hasher.hash_one(&k), k, id))
+            .collect();
         pairs.sort_unstable();
         pairs.dedup();
         let mut map: HashMap<K, (u32, u32), Fx> = HashMap::default();
         map.reserve(pairs.len());
         let mut ids = Vec::with_capacity(pairs.len());
         let mut it = pairs.into_iter().peekable();
-        while let Some((k, id)) = it.next() {
+        while let Some((h, k, id)) = it.next() {
             let start = ids.len() as u32;
             ids.push(id);
-            while it.peek().is_some_and(|(k2, _)| *k2 == k) {
-                if let Some((_, id2)) = it.next() {
+            while it.peek().is_some_and(|(h2, k2, _)| *h2 == h && *k2 == k) {
+                if let Some((_, _, id2)) = it.next() {
                     ids.push(id2);
                 }
             }

@@ -272,7 +272,8 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
 fn split_label(line: &str, kind: ListKind) -> (&str, Option<&str>) {
     let (v, l) = match line.split_once('\t') {
         Some((v, l)) => (v, Some(l)),
-        None if kind == ListKind::Any => match line.split_once(" # ") {
+        // (`" # "` looked for only in lines with a `#`: most have none.)
+        None if kind == ListKind::Any && line.contains('#') => match line.split_once(" # ") {
             Some((v, l)) => (v, Some(l)),
             None => (line, None),
         },

@@ -242,6 +242,7 @@ impl ListBatch {
 
 #[path = "list_read.rs"]
 mod read;
+pub(crate) use read::read_list_vec;
 pub use read::{read_list_batch, read_list_bytes, read_list_bytes_chunked, MAX_LIST_BYTES};
 
 /// Skip to the end of the line without keeping it.

@@ -247,14 +247,42 @@ pub fn read_list_bytes_chunked(
     source: &str,
     opts: &ImportOptions,
 ) -> Result<(ListBatch, ImportSummary), IntelError> {
-    let chunk = chunk.max(1);
     if data.len() > MAX_LIST_BYTES {
         return read_list_batch(data, file, source, opts);
     }
+    let (st, parts) = parse_parts(data, chunk, file, source, opts);
+    Ok(merge(st, parts))
+}
+
+/// [`read_list_bytes`] taking the bytes, freed once parsed (before the
+/// chunks are joined: the peak holds the text once less).
+pub(crate) fn read_list_vec(
+    data: Vec<u8>,
+    file: &str,
+    source: &str,
+    opts: &ImportOptions,
+) -> Result<(ListBatch, ImportSummary), IntelError> {
+    if data.len() > MAX_LIST_BYTES {
+        return read_list_batch(&data[..], file, source, opts);
+    }
+    let (st, parts) = parse_parts(&data, CHUNK_BYTES, file, source, opts);
+    drop(data);
+    Ok(merge(st, parts))
+}
+
+/// The header (and first value) read in order, then the lines after it in
+/// chunks of about `chunk` bytes on the pool, in order.
+fn parse_parts<'a>(
+    data: &[u8],
+    chunk: usize,
+    file: &'a str,
+    source: &str,
+    opts: &'a ImportOptions,
+) -> (Reader<'a>, Vec<Reader<'a>>) {
+    let chunk = chunk.max(1);
     let mut st = Reader::new(file, source, opts);
     let mut line_no = 0u64;
     let mut rest = data;
-    // The header (and the first value) in order.
     while st.in_header && !rest.is_empty() {
         let (line, after) = split_line(rest);
         line_no += 1;
@@ -264,9 +292,6 @@ pub fn read_list_bytes_chunked(
             line.len() >= MAX_LINE_BYTES,
         );
         rest = after;
-    }
-    if rest.is_empty() {
-        return Ok(st.finish());
     }
     // The rest cut at line ends into chunks, each with its first line number.
     let mut chunks: Vec<(&[u8], u64)> = Vec::new();
@@ -285,7 +310,7 @@ pub fn read_list_bytes_chunked(
         }
         rest = after;
     }
-    let parts: Vec<Reader<'_>> = chunks
+    let parts = chunks
         .into_par_iter()
         .map(|(mut c, first)| {
             let mut r = Reader::body_of(&st);
@@ -303,10 +328,22 @@ pub fn read_list_bytes_chunked(
             r
         })
         .collect();
+    (st, parts)
+}
+
+/// The parts joined in order (room for all of them made first; each part
+/// freed once copied).
+fn merge(mut st: Reader<'_>, parts: Vec<Reader<'_>>) -> (ListBatch, ImportSummary) {
+    let b = &mut st.batch;
+    b.text
+        .reserve(parts.iter().map(|p| p.batch.text.len()).sum());
+    b.entries
+        .reserve(parts.iter().map(|p| p.batch.entries.len()).sum());
+    b.obs.reserve(parts.iter().map(|p| p.batch.obs.len()).sum());
     for p in parts {
         st.append(p);
     }
-    Ok(st.finish())
+    st.finish()
 }
 
 /// The first line of `b` (without its newline) and the rest after it.

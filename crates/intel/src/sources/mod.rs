@@ -418,7 +418,7 @@ fn read_list_file(
         // chunks; the batch holds its text anyway.
         let mut data = Vec::with_capacity(size as usize);
         std::io::Read::read_to_end(&mut std::io::Read::take(f, size), &mut data).map_err(io)?;
-        return list::read_list_bytes(&data, &path.display().to_string(), &source, opts);
+        return list::read_list_vec(data, &path.display().to_string(), &source, opts);
     }
     list::read_list_batch(
         std::io::BufReader::with_capacity(1 << 16, f),

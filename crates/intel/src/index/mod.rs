@@ -277,17 +277,17 @@ impl IntelIndex {
                 );
                 *v6_out = by_length(v6);
             });
-            s.spawn(|_| *domains_out = Postings::build(domains));
-            s.spawn(|_| *url_hosts_out = Postings::build(url_hosts));
+            s.spawn(|_| *domains_out = Postings::build_hashed(domains));
+            s.spawn(|_| *url_hosts_out = Postings::build_hashed(url_hosts));
             s.spawn(|_| {
                 *ua_lens = LenSet::build(user_agents.iter().map(|(u, _)| u.len()));
-                *ua_out = Postings::build(user_agents);
+                *ua_out = Postings::build_hashed(user_agents);
             });
-            s.spawn(|_| *accounts_out = Postings::build(accounts));
-            s.spawn(|_| *emails_out = Postings::build(emails));
+            s.spawn(|_| *accounts_out = Postings::build_hashed(accounts));
+            s.spawn(|_| *emails_out = Postings::build_hashed(emails));
             for (out, pairs) in hashes_out.iter_mut().zip(hashes) {
                 if !pairs.is_empty() {
-                    s.spawn(move |_| *out = Postings::build(pairs));
+                    s.spawn(move |_| *out = Postings::build_hashed(pairs));
                 }
             }
             s.spawn(|_| *patterns_out = patterns::PatternSet::build(pats));

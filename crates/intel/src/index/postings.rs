@@ -87,11 +87,18 @@ impl<K> Default for Postings<K> {
 }
 
 impl<K: Hash + Eq + Ord> Postings<K> {
-    /// From (key, indicator) pairs, in any order. The pairs are sorted by
-    /// the table's hash of the key first (a compare of two integers, not
-    /// of two strings, in all but the rare equal hashes), which also
-    /// groups each key's indicators.
-    pub(crate) fn build(pairs: Vec<(K, u32)>) -> Self {
+    /// From (key, indicator) pairs, in any order (keys cheap to compare:
+    /// numbers).
+    pub(crate) fn build(mut pairs: Vec<(K, u32)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        Self::from_sorted(pairs.into_iter().map(|(k, id)| (0, k, id)))
+    }
+
+    /// From (key, indicator) pairs, in any order, sorted by the table's
+    /// hash of the key first: a compare of two integers, not of two
+    /// strings, in all but the rare equal hashes.
+    pub(crate) fn build_hashed(pairs: Vec<(K, u32)>) -> Self {
         use std::hash::BuildHasher;
         let hasher = Fx::default();
         let mut pairs: Vec<(u64, K, u32)> = pairs
@@ -100,10 +107,16 @@ impl<K: Hash + Eq + Ord> Postings<K> {
             .collect();
         pairs.sort_unstable();
         pairs.dedup();
+        Self::from_sorted(pairs.into_iter())
+    }
+
+    /// From (group, key, indicator) triples sorted and without repeats:
+    /// the indicators of a key are next to each other.
+    fn from_sorted(pairs: impl ExactSizeIterator<Item = (u64, K, u32)>) -> Self {
         let mut map: HashMap<K, (u32, u32), Fx> = HashMap::default();
         map.reserve(pairs.len());
         let mut ids = Vec::with_capacity(pairs.len());
-        let mut it = pairs.into_iter().peekable();
+        let mut it = pairs.peekable();
         while let Some((h, k, id)) = it.next() {
             let start = ids.len() as u32;
             ids.push(id);

@@ -24,13 +24,16 @@
 //! An indicator matches only at a time within its validity
 //! (`valid_from` ≤ ts ≤ `valid_until`).
 
+mod build;
 mod lists;
 pub mod patterns;
 mod postings;
+mod walk;
 
 use crate::sources::list::ListBatch;
 use crate::sources::value::{url_host, url_path};
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
+use build::{by_length, LenSet};
 use haboob_model::Ts;
 pub use patterns::{PatternHit, PatternStates};
 use postings::{Postings, Top24};
@@ -483,47 +486,6 @@ impl IntelIndex {
     }
 }
 
-/// Postings per prefix length, longest first, built in parallel (the lengths
-/// of a feed are a handful; /32 holds most addresses).
-fn by_length<K: std::hash::Hash + Eq + Ord + Send>(
-    m: BTreeMap<u8, Vec<(K, u32)>>,
-) -> Vec<(u8, Postings<K>)> {
-    use rayon::prelude::*;
-    let v: Vec<(u8, Vec<(K, u32)>)> = m.into_iter().rev().collect();
-    v.into_par_iter()
-        .map(|(l, v)| (l, Postings::build(v)))
-        .collect()
-}
-
-/// Which lengths (up to [`LenSet::MAX`] bytes; longer ones all count as
-/// present) the keys of a table have: one bit test answers most misses
-/// before hashing a long value.
-#[derive(Debug, Default)]
-struct LenSet {
-    bits: Vec<u64>,
-}
-
-impl LenSet {
-    const MAX: usize = 4096;
-
-    fn build(lens: impl Iterator<Item = usize>) -> LenSet {
-        let mut bits = vec![0u64; Self::MAX / 64 + 1];
-        for l in lens {
-            let l = l.min(Self::MAX);
-            bits[l / 64] |= 1 << (l % 64);
-        }
-        LenSet { bits }
-    }
-
-    #[inline]
-    fn maybe(&self, len: usize) -> bool {
-        let l = len.min(Self::MAX);
-        self.bits
-            .get(l / 64)
-            .is_some_and(|w| w & (1 << (l % 64)) != 0)
-    }
-}
-
 /// Which kinds of value an index holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Has {
@@ -585,83 +547,6 @@ pub(crate) fn add_owned(p: &mut Pairs, o: Observable, n: u32) {
         Observable::Account(a) => p.accounts.push((lower(a), n)),
         Observable::Hash(a, h) => p.hashes[algo_slot(a)].push((lower(h), n)),
         o @ (Observable::Ip(_) | Observable::Url(_)) => add(p, &o, n),
-    }
-}
-
-/// A value of an observed event, as [`IntelIndex::walk`] gives it: made
-/// into text only when an indicator matched it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum FieldValue<'a> {
-    /// An address.
-    Ip(IpAddr),
-    /// Any other value.
-    Text(&'a str),
-}
-
-impl FieldValue<'_> {
-    /// The value as text.
-    pub(crate) fn text(&self) -> Cow<'_, str> {
-        match self {
-            FieldValue::Ip(ip) => Cow::Owned(ip.to_string()),
-            FieldValue::Text(t) => Cow::Borrowed(t),
-        }
-    }
-}
-
-impl IntelIndex {
-    /// Probe every field of `o` this index answers, in one order (source
-    /// and destination address, domain, URL, user agent, account, e-mail,
-    /// hashes): for each field with indicators valid at `ts`, call
-    /// `f(field, value, ids)`. `ids` is the caller's buffer, cleared
-    /// between fields; what to do with the ids is the caller's.
-    pub(crate) fn walk(
-        &self,
-        o: &Observed<'_>,
-        ts: Ts,
-        ids: &mut Vec<u32>,
-        mut f: impl FnMut(&'static str, FieldValue<'_>, &[u32]),
-    ) {
-        let mut take = |field: &'static str, v: FieldValue<'_>, ids: &mut Vec<u32>| {
-            if !ids.is_empty() {
-                f(field, v, ids);
-                ids.clear();
-            }
-        };
-        ids.clear();
-        if let Some(ip) = o.src_ip {
-            self.ip_ids(ip, ts, ids);
-            take("src_ip", FieldValue::Ip(ip), ids);
-        }
-        if let Some(ip) = o.dst_ip {
-            self.ip_ids(ip, ts, ids);
-            take("dst_ip", FieldValue::Ip(ip), ids);
-        }
-        if let Some(d) = o.domain {
-            self.domain_ids(d, ts, ids);
-            take("domain", FieldValue::Text(d), ids);
-        }
-        if let Some(u) = o.url {
-            if let Some(h) = url_host(u) {
-                self.url_ids(h, url_path(u), ts, ids);
-                take("url", FieldValue::Text(u), ids);
-            }
-        }
-        if let Some(ua) = o.user_agent {
-            self.user_agent_ids(ua, ts, ids);
-            take("user_agent", FieldValue::Text(ua), ids);
-        }
-        if let Some(a) = o.account {
-            self.account_ids(a, ts, ids);
-            take("account", FieldValue::Text(a), ids);
-        }
-        if let Some(e) = o.email {
-            self.email_ids(e, ts, ids);
-            take("email", FieldValue::Text(e), ids);
-        }
-        for (a, h) in o.hashes {
-            self.hash_ids(*a, h, ts, ids);
-            take("hash", FieldValue::Text(h), ids);
-        }
     }
 }
 

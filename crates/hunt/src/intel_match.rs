@@ -73,6 +73,8 @@ pub struct IntelMatch {
     ids: Vec<u32>,
     /// Addresses known to match no indicator at any time.
     miss: Vec<Option<IpAddr>>,
+    /// The last site of a web request that no URL indicator names.
+    url_miss: String,
     /// STIX patterns over several events: their partial matches in this
     /// lane (not checkpointed), the event's view, the hits.
     patterns: (PatternStates, ObservedBuf, Vec<PatternHit>),
@@ -100,6 +102,7 @@ impl IntelMatch {
             } else {
                 vec![None; CACHE_SLOTS]
             },
+            url_miss: String::new(),
             patterns: Default::default(),
         }
     }
@@ -178,7 +181,7 @@ impl IntelMatch {
         o: &Origin<'_>,
         out: &mut Vec<Alert>,
     ) {
-        let key = (ip, haboob_intel::index::bounded(target, 256));
+        let key = (ip, haboob_model::bounded(target, 256).to_string());
         if let Some(e) = self.st.open.get(&key) {
             if ts.0 - e.last.0 > WINDOW_SECS * 1000 {
                 if let Some(e) = self.st.open.remove(&key) {
@@ -189,7 +192,7 @@ impl IntelMatch {
         let e = self.st.open.entry(key.clone()).or_insert_with(|| Episode {
             ip,
             target: key.1.clone(),
-            user: user.map(|u| haboob_intel::index::bounded(u, 256)),
+            user: user.map(|u| haboob_model::bounded(u, 256).to_string()),
             first: ts,
             last: ts,
             count: 0,
@@ -335,7 +338,13 @@ impl Detector for IntelMatch {
                     self.index.user_agent_ids(w.user_agent, ts, &mut self.ids);
                     push(&mut self.ids, "user_agent", w.user_agent, &mut found);
                 }
-                if has.url {
+                if has.url && !w.site.is_empty() && self.url_miss != w.site {
+                    if !self.index.url_host_listed(w.site) {
+                        // Most requests go to a few sites: remember the
+                        // last one no URL indicator names.
+                        self.url_miss.clear();
+                        self.url_miss.push_str(w.site);
+                    }
                     self.index
                         .url_parts_ids(w.site, w.path, w.query, ts, &mut self.ids);
                     if !self.ids.is_empty() {

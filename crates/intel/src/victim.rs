@@ -101,14 +101,6 @@ pub struct VictimSignal {
     seen: u64,
 }
 
-fn bound(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 fn lower(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(s.to_ascii_lowercase())
@@ -156,7 +148,11 @@ impl VictimSignal {
             }
             EventRef::Win(w) if w.event_id == 22 && w.channel.contains("Sysmon") => {
                 self.lookup_sysmon(lookup, w);
-                (format!("computer:{}", bound(&w.computer, 255)), None, "dns")
+                (
+                    format!("computer:{}", haboob_model::bounded(&w.computer, 255)),
+                    None,
+                    "dns",
+                )
             }
             _ => return,
         };
@@ -195,7 +191,7 @@ impl VictimSignal {
         for h in &self.hits {
             if !e.hits.iter().any(|x| x.indicator == h.indicator) {
                 let mut h = h.clone();
-                h.matched = bound(&h.matched, MAX_VALUE_BYTES).to_owned();
+                haboob_model::truncate_bounded(&mut h.matched, MAX_VALUE_BYTES);
                 e.hits.push(h);
             }
         }
@@ -358,7 +354,10 @@ fn alert(e: Episode) -> Alert {
     let infra = infrastructure(&e.hits);
     // The victim: the client address, or the computer of a Sysmon event.
     let victim = e.client.map_or_else(
-        || bound(e.host.strip_prefix("computer:").unwrap_or(&e.host), 255).to_owned(),
+        || {
+            haboob_model::bounded(e.host.strip_prefix("computer:").unwrap_or(&e.host), 255)
+                .to_owned()
+        },
         |c| c.to_string(),
     );
     // The attacker side, when it is an address: the first listed address
@@ -372,8 +371,8 @@ fn alert(e: Episode) -> Alert {
     let title = format!(
         "internal host {} contacted listed infrastructure {} ({}; {} event{})",
         victim,
-        bound(infra.first().map_or("", String::as_str), MAX_VALUE_BYTES),
-        bound(&names.join(", "), 200),
+        haboob_model::bounded(infra.first().map_or("", String::as_str), MAX_VALUE_BYTES),
+        haboob_model::bounded(&names.join(", "), 200),
         e.count,
         if e.count == 1 { "" } else { "s" },
     );

@@ -6,6 +6,7 @@ use super::{add_owned, BuildOptions, BuildReport, Pairs};
 use crate::sources::list::ListBatch;
 use crate::Indicator;
 use haboob_model::Ts;
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
@@ -83,14 +84,16 @@ impl Lists {
                     }
                 };
                 src_of.push(s);
-                for k in 0..b.len() {
+                // Hashed on the pool: the order of `keys` is by list and
+                // line as if done in one loop.
+                keys.par_extend((0..b.len()).into_par_iter().map(move |k| {
                     let mut h = super::postings::FxHasher::default();
                     s.hash(&mut h);
                     b.value(k).unwrap_or("").hash(&mut h);
-                    keys.push((h.finish(), bi as u32, k as u32));
-                }
+                    (h.finish(), bi as u32, k as u32)
+                }));
             }
-            keys.sort_unstable();
+            keys.par_sort_unstable();
             let mut keep: Vec<Vec<bool>> = batches.iter().map(|b| vec![true; b.len()]).collect();
             let same = |x: &(u64, u32, u32), y: &(u64, u32, u32)| {
                 let (bx, by) = (x.1 as usize, y.1 as usize);

@@ -24,13 +24,16 @@
 //! An indicator matches only at a time within its validity
 //! (`valid_from` ≤ ts ≤ `valid_until`).
 
+mod build;
 mod lists;
 pub mod patterns;
 mod postings;
+mod walk;
 
 use crate::sources::list::ListBatch;
 use crate::sources::value::{url_host, url_path};
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
+use build::{by_length, LenSet};
 use haboob_model::Ts;
 pub use patterns::{PatternHit, PatternStates};
 use postings::{Postings, Top24};
@@ -82,6 +85,8 @@ pub struct IntelIndex {
     /// URL entries: (indicator, path prefix).
     urls: Vec<(u32, Box<str>)>,
     user_agents: Postings<Box<str>>,
+    /// The lengths of the listed user agents (most of a log's are not).
+    ua_lens: LenSet,
     accounts: Postings<Box<str>>,
     emails: Postings<Box<str>>,
     hashes: [Postings<Box<str>>; 4],
@@ -208,38 +213,7 @@ impl IntelIndex {
         }
         let lists = lists::Lists::build(lists, list.len() as u32, opts, &mut report, &mut p);
         report.indicators = list.len() + lists.len();
-        let idx = IntelIndex {
-            indicators: list,
-            lists,
-            v4_top: Top24::build(
-                p.v4.iter()
-                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
-            ),
-            v6_top: Top24::build(
-                p.v6.iter()
-                    .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
-            ),
-            v4: p
-                .v4
-                .into_iter()
-                .rev()
-                .map(|(l, v)| (l, Postings::build(v)))
-                .collect(),
-            v6: p
-                .v6
-                .into_iter()
-                .rev()
-                .map(|(l, v)| (l, Postings::build(v)))
-                .collect(),
-            domains: Postings::build(p.domains),
-            url_hosts: Postings::build(p.url_hosts),
-            urls: p.urls,
-            user_agents: Postings::build(p.user_agents),
-            accounts: Postings::build(p.accounts),
-            emails: Postings::build(p.emails),
-            hashes: p.hashes.map(Postings::build),
-            patterns: patterns::PatternSet::build(pats),
-        };
+        let idx = Self::assemble(list, lists, p, pats);
         tracing::debug!(
             indicators = report.indicators,
             v4_lengths = idx.v4.len(),
@@ -247,6 +221,81 @@ impl IntelIndex {
             "Intel index built."
         );
         (idx, report)
+    }
+
+    /// The index from its parts: every kind's postings (and the address
+    /// bitmaps, the pattern set) built at once on the rayon pool. Each part
+    /// is built from its own pairs alone, so the result is the same on any
+    /// number of threads.
+    fn assemble(
+        indicators: Vec<Indicator>,
+        lists: lists::Lists,
+        p: Pairs,
+        pats: Vec<(u32, crate::pattern::Pattern, Option<Vec<Observable>>)>,
+    ) -> IntelIndex {
+        let Pairs {
+            v4,
+            v6,
+            domains,
+            url_hosts,
+            urls,
+            user_agents,
+            accounts,
+            emails,
+            hashes,
+        } = p;
+        let mut idx = IntelIndex {
+            indicators,
+            lists,
+            urls,
+            ..IntelIndex::default()
+        };
+        let IntelIndex {
+            v4: v4_out,
+            v6: v6_out,
+            v4_top,
+            v6_top,
+            domains: domains_out,
+            url_hosts: url_hosts_out,
+            user_agents: ua_out,
+            ua_lens,
+            accounts: accounts_out,
+            emails: emails_out,
+            hashes: hashes_out,
+            patterns: patterns_out,
+            ..
+        } = &mut idx;
+        rayon::scope(|s| {
+            s.spawn(|_| {
+                *v4_top = Top24::build(
+                    v4.iter()
+                        .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
+                );
+                *v4_out = by_length(v4);
+            });
+            s.spawn(|_| {
+                *v6_top = Top24::build(
+                    v6.iter()
+                        .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
+                );
+                *v6_out = by_length(v6);
+            });
+            s.spawn(|_| *domains_out = Postings::build_hashed(domains));
+            s.spawn(|_| *url_hosts_out = Postings::build_hashed(url_hosts));
+            s.spawn(|_| {
+                *ua_lens = LenSet::build(user_agents.iter().map(|(u, _)| u.len()));
+                *ua_out = Postings::build_hashed(user_agents);
+            });
+            s.spawn(|_| *accounts_out = Postings::build_hashed(accounts));
+            s.spawn(|_| *emails_out = Postings::build_hashed(emails));
+            for (out, pairs) in hashes_out.iter_mut().zip(hashes) {
+                if !pairs.is_empty() {
+                    s.spawn(move |_| *out = Postings::build_hashed(pairs));
+                }
+            }
+            s.spawn(|_| *patterns_out = patterns::PatternSet::build(pats));
+        });
+        idx
     }
 
     /// Indicators indexed.
@@ -351,10 +400,16 @@ impl IntelIndex {
         }
     }
 
+    /// Whether any URL indicator has host `host` (callers may remember a
+    /// host that has none and skip its requests).
+    pub fn url_host_listed(&self, host: &str) -> bool {
+        !self.url_hosts.is_empty() && !self.url_hosts.get(lower(host).as_ref()).is_empty()
+    }
+
     /// Indicators valid at `ts` listing this user agent exactly.
     #[inline]
     pub fn user_agent_ids(&self, ua: &str, ts: Ts, out: &mut Vec<u32>) {
-        if !self.user_agents.is_empty() && !ua.is_empty() {
+        if !ua.is_empty() && self.ua_lens.maybe(ua.len()) {
             self.valid(self.user_agents.get(ua), ts, out);
         }
     }
@@ -420,7 +475,7 @@ impl IntelIndex {
         Some(IntelHit {
             indicator: ind.id,
             name: ind.name,
-            matched: bounded(matched, MAX_MATCHED_BYTES),
+            matched: haboob_model::bounded(matched, MAX_MATCHED_BYTES).to_string(),
             field: field.to_string(),
             source: ind.provenance.source,
             confidence: ind.provenance.confidence,
@@ -444,15 +499,6 @@ pub struct Has {
     pub user_agent: bool,
     /// Accounts or e-mail addresses.
     pub account: bool,
-}
-
-/// `s` cut to at most `max` bytes at a character boundary.
-pub fn bounded(s: &str, max: usize) -> String {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
 }
 
 fn add(p: &mut Pairs, o: &Observable, n: u32) {
@@ -507,51 +553,18 @@ pub(crate) fn add_owned(p: &mut Pairs, o: Observable, n: u32) {
 impl IntelLookup for IntelIndex {
     fn lookup(&self, obs: &Observed<'_>, ts: Ts, out: &mut Vec<IntelHit>) {
         let mut ids = Vec::new();
-        let emit = |ids: &mut Vec<u32>, field: &str, v: &str, out: &mut Vec<IntelHit>| {
-            for i in ids.drain(..) {
+        self.walk(obs, ts, &mut ids, |field, v, ids| {
+            let v = v.text();
+            for &i in ids {
                 let Some(id) = self.indicator_id(i) else {
                     continue;
                 };
                 if out.iter().any(|h| h.indicator == id) {
                     continue;
                 }
-                out.extend(self.hit(i, field, v));
+                out.extend(self.hit(i, field, &v));
             }
-        };
-        if let Some(ip) = obs.src_ip {
-            self.ip_ids(ip, ts, &mut ids);
-            emit(&mut ids, "src_ip", &ip.to_string(), out);
-        }
-        if let Some(ip) = obs.dst_ip {
-            self.ip_ids(ip, ts, &mut ids);
-            emit(&mut ids, "dst_ip", &ip.to_string(), out);
-        }
-        if let Some(d) = obs.domain {
-            self.domain_ids(d, ts, &mut ids);
-            emit(&mut ids, "domain", d, out);
-        }
-        if let Some(u) = obs.url {
-            if let Some(h) = url_host(u) {
-                self.url_ids(h, url_path(u), ts, &mut ids);
-                emit(&mut ids, "url", u, out);
-            }
-        }
-        if let Some(ua) = obs.user_agent {
-            self.user_agent_ids(ua, ts, &mut ids);
-            emit(&mut ids, "user_agent", ua, out);
-        }
-        if let Some(a) = obs.account {
-            self.account_ids(a, ts, &mut ids);
-            emit(&mut ids, "account", a, out);
-        }
-        if let Some(e) = obs.email {
-            self.email_ids(e, ts, &mut ids);
-            emit(&mut ids, "email", e, out);
-        }
-        for (a, h) in obs.hashes {
-            self.hash_ids(*a, h, ts, &mut ids);
-            emit(&mut ids, "hash", h, out);
-        }
+        });
         if self.has_patterns() {
             // Stateless patterns only: this lookup keeps no state.
             let mut hits = Vec::new();

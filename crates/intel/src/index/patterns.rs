@@ -147,51 +147,17 @@ impl PatternSet {
             // Anchor indicators have no validity: any time will do.
             let t = Ts(0);
             let mut ids = Vec::new();
-            let mut take = |ids: &mut Vec<u32>, v: &dyn Fn() -> String| {
-                for i in ids.drain(..) {
+            a.walk(o, t, &mut ids, |_, v, ids| {
+                for &i in ids {
                     // Anchor indicator i is named by its entry number.
                     let Some(e) = a.indicator(i).and_then(|x| x.id.parse::<u32>().ok()) else {
                         continue;
                     };
                     if !out.iter().any(|(x, _)| *x == e) {
-                        out.push((e, v()));
+                        out.push((e, v.text().into_owned()));
                     }
                 }
-            };
-            if let Some(ip) = o.src_ip {
-                a.ip_ids(ip, t, &mut ids);
-                take(&mut ids, &|| ip.to_string());
-            }
-            if let Some(ip) = o.dst_ip {
-                a.ip_ids(ip, t, &mut ids);
-                take(&mut ids, &|| ip.to_string());
-            }
-            if let Some(d) = o.domain {
-                a.domain_ids(d, t, &mut ids);
-                take(&mut ids, &|| d.to_string());
-            }
-            if let Some(u) = o.url {
-                if let Some(h) = crate::sources::value::url_host(u) {
-                    a.url_ids(h, crate::sources::value::url_path(u), t, &mut ids);
-                    take(&mut ids, &|| u.to_string());
-                }
-            }
-            if let Some(ua) = o.user_agent {
-                a.user_agent_ids(ua, t, &mut ids);
-                take(&mut ids, &|| ua.to_string());
-            }
-            if let Some(acct) = o.account {
-                a.account_ids(acct, t, &mut ids);
-                take(&mut ids, &|| acct.to_string());
-            }
-            if let Some(e) = o.email {
-                a.email_ids(e, t, &mut ids);
-                take(&mut ids, &|| e.to_string());
-            }
-            for (algo, h) in o.hashes {
-                a.hash_ids(*algo, h, t, &mut ids);
-                take(&mut ids, &|| h.to_string());
-            }
+            });
         }
         if !self.unanchored.is_empty() {
             let mask = observed_mask(o);

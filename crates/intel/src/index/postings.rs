@@ -87,19 +87,41 @@ impl<K> Default for Postings<K> {
 }
 
 impl<K: Hash + Eq + Ord> Postings<K> {
-    /// From (key, indicator) pairs, in any order.
+    /// From (key, indicator) pairs, in any order (keys cheap to compare:
+    /// numbers).
     pub(crate) fn build(mut pairs: Vec<(K, u32)>) -> Self {
         pairs.sort_unstable();
         pairs.dedup();
+        Self::from_sorted(pairs.into_iter().map(|(k, id)| (0, k, id)))
+    }
+
+    /// From (key, indicator) pairs, in any order, sorted by the table's
+    /// hash of the key first: a compare of two integers, not of two
+    /// strings, in all but the rare equal hashes.
+    pub(crate) fn build_hashed(pairs: Vec<(K, u32)>) -> Self {
+        use std::hash::BuildHasher;
+        let hasher = Fx::default();
+        let mut pairs: Vec<(u64, K, u32)> = pairs
+            .into_iter()
+            .map(|(k, id)| (hasher.hash_one(&k), k, id))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        Self::from_sorted(pairs.into_iter())
+    }
+
+    /// From (group, key, indicator) triples sorted and without repeats:
+    /// the indicators of a key are next to each other.
+    fn from_sorted(pairs: impl ExactSizeIterator<Item = (u64, K, u32)>) -> Self {
         let mut map: HashMap<K, (u32, u32), Fx> = HashMap::default();
         map.reserve(pairs.len());
         let mut ids = Vec::with_capacity(pairs.len());
-        let mut it = pairs.into_iter().peekable();
-        while let Some((k, id)) = it.next() {
+        let mut it = pairs.peekable();
+        while let Some((h, k, id)) = it.next() {
             let start = ids.len() as u32;
             ids.push(id);
-            while it.peek().is_some_and(|(k2, _)| *k2 == k) {
-                if let Some((_, id2)) = it.next() {
+            while it.peek().is_some_and(|(h2, k2, _)| *h2 == h && *k2 == k) {
+                if let Some((_, _, id2)) = it.next() {
                     ids.push(id2);
                 }
             }

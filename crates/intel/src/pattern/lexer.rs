@@ -61,11 +61,7 @@ pub(crate) fn clip(s: &str) -> String {
     if s.len() <= MAX {
         return s.to_string();
     }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", haboob_model::bounded(s, MAX))
 }
 
 pub(crate) fn err(pos: usize, reason: impl Into<String>) -> PatternError {

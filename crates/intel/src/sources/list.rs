@@ -19,7 +19,7 @@
 //! `list--<sha-256 hex of source and value>`.
 
 use super::value::{classify, MAX_VALUE_BYTES};
-use super::{kind_of, Import, ImportOptions, ImportSummary};
+use super::{kind_of, Import, ImportOptions};
 use crate::{Indicator, IndicatorCondition, IntelError, Observable, Provenance, Tlp};
 use haboob_model::Ts;
 use sha2::{Digest, Sha256};
@@ -240,143 +240,10 @@ impl ListBatch {
     }
 }
 
-/// [`read_list`] without making an [`Indicator`] per line: the list as a
-/// [`ListBatch`], and the accounting.
-///
-/// # Errors
-/// Only when the input cannot be read; bad lines are counted rejections.
-pub fn read_list_batch<R: BufRead>(
-    mut r: R,
-    file: &str,
-    source: &str,
-    opts: &ImportOptions,
-) -> Result<(ListBatch, ImportSummary), IntelError> {
-    let mut summary = ImportSummary::default();
-    let mut batch = ListBatch {
-        source: source.to_string(),
-        file: file.to_string(),
-        imported: opts.imported,
-        ..ListBatch::default()
-    };
-    let mut header = Header::default();
-    let mut in_header = true;
-    let mut kind = opts.list_kind.unwrap_or_default();
-    let mut buf = Vec::new();
-    let mut line_no = 0u64;
-    // Counts per kind, added to the summary at the end.
-    let mut counts: Vec<(&'static str, u64)> = Vec::new();
-    loop {
-        buf.clear();
-        let n = std::io::Read::take(&mut r, MAX_VALUE_BYTES as u64 * 2)
-            .read_until(b'\n', &mut buf)
-            .map_err(|error| IntelError::Io {
-                source_name: file.to_string(),
-                error,
-            })?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        if !buf.ends_with(b"\n") && n as u64 == MAX_VALUE_BYTES as u64 * 2 {
-            summary.reject(format!("{file}:{line_no}"), "line longer than 8192 bytes");
-            skip_line(&mut r).map_err(|error| IntelError::Io {
-                source_name: file.to_string(),
-                error,
-            })?;
-            continue;
-        }
-        let Ok(line) = std::str::from_utf8(&buf) else {
-            summary.reject(format!("{file}:{line_no}"), "not UTF-8 text");
-            continue;
-        };
-        let line = line.trim_end_matches(['\n', '\r']);
-        let line = if line_no == 1 {
-            line.trim_start_matches('\u{feff}')
-        } else {
-            line
-        };
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if let Some(c) = trimmed.strip_prefix('#') {
-            if in_header {
-                if let Err(e) = header_line(c, &mut header) {
-                    summary.reject(format!("{file}:{line_no}"), e);
-                }
-            }
-            continue;
-        }
-        if in_header {
-            // The header ends at the first value: it holds for every value.
-            in_header = false;
-            kind = opts.list_kind.or(header.kind).unwrap_or_default();
-            batch.kind = kind;
-            batch.actors = header.actor.iter().cloned().collect();
-            batch.tlp = header.tlp.or(opts.tlp);
-            batch.confidence = header.confidence;
-            batch.valid_until = header.valid_until;
-        }
-        let (value, label) = split_label(line, kind);
-        let obs = match kind {
-            ListKind::UserAgent => {
-                if value.len() > MAX_VALUE_BYTES {
-                    Err("value longer than 4096 bytes")
-                } else if value.bytes().any(|b| b.is_ascii_control()) {
-                    Err("control characters in a user agent")
-                } else {
-                    Ok(Observable::UserAgent(value.to_string()))
-                }
-            }
-            ListKind::Any => classify(value),
-        };
-        let obs = match obs {
-            Ok(o) => o,
-            Err(reason) => {
-                summary.reject(format!("{file}:{line_no}"), reason);
-                continue;
-            }
-        };
-        let label = label.unwrap_or("");
-        let (Ok(start), Ok(vlen), Ok(llen), Ok(line)) = (
-            u32::try_from(batch.text.len() + value.len() + label.len())
-                .map(|_| batch.text.len() as u32),
-            u16::try_from(value.len()),
-            u16::try_from(label.len()),
-            u32::try_from(line_no),
-        ) else {
-            summary.reject(
-                format!("{file}:{line_no}"),
-                "list larger than 4 GiB or 4 billion lines",
-            );
-            continue;
-        };
-        let k = kind_of(&obs);
-        match counts.iter_mut().find(|(c, _)| *c == k) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((k, 1)),
-        }
-        batch.text.push_str(value);
-        batch.text.push_str(label);
-        batch.entries.push(Entry {
-            start,
-            vlen,
-            llen,
-            line,
-        });
-        batch.obs.push(obs);
-    }
-    for (k, n) in counts {
-        *summary.by_kind.entry(k.to_string()).or_default() += n;
-    }
-    tracing::debug!(
-        file,
-        imported = batch.len(),
-        rejected = summary.rejected,
-        "List read."
-    );
-    Ok((batch, summary))
-}
+#[path = "list_read.rs"]
+mod read;
+pub(crate) use read::read_list_vec;
+pub use read::{read_list_batch, read_list_bytes, read_list_bytes_chunked, MAX_LIST_BYTES};
 
 /// Skip to the end of the line without keeping it.
 fn skip_line<R: BufRead>(r: &mut R) -> std::io::Result<()> {
@@ -406,7 +273,8 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
 fn split_label(line: &str, kind: ListKind) -> (&str, Option<&str>) {
     let (v, l) = match line.split_once('\t') {
         Some((v, l)) => (v, Some(l)),
-        None if kind == ListKind::Any => match line.split_once(" # ") {
+        // (`" # "` looked for only in lines with a `#`: most have none.)
+        None if kind == ListKind::Any && line.contains('#') => match line.split_once(" # ") {
             Some((v, l)) => (v, Some(l)),
             None => (line, None),
         },

@@ -407,10 +407,19 @@ fn read_list_file(
         .source
         .clone()
         .unwrap_or_else(|| format!("list:{name}"));
-    let f = std::fs::File::open(path).map_err(|error| IntelError::Io {
+    let io = |error| IntelError::Io {
         source_name: path.display().to_string(),
         error,
-    })?;
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    if size <= list::MAX_LIST_BYTES as u64 {
+        // A feed file (not a log): read whole, its lines parsed in parallel
+        // chunks; the batch holds its text anyway.
+        let mut data = Vec::with_capacity(size as usize);
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, size), &mut data).map_err(io)?;
+        return list::read_list_vec(data, &path.display().to_string(), &source, opts);
+    }
     list::read_list_batch(
         std::io::BufReader::with_capacity(1 << 16, f),
         &path.display().to_string(),

@@ -192,7 +192,7 @@ pub fn classify(raw: &str) -> Result<Observable, &'static str> {
     if let Some(n) = ip_net(s) {
         return Ok(Observable::Ip(n));
     }
-    if s.contains("://") {
+    if s.contains(':') && s.contains("://") {
         return url(s).map(Observable::Url).ok_or("not a valid URL");
     }
     if s.contains('@') {

@@ -127,11 +127,7 @@ fn clip(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", haboob_model::bounded(s, max))
 }
 
 fn str_field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {

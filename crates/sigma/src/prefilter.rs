@@ -96,6 +96,18 @@ fn cnf_of(node: &Node, sels: &[Sel]) -> Cnf {
     }
 }
 
+/// The needle a pattern gives: the longest run of literal bytes without
+/// [`SEP`] (a part of a required literal is required too), folded; `None`
+/// when shorter than [`MIN_NEEDLE`].
+fn needle(p: &crate::pattern::Pattern) -> Option<Vec<u8>> {
+    let lit = p
+        .literals()
+        .into_iter()
+        .flat_map(|l| l.split(|&b| b == SEP))
+        .max_by_key(|l| l.len())?;
+    (lit.len() >= MIN_NEEDLE).then(|| lit.to_ascii_lowercase())
+}
+
 /// The clause of one item (`None` when it has no usable literal).
 fn item_clauses(it: &Item) -> Cnf {
     let Test::Values {
@@ -114,8 +126,7 @@ fn item_clauses(it: &Item) -> Cnf {
         alts.iter()
             .map(|a| {
                 let M::Str(p) = a else { return None };
-                let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
-                (lit.len() >= MIN_NEEDLE).then(|| lit.to_ascii_lowercase())
+                needle(p)
             })
             .collect()
     };
@@ -147,12 +158,7 @@ fn sel_needles(s: &Sel) -> Cnf {
             // Keywords are searched in every field value: their needles are
             // scanned in all of them ([`ANY_FIELD`]).
             let group = |g: &Vec<crate::pattern::Pattern>| -> Option<Vec<Vec<u8>>> {
-                g.iter()
-                    .map(|p| {
-                        let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
-                        (lit.len() >= MIN_NEEDLE).then(|| lit.to_ascii_lowercase())
-                    })
-                    .collect()
+                g.iter().map(needle).collect()
             };
             let clause = |lits: Vec<Vec<u8>>| Needles {
                 lits,
@@ -200,7 +206,12 @@ pub(crate) struct Pre {
 
 thread_local! {
     static SEEN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Separates field values in the scanned text: no needle holds it (a
+/// needle that does is dropped at build), so none matches across values.
+const SEP: u8 = 0;
 
 impl Pre {
     /// Builds the prefilter of a list from each program's needles.
@@ -260,32 +271,43 @@ impl Pre {
         })
     }
 
+    /// The scanned fields' values, each followed by [`SEP`], into `text`:
+    /// one automaton pass per event instead of one per field.
+    fn gather(&self, ev: &dyn FieldView, text: &mut Vec<u8>) {
+        let mut buf = [0u8; 24];
+        let mut push = |v: &Value<'_>| {
+            match v {
+                Value::Str(s) => text.extend_from_slice(s.as_bytes()),
+                Value::Int(n) => text.extend_from_slice(crate::eval::int_text(*n, &mut buf)),
+                Value::Null => return,
+            }
+            text.push(SEP);
+        };
+        if self.any {
+            ev.for_each_field(&mut |_, v| push(&v));
+        }
+        for f in &self.fields {
+            if let Some(v) = ev.field(f) {
+                push(&v);
+            }
+        }
+    }
+
     /// Calls `run(i)` for each program `i` of the list that may match `ev`.
     pub(crate) fn each_candidate(&self, ev: &dyn FieldView, run: &mut dyn FnMut(usize)) {
         SEEN.with(|seen| {
             let mut seen = seen.borrow_mut();
             seen.clear();
             seen.resize(self.words, 0);
-            let mut buf = [0u8; 24];
-            let mut scan = |v: &Value<'_>| {
-                let text: &[u8] = match v {
-                    Value::Str(s) => s.as_bytes(),
-                    Value::Int(n) => crate::eval::int_text(*n, &mut buf),
-                    Value::Null => return,
-                };
-                for m in self.ac.find_overlapping_iter(text) {
+            TEXT.with(|text| {
+                let mut text = text.borrow_mut();
+                text.clear();
+                self.gather(ev, &mut text);
+                for m in self.ac.find_overlapping_iter(text.as_slice()) {
                     let p = m.pattern().as_usize();
                     seen[p / 64] |= 1 << (p % 64);
                 }
-            };
-            if self.any {
-                ev.for_each_field(&mut |_, v| scan(&v));
-            }
-            for f in &self.fields {
-                if let Some(v) = ev.field(f) {
-                    scan(&v);
-                }
-            }
+            });
             let has = |p: u32| seen[p as usize / 64] & (1 << (p % 64)) != 0;
             for (i, need) in self.need.iter().enumerate() {
                 let ok = match need {

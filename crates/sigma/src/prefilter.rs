@@ -215,9 +215,8 @@ const SEP: u8 = 0;
 
 impl Pre {
     /// Builds the prefilter of a list from each program's needles.
-    pub(crate) fn build(per_prog: &[Cnf], min_rules: usize) -> Option<Pre> {
-        let with = per_prog.iter().filter(|n| !n.is_empty()).count();
-        if with == 0 || with < min_rules {
+    pub(crate) fn build(per_prog: &[Cnf]) -> Option<Pre> {
+        if per_prog.iter().all(Vec::is_empty) {
             return None;
         }
         let mut ids: HashMap<Vec<u8>, u32> = HashMap::new();

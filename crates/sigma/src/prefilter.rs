@@ -189,6 +189,9 @@ pub(crate) const ANY_FIELD: &str = "*";
 /// contiguous NFA).
 const DFA_MAX_BYTES: usize = 4096;
 
+/// The needle ids of one clause (one of them must be seen).
+type Clause = Box<[u32]>;
+
 /// The automaton of one dispatch list.
 #[derive(Debug, Clone)]
 pub(crate) struct Pre {
@@ -201,7 +204,7 @@ pub(crate) struct Pre {
     words: usize,
     /// Per program of the list (same order): its clauses, each the needle
     /// ids one of which must be seen, or `None` when it always runs.
-    need: Vec<Option<Box<[Box<[u32]>]>>>,
+    need: Vec<Option<Box<[Clause]>>>,
 }
 
 thread_local! {

@@ -46,6 +46,11 @@ for r in $(seq "$rounds"); do
   measure "haboob hunt --rules (1 thread)" \
     "$bin" hunt -q --threads 1 --rules "$hq/rules/windows" "$evtx"
 done
+# The hits must not move with a speed change: one timeline row per hit
+# (4,688 on the 115-file set as fetched here, SigmaHQ 8eaafff1f).
+"$bin" hunt -q --threads 2 --rules "$hq/rules/windows" --timeline /tmp/haboob-sigma-timeline.csv \
+  "$evtx" > /dev/null 2>&1 || true
+echo "EVTX hits (timeline rows): $(($(wc -l < /tmp/haboob-sigma-timeline.csv) - 1))"
 if [ -n "$log" ]; then
   mb=$(( $(stat -c %s "$log") / 1000000 ))
   echo "web: $log ($mb MB); rules: $hq/rules/web"

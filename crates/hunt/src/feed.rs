@@ -15,8 +15,20 @@ pub(crate) struct Feed<'o> {
     geo: Option<geo::GeoCache<'o>>,
     /// Exchange sign-ins in IIS logs are derived (the auth detectors are here).
     derive_auth: bool,
-    /// Sigma rules (in the lane that sees every event).
-    sigma: Option<SigmaFeed<'o>>,
+    /// Sigma rules, and which events this lane matches them against.
+    sigma: Option<(SigmaFeed<'o>, SigmaTakes)>,
+}
+
+/// The events a lane's Sigma feed matches. Without correlations (which
+/// compare hits across sources) web requests are matched in their source
+/// lane and everything else in the shared lane, so both cores match rules
+/// over one large access log; with correlations the shared lane matches
+/// every event, as one stream does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SigmaTakes {
+    All,
+    Web,
+    NotWeb,
 }
 
 /// What one stream (or one lane of it) found.
@@ -34,7 +46,13 @@ impl FeedOut {
     pub(crate) fn absorb(&mut self, o: FeedOut) {
         self.alerts.extend(o.alerts);
         self.travel = self.travel.take().or(o.travel);
-        self.sigma = self.sigma.take().or(o.sigma);
+        self.sigma = match (self.sigma.take(), o.sigma) {
+            (Some(mut a), Some(b)) => {
+                a.absorb(b);
+                Some(a)
+            }
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -73,9 +91,16 @@ impl<'o> Feed<'o> {
             alerts: Vec::new(),
             geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
             derive_auth: auth,
-            sigma: opts.sigma.as_ref().filter(|_| auth).map(|s| {
+            sigma: opts.sigma.as_ref().and_then(|s| {
+                let takes = match (part, s.correlations.is_some()) {
+                    (Part::All, _) | (Part::Shared, true) => SigmaTakes::All,
+                    (Part::Shared, false) => SigmaTakes::NotWeb,
+                    (Part::BySource { .. }, false) => SigmaTakes::Web,
+                    (Part::BySource { .. }, true) => return None,
+                };
                 let gap = opts.config.hunt.merge_gap_secs.saturating_mul(1000);
-                SigmaFeed::new(s, i64::try_from(gap).unwrap_or(i64::MAX))
+                let feed = SigmaFeed::new(s, i64::try_from(gap).unwrap_or(i64::MAX));
+                Some((feed, takes))
             }),
         }
     }
@@ -87,8 +112,11 @@ impl<'o> Feed<'o> {
             _ => None,
         };
         let ev = enriched.as_ref().unwrap_or(ev);
-        if let Some(s) = &mut self.sigma {
-            s.observe(ev, origin);
+        if let Some((s, takes)) = &mut self.sigma {
+            let web = matches!(ev, EventRef::Web(_));
+            if *takes == SigmaTakes::All || web == (*takes == SigmaTakes::Web) {
+                s.observe(ev, origin);
+            }
         }
         // Exchange sign-ins in IIS logs feed the auth detectors as well.
         let derived = match ev {
@@ -154,7 +182,7 @@ impl<'o> Feed<'o> {
             }
         }
         let mut sigma_alerts = Vec::new();
-        let sigma = self.sigma.map(|s| {
+        let sigma = self.sigma.map(|(s, _)| {
             let (alerts, rest) = s.finish();
             sigma_alerts = alerts;
             rest

@@ -381,6 +381,23 @@ pub(crate) struct StreamSigma {
     held_dropped: u64,
 }
 
+impl StreamSigma {
+    /// Adds what another lane of the same stream found (web requests are
+    /// matched in their source's lane when no correlation is loaded).
+    pub(crate) fn absorb(&mut self, o: StreamSigma) {
+        self.timeline.extend(o.timeline);
+        self.dropped += o.dropped;
+        for (r, (n, first, last)) in o.per_rule {
+            let e = self.per_rule.entry(r).or_insert((0, first, last));
+            e.0 += n;
+            e.1 = e.1.min(first);
+            e.2 = e.2.max(last);
+        }
+        self.held.extend(o.held);
+        self.held_dropped += o.held_dropped;
+    }
+}
+
 /// Rule level → alert severity (`informational` is low).
 pub fn severity(level: Level) -> Severity {
     match level {

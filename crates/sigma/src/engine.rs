@@ -5,10 +5,11 @@
 use crate::compile::Detection;
 use crate::eval::Item;
 use crate::mapping::Family;
-use crate::prefilter::{needles, Pre, MIN_RULES};
+use crate::prefilter::{needles, Cnf, Pre, MIN_RULES};
 use haboob_model::{FieldView, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// Index of a rule in its [`RuleSet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,7 +113,23 @@ impl Program {
 #[derive(Debug, Clone, Default)]
 struct List {
     progs: Vec<u32>,
-    pre: Option<Pre>,
+    pre: Option<LazyPre>,
+}
+
+/// A prefilter built on the list's first event: the lists of event ids a
+/// set of logs never holds cost nothing (building the automata of every
+/// list was most of the loading time of the SigmaHQ Windows rules).
+#[derive(Debug, Clone)]
+struct LazyPre {
+    /// Each program's needles (same order as the list's programs).
+    cnfs: Vec<Cnf>,
+    built: OnceLock<Option<Pre>>,
+}
+
+impl LazyPre {
+    fn get(&self) -> Option<&Pre> {
+        self.built.get_or_init(|| Pre::build(&self.cnfs)).as_ref()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -172,7 +189,7 @@ impl RuleSet {
     pub fn rebuild_prefilter(&mut self, min_rules: usize) {
         let progs = &self.progs;
         let build = |l: &mut List| {
-            let n: Vec<_> = l
+            let cnfs: Vec<Cnf> = l
                 .progs
                 .iter()
                 .map(|&p| {
@@ -180,7 +197,11 @@ impl RuleSet {
                     needles(&d.cond, &d.sels)
                 })
                 .collect();
-            l.pre = Pre::build(&n, min_rules);
+            let with = cnfs.iter().filter(|c| !c.is_empty()).count();
+            l.pre = (with > 0 && with >= min_rules).then(|| LazyPre {
+                cnfs,
+                built: OnceLock::new(),
+            });
         };
         for b in &mut self.buckets {
             b.by_eid.values_mut().for_each(build);
@@ -228,7 +249,7 @@ impl RuleSet {
                     out.push(p.rule);
                 }
             };
-            match &list.pre {
+            match list.pre.as_ref().and_then(LazyPre::get) {
                 Some(pre) => pre.each_candidate(ev, &mut one),
                 None => (0..list.progs.len()).for_each(one),
             }

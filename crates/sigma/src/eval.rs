@@ -116,17 +116,30 @@ pub(crate) enum M {
     AnyOf(Vec<M>),
 }
 
+/// Decimal text of `n`, written into `buf` (no formatting machinery).
+pub(crate) fn int_text(n: i64, buf: &mut [u8; 24]) -> &[u8] {
+    let mut u = n.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
 /// Text of a value: strings as they are, integers formatted into `buf`.
 fn text<'b>(v: &'b Value<'_>, buf: &'b mut [u8; 24]) -> Option<&'b [u8]> {
     match v {
         Value::Str(s) => Some(s.as_bytes()),
-        Value::Int(n) => {
-            use std::io::Write;
-            let mut cur = std::io::Cursor::new(&mut buf[..]);
-            let _ = write!(cur, "{n}");
-            let len = usize::try_from(cur.position()).unwrap_or(0);
-            Some(&buf[..len])
-        }
+        Value::Int(n) => Some(int_text(*n, buf)),
         Value::Null => None,
     }
 }
@@ -385,6 +398,14 @@ mod tests {
         assert_eq!(date_part("2021-01-03", Unit::Week), Some(53.0));
         assert_eq!(date_part("2024-12-30", Unit::Week), Some(1.0));
         assert_eq!(date_part("x", Unit::Year), None);
+    }
+
+    #[test]
+    fn integers_as_text() {
+        let mut buf = [0u8; 24];
+        for n in [0, 7, -7, 10, 4624, i64::MAX, i64::MIN] {
+            assert_eq!(int_text(n, &mut buf), n.to_string().as_bytes(), "{n}");
+        }
     }
 
     #[test]

@@ -1,18 +1,21 @@
 //! The literal prefilter: per dispatch list, one Aho-Corasick automaton
 //! (ASCII case-insensitive) over the literal needles rules require. For
-//! each event the fields those rules name are scanned once; a rule none of
-//! whose required needles occurs is skipped without being evaluated.
+//! each event the fields those rules name are scanned once (every field
+//! once, when some rule has keywords); a rule whose required needles do not
+//! occur is skipped without being evaluated.
 //!
-//! A rule's needle set is a *necessary* condition derived from its
-//! condition: a selection needs one of its items' literals (a map: the
-//! item with the most selective needles; a list: the union), `and` needs
-//! one child's set, `or` the union of all children's, `not` and items
-//! without literals (regexes, numbers, null, keywords) give none (the rule
-//! always runs). Needles are matched in any scanned field, which keeps the
-//! test necessary (never skips a rule that would match).
+//! A rule's needles are a *necessary* condition derived from its condition,
+//! in conjunctive form: clauses that must all hold, each satisfied by one
+//! of its needles. A map gives a clause per item with literals (a list of
+//! values: their union; with `all`, one per value), `and` keeps all its
+//! children's clauses, `or` gives one clause (the union of each child's
+//! most selective one), `not` and items without literals (regexes,
+//! numbers, null) give none. A rule without clauses always runs. Needles
+//! are matched in any scanned field, which keeps the test necessary (never
+//! skips a rule that would match).
 
-use crate::eval::{Node, Sel, Test, M};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use crate::eval::{Item, Node, Sel, Test, M};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use haboob_model::{FieldView, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -44,85 +47,136 @@ impl Needles {
     }
 }
 
-fn best(cands: impl Iterator<Item = Needles>) -> Option<Needles> {
-    cands.max_by_key(Needles::score)
+/// Clauses that must all hold, each one of its needles found: a necessary
+/// condition in conjunctive form. Empty: no condition (the rule always runs).
+pub(crate) type Cnf = Vec<Needles>;
+
+/// At most this many clauses per rule (the most selective): each clause
+/// adds needles to the automaton, and a few already make a rule rare.
+const MAX_CLAUSES: usize = 3;
+
+/// The single clause that stands for a CNF in a disjunction: its most
+/// selective one (`None` when the CNF is empty, i.e. no condition).
+fn best_clause(cnf: Cnf) -> Option<Needles> {
+    cnf.into_iter().max_by_key(Needles::score)
 }
 
-/// The needles one of which must occur for the condition to hold.
-pub(crate) fn needles(node: &Node, sels: &[Sel]) -> Option<Needles> {
+/// `or` of several CNFs: one clause, the union of each one's best clause
+/// (empty when one of them is unconstrained).
+fn any_of(cnfs: impl Iterator<Item = Cnf>) -> Cnf {
+    cnfs.map(best_clause)
+        .try_fold(Needles::default(), |acc, n| Some(acc.union(n?)))
+        .filter(|n| !n.lits.is_empty())
+        .into_iter()
+        .collect()
+}
+
+/// Keeps the [`MAX_CLAUSES`] most selective clauses.
+fn trim(mut cnf: Cnf) -> Cnf {
+    if cnf.len() > MAX_CLAUSES {
+        cnf.sort_by_key(|n| std::cmp::Reverse(n.score()));
+        cnf.truncate(MAX_CLAUSES);
+    }
+    cnf
+}
+
+/// The needles for the condition to hold: every clause must have one of
+/// its needles in a scanned field (`and` keeps its children's clauses,
+/// `or` keeps one clause, `not` none).
+pub(crate) fn needles(node: &Node, sels: &[Sel]) -> Cnf {
+    trim(cnf_of(node, sels))
+}
+
+fn cnf_of(node: &Node, sels: &[Sel]) -> Cnf {
     match node {
         Node::Sel(i) => sel_needles(&sels[*i]),
-        Node::Not(_) => None,
-        Node::And(v) => best(v.iter().filter_map(|n| needles(n, sels))),
-        Node::Or(v) => v
-            .iter()
-            .map(|n| needles(n, sels))
-            .try_fold(Needles::default(), |acc, n| Some(acc.union(n?))),
+        Node::Not(_) => Vec::new(),
+        Node::And(v) => v.iter().flat_map(|n| cnf_of(n, sels)).collect(),
+        Node::Or(v) => any_of(v.iter().map(|n| cnf_of(n, sels))),
     }
 }
 
-fn sel_needles(s: &Sel) -> Option<Needles> {
-    match s {
-        Sel::All(items) => best(items.iter().filter_map(|it| {
-            let Test::Values {
-                all,
-                neq: false,
-                ms,
-            } = &it.test
-            else {
-                return None;
-            };
-            let mut lits = Vec::new();
-            for m in ms {
-                let alts = match m {
-                    M::AnyOf(v) => v.as_slice(),
-                    one => std::slice::from_ref(one),
-                };
-                for a in alts {
-                    let M::Str(p) = a else { return None };
-                    let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
-                    if lit.len() < MIN_NEEDLE {
-                        return None;
-                    }
-                    lits.push(lit.to_ascii_lowercase());
-                }
-                if *all {
-                    break; // each value must match: any one's needles are necessary
-                }
-            }
-            (!lits.is_empty()).then(|| Needles {
-                lits,
-                fields: it.names.clone(),
+/// The needle a pattern gives: the longest run of literal bytes without
+/// [`SEP`] (a part of a required literal is required too), folded; `None`
+/// when shorter than [`MIN_NEEDLE`].
+fn needle(p: &crate::pattern::Pattern) -> Option<Vec<u8>> {
+    let lit = p
+        .literals()
+        .into_iter()
+        .flat_map(|l| l.split(|&b| b == SEP))
+        .max_by_key(|l| l.len())?;
+    (lit.len() >= MIN_NEEDLE).then(|| lit.to_ascii_lowercase())
+}
+
+/// The clause of one item (`None` when it has no usable literal).
+fn item_clauses(it: &Item) -> Cnf {
+    let Test::Values {
+        all,
+        neq: false,
+        ms,
+    } = &it.test
+    else {
+        return Vec::new();
+    };
+    let lits_of = |m: &M| -> Option<Vec<Vec<u8>>> {
+        let alts = match m {
+            M::AnyOf(v) => v.as_slice(),
+            one => std::slice::from_ref(one),
+        };
+        alts.iter()
+            .map(|a| {
+                let M::Str(p) = a else { return None };
+                needle(p)
             })
-        })),
-        Sel::Any(v) => v
-            .iter()
-            .map(sel_needles)
-            .try_fold(Needles::default(), |acc, n| Some(acc.union(n?))),
-        Sel::And(v) => best(v.iter().filter_map(sel_needles)),
+            .collect()
+    };
+    let clause = |lits: Vec<Vec<u8>>| Needles {
+        lits,
+        fields: it.names.clone(),
+    };
+    if *all {
+        // Each value must match: each one's needles are a clause.
+        ms.iter().filter_map(lits_of).map(clause).collect()
+    } else {
+        ms.iter()
+            .map(lits_of)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat())
+            .filter(|l| !l.is_empty())
+            .map(clause)
+            .into_iter()
+            .collect()
+    }
+}
+
+fn sel_needles(s: &Sel) -> Cnf {
+    match s {
+        Sel::All(items) => items.iter().flat_map(item_clauses).collect(),
+        Sel::Any(v) => any_of(v.iter().map(sel_needles)),
+        Sel::And(v) => v.iter().flat_map(sel_needles).collect(),
         Sel::Keywords { all, pats } => {
             // Keywords are searched in every field value: their needles are
             // scanned in all of them ([`ANY_FIELD`]).
             let group = |g: &Vec<crate::pattern::Pattern>| -> Option<Vec<Vec<u8>>> {
-                g.iter()
-                    .map(|p| {
-                        let lit = p.literals().into_iter().max_by_key(|l| l.len())?;
-                        (lit.len() >= MIN_NEEDLE).then(|| lit.to_ascii_lowercase())
-                    })
-                    .collect()
+                g.iter().map(needle).collect()
             };
-            let lits = if *all {
-                // Each value must be found: any one value's needles.
-                pats.iter()
-                    .filter_map(group)
-                    .max_by_key(|l| l.iter().map(Vec::len).min().unwrap_or(0))?
-            } else {
-                pats.iter().map(group).collect::<Option<Vec<_>>>()?.concat()
-            };
-            (!lits.is_empty()).then(|| Needles {
+            let clause = |lits: Vec<Vec<u8>>| Needles {
                 lits,
                 fields: vec![ANY_FIELD.to_owned()],
-            })
+            };
+            if *all {
+                // Each value must be found: each one's needles are a clause.
+                pats.iter().filter_map(group).map(clause).collect()
+            } else {
+                pats.iter()
+                    .map(group)
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| v.concat())
+                    .filter(|l| !l.is_empty())
+                    .map(clause)
+                    .into_iter()
+                    .collect()
+            }
         }
     }
 }
@@ -130,34 +184,54 @@ fn sel_needles(s: &Sel) -> Option<Needles> {
 /// The field name standing for "every field value" (keywords).
 pub(crate) const ANY_FIELD: &str = "*";
 
+/// Automata with at most this many needle bytes are built as a DFA (the
+/// fastest scan; its tables grow with the needles, so big lists keep the
+/// contiguous NFA).
+const DFA_MAX_BYTES: usize = 4096;
+
+/// The needle ids of one clause (one of them must be seen).
+type Clause = Box<[u32]>;
+
 /// The automaton of one dispatch list.
 #[derive(Debug, Clone)]
 pub(crate) struct Pre {
     ac: AhoCorasick,
+    /// The named fields to scan; empty when `any` (every field is).
     fields: Vec<String>,
+    /// Some rule has keywords: every field value is scanned once (which
+    /// covers the named fields too).
+    any: bool,
     words: usize,
-    /// Per program of the list (same order): its needle ids, or `None`
-    /// when it always runs.
-    need: Vec<Option<Box<[u32]>>>,
+    /// Per program of the list (same order): its clauses, each the needle
+    /// ids one of which must be seen, or `None` when it always runs.
+    need: Vec<Option<Box<[Clause]>>>,
 }
 
 thread_local! {
     static SEEN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Separates field values in the scanned text: no needle holds it (a
+/// needle that does is dropped at build), so none matches across values.
+const SEP: u8 = 0;
 
 impl Pre {
     /// Builds the prefilter of a list from each program's needles.
-    pub(crate) fn build(per_prog: &[Option<Needles>], min_rules: usize) -> Option<Pre> {
-        let with = per_prog.iter().filter(|n| n.is_some()).count();
-        if with == 0 || with < min_rules {
+    pub(crate) fn build(per_prog: &[Cnf]) -> Option<Pre> {
+        if per_prog.iter().all(Vec::is_empty) {
             return None;
         }
         let mut ids: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut pats: Vec<Vec<u8>> = Vec::new();
         let mut fields: Vec<String> = Vec::new();
         let mut need = Vec::with_capacity(per_prog.len());
-        for n in per_prog {
-            need.push(n.as_ref().map(|n| {
+        for cnf in per_prog {
+            if cnf.is_empty() {
+                need.push(None);
+                continue;
+            }
+            let clauses = cnf.iter().map(|n| {
                 for f in &n.fields {
                     if !fields.iter().any(|x| x.eq_ignore_ascii_case(f)) {
                         fields.push(f.clone());
@@ -176,19 +250,49 @@ impl Pre {
                 v.sort_unstable();
                 v.dedup();
                 v.into_boxed_slice()
-            }));
+            });
+            need.push(Some(clauses.collect()));
         }
+        let bytes: usize = pats.iter().map(Vec::len).sum();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind((bytes <= DFA_MAX_BYTES).then_some(AhoCorasickKind::DFA))
             .build(&pats)
             .ok()?;
+        let any = fields.iter().any(|f| f == ANY_FIELD);
+        if any {
+            fields.clear();
+        }
         Some(Pre {
             ac,
             fields,
+            any,
             words: pats.len().div_ceil(64),
             need,
         })
+    }
+
+    /// The scanned fields' values, each followed by [`SEP`], into `text`:
+    /// one automaton pass per event instead of one per field.
+    fn gather(&self, ev: &dyn FieldView, text: &mut Vec<u8>) {
+        let mut buf = [0u8; 24];
+        let mut push = |v: &Value<'_>| {
+            match v {
+                Value::Str(s) => text.extend_from_slice(s.as_bytes()),
+                Value::Int(n) => text.extend_from_slice(crate::eval::int_text(*n, &mut buf)),
+                Value::Null => return,
+            }
+            text.push(SEP);
+        };
+        if self.any {
+            ev.for_each_field(&mut |_, v| push(&v));
+        }
+        for f in &self.fields {
+            if let Some(v) = ev.field(f) {
+                push(&v);
+            }
+        }
     }
 
     /// Calls `run(i)` for each program `i` of the list that may match `ev`.
@@ -197,37 +301,20 @@ impl Pre {
             let mut seen = seen.borrow_mut();
             seen.clear();
             seen.resize(self.words, 0);
-            let mut buf = [0u8; 24];
-            let mut scan = |v: &Value<'_>| {
-                let text: &[u8] = match v {
-                    Value::Str(s) => s.as_bytes(),
-                    Value::Int(n) => {
-                        use std::io::Write;
-                        let mut c = std::io::Cursor::new(&mut buf[..]);
-                        let _ = write!(c, "{n}");
-                        let len = usize::try_from(c.position()).unwrap_or(0);
-                        &buf[..len]
-                    }
-                    Value::Null => return,
-                };
-                for m in self.ac.find_overlapping_iter(text) {
+            TEXT.with(|text| {
+                let mut text = text.borrow_mut();
+                text.clear();
+                self.gather(ev, &mut text);
+                for m in self.ac.find_overlapping_iter(text.as_slice()) {
                     let p = m.pattern().as_usize();
                     seen[p / 64] |= 1 << (p % 64);
                 }
-            };
-            for f in &self.fields {
-                if f == ANY_FIELD {
-                    ev.for_each_field(&mut |_, v| scan(&v));
-                } else if let Some(v) = ev.field(f) {
-                    scan(&v);
-                }
-            }
+            });
+            let has = |p: u32| seen[p as usize / 64] & (1 << (p % 64)) != 0;
             for (i, need) in self.need.iter().enumerate() {
                 let ok = match need {
                     None => true,
-                    Some(ids) => ids
-                        .iter()
-                        .any(|&p| seen[p as usize / 64] & (1 << (p % 64)) != 0),
+                    Some(clauses) => clauses.iter().all(|c| c.iter().any(|&p| has(p))),
                 };
                 if ok {
                     run(i);

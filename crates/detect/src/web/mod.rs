@@ -55,6 +55,7 @@ mod cache;
 mod classes;
 mod config;
 mod crawl;
+mod dfa;
 mod episode;
 mod exploit;
 mod flood;
@@ -87,7 +88,7 @@ pub use config::{
 };
 
 use crate::Detector;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 
 /// A case-insensitive matcher for configured substrings (user-agent allow
 /// lists); `None` when no non-empty pattern is given.
@@ -96,11 +97,7 @@ pub(crate) fn substring_matcher(patterns: &[String]) -> Option<AhoCorasick> {
     if pats.is_empty() {
         return None;
     }
-    AhoCorasickBuilder::new()
-        .kind(Some(AhoCorasickKind::DFA))
-        .ascii_case_insensitive(true)
-        .build(pats)
-        .ok()
+    dfa::dfa(pats, true, aho_corasick::MatchKind::Standard)
 }
 use haboob_model::{Alert, EventRef, Origin, WebEvent};
 use request::Req;

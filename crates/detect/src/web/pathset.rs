@@ -2,7 +2,7 @@
 //! Aho-Corasick automaton.
 
 use super::cache::VerdictCache;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// Compiled path patterns.
 #[derive(Debug, Clone)]
@@ -32,11 +32,7 @@ impl PathSet {
             bodies.push(body);
             open.push(is_open);
         }
-        let ac = AhoCorasickBuilder::new()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(&bodies)
-            .ok();
+        let ac = super::dfa::dfa(&bodies, false, MatchKind::Standard);
         PathSet { ac, open }
     }
 

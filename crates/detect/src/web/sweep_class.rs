@@ -5,7 +5,7 @@
 //! behind a verdict cache, so an ordinary (repeated) path costs one lookup.
 //! Kept apart from `web.exploit`'s classes on purpose (see the README).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// What kind of name a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -368,11 +368,8 @@ pub(crate) struct Classifier {
 
 fn ac(pats: &[&str]) -> AhoCorasick {
     // Built from constants: cannot fail; an empty automaton is the fallback.
-    AhoCorasickBuilder::new()
-        .kind(Some(AhoCorasickKind::DFA))
-        .match_kind(MatchKind::Standard)
-        .build(pats)
-        .unwrap_or_else(|_| AhoCorasick::new::<_, &str>([]).expect("empty automaton"))
+    super::dfa::dfa(pats, false, MatchKind::Standard)
+        .unwrap_or_else(|| AhoCorasick::new::<_, &str>([]).expect("empty automaton"))
 }
 
 fn strip_ext<'a>(name: &'a [u8], exts: &[&str]) -> Option<&'a [u8]> {

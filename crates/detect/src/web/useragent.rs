@@ -19,7 +19,7 @@ use super::episode::{bounded, hash_bytes, Key, Slot, Tracker};
 use super::lists::SCANNER_USER_AGENTS;
 use super::request::Req;
 use super::WebRule;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use haboob_model::{Alert, Origin, Severity, WebEvent};
 use std::collections::BTreeMap;
 
@@ -64,12 +64,7 @@ impl WebScannerUa {
                 tools.push((bounded(p), false));
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .kind(Some(AhoCorasickKind::DFA))
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&pats)
-            .ok();
+        let ac = super::dfa::dfa(&pats, true, MatchKind::LeftmostLongest);
         WebScannerUa {
             ac,
             tools,

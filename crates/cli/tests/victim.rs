@@ -453,3 +453,40 @@ fn sysmon_dns_query_events() {
         .collect();
     assert!(hosts.contains(&"computer:WS01.corp.example"), "{hosts:?}");
 }
+
+/// A real Zeek `dns.log` (Zeek's own test baseline, see
+/// `fixtures/netlogs/SOURCES.md`): with `flickr.com` planted in a list, the
+/// host that resolved a name under it is the one victim, with that name as
+/// the infrastructure; the decoys of the same list (`lickr.com`, no label
+/// boundary; `flickr.co`; the resolver's neighbour address) match nothing,
+/// and without the planted line the hunt raises no alert at all.
+#[test]
+fn a_real_zeek_dns_log() {
+    let real = netlogs().join("real");
+    let log = real.join("zeek-dns.log");
+    let o = hunt_with_intel(&real.join("listed.txt"), &[&log]);
+    exited(&o, 1);
+    let out = jsonl(&o.stdout);
+    assert_eq!(
+        victims(&out),
+        [v(
+            "192.150.187.50",
+            None,
+            &["flkr._domainkey.flickr.com"],
+            1
+        )]
+    );
+    assert_eq!(kind(&out, "alert").len(), 1);
+    let decoys = tempfile::tempdir().unwrap();
+    let list = decoys.path().join("decoys.txt");
+    let text = std::fs::read_to_string(real.join("listed.txt")).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("flickr.com"))
+        .collect();
+    assert_eq!(kept.len(), text.lines().count() - 1);
+    std::fs::write(&list, kept.join("\n")).unwrap();
+    let o = hunt_with_intel(&list, &[&log]);
+    exited(&o, 0);
+    assert!(kind(&jsonl(&o.stdout), "alert").is_empty());
+}

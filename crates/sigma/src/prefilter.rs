@@ -130,16 +130,27 @@ fn item_clauses(it: &Item) -> Cnf {
             })
             .collect()
     };
+    value_clauses(*all, ms.iter().map(lits_of), &it.names)
+}
+
+/// The clauses of a list of values, given each value's needles (`None`
+/// when it has no usable literal), scanned in `fields`: with `all`, each
+/// value must be found, so each one's needles are a clause; otherwise any
+/// one may be, so all needles make one clause, and none at all when a value
+/// has no needle.
+fn value_clauses(
+    all: bool,
+    values: impl Iterator<Item = Option<Vec<Vec<u8>>>>,
+    fields: &[String],
+) -> Cnf {
     let clause = |lits: Vec<Vec<u8>>| Needles {
         lits,
-        fields: it.names.clone(),
+        fields: fields.to_vec(),
     };
-    if *all {
-        // Each value must match: each one's needles are a clause.
-        ms.iter().filter_map(lits_of).map(clause).collect()
+    if all {
+        values.flatten().map(clause).collect()
     } else {
-        ms.iter()
-            .map(lits_of)
+        values
             .collect::<Option<Vec<_>>>()
             .map(|v| v.concat())
             .filter(|l| !l.is_empty())
@@ -160,23 +171,7 @@ fn sel_needles(s: &Sel) -> Cnf {
             let group = |g: &Vec<crate::pattern::Pattern>| -> Option<Vec<Vec<u8>>> {
                 g.iter().map(needle).collect()
             };
-            let clause = |lits: Vec<Vec<u8>>| Needles {
-                lits,
-                fields: vec![ANY_FIELD.to_owned()],
-            };
-            if *all {
-                // Each value must be found: each one's needles are a clause.
-                pats.iter().filter_map(group).map(clause).collect()
-            } else {
-                pats.iter()
-                    .map(group)
-                    .collect::<Option<Vec<_>>>()
-                    .map(|v| v.concat())
-                    .filter(|l| !l.is_empty())
-                    .map(clause)
-                    .into_iter()
-                    .collect()
-            }
+            value_clauses(*all, pats.iter().map(group), &[ANY_FIELD.to_owned()])
         }
     }
 }

@@ -7,6 +7,8 @@
 # checks that both give the same alerts.
 #
 #   bench/json.sh [DAYS] [ROUNDS] [DIR]   (defaults: 120, 5, /tmp/haboob-bench-json)
+#   THREADS=2 bench/json.sh …             (threads per hunt, default 1; the wall-time
+#                                         ratio is printed beside the CPU ratio)
 #
 # Needs jq. Figures are per CPU-second (user + system): the machine is shared.
 set -euo pipefail
@@ -15,6 +17,7 @@ days=${1:-120}
 rounds=${2:-5}
 dir=${3:-/tmp/haboob-bench-json}
 bin=${CARGO_TARGET_DIR:-target}/release/haboob
+threads=${THREADS:-1}
 
 cargo build --release --locked -q
 jsonl="$dir/entra_signin.jsonl"
@@ -26,12 +29,12 @@ if [ ! -s "$array" ]; then
 fi
 cat "$jsonl" "$array" > /dev/null # warm the page cache
 
-# run FILE: one single-threaded hunt; prints "cpu_seconds wall_seconds rss_kib records alerts".
+# run FILE: one hunt on $threads threads; prints "cpu_seconds wall_seconds rss_kib records alerts".
 run() {
   local log out
   log=$(mktemp); out=$(mktemp)
   # Exit status 1 means "alerts found": read /usr/bin/time's last line only.
-  /usr/bin/time -f '%e %M %U %S' -o "$log" "$bin" --quiet --threads 1 hunt --format jsonl -o "$out" "$1" || true
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$bin" --quiet --threads "$threads" hunt --format jsonl -o "$out" "$1" || true
   read -r secs rss_kb usr sys < <(tail -n 1 "$log")
   local recs alerts
   recs=$(tail -n 1 "$out" | jq .lines)
@@ -49,21 +52,22 @@ report() { # LABEL FILE CPU WALL RSS RECORDS
       l, mb, n, c, w, mb / c, n / c / 1e3, r }'
 }
 
-best_l=""; best_a=""; all_l=""; all_a=""; ratios=""
+best_l=""; best_a=""; all_l=""; all_a=""; ratios=""; wratios=""
 for i in $(seq 1 "$rounds"); do
   read -r cl wl rl nl al < <(run "$jsonl")
   read -r ca wa ra na aa < <(run "$array")
-  echo "round $i: jsonl ${cl} s CPU, array ${ca} s CPU"
+  echo "round $i: jsonl ${cl} s CPU (${wl} s wall), array ${ca} s CPU (${wa} s wall)"
   all_l="$all_l $cl"; all_a="$all_a $ca"
   ratios="$ratios $(awk -v a="$ca" -v l="$cl" 'BEGIN { printf "%.3f", a / l }')"
+  wratios="$wratios $(awk -v a="$wa" -v l="$wl" 'BEGIN { printf "%.3f", a / l }')"
   if [ -z "$best_l" ] || awk -v a="$cl" -v b="$best_l" 'BEGIN { exit !(a < b) }'; then best_l=$cl; bw_l=$wl; br_l=$rl; fi
   if [ -z "$best_a" ] || awk -v a="$ca" -v b="$best_a" 'BEGIN { exit !(a < b) }'; then best_a=$ca; bw_a=$wa; br_a=$ra; fi
 done
-report "JSON Lines (1 thread)" "$jsonl" "$best_l" "$bw_l" "$br_l" "$nl"
-report "pretty array (1 thread)" "$array" "$best_a" "$bw_a" "$br_a" "$na"
+report "JSON Lines ($threads thread(s))" "$jsonl" "$best_l" "$bw_l" "$br_l" "$nl"
+report "pretty array ($threads thread(s))" "$array" "$best_a" "$bw_a" "$br_a" "$na"
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 awk -v a="$best_a" -v l="$best_l" 'BEGIN { printf "array / JSON Lines CPU time: %.3f (best of rounds)\n", a / l }'
-echo "medians: JSON Lines $(median "$all_l") s CPU, array $(median "$all_a") s CPU; median of the per-round ratios $(median "$ratios")"
+echo "medians: JSON Lines $(median "$all_l") s CPU, array $(median "$all_a") s CPU; median of the per-round ratios $(median "$ratios") CPU, $(median "$wratios") wall"
 if [ "$nl" = "$na" ] && [ "$al" = "$aa" ]; then
   echo "same records ($nl) and same alert ids (md5 $al) from both"
 else

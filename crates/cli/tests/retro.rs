@@ -444,30 +444,9 @@ fn retro_hunt_finds_old_victims_on_postgres() {
 /// Run `test` on a fresh PostgreSQL schema of `HABOOB_PG_URL` (skipped when
 /// it is unset, outside CI), dropped afterwards.
 fn on_postgres(name: &str, test: fn(&str, &Path)) {
-    let base = match std::env::var("HABOOB_PG_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            assert!(
-                std::env::var("CI").map_or(true, |v| v != "true"),
-                "HABOOB_PG_URL unset under CI=true"
-            );
-            eprintln!("skipped {name} on postgres: HABOOB_PG_URL unset");
-            return;
-        }
+    let Some(db) = haboob_store::testing::Scratch::postgres(&format!("cli_{name}")) else {
+        return;
     };
-    let schema = format!("t_cli_{name}_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
-        ))
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let dir = tempfile::tempdir().unwrap();
-    let r = std::panic::catch_unwind(|| test(&url, dir.path()));
-    let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-    if let Err(e) = r {
-        std::panic::resume_unwind(e);
-    }
+    test(&db.url, dir.path());
 }

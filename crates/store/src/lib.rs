@@ -28,6 +28,8 @@ mod retro;
 mod save;
 mod save_alerts;
 mod sqlite;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod tokens;
 mod types;
 mod url;

@@ -16,6 +16,7 @@ use haboob_model::{
     Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Target, TargetSector, Ts,
 };
 use haboob_server::ServerConfig;
+use haboob_store::testing::Scratch;
 use haboob_store::{Delivery, HuntWrite, NewNotification, Role, Status, Store};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -43,19 +44,8 @@ pub struct Fixture {
     pub viewer: String,
     pub analyst: String,
     pub admin: String,
-    _dir: Option<tempfile::TempDir>,
-    /// PostgreSQL: the server URL and the test's schema, dropped at the end.
-    pg_schema: Option<(String, String)>,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg_schema {
-            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
-        }
-    }
+    /// Where the store lives; dropped after `store` (fields drop in order).
+    _scratch: Scratch,
 }
 
 impl Fixture {
@@ -233,49 +223,18 @@ fn seed(store: &Store) -> [String; 3] {
 }
 
 fn open(db: Db, test: &str) -> Option<Fixture> {
-    let (store, dir, pg_schema) = match db {
-        Db::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite:{}", dir.path().join("haboob.db").display());
-            (
-                Store::open(&url).expect("open sqlite store"),
-                Some(dir),
-                None,
-            )
-        }
-        Db::Postgres => {
-            let base = match std::env::var("HABOOB_PG_URL") {
-                Ok(u) if !u.is_empty() => u,
-                _ => {
-                    if std::env::var("CI").is_ok_and(|v| v == "true") {
-                        panic!("{test}: HABOOB_PG_URL unset under CI=true (scripts/ci/postgres.sh sets it)");
-                    }
-                    eprintln!("skipped {test}: HABOOB_PG_URL unset");
-                    return None;
-                }
-            };
-            let schema = format!("srv_{}_{}", test.to_ascii_lowercase(), std::process::id());
-            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
-                .expect("connect to HABOOB_PG_URL");
-            admin
-                .batch_execute(&format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
-                ))
-                .expect("fresh schema");
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-            let store = Store::open(&url).expect("open postgres store");
-            (store, None, Some((base, schema)))
-        }
+    let scratch = match db {
+        Db::Sqlite => Scratch::sqlite(),
+        Db::Postgres => Scratch::postgres(&format!("srv_{test}"))?,
     };
+    let store = scratch.open();
     let [viewer, analyst, admin] = seed(&store);
     Some(Fixture {
         store: Arc::new(store),
         viewer,
         analyst,
         admin,
-        _dir: dir,
-        pg_schema,
+        _scratch: scratch,
     })
 }
 

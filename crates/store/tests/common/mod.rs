@@ -7,6 +7,7 @@
 use haboob_hunt::{hunt, HuntOptions, Targets};
 use haboob_model::{Alert, Campaign, Target, Ts};
 use haboob_simulate::{simulate, Scenario, SimOptions};
+use haboob_store::testing::Scratch;
 use haboob_store::{HuntWrite, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,19 +20,8 @@ pub struct TestStore {
     pub url: String,
     /// The database file (SQLite).
     pub path: Option<PathBuf>,
-    _dir: Option<tempfile::TempDir>,
-    /// PostgreSQL: the server URL and the test's schema, dropped at the end.
-    pg_schema: Option<(String, String)>,
-}
-
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg_schema {
-            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
-        }
-    }
+    /// Dropped after `store` (fields drop in order).
+    _scratch: Scratch,
 }
 
 impl std::ops::Deref for TestStore {
@@ -41,51 +31,23 @@ impl std::ops::Deref for TestStore {
     }
 }
 
-pub fn sqlite(_test: &str) -> TestStore {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("haboob.db");
-    let url = format!("sqlite:{}", path.display());
+fn test_store(scratch: Scratch) -> TestStore {
     TestStore {
-        store: Store::open(&url).expect("open sqlite store"),
-        url,
-        path: Some(path),
-        _dir: Some(dir),
-        pg_schema: None,
+        store: scratch.open(),
+        url: scratch.url.clone(),
+        path: scratch.path.clone(),
+        _scratch: scratch,
     }
+}
+
+pub fn sqlite(_test: &str) -> TestStore {
+    test_store(Scratch::sqlite())
 }
 
 /// `$HABOOB_PG_URL` with a fresh schema named after the test; `None` (and a
 /// line on stderr) when the variable is unset, a failure under `CI=true`.
 pub fn postgres(test: &str) -> Option<TestStore> {
-    let base = match std::env::var("HABOOB_PG_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "{test}: HABOOB_PG_URL unset under CI=true (scripts/ci/postgres.sh sets it)"
-                );
-            }
-            eprintln!("skipped {test}: HABOOB_PG_URL unset");
-            return None;
-        }
-    };
-    let schema = format!("t_{}_{}", test.to_ascii_lowercase(), std::process::id());
-    let mut admin =
-        postgres::Client::connect(&base, postgres::NoTls).expect("connect to HABOOB_PG_URL");
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
-        ))
-        .expect("fresh schema");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    Some(TestStore {
-        store: Store::open(&url).expect("open postgres store"),
-        url,
-        path: None,
-        _dir: None,
-        pg_schema: Some((base, schema)),
-    })
+    Scratch::postgres(test).map(test_store)
 }
 
 /// One test function run on both backends: `both!(name);` makes

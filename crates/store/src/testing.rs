@@ -20,7 +20,7 @@ pub struct Scratch {
     /// The database file (SQLite).
     pub path: Option<PathBuf>,
     /// The temporary folder (SQLite).
-    dir: Option<tempfile::TempDir>,
+    _dir: Option<tempfile::TempDir>,
     /// PostgreSQL: the server URL and the test's schema.
     pg: Option<(String, String)>,
 }
@@ -33,7 +33,7 @@ impl Scratch {
         Scratch {
             url: format!("sqlite:{}", path.display()),
             path: Some(path),
-            dir: Some(dir),
+            _dir: Some(dir),
             pg: None,
         }
     }
@@ -74,7 +74,7 @@ impl Scratch {
         Some(Scratch {
             url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
             path: None,
-            dir: None,
+            _dir: None,
             pg: Some((base, schema)),
         })
     }
@@ -82,11 +82,6 @@ impl Scratch {
     /// Open (and migrate) the store.
     pub fn open(&self) -> Store {
         Store::open(&self.url).unwrap_or_else(|e| panic!("open {}: {e}", self.url))
-    }
-
-    /// A folder beside the database for the test's other files.
-    pub fn folder(&self) -> Option<&std::path::Path> {
-        self.dir.as_ref().map(|d| d.path())
     }
 }
 

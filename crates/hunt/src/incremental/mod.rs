@@ -449,8 +449,15 @@ fn read_stream(
                     present: &present,
                     run: c.run,
                 };
-                pos.read(p, &input.display(), &ro, c.progress, &mut feed, &mut r.stats)
-                    .map(|o| r.read.add(o))
+                pos.read(
+                    p,
+                    &input.display(),
+                    &ro,
+                    c.progress,
+                    &mut feed,
+                    &mut r.stats,
+                )
+                .map(|o| r.read.add(o))
             }
         };
         match res {

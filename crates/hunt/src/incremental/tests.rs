@@ -134,7 +134,11 @@ fn a_stream_keeps_the_lanes_it_was_saved_in() {
 #[test]
 fn a_version_1_checkpoint_resumes_in_one_lane() {
     let mut blob = std::fs::read(V1).unwrap();
-    assert_eq!(&blob[..8], b"HBCK\x01\x00\x00\x00", "a version-1 checkpoint");
+    assert_eq!(
+        &blob[..8],
+        b"HBCK\x01\x00\x00\x00",
+        "a version-1 checkpoint"
+    );
     let o = opts(2);
     // Written under the default configuration of its day: the hash is set
     // to today's, so that a setting added since does not make it stale.
@@ -193,12 +197,16 @@ fn a_layout_no_hunt_writes_is_refused() {
             s.lanes.resize(keep, lane);
         }
         let blob = checkpoint::encode(&ck, config).unwrap();
-        let e = hunt_incremental(&[Input::File(path.clone())], &o, Some(&blob), &|_| {})
-            .unwrap_err();
+        let e =
+            hunt_incremental(&[Input::File(path.clone())], &o, Some(&blob), &|_| {}).unwrap_err();
         assert!(
             matches!(&e, ResumeError::Lanes { lanes, .. } if *lanes == keep),
             "{e}"
         );
-        assert!(e.to_string().contains("detection lanes, which no hunt writes"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("detection lanes, which no hunt writes"),
+            "{e}"
+        );
     }
 }

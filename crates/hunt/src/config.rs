@@ -88,9 +88,12 @@ pub struct HuntConfig {
     /// detectors that compare sources see every event. Results do not
     /// depend on `--threads`; per-source caps (`[web]
     /// max_tracked_sources`) are divided among the lanes. 1 turns lanes off.
+    /// An incremental hunt (`--store`) uses lanes for every stream of files
+    /// whatever its size, and keeps a stream in the lanes it was first
+    /// saved in.
     pub detection_lanes: u32,
     /// Streams smaller than this many MiB (and standard input) are detected
-    /// on one lane.
+    /// on one lane (not used by incremental hunts).
     pub lanes_min_mb: u64,
 }
 

@@ -315,21 +315,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<'o> Shared<'o> {
-    fn new(opts: &'o HuntOptions, lanes: usize) -> Shared<'o> {
-        let mut v: Vec<Mutex<Lane<'o>>> = (0..lanes)
-            .map(|i| {
+    /// The lanes of [`lane_feeds`]: source lanes, then the shared lane.
+    fn new(feeds: Vec<Feed<'o>>) -> Shared<'o> {
+        let shared = feeds.len().saturating_sub(1);
+        let lanes = feeds
+            .into_iter()
+            .enumerate()
+            .map(|(i, feed)| {
                 Mutex::new(Lane {
-                    source: Some(i as u8),
-                    feed: Feed::part(opts, Part::BySource { lanes }),
+                    source: (i < shared).then_some(i as u8),
+                    feed,
                 })
             })
             .collect();
-        v.push(Mutex::new(Lane {
-            source: None,
-            feed: Feed::part(opts, Part::Shared),
-        }));
         Shared {
-            lanes: v,
+            lanes,
             job: Mutex::new(Job::default()),
             done: Condvar::new(),
         }
@@ -394,6 +394,8 @@ impl<'o> Shared<'o> {
 pub(crate) enum Sink<'s, 'sc, 'o> {
     /// Every detector on the reading thread.
     One(Feed<'o>),
+    /// No detectors (never built: [`lane_feeds`] gives at least one).
+    Drop,
     /// Lanes (see the module docs).
     Lanes {
         shared: &'sc Shared<'o>,
@@ -410,6 +412,7 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
     pub(crate) fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>) {
         match self {
             Sink::One(feed) => feed.observe(ev, o),
+            Sink::Drop => {}
             Sink::Lanes { lanes, filling, .. } => {
                 filling.push(lanes_for(ev, *lanes), ev, o);
                 if filling.bytes() >= BATCH_BYTES {
@@ -459,38 +462,62 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
 /// always 1 on a one-thread pool).
 pub(crate) fn lanes_for_stream(opts: &HuntOptions, bytes: u64) -> usize {
     let h = &opts.config.hunt;
-    let lanes = usize::try_from(h.detection_lanes)
-        .unwrap_or(MAX_LANES)
-        .min(MAX_LANES);
+    let lanes = configured_lanes(opts);
     // With one thread the lanes would only add the hand-over's cost.
-    if lanes < 2
-        || rayon::current_num_threads() < 2
-        || bytes < h.lanes_min_mb.saturating_mul(1 << 20)
-    {
+    if rayon::current_num_threads() < 2 || bytes < h.lanes_min_mb.saturating_mul(1 << 20) {
         1
     } else {
         lanes
     }
 }
 
-/// Run `body` with a sink for one stream of `lanes` source lanes (1: every
-/// detector on this thread); then end the stream: its alerts (source lanes
-/// first, then the shared lane), the travel track and the Sigma results.
-pub(crate) fn with_sink<R>(
-    opts: &HuntOptions,
-    lanes: usize,
-    body: impl FnOnce(&mut Sink<'_, '_, '_>) -> R,
-) -> (R, FeedOut) {
+/// `[hunt] detection_lanes`, at most [`MAX_LANES`]; 1 when lanes are off
+/// (0 or 1).
+pub(crate) fn configured_lanes(opts: &HuntOptions) -> usize {
+    let lanes = usize::try_from(opts.config.hunt.detection_lanes)
+        .unwrap_or(MAX_LANES)
+        .min(MAX_LANES);
     if lanes < 2 {
-        let mut sink = Sink::One(Feed::new(opts));
-        let r = body(&mut sink);
-        let out = match sink {
-            Sink::One(feed) => feed.finish(),
-            Sink::Lanes { .. } => FeedOut::default(),
-        };
-        return (r, out);
+        1
+    } else {
+        lanes
     }
-    let shared = Shared::new(opts, lanes);
+}
+
+/// Fresh feeds of a stream of `lanes` source lanes: every detector in one
+/// feed (`lanes` < 2), else each source lane's, then the shared lane's.
+pub(crate) fn lane_feeds(opts: &HuntOptions, lanes: usize) -> Vec<Feed<'_>> {
+    if lanes < 2 {
+        return vec![Feed::new(opts)];
+    }
+    let mut v: Vec<Feed<'_>> = (0..lanes)
+        .map(|_| Feed::part(opts, Part::BySource { lanes }))
+        .collect();
+    v.push(Feed::part(opts, Part::Shared));
+    v
+}
+
+/// Run `body` with a sink over `feeds` ([`lane_feeds`]: one feed, or source
+/// lanes and the shared lane); every event handed over has been observed
+/// when it returns. The feeds, unfinished, in the same order.
+pub(crate) fn run_feeds<'o, R>(
+    mut feeds: Vec<Feed<'o>>,
+    body: impl FnOnce(&mut Sink<'_, '_, 'o>) -> R,
+) -> (R, Vec<Feed<'o>>) {
+    if feeds.len() < 2 {
+        let Some(feed) = feeds.pop() else {
+            return (body(&mut Sink::Drop), Vec::new());
+        };
+        let mut sink = Sink::One(feed);
+        let r = body(&mut sink);
+        let feeds = match sink {
+            Sink::One(feed) => vec![feed],
+            Sink::Lanes { .. } | Sink::Drop => Vec::new(),
+        };
+        return (r, feeds);
+    }
+    let lanes = feeds.len() - 1;
+    let shared = Shared::new(feeds);
     let r = rayon::in_place_scope(|scope| {
         let mut sink = Sink::Lanes {
             shared: &shared,
@@ -503,16 +530,32 @@ pub(crate) fn with_sink<R>(
         sink.settle();
         r
     });
-    let results: Vec<FeedOut> = shared
+    let feeds = shared
         .lanes
-        .into_par_iter()
+        .into_iter()
         .map(|l| {
-            let lane = l
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            lane.feed.finish()
+            l.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .feed
         })
         .collect();
+    (r, feeds)
+}
+
+/// Run `body` with a sink for one stream of `lanes` source lanes (1: every
+/// detector on this thread); then end the stream: its alerts (source lanes
+/// first, then the shared lane), the travel track and the Sigma results.
+pub(crate) fn with_sink<R>(
+    opts: &HuntOptions,
+    lanes: usize,
+    body: impl FnOnce(&mut Sink<'_, '_, '_>) -> R,
+) -> (R, FeedOut) {
+    let (r, feeds) = run_feeds(lane_feeds(opts, lanes), body);
+    let results: Vec<FeedOut> = if feeds.len() < 2 {
+        feeds.into_iter().map(Feed::finish).collect()
+    } else {
+        feeds.into_par_iter().map(Feed::finish).collect()
+    };
     let mut out = FeedOut::default();
     for o in results {
         out.absorb(o);

@@ -8,8 +8,9 @@
 //! `intel.match` (a listed source, user agent, path, account…) and
 //! `intel.victim` (an internal host that resolved or contacted listed
 //! infrastructure: Zeek, Suricata, Squid, Sysmon 22; see
-//! [`crate::victim`]). Each stream runs as one lane, as an incremental hunt
-//! does, so the alerts (and their ids) are those a hunt that had the
+//! [`crate::victim`]). Each stream runs as one lane (an incremental hunt's
+//! detection lanes give the same alerts unless a cap on tracked sources
+//! binds), so the alerts (and their ids) are those a hunt that had the
 //! indicators would have given. A file is found at its recorded path when it is still
 //! the same file (device and inode, or, for compressed files, the same
 //! first content bytes), else among the files of its folder and rotation

@@ -5,7 +5,7 @@
 //! with the previous checkpoint; then rotation, copytruncate, a rerun of a
 //! killed run, a partial last line, and refused checkpoints.
 
-use haboob_hunt::incremental::{hunt_incremental, Incremental, ResumeError};
+use haboob_hunt::incremental::{hunt_incremental, Incremental, ResumeError, CHECKPOINT_VERSION};
 use haboob_hunt::{hunt, streams, HuntOptions, HuntReport, Targets};
 use haboob_ingest::Input;
 use haboob_model::Alert;
@@ -188,11 +188,33 @@ fn cut(len: usize, k: usize) -> usize {
 
 #[test]
 fn a_month_hunted_day_by_day_equals_one_hunt() {
+    // Incremental runs in the default lanes (2 source lanes and the shared
+    // lane, whatever the size); the batch hunt, of small files, in one.
+    month_day_by_day(|_| {});
+}
+
+/// Lanes forced on at small sizes in the batch hunt too (3 source lanes).
+#[test]
+fn a_month_hunted_day_by_day_in_lanes_equals_one_hunt_in_lanes() {
+    month_day_by_day(|o| {
+        o.config.hunt.detection_lanes = 3;
+        o.config.hunt.lanes_min_mb = 0;
+    });
+}
+
+/// Lanes off: one lane per stream in both.
+#[test]
+fn a_month_hunted_day_by_day_in_one_lane_equals_one_hunt() {
+    month_day_by_day(|o| o.config.hunt.detection_lanes = 1);
+}
+
+fn month_day_by_day(configure: impl Fn(&mut HuntOptions)) {
     let m = month();
     let tmp = tempfile::tempdir().unwrap();
     let logs = tmp.path().join("logs");
     fs::create_dir_all(&logs).unwrap();
-    let opts = options(&logs);
+    let mut opts = options(&logs);
+    configure(&mut opts);
     let mut prev: Option<Vec<u8>> = None;
     let (mut bytes_read, mut lines, mut ck_sizes) = (0u64, 0u64, Vec::new());
     let mut last = None;
@@ -428,16 +450,22 @@ fn other_config_other_version_and_corrupt_checkpoints_are_refused() {
     let mut v = ck.clone();
     v[4] = v[4].wrapping_add(1);
     let e = resume(&v, &opts).unwrap_err();
+    // Version 2 (lanes per stream) is written; 1 is read; others refused.
+    assert_eq!(CHECKPOINT_VERSION, 2);
     assert!(
         matches!(
             e,
             ResumeError::Version {
-                found: 2,
-                expected: 1
+                found: 3,
+                expected: 2
             }
         ),
         "{e}"
     );
+    assert!(e.to_string().contains("reads versions 1 to 2"), "{e}");
+    v[4] = 0;
+    let e = resume(&v, &opts).unwrap_err();
+    assert!(matches!(e, ResumeError::Version { found: 0, .. }), "{e}");
     let mut c = ck.clone();
     let mid = 16 + (c.len() - 16) / 2;
     c[mid] ^= 0x55;

@@ -6,6 +6,12 @@
 //! of [`Checkpoint`]. The version and hash are read before anything is
 //! decompressed, so a checkpoint of another version or configuration is
 //! refused with a clear error and never half-decoded.
+//!
+//! Versions: 2 keeps each stream's detector state per detection lane
+//! ([`StreamCk::lanes`]); 1 (before lanes in incremental hunting) kept one
+//! list of every detector's state, and is read as a stream of one lane
+//! ([`v1`]). A checkpoint of a later version is refused: an older haboob
+//! never decodes what it does not know (it would drop the lanes' state).
 
 use super::position::FilePos;
 use crate::HuntOptions;
@@ -14,8 +20,9 @@ use haboob_model::{Alert, Fnv64};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Format version of the checkpoint; a checkpoint of another is refused.
-pub const CHECKPOINT_VERSION: u32 = 1;
+/// Format version of the checkpoints written; version 1 is read too (as
+/// one detection lane per stream), any other is refused.
+pub const CHECKPOINT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 4] = b"HBCK";
 const HEAD: usize = 4 + 4 + 8;
@@ -31,7 +38,7 @@ pub enum ResumeError {
     #[error("the saved hunt state is not a haboob checkpoint ({0}); start a new store or hunt from scratch")]
     NotACheckpoint(&'static str),
     /// Written by another version of the checkpoint format.
-    #[error("the saved hunt state has format version {found}, this haboob reads version {expected}; start a new store or hunt from scratch")]
+    #[error("the saved hunt state has format version {found}, this haboob reads versions 1 to {expected}; start a new store or hunt from scratch")]
     Version {
         /// Version in the checkpoint.
         found: u32,
@@ -49,6 +56,15 @@ pub enum ResumeError {
     /// The compressed state does not decode.
     #[error("the saved hunt state is corrupt: {0}; start a new store or hunt from scratch")]
     Corrupt(String),
+    /// A stream's saved lanes are not a layout this haboob builds (one lane,
+    /// or two to [`crate::lanes`]' most source lanes plus the shared one).
+    #[error("the saved hunt state of stream {stream} has {lanes} detection lanes, which no hunt writes; start a new store or hunt from scratch")]
+    Lanes {
+        /// The stream (file or rotation group).
+        stream: String,
+        /// Lanes saved (source lanes and the shared lane).
+        lanes: usize,
+    },
     /// A detector's saved state does not fit it.
     #[error("the saved hunt state does not fit the detectors of stream {stream}: {source}")]
     State {
@@ -79,8 +95,11 @@ pub(crate) struct Checkpoint {
 pub(crate) struct StreamCk {
     /// Read positions of the stream's files (current and recent).
     pub files: Vec<FilePos>,
-    /// Every detector's windowed state, in build order.
-    pub detectors: Vec<DetectorState>,
+    /// Every detector's windowed state, in build order, per detection lane:
+    /// one list (one lane, every detector), or one per source lane then the
+    /// shared lane's ([`crate::lanes::lane_feeds`]); empty when none was
+    /// saved. The stream is hunted in this layout in every later run.
+    pub lanes: Vec<Vec<DetectorState>>,
     /// Alerts emitted so far for closed windows (before merging), and the
     /// Sigma rules' alerts of earlier runs.
     pub alerts: Vec<Alert>,
@@ -134,7 +153,7 @@ pub(crate) fn decode(blob: &[u8], config: u64) -> Result<Checkpoint, ResumeError
         a
     };
     let found = u32::from_le_bytes(word(4..8)[..4].try_into().unwrap_or([0; 4]));
-    if found != CHECKPOINT_VERSION {
+    if found != CHECKPOINT_VERSION && found != 1 {
         return Err(ResumeError::Version {
             found,
             expected: CHECKPOINT_VERSION,
@@ -153,5 +172,62 @@ pub(crate) fn decode(blob: &[u8], config: u64) -> Result<Checkpoint, ResumeError
     let mut raw = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(z, MAX_DECODED), &mut raw)
         .map_err(|e| ResumeError::Corrupt(e.to_string()))?;
-    ciborium::from_reader(&raw[..]).map_err(|e| ResumeError::Corrupt(e.to_string()))
+    let corrupt = |e: ciborium::de::Error<std::io::Error>| ResumeError::Corrupt(e.to_string());
+    if found == 1 {
+        let old: v1::Checkpoint = ciborium::from_reader(&raw[..]).map_err(corrupt)?;
+        return Ok(old.into());
+    }
+    ciborium::from_reader(&raw[..]).map_err(corrupt)
+}
+
+/// Version 1, read as one detection lane per stream.
+pub(crate) mod v1 {
+    use super::{Alert, DetectorState, FilePos};
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    /// Everything carried from one run to the next (version 1).
+    #[derive(Debug, Deserialize)]
+    pub(crate) struct Checkpoint {
+        pub runs: u64,
+        pub streams: BTreeMap<String, StreamCk>,
+        pub reported: Vec<String>,
+    }
+
+    /// One stream's carried state (version 1): one list of every
+    /// detector's state.
+    #[derive(Debug, Deserialize)]
+    pub(crate) struct StreamCk {
+        pub files: Vec<FilePos>,
+        pub detectors: Vec<DetectorState>,
+        pub alerts: Vec<Alert>,
+        pub max_ts: Option<i64>,
+    }
+
+    impl From<Checkpoint> for super::Checkpoint {
+        fn from(c: Checkpoint) -> Self {
+            super::Checkpoint {
+                runs: c.runs,
+                streams: c
+                    .streams
+                    .into_iter()
+                    .map(|(k, s)| {
+                        let lanes = if s.detectors.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![s.detectors]
+                        };
+                        let s = super::StreamCk {
+                            files: s.files,
+                            lanes,
+                            alerts: s.alerts,
+                            max_ts: s.max_ts,
+                        };
+                        (k, s)
+                    })
+                    .collect(),
+                reported: c.reported,
+            }
+        }
+    }
 }

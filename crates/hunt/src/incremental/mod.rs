@@ -7,18 +7,28 @@
 //! keyed by folder and stem, see [`crate::streams::stream_key`]):
 //! - the read position of each file ([`position`]: growth, rotation,
 //!   truncation and compressed rotations recognised by identity and content);
-//! - every detector's windowed state, saved before the end-of-input flush
-//!   (the flush that reports still-open windows runs on the live detectors
-//!   after the save, so the state carried on is the unflushed one);
+//! - every detector's windowed state, per detection lane ([`crate::lanes`]),
+//!   saved before the end-of-input flush (the flush that reports
+//!   still-open windows runs on the live detectors after the save, so the
+//!   state carried on is the unflushed one);
 //! - the alerts emitted so far for closed windows, before merging: each run
 //!   merges, suppresses and groups all of them into campaigns exactly as a
 //!   batch hunt does. An alert reported for a window still open may be
 //!   replaced by a later run (its window grew): its id is in
 //!   [`Incremental::retracted`].
 //!
+//! Detection lanes: a stream is hunted in `[hunt] detection_lanes` source
+//! lanes plus the shared lane whatever its size (`[hunt] lanes_min_mb` is
+//! not used), so that its lane layout never depends on how many bytes one
+//! run reads; the layout is fixed by the stream's first saved state and
+//! kept in every later run (a changed `detection_lanes`, or a version-1
+//! checkpoint, which kept one lane, leaves it as saved, with a notice),
+//! since each detector window lives in one lane. The lanes run in turn on
+//! one thread, so the layout does not depend on the thread count either.
+//! Lanes give the same alerts as one lane unless a cap on tracked sources
+//! binds (see [`crate::lanes`]).
+//!
 //! What differs from a batch hunt, by design of this increment:
-//! - one detection lane per stream (`[hunt] detection_lanes` is not used;
-//!   lanes give the same alerts, only slower on one very large stream);
 //! - records out of time order beyond `[ingest] order_tolerance_secs` are
 //!   fed as read (a batch hunt hunts such a stream again, sorted): a notice
 //!   says how many; disorder within the tolerance is put in order within
@@ -39,12 +49,13 @@ pub mod position;
 
 pub use checkpoint::{ResumeError, CHECKPOINT_VERSION};
 
-use crate::feed::Feed;
+use crate::feed::{Feed, FeedOut};
 use crate::{
-    assemble, base_read_options, is_found, order, read_options, reorder, streams, HuntOptions,
-    HuntReport, StreamResult,
+    assemble, base_read_options, is_found, lanes, order, read_options, reorder, streams,
+    HuntOptions, HuntReport, StreamResult,
 };
 use checkpoint::{Checkpoint, StreamCk};
+use haboob_detect::DetectorState;
 use haboob_ingest::{IngestError, Input, ReadOptions, ReadStats};
 use haboob_model::{Alert, EventRef, Origin};
 use position::{FileOutcome, Positions};
@@ -216,21 +227,191 @@ fn run_stream(
     prev: Option<StreamCk>,
 ) -> Result<StreamRun, ResumeError> {
     let opts = c.opts;
+    let stream_name = key.clone().unwrap_or_else(|| "-".to_owned());
     let state_err = |source| ResumeError::State {
-        stream: key.clone().unwrap_or_else(|| "-".to_owned()),
+        stream: stream_name.clone(),
         source,
     };
-    let mut feed = Feed::new(opts);
     let prev = prev.unwrap_or_default();
-    if !prev.detectors.is_empty() {
-        feed.restore(prev.detectors).map_err(state_err)?;
-    }
+    let name = stream
+        .first()
+        .map_or_else(|| key.clone().unwrap_or_default(), Input::display);
+    let (feeds, lanes_notice) =
+        restore_feeds(opts, key.is_some(), prev.lanes, &stream_name, &name)?;
+    let mut notices: Vec<String> = lanes_notice.into_iter().collect();
     let mut records = prev.files;
     let mut closed: Vec<Alert> = prev.alerts;
+    let mut max_ts = prev.max_ts.unwrap_or(i64::MIN);
+    let (r, feeds) = lanes::run_feeds(feeds, |sink| {
+        read_stream(c, stream, &mut records, &mut max_ts, sink)
+    });
+    if r.late > 0 {
+        notices.push(format!(
+            "{name}: {} records more than [ingest] order_tolerance_secs out of time order were fed as read (incremental hunting does not hunt a stream again sorted)",
+            r.late
+        ));
+    }
+    if r.released_early > 0 {
+        notices.push(format!(
+            "{name}: {} records out of time order were fed before the order was settled: the reorder buffer ([ingest] sort_buffer_mb) was full",
+            r.released_early
+        ));
+    }
+    notices.extend(r.read.rotated.iter().cloned());
+    notices.extend(r.read.truncated.iter().cloned());
+    let carried = stream.iter().any(|i| matches!(i, Input::File(_))) || key.is_some();
+    // Each lane: the alerts of windows closed, its state before the flush,
+    // then the flush (lanes in parallel, as a batch hunt ends them).
+    let ended: Vec<Result<LaneEnd, ResumeError>> = feeds
+        .into_par_iter()
+        .map(|mut feed| {
+            let closed = feed.take_alerts();
+            let state = if carried {
+                feed.save().map_err(state_err)?
+            } else {
+                Vec::new()
+            };
+            let (out, sigma) = feed.finish_split();
+            Ok(LaneEnd {
+                closed,
+                state,
+                out,
+                sigma,
+            })
+        })
+        .collect();
+    let mut lanes = Vec::with_capacity(ended.len());
+    let (mut out, mut sigma_alerts) = (FeedOut::default(), Vec::new());
+    for e in ended {
+        let e = e?;
+        closed.extend(e.closed);
+        lanes.push(e.state);
+        out.absorb(e.out);
+        sigma_alerts.extend(e.sigma);
+    }
+    closed.extend(sigma_alerts);
+    if !carried {
+        lanes.clear();
+    }
+    let mut alerts = closed.clone();
+    alerts.extend(out.alerts);
+    position::Positions::prune(&mut records, c.run);
+    let state = key.as_ref().map(|_| StreamCk {
+        files: records,
+        lanes,
+        alerts: closed,
+        max_ts: (max_ts != i64::MIN).then_some(max_ts),
+    });
+    Ok(StreamRun {
+        key,
+        state,
+        result: StreamResult {
+            alerts,
+            stats: r.stats,
+            errors: r.errors,
+            notices,
+            skipped: r.skipped,
+            travel: out.travel,
+            sigma: out.sigma,
+        },
+        read: r.read,
+    })
+}
+
+/// What one lane left at the end of a run.
+struct LaneEnd {
+    /// Alerts of windows closed during the run.
+    closed: Vec<Alert>,
+    /// Its detectors' state before the flush.
+    state: Vec<DetectorState>,
+    /// The flush: alerts of open windows, travel, Sigma results.
+    out: FeedOut,
+    /// The Sigma rules' alerts (kept from run to run).
+    sigma: Vec<Alert>,
+}
+
+/// The detection lanes of a stream, restored from its saved state, and a
+/// notice when their layout is not the configured one. A stream keeps the
+/// layout of its first saved state (a version-1 checkpoint: one lane), so
+/// that every detector window carries on in the lane that holds it; a new
+/// stream gets `[hunt] detection_lanes` whatever its size (so the layout
+/// never depends on how much one run reads), standard input (never
+/// resumed) the lanes a batch hunt gives it.
+fn restore_feeds<'o>(
+    opts: &'o HuntOptions,
+    resumes: bool,
+    saved: Vec<Vec<DetectorState>>,
+    stream: &str,
+    name: &str,
+) -> Result<(Vec<Feed<'o>>, Option<String>), ResumeError> {
+    let configured = if resumes {
+        lanes::configured_lanes(opts)
+    } else {
+        lanes::lanes_for_stream(opts, 0)
+    };
+    let layout = match saved.len() {
+        0 => configured,
+        1 => 1,
+        n if (3..=lanes::MAX_LANES + 1).contains(&n) => n - 1,
+        n => {
+            return Err(ResumeError::Lanes {
+                stream: stream.to_owned(),
+                lanes: n,
+            })
+        }
+    };
+    let notice = (layout != configured).then(|| {
+        format!(
+            "{name}: detected in {} as its saved state was ([hunt] detection_lanes is {}): a stream keeps the lanes its detector windows were saved in; hunt it into a new store to change them",
+            describe_lanes(layout),
+            opts.config.hunt.detection_lanes
+        )
+    });
+    let mut feeds = lanes::lane_feeds(opts, layout);
+    for (feed, states) in feeds.iter_mut().zip(saved) {
+        if !states.is_empty() {
+            feed.restore(states).map_err(|source| ResumeError::State {
+                stream: stream.to_owned(),
+                source,
+            })?;
+        }
+    }
+    Ok((feeds, notice))
+}
+
+fn describe_lanes(layout: usize) -> String {
+    if layout < 2 {
+        "one detection lane".to_owned()
+    } else {
+        format!("{layout} source lanes and the shared lane")
+    }
+}
+
+/// What reading one stream's new lines gave.
+#[derive(Default)]
+struct Reading {
+    stats: ReadStats,
+    errors: Vec<String>,
+    skipped: Vec<String>,
+    read: ReadSummary,
+    /// Records more than the tolerance out of time order (fed as read).
+    late: u64,
+    /// Records the reorder buffer released before their turn.
+    released_early: u64,
+}
+
+/// Read what is new in the files of `stream` into `sink`, in time order
+/// within the tolerance, moving the read positions `records` on.
+fn read_stream(
+    c: &Ctx<'_>,
+    stream: &[Input],
+    records: &mut Vec<position::FilePos>,
+    max_ts: &mut i64,
+    sink: &mut lanes::Sink<'_, '_, '_>,
+) -> Reading {
+    let opts = c.opts;
     let tolerance_ms = i64::try_from(opts.config.ingest.order_tolerance_secs.saturating_mul(1000))
         .unwrap_or(i64::MAX);
-    let mut max_ts = prev.max_ts.unwrap_or(i64::MIN);
-    let mut late = 0u64;
     let mut reorder = reorder::Reorder::new(
         opts.config.ingest.order_tolerance_secs,
         order::sort_buffer_bytes(opts),
@@ -243,32 +424,40 @@ fn run_stream(
         })
         .filter(|id| *id != (0, 0))
         .collect();
-    let mut stats = ReadStats::default();
-    let (mut errors, mut skipped, mut notices) = (Vec::new(), Vec::new(), Vec::new());
-    let mut read = ReadSummary::default();
+    let mut r = Reading::default();
     for input in stream {
         if c.stop.load(Ordering::Relaxed) {
             break;
         }
         let ro = read_options(input, opts, c.base);
-        let mut sink = |ev: &EventRef<'_>, o: &Origin<'_>| {
+        let late = &mut r.late;
+        let mut feed = |ev: &EventRef<'_>, o: &Origin<'_>| {
             let ts = ev.ts().0;
             if ts < max_ts.saturating_sub(tolerance_ms) {
-                late += 1;
+                *late += 1;
             }
-            max_ts = max_ts.max(ts);
-            reorder.push(ev, o, &mut |ev, o| feed.observe(ev, o));
+            *max_ts = (*max_ts).max(ts);
+            reorder.push(ev, o, &mut |ev, o| sink.observe(ev, o));
         };
         let res = match input {
-            Input::Stdin => haboob_ingest::read_into(input, &ro, c.progress, &mut sink, &mut stats),
+            Input::Stdin => {
+                haboob_ingest::read_into(input, &ro, c.progress, &mut feed, &mut r.stats)
+            }
             Input::File(p) => {
                 let mut pos = Positions {
-                    records: &mut records,
+                    records,
                     present: &present,
                     run: c.run,
                 };
-                pos.read(p, &input.display(), &ro, c.progress, &mut sink, &mut stats)
-                    .map(|o| read.add(o))
+                pos.read(
+                    p,
+                    &input.display(),
+                    &ro,
+                    c.progress,
+                    &mut feed,
+                    &mut r.stats,
+                )
+                .map(|o| r.read.add(o))
             }
         };
         match res {
@@ -277,65 +466,23 @@ fn run_stream(
             Err(e @ (IngestError::UnknownFormat { .. } | IngestError::NotALog { .. }))
                 if is_found(input, opts) =>
             {
-                stats.files = stats.files.saturating_sub(1);
-                skipped.push(format!("{}: not a log this tool reads", input.display()));
+                r.stats.files = r.stats.files.saturating_sub(1);
+                r.skipped
+                    .push(format!("{}: not a log this tool reads", input.display()));
                 tracing::debug!(input = %input.display(), error = %e, "Skipped: not a log.");
             }
             Err(e) => {
                 if matches!(e, IngestError::Strict { .. }) {
                     c.stop.store(true, Ordering::Relaxed);
                 }
-                errors.push(e.to_string());
+                r.errors.push(e.to_string());
             }
         }
     }
-    reorder.drain(&mut |ev, o| feed.observe(ev, o));
-    let name = stream
-        .first()
-        .map_or_else(|| key.clone().unwrap_or_default(), Input::display);
-    if late > 0 {
-        notices.push(format!(
-            "{name}: {late} records more than [ingest] order_tolerance_secs out of time order were fed as read (incremental hunting does not hunt a stream again sorted)"
-        ));
-    }
-    if reorder.released_early() > 0 {
-        notices.push(format!(
-            "{name}: {} records out of time order were fed before the order was settled: the reorder buffer ([ingest] sort_buffer_mb) was full",
-            reorder.released_early()
-        ));
-    }
-    notices.extend(read.rotated.iter().cloned());
-    notices.extend(read.truncated.iter().cloned());
-    closed.extend(feed.take_alerts());
-    let carried = stream.iter().any(|i| matches!(i, Input::File(_))) || key.is_some();
-    let detectors = if carried {
-        feed.save().map_err(state_err)?
-    } else {
-        Vec::new()
-    };
-    let (out, sigma_alerts) = feed.finish_split();
-    closed.extend(sigma_alerts);
-    let mut alerts = closed.clone();
-    alerts.extend(out.alerts);
-    position::Positions::prune(&mut records, c.run);
-    let state = key.as_ref().map(|_| StreamCk {
-        files: records,
-        detectors,
-        alerts: closed,
-        max_ts: (max_ts != i64::MIN).then_some(max_ts),
-    });
-    Ok(StreamRun {
-        key,
-        state,
-        result: StreamResult {
-            alerts,
-            stats,
-            errors,
-            notices,
-            skipped,
-            travel: out.travel,
-            sigma: out.sigma,
-        },
-        read,
-    })
+    reorder.drain(&mut |ev, o| sink.observe(ev, o));
+    r.released_early = reorder.released_early();
+    r
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,9 @@ pub struct JsonView<'a> {
     /// `raw` is Windows event XML, read into the EVTX reader's JSON shape
     /// ([`WinView::from_xml`]).
     xml: bool,
+    /// The record already parsed by its reader (the EVTX reader's value
+    /// tree): answered from, `doc` never filled.
+    tree: Option<&'a serde_json::Value>,
     doc: OnceCell<Option<serde_json::Value>>,
 }
 
@@ -23,11 +26,15 @@ impl<'a> JsonView<'a> {
         JsonView {
             raw,
             xml: false,
+            tree: None,
             doc: OnceCell::new(),
         }
     }
 
     fn doc(&self) -> Option<&serde_json::Value> {
+        if let Some(t) = self.tree {
+            return Some(t).filter(|d| d.is_object());
+        }
         self.doc
             .get_or_init(|| {
                 if self.xml {
@@ -212,6 +219,19 @@ impl<'a> WinView<'a> {
         WinView(JsonView {
             raw: xml,
             xml: true,
+            tree: None,
+            doc: OnceCell::new(),
+        })
+    }
+
+    /// A view of one event as the EVTX reader renders it, already parsed:
+    /// `tree` is the record's JSON value and `raw` its text (as
+    /// [`WinView::new`] over `raw`, without parsing it again).
+    pub fn with_tree(raw: &'a str, tree: &'a serde_json::Value) -> WinView<'a> {
+        WinView(JsonView {
+            raw,
+            xml: false,
+            tree: Some(tree),
             doc: OnceCell::new(),
         })
     }
@@ -355,6 +375,32 @@ mod win_tests {
                 "SubjectUserName=admin"
             ]
         );
+    }
+
+    #[test]
+    fn a_parsed_tree_answers_as_its_text() {
+        let tree: serde_json::Value = serde_json::from_str(EV).unwrap();
+        let (t, v) = (WinView::with_tree(EV, &tree), WinView::new(EV));
+        assert_eq!(t.text(), EV);
+        assert!(!t.is_xml());
+        for name in [
+            "EventID",
+            "ProcessID",
+            "targetusername",
+            "LogonType",
+            "WorkstationName",
+            "CommandLine",
+        ] {
+            assert_eq!(t.field(name), v.field(name), "{name}");
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        t.for_each_field(&mut |n, v| a.push(format!("{n}={v}")));
+        v.for_each_field(&mut |n, v| b.push(format!("{n}={v}")));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 12);
+        // Not an object: no fields, as for such a text.
+        let odd = serde_json::Value::from(5);
+        assert_eq!(WinView::with_tree("5", &odd).field("EventID"), None);
     }
 
     #[test]

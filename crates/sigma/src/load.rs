@@ -2,12 +2,13 @@
 //! [`LoadError`] with its file, line, column and reason.
 
 use crate::compile::{self, CErr};
-use crate::engine::{techniques, CorrelationDoc, Level, Program, RuleMeta, RuleSet};
+use crate::engine::{techniques, CorrelationDoc, Level, Program, RuleIdx, RuleMeta, RuleSet};
 use crate::eval::{Item, Test, M};
 use crate::mapping::{Family, Mapping};
 use crate::pattern::{parse_wildcards, Pattern};
 use crate::yamldoc::{merge, split, Doc};
 use crate::LoadError;
+use rayon::prelude::*;
 use serde_yaml_ng::Value as Y;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -135,7 +136,23 @@ fn strings(y: &Y, k: &str) -> Vec<String> {
     }
 }
 
-/// Loads the rules in `paths` (files or folders) with `mapping`.
+/// What one rule file gives (files are read in parallel, then their
+/// outcomes taken in file order).
+#[derive(Default)]
+struct FileOut {
+    counts: Counts,
+    raws: Vec<Raw>,
+    filters: Vec<Filter>,
+    corr: Vec<CorrelationDoc>,
+    errors: Vec<LoadError>,
+}
+
+/// A compiled rule, before it has its index in the set.
+type Compiled = (RuleMeta, Vec<(Program, Option<Vec<i64>>)>);
+
+/// Loads the rules in `paths` (files or folders) with `mapping`. Files are
+/// read and rules compiled on rayon's pool; the result is the same as one
+/// file and one rule after the other (same order of rules and errors).
 pub fn load(paths: &[PathBuf], mapping: &Mapping) -> Loaded {
     let mut out = Loaded::default();
     let mut raws = Vec::new();
@@ -150,10 +167,22 @@ pub fn load(paths: &[PathBuf], mapping: &Mapping) -> Loaded {
                 .or_default()
                 .invalid += 1;
         }
-        for f in list {
-            let folder = folder_of(root, &f);
-            let c = counts.entry(folder.clone()).or_default();
-            read_file(&f, &folder, c, &mut raws, &mut filters, &mut out);
+        let read: Vec<(String, FileOut)> = list
+            .par_iter()
+            .map(|f| {
+                let folder = folder_of(root, f);
+                let o = read_file(f, &folder);
+                (folder, o)
+            })
+            .collect();
+        for (folder, o) in read {
+            counts.entry(folder).or_default().add(&o.counts);
+            raws.extend(o.raws);
+            filters.extend(o.filters);
+            o.corr
+                .into_iter()
+                .for_each(|c| out.rules.push_correlation(c));
+            out.errors.extend(o.errors);
         }
     }
     let mut by_rule: HashMap<&str, Vec<&Y>> = HashMap::new();
@@ -162,16 +191,27 @@ pub fn load(paths: &[PathBuf], mapping: &Mapping) -> Loaded {
             by_rule.entry(r.as_str()).or_default().push(&f.det);
         }
     }
-    for raw in &raws {
+    let compiled: Vec<Result<Compiled, LoadError>> = raws
+        .par_iter()
+        .map(|raw| {
+            let id = s(&raw.y, "id").unwrap_or("");
+            let name = s(&raw.y, "name");
+            let mut fl: Vec<&Y> = by_rule.get(id).cloned().unwrap_or_default();
+            if let Some(n) = name.and_then(|n| by_rule.get(n)) {
+                fl.extend(n);
+            }
+            compile_rule(raw, &fl, mapping)
+        })
+        .collect();
+    for (raw, r) in raws.iter().zip(compiled) {
         let c = counts.entry(raw.folder.clone()).or_default();
-        let id = s(&raw.y, "id").unwrap_or("");
-        let name = s(&raw.y, "name");
-        let mut fl: Vec<&Y> = by_rule.get(id).cloned().unwrap_or_default();
-        if let Some(n) = name.and_then(|n| by_rule.get(n)) {
-            fl.extend(n);
-        }
-        match compile_rule(raw, &fl, mapping, &mut out.rules) {
-            Ok(()) => c.loaded += 1,
+        match r {
+            Ok((meta, mut progs)) => {
+                let idx = out.rules.next_idx();
+                progs.iter_mut().for_each(|(p, _)| p.rule = idx);
+                out.rules.push_rule(meta, progs);
+                c.loaded += 1;
+            }
             Err(e) => {
                 match &e {
                     LoadError::Unsupported { feature, .. } if feature.starts_with("logsource") => {
@@ -193,14 +233,8 @@ pub fn load(paths: &[PathBuf], mapping: &Mapping) -> Loaded {
 }
 
 /// Reads one file's documents into rules, filters, correlations or errors.
-fn read_file(
-    f: &Path,
-    folder: &str,
-    c: &mut Counts,
-    raws: &mut Vec<Raw>,
-    filters: &mut Vec<Filter>,
-    out: &mut Loaded,
-) {
+fn read_file(f: &Path, folder: &str) -> FileOut {
+    let mut out = FileOut::default();
     let io = |reason: String| LoadError::Io {
         path: f.to_owned(),
         reason,
@@ -213,9 +247,9 @@ fn read_file(
     let text = match text {
         Ok(t) => t,
         Err(e) => {
-            c.invalid += 1;
+            out.counts.invalid += 1;
             out.errors.push(e);
-            return;
+            return out;
         }
     };
     let mut global: Option<Y> = None;
@@ -230,7 +264,7 @@ fn read_file(
         let y = match doc.parse() {
             Ok(y) => y,
             Err((l, col, r)) => {
-                c.invalid += 1;
+                out.counts.invalid += 1;
                 out.errors.push(inv(l, col, r));
                 continue;
             }
@@ -239,7 +273,7 @@ fn read_file(
             continue;
         }
         if !y.is_mapping() {
-            c.invalid += 1;
+            out.counts.invalid += 1;
             out.errors
                 .push(inv(doc.line, 1, "a document must be a map".into()));
             continue;
@@ -255,7 +289,7 @@ fn read_file(
             }
             Some("repeat") => {
                 let Some(prev) = &previous else {
-                    c.invalid += 1;
+                    out.counts.invalid += 1;
                     let (l, col) = doc.locate("action");
                     out.errors.push(inv(
                         l,
@@ -266,11 +300,11 @@ fn read_file(
                 };
                 let y = merge(prev, &without_action(&y));
                 previous = Some(y.clone());
-                classify(doc, y, f, folder, c, raws, filters, out);
+                classify(doc, y, f, folder, &mut out);
                 continue;
             }
             Some(other) => {
-                c.invalid += 1;
+                out.counts.invalid += 1;
                 let (l, col) = doc.locate("action");
                 out.errors
                     .push(inv(l, col, format!("unknown `action: {other}`")));
@@ -283,8 +317,9 @@ fn read_file(
             None => y,
         };
         previous = Some(y.clone());
-        classify(doc, y, f, folder, c, raws, filters, out);
+        classify(doc, y, f, folder, &mut out);
     }
+    out
 }
 
 fn without_action(y: &Y) -> Y {
@@ -295,17 +330,7 @@ fn without_action(y: &Y) -> Y {
     y
 }
 
-#[allow(clippy::too_many_arguments)]
-fn classify(
-    doc: Doc,
-    y: Y,
-    f: &Path,
-    folder: &str,
-    c: &mut Counts,
-    raws: &mut Vec<Raw>,
-    filters: &mut Vec<Filter>,
-    out: &mut Loaded,
-) {
+fn classify(doc: Doc, y: Y, f: &Path, folder: &str, out: &mut FileOut) {
     let inv = |(line, column): (usize, usize), reason: String| LoadError::Invalid {
         path: f.to_owned(),
         line,
@@ -313,8 +338,8 @@ fn classify(
         reason,
     };
     if y.get("correlation").is_some() {
-        c.correlations += 1;
-        out.rules.push_correlation(CorrelationDoc {
+        out.counts.correlations += 1;
+        out.corr.push(CorrelationDoc {
             path: f.to_owned(),
             line: doc.line,
             doc: y,
@@ -324,13 +349,13 @@ fn classify(
     if let Some(fy) = y.get("filter") {
         let rules = strings(fy, "rules");
         if rules.is_empty() {
-            c.invalid += 1;
+            out.counts.invalid += 1;
             out.errors
                 .push(inv(doc.locate("filter"), "filter without `rules`".into()));
             return;
         }
         if fy.get("condition").is_none() {
-            c.invalid += 1;
+            out.counts.invalid += 1;
             out.errors.push(inv(
                 doc.locate("filter"),
                 "filter without `condition`".into(),
@@ -341,19 +366,19 @@ fn classify(
         if let Some(m) = det.as_mapping_mut() {
             m.remove("rules");
         }
-        c.filters += 1;
-        filters.push(Filter { rules, det });
+        out.counts.filters += 1;
+        out.filters.push(Filter { rules, det });
         return;
     }
     for key in ["title", "logsource", "detection"] {
         if y.get(key).is_none() {
-            c.invalid += 1;
+            out.counts.invalid += 1;
             out.errors
                 .push(inv((doc.line, 1), format!("missing `{key}`")));
             return;
         }
     }
-    raws.push(Raw {
+    out.raws.push(Raw {
         doc,
         y,
         path: f.to_owned(),
@@ -376,13 +401,9 @@ fn item_in(name: &str, values: Vec<String>) -> Item {
     }
 }
 
-/// Compiles one rule into `set`.
-fn compile_rule(
-    raw: &Raw,
-    filters: &[&Y],
-    mapping: &Mapping,
-    set: &mut RuleSet,
-) -> Result<(), LoadError> {
+/// Compiles one rule (its programs' rule index is set when it joins the
+/// set).
+fn compile_rule(raw: &Raw, filters: &[&Y], mapping: &Mapping) -> Result<Compiled, LoadError> {
     let y = &raw.y;
     let title = s(y, "title").unwrap_or("").to_string();
     let id = s(y, "id").unwrap_or("").to_string();
@@ -407,7 +428,7 @@ fn compile_rule(
         });
     };
     let det = y.get("detection").cloned().unwrap_or(Y::Null);
-    let idx = set.next_idx();
+    let idx = RuleIdx(0);
     let mut progs = Vec::new();
     for v in &source.variants {
         let d = compile::detection(&det, filters, v, mapping).map_err(|e| match e {
@@ -471,8 +492,7 @@ fn compile_rule(
         line: raw.doc.line,
         family: source.family,
     };
-    set.push_rule(meta, progs);
-    Ok(())
+    Ok((meta, progs))
 }
 
 /// Convenience: the family of records a log source maps to, if any.

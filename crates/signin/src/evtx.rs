@@ -6,8 +6,11 @@
 //! SQL Server login failures (18456) of the Application log
 //! ([`parse_record`], [`crate::read_evtx`]).
 //!
-//! Records are rendered to JSON by the `evtx` crate, chunk by chunk (64 KiB
-//! each), then read from `Event.System.EventID` and `Event.EventData`:
+//! Records are read by the `evtx` crate, chunk by chunk (64 KiB each), as
+//! its JSON value tree (the record's text is that tree written out, once);
+//! the event is read from the tree's `Event.System` and `Event.EventData`,
+//! and the field view of the Windows event answers from the same tree
+//! (no text is parsed back):
 //!
 //! | id   | outcome / class | user, domain | source_ip | app | client |
 //! |------|-----------------|--------------|-----------|-----|--------|
@@ -46,11 +49,10 @@
 //! `auth` from [`parse_event`]). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`;
 //! `-` is none. Time is the record's `TimeCreated`.
 
-use crate::json::{scalar, Raw};
 use crate::norm::{account, fold, ip, text};
 use crate::SigninError;
 use haboob_model::{AuthEvent, AuthOutcome, FailureClass, RecordError, Ts, WinEvent, WinView};
-use serde::Deserialize;
+use serde_json::Value;
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -59,103 +61,30 @@ pub const DATASET: &str = "auth.windows";
 /// Dataset name of SQL Server login failures (Application log, 18456).
 pub const MSSQL_DATASET: &str = "auth.mssql";
 
-#[derive(Deserialize)]
-struct Root<'a> {
-    #[serde(borrow, rename = "Event")]
-    event: Option<EventJ<'a>>,
+/// The text of a scalar member: a string's content, a number's or bool's
+/// literal; "" for null, objects and lists (and an absent member).
+fn scalar(v: Option<&Value>) -> Cow<'_, str> {
+    match v {
+        Some(Value::String(s)) => Cow::Borrowed(s),
+        Some(Value::Number(n)) => Cow::Owned(n.to_string()),
+        Some(Value::Bool(b)) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        _ => Cow::Borrowed(""),
+    }
 }
 
-#[derive(Deserialize)]
-struct EventJ<'a> {
-    #[serde(borrow, rename = "System")]
-    system: Option<System<'a>>,
-    #[serde(borrow, rename = "EventData")]
-    data: Option<Raw<'a>>,
+/// `v`'s member `key` when `v` is an object holding it; `Err` when `v` is
+/// there but not an object (a record the `evtx` crate never renders).
+fn child<'v>(v: Option<&'v Value>, key: &str) -> Result<Option<&'v Value>, RecordError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Object(o)) => Ok(o.get(key)),
+        Some(_) => Err(RecordError::fixed("bad record JSON")),
+    }
 }
 
-#[derive(Deserialize)]
-struct System<'a> {
-    #[serde(borrow, rename = "EventID")]
-    event_id: Option<Raw<'a>>,
-    #[serde(borrow, rename = "TimeCreated")]
-    time_created: Option<TimeCreated<'a>>,
-    #[serde(borrow, rename = "Computer")]
-    computer: Option<Raw<'a>>,
-    #[serde(borrow, rename = "Channel")]
-    channel: Option<Raw<'a>>,
-    #[serde(borrow, rename = "EventRecordID")]
-    record_id: Option<Raw<'a>>,
-    #[serde(borrow, rename = "Provider")]
-    provider: Option<Provider<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Provider<'a> {
-    #[serde(borrow, rename = "#attributes")]
-    attributes: Option<ProviderAttrs<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ProviderAttrs<'a> {
-    #[serde(borrow, rename = "Name")]
-    name: Option<Raw<'a>>,
-}
-
-/// Unnamed `<Data>` values (SQL Server's 18456): `{"Data": {"#text": [..]}}`.
-#[derive(Deserialize)]
-struct Unnamed<'a> {
-    #[serde(borrow, rename = "Data")]
-    data: Option<UnnamedText<'a>>,
-}
-
-#[derive(Deserialize)]
-struct UnnamedText<'a> {
-    #[serde(borrow, rename = "#text")]
-    text: Vec<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct TimeCreated<'a> {
-    #[serde(borrow, rename = "#attributes")]
-    attributes: Option<TimeAttrs<'a>>,
-}
-
-#[derive(Deserialize)]
-struct TimeAttrs<'a> {
-    #[serde(borrow, rename = "SystemTime")]
-    system_time: Option<Raw<'a>>,
-}
-
-#[derive(Deserialize)]
-struct IdText {
-    #[serde(rename = "#text")]
-    text: u32,
-}
-
-#[derive(Deserialize, Default)]
-struct Data<'a> {
-    #[serde(borrow, rename = "TargetUserName")]
-    target_user: Option<Raw<'a>>,
-    #[serde(borrow, rename = "TargetDomainName")]
-    target_domain: Option<Raw<'a>>,
-    #[serde(borrow, rename = "SubjectDomainName")]
-    subject_domain: Option<Raw<'a>>,
-    #[serde(borrow, rename = "SubjectUserName")]
-    subject_user: Option<Raw<'a>>,
-    #[serde(borrow, rename = "IpAddress")]
-    ip: Option<Raw<'a>>,
-    #[serde(borrow, rename = "LogonType")]
-    logon_type: Option<Raw<'a>>,
-    #[serde(borrow, rename = "Status")]
-    status: Option<Raw<'a>>,
-    #[serde(borrow, rename = "SubStatus")]
-    sub_status: Option<Raw<'a>>,
-    #[serde(borrow, rename = "WorkstationName")]
-    workstation_name: Option<Raw<'a>>,
-    #[serde(borrow, rename = "Workstation")]
-    workstation: Option<Raw<'a>>,
-    #[serde(borrow, rename = "ServiceName")]
-    service: Option<Raw<'a>>,
+/// The member at `path` (each step an object member), if every step is.
+fn at<'v>(v: Option<&'v Value>, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(v?, |v, k| v.as_object()?.get(*k))
 }
 
 fn hex(s: &str) -> Option<u32> {
@@ -220,23 +149,13 @@ pub(crate) trait EventFields<'a> {
     fn named(&self, name: &str) -> Cow<'a, str>;
 }
 
+/// `EventData` rendered by the `evtx` crate: `<Data Name="X">` is the
+/// member `X` (exact name).
+struct Data<'a>(&'a serde_json::Map<String, Value>);
+
 impl<'a> EventFields<'a> for Data<'a> {
     fn named(&self, name: &str) -> Cow<'a, str> {
-        let raw = match name {
-            "TargetUserName" => self.target_user,
-            "TargetDomainName" => self.target_domain,
-            "SubjectDomainName" => self.subject_domain,
-            "SubjectUserName" => self.subject_user,
-            "IpAddress" => self.ip,
-            "LogonType" => self.logon_type,
-            "Status" => self.status,
-            "SubStatus" => self.sub_status,
-            "WorkstationName" => self.workstation_name,
-            "Workstation" => self.workstation,
-            "ServiceName" => self.service,
-            _ => None,
-        };
-        scalar(raw)
+        scalar(self.0.get(name))
     }
 }
 
@@ -252,7 +171,7 @@ pub(crate) fn wanted(id: u32, provider: &str) -> bool {
 
 /// The `System` members of one record, and the record.
 struct Head<'a> {
-    root: Root<'a>,
+    event: Option<&'a Value>,
     id: u32,
     provider: Cow<'a, str>,
     computer: Cow<'a, str>,
@@ -261,37 +180,29 @@ struct Head<'a> {
     record_id: Option<u64>,
 }
 
-fn head(json: &str) -> Result<Head<'_>, RecordError> {
-    let root: Root<'_> =
-        serde_json::from_str(json).map_err(|_| RecordError::fixed("bad record JSON"))?;
-    let sys = root.event.as_ref().and_then(|e| e.system.as_ref());
-    let id_raw = sys
-        .and_then(|s| s.event_id)
-        .ok_or(RecordError::fixed("record without EventID"))?;
-    let id: u32 = if id_raw.get().starts_with('{') {
-        serde_json::from_str::<IdText>(id_raw.get())
-            .map_err(|_| RecordError::fixed("bad EventID"))?
-            .text
-    } else {
-        scalar(Some(id_raw))
-            .parse()
-            .map_err(|_| RecordError::fixed("bad EventID"))?
+fn head(doc: &Value) -> Result<Head<'_>, RecordError> {
+    if !doc.is_object() {
+        return Err(RecordError::fixed("bad record JSON"));
+    }
+    let event = child(Some(doc), "Event")?;
+    let sys = child(event, "System")?;
+    let id_v = child(sys, "EventID")?.ok_or(RecordError::fixed("record without EventID"))?;
+    let bad_id = || RecordError::fixed("bad EventID");
+    let id: u32 = match id_v {
+        Value::Object(o) => o
+            .get("#text")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(bad_id)?,
+        v => scalar(Some(v)).parse().map_err(|_| bad_id())?,
     };
-    let provider = sys
-        .and_then(|s| s.provider.as_ref())
-        .and_then(|p| p.attributes.as_ref())
-        .map(|a| scalar(a.name))
-        .unwrap_or_default();
-    let computer = sys.map(|s| scalar(s.computer)).unwrap_or_default();
-    let channel = sys.map(|s| scalar(s.channel)).unwrap_or_default();
-    let record_id = sys.and_then(|s| scalar(s.record_id).trim().parse().ok());
-    let created = sys
-        .and_then(|s| s.time_created.as_ref())
-        .and_then(|t| t.attributes.as_ref())
-        .map(|a| scalar(a.system_time))
-        .unwrap_or_default();
+    let provider = scalar(at(sys, &["Provider", "#attributes", "Name"]));
+    let computer = scalar(at(sys, &["Computer"]));
+    let channel = scalar(at(sys, &["Channel"]));
+    let record_id = scalar(at(sys, &["EventRecordID"])).trim().parse().ok();
+    let created = scalar(at(sys, &["TimeCreated", "#attributes", "SystemTime"]));
     Ok(Head {
-        root,
+        event,
         id,
         provider,
         computer,
@@ -313,11 +224,44 @@ impl Head<'_> {
     }
 }
 
+fn parse_json(json: &str) -> Result<Value, RecordError> {
+    serde_json::from_str(json).map_err(|_| RecordError::fixed("bad record JSON"))
+}
+
+fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+/// `a` with its texts owned.
+fn owned_auth(a: AuthEvent<'_>) -> AuthEvent<'static> {
+    AuthEvent {
+        user: owned(a.user),
+        domain: owned(a.domain),
+        tenant: owned(a.tenant),
+        app: owned(a.app),
+        client: owned(a.client),
+        country: owned(a.country),
+        ts: a.ts,
+        dataset: a.dataset,
+        source_ip: a.source_ip,
+        outcome: a.outcome,
+        failure: a.failure,
+        asn: a.asn,
+        location: a.location,
+    }
+}
+
 /// Parse one record rendered to JSON by the `evtx` crate. `header_ts` (the
 /// record header's time) is used when `System.TimeCreated` is missing.
 /// `Ok(None)` for event ids that are not sign-ins.
 pub fn parse_record(header_ts: Ts, json: &str) -> Result<Option<AuthEvent<'_>>, RecordError> {
-    let h = head(json)?;
+    let doc = parse_json(json)?;
+    Ok(record_auth(header_ts, &doc)?.map(owned_auth))
+}
+
+/// [`parse_record`] of a record the `evtx` crate gave as a value tree.
+fn record_auth(header_ts: Ts, doc: &Value) -> Result<Option<AuthEvent<'_>>, RecordError> {
+    let h = head(doc)?;
     if !wanted(h.id, &h.provider) {
         return Ok(None);
     }
@@ -347,7 +291,34 @@ pub struct Record<'a> {
 /// id whose mapping fails (the reasons of [`parse_record`]) is still its
 /// Windows event, with the reason in [`Record::unmapped`].
 pub fn parse_event(header_ts: Ts, record_id: u64, json: &str) -> Result<Record<'_>, RecordError> {
-    let h = head(json)?;
+    let doc = parse_json(json)?;
+    let r = event_of(header_ts, record_id, json, &doc)?;
+    let w = r.win;
+    Ok(Record {
+        auth: r.auth.map(owned_auth),
+        unmapped: r.unmapped,
+        win: WinEvent {
+            ts: w.ts,
+            event_id: w.event_id,
+            record_id: w.record_id,
+            channel: owned(w.channel),
+            provider: owned(w.provider),
+            computer: owned(w.computer),
+            record: WinView::new(json),
+        },
+    })
+}
+
+/// [`parse_event`] of a record the `evtx` crate gave both as its value
+/// tree `doc` and as `json`, that tree's text: the field view reads the
+/// tree, nothing is parsed again.
+fn event_of<'a>(
+    header_ts: Ts,
+    record_id: u64,
+    json: &'a str,
+    doc: &'a Value,
+) -> Result<Record<'a>, RecordError> {
+    let h = head(doc)?;
     let ts = h.ts(header_ts)?;
     let record_id = h.record_id.unwrap_or(record_id);
     let (id, provider, computer, channel) = (
@@ -374,27 +345,28 @@ pub fn parse_event(header_ts: Ts, record_id: u64, json: &str) -> Result<Record<'
             channel,
             provider,
             computer,
-            record: WinView::new(json),
+            record: WinView::with_tree(json, doc),
         },
     })
 }
 
 /// The sign-in of a [`wanted`] record.
 fn auth_of<'a>(h: Head<'a>, ts: Ts) -> Result<AuthEvent<'a>, RecordError> {
+    let data = child(h.event, "EventData")?;
     if h.id == 18456 {
-        let raw = h
-            .root
-            .event
-            .and_then(|e| e.data)
-            .filter(|r| r.get().starts_with('{'))
+        // Unnamed `<Data>` values: `{"Data": {"#text": [..]}}`.
+        let texts = at(data, &["Data", "#text"])
+            .and_then(Value::as_array)
             .ok_or_else(no_mssql_data)?;
-        let un: Unnamed<'_> = serde_json::from_str(raw.get()).map_err(|_| no_mssql_data())?;
-        return mssql(ts, un.data.ok_or_else(no_mssql_data)?.text);
+        let texts = texts
+            .iter()
+            .map(|t| t.as_str().map(Cow::Borrowed))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(no_mssql_data)?;
+        return mssql(ts, texts);
     }
-    let data: Data<'_> = match h.root.event.and_then(|e| e.data) {
-        Some(raw) if raw.get().starts_with('{') => {
-            serde_json::from_str(raw.get()).map_err(|_| RecordError::fixed("bad EventData"))?
-        }
+    let data = match data {
+        Some(Value::Object(o)) => Data(o),
         _ => return Err(RecordError::fixed("sign-in record without EventData")),
     };
     sign_in(h.id, &h.computer, ts, &data)
@@ -574,7 +546,7 @@ pub(crate) fn read(
     f: &mut dyn FnMut(u64, &str, Result<Option<AuthEvent<'_>>, RecordError>),
 ) -> Result<u64, SigninError> {
     records(path, &mut |n, r| match r {
-        Ok((ts, id, json)) => f(id, json, parse_record(ts, json)),
+        Ok((ts, id, json, doc)) => f(id, json, record_auth(ts, doc)),
         Err(e) => f(n, "", Err(e)),
     })
 }
@@ -586,17 +558,18 @@ pub(crate) fn read_events(
     f: &mut dyn FnMut(u64, &str, Result<Record<'_>, RecordError>),
 ) -> Result<u64, SigninError> {
     records(path, &mut |n, r| match r {
-        Ok((ts, id, json)) => f(id, json, parse_event(ts, id, json)),
+        Ok((ts, id, json, doc)) => f(id, json, event_of(ts, id, json, doc)),
         Err(e) => f(n, "", Err(e)),
     })
 }
 
-/// Each record rendered to JSON, with its header's time and record id (or
-/// why it could not be rendered, with its position in the file).
+/// Each record as the `evtx` crate's value tree and that tree's JSON text
+/// (the record's raw text downstream), with its header's time and record
+/// id (or why it could not be rendered, with its position in the file).
 #[allow(clippy::type_complexity)]
 fn records(
     path: &Path,
-    f: &mut dyn FnMut(u64, Result<(Ts, u64, &str), RecordError>),
+    f: &mut dyn FnMut(u64, Result<(Ts, u64, &str, &Value), RecordError>),
 ) -> Result<u64, SigninError> {
     let settings = evtx::ParserSettings::new()
         .separate_json_attributes(false)
@@ -608,12 +581,20 @@ fn records(
         })?
         .with_configuration(settings);
     let mut n = 0u64;
-    for rec in parser.records_json() {
+    let mut text = Vec::with_capacity(4096);
+    for rec in parser.records_json_value() {
         n += 1;
-        match rec {
+        let rendered = rec.map_err(|e| e.to_string()).and_then(|r| {
+            text.clear();
+            serde_json::to_writer(&mut text, &r.data).map_err(|e| e.to_string())?;
+            Ok(r)
+        });
+        match rendered {
             Ok(r) => {
                 let ts = Ts(r.timestamp.timestamp_millis());
-                f(n, Ok((ts, r.event_record_id, &r.data)));
+                // serde_json writes UTF-8.
+                let json = std::str::from_utf8(&text).unwrap_or_default();
+                f(n, Ok((ts, r.event_record_id, json, &r.data)));
             }
             Err(e) => {
                 tracing::debug!(path = %path.display(), record = n, "Skipped unreadable EVTX record.");
@@ -621,7 +602,7 @@ fn records(
                     n,
                     Err(RecordError::new(format!(
                         "unreadable EVTX record: {}",
-                        bounded(&e.to_string())
+                        bounded(&e)
                     ))),
                 );
             }

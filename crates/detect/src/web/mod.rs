@@ -62,6 +62,7 @@ mod flood;
 mod habits;
 pub mod lists;
 mod login;
+mod outcome;
 mod pathset;
 mod request;
 pub mod rules;
@@ -81,6 +82,8 @@ mod classes_tests;
 mod flood_tests;
 #[cfg(test)]
 mod tests;
+
+pub use outcome::{DefacementConfig, ExploitSuccessConfig, HarvestConfig};
 
 pub use config::{
     AdminEnumConfig, CrawlConfig, ExploitConfig, FloodConfig, LoginBfConfig, ScanConfig,
@@ -123,6 +126,10 @@ pub enum WebConfigError {
     /// A ratio is outside 0..=1.
     #[error("web.{0}: ratio must be between 0 and 1")]
     BadRatio(&'static str),
+    /// An address-list entry (`exploit_success.admin_sources`,
+    /// `defacement.editors`) is not an IP address or CIDR network.
+    #[error("web.{0}: {1:?} is not an IP address or CIDR network")]
+    BadAddress(&'static str, String),
     /// An `extra_rules` file cannot be read or parsed.
     #[error("web.{0}.extra_rules: {1}")]
     Rules(&'static str, rules::RuleFileError),
@@ -191,6 +198,17 @@ impl WebConfig {
         if !(0.0..=1.0).contains(&self.sweep.min_unanswered_share) {
             return Err(WebConfigError::BadRatio("sweep.min_unanswered_share"));
         }
+        if !(0.0..=1.0).contains(&self.harvest.min_ok_share) {
+            return Err(WebConfigError::BadRatio("harvest.min_ok_share"));
+        }
+        for (name, list) in [
+            ("exploit_success.admin_sources", &self.exploit_success.admin_sources),
+            ("defacement.editors", &self.defacement.editors),
+        ] {
+            if let Some(bad) = list.iter().find(|s| Cidr::parse(s).is_none()) {
+                return Err(WebConfigError::BadAddress(name, episode::bounded(bad)));
+            }
+        }
         self.validate_rules()
     }
 
@@ -213,6 +231,9 @@ impl WebConfig {
 #[derive(Debug)]
 pub struct WebDetectors {
     req: Req,
+    /// `web.exploit`'s request classifier, run once per request when a rule
+    /// reads its verdict (`web.exploit`, `web.exploit_success`).
+    classifier: Option<exploit::Classifier>,
     allow_sources: Vec<Cidr>,
     allow_ua: Option<AhoCorasick>,
     rules: Vec<Box<dyn WebRule>>,
@@ -225,6 +246,11 @@ impl WebDetectors {
         let n = cfg.max_evidence;
         let m = cfg.max_tracked_sources;
         let mut rules: Vec<Box<dyn WebRule>> = Vec::new();
+        let classifier = (cfg.exploit.enabled || cfg.exploit_success.enabled)
+            .then(|| exploit::Classifier::new(&cfg.exploit));
+        let products = classifier
+            .as_ref()
+            .map_or_else(|| Vec::new().into(), exploit::Classifier::products);
         if cfg.scan.enabled {
             rules.push(Box::new(scan::WebScan::new(&cfg.scan, n, m)));
         }
@@ -239,7 +265,12 @@ impl WebDetectors {
             )));
         }
         if cfg.exploit.enabled {
-            rules.push(Box::new(exploit::WebExploit::new(&cfg.exploit, n, m)));
+            rules.push(Box::new(exploit::WebExploit::new(
+                &cfg.exploit,
+                products.clone(),
+                n,
+                m,
+            )));
         }
         if cfg.admin_enum.enabled {
             rules.push(Box::new(admin::WebAdminEnum::new(&cfg.admin_enum, n, m)));
@@ -259,6 +290,7 @@ impl WebDetectors {
         if cfg.sweep.enabled {
             rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
         }
+        outcome::push_rules(cfg, products, &mut rules);
         let allow_sources = cfg
             .allow_sources
             .iter()
@@ -273,6 +305,7 @@ impl WebDetectors {
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
         WebDetectors {
             req: Req::default(),
+            classifier,
             allow_sources,
             allow_ua,
             rules,
@@ -301,6 +334,11 @@ impl Detector for WebDetectors {
             }
         }
         self.req.fill(w);
+        if let Some(c) = &mut self.classifier {
+            let mut hits = std::mem::take(&mut self.req.exploit);
+            c.classify(w, &self.req, &mut hits);
+            self.req.exploit = hits;
+        }
         for r in &mut self.rules {
             r.observe(w, &self.req, origin, out);
         }

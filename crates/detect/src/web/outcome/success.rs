@@ -481,7 +481,12 @@ impl WebRule for WebExploitSuccess {
         if ok && hits.is_empty() && !req.is_static && w.bytes > 0 {
             *s.paths.slot(pkey).0 = w.bytes;
         }
-        // Uploads, then script paths.
+        // Script paths, then uploads (an upload counts for later requests).
+        if is_script(path) && (ok || w.status == 404) {
+            self.script_path(w, req, o, out);
+        }
+        let s = &mut self.s;
+        let p = &self.p;
         let write = is_method(w, "POST") || is_method(w, "PUT");
         if ok && write && memchr::memmem::find(path, b"upload").is_some() {
             if s.uploads.len() >= MAX_UPLOADS {
@@ -489,11 +494,6 @@ impl WebRule for WebExploitSuccess {
             }
             s.uploads.insert((w.source_ip, req.site_hash), w.ts);
         }
-        if is_script(path) && (ok || w.status == 404) {
-            self.script_path(w, req, o, out);
-        }
-        let s = &mut self.s;
-        let p = &self.p;
         if !ok || w.bytes == 0 || hits.is_empty() {
             return;
         }

@@ -12,6 +12,9 @@
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
 //! | `web.sweep` | one request fingerprint (method, user agent or none, path family) from many sources, each below every per-source threshold | T1595.003, T1083 |
 //! | `web.flood` | an HTTP request flood from one source: one URL hammered (also with cache-busting queries), any paths far faster than a browser, or a user agent per request | T1498, T1499.002 |
+//! | `web.exploit_success` | a probe that worked: answered 2xx unlike the site's not-found page, a placed web shell used by POSTs, an admin endpoint answered to an outsider, injection answers growing | T1190 (T1505.003) |
+//! | `web.harvest` | scripted record harvesting: many distinct records (identifiers, data-bearing resources) of similar sizes, mostly 2xx | T1213, T1119 |
+//! | `web.defacement` | content writes by non-editors; a public page whose size changed sharply and stayed changed | T1491.002 |
 //! | `web.waf_block` | requests blocked or flagged by ModSecurity/naxsi or refused by access rules (error logs) | T1190, T1595.003 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once

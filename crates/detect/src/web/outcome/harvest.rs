@@ -14,8 +14,8 @@
 //! reading pages. A site's visitors read a handful of such records; the
 //! threshold is set far above that.
 //!
-//! `details.records` (distinct records fetched), `details.bytes` (bytes of
-//! the 2xx answers), `details.pattern`: `sequential` (one identifier walked
+//! `details.records` (distinct records answered 2xx), `details.bytes` (bytes
+//! of the 2xx answers), `details.pattern`: `sequential` (one identifier walked
 //! with ≥ 90 % of the range fetched), `dense` (≥ 30 %), `enumerated` (from a
 //! list: sparse identifiers), `resources` (distinct data-bearing resources).
 //!
@@ -299,9 +299,10 @@ impl WebRule for WebHarvest {
             slot.st = HarvestState::default();
         }
         let st = &mut slot.st;
-        let new = insert_capped(&mut st.records, rec.key);
         st.requests += 1;
         let ok = w.status_class() == 2;
+        // A record is taken when it is answered 2xx.
+        let new = ok && insert_capped(&mut st.records, rec.key);
         if ok {
             st.ok += 1;
             st.bytes = st.bytes.saturating_add(w.bytes);

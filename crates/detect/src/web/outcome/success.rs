@@ -16,7 +16,8 @@
 //!   judged before the site gave `soft404_min_samples` not-found answers.
 //! - `webshell`: a script path (`.php`, `.jsp`, `.aspx`, …) that answered
 //!   404 before, or that the source reached after an upload (a 2xx POST/PUT
-//!   to an upload path or a PUT of a script), first answers 2xx to that
+//!   to an upload path, a 2xx POST/PUT that `web.exploit` classifies — an
+//!   exploited upload handler —, or a PUT of the script), first answers 2xx to that
 //!   source and then answers its POSTs; dropped when any other source got a
 //!   2xx from the path by the end of the episode (a form many visitors use).
 //! - `admin_exposed`: a product admin or setup endpoint (from the
@@ -488,7 +489,7 @@ impl WebRule for WebExploitSuccess {
         let s = &mut self.s;
         let p = &self.p;
         let write = is_method(w, "POST") || is_method(w, "PUT");
-        if ok && write && memchr::memmem::find(path, b"upload").is_some() {
+        if ok && write && (!hits.is_empty() || memchr::memmem::find(path, b"upload").is_some()) {
             if s.uploads.len() >= MAX_UPLOADS {
                 s.uploads.clear();
             }

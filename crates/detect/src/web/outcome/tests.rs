@@ -291,3 +291,29 @@ fn exploit_success_survives_save_and_restore() {
     let split = run_split(&evs, 67, ES);
     assert_eq!(split, whole);
 }
+
+#[test]
+fn exploited_upload_handler_then_shell_in_an_image_folder() {
+    // Telerik: the dialog handler's key found (a real 18 kB page after
+    // 500s), the upload handler answered, then the placed shell used.
+    let mut evs = background();
+    let op = "198.51.100.141";
+    for i in 0..3 {
+        evs.push(e(300 + i, op, "GET", &format!("/Telerik.Web.UI.DialogHandler.aspx?dp={i:016x}"), 500, 1_200));
+    }
+    evs.push(e(310, op, "GET", "/Telerik.Web.UI.DialogHandler.aspx?dp=00000000000000ff", 200, 18_200));
+    evs.push(e(400, op, "POST", "/Telerik.Web.UI.WebResource.axd?type=rau", 200, 340));
+    evs.push(e(500, op, "GET", "/Content/images/logo_s.aspx", 200, 48));
+    evs.push(e(560, op, "POST", "/Content/images/logo_s.aspx", 200, 900));
+    let a = run(&evs, ES);
+    let signals: Vec<&str> = a.iter().map(|a| a.details["signal"].as_str().unwrap()).collect();
+    assert_eq!(signals, ["probe_answered", "webshell"], "{a:#?}");
+    assert_eq!(a[0].details["cves"], serde_json::json!(["CVE-2017-9248", "CVE-2019-18935"]));
+    assert_eq!(lines(&a[0]), [69, 70]);
+    assert_eq!(lines(&a[1]), [72]);
+    // Without the upload the image-folder script is not a placed shell.
+    let mut no_upload = evs.clone();
+    no_upload.remove(69);
+    let a = run(&no_upload, ES);
+    assert!(a.iter().all(|a| a.details["signal"] != "webshell"), "{a:#?}");
+}

@@ -205,7 +205,10 @@ impl WebConfig {
             return Err(WebConfigError::BadRatio("harvest.min_ok_share"));
         }
         for (name, list) in [
-            ("exploit_success.admin_sources", &self.exploit_success.admin_sources),
+            (
+                "exploit_success.admin_sources",
+                &self.exploit_success.admin_sources,
+            ),
             ("defacement.editors", &self.defacement.editors),
         ] {
             if let Some(bad) = list.iter().find(|s| Cidr::parse(s).is_none()) {

@@ -27,7 +27,7 @@
 //!
 //! **ATT&CK.** T1491.002 External Defacement.
 
-use super::super::episode::{bounded, EvidenceBuf, Key, Recycle, Slot, Tracker, FxBuild};
+use super::super::episode::{bounded, EvidenceBuf, FxBuild, Key, Recycle, Slot, Tracker};
 use super::super::request::Req;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
@@ -377,7 +377,13 @@ impl WebDefacement {
     }
 }
 
-fn size_alert(w: &WebEvent<'_>, p: Pending, new: u64, answers: u32, writer: Option<IpAddr>) -> Alert {
+fn size_alert(
+    w: &WebEvent<'_>,
+    p: Pending,
+    new: u64,
+    answers: u32,
+    writer: Option<IpAddr>,
+) -> Alert {
     let site = bounded(w.site);
     let mut d = BTreeMap::new();
     d.insert("signal".into(), "size_change".into());

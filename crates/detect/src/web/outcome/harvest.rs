@@ -73,8 +73,17 @@ const DATA_EXTENSIONS: &[&[u8]] = &[
 fn cache_buster(name: &[u8]) -> bool {
     matches!(
         name,
-        b"_" | b"t" | b"ts" | b"time" | b"timestamp" | b"cb" | b"cachebust" | b"nocache"
-            | b"rand" | b"r" | b"v" | b"ver"
+        b"_" | b"t"
+            | b"ts"
+            | b"time"
+            | b"timestamp"
+            | b"cb"
+            | b"cachebust"
+            | b"nocache"
+            | b"rand"
+            | b"r"
+            | b"v"
+            | b"ver"
     ) || name.starts_with(b"utm_")
 }
 
@@ -231,8 +240,8 @@ fn record(req: &Req, has_word: impl Fn(&[u8]) -> bool) -> Option<Record> {
             }
         }
     }
-    let data = DATA_EXTENSIONS.contains(&extension(path)) || has_word(&req.once);
-    (data || id.is_some()).then_some(Record { key, id })
+    let record = id.is_some() || DATA_EXTENSIONS.contains(&extension(path)) || has_word(&req.once);
+    record.then_some(Record { key, id })
 }
 
 fn emit(s: Slot<HarvestState>, min: usize, out: &mut Vec<Alert>) {

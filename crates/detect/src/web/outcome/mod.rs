@@ -14,6 +14,7 @@
 mod config;
 mod defacement;
 mod harvest;
+mod profile;
 mod success;
 
 #[cfg(test)]

@@ -29,7 +29,9 @@
 //!   command or expression injection) on one path answered 2xx
 //!   `growing_min_requests` times in a row with each answer larger than the
 //!   one before, the last at least 1.5 × the first and 256 bytes more (data
-//!   pulled out a piece at a time).
+//!   pulled out a piece at a time), on a path whose ordinary answers have
+//!   one size (three in a row within the tolerance): on a page whose size
+//!   varies by itself, growth means nothing.
 //!
 //! **Why it matters.** It turns "was probed" into "was breached": the fact
 //! that decides a notification.
@@ -37,24 +39,21 @@
 //! **ATT&CK.** T1190 Exploit Public-Facing Application (T1505.003 Web Shell
 //! for `webshell`).
 
-use super::super::episode::{hash_bytes, Key, Recycle, Slot, Tracker, FxBuild, MAX_SAMPLES};
+use super::super::episode::{FxBuild, Key, Recycle, Slot, Tracker, MAX_SAMPLES};
 use super::super::exploit::{Hits, ProductMeta};
 use super::super::lists::ExploitKind;
 use super::super::request::Req;
 use super::super::rules::ProductClass;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
-use super::{cidrs, extension, mix, near, ExploitSuccessConfig, Table};
+use super::profile::{family, hash_ip, is_script, random_looking, Soft404};
+use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
 const ID: &str = "web.exploit_success";
-/// Path families: none/directory, PHP, ASP.NET, Java, CGI, other.
-const FAMILIES: usize = 6;
-/// Not-found sizes kept per family.
-const SIZES: usize = 4;
 /// Visitor and path-size table slots.
 const VISITOR_SLOTS: usize = 1 << 16;
 const PATH_SLOTS: usize = 1 << 15;
@@ -112,41 +111,6 @@ pub(crate) struct SuccessState {
 
 impl Recycle for SuccessState {}
 
-/// The not-found answer sizes of one site.
-#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
-struct Soft404 {
-    /// Per family: (size, answers) pairs.
-    sizes: [[(u64, u32); SIZES]; FAMILIES],
-    samples: u32,
-    last: Ts,
-}
-
-impl Soft404 {
-    fn learn(&mut self, fam: usize, size: u64, tol: u64, now: Ts) {
-        self.samples = self.samples.saturating_add(1);
-        self.last = now;
-        let f = &mut self.sizes[fam];
-        if let Some(e) = f.iter_mut().find(|e| e.1 > 0 && near(e.0, size, tol)) {
-            e.1 = e.1.saturating_add(1);
-            return;
-        }
-        if let Some(e) = f.iter_mut().min_by_key(|e| e.1) {
-            *e = (size, 1);
-        }
-    }
-
-    /// `size` is a not-found size of the family (or of any family when the
-    /// family has none).
-    fn matches(&self, fam: usize, size: u64, tol: u64) -> bool {
-        let hit = |f: &[(u64, u32); SIZES]| f.iter().any(|e| e.1 > 0 && near(e.0, size, tol));
-        if self.sizes[fam].iter().any(|e| e.1 > 0) {
-            hit(&self.sizes[fam])
-        } else {
-            self.sizes.iter().any(hit)
-        }
-    }
-}
-
 /// What the stream showed of one (source, site).
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Visitor {
@@ -187,8 +151,9 @@ struct Params {
 struct Stream {
     sites: HashMap<u64, Soft404, FxBuild>,
     visitors: Table<Visitor>,
-    /// Usual size of a path's ordinary 2xx answers, by (site, path).
-    paths: Table<u64>,
+    /// Last size of a path's ordinary 2xx answers, by (site, path), and
+    /// how many answers in a row before it had that size.
+    paths: Table<(u64, u32)>,
     scripts: HashMap<u64, Script, FxBuild>,
     uploads: HashMap<(IpAddr, u64), Ts, FxBuild>,
     t: Tracker<SuccessState>,
@@ -233,54 +198,6 @@ impl WebExploitSuccess {
                 t: Tracker::new(c.window_secs, max_sources),
             },
         }
-    }
-}
-
-/// Path family of a (decoded, lower-case) path, by extension.
-fn family(path: &[u8]) -> usize {
-    match extension(path) {
-        b"" => 0,
-        b"php" | b"php3" | b"php4" | b"php5" | b"php7" | b"phtml" | b"phar" => 1,
-        b"asp" | b"aspx" | b"ashx" | b"asmx" | b"axd" | b"cshtml" => 2,
-        b"jsp" | b"jspx" | b"do" | b"action" | b"jsf" | b"faces" => 3,
-        b"cgi" | b"pl" | b"py" | b"sh" | b"rb" => 4,
-        _ => 5,
-    }
-}
-
-/// A server-side script a web shell can be (families PHP, ASP.NET, Java, CGI).
-fn is_script(path: &[u8]) -> bool {
-    (1..=4).contains(&family(path))
-}
-
-/// The last segment looks machine-made: a scanner's probe for a missing
-/// file (`/Nikto-3Qx7zT9a.html`, `/acunetix-inexistent-…`).
-fn random_looking(path: &[u8]) -> bool {
-    let last = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
-    let stem = memchr::memchr(b'.', last).map_or(last, |d| &last[..d]);
-    if memchr::memmem::find(stem, b"inexist").is_some()
-        || memchr::memmem::find(stem, b"nonexist").is_some()
-    {
-        return true;
-    }
-    // The longest run of letters and digits must mix both and be long.
-    let mut best = (0usize, false, false);
-    let mut cur = (0usize, false, false);
-    for &c in stem {
-        if c.is_ascii_alphanumeric() {
-            cur.0 += 1;
-            cur.1 |= c.is_ascii_digit();
-            cur.2 |= c.is_ascii_alphabetic();
-            if cur.0 > best.0 {
-                best = cur;
-            }
-        } else {
-            cur = (0, false, false);
-        }
-    }
-    best.0 >= 8 && best.1 && best.2 && {
-        // At least three digits: words with one digit (`page2`) are not random.
-        stem.iter().filter(|c| c.is_ascii_digit()).count() >= 3
     }
 }
 
@@ -376,9 +293,9 @@ impl Stream {
     ) -> &mut Slot<SuccessState> {
         let key: Key = (w.source_ip, req.site_hash ^ sig.salt());
         let scripts = &self.scripts;
-        let slot = self
-            .t
-            .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, scripts, out));
+        let slot = self.t.entry(key, w.source_ip, w.site, w.ts, &mut |s| {
+            emit(s, scripts, out)
+        });
         slot.st.signal = Some(sig);
         let text = req.path_lossy();
         if slot.ep.samples.len() < MAX_SAMPLES && !slot.ep.samples.iter().any(|s| *s == text) {
@@ -388,7 +305,12 @@ impl Stream {
         slot
     }
 
-    fn fire(slot: &mut Slot<SuccessState>, w: &WebEvent<'_>, hits: &Hits, products: &[ProductMeta]) {
+    fn fire(
+        slot: &mut Slot<SuccessState>,
+        w: &WebEvent<'_>,
+        hits: &Hits,
+        products: &[ProductMeta],
+    ) {
         slot.ep.fired = true;
         slot.ep.severity = Severity::Critical;
         slot.st.max_bytes = slot.st.max_bytes.max(w.bytes);
@@ -410,7 +332,12 @@ impl Stream {
 
     fn site(&mut self, site: u64, max: usize) -> &mut Soft404 {
         if self.sites.len() >= max && !self.sites.contains_key(&site) {
-            if let Some(old) = self.sites.iter().min_by_key(|(_, s)| s.last).map(|(k, _)| *k) {
+            if let Some(old) = self
+                .sites
+                .iter()
+                .min_by_key(|(_, s)| s.last)
+                .map(|(k, _)| *k)
+            {
                 self.sites.remove(&old);
             }
         }
@@ -480,7 +407,12 @@ impl WebRule for WebExploitSuccess {
         }
         let pkey = mix(req.site_hash, req.path_hash);
         if ok && hits.is_empty() && !req.is_static && w.bytes > 0 {
-            *s.paths.slot(pkey).0 = w.bytes;
+            let u = s.paths.slot(pkey).0;
+            if u.0 > 0 && near(u.0, w.bytes, p.tol) {
+                u.1 = u.1.saturating_add(1);
+            } else {
+                *u = (w.bytes, 0);
+            }
         }
         // Script paths, then uploads (an upload counts for later requests).
         if is_script(path) && (ok || w.status == 404) {
@@ -504,7 +436,7 @@ impl WebRule for WebExploitSuccess {
             .get(&req.site_hash)
             .filter(|x| x.samples >= p.min_samples)
             .map(|x| !x.matches(fam, w.bytes, p.tol));
-        let usual = s.paths.get(pkey).is_some_and(|u| near(*u, w.bytes, p.tol));
+        let usual = s.paths.get(pkey).is_some_and(|u| near(u.0, w.bytes, p.tol));
         let unlike_missing = judged == Some(true) && !usual;
         let products = &self.products;
         let mut exploit = false;
@@ -531,7 +463,10 @@ impl WebRule for WebExploitSuccess {
             }
         }
         if let Some(k) = hits.kinds.iter().copied().find(|k| grows(*k)) {
-            if judged == Some(false) {
+            // Only where the page's ordinary answers have one size (three
+            // in a row): on a page whose size varies, growth means nothing.
+            let steady = s.paths.get(pkey).is_some_and(|u| u.1 >= 2);
+            if judged == Some(false) || !steady {
                 return;
             }
             let gkey = mix(req.path_hash, k as u64);
@@ -615,38 +550,5 @@ impl WebExploitSuccess {
             slot.st.script = key;
             Stream::fire(slot, w, &req.exploit, &self.products);
         }
-    }
-}
-
-/// Hash of an address for table keys.
-fn hash_ip(ip: IpAddr) -> u64 {
-    match ip {
-        IpAddr::V4(a) => hash_bytes(&a.octets()),
-        IpAddr::V6(a) => hash_bytes(&a.octets()),
-    }
-}
-
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn random_looking_paths() {
-        assert!(random_looking(b"/nikto-3qx7zt9a81.html"));
-        assert!(random_looking(b"/acunetix-wvs-test-for-some-inexistent-file"));
-        assert!(random_looking(b"/a8f3c2d19e.php"));
-        assert!(!random_looking(b"/page2.html"));
-        assert!(!random_looking(b"/contact-us"));
-        assert!(!random_looking(b"/2024/results"));
-    }
-
-    #[test]
-    fn families() {
-        assert_eq!(family(b"/x/shell.php"), 1);
-        assert_eq!(family(b"/Default.aspx"), 2);
-        assert_eq!(family(b"/index.html"), 5);
-        assert_eq!(family(b"/about/"), 0);
-        assert!(is_script(b"/uploads/x.jsp"));
-        assert!(!is_script(b"/index.html"));
     }
 }

@@ -18,7 +18,16 @@ fn editors() -> WebConfig {
 /// Visitors reading the home page (14,000 bytes) once a minute from `t0`.
 fn readers(t0: i64, n: i64, bytes: u64) -> Vec<E> {
     (0..n)
-        .map(|i| e(t0 + i * 60, "198.51.100.7", "GET", "/index.html", 200, bytes))
+        .map(|i| {
+            e(
+                t0 + i * 60,
+                "198.51.100.7",
+                "GET",
+                "/index.html",
+                200,
+                bytes,
+            )
+        })
         .collect()
 }
 
@@ -34,7 +43,10 @@ fn put_of_a_page_by_a_non_editor_is_a_content_write() {
     let a = run_cfg(&editors(), &evs, D);
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].details["signal"], "content_write");
-    assert_eq!(a[0].details["methods"], serde_json::json!(["PUT", "DELETE"]));
+    assert_eq!(
+        a[0].details["methods"],
+        serde_json::json!(["PUT", "DELETE"])
+    );
     assert_eq!(a[0].count, 2);
     assert_eq!(lines(&a[0]), [1, 2]);
     assert_eq!(a[0].severity, Severity::High);
@@ -84,7 +96,10 @@ fn size_change_after_an_outside_write_names_the_writer() {
     evs.extend(readers(21 * 60, 6, 2_300));
     let a = run(&evs, D);
     assert_eq!(a.len(), 2);
-    let size: Vec<_> = a.iter().filter(|a| a.details["signal"] == "size_change").collect();
+    let size: Vec<_> = a
+        .iter()
+        .filter(|a| a.details["signal"] == "size_change")
+        .collect();
     assert_eq!(size.len(), 1);
     assert_eq!(size[0].source.ip, Some(ATTACKER.parse().unwrap()));
     assert_eq!(size[0].severity, Severity::Critical);
@@ -93,7 +108,14 @@ fn size_change_after_an_outside_write_names_the_writer() {
 #[test]
 fn an_editor_changing_the_page_is_not_a_defacement() {
     let mut evs = readers(0, 20, 14_000);
-    evs.push(e(20 * 60, EDITOR, "POST", "/wp-json/wp/v2/pages/2", 200, 800));
+    evs.push(e(
+        20 * 60,
+        EDITOR,
+        "POST",
+        "/wp-json/wp/v2/pages/2",
+        200,
+        800,
+    ));
     evs.extend(readers(21 * 60, 10, 2_300));
     assert!(run_cfg(&editors(), &evs, D).is_empty());
 }
@@ -110,12 +132,28 @@ fn monitoring_and_passing_errors_are_not_a_size_change() {
             evs.push(e(i * 30, "10.0.0.9", "GET", "/health", 200, 17));
         }
         let bytes = if (40..43).contains(&i) { 300 } else { 14_000 };
-        evs.push(e(i * 30 + 1, "198.51.100.7", "GET", "/index.html", 200, bytes));
+        evs.push(e(
+            i * 30 + 1,
+            "198.51.100.7",
+            "GET",
+            "/index.html",
+            200,
+            bytes,
+        ));
     }
     assert!(run(&evs, D).is_empty());
     // A page that grows a little day by day (a news list) is not sharp.
     let evs: Vec<E> = (0..100u64)
-        .map(|i| e(i as i64 * 60, "198.51.100.7", "GET", "/news.html", 200, 10_000 + i * 40))
+        .map(|i| {
+            e(
+                i as i64 * 60,
+                "198.51.100.7",
+                "GET",
+                "/news.html",
+                200,
+                10_000 + i * 40,
+            )
+        })
         .collect();
     assert!(run(&evs, D).is_empty());
 }

@@ -59,7 +59,11 @@ fn many_exports_are_a_resource_harvest() {
     let evs: Vec<E> = (0..60u64)
         .map(|i| {
             let n = names[(i % 6) as usize];
-            let p = format!("/export/precinct-{n}-{}.csv", ["north", "south", "east", "west", "mid", "upper", "lower", "old", "new", "far"][(i / 6) as usize]);
+            let p = format!(
+                "/export/precinct-{n}-{}.csv",
+                ["north", "south", "east", "west", "mid", "upper", "lower", "old", "new", "far"]
+                    [(i / 6) as usize]
+            );
             e(i as i64 * 2, BOT, "GET", &p, 200, size(i))
         })
         .collect();
@@ -76,7 +80,14 @@ fn pdfs(ua: &'static str) -> Vec<E> {
     (0..300u64)
         .map(|i| E {
             ua,
-            ..e(i as i64 * 5, "66.249.66.1", "GET", &format!("/docs/canvass-{i}.pdf"), 200, 90_000 + (i % 5) * 100)
+            ..e(
+                i as i64 * 5,
+                "66.249.66.1",
+                "GET",
+                &format!("/docs/canvass-{i}.pdf"),
+                200,
+                90_000 + (i % 5) * 100,
+            )
         })
         .collect()
 }
@@ -93,11 +104,26 @@ fn search_engine_crawler_fetching_300_pdfs_is_quiet() {
 
 #[test]
 fn journalist_downloading_five_result_files_is_quiet() {
-    let evs: Vec<E> = ["statewide.csv", "county.csv", "precinct.csv", "turnout.pdf", "summary.pdf"]
-        .iter()
-        .enumerate()
-        .map(|(i, f)| e(i as i64 * 20, "198.51.100.80", "GET", &format!("/results/download/{f}"), 200, 50_000))
-        .collect();
+    let evs: Vec<E> = [
+        "statewide.csv",
+        "county.csv",
+        "precinct.csv",
+        "turnout.pdf",
+        "summary.pdf",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, f)| {
+        e(
+            i as i64 * 20,
+            "198.51.100.80",
+            "GET",
+            &format!("/results/download/{f}"),
+            200,
+            50_000,
+        )
+    })
+    .collect();
     assert!(run(&evs, H).is_empty());
 }
 

@@ -212,9 +212,19 @@ struct Record {
 fn record(req: &Req, has_word: impl Fn(&[u8]) -> bool) -> Option<Record> {
     let path = req.path();
     let mut id = None;
-    // Numeric path segments (the last one names the record).
+    // Numeric path segments (the last one names the record); the parts of a
+    // date (`/2026/08/07/`: a year and the one- or two-digit segments after
+    // it) are not identifiers.
     let mut start = 0;
+    let mut date = false;
     for (i, seg) in path.split(|&c| c == b'/').enumerate() {
+        let year = seg.len() == 4 && (seg.starts_with(b"19") || seg.starts_with(b"20"));
+        let part = seg.len() <= 2 && date;
+        date = (year || part) && seg.iter().all(u8::is_ascii_digit);
+        if date {
+            start += seg.len() + 1;
+            continue;
+        }
         if let Some(v) = identifier(seg) {
             id = Some((mix(hash_bytes(&path[..start]), i as u64), v));
         }
@@ -240,7 +250,9 @@ fn record(req: &Req, has_word: impl Fn(&[u8]) -> bool) -> Option<Record> {
             }
         }
     }
-    let record = id.is_some() || DATA_EXTENSIONS.contains(&extension(path)) || has_word(&req.once);
+    let ext = extension(path);
+    let record =
+        id.is_some() || (!ext.is_empty() && DATA_EXTENSIONS.contains(&ext)) || has_word(&req.once);
     record.then_some(Record { key, id })
 }
 
@@ -288,8 +300,9 @@ impl WebRule for WebHarvest {
         if !(w.method.eq_ignore_ascii_case("GET") || w.method.eq_ignore_ascii_case("POST")) {
             return;
         }
-        // Scripts, styles and images are never records (documents are).
-        if req.is_static && !DATA_EXTENSIONS.contains(&extension(req.path())) {
+        // Scripts, styles and images are never records (PDF documents are:
+        // the only data extension among the static ones).
+        if req.is_static && extension(req.path()) != b"pdf" {
             return;
         }
         let Some(rec) = record(req, |h| self.has_word(h)) else {

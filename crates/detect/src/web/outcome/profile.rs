@@ -48,10 +48,13 @@ impl Soft404 {
     }
 }
 
-
 /// Path family of a (decoded, lower-case) path, by extension.
 pub(super) fn family(path: &[u8]) -> usize {
-    match extension(path) {
+    let ext = extension(path);
+    if ext.is_empty() {
+        return 0;
+    }
+    match ext {
         b"" => 0,
         b"php" | b"php3" | b"php4" | b"php5" | b"php7" | b"phtml" | b"phar" => 1,
         b"asp" | b"aspx" | b"ashx" | b"asmx" | b"axd" | b"cshtml" => 2,

@@ -378,6 +378,10 @@ impl WebRule for WebExploitSuccess {
         }
         let hits = &req.exploit;
         let ok = w.status_class() == 2;
+        // Most requests: an asset served. Nothing here is about them.
+        if ok && req.is_static && hits.is_empty() {
+            return;
+        }
         let path = req.path();
         // What this source did on this site so far (before this request).
         let vkey = mix(req.site_hash, hash_ip(w.source_ip));

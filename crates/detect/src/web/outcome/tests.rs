@@ -377,7 +377,14 @@ fn sql_injection_with_the_same_answers_is_a_near_miss() {
     // Growing on a page whose ordinary answers vary by themselves.
     let mut evs = background();
     for i in 0..30 {
-        evs.push(e(300 + i, "198.51.100.200", "GET", "/search.php", 200, 8_000 + (i as u64 * 7_919) % 20_000));
+        evs.push(e(
+            300 + i,
+            "198.51.100.200",
+            "GET",
+            "/search.php",
+            200,
+            8_000 + (i as u64 * 7_919) % 20_000,
+        ));
     }
     for (i, b) in [8_000, 8_900, 10_400, 14_000, 21_000].iter().enumerate() {
         let mut x = sqli(600 + i as i64, i as u32, *b);

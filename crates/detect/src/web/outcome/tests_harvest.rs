@@ -179,3 +179,41 @@ fn harvest_survives_save_and_restore() {
     assert_eq!(run_split(&evs, 30, H), whole);
     assert_eq!(run_split(&evs, 80, H), whole);
 }
+
+#[test]
+fn reader_of_dated_news_pages_is_not_iterating_an_identifier() {
+    // 80 articles under /news/2026/08/NN/: dates are not record ids.
+    let evs: Vec<E> = (0..80u64)
+        .map(|i| {
+            e(
+                i as i64 * 10,
+                BOT,
+                "GET",
+                &format!(
+                    "/news/2026/08/{:02}/story-{}",
+                    i % 28 + 1,
+                    ["a", "b", "c"][(i % 3) as usize]
+                ),
+                200,
+                size(i),
+            )
+        })
+        .collect();
+    assert!(run(&evs, H).is_empty());
+    // The same site's article ids are.
+    let evs: Vec<E> = (0..80u64)
+        .map(|i| {
+            e(
+                i as i64 * 10,
+                BOT,
+                "GET",
+                &format!("/news/2026/08/article/{}", 5_000 + i),
+                200,
+                size(i),
+            )
+        })
+        .collect();
+    let a = run(&evs, H);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].details["pattern"], "sequential");
+}

@@ -398,14 +398,12 @@ impl WebRule for WebExploitSuccess {
             v.not_found = v.not_found.saturating_add(1);
         }
         // Not-found profile of the site.
-        if w.status == 404 || w.status == 410 {
-            s.site(req.site_hash, p.max_sites)
-                .learn(family(path), w.bytes, p.tol, w.ts);
-        } else if ok
+        let not_found = w.status == 404 || w.status == 410;
+        let scanner_random = ok
             && hits.is_empty()
             && (before.not_found >= 3 || before.probes)
-            && random_looking(path)
-        {
+            && random_looking(path);
+        if not_found || scanner_random {
             s.site(req.site_hash, p.max_sites)
                 .learn(family(path), w.bytes, p.tol, w.ts);
         }

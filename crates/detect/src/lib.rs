@@ -155,7 +155,8 @@ pub enum Part {
     /// Every detector: the stream is one lane.
     All,
     /// The per-source detectors of one of `lanes` source lanes: every web
-    /// rule but `web.sweep`, and `web.waf_block`; each cap on tracked
+    /// rule but `web.sweep`, `web.exploit_success` and `web.defacement`, and
+    /// `web.waf_block`; each cap on tracked
     /// sources (`web.max_tracked_sources`) is divided by `lanes`, so the
     /// bound over all lanes is unchanged.
     BySource {
@@ -163,7 +164,8 @@ pub enum Part {
         lanes: usize,
     },
     /// The cross-source detectors, fed every event: `web.sweep` (keyed by
-    /// request fingerprint across sources) and every account-attack
+    /// request fingerprint across sources), `web.exploit_success` and
+    /// `web.defacement` (per-site not-found sizes, script paths, page sizes) and every account-attack
     /// detector (clusters across sources and users, travel).
     Shared,
 }

@@ -2,7 +2,7 @@
 //! exact hits and exact misses (benign look-alikes) per class.
 
 use super::config::ExploitConfig;
-use super::exploit::WebExploit;
+use super::exploit::Classifier;
 use super::request::Req;
 use super::rules::RuleFile;
 use haboob_model::{Severity, Ts, WebEvent};
@@ -27,7 +27,7 @@ fn event<'a>(path: &'a str, query: &'a str, ua: &'a str, status: u16) -> WebEven
 }
 
 /// Categories and products of one request (`target` split at its first `?`).
-fn classify_with(x: &mut WebExploit, target: &str, ua: &str) -> (Vec<&'static str>, Vec<String>) {
+fn classify_with(x: &mut Classifier, target: &str, ua: &str) -> (Vec<&'static str>, Vec<String>) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let w = event(path, query, ua, 404);
     let mut req = Req::default();
@@ -36,7 +36,7 @@ fn classify_with(x: &mut WebExploit, target: &str, ua: &str) -> (Vec<&'static st
 }
 
 fn classify(target: &str) -> (Vec<&'static str>, Vec<String>) {
-    let mut x = WebExploit::new(&ExploitConfig::default(), 10, 1000);
+    let mut x = Classifier::new(&ExploitConfig::default());
     classify_with(&mut x, target, "Mozilla/5.0")
 }
 
@@ -295,7 +295,7 @@ fn extra_rules_add_products() {
         "extra.toml",
     )
     .unwrap();
-    let mut x = WebExploit::with_rules(&ExploitConfig::default(), &extra.product, 10, 1000);
+    let mut x = Classifier::with_rules(&ExploitConfig::default(), &extra.product);
     let (c, p) = classify_with(&mut x, "/acme/debug?x=1", "");
     assert_eq!((c, p), (vec!["cve_probe"], vec!["Acme Portal".to_string()]));
     assert!(classify("/acme/debug").1.is_empty());
@@ -303,7 +303,7 @@ fn extra_rules_add_products() {
 
 #[test]
 fn headers_carry_text4shell_and_log4shell() {
-    let mut x = WebExploit::new(&ExploitConfig::default(), 10, 1000);
+    let mut x = Classifier::new(&ExploitConfig::default());
     let (c, _) = classify_with(&mut x, "/", "${script:javascript:1}");
     assert_eq!(c, ["expression_injection"]);
     let (c, _) = classify_with(&mut x, "/", "Mozilla/5.0 ${jndi:dns://x/a}");
@@ -315,7 +315,7 @@ fn headers_carry_text4shell_and_log4shell() {
 
 #[test]
 fn severity_follows_the_answer() {
-    let mut x = WebExploit::new(&ExploitConfig::default(), 10, 1000);
+    let mut x = Classifier::new(&ExploitConfig::default());
     let mut sev = |target: &str, status: u16, bytes: u64| {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let mut w = event(path, query, "", status);
@@ -349,7 +349,7 @@ proptest! {
         let path = format!("/{}", String::from_utf8_lossy(&path));
         let query = String::from_utf8_lossy(&query).into_owned();
         let ua = String::from_utf8_lossy(&ua).into_owned();
-        let mut x = WebExploit::new(&ExploitConfig::default(), 10, 1000);
+        let mut x = Classifier::new(&ExploitConfig::default());
         let w = event(&path, &query, &ua, 200);
         let mut req = Req::default();
         req.fill(&w);
@@ -365,7 +365,7 @@ proptest! {
         let s: String = parts.concat();
         let (path, query) = s.split_once('?').unwrap_or((&s, ""));
         let path = format!("/{path}");
-        let mut x = WebExploit::new(&ExploitConfig::default(), 10, 1000);
+        let mut x = Classifier::new(&ExploitConfig::default());
         let w = event(&path, query, &s, 200);
         let mut req = Req::default();
         req.fill(&w);

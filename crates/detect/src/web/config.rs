@@ -39,6 +39,12 @@ pub struct WebConfig {
     pub sweep: SweepConfig,
     /// `web.flood`: an HTTP request flood from one source.
     pub flood: FloodConfig,
+    /// `web.exploit_success`: exploitation that worked.
+    pub exploit_success: super::ExploitSuccessConfig,
+    /// `web.harvest`: scripted record harvesting.
+    pub harvest: super::HarvestConfig,
+    /// `web.defacement`: writes to content and pages whose size changed.
+    pub defacement: super::DefacementConfig,
 }
 
 impl WebConfig {
@@ -68,6 +74,9 @@ impl WebConfig {
             waf,
             sweep,
             flood,
+            exploit_success,
+            harvest,
+            defacement,
         } = self.clone();
         macro_rules! per_source {
             ($c:expr) => {{
@@ -99,6 +108,17 @@ impl WebConfig {
                 enabled: sweep.enabled && !by_source,
                 ..sweep
             },
+            harvest: per_source!(harvest),
+            // Per-site state (not-found sizes, script paths, page sizes):
+            // these compare sources, so they see every event.
+            exploit_success: super::ExploitSuccessConfig {
+                enabled: exploit_success.enabled && !by_source,
+                ..exploit_success
+            },
+            defacement: super::DefacementConfig {
+                enabled: defacement.enabled && !by_source,
+                ..defacement
+            },
         }
     }
 }
@@ -121,6 +141,9 @@ impl Default for WebConfig {
             waf: WafConfig::default(),
             sweep: SweepConfig::default(),
             flood: FloodConfig::default(),
+            exploit_success: super::ExploitSuccessConfig::default(),
+            harvest: super::HarvestConfig::default(),
+            defacement: super::DefacementConfig::default(),
         }
     }
 }

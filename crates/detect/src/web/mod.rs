@@ -12,6 +12,9 @@
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
 //! | `web.sweep` | one request fingerprint (method, user agent or none, path family) from many sources, each below every per-source threshold | T1595.003, T1083 |
 //! | `web.flood` | an HTTP request flood from one source: one URL hammered (also with cache-busting queries), any paths far faster than a browser, or a user agent per request | T1498, T1499.002 |
+//! | `web.exploit_success` | a probe that worked: answered 2xx unlike the site's not-found page, a placed web shell used by POSTs, an admin endpoint answered to an outsider, injection answers growing | T1190 (T1505.003) |
+//! | `web.harvest` | scripted record harvesting: many distinct records (identifiers, data-bearing resources) of similar sizes, mostly 2xx | T1213, T1119 |
+//! | `web.defacement` | content writes by non-editors; a public page whose size changed sharply and stayed changed | T1491.002 |
 //! | `web.waf_block` | requests blocked or flagged by ModSecurity/naxsi or refused by access rules (error logs) | T1190, T1595.003 |
 //!
 //! [`build`] returns one [`Detector`] that decodes each request once
@@ -62,6 +65,7 @@ mod flood;
 mod habits;
 pub mod lists;
 mod login;
+mod outcome;
 mod pathset;
 mod request;
 pub mod rules;
@@ -81,6 +85,8 @@ mod classes_tests;
 mod flood_tests;
 #[cfg(test)]
 mod tests;
+
+pub use outcome::{DefacementConfig, ExploitSuccessConfig, HarvestConfig};
 
 pub use config::{
     AdminEnumConfig, CrawlConfig, ExploitConfig, FloodConfig, LoginBfConfig, ScanConfig,
@@ -123,6 +129,10 @@ pub enum WebConfigError {
     /// A ratio is outside 0..=1.
     #[error("web.{0}: ratio must be between 0 and 1")]
     BadRatio(&'static str),
+    /// An address-list entry (`exploit_success.admin_sources`,
+    /// `defacement.editors`) is not an IP address or CIDR network.
+    #[error("web.{0}: {1:?} is not an IP address or CIDR network")]
+    BadAddress(&'static str, String),
     /// An `extra_rules` file cannot be read or parsed.
     #[error("web.{0}.extra_rules: {1}")]
     Rules(&'static str, rules::RuleFileError),
@@ -191,6 +201,20 @@ impl WebConfig {
         if !(0.0..=1.0).contains(&self.sweep.min_unanswered_share) {
             return Err(WebConfigError::BadRatio("sweep.min_unanswered_share"));
         }
+        if !(0.0..=1.0).contains(&self.harvest.min_ok_share) {
+            return Err(WebConfigError::BadRatio("harvest.min_ok_share"));
+        }
+        for (name, list) in [
+            (
+                "exploit_success.admin_sources",
+                &self.exploit_success.admin_sources,
+            ),
+            ("defacement.editors", &self.defacement.editors),
+        ] {
+            if let Some(bad) = list.iter().find(|s| Cidr::parse(s).is_none()) {
+                return Err(WebConfigError::BadAddress(name, episode::bounded(bad)));
+            }
+        }
         self.validate_rules()
     }
 
@@ -213,6 +237,9 @@ impl WebConfig {
 #[derive(Debug)]
 pub struct WebDetectors {
     req: Req,
+    /// `web.exploit`'s request classifier, run once per request when a rule
+    /// reads its verdict (`web.exploit`, `web.exploit_success`).
+    classifier: Option<exploit::Classifier>,
     allow_sources: Vec<Cidr>,
     allow_ua: Option<AhoCorasick>,
     rules: Vec<Box<dyn WebRule>>,
@@ -225,6 +252,11 @@ impl WebDetectors {
         let n = cfg.max_evidence;
         let m = cfg.max_tracked_sources;
         let mut rules: Vec<Box<dyn WebRule>> = Vec::new();
+        let classifier = (cfg.exploit.enabled || cfg.exploit_success.enabled)
+            .then(|| exploit::Classifier::new(&cfg.exploit));
+        let products = classifier
+            .as_ref()
+            .map_or_else(|| Vec::new().into(), exploit::Classifier::products);
         if cfg.scan.enabled {
             rules.push(Box::new(scan::WebScan::new(&cfg.scan, n, m)));
         }
@@ -239,7 +271,12 @@ impl WebDetectors {
             )));
         }
         if cfg.exploit.enabled {
-            rules.push(Box::new(exploit::WebExploit::new(&cfg.exploit, n, m)));
+            rules.push(Box::new(exploit::WebExploit::new(
+                &cfg.exploit,
+                products.clone(),
+                n,
+                m,
+            )));
         }
         if cfg.admin_enum.enabled {
             rules.push(Box::new(admin::WebAdminEnum::new(&cfg.admin_enum, n, m)));
@@ -259,6 +296,7 @@ impl WebDetectors {
         if cfg.sweep.enabled {
             rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
         }
+        outcome::push_rules(cfg, products, &mut rules);
         let allow_sources = cfg
             .allow_sources
             .iter()
@@ -273,6 +311,7 @@ impl WebDetectors {
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
         WebDetectors {
             req: Req::default(),
+            classifier,
             allow_sources,
             allow_ua,
             rules,
@@ -301,6 +340,11 @@ impl Detector for WebDetectors {
             }
         }
         self.req.fill(w);
+        if let Some(c) = &mut self.classifier {
+            let mut hits = std::mem::take(&mut self.req.exploit);
+            c.classify(w, &self.req, &mut hits);
+            self.req.exploit = hits;
+        }
         for r in &mut self.rules {
             r.observe(w, &self.req, origin, out);
         }

@@ -26,6 +26,9 @@ pub(crate) struct Req {
     pub path_hash: u64,
     /// Hash of the site.
     pub site_hash: u64,
+    /// What `web.exploit`'s classifier matched (filled by the detector set
+    /// after [`Req::fill`] when a rule needs it; empty otherwise).
+    pub exploit: super::exploit::Hits,
 }
 
 #[inline]

@@ -50,7 +50,7 @@ const SWEEP_EVERY: u32 = 4096;
 const MAX_SITES: usize = 1024;
 
 /// Search engines, archivers and monitors: their user agents never enter a sweep.
-const CRAWLERS: &[&str] = &[
+pub(crate) const CRAWLERS: &[&str] = &[
     "googlebot",
     "google-inspectiontool",
     "adsbot-google",

@@ -1,0 +1,381 @@
+//! `web.harvest`: scripted record harvesting.
+//!
+//! **What it detects.** One source (linked sources are the campaign's job)
+//! fetching ≥ 50 distinct records within an hour: a record is a request
+//! (GET or POST) for a data-bearing resource (`lookup`, `export`,
+//! `download`, `api`, `voter`, `registration`, `ballot`, `record`, … as a
+//! word of the path or query; PDF, CSV, spreadsheet, JSON, XML files) or one
+//! carrying an identifier (a numeric path segment, or a query value of digits
+//! or with ≥ 4 digits). Distinct records are distinct paths with their
+//! non-cache-busting query parameters (`_`, `t`, `ts`, `cb`, `nocache`,
+//! `rand`, `v` and `utm_*` are ignored). The answers must be mostly 2xx
+//! (`min_ok_share`) of similar sizes (standard deviation over mean at most
+//! `max_size_spread`): a script reading one kind of record, not a person
+//! reading pages. A site's visitors read a handful of such records; the
+//! threshold is set far above that.
+//!
+//! `details.records` (distinct records answered 2xx), `details.bytes` (bytes
+//! of the 2xx answers), `details.pattern`: `sequential` (one identifier walked
+//! with ≥ 90 % of the range fetched), `dense` (≥ 30 %), `enumerated` (from a
+//! list: sparse identifiers), `resources` (distinct data-bearing resources).
+//!
+//! **Benign look-alikes stay quiet.** Search-engine crawlers (the
+//! `web.sweep` list plus `crawler_user_agents`) are exempt; a feed client
+//! polling one resource, even with a cache-busting query, and a monitor
+//! fetching one URL are one record; a person downloading the public results
+//! files fetches a handful.
+//!
+//! **ATT&CK.** T1213 Data from Information Repositories (the records are
+//! read through the site's own data interfaces), T1119 Automated Collection.
+
+use super::super::episode::{hash_bytes, insert_capped, FxSet, Key, Recycle, Slot, Tracker};
+use super::super::request::Req;
+use super::super::scan::secs_ms;
+use super::super::sweep::CRAWLERS;
+use super::super::WebRule;
+use super::{extension, mix, HarvestConfig};
+use aho_corasick::AhoCorasick;
+use haboob_model::{Alert, Origin, Severity, WebEvent};
+use std::collections::BTreeMap;
+
+const ID: &str = "web.harvest";
+const TECHNIQUES: &[&str] = &["T1213", "T1119"];
+
+/// Words that mark a path or query as data-bearing (matched as whole words:
+/// not inside a longer run of letters).
+const DATA_WORDS: &[&str] = &[
+    "lookup",
+    "export",
+    "download",
+    "downloads",
+    "api",
+    "voter",
+    "voters",
+    "registration",
+    "registrations",
+    "ballot",
+    "ballots",
+    "record",
+    "records",
+    "dump",
+    "report",
+    "reports",
+    "roll",
+    "rolls",
+];
+
+/// Extensions of data files.
+const DATA_EXTENSIONS: &[&[u8]] = &[
+    b"pdf", b"csv", b"tsv", b"xls", b"xlsx", b"ods", b"json", b"xml", b"txt", b"doc", b"docx",
+];
+
+/// Query parameters that only defeat caches; they do not name a record.
+fn cache_buster(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"_" | b"t"
+            | b"ts"
+            | b"time"
+            | b"timestamp"
+            | b"cb"
+            | b"cachebust"
+            | b"nocache"
+            | b"rand"
+            | b"r"
+            | b"v"
+            | b"ver"
+    ) || name.starts_with(b"utm_")
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct HarvestState {
+    records: FxSet,
+    requests: u64,
+    ok: u64,
+    bytes: u64,
+    /// Sum and sum of squares of the 2xx sizes.
+    sum: f64,
+    sq: f64,
+    /// Identifier template of the first record that had one.
+    tmpl: u64,
+    ids: u64,
+    id_min: u64,
+    id_max: u64,
+}
+
+impl Recycle for HarvestState {}
+
+impl HarvestState {
+    fn spread(&self) -> f64 {
+        if self.ok < 2 || self.sum <= 0.0 {
+            return 0.0;
+        }
+        let n = self.ok as f64;
+        let mean = self.sum / n;
+        let var = (self.sq / n - mean * mean).max(0.0);
+        var.sqrt() / mean
+    }
+
+    fn pattern(&self, min_records: usize) -> &'static str {
+        if self.ids as usize >= min_records.div_ceil(2) && self.id_max >= self.id_min {
+            let range = (self.id_max - self.id_min).saturating_add(1) as f64;
+            let density = self.ids as f64 / range;
+            if density >= 0.9 {
+                "sequential"
+            } else if density >= 0.3 {
+                "dense"
+            } else {
+                "enumerated"
+            }
+        } else {
+            "resources"
+        }
+    }
+}
+
+/// The `web.harvest` detector.
+#[derive(Debug)]
+pub(crate) struct WebHarvest {
+    min: usize,
+    window_ms: i64,
+    min_ok: f64,
+    spread: f64,
+    words: Option<AhoCorasick>,
+    crawlers: Option<AhoCorasick>,
+    max_evidence: usize,
+    t: Tracker<HarvestState>,
+}
+
+impl WebHarvest {
+    pub fn new(c: &HarvestConfig, max_evidence: usize, max_sources: usize) -> Self {
+        let words: Vec<String> = DATA_WORDS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(c.data_words.iter().map(|s| s.to_ascii_lowercase()))
+            .collect();
+        let crawlers: Vec<String> = CRAWLERS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(c.crawler_user_agents.iter().cloned())
+            .collect();
+        WebHarvest {
+            min: c.min_records.max(2),
+            window_ms: secs_ms(c.window_secs),
+            min_ok: c.min_ok_share,
+            spread: c.max_size_spread,
+            words: super::super::substring_matcher(&words),
+            crawlers: super::super::substring_matcher(&crawlers),
+            max_evidence,
+            t: Tracker::new(c.window_secs, max_sources),
+        }
+    }
+
+    /// A data word in `hay` as a whole word.
+    fn has_word(&self, hay: &[u8]) -> bool {
+        let Some(ac) = &self.words else { return false };
+        ac.find_overlapping_iter(hay).any(|m| {
+            let before = m.start().checked_sub(1).map(|i| hay[i]);
+            let after = hay.get(m.end()).copied();
+            !before.is_some_and(|c| c.is_ascii_alphabetic())
+                && !after.is_some_and(|c| c.is_ascii_alphabetic())
+        })
+    }
+}
+
+/// An identifier: all digits (1..=12), or letters and digits with ≥ 4
+/// digits (`v00012345`). Its numeric value (digits only) when it has one.
+fn identifier(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 24 {
+        return None;
+    }
+    let mut digits = 0usize;
+    let mut value: u64 = 0;
+    for &c in s {
+        if c.is_ascii_digit() {
+            digits += 1;
+            value = value.saturating_mul(10).saturating_add(u64::from(c - b'0'));
+        } else if !(c.is_ascii_alphabetic() || c == b'-' || c == b'_') {
+            return None;
+        }
+    }
+    let all = digits == s.len() && digits <= 12;
+    (all || digits >= 4).then_some(value)
+}
+
+/// What makes a request a record: its key (path and meaningful query
+/// parameters) and its identifier template and value when it has one.
+struct Record {
+    key: u64,
+    id: Option<(u64, u64)>,
+}
+
+fn record(req: &Req, has_word: impl Fn(&[u8]) -> bool) -> Option<Record> {
+    let path = req.path();
+    let mut id = None;
+    // Numeric path segments (the last one names the record); the parts of a
+    // date (`/2026/08/07/`: a year and the one- or two-digit segments after
+    // it) are not identifiers.
+    let mut start = 0;
+    let mut date = false;
+    for (i, seg) in path.split(|&c| c == b'/').enumerate() {
+        let year = seg.len() == 4 && (seg.starts_with(b"19") || seg.starts_with(b"20"));
+        let part = seg.len() <= 2 && date;
+        date = (year || part) && seg.iter().all(u8::is_ascii_digit);
+        if date {
+            start += seg.len() + 1;
+            continue;
+        }
+        if let Some(v) = identifier(seg) {
+            id = Some((mix(hash_bytes(&path[..start]), i as u64), v));
+        }
+        start += seg.len() + 1;
+    }
+    let mut key = req.path_hash;
+    let query = req.once.get(req.path_len + 1..).unwrap_or_default();
+    for param in query.split(|&c| c == b'&') {
+        if param.is_empty() {
+            continue;
+        }
+        let (name, value) = match memchr::memchr(b'=', param) {
+            Some(e) => (&param[..e], &param[e + 1..]),
+            None => (param, &[][..]),
+        };
+        if cache_buster(name) {
+            continue;
+        }
+        key = mix(key, hash_bytes(param));
+        if let Some(v) = identifier(value) {
+            if id.is_none() {
+                id = Some((mix(req.path_hash, hash_bytes(name)), v));
+            }
+        }
+    }
+    let ext = extension(path);
+    let record =
+        id.is_some() || (!ext.is_empty() && DATA_EXTENSIONS.contains(&ext)) || has_word(&req.once);
+    record.then_some(Record { key, id })
+}
+
+fn emit(s: Slot<HarvestState>, min: usize, out: &mut Vec<Alert>) {
+    if !s.ep.fired {
+        return;
+    }
+    let st = &s.st;
+    let mut d = BTreeMap::new();
+    d.insert("records".into(), (st.records.len() as u64).into());
+    d.insert("bytes".into(), st.bytes.into());
+    d.insert("requests".into(), st.requests.into());
+    d.insert(
+        "ok_share".into(),
+        super::super::episode::ratio(st.ok, st.requests),
+    );
+    let pattern = st.pattern(min);
+    d.insert("pattern".into(), pattern.into());
+    if pattern != "resources" {
+        d.insert("id_min".into(), st.id_min.into());
+        d.insert("id_max".into(), st.id_max.into());
+    }
+    let title = format!(
+        "Record harvesting: {} records ({pattern}, {} bytes) by {}",
+        st.records.len(),
+        st.bytes,
+        s.ep.who_where()
+    );
+    out.push(s.ep.alert(ID, title, TECHNIQUES, d, &[]));
+}
+
+impl WebRule for WebHarvest {
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of(ID, &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into(ID)?;
+        Ok(())
+    }
+
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        let min = self.min;
+        self.t.maintain(w.ts, &mut |s| emit(s, min, out));
+        if !(w.method.eq_ignore_ascii_case("GET") || w.method.eq_ignore_ascii_case("POST")) {
+            return;
+        }
+        // Scripts, styles and images are never records (PDF documents are:
+        // the only data extension among the static ones).
+        if req.is_static && extension(req.path()) != b"pdf" {
+            return;
+        }
+        let Some(rec) = record(req, |h| self.has_word(h)) else {
+            return;
+        };
+        if let Some(c) = &self.crawlers {
+            if c.is_match(&w.user_agent.as_bytes()[..w.user_agent.len().min(1024)]) {
+                return;
+            }
+        }
+        let key: Key = (w.source_ip, req.site_hash);
+        let slot = self
+            .t
+            .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, min, out));
+        if slot.ep.restart_if_expired(w.ts, self.window_ms) {
+            slot.st = HarvestState::default();
+        }
+        let st = &mut slot.st;
+        st.requests += 1;
+        let ok = w.status_class() == 2;
+        // A record is taken when it is answered 2xx.
+        let new = ok && insert_capped(&mut st.records, rec.key);
+        if ok {
+            st.ok += 1;
+            st.bytes = st.bytes.saturating_add(w.bytes);
+            let b = w.bytes as f64;
+            st.sum += b;
+            st.sq += b * b;
+        }
+        if let (true, Some((tmpl, v))) = (new, rec.id) {
+            if st.ids == 0 {
+                st.tmpl = tmpl;
+                st.id_min = v;
+                st.id_max = v;
+            }
+            if st.tmpl == tmpl {
+                st.ids += 1;
+                st.id_min = st.id_min.min(v);
+                st.id_max = st.id_max.max(v);
+            }
+        }
+        slot.ep.hit(w.ts, o, self.max_evidence);
+        if new {
+            slot.ep.sample(&req.path_lossy());
+        }
+        let st = &slot.st;
+        if !slot.ep.fired
+            && st.records.len() >= self.min
+            && st.ok as f64 >= self.min_ok * st.requests as f64
+            && st.spread() <= self.spread
+        {
+            slot.ep.fired = true;
+            slot.ep.severity = Severity::High;
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        let min = self.min;
+        self.t.drain(&mut |s| emit(s, min, out));
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(identifier(b"12345"), Some(12345));
+        assert_eq!(identifier(b"v00012345"), Some(12345));
+        assert_eq!(identifier(b"page2"), None);
+        assert_eq!(identifier(b"results"), None);
+        assert_eq!(identifier(b"a.b"), None);
+        assert_eq!(identifier(b""), None);
+    }
+}

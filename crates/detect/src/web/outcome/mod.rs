@@ -1,0 +1,211 @@
+//! What followed the probes: exploitation that worked (`web.exploit_success`),
+//! scripted record harvesting (`web.harvest`) and defacement
+//! (`web.defacement`), read from access logs alone.
+//!
+//! `web.exploit_success` and `web.defacement` compare a request with what the
+//! site answered to others (its not-found pages, its pages' usual sizes, its
+//! script paths): they keep per-site state and run in the shared lane (see
+//! [`crate::Part`]). `web.harvest` is per source.
+//!
+//! Per-site and per-page state lives in bounded maps with eviction or in
+//! direct-mapped tables ([`Table`]): a fixed number of slots, a colliding key
+//! replaces the older one, so memory never grows with the log.
+
+mod config;
+mod defacement;
+mod harvest;
+mod profile;
+mod success;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_defacement;
+#[cfg(test)]
+mod tests_harvest;
+
+pub use config::{DefacementConfig, ExploitSuccessConfig, HarvestConfig};
+
+use super::exploit::ProductMeta;
+use super::{Cidr, WebConfig, WebRule};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Add the enabled outcome rules to the detector set.
+pub(crate) fn push_rules(
+    cfg: &WebConfig,
+    products: Arc<[ProductMeta]>,
+    rules: &mut Vec<Box<dyn WebRule>>,
+) {
+    let n = cfg.max_evidence;
+    let m = cfg.max_tracked_sources;
+    if cfg.exploit_success.enabled {
+        rules.push(Box::new(success::WebExploitSuccess::new(
+            &cfg.exploit_success,
+            products,
+            n,
+            m,
+        )));
+    }
+    if cfg.harvest.enabled {
+        rules.push(Box::new(harvest::WebHarvest::new(&cfg.harvest, n, m)));
+    }
+    if cfg.defacement.enabled {
+        rules.push(Box::new(defacement::WebDefacement::new(
+            &cfg.defacement,
+            n,
+            m,
+        )));
+    }
+}
+
+/// Parse a list of CIDR entries, skipping (with a warning) bad ones; call
+/// [`WebConfig::validate`] first to reject them.
+pub(crate) fn cidrs(list: &[String], what: &str) -> Vec<Cidr> {
+    list.iter()
+        .filter_map(|s| {
+            let c = Cidr::parse(s);
+            if c.is_none() {
+                tracing::warn!(entry = %super::episode::bounded(s), list = what, "Skipped bad address entry.");
+            }
+            c
+        })
+        .collect()
+}
+
+/// `|a - b| <= tol`.
+#[inline]
+pub(crate) fn near(a: u64, b: u64, tol: u64) -> bool {
+    a.abs_diff(b) <= tol
+}
+
+/// Mix two hashes into one non-zero table key.
+#[inline]
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
+    let x = (a ^ b.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (x ^ (x >> 31)) | 1
+}
+
+/// A direct-mapped table of `V` keyed by non-zero 64-bit hashes: a fixed
+/// number of slots (a power of two), a key landing on an occupied slot
+/// replaces its value. Saved sparsely (occupied slots only).
+#[derive(Debug, Clone)]
+pub(crate) struct Table<V> {
+    keys: Vec<u64>,
+    vals: Vec<V>,
+}
+
+impl<V: Default + Clone> Table<V> {
+    /// A table of at least `n` slots (rounded up to a power of two, at least 16).
+    pub fn new(n: usize) -> Self {
+        let n = n.clamp(16, 1 << 24).next_power_of_two();
+        Table {
+            keys: vec![0; n],
+            vals: vec![V::default(); n],
+        }
+    }
+
+    #[inline]
+    fn index(&self, key: u64) -> usize {
+        (key as usize) & (self.keys.len() - 1)
+    }
+
+    /// The value for `key`, reset to the default when the slot held another
+    /// key (or none); `true` when it was reset.
+    #[inline]
+    pub fn slot(&mut self, key: u64) -> (&mut V, bool) {
+        let key = key | 1;
+        let i = self.index(key);
+        let fresh = self.keys[i] != key;
+        if fresh {
+            self.keys[i] = key;
+            self.vals[i] = V::default();
+        }
+        (&mut self.vals[i], fresh)
+    }
+
+    /// The value for `key` when stored.
+    #[inline]
+    pub fn get(&self, key: u64) -> Option<&V> {
+        let key = key | 1;
+        let i = self.index(key);
+        (self.keys[i] == key).then(|| &self.vals[i])
+    }
+}
+
+/// The saved form of a [`Table`]: its size and occupied slots.
+#[derive(Serialize, Deserialize)]
+struct Sparse<V> {
+    n: usize,
+    used: Vec<(u64, V)>,
+}
+
+impl<V: Serialize + Clone> Serialize for Table<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let used: Vec<(u64, V)> = self
+            .keys
+            .iter()
+            .zip(&self.vals)
+            .filter(|(k, _)| **k != 0)
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        Sparse {
+            n: self.keys.len(),
+            used,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de, V: Deserialize<'de> + Default + Clone> Deserialize<'de> for Table<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let sp = Sparse::<V>::deserialize(d)?;
+        let mut t = Table::new(sp.n);
+        for (k, v) in sp.used {
+            let (slot, _) = t.slot(k);
+            *slot = v;
+        }
+        Ok(t)
+    }
+}
+
+/// Extension of the last path segment (lower case, without the dot; empty
+/// when none or longer than 6 bytes).
+#[inline]
+pub(crate) fn extension(path: &[u8]) -> &[u8] {
+    let last = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
+    match memchr::memrchr(b'.', last) {
+        Some(d) if last.len() - d - 1 <= 6 => &last[d + 1..],
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn table_replaces_on_collision_and_saves_sparsely() {
+        let mut t: Table<u32> = Table::new(16);
+        *t.slot(2).0 = 5;
+        assert_eq!(t.get(2), Some(&5));
+        // 2 | 1 == 3: keys are made odd, so 2 and 3 are one key.
+        assert_eq!(t.get(3), Some(&5));
+        let (v, fresh) = t.slot(2 + 16);
+        assert!(fresh);
+        assert_eq!(*v, 0);
+        assert_eq!(t.get(2), None);
+        let s = crate::DetectorState::of("t", &t).unwrap();
+        let back: Table<u32> = s.into("t").unwrap();
+        assert_eq!(back.get(18), Some(&0));
+        assert_eq!(back.keys.len(), 16);
+    }
+
+    #[test]
+    fn extensions() {
+        assert_eq!(extension(b"/a/b.php"), b"php");
+        assert_eq!(extension(b"/a.b/c"), b"");
+        assert_eq!(extension(b"/x.toolong7"), b"");
+        assert_eq!(extension(b"/"), b"");
+    }
+}

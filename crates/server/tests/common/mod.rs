@@ -159,6 +159,7 @@ fn campaign(id: &str, summary: &str, sev: Severity, org: &str, alerts: &[Alert])
         } else {
             vec![]
         },
+        stages: vec![],
     }
 }
 

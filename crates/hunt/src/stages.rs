@@ -40,10 +40,9 @@ const SIGMA: &str = "sigma";
 /// The stage an alert marks, if any.
 pub fn stage_of(a: &Alert) -> Option<StageKind> {
     if a.detector == SIGMA {
-        let exploit = a
-            .techniques
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("T1190") || t.to_ascii_uppercase().starts_with("T1190."));
+        let exploit = a.techniques.iter().any(|t| {
+            t.eq_ignore_ascii_case("T1190") || t.to_ascii_uppercase().starts_with("T1190.")
+        });
         return exploit.then_some(StageKind::ExploitationAttempt);
     }
     STAGES

@@ -217,9 +217,7 @@ pub struct Campaign {
 
 /// How far an intrusion got, in order: reconnaissance → exploitation attempt
 /// → exploitation success → collection → defacement.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     /// Scanning, probing, enumeration.

@@ -176,7 +176,11 @@ const MAX_STAGE_ROWS: usize = 24;
 /// reached, the site and how many alerts show it.
 fn write_stages(w: &mut dyn Write, c: &Campaign) -> io::Result<()> {
     for (i, s) in c.stages.iter().take(MAX_STAGE_ROWS).enumerate() {
-        let head = if i == 0 { "  stages     " } else { "             " };
+        let head = if i == 0 {
+            "  stages     "
+        } else {
+            "             "
+        };
         let n = s.evidence.len();
         writeln!(
             w,
@@ -524,9 +528,9 @@ mod tests {
         assert_eq!(
             rows,
             [
-                "  stages      reconnaissance       1970-01-01T00:00:00Z  a.example (2 alerts)",
-                "              exploitation success 1970-01-01T01:00:00Z  a.example (1 alert)",
-                "              defacement           1970-01-01T02:00:00Z  b\\x1b[31m.example (1 alert)",
+                "  stages      reconnaissance       1970-01-01T00:00:00.000Z  a.example (2 alerts)",
+                "              exploitation success 1970-01-01T01:00:00.000Z  a.example (1 alert)",
+                "              defacement           1970-01-01T02:00:00.000Z  b\\u{1b}[31m.example (1 alert)",
             ],
             "{text}"
         );

@@ -186,7 +186,16 @@ impl Plan<'_> {
             let mut t = day + at + self.rng.gen_range(0..10 * MINUTE);
             for p in F5 {
                 let b = self.not_found();
-                self.push(t, ip, "GET", Cow::Borrowed(p), (404, b), UA_OPERATOR, site, tag);
+                self.push(
+                    t,
+                    ip,
+                    "GET",
+                    Cow::Borrowed(p),
+                    (404, b),
+                    UA_OPERATOR,
+                    site,
+                    tag,
+                );
                 t += self.rng.gen_range(2_000..5_000);
             }
             // The dialog handler's encryption-key oracle: many `dp` values.
@@ -208,7 +217,16 @@ impl Plan<'_> {
                     (PA, false) => (500, 1_180 + self.rng.gen_range(0..60), tag),
                     _ => (404, self.not_found(), tag),
                 };
-                self.push(t, ip, "GET", Cow::Owned(dp), (status, bytes), UA_OPERATOR, site, tag);
+                self.push(
+                    t,
+                    ip,
+                    "GET",
+                    Cow::Owned(dp),
+                    (status, bytes),
+                    UA_OPERATOR,
+                    site,
+                    tag,
+                );
                 t += self.rng.gen_range(700..1_600);
             }
             t += self.rng.gen_range(MINUTE..3 * MINUTE);
@@ -217,9 +235,19 @@ impl Plan<'_> {
             } else {
                 (404, self.not_found())
             };
-            self.push(t, ip, "POST", Cow::Borrowed(RAU), (status, bytes), UA_OPERATOR, site, tag);
+            self.push(
+                t,
+                ip,
+                "POST",
+                Cow::Borrowed(RAU),
+                (status, bytes),
+                UA_OPERATOR,
+                site,
+                tag,
+            );
             if site == PA {
-                self.webshell(t + self.rng.gen_range(2 * MINUTE..5 * MINUTE));
+                let at = t + self.rng.gen_range(2 * MINUTE..5 * MINUTE);
+                self.webshell(at);
             }
         }
     }
@@ -233,11 +261,29 @@ impl Plan<'_> {
             ("webshell", "web.exploit_success", "T1505.003"),
             "exploitation_success",
         );
-        self.push(t, ip, "GET", Cow::Borrowed(SHELL), (200, 48), UA_OPERATOR, PA, tag);
+        self.push(
+            t,
+            ip,
+            "GET",
+            Cow::Borrowed(SHELL),
+            (200, 48),
+            UA_OPERATOR,
+            PA,
+            tag,
+        );
         for _ in 0..24 {
             t += self.rng.gen_range(20_000..90_000);
             let b = self.rng.gen_range(90..4_200);
-            self.push(t, ip, "POST", Cow::Borrowed(SHELL), (200, b), UA_OPERATOR, PA, tag);
+            self.push(
+                t,
+                ip,
+                "POST",
+                Cow::Borrowed(SHELL),
+                (200, b),
+                UA_OPERATOR,
+                PA,
+                tag,
+            );
         }
     }
 
@@ -245,12 +291,7 @@ impl Plan<'_> {
     /// one every two to four seconds; a few ids do not exist (404).
     fn harvest(&mut self) {
         let ip = addr(OPERATOR);
-        let tag = self.tag(
-            ip,
-            PA,
-            ("harvest", "web.harvest", "T1213"),
-            "collection",
-        );
+        let tag = self.tag(ip, PA, ("harvest", "web.harvest", "T1213"), "collection");
         let n: u64 = self.rng.gen_range(1_200..1_600);
         let first: u64 = 4_100_000 + self.rng.gen_range(0..50_000);
         let mut t = self.ctx.day_ms(1) + 10 * HOUR + self.rng.gen_range(0..10 * MINUTE);
@@ -288,13 +329,40 @@ impl Plan<'_> {
         );
         let mut t = self.ctx.day_ms(2) + 3 * HOUR + self.rng.gen_range(0..30 * MINUTE);
         let bytes = 2_417;
-        self.push(t, ip, "GET", Cow::Borrowed("/"), (200, SITES[WI].home_bytes), UA_DEFACER, WI, tag);
+        self.push(
+            t,
+            ip,
+            "GET",
+            Cow::Borrowed("/"),
+            (200, SITES[WI].home_bytes),
+            UA_DEFACER,
+            WI,
+            tag,
+        );
         t += self.rng.gen_range(5_000..20_000);
         for p in ["/index.html", "/images/banner.jpg"] {
-            self.push(t, ip, "PUT", Cow::Borrowed(p), (201, 0), UA_DEFACER, WI, tag);
+            self.push(
+                t,
+                ip,
+                "PUT",
+                Cow::Borrowed(p),
+                (201, 0),
+                UA_DEFACER,
+                WI,
+                tag,
+            );
             t += self.rng.gen_range(3_000..9_000);
         }
-        self.push(t, ip, "GET", Cow::Borrowed("/"), (200, bytes), UA_DEFACER, WI, tag);
+        self.push(
+            t,
+            ip,
+            "GET",
+            Cow::Borrowed("/"),
+            (200, bytes),
+            UA_DEFACER,
+            WI,
+            tag,
+        );
         Defaced {
             site: WI,
             at: t,
@@ -316,6 +384,9 @@ pub(super) fn plan(ctx: Ctx, labels: &mut Labels) -> (Vec<Req>, Defaced) {
     p.exploit();
     p.harvest();
     let defaced = p.deface();
-    debug_assert!(p.out.iter().all(|r| usize::from(r.site) != MI || r.ip == addr(SCANNER)));
+    debug_assert!(p
+        .out
+        .iter()
+        .all(|r| usize::from(r.site) != MI || r.ip == addr(SCANNER)));
     (p.out, defaced)
 }

@@ -182,7 +182,13 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
 fn targets_toml() -> String {
     let mut s = String::from("# Sites of the election-intrusion simulation.\n");
     for site in SITES {
-        push_target(&mut s, site.host, site.organisation, "election", site.region);
+        push_target(
+            &mut s,
+            site.host,
+            site.organisation,
+            "election",
+            site.region,
+        );
         let _ = writeln!(s, "paths = [\"{}/*\"]", site.dir);
     }
     s

@@ -35,9 +35,16 @@ const MINUTE: i64 = 60_000;
 const ACUNETIX: &[&str] = &[
     "/acunetix-wvs-test-for-some-inexistent-file",
     "/index.php?id=acunetix_wvs_security_test",
-    "/search?q=wvstest%3Djavascript%3AdomxssExecutionSink(1%2C%22%27%5C%22%3E%3Cxsstag%3E()locxss%22)",
+    "/search?q=election&wvstest=1",
     "/voter/lookup?id=acunetix_wvs_security_test",
     "/contact?email=sample%40email.tst&name=acunetix_wvs_security_test",
+];
+
+/// Words of wordlist paths that `web.exploit` reads as webshell or
+/// installer hunting, left out of the discovery scan.
+const SCRIPTY: &[&str] = &[
+    "shell", "upload", "/tmp/", "install", "setup", ".asp", ".jsp", "cmd", ".php", "eval",
+    "backdoor",
 ];
 
 /// The F5 BIG-IP TMUI traversal (CVE-2020-5902), as in AA20-304A.
@@ -143,7 +150,12 @@ impl Plan<'_> {
                 "reconnaissance",
             );
             let mut t = day + HOUR + k as i64 * 90 * MINUTE + self.rng.gen_range(0..MINUTE);
-            let mut missing = catalog::scan_paths();
+            // Discovery only: the wordlist without script and upload names
+            // (webshell hunting is an exploitation attempt of its own).
+            let mut missing: Vec<String> = catalog::scan_paths()
+                .into_iter()
+                .filter(|p| !SCRIPTY.iter().any(|w| p.contains(w)))
+                .collect();
             missing.shuffle(&mut self.rng);
             let mut reqs: Vec<(Cow<'static, str>, u16, Tag)> = missing
                 .into_iter()

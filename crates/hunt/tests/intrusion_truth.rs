@@ -47,7 +47,8 @@ fn stage_name(s: StageKind) -> &'static str {
 }
 
 /// Expected (site → stage → first time) from the attack labels, keeping
-/// the stages `keep` accepts.
+/// the stages `keep` accepts. Times are to the second, as the logs write
+/// them.
 fn expected(labels: &[Label], keep: impl Fn(&str) -> bool) -> BTreeMap<(String, String), Ts> {
     let mut want: BTreeMap<(String, String), Ts> = BTreeMap::new();
     for l in labels.iter().filter(|l| l.kind == LabelKind::Attack) {
@@ -57,8 +58,8 @@ fn expected(labels: &[Label], keep: impl Fn(&str) -> bool) -> BTreeMap<(String, 
         }
         let e = want
             .entry((l.site.clone(), stage.to_string()))
-            .or_insert(l.first_seen);
-        *e = (*e).min(l.first_seen);
+            .or_insert(Ts(i64::MAX));
+        *e = (*e).min(Ts(l.first_seen.0.div_euclid(1000) * 1000));
     }
     want
 }

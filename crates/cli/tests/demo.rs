@@ -29,10 +29,26 @@ fn demo_reports_each_scenarios_attack() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for sub in ["web", "signin", "actor", "sweep"] {
+    for sub in ["web", "signin", "actor", "sweep", "intrusion"] {
         assert!(keep.join(sub).join("labels.jsonl").is_file(), "{sub}");
     }
     let v = jsonl(&out.stdout);
+    // election-intrusion: one campaign names the scanner and lists its
+    // stages on the exploited site.
+    let has_stage = |c: &Value, site: &str, stage: &str| {
+        c["stages"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["site"] == site && s["stage"] == stage))
+    };
+    assert!(
+        v.iter().any(|c| c["kind"] == "campaign"
+            && has_stage(c, "elections.pa.example", "reconnaissance")
+            && has_stage(c, "elections.pa.example", "exploitation_attempt")
+            && c["reasons"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r == "tool: Acunetix"))),
+        "no election-intrusion campaign with stages"
+    );
     let alerts: Vec<&Value> = v.iter().filter(|o| o["kind"] == "alert").collect();
     let by = |d: &str| alerts.iter().filter(|a| a["detector"] == d).count();
     // The distributed sweep: one alert per swept site, hundreds of members.

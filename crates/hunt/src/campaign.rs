@@ -339,7 +339,15 @@ fn build(
         // The attacker side without an address: listed names victims reached.
         actors: crate::victim::named_infrastructure(&members),
         attribution: vec![],
+        stages: Vec::new(),
     };
+    // The tools the members name (`details.tool`, e.g. the scanner
+    // fingerprints of `web.scanner_ua`).
+    let tools: BTreeSet<&str> = members.iter().filter_map(|a| tool_of(a)).collect();
+    for t in tools.into_iter().take(8) {
+        c.reasons
+            .push(format!("tool: {}", haboob_model::bounded(t, 80)));
+    }
     // Several organisations of one sector or region is targeting, whatever
     // each request was: at least High ("hostile and targeted").
     let orgs = focus(&c);
@@ -349,6 +357,7 @@ fn build(
             "raised to high: {orgs} organisations of one sector or region"
         ));
     }
+    crate::stages::apply(&mut c, &members);
     c
 }
 

@@ -147,6 +147,7 @@ impl Config {
         for f in [
             &mut cfg.web.exploit.extra_rules,
             &mut cfg.web.sensitive.extra_rules,
+            &mut cfg.web.scanner_ua.extra_rules,
         ]
         .into_iter()
         .flatten()

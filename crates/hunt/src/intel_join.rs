@@ -123,6 +123,7 @@ mod tests {
             compromised: vec![],
             actors: vec![],
             attribution: vec![],
+            stages: Vec::new(),
         }
     }
 

@@ -33,6 +33,7 @@ pub mod sigma;
 pub mod sigma_corr;
 pub mod sitename;
 pub mod spool;
+pub mod stages;
 pub mod streams;
 pub mod targets;
 pub mod victim;

@@ -209,4 +209,56 @@ pub struct Campaign {
     /// Candidate actors, best first; empty means unattributed.
     #[serde(default)]
     pub attribution: Vec<crate::intel::Attribution>,
+    /// The stages the campaign reached, per site, in stage order (see
+    /// [`StageKind`]); empty for sign-in campaigns and older records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<Stage>,
+}
+
+/// How far an intrusion got, in order: reconnaissance → exploitation attempt
+/// → exploitation success → collection → defacement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    /// Scanning, probing, enumeration.
+    Reconnaissance,
+    /// Exploit requests sent (not known to have worked).
+    ExploitationAttempt,
+    /// An exploit that worked (the server answered as a vulnerable one does).
+    ExploitationSuccess,
+    /// Records or data taken (scripted harvesting).
+    Collection,
+    /// A public page changed by the actor.
+    Defacement,
+}
+
+impl StageKind {
+    /// Snake-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::Reconnaissance => "reconnaissance",
+            StageKind::ExploitationAttempt => "exploitation_attempt",
+            StageKind::ExploitationSuccess => "exploitation_success",
+            StageKind::Collection => "collection",
+            StageKind::Defacement => "defacement",
+        }
+    }
+}
+
+/// Alert ids kept as one stage's evidence.
+pub const MAX_STAGE_EVIDENCE: usize = 8;
+
+/// One stage of a campaign on one site: when it was first reached, and the
+/// alerts that show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    /// Which stage.
+    pub stage: StageKind,
+    /// The site (alert target).
+    pub site: String,
+    /// The first time the stage was reached on the site.
+    pub first_seen: Ts,
+    /// Evidence: the ids of the alerts that show the stage on the site,
+    /// earliest first (at most [`MAX_STAGE_EVIDENCE`]).
+    pub evidence: Vec<String>,
 }

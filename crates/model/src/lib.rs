@@ -40,8 +40,8 @@ mod text;
 mod time;
 
 pub use alert::{
-    Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Target, TargetSector,
-    MAX_EVIDENCE_BYTES,
+    Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Stage, StageKind, Target,
+    TargetSector, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
 };
 pub use event::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,

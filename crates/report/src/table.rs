@@ -127,6 +127,7 @@ fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> 
     }
     writeln!(w, "  detectors   {}", c.detectors.join(", "))?;
     writeln!(w, "  ATT&CK      {}", c.techniques.join(", "))?;
+    write_stages(w, c)?;
     write_attribution(w, p, c)?;
     if let Some(f) = &c.funnel {
         writeln!(
@@ -166,6 +167,38 @@ fn write_campaign(w: &mut dyn Write, p: &Paint, c: &Campaign) -> io::Result<()> 
     }
     writeln!(w, "  alerts      {}", c.alerts.len())?;
     writeln!(w)
+}
+
+/// Stage rows shown per campaign.
+const MAX_STAGE_ROWS: usize = 24;
+
+/// One row per stage and site, in stage order: the stage, when it was first
+/// reached, the site and how many alerts show it.
+fn write_stages(w: &mut dyn Write, c: &Campaign) -> io::Result<()> {
+    for (i, s) in c.stages.iter().take(MAX_STAGE_ROWS).enumerate() {
+        let head = if i == 0 {
+            "  stages     "
+        } else {
+            "             "
+        };
+        let n = s.evidence.len();
+        writeln!(
+            w,
+            "{head} {:<20} {}  {} ({})",
+            s.stage.as_str().replace('_', " "),
+            s.first_seen,
+            terminal(&s.site, 120),
+            plural(n, "alert")
+        )?;
+    }
+    if c.stages.len() > MAX_STAGE_ROWS {
+        writeln!(
+            w,
+            "              (+{} more)",
+            c.stages.len() - MAX_STAGE_ROWS
+        )?;
+    }
+    Ok(())
 }
 
 /// Reasons of the best candidate shown.
@@ -440,6 +473,7 @@ mod tests {
             compromised: vec!["a@campaign2026.example".into()],
             actors: Vec::new(),
             attribution: Vec::new(),
+            stages: Vec::new(),
         }
     }
 
@@ -462,6 +496,45 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("0b1e5a4e-tenant  "), "{text}");
+    }
+
+    #[test]
+    fn stages_are_rows_in_order_with_escaped_sites() {
+        use haboob_model::{Stage, StageKind};
+        let mut c = campaign();
+        let stage = |stage, site: &str, secs, n: usize| Stage {
+            stage,
+            site: site.into(),
+            first_seen: Ts::from_secs(secs),
+            evidence: (0..n).map(|i| format!("al-{i}")).collect(),
+        };
+        c.stages = vec![
+            stage(StageKind::Reconnaissance, "a.example", 0, 2),
+            stage(StageKind::ExploitationSuccess, "a.example", 3600, 1),
+            stage(StageKind::Defacement, "b\x1b[31m.example", 7200, 1),
+        ];
+        let r = HuntReport {
+            campaigns: vec![c],
+            ..HuntReport::default()
+        };
+        let mut out = Vec::new();
+        write_table(&r, &TableOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("  stages"))
+            .take(3)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "  stages      reconnaissance       1970-01-01T00:00:00.000Z  a.example (2 alerts)",
+                "              exploitation success 1970-01-01T01:00:00.000Z  a.example (1 alert)",
+                "              defacement           1970-01-01T02:00:00.000Z  b\\u{1b}[31m.example (1 alert)",
+            ],
+            "{text}"
+        );
+        assert!(!text.contains('\x1b'), "{text}");
     }
 
     #[test]

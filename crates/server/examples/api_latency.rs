@@ -82,6 +82,7 @@ fn synthetic(n: usize) -> (Vec<Alert>, Vec<Campaign>) {
             compromised: vec![],
             actors: vec![],
             attribution: vec![],
+            stages: Vec::new(),
         });
         alerts.push(a);
     }

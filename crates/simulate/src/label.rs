@@ -52,6 +52,19 @@ pub struct Label {
     /// names; absent: unattributed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributed_to: Option<String>,
+    /// The campaign stage this activity reaches on the site
+    /// (`reconnaissance`, `exploitation_attempt`, `exploitation_success`,
+    /// `collection`, `defacement`), for scenarios that label stages
+    /// (`election-intrusion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Records taken (`collection`): distinct records answered 2xx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<u64>,
+    /// Response bytes of the labelled requests, for labels that count them
+    /// (`collection`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
 }
 
 /// Read `labels.jsonl` (blank lines skipped).
@@ -91,11 +104,24 @@ pub(crate) struct LabelSpec {
     pub prefix: Option<String>,
 }
 
+/// What a label adds for scenarios with campaign stages.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outcome {
+    /// The stage reached (see [`Label::stage`]).
+    pub stage: Option<&'static str>,
+    /// Records taken.
+    pub records: Option<u64>,
+    /// Tally the response bytes of the label's requests.
+    pub count_bytes: bool,
+}
+
 /// Registry of labels: one per (source, site, role), tallied as requests
 /// are written.
 #[derive(Debug, Default)]
 pub(crate) struct Labels {
     specs: Vec<LabelSpec>,
+    outcomes: BTreeMap<Tag, Outcome>,
+    bytes: BTreeMap<Tag, u64>,
     index: BTreeMap<(IpAddr, &'static str, &'static str), Tag>,
     first: Vec<i64>,
     last: Vec<i64>,
@@ -116,6 +142,23 @@ impl Labels {
         self.last.push(i64::MIN);
         self.events.push(0);
         t
+    }
+
+    /// Attach a stage, record count or byte tally to a label.
+    pub(crate) fn annotate(&mut self, tag: Tag, o: Outcome) {
+        if o.count_bytes {
+            self.bytes.entry(tag).or_insert(0);
+        }
+        self.outcomes.insert(tag, o);
+    }
+
+    /// [`Labels::record`], also adding the response bytes to a label that
+    /// counts them.
+    pub(crate) fn record_sized(&mut self, tag: Tag, ms: i64, bytes: u32) {
+        self.record(tag, ms);
+        if let Some(b) = self.bytes.get_mut(&tag) {
+            *b += u64::from(bytes);
+        }
     }
 
     /// Count one written request at `ms`.
@@ -159,6 +202,13 @@ impl Labels {
                     LabelKind::Attack => crate::intel::identity_of(s.actor).map(str::to_string),
                     LabelKind::Benign => None,
                 },
+                stage: self
+                    .outcomes
+                    .get(&(i as Tag))
+                    .and_then(|o| o.stage)
+                    .map(str::to_string),
+                records: self.outcomes.get(&(i as Tag)).and_then(|o| o.records),
+                bytes: self.bytes.get(&(i as Tag)).copied(),
             };
             serde_json::to_writer(&mut w, &label)
                 .map_err(|e| SimError::io(path)(std::io::Error::other(e)))?;

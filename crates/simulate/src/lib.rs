@@ -21,6 +21,10 @@
 //! - [`Scenario::WebSweep`]: a distributed backup-file sweep from hundreds
 //!   of addresses against two sites, beside single-source probes and benign
 //!   many-source traffic.
+//! - [`Scenario::ElectionIntrusion`]: an intrusion stage by stage (scanner
+//!   reconnaissance, exploitation, webshell, voter-record harvest,
+//!   defacement) against four state election sites, beside benign
+//!   look-alikes; labels carry the stage reached per site.
 //!
 //! ```no_run
 //! use haboob_simulate::{simulate, Scenario, SimOptions};
@@ -35,6 +39,7 @@ mod actor;
 mod clock;
 mod election;
 mod intel;
+mod intrusion;
 mod label;
 mod sweep;
 mod volume;
@@ -66,6 +71,12 @@ pub enum Scenario {
     /// two `HEAD` requests each, no user agent, over ten hours) against two
     /// sites, with single-source probes and benign many-source patterns.
     WebSweep,
+    /// `election-intrusion`: one actor's stages against four state election
+    /// sites (scanner reconnaissance, exploitation of one site, a webshell,
+    /// a scripted voter-lookup harvest, a defacement of another), beside
+    /// benign look-alikes (crawler, results feed, journalist, monitor,
+    /// editors); labels carry stages and the records taken. 4 to 14 days.
+    ElectionIntrusion,
 }
 
 impl Scenario {
@@ -77,6 +88,7 @@ impl Scenario {
             Scenario::AccountCampaign => "account-campaign",
             Scenario::ElectionActor => "election-actor",
             Scenario::WebSweep => "web-sweep",
+            Scenario::ElectionIntrusion => "election-intrusion",
         }
     }
 
@@ -88,6 +100,7 @@ impl Scenario {
             Scenario::ElectionActor,
             Scenario::WebVolume,
             Scenario::WebSweep,
+            Scenario::ElectionIntrusion,
         ]
     }
 }
@@ -216,6 +229,7 @@ pub fn simulate(opts: &SimOptions) -> Result<SimSummary, SimError> {
         Scenario::WebVolume => volume::run(opts),
         Scenario::ElectionActor => actor::run(opts),
         Scenario::WebSweep => sweep::run(opts),
+        Scenario::ElectionIntrusion => intrusion::run(opts),
         Scenario::AccountCampaign => {
             let s = account::write_account_campaign(&opts.out, opts.days, opts.seed)
                 .map_err(SimError::io(&opts.out))?;

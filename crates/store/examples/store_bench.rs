@@ -131,6 +131,7 @@ fn campaign(i: u64) -> Campaign {
         compromised: Vec::new(),
         actors: Vec::new(),
         attribution: Vec::new(),
+        stages: Vec::new(),
     }
 }
 

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../migrations/0003_intel.sql")),
     (4, include_str!("../migrations/0004_retro.sql")),
     (5, include_str!("../migrations/0005_campaign_span.sql")),
+    (6, include_str!("../migrations/0006_campaign_stages.sql")),
 ];
 
 /// The latest schema version this build knows.

@@ -138,6 +138,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         json(&c.actors),
     );
     let attribution = json(&c.attribution);
+    let stages = json(&c.stages);
     let content = [
         P::Text(bound(&c.summary, MAX_TEXT_BYTES)),
         P::Int(severity_rank(c.severity)),
@@ -163,6 +164,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         P::Int(at),
         P::Int(c.targets.iter().fold(0, |m, t| m | sector_bit(t.sector))),
         P::Text(&attribution),
+        P::Text(&stages),
     ];
     if change == Change::New {
         let mut params = vec![P::Text(&c.id)];
@@ -174,8 +176,8 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
              n_sources, targets, n_alerts, detectors, techniques, reasons, compromised, actors, \
              funnel_by_target, has_funnel, funnel_attempts, funnel_probed, funnel_identified, \
              funnel_attacked, funnel_compromised, digest, updated_at, sector_mask, attribution, \
-             status, created_at, revision) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+             stages, status, created_at, revision) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             &params,
         )?;
     } else {
@@ -188,7 +190,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
              techniques = ?, reasons = ?, compromised = ?, actors = ?, funnel_by_target = ?, \
              has_funnel = ?, funnel_attempts = ?, funnel_probed = ?, funnel_identified = ?, \
              funnel_attacked = ?, funnel_compromised = ?, digest = ?, updated_at = ?, \
-             sector_mask = ?, attribution = ?, revision = revision + 1, superseded_by = NULL \
+             sector_mask = ?, attribution = ?, stages = ?, revision = revision + 1, superseded_by = NULL \
              WHERE id = ?",
             &params,
         )?;

@@ -47,6 +47,7 @@ fn campaign(i: usize) -> Campaign {
         compromised: vec![],
         actors: vec![],
         attribution: vec![],
+        stages: Vec::new(),
     }
 }
 

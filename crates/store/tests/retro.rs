@@ -162,7 +162,7 @@ fn version_3_indicators_become_import_1(t: &TestStore) {
             .unwrap(),
     }
     let s = Store::open(&t.url).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 5);
+    assert_eq!(s.schema_version().unwrap(), 6);
     assert_eq!(s.last_import().unwrap(), 1);
     assert_eq!(ids_of(t, 0, Some(1)), ["old"]);
     let next = s

@@ -345,11 +345,11 @@ fn hostile_strings_round_trip(t: &TestStore) {
 }
 
 fn migrations_and_newer_schema(t: &TestStore) {
-    assert_eq!(t.schema_version().unwrap(), 5);
+    assert_eq!(t.schema_version().unwrap(), 6);
     // Reopening migrates nothing and keeps the data.
     t.save_hunt(&write(fixture())).unwrap();
     let again = Store::open(&t.url).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 5);
+    assert_eq!(again.schema_version().unwrap(), 6);
     assert_eq!(again.all_alerts().unwrap().len(), fixture().alerts.len());
     // A database from a newer haboob is refused.
     let bump = "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)";
@@ -366,7 +366,7 @@ fn migrations_and_newer_schema(t: &TestStore) {
         }
     }
     match Store::open(&t.url) {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 5)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 6)),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }
@@ -420,7 +420,7 @@ fn migrates_a_version_1_database(t: &TestStore) {
             .unwrap(),
     }
     let s = Store::open(&t.url).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 5);
+    assert_eq!(s.schema_version().unwrap(), 6);
     assert!(s
         .campaign("old")
         .unwrap()

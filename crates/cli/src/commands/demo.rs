@@ -22,6 +22,7 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
     let signin = dir.join("signin");
     let actor = dir.join("actor");
     let sweep = dir.join("sweep");
+    let intrusion = dir.join("intrusion");
     // election-actor and web-sweep at a tenth of the benign rate: their
     // point is the actor's six addresses and the sweep's hundreds, and it
     // keeps the demo about as fast.
@@ -30,9 +31,15 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
         ("account-campaign", &signin, 2000),
         ("election-actor", &actor, 200),
         ("web-sweep", &sweep, 200),
+        ("election-intrusion", &intrusion, 200),
     ] {
         let msg = simulate_into(scenario, out, |o| {
-            o.days = a.days;
+            // election-intrusion needs four days (baseline, attack, defacement, after).
+            o.days = if scenario == "election-intrusion" {
+                a.days.max(4)
+            } else {
+                a.days
+            };
             o.seed = a.seed;
             o.rate = rate;
             o.bytes = 0;
@@ -49,8 +56,15 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
             signin.join("targets.toml"),
             actor.join("targets.toml"),
             sweep.join("targets.toml"),
+            intrusion.join("targets.toml"),
         ])?,
-        config: load_config(Some(&web.join("haboob.toml")))?,
+        config: {
+            let mut c = load_config(Some(&web.join("haboob.toml")))?;
+            // The election offices' editor networks of election-intrusion.
+            let i = load_config(Some(&intrusion.join("haboob.toml")))?;
+            c.web.allow_sources.extend(i.web.allow_sources);
+            c
+        },
         actors: Some(std::sync::Arc::new(super::actors::load_db(
             a.attack.as_deref(),
             None,

@@ -273,6 +273,7 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
         compromised,
         actors: actors.into_iter().map(str::to_string).collect(),
         attribution: Vec::new(),
+        stages: Vec::new(),
     }
 }
 

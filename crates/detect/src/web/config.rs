@@ -244,6 +244,11 @@ pub struct ScannerUaConfig {
     /// Extra scanner user-agent substrings (case-insensitive); the tool name reported
     /// is the substring itself.
     pub extra_scanner_user_agents: Vec<String>,
+    /// A scanner fingerprint file (the format of
+    /// `crates/detect/data/scanners.toml`) whose tools are added to the
+    /// built-in ones. A relative path is read from the configuration file's
+    /// folder.
+    pub extra_rules: Option<String>,
 }
 
 impl Default for ScannerUaConfig {
@@ -253,6 +258,7 @@ impl Default for ScannerUaConfig {
             min_requests: 1,
             window_secs: 600,
             extra_scanner_user_agents: Vec::new(),
+            extra_rules: None,
         }
     }
 }

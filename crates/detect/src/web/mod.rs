@@ -70,6 +70,7 @@ mod pathset;
 mod request;
 pub mod rules;
 mod scan;
+pub mod scanners;
 mod sensitive;
 mod sweep;
 mod sweep_class;
@@ -83,6 +84,8 @@ mod waf;
 mod classes_tests;
 #[cfg(test)]
 mod flood_tests;
+#[cfg(test)]
+mod scanners_tests;
 #[cfg(test)]
 mod tests;
 
@@ -228,6 +231,10 @@ impl WebConfig {
                 rules::RuleFile::load(std::path::Path::new(f))
                     .map_err(|e| WebConfigError::Rules(name, e))?;
             }
+        }
+        if let Some(f) = &self.scanner_ua.extra_rules {
+            scanners::ScannerFile::load(std::path::Path::new(f))
+                .map_err(|e| WebConfigError::Rules("scanner_ua", e))?;
         }
         Ok(())
     }

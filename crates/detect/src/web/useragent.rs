@@ -1,14 +1,21 @@
-//! `web.scanner_ua`: scanner and attack-tool user agents.
+//! `web.scanner_ua`: scanner and attack-tool fingerprints.
 //!
 //! **What it detects.** Requests whose user agent names a scanner or attack tool
-//! (Nuclei, sqlmap, Nikto, zgrab, masscan, Nmap NSE, WPScan, ffuf, …; list in
-//! [`super::lists::SCANNER_USER_AGENTS`], extensible from config). Generic HTTP
-//! libraries (curl, python-requests, Go-http-client) are deliberately not listed.
+//! (Nuclei, sqlmap, Nikto, zgrab, masscan, Nmap NSE, WPScan, ffuf, …), or whose
+//! target carries a marker only that tool sends (Acunetix's
+//! `/acunetix-wvs-test-for-some-inexistent-file`, Nessus's
+//! `/nessus_is_probing_you`, Burp Collaborator domains, …). The fingerprints are
+//! data: `crates/detect/data/scanners.toml` ([`super::scanners`]), extensible
+//! with `extra_rules` (a file in that format) and `extra_scanner_user_agents`.
+//! Generic HTTP libraries (curl, python-requests, Go-http-client) are
+//! deliberately not listed. The alert names the tool (`details.tool`); a
+//! campaign of such alerts names it in its reasons.
 //!
 //! **Why it matters.** Tool defaults are left in place by many operators; one
 //! such request names the tool aimed at the site.
 //!
-//! **Example.** `User-Agent: Mozilla/5.00 (Nikto/2.1.5) (Evasions:None)`.
+//! **Example.** `User-Agent: Mozilla/5.00 (Nikto/2.1.5) (Evasions:None)`;
+//! `GET /acunetix-wvs-test-for-some-inexistent-file` with a browser user agent.
 //!
 //! **ATT&CK.** T1595.002 Vulnerability Scanning; T1595.001 Scanning IP Blocks for
 //! Internet-wide scanners (masscan, zgrab, …).
@@ -16,8 +23,8 @@
 use super::cache::VerdictCache;
 use super::config::ScannerUaConfig;
 use super::episode::{bounded, hash_bytes, Key, Slot, Tracker};
-use super::lists::SCANNER_USER_AGENTS;
 use super::request::Req;
+use super::scanners::{self, ScannerFile};
 use super::WebRule;
 use aho_corasick::{AhoCorasick, MatchKind};
 use haboob_model::{Alert, Origin, Severity, WebEvent};
@@ -33,6 +40,9 @@ pub(crate) struct UaState {
     tools: Vec<String>,
     ip_block: bool,
     user_agent: String,
+    /// Some request matched by a marker in its target, not its user agent.
+    #[serde(default)]
+    by_request: bool,
 }
 
 impl super::episode::Recycle for UaState {}
@@ -43,6 +53,10 @@ pub(crate) struct WebScannerUa {
     ac: Option<AhoCorasick>,
     /// Per pattern: (tool name, Internet-wide scanner).
     tools: Vec<(String, bool)>,
+    /// Request-target markers, over the decoded, lower-cased target.
+    req_ac: Option<AhoCorasick>,
+    /// Per request pattern: (tool name, Internet-wide scanner).
+    req_tools: Vec<(String, bool)>,
     min: u64,
     max_evidence: usize,
     t: Tracker<UaState>,
@@ -54,9 +68,19 @@ impl WebScannerUa {
     pub fn new(c: &ScannerUaConfig, max_evidence: usize, max_sources: usize) -> Self {
         let mut pats: Vec<String> = Vec::new();
         let mut tools = Vec::new();
-        for (p, tool, wide) in SCANNER_USER_AGENTS {
-            pats.push(p.to_string());
-            tools.push((tool.to_string(), *wide));
+        let mut req_pats: Vec<String> = Vec::new();
+        let mut req_tools = Vec::new();
+        let extra = ScannerFile::load_or_empty(c.extra_rules.as_deref().map(std::path::Path::new));
+        for s in scanners::builtin().iter().chain(&extra.scanner) {
+            let tool = bounded(&s.tool);
+            for p in &s.user_agents {
+                pats.push(p.clone());
+                tools.push((tool.clone(), s.internet_wide));
+            }
+            for p in &s.requests {
+                req_pats.push(p.clone());
+                req_tools.push((tool.clone(), s.internet_wide));
+            }
         }
         for p in &c.extra_scanner_user_agents {
             if !p.is_empty() {
@@ -65,9 +89,13 @@ impl WebScannerUa {
             }
         }
         let ac = super::dfa::dfa(&pats, true, MatchKind::LeftmostLongest);
+        // Targets are lower-cased already (see `Req`).
+        let req_ac = super::dfa::dfa(&req_pats, false, MatchKind::LeftmostLongest);
         WebScannerUa {
             ac,
             tools,
+            req_ac,
+            req_tools,
             min: c.min_requests.max(1),
             max_evidence,
             t: Tracker::new(c.window_secs, max_sources),
@@ -89,6 +117,12 @@ impl WebScannerUa {
         });
         v.map(|i| i as usize)
     }
+
+    /// The tool whose marker the decoded request target carries.
+    fn request_tool(&self, req: &Req) -> Option<&(String, bool)> {
+        let m = self.req_ac.as_ref()?.find(&req.once[..])?;
+        self.req_tools.get(m.pattern().as_usize())
+    }
 }
 
 fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
@@ -104,14 +138,22 @@ fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
         d.insert("tools".into(), s.st.tools.clone().into());
     }
     d.insert("user_agent".into(), s.st.user_agent.clone().into());
+    if s.st.by_request {
+        d.insert("matched".into(), "request".into());
+    }
     let techniques: &[&str] = if s.st.ip_block {
         &["T1595.001", "T1595.002"]
     } else {
         &["T1595.002"]
     };
     let title = format!(
-        "{} requests with scanner user agent {} from {}",
+        "{} requests with {} {} from {}",
         s.ep.count,
+        if s.st.by_request {
+            "the scanner markers of"
+        } else {
+            "scanner user agent"
+        },
         s.st.tools.first().map(String::as_str).unwrap_or("?"),
         s.ep.who_where()
     );
@@ -130,11 +172,15 @@ impl WebRule for WebScannerUa {
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        let Some(idx) = self.lookup(w.user_agent) else {
-            return;
-        };
-        let Some((tool, wide)) = self.tools.get(idx).cloned() else {
-            return;
+        let by_ua = self
+            .lookup(w.user_agent)
+            .and_then(|i| self.tools.get(i).cloned());
+        let (by_request, (tool, wide)) = match by_ua {
+            Some(t) => (false, t),
+            None => match self.request_tool(req) {
+                Some(t) => (true, t.clone()),
+                None => return,
+            },
         };
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
@@ -148,6 +194,7 @@ impl WebRule for WebScannerUa {
             }
         }
         slot.st.ip_block |= wide;
+        slot.st.by_request |= by_request;
         if !slot.ep.fired && slot.ep.count >= self.min {
             slot.ep.fired = true;
             slot.ep.severity = Severity::Medium;

@@ -70,6 +70,7 @@ fn campaign(techniques: &[&str], targets: &[(TargetSector, &str)]) -> Campaign {
         compromised: Vec::new(),
         actors: Vec::new(),
         attribution: Vec::new(),
+        stages: Vec::new(),
     }
 }
 

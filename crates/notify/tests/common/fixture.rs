@@ -185,6 +185,7 @@ pub fn campaign() -> (Campaign, Vec<Alert>) {
         compromised: vec!["alice@oh.example".into(), "clark@planet.example".into()],
         actors: vec![],
         attribution: vec![],
+        stages: Vec::new(),
     };
     (campaign, alerts)
 }

@@ -149,6 +149,7 @@ fn campaign(id: &str, summary: &str, sev: Severity, org: &str, alerts: &[Alert])
         } else {
             vec![]
         },
+        stages: vec![],
     }
 }
 

@@ -4,7 +4,10 @@
 //!
 //! A web campaign is background when it has one source address (not a
 //! cluster), one target, at most [`MAX_REQUESTS`] matching requests in all,
-//! and no link to another source (any such link makes it a campaign). Its
+//! no link to another source (any such link makes it a campaign; naming
+//! the scanner tool is not a link), and no stage past an exploitation
+//! attempt (an exploit that worked, records taken or a page changed is
+//! always a campaign). Its
 //! alerts stay in the report's alerts.
 
 use haboob_model::{Campaign, Severity};
@@ -64,7 +67,12 @@ pub fn is_one_off(c: &Campaign, requests: u64) -> bool {
         && c.targets.len() == 1
         && c.detectors.iter().all(|d| d.starts_with("web."))
         && requests <= MAX_REQUESTS
-        && c.reasons.iter().all(|r| r.starts_with("same source "))
+        && c.reasons
+            .iter()
+            .all(|r| r.starts_with("same source ") || r.starts_with("tool: "))
+        && c.stages
+            .iter()
+            .all(|s| s.stage <= haboob_model::StageKind::ExploitationAttempt)
 }
 
 /// What the summary needs of one alert: detector, class, source, target and

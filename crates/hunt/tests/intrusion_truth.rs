@@ -143,40 +143,6 @@ fn check_common(report: &HuntReport, labels: &[Label]) {
     assert_eq!(c.targets.len(), 4);
 }
 
-/// What works before the outcome detectors (T1's `web.exploit_success`,
-/// `web.harvest`, `web.defacement`) are merged: reconnaissance and
-/// exploitation attempts, per site, with their first times.
-fn check_today(seed: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let (report, labels) = hunt_sim(dir.path(), seed);
-    check_common(&report, &labels);
-    // Labelled detections of today's detectors are found.
-    for l in labels.iter().filter(|l| l.kind == LabelKind::Attack) {
-        let det = l.detector.as_deref().expect("detector");
-        if !matches!(det, "web.scan" | "web.scanner_ua" | "web.exploit") {
-            continue;
-        }
-        assert!(
-            report
-                .alerts
-                .iter()
-                .any(|a| a.detector == det && a.target == l.site && ips(a).contains(&l.source_ip)),
-            "missed {} {} {}",
-            det,
-            l.site,
-            l.source_ip
-        );
-    }
-    let c = actor_campaign(&report, &labels);
-    let want = expected(&labels, |s| {
-        matches!(s, "reconnaissance" | "exploitation_attempt")
-    });
-    // Four sites scanned, two probed with exploits.
-    assert_eq!(want.len(), 6, "{want:#?}");
-    assert_eq!(got(c), want, "{:#?}", c.stages);
-    assert!(c.severity >= Severity::High, "{:?}", c.severity);
-}
-
 /// The whole intrusion, stage by stage.
 fn check_full(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
@@ -208,7 +174,13 @@ fn check_full(seed: u64) {
             "defacement"
         ])
     );
-    assert_eq!(got(c), want, "{:#?}", c.stages);
+    let g = got(c);
+    let only_got: Vec<_> = g.iter().filter(|(k, v)| want.get(*k) != Some(v)).collect();
+    let only_want: Vec<_> = want.iter().filter(|(k, v)| g.get(*k) != Some(v)).collect();
+    assert!(
+        only_got.is_empty() && only_want.is_empty(),
+        "stages found but not labelled (or at another time): {only_got:?}; labelled but not found: {only_want:?}"
+    );
     assert_eq!(c.severity, Severity::Critical);
     // The records and bytes taken are in the harvest alert.
     let h = labels
@@ -225,23 +197,11 @@ fn check_full(seed: u64) {
 }
 
 #[test]
-fn intrusion_today_seed_42() {
-    check_today(42);
-}
-
-#[test]
-fn intrusion_today_seed_7() {
-    check_today(7);
-}
-
-#[test]
-#[ignore = "needs web.exploit_success/harvest/defacement (wip/outcome)"]
 fn intrusion_full_stages_seed_42() {
     check_full(42);
 }
 
 #[test]
-#[ignore = "needs web.exploit_success/harvest/defacement (wip/outcome)"]
 fn intrusion_full_stages_seed_7() {
     check_full(7);
 }

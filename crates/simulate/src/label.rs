@@ -111,7 +111,8 @@ pub(crate) struct Outcome {
     pub stage: Option<&'static str>,
     /// Records taken.
     pub records: Option<u64>,
-    /// Tally the response bytes of the label's requests.
+    /// Tally the response bytes of the label's requests (the caller passes
+    /// 0 for requests that took nothing, e.g. not answered 2xx).
     pub count_bytes: bool,
 }
 

@@ -62,7 +62,7 @@ pub fn run(g: &Globals, a: &DemoArgs) -> Result<u8> {
             let mut c = load_config(Some(&web.join("haboob.toml")))?;
             // The election offices' editor networks of election-intrusion.
             let i = load_config(Some(&intrusion.join("haboob.toml")))?;
-            c.web.allow_sources.extend(i.web.allow_sources);
+            c.web.defacement.editors.extend(i.web.defacement.editors);
             c
         },
         actors: Some(std::sync::Arc::new(super::actors::load_db(

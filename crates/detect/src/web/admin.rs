@@ -85,6 +85,10 @@ fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebAdminEnum {
+    fn id(&self) -> &'static str {
+        "web.admin_enum"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.admin_enum", &self.t)
     }

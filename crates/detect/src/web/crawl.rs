@@ -99,6 +99,10 @@ fn emit(s: Slot<CrawlState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebCrawl {
+    fn id(&self) -> &'static str {
+        "web.crawl"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.crawl", &self.t)
     }

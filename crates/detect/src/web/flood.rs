@@ -235,6 +235,10 @@ impl FloodState {
 }
 
 impl WebRule for WebFlood {
+    fn id(&self) -> &'static str {
+        "web.flood"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.flood", &self.t)
     }

@@ -76,6 +76,10 @@ fn emit(s: Slot<LoginState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebLoginBf {
+    fn id(&self) -> &'static str {
+        "web.login_bf"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.login_bf", &self.t)
     }

@@ -114,6 +114,8 @@ use std::net::IpAddr;
 
 /// One web rule fed by the shared per-event view.
 pub(crate) trait WebRule: Send + std::fmt::Debug {
+    /// The rule's detector id (`web.scan`, …): its saved state is keyed by it.
+    fn id(&self) -> &'static str;
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>);
     fn finish(&mut self, out: &mut Vec<Alert>);
     /// The windowed state, for [`Detector::save_state`].
@@ -367,21 +369,40 @@ impl Detector for WebDetectors {
         let rules = self
             .rules
             .iter()
-            .map(|r| r.save())
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|r| Ok((r.id().to_string(), r.save()?)))
+            .collect::<Result<Vec<_>, crate::StateError>>()?;
         crate::DetectorState::of("web", &rules)
     }
 
+    /// Each enabled rule takes the state saved under its id; a rule added
+    /// since (a newer haboob) starts empty, and the state of a rule disabled
+    /// since is dropped with a notice. A state saved before states were
+    /// keyed (a list in build order, the rules of that time first) is read
+    /// in order onto the first rules.
     fn restore_state(&mut self, state: crate::DetectorState) -> Result<(), crate::StateError> {
-        let rules: Vec<crate::DetectorState> = state.into("web")?;
-        if rules.len() != self.rules.len() {
-            return Err(crate::StateError::Decode(
-                "web",
-                format!("{} rules saved, {} enabled", rules.len(), self.rules.len()),
-            ));
+        let keyed: Result<Vec<(String, crate::DetectorState)>, _> = state.clone().into("web");
+        let Ok(keyed) = keyed else {
+            let rules: Vec<crate::DetectorState> = state.into("web")?;
+            if rules.len() > self.rules.len() {
+                return Err(crate::StateError::Decode(
+                    "web",
+                    format!("{} rules saved, {} enabled", rules.len(), self.rules.len()),
+                ));
+            }
+            for (r, s) in self.rules.iter_mut().zip(rules) {
+                r.restore(s)?;
+            }
+            return Ok(());
+        };
+        let mut saved: std::collections::HashMap<String, crate::DetectorState> =
+            keyed.into_iter().collect();
+        for r in &mut self.rules {
+            if let Some(s) = saved.remove(r.id()) {
+                r.restore(s)?;
+            }
         }
-        for (r, s) in self.rules.iter_mut().zip(rules) {
-            r.restore(s)?;
+        for id in saved.keys() {
+            tracing::info!(rule = %id, "Saved state of a web rule that is not enabled now: dropped.");
         }
         Ok(())
     }

@@ -235,6 +235,10 @@ fn emit(p: &Params, s: Slot<ScanState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebScan {
+    fn id(&self) -> &'static str {
+        "web.scan"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.scan", &self.saved())
     }

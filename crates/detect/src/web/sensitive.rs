@@ -127,6 +127,10 @@ fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebSensitive {
+    fn id(&self) -> &'static str {
+        "web.sensitive"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.sensitive", &self.t)
     }

@@ -376,6 +376,10 @@ fn fingerprint_key(site: u64, method: &str, ua: u64, family: Family) -> u64 {
 }
 
 impl WebRule for WebSweep {
+    fn id(&self) -> &'static str {
+        "web.sweep"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.sweep", &self.saved())
     }

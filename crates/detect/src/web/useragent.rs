@@ -161,6 +161,10 @@ fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebScannerUa {
+    fn id(&self) -> &'static str {
+        "web.scanner_ua"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.scanner_ua", &self.t)
     }

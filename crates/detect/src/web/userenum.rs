@@ -130,6 +130,10 @@ fn emit(s: Slot<UserEnumState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebUserEnum {
+    fn id(&self) -> &'static str {
+        "web.user_enum"
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of("web.user_enum", &self.t)
     }

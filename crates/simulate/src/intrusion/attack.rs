@@ -341,17 +341,8 @@ impl Plan<'_> {
         );
         let mut t = self.ctx.day_ms(2) + 3 * HOUR + self.rng.gen_range(0..30 * MINUTE);
         let bytes = 2_417;
-        self.push(
-            t,
-            ip,
-            "GET",
-            Cow::Borrowed("/"),
-            (200, SITES[WI].home_bytes),
-            UA_DEFACER,
-            WI,
-            tag,
-        );
-        t += self.rng.gen_range(5_000..20_000);
+        // A scripted write straight away: the stage begins with the first
+        // write answered 2xx, which is what the label's first time says.
         for p in ["/index.html", "/images/banner.jpg"] {
             self.push(
                 t,

@@ -166,7 +166,13 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
             push_combined(&mut line, r, Zone::UsEastern);
             summary.lines += 1;
             summary.bytes += line.len() as u64;
-            labels.record_sized(r.tag, r.ms, r.bytes);
+            // Bytes taken are the bodies of answered (2xx) requests.
+            let taken = if (200..300).contains(&r.status) {
+                r.bytes
+            } else {
+                0
+            };
+            labels.record_sized(r.tag, r.ms, taken);
             f.write(&line)?;
         }
         summary.files.push(f.finish()?);
@@ -195,13 +201,13 @@ fn targets_toml() -> String {
 }
 
 /// `haboob.toml`: the offices' own networks, from which their editors
-/// update pages, are allow-listed for the web detectors.
+/// update pages, are the defacement rule's editors.
 fn haboob_toml() -> String {
     let nets: Vec<String> = SITES.iter().map(|s| format!("\"{}\"", s.office)).collect();
     format!(
         "# The election offices' own networks: their editors update pages from\n\
          # here (writes from anywhere else are not theirs).\n\
-         [web]\nallow_sources = [{}]\n",
+         [web.defacement]\neditors = [{}]\n",
         nets.join(", ")
     )
 }

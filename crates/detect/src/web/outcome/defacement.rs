@@ -208,6 +208,10 @@ fn emit(s: Slot<WriteState>, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebDefacement {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of(ID, &self.s)
     }

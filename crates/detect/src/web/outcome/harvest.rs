@@ -285,6 +285,10 @@ fn emit(s: Slot<HarvestState>, min: usize, out: &mut Vec<Alert>) {
 }
 
 impl WebRule for WebHarvest {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of(ID, &self.t)
     }

@@ -360,6 +360,10 @@ impl Stream {
 }
 
 impl WebRule for WebExploitSuccess {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
         crate::DetectorState::of(ID, &self.s)
     }

@@ -144,8 +144,9 @@ fn version_3_indicators_become_import_1(t: &TestStore) {
         cursor: None,
     })
     .unwrap();
-    // Back to version 3: undo version 5 (an index) and version 4.
-    let back = "DROP INDEX campaigns_span; DELETE FROM schema_migrations WHERE version = 5; \
+    // Back to version 3: undo version 6 (a column), 5 (an index) and 4.
+    let back = "ALTER TABLE campaigns DROP COLUMN stages; \
+                DELETE FROM schema_migrations WHERE version = 6; DROP INDEX campaigns_span; DELETE FROM schema_migrations WHERE version = 5; \
                 DROP TABLE intel_imports; ALTER TABLE indicators DROP COLUMN import_id; \
                 DELETE FROM schema_migrations WHERE version = 4;";
     match &t.path {

@@ -12,6 +12,11 @@ use std::io::{BufWriter, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+/// A scenario's literal address (a constant of the scenario: never input).
+pub(crate) fn addr(s: &str) -> IpAddr {
+    s.parse().expect("valid literal address")
+}
+
 /// One HTTP request as the simulator plans it.
 #[derive(Debug, Clone)]
 pub(crate) struct Req {

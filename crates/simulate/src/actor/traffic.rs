@@ -6,6 +6,7 @@ use crate::clock::{DAY, MS, PERIOD_START};
 use crate::election::benign::user_ip;
 use crate::election::catalog::{self, SiteKind, BINGBOT, BROWSERS, GOOGLEBOT, UPTIMEROBOT};
 use crate::label::{LabelKind, LabelSpec, Labels, Tag, NO_TAG};
+use crate::write::addr;
 use crate::write::Req;
 use crate::SimOptions;
 use rand::seq::SliceRandom;
@@ -140,10 +141,6 @@ struct Gen<'a> {
     rng: ChaCha8Rng,
     labels: &'a mut Labels,
     out: Vec<Req>,
-}
-
-fn addr(s: &str) -> IpAddr {
-    s.parse().expect("valid literal address")
 }
 
 fn day_ms(d: u32) -> i64 {

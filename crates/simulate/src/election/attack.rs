@@ -7,6 +7,7 @@
 use super::catalog::{self, ADMIN_PANELS, NUCLEI, SENSITIVE, SQLMAP};
 use super::{Ctx, SITES};
 use crate::label::{LabelKind, LabelSpec, Labels, Tag};
+use crate::write::addr;
 use crate::write::Req;
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -76,10 +77,6 @@ struct Plan<'a> {
     rng: ChaCha8Rng,
     labels: &'a mut Labels,
     out: Vec<Req>,
-}
-
-fn addr(s: &str) -> IpAddr {
-    s.parse().expect("valid literal address")
 }
 
 impl Plan<'_> {

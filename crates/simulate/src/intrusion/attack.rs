@@ -5,6 +5,7 @@
 use super::{Ctx, Defaced, MI, NV, PA, SITES, WI};
 use crate::election::catalog;
 use crate::label::{LabelKind, LabelSpec, Labels, Outcome, Tag};
+use crate::write::addr;
 use crate::write::Req;
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -66,10 +67,6 @@ struct Plan<'a> {
     rng: ChaCha8Rng,
     labels: &'a mut Labels,
     out: Vec<Req>,
-}
-
-fn addr(s: &str) -> IpAddr {
-    s.parse().expect("valid literal address")
 }
 
 impl Plan<'_> {

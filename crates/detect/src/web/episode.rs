@@ -520,12 +520,20 @@ impl<S: Recycle> Tracker<S> {
 
     /// Called once per event: every few thousand events (or when time jumped by
     /// more than the idle time) flush and forget idle episodes.
+    #[inline]
     pub fn maintain(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
         self.since_sweep += 1;
         if self.since_sweep < SWEEP_EVERY && now.0.saturating_sub(self.last_sweep.0) <= self.idle_ms
         {
             return;
         }
+        self.sweep(now, flush);
+    }
+
+    /// Flush and forget idle episodes.
+    #[cold]
+    #[inline(never)]
+    fn sweep(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
         self.since_sweep = 0;
         self.last_sweep = now;
         let idle = self.idle_ms;

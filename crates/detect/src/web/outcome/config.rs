@@ -68,8 +68,15 @@ pub struct HarvestConfig {
     /// Run this detector.
     pub enabled: bool,
     /// Distinct records (data-bearing resources or identifiers) one source
-    /// fetches within `window_secs` that fire the alert.
+    /// fetches within `window_secs` that fire the alert, at least: the bar
+    /// rises on a site whose own visitors read more (`baseline_factor`).
     pub min_records: usize,
+    /// On a site with `baseline_min_visitors` record readers, a harvest must
+    /// also reach this many times the record count that only one visitor in
+    /// a hundred reaches within the window (0 turns the site baseline off).
+    pub baseline_factor: f64,
+    /// Record readers a site must have had before its own baseline counts.
+    pub baseline_min_visitors: u32,
     /// Window, seconds; also the quiet time that ends a fired episode.
     pub window_secs: u64,
     /// Minimum share of 2xx answers among the source's record requests.
@@ -91,6 +98,8 @@ impl Default for HarvestConfig {
         HarvestConfig {
             enabled: true,
             min_records: 50,
+            baseline_factor: 3.0,
+            baseline_min_visitors: 100,
             window_secs: 3600,
             min_ok_share: 0.8,
             max_size_spread: 1.0,

@@ -11,8 +11,15 @@
 //! `rand`, `v` and `utm_*` are ignored). The answers must be mostly 2xx
 //! (`min_ok_share`) of similar sizes (standard deviation over mean at most
 //! `max_size_spread`): a script reading one kind of record, not a person
-//! reading pages. A site's visitors read a handful of such records; the
-//! threshold is set far above that.
+//! reading pages.
+//!
+//! **Against the site's own visitors.** A site's visitors read a handful of
+//! such records; `min_records` is set far above that. Where they read more
+//! (an API that apps sync from, a data portal), the bar rises with the site:
+//! once `baseline_min_visitors` sources have read records there, a harvest
+//! must also reach `baseline_factor` × the count that only one visitor in a
+//! hundred reaches within the window ([`super::baseline`]). The alert says
+//! which bar it passed (`details.site_ceiling` when the site's own).
 //!
 //! `details.records` (distinct records answered 2xx), `details.bytes` (bytes
 //! of the 2xx answers), `details.pattern`: `sequential` (one identifier walked
@@ -28,17 +35,22 @@
 //! **ATT&CK.** T1213 Data from Information Repositories (the records are
 //! read through the site's own data interfaces), T1119 Automated Collection.
 
-use super::super::episode::{hash_bytes, insert_capped, FxSet, Key, Recycle, Slot, Tracker};
+use super::super::episode::{
+    hash_bytes, insert_capped, FxBuild, FxSet, Key, Recycle, Slot, Tracker,
+};
 use super::super::request::Req;
 use super::super::scan::secs_ms;
 use super::super::sweep::CRAWLERS;
 use super::super::WebRule;
-use super::{extension, mix, HarvestConfig};
+use super::baseline::Reached;
+use super::{extension, mix, HarvestConfig, Table};
 use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const ID: &str = "web.harvest";
+/// Sites whose visitors are counted; on overflow all are forgotten.
+const MAX_SITES: usize = 4096;
 const TECHNIQUES: &[&str] = &["T1213", "T1119"];
 
 /// Words that mark a path or query as data-bearing (matched as whole words:
@@ -101,6 +113,12 @@ pub(crate) struct HarvestState {
     ids: u64,
     id_min: u64,
     id_max: u64,
+    /// The site's own bar when it was above `min_records` at firing time.
+    #[serde(default)]
+    ceiling: Option<u64>,
+    /// The episode's first request came from a listed crawler: not counted.
+    #[serde(default)]
+    crawler: bool,
 }
 
 impl Recycle for HarvestState {}
@@ -143,7 +161,36 @@ pub(crate) struct WebHarvest {
     words: Option<AhoCorasick>,
     crawlers: Option<AhoCorasick>,
     max_evidence: usize,
+    bar: Bar,
+    /// What the last targets seen were (derived, not saved).
+    cache: Table<Cached>,
+    s: Stream,
+}
+
+/// Slots of the per-target record cache.
+const CACHE_SLOTS: usize = 4096;
+
+/// A target's [`record`] verdict.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cached {
+    record: bool,
+    key: u64,
+    id: Option<(u64, u64)>,
+}
+
+/// How the site's own bar is set.
+#[derive(Debug, Clone, Copy)]
+struct Bar {
+    min: usize,
+    factor: f64,
+    min_visitors: u32,
+}
+
+/// Episodes and per-site visitor counts, saved together.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Stream {
     t: Tracker<HarvestState>,
+    sites: HashMap<u64, Reached, FxBuild>,
 }
 
 impl WebHarvest {
@@ -163,23 +210,48 @@ impl WebHarvest {
             window_ms: secs_ms(c.window_secs),
             min_ok: c.min_ok_share,
             spread: c.max_size_spread,
-            words: super::super::substring_matcher(&words),
+            words: super::super::dfa::dfa(
+                words.iter().filter(|w| !w.is_empty()),
+                false,
+                aho_corasick::MatchKind::LeftmostLongest,
+            ),
             crawlers: super::super::substring_matcher(&crawlers),
             max_evidence,
-            t: Tracker::new(c.window_secs, max_sources),
+            cache: Table::new(CACHE_SLOTS),
+            bar: Bar {
+                min: c.min_records.max(2),
+                factor: c.baseline_factor.max(0.0),
+                min_visitors: c.baseline_min_visitors.max(1),
+            },
+            s: Stream {
+                t: Tracker::new(c.window_secs, max_sources),
+                sites: HashMap::with_hasher(FxBuild),
+            },
         }
     }
+}
 
-    /// A data word in `hay` as a whole word.
-    fn has_word(&self, hay: &[u8]) -> bool {
-        let Some(ac) = &self.words else { return false };
-        ac.find_overlapping_iter(hay).any(|m| {
-            let before = m.start().checked_sub(1).map(|i| hay[i]);
-            let after = hay.get(m.end()).copied();
-            !before.is_some_and(|c| c.is_ascii_alphabetic())
-                && !after.is_some_and(|c| c.is_ascii_alphabetic())
-        })
+/// A data word in `hay` (lower case) as a whole word. Leftmost-longest
+/// matches are enough: a word hidden inside a longer match starts after a
+/// letter, so it is never whole.
+fn has_word(words: Option<&AhoCorasick>, hay: &[u8]) -> bool {
+    let Some(ac) = words else { return false };
+    ac.find_iter(hay).any(|m| {
+        let before = m.start().checked_sub(1).map(|i| hay[i]);
+        let after = hay.get(m.end()).copied();
+        !before.is_some_and(|c| c.is_ascii_alphabetic())
+            && !after.is_some_and(|c| c.is_ascii_alphabetic())
+    })
+}
+
+/// The site's own bar for a harvest, when above `min_records`.
+fn site_bar(sites: &HashMap<u64, Reached, FxBuild>, site: u64, h: &Bar) -> Option<u64> {
+    if h.factor <= 0.0 {
+        return None;
     }
+    let c = sites.get(&site)?.ceiling(h.min_visitors)?;
+    let b = (c as f64 * h.factor).ceil() as u64;
+    (b > h.min as u64).then_some(b)
 }
 
 /// An identifier: all digits (1..=12), or letters and digits with ≥ 4
@@ -275,6 +347,9 @@ fn emit(s: Slot<HarvestState>, min: usize, out: &mut Vec<Alert>) {
         d.insert("id_min".into(), st.id_min.into());
         d.insert("id_max".into(), st.id_max.into());
     }
+    if let Some(c) = st.ceiling {
+        d.insert("site_ceiling".into(), c.into());
+    }
     let title = format!(
         "Record harvesting: {} records ({pattern}, {} bytes) by {}",
         st.records.len(),
@@ -290,39 +365,76 @@ impl WebRule for WebHarvest {
     }
 
     fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
-        crate::DetectorState::of(ID, &self.t)
+        crate::DetectorState::of(ID, &self.s)
     }
 
+    /// A state saved before sites were counted (episodes alone) restores
+    /// its episodes with no site counts.
     fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
-        self.t = s.into(ID)?;
+        self.s = match s.clone().into::<Stream>(ID) {
+            Ok(x) => x,
+            Err(_) => Stream {
+                t: s.into(ID)?,
+                sites: HashMap::with_hasher(FxBuild),
+            },
+        };
         Ok(())
     }
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let min = self.min;
-        self.t.maintain(w.ts, &mut |s| emit(s, min, out));
+        self.s.t.maintain(w.ts, &mut |s| emit(s, min, out));
         if !(w.method.eq_ignore_ascii_case("GET") || w.method.eq_ignore_ascii_case("POST")) {
             return;
         }
         // Scripts, styles and images are never records (PDF documents are:
         // the only data extension among the static ones).
-        if req.is_static && extension(req.path()) != b"pdf" {
+        if req.is_static && !req.path().ends_with(b".pdf") {
             return;
         }
-        let Some(rec) = record(req, |h| self.has_word(h)) else {
-            return;
+        // Most targets repeat: their verdict is looked up by hash.
+        let query = &req.once[req.path_len..];
+        let tkey = if query.is_empty() {
+            req.path_hash
+        } else {
+            mix(req.path_hash, hash_bytes(query))
         };
-        if let Some(c) = &self.crawlers {
-            if c.is_match(&w.user_agent.as_bytes()[..w.user_agent.len().min(1024)]) {
-                return;
-            }
+        let (c, fresh) = self.cache.slot(tkey);
+        if fresh {
+            let words = &self.words;
+            *c = match record(req, |h| has_word(words.as_ref(), h)) {
+                Some(r) => Cached {
+                    record: true,
+                    key: r.key,
+                    id: r.id,
+                },
+                None => Cached::default(),
+            };
         }
+        if !c.record {
+            return;
+        }
+        let rec = Record {
+            key: c.key,
+            id: c.id,
+        };
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
+            .s
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, min, out));
         if slot.ep.restart_if_expired(w.ts, self.window_ms) {
             slot.st = HarvestState::default();
+        }
+        if slot.ep.count == 1 {
+            // A second request in the episode: is the source a listed
+            // crawler? (Asked once per episode, and not of the many visitors
+            // who read one record.)
+            let ua = &w.user_agent.as_bytes()[..w.user_agent.len().min(1024)];
+            slot.st.crawler = self.crawlers.as_ref().is_some_and(|c| c.is_match(ua));
+        }
+        if slot.st.crawler {
+            return;
         }
         let st = &mut slot.st;
         st.requests += 1;
@@ -352,20 +464,33 @@ impl WebRule for WebHarvest {
         if new {
             slot.ep.sample(&req.path_lossy());
         }
-        let st = &slot.st;
+        let st = &mut slot.st;
         if !slot.ep.fired
             && st.records.len() >= self.min
             && st.ok as f64 >= self.min_ok * st.requests as f64
             && st.spread() <= self.spread
         {
-            slot.ep.fired = true;
-            slot.ep.severity = Severity::High;
+            let own = site_bar(&self.s.sites, req.site_hash, &self.bar);
+            if own.is_none_or(|b| st.records.len() as u64 >= b) {
+                slot.ep.fired = true;
+                slot.ep.severity = Severity::High;
+                st.ceiling = own;
+            }
+        }
+        if new && !slot.ep.fired {
+            // A harvest that fired is not one of the site's visitors.
+            let c = st.records.len() as u64;
+            let sites = &mut self.s.sites;
+            if sites.len() >= MAX_SITES && !sites.contains_key(&req.site_hash) {
+                sites.clear();
+            }
+            sites.entry(req.site_hash).or_default().crossed(c);
         }
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         let min = self.min;
-        self.t.drain(&mut |s| emit(s, min, out));
+        self.s.t.drain(&mut |s| emit(s, min, out));
     }
 }
 

@@ -11,6 +11,7 @@
 //! direct-mapped tables ([`Table`]): a fixed number of slots, a colliding key
 //! replaces the older one, so memory never grows with the log.
 
+mod baseline;
 mod config;
 mod defacement;
 mod harvest;
@@ -88,11 +89,11 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
 
 /// A direct-mapped table of `V` keyed by non-zero 64-bit hashes: a fixed
 /// number of slots (a power of two), a key landing on an occupied slot
-/// replaces its value. Saved sparsely (occupied slots only).
+/// replaces its value. A key and its value sit side by side (one cache line
+/// per lookup). Saved sparsely (occupied slots only).
 #[derive(Debug, Clone)]
 pub(crate) struct Table<V> {
-    keys: Vec<u64>,
-    vals: Vec<V>,
+    slots: Vec<(u64, V)>,
 }
 
 impl<V: Default + Clone> Table<V> {
@@ -100,14 +101,13 @@ impl<V: Default + Clone> Table<V> {
     pub fn new(n: usize) -> Self {
         let n = n.clamp(16, 1 << 24).next_power_of_two();
         Table {
-            keys: vec![0; n],
-            vals: vec![V::default(); n],
+            slots: vec![(0, V::default()); n],
         }
     }
 
     #[inline]
     fn index(&self, key: u64) -> usize {
-        (key as usize) & (self.keys.len() - 1)
+        (key as usize) & (self.slots.len() - 1)
     }
 
     /// The value for `key`, reset to the default when the slot held another
@@ -116,20 +116,20 @@ impl<V: Default + Clone> Table<V> {
     pub fn slot(&mut self, key: u64) -> (&mut V, bool) {
         let key = key | 1;
         let i = self.index(key);
-        let fresh = self.keys[i] != key;
+        let s = &mut self.slots[i];
+        let fresh = s.0 != key;
         if fresh {
-            self.keys[i] = key;
-            self.vals[i] = V::default();
+            *s = (key, V::default());
         }
-        (&mut self.vals[i], fresh)
+        (&mut s.1, fresh)
     }
 
     /// The value for `key` when stored.
     #[inline]
     pub fn get(&self, key: u64) -> Option<&V> {
         let key = key | 1;
-        let i = self.index(key);
-        (self.keys[i] == key).then(|| &self.vals[i])
+        let s = &self.slots[self.index(key)];
+        (s.0 == key).then_some(&s.1)
     }
 }
 
@@ -142,15 +142,9 @@ struct Sparse<V> {
 
 impl<V: Serialize + Clone> Serialize for Table<V> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let used: Vec<(u64, V)> = self
-            .keys
-            .iter()
-            .zip(&self.vals)
-            .filter(|(k, _)| **k != 0)
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
+        let used: Vec<(u64, V)> = self.slots.iter().filter(|s| s.0 != 0).cloned().collect();
         Sparse {
-            n: self.keys.len(),
+            n: self.slots.len(),
             used,
         }
         .serialize(s)
@@ -198,7 +192,7 @@ mod table_tests {
         let s = crate::DetectorState::of("t", &t).unwrap();
         let back: Table<u32> = s.into("t").unwrap();
         assert_eq!(back.get(18), Some(&0));
-        assert_eq!(back.keys.len(), 16);
+        assert_eq!(back.slots.len(), 16);
     }
 
     #[test]

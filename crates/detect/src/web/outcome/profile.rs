@@ -1,10 +1,66 @@
 //! What `web.exploit_success` learns of a site: the sizes of its not-found
-//! answers per path family, and which paths are scripts or machine-made.
+//! answers per path family, its visitors, and which paths are scripts or
+//! machine-made.
 
 use super::super::episode::hash_bytes;
 use super::{extension, near};
 use haboob_model::Ts;
 use std::net::IpAddr;
+
+/// What the stream showed of one (source, site): eight bytes, so that the
+/// table of every visitor stays small (it is read on every page view).
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(from = "VisitorSaved", into = "VisitorSaved")]
+pub(super) struct Visitor {
+    /// First request, seconds since the epoch (saturating).
+    pub first_s: u32,
+    pub ok: u16,
+    pub not_found: u8,
+    pub probes: bool,
+}
+
+impl Visitor {
+    pub fn first_ms(&self) -> i64 {
+        i64::from(self.first_s) * 1000
+    }
+}
+
+/// The saved form of a [`Visitor`] (as states were saved before it was
+/// packed).
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct VisitorSaved {
+    first: Ts,
+    ok: u32,
+    not_found: u32,
+    probes: bool,
+}
+
+impl From<VisitorSaved> for Visitor {
+    fn from(v: VisitorSaved) -> Self {
+        Visitor {
+            first_s: secs(v.first),
+            ok: u16::try_from(v.ok).unwrap_or(u16::MAX),
+            not_found: u8::try_from(v.not_found).unwrap_or(u8::MAX),
+            probes: v.probes,
+        }
+    }
+}
+
+impl From<Visitor> for VisitorSaved {
+    fn from(v: Visitor) -> Self {
+        VisitorSaved {
+            first: Ts(v.first_ms()),
+            ok: u32::from(v.ok),
+            not_found: u32::from(v.not_found),
+            probes: v.probes,
+        }
+    }
+}
+
+/// Seconds since the epoch of `t`, within `u32`.
+pub(super) fn secs(t: Ts) -> u32 {
+    u32::try_from(t.0.div_euclid(1000).max(0)).unwrap_or(u32::MAX)
+}
 
 /// Path families: none/directory, PHP, ASP.NET, Java, CGI, other.
 const FAMILIES: usize = 6;
@@ -122,6 +178,24 @@ mod unit {
         assert!(!random_looking(b"/page2.html"));
         assert!(!random_looking(b"/contact-us"));
         assert!(!random_looking(b"/2024/results"));
+    }
+
+    #[test]
+    fn visitors_read_the_format_saved_before_they_were_packed() {
+        let old = VisitorSaved {
+            first: Ts(1_700_000_000_123),
+            ok: 70_000,
+            not_found: 300,
+            probes: true,
+        };
+        let s = crate::DetectorState::of("t", &old).unwrap();
+        let v: Visitor = s.into("t").unwrap();
+        assert_eq!(v.first_s, 1_700_000_000);
+        assert_eq!((v.ok, v.not_found, v.probes), (u16::MAX, u8::MAX, true));
+        let s = crate::DetectorState::of("t", &v).unwrap();
+        let back: VisitorSaved = s.into("t").unwrap();
+        assert_eq!(back.first, Ts(1_700_000_000_000));
+        assert_eq!(secs(Ts(-5)), 0);
     }
 
     #[test]

@@ -46,7 +46,7 @@ use super::super::request::Req;
 use super::super::rules::ProductClass;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
-use super::profile::{family, hash_ip, is_script, random_looking, Soft404};
+use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404, Visitor};
 use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -55,7 +55,7 @@ use std::sync::Arc;
 
 const ID: &str = "web.exploit_success";
 /// Visitor and path-size table slots.
-const VISITOR_SLOTS: usize = 1 << 16;
+const VISITOR_SLOTS: usize = 1 << 15;
 const PATH_SLOTS: usize = 1 << 15;
 /// Recent uploads tracked.
 const MAX_UPLOADS: usize = 4096;
@@ -110,15 +110,6 @@ pub(crate) struct SuccessState {
 }
 
 impl Recycle for SuccessState {}
-
-/// What the stream showed of one (source, site).
-#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
-struct Visitor {
-    first: Ts,
-    ok: u32,
-    not_found: u32,
-    probes: bool,
-}
 
 /// What the stream showed of one script path.
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
@@ -382,8 +373,11 @@ impl WebRule for WebExploitSuccess {
         }
         let hits = &req.exploit;
         let ok = w.status_class() == 2;
-        // Most requests: an asset served. Nothing here is about them.
-        if ok && req.is_static && hits.is_empty() {
+        // Most requests: an asset served, or answered 304 or 3xx. Nothing
+        // here is about them (what follows reads 2xx, 404 and 410 answers,
+        // and probes).
+        let not_found = w.status == 404 || w.status == 410;
+        if hits.is_empty() && (if ok { req.is_static } else { !not_found }) {
             return;
         }
         let path = req.path();
@@ -391,7 +385,7 @@ impl WebRule for WebExploitSuccess {
         let vkey = mix(req.site_hash, hash_ip(w.source_ip));
         let (v, fresh) = s.visitors.slot(vkey);
         if fresh {
-            v.first = w.ts;
+            v.first_s = secs(w.ts);
         }
         let before = *v;
         if !hits.is_empty() {
@@ -402,7 +396,6 @@ impl WebRule for WebExploitSuccess {
             v.not_found = v.not_found.saturating_add(1);
         }
         // Not-found profile of the site.
-        let not_found = w.status == 404 || w.status == 410;
         let scanner_random = ok
             && hits.is_empty()
             && (before.not_found >= 3 || before.probes)
@@ -459,9 +452,9 @@ impl WebRule for WebExploitSuccess {
             Stream::fire(slot, w, hits, products);
         }
         if admin && unlike_missing {
-            let regular = before.ok >= p.regular_min
+            let regular = u32::from(before.ok) >= p.regular_min
                 && !before.probes
-                && w.ts.0.saturating_sub(before.first.0) >= p.regular_ms;
+                && w.ts.0.saturating_sub(before.first_ms()) >= p.regular_ms;
             let allowed = self.admins.iter().any(|c| c.contains(w.source_ip));
             if !regular && !allowed {
                 let slot = s.hit(Signal::AdminExposed, w, req, o, p.max_evidence, out);

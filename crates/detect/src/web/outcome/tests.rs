@@ -89,11 +89,23 @@ pub(super) fn run(evs: &[E], detector: &str) -> Vec<Alert> {
 /// saved, and a fresh detector restored from it.
 pub(super) fn run_split(evs: &[E], cut: usize, detector: &str) -> Vec<Alert> {
     let cfg = WebConfig::default();
-    let mut a = WebDetectors::new(&cfg);
+    run_split_cfg(&cfg, &cfg, evs, cut, detector)
+}
+
+/// [`run_split`] with the state saved under `before` and restored under
+/// `after` (rules enabled or disabled in between).
+pub(super) fn run_split_cfg(
+    before: &WebConfig,
+    after: &WebConfig,
+    evs: &[E],
+    cut: usize,
+    detector: &str,
+) -> Vec<Alert> {
+    let mut a = WebDetectors::new(before);
     let mut out = Vec::new();
     feed(&mut a, &evs[..cut], 0, &mut out);
     let state = a.save_state().unwrap();
-    let mut b = WebDetectors::new(&cfg);
+    let mut b = WebDetectors::new(after);
     b.restore_state(state).unwrap();
     feed(&mut b, &evs[cut..], cut as u64, &mut out);
     b.finish(&mut out);

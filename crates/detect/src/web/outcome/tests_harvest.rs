@@ -1,7 +1,8 @@
 //! `web.harvest` on hand-built events: scripted harvests (sequential,
 //! enumerated, resources) and the benign look-alikes that stay quiet.
 
-use super::tests::{e, lines, run, run_split, E};
+use super::super::WebConfig;
+use super::tests::{e, lines, run, run_cfg, run_split, run_split_cfg, E};
 
 const H: &str = "web.harvest";
 const BOT: &str = "192.0.2.40";
@@ -216,4 +217,118 @@ fn reader_of_dated_news_pages_is_not_iterating_an_identifier() {
     let a = run(&evs, H);
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].details["pattern"], "sequential");
+}
+
+/// `clients` app clients syncing `per` precinct records each, in rounds
+/// (every client fetches its next record each round, 20 s apart), then
+/// `BOT` walking `harvest` records.
+fn api_site(clients: usize, per: u64, harvest: u64) -> Vec<E> {
+    let mut v = Vec::new();
+    for r in 0..per {
+        for c in 0..clients {
+            let ip: &'static str =
+                Box::leak(format!("10.{}.{}.7", c / 250, c % 250).into_boxed_str());
+            let id = (c as u64 * 7_919 + r * 104_729) % 1_000_000;
+            v.push(e(
+                r as i64 * 20,
+                ip,
+                "GET",
+                &format!("/api/precinct/{id}"),
+                200,
+                size(r),
+            ));
+        }
+    }
+    let t0 = per as i64 * 20;
+    for i in 0..harvest {
+        v.push(e(
+            t0 + i as i64,
+            BOT,
+            "GET",
+            &format!("/api/precinct/{}", 2_000_000 + i),
+            200,
+            size(i),
+        ));
+    }
+    v
+}
+
+#[test]
+fn site_whose_visitors_read_many_records_raises_the_bar() {
+    // 150 app clients read 80 records each within the hour: more than the
+    // fixed 50, ordinary for this site.
+    let evs = api_site(150, 80, 0);
+    assert!(run(&evs, H).is_empty());
+    // Without the site's own bar each of them is a harvest: the baseline is
+    // what keeps them quiet.
+    let mut fixed = WebConfig::default();
+    fixed.harvest.baseline_factor = 0.0;
+    assert_eq!(run_cfg(&fixed, &evs, H).len(), 150);
+    // A walk through 300 records is under 3 × what one client in a hundred
+    // reaches here (80 lies in the bucket [80, 96): the bar is 3 × 96);
+    // 400 records pass it.
+    assert!(run(&api_site(150, 80, 280), H).is_empty());
+    let a = run(&api_site(150, 80, 400), H);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].source.ip, Some(BOT.parse().unwrap()));
+    assert_eq!(a[0].details["site_ceiling"], 288);
+    assert_eq!(a[0].details["records"], 400);
+    // On the ordinary test site (no such readers) the fixed bar holds and
+    // the detail is absent.
+    assert!(!run(&lookups(60, 5_000, 997), H)[0]
+        .details
+        .contains_key("site_ceiling"));
+}
+
+#[test]
+fn too_few_readers_leave_the_fixed_bar() {
+    // 99 clients: under `baseline_min_visitors`; each of their 60-record
+    // syncs is over the fixed bar.
+    assert_eq!(run(&api_site(99, 60, 0), H).len(), 99);
+}
+
+#[test]
+fn harvest_state_restores_with_the_site_counts_and_from_before_them() {
+    let evs = api_site(150, 80, 400);
+    let whole = run(&evs, H);
+    assert_eq!(run_split(&evs, 150 * 60, H), whole);
+}
+
+#[test]
+fn a_rule_added_since_the_state_was_saved_starts_empty() {
+    // Saved with web.harvest off, restored with it on: the other rules'
+    // states are taken by id and the harvest counts only what it saw.
+    let mut off = WebConfig::default();
+    off.harvest.enabled = false;
+    let on = WebConfig::default();
+    let evs = lookups(90, 100_000, 1);
+    assert_eq!(run_split_cfg(&on, &on, &evs, 45, H).len(), 1);
+    assert!(
+        run_split_cfg(&off, &on, &evs, 45, H).is_empty(),
+        "45 seen < 50"
+    );
+    let a = run_split_cfg(&off, &on, &evs, 30, H);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].details["records"], 60);
+    assert_eq!(lines(&a[0])[0], 31);
+    // And saved with it on, restored with it off: dropped, no error.
+    assert!(run_split_cfg(&on, &off, &evs, 45, H).is_empty());
+    // A rule saved both times keeps its state across the change: ten
+    // probes for missing files, five on each side of the cut, are one scan.
+    let probes: Vec<E> = (0..10)
+        .map(|i| {
+            e(
+                i,
+                "203.0.113.9",
+                "GET",
+                &format!("/probe-{i}.php"),
+                404,
+                300,
+            )
+        })
+        .collect();
+    let whole = run(&probes, "web.scan");
+    assert_eq!(whole.len(), 1);
+    assert_eq!(run_split_cfg(&off, &on, &probes, 5, "web.scan"), whole);
+    assert_eq!(run_split_cfg(&on, &off, &probes, 5, "web.scan"), whole);
 }

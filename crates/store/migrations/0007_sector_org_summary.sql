@@ -46,5 +46,8 @@ CREATE INDEX alert_accounts_stage ON alert_accounts (stage, alert_id, user_name)
 -- mask with the sector's bit), then status and time: a range over the
 -- matches only. Without it, sector + status + since counted the whole
 -- status + since range (59,000 entries for 15,000 matches of 100,000).
+-- `last_seen DESC`: a page sorted from this range gets its rows newest
+-- first, so the top-50 sort keeps its first rows instead of replacing one
+-- at every row (PostgreSQL, 15,000 matches: 4-12 ms instead of 21-27 ms).
 CREATE INDEX campaigns_sector ON campaigns
-    (sector_mask, status, last_seen, first_seen, severity, id) WHERE superseded_by IS NULL;
+    (sector_mask, status, last_seen DESC, first_seen, severity, id) WHERE superseded_by IS NULL;

@@ -165,6 +165,17 @@ fn alert(r: &mut Rng, id: &str, target: &str) -> Alert {
     }
 }
 
+/// A target a campaign recorded, in the list's order: target, sector name,
+/// no region, region; then organisation and sector.
+type Recorded<'a> = (
+    &'a str,
+    &'a str,
+    bool,
+    &'a Option<String>,
+    &'a str,
+    TargetSector,
+);
+
 /// What the store should hold: every stored campaign (its latest content
 /// and whether it is live), the declared targets and the stored alerts.
 #[derive(Default, Clone)]
@@ -257,8 +268,7 @@ impl Model {
                 see(o, &t.name, t.sector, &t.region);
             }
         }
-        let mut seen: BTreeSet<(&str, &str, bool, &Option<String>, &str, TargetSector)> =
-            BTreeSet::new();
+        let mut seen: BTreeSet<Recorded<'_>> = BTreeSet::new();
         for (c, _) in self.campaigns.values() {
             for t in stored_targets(c) {
                 if let Some(o) = &t.organisation {

@@ -166,6 +166,17 @@ pub(crate) fn sector_bit(s: TargetSector) -> i64 {
     }
 }
 
+/// Every sector bit set: the largest `sector_mask`.
+const ALL_SECTORS: i64 = 31;
+
+/// Every `sector_mask` a campaign can have that includes `bit`: the sector
+/// filter written as `sector_mask IN (…)`, so that it is an index key and
+/// the planner's statistics on the column apply (a `sector_mask & bit`
+/// test is neither).
+pub(crate) fn masks_with(bit: i64) -> Vec<i64> {
+    (1..=ALL_SECTORS).filter(|m| m & bit != 0).collect()
+}
+
 pub(crate) fn sector_of(s: &str) -> TargetSector {
     match s {
         "election" => TargetSector::Election,
@@ -350,6 +361,26 @@ mod tests {
         assert_eq!(bound("héllo", 2), "h");
         assert_eq!(bound("héllo", 3), "hé");
         assert_eq!(bound("abc", 10), "abc");
+    }
+
+    #[test]
+    fn sector_masks_cover_every_combination() {
+        let all = [
+            TargetSector::Election,
+            TargetSector::News,
+            TargetSector::Campaign,
+            TargetSector::Government,
+            TargetSector::Other,
+        ];
+        assert_eq!(all.iter().fold(0, |m, s| m | sector_bit(*s)), ALL_SECTORS);
+        for s in all {
+            let masks = masks_with(sector_bit(s));
+            // Half of the 31 non-empty combinations hold a given sector.
+            assert_eq!(masks.len(), 16, "{s:?}");
+            for m in 0..=ALL_SECTORS {
+                assert_eq!(masks.contains(&m), m & sector_bit(s) != 0, "{s:?} {m}");
+            }
+        }
     }
 
     #[test]

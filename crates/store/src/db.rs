@@ -206,10 +206,22 @@ impl Tx<'_> {
         ncols: usize,
         params: &[P<'_>],
     ) -> Result<()> {
+        self.insert_many_then(op, head, ncols, params, "")
+    }
+    /// [`Tx::insert_many`] with `tail` (fixed SQL, e.g. an `ON CONFLICT`
+    /// clause) after the rows of each statement.
+    pub(crate) fn insert_many_then(
+        &mut self,
+        op: &str,
+        head: &str,
+        ncols: usize,
+        params: &[P<'_>],
+        tail: &str,
+    ) -> Result<()> {
         let row = format!("({})", marks(ncols));
         for chunk in params.chunks(ncols * INSERT_ROWS) {
             let rows = vec![row.as_str(); chunk.len() / ncols].join(", ");
-            self.exec(op, &format!("{head} VALUES {rows}"), chunk)?;
+            self.exec(op, &format!("{head} VALUES {rows}{tail}"), chunk)?;
         }
         Ok(())
     }

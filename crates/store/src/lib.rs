@@ -20,6 +20,7 @@ mod error;
 mod intel;
 mod migrate;
 mod notify;
+mod org_summary;
 mod orgs;
 mod pool;
 mod postgres;

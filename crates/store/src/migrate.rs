@@ -15,6 +15,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("../migrations/0004_retro.sql")),
     (5, include_str!("../migrations/0005_campaign_span.sql")),
     (6, include_str!("../migrations/0006_campaign_stages.sql")),
+    (7, include_str!("../migrations/0007_sector_org_summary.sql")),
 ];
 
 /// The latest schema version this build knows.

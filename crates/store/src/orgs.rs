@@ -18,15 +18,18 @@ struct Org {
     targets: BTreeSet<String>,
 }
 
-/// Organisation → its targets, sector and region (declared targets first,
-/// then what campaigns recorded).
+/// Organisation → its targets, sector and region (declared targets by
+/// name first, then the targets campaigns recorded, kept in `org_targets`,
+/// by target; rows of one target by sector, then region, no region last).
+/// The sector is the first row's, the region the first one given.
 fn org_map(tx: &mut Tx<'_>) -> Result<BTreeMap<String, Org>> {
     let mut orgs: BTreeMap<String, Org> = BTreeMap::new();
     for sql in [
         "SELECT name, organisation, sector, region FROM targets \
          WHERE organisation IS NOT NULL ORDER BY name",
-        "SELECT DISTINCT target, organisation, sector, region FROM campaign_targets \
-         WHERE organisation IS NOT NULL ORDER BY target",
+        "SELECT target, organisation, sector, \
+         CASE WHEN has_region = 1 THEN region END FROM org_targets \
+         ORDER BY target, sector, has_region DESC, region",
     ] {
         for mut r in tx.query("organisations: targets", sql, &[])? {
             let o = orgs.entry(r.text(1)).or_default();
@@ -47,10 +50,8 @@ pub(crate) fn organisations(tx: &mut Tx<'_>) -> Result<Vec<OrganisationRow>> {
     let mut per_org: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     for mut r in tx.query(
         "organisations: campaigns",
-        "SELECT ct.organisation, COUNT(DISTINCT c.id), MAX(c.severity) \
-         FROM campaign_targets ct JOIN campaigns c ON c.id = ct.campaign_id \
-         WHERE c.superseded_by IS NULL AND ct.organisation IS NOT NULL \
-         GROUP BY ct.organisation",
+        "SELECT organisation, CAST(SUM(campaigns) AS BIGINT), MAX(severity) FROM org_campaigns \
+         WHERE campaigns > 0 GROUP BY organisation",
         &[],
     )? {
         per_org.insert(r.text(0), (r.uint(1), r.int(2)));

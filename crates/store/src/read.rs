@@ -2,10 +2,10 @@
 //! evidence, and every alert (for regrouping).
 
 use crate::codec::{
-    alert_from_row, campaign_from_row, evidence_from_row, sector_bit, severity_rank,
+    alert_from_row, campaign_from_row, evidence_from_row, masks_with, sector_bit, severity_rank,
     state_from_row, ALERT_COLS, CAMPAIGN_COLS,
 };
-use crate::db::{Dialect, Row, Tx, P};
+use crate::db::{marks, Dialect, Row, Tx, P};
 use crate::types::{
     AlertQuery, CampaignDetail, CampaignQuery, CampaignRow, Note, NotificationQuery, Page,
 };
@@ -28,12 +28,17 @@ pub(crate) fn page_size(limit: u32) -> u32 {
 /// A `WHERE` clause built from optional filters, with its parameters.
 #[derive(Default)]
 pub(crate) struct Where<'a> {
-    clauses: Vec<&'static str>,
+    clauses: Vec<String>,
     pub(crate) params: Vec<P<'a>>,
 }
 
 impl<'a> Where<'a> {
     pub(crate) fn add(&mut self, clause: &'static str, params: impl IntoIterator<Item = P<'a>>) {
+        self.add_owned(clause.to_string(), params);
+    }
+    /// [`Where::add`] with a clause built by the code (placeholders only,
+    /// never a value).
+    pub(crate) fn add_owned(&mut self, clause: String, params: impl IntoIterator<Item = P<'a>>) {
         self.clauses.push(clause);
         self.params.extend(params);
     }
@@ -74,9 +79,9 @@ pub(crate) fn campaign_row(url: &str, mut r: Row) -> Result<CampaignRow> {
     })
 }
 
-/// A filter matching more campaigns than this is paged by walking the
-/// list order (SQLite; see [`campaigns`]).
-const SORT_AT_MOST: u64 = 5_000;
+/// A filter matching at most this many campaigns is paged by sorting its
+/// matches; more are paged by walking the list order (see [`campaigns`]).
+const SORT_AT_MOST: u64 = 20_000;
 
 pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<CampaignRow>> {
     // `walk`: the same conditions made unusable as index keys (SQLite's
@@ -88,10 +93,17 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
         w.add("c.severity >= ?", p);
         walk.add("c.severity >= ?", p);
     }
-    if let Some(s) = q.sector {
-        let p = [P::Int(sector_bit(s))];
-        w.add("(c.sector_mask & ?) <> 0", p);
-        walk.add("(c.sector_mask & ?) <> 0", p);
+    let masks = q
+        .sector
+        .map(|s| masks_with(sector_bit(s)))
+        .unwrap_or_default();
+    if !masks.is_empty() {
+        let p = masks.iter().map(|m| P::Int(*m));
+        w.add_owned(
+            format!("c.sector_mask IN ({})", marks(masks.len())),
+            p.clone(),
+        );
+        walk.add_owned(format!("+c.sector_mask IN ({})", marks(masks.len())), p);
     }
     if let Some(o) = q.organisation.as_deref() {
         let sql = "c.id IN (SELECT campaign_id FROM campaign_targets WHERE organisation = ?)";
@@ -120,17 +132,33 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
         &format!("SELECT COUNT(*) FROM campaigns c{cond}"),
         &w.params,
     )?;
-    // SQLite plans without statistics: given an equality on status or a
-    // time range it reads every match through campaigns_queue and sorts
-    // them, which costs ~100 ms for 75,000 matches. Many matches are better
-    // found by walking campaigns_live in list order (it covers every
-    // filter column) and stopping after the page; few are sorted quickly.
-    // PostgreSQL chooses between the two itself, from its statistics.
+    // How to page: the count says how many match.
+    // - Few (up to 20,000) and some filter besides severity: sort the
+    //   matches, found through the filter's index (a range that holds
+    //   only them, e.g. `campaigns_sector` for sector + status + time).
+    //   The list order is made unusable for the sort (`+c.severity`), or
+    //   else a planner may walk the list order instead: PostgreSQL's
+    //   statistics cannot see that the matches sit at its end (a filter
+    //   correlated with severity), and it then walks past ~45,000
+    //   non-matching entries of 100,000 before the page.
+    // - Many: walk the list order (`campaigns_live` covers every filter
+    //   column) and stop after the page. SQLite plans without statistics
+    //   and would rather read every match through a filter index and sort
+    //   them (~100 ms for 75,000), so its filter columns are made unusable
+    //   as index keys (unary `+`); PostgreSQL chooses this itself.
+    // - A severity filter alone is a prefix of the list order: walked.
+    let severity_only = q.sector.is_none()
+        && q.organisation.is_none()
+        && q.status.is_none()
+        && q.since.is_none()
+        && q.until.is_none();
+    let sort = total <= SORT_AT_MOST && !severity_only;
     let (cond, mut params) = if tx.dialect() == Dialect::Sqlite && total > SORT_AT_MOST {
         (walk.sql(), walk.params)
     } else {
         (cond, w.params)
     };
+    let first_key = if sort { "+c.severity" } else { "c.severity" };
     params.extend([P::Int(page_size(q.limit).into()), P::uint(q.offset)]);
     // The page's ids from the list index, then their (wide) rows.
     let rows = tx.query(
@@ -138,7 +166,7 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
         &format!(
             "SELECT {CAMPAIGN_COLS} FROM campaigns WHERE id IN (\
              SELECT c.id FROM campaigns c{cond} \
-             ORDER BY c.severity DESC, c.last_seen DESC, c.id DESC LIMIT ? OFFSET ?) \
+             ORDER BY {first_key} DESC, c.last_seen DESC, c.id DESC LIMIT ? OFFSET ?) \
              ORDER BY severity DESC, last_seen DESC, id DESC"
         ),
         &params,

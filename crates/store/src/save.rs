@@ -5,6 +5,7 @@ use crate::codec::{
     bound, digest, json, sector_bit, sector_name, severity_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
 };
 use crate::db::{Tx, P};
+use crate::org_summary::{self, OrgDelta, TargetRow};
 use crate::types::{HuntWrite, SaveSummary, Status};
 use crate::Result;
 use haboob_model::{Campaign, Funnel};
@@ -20,6 +21,8 @@ enum Change {
 pub(crate) fn save_hunt(tx: &mut Tx<'_>, w: &HuntWrite<'_>) -> Result<SaveSummary> {
     let at = w.ran_at.0;
     let mut sum = SaveSummary::default();
+    org_summary::lock(tx)?;
+    let mut orgs = OrgDelta::default();
     let mut retracted = 0;
     for id in w.retract_alerts {
         retracted += tx.exec(
@@ -30,17 +33,18 @@ pub(crate) fn save_hunt(tx: &mut Tx<'_>, w: &HuntWrite<'_>) -> Result<SaveSummar
     }
     crate::save_alerts::save_alerts(tx, w.alerts, at, &mut sum)?;
     for c in w.campaigns {
-        match upsert_campaign(tx, c, at)? {
+        match upsert_campaign(tx, c, at, &mut orgs)? {
             Change::New => sum.campaigns_new += 1,
             Change::Updated => sum.campaigns_updated += 1,
             Change::Same => {}
         }
     }
     let superseded = if w.campaigns_complete {
-        supersede(tx, w.campaigns, at)?
+        supersede(tx, w.campaigns, at, &mut orgs)?
     } else {
         0
     };
+    org_summary::apply(tx, &orgs)?;
     save_targets(tx, w, at)?;
     for (key, blob) in w.checkpoints {
         tx.exec(
@@ -100,14 +104,14 @@ pub(crate) fn insert_many(
     tx.insert_many(op, head, ncols, params)
 }
 
-fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
+fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) -> Result<Change> {
     let d = digest(c);
     let old = tx.one(
         "save_hunt: read campaign",
-        "SELECT digest, superseded_by FROM campaigns WHERE id = ?",
+        "SELECT digest, superseded_by, severity FROM campaigns WHERE id = ?",
         &[P::Text(&c.id)],
     )?;
-    let change = match old {
+    let change = match &old {
         Some(r) if r.str(0) == Some(d.as_str()) => {
             if r.str(1).is_some() {
                 // Current again (e.g. a regrouping was undone): live once more.
@@ -116,10 +120,20 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
                     "UPDATE campaigns SET superseded_by = NULL, updated_at = ? WHERE id = ?",
                     &[P::Int(at), P::Text(&c.id)],
                 )?;
+                let rows = org_summary::stored_targets(tx, &c.id)?;
+                orgs.campaign(&rows, r.int(2), 1);
             }
             return Ok(Change::Same);
         }
-        Some(_) => Change::Updated,
+        Some(r) => {
+            // Its stored targets and (when live) its place in the counts go.
+            let rows = org_summary::stored_targets(tx, &c.id)?;
+            orgs.targets(&rows, -1);
+            if r.str(1).is_none() {
+                orgs.campaign(&rows, r.int(2), -1);
+            }
+            Change::Updated
+        }
         None => Change::New,
     };
     let f = c.funnel.unwrap_or_default();
@@ -216,16 +230,25 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         &params,
     )?;
     let mut seen = BTreeSet::new();
-    let params: Vec<P<'_>> = c
+    let rows: Vec<TargetRow> = c
         .targets
         .iter()
         .filter(|t| seen.insert(t.name.as_str()))
+        .map(|t| TargetRow {
+            organisation: t.organisation.clone(),
+            target: t.name.clone(),
+            sector: sector_name(t.sector).to_string(),
+            region: t.region.clone(),
+        })
+        .collect();
+    let params: Vec<P<'_>> = rows
+        .iter()
         .flat_map(|t| {
             [
                 P::Text(&c.id),
-                P::Text(&t.name),
+                P::Text(&t.target),
                 P::opt_text(t.organisation.as_deref()),
-                P::Text(sector_name(t.sector)),
+                P::Text(&t.sector),
                 P::opt_text(t.region.as_deref()),
             ]
         })
@@ -237,13 +260,16 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64) -> Result<Change> {
         5,
         &params,
     )?;
+    // Stored and live (an update revives a superseded campaign too).
+    orgs.targets(&rows, 1);
+    orgs.campaign(&rows, severity_rank(c.severity), 1);
     Ok(change)
 }
 
 /// Mark stored live campaigns that are not in `current` as superseded by
 /// the current campaign sharing most of their alerts, carrying their
 /// analyst state over. The number superseded.
-fn supersede(tx: &mut Tx<'_>, current: &[Campaign], at: i64) -> Result<u64> {
+fn supersede(tx: &mut Tx<'_>, current: &[Campaign], at: i64, orgs: &mut OrgDelta) -> Result<u64> {
     const OP: &str = "save_hunt: supersede campaigns";
     let ids: HashSet<&str> = current.iter().map(|c| c.id.as_str()).collect();
     let mut by_alert: HashMap<&str, usize> = HashMap::new();
@@ -254,7 +280,7 @@ fn supersede(tx: &mut Tx<'_>, current: &[Campaign], at: i64) -> Result<u64> {
     }
     let live = tx.query(
         OP,
-        "SELECT id FROM campaigns WHERE superseded_by IS NULL ORDER BY id",
+        "SELECT id, severity FROM campaigns WHERE superseded_by IS NULL ORDER BY id",
         &[],
     )?;
     let mut n = 0;
@@ -289,6 +315,8 @@ fn supersede(tx: &mut Tx<'_>, current: &[Campaign], at: i64) -> Result<u64> {
             "UPDATE campaigns SET superseded_by = ?, updated_at = ? WHERE id = ?",
             &[P::Text(succ), P::Int(at), P::Text(&old)],
         )?;
+        let rows = org_summary::stored_targets(tx, &old)?;
+        orgs.campaign(&rows, r.int(1), -1);
         n += 1;
     }
     Ok(n)

@@ -1,4 +1,4 @@
-//! The campaign list on more campaigns than SQLite sorts (5,000): filters
+//! The campaign list on more campaigns than a page sorts (20,000): filters
 //! matching many campaigns are paged by walking the list order, filters
 //! matching few by sorting them; both give exactly the page and total
 //! computed here, on SQLite and PostgreSQL.
@@ -9,7 +9,7 @@ use common::{TestStore, RAN_AT};
 use haboob_model::{Campaign, Severity, Target, TargetSector, Ts};
 use haboob_store::{Action, CampaignQuery, HuntWrite, Principal, Role, Status};
 
-const N: usize = 5_300;
+const N: usize = 20_400;
 const DAY: i64 = 86_400_000;
 
 fn campaign(i: usize) -> Campaign {
@@ -30,12 +30,21 @@ fn campaign(i: usize) -> Campaign {
         summary: format!("campaign {i}"),
         severity: sev,
         sources: vec![],
-        targets: vec![Target {
-            name: format!("site-{}", i % 40),
-            organisation: Some(format!("org-{}", i % 9)),
-            sector,
-            region: None,
-        }],
+        targets: vec![
+            Target {
+                name: format!("site-{}", i % 40),
+                organisation: Some(format!("org-{}", i % 9)),
+                sector,
+                region: None,
+            },
+            // Every campaign: a sector filter matching more than a sort.
+            Target {
+                name: "portal.gov.example".into(),
+                organisation: None,
+                sector: TargetSector::Government,
+                region: None,
+            },
+        ],
         alerts: vec![],
         detectors: vec!["web.scan".into()],
         techniques: vec![],
@@ -132,7 +141,27 @@ fn list_order_pages(t: &TestStore) {
         },
         |i| !triaged(i),
     );
-    // Few matches (sorted): status + sector + since; a time span.
+    check(
+        t,
+        &all,
+        CampaignQuery {
+            status: Some(Status::New),
+            sector: Some(TargetSector::Government),
+            ..q(50, 19_000)
+        },
+        |i| !triaged(i),
+    );
+    // Few matches (sorted): status + sector + since; a time span; a
+    // sector.
+    check(
+        t,
+        &all,
+        CampaignQuery {
+            sector: Some(TargetSector::News),
+            ..q(50, 6_000)
+        },
+        |i| i % 3 == 1,
+    );
     let sector_since = |i: usize| i.is_multiple_of(3) && all[i].last_seen >= since;
     check(
         t,

@@ -345,11 +345,11 @@ fn hostile_strings_round_trip(t: &TestStore) {
 }
 
 fn migrations_and_newer_schema(t: &TestStore) {
-    assert_eq!(t.schema_version().unwrap(), 6);
+    assert_eq!(t.schema_version().unwrap(), 7);
     // Reopening migrates nothing and keeps the data.
     t.save_hunt(&write(fixture())).unwrap();
     let again = Store::open(&t.url).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 6);
+    assert_eq!(again.schema_version().unwrap(), 7);
     assert_eq!(again.all_alerts().unwrap().len(), fixture().alerts.len());
     // A database from a newer haboob is refused.
     let bump = "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)";
@@ -366,7 +366,7 @@ fn migrations_and_newer_schema(t: &TestStore) {
         }
     }
     match Store::open(&t.url) {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 6)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 7)),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }
@@ -387,6 +387,7 @@ fn migrates_a_version_1_database(t: &TestStore) {
     };
     let mut sql = String::from(
         "DROP TABLE IF EXISTS schema_migrations; DROP TABLE IF EXISTS checkpoints; \
+         DROP TABLE IF EXISTS org_targets; DROP TABLE IF EXISTS org_campaigns; \
          DROP TABLE IF EXISTS indicators; DROP TABLE IF EXISTS intel_sources; DROP TABLE IF EXISTS intel_imports; \
          DROP TABLE IF EXISTS notifications; DROP TABLE IF EXISTS tokens; DROP TABLE IF EXISTS audit; \
          DROP TABLE IF EXISTS notes; DROP TABLE IF EXISTS contacts; DROP TABLE IF EXISTS targets; \
@@ -406,7 +407,7 @@ fn migrates_a_version_1_database(t: &TestStore) {
            ('old', 'an old campaign', 2, 10, 20, '[]', 0, \
            '[{\"name\":\"votes.example\",\"sector\":\"election\"},{\"name\":\"news.example\",\"sector\":\"news\"}]', \
            0, '[]', '[]', '[]', '[]', '[]', '{}', 0, 0, 0, 0, 0, 0, 'triaged', 3, 'x', 10, 20);\n\
-         INSERT INTO campaign_targets VALUES ('old', 'votes.example', NULL, 'election', NULL);\n\
+         INSERT INTO campaign_targets VALUES ('old', 'votes.example', 'Old ''Org', 'election', 'R1');\n\
          INSERT INTO campaign_targets VALUES ('old', 'news.example', NULL, 'news', NULL);\n",
     );
     match &t.path {
@@ -420,7 +421,7 @@ fn migrates_a_version_1_database(t: &TestStore) {
             .unwrap(),
     }
     let s = Store::open(&t.url).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 6);
+    assert_eq!(s.schema_version().unwrap(), 7);
     assert!(s
         .campaign("old")
         .unwrap()
@@ -450,6 +451,27 @@ fn migrates_a_version_1_database(t: &TestStore) {
         [("old".to_string(), Status::Triaged, 3)]
     );
     assert!(by_sector(S::Government).is_empty());
+    // Migration 7 built the organisation summary from the stored rows.
+    let orgs = s.organisations().unwrap();
+    assert_eq!(orgs.len(), 1, "{orgs:?}");
+    assert_eq!(
+        (
+            orgs[0].name.as_str(),
+            orgs[0].sector,
+            orgs[0].region.as_deref(),
+            &orgs[0].targets[..],
+            orgs[0].campaigns,
+            orgs[0].max_severity,
+        ),
+        (
+            "Old 'Org",
+            S::Election,
+            Some("R1"),
+            &["votes.example".to_string()][..],
+            1,
+            Some(haboob_model::Severity::High),
+        )
+    );
 }
 
 both!(

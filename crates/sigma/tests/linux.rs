@@ -130,6 +130,8 @@ fn sysmon_for_linux_categories() {
         // Red Hat's `sysmon[pid]:` tag.
         titles(&["Decode Base64 Encoded Text"]),
         Err("bad Windows event XML: the line ends inside <Event>".to_owned()),
+        // A bare event, as `journalctl -u sysmon -o cat` prints it.
+        titles(&["Decode Base64 Encoded Text"]),
     ];
     assert_eq!(got.len(), want.len());
     for ((line, g), w) in got.into_iter().zip(want) {

@@ -447,7 +447,7 @@ impl SyslogParser {
         if let Some(r) = crate::mail::other_framings(line) {
             return r;
         }
-        if crate::sysmonlinux::is_event(line) {
+        if crate::sysmonlinux::is_bare_event(line) {
             return crate::sysmonlinux::event(line, None);
         }
         let first = line.as_bytes().first().copied().unwrap_or(0);

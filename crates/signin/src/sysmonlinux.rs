@@ -29,6 +29,14 @@ pub(crate) fn is_event(msg: &str) -> bool {
     m.starts_with("<Event>") || m.starts_with("<Event ")
 }
 
+/// Whether a whole line is a bare Sysmon for Linux event (`journalctl -o
+/// cat`): `<Event>` without the Windows namespace, naming the provider
+/// `Linux-Sysmon` (Windows event XML lines stay `windows-xml`'s).
+pub(crate) fn is_bare_event(line: &str) -> bool {
+    line.trim_start().starts_with("<Event>")
+        && memchr::memmem::find(line.as_bytes(), b"Name=\"Linux-Sysmon\"").is_some()
+}
+
 /// The event of one Sysmon XML message; `header` is the syslog header's
 /// time, used when the event has no `TimeCreated`.
 pub(crate) fn event(xml: &str, header: Option<Ts>) -> Result<Parsed<'_>, RecordError> {

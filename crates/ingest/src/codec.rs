@@ -8,8 +8,8 @@
 //! limit), it is stored once.
 
 use haboob_model::{
-    AuditEvent, AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, Ts, WafEvent,
-    WebEvent, WinEvent, WinView,
+    AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, Ts, WafEvent, WebEvent,
+    WinEvent, WinView,
 };
 use std::borrow::Cow;
 use std::io;
@@ -226,14 +226,7 @@ fn encode_with(
                 put_str(out, s);
             }
         }
-        EventRef::Audit(a) => {
-            out.push(5);
-            let same = a.text.as_ptr() == raw.as_ptr() && a.text.len() == raw.len();
-            out.push(u8::from(same));
-            if !same {
-                put_str(out, a.text);
-            }
-        }
+        EventRef::Audit(a) => crate::codec_audit::encode_audit(a, raw, out),
         EventRef::Net(n) => {
             out.push(4);
             let ds = intern(datasets, n.dataset);
@@ -404,14 +397,7 @@ pub fn decode<'a>(
             })
         }
         4 => EventRef::Net(crate::codec_net::decode_net(&mut c, datasets)?),
-        5 => {
-            let text = match c.u8()? {
-                1 => raw,
-                0 => c.str()?,
-                _ => return Err(bad("bad audit record flags")),
-            };
-            EventRef::Audit(AuditEvent::parse(text).map_err(|_| bad("bad audit record"))?)
-        }
+        5 => EventRef::Audit(crate::codec_audit::decode_audit(&mut c, raw)?),
         _ => return Err(bad("bad event family")),
     };
     Ok((ev, line, raw))

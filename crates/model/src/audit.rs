@@ -240,7 +240,7 @@ fn syscall_name(arch: Option<String>, syscall: Option<String>) -> Option<&'stati
 }
 
 fn hex_value(s: &str) -> Option<String> {
-    if s.is_empty() || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if s.is_empty() || !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let bytes: Vec<u8> = (0..s.len())

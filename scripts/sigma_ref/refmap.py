@@ -53,6 +53,9 @@ FAMILIES = (
     "m365",
     "gworkspace",
     "syslog",
+    # Linux hosts (auditd records, Sysmon for Linux events).
+    "linux.sysmon",
+    "linux.auditd",
 )
 
 

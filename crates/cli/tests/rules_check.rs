@@ -12,7 +12,8 @@ fn haboob(args: &[&str]) -> Output {
 
 const GOOD: &str = "title: ok\nid: good-1\nlogsource:\n    product: windows\n    service: security\ndetection:\n    sel:\n        EventID: 4625\n    condition: sel\n";
 const BAD: &str = "title: bad\nid: bad-1\nlogsource:\n    product: okta\n    service: okta\ndetection:\n    sel:\n        eventType|contians: x\n    condition: sel\n";
-const LINUX: &str = "title: lin\nid: lin-1\nlogsource:\n    product: linux\n    category: process_creation\ndetection:\n    sel:\n        Image: /bin/sh\n    condition: sel\n";
+/// A rule of a log source haboob does not read (macOS process creation).
+const LINUX: &str = "title: lin\nid: lin-1\nlogsource:\n    product: macos\n    category: process_creation\ndetection:\n    sel:\n        Image: /bin/sh\n    condition: sel\n";
 
 #[test]
 fn reports_errors_and_the_tally_and_exits_1_on_invalid() {
@@ -35,7 +36,7 @@ fn reports_errors_and_the_tally_and_exits_1_on_invalid() {
         "{text}"
     );
     assert!(
-        text.contains("rule lin-1: unsupported: logsource product=linux category=process_creation"),
+        text.contains("rule lin-1: unsupported: logsource product=macos category=process_creation"),
         "{text}"
     );
     let row = |name: &str| {
@@ -68,7 +69,7 @@ fn a_mapping_file_replaces_the_builtin_one() {
     let map = dir.path().join("map.toml");
     std::fs::write(
         &map,
-        "[[source]]\nproduct = \"linux\"\ncategory = \"process_creation\"\nfamily = \"syslog\"\n",
+        "[[source]]\nproduct = \"macos\"\ncategory = \"process_creation\"\nfamily = \"syslog\"\n",
     )
     .unwrap();
     let check = || {

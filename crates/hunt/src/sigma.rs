@@ -200,6 +200,19 @@ fn who(ev: &EventRef<'_>) -> Who {
             user: String::new(),
             event_id: None,
         },
+        EventRef::Audit(a) => {
+            // The login user: enriched name, else the number.
+            let mut user = text(a.field("AUID"));
+            if user.is_empty() {
+                user = text(a.field("auid"));
+            }
+            Who {
+                source: None,
+                target: a.node.to_owned(),
+                user,
+                event_id: None,
+            }
+        }
     }
 }
 
@@ -241,7 +254,11 @@ impl<'o> SigmaFeed<'o> {
                     self.run(family, &JsonView::new(origin.raw), ev, origin);
                 }
             }
+            EventRef::Win(w) if w.channel == haboob_model::LINUX_SYSMON_CHANNEL => {
+                self.run(Family::LinuxSysmon, w, ev, origin)
+            }
             EventRef::Win(w) => self.run(Family::Windows, w, ev, origin),
+            EventRef::Audit(a) => self.run(Family::Auditd, a, ev, origin),
             // No Sigma log source maps network observations yet.
             EventRef::Waf(_) | EventRef::Net(_) => {}
         }

@@ -226,6 +226,7 @@ fn encode_with(
                 put_str(out, s);
             }
         }
+        EventRef::Audit(a) => crate::codec_audit::encode_audit(a, raw, out),
         EventRef::Net(n) => {
             out.push(4);
             let ds = intern(datasets, n.dataset);
@@ -396,6 +397,7 @@ pub fn decode<'a>(
             })
         }
         4 => EventRef::Net(crate::codec_net::decode_net(&mut c, datasets)?),
+        5 => EventRef::Audit(crate::codec_audit::decode_audit(&mut c, raw)?),
         _ => return Err(bad("bad event family")),
     };
     Ok((ev, line, raw))

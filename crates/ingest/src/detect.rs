@@ -122,6 +122,28 @@ mod tests {
     }
 
     #[test]
+    fn linux_audit_and_sysmon_logs() {
+        use haboob_signin::SigninFormat;
+        let m = JsonFieldMap::default();
+        let audit = [
+            r#"type=SYSCALL msg=audit(1604996384.965:93777): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=29002 pid=2168 auid=1000 uid=1000 comm="dd" exe="/bin/dd" key=(null)"#,
+            r#"type=EXECVE msg=audit(1604996384.965:93777): argc=4 a0="dd" a1="if=/dev/zero" a2="bs=1" a3="count=1""#,
+            r#"node=web1 type=PROCTITLE msg=audit(1604996384.965:93777): proctitle=6464"#,
+        ];
+        assert_eq!(
+            detect(&audit, &m),
+            Some(Format::Signin(SigninFormat::Auditd))
+        );
+        // Sysmon for Linux lives in syslog, beside the sign-ins: `syslog`.
+        let sysmon = r#"Mar  4 09:15:01 web1 sysmon: <Event><System><Provider Name="Linux-Sysmon"/><EventID>1</EventID><TimeCreated SystemTime="2026-03-04T09:15:01.101Z"/><Channel>Linux-Sysmon/Operational</Channel><Computer>web1</Computer></System><EventData><Data Name="Image">/usr/bin/id</Data></EventData></Event>"#;
+        let sshd = "Mar  4 09:15:09 web1 sshd[1202]: Accepted publickey for deploy from 198.51.100.23 port 50022 ssh2";
+        let syslog = Some(Format::Signin(SigninFormat::Syslog));
+        assert_eq!(detect(&[sysmon, sysmon], &m), syslog);
+        assert_eq!(detect(&[sshd, sysmon], &m), syslog);
+        assert_eq!(detect(&[sshd, sshd], &m), syslog);
+    }
+
+    #[test]
     fn events_outrank_directives() {
         let m = JsonFieldMap::default();
         // Lines of a pretty-printed Entra ID array: the Google parser accepts

@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
             "unknown format \"apache\" (expected one of: combined, common, vhost-combined, bunkerweb, iis, json, \
-             aws-alb, zoraxy, error-log, zeek, zeek-json, suricata, squid, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, evtx)"
+             aws-alb, zoraxy, error-log, zeek, zeek-json, suricata, squid, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, auditd, evtx)"
         );
     }
 }

@@ -22,6 +22,7 @@
 mod alb;
 mod clf;
 pub mod codec;
+mod codec_audit;
 mod codec_net;
 mod detect;
 mod docread;

@@ -37,6 +37,9 @@ pub enum EventRef<'a> {
     /// internal host resolved or contacted. Behavioural detectors ignore
     /// it; the `intel.victim` signal reads it.
     Net(NetEvent<'a>),
+    /// A Linux audit record (auditd's `audit.log`): one line, whatever its
+    /// type, behind a field view with auditd's names.
+    Audit(crate::AuditEvent<'a>),
 }
 
 impl EventRef<'_> {
@@ -48,6 +51,7 @@ impl EventRef<'_> {
             EventRef::Waf(w) => w.ts,
             EventRef::Win(w) => w.ts,
             EventRef::Net(n) => n.ts,
+            EventRef::Audit(a) => a.ts,
         }
     }
 }
@@ -86,6 +90,10 @@ impl WinEvent<'_> {
         self.record.text()
     }
 }
+
+/// The channel of Sysmon for Linux events (`WinEvent::channel`): Sigma's
+/// `product: linux` rules run on these, `product: windows` rules do not.
+pub const LINUX_SYSMON_CHANNEL: &str = "Linux-Sysmon/Operational";
 
 /// Sigma's names of the typed members, answered without parsing the record.
 fn typed<'e>(w: &'e WinEvent<'_>, name: &str) -> Option<Value<'e>> {

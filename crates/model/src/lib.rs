@@ -26,6 +26,8 @@
 #![deny(missing_docs)]
 
 mod alert;
+mod audit;
+mod audit_syscalls;
 mod event;
 pub mod fields;
 mod hash;
@@ -43,8 +45,10 @@ pub use alert::{
     Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Stage, StageKind, Target,
     TargetSector, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
 };
+pub use audit::{AuditError, AuditEvent};
 pub use event::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,
+    LINUX_SYSMON_CHANNEL,
 };
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};

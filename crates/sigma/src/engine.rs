@@ -164,7 +164,7 @@ impl RuleSet {
             let i = u32::try_from(self.progs.len()).unwrap_or(u32::MAX);
             let b = &mut self.buckets[family.index()];
             match eids {
-                Some(ids) if family == Family::Windows && !ids.is_empty() => {
+                Some(ids) if family.by_event_id() && !ids.is_empty() => {
                     let mut ids = ids;
                     ids.sort_unstable();
                     ids.dedup();

@@ -32,11 +32,17 @@ pub enum Family {
     GWorkspace,
     /// Linux syslog (sshd and other daemons).
     Syslog,
+    // ---- Linux hosts (auditd, Sysmon for Linux) ----
+    /// Sysmon for Linux events ([`haboob_model::WinEvent`] of channel
+    /// `Linux-Sysmon/Operational`, dispatched by `EventID` like Windows).
+    LinuxSysmon,
+    /// Linux audit records ([`haboob_model::AuditEvent`]), one by one.
+    Auditd,
 }
 
 impl Family {
     /// Every family, in index order.
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 10] = [
         Family::Web,
         Family::Windows,
         Family::AzureSignin,
@@ -45,6 +51,8 @@ impl Family {
         Family::M365,
         Family::GWorkspace,
         Family::Syslog,
+        Family::LinuxSysmon,
+        Family::Auditd,
     ];
 
     /// The family's name in the mapping file.
@@ -58,12 +66,20 @@ impl Family {
             Family::M365 => "m365",
             Family::GWorkspace => "gworkspace",
             Family::Syslog => "syslog",
+            Family::LinuxSysmon => "linux.sysmon",
+            Family::Auditd => "linux.auditd",
         }
     }
 
     /// The family named `s` in the mapping file.
     pub fn from_name(s: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// Whether rules of this family are dispatched by `EventID` (Windows
+    /// and Sysmon for Linux events).
+    pub(crate) fn by_event_id(self) -> bool {
+        matches!(self, Family::Windows | Family::LinuxSysmon)
     }
 
     pub(crate) fn index(self) -> usize {
@@ -293,9 +309,15 @@ mod tests {
         assert_eq!(pc.variants[1].rename["image"], ["NewProcessName"]);
         let web = m.source(None, None, Some("webserver")).unwrap();
         assert_eq!(web.family, Family::Web);
-        assert!(m
+        let lpc = m
             .source(Some("linux"), None, Some("process_creation"))
-            .is_none());
+            .unwrap();
+        assert_eq!(lpc.family, Family::LinuxSysmon);
+        assert_eq!(lpc.variants[0].channel, ["Linux-Sysmon/Operational"]);
+        assert_eq!(lpc.variants[0].eventid, [1]);
+        let aud = m.source(Some("linux"), Some("auditd"), None).unwrap();
+        assert_eq!(aud.family, Family::Auditd);
+        assert!(m.source(Some("linux"), None, Some("image_load")).is_none());
         for f in Family::ALL {
             assert_eq!(Family::from_name(f.name()), Some(f));
         }

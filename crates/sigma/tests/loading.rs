@@ -74,10 +74,10 @@ fn errors_name_line_column_and_reason() {
         );
     }
     // Unmapped log source: unsupported, with the log source.
-    let e = only_error("title: t\nid: x1\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {a: 1}, condition: sel}\n");
+    let e = only_error("title: t\nid: x1\nlogsource: {product: macos, category: process_creation}\ndetection: {sel: {a: 1}, condition: sel}\n");
     assert_eq!(
         e.to_string(),
-        format!("{}: rule x1: unsupported: logsource product=linux category=process_creation (not mapped)", match &e { LoadError::Unsupported { path, .. } => path.display().to_string(), _ => unreachable!() })
+        format!("{}: rule x1: unsupported: logsource product=macos category=process_creation (not mapped)", match &e { LoadError::Unsupported { path, .. } => path.display().to_string(), _ => unreachable!() })
     );
 }
 

@@ -24,6 +24,8 @@
 //! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
 //! | Samba `auth_audit`, `auth_json_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
 //! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` (and every record of any channel as a Windows event, [`read_evtx_events`]) | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
+//! | Sysmon for Linux `<Event>` XML in syslog (`sysmon:` lines; every one a Windows-style event of channel `Linux-Sysmon/Operational`) | `syslog` | [`sysmonlinux`] | - |
+//! | Linux audit records (`/var/log/audit/audit.log`, raw or enriched; also via the audisp syslog plugin in `syslog`), every record an [`haboob_model::EventRef::Audit`] | `auditd` | [`auditd`] | - |
 //! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML); every line a Windows event, sign-ins as [`haboob_model::Parsed::Both`] | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the
@@ -51,6 +53,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod auditd;
 mod csvrec;
 pub mod entra;
 pub mod entra_csv;
@@ -66,6 +69,7 @@ pub mod okta;
 pub mod samba;
 pub mod sshprobe;
 pub mod syslog;
+pub mod sysmonlinux;
 pub mod webmail;
 pub mod winxml;
 
@@ -73,6 +77,7 @@ use haboob_model::{AuthEvent, LineParser, RecordError};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub use auditd::AuditdParser;
 pub use entra::EntraParser;
 pub use entra_csv::EntraCsvParser;
 pub use google::GoogleParser;
@@ -105,11 +110,14 @@ pub enum SigninFormat {
     /// Windows events as XML text, one `<Event>` per line (`windows-xml`):
     /// the same events as [`SigninFormat::Evtx`].
     WindowsXml,
+    /// Linux audit logs, one record per line (`auditd`): every record a
+    /// Linux audit event ([`haboob_model::EventRef::Audit`]).
+    Auditd,
     /// Windows event log files (`evtx`): Security sign-ins, SQL Server 18456.
     Evtx,
 }
 
-const ALL: [SigninFormat; 9] = [
+const ALL: [SigninFormat; 10] = [
     SigninFormat::Entra,
     SigninFormat::EntraCsv,
     SigninFormat::M365,
@@ -118,6 +126,7 @@ const ALL: [SigninFormat; 9] = [
     SigninFormat::Google,
     SigninFormat::Syslog,
     SigninFormat::WindowsXml,
+    SigninFormat::Auditd,
     SigninFormat::Evtx,
 ];
 
@@ -133,6 +142,7 @@ impl SigninFormat {
             SigninFormat::Google => "google",
             SigninFormat::Syslog => "syslog",
             SigninFormat::WindowsXml => "windows-xml",
+            SigninFormat::Auditd => "auditd",
             SigninFormat::Evtx => "evtx",
         }
     }
@@ -155,6 +165,7 @@ impl SigninFormat {
             SigninFormat::Google => Box::<GoogleParser>::default(),
             SigninFormat::Syslog => Box::new(SyslogParser::new(current_year())),
             SigninFormat::WindowsXml => Box::new(WinXmlParser),
+            SigninFormat::Auditd => Box::new(AuditdParser),
             SigninFormat::Evtx => return None,
         })
     }

@@ -20,6 +20,8 @@
 //! | | `Disconnected\|Aborted login (auth failed, …): user=<U>, …, rip=IP` | failure, bad password |
 //! | | `auth: <driver>(U,IP…): unknown user` | failure, unknown user |
 //! | | `auth: <driver>(U,IP…): Password mismatch` | failure, bad password |
+//! | `sysmon` | Sysmon for Linux `<Event>` XML ([`crate::sysmonlinux`]) | a Windows-style event, not a sign-in |
+//! | `audisp-syslog`, `audispd` | an audit record ([`crate::auditd`]) | a Linux audit event, not a sign-in |
 //! | `postfix/*` | `warning: host[IP]: SASL <mech> authentication failed: <reason>[, sasl_username=U]` | failure: bad password when the reason says `authentication failure`, else other |
 //! | | `<qid>: client=host[IP], sasl_method=M, sasl_username=U` | success |
 //!
@@ -445,6 +447,9 @@ impl SyslogParser {
         if let Some(r) = crate::mail::other_framings(line) {
             return r;
         }
+        if crate::sysmonlinux::is_bare_event(line) {
+            return crate::sysmonlinux::event(line, None);
+        }
         let first = line.as_bytes().first().copied().unwrap_or(0);
         if !(first == b'<' || first.is_ascii_digit() || first.is_ascii_uppercase()) {
             return Err(RecordError::fixed("not a syslog line"));
@@ -456,6 +461,14 @@ impl SyslogParser {
                 dovecot(h.ts, h.prog, h.msg)
             }
             p if p.starts_with("postfix") => postfix(h.ts, h.msg),
+            "sysmon" if crate::sysmonlinux::is_event(h.msg) => {
+                crate::sysmonlinux::event(h.msg, Some(h.ts))
+            }
+            "audisp-syslog" | "audispd"
+                if h.msg.starts_with("type=") || h.msg.starts_with("node=") =>
+            {
+                crate::auditd::record(h.msg)
+            }
             p => crate::mail::by_program(h.ts, p, h.msg).unwrap_or(Ok(Parsed::Directive)),
         }
     }

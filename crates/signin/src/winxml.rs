@@ -75,13 +75,13 @@ enum Leaf {
 
 /// What one line holds.
 #[derive(Default)]
-struct Fields<'a> {
-    id: Option<Cow<'a, str>>,
-    provider: Cow<'a, str>,
-    time: Option<Result<Ts, String>>,
-    computer: Cow<'a, str>,
-    channel: Cow<'a, str>,
-    record_id: Option<Cow<'a, str>>,
+pub(crate) struct Fields<'a> {
+    pub(crate) id: Option<Cow<'a, str>>,
+    pub(crate) provider: Cow<'a, str>,
+    pub(crate) time: Option<Result<Ts, String>>,
+    pub(crate) computer: Cow<'a, str>,
+    pub(crate) channel: Cow<'a, str>,
+    pub(crate) record_id: Option<Cow<'a, str>>,
     has_data: bool,
     named: Vec<(&'static str, Cow<'a, str>)>,
     unnamed: Vec<Cow<'a, str>>,
@@ -104,7 +104,7 @@ fn attr<'b>(e: &'b BytesStart<'_>, name: &[u8]) -> Result<Option<Cow<'b, [u8]>>,
 }
 
 /// Read one event line: its System and EventData fields.
-fn read(line: &str) -> Result<Fields<'_>, RecordError> {
+pub(crate) fn read(line: &str) -> Result<Fields<'_>, RecordError> {
     let mut r = Reader::from_str(line);
     r.config_mut().trim_text(true);
     let mut f = Fields::default();

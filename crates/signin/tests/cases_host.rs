@@ -295,6 +295,11 @@ fn formats_reject_each_other() {
             // Windows event), and an event without its time is rejected.
             r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4672</EventID><TimeCreated SystemTime="2024-05-01T10:00:00Z"/></System></Event>"#.to_string(),
         ),
+        (
+            SigninFormat::Auditd,
+            r#"type=EXECVE msg=audit(1669615313.901:5538): argc=3 a0="sh" a1="-c" a2=6563686F"#
+                .to_string(),
+        ),
     ];
     for (own_fmt, line) in &samples {
         for fmt in SigninFormat::all() {
@@ -316,7 +321,7 @@ fn format_names() {
     for f in SigninFormat::all() {
         assert_eq!(f.name().parse::<SigninFormat>(), Ok(*f));
     }
-    assert_eq!(SigninFormat::all().len(), 9);
+    assert_eq!(SigninFormat::all().len(), 10);
     assert!(SigninFormat::Evtx.line_parser().is_none());
     assert!("nope"
         .parse::<SigninFormat>()

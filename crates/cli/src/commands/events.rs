@@ -101,6 +101,7 @@ fn field_view(ev: &EventRef<'_>, origin: &Origin<'_>) -> Option<Value> {
     let view: &dyn FieldView = match ev {
         EventRef::Web(w) => w,
         EventRef::Win(w) => w,
+        EventRef::Audit(a) => a,
         // A Windows event as the EVTX reader renders it.
         EventRef::Auth(_) if origin.raw.starts_with(r#"{"Event":"#) => {
             win = WinView::new(origin.raw);
@@ -134,6 +135,7 @@ pub fn ecs(ev: &EventRef<'_>, origin: &Origin<'_>, format: Option<Format>) -> Va
         EventRef::Waf(w) => waf(&mut m, w),
         EventRef::Win(w) => win(&mut m, w),
         EventRef::Net(n) => net(&mut m, n),
+        EventRef::Audit(a) => audit(&mut m, a),
     }
     if let Some(f) = format {
         m.insert("haboob.log_format".into(), Value::from(f.name()));
@@ -193,6 +195,14 @@ fn win(m: &mut Map<String, Value>, w: &WinEvent<'_>) {
     put(m, "winlog.channel", &w.channel);
     put(m, "winlog.provider_name", &w.provider);
     put(m, "winlog.computer_name", &w.computer);
+}
+
+/// A Linux audit record: Auditbeat's names for the header members.
+fn audit(m: &mut Map<String, Value>, a: &haboob_model::AuditEvent<'_>) {
+    m.insert("event.kind".into(), json!("event"));
+    m.insert("auditd.log.record_type".into(), json!(a.record_type));
+    m.insert("auditd.log.sequence".into(), json!(a.serial));
+    put(m, "host.name", a.node);
 }
 
 /// A network observation: ECS network, DNS, HTTP and TLS names.

@@ -186,6 +186,7 @@ fn every_field_survives_a_spill() {
             EventRef::Waf(x) => format!("{x:?}"),
             EventRef::Win(x) => format!("{x:?}"),
             EventRef::Net(x) => format!("{x:?}"),
+            EventRef::Cloud(x) => format!("{x:?}"),
         });
     })
     .unwrap();

@@ -1,6 +1,6 @@
 //! The normalized event: a borrowed view into the reader's buffer.
 
-use crate::{FieldView, NetEvent, Ts, Value, WinView};
+use crate::{CloudEvent, FieldView, NetEvent, Ts, Value, WinView};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -37,6 +37,12 @@ pub enum EventRef<'a> {
     /// internal host resolved or contacted. Behavioural detectors ignore
     /// it; the `intel.victim` signal reads it.
     Net(NetEvent<'a>),
+    /// A cloud control-plane audit record (AWS CloudTrail, Azure activity
+    /// log, Identity Protection risk detection, GCP Cloud Audit). A console
+    /// sign-in is delivered twice, in this order: as its
+    /// [`EventRef::Auth`], then as its `Cloud` record (the same
+    /// [`Origin`]); readers count the record once.
+    Cloud(CloudEvent<'a>),
 }
 
 impl EventRef<'_> {
@@ -48,6 +54,7 @@ impl EventRef<'_> {
             EventRef::Waf(w) => w.ts,
             EventRef::Win(w) => w.ts,
             EventRef::Net(n) => n.ts,
+            EventRef::Cloud(c) => c.ts,
         }
     }
 }

@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod alert;
+mod cloud;
 mod event;
 pub mod fields;
 mod hash;
@@ -43,6 +44,7 @@ pub use alert::{
     Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Stage, StageKind, Target,
     TargetSector, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
 };
+pub use cloud::CloudEvent;
 pub use event::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,
 };

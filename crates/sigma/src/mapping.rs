@@ -32,11 +32,20 @@ pub enum Family {
     GWorkspace,
     /// Linux syslog (sshd and other daemons).
     Syslog,
+    // ---- Cloud audit logs (t3) ----
+    /// AWS CloudTrail records.
+    AwsCloudTrail,
+    /// Azure activity log records.
+    AzureActivity,
+    /// Entra ID Identity Protection risk detections.
+    AzureRisk,
+    /// GCP Cloud Audit Logs.
+    GcpAudit,
 }
 
 impl Family {
     /// Every family, in index order.
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 12] = [
         Family::Web,
         Family::Windows,
         Family::AzureSignin,
@@ -45,6 +54,11 @@ impl Family {
         Family::M365,
         Family::GWorkspace,
         Family::Syslog,
+        // ---- Cloud audit logs (t3) ----
+        Family::AwsCloudTrail,
+        Family::AzureActivity,
+        Family::AzureRisk,
+        Family::GcpAudit,
     ];
 
     /// The family's name in the mapping file.
@@ -58,6 +72,11 @@ impl Family {
             Family::M365 => "m365",
             Family::GWorkspace => "gworkspace",
             Family::Syslog => "syslog",
+            // ---- Cloud audit logs (t3) ----
+            Family::AwsCloudTrail => "aws.cloudtrail",
+            Family::AzureActivity => "azure.activitylogs",
+            Family::AzureRisk => "azure.riskdetection",
+            Family::GcpAudit => "gcp.audit",
         }
     }
 

@@ -316,7 +316,7 @@ fn format_names() {
     for f in SigninFormat::all() {
         assert_eq!(f.name().parse::<SigninFormat>(), Ok(*f));
     }
-    assert_eq!(SigninFormat::all().len(), 9);
+    assert_eq!(SigninFormat::all().len(), 13);
     assert!(SigninFormat::Evtx.line_parser().is_none());
     assert!("nope"
         .parse::<SigninFormat>()

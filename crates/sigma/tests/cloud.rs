@@ -5,7 +5,7 @@
 //! fixtures (`tests/fixtures/cloud`, see SOURCES.md there) hits exactly the
 //! named rules, and every bad record is rejected with its reason.
 
-use haboob_model::{JsonView, LineParser, Parsed};
+use haboob_model::{JsonView, Parsed};
 use haboob_sigma::{load, Family, Loaded, Mapping};
 use haboob_signin::SigninFormat;
 use std::path::{Path, PathBuf};

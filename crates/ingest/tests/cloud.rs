@@ -188,3 +188,43 @@ fn cloud_readers_do_not_take_sign_in_records() {
         assert_eq!((s.parsed, s.rejected), (0, 1), "{f}");
     }
 }
+
+/// Microsoft Graph pages of risk detections (`{"value":[…]}`) and Azure
+/// diagnostic-settings blobs of activity records (`{"records":[…]}`).
+#[test]
+fn azure_pages_and_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, key, name, dataset) in [
+        (
+            "azure_risk.jsonl",
+            "value",
+            "azure-risk",
+            "cloud.azure.riskdetection",
+        ),
+        (
+            "azure_activity.jsonl",
+            "records",
+            "azure-activity",
+            "cloud.azure.activitylogs",
+        ),
+    ] {
+        let text = std::fs::read_to_string(fixture(file)).unwrap();
+        // The records the reader accepts (the last line of each is not one).
+        let records: Vec<serde_json::Value> = text
+            .lines()
+            .take(4)
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let doc = serde_json::json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#x",
+            key: records,
+        });
+        let path = dir.path().join(format!("{key}.json"));
+        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        let (s, evs) = read(&path, None);
+        assert_eq!(formats(&s), [(name, 1)], "{file}");
+        assert_eq!((s.lines, s.parsed, s.rejected), (4, 4, 0), "{file}");
+        assert_eq!(evs.len(), 4);
+        assert!(evs.iter().all(|e| e.1 == dataset), "{evs:?}");
+    }
+}

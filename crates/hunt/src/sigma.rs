@@ -213,6 +213,12 @@ fn who(ev: &EventRef<'_>) -> Who {
                 event_id: None,
             }
         }
+        EventRef::Cloud(c) => Who {
+            source: c.source_ip,
+            target: c.account.to_string(),
+            user: c.user.to_string(),
+            event_id: None,
+        },
     }
 }
 
@@ -223,6 +229,17 @@ fn auth_family(dataset: &str) -> Option<Family> {
         "auth.okta" => Family::Okta,
         "auth.m365" => Family::M365,
         "auth.google" => Family::GWorkspace,
+        _ => return None,
+    })
+}
+
+/// The family of a cloud audit record, from its dataset.
+fn cloud_family(dataset: &str) -> Option<Family> {
+    Some(match dataset {
+        "cloud.aws.cloudtrail" => Family::AwsCloudTrail,
+        "cloud.azure.activitylogs" => Family::AzureActivity,
+        "cloud.azure.riskdetection" => Family::AzureRisk,
+        "cloud.gcp.audit" => Family::GcpAudit,
         _ => return None,
     })
 }
@@ -259,6 +276,14 @@ impl<'o> SigmaFeed<'o> {
             }
             EventRef::Win(w) => self.run(Family::Windows, w, ev, origin),
             EventRef::Audit(a) => self.run(Family::Auditd, a, ev, origin),
+            // A console sign-in's `Auth` view is not dispatched (auth.aws):
+            // its rules run once, on this record.
+            EventRef::Cloud(c) => {
+                if let (Some(family), true) = (cloud_family(c.dataset), origin.raw.starts_with('{'))
+                {
+                    self.run(family, &JsonView::new(origin.raw), ev, origin);
+                }
+            }
             // No Sigma log source maps network observations yet.
             EventRef::Waf(_) | EventRef::Net(_) => {}
         }

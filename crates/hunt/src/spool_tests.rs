@@ -187,6 +187,7 @@ fn every_field_survives_a_spill() {
             EventRef::Win(x) => format!("{x:?}"),
             EventRef::Net(x) => format!("{x:?}"),
             EventRef::Audit(x) => format!("{:?} {}", x.ts, x.text),
+            EventRef::Cloud(x) => format!("{x:?}"),
         });
     })
     .unwrap();

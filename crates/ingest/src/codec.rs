@@ -232,6 +232,10 @@ fn encode_with(
             let ds = intern(datasets, n.dataset);
             crate::codec_net::encode_net(n, ds, out, put_ip, put_str);
         }
+        EventRef::Cloud(e) => {
+            out.push(6);
+            crate::codec_net::encode_cloud(e, intern(datasets, e.dataset), out, put_ip, put_str);
+        }
     }
 }
 
@@ -398,6 +402,7 @@ pub fn decode<'a>(
         }
         4 => EventRef::Net(crate::codec_net::decode_net(&mut c, datasets)?),
         5 => EventRef::Audit(crate::codec_audit::decode_audit(&mut c, raw)?),
+        6 => EventRef::Cloud(crate::codec_net::decode_cloud(&mut c, datasets)?),
         _ => return Err(bad("bad event family")),
     };
     Ok((ev, line, raw))

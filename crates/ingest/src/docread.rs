@@ -91,8 +91,10 @@ fn is_plain_object(line: &[u8]) -> bool {
     };
     match serde_json::from_str::<Obj<'_>>(text) {
         Ok(o) => !o.0.iter().any(|(k, v)| {
-            matches!(k.as_ref(), "value" | "items" | "records" | "tables")
-                && v.get().starts_with('[')
+            matches!(
+                k.as_ref(),
+                "value" | "items" | "records" | "Records" | "tables"
+            ) && v.get().starts_with('[')
         }),
         Err(_) => false,
     }

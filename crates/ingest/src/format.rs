@@ -221,6 +221,10 @@ impl Format {
                         | SigninFormat::M365
                         | SigninFormat::Okta
                         | SigninFormat::Google
+                        | SigninFormat::CloudTrail
+                        | SigninFormat::AzureActivity
+                        | SigninFormat::AzureRisk
+                        | SigninFormat::GcpAudit
                 )
         )
     }
@@ -286,7 +290,8 @@ mod tests {
         assert_eq!(
             "apache".parse::<Format>().unwrap_err(),
             "unknown format \"apache\" (expected one of: combined, common, vhost-combined, bunkerweb, iis, json, \
-             aws-alb, zoraxy, error-log, zeek, zeek-json, suricata, squid, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, auditd, evtx)"
+             aws-alb, zoraxy, error-log, zeek, zeek-json, suricata, squid, entra, entra-csv, m365, m365-csv, okta, google, syslog, windows-xml, auditd, evtx, \
+             cloudtrail, azure-activity, azure-risk, gcp-audit)"
         );
     }
 }

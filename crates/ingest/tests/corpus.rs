@@ -22,6 +22,7 @@ fn read(corpus: &Path, rel: &str) -> Result<ReadStats, IngestError> {
             EventRef::Win(_) => panic!("{rel}:{}: a Windows event in a web log", o.line),
             EventRef::Net(_) => panic!("{rel}:{}: a network event in a web log", o.line),
             EventRef::Audit(_) => panic!("{rel}:{}: an audit record in a web log", o.line),
+            EventRef::Cloud(_) => panic!("{rel}:{}: a cloud audit event in a web log", o.line),
         }
         events += 1;
     })?;

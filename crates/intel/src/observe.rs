@@ -74,6 +74,12 @@ pub fn observed<'a>(ev: &'a EventRef<'a>, buf: &'a mut ObservedBuf) -> Option<Ob
             email: nonempty(&a.user).filter(|u| u.contains('@')),
             ..Observed::default()
         }),
+        EventRef::Cloud(c) => Some(Observed {
+            src_ip: c.source_ip,
+            account: nonempty(&c.user),
+            email: nonempty(&c.user).filter(|u| u.contains('@')),
+            ..Observed::default()
+        }),
         _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! The normalized event: a borrowed view into the reader's buffer.
 
-use crate::{FieldView, NetEvent, Ts, Value, WinView};
+use crate::{CloudEvent, FieldView, NetEvent, Ts, Value, WinView};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -40,6 +40,12 @@ pub enum EventRef<'a> {
     /// A Linux audit record (auditd's `audit.log`): one line, whatever its
     /// type, behind a field view with auditd's names.
     Audit(crate::AuditEvent<'a>),
+    /// A cloud control-plane audit record (AWS CloudTrail, Azure activity
+    /// log, Identity Protection risk detection, GCP Cloud Audit). A console
+    /// sign-in is delivered twice, in this order: as its
+    /// [`EventRef::Auth`], then as its `Cloud` record (the same
+    /// [`Origin`]); readers count the record once.
+    Cloud(CloudEvent<'a>),
 }
 
 impl EventRef<'_> {
@@ -52,6 +58,7 @@ impl EventRef<'_> {
             EventRef::Win(w) => w.ts,
             EventRef::Net(n) => n.ts,
             EventRef::Audit(a) => a.ts,
+            EventRef::Cloud(c) => c.ts,
         }
     }
 }

@@ -38,11 +38,20 @@ pub enum Family {
     LinuxSysmon,
     /// Linux audit records ([`haboob_model::AuditEvent`]), one by one.
     Auditd,
+    // ---- Cloud audit logs (t3) ----
+    /// AWS CloudTrail records.
+    AwsCloudTrail,
+    /// Azure activity log records.
+    AzureActivity,
+    /// Entra ID Identity Protection risk detections.
+    AzureRisk,
+    /// GCP Cloud Audit Logs.
+    GcpAudit,
 }
 
 impl Family {
     /// Every family, in index order.
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 14] = [
         Family::Web,
         Family::Windows,
         Family::AzureSignin,
@@ -53,6 +62,11 @@ impl Family {
         Family::Syslog,
         Family::LinuxSysmon,
         Family::Auditd,
+        // ---- Cloud audit logs (t3) ----
+        Family::AwsCloudTrail,
+        Family::AzureActivity,
+        Family::AzureRisk,
+        Family::GcpAudit,
     ];
 
     /// The family's name in the mapping file.
@@ -68,6 +82,11 @@ impl Family {
             Family::Syslog => "syslog",
             Family::LinuxSysmon => "linux.sysmon",
             Family::Auditd => "linux.auditd",
+            // ---- Cloud audit logs (t3) ----
+            Family::AwsCloudTrail => "aws.cloudtrail",
+            Family::AzureActivity => "azure.activitylogs",
+            Family::AzureRisk => "azure.riskdetection",
+            Family::GcpAudit => "gcp.audit",
         }
     }
 

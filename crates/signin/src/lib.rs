@@ -1,4 +1,6 @@
-//! Sign-in sources normalized to [`haboob_model::AuthEvent`].
+//! Sign-in sources normalized to [`haboob_model::AuthEvent`], and the cloud
+//! audit sources ([`haboob_model::CloudEvent`]) read with the same JSON
+//! machinery.
 //!
 //! Each source is a [`SigninFormat`]; line-framed formats give a
 //! [`haboob_model::LineParser`] ([`SigninFormat::line_parser`]), Windows
@@ -23,6 +25,10 @@
 //! | Exchange IMAP4 / POP3 / SMTP receive protocol logs | `syslog` | [`exchange`] | `auth.exchange` |
 //! | Roundcube, SOGo, Horde (syslog or own files) | `syslog` | [`webmail`] | `auth.roundcube`, `auth.sogo`, `auth.horde` |
 //! | Samba `auth_audit`, `auth_json_audit` (syslog or `log.samba`) | `syslog` | [`samba`] | `auth.samba` |
+//! | AWS CloudTrail records (`{"Records":[…]}` files, JSON Lines, arrays; `ConsoleLogin` also a sign-in) | `cloudtrail` | [`cloudtrail`] | `cloud.aws.cloudtrail`, `auth.aws` |
+//! | Azure activity log (diagnostic export, REST, `AzureActivity`) | `azure-activity` | [`azure_activity`] | `cloud.azure.activitylogs` |
+//! | Entra ID Identity Protection risk detections | `azure-risk` | [`azure_activity`] | `cloud.azure.riskdetection` |
+//! | GCP Cloud Audit Logs (`LogEntry` with an `AuditLog` payload) | `gcp-audit` | [`gcp_audit`] | `cloud.gcp.audit` |
 //! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` (and every record of any channel as a Windows event, [`read_evtx_events`]) | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
 //! | Sysmon for Linux `<Event>` XML in syslog (`sysmon:` lines; every one a Windows-style event of channel `Linux-Sysmon/Operational`) | `syslog` | [`sysmonlinux`] | - |
 //! | Linux audit records (`/var/log/audit/audit.log`, raw or enriched; also via the audisp syslog plugin in `syslog`), every record an [`haboob_model::EventRef::Audit`] | `auditd` | [`auditd`] | - |
@@ -54,11 +60,15 @@
 #![deny(missing_docs)]
 
 pub mod auditd;
+pub mod azure_activity;
+mod cloud;
+pub mod cloudtrail;
 mod csvrec;
 pub mod entra;
 pub mod entra_csv;
 pub mod evtx;
 pub mod exchange;
+pub mod gcp_audit;
 pub mod google;
 mod json;
 pub mod m365;
@@ -78,8 +88,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use auditd::AuditdParser;
+pub use azure_activity::{AzureActivityParser, AzureRiskParser};
+pub use cloudtrail::CloudTrailParser;
 pub use entra::EntraParser;
 pub use entra_csv::EntraCsvParser;
+pub use gcp_audit::GcpAuditParser;
 pub use google::GoogleParser;
 pub use m365::{M365CsvParser, M365Parser};
 pub use okta::OktaParser;
@@ -115,9 +128,17 @@ pub enum SigninFormat {
     Auditd,
     /// Windows event log files (`evtx`): Security sign-ins, SQL Server 18456.
     Evtx,
+    /// AWS CloudTrail records (`cloudtrail`).
+    CloudTrail,
+    /// Azure activity log records (`azure-activity`).
+    AzureActivity,
+    /// Entra ID Identity Protection risk detections (`azure-risk`).
+    AzureRisk,
+    /// GCP Cloud Audit Logs (`gcp-audit`).
+    GcpAudit,
 }
 
-const ALL: [SigninFormat; 10] = [
+const ALL: [SigninFormat; 14] = [
     SigninFormat::Entra,
     SigninFormat::EntraCsv,
     SigninFormat::M365,
@@ -128,6 +149,10 @@ const ALL: [SigninFormat; 10] = [
     SigninFormat::WindowsXml,
     SigninFormat::Auditd,
     SigninFormat::Evtx,
+    SigninFormat::CloudTrail,
+    SigninFormat::AzureActivity,
+    SigninFormat::AzureRisk,
+    SigninFormat::GcpAudit,
 ];
 
 impl SigninFormat {
@@ -144,6 +169,10 @@ impl SigninFormat {
             SigninFormat::WindowsXml => "windows-xml",
             SigninFormat::Auditd => "auditd",
             SigninFormat::Evtx => "evtx",
+            SigninFormat::CloudTrail => "cloudtrail",
+            SigninFormat::AzureActivity => "azure-activity",
+            SigninFormat::AzureRisk => "azure-risk",
+            SigninFormat::GcpAudit => "gcp-audit",
         }
     }
 
@@ -167,6 +196,10 @@ impl SigninFormat {
             SigninFormat::WindowsXml => Box::new(WinXmlParser),
             SigninFormat::Auditd => Box::new(AuditdParser),
             SigninFormat::Evtx => return None,
+            SigninFormat::CloudTrail => Box::new(CloudTrailParser),
+            SigninFormat::AzureActivity => Box::new(AzureActivityParser),
+            SigninFormat::AzureRisk => Box::new(AzureRiskParser),
+            SigninFormat::GcpAudit => Box::new(GcpAuditParser),
         })
     }
 }

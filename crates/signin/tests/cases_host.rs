@@ -321,7 +321,7 @@ fn format_names() {
     for f in SigninFormat::all() {
         assert_eq!(f.name().parse::<SigninFormat>(), Ok(*f));
     }
-    assert_eq!(SigninFormat::all().len(), 10);
+    assert_eq!(SigninFormat::all().len(), 14);
     assert!(SigninFormat::Evtx.line_parser().is_none());
     assert!("nope"
         .parse::<SigninFormat>()

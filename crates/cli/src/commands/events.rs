@@ -9,7 +9,7 @@ use anyhow::Result;
 use haboob_hunt::HuntOptions;
 use haboob_ingest::{discover_all, read_into, EventSink, Format, IngestError, Input, ReadStats};
 use haboob_model::{
-    AuthEvent, AuthOutcome, EventRef, FieldView, JsonView, NetEvent, NetKind, Origin,
+    AuthEvent, AuthOutcome, CloudEvent, EventRef, FieldView, JsonView, NetEvent, NetKind, Origin,
     Value as FieldValue, WafEvent, WebEvent, WinEvent, WinView,
 };
 use serde_json::{json, Map, Value};
@@ -107,11 +107,13 @@ fn field_view(ev: &EventRef<'_>, origin: &Origin<'_>) -> Option<Value> {
             win = WinView::new(origin.raw);
             &win
         }
-        EventRef::Auth(_) if origin.raw.starts_with('{') => {
+        EventRef::Auth(_) | EventRef::Cloud(_) if origin.raw.starts_with('{') => {
             json = JsonView::new(origin.raw);
             &json
         }
-        EventRef::Auth(_) | EventRef::Waf(_) | EventRef::Net(_) => return None,
+        EventRef::Auth(_) | EventRef::Waf(_) | EventRef::Net(_) | EventRef::Cloud(_) => {
+            return None
+        }
     };
     let mut m = Map::new();
     view.for_each_field(&mut |name, v| {
@@ -136,6 +138,7 @@ pub fn ecs(ev: &EventRef<'_>, origin: &Origin<'_>, format: Option<Format>) -> Va
         EventRef::Win(w) => win(&mut m, w),
         EventRef::Net(n) => net(&mut m, n),
         EventRef::Audit(a) => audit(&mut m, a),
+        EventRef::Cloud(c) => cloud(&mut m, c),
     }
     if let Some(f) = format {
         m.insert("haboob.log_format".into(), Value::from(f.name()));
@@ -206,6 +209,17 @@ fn audit(m: &mut Map<String, Value>, a: &haboob_model::AuditEvent<'_>) {
 }
 
 /// A network observation: ECS network, DNS, HTTP and TLS names.
+fn cloud(m: &mut Map<String, Value>, c: &CloudEvent<'_>) {
+    m.insert("event.category".into(), json!("configuration"));
+    m.insert("event.dataset".into(), json!(c.dataset));
+    if let Some(ip) = c.source_ip {
+        m.insert("source.ip".into(), json!(ip.to_string()));
+    }
+    put(m, "user.name", &c.user);
+    put(m, "cloud.account.id", &c.account);
+    put(m, "event.action", &c.action);
+}
+
 fn net(m: &mut Map<String, Value>, n: &NetEvent<'_>) {
     m.insert("event.category".into(), json!("network"));
     m.insert("event.dataset".into(), json!(n.dataset));

@@ -6,7 +6,8 @@
 //! - an array `[rec, rec, …]` (Entra portal "Download JSON", Okta API);
 //! - a wrapper object whose records sit in a top-level array member `value`
 //!   (Microsoft Graph pages, with `@odata.*` members), `items` (Google
-//!   Reports API) or `records` (Azure diagnostic-settings blobs); the other
+//!   Reports API), `records` (Azure diagnostic-settings blobs) or `Records`
+//!   (AWS CloudTrail files); the other
 //!   members are skipped;
 //! - a Log Analytics query result `{"tables":[{"columns":[…],"rows":[…]}]}`:
 //!   each row becomes an object keyed by the column names;
@@ -141,7 +142,8 @@ pub(crate) struct Framer {
 /// Wrapper members holding records.
 fn wrapper_array(key: &[u8]) -> Option<Arr> {
     match key {
-        b"value" | b"items" | b"records" => Some(Arr::Records),
+        // `Records`: the files CloudTrail writes to S3.
+        b"value" | b"items" | b"records" | b"Records" => Some(Arr::Records),
         b"tables" => Some(Arr::Tables),
         _ => None,
     }

@@ -56,6 +56,11 @@ FAMILIES = (
     # Linux hosts (auditd records, Sysmon for Linux events).
     "linux.sysmon",
     "linux.auditd",
+    # Cloud audit logs.
+    "aws.cloudtrail",
+    "azure.activitylogs",
+    "azure.riskdetection",
+    "gcp.audit",
 )
 
 

@@ -499,6 +499,38 @@ mod unit {
     use super::*;
 
     #[test]
+    fn a_state_saved_before_site_counts_restores_its_episodes() {
+        // Before the site baseline the saved state was the episode tracker
+        // alone; it restores, with no site counts.
+        let c = HarvestConfig::default();
+        let mut old = Tracker::<HarvestState>::new(c.window_secs, 1000);
+        let ip: std::net::IpAddr = "192.0.2.40".parse().unwrap();
+        let slot = old.entry(
+            (ip, 7),
+            ip,
+            "vote.example.gov",
+            haboob_model::Ts(1_000),
+            &mut |_| {},
+        );
+        slot.st.requests = 42;
+        let saved = crate::DetectorState::of(ID, &old).unwrap();
+        let mut h = WebHarvest::new(&c, 10, 1000);
+        h.restore(saved).unwrap();
+        assert!(h.s.sites.is_empty());
+        assert_eq!(h.s.t.len(), 1);
+        let back = h.s.t.get_live(&(ip, 7), haboob_model::Ts(2_000)).unwrap();
+        assert_eq!(back.st.requests, 42);
+        // The current form round-trips with its site counts.
+        h.s.sites.entry(7).or_default().crossed(1);
+        let mut h2 = WebHarvest::new(&c, 10, 1000);
+        h2.restore(h.save().unwrap()).unwrap();
+        assert_eq!(h2.s.sites[&7].visitors(), 1);
+        // Anything else is an error that names the rule.
+        let junk = crate::DetectorState::of(ID, &"junk").unwrap();
+        assert!(h2.restore(junk).unwrap_err().to_string().contains(ID));
+    }
+
+    #[test]
     fn identifiers() {
         assert_eq!(identifier(b"12345"), Some(12345));
         assert_eq!(identifier(b"v00012345"), Some(12345));

@@ -288,7 +288,7 @@ fn too_few_readers_leave_the_fixed_bar() {
 }
 
 #[test]
-fn harvest_state_restores_with_the_site_counts_and_from_before_them() {
+fn harvest_state_restores_with_the_site_counts() {
     let evs = api_site(150, 80, 400);
     let whole = run(&evs, H);
     assert_eq!(run_split(&evs, 150 * 60, H), whole);

@@ -154,7 +154,6 @@ impl HarvestState {
 /// The `web.harvest` detector.
 #[derive(Debug)]
 pub(crate) struct WebHarvest {
-    min: usize,
     window_ms: i64,
     min_ok: f64,
     spread: f64,
@@ -162,23 +161,15 @@ pub(crate) struct WebHarvest {
     crawlers: Option<AhoCorasick>,
     max_evidence: usize,
     bar: Bar,
-    /// What the last targets seen were (derived, not saved).
-    cache: Table<Cached>,
+    /// The last targets' [`record`] verdicts (derived, not saved).
+    cache: Table<Option<Record>>,
     s: Stream,
 }
 
 /// Slots of the per-target record cache.
 const CACHE_SLOTS: usize = 4096;
 
-/// A target's [`record`] verdict.
-#[derive(Debug, Clone, Copy, Default)]
-struct Cached {
-    record: bool,
-    key: u64,
-    id: Option<(u64, u64)>,
-}
-
-/// How the site's own bar is set.
+/// The fixed bar (`min_records`) and how the site's own is set.
 #[derive(Debug, Clone, Copy)]
 struct Bar {
     min: usize,
@@ -206,7 +197,6 @@ impl WebHarvest {
             .chain(c.crawler_user_agents.iter().cloned())
             .collect();
         WebHarvest {
-            min: c.min_records.max(2),
             window_ms: secs_ms(c.window_secs),
             min_ok: c.min_ok_share,
             spread: c.max_size_spread,
@@ -276,6 +266,7 @@ fn identifier(s: &[u8]) -> Option<u64> {
 
 /// What makes a request a record: its key (path and meaningful query
 /// parameters) and its identifier template and value when it has one.
+#[derive(Debug, Clone, Copy)]
 struct Record {
     key: u64,
     id: Option<(u64, u64)>,
@@ -382,7 +373,7 @@ impl WebRule for WebHarvest {
     }
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
-        let min = self.min;
+        let min = self.bar.min;
         self.s.t.maintain(w.ts, &mut |s| emit(s, min, out));
         if !(w.method.eq_ignore_ascii_case("GET") || w.method.eq_ignore_ascii_case("POST")) {
             return;
@@ -402,21 +393,10 @@ impl WebRule for WebHarvest {
         let (c, fresh) = self.cache.slot(tkey);
         if fresh {
             let words = &self.words;
-            *c = match record(req, |h| has_word(words.as_ref(), h)) {
-                Some(r) => Cached {
-                    record: true,
-                    key: r.key,
-                    id: r.id,
-                },
-                None => Cached::default(),
-            };
+            *c = record(req, |h| has_word(words.as_ref(), h));
         }
-        if !c.record {
+        let Some(rec) = *c else {
             return;
-        }
-        let rec = Record {
-            key: c.key,
-            id: c.id,
         };
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
@@ -466,7 +446,7 @@ impl WebRule for WebHarvest {
         }
         let st = &mut slot.st;
         if !slot.ep.fired
-            && st.records.len() >= self.min
+            && st.records.len() >= self.bar.min
             && st.ok as f64 >= self.min_ok * st.requests as f64
             && st.spread() <= self.spread
         {
@@ -489,7 +469,7 @@ impl WebRule for WebHarvest {
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
-        let min = self.min;
+        let min = self.bar.min;
         self.s.t.drain(&mut |s| emit(s, min, out));
     }
 }

@@ -42,12 +42,7 @@ pub(crate) fn is_bare_event(line: &str) -> bool {
 pub(crate) fn event(xml: &str, header: Option<Ts>) -> Result<Parsed<'_>, RecordError> {
     let text = xml.trim();
     let f = read(text)?;
-    let event_id: u32 =
-        f.id.as_deref()
-            .ok_or(RecordError::fixed("Sysmon event without EventID"))?
-            .trim()
-            .parse()
-            .map_err(|_| RecordError::fixed("bad EventID"))?;
+    let event_id = f.event_id("Sysmon event without EventID")?;
     let ts = match (f.time, header) {
         (Some(Ok(ts)), _) => ts,
         (Some(Err(e)), _) => return Err(RecordError::new(format!("bad TimeCreated: {e}"))),

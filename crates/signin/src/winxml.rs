@@ -87,6 +87,18 @@ pub(crate) struct Fields<'a> {
     unnamed: Vec<Cow<'a, str>>,
 }
 
+impl Fields<'_> {
+    /// The `EventID`, or `missing` as the error when there is none.
+    pub(crate) fn event_id(&self, missing: &'static str) -> Result<u32, RecordError> {
+        self.id
+            .as_deref()
+            .ok_or(RecordError::fixed(missing))?
+            .trim()
+            .parse()
+            .map_err(|_| RecordError::fixed("bad EventID"))
+    }
+}
+
 fn bad(e: impl std::fmt::Display) -> RecordError {
     let mut s = format!("bad Windows event XML: {e}");
     haboob_model::truncate_bounded(&mut s, 200);
@@ -239,12 +251,7 @@ impl LineParser for WinXmlParser {
         }
         let text = line.trim_start_matches('\u{feff}').trim();
         let f = read(text)?;
-        let id: u32 =
-            f.id.as_deref()
-                .ok_or(RecordError::fixed("record without EventID"))?
-                .trim()
-                .parse()
-                .map_err(|_| RecordError::fixed("bad EventID"))?;
+        let id = f.event_id("record without EventID")?;
         let ts = match f.time {
             Some(Ok(ts)) => ts,
             Some(Err(e)) => return Err(RecordError::new(format!("bad TimeCreated: {e}"))),

@@ -31,7 +31,7 @@
 //! | GCP Cloud Audit Logs (`LogEntry` with an `AuditLog` payload) | `gcp-audit` | [`gcp_audit`] | `cloud.gcp.audit` |
 //! | Windows Security `.evtx`; SQL Server 18456 in the Application `.evtx` (and every record of any channel as a Windows event, [`read_evtx_events`]) | `evtx` | [`evtx`] | `auth.windows`, `auth.mssql` |
 //! | Sysmon for Linux `<Event>` XML in syslog (`sysmon:` lines; every one a Windows-style event of channel `Linux-Sysmon/Operational`) | `syslog` | [`sysmonlinux`] | - |
-//! | Linux audit records (`/var/log/audit/audit.log`, raw or enriched; also via the audisp syslog plugin in `syslog`), every record an [`haboob_model::EventRef::Audit`] | `auditd` | [`auditd`] | - |
+//! | Linux audit records (`/var/log/audit/audit.log`, raw or enriched; also via the audisp syslog plugin in `syslog`), every record an [`haboob_model::EventRef::Audit`]; remote sign-ins (sshd's `USER_LOGIN`, other programs' PAM `USER_AUTH`) also sign-ins | `auditd` | [`auditd`] | `auth.auditd` |
 //! | The same events as XML text, one `<Event>` per line (`wevtutil qe /f:xml`, Event Forwarding, Winlogbeat raw XML); every line a Windows event, sign-ins as [`haboob_model::Parsed::Both`] | `windows-xml` | [`winxml`] | `auth.windows`, `auth.mssql` |
 //!
 //! Common rules: user names are case-folded; `alice@contoso.com` keeps the

@@ -346,6 +346,14 @@ fn sshd_preauth_probes_line_by_line() {
     common::check("sshd_preauth", &common::samples::sshd_preauth()).expect("a fixture");
 }
 
+/// `tests/fixtures/auditd/audit.log` (real records, see `SOURCES.md`),
+/// line by line through the `auditd` parser (table in `common/samples.rs`).
+#[test]
+fn auditd_sign_ins_line_by_line() {
+    let mut p = haboob_signin::AuditdParser;
+    common::check_with("auditd", &common::samples::auditd(), &mut p).expect("a fixture");
+}
+
 #[test]
 fn sshd_probe_client_text_is_bounded() {
     let long = "x".repeat(5000);

@@ -106,7 +106,15 @@ pub fn check_with(test: &str, s: &Sample, p: &mut dyn LineParser) -> Option<Vec<
                 times.push(e.ts.to_string());
                 of_auth(&e)
             }
+            // An audit record that is a sign-in: the sign-in, then the record.
+            Ok(Parsed::Both(EventRef::Auth(e), EventRef::Audit(a))) => {
+                assert_eq!(e.ts, a.ts, "{} line {}", path.display(), i + 1);
+                times.push(e.ts.to_string());
+                of_auth(&e)
+            }
             Ok(Parsed::Event(EventRef::Win(w))) => X::W(w.event_id),
+            // An audit record that is not a sign-in.
+            Ok(Parsed::Event(EventRef::Audit(_))) => X::D,
             Ok(Parsed::Event(_) | Parsed::Both(..)) => {
                 panic!("{} line {}: non-auth event", path.display(), i + 1)
             }

@@ -122,6 +122,7 @@ pub fn all() -> Vec<Sample> {
         mssql_errorlog(),
         mssql_evtx(),
         sshd_preauth(),
+        auditd(),
         windows_xml(),
         windows_bf(),
     ];
@@ -471,6 +472,35 @@ pub fn exchange_protocol_logs() -> Vec<(&'static str, Sample)> {
 /// `sshd_preauth.log`: pre-authentication connections are probes with their
 /// address and the client's offer; lines naming a user, or without an
 /// address, are not.
+/// `auditd/audit.log`: sshd's own `USER_LOGIN` records are its sign-ins;
+/// its PAM records, local programs (`su`), loopback and other record
+/// types are audit records only.
+pub fn auditd() -> Sample {
+    let f = |u, class, ip| E("auth.auditd", "ssh", u, Failure, class, ip);
+    fx(
+        "auditd/audit.log",
+        vec![
+            // `acct="(unknown)"`: no user name was sent.
+            f("", OT, "1.2.3.4"),
+            // A session opened: named by `id=` only, not enriched.
+            D,
+            // `su` from loopback.
+            D,
+            D,
+            // An account sshd names exists: a refused credential.
+            f("root", BP, "46.160.144.250"),
+            D,
+            D,
+            // `acct` hex-encoded: `(invalid user)`.
+            f("", UU, "179.38.151.221"),
+            // sshd's own `USER_AUTH` (RHEL 6): the `USER_LOGIN` counts.
+            D,
+            D,
+            D,
+        ],
+    )
+}
+
 pub fn sshd_preauth() -> Sample {
     let f = |u, ip| E("auth.sshd", "ssh", u, Failure, OT, ip);
     fx(

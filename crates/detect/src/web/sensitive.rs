@@ -63,6 +63,9 @@ pub(crate) struct WebSensitive {
     p: Params,
     set: PathSet,
     backup: BackupNames,
+    /// [`BackupNames::extensions`]' last labels, packed ([`pack_label`]);
+    /// `None` when one is longer than 8 bytes (no prefilter then).
+    backup_last: Option<Vec<u64>>,
     cache: VerdictCache<bool>,
     t: Tracker<SensitiveState>,
 }
@@ -87,8 +90,14 @@ impl WebSensitive {
         backup
             .extensions
             .sort_by_key(|e| std::cmp::Reverse(e.len()));
+        let backup_last = backup
+            .extensions
+            .iter()
+            .map(|e| pack_label(e.rsplit('.').next().unwrap_or_default().as_bytes()))
+            .collect();
         WebSensitive {
             backup,
+            backup_last,
             p: Params {
                 min_paths: c.min_paths.max(1),
                 window_ms: secs_ms(c.window_secs),
@@ -145,7 +154,8 @@ impl WebRule for WebSensitive {
         if !self
             .set
             .matches_cached(&mut self.cache, req.path(), req.path_hash)
-            && !backup_name(&self.backup, req.path(), w.site)
+            && !(may_be_backup(self.backup_last.as_deref(), req.path())
+                && backup_name(&self.backup, req.path(), w.site))
         {
             return;
         }
@@ -187,6 +197,24 @@ impl WebRule for WebSensitive {
     fn finish(&mut self, out: &mut Vec<Alert>) {
         self.t.drain(&mut |s| emit(s, out));
     }
+}
+
+/// Up to 8 bytes as one number (`None` when longer).
+fn pack_label(l: &[u8]) -> Option<u64> {
+    (l.len() <= 8).then(|| l.iter().fold(0u64, |a, &b| a << 8 | u64::from(b)))
+}
+
+/// Whether the last label of `path`'s last segment (`gz` of `/a/b.tar.gz`)
+/// is one of the extensions' last labels, `lasts` (any path when `None`):
+/// most requests (`.css`, `.png`, `.html`) are no backup names, and this
+/// tells without comparing every extension.
+fn may_be_backup(lasts: Option<&[u64]>, path: &[u8]) -> bool {
+    let Some(lasts) = lasts else { return true };
+    let name = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
+    let Some(dot) = memchr::memrchr(b'.', name) else {
+        return false;
+    };
+    pack_label(&name[dot + 1..]).is_some_and(|l| lasts.contains(&l))
 }
 
 /// The last segment of `path` is `<stem>.<ext>` with an archive or dump
@@ -285,6 +313,30 @@ mod tests {
         ] {
             assert!(!backup_name(&b, miss.as_bytes(), site), "{miss}");
         }
+        // The prefilter on the last label lets every hit through and stops
+        // the misses whose last label ends no extension.
+        let lasts: Option<Vec<u64>> = b
+            .extensions
+            .iter()
+            .map(|e| pack_label(e.rsplit('.').next().unwrap().as_bytes()))
+            .collect();
+        for p in [
+            "/www.tar.gz",
+            "/db.sql.gz",
+            "/backup.7z",
+            "/example_org.tgz",
+        ] {
+            assert!(may_be_backup(lasts.as_deref(), p.as_bytes()), "{p}");
+        }
+        for p in [
+            "/static/app.bak.js",
+            "/example.html",
+            "/www",
+            "/a.verylonglabel",
+        ] {
+            assert!(!may_be_backup(lasts.as_deref(), p.as_bytes()), "{p}");
+        }
+        assert!(may_be_backup(None, b"/example.html"));
         // No host: only the common stems.
         assert!(!backup_name(&b, b"/example.zip", ""));
         assert!(backup_name(&b, b"/www.zip", ""));

@@ -18,11 +18,21 @@
 //! source lane, sign-ins in the shared lane: each event is matched once.
 //! STIX patterns over several events (`FOLLOWEDBY`, `WITHIN`, `REPEATS`,
 //! observation `AND`) match the events of one lane (all events of a source
-//! are in one lane); their partial matches are not checkpointed.
+//! are in one lane). The alert of such a match carries the evidence of the
+//! match's earlier events too ([`haboob_intel::PatternHit::earlier`]), and
+//! its first time is the match's first event's.
+//!
+//! **Across runs.** The open episodes and the partial matches of those
+//! patterns are saved with the other detectors' state
+//! ([`Detector::save_state`]), the latter keyed by indicator id and pattern
+//! text: an incremental hunt finds a match whose events fall in two runs,
+//! judged by the events' times as in one run. A pattern removed or changed
+//! between runs loses its partial matches; a state saved before they were
+//! saved restores its episodes with none.
 
 use haboob_detect::{Detector, DetectorState, Part, StateError};
 use haboob_intel::observe::{observed, ObservedBuf};
-use haboob_intel::{IntelHit, IntelIndex, PatternHit, PatternStates};
+use haboob_intel::{IntelHit, IntelIndex, PatternHit, PatternStates, SavedPatternStates};
 use haboob_model::{content_id, Alert, AlertSource, EventRef, Evidence, Origin, Severity, Ts};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -62,6 +72,23 @@ struct State {
     swept: Option<Ts>,
 }
 
+/// The saved form of [`State`] and the pattern states (a state saved before
+/// the pattern states were has no `patterns`).
+#[derive(Serialize)]
+struct SaveRef<'a> {
+    open: &'a HashMap<(Option<IpAddr>, String), Episode>,
+    swept: Option<Ts>,
+    patterns: SavedPatternStates,
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    open: HashMap<(Option<IpAddr>, String), Episode>,
+    swept: Option<Ts>,
+    #[serde(default)]
+    patterns: SavedPatternStates,
+}
+
 /// The `intel.match` detector.
 pub struct IntelMatch {
     index: Arc<IntelIndex>,
@@ -76,7 +103,7 @@ pub struct IntelMatch {
     /// The last site of a web request that no URL indicator names.
     url_miss: String,
     /// STIX patterns over several events: their partial matches in this
-    /// lane (not checkpointed), the event's view, the hits.
+    /// lane (saved with the state), the event's view, the hits.
     patterns: (PatternStates, ObservedBuf, Vec<PatternHit>),
 }
 
@@ -178,6 +205,7 @@ impl IntelMatch {
         target: &str,
         user: Option<&str>,
         matched: &[(u32, &'static str, &str)],
+        earlier: &(Vec<Evidence>, Ts),
         o: &Origin<'_>,
         out: &mut Vec<Alert>,
     ) {
@@ -200,10 +228,21 @@ impl IntelMatch {
             evidence: Vec::new(),
         });
         e.count += 1;
-        e.first = e.first.min(ts);
+        e.first = e.first.min(ts).min(earlier.1);
         e.last = e.last.max(ts);
         if e.user.as_deref() != user {
             e.user = None;
+        }
+        // A multi-event pattern's earlier events first (each once).
+        for ev in &earlier.0 {
+            if e.evidence.len() < MAX_EVIDENCE
+                && !e
+                    .evidence
+                    .iter()
+                    .any(|x| x.line == ev.line && x.file == ev.file)
+            {
+                e.evidence.push(ev.clone());
+            }
         }
         if e.evidence.len() < MAX_EVIDENCE {
             e.evidence.push(Evidence::from_origin(o));
@@ -321,6 +360,8 @@ impl Detector for IntelMatch {
         };
         // Owned only when something matched (rare).
         let mut found: Vec<(u32, &'static str, String)> = Vec::new();
+        // A multi-event pattern's match: its earlier events, its start.
+        let mut earlier: (Vec<Evidence>, Ts) = (Vec::new(), ts);
         let (ip, target, user) = match ev {
             EventRef::Web(w) if self.web => {
                 if has.ip {
@@ -433,10 +474,14 @@ impl Detector for IntelMatch {
             // STIX patterns (compound, MATCHES, several events): by anchor.
             let (states, buf, hits) = &mut self.patterns;
             if let Some(obs) = observed(ev, buf) {
-                self.index.pattern_matches(&obs, ts, Some(states), hits);
+                let mut evidence = || Evidence::from_origin(o);
+                self.index
+                    .pattern_matches_with(&obs, ts, states, &mut evidence, hits);
             }
             for h in hits.drain(..) {
                 found.push((h.indicator, "pattern", h.matched));
+                earlier.0.extend(h.earlier);
+                earlier.1 = earlier.1.min(h.start.unwrap_or(ts));
             }
         }
         self.sweep(ts, out);
@@ -446,7 +491,7 @@ impl Detector for IntelMatch {
         for (i, f, v) in &found {
             matched.push((*i, f, v.as_str()));
         }
-        self.record(ts, ip, target, user, &matched, o, out);
+        self.record(ts, ip, target, user, &matched, &earlier, o, out);
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
@@ -456,11 +501,35 @@ impl Detector for IntelMatch {
     }
 
     fn save_state(&self) -> Result<DetectorState, StateError> {
-        DetectorState::of(ID, &self.st)
+        let saved = SaveRef {
+            open: &self.st.open,
+            swept: self.st.swept,
+            patterns: self.index.save_pattern_states(&self.patterns.0),
+        };
+        DetectorState::of(ID, &saved)
     }
 
+    /// The episodes, and the partial matches of the patterns the index
+    /// still holds unchanged (the others are dropped, said on stderr); a
+    /// partial match that does not fit its pattern is an error naming the
+    /// rule and the indicator.
     fn restore_state(&mut self, state: DetectorState) -> Result<(), StateError> {
-        self.st = state.into(ID)?;
+        let s: Saved = state.into(ID)?;
+        let (patterns, dropped) = self
+            .index
+            .restore_pattern_states(s.patterns)
+            .map_err(|e| StateError::Decode(ID, e.to_string()))?;
+        if dropped > 0 {
+            tracing::info!(
+                dropped,
+                "intel.match: partial matches of STIX patterns removed or changed since the last run dropped"
+            );
+        }
+        self.st = State {
+            open: s.open,
+            swept: s.swept,
+        };
+        self.patterns.0 = patterns;
         Ok(())
     }
 }

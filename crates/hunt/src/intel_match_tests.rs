@@ -172,3 +172,64 @@ fn severity_from_confidence_and_labels() {
         Severity::Medium
     );
 }
+
+fn pattern_index(pattern: &str) -> Arc<IntelIndex> {
+    let ind = haboob_intel::Indicator {
+        id: "indicator--p".into(),
+        name: "p".into(),
+        condition: haboob_intel::IndicatorCondition::Pattern(pattern.into()),
+        valid_from: None,
+        valid_until: None,
+        labels: vec![],
+        actors: vec![],
+        provenance: haboob_intel::Provenance {
+            source: "test".into(),
+            imported: Ts(0),
+            confidence: None,
+            tlp: None,
+            reference: None,
+        },
+    };
+    let (ix, report) = IntelIndex::build(vec![ind], &BuildOptions::default());
+    assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);
+    Arc::new(ix)
+}
+
+#[test]
+fn a_partial_pattern_match_carries_across_runs_with_its_evidence() {
+    let path = "network-traffic:extensions.'http-request-ext'.request_value";
+    let ix = pattern_index(&format!(
+        "([{path} = '/.env'] FOLLOWEDBY [{path} = '/.aws/credentials']) WITHIN 60 SECONDS"
+    ));
+    let evs1 = [EventRef::Web(web(
+        "203.0.113.7",
+        0,
+        "news.example",
+        "/.env",
+    ))];
+    let evs2 = [
+        EventRef::Web(web("203.0.113.7", 20, "news.example", "/x")),
+        EventRef::Web(web("203.0.113.7", 30, "news.example", "/.aws/credentials")),
+    ];
+    let mut d = IntelMatch::new(Arc::clone(&ix), Part::All);
+    let mut out = Vec::new();
+    feed(&mut d, &evs1, 1, &mut out);
+    let st = d.save_state().unwrap();
+    let mut d2 = IntelMatch::new(Arc::clone(&ix), Part::All);
+    d2.restore_state(st).unwrap();
+    feed(&mut d2, &evs2, 2, &mut out);
+    d2.finish(&mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].count, 1);
+    assert_eq!(
+        out[0].evidence.iter().map(|e| e.line).collect::<Vec<_>>(),
+        [1, 3]
+    );
+    // A state saved before the partial matches were (episodes alone)
+    // restores its episodes; junk is an error naming the rule.
+    let old = DetectorState::of(ID, &State::default()).unwrap();
+    let mut d3 = IntelMatch::new(Arc::clone(&ix), Part::All);
+    d3.restore_state(old).unwrap();
+    let junk = DetectorState::of(ID, &"junk").unwrap();
+    assert!(d3.restore_state(junk).unwrap_err().to_string().contains(ID));
+}

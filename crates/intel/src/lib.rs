@@ -38,7 +38,10 @@ pub use haboob_model::intel::{
     Attribution, AttributionReason, HashAlgo, Indicator, IndicatorCondition, IntelHit, Observable,
     Observed, Provenance, ReasonKind, Tlp, DETAILS_KEY,
 };
-pub use index::{BuildOptions, BuildReport, IntelIndex, PatternHit, PatternStates};
+pub use index::{
+    BuildOptions, BuildReport, IntelIndex, PatternHit, PatternStateError, PatternStates,
+    SavedPatternStates,
+};
 pub use lookup::IntelLookup;
 pub use pattern::{Pattern, PatternError, PatternState, Support};
 pub use sources::{load_path, Import, ImportOptions, ImportSummary};

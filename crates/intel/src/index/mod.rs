@@ -35,7 +35,7 @@ use crate::sources::value::{url_host, url_path};
 use crate::{HashAlgo, Indicator, IndicatorCondition, IntelHit, IntelLookup, Observable, Observed};
 use build::{by_length, LenSet};
 use haboob_model::Ts;
-pub use patterns::{PatternHit, PatternStates};
+pub use patterns::{PatternHit, PatternStateError, PatternStates, SavedPatternStates};
 use postings::{Postings, Top24};
 use std::borrow::Cow;
 use std::collections::BTreeMap;

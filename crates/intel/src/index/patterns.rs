@@ -18,12 +18,21 @@
 //!   touched, at most [`MAX_OPEN_STATES`]; a state idle longer than the
 //!   pattern's `WITHIN` (or [`DEFAULT_HORIZON_SECS`] without one) is
 //!   dropped, and over the cap the least recently used go.
+//! - A state keeps the evidence of the latest [`MAX_STEP_EVIDENCE`] events
+//!   that took part in it (satisfied one of its observations) within the
+//!   pattern's horizon; a match's hit carries those of them within the
+//!   match's time span ([`PatternHit::earlier`]).
+//! - The states carry over to a later run (an incremental hunt) as
+//!   [`SavedPatternStates`], keyed by indicator id and a hash of the
+//!   pattern's text: a later index restores the states of the patterns it
+//!   still holds unchanged and drops the others.
 
 use super::{BuildOptions, IntelIndex};
-use crate::pattern::{first_value, observed_mask, Pattern, PatternState};
+use crate::pattern::{first_value, observed_mask, NodeSnapshot, Pattern, PatternState};
 use crate::{Indicator, IndicatorCondition, Observable, Observed, Provenance};
-use haboob_model::Ts;
-use std::collections::HashMap;
+use haboob_model::{Evidence, Fnv64, Ts};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
 
 /// Most patterns without an anchor accepted in one index (each is
 /// evaluated on every event that carries a field it reads).
@@ -33,6 +42,9 @@ pub const MAX_OPEN_STATES: usize = 10_000;
 /// How long the partial match of a stateful pattern without a `WITHIN` on
 /// the whole pattern is kept without a new event: a day.
 pub const DEFAULT_HORIZON_SECS: i64 = 86_400;
+/// Most events whose evidence a stateful pattern's state keeps (the latest
+/// that took part in it).
+pub const MAX_STEP_EVIDENCE: usize = 4;
 
 /// A pattern indicator of the index.
 #[derive(Debug)]
@@ -88,6 +100,14 @@ pub struct PatternHit {
     /// The value of the event that hit the pattern's anchor (or, without
     /// anchors, the first value of a field the pattern reads).
     pub matched: String,
+    /// A stateful pattern's match: the evidence of the earlier events that
+    /// took part in it (within its time span, oldest first, at most
+    /// [`MAX_STEP_EVIDENCE`]), when the caller gave the events' evidence
+    /// ([`IntelIndex::pattern_matches_with`]).
+    pub earlier: Vec<Evidence>,
+    /// A stateful pattern's match: the time of its earliest event (None for
+    /// a stateless pattern: the event's own).
+    pub start: Option<Ts>,
 }
 
 impl PatternSet {
@@ -188,7 +208,33 @@ impl IntelIndex {
         &self,
         o: &Observed<'_>,
         ts: Ts,
+        states: Option<&mut PatternStates>,
+        out: &mut Vec<PatternHit>,
+    ) {
+        self.matches_in(o, ts, states, &mut || None, out);
+    }
+
+    /// [`IntelIndex::pattern_matches`] with stateful patterns, keeping the
+    /// evidence of the events that take part in them (`evidence` is called
+    /// only for those): a match's hit names the earlier events of the match
+    /// ([`PatternHit::earlier`]).
+    pub fn pattern_matches_with(
+        &self,
+        o: &Observed<'_>,
+        ts: Ts,
+        states: &mut PatternStates,
+        evidence: &mut dyn FnMut() -> Evidence,
+        out: &mut Vec<PatternHit>,
+    ) {
+        self.matches_in(o, ts, Some(states), &mut || Some(evidence()), out);
+    }
+
+    fn matches_in(
+        &self,
+        o: &Observed<'_>,
+        ts: Ts,
         mut states: Option<&mut PatternStates>,
+        evidence: &mut dyn FnMut() -> Option<Evidence>,
         out: &mut Vec<PatternHit>,
     ) {
         if self.patterns.is_empty() {
@@ -204,12 +250,15 @@ impl IntelIndex {
             if ind.valid_from.is_some_and(|f| ts < f) || ind.valid_until.is_some_and(|u| ts > u) {
                 continue;
             }
-            let hit = if e.stateless {
-                e.pattern.matches(o)
+            let (hit, earlier, start) = if e.stateless {
+                (e.pattern.matches(o), Vec::new(), None)
             } else if let Some(st) = states.as_deref_mut() {
-                st.observe(n, e, o, ts)
+                match st.observe(n, e, o, ts, evidence) {
+                    Some((start, earlier)) => (true, earlier, Some(start)),
+                    None => (false, Vec::new(), None),
+                }
             } else {
-                false
+                (false, Vec::new(), None)
             };
             if hit {
                 out.push(PatternHit {
@@ -219,6 +268,8 @@ impl IntelIndex {
                     } else {
                         matched
                     },
+                    earlier,
+                    start,
                 });
             }
         }
@@ -232,6 +283,8 @@ impl IntelIndex {
 struct Open {
     state: PatternState,
     last: Ts,
+    /// The latest events that took part, oldest first.
+    events: VecDeque<(Ts, Evidence)>,
 }
 
 /// The partial matches of stateful patterns over one stream of events
@@ -269,17 +322,45 @@ impl PatternStates {
         self.open.is_empty()
     }
 
-    fn observe(&mut self, n: u32, e: &Entry, o: &Observed<'_>, ts: Ts) -> bool {
+    /// Feeds entry `n` one event; on a match, its start and the evidence of
+    /// its earlier events (none when `evidence` gives none).
+    fn observe(
+        &mut self,
+        n: u32,
+        e: &Entry,
+        o: &Observed<'_>,
+        ts: Ts,
+        evidence: &mut dyn FnMut() -> Option<Evidence>,
+    ) -> Option<(Ts, Vec<Evidence>)> {
         let open = self.open.entry(n).or_insert_with(|| Open {
             state: e.pattern.state(),
             last: ts,
+            events: VecDeque::new(),
         });
         if ts.0 - open.last.0 > e.horizon_ms {
             // Every partial match is older than any match may span.
             open.state = e.pattern.state();
+            open.events.clear();
         }
         open.last = open.last.max(ts);
-        open.state.observe(o, ts)
+        let step = open.state.step(o, ts);
+        let earlier = step.matched.map(|(start, end)| {
+            let evs = open
+                .events
+                .iter()
+                .filter(|(t, _)| start <= *t && *t <= end)
+                .map(|(_, ev)| ev.clone())
+                .collect();
+            (start, evs)
+        });
+        if let Some(ev) = step.seen.then(evidence).flatten() {
+            open.events.retain(|(t, _)| ts.0 - t.0 <= e.horizon_ms);
+            if open.events.len() >= MAX_STEP_EVIDENCE {
+                open.events.pop_front();
+            }
+            open.events.push_back((ts, ev));
+        }
+        earlier
     }
 
     /// Drop idle states now and then, and the least recently used over the
@@ -292,6 +373,11 @@ impl PatternStates {
                 now.0 - o.last.0 <= h
             });
         }
+        self.trim();
+    }
+
+    /// Over the cap, the least recently used go (down to 9/10 of it).
+    fn trim(&mut self) {
         if self.open.len() > self.cap {
             let mut by_age: Vec<(Ts, u32)> = self.open.iter().map(|(n, o)| (o.last, *n)).collect();
             by_age.sort_unstable();
@@ -304,5 +390,132 @@ impl PatternStates {
                 "STIX pattern states over the cap: the least recently used dropped."
             );
         }
+    }
+}
+
+/// The states of a [`PatternStates`] saved for a later run (an incremental
+/// hunt's checkpoint), keyed by indicator id and a hash of the pattern's
+/// text (as written back by the parser, so spacing does not count):
+/// [`IntelIndex::save_pattern_states`], [`IntelIndex::restore_pattern_states`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPatternStates {
+    states: Vec<SavedState>,
+    seen: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SavedState {
+    indicator: String,
+    pattern: u64,
+    /// Latest event time, ms.
+    last: i64,
+    state: NodeSnapshot,
+    events: Vec<(i64, Evidence)>,
+}
+
+impl SavedPatternStates {
+    /// States saved.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Whether no state was saved.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+}
+
+/// A saved pattern state that does not fit the pattern it is keyed to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the saved state of STIX pattern indicator {indicator} does not fit its pattern: {reason}")]
+pub struct PatternStateError {
+    /// The indicator's id.
+    pub indicator: String,
+    /// What does not fit.
+    pub reason: String,
+}
+
+fn pattern_hash(p: &Pattern) -> u64 {
+    Fnv64::default().field(&p.to_string()).finish()
+}
+
+impl IntelIndex {
+    /// The open states of `st` (states of this index's patterns), saved for
+    /// a later run; sorted by indicator id.
+    pub fn save_pattern_states(&self, st: &PatternStates) -> SavedPatternStates {
+        let mut states: Vec<SavedState> = st
+            .open
+            .iter()
+            .filter_map(|(n, o)| {
+                let e = self.patterns.entries.get(*n as usize)?;
+                Some(SavedState {
+                    indicator: self.indicator_id(e.ind)?.to_string(),
+                    pattern: pattern_hash(&e.pattern),
+                    last: o.last.0,
+                    state: o.state.snapshot(),
+                    events: o.events.iter().map(|(t, ev)| (t.0, ev.clone())).collect(),
+                })
+            })
+            .collect();
+        states.sort_by(|a, b| a.indicator.cmp(&b.indicator));
+        SavedPatternStates {
+            states,
+            seen: st.seen,
+        }
+    }
+
+    /// The states `saved` (by an index of an earlier run) of the patterns
+    /// this index holds with the same indicator id and text, and how many
+    /// were dropped (their pattern was removed or changed). A state that
+    /// does not fit the pattern it is keyed to is an error naming the
+    /// indicator.
+    pub fn restore_pattern_states(
+        &self,
+        saved: SavedPatternStates,
+    ) -> Result<(PatternStates, usize), PatternStateError> {
+        let mut st = PatternStates {
+            seen: saved.seen,
+            ..PatternStates::default()
+        };
+        if saved.states.is_empty() {
+            return Ok((st, 0));
+        }
+        let mut by_key: HashMap<(String, u64), u32> = HashMap::new();
+        for (n, e) in self.patterns.entries.iter().enumerate() {
+            if let (false, Some(id)) = (e.stateless, self.indicator_id(e.ind)) {
+                by_key.insert((id.to_string(), pattern_hash(&e.pattern)), n as u32);
+            }
+        }
+        let mut dropped = 0;
+        for s in saved.states {
+            let Some(&n) = by_key.get(&(s.indicator.clone(), s.pattern)) else {
+                dropped += 1;
+                continue;
+            };
+            let e = &self.patterns.entries[n as usize];
+            let state = PatternState::restore(e.pattern.clone(), s.state).map_err(|reason| {
+                PatternStateError {
+                    indicator: s.indicator.clone(),
+                    reason,
+                }
+            })?;
+            let skip = s.events.len().saturating_sub(MAX_STEP_EVIDENCE);
+            let events = s
+                .events
+                .into_iter()
+                .skip(skip)
+                .map(|(t, ev)| (Ts(t), ev))
+                .collect();
+            st.open.insert(
+                n,
+                Open {
+                    state,
+                    last: Ts(s.last),
+                    events,
+                },
+            );
+        }
+        st.trim();
+        Ok((st, dropped))
     }
 }

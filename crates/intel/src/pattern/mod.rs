@@ -49,7 +49,7 @@ pub use ast::{
 };
 pub(crate) use fields::{first_value, observed_mask};
 pub use mapping::{hit_observable, observable_pattern};
-pub use state::PatternState;
+pub use state::{NodeSnapshot, PatternState, Step};
 
 use crate::{Observable, Observed};
 use std::fmt;

@@ -5,7 +5,10 @@
 #      hayabusa-sample-evtx repository): `haboob hunt --rules` beside
 #      `evtx_dump` (crate `evtx`: `cargo install evtx`) printing every file
 #      as JSON, the parse-only floor.
-#   2. SigmaHQ web rules over an access log (e.g. bench/web.sh's 1 GB files).
+#   2. SigmaHQ web rules over an access log (e.g. bench/web.sh's 1 GB files),
+#      beside the built-in detectors and alone (a configuration with every
+#      built-in detector off), with the built-in detectors alone and the
+#      parsing floor (neither).
 #   3. Rules loaded per SigmaHQ folder (`haboob rules check --summary`).
 #
 #   bench/sigma.sh SIGMAHQ_DIR EVTX_DIR [ACCESS_LOG] [ROUNDS]
@@ -54,9 +57,14 @@ echo "EVTX hits (timeline rows): $(($(wc -l < /tmp/haboob-sigma-timeline.csv) - 
 if [ -n "$log" ]; then
   mb=$(( $(stat -c %s "$log") / 1000000 ))
   echo "web: $log ($mb MB); rules: $hq/rules/web"
+  # The rules alone: every built-in detector switched off.
+  off=/tmp/haboob-sigma-no-builtin.toml
+  "$bin" config --default | sed 's/^enabled = true$/enabled = false/' > "$off"
   for r in $(seq "$rounds"); do
     measure "haboob hunt (built-in only)" "$bin" hunt -q --threads 2 "$log"
     measure "haboob hunt --rules rules/web" "$bin" hunt -q --threads 2 --rules "$hq/rules/web" "$log"
+    measure "haboob hunt --rules (rules alone)" "$bin" hunt -q --threads 2 -c "$off" --rules "$hq/rules/web" "$log"
+    measure "haboob hunt (nothing: parse floor)" "$bin" hunt -q --threads 2 -c "$off" "$log"
   done
 fi
 echo "rules loaded per folder:"

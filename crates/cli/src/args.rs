@@ -302,6 +302,11 @@ pub struct HuntArgs {
     /// folders of them (repeatable). Hits are alerts (detector `sigma`).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+    /// Run no built-in detector (`web.*`, `auth.*`), whatever the
+    /// configuration enables: only the Sigma rules of --rules and the
+    /// indicators of --intel.
+    #[arg(long)]
+    pub no_builtin: bool,
     /// Sigma log-source mapping file replacing the shipped one (see
     /// `crates/sigma/data/logsources.toml`).
     #[arg(long = "sigma-mapping", value_name = "FILE")]

@@ -263,3 +263,30 @@ fn sigma_results_are_the_same_with_detection_lanes() {
     assert!(!one.1.is_empty());
     assert_eq!(one, lanes);
 }
+
+#[test]
+fn no_builtin_leaves_only_the_rules_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_fixture(dir.path());
+    let rules = write_rules(dir.path());
+    let detectors = |extra: &[&str]| {
+        let out = haboob()
+            .args(["hunt", "-q", "-O", "jsonl", "--rules", &rules])
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let mut d: Vec<String> = jsonl(&out.stdout)
+            .iter()
+            .filter(|v| v["kind"] == "alert")
+            .map(|a| a["detector"].as_str().unwrap().to_owned())
+            .collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    let all = detectors(&[]);
+    assert!(all.iter().any(|d| d != "sigma"), "{all:?}");
+    assert_eq!(detectors(&["--no-builtin"]), ["sigma"]);
+}

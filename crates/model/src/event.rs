@@ -134,6 +134,10 @@ impl FieldView for WinEvent<'_> {
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
         self.record.for_each_field(f);
     }
+
+    fn for_each_text(&self, f: &mut dyn FnMut(&[u8])) {
+        self.record.for_each_text(f);
+    }
 }
 
 /// A request blocked or flagged by a web application firewall (ModSecurity,

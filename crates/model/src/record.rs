@@ -34,6 +34,7 @@
 use crate::WebEvent;
 use std::borrow::Cow;
 use std::fmt;
+use std::net::IpAddr;
 
 /// A field's value as the record holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,40 @@ pub trait FieldView {
     /// in a fixed order; JSON members in the JSON map's order (sorted, or
     /// as written when serde_json's `preserve_order` is on in the build).
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>));
+
+    /// The text of every field value [`FieldView::for_each_field`] gives
+    /// (numbers in decimal), where values whose text lies whole inside
+    /// another one's may be left out: what a search for a substring in any
+    /// field value needs to read, and no more (Sigma's literal prefilter).
+    /// By default every value, in that order.
+    fn for_each_text(&self, f: &mut dyn FnMut(&[u8])) {
+        let mut buf = [0u8; 20];
+        self.for_each_field(&mut |_, v| match v {
+            Value::Str(s) => f(s.as_bytes()),
+            Value::Int(n) => f(decimal(n, &mut buf)),
+            Value::Null => {}
+        });
+    }
+}
+
+/// Decimal text of `n`, written at the end of `buf` (20 bytes hold
+/// `i64::MIN`).
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut u = n.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }
 
 /// Empty text is Sigma's null.
@@ -153,6 +188,86 @@ impl FieldView for WebEvent<'_> {
             }
         }
     }
+
+    /// Without `cs-uri-stem`, `cs-uri-query` and `c-uri-extension` (parts
+    /// of `c-uri`), and nothing allocated: the address and `c-uri` are
+    /// written into buffers on the stack (a longer `c-uri` into the heap).
+    fn for_each_text(&self, f: &mut dyn FnMut(&[u8])) {
+        let mut ip = [0u8; 48];
+        f(ip_text(self.source_ip, &mut ip));
+        let mut some = |s: &str| {
+            if !s.is_empty() {
+                f(s.as_bytes());
+            }
+        };
+        some(self.method);
+        if self.query.is_empty() {
+            some(self.path);
+        } else {
+            let (p, q) = (self.path.as_bytes(), self.query.as_bytes());
+            let n = p.len() + 1 + q.len();
+            let mut stack = [0u8; 512];
+            let mut heap = Vec::new();
+            let uri = if n <= stack.len() {
+                &mut stack[..n]
+            } else {
+                heap.resize(n, 0);
+                &mut heap[..]
+            };
+            uri[..p.len()].copy_from_slice(p);
+            uri[p.len()] = b'?';
+            uri[p.len() + 1..].copy_from_slice(q);
+            f(uri);
+        }
+        let mut buf = [0u8; 20];
+        if self.status != 0 {
+            f(decimal(i64::from(self.status), &mut buf));
+        }
+        f(decimal(
+            i64::try_from(self.bytes).unwrap_or(i64::MAX),
+            &mut buf,
+        ));
+        for s in [
+            self.user_agent,
+            self.referrer,
+            self.site,
+            self.user,
+            self.protocol,
+            self.forwarded,
+        ] {
+            if !s.is_empty() {
+                f(s.as_bytes());
+            }
+        }
+    }
+}
+
+/// An address as `Display` writes it, into `buf` (IPv4 without the
+/// formatting machinery).
+fn ip_text(ip: IpAddr, buf: &mut [u8; 48]) -> &[u8] {
+    match ip {
+        IpAddr::V4(a) => {
+            let mut n = 0;
+            for (i, o) in a.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[n] = b'.';
+                    n += 1;
+                }
+                let mut d = [0u8; 20];
+                let t = decimal(i64::from(o), &mut d);
+                buf[n..n + t.len()].copy_from_slice(t);
+                n += t.len();
+            }
+            &buf[..n]
+        }
+        IpAddr::V6(_) => {
+            use std::io::Write;
+            let mut w = &mut buf[..];
+            let _ = write!(w, "{ip}");
+            let left = w.len();
+            &buf[..48 - left]
+        }
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +332,104 @@ mod tests {
         ] {
             let got = extension(path);
             assert_eq!(got, want.map_or(Value::Null, Value::from), "{path}");
+        }
+    }
+
+    /// Every value `for_each_field` gives lies whole in a text
+    /// `for_each_text` gives.
+    fn texts_cover_fields(e: &WebEvent<'_>) -> Result<(), String> {
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        e.for_each_text(&mut |t| texts.push(t.to_vec()));
+        let mut bad = Vec::new();
+        e.for_each_field(&mut |n, v| {
+            let v = v.to_string();
+            let inside = texts
+                .iter()
+                .any(|t| t.windows(v.len().max(1)).any(|w| w == v.as_bytes()));
+            if !inside {
+                bad.push(format!("{n}={v}"));
+            }
+        });
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("not covered: {bad:?} by {texts:?}"))
+        }
+    }
+
+    #[test]
+    fn texts_cover_every_field_without_the_parts_of_the_uri() {
+        let long = "q=".to_string() + &"a".repeat(600);
+        let mut e = ev("/search", &long);
+        texts_cover_fields(&e).unwrap();
+        e.source_ip = "2001:db8::1".parse().unwrap();
+        e.status = 404;
+        e.bytes = u64::MAX;
+        e.user_agent = "curl/8.0";
+        e.site = "a.example";
+        e.protocol = "HTTP/1.1";
+        e.forwarded = "198.51.100.7";
+        texts_cover_fields(&e).unwrap();
+        let mut texts = Vec::new();
+        e.for_each_text(&mut |t| texts.push(String::from_utf8_lossy(t).into_owned()));
+        assert_eq!(
+            texts,
+            [
+                "2001:db8::1",
+                "POST",
+                &format!("/search?{long}"),
+                "404",
+                "9223372036854775807",
+                "curl/8.0",
+                "https://a.example/",
+                "a.example",
+                "alice",
+                "HTTP/1.1",
+                "198.51.100.7",
+            ]
+        );
+        let e = ev("/a.php", "");
+        let mut texts = Vec::new();
+        e.for_each_text(&mut |t| texts.push(String::from_utf8_lossy(t).into_owned()));
+        assert_eq!(
+            texts,
+            [
+                "192.0.2.9",
+                "POST",
+                "/a.php",
+                "0",
+                "https://a.example/",
+                "alice"
+            ]
+        );
+        texts_cover_fields(&e).unwrap();
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn texts_cover_fields_of_any_request(
+            v4 in proptest::prelude::any::<u32>(),
+            v6 in proptest::prelude::any::<u128>(),
+            six in proptest::prelude::any::<bool>(),
+            path in "(/[a-z.%?=]{0,8}){0,70}",
+            query in "[a-z=&%.]{0,40}",
+            status in proptest::prelude::any::<u16>(),
+            bytes in proptest::prelude::any::<u64>(),
+            ua in ".{0,20}",
+        ) {
+            let mut e = ev(&path, &query);
+            e.source_ip = if six {
+                std::net::IpAddr::from(v6.to_be_bytes())
+            } else {
+                std::net::IpAddr::from(v4.to_be_bytes())
+            };
+            e.status = status;
+            e.bytes = bytes;
+            e.user_agent = &ua;
+            proptest::prop_assert_eq!(texts_cover_fields(&e), Ok(()));
+            let mut ip = [0u8; 48];
+            let want = e.source_ip.to_string();
+            proptest::prop_assert_eq!(ip_text(e.source_ip, &mut ip), want.as_bytes());
         }
     }
 

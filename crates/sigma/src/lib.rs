@@ -31,6 +31,7 @@ mod error;
 mod eval;
 mod load;
 mod mapping;
+mod memo;
 mod modifiers;
 mod pattern;
 mod prefilter;

@@ -16,10 +16,12 @@
 //! skips a rule that would match).
 
 use crate::eval::{Item, Node, Sel, Test, M};
+use crate::memo::{self, Memos};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use haboob_model::{FieldView, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Needles shorter than this are not worth an automaton state (they occur
 /// almost everywhere); an item whose best literal is shorter gives none.
@@ -192,12 +194,30 @@ pub(crate) const ANY_FIELD: &str = "*";
 /// contiguous NFA).
 const DFA_MAX_BYTES: usize = 4096;
 
-/// The needle ids of one clause (one of them must be seen).
-type Clause = Box<[u32]>;
+/// The needles of one clause (one of them must be seen), as masks over
+/// the words of the seen-needle bits: (word index, bits).
+type Clause = Box<[(u32, u64)]>;
+
+/// The masks of a clause's needle ids.
+fn clause_masks(ids: &[u32]) -> Clause {
+    let mut masks: Vec<(u32, u64)> = Vec::new();
+    for &p in ids {
+        let (w, bit) = (p / 64, 1u64 << (p % 64));
+        match masks.iter_mut().find(|(x, _)| *x == w) {
+            Some((_, m)) => *m |= bit,
+            None => masks.push((w, bit)),
+        }
+    }
+    masks.sort_unstable();
+    masks.into_boxed_slice()
+}
 
 /// The automaton of one dispatch list.
 #[derive(Debug, Clone)]
 pub(crate) struct Pre {
+    /// Tells this automaton's needle ids apart in the per-thread memos
+    /// (unique per build; a clone has the same needles).
+    id: u64,
     ac: AhoCorasick,
     /// The named fields to scan; empty when `any` (every field is).
     fields: Vec<String>,
@@ -210,10 +230,21 @@ pub(crate) struct Pre {
     need: Vec<Option<Box<[Clause]>>>,
 }
 
-thread_local! {
-    static SEEN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
-    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+/// What one thread needs to scan an event: the needles seen (a bit per
+/// needle id), the short values joined, the memos of long values.
+#[derive(Debug, Default)]
+struct Scratch {
+    seen: Vec<u64>,
+    text: Vec<u8>,
+    memos: Memos,
 }
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Source of [`Pre::id`].
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// Separates field values in the scanned text: no needle holds it (a
 /// needle that does is dropped at build), so none matches across values.
@@ -240,7 +271,7 @@ impl Pre {
                         fields.push(f.clone());
                     }
                 }
-                let mut v: Vec<u32> = n
+                let v: Vec<u32> = n
                     .lits
                     .iter()
                     .map(|l| {
@@ -250,9 +281,7 @@ impl Pre {
                         })
                     })
                     .collect();
-                v.sort_unstable();
-                v.dedup();
-                v.into_boxed_slice()
+                clause_masks(&v)
             });
             need.push(Some(clauses.collect()));
         }
@@ -272,6 +301,7 @@ impl Pre {
             fields.clear();
         }
         Some(Pre {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             ac,
             fields,
             any,
@@ -280,49 +310,52 @@ impl Pre {
         })
     }
 
-    /// The scanned fields' values, each followed by [`SEP`], into `text`:
-    /// one automaton pass per event instead of one per field.
-    fn gather(&self, ev: &dyn FieldView, text: &mut Vec<u8>) {
-        let mut buf = [0u8; 24];
-        let mut push = |v: &Value<'_>| {
-            match v {
-                Value::Str(s) => text.extend_from_slice(s.as_bytes()),
-                Value::Int(n) => text.extend_from_slice(crate::eval::int_text(*n, &mut buf)),
-                Value::Null => return,
+    /// Marks in `seen` the needles found in the scanned fields' values:
+    /// a long value through the memo, the short ones joined (each followed
+    /// by [`SEP`]) and scanned in one pass.
+    fn scan(&self, ev: &dyn FieldView, sc: &mut Scratch) {
+        let Scratch { seen, text, memos } = sc;
+        seen.clear();
+        seen.resize(self.words, 0);
+        text.clear();
+        let memo = memos.of(self.id);
+        let mut mark = |p: u32| seen[p as usize / 64] |= 1 << (p % 64);
+        let mut visit = |t: &[u8]| {
+            if (memo::MIN_LEN..=memo::MAX_LEN).contains(&t.len()) {
+                memo.scan(&self.ac, t, &mut mark);
+            } else {
+                text.extend_from_slice(t);
+                text.push(SEP);
             }
-            text.push(SEP);
         };
         if self.any {
-            ev.for_each_field(&mut |_, v| push(&v));
+            ev.for_each_text(&mut visit);
         }
+        let mut buf = [0u8; 24];
         for f in &self.fields {
-            if let Some(v) = ev.field(f) {
-                push(&v);
+            match ev.field(f) {
+                Some(Value::Str(s)) => visit(s.as_bytes()),
+                Some(Value::Int(n)) => visit(crate::eval::int_text(n, &mut buf)),
+                Some(Value::Null) | None => {}
             }
+        }
+        text.make_ascii_lowercase();
+        for m in self.ac.find_overlapping_iter(text.as_slice()) {
+            mark(u32::try_from(m.pattern().as_usize()).unwrap_or(u32::MAX));
         }
     }
 
     /// Calls `run(i)` for each program `i` of the list that may match `ev`.
     pub(crate) fn each_candidate(&self, ev: &dyn FieldView, run: &mut dyn FnMut(usize)) {
-        SEEN.with(|seen| {
-            let mut seen = seen.borrow_mut();
-            seen.clear();
-            seen.resize(self.words, 0);
-            TEXT.with(|text| {
-                let mut text = text.borrow_mut();
-                text.clear();
-                self.gather(ev, &mut text);
-                text.make_ascii_lowercase();
-                for m in self.ac.find_overlapping_iter(text.as_slice()) {
-                    let p = m.pattern().as_usize();
-                    seen[p / 64] |= 1 << (p % 64);
-                }
-            });
-            let has = |p: u32| seen[p as usize / 64] & (1 << (p % 64)) != 0;
+        SCRATCH.with(|sc| {
+            let mut sc = sc.borrow_mut();
+            self.scan(ev, &mut sc);
+            let seen = &sc.seen;
+            let holds = |c: &Clause| c.iter().any(|&(w, m)| seen[w as usize] & m != 0);
             for (i, need) in self.need.iter().enumerate() {
                 let ok = match need {
                     None => true,
-                    Some(clauses) => clauses.iter().all(|c| c.iter().any(|&p| has(p))),
+                    Some(clauses) => clauses.iter().all(holds),
                 };
                 if ok {
                     run(i);

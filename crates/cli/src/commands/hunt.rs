@@ -112,6 +112,23 @@ pub fn load_config(path: Option<&PathBuf>) -> Result<Config> {
     }
 }
 
+/// `config` with every built-in detector off (each `enabled` of the
+/// `[web.*]` and `[auth.*]` tables): a hunt with only Sigma rules and
+/// indicators (`--no-builtin`).
+pub fn without_builtin(config: &Config) -> Result<Config> {
+    let mut v = serde_json::to_value(config).context("--no-builtin")?;
+    for family in ["web", "auth"] {
+        if let Some(tables) = v.get_mut(family).and_then(|t| t.as_object_mut()) {
+            for t in tables.values_mut() {
+                if let Some(e) = t.get_mut("enabled") {
+                    *e = false.into();
+                }
+            }
+        }
+    }
+    serde_json::from_value(v).context("--no-builtin")
+}
+
 /// Load and merge targets files.
 pub fn load_targets(paths: &[PathBuf]) -> Result<Targets> {
     let mut t = Targets::default();
@@ -289,7 +306,10 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
             );
         }
     }
-    let config = load_config(config_path.as_ref())?;
+    let mut config = load_config(config_path.as_ref())?;
+    if a.no_builtin {
+        config = without_builtin(&config)?;
+    }
     let actors = super::actors::load_db(a.attack.as_deref(), config.intel.attack.as_deref())?;
     let opts = HuntOptions {
         format,
@@ -350,6 +370,25 @@ pub fn run(g: &Globals, a: &HuntArgs) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_builtin_turns_every_detector_off_and_nothing_else() {
+        let count = |c: &Config, on: bool| {
+            let text = serde_json::to_string(c).unwrap();
+            text.matches(&format!("\"enabled\":{on}")).count()
+        };
+        let default = Config::default();
+        let off = without_builtin(&default).unwrap();
+        assert_eq!(count(&default, true), 23);
+        assert_eq!(count(&off, true), 0);
+        assert_eq!(count(&off, false), 23);
+        // Nothing else moved: switched back on, it is the default again.
+        let on = serde_json::to_string(&off)
+            .unwrap()
+            .replace("\"enabled\":false", "\"enabled\":true");
+        let back: Config = serde_json::from_str(&on).unwrap();
+        assert_eq!(back, default);
+    }
 
     #[test]
     fn format_values_split() {

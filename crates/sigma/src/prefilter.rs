@@ -208,11 +208,21 @@ pub(crate) struct Pre {
     /// Per program of the list (same order): its clauses, each the needle
     /// ids one of which must be seen, or `None` when it always runs.
     need: Vec<Option<Box<[Clause]>>>,
+    /// The programs that always run (`need` is `None`), in order.
+    always: Box<[u32]>,
+    /// Per needle id: the programs whose first clause holds it. A program
+    /// runs only when each of its clauses has a needle seen, so only the
+    /// programs reached from the needles seen in an event are checked, not
+    /// every program of the list (a thousand and more for Sysmon process
+    /// creation).
+    first: Box<[Box<[u32]>]>,
 }
 
 thread_local! {
     static SEEN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Needle ids seen in the event, then the candidate programs.
+    static HITS: RefCell<(Vec<u32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Separates field values in the scanned text: no needle holds it (a
@@ -271,12 +281,25 @@ impl Pre {
         if any {
             fields.clear();
         }
+        let mut always = Vec::new();
+        let mut first = vec![Vec::new(); pats.len()];
+        for (i, n) in need.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            // (A first clause without needles is never satisfied: the
+            // program is reached from no needle, as it never ran before.)
+            match n.as_deref().and_then(<[Clause]>::first) {
+                None => always.push(i),
+                Some(c) => c.iter().for_each(|&p| first[p as usize].push(i)),
+            }
+        }
         Some(Pre {
             ac,
             fields,
             any,
             words: pats.len().div_ceil(64),
             need,
+            always: always.into(),
+            first: first.into_iter().map(Vec::into_boxed_slice).collect(),
         })
     }
 
@@ -302,32 +325,97 @@ impl Pre {
         }
     }
 
-    /// Calls `run(i)` for each program `i` of the list that may match `ev`.
+    /// Calls `run(i)` for each program `i` of the list that may match `ev`,
+    /// in increasing order.
     pub(crate) fn each_candidate(&self, ev: &dyn FieldView, run: &mut dyn FnMut(usize)) {
         SEEN.with(|seen| {
-            let mut seen = seen.borrow_mut();
-            seen.clear();
-            seen.resize(self.words, 0);
-            TEXT.with(|text| {
-                let mut text = text.borrow_mut();
-                text.clear();
-                self.gather(ev, &mut text);
-                text.make_ascii_lowercase();
-                for m in self.ac.find_overlapping_iter(text.as_slice()) {
-                    let p = m.pattern().as_usize();
-                    seen[p / 64] |= 1 << (p % 64);
+            HITS.with(|hits| {
+                let mut seen = seen.borrow_mut();
+                let mut hits = hits.borrow_mut();
+                let (found, cands) = &mut *hits;
+                found.clear();
+                cands.clear();
+                seen.clear();
+                seen.resize(self.words, 0);
+                TEXT.with(|text| {
+                    let mut text = text.borrow_mut();
+                    text.clear();
+                    self.gather(ev, &mut text);
+                    text.make_ascii_lowercase();
+                    for m in self.ac.find_overlapping_iter(text.as_slice()) {
+                        let p = m.pattern().as_usize();
+                        let bit = 1 << (p % 64);
+                        if seen[p / 64] & bit == 0 {
+                            seen[p / 64] |= bit;
+                            found.push(m.pattern().as_u32());
+                        }
+                    }
+                });
+                let has = |p: u32| seen[p as usize / 64] & (1 << (p % 64)) != 0;
+                cands.extend_from_slice(&self.always);
+                for &p in found.iter() {
+                    cands.extend_from_slice(&self.first[p as usize]);
+                }
+                cands.sort_unstable();
+                cands.dedup();
+                for &i in cands.iter() {
+                    let ok = match &self.need[i as usize] {
+                        None => true,
+                        Some(clauses) => clauses.iter().all(|c| c.iter().any(|&p| has(p))),
+                    };
+                    if ok {
+                        run(i as usize);
+                    }
                 }
             });
-            let has = |p: u32| seen[p as usize / 64] & (1 << (p % 64)) != 0;
-            for (i, need) in self.need.iter().enumerate() {
-                let ok = match need {
-                    None => true,
-                    Some(clauses) => clauses.iter().all(|c| c.iter().any(|&p| has(p))),
-                };
-                if ok {
-                    run(i);
-                }
-            }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haboob_model::JsonView;
+
+    fn clause(field: &str, lits: &[&str]) -> Needles {
+        Needles {
+            lits: lits.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            fields: vec![field.to_owned()],
+        }
+    }
+
+    fn candidates(pre: &Pre, json: &str) -> Vec<usize> {
+        let mut got = Vec::new();
+        pre.each_candidate(&JsonView::new(json), &mut |i| got.push(i));
+        got
+    }
+
+    /// A program is a candidate exactly when each of its clauses has a
+    /// needle in a scanned field, whichever clause the needles seen reach
+    /// it from; candidates come in increasing order, each once.
+    #[test]
+    fn candidates_need_every_clause() {
+        let pre = Pre::build(&[
+            vec![clause("f1", &["alpha"])],
+            Vec::new(),
+            vec![clause("f1", &["beta"]), clause("f2", &["gamma", "delta"])],
+            vec![clause("f2", &["gamma"]), clause("f1", &["beta"])],
+            vec![clause("f1", &["beta", "alpha"])],
+        ])
+        .unwrap();
+        assert_eq!(
+            candidates(&pre, r#"{"f1":"xx BETA","f2":"delta"}"#),
+            [1, 2, 4]
+        );
+        // Needles count in any scanned field, several times over.
+        assert_eq!(
+            candidates(&pre, r#"{"f1":"gamma gamma","f2":"beta beta"}"#),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(candidates(&pre, r#"{"f1":"alpha beta"}"#), [0, 1, 4]);
+        // Only the later clause of 3 seen: not a candidate.
+        assert_eq!(candidates(&pre, r#"{"f1":"beta"}"#), [1, 4]);
+        assert_eq!(candidates(&pre, r#"{"f3":"alpha beta gamma"}"#), [1]);
+        assert_eq!(candidates(&pre, "{}"), [1]);
     }
 }

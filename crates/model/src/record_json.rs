@@ -181,7 +181,9 @@ mod tests {
 /// The record is parsed once, on the first field asked for (into a
 /// `serde_json::Value`, kept in the view); a lookup then costs a few map
 /// lookups (`Event`, the part, the member) and, for a name that is not
-/// there exactly, a scan of the part's members ignoring ASCII case.
+/// there exactly, a scan of the part's members ignoring ASCII case. Over
+/// the EVTX reader's value tree ([`WinView::with_tree`]) the parts are
+/// found when the view is made: a lookup is then the member lookups in them.
 #[derive(Debug, Clone)]
 pub struct WinView<'a>(JsonView<'a>, Option<Parts<'a>>);
 

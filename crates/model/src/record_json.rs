@@ -181,9 +181,37 @@ mod tests {
 /// The record is parsed once, on the first field asked for (into a
 /// `serde_json::Value`, kept in the view); a lookup then costs a few map
 /// lookups (`Event`, the part, the member) and, for a name that is not
-/// there exactly, a scan of the part's members ignoring ASCII case.
+/// there exactly, a scan of the part's members ignoring ASCII case. Over
+/// the EVTX reader's value tree ([`WinView::with_tree`]) the parts are
+/// found when the view is made: a lookup is then the member lookups in them.
 #[derive(Debug, Clone)]
-pub struct WinView<'a>(JsonView<'a>);
+pub struct WinView<'a>(JsonView<'a>, Option<Parts<'a>>);
+
+/// The members of `Event` a lookup reads: `System`, `EventData` and the one
+/// element under `UserData`. Found when the view is made over the reader's
+/// value tree (a field lookup then costs one member lookup per part, not
+/// three); kept as plain references, so that the view stays covariant.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parts<'a> {
+    system: Option<&'a serde_json::Value>,
+    event_data: Option<&'a serde_json::Value>,
+    user_data: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Parts<'a> {
+    fn of(doc: Option<&'a serde_json::Value>) -> Parts<'a> {
+        let Some(event) = doc.and_then(|d| member(d, "Event")) else {
+            return Parts::default();
+        };
+        Parts {
+            system: member(event, "System"),
+            event_data: member(event, "EventData"),
+            user_data: member(event, "UserData")
+                .and_then(serde_json::Value::as_object)
+                .and_then(|o| o.values().next()),
+        }
+    }
+}
 
 /// Sigma's names for `System` members held in attributes.
 const WIN_SYSTEM: &[(&str, &str)] = &[
@@ -205,7 +233,7 @@ fn text_of(v: &serde_json::Value) -> &serde_json::Value {
 impl<'a> WinView<'a> {
     /// A view of `raw`, one event as the EVTX reader renders it.
     pub fn new(raw: &'a str) -> WinView<'a> {
-        WinView(JsonView::new(raw))
+        WinView(JsonView::new(raw), None)
     }
 
     /// A view of `xml`, one `<Event>` element as Windows writes it (event
@@ -216,24 +244,30 @@ impl<'a> WinView<'a> {
     /// Values are text: XML carries no types, so `EventID` is `"4625"`
     /// here where the EVTX record has the number 4625.
     pub fn from_xml(xml: &'a str) -> WinView<'a> {
-        WinView(JsonView {
-            raw: xml,
-            xml: true,
-            tree: None,
-            doc: OnceCell::new(),
-        })
+        WinView(
+            JsonView {
+                raw: xml,
+                xml: true,
+                tree: None,
+                doc: OnceCell::new(),
+            },
+            None,
+        )
     }
 
     /// A view of one event as the EVTX reader renders it, already parsed:
     /// `tree` is the record's JSON value and `raw` its text (as
     /// [`WinView::new`] over `raw`, without parsing it again).
     pub fn with_tree(raw: &'a str, tree: &'a serde_json::Value) -> WinView<'a> {
-        WinView(JsonView {
-            raw,
-            xml: false,
-            tree: Some(tree),
-            doc: OnceCell::new(),
-        })
+        WinView(
+            JsonView {
+                raw,
+                xml: false,
+                tree: Some(tree),
+                doc: OnceCell::new(),
+            },
+            Some(Parts::of(Some(tree).filter(|d| d.is_object()))),
+        )
     }
 
     /// The record's text, as given.
@@ -246,14 +280,21 @@ impl<'a> WinView<'a> {
         self.0.xml
     }
 
-    fn part(&self, name: &str) -> Option<&serde_json::Value> {
-        member(self.0.doc()?, "Event").and_then(|e| member(e, name))
+    /// `System`, `EventData` and `UserData`'s element: kept in the view
+    /// for a value tree, found again per call for a parsed text (whose
+    /// document the view owns).
+    fn parts(&self) -> Parts<'_> {
+        match self.1 {
+            Some(p) => p,
+            None => Parts::of(self.0.doc()),
+        }
     }
 }
 
 impl FieldView for WinView<'_> {
     fn field(&self, name: &str) -> Option<Value<'_>> {
-        let system = self.part("System");
+        let parts = self.parts();
+        let system = parts.system;
         // Sigma's System names as written (`ProcessID`) first; then the
         // record's own members, so that EventData's `ProcessId` (4648,
         // 4688) is not shadowed by System's `ProcessID`; then the System
@@ -270,11 +311,7 @@ impl FieldView for WinView<'_> {
         if let Some((_, path)) = sys(true) {
             return lookup(system?, path).map(scalar);
         }
-        let user_data = self
-            .part("UserData")
-            .and_then(serde_json::Value::as_object)
-            .and_then(|o| o.values().next());
-        let own = [self.part("EventData"), system, user_data]
+        let own = [parts.event_data, system, parts.user_data]
             .into_iter()
             .flatten()
             .find_map(|p| member(p, name))
@@ -283,7 +320,8 @@ impl FieldView for WinView<'_> {
     }
 
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
-        let Some(system) = self.part("System") else {
+        let parts = self.parts();
+        let Some(system) = parts.system else {
             return;
         };
         if let Some(o) = system.as_object() {
@@ -304,11 +342,7 @@ impl FieldView for WinView<'_> {
                 }
             }
         }
-        let user_data = self
-            .part("UserData")
-            .and_then(serde_json::Value::as_object)
-            .and_then(|o| o.values().next());
-        for part in [self.part("EventData"), user_data].into_iter().flatten() {
+        for part in [parts.event_data, parts.user_data].into_iter().flatten() {
             if let Some(o) = part.as_object() {
                 for (k, v) in o.iter().filter(|(k, _)| !k.starts_with('#')) {
                     let v = scalar(text_of(v));

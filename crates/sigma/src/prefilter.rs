@@ -228,13 +228,24 @@ pub(crate) struct Pre {
     /// Per program of the list (same order): its clauses, each the needle
     /// ids one of which must be seen, or `None` when it always runs.
     need: Vec<Option<Box<[Clause]>>>,
+    /// The programs that always run (`need` is `None`), in order.
+    always: Box<[u32]>,
+    /// Per needle id: the programs whose first clause holds it. A program
+    /// runs only when each of its clauses has a needle seen, so only the
+    /// programs reached from the needles seen in an event are checked, not
+    /// every program of the list (a thousand and more for Sysmon process
+    /// creation).
+    first: Box<[Box<[u32]>]>,
 }
 
 /// What one thread needs to scan an event: the needles seen (a bit per
-/// needle id), the short values joined, the memos of long values.
+/// needle id, and their ids in the order found), the candidate programs,
+/// the short values joined, the memos of long values.
 #[derive(Debug, Default)]
 struct Scratch {
     seen: Vec<u64>,
+    found: Vec<u32>,
+    cands: Vec<u32>,
     text: Vec<u8>,
     memos: Memos,
 }
@@ -300,6 +311,26 @@ impl Pre {
         if any {
             fields.clear();
         }
+        let mut always = Vec::new();
+        let mut first = vec![Vec::new(); pats.len()];
+        for (i, n) in need.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            // (A first clause without needles is never satisfied: the
+            // program is reached from no needle, as it never ran before.)
+            match n.as_deref().and_then(<[Clause]>::first) {
+                None => always.push(i),
+                Some(c) => {
+                    for &(w, m) in c.iter() {
+                        let mut m = m;
+                        while m != 0 {
+                            let p = w as usize * 64 + m.trailing_zeros() as usize;
+                            first[p].push(i);
+                            m &= m - 1;
+                        }
+                    }
+                }
+            }
+        }
         Some(Pre {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             ac,
@@ -307,6 +338,8 @@ impl Pre {
             any,
             words: pats.len().div_ceil(64),
             need,
+            always: always.into(),
+            first: first.into_iter().map(Vec::into_boxed_slice).collect(),
         })
     }
 
@@ -314,12 +347,25 @@ impl Pre {
     /// a long value through the memo, the short ones joined (each followed
     /// by [`SEP`]) and scanned in one pass.
     fn scan(&self, ev: &dyn FieldView, sc: &mut Scratch) {
-        let Scratch { seen, text, memos } = sc;
+        let Scratch {
+            seen,
+            found,
+            text,
+            memos,
+            ..
+        } = sc;
         seen.clear();
         seen.resize(self.words, 0);
+        found.clear();
         text.clear();
         let memo = memos.of(self.id);
-        let mut mark = |p: u32| seen[p as usize / 64] |= 1 << (p % 64);
+        let mut mark = |p: u32| {
+            let (w, bit) = (p as usize / 64, 1u64 << (p % 64));
+            if seen[w] & bit == 0 {
+                seen[w] |= bit;
+                found.push(p);
+            }
+        };
         let mut visit = |t: &[u8]| {
             if (memo::MIN_LEN..=memo::MAX_LEN).contains(&t.len()) {
                 memo.scan(&self.ac, t, &mut mark);
@@ -345,22 +391,80 @@ impl Pre {
         }
     }
 
-    /// Calls `run(i)` for each program `i` of the list that may match `ev`.
+    /// Calls `run(i)` for each program `i` of the list that may match `ev`,
+    /// in increasing order.
     pub(crate) fn each_candidate(&self, ev: &dyn FieldView, run: &mut dyn FnMut(usize)) {
         SCRATCH.with(|sc| {
             let mut sc = sc.borrow_mut();
             self.scan(ev, &mut sc);
-            let seen = &sc.seen;
+            let Scratch {
+                seen, found, cands, ..
+            } = &mut *sc;
             let holds = |c: &Clause| c.iter().any(|&(w, m)| seen[w as usize] & m != 0);
-            for (i, need) in self.need.iter().enumerate() {
-                let ok = match need {
+            cands.clear();
+            cands.extend_from_slice(&self.always);
+            for &p in found.iter() {
+                cands.extend_from_slice(&self.first[p as usize]);
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            for &i in cands.iter() {
+                let ok = match &self.need[i as usize] {
                     None => true,
                     Some(clauses) => clauses.iter().all(holds),
                 };
                 if ok {
-                    run(i);
+                    run(i as usize);
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haboob_model::JsonView;
+
+    fn clause(field: &str, lits: &[&str]) -> Needles {
+        Needles {
+            lits: lits.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            fields: vec![field.to_owned()],
+        }
+    }
+
+    fn candidates(pre: &Pre, json: &str) -> Vec<usize> {
+        let mut got = Vec::new();
+        pre.each_candidate(&JsonView::new(json), &mut |i| got.push(i));
+        got
+    }
+
+    /// A program is a candidate exactly when each of its clauses has a
+    /// needle in a scanned field, whichever clause the needles seen reach
+    /// it from; candidates come in increasing order, each once.
+    #[test]
+    fn candidates_need_every_clause() {
+        let pre = Pre::build(&[
+            vec![clause("f1", &["alpha"])],
+            Vec::new(),
+            vec![clause("f1", &["beta"]), clause("f2", &["gamma", "delta"])],
+            vec![clause("f2", &["gamma"]), clause("f1", &["beta"])],
+            vec![clause("f1", &["beta", "alpha"])],
+        ])
+        .unwrap();
+        assert_eq!(
+            candidates(&pre, r#"{"f1":"xx BETA","f2":"delta"}"#),
+            [1, 2, 4]
+        );
+        // Needles count in any scanned field, several times over.
+        assert_eq!(
+            candidates(&pre, r#"{"f1":"gamma gamma","f2":"beta beta"}"#),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(candidates(&pre, r#"{"f1":"alpha beta"}"#), [0, 1, 4]);
+        // Only the later clause of 3 seen: not a candidate.
+        assert_eq!(candidates(&pre, r#"{"f1":"beta"}"#), [1, 4]);
+        assert_eq!(candidates(&pre, r#"{"f3":"alpha beta gamma"}"#), [1]);
+        assert_eq!(candidates(&pre, "{}"), [1]);
     }
 }

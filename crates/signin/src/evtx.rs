@@ -188,14 +188,14 @@ fn head(doc: &Value) -> Result<Head<'_>, RecordError> {
     let sys = child(event, "System")?;
     let id_v = child(sys, "EventID")?.ok_or(RecordError::fixed("record without EventID"))?;
     let bad_id = || RecordError::fixed("bad EventID");
-    let id: u32 = match id_v {
-        Value::Object(o) => o
-            .get("#text")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(bad_id)?,
-        v => scalar(Some(v)).parse().map_err(|_| bad_id())?,
+    // With attributes (`Qualifiers`) the id is the `#text` beside them: a
+    // number, or text where the record's substitution was typed as a
+    // string (PowerShell 800 in the classic `Windows PowerShell` log).
+    let id_v = match id_v {
+        Value::Object(o) => o.get("#text"),
+        v => Some(v),
     };
+    let id: u32 = scalar(id_v).parse().map_err(|_| bad_id())?;
     let provider = scalar(at(sys, &["Provider", "#attributes", "Name"]));
     let computer = scalar(at(sys, &["Computer"]));
     let channel = scalar(at(sys, &["Channel"]));

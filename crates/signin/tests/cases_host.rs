@@ -264,6 +264,17 @@ fn evtx_codes() {
     );
     let with_attr = r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4624}},"EventData":{"TargetUserName":"x","TargetDomainName":"D"}}}"##;
     assert_eq!(parse_record(Ts(7), with_attr).unwrap().unwrap().ts, Ts(7));
+    // `#text` as text (a string-typed substitution) is the same id.
+    let text_attr = with_attr.replace(":4624}", r#":"4624"}"#);
+    assert_eq!(parse_record(Ts(7), &text_attr).unwrap().unwrap().ts, Ts(7));
+    for bad in [r#""48x""#, "-1", "4294967296", "null", "[4624]"] {
+        let j = with_attr.replace(":4624}", &format!(":{bad}}}"));
+        assert_eq!(
+            parse_record(Ts(0), &j).unwrap_err().reason,
+            "bad EventID",
+            "{bad}"
+        );
+    }
 }
 
 /// Each format rejects the other formats' sample lines: detection is unambiguous.

@@ -318,3 +318,20 @@ fn unmappable_sign_in_is_still_a_windows_event() {
     let r = haboob_signin::evtx::parse_event(Ts(0), 1, &ok).unwrap();
     assert!(r.auth.is_some() && r.unmapped.is_none());
 }
+
+/// The classic `Windows PowerShell` log's 800 (as in hayabusa-sample-evtx's
+/// `ID800-4103-…` files): `EventID` with `Qualifiers` and its `#text` a
+/// string. A Windows event, not a rejected record.
+#[test]
+fn event_id_as_text_beside_qualifiers() {
+    use haboob_model::{FieldView, Ts};
+    let json = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"PowerShell"}},"EventID":{"#attributes":{"Qualifiers":"0"},"#text":"800"},"TimeCreated":{"#attributes":{"SystemTime":"2021-06-03T18:34:12.668300900Z"}},"EventRecordID":"28573","Channel":"Windows PowerShell","Computer":"fs01.offsec.lan"},"EventData":{"Data":{"#text":["x"]}}}}"##;
+    let r = haboob_signin::evtx::parse_event(Ts(0), 1, json).unwrap();
+    assert!(r.auth.is_none() && r.unmapped.is_none());
+    assert_eq!((r.win.event_id, r.win.record_id), (800, 28573));
+    assert_eq!(r.win.channel, "Windows PowerShell");
+    assert_eq!(
+        r.win.field("EventID").map(|v| v.to_string()).as_deref(),
+        Some("800")
+    );
+}

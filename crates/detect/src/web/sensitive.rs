@@ -151,12 +151,14 @@ impl WebRule for WebSensitive {
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        if !self
+        let listed = self
             .set
-            .matches_cached(&mut self.cache, req.path(), req.path_hash)
-            && !(may_be_backup(self.backup_last.as_deref(), req.path())
-                && backup_name(&self.backup, req.path(), w.site))
-        {
+            .matches_cached(&mut self.cache, req.path(), req.path_hash);
+        let backup = || {
+            may_be_backup(self.backup_last.as_deref(), req.path())
+                && backup_name(&self.backup, req.path(), w.site)
+        };
+        if !listed && !backup() {
             return;
         }
         let p = &self.p;

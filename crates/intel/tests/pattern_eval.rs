@@ -5,32 +5,12 @@
 //! exact misses; a bundle with compound patterns and decoys; the bounds
 //! (patterns without an anchor, open states, idle states).
 
+mod common;
+use common::ind;
 use haboob_intel::index::patterns::{PatternStates, MAX_UNANCHORED};
-use haboob_intel::{
-    BuildOptions, HashAlgo, Indicator, IndicatorCondition, IntelIndex, IntelLookup, Observed,
-    Provenance,
-};
+use haboob_intel::{BuildOptions, HashAlgo, Indicator, IntelIndex, IntelLookup, Observed};
 use haboob_model::Ts;
 use std::io::BufRead;
-
-fn ind(id: &str, pattern: &str) -> Indicator {
-    Indicator {
-        id: id.into(),
-        name: id.into(),
-        condition: IndicatorCondition::Pattern(pattern.into()),
-        valid_from: None,
-        valid_until: None,
-        labels: vec![],
-        actors: vec![],
-        provenance: Provenance {
-            source: "test".into(),
-            imported: Ts(0),
-            confidence: None,
-            tlp: None,
-            reference: None,
-        },
-    }
-}
 
 /// A stream of events through one index and one state: the ids matched at
 /// each event.

@@ -6,30 +6,12 @@
 //! changed drops its state; a state that does not fit its pattern is an
 //! error naming the indicator.
 
+mod common;
+use common::ind;
 use haboob_intel::{
-    BuildOptions, Indicator, IndicatorCondition, IntelIndex, Observed, PatternStates, Provenance,
-    SavedPatternStates,
+    BuildOptions, Indicator, IntelIndex, Observed, PatternStates, SavedPatternStates,
 };
 use haboob_model::{Evidence, Ts};
-
-fn ind(id: &str, pattern: &str) -> Indicator {
-    Indicator {
-        id: id.into(),
-        name: id.into(),
-        condition: IndicatorCondition::Pattern(pattern.into()),
-        valid_from: None,
-        valid_until: None,
-        labels: vec![],
-        actors: vec![],
-        provenance: Provenance {
-            source: "test".into(),
-            imported: Ts(0),
-            confidence: None,
-            tlp: None,
-            reference: None,
-        },
-    }
-}
 
 fn index(inds: Vec<Indicator>) -> IntelIndex {
     let (idx, report) = IntelIndex::build(inds, &BuildOptions::default());

@@ -92,8 +92,8 @@ pub trait FieldView {
 }
 
 /// Decimal text of `n`, written at the end of `buf` (20 bytes hold
-/// `i64::MIN`).
-fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+/// `i64::MIN`), without formatting machinery.
+pub fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut u = n.unsigned_abs();
     let mut i = buf.len();
     loop {

@@ -116,30 +116,11 @@ pub(crate) enum M {
     AnyOf(Vec<M>),
 }
 
-/// Decimal text of `n`, written into `buf` (no formatting machinery).
-pub(crate) fn int_text(n: i64, buf: &mut [u8; 24]) -> &[u8] {
-    let mut u = n.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
 /// Text of a value: strings as they are, integers formatted into `buf`.
-fn text<'b>(v: &'b Value<'_>, buf: &'b mut [u8; 24]) -> Option<&'b [u8]> {
+fn text<'b>(v: &'b Value<'_>, buf: &'b mut [u8; 20]) -> Option<&'b [u8]> {
     match v {
         Value::Str(s) => Some(s.as_bytes()),
-        Value::Int(n) => Some(int_text(*n, buf)),
+        Value::Int(n) => Some(haboob_model::decimal(*n, buf)),
         Value::Null => None,
     }
 }
@@ -247,7 +228,7 @@ fn get<'e>(ev: &'e dyn FieldView, names: &[String]) -> Option<Value<'e>> {
 
 impl M {
     fn matches(&self, v: Option<&Value<'_>>, ev: &dyn FieldView) -> bool {
-        let mut buf = [0u8; 24];
+        let mut buf = [0u8; 20];
         match self {
             M::Null => matches!(v, None | Some(Value::Null)),
             M::AnyOf(ms) => ms.iter().any(|m| m.matches(v, ev)),
@@ -283,7 +264,7 @@ impl M {
                     return false;
                 };
                 let other = get(ev, names);
-                let mut buf2 = [0u8; 24];
+                let mut buf2 = [0u8; 20];
                 let Some(b) = other.as_ref().and_then(|o| text(o, &mut buf2)) else {
                     return false;
                 };
@@ -330,7 +311,7 @@ impl Item {
 /// in the event's field values: one walk over the fields for all of them.
 fn keywords(ev: &dyn FieldView, all: bool, groups: &[Vec<Pattern>]) -> bool {
     let found_in = |v: &Value<'_>, g: &[Pattern]| {
-        let mut buf = [0u8; 24];
+        let mut buf = [0u8; 20];
         text(v, &mut buf).is_some_and(|t| g.iter().any(|p| p.is_match(t)))
     };
     if !all {
@@ -402,9 +383,13 @@ mod tests {
 
     #[test]
     fn integers_as_text() {
-        let mut buf = [0u8; 24];
+        let mut buf = [0u8; 20];
         for n in [0, 7, -7, 10, 4624, i64::MAX, i64::MIN] {
-            assert_eq!(int_text(n, &mut buf), n.to_string().as_bytes(), "{n}");
+            assert_eq!(
+                haboob_model::decimal(n, &mut buf),
+                n.to_string().as_bytes(),
+                "{n}"
+            );
         }
     }
 

@@ -377,11 +377,11 @@ impl Pre {
         if self.any {
             ev.for_each_text(&mut visit);
         }
-        let mut buf = [0u8; 24];
+        let mut buf = [0u8; 20];
         for f in &self.fields {
             match ev.field(f) {
                 Some(Value::Str(s)) => visit(s.as_bytes()),
-                Some(Value::Int(n)) => visit(crate::eval::int_text(n, &mut buf)),
+                Some(Value::Int(n)) => visit(haboob_model::decimal(n, &mut buf)),
                 Some(Value::Null) | None => {}
             }
         }

@@ -126,6 +126,28 @@ pub enum TargetSector {
     Other,
 }
 
+impl TargetSector {
+    /// Every sector, in declaration order.
+    pub const ALL: [TargetSector; 5] = [
+        TargetSector::Election,
+        TargetSector::News,
+        TargetSector::Campaign,
+        TargetSector::Government,
+        TargetSector::Other,
+    ];
+
+    /// The lower-case name, as serialized (`election`, `news`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetSector::Election => "election",
+            TargetSector::News => "news",
+            TargetSector::Campaign => "campaign",
+            TargetSector::Government => "government",
+            TargetSector::Other => "other",
+        }
+    }
+}
+
 /// A targeted site or organisation, enriched from `targets.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Target {
@@ -261,4 +283,19 @@ pub struct Stage {
     /// Evidence: the ids of the alerts that show the stage on the site,
     /// earliest first (at most [`MAX_STAGE_EVIDENCE`]).
     pub evidence: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TargetSector;
+
+    #[test]
+    fn sector_names_are_the_serialized_ones() {
+        for s in TargetSector::ALL {
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+    }
 }

@@ -25,13 +25,7 @@ const SEV: [Severity; 4] = [
     Severity::High,
     Severity::Critical,
 ];
-const SECTORS: [TargetSector; 5] = [
-    TargetSector::Election,
-    TargetSector::News,
-    TargetSector::Campaign,
-    TargetSector::Government,
-    TargetSector::Other,
-];
+const SECTORS: [TargetSector; 5] = TargetSector::ALL;
 const DETECTORS: [&str; 6] = [
     "web.scan",
     "web.sensitive",

@@ -145,16 +145,6 @@ pub(crate) fn severity_of(n: i64) -> Severity {
     }
 }
 
-pub(crate) fn sector_name(s: TargetSector) -> &'static str {
-    match s {
-        TargetSector::Election => "election",
-        TargetSector::News => "news",
-        TargetSector::Campaign => "campaign",
-        TargetSector::Government => "government",
-        TargetSector::Other => "other",
-    }
-}
-
 /// The bit of a sector in `campaigns.sector_mask` (migration 2).
 pub(crate) fn sector_bit(s: TargetSector) -> i64 {
     match s {
@@ -365,13 +355,7 @@ mod tests {
 
     #[test]
     fn sector_masks_cover_every_combination() {
-        let all = [
-            TargetSector::Election,
-            TargetSector::News,
-            TargetSector::Campaign,
-            TargetSector::Government,
-            TargetSector::Other,
-        ];
+        let all = TargetSector::ALL;
         assert_eq!(all.iter().fold(0, |m, s| m | sector_bit(*s)), ALL_SECTORS);
         for s in all {
             let masks = masks_with(sector_bit(s));
@@ -385,15 +369,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in [
-            TargetSector::Election,
-            TargetSector::News,
-            TargetSector::Campaign,
-            TargetSector::Government,
-            TargetSector::Other,
-        ] {
-            assert_eq!(sector_of(sector_name(s)), s);
-            assert_eq!(json(&s), format!("\"{}\"", sector_name(s)));
+        for s in TargetSector::ALL {
+            assert_eq!(sector_of(s.as_str()), s);
+            assert_eq!(json(&s), format!("\"{}\"", s.as_str()));
         }
         for s in [
             Severity::Low,

@@ -2,7 +2,7 @@
 //! checkpoints of one hunt, upserted in one transaction.
 
 use crate::codec::{
-    bound, digest, json, sector_bit, sector_name, severity_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
+    bound, digest, json, sector_bit, severity_rank, MAX_NAME_BYTES, MAX_TEXT_BYTES,
 };
 use crate::db::{Tx, P};
 use crate::org_summary::{self, OrgDelta, TargetRow};
@@ -237,7 +237,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) 
         .map(|t| TargetRow {
             organisation: t.organisation.clone(),
             target: t.name.clone(),
-            sector: sector_name(t.sector).to_string(),
+            sector: t.sector.as_str().to_string(),
             region: t.region.clone(),
         })
         .collect();
@@ -381,7 +381,7 @@ fn save_targets(tx: &mut Tx<'_>, w: &HuntWrite<'_>, at: i64) -> Result<()> {
             &[
                 P::Text(bound(&t.name, MAX_TEXT_BYTES)),
                 P::opt_text(t.organisation.as_deref()),
-                P::Text(sector_name(t.sector)),
+                P::Text(t.sector.as_str()),
                 P::opt_text(t.region.as_deref()),
                 P::Int(at),
             ],

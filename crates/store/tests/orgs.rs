@@ -57,13 +57,7 @@ const REGIONS: &[Option<&str>] = &[
     Some("𝓡"),
 ];
 
-const SECTORS: [TargetSector; 5] = [
-    TargetSector::Election,
-    TargetSector::News,
-    TargetSector::Campaign,
-    TargetSector::Government,
-    TargetSector::Other,
-];
+const SECTORS: [TargetSector; 5] = TargetSector::ALL;
 
 const SEVERITIES: [Severity; 4] = [
     Severity::Low,
@@ -185,16 +179,6 @@ struct Model {
     alerts: BTreeMap<String, Alert>,
 }
 
-fn sector_name(s: TargetSector) -> &'static str {
-    match s {
-        TargetSector::Election => "election",
-        TargetSector::News => "news",
-        TargetSector::Campaign => "campaign",
-        TargetSector::Government => "government",
-        TargetSector::Other => "other",
-    }
-}
-
 /// Targets as stored: the first of each name.
 fn stored_targets(c: &Campaign) -> Vec<&Target> {
     let mut seen = BTreeSet::new();
@@ -274,7 +258,7 @@ impl Model {
                 if let Some(o) = &t.organisation {
                     seen.insert((
                         &t.name,
-                        sector_name(t.sector),
+                        t.sector.as_str(),
                         t.region.is_none(),
                         &t.region,
                         o,

@@ -233,17 +233,6 @@ pub(crate) fn status_str(s: Status) -> &'static str {
     }
 }
 
-/// Lower-case name of a sector.
-pub(crate) fn sector_str(s: TargetSector) -> &'static str {
-    match s {
-        TargetSector::Election => "election",
-        TargetSector::News => "news",
-        TargetSector::Campaign => "campaign",
-        TargetSector::Government => "government",
-        TargetSector::Other => "other",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

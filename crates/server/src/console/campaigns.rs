@@ -347,7 +347,7 @@ pub(crate) async fn show(
                     tbody { @for tg in &c.targets { tr {
                         td { (t(&tg.name)) }
                         td { @if let Some(o) = &tg.organisation { a href=(format!("/organisations/{}", seg(o))) { (t(o)) } } }
-                        td { (query::sector_str(tg.sector)) }
+                        td { (tg.sector.as_str()) }
                         td { @if let Some(r) = &tg.region { (t(r)) } }
                     } } } }
             }

@@ -3,7 +3,6 @@
 
 use super::campaigns::campaign_table;
 use super::{error_page, fetch_or_page, html_response, page, seg, severity_badge, t, when, Viewer};
-use crate::api::query::sector_str;
 use crate::auth::ConsoleSession;
 use crate::blocking::call;
 use crate::AppState;
@@ -75,7 +74,7 @@ pub(crate) async fn list(
                 th { "Campaigns" } th { "Highest severity" } th { "Compromised accounts" } } }
             tbody { @for o in &rows { tr {
                 td { a.org-link href=(format!("/organisations/{}", seg(&o.name))) { (t(&o.name)) } }
-                td { (sector_str(o.sector)) }
+                td { (o.sector.as_str()) }
                 td { @if let Some(r) = &o.region { (t(r)) } }
                 td { (o.targets.iter().map(|x| t(x)).collect::<Vec<_>>().join(", ")) }
                 td.num { (o.campaigns) }
@@ -106,7 +105,7 @@ pub(crate) async fn show(
     let body = html! {
         p.crumbs { a href="/organisations" { "Organisations" } }
         h1 { (t(&o.name)) }
-        p.muted { (sector_str(o.sector)) @if let Some(r) = &o.region { " · " (t(r)) }
+        p.muted { (o.sector.as_str()) @if let Some(r) = &o.region { " · " (t(r)) }
             " · targets " (o.targets.iter().map(|x| t(x)).collect::<Vec<_>>().join(", "))
             " · " (o.campaigns) " campaigns · " span id="org-compromised" { (o.compromised) } " accounts compromised" }
         section { h2 { "What hit it" } (campaign_table(&d.campaigns)) }

@@ -136,24 +136,20 @@ fn signin(a: &AuditEvent<'_>) -> Option<Result<AuthEvent<'static>, RecordError>>
             Err(e) => return Some(Err(e)),
         }
     };
+    // The program as the app name, at most 64 bytes.
     let app = if sshd {
-        "ssh".to_owned()
+        "ssh"
     } else {
-        bounded_prog(prog)
+        haboob_model::bounded(prog, 64)
     };
     Some(Ok(AuthEvent {
         source_ip: Some(ip),
         user,
         domain,
         failure,
-        app: Cow::Owned(app),
+        app: Cow::Owned(app.to_owned()),
         ..AuthEvent::empty(a.ts, AUTH_DATASET, outcome)
     }))
-}
-
-/// A program name as an app name (at most 64 bytes).
-fn bounded_prog(prog: &str) -> String {
-    haboob_model::bounded(prog, 64).to_owned()
 }
 
 impl LineParser for AuditdParser {

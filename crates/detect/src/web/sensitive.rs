@@ -90,11 +90,7 @@ impl WebSensitive {
         backup
             .extensions
             .sort_by_key(|e| std::cmp::Reverse(e.len()));
-        let backup_last = backup
-            .extensions
-            .iter()
-            .map(|e| pack_label(e.rsplit('.').next().unwrap_or_default().as_bytes()))
-            .collect();
+        let backup_last = last_labels(&backup.extensions);
         WebSensitive {
             backup,
             backup_last,
@@ -204,6 +200,15 @@ impl WebRule for WebSensitive {
 /// Up to 8 bytes as one number (`None` when longer).
 fn pack_label(l: &[u8]) -> Option<u64> {
     (l.len() <= 8).then(|| l.iter().fold(0u64, |a, &b| a << 8 | u64::from(b)))
+}
+
+/// The extensions' last labels (`gz` of `tar.gz`), packed; `None` when one
+/// is longer than 8 bytes.
+fn last_labels(extensions: &[String]) -> Option<Vec<u64>> {
+    extensions
+        .iter()
+        .map(|e| pack_label(e.rsplit('.').next().unwrap_or_default().as_bytes()))
+        .collect()
 }
 
 /// Whether the last label of `path`'s last segment (`gz` of `/a/b.tar.gz`)
@@ -317,11 +322,7 @@ mod tests {
         }
         // The prefilter on the last label lets every hit through and stops
         // the misses whose last label ends no extension.
-        let lasts: Option<Vec<u64>> = b
-            .extensions
-            .iter()
-            .map(|e| pack_label(e.rsplit('.').next().unwrap().as_bytes()))
-            .collect();
+        let lasts = last_labels(&b.extensions);
         for p in [
             "/www.tar.gz",
             "/db.sql.gz",

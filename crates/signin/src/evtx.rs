@@ -49,6 +49,7 @@
 //! `auth` from [`parse_event`]). `IpAddress` `::ffff:a.b.c.d` becomes `a.b.c.d`;
 //! `-` is none. Time is the record's `TimeCreated`.
 
+use crate::mssql::{mssql, no_mssql_data};
 use crate::norm::{account, fold, ip, text};
 use crate::SigninError;
 use haboob_model::{AuthEvent, AuthOutcome, FailureClass, RecordError, Ts, WinEvent, WinView};
@@ -486,53 +487,6 @@ pub(crate) fn sign_in<'a>(
         } else {
             text(client)
         },
-        country: Cow::Borrowed(""),
-        asn: None,
-        location: None,
-    })
-}
-
-fn no_mssql_data() -> RecordError {
-    RecordError::fixed("SQL Server 18456 without its user, reason and client data")
-}
-
-/// SQL Server 18456 (login failed) from its unnamed `Data` values
-/// `[user, " Reason: …", " [CLIENT: IP]"]`: shared by the EVTX reader and
-/// the event XML text parser.
-pub(crate) fn mssql<'a>(ts: Ts, data: Vec<Cow<'a, str>>) -> Result<AuthEvent<'a>, RecordError> {
-    let mut vals = data.into_iter();
-    let (Some(user), Some(reason), client) = (vals.next(), vals.next(), vals.next()) else {
-        return Err(no_mssql_data());
-    };
-    let class = crate::mail::mssql_reason(&reason);
-    let client = client.unwrap_or_default();
-    let addr = client
-        .trim()
-        .strip_prefix("[CLIENT: ")
-        .and_then(|c| c.strip_suffix(']'))
-        .unwrap_or("");
-    // `<local machine>` and named pipes are not addresses.
-    let addr = if addr.parse::<std::net::IpAddr>().is_ok() || addr.contains(':') {
-        ip(addr)?
-    } else {
-        None
-    };
-    let (user, domain) = if user.trim().is_empty() {
-        (Cow::Borrowed(""), Cow::Borrowed(""))
-    } else {
-        account(user, Cow::Borrowed(""))?
-    };
-    Ok(AuthEvent {
-        ts,
-        dataset: MSSQL_DATASET,
-        source_ip: addr,
-        user,
-        domain,
-        tenant: Cow::Borrowed(""),
-        outcome: AuthOutcome::Failure,
-        failure: Some(class),
-        app: Cow::Borrowed("mssql"),
-        client: Cow::Borrowed(""),
         country: Cow::Borrowed(""),
         asn: None,
         location: None,

@@ -74,6 +74,7 @@ mod json;
 pub mod m365;
 pub mod mail;
 mod mailsys;
+mod mssql;
 mod norm;
 pub mod okta;
 pub mod samba;

@@ -45,6 +45,7 @@
 //! without telling whether the account exists are classed bad password, as
 //! Dovecot and Postfix.
 
+pub use crate::mssql::mssql_reason;
 use crate::norm::{account, ip};
 use haboob_model::{AuthEvent, AuthOutcome, EventRef, FailureClass, Parsed, RecordError, Ts};
 use std::borrow::Cow;
@@ -435,27 +436,6 @@ fn zimbra_msg<'a>(ts: Ts, context: &'a str, msg: &'a str) -> Result<Parsed<'a>, 
         Other
     };
     auth(ts, DS, app, user, ip(addr)?, Failure, Some(class))
-}
-
-/// Outcome of a SQL Server `Login failed … Reason:` text:
-/// "Could not find a login matching the name provided" → unknown user;
-/// "Password did not match" → bad password; "account is disabled" →
-/// disabled; "password of the account has expired" / "must be changed" →
-/// expired; "locked out" → locked; anything else → other.
-pub fn mssql_reason(reason: &str) -> FailureClass {
-    if reason.contains("Could not find a login matching") {
-        UnknownUser
-    } else if reason.contains("Password did not match") {
-        BadPassword
-    } else if reason.contains("account is disabled") {
-        Disabled
-    } else if reason.contains("has expired") || reason.contains("must be changed") {
-        Expired
-    } else if reason.contains("locked out") {
-        LockedOut
-    } else {
-        Other
-    }
 }
 
 fn mssql_errorlog(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {

@@ -19,7 +19,8 @@
 //! `TimeCreated`, or a sign-in event without its `EventData` or a field the
 //! mapping needs (e.g. `Status` of a 4625), is rejected with the reason.
 
-use crate::evtx::{mssql, sign_in, wanted, EventFields};
+use crate::evtx::{sign_in, wanted, EventFields};
+use crate::mssql::mssql;
 use haboob_model::{EventRef, LineParser, Parsed, RecordError, Ts, WinEvent, WinView};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;

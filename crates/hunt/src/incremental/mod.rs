@@ -46,6 +46,7 @@
 
 pub(crate) mod checkpoint;
 pub mod position;
+mod prelude;
 
 pub use checkpoint::{ResumeError, CHECKPOINT_VERSION};
 

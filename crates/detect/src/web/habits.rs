@@ -24,7 +24,9 @@
 //! source that probes one path costs a few fixed fields.
 
 use super::episode::hash_bytes;
+use aho_corasick::AhoCorasick;
 use haboob_model::{Ts, WebEvent};
+use std::sync::LazyLock;
 
 /// Hashes kept per sketch.
 pub(crate) const SKETCH: usize = 32;
@@ -300,17 +302,17 @@ const STOCK: &[&str] = &[
     "l9explore",
 ];
 
+/// [`STOCK`] as one case-insensitive automaton.
+static STOCK_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(STOCK)
+        .expect("fixed stock User-Agent list")
+});
+
 /// The User-Agent is a stock tool or library one (first 256 bytes).
 fn is_stock(ua: &str) -> bool {
-    let b = &ua.as_bytes()[..ua.len().min(256)];
-    let mut low = [0u8; 256];
-    for (d, s) in low.iter_mut().zip(b) {
-        *d = s.to_ascii_lowercase();
-    }
-    let low = &low[..b.len()];
-    STOCK
-        .iter()
-        .any(|s| memchr::memmem::find(low, s.as_bytes()).is_some())
+    STOCK_FINDER.is_match(&ua.as_bytes()[..ua.len().min(256)])
 }
 
 /// UTC hour of day.

@@ -198,12 +198,7 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
     let Some((method, rest)) = split_at_byte(r, memchr::memchr(b' ', r.as_bytes())) else {
         return malformed;
     };
-    let token = !method.is_empty()
-        && method.len() <= 32
-        && method
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !token {
+    if !is_method(method) {
         return malformed;
     }
     let (target, protocol) = match split_at_byte(rest, memchr::memrchr(b' ', rest.as_bytes())) {
@@ -221,6 +216,14 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
         query,
         protocol,
     }
+}
+
+/// An HTTP method token: 1-32 letters, digits, `-` or `_`.
+fn is_method(m: &str) -> bool {
+    !m.is_empty()
+        && m.len() <= 32
+        && m.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Split a request target at the first `?`.
@@ -332,12 +335,7 @@ mod tests {
         let Some((method, rest)) = r.split_once(' ') else {
             return malformed;
         };
-        let token = !method.is_empty()
-            && method.len() <= 32
-            && method
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !token {
+        if !is_method(method) {
             return malformed;
         }
         let (target, protocol) = match rest.rsplit_once(' ') {

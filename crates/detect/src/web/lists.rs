@@ -160,6 +160,75 @@ impl ExploitKind {
     }
 }
 
+/// A set of [`ExploitKind`]s in one word: no allocation per request, and
+/// iterated in the enum's order (as a `BTreeSet` is).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct KindSet(u32);
+
+impl KindSet {
+    /// Every kind, in declaration order (`ALL[k as usize] == k`).
+    const ALL: [ExploitKind; 18] = [
+        ExploitKind::Traversal,
+        ExploitKind::Sqli,
+        ExploitKind::Xss,
+        ExploitKind::CommandInjection,
+        ExploitKind::Log4Shell,
+        ExploitKind::Shellshock,
+        ExploitKind::PhpWrapper,
+        ExploitKind::Rfi,
+        ExploitKind::Ssrf,
+        ExploitKind::ExpressionInjection,
+        ExploitKind::Deserialization,
+        ExploitKind::CveProbe,
+        ExploitKind::SetupProbe,
+        ExploitKind::AdminProbe,
+        ExploitKind::Backdoor,
+        ExploitKind::ScannerProbe,
+        ExploitKind::OpenProxy,
+        ExploitKind::Custom,
+    ];
+
+    #[inline]
+    fn bit(k: ExploitKind) -> u32 {
+        1 << (k as u32)
+    }
+
+    /// Add `k`.
+    #[inline]
+    pub fn insert(&mut self, k: ExploitKind) {
+        self.0 |= Self::bit(k);
+    }
+
+    /// `k` is in the set.
+    #[inline]
+    pub fn contains(&self, k: ExploitKind) -> bool {
+        self.0 & Self::bit(k) != 0
+    }
+
+    /// No kind.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// Remove every kind.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.0 = 0;
+    }
+
+    /// Remove the kinds of `other`.
+    #[inline]
+    pub fn remove_all(&mut self, other: KindSet) {
+        self.0 &= !other.0;
+    }
+
+    /// The kinds, in the enum's order.
+    pub fn iter(self) -> impl Iterator<Item = ExploitKind> {
+        Self::ALL.into_iter().filter(move |k| self.contains(*k))
+    }
+}
+
 /// Exploit substrings checked in the user agent and referrer. Each contains
 /// `$`, `<` or `'`, or is `() {` (the matcher pre-filters on those bytes).
 pub const HEADER_PATTERNS: &[(&str, ExploitKind)] = &[
@@ -182,3 +251,32 @@ pub const STATIC_EXTENSIONS: &[&str] = &[
     "css", "js", "mjs", "map", "png", "jpg", "jpeg", "gif", "ico", "svg", "webp", "avif", "bmp",
     "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "ogg", "wav", "pdf",
 ];
+
+#[cfg(test)]
+mod kind_set_tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_once_in_order() {
+        for (i, k) in KindSet::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i, "{k:?} out of place");
+        }
+        // The last declared kind closes the list: a kind declared after it
+        // would be missing from ALL.
+        assert_eq!(ExploitKind::Custom as usize, KindSet::ALL.len() - 1);
+        let mut s = KindSet::default();
+        s.insert(ExploitKind::Rfi);
+        s.insert(ExploitKind::Traversal);
+        s.insert(ExploitKind::Rfi);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            [ExploitKind::Traversal, ExploitKind::Rfi]
+        );
+        let mut t = KindSet::default();
+        t.insert(ExploitKind::Rfi);
+        s.remove_all(t);
+        assert!(s.contains(ExploitKind::Traversal) && !s.contains(ExploitKind::Rfi));
+        s.clear();
+        assert!(s.is_empty());
+    }
+}

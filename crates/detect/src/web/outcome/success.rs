@@ -306,7 +306,7 @@ impl Stream {
         slot.ep.severity = Severity::Critical;
         slot.st.max_bytes = slot.st.max_bytes.max(w.bytes);
         if slot.st.kinds.len() < 16 {
-            slot.st.kinds.extend(hits.kinds.iter().copied());
+            slot.st.kinds.extend(hits.kinds.iter());
         }
         for i in &hits.products {
             let (p, _, cve) = &products[*i];
@@ -446,7 +446,7 @@ impl WebRule for WebExploitSuccess {
                 ProductClass::Setup | ProductClass::Admin => admin = true,
             }
         }
-        let loot = exploit || hits.kinds.iter().any(|k| answers_are_loot(*k));
+        let loot = exploit || hits.kinds.iter().any(answers_are_loot);
         if loot && unlike_missing {
             let slot = s.hit(Signal::ProbeAnswered, w, req, o, p.max_evidence, out);
             Stream::fire(slot, w, hits, products);
@@ -461,7 +461,7 @@ impl WebRule for WebExploitSuccess {
                 Stream::fire(slot, w, hits, products);
             }
         }
-        if let Some(k) = hits.kinds.iter().copied().find(|k| grows(*k)) {
+        if let Some(k) = hits.kinds.iter().find(|k| grows(*k)) {
             // Only where the page's ordinary answers have one size (three
             // in a row): on a page whose size varies, growth means nothing.
             let steady = s.paths.get(pkey).is_some_and(|u| u.1 >= 2);

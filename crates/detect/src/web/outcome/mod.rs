@@ -17,7 +17,6 @@ mod defacement;
 mod harvest;
 mod profile;
 mod success;
-mod visitors;
 
 #[cfg(test)]
 mod tests;
@@ -109,12 +108,6 @@ impl<V: Default + Clone> Table<V> {
     #[inline]
     fn index(&self, key: u64) -> usize {
         (key as usize) & (self.slots.len() - 1)
-    }
-
-    /// The slot index of `key` (the same for keys that replace each other).
-    #[inline]
-    pub fn slot_of(&self, key: u64) -> usize {
-        self.index(key | 1)
     }
 
     /// The value for `key`, reset to the default when the slot held another

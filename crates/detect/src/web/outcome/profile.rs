@@ -130,10 +130,8 @@ pub(super) fn is_script(path: &[u8]) -> bool {
 pub(super) fn random_looking(path: &[u8]) -> bool {
     let last = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
     let stem = memchr::memchr(b'.', last).map_or(last, |d| &last[..d]);
-    // (Asked of every page answered 2xx: the `x` rules out most at once.)
-    if memchr::memchr(b'x', stem).is_some()
-        && (memchr::memmem::find(stem, b"inexist").is_some()
-            || memchr::memmem::find(stem, b"nonexist").is_some())
+    if memchr::memmem::find(stem, b"inexist").is_some()
+        || memchr::memmem::find(stem, b"nonexist").is_some()
     {
         return true;
     }

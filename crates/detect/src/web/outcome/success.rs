@@ -47,7 +47,6 @@ use super::super::rules::ProductClass;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
 use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404, Visitor};
-use super::visitors::{Seen, Visitors};
 use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -142,7 +141,7 @@ struct Params {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Stream {
     sites: HashMap<u64, Soft404, FxBuild>,
-    visitors: Visitors,
+    visitors: Table<Visitor>,
     /// Last size of a path's ordinary 2xx answers, by (site, path), and
     /// how many answers in a row before it had that size.
     paths: Table<(u64, u32)>,
@@ -183,7 +182,7 @@ impl WebExploitSuccess {
             admins: cidrs(&c.admin_sources, "exploit_success.admin_sources"),
             s: Stream {
                 sites: HashMap::with_hasher(FxBuild),
-                visitors: Visitors::new(VISITOR_SLOTS),
+                visitors: Table::new(VISITOR_SLOTS),
                 paths: Table::new(PATH_SLOTS),
                 scripts: HashMap::with_hasher(FxBuild),
                 uploads: HashMap::with_hasher(FxBuild),
@@ -382,28 +381,25 @@ impl WebRule for WebExploitSuccess {
             return;
         }
         let path = req.path();
-        // What this source did on this site so far (before this request):
-        // read for probes and for random-looking paths answered 2xx, only
-        // counted (queued) for the rest.
+        // What this source did on this site so far (before this request).
         let vkey = mix(req.site_hash, hash_ip(w.source_ip));
-        let seen = if !hits.is_empty() {
-            Seen::Probe
+        let (v, fresh) = s.visitors.slot(vkey);
+        if fresh {
+            v.first_s = secs(w.ts);
+        }
+        let before = *v;
+        if !hits.is_empty() {
+            v.probes = true;
         } else if ok {
-            Seen::Ok
+            v.ok = v.ok.saturating_add(1);
         } else if w.status == 404 {
-            Seen::NotFound
-        } else {
-            Seen::Other
-        };
-        let random = ok && hits.is_empty() && random_looking(path);
-        let before = if hits.is_empty() && !random {
-            s.visitors.queue(vkey, secs(w.ts), seen);
-            Visitor::default()
-        } else {
-            s.visitors.see(vkey, secs(w.ts), seen)
-        };
+            v.not_found = v.not_found.saturating_add(1);
+        }
         // Not-found profile of the site.
-        let scanner_random = random && (before.not_found >= 3 || before.probes);
+        let scanner_random = ok
+            && hits.is_empty()
+            && (before.not_found >= 3 || before.probes)
+            && random_looking(path);
         if not_found || scanner_random {
             s.site(req.site_hash, p.max_sites)
                 .learn(family(path), w.bytes, p.tol, w.ts);

@@ -271,15 +271,22 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
 
 /// Split `value<TAB>label` or `value # label`.
 fn split_label(line: &str, kind: ListKind) -> (&str, Option<&str>) {
-    let (v, l) = match memchr::memchr(b'\t', line.as_bytes()) {
+    // One pass for a tab or a `#` (lines are short: a plain loop); a tab
+    // after a `#` still wins.
+    let b = line.as_bytes();
+    let first = b.iter().position(|c| matches!(c, b'\t' | b'#'));
+    let tab = match first {
+        Some(i) if b[i] == b'\t' => Some(i),
+        Some(i) => memchr::memchr(b'\t', &b[i..]).map(|t| i + t),
+        None => None,
+    };
+    let (v, l) = match tab {
         Some(i) => (&line[..i], Some(&line[i + 1..])),
         // (`" # "` looked for only in lines with a `#`: most have none.)
-        None if kind == ListKind::Any && memchr::memchr(b'#', line.as_bytes()).is_some() => {
-            match line.split_once(" # ") {
-                Some((v, l)) => (v, Some(l)),
-                None => (line, None),
-            }
-        }
+        None if kind == ListKind::Any && first.is_some() => match line.split_once(" # ") {
+            Some((v, l)) => (v, Some(l)),
+            None => (line, None),
+        },
         None => (line, None),
     };
     let l = l.map(value::trim).filter(|l| !l.is_empty());

@@ -304,11 +304,13 @@ pub fn classify(raw: &str) -> Result<Observable, &'static str> {
     if s.is_empty() {
         return Err("empty value");
     }
-    if let Some(n) = ip_net(s) {
-        return Ok(Observable::Ip(n));
-    }
+    // (No address or network has `://` in it: URLs skip the address
+    // parsers.)
     if memchr::memmem::find(s.as_bytes(), b"://").is_some() {
         return url(s).map(Observable::Url).ok_or("not a valid URL");
+    }
+    if let Some(n) = ip_net(s) {
+        return Ok(Observable::Ip(n));
     }
     if s.contains('@') {
         return email(s)

@@ -52,6 +52,21 @@ pub const MAX_EVIDENCE: usize = 10;
 pub const MAX_HITS: usize = 64;
 /// Slots of the negative address cache.
 const CACHE_SLOTS: usize = 4096;
+/// An empty slot of the negative address cache (the key of
+/// `ffff:ffff:…:ffff`, which is therefore never cached).
+const NO_KEY: u128 = u128::MAX;
+
+/// An address as one number for the negative cache: IPv6 as is, IPv4 as
+/// its IPv4-mapped IPv6 form. The two forms of an IPv4 address share a
+/// key, and the index answers them alike (it canonicalises), so the key
+/// is exact.
+#[inline]
+fn ip_key(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
+        IpAddr::V6(a) => u128::from(a),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Episode {
@@ -98,8 +113,13 @@ pub struct IntelMatch {
     cap: usize,
     st: State,
     ids: Vec<u32>,
-    /// Addresses known to match no indicator at any time.
-    miss: Vec<Option<IpAddr>>,
+    /// Addresses known to match no indicator at any time, by [`ip_key`]
+    /// ([`NO_KEY`]: an empty slot), direct-mapped.
+    miss: Vec<u128>,
+    /// The last address looked up when it matched no indicator at any
+    /// time (most events of a source come in a row: one compare, no
+    /// probe of the cache or the index).
+    last_miss: u128,
     /// The last site of a web request that no URL indicator names.
     url_miss: String,
     /// STIX patterns over several events: their partial matches in this
@@ -127,34 +147,36 @@ impl IntelMatch {
             miss: if index_empty {
                 Vec::new()
             } else {
-                vec![None; CACHE_SLOTS]
+                vec![NO_KEY; CACHE_SLOTS]
             },
+            last_miss: NO_KEY,
             url_miss: String::new(),
             patterns: Default::default(),
         }
     }
 
-    fn slot(ip: IpAddr) -> usize {
-        let x = match ip {
-            IpAddr::V4(a) => u64::from(u32::from(a)),
-            IpAddr::V6(a) => {
-                let v = u128::from(a);
-                (v as u64) ^ ((v >> 64) as u64)
-            }
-        };
+    fn slot(k: u128) -> usize {
+        let x = (k as u64) ^ ((k >> 64) as u64);
         (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize % CACHE_SLOTS
     }
 
     /// Indicators of `ip` at `ts` into `self.ids`, with the negative cache.
+    #[inline]
     fn ip(&mut self, ip: IpAddr, ts: Ts) {
-        let s = Self::slot(ip);
-        if self.miss.get(s) == Some(&Some(ip)) {
+        let k = ip_key(ip);
+        if k == self.last_miss {
             return;
         }
-        if !self.index.ip_ids(ip, ts, &mut self.ids) {
+        let s = Self::slot(k);
+        if self.miss.get(s) == Some(&k) {
+            self.last_miss = k;
+            return;
+        }
+        if !self.index.ip_ids(ip, ts, &mut self.ids) && k != NO_KEY {
             if let Some(m) = self.miss.get_mut(s) {
-                *m = Some(ip);
+                *m = k;
             }
+            self.last_miss = k;
         }
     }
 

@@ -233,3 +233,43 @@ fn a_partial_pattern_match_carries_across_runs_with_its_evidence() {
     let junk = DetectorState::of(ID, &"junk").unwrap();
     assert!(d3.restore_state(junk).unwrap_err().to_string().contains(ID));
 }
+
+#[test]
+fn the_miss_memo_and_cache_never_hide_a_match() {
+    // Misses before and after hits, the IPv4-mapped spelling of a miss and
+    // of a listed address, an IPv6 network, and more distinct misses than
+    // the cache has slots: every listed event matches, no other does.
+    let ix = index("203.0.113.7\tseized\n2001:db8::/32\tnet\n");
+    let mut d = IntelMatch::new(ix, Part::All);
+    let mut ips: Vec<String> = [
+        "198.51.100.9",
+        "198.51.100.9",
+        "203.0.113.7",
+        "198.51.100.9",
+        "::ffff:198.51.100.9",
+        "::ffff:203.0.113.7",
+        "2001:db8::5",
+        "2001:db9::5",
+        "2001:db8::5",
+    ]
+    .map(String::from)
+    .to_vec();
+    ips.extend((0..CACHE_SLOTS as u32 + 1000).map(|i| format!("10.{}.{}.1", i >> 8, i & 255)));
+    ips.push("203.0.113.7".into());
+    let evs: Vec<EventRef<'_>> = ips
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| EventRef::Web(web(ip, i as i64, "news.example", "/")))
+        .collect();
+    let mut out = Vec::new();
+    feed(&mut d, &evs, 1, &mut out);
+    d.finish(&mut out);
+    let mut lines: Vec<u64> = out
+        .iter()
+        .flat_map(|a| a.evidence.iter().map(|e| e.line))
+        .collect();
+    lines.sort();
+    let last = ips.len() as u64;
+    assert_eq!(lines, [3, 6, 7, 9, last]);
+    assert_eq!(out.iter().map(|a| a.count).sum::<u64>(), 5);
+}

@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 /// of a feed are a handful; /32 holds most addresses).
 pub(super) fn by_length<K: std::hash::Hash + Eq + Ord + Send>(
     m: BTreeMap<u8, Vec<(K, u32)>>,
+    build: impl Fn(Vec<(K, u32)>) -> Postings<K> + Sync + Send,
 ) -> Vec<(u8, Postings<K>)> {
     use rayon::prelude::*;
     let v: Vec<(u8, Vec<(K, u32)>)> = m.into_iter().rev().collect();
-    v.into_par_iter()
-        .map(|(l, v)| (l, Postings::build(v)))
-        .collect()
+    v.into_par_iter().map(|(l, v)| (l, build(v))).collect()
 }
 
 /// Which lengths (up to [`LenSet::MAX`] bytes; longer ones all count as

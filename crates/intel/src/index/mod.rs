@@ -271,14 +271,14 @@ impl IntelIndex {
                     v4.iter()
                         .flat_map(|(l, v)| v.iter().map(move |(a, _)| (a >> 8, *l))),
                 );
-                *v4_out = by_length(v4);
+                *v4_out = by_length(v4, Postings::build_u32);
             });
             s.spawn(|_| {
                 *v6_top = Top24::build(
                     v6.iter()
                         .flat_map(|(l, v)| v.iter().map(move |(a, _)| ((a >> 104) as u32, *l))),
                 );
-                *v6_out = by_length(v6);
+                *v6_out = by_length(v6, Postings::build);
             });
             s.spawn(|_| *domains_out = Postings::build_hashed(domains));
             s.spawn(|_| *url_hosts_out = Postings::build_hashed(url_hosts));

@@ -150,6 +150,21 @@ impl<K: Hash + Eq + Ord> Postings<K> {
     }
 }
 
+impl Postings<u32> {
+    /// [`Postings::build`] for 32-bit keys (IPv4 networks): each pair packed
+    /// in one `u64`, key above indicator, so that the sort compares plain
+    /// integers in the order of the pairs.
+    pub(crate) fn build_u32(pairs: Vec<(u32, u32)>) -> Self {
+        let mut packed: Vec<u64> = pairs
+            .into_iter()
+            .map(|(k, id)| u64::from(k) << 32 | u64::from(id))
+            .collect();
+        packed.sort_unstable();
+        packed.dedup();
+        Self::from_sorted(packed.into_iter().map(|x| (0, (x >> 32) as u32, x as u32)))
+    }
+}
+
 /// Which /24s of the address space (the top 24 bits of an IPv4 or IPv6
 /// address) an indicator covers, as a bitmap of 2 MiB: one probe answers
 /// "no indicator here" for most addresses, before a probe per prefix

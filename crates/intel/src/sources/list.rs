@@ -18,7 +18,7 @@
 //! rejected with `file:line: reason` and counted. Ids are
 //! `list--<sha-256 hex of source and value>`.
 
-use super::value::{classify, MAX_VALUE_BYTES};
+use super::value::{self, classify, MAX_VALUE_BYTES};
 use super::{kind_of, Import, ImportOptions};
 use crate::{Indicator, IndicatorCondition, IntelError, Observable, Provenance, Tlp};
 use haboob_model::Ts;
@@ -271,20 +271,29 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
 
 /// Split `value<TAB>label` or `value # label`.
 fn split_label(line: &str, kind: ListKind) -> (&str, Option<&str>) {
-    let (v, l) = match line.split_once('\t') {
-        Some((v, l)) => (v, Some(l)),
+    // One pass for a tab or a `#` (lines are short: a plain loop); a tab
+    // after a `#` still wins.
+    let b = line.as_bytes();
+    let first = b.iter().position(|c| matches!(c, b'\t' | b'#'));
+    let tab = match first {
+        Some(i) if b[i] == b'\t' => Some(i),
+        Some(i) => memchr::memchr(b'\t', &b[i..]).map(|t| i + t),
+        None => None,
+    };
+    let (v, l) = match tab {
+        Some(i) => (&line[..i], Some(&line[i + 1..])),
         // (`" # "` looked for only in lines with a `#`: most have none.)
-        None if kind == ListKind::Any && line.contains('#') => match line.split_once(" # ") {
+        None if kind == ListKind::Any && first.is_some() => match line.split_once(" # ") {
             Some((v, l)) => (v, Some(l)),
             None => (line, None),
         },
         None => (line, None),
     };
-    let l = l.map(str::trim).filter(|l| !l.is_empty());
+    let l = l.map(value::trim).filter(|l| !l.is_empty());
     let v = if kind == ListKind::UserAgent {
-        v.trim_matches(['\r', '\n'])
+        value::trim_newlines(v)
     } else {
-        v.trim()
+        value::trim(v)
     };
     (v, l)
 }

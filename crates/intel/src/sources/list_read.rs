@@ -67,13 +67,18 @@ impl<'a> Reader<'a> {
             summary.reject(format!("{file}:{line_no}"), "not UTF-8 text");
             return;
         };
-        let line = line.trim_end_matches(['\n', '\r']);
+        let end = buf
+            .iter()
+            .rposition(|c| !matches!(c, b'\n' | b'\r'))
+            .map_or(0, |e| e + 1);
+        // (Cut next to an ASCII byte: a char boundary.)
+        let line = &line[..end];
         let line = if line_no == 1 {
             line.trim_start_matches('\u{feff}')
         } else {
             line
         };
-        let trimmed = line.trim();
+        let trimmed = crate::sources::value::trim(line);
         if trimmed.is_empty() {
             return;
         }
@@ -133,7 +138,12 @@ impl<'a> Reader<'a> {
             return;
         };
         let k = kind_of(&obs);
-        match self.counts.iter_mut().find(|(c, _)| *c == k) {
+        // (The same literal: most often the same address too.)
+        match self
+            .counts
+            .iter_mut()
+            .find(|(c, _)| std::ptr::eq(*c, k) || *c == k)
+        {
             Some((_, n)) => *n += 1,
             None => self.counts.push((k, 1)),
         }

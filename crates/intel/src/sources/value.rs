@@ -3,16 +3,120 @@
 //! readers (STIX values go through the same functions).
 
 use crate::{HashAlgo, Observable};
-use ipnet::IpNet;
-use std::net::IpAddr;
+use ipnet::{IpNet, Ipv4Net};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Longest value accepted, bytes.
 pub const MAX_VALUE_BYTES: usize = 4096;
 
+/// [`str::trim`], without the work when `s` starts and ends with a visible
+/// ASCII character (most values): the same result either way.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// `s` without `\r` and `\n` at either end (`trim_matches(['\r', '\n'])`).
+#[inline]
+pub(crate) fn trim_newlines(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !matches!(c, b'\r' | b'\n'));
+    let Some(start) = start else {
+        return "";
+    };
+    let end = b
+        .iter()
+        .rposition(|c| !matches!(c, b'\r' | b'\n'))
+        .map_or(start, |e| e + 1);
+    // Both ends are next to ASCII bytes: char boundaries.
+    &s[start..end]
+}
+
+/// An IPv4 address or `address/length` in the plain spelling (octets and
+/// length in decimal without leading zeros), parsed by hand; `None` for
+/// anything else, which [`ip_net`] then judges. What it accepts, the
+/// standard and `ipnet` parsers accept as the same network.
+fn ipv4_plain(b: &[u8]) -> Option<IpNet> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, o) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v = 0u32;
+        while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit() && i - start < 3) {
+            v = v * 10 + u32::from(c - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || v > 255 || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        *o = v as u8;
+    }
+    let len = match b.get(i) {
+        None => 32,
+        Some(b'/') => {
+            let d = &b[i + 1..];
+            if d.is_empty()
+                || d.len() > 2
+                || !d.iter().all(u8::is_ascii_digit)
+                || (d.len() > 1 && d[0] == b'0')
+            {
+                return None;
+            }
+            let p = d.iter().fold(0u8, |a, c| a * 10 + (c - b'0'));
+            if p > 32 {
+                return None;
+            }
+            p
+        }
+        Some(_) => return None,
+    };
+    Some(IpNet::V4(
+        Ipv4Net::new(Ipv4Addr::from(octets), len).ok()?.trunc(),
+    ))
+}
+
+/// The two shapes most feed lines have, judged in one pass over the bytes:
+/// a plain IPv4 address or network, and a domain name (letters, digits,
+/// `-`, `_`, `.`, a leading `*.`). `None` sends the value to the general
+/// path of [`classify`]; what this returns, that path returns too (the
+/// value has no blank, bracket, `:`, `@` or defanged scheme, so it is
+/// neither refanged nor a URL, e-mail address, IPv6 address or hash).
+fn classify_plain(raw: &str) -> Option<Observable> {
+    let b = raw.as_bytes();
+    let (mut numeric, mut dot) = (true, false);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {}
+            b'.' => dot = true,
+            b'/' => return ipv4_plain(b).map(Observable::Ip),
+            c if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'*') => numeric = false,
+            _ => return None,
+        }
+    }
+    if numeric {
+        return ipv4_plain(b).map(Observable::Ip);
+    }
+    // A hash has no dot; `hxxp` is refanged.
+    if !dot || b.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"hxxp")) {
+        return None;
+    }
+    domain(raw).map(Observable::Domain)
+}
+
 /// An address or network, normalised: one address as a host prefix,
 /// IPv4-mapped IPv6 as IPv4, host bits cleared.
 pub fn ip_net(s: &str) -> Option<IpNet> {
-    let s = s.trim();
+    let s = trim(s);
     if let Ok(a) = s.parse::<IpAddr>() {
         let a = haboob_model::canonical_ip(a);
         return Some(IpNet::from(a));
@@ -34,25 +138,28 @@ pub fn ip_net(s: &str) -> Option<IpNet> {
 /// `None` when it is not one (labels of letters, digits, `-` and `_`, at
 /// least two labels, a top-level label that is not all digits).
 pub fn domain(s: &str) -> Option<String> {
-    let s = s.trim();
+    let s = trim(s);
     let s = s.strip_prefix("*.").unwrap_or(s);
     let s = s.strip_suffix('.').unwrap_or(s);
-    if s.is_empty() || s.len() > 253 || !s.contains('.') {
+    if s.is_empty() || s.len() > 253 {
         return None;
     }
-    let mut last = "";
-    for label in s.split('.') {
-        if label.is_empty()
-            || label.len() > 63
-            || !label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+    // One pass: every label 1-63 letters, digits, `-` or `_`.
+    let (mut start, mut dots, mut digits) = (0, 0, true);
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if c == b'.' {
+            if i == start || i - start > 63 {
+                return None;
+            }
+            (start, dots, digits) = (i + 1, dots + 1, true);
+        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            digits &= c.is_ascii_digit();
+        } else {
             return None;
         }
-        last = label;
     }
-    if last.bytes().all(|b| b.is_ascii_digit()) {
+    let last = s.len() - start;
+    if dots == 0 || last == 0 || last > 63 || digits {
         return None;
     }
     Some(s.to_ascii_lowercase())
@@ -60,8 +167,9 @@ pub fn domain(s: &str) -> Option<String> {
 
 /// A URL (`scheme://host…`): scheme and host lower-case, the rest as given.
 pub fn url(s: &str) -> Option<String> {
-    let s = s.trim();
-    let (scheme, rest) = s.split_once("://")?;
+    let s = trim(s);
+    let at = memchr::memmem::find(s.as_bytes(), b"://")?;
+    let (scheme, rest) = (&s[..at], &s[at + 3..]);
     if scheme.is_empty()
         || !scheme.as_bytes()[0].is_ascii_alphabetic()
         || !scheme
@@ -73,16 +181,17 @@ pub fn url(s: &str) -> Option<String> {
     {
         return None;
     }
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host, tail) = rest.split_at(host_end);
-    if host.is_empty() {
+    let host_end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    if host_end == 0 {
         return None;
     }
-    Some(format!(
-        "{}://{}{tail}",
-        scheme.to_ascii_lowercase(),
-        host.to_ascii_lowercase()
-    ))
+    let mut u = String::with_capacity(s.len());
+    u.push_str(s);
+    u[..at + 3 + host_end].make_ascii_lowercase();
+    Some(u)
 }
 
 /// The host of a normalised URL (without user info and port; an IPv6
@@ -149,7 +258,10 @@ pub fn hash(s: &str) -> Option<(HashAlgo, String)> {
 /// Undo common defanging: `hxxp` → `http`, `[.]`/`(.)`/`[dot]` → `.`,
 /// `[@]`/`[at]` → `@`, `[:]` → `:`.
 pub fn refang(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['[', '(']) && !s.starts_with("hxxp") && !s.starts_with("HXXP") {
+    if memchr::memchr2(b'[', b'(', s.as_bytes()).is_none()
+        && !s.starts_with("hxxp")
+        && !s.starts_with("HXXP")
+    {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut t = s
@@ -184,16 +296,21 @@ pub fn classify(raw: &str) -> Result<Observable, &'static str> {
     if raw.len() > MAX_VALUE_BYTES {
         return Err("value longer than 4096 bytes");
     }
-    let s = refang(raw.trim());
+    if let Some(o) = classify_plain(raw) {
+        return Ok(o);
+    }
+    let s = refang(trim(raw));
     let s = s.as_ref();
     if s.is_empty() {
         return Err("empty value");
     }
+    // (No address or network has `://` in it: URLs skip the address
+    // parsers.)
+    if memchr::memmem::find(s.as_bytes(), b"://").is_some() {
+        return url(s).map(Observable::Url).ok_or("not a valid URL");
+    }
     if let Some(n) = ip_net(s) {
         return Ok(Observable::Ip(n));
-    }
-    if s.contains(':') && s.contains("://") {
-        return url(s).map(Observable::Url).ok_or("not a valid URL");
     }
     if s.contains('@') {
         return email(s)

@@ -42,19 +42,21 @@ static CLASS: [u8; 256] = {
 
 /// Masks of one 64-byte block (bit `j` for byte `j`): double quotes, bytes
 /// up to 0x20 (whitespace, control characters), brackets `{}[]` (and `Y`,
-/// `y`, `_`, DEL, which are not JSON outside strings), and line feeds; and
-/// whether the block holds a backslash (rare: its place is found only then).
+/// `y`, `_`, DEL, which are not JSON outside strings); whether the block
+/// holds a backslash (rare: its place is found only then); and its line
+/// feeds counted per lane (0 to 4 in each of 16 lanes, added up across
+/// blocks by [`Framer::blocks`]: no mask, no bit count per block).
 /// Portable SIMD (SSE2 on x86-64, NEON on aarch64).
 #[inline(always)]
-fn masks(b: &[u8; 64]) -> (u64, u64, u64, bool, u64) {
+fn masks(b: &[u8; 64]) -> (u64, u64, u64, bool, u8x16) {
     let quote = u8x16::splat(b'"');
     let space = u8x16::splat(0x20);
     let br_or = u8x16::splat(0x26);
     let br_eq = u8x16::splat(0x7f);
     let backslash = u8x16::splat(b'\\');
     let lf = u8x16::splat(b'\n');
-    let (mut q, mut ws, mut br, mut nl) = (0u64, 0u64, 0u64, 0u64);
-    let mut bs = u8x16::splat(0);
+    let (mut q, mut ws, mut br) = (0u64, 0u64, 0u64);
+    let (mut bs, mut nl) = (u8x16::splat(0), u8x16::splat(0));
     for (k, sixteen) in b.chunks_exact(16).enumerate() {
         let v = u8x16::from(<[u8; 16]>::try_from(sixteen).unwrap_or([0; 16]));
         let bits = |m: u8x16| u64::from(m.move_mask() as u16) << (16 * k);
@@ -62,9 +64,16 @@ fn masks(b: &[u8; 64]) -> (u64, u64, u64, bool, u64) {
         ws |= bits(v.max(space).cmp_eq(space));
         br |= bits((v | br_or).cmp_eq(br_eq));
         bs |= v.cmp_eq(backslash);
-        nl |= bits(v.cmp_eq(lf));
+        // A match is 0xff: subtracting it adds one.
+        nl -= v.cmp_eq(lf);
     }
     (q, ws, br, bs.any(), nl)
+}
+
+/// The sum of the 16 lanes.
+#[inline]
+fn lanes_sum(v: u8x16) -> u64 {
+    v.to_array().iter().map(|&n| u64::from(n)).sum()
 }
 
 /// `m` without its bits below `k` (`k` up to 64).
@@ -123,6 +132,10 @@ impl Framer {
     fn blocks(&mut self, data: &[u8], mut i: usize) -> (usize, bool, usize) {
         let mut ended = false;
         let mut stop = data.len();
+        // Line feeds of whole blocks, per lane (at most 4 per block: added
+        // up over fewer than 64 blocks before they are counted).
+        let mut lfs = u8x16::splat(0);
+        let mut lf_blocks = 0;
         while let Some(b) = data.get(i..i + 64) {
             let Ok(b) = <&[u8; 64]>::try_from(b) else {
                 break;
@@ -163,9 +176,16 @@ impl Framer {
             } else {
                 (1u64 << limit) - 1
             };
-            // One count per block (no `popcnt` in the baseline x86-64 target:
-            // four 16-bit counts cost more).
-            self.line += u64::from((newlines & keep).count_ones());
+            if ended {
+                self.line += b[..limit].iter().filter(|&&c| c == b'\n').count() as u64;
+            } else {
+                lfs += newlines;
+                lf_blocks += 1;
+                if lf_blocks == 63 {
+                    self.line += lanes_sum(lfs);
+                    (lfs, lf_blocks) = (u8x16::splat(0), 0);
+                }
+            }
             // Copy the block but whitespace outside strings.
             self.copy_kept(data, i, keep & !(ws & !in_str));
             if ended {
@@ -176,6 +196,7 @@ impl Framer {
             self.in_str = in_str >> 63 != 0;
             i += 64;
         }
+        self.line += lanes_sum(lfs);
         (i, ended, stop.min(data.len()))
     }
 

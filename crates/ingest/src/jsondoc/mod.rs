@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 mod scan;
-use scan::starts_value;
+use scan::{starts_value, Gather};
 
 /// Longest record gathered (bytes, whitespace outside strings removed).
 pub(crate) const MAX_RECORD: usize = 1 << 20;
@@ -120,7 +120,7 @@ pub(crate) struct Framer {
     stack: Vec<Ctx>,
     junk_line: u64,
     // The value being scanned.
-    rec: Vec<u8>,
+    rec: Gather,
     rec_line: u64,
     dest: Dest,
     depth: u32,
@@ -158,7 +158,7 @@ impl Framer {
             mode: Mode::Top,
             stack: Vec::new(),
             junk_line: 0,
-            rec: Vec::new(),
+            rec: Gather::default(),
             rec_line: 0,
             dest: Dest::Record,
             depth: 0,
@@ -295,7 +295,7 @@ impl Framer {
     fn push(&mut self, s: &[u8]) {
         if self.rec.len() + s.len() <= self.max && !self.over {
             if self.dest != Dest::Discard {
-                self.rec.extend_from_slice(s);
+                self.rec.extend(s);
             }
         } else {
             self.over = true;
@@ -328,17 +328,21 @@ impl Framer {
             Dest::Record if over => sink(too_long()),
             Dest::Record => sink(Framed::Record {
                 line,
-                text: &self.rec,
+                text: self.rec.as_slice(),
             }),
             Dest::Columns => {
-                self.cols = if over { None } else { columns(&self.rec) };
+                self.cols = if over {
+                    None
+                } else {
+                    columns(self.rec.as_slice())
+                };
                 if self.cols.is_none() {
                     tracing::debug!(line, "Unreadable Log Analytics columns.");
                 }
                 Ok(())
             }
             Dest::Row if over => sink(too_long()),
-            Dest::Row => match row(self.cols.as_deref(), &self.rec, &mut self.row) {
+            Dest::Row => match row(self.cols.as_deref(), self.rec.as_slice(), &mut self.row) {
                 Ok(()) => sink(Framed::Record {
                     line,
                     text: &self.row,

@@ -42,27 +42,38 @@ static CLASS: [u8; 256] = {
 
 /// Masks of one 64-byte block (bit `j` for byte `j`): double quotes, bytes
 /// up to 0x20 (whitespace, control characters), brackets `{}[]` (and `Y`,
-/// `y`, `_`, DEL, which are not JSON outside strings), backslashes, and line
-/// feeds. Portable SIMD (SSE2 on x86-64, NEON on aarch64).
+/// `y`, `_`, DEL, which are not JSON outside strings); whether the block
+/// holds a backslash (rare: its place is found only then); and its line
+/// feeds counted per lane (0 to 4 in each of 16 lanes, added up across
+/// blocks by [`Framer::blocks`]: no mask, no bit count per block).
+/// Portable SIMD (SSE2 on x86-64, NEON on aarch64).
 #[inline(always)]
-fn masks(b: &[u8; 64]) -> (u64, u64, u64, u64, u64) {
+fn masks(b: &[u8; 64]) -> (u64, u64, u64, bool, u8x16) {
     let quote = u8x16::splat(b'"');
     let space = u8x16::splat(0x20);
     let br_or = u8x16::splat(0x26);
     let br_eq = u8x16::splat(0x7f);
     let backslash = u8x16::splat(b'\\');
     let lf = u8x16::splat(b'\n');
-    let (mut q, mut ws, mut br, mut bs, mut nl) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut q, mut ws, mut br) = (0u64, 0u64, 0u64);
+    let (mut bs, mut nl) = (u8x16::splat(0), u8x16::splat(0));
     for (k, sixteen) in b.chunks_exact(16).enumerate() {
         let v = u8x16::from(<[u8; 16]>::try_from(sixteen).unwrap_or([0; 16]));
         let bits = |m: u8x16| u64::from(m.move_mask() as u16) << (16 * k);
         q |= bits(v.cmp_eq(quote));
         ws |= bits(v.max(space).cmp_eq(space));
         br |= bits((v | br_or).cmp_eq(br_eq));
-        bs |= bits(v.cmp_eq(backslash));
-        nl |= bits(v.cmp_eq(lf));
+        bs |= v.cmp_eq(backslash);
+        // A match is 0xff: subtracting it adds one.
+        nl -= v.cmp_eq(lf);
     }
-    (q, ws, br, bs, nl)
+    (q, ws, br, bs.any(), nl)
+}
+
+/// The sum of the 16 lanes.
+#[inline]
+fn lanes_sum(v: u8x16) -> u64 {
+    v.to_array().iter().map(|&n| u64::from(n)).sum()
 }
 
 /// `m` without its bits below `k` (`k` up to 64).
@@ -121,14 +132,19 @@ impl Framer {
     fn blocks(&mut self, data: &[u8], mut i: usize) -> (usize, bool, usize) {
         let mut ended = false;
         let mut stop = data.len();
+        // Line feeds of whole blocks, per lane (at most 4 per block: added
+        // up over fewer than 64 blocks before they are counted).
+        let mut lfs = u8x16::splat(0);
+        let mut lf_blocks = 0;
         while let Some(b) = data.get(i..i + 64) {
             let Ok(b) = <&[u8; 64]>::try_from(b) else {
                 break;
             };
             let (quotes, ws, brackets, bs, newlines) = masks(b);
-            if bs != 0 {
+            if bs {
                 // Escapes are left to the byte-by-byte scanner.
-                stop = i + bs.trailing_zeros() as usize + 2;
+                let at = b.iter().position(|&c| c == b'\\').unwrap_or(0);
+                stop = i + at + 2;
                 break;
             }
             // Inside a string: from its opening quote to before its closing one.
@@ -160,9 +176,16 @@ impl Framer {
             } else {
                 (1u64 << limit) - 1
             };
-            // One count per block (no `popcnt` in the baseline x86-64 target:
-            // four 16-bit counts cost more).
-            self.line += u64::from((newlines & keep).count_ones());
+            if ended {
+                self.line += b[..limit].iter().filter(|&&c| c == b'\n').count() as u64;
+            } else {
+                lfs += newlines;
+                lf_blocks += 1;
+                if lf_blocks == 63 {
+                    self.line += lanes_sum(lfs);
+                    (lfs, lf_blocks) = (u8x16::splat(0), 0);
+                }
+            }
             // Copy the block but whitespace outside strings.
             self.copy_kept(data, i, keep & !(ws & !in_str));
             if ended {
@@ -173,23 +196,24 @@ impl Framer {
             self.in_str = in_str >> 63 != 0;
             i += 64;
         }
+        self.line += lanes_sum(lfs);
         (i, ended, stop.min(data.len()))
     }
 
     /// Append the bytes of the block `data[i..i + 64]` whose bit is set in
-    /// `kept`. Runs are copied 16 bytes at a time into room made ahead (no
-    /// call per run: pretty-printed JSON has a few runs per block), read
-    /// from `data` itself while 16 bytes past the block are there (a copy of
-    /// the block would stall the loads that straddle its stores); near the
-    /// size limit, through [`Framer::push`], which marks the record
-    /// over-long.
+    /// `kept`. Each run is copied as 32 bytes (64 for the longer ones) into
+    /// the gathering buffer's slack, whatever its length: no call and no
+    /// length-dependent loop per run (pretty-printed JSON has a few runs
+    /// per block), read from `data` itself while 128 bytes from the block
+    /// are there (a copy of the block would stall the loads that straddle
+    /// its stores); near the size limit, through [`Framer::push`], which
+    /// marks the record over-long.
     #[inline]
     fn copy_kept(&mut self, data: &[u8], i: usize, kept: u64) {
         if self.dest == Dest::Discard || self.over || kept == 0 {
             return;
         }
-        let base = self.rec.len();
-        if base + 64 > self.max {
+        if self.rec.len() + 64 > self.max {
             let mut m = kept;
             while m != 0 {
                 let from = m.trailing_zeros() as usize;
@@ -199,29 +223,36 @@ impl Framer {
             }
             return;
         }
-        let mut tail = [0u8; 80];
-        let src: &[u8] = match data.get(i..i + 80) {
+        let mut tail = [0u8; 128];
+        let src: &[u8; 128] = match data.get(i..i + 128).and_then(|s| s.try_into().ok()) {
             Some(s) => s,
             None => {
-                tail[..64].copy_from_slice(&data[i..i + 64]);
+                let end = data.len().min(i + 128);
+                tail[..end - i].copy_from_slice(&data[i..end]);
                 &tail
             }
         };
-        self.rec.resize(base + 80, 0);
-        let mut pos = base;
+        let dst = self.rec.room();
+        let mut pos = 0;
         let mut m = kept;
         while m != 0 {
+            // The lowest run of set bits: `from..end`; adding its lowest bit
+            // carries through it (to 0 when it reaches bit 63).
             let from = m.trailing_zeros() as usize;
-            let n = (m >> from).trailing_ones() as usize;
-            let mut k = 0;
-            while k < n {
-                self.rec[pos + k..pos + k + 16].copy_from_slice(&src[from + k..from + k + 16]);
-                k += 16;
+            let past = m.wrapping_add(m & m.wrapping_neg());
+            let end = past.trailing_zeros() as usize;
+            let (Some(to), Some(run)) = (dst.get_mut(pos..pos + 64), src.get(from..from + 64))
+            else {
+                break; // not reached: pos + 64 <= 128 and from < 64
+            };
+            to[..32].copy_from_slice(&run[..32]);
+            if end - from > 32 {
+                to[32..].copy_from_slice(&run[32..]);
             }
-            pos += n;
-            m = clear_below(m, from + n);
+            pos += end - from;
+            m &= past;
         }
-        self.rec.truncate(pos);
+        self.rec.advance(pos);
     }
 
     /// One step of the byte-by-byte scanner from `i`.
@@ -313,7 +344,7 @@ impl Framer {
                         self.key = Key::After;
                         let (s, e) = self.key_at;
                         let arr = (b == b'[' && !self.over)
-                            .then(|| self.rec.get(s..e).and_then(wrapper_array))
+                            .then(|| self.rec.as_slice().get(s..e).and_then(wrapper_array))
                             .flatten();
                         if let Some(arr) = arr {
                             // A page wrapper: its records are the array's elements.
@@ -375,5 +406,61 @@ impl Framer {
             }
         }
         Ok(false)
+    }
+}
+
+/// The record being gathered: its bytes, and at least [`Gather::SLACK`]
+/// bytes of room past them that the block copy writes in whole runs
+/// (whatever lies past the record's length is never read).
+#[derive(Debug, Default)]
+pub(super) struct Gather {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Gather {
+    /// Room the block copy needs past the record's end.
+    const SLACK: usize = 128;
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub(super) fn extend(&mut self, s: &[u8]) {
+        let end = self.len + s.len();
+        if self.buf.len() < end {
+            self.grow(end);
+        }
+        self.buf[self.len..end].copy_from_slice(s);
+        self.len = end;
+    }
+
+    /// At least [`Gather::SLACK`] bytes past the record's end.
+    #[inline]
+    fn room(&mut self) -> &mut [u8] {
+        let end = self.len + Self::SLACK;
+        if self.buf.len() < end {
+            self.grow(end);
+        }
+        &mut self.buf[self.len..]
+    }
+
+    /// Keep `n` bytes written into [`Gather::room`].
+    #[inline]
+    fn advance(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.buf.len());
+    }
+
+    #[cold]
+    fn grow(&mut self, end: usize) {
+        self.buf.resize(end.max(2 * self.buf.len()).max(4096), 0);
     }
 }

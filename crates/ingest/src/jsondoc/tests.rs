@@ -1,4 +1,5 @@
 use super::*;
+use proptest::prelude::*;
 
 type Out = Vec<(u64, Result<String, String>)>;
 
@@ -355,5 +356,64 @@ fn pretty_records_around_the_limit() {
                 "max {max}, chunk {chunk}"
             );
         }
+    }
+}
+
+/// A JSON value of a few levels, with strings that hold quotes, backslashes,
+/// brackets, spaces, control characters and non-ASCII text.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        "[ a-z\"\\{}\\[\\]:,\n\t\u{7f}é€😀]{0,90}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-zA-Z \"]{0,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Pretty-printed arrays of records, with any indentation, in any
+    /// chunking and under any size limit: each record is its compact form
+    /// (or rejected as too long), at the line where it starts.
+    #[test]
+    fn pretty_arrays_frame_to_compact_records(
+        records in prop::collection::vec(
+            prop::collection::btree_map("[a-z\"\\\\ ]{1,10}", json_value(), 0..8),
+            1..8,
+        ),
+        indent in prop_oneof![Just(""), Just(" "), Just("  "), Just("\t"), Just("       ")],
+        chunk in 1usize..300,
+        max in prop_oneof![Just(MAX_RECORD), 1usize..600],
+    ) {
+        use serde::Serialize;
+        let mut doc = b"[\n".to_vec();
+        let mut want = Vec::new();
+        for (n, rec) in records.iter().enumerate() {
+            let rec = serde_json::Value::Object(rec.clone().into_iter().collect());
+            let line = 1 + doc.iter().filter(|b| **b == b'\n').count() as u64;
+            let compact = serde_json::to_string(&rec).unwrap();
+            let mut ser = serde_json::Serializer::with_formatter(
+                &mut doc,
+                serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes()),
+            );
+            rec.serialize(&mut ser).unwrap();
+            doc.extend_from_slice(if n + 1 < records.len() { b",\n" } else { b"\n" });
+            want.push(if compact.len() <= max {
+                ok(line, &compact)
+            } else {
+                err(line, &format!("JSON record longer than {max} bytes"))
+            });
+        }
+        doc.push(b']');
+        prop_assert_eq!(frame_with(&doc, chunk, max), want);
     }
 }

@@ -66,30 +66,6 @@ fn every_line_of_a_real_eve_log_through_events() {
     );
 }
 
-/// (victim, attacker address, infrastructure, count) of each victim alert.
-fn victims(out: &[Value]) -> Vec<(String, Option<String>, Vec<String>, u64)> {
-    let mut v: Vec<_> = out
-        .iter()
-        .filter(|a| a["kind"] == "alert" && a["detector"] == "intel.victim")
-        .map(|a| {
-            assert_eq!(a["details"]["role"], "victim");
-            (
-                a["target"].as_str().unwrap().to_owned(),
-                a["source"]["ip"].as_str().map(str::to_owned),
-                a["details"]["infrastructure"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_str().unwrap().to_owned())
-                    .collect(),
-                a["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn alerts(out: &[Value]) -> usize {
     out.iter().filter(|a| a["kind"] == "alert").count()
 }

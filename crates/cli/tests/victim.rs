@@ -36,32 +36,6 @@ fn kind<'a>(v: &'a [Value], k: &str) -> Vec<&'a Value> {
     v.iter().filter(|x| x["kind"] == k).collect()
 }
 
-/// (victim, attacker address, infrastructure, count) of each victim alert.
-type Victim = (String, Option<String>, Vec<String>, u64);
-
-fn victims(v: &[Value]) -> Vec<Victim> {
-    let mut out: Vec<Victim> = kind(v, "alert")
-        .into_iter()
-        .filter(|a| a["detector"] == "intel.victim")
-        .map(|a| {
-            assert_eq!(a["details"]["role"], "victim");
-            (
-                a["target"].as_str().unwrap().to_owned(),
-                a["source"]["ip"].as_str().map(str::to_owned),
-                a["details"]["infrastructure"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_str().unwrap().to_owned())
-                    .collect(),
-                a["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 fn v(host: &str, src: Option<&str>, infra: &[&str], count: u64) -> Victim {
     (
         host.to_owned(),

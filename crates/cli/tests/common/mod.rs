@@ -154,3 +154,31 @@ pub fn jsonl(out: &[u8]) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect()
 }
+
+/// (victim, attacker address, infrastructure, count) of an `intel.victim`
+/// alert.
+pub type Victim = (String, Option<String>, Vec<String>, u64);
+
+/// The `intel.victim` alerts of a JSONL output, sorted.
+pub fn victims(out: &[Value]) -> Vec<Victim> {
+    let mut v: Vec<Victim> = out
+        .iter()
+        .filter(|a| a["kind"] == "alert" && a["detector"] == "intel.victim")
+        .map(|a| {
+            assert_eq!(a["details"]["role"], "victim");
+            (
+                a["target"].as_str().unwrap().to_owned(),
+                a["source"]["ip"].as_str().map(str::to_owned),
+                a["details"]["infrastructure"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_owned())
+                    .collect(),
+                a["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}

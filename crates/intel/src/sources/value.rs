@@ -5,6 +5,7 @@
 use crate::{HashAlgo, Observable};
 use ipnet::{IpNet, Ipv4Net};
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::LazyLock;
 
 /// Longest value accepted, bytes.
 pub const MAX_VALUE_BYTES: usize = 4096;
@@ -165,10 +166,21 @@ pub fn domain(s: &str) -> Option<String> {
     Some(s.to_ascii_lowercase())
 }
 
+/// Where `://` first is in `s` (one searcher, built once).
+fn scheme_end(s: &str) -> Option<usize> {
+    static SEP: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+    SEP.find(s.as_bytes())
+}
+
 /// A URL (`scheme://host…`): scheme and host lower-case, the rest as given.
 pub fn url(s: &str) -> Option<String> {
     let s = trim(s);
-    let at = memchr::memmem::find(s.as_bytes(), b"://")?;
+    url_at(s, scheme_end(s)?)
+}
+
+/// [`url`] of a trimmed `s` whose first `://` is at `at`.
+fn url_at(s: &str, at: usize) -> Option<String> {
     let (scheme, rest) = (&s[..at], &s[at + 3..]);
     if scheme.is_empty()
         || !scheme.as_bytes()[0].is_ascii_alphabetic()
@@ -306,8 +318,9 @@ pub fn classify(raw: &str) -> Result<Observable, &'static str> {
     }
     // (No address or network has `://` in it: URLs skip the address
     // parsers.)
-    if memchr::memmem::find(s.as_bytes(), b"://").is_some() {
-        return url(s).map(Observable::Url).ok_or("not a valid URL");
+    let t = trim(s);
+    if let Some(at) = scheme_end(t) {
+        return url_at(t, at).map(Observable::Url).ok_or("not a valid URL");
     }
     if let Some(n) = ip_net(s) {
         return Ok(Observable::Ip(n));

@@ -56,7 +56,7 @@ pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use net::{bound_list, trim_domain, NetEvent, NetKind, MAX_ANSWERS_BYTES};
 pub use parse::{LineParser, Parsed, RecordError};
-pub use record::{decimal, FieldView, Value};
+pub use record::{decimal, decimal_u64, FieldView, Value};
 pub use record_json::{JsonView, WinView};
 pub use text::{bounded, terminal, truncate_bounded};
 pub use time::{Ts, TsError};

@@ -94,21 +94,31 @@ pub trait FieldView {
 /// Decimal text of `n`, written at the end of `buf` (20 bytes hold
 /// `i64::MIN`), without formatting machinery.
 pub fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut u = n.unsigned_abs();
+    let mut i = digits(n.unsigned_abs(), buf);
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// [`decimal`] of an unsigned number (20 bytes hold `u64::MAX`).
+pub fn decimal_u64(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let i = digits(n, buf);
+    &buf[i..]
+}
+
+/// Write the digits of `u` at the end of `buf`; where they start.
+fn digits(mut u: u64, buf: &mut [u8; 20]) -> usize {
     let mut i = buf.len();
     loop {
         i -= 1;
         buf[i] = b'0' + (u % 10) as u8;
         u /= 10;
         if u == 0 {
-            break;
+            return i;
         }
     }
-    if n < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
 }
 
 /// Empty text is Sigma's null.
@@ -354,6 +364,17 @@ mod tests {
             Ok(())
         } else {
             Err(format!("not covered: {bad:?} by {texts:?}"))
+        }
+    }
+
+    #[test]
+    fn decimals_read_as_rust_writes_them() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, -1, 10, -305, i64::MAX, i64::MIN] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+        for n in [0, 9, 1_000, u64::MAX] {
+            assert_eq!(decimal_u64(n, &mut buf), n.to_string().as_bytes());
         }
     }
 

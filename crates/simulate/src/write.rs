@@ -70,18 +70,7 @@ pub(crate) fn push_quoted(out: &mut Vec<u8>, s: &str) {
 }
 
 fn push_num(out: &mut Vec<u8>, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
+    out.extend_from_slice(haboob_model::decimal_u64(v, &mut [0u8; 20]));
 }
 
 fn push_request_line(out: &mut Vec<u8>, r: &Req) {

@@ -1,0 +1,177 @@
+use super::*;
+use crate::merge::tests::alert;
+use std::path::Path;
+
+fn targets() -> Targets {
+    Targets::parse(
+        r#"
+[[target]]
+name = "a.oh"
+sector = "election"
+region = "OH"
+[[target]]
+name = "b.oh"
+sector = "election"
+region = "OH"
+[[target]]
+name = "c.ga"
+sector = "election"
+region = "GA"
+[[target]]
+name = "news"
+sector = "news"
+"#,
+        Path::new("/"),
+        "t",
+    )
+    .unwrap()
+}
+
+#[test]
+fn same_source_across_sites_is_one_campaign() {
+    let alerts = vec![
+        alert("web.scan", "203.0.113.5", "a.oh", 0, 10),
+        alert(
+            "web.sensitive",
+            "203.0.113.5",
+            "b.oh",
+            86_400 * 7,
+            86_400 * 7 + 10,
+        ),
+        alert(
+            "web.scan",
+            "203.0.113.5",
+            "c.ga",
+            86_400 * 14,
+            86_400 * 14 + 10,
+        ),
+        alert(
+            "web.scan",
+            "203.0.113.5",
+            "news",
+            86_400 * 20,
+            86_400 * 20 + 10,
+        ),
+        alert("web.scan", "192.0.2.200", "news", 50, 60),
+    ];
+    let c = group(&alerts, &targets(), &HuntConfig::default(), None);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].alerts.len(), 4);
+    assert_eq!(
+        c[0].summary,
+        "one source (203.0.113.5) scanned 3 election sites in 2 states (GA, OH) and 1 news site"
+    );
+    // Three election offices: sector-wide targeting, raised to High.
+    assert_eq!(
+        c[0].reasons,
+        [
+            "same source 203.0.113.5",
+            "raised to high: 3 organisations of one sector or region"
+        ]
+    );
+    assert_eq!(c[0].severity, Severity::High);
+    assert_eq!(c[1].sources, vec!["192.0.2.200".parse::<IpAddr>().unwrap()]);
+}
+
+#[test]
+fn neighbours_group_only_within_the_window() {
+    let alerts = vec![
+        alert("web.scan", "198.51.100.1", "a.oh", 0, 100),
+        alert("web.scan", "198.51.100.2", "b.oh", 3600, 3700),
+        alert(
+            "web.scan",
+            "198.51.100.3",
+            "c.ga",
+            86_400 * 5,
+            86_400 * 5 + 1,
+        ),
+    ];
+    let c = group(&alerts, &targets(), &HuntConfig::default(), None);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].sources.len(), 2);
+    assert!(c[0].reasons[0].contains("198.51.100.0/24"));
+}
+
+#[test]
+fn several_organisations_of_one_sector_rank_first_within_a_severity() {
+    let alerts = vec![
+        // Three unknown sites (sector other).
+        alert("web.scan", "192.0.2.1", "x.example", 0, 10),
+        alert("web.scan", "192.0.2.1", "y.example", 20, 30),
+        alert("web.scan", "192.0.2.1", "z.example", 40, 50),
+        // Two election sites in two states.
+        alert("web.scan", "203.0.113.9", "a.oh", 86_400, 86_410),
+        alert("web.scan", "203.0.113.9", "c.ga", 86_420, 86_430),
+    ];
+    let c = group(&alerts, &targets(), &HuntConfig::default(), None);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].sources, vec!["203.0.113.9".parse::<IpAddr>().unwrap()]);
+    assert_eq!((focus(&c[0]), focus(&c[1])), (2, 0));
+}
+
+#[test]
+fn same_tool_within_hours() {
+    let mut a = alert("web.scanner_ua", "192.0.2.1", "a.oh", 0, 10);
+    let mut b = alert("web.scanner_ua", "203.0.113.9", "news", 600, 700);
+    let mut c = alert("web.scanner_ua", "198.51.100.9", "c.ga", 86_400, 86_401);
+    for x in [&mut a, &mut b, &mut c] {
+        x.details.insert("tool".into(), serde_json::json!("Nuclei"));
+    }
+    let g = group(&[a, b, c], &targets(), &HuntConfig::default(), None);
+    assert_eq!(g.len(), 2);
+    assert_eq!(g[0].sources.len(), 2);
+}
+
+mod cross_family_tests {
+    use super::*;
+    use crate::merge::tests::alert;
+
+    #[test]
+    fn a_source_in_web_and_sign_in_campaigns_is_named_in_both() {
+        let web = alert("web.sensitive", "198.51.100.23", "news.example", 0, 60);
+        let mut auth = alert(
+            "auth.brute_force",
+            "198.51.100.23",
+            "t-news",
+            86_400,
+            90_000,
+        );
+        auth.user = Some("editor@news.example".into());
+        let other = alert("auth.brute_force", "203.0.113.7", "t-news", 86_400, 90_000);
+        let c = group_all(
+            &[web, auth, other],
+            &Targets::default(),
+            &HuntConfig::default(),
+            None,
+        );
+        let web_c = c.iter().find(|c| c.detectors == ["web.sensitive"]).unwrap();
+        let linked = c
+            .iter()
+            .find(|c| {
+                c.sources == ["198.51.100.23".parse::<IpAddr>().unwrap()]
+                    && c.detectors == ["auth.brute_force"]
+            })
+            .unwrap();
+        assert!(
+            web_c
+                .reasons
+                .iter()
+                .any(|r| r.contains(&linked.id) && r.contains("attacked accounts")),
+            "{:?}",
+            web_c.reasons
+        );
+        assert!(
+            linked
+                .reasons
+                .iter()
+                .any(|r| r.contains(&web_c.id) && r.contains("probed web sites")),
+            "{:?}",
+            linked.reasons
+        );
+        let unlinked = c
+            .iter()
+            .find(|c| c.sources == ["203.0.113.7".parse::<IpAddr>().unwrap()])
+            .unwrap();
+        assert!(unlinked.reasons.iter().all(|r| !r.contains("web sites")));
+    }
+}

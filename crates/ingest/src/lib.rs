@@ -33,6 +33,7 @@ mod iis;
 mod input;
 mod json;
 mod jsondoc;
+mod lines;
 mod netcommon;
 mod netjson;
 mod options;

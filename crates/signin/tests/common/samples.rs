@@ -135,7 +135,8 @@ pub fn exim_mainlog() -> Sample {
     fx(
         "exim/mainlog",
         vec![
-            E(DS, "smtp", "brian", Failure, BP, "24.106.174.74"),
+            // The HELO `([127.0.0.1])` is not the client.
+            E(DS, "smtp", "info@test.com", Failure, BP, "1.2.3.4"),
             E(DS, "smtp", "", Failure, BP, "120.196.140.45"),
             E(DS, "smtp", "webmaster", Failure, BP, "193.254.202.35"),
             E(DS, "smtp", "user@example.com", Failure, BP, "192.0.2.2"),
@@ -150,6 +151,10 @@ pub fn exim_mainlog() -> Sample {
             D,
             D,
             D,
+            E(DS, "smtp", "user", Failure, BP, "192.0.2.11"),
+            // Milliseconds after the time; no port after the address.
+            E(DS, "smtp", "user", Failure, BP, "192.0.2.12"),
+            E(DS, "smtp", "user", Failure, BP, "192.0.2.13"),
         ],
     )
 }
@@ -205,14 +210,19 @@ pub fn nginx_mail_bf() -> Sample {
 
 pub fn courier() -> Sample {
     const DS: &str = "auth.courier";
+    let (v6, v4) = ("2001:470:df49:2:9df9:4e98:31e1:1720", "121.226.61.81");
     fx(
         "courier/maillog",
         vec![
-            E(DS, "imap", "sales@example.com", Failure, BP, "1.2.3.4"),
-            E(DS, "pop3", "info@example.com", Failure, BP, "198.51.100.76"),
-            E(DS, "imap", "user@domain.tld", Failure, BP, "198.51.100.33"),
+            E(DS, "imap", "fakeemail@example.com", Failure, BP, "1.2.3.4"),
+            E(DS, "imap", "fakeemail@example.com", Failure, BP, v6),
+            // `::ffff:` mapped addresses read as IPv4.
+            E(DS, "imap", "fakeemail@example.com", Failure, BP, v4),
+            E(DS, "pop3", "britton", Failure, BP, "1.2.3.4"),
+            E(DS, "pop3", "britton", Failure, BP, v6),
+            E(DS, "pop3", "britton", Failure, BP, v4),
+            E(DS, "imap", "", Failure, BP, "177.19.165.26"),
             E(DS, "pop3", "user@example.org", Failure, BP, "1.2.3.4"),
-            E(DS, "imap", "", Failure, BP, "192.0.2.4"),
             E(DS, "imap", "tester", Failure, BP, "192.0.2.5"),
             D,
             E(DS, "smtp", "", Failure, BP, "1.2.3.4"),
@@ -246,7 +256,8 @@ pub fn dropbear() -> Sample {
         "dropbear/auth.log",
         vec![
             E(DS, "ssh", "root", Failure, BP, "1.2.3.4"),
-            // `Exit before auth` sums up attempts already logged one by one.
+            // `Exit before auth` sums up attempts already logged one by one
+            // (or none: `0 fails`, no user).
             D,
             D,
             E(DS, "ssh", "root", Failure, BP, "1.2.3.4"),
@@ -402,7 +413,11 @@ pub fn mssql_errorlog() -> Sample {
     fx(
         "mssql/ERRORLOG",
         vec![
-            E(ds, "mssql", "backend", Failure, UU, "192.0.2.1"),
+            // `Error: 18456` lines carry no user or address.
+            D,
+            E(ds, "mssql", "sa", Failure, BP, "172.17.0.3"),
+            D,
+            E(ds, "mssql", "root", Failure, UU, "172.17.0.3"),
             E(ds, "mssql", "===)jf02hüas9ä##22f", Failure, UU, "192.0.2.2"),
             E(ds, "mssql", "", Failure, OT, "192.0.2.3"),
             E(ds, "mssql", "o'leary", Failure, UU, "192.0.2.4"),
@@ -506,21 +521,18 @@ pub fn sshd_preauth() -> Sample {
     fx(
         "sshd_preauth.log",
         vec![
-            P("192.0.2.5", ""),
+            P("5.20.95.202", ""),
             P("69.61.56.115", "dummy string' from 192.0.2.1"),
             P("192.0.2.39", ""),
             D,
             P("192.0.2.4", ""),
-            P(
-                "192.0.2.1",
-                "aes256-cbc,rijndael-cbc@lysator.liu.se,aes192-cbc,aes128-cbc,arcfour128,arcfour,3des-cbc,none",
-            ),
+            P("206.189.59.169", "ssh-rsa,ssh-dss"),
             P("192.0.2.2", "diffie-hellman-group1-sha1"),
             D,
             D,
             D,
-            P("192.0.2.111", ""),
-            f("root", "192.0.2.10"),
+            P("66.240.236.119", ""),
+            f("root", "206.81.24.125"),
             D,
             P("203.0.113.5", ""),
             D,

@@ -124,6 +124,16 @@ fn fraction(b: &[u8], mark: u8) -> usize {
     b[20..].iter().take_while(|c| c.is_ascii_digit()).count()
 }
 
+/// Milliseconds of the fraction digits after a second (`3` → 300, `345` →
+/// 345, `3456` → 345).
+fn millis(digits: &[u8]) -> i64 {
+    let mut ms = 0i64;
+    for i in 0..3 {
+        ms = ms * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'));
+    }
+    ms
+}
+
 /// A line in one of the own-file framings (module docs): `None` when the
 /// line is in none of them (the caller tries syslog framing next).
 pub(crate) fn own_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
@@ -165,7 +175,9 @@ pub(crate) fn own_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
         if !exim_shaped(rest) {
             return None;
         }
-        return Some(ts.and_then(|ts| exim(Ts::from_secs(ts.secs() - offset * 60), rest)));
+        // Exim's `.mmm` (log_timezone / millisec options) is kept.
+        let ms = millis(&b[20..20 + cs]);
+        return Some(ts.and_then(|ts| exim(Ts(ts.0 + ms - offset * 60_000), rest)));
     }
     None
 }

@@ -63,7 +63,11 @@ fn cyrus_badlogin<'a>(ts: Ts, app: &'static str, r: &'a str) -> Result<Parsed<'a
     let user = if rest.starts_with('[') || rest.starts_with("SASL(") {
         ""
     } else {
-        rest.split(' ').next().unwrap_or("")
+        // Some builds write the name in parentheses: `(user@domain)`.
+        let u = rest.split(' ').next().unwrap_or("");
+        u.strip_prefix('(')
+            .and_then(|u| u.strip_suffix(')'))
+            .unwrap_or(u)
     };
     let class = if rest.contains("user not found") {
         UnknownUser

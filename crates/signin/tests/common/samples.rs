@@ -246,6 +246,8 @@ pub fn cyrus() -> Sample {
             // Unpadded days (`Jan 4`, `Jun 8`).
             E(DS, "imap", "cyrus@localdomain", Failure, BP, "127.0.0.1"),
             E(DS, "imap", "", Failure, BP, "198.51.100.45"),
+            // The user in parentheses, no host name before the address.
+            E(DS, "imap", "testbox@domain", Failure, BP, "192.168.1.1"),
         ],
     )
 }

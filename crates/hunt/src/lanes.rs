@@ -16,18 +16,20 @@
 //! The reading thread copies what the reorder buffer (or the sorted pass)
 //! hands it into a batch of about [`BATCH_BYTES`]: each record's raw line
 //! copied once, a web request's fields stored as ranges of it (other events
-//! with [`haboob_ingest::codec`]), listed under each of its lanes. A full
-//! batch is handed to the lanes while the next one fills; a lane is claimed
-//! by whichever thread is free (a pool thread, or the reading thread when it
-//! has to wait).
+//! with [`haboob_ingest::codec`]), listed under each of its lanes. Full
+//! batches are queued (at most [`IN_FLIGHT`]) while the next one fills. Each
+//! lane runs the queued batches in order, one at a time, on whichever
+//! thread is free: pool threads take lanes as long as one can run, and the
+//! reading thread runs lanes (or waits) only when the queue is full; there
+//! is no barrier per batch, so a lane that is behind catches up while the
+//! next batch is read.
 //!
 //! A web request is decoded and classified once: its source lane's web
 //! detectors write what they computed (the decoded target, its hashes and
 //! flags, the exploit classes) as a [`Note`] beside the batch, and the
 //! shared lane reads it instead of computing it again. So the shared lane
-//! runs one batch behind: each hand-over runs the source lanes of the new
-//! batch and the shared lane of the one before, whose notes are written.
-//! Memory: three batches (one filling, two being run).
+//! runs a batch only once every source lane has. Memory: at most
+//! [`IN_FLIGHT`] + 1 batches (with their notes) and the spare ones.
 
 use crate::feed::{Feed, FeedOut};
 use crate::HuntOptions;

@@ -19,6 +19,20 @@ pub trait Detector: Send {
     fn name(&self) -> &'static str;
     /// Observe one event. Alerts whose episode is over may be pushed to `out`.
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>);
+    /// [`Detector::observe`], with a [`Note`] on a web request shared with
+    /// another lane that sees the same request: a detector that computes a
+    /// per-request view writes it, or reads the one another lane wrote
+    /// instead of computing it again. The alerts are those of `observe`.
+    fn observe_noted(
+        &mut self,
+        ev: &EventRef<'_>,
+        origin: &Origin<'_>,
+        note: Note<'_>,
+        out: &mut Vec<Alert>,
+    ) {
+        let _ = note;
+        self.observe(ev, origin, out);
+    }
     /// End of stream: flush every open episode that meets its threshold.
     fn finish(&mut self, out: &mut Vec<Alert>);
     /// The impossible-travel detector, when this is it: the hunt asks it
@@ -45,6 +59,30 @@ pub trait Detector: Send {
     fn restore_state(&mut self, state: DetectorState) -> Result<(), StateError> {
         let _ = state;
         Err(StateError::Unsupported(self.name()))
+    }
+}
+
+/// What one lane's web detectors computed for a request (the decoded
+/// target, its hashes and flags, the exploit classification), handed to
+/// another lane that sees the same request ([`Detector::observe_noted`]).
+/// The bytes are opaque: written and read by this crate only.
+#[derive(Debug)]
+pub enum Note<'a> {
+    /// Compute as usual and append one note to the buffer (or none: then
+    /// the reading lane computes).
+    Write(&'a mut Vec<u8>),
+    /// The note another lane wrote for this request; empty or not a whole
+    /// note: compute.
+    Read(&'a [u8]),
+}
+
+impl Note<'_> {
+    /// The same note for one more call.
+    pub fn reborrow(&mut self) -> Note<'_> {
+        match self {
+            Note::Write(v) => Note::Write(v),
+            Note::Read(r) => Note::Read(r),
+        }
     }
 }
 

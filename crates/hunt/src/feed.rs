@@ -4,7 +4,7 @@
 use crate::sigma::{SigmaFeed, StreamSigma};
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
-use haboob_detect::{Detector, DetectorState, Part, StateError};
+use haboob_detect::{Detector, DetectorState, Note, Part, StateError};
 use haboob_model::{Alert, EventRef, Origin};
 use std::sync::Arc;
 
@@ -107,6 +107,17 @@ impl<'o> Feed<'o> {
 
     /// Enrich (geo) and hand one event to every detector.
     pub(crate) fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
+        self.observe_noted(ev, origin, None);
+    }
+
+    /// [`Feed::observe`], with the [`Note`] of a web request shared with
+    /// another lane ([`Detector::observe_noted`]).
+    pub(crate) fn observe_noted(
+        &mut self,
+        ev: &EventRef<'_>,
+        origin: &Origin<'_>,
+        mut note: Option<Note<'_>>,
+    ) {
         let enriched = match (&mut self.geo, ev) {
             (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
             _ => None,
@@ -125,7 +136,17 @@ impl<'o> Feed<'o> {
             }
             _ => None,
         };
-        for ev in std::iter::once(ev).chain(derived.as_ref()) {
+        if let Some(note) = &mut note {
+            for d in self.detectors.iter_mut() {
+                d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
+            }
+        } else {
+            for d in self.detectors.iter_mut() {
+                d.observe(ev, origin, &mut self.alerts);
+            }
+        }
+        // The derived sign-in has no note (only web detectors write one).
+        if let Some(ev) = derived.as_ref() {
             for d in self.detectors.iter_mut() {
                 d.observe(ev, origin, &mut self.alerts);
             }

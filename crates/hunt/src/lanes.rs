@@ -16,21 +16,39 @@
 //! The reading thread copies what the reorder buffer (or the sorted pass)
 //! hands it into a batch of about [`BATCH_BYTES`]: each record's raw line
 //! copied once, a web request's fields stored as ranges of it (other events
-//! with [`haboob_ingest::codec`]), tagged with its lanes. A full batch is handed to the lanes while the next
-//! one fills; a lane is claimed by whichever thread is free (a pool thread,
-//! or the reading thread when it has to wait). Memory: two batches.
+//! with [`haboob_ingest::codec`]), listed under each of its lanes. Full
+//! batches are queued (at most [`IN_FLIGHT`]) while the next one fills. Each
+//! lane runs the queued batches in order, one at a time, on whichever
+//! thread is free: pool threads take lanes as long as one can run, and the
+//! reading thread runs lanes (or waits) only when the queue is full; there
+//! is no barrier per batch, so a lane that is behind catches up while the
+//! next batch is read.
+//!
+//! A web request is decoded and classified once: its source lane's web
+//! detectors write what they computed (the decoded target, its hashes and
+//! flags, the exploit classes) as a [`Note`] beside the batch, and the
+//! shared lane reads it instead of computing it again. So the shared lane
+//! runs a batch only once every source lane has. Memory: at most
+//! [`IN_FLIGHT`] + 1 batches (with their notes) and the spare ones.
 
 use crate::feed::{Feed, FeedOut};
 use crate::HuntOptions;
-use haboob_detect::Part;
-use haboob_ingest::codec::{decode, encode};
+use batch::{Batch, Notes};
+use haboob_detect::{Note, Part};
 use haboob_model::{EventRef, Origin};
 use rayon::prelude::*;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+#[path = "lane_batch.rs"]
+mod batch;
+
 /// Text (raw lines) per batch before it is handed to the lanes.
-pub(crate) const BATCH_BYTES: usize = 4 << 20;
+pub(crate) const BATCH_BYTES: usize = 1 << 20;
+/// Full batches the reading thread may hand over before it waits (or runs
+/// lanes itself).
+const IN_FLIGHT: usize = 4;
 /// Lane byte: the record goes to the shared lane.
 const TO_SHARED: u8 = 0x80;
 /// Lane byte: no source lane.
@@ -71,209 +89,6 @@ fn lanes_for(ev: &EventRef<'_>, lanes: usize) -> u8 {
     }
 }
 
-/// A text of a batch: offset and length in [`Batch::text`].
-#[derive(Debug, Clone, Copy, Default)]
-struct Span(u32, u32);
-
-/// A web request held in a batch: every text a [`Span`] (no copy of the
-/// fields of the raw line, no UTF-8 check when read back).
-#[derive(Debug, Clone, Copy)]
-struct WebRec {
-    ts: haboob_model::Ts,
-    source_ip: IpAddr,
-    status: u16,
-    bytes: u64,
-    /// [`haboob_model::WebEvent::texts`], in its order.
-    texts: [Span; 9],
-}
-
-/// What a record holds: a web request, or any other event [`encode`]d
-/// (its texts inside the raw line stored as ranges of it) in
-/// [`Batch::other`] from `.0` to `.1`.
-#[derive(Debug, Clone, Copy)]
-enum Rec {
-    Web(WebRec),
-    Other(u32, u32),
-}
-
-/// One event of a batch, its lanes and origin.
-#[derive(Debug, Clone, Copy)]
-struct Held {
-    lanes: u8,
-    file: u32,
-    line: u64,
-    raw: Span,
-    rec: Rec,
-}
-
-/// Events of one batch.
-#[derive(Default)]
-pub(crate) struct Batch {
-    held: Vec<Held>,
-    /// Raw lines, and texts of events that are not inside their raw line.
-    text: String,
-    /// The last text copied that was not inside its raw line (a site name
-    /// from the options: the same for every line of a file), by address
-    /// and length, and its span.
-    last_copied: (usize, usize, Span),
-    /// Encoded records of events other than web requests.
-    other: Vec<u8>,
-    datasets: Vec<&'static str>,
-    files: Vec<String>,
-    /// The last file name seen (address and length) and its index.
-    last_file: (usize, usize, u32),
-}
-
-impl Batch {
-    fn clear(&mut self) {
-        self.held.clear();
-        self.text.clear();
-        self.last_copied = (0, 0, Span::default());
-        self.other.clear();
-        self.datasets.clear();
-        self.files.clear();
-        self.last_file = (0, 0, 0);
-    }
-
-    /// Bytes held (texts and records).
-    fn bytes(&self) -> usize {
-        self.text.len() + self.other.len() + self.held.len() * std::mem::size_of::<Held>()
-    }
-
-    fn file_index(&mut self, name: &str) -> u32 {
-        let key = (name.as_ptr() as usize, name.len());
-        if (self.last_file.0, self.last_file.1) == key && !self.files.is_empty() {
-            return self.last_file.2;
-        }
-        let i = match self.files.iter().rposition(|f| f == name) {
-            Some(i) => i,
-            None => {
-                self.files.push(name.to_string());
-                self.files.len() - 1
-            }
-        };
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
-        self.last_file = (key.0, key.1, i);
-        i
-    }
-
-    /// The span of `s`: inside the raw line copied at `raw`, else copied.
-    fn span(&mut self, s: &str, raw_text: &str, raw: Span) -> Span {
-        let (p, b) = (s.as_ptr() as usize, raw_text.as_ptr() as usize);
-        if p >= b && p + s.len() <= b + raw_text.len() {
-            // Offsets fit: the raw line's do.
-            return Span(raw.0 + (p - b) as u32, s.len() as u32);
-        }
-        if s.is_empty() {
-            return Span(0, 0);
-        }
-        if (self.last_copied.0, self.last_copied.1) == (p, s.len()) {
-            return self.last_copied.2;
-        }
-        let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(s.len())) else {
-            return Span(0, 0);
-        };
-        self.text.push_str(s);
-        let sp = Span(off, len);
-        self.last_copied = (p, s.len(), sp);
-        sp
-    }
-
-    /// Hold one event for `lanes`. A batch holds less than 4 GiB: the
-    /// caller hands it over at [`BATCH_BYTES`].
-    fn push(&mut self, lanes: u8, ev: &EventRef<'_>, o: &Origin<'_>) {
-        let file = self.file_index(o.file);
-        let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(o.raw.len()))
-        else {
-            return;
-        };
-        self.text.push_str(o.raw);
-        let raw = Span(off, len);
-        let rec = match ev {
-            EventRef::Web(w) => {
-                let mut texts = [Span::default(); 9];
-                for (t, s) in texts.iter_mut().zip(w.texts()) {
-                    *t = self.span(s, o.raw, raw);
-                }
-                Rec::Web(WebRec {
-                    ts: w.ts,
-                    source_ip: w.source_ip,
-                    status: w.status,
-                    bytes: w.bytes,
-                    texts,
-                })
-            }
-            _ => {
-                let start = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
-                encode(
-                    ev,
-                    o,
-                    usize::MAX,
-                    o.raw,
-                    &mut self.datasets,
-                    &mut self.other,
-                );
-                Rec::Other(start, u32::try_from(self.other.len()).unwrap_or(u32::MAX))
-            }
-        };
-        self.held.push(Held {
-            lanes,
-            file,
-            line: o.line,
-            raw,
-            rec,
-        });
-    }
-
-    fn text(&self, s: Span) -> Option<&str> {
-        self.text.get(s.0 as usize..s.0 as usize + s.1 as usize)
-    }
-
-    /// Hand the records of one lane to `out`, in order.
-    fn each(&self, wants: impl Fn(u8) -> bool, out: &mut impl FnMut(&EventRef<'_>, &Origin<'_>)) {
-        'records: for h in self.held.iter().filter(|h| wants(h.lanes)) {
-            let file = self.files.get(h.file as usize).map_or("-", String::as_str);
-            // Only what `push` wrote is read: a failure is a bug.
-            let Some(raw) = self.text(h.raw) else {
-                tracing::error!("Lane batch record out of bounds.");
-                continue;
-            };
-            let origin = Origin {
-                file,
-                line: h.line,
-                raw,
-            };
-            match h.rec {
-                Rec::Web(w) => {
-                    let mut texts = [""; 9];
-                    for (t, s) in texts.iter_mut().zip(w.texts) {
-                        let Some(text) = self.text(s) else {
-                            tracing::error!("Lane batch record out of bounds.");
-                            continue 'records;
-                        };
-                        *t = text;
-                    }
-                    let ev = EventRef::Web(haboob_model::WebEvent::from_texts(
-                        w.ts,
-                        w.source_ip,
-                        w.status,
-                        w.bytes,
-                        texts,
-                    ));
-                    out(&ev, &origin);
-                }
-                Rec::Other(a, b) => {
-                    let data = self.other.get(a as usize..b as usize).unwrap_or_default();
-                    match decode(data, raw, &self.datasets) {
-                        Ok((ev, _, _)) => out(&ev, &origin),
-                        Err(e) => tracing::error!(error = %e, "Lane batch record undecodable."),
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// One lane: which records it takes, and its detectors.
 struct Lane<'o> {
     /// Source lane number, or `None` for the shared lane.
@@ -283,30 +98,132 @@ struct Lane<'o> {
 
 impl Lane<'_> {
     fn run(&mut self, b: &Batch) {
-        let feed = &mut self.feed;
         match self.source {
-            Some(i) => b.each(|l| l & NO_SOURCE == i, &mut |ev, o| feed.observe(ev, o)),
-            None => b.each(|l| l & TO_SHARED != 0, &mut |ev, o| feed.observe(ev, o)),
+            Some(i) => self.run_source(b, usize::from(i)),
+            None => self.run_shared(b),
         }
+    }
+
+    /// Run source lane `i` on its records of `b`, writing a note on each
+    /// web request.
+    fn run_source(&mut self, b: &Batch, i: usize) {
+        let (Some(list), Some(notes)) = (b.lists.get(i), b.notes.get(i)) else {
+            return;
+        };
+        let feed = &mut self.feed;
+        let mut notes = lock(notes);
+        let Notes { buf, ends } = &mut *notes;
+        buf.clear();
+        ends.clear();
+        b.each(list, &mut |index, _, ev, o| {
+            if matches!(ev, EventRef::Web(_)) {
+                feed.observe_noted(ev, o, Some(Note::Write(buf)));
+                ends.push((index, u32::try_from(buf.len()).unwrap_or(u32::MAX)));
+            } else {
+                feed.observe(ev, o);
+            }
+        });
+    }
+
+    /// Run the shared lane on `b`, whose source lanes have run: each web
+    /// request with the note its source lane wrote.
+    fn run_shared(&mut self, b: &Batch) {
+        let Some(list) = b.lists.last() else { return };
+        let feed = &mut self.feed;
+        let notes: Vec<MutexGuard<'_, Notes>> = b.notes.iter().map(|n| lock(n)).collect();
+        // Per source lane: the next of its `ends`, and where its note starts.
+        let mut at = vec![(0usize, 0usize); notes.len()];
+        b.each(list, &mut |index, lanes, ev, o| {
+            let l = usize::from(lanes & NO_SOURCE);
+            let (Some(n), Some((next, start))) = (notes.get(l), at.get_mut(l)) else {
+                feed.observe(ev, o);
+                return;
+            };
+            if !matches!(ev, EventRef::Web(_)) {
+                feed.observe(ev, o);
+                return;
+            }
+            // The source lane ran its records in this order; one it could
+            // not read back has no note (then this lane skips it too).
+            while let Some(&(_, end)) = n.ends.get(*next).filter(|(i, _)| *i < index) {
+                *next += 1;
+                *start = end as usize;
+            }
+            let note = match n.ends.get(*next) {
+                Some(&(i, end)) if i == index => {
+                    let note = n.buf.get(*start..end as usize).unwrap_or_default();
+                    *next += 1;
+                    *start = end as usize;
+                    note
+                }
+                _ => &[],
+            };
+            feed.observe_noted(ev, o, Some(Note::Read(note)));
+        });
     }
 }
 
-/// The batch the lanes are working on, and which lanes are still to run.
+/// Batches handed over that some lane has still to run, and where each lane
+/// is: a lane runs the batches in order, one at a time; the shared lane runs
+/// a batch once every source lane has (its notes are written).
 #[derive(Default)]
-struct Job {
-    batch: Option<Arc<Batch>>,
-    /// Lanes not yet claimed: `front..back`.
-    front: usize,
-    back: usize,
-    /// Lanes claimed or not that have not finished.
-    left: usize,
+struct Pipe {
+    /// Batches in order; the first is number `first`.
+    queue: VecDeque<Arc<Batch>>,
+    first: u64,
+    /// Per lane (source lanes, then the shared lane): the number of the
+    /// next batch it runs, and whether a thread is running it.
+    next: Vec<u64>,
+    busy: Vec<bool>,
+    /// Batches every lane has run, for reuse.
+    spare: Vec<Batch>,
+    /// Pool threads taking lanes.
+    workers: usize,
+}
+
+impl Pipe {
+    /// A lane that can run its next batch (the one furthest behind), marked
+    /// busy, and that batch.
+    fn claim(&mut self) -> Option<(usize, Arc<Batch>)> {
+        let end = self.first + self.queue.len() as u64;
+        let shared = self.next.len().checked_sub(1)?;
+        let sources_done = self.next[..shared].iter().copied().min().unwrap_or(end);
+        let (i, n) = self
+            .next
+            .iter()
+            .enumerate()
+            .filter(|&(i, &n)| !self.busy[i] && n < end && (i < shared || n < sources_done))
+            .min_by_key(|&(_, &n)| n)?;
+        let b = self.queue.get(usize::try_from(n - self.first).ok()?)?;
+        let b = Arc::clone(b);
+        self.busy[i] = true;
+        Some((i, b))
+    }
+
+    /// Lane `i` has run its batch: move it on; keep the batches every lane
+    /// has run for reuse.
+    fn done(&mut self, i: usize) {
+        self.next[i] += 1;
+        self.busy[i] = false;
+        let behind = self.next.iter().copied().min().unwrap_or(0);
+        while self.first < behind {
+            let Some(b) = self.queue.pop_front() else {
+                break;
+            };
+            self.first += 1;
+            if let Ok(b) = Arc::try_unwrap(b) {
+                self.spare.push(b);
+            }
+        }
+    }
 }
 
 /// What the reading thread and the pool threads share.
 pub(crate) struct Shared<'o> {
     lanes: Vec<Mutex<Lane<'o>>>,
-    job: Mutex<Job>,
-    done: Condvar,
+    pipe: Mutex<Pipe>,
+    /// A lane has run a batch.
+    moved: Condvar,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -318,7 +235,7 @@ impl<'o> Shared<'o> {
     /// The lanes of [`lane_feeds`]: source lanes, then the shared lane.
     fn new(feeds: Vec<Feed<'o>>) -> Shared<'o> {
         let shared = feeds.len().saturating_sub(1);
-        let lanes = feeds
+        let lanes: Vec<_> = feeds
             .into_iter()
             .enumerate()
             .map(|(i, feed)| {
@@ -328,62 +245,82 @@ impl<'o> Shared<'o> {
                 })
             })
             .collect();
+        let pipe = Pipe {
+            next: vec![0; lanes.len()],
+            busy: vec![false; lanes.len()],
+            ..Pipe::default()
+        };
         Shared {
             lanes,
-            job: Mutex::new(Job::default()),
-            done: Condvar::new(),
+            pipe: Mutex::new(pipe),
+            moved: Condvar::new(),
         }
     }
 
-    /// Claim and run lanes of the current batch until none is left to claim
-    /// (from the last lane when `from_back`).
-    fn work(&self, from_back: bool) {
+    /// Run lane `i` on `b`, then mark it done.
+    fn run(&self, i: usize, b: Arc<Batch>) {
+        lock(&self.lanes[i]).run(&b);
+        drop(b);
+        lock(&self.pipe).done(i);
+        self.moved.notify_all();
+    }
+
+    /// A pool thread: run lanes while one can run.
+    fn work(&self) {
         loop {
-            let (i, batch) = {
-                let mut j = lock(&self.job);
-                let Some(b) = j.batch.clone() else { return };
-                if j.front >= j.back {
-                    return;
+            let claimed = {
+                let mut p = lock(&self.pipe);
+                let c = p.claim();
+                if c.is_none() {
+                    p.workers -= 1;
                 }
-                let i = if from_back {
-                    j.back -= 1;
-                    j.back
-                } else {
-                    j.front += 1;
-                    j.front - 1
-                };
-                (i, b)
+                c
             };
-            lock(&self.lanes[i]).run(&batch);
-            drop(batch);
-            let mut j = lock(&self.job);
-            j.left -= 1;
-            if j.left == 0 {
-                self.done.notify_all();
+            let Some((i, b)) = claimed else { return };
+            self.run(i, b);
+        }
+    }
+
+    /// The reading thread: run lanes (or wait for the pool threads) until
+    /// at most `in_flight` batches are left to run.
+    fn drain(&self, in_flight: usize) {
+        let mut p = lock(&self.pipe);
+        while p.queue.len() > in_flight {
+            if let Some((i, b)) = p.claim() {
+                drop(p);
+                self.run(i, b);
+                p = lock(&self.pipe);
+            } else {
+                p = self
+                    .moved
+                    .wait(p)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
         }
     }
 
-    /// Help with the current batch, wait until every lane has run it, and
-    /// take it back for reuse.
-    fn settle(&self) -> Option<Batch> {
-        self.work(true);
-        let mut j = lock(&self.job);
-        while j.left > 0 {
-            j = self
-                .done
-                .wait(j)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// Queue a full batch; whether a pool thread should be started (fewer
+    /// than `workers` are taking lanes).
+    fn push(&self, batch: Batch, workers: usize) -> bool {
+        let mut p = lock(&self.pipe);
+        p.queue.push_back(Arc::new(batch));
+        if p.workers < workers {
+            p.workers += 1;
+            true
+        } else {
+            false
         }
-        j.batch.take().and_then(|b| Arc::try_unwrap(b).ok())
     }
 
-    fn start(&self, batch: Batch) {
-        let mut j = lock(&self.job);
-        j.batch = Some(Arc::new(batch));
-        j.front = 0;
-        j.back = self.lanes.len();
-        j.left = self.lanes.len();
+    /// An empty batch for `lanes` source lanes: one every lane has run, or
+    /// a new one.
+    fn spare(&self, lanes: usize) -> Batch {
+        let mut b = lock(&self.pipe)
+            .spare
+            .pop()
+            .unwrap_or_else(|| Batch::new(lanes));
+        b.clear();
+        b
     }
 }
 
@@ -402,7 +339,9 @@ pub(crate) enum Sink<'s, 'sc, 'o> {
         scope: &'s rayon::Scope<'sc>,
         lanes: usize,
         filling: Batch,
-        spare: Option<Batch>,
+        /// [`BATCH_BYTES`] and [`IN_FLIGHT`] (smaller in tests).
+        batch_bytes: usize,
+        in_flight: usize,
     },
 }
 
@@ -413,38 +352,41 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
         match self {
             Sink::One(feed) => feed.observe(ev, o),
             Sink::Drop => {}
-            Sink::Lanes { lanes, filling, .. } => {
+            Sink::Lanes {
+                lanes,
+                filling,
+                batch_bytes,
+                ..
+            } => {
                 filling.push(lanes_for(ev, *lanes), ev, o);
-                if filling.bytes() >= BATCH_BYTES {
+                if filling.bytes() >= *batch_bytes {
                     self.hand_over();
                 }
             }
         }
     }
 
-    /// Wait for the lanes to finish the batch before, then give them this one.
+    /// Queue the batch filled for the lanes (a pool thread starts taking
+    /// them if too few are); run lanes while too many batches are queued.
     fn hand_over(&mut self) {
         let Sink::Lanes {
             shared,
             scope,
+            lanes,
             filling,
-            spare,
+            in_flight,
             ..
         } = self
         else {
             return;
         };
-        if let Some(b) = shared.settle() {
-            *spare = Some(b);
-        }
-        let mut next = spare.take().unwrap_or_default();
-        next.clear();
-        let full = std::mem::replace(filling, next);
-        shared.start(full);
-        if rayon::current_num_threads() > 1 {
+        let full = std::mem::replace(filling, shared.spare(*lanes));
+        let workers = rayon::current_num_threads().saturating_sub(1);
+        if shared.push(full, workers) {
             let shared: &'sc Shared<'o> = shared;
-            scope.spawn(move |_| shared.work(false));
+            scope.spawn(move |_| shared.work());
         }
+        shared.drain(*in_flight);
     }
 
     /// Run everything handed over (end of stream).
@@ -453,7 +395,7 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
             self.hand_over();
         }
         if let Sink::Lanes { shared, .. } = self {
-            shared.settle();
+            shared.drain(0);
         }
     }
 }
@@ -501,7 +443,18 @@ pub(crate) fn lane_feeds(opts: &HuntOptions, lanes: usize) -> Vec<Feed<'_>> {
 /// lanes and the shared lane); every event handed over has been observed
 /// when it returns. The feeds, unfinished, in the same order.
 pub(crate) fn run_feeds<'o, R>(
+    feeds: Vec<Feed<'o>>,
+    body: impl FnOnce(&mut Sink<'_, '_, 'o>) -> R,
+) -> (R, Vec<Feed<'o>>) {
+    run_feeds_in(feeds, BATCH_BYTES, IN_FLIGHT, body)
+}
+
+/// [`run_feeds`] with batches of `batch_bytes` and at most `in_flight` of
+/// them queued.
+fn run_feeds_in<'o, R>(
     mut feeds: Vec<Feed<'o>>,
+    batch_bytes: usize,
+    in_flight: usize,
     body: impl FnOnce(&mut Sink<'_, '_, 'o>) -> R,
 ) -> (R, Vec<Feed<'o>>) {
     if feeds.len() < 2 {
@@ -523,8 +476,9 @@ pub(crate) fn run_feeds<'o, R>(
             shared: &shared,
             scope,
             lanes,
-            filling: Batch::default(),
-            spare: None,
+            filling: Batch::new(lanes),
+            batch_bytes,
+            in_flight,
         };
         let r = body(&mut sink);
         sink.settle();

@@ -85,7 +85,7 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
         EventRef::Waf(waf),
     ];
     let raws = [line1, "line two", "line three", "line four"];
-    let mut b = Batch::default();
+    let mut b = Batch::new(2);
     for (i, (ev, raw)) in evs.iter().zip(raws).enumerate() {
         let file = if i < 2 { "a.log" } else { "b.log" };
         let o = Origin {
@@ -100,9 +100,9 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
         EventRef::Waf(w) => Some(lane_of(w.source_ip, 2) as u8),
         _ => None,
     };
-    let collect = |wants: &dyn Fn(u8) -> bool| {
+    let collect = |list: usize| {
         let mut got = Vec::new();
-        b.each(wants, &mut |ev, o| {
+        b.each(&b.lists[list], &mut |_, _, ev, o| {
             got.push((
                 format!("{ev:?}"),
                 o.file.to_string(),
@@ -129,10 +129,10 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
             .collect::<Vec<_>>()
     };
     for l in 0..2u8 {
-        let got = collect(&|x| x & NO_SOURCE == l);
+        let got = collect(usize::from(l));
         assert_eq!(got, expect(&|ev| lane(ev) == Some(l)));
     }
-    let shared = collect(&|x| x & TO_SHARED != 0);
+    let shared = collect(2);
     assert_eq!(shared, expect(&|ev| !matches!(ev, EventRef::Waf(_))));
     assert_eq!(shared.len(), 3);
 }
@@ -223,5 +223,97 @@ fn inputs_path(inputs: &[haboob_ingest::Input]) -> std::path::PathBuf {
     match &inputs[0] {
         haboob_ingest::Input::File(p) => p.clone(),
         haboob_ingest::Input::Stdin => unreachable!("a file"),
+    }
+}
+
+/// Requests of many sources over many small batches, with a few batches
+/// queued: the lanes (source lanes writing notes, the shared lane reading
+/// them one batch or more behind) give exactly the alerts of one feed, at
+/// two and three source lanes, whatever the batch size.
+#[test]
+fn lanes_over_many_batches_give_the_alerts_of_one_feed() {
+    let mut reqs: Vec<(String, String, String, u16, &str)> = Vec::new();
+    for i in 0..2400u32 {
+        // Two sources per kind of request; the sweep's from 250.
+        let src = match i % 8 {
+            2 => format!("10.200.{}.9", i / 8 % 250),
+            k => format!("10.{k}.{}.7", i % 2),
+        };
+        let (path, status, ua) = match i % 8 {
+            // Traversal, decoded twice; some served (exploit success).
+            0 => (
+                format!("/files/..%252f..%252fetc/passwd{}", i % 3),
+                200,
+                "curl/8.0",
+            ),
+            1 => (format!("/admin{i}.php"), 404, "Mozilla/5.0"),
+            2 => ("/backup.zip".to_string(), 404, "-"),
+            3 => (format!("/cgi-bin/%2e%2e/%2e%2e/bin/sh?x={i}"), 500, "-"),
+            4 => ("/static/app.js".to_string(), 200, "Mozilla/5.0"),
+            5 => (
+                format!("/index.php?id=1%27+union+select+{i}"),
+                200,
+                "sqlmap/1.7",
+            ),
+            _ => (format!("/page/{}", i % 50), 200, "Mozilla/5.0"),
+        };
+        let method = if i % 8 == 2 { "HEAD" } else { "GET" };
+        reqs.push((src, path, ua.to_string(), status, method));
+    }
+    let events: Vec<(EventRef<'_>, String)> = reqs
+        .iter()
+        .enumerate()
+        .map(|(i, (src, path, ua, status, method))| {
+            let (p, q) = path.split_once('?').unwrap_or((path, ""));
+            let mut w = web(src, p, ua, 1_000 + i as i64 / 8);
+            w.query = q;
+            w.status = *status;
+            // Not-found answers are 12 bytes: a served probe is larger.
+            if *status == 200 {
+                w.bytes = 2_000 + i as u64 % 7;
+            }
+            w.method = method;
+            let raw = format!("{src} {method} {path} {status}");
+            (EventRef::Web(w), raw)
+        })
+        .collect();
+    let opts = HuntOptions::default();
+    let run = |lanes: usize, batch_bytes: usize, in_flight: usize| {
+        let (_, feeds) = run_feeds_in(lane_feeds(&opts, lanes), batch_bytes, in_flight, |sink| {
+            for (i, (ev, raw)) in events.iter().enumerate() {
+                let o = Origin {
+                    file: "access.log",
+                    line: i as u64 + 1,
+                    raw,
+                };
+                sink.observe(ev, &o);
+            }
+        });
+        let mut alerts: Vec<String> = feeds
+            .into_iter()
+            .flat_map(|f| f.finish().alerts)
+            .map(|a| serde_json::to_string(&a).unwrap())
+            .collect();
+        alerts.sort();
+        alerts
+    };
+    let one = run(1, BATCH_BYTES, IN_FLIGHT);
+    for want in ["\"web.exploit\"", "\"web.sweep\"", "\"web.scan\""] {
+        assert!(
+            one.iter().any(|a| a.contains(want)),
+            "no {want} in {one:#?}"
+        );
+    }
+    for (lanes, batch_bytes, in_flight) in [
+        (2, 4096, 1),
+        (2, 700, 3),
+        (3, 20_000, 0),
+        (2, BATCH_BYTES, IN_FLIGHT),
+    ] {
+        assert_eq!(
+            run(lanes, batch_bytes, in_flight),
+            one,
+            "{lanes} lanes, {batch_bytes} bytes, {in_flight} queued"
+        );
     }
 }

@@ -223,6 +223,16 @@ impl KindSet {
         self.0 &= !other.0;
     }
 
+    /// The set as a word (for [`super::request::Req::write_note`]).
+    pub(crate) fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The set of a word from [`KindSet::bits`] (unknown bits dropped).
+    pub(crate) fn from_bits(bits: u32) -> KindSet {
+        KindSet(bits & ((1 << Self::ALL.len()) - 1))
+    }
+
     /// The kinds, in the enum's order.
     pub fn iter(self) -> impl Iterator<Item = ExploitKind> {
         Self::ALL.into_iter().filter(move |k| self.contains(*k))

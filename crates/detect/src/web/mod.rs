@@ -339,6 +339,21 @@ impl Detector for WebDetectors {
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.observe_noted(ev, origin, crate::Note::Read(&[]), out);
+    }
+
+    /// The decoded view and the classification are read from a note
+    /// written by another lane's web detectors when one is given (the
+    /// classification computed here when that lane had no classifier, and
+    /// dropped when this one has none), else computed (and written when
+    /// asked). The allow lists are checked here either way.
+    fn observe_noted(
+        &mut self,
+        ev: &EventRef<'_>,
+        origin: &Origin<'_>,
+        note: crate::Note<'_>,
+        out: &mut Vec<Alert>,
+    ) {
         let EventRef::Web(w) = ev else { return };
         if self.allow_sources.iter().any(|c| c.contains(w.source_ip)) {
             return;
@@ -348,11 +363,26 @@ impl Detector for WebDetectors {
                 return;
             }
         }
-        self.req.fill(w);
-        if let Some(c) = &mut self.classifier {
-            let mut hits = std::mem::take(&mut self.req.exploit);
-            c.classify(w, &self.req, &mut hits);
-            self.req.exploit = hits;
+        let classified = match &note {
+            crate::Note::Read(n) if !n.is_empty() => self.req.read_note(n),
+            _ => None,
+        };
+        if classified.is_none() {
+            self.req.fill(w);
+        }
+        match &mut self.classifier {
+            Some(c) if classified != Some(true) => {
+                let mut hits = std::mem::take(&mut self.req.exploit);
+                c.classify(w, &self.req, &mut hits);
+                self.req.exploit = hits;
+            }
+            // The note's verdict, where this set has no classifier: its
+            // rules never read one (the view as `fill` leaves it).
+            None if classified == Some(true) => self.req.exploit = Default::default(),
+            _ => {}
+        }
+        if let crate::Note::Write(buf) = note {
+            self.req.write_note(self.classifier.is_some(), buf);
         }
         for r in &mut self.rules {
             r.observe(w, &self.req, origin, out);

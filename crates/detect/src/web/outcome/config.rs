@@ -135,7 +135,8 @@ pub struct DefacementConfig {
     /// Answers at the new size (after the first changed one) that confirm
     /// the change stayed.
     pub confirm_answers: u32,
-    /// Pages whose sizes are tracked (direct-mapped table slots).
+    /// Size of the direct-mapped page-size table: it holds up to half as
+    /// many pages (keys are odd), a page replacing another on its slot.
     pub max_pages: usize,
 }
 

@@ -31,7 +31,7 @@ use super::super::episode::{bounded, EvidenceBuf, FxBuild, Key, Recycle, Slot, T
 use super::super::request::Req;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
-use super::{cidrs, extension, mix, near, DefacementConfig, Table};
+use super::{cidrs, extension, method_is, mix, near, DefacementConfig, Table};
 use haboob_model::{content_id, Alert, AlertSource, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -227,12 +227,24 @@ impl WebRule for WebDefacement {
         if !ok {
             return;
         }
-        if w.method.eq_ignore_ascii_case("GET") {
+        if method_is(w.method, b"get") {
             if w.bytes > 0 && !req.is_static {
                 self.page(w, req, o, out);
             }
             return;
         }
+        self.write(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.s.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebDefacement {
+    /// A request other than GET answered 2xx: a write to content?
+    #[inline(never)]
+    fn write(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let Some(bit) = self.content_write(w, req) else {
             return;
         };
@@ -263,13 +275,8 @@ impl WebRule for WebDefacement {
         slot.ep.severity = Severity::High;
     }
 
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.s.t.drain(&mut |s| emit(s, out));
-    }
-}
-
-impl WebDefacement {
     /// A page answer: follow its size.
+    #[inline(never)]
     fn page(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let key = mix(req.site_hash, req.path_hash);
         let size = w.bytes;

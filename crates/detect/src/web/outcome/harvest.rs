@@ -35,6 +35,7 @@
 //! **ATT&CK.** T1213 Data from Information Repositories (the records are
 //! read through the site's own data interfaces), T1119 Automated Collection.
 
+use super::super::cache::VerdictCache;
 use super::super::episode::{
     hash_bytes, insert_capped, FxBuild, FxSet, Key, Recycle, Slot, Tracker,
 };
@@ -43,7 +44,7 @@ use super::super::scan::secs_ms;
 use super::super::sweep::CRAWLERS;
 use super::super::WebRule;
 use super::baseline::Reached;
-use super::{extension, mix, HarvestConfig, Table};
+use super::{extension, method_is, mix, HarvestConfig, Table};
 use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
 use std::collections::{BTreeMap, HashMap};
@@ -121,7 +122,24 @@ pub(crate) struct HarvestState {
     crawler: bool,
 }
 
-impl Recycle for HarvestState {}
+/// Record sets up to this capacity are kept (cleared) when a slot is reused.
+const KEEP_RECORDS: usize = 256;
+
+impl Recycle for HarvestState {
+    /// As new, keeping a small record set's allocation (most visitors read a
+    /// few records, and a pooled slot then needs no allocation).
+    fn recycle(&mut self) {
+        let mut records = std::mem::take(&mut self.records);
+        if records.capacity() > KEEP_RECORDS {
+            records = FxSet::default();
+        }
+        records.clear();
+        *self = HarvestState {
+            records,
+            ..HarvestState::default()
+        };
+    }
+}
 
 impl HarvestState {
     fn spread(&self) -> f64 {
@@ -159,6 +177,8 @@ pub(crate) struct WebHarvest {
     spread: f64,
     words: Option<AhoCorasick>,
     crawlers: Option<AhoCorasick>,
+    /// The last user agents' crawler verdicts (derived, not saved).
+    crawler_cache: VerdictCache<bool>,
     max_evidence: usize,
     bar: Bar,
     /// The last targets' [`record`] verdicts (derived, not saved).
@@ -206,6 +226,7 @@ impl WebHarvest {
                 aho_corasick::MatchKind::LeftmostLongest,
             ),
             crawlers: super::super::substring_matcher(&crawlers),
+            crawler_cache: VerdictCache::default(),
             max_evidence,
             cache: Table::new(CACHE_SLOTS),
             bar: Bar {
@@ -375,7 +396,7 @@ impl WebRule for WebHarvest {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let min = self.bar.min;
         self.s.t.maintain(w.ts, &mut |s| emit(s, min, out));
-        if !(w.method.eq_ignore_ascii_case("GET") || w.method.eq_ignore_ascii_case("POST")) {
+        if !(method_is(w.method, b"get") || method_is(w.method, b"post")) {
             return;
         }
         // Scripts, styles and images are never records (PDF documents are:
@@ -383,6 +404,20 @@ impl WebRule for WebHarvest {
         if req.is_static && !req.path().ends_with(b".pdf") {
             return;
         }
+        self.request(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        let min = self.bar.min;
+        self.s.t.drain(&mut |s| emit(s, min, out));
+    }
+}
+
+impl WebHarvest {
+    /// A GET or POST that may be for a record.
+    #[inline(never)]
+    fn request(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        let min = self.bar.min;
         // Most targets repeat: their verdict is looked up by hash.
         let query = &req.once[req.path_len..];
         let tkey = if query.is_empty() {
@@ -404,14 +439,19 @@ impl WebRule for WebHarvest {
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, min, out));
         if slot.ep.restart_if_expired(w.ts, self.window_ms) {
-            slot.st = HarvestState::default();
+            slot.st.recycle();
         }
         if slot.ep.count == 1 {
             // A second request in the episode: is the source a listed
             // crawler? (Asked once per episode, and not of the many visitors
             // who read one record.)
             let ua = &w.user_agent.as_bytes()[..w.user_agent.len().min(1024)];
-            slot.st.crawler = self.crawlers.as_ref().is_some_and(|c| c.is_match(ua));
+            // User agents repeat: the verdict is cached (keys compared
+            // byte for byte).
+            let crawlers = &self.crawlers;
+            slot.st.crawler = self.crawler_cache.get_or(ua, hash_bytes(ua), |ua| {
+                crawlers.as_ref().is_some_and(|c| c.is_match(ua))
+            });
         }
         if slot.st.crawler {
             return;
@@ -467,11 +507,6 @@ impl WebRule for WebHarvest {
             sites.entry(req.site_hash).or_default().crossed(c);
         }
     }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        let min = self.bar.min;
-        self.s.t.drain(&mut |s| emit(s, min, out));
-    }
 }
 
 #[cfg(test)]
@@ -508,6 +543,25 @@ mod unit {
         // Anything else is an error that names the rule.
         let junk = crate::DetectorState::of(ID, &"junk").unwrap();
         assert!(h2.restore(junk).unwrap_err().to_string().contains(ID));
+    }
+
+    #[test]
+    fn a_recycled_state_is_a_new_one_with_its_small_record_set_kept() {
+        let mut st = HarvestState {
+            requests: 9,
+            sum: 7.0,
+            ceiling: Some(80),
+            crawler: true,
+            ..HarvestState::default()
+        };
+        st.records.extend([1, 2, 3]);
+        st.recycle();
+        let saved = |s: &HarvestState| crate::DetectorState::of(ID, s).unwrap();
+        assert_eq!(saved(&st), saved(&HarvestState::default()));
+        assert!(st.records.capacity() >= 3);
+        st.records.extend(0..10_000);
+        st.recycle();
+        assert_eq!(st.records.capacity(), 0, "a large set is not kept");
     }
 
     #[test]

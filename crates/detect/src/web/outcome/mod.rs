@@ -74,6 +74,15 @@ pub(crate) fn cidrs(list: &[String], what: &str) -> Vec<Cidr> {
         .collect()
 }
 
+/// The request's method is `lower` (lower-case letters), in any case: what
+/// `eq_ignore_ascii_case` answers, without a loop (`c | 0x20` is a letter
+/// `l` only for `l` and its upper case).
+#[inline]
+pub(crate) fn method_is(method: &str, lower: &[u8]) -> bool {
+    let m = method.as_bytes();
+    m.len() == lower.len() && m.iter().zip(lower).all(|(c, l)| c | 0x20 == *l)
+}
+
 /// `|a - b| <= tol`.
 #[inline]
 pub(crate) fn near(a: u64, b: u64, tol: u64) -> bool {
@@ -91,23 +100,37 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
 /// number of slots (a power of two), a key landing on an occupied slot
 /// replaces its value. A key and its value sit side by side (one cache line
 /// per lookup). Saved sparsely (occupied slots only).
+///
+/// Keys are made odd, so a table of size `n` (its saved size) only ever
+/// used its odd slots: the key's bits 1.. pick one of `n / 2` slots, and
+/// only those are stored (half the memory and twice the keys per cache line
+/// of the first layout, with the same keys sharing a slot).
 #[derive(Debug, Clone)]
 pub(crate) struct Table<V> {
     slots: Vec<(u64, V)>,
 }
 
+impl<V> Table<V> {
+    /// The size the table was made with (twice its slots).
+    pub fn size(&self) -> usize {
+        self.slots.len() * 2
+    }
+
+    /// The slot of `key`: the one the odd slot `key | 1 mod size` was.
+    #[inline]
+    fn index(&self, key: u64) -> usize {
+        ((key >> 1) as usize) & (self.slots.len() - 1)
+    }
+}
+
 impl<V: Default + Clone> Table<V> {
-    /// A table of at least `n` slots (rounded up to a power of two, at least 16).
+    /// A table of size `n` (rounded up to a power of two, at least 16),
+    /// holding up to `n / 2` keys.
     pub fn new(n: usize) -> Self {
         let n = n.clamp(16, 1 << 24).next_power_of_two();
         Table {
-            slots: vec![(0, V::default()); n],
+            slots: vec![(0, V::default()); n / 2],
         }
-    }
-
-    #[inline]
-    fn index(&self, key: u64) -> usize {
-        (key as usize) & (self.slots.len() - 1)
     }
 
     /// The value for `key`, reset to the default when the slot held another
@@ -144,7 +167,7 @@ impl<V: Serialize + Clone> Serialize for Table<V> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let used: Vec<(u64, V)> = self.slots.iter().filter(|s| s.0 != 0).cloned().collect();
         Sparse {
-            n: self.slots.len(),
+            n: self.size(),
             used,
         }
         .serialize(s)
@@ -192,7 +215,59 @@ mod table_tests {
         let s = crate::DetectorState::of("t", &t).unwrap();
         let back: Table<u32> = s.into("t").unwrap();
         assert_eq!(back.get(18), Some(&0));
-        assert_eq!(back.slots.len(), 16);
+        assert_eq!(back.size(), 16);
+        assert_eq!(back.slots.len(), 8);
+    }
+
+    /// The slot each key lands on is the one it had when tables stored all
+    /// `n` slots and indexed by `(key | 1) mod n`: the same keys share a
+    /// slot, and the saved form (size, occupied slots in slot order) is the
+    /// one that layout saved.
+    #[test]
+    fn slots_are_the_odd_slots_of_the_first_layout() {
+        let n = 64usize;
+        let mut t: Table<u32> = Table::new(n);
+        let mut first: Vec<(u64, u32)> = vec![(0, 0); n];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..2000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = x % 1000;
+            *t.slot(key).0 = i;
+            let k = key | 1;
+            let s = &mut first[(k as usize) & (n - 1)];
+            *s = (k, i);
+            assert_eq!(t.get(key), Some(&i));
+        }
+        let used: Vec<(u64, u32)> = first.iter().copied().filter(|s| s.0 != 0).collect();
+        let json = serde_json::to_value(&t).unwrap();
+        let want = serde_json::json!({"n": n, "used": used});
+        assert_eq!(json, want);
+    }
+
+    #[test]
+    fn methods_match_as_eq_ignore_ascii_case_does() {
+        let names: [&[u8]; 5] = [b"get", b"post", b"put", b"patch", b"delete"];
+        // Every byte in every position of the names, and other lengths.
+        for name in names {
+            let upper = name.to_ascii_uppercase();
+            for i in 0..name.len() {
+                for b in 0..=255u8 {
+                    let mut m = upper.clone();
+                    m[i] = b;
+                    let Ok(text) = std::str::from_utf8(&m) else {
+                        continue;
+                    };
+                    let want = text.eq_ignore_ascii_case(std::str::from_utf8(name).unwrap());
+                    assert_eq!(method_is(text, name), want, "{text:?}");
+                }
+            }
+        }
+        assert!(method_is("GeT", b"get"));
+        assert!(!method_is("GETS", b"get"));
+        assert!(!method_is("", b"get"));
+        assert!(!method_is("G\x05T", b"get"));
     }
 
     #[test]

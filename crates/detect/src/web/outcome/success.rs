@@ -365,21 +365,36 @@ impl WebRule for WebExploitSuccess {
     }
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
-        let p = &self.p;
-        let s = &mut self.s;
         {
-            let scripts = &s.scripts;
-            s.t.maintain(w.ts, &mut |x| emit(x, scripts, out));
+            let scripts = &self.s.scripts;
+            self.s.t.maintain(w.ts, &mut |x| emit(x, scripts, out));
         }
-        let hits = &req.exploit;
-        let ok = w.status_class() == 2;
         // Most requests: an asset served, or answered 304 or 3xx. Nothing
         // here is about them (what follows reads 2xx, 404 and 410 answers,
-        // and probes).
+        // and probes); they cost this test alone.
+        let ok = w.status_class() == 2;
         let not_found = w.status == 404 || w.status == 410;
-        if hits.is_empty() && (if ok { req.is_static } else { !not_found }) {
+        if req.exploit.is_empty() && (if ok { req.is_static } else { !not_found }) {
             return;
         }
+        self.answer(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        let scripts = &self.s.scripts;
+        self.s.t.drain(&mut |x| emit(x, scripts, out));
+    }
+}
+
+impl WebExploitSuccess {
+    /// A probe, a page view (2xx, not an asset) or a not-found answer.
+    #[inline(never)]
+    fn answer(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        let p = &self.p;
+        let s = &mut self.s;
+        let hits = &req.exploit;
+        let ok = w.status_class() == 2;
+        let not_found = w.status == 404 || w.status == 410;
         let path = req.path();
         // What this source did on this site so far (before this request).
         let vkey = mix(req.site_hash, hash_ip(w.source_ip));
@@ -504,13 +519,6 @@ impl WebRule for WebExploitSuccess {
         }
     }
 
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        let scripts = &self.s.scripts;
-        self.s.t.drain(&mut |x| emit(x, scripts, out));
-    }
-}
-
-impl WebExploitSuccess {
     /// A request for a script path answered 404 or 2xx.
     fn script_path(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let p = &self.p;

@@ -47,7 +47,7 @@ use super::super::rules::ProductClass;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
 use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404, Visitor};
-use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
+use super::{cidrs, method_is, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -218,10 +218,6 @@ fn grows(k: ExploitKind) -> bool {
             | ExploitKind::CommandInjection
             | ExploitKind::ExpressionInjection
     )
-}
-
-fn is_method(w: &WebEvent<'_>, m: &str) -> bool {
-    w.method.eq_ignore_ascii_case(m)
 }
 
 fn emit(s: Slot<SuccessState>, scripts: &HashMap<u64, Script, FxBuild>, out: &mut Vec<Alert>) {
@@ -434,7 +430,7 @@ impl WebExploitSuccess {
         }
         let s = &mut self.s;
         let p = &self.p;
-        let write = is_method(w, "POST") || is_method(w, "PUT");
+        let write = method_is(w.method, b"post") || method_is(w.method, b"put");
         if ok && write && (!hits.is_empty() || memchr::memmem::find(path, b"upload").is_some()) {
             if s.uploads.len() >= MAX_UPLOADS {
                 s.uploads.clear();
@@ -528,7 +524,7 @@ impl WebExploitSuccess {
             .uploads
             .get(&(w.source_ip, req.site_hash))
             .is_some_and(|t| w.ts.0.saturating_sub(t.0) <= p.shell_ms);
-        let put = is_method(w, "PUT");
+        let put = method_is(w.method, b"put");
         let sc = s.script(key, w.ts, p.max_scripts);
         if w.status == 404 {
             sc.missing = true;
@@ -550,7 +546,7 @@ impl WebExploitSuccess {
         let shell = sc.placed
             && !sc.others
             && first.0 == w.source_ip
-            && is_method(w, "POST")
+            && method_is(w.method, b"post")
             && w.ts.0.saturating_sub(first.1 .0) <= p.shell_ms;
         if shell {
             let slot = s.hit(Signal::Webshell, w, req, o, p.max_evidence, out);

@@ -107,7 +107,7 @@ impl<'o> Feed<'o> {
 
     /// Enrich (geo) and hand one event to every detector.
     pub(crate) fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>) {
-        self.observe_noted(ev, origin, None);
+        self.observe_noted(ev, origin, Note::Read(&[]));
     }
 
     /// [`Feed::observe`], with the [`Note`] of a web request shared with
@@ -116,7 +116,7 @@ impl<'o> Feed<'o> {
         &mut self,
         ev: &EventRef<'_>,
         origin: &Origin<'_>,
-        mut note: Option<Note<'_>>,
+        mut note: Note<'_>,
     ) {
         let enriched = match (&mut self.geo, ev) {
             (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
@@ -136,14 +136,8 @@ impl<'o> Feed<'o> {
             }
             _ => None,
         };
-        if let Some(note) = &mut note {
-            for d in self.detectors.iter_mut() {
-                d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
-            }
-        } else {
-            for d in self.detectors.iter_mut() {
-                d.observe(ev, origin, &mut self.alerts);
-            }
+        for d in self.detectors.iter_mut() {
+            d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
         }
         // The derived sign-in has no note (only web detectors write one).
         if let Some(ev) = derived.as_ref() {

@@ -117,7 +117,7 @@ impl Lane<'_> {
         ends.clear();
         b.each(list, &mut |index, _, ev, o| {
             if matches!(ev, EventRef::Web(_)) {
-                feed.observe_noted(ev, o, Some(Note::Write(buf)));
+                feed.observe_noted(ev, o, Note::Write(buf));
                 ends.push((index, u32::try_from(buf.len()).unwrap_or(u32::MAX)));
             } else {
                 feed.observe(ev, o);
@@ -158,7 +158,7 @@ impl Lane<'_> {
                 }
                 _ => &[],
             };
-            feed.observe_noted(ev, o, Some(Note::Read(note)));
+            feed.observe_noted(ev, o, Note::Read(note));
         });
     }
 }

@@ -149,8 +149,8 @@ impl Req {
     }
 
     /// Restore the view [`Req::write_note`] wrote; `Some(classified)`, or
-    /// `None` (the view unchanged or partly overwritten: fill it) when
-    /// `note` is not one whole note.
+    /// `None` (the view unchanged: fill it) when `note` is not one whole
+    /// note.
     pub(crate) fn read_note(&mut self, note: &[u8]) -> Option<bool> {
         let (head, rest) = note.split_first_chunk::<NOTE_HEAD>()?;
         let u32_at = |i: usize| {

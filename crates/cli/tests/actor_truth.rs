@@ -5,6 +5,7 @@
 //! public wordlist) are not merged into it, nor into each other.
 
 use haboob_hunt::{hunt, HuntOptions, HuntReport, Targets};
+use haboob_model::Severity;
 use haboob_simulate::{read_labels, simulate, Label, LabelKind, Scenario, SimOptions};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -105,6 +106,7 @@ fn check(seed: u64) {
     assert!(c.sources.iter().all(|s| !benign.contains(s)));
     let research = sources_of(&labels, "research-scanner");
     assert_eq!(research.len(), 3);
+    let mut labelled = 0;
     for cp in &report.campaigns {
         let n = cp.sources.iter().filter(|s| research.contains(s)).count();
         assert!(
@@ -112,7 +114,21 @@ fn check(seed: u64) {
             "research scanner mixed: {:?}",
             cp.sources
         );
+        // Its addresses are in Censys's published scanning networks: it is
+        // labelled and low, not a high sector-wide campaign; no other
+        // campaign is labelled.
+        let label = cp
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("research scanner: every source is in the scanning networks"));
+        assert_eq!(label, n > 0, "{:?}", cp.reasons);
+        if n > 0 {
+            labelled += 1;
+            assert_eq!(cp.severity, Severity::Low);
+            assert_eq!(cp.sources.len(), 3);
+        }
     }
+    assert_eq!(labelled, 1);
     // Ten commodity scanners with one stock User-Agent and one public
     // wordlist: each alone in its campaign.
     let commodity = sources_of(&labels, "commodity");

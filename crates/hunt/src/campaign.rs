@@ -97,11 +97,13 @@ fn link_within(
 /// funnel grouping of `haboob_detect::auth`; targets are enriched from
 /// `targets`, and a campaign that shares sources with a campaign of the other
 /// family says so in its reasons (one actor across web and sign-in logs).
+/// Web campaigns of research scanners are labelled (`crate::research`).
 pub fn group_all(
     alerts: &[Alert],
     targets: &Targets,
     cfg: &HuntConfig,
     geo: Option<&Geo>,
+    research: &crate::research::ResearchNets,
 ) -> Vec<Campaign> {
     let (auth, web): (Vec<Alert>, Vec<Alert>) = alerts
         .iter()
@@ -110,6 +112,9 @@ pub fn group_all(
     let mut auth = haboob_detect::auth::group_campaigns(&auth);
     let web = crate::intel_join::join_account_campaigns(&mut auth, web);
     let mut web = group(&web, targets, cfg, geo);
+    for c in &mut web {
+        crate::research::apply(c, research);
+    }
     for c in &mut auth {
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
         c.targets.sort();

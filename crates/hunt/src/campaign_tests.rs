@@ -143,6 +143,7 @@ mod cross_family_tests {
             &Targets::default(),
             &HuntConfig::default(),
             None,
+            &crate::research::ResearchNets::default(),
         );
         let web_c = c.iter().find(|c| c.detectors == ["web.sensitive"]).unwrap();
         let linked = c

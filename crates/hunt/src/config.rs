@@ -3,7 +3,6 @@
 
 use haboob_detect::{auth::AuthConfig, web::WebConfig, DetectConfig};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
 use std::path::Path;
 
 /// The whole configuration file.
@@ -202,58 +201,15 @@ impl Config {
 }
 
 /// A parsed allow-list entry: an address block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    net: IpAddr,
-    len: u8,
-}
-
-impl Cidr {
-    /// Parse `a.b.c.d`, `a.b.c.d/n`, IPv6 likewise.
-    pub fn parse(s: &str) -> Result<Cidr, String> {
-        let (addr, len) = match s.split_once('/') {
-            Some((a, l)) => (a, Some(l)),
-            None => (s, None),
-        };
-        let net: IpAddr = addr
-            .trim()
-            .parse()
-            .map_err(|_| format!("allow_sources: {s:?} is not an address or CIDR block"))?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        let len = match len {
-            Some(l) => l
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .filter(|l| *l <= max)
-                .ok_or_else(|| format!("allow_sources: bad prefix length in {s:?}"))?,
-            None => max,
-        };
-        Ok(Cidr { net, len })
-    }
-
-    /// Whether `ip` lies in this block.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.net, ip) {
-            (IpAddr::V4(n), IpAddr::V4(i)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0);
-                u32::from(n) & mask == u32::from(i) & mask
-            }
-            (IpAddr::V6(n), IpAddr::V6(i)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.len))
-                    .unwrap_or(0);
-                u128::from(n) & mask == u128::from(i) & mask
-            }
-            _ => false,
-        }
-    }
-}
+pub use haboob_model::Cidr;
 
 impl HuntConfig {
     /// The parsed allow list.
     pub fn allow_list(&self) -> Result<Vec<Cidr>, String> {
-        self.allow_sources.iter().map(|s| Cidr::parse(s)).collect()
+        self.allow_sources
+            .iter()
+            .map(|s| Cidr::parse(s).map_err(|e| format!("allow_sources: {e}")))
+            .collect()
     }
 }
 

@@ -28,6 +28,7 @@ pub mod merge;
 pub mod notify_config;
 pub mod order;
 mod reorder;
+pub mod research;
 pub mod retro;
 pub mod sigma;
 pub mod sigma_corr;
@@ -340,6 +341,7 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
         &opts.targets,
         &opts.config.hunt,
         opts.geo.as_deref(),
+        &research::ResearchNets::from_config(&opts.config.web),
     );
     let by_id = alerts
         .iter()

@@ -28,6 +28,7 @@
 mod alert;
 mod audit;
 mod audit_syscalls;
+mod cidr;
 mod cloud;
 mod event;
 pub mod fields;
@@ -47,6 +48,7 @@ pub use alert::{
     TargetSector, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
 };
 pub use audit::{AuditError, AuditEvent};
+pub use cidr::{Cidr, CidrError};
 pub use cloud::CloudEvent;
 pub use event::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,

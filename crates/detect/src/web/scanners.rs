@@ -26,6 +26,10 @@ pub struct ScannerRule {
     /// An Internet-wide scanner (T1595.001).
     #[serde(default)]
     pub internet_wide: bool,
+    /// The networks the tool's operator publishes as its scanning sources
+    /// (address blocks, checked by [`ScannerFile::parse`]).
+    #[serde(default)]
+    pub networks: Vec<String>,
     /// Where the tokens are documented.
     #[serde(default)]
     #[allow(dead_code)]
@@ -64,8 +68,23 @@ impl ScannerFile {
                 }
                 v.retain(|t| !t.is_empty());
             }
-            if s.user_agents.is_empty() && s.requests.is_empty() {
-                return Err(err(format!("scanner #{} ({}) has no token", i + 1, s.tool)));
+            if let Some(bad) = s
+                .networks
+                .iter()
+                .find_map(|n| haboob_model::Cidr::parse(n).err())
+            {
+                return Err(err(format!(
+                    "scanner #{} ({}): networks: {bad}",
+                    i + 1,
+                    s.tool
+                )));
+            }
+            if s.user_agents.is_empty() && s.requests.is_empty() && s.networks.is_empty() {
+                return Err(err(format!(
+                    "scanner #{} ({}) has no token and no network",
+                    i + 1,
+                    s.tool
+                )));
             }
             if let Some(t) = s
                 .user_agents
@@ -104,6 +123,17 @@ impl ScannerFile {
             tracing::warn!(error = %e, "Ignored scanner fingerprint file.");
             ScannerFile::default()
         })
+    }
+}
+
+impl ScannerRule {
+    /// The published scanning networks (entries [`ScannerFile::parse`]
+    /// refused never reach here; any other is skipped).
+    pub fn cidrs(&self) -> Vec<haboob_model::Cidr> {
+        self.networks
+            .iter()
+            .filter_map(|n| haboob_model::Cidr::parse(n).ok())
+            .collect()
     }
 }
 
@@ -153,8 +183,24 @@ mod tests {
         let e = ScannerFile::parse("[[scanner]]\ntool = \"x\"\n", "u.toml").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "rule file u.toml: scanner #1 (x) has no token"
+            "rule file u.toml: scanner #1 (x) has no token and no network"
         );
+        let e = ScannerFile::parse(
+            "[[scanner]]\ntool = \"x\"\nnetworks = [\"192.0.2.0/24\", \"192.0.2.0/40\"]\n",
+            "u.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "rule file u.toml: scanner #1 (x): networks: bad prefix length in \"192.0.2.0/40\""
+        );
+        // Networks alone make a tool (a project with a generic User-Agent).
+        let nets = ScannerFile::parse(
+            "[[scanner]]\ntool = \"Survey\"\nnetworks = [\"192.0.2.0/24\", \"2001:db8::1\"]\n",
+            "u.toml",
+        )
+        .unwrap();
+        assert_eq!(nets.scanner[0].cidrs().len(), 2);
         let e = ScannerFile::parse("[[scanner]]\ntool = \"x\"\nagents = [\"a\"]\n", "u.toml")
             .unwrap_err();
         assert!(e.to_string().contains("unknown field"), "{e}");

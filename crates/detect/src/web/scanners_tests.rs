@@ -207,6 +207,9 @@ fn a_user_file_adds_tools_and_a_bad_one_is_refused() {
         e.starts_with("web.scanner_ua.extra_rules: rule file "),
         "{e}"
     );
-    assert!(e.ends_with("scanner #1 (x) has no token"), "{e}");
+    assert!(
+        e.ends_with("scanner #1 (x) has no token and no network"),
+        "{e}"
+    );
     let _ = std::fs::remove_file(&f);
 }

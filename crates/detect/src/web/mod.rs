@@ -65,6 +65,7 @@ mod flood;
 mod habits;
 pub mod lists;
 mod login;
+mod method;
 mod outcome;
 mod pathset;
 mod request;

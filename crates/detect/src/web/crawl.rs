@@ -13,7 +13,8 @@
 //! **ATT&CK.** T1595 Active Scanning, T1594 Search Victim-Owned Websites.
 
 use super::config::CrawlConfig;
-use super::episode::{insert_capped, FxSet, Key, Recycle, Slot, Tracker};
+use super::episode::{insert_capped, Key, Recycle, Slot, Tracker};
+use super::fxhash::FxSet;
 use super::method::method_is;
 use super::request::Req;
 use super::scan::secs_ms;

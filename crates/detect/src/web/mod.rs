@@ -62,6 +62,7 @@ mod dfa;
 mod episode;
 mod exploit;
 mod flood;
+mod fxhash;
 mod habits;
 pub mod lists;
 mod login;

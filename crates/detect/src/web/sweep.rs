@@ -28,7 +28,8 @@
 
 use super::cache::VerdictCache;
 use super::config::SweepConfig;
-use super::episode::{bounded, hash_bytes, insert_capped, EvidenceBuf, FxBuild, FxSet};
+use super::episode::{bounded, insert_capped, EvidenceBuf};
+use super::fxhash::{hash_bytes, FxBuild, FxSet};
 use super::method::method_is;
 use super::request::Req;
 use super::scan::secs_ms;

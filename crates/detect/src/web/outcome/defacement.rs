@@ -27,7 +27,8 @@
 //!
 //! **ATT&CK.** T1491.002 External Defacement.
 
-use super::super::episode::{bounded, EvidenceBuf, FxBuild, Key, Recycle, Slot, Tracker};
+use super::super::episode::{bounded, EvidenceBuf, Key, Recycle, Slot, Tracker};
+use super::super::fxhash::FxBuild;
 use super::super::method::method_is;
 use super::super::request::Req;
 use super::super::scan::secs_ms;

@@ -36,9 +36,8 @@
 //! read through the site's own data interfaces), T1119 Automated Collection.
 
 use super::super::cache::VerdictCache;
-use super::super::episode::{
-    hash_bytes, insert_capped, FxBuild, FxSet, Key, Recycle, Slot, Tracker,
-};
+use super::super::episode::{insert_capped, Key, Recycle, Slot, Tracker};
+use super::super::fxhash::{hash_bytes, FxBuild, FxSet};
 use super::super::method::method_is;
 use super::super::request::Req;
 use super::super::scan::secs_ms;

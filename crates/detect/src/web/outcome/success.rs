@@ -39,8 +39,9 @@
 //! **ATT&CK.** T1190 Exploit Public-Facing Application (T1505.003 Web Shell
 //! for `webshell`).
 
-use super::super::episode::{FxBuild, Key, Recycle, Slot, Tracker, MAX_SAMPLES};
+use super::super::episode::{Key, Recycle, Slot, Tracker, MAX_SAMPLES};
 use super::super::exploit::{Hits, ProductMeta};
+use super::super::fxhash::FxBuild;
 use super::super::lists::ExploitKind;
 use super::super::method::method_is;
 use super::super::request::Req;

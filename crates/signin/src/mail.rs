@@ -12,7 +12,8 @@
 //! | SQL Server `ERRORLOG` (as text) | `YYYY-MM-DD HH:MM:SS.cc Source  msg` |
 //!
 //! Own-file time stamps carry no zone (Exim's optional `±zzzz` excepted) and
-//! are read as UTC, as syslog's.
+//! are read as UTC, as syslog's; their fractions of a second (Exim's `.mmm`,
+//! Zimbra's `,mmm`, SQL Server's `.cc`) are kept to the millisecond.
 //!
 //! | program | message | outcome / class |
 //! |---------|---------|-----------------|
@@ -101,8 +102,19 @@ fn d2(b: &[u8]) -> Option<u32> {
     }
 }
 
-/// `YYYY?MM?DD HH:MM:SS` (19 bytes) with `sep` between the date fields.
-fn civil(b: &[u8], sep: u8) -> Option<Result<Ts, RecordError>> {
+/// A time stamp at the start of a line (see [`civil`]).
+struct Stamp {
+    ts: Result<Ts, RecordError>,
+    /// The fraction's mark (`.` or `,`), 0 without a fraction.
+    mark: u8,
+    /// Bytes read: 19, or 20 and the fraction's digits.
+    len: usize,
+}
+
+/// `YYYY?MM?DD HH:MM:SS[.f|,f]` with `sep` between the date fields; the
+/// fraction (any number of digits, as Exim's `.mmm`, Zimbra's `,mmm` or SQL
+/// Server's `.cc`) is read to the millisecond (`.3` → 300, `.3456` → 345).
+fn civil(b: &[u8], sep: u8) -> Option<Stamp> {
     if b.len() < 19 || b[4] != sep || b[7] != sep || b[10] != b' ' || b[13] != b':' || b[16] != b':'
     {
         return None;
@@ -110,28 +122,21 @@ fn civil(b: &[u8], sep: u8) -> Option<Result<Ts, RecordError>> {
     let y = d2(&b[0..2])? * 100 + d2(&b[2..4])?;
     let (mo, d) = (d2(&b[5..7])?, d2(&b[8..10])?);
     let (h, mi, s) = (d2(&b[11..13])?, d2(&b[14..16])?, d2(&b[17..19])?);
-    Some(
-        Ts::from_civil(i64::from(y), mo, d, h, mi, s, 0)
-            .map_err(|e| RecordError::new(format!("bad time: {e}"))),
-    )
-}
-
-/// Digits after a `.` or `,` at `b[19]`: their count.
-fn fraction(b: &[u8], mark: u8) -> usize {
-    if b.get(19) != Some(&mark) {
-        return 0;
+    let (mut mark, mut len, mut ms) = (0, 19, 0);
+    if let Some(&m @ (b'.' | b',')) = b.get(19) {
+        let digits = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits > 0 {
+            (mark, len) = (m, 20 + digits);
+            ms = b[20..len]
+                .iter()
+                .chain(b"00")
+                .take(3)
+                .fold(0, |ms, c| ms * 10 + u32::from(c - b'0'));
+        }
     }
-    b[20..].iter().take_while(|c| c.is_ascii_digit()).count()
-}
-
-/// Milliseconds of the fraction digits after a second (`3` → 300, `345` →
-/// 345, `3456` → 345).
-fn millis(digits: &[u8]) -> i64 {
-    let mut ms = 0i64;
-    for i in 0..3 {
-        ms = ms * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'));
-    }
-    ms
+    let ts = Ts::from_civil(i64::from(y), mo, d, h, mi, s, ms)
+        .map_err(|e| RecordError::new(format!("bad time: {e}")));
+    Some(Stamp { ts, mark, len })
 }
 
 /// A line in one of the own-file framings (module docs): `None` when the
@@ -139,21 +144,24 @@ fn millis(digits: &[u8]) -> i64 {
 pub(crate) fn own_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
     let b = line.as_bytes();
     if b.first().is_some_and(u8::is_ascii_digit) {
-        if let Some(ts) = civil(b, b'/') {
-            return nginx_error_file(ts, &line[19..]);
+        if let Some(st) = civil(b, b'/') {
+            return nginx_error_file(st.ts, &line[st.len..]);
         }
-        let ts = civil(b, b'-')?;
-        // Zimbra: `,mmm LEVEL [`; SQL Server: `.cc Source`; else Exim.
-        let ms = fraction(b, b',');
-        if ms == 3 {
-            return zimbra(&line[23..]).map(|(c, m)| ts.and_then(|ts| zimbra_msg(ts, c, m)));
+        let st = civil(b, b'-')?;
+        // Zimbra: `,mmm LEVEL [`; SQL Server: `.cc Source`; else Exim, whose
+        // `.mmm` (log_timezone / millisec options) is optional.
+        let rest = &line[st.len..];
+        match (st.mark, st.len) {
+            (b',', 23) => {
+                return zimbra(rest).map(|(c, m)| st.ts.and_then(|ts| zimbra_msg(ts, c, m)));
+            }
+            (b',', _) => return None,
+            (b'.', 22) if rest.starts_with(' ') => {
+                return Some(st.ts.and_then(|ts| mssql_errorlog(ts, rest.trim_start())));
+            }
+            _ => {}
         }
-        let cs = fraction(b, b'.');
-        if cs == 2 && b.get(22) == Some(&b' ') {
-            return Some(ts.and_then(|ts| mssql_errorlog(ts, line[23..].trim_start())));
-        }
-        let mut rest = &line[19 + if cs > 0 { cs + 1 } else { 0 }..];
-        rest = rest.strip_prefix(' ')?;
+        let mut rest = rest.strip_prefix(' ')?;
         // Optional zone `+0200`, then optional `[pid] `.
         let mut offset = 0i64;
         if let Some(z) = rest.get(..6).filter(|z| {
@@ -175,9 +183,7 @@ pub(crate) fn own_file(line: &str) -> Option<Result<Parsed<'_>, RecordError>> {
         if !exim_shaped(rest) {
             return None;
         }
-        // Exim's `.mmm` (log_timezone / millisec options) is kept.
-        let ms = millis(&b[20..20 + cs]);
-        return Some(ts.and_then(|ts| exim(Ts(ts.0 + ms - offset * 60_000), rest)));
+        return Some(st.ts.and_then(|ts| exim(Ts(ts.0 - offset * 60_000), rest)));
     }
     None
 }
@@ -256,8 +262,8 @@ fn exim_shaped(msg: &str) -> bool {
 pub(crate) fn exim(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
     const DS: &str = "auth.exim";
     // Journal entries may repeat Exim's own time stamp.
-    let msg = if civil(msg.as_bytes(), b'-').is_some() {
-        msg[19..].trim_start()
+    let msg = if let Some(st) = civil(msg.as_bytes(), b'-') {
+        msg[st.len..].trim_start()
     } else {
         msg
     };
@@ -393,8 +399,8 @@ fn nginx_login_failed(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
 
 /// Syslog `nginx:` messages that carry an error-log line.
 pub(crate) fn nginx_syslog<'a>(msg: &'a str) -> Option<Result<Parsed<'a>, RecordError>> {
-    let ts = civil(msg.as_bytes(), b'/')?;
-    Some(ts.and_then(|ts| nginx_error_log(ts, &msg[19..])))
+    let st = civil(msg.as_bytes(), b'/')?;
+    Some(st.ts.and_then(|ts| nginx_error_log(ts, &msg[st.len..])))
 }
 
 /// Zimbra `mailbox.log` after the time stamp: (context, message), `None`
@@ -482,13 +488,21 @@ mod tests {
 
     #[test]
     fn framings() {
-        let t = |s: &str| civil(s.as_bytes(), b'-').map(|r| r.unwrap().to_string());
-        assert_eq!(
-            t("2022-06-29 16:04:05 x"),
-            Some("2022-06-29T16:04:05.000Z".into())
-        );
+        let t = |s: &str| {
+            civil(s.as_bytes(), b'-').map(|st| (st.ts.unwrap().to_string(), st.mark, st.len))
+        };
+        let at = |ms: &str| format!("2022-06-29T16:04:05.{ms}Z");
+        assert_eq!(t("2022-06-29 16:04:05 x"), Some((at("000"), 0, 19)));
         assert_eq!(t("2022-06-29T16:04:05 x"), None);
-        assert!(civil(b"2022-13-29 16:04:05", b'-').unwrap().is_err());
+        assert!(civil(b"2022-13-29 16:04:05", b'-').unwrap().ts.is_err());
+        // Fractions of a second, of any length, to the millisecond.
+        assert_eq!(t("2022-06-29 16:04:05.5 x"), Some((at("500"), b'.', 21)));
+        assert_eq!(t("2022-06-29 16:04:05.07 x"), Some((at("070"), b'.', 22)));
+        assert_eq!(t("2022-06-29 16:04:05,123 x"), Some((at("123"), b',', 23)));
+        assert_eq!(t("2022-06-29 16:04:05.987654"), Some((at("987"), b'.', 26)));
+        // A mark without digits is no fraction.
+        assert_eq!(t("2022-06-29 16:04:05. x"), Some((at("000"), 0, 19)));
+        assert_eq!(t("2022-06-29 16:04:05;123 x"), Some((at("000"), 0, 19)));
         // An IIS line is not claimed as Exim's.
         assert!(
             own_file("2024-05-01 08:00:00 10.0.0.5 GET / - 443 - 1.2.3.4 UA - 200 0 0 1").is_none()

@@ -349,7 +349,7 @@ fn format_names() {
 }
 
 /// `tests/fixtures/sshd_preauth.log` (see `SOURCES.md` there), line by
-/// line (table in `common/samples.rs`): pre-authentication connections are
+/// line (table in `common/samples_host.rs`): pre-authentication connections are
 /// probes with their address and the client's offer; lines naming a user,
 /// or without an address, are not.
 #[test]
@@ -358,7 +358,7 @@ fn sshd_preauth_probes_line_by_line() {
 }
 
 /// `tests/fixtures/auditd/audit.log` (real records, see `SOURCES.md`),
-/// line by line through the `auditd` parser (table in `common/samples.rs`).
+/// line by line through the `auditd` parser (table in `common/samples_host.rs`).
 #[test]
 fn auditd_sign_ins_line_by_line() {
     let mut p = haboob_signin::AuditdParser;
@@ -376,7 +376,7 @@ fn sshd_probe_client_text_is_bounded() {
 }
 
 /// Windows events as XML text, line by line (tables in
-/// `common/samples.rs`): the hand-written fixture and CrowdSec's windows-bf.
+/// `common/samples_host.rs`): the hand-written fixture and CrowdSec's windows-bf.
 #[test]
 fn windows_event_xml_lines() {
     use haboob_signin::WinXmlParser;

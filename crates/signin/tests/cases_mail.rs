@@ -81,7 +81,10 @@ fn zimbra_mailbox_log() {
     let Some(t) = check("zimbra_mailbox_log", &samples::zimbra_bf()) else {
         return;
     };
-    assert_eq!(t[0], "2021-03-03T19:51:53.000Z");
+    // `,mmm`: milliseconds.
+    let mut want = vec!["2021-03-03T19:51:53.762Z"; 6];
+    want.push("2021-03-03T19:52:08.616Z");
+    assert_eq!(t, want);
 }
 
 #[test]
@@ -156,7 +159,18 @@ fn samba_auth_audit() {
 
 #[test]
 fn mssql_errorlog() {
-    check("mssql_errorlog", &samples::mssql_errorlog()).expect("a fixture");
+    let t = check("mssql_errorlog", &samples::mssql_errorlog()).expect("a fixture");
+    // `.cc`: hundredths of a second.
+    assert_eq!(
+        t,
+        [
+            "2022-12-20T12:36:54.170Z",
+            "2022-12-20T12:37:15.230Z",
+            "2020-02-24T16:30:25.880Z",
+            "2020-02-24T16:31:12.200Z",
+            "2020-02-24T16:31:26.010Z"
+        ]
+    );
 }
 
 #[test]

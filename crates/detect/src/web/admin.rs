@@ -15,7 +15,8 @@
 
 use super::cache::VerdictCache;
 use super::config::AdminEnumConfig;
-use super::episode::{insert_capped, ratio, FxSet, Key, Slot, Tracker};
+use super::episode::{insert_capped, ratio, Key, Slot, Tracker};
+use super::fxhash::FxSet;
 use super::lists::ADMIN_PATHS;
 use super::pathset::PathSet;
 use super::request::Req;

@@ -13,7 +13,9 @@
 //! **ATT&CK.** T1595 Active Scanning, T1594 Search Victim-Owned Websites.
 
 use super::config::CrawlConfig;
-use super::episode::{insert_capped, FxSet, Key, Recycle, Slot, Tracker};
+use super::episode::{insert_capped, Key, Recycle, Slot, Tracker};
+use super::fxhash::FxSet;
+use super::method::method_is;
 use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
@@ -115,9 +117,7 @@ impl WebRule for WebCrawl {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if req.is_static
-            || !(w.method.is_empty()
-                || w.method.eq_ignore_ascii_case("GET")
-                || w.method.eq_ignore_ascii_case("HEAD"))
+            || !(w.method.is_empty() || method_is(w.method, b"get") || method_is(w.method, b"head"))
         {
             return;
         }

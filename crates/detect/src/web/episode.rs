@@ -1,10 +1,10 @@
 //! Per-source episodes: bounded, windowed state keyed by (source, site), with
 //! idle eviction, a cap on tracked keys, and alert construction.
 
+use super::fxhash::{FxBuild, FxSet};
 use haboob_model::{content_id, Alert, AlertSource, Evidence, Origin, Severity, Ts};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Attacker-controlled text kept in titles and details is cut to this many bytes.
@@ -21,85 +21,6 @@ const SWEEP_EVERY: u32 = 4096;
 const POOL_MAX: usize = 1024;
 /// A slot is only kept for reuse when its evidence buffers hold at most this.
 const POOL_SLOT_BYTES: usize = 8192;
-
-/// A small, fast, non-cryptographic hasher (FxHash-style multiply-rotate) for
-/// in-memory maps keyed by addresses and path hashes. Not used for ids.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxBuild;
-
-/// See [`FxBuild`].
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Fx {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for Fx {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            self.add(u64::from_le_bytes(a));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut a = [0u8; 8];
-            a[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(a) ^ (rest.len() as u64) << 59);
-        }
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl BuildHasher for FxBuild {
-    type Hasher = Fx;
-    #[inline]
-    fn build_hasher(&self) -> Fx {
-        Fx(0)
-    }
-}
-
-/// Hash of a byte string (paths, sites) for distinct counting and keys.
-#[inline]
-pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = Fx(0);
-    h.write(b);
-    // Final avalanche so that short inputs spread over all bits.
-    let mut x = h.finish() ^ b.len() as u64;
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^ (x >> 33)
-}
-
-/// A hash set of u64 with the fast hasher.
-pub(crate) type FxSet = HashSet<u64, FxBuild>;
 
 /// Insert into a capped set; returns true when the value is new (and stored).
 #[inline]

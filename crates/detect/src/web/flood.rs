@@ -26,7 +26,8 @@
 //! Flood.
 
 use super::config::FloodConfig;
-use super::episode::{hash_bytes, insert_capped, FxSet, Key, Recycle, Slot, Tracker};
+use super::episode::{insert_capped, Key, Recycle, Slot, Tracker};
+use super::fxhash::{hash_bytes, FxSet};
 use super::request::Req;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};

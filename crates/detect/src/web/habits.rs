@@ -23,7 +23,7 @@
 //! The sketches are allocated at an episode's second distinct path: a
 //! source that probes one path costs a few fixed fields.
 
-use super::episode::hash_bytes;
+use super::fxhash::hash_bytes;
 use aho_corasick::AhoCorasick;
 use haboob_model::{Ts, WebEvent};
 use std::sync::LazyLock;

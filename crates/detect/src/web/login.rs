@@ -17,6 +17,7 @@
 use super::config::LoginBfConfig;
 use super::episode::{Key, Slot, Tracker};
 use super::lists::LOGIN_FORMS;
+use super::method::method_is;
 use super::pathset::PathSet;
 use super::request::Req;
 use super::scan::secs_ms;
@@ -91,7 +92,7 @@ impl WebRule for WebLoginBf {
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        let post = w.method.eq_ignore_ascii_case("POST");
+        let post = method_is(w.method, b"post");
         let form = post && self.forms.matches(req.path());
         let failed = w.status == 401 || (form && matches!(w.status, 200 | 403));
         if !failed {

@@ -2,7 +2,7 @@
 //! percent-decoded (once and, when needed, twice) and lower-cased into reused
 //! buffers, the static-asset flag and the path hash. Computed once per event.
 
-use super::episode::hash_bytes;
+use super::fxhash::hash_bytes;
 use super::lists::STATIC_EXTENSIONS;
 use haboob_model::WebEvent;
 

@@ -19,7 +19,8 @@
 //! **ATT&CK.** T1595.002 Vulnerability Scanning, T1595.003 Wordlist Scanning.
 
 use super::config::ScanConfig;
-use super::episode::{insert_capped, ratio, FxSet, Key, Slot, Tracker, MAX_MEMBERS};
+use super::episode::{insert_capped, ratio, Key, Slot, Tracker, MAX_MEMBERS};
+use super::fxhash::FxSet;
 use super::habits::Habits;
 use super::request::Req;
 use super::WebRule;

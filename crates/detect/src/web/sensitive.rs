@@ -26,7 +26,8 @@
 
 use super::cache::VerdictCache;
 use super::config::SensitiveConfig;
-use super::episode::{insert_capped, FxSet, Key, Slot, Tracker};
+use super::episode::{insert_capped, Key, Slot, Tracker};
+use super::fxhash::FxSet;
 use super::habits::Habits;
 use super::pathset::PathSet;
 use super::request::Req;

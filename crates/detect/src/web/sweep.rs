@@ -28,7 +28,9 @@
 
 use super::cache::VerdictCache;
 use super::config::SweepConfig;
-use super::episode::{bounded, hash_bytes, insert_capped, EvidenceBuf, FxBuild, FxSet};
+use super::episode::{bounded, insert_capped, EvidenceBuf};
+use super::fxhash::{hash_bytes, FxBuild, FxSet};
+use super::method::method_is;
 use super::request::Req;
 use super::scan::secs_ms;
 use super::sweep_class::{site_stems, Class, Classifier, Family, Group};
@@ -512,7 +514,7 @@ impl WebRule for WebSweep {
         if new_path && f.samples.len() < MAX_PATHS {
             f.samples.push(bounded(&req.path_lossy()));
         }
-        if class == 2 && w.bytes > 0 && !w.method.eq_ignore_ascii_case("HEAD") {
+        if class == 2 && w.bytes > 0 && !method_is(w.method, b"head") {
             let text = bounded(&req.path_lossy());
             if f.served.len() < MAX_SERVED && !f.served.contains(&text) {
                 f.served.push(text);

@@ -22,7 +22,8 @@
 
 use super::cache::VerdictCache;
 use super::config::ScannerUaConfig;
-use super::episode::{bounded, hash_bytes, Key, Slot, Tracker};
+use super::episode::{bounded, Key, Slot, Tracker};
+use super::fxhash::hash_bytes;
 use super::request::Req;
 use super::scanners::{self, ScannerFile};
 use super::WebRule;

@@ -19,7 +19,8 @@
 //! Discovery.
 
 use super::config::UserEnumConfig;
-use super::episode::{hash_bytes, insert_capped, FxSet, Key, Slot, Tracker};
+use super::episode::{insert_capped, Key, Slot, Tracker};
+use super::fxhash::{hash_bytes, FxSet};
 use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;

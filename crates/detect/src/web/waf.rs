@@ -18,7 +18,8 @@
 //! T1595.003 Wordlist Scanning (access-rule denials only).
 
 use super::config::WafConfig;
-use super::episode::{bounded, hash_bytes, Key, Slot, Tracker, MAX_SAMPLES};
+use super::episode::{bounded, Key, Slot, Tracker, MAX_SAMPLES};
+use super::fxhash::hash_bytes;
 use super::scan::secs_ms;
 use crate::Detector;
 use haboob_model::{Alert, EventRef, Origin, Severity};

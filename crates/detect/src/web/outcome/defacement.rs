@@ -27,11 +27,13 @@
 //!
 //! **ATT&CK.** T1491.002 External Defacement.
 
-use super::super::episode::{bounded, EvidenceBuf, FxBuild, Key, Recycle, Slot, Tracker};
+use super::super::episode::{bounded, EvidenceBuf, Key, Recycle, Slot, Tracker};
+use super::super::fxhash::FxBuild;
+use super::super::method::method_is;
 use super::super::request::Req;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
-use super::{cidrs, extension, method_is, mix, near, DefacementConfig, Table};
+use super::{cidrs, extension, mix, near, DefacementConfig, Table};
 use haboob_model::{content_id, Alert, AlertSource, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;

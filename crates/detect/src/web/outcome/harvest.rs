@@ -36,15 +36,15 @@
 //! read through the site's own data interfaces), T1119 Automated Collection.
 
 use super::super::cache::VerdictCache;
-use super::super::episode::{
-    hash_bytes, insert_capped, FxBuild, FxSet, Key, Recycle, Slot, Tracker,
-};
+use super::super::episode::{insert_capped, Key, Recycle, Slot, Tracker};
+use super::super::fxhash::{hash_bytes, FxBuild, FxSet};
+use super::super::method::method_is;
 use super::super::request::Req;
 use super::super::scan::secs_ms;
 use super::super::sweep::CRAWLERS;
 use super::super::WebRule;
 use super::baseline::Reached;
-use super::{extension, method_is, mix, HarvestConfig, Table};
+use super::{extension, mix, HarvestConfig, Table};
 use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
 use std::collections::{BTreeMap, HashMap};

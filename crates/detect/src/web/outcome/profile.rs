@@ -2,7 +2,7 @@
 //! answers per path family, its visitors, and which paths are scripts or
 //! machine-made.
 
-use super::super::episode::hash_bytes;
+use super::super::fxhash::hash_bytes;
 use super::{extension, near};
 use haboob_model::Ts;
 use std::net::IpAddr;

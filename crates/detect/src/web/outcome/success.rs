@@ -39,15 +39,17 @@
 //! **ATT&CK.** T1190 Exploit Public-Facing Application (T1505.003 Web Shell
 //! for `webshell`).
 
-use super::super::episode::{FxBuild, Key, Recycle, Slot, Tracker, MAX_SAMPLES};
+use super::super::episode::{Key, Recycle, Slot, Tracker, MAX_SAMPLES};
 use super::super::exploit::{Hits, ProductMeta};
+use super::super::fxhash::FxBuild;
 use super::super::lists::ExploitKind;
+use super::super::method::method_is;
 use super::super::request::Req;
 use super::super::rules::ProductClass;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
 use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404, Visitor};
-use super::{cidrs, method_is, mix, near, ExploitSuccessConfig, Table};
+use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;

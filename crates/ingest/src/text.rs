@@ -247,7 +247,8 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    // At most 19 digits: below `u64::MAX`, no overflow.
+    Some(s.bytes().fold(0, |v, b| v * 10 + u64::from(b - b'0')))
 }
 
 /// Parse an HTTP status (`-` = 0, otherwise 100..=999 or 0).
@@ -356,5 +357,31 @@ mod tests {
             let q = parse_request(&r);
             proptest::prop_assert_eq!((q.method, q.path, q.query, q.protocol), by_str(&r));
         }
+    }
+
+    proptest::proptest! {
+        /// Decimal fields read as `str::parse` reads them, up to 19 digits.
+        #[test]
+        fn decimals_as_str_parse(s in "[0-9]{0,21}|-|[0-9+ x-]{0,4}") {
+            let want = if s == "-" || s.is_empty() {
+                Some(0)
+            } else if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                None
+            } else {
+                s.parse::<u64>().ok()
+            };
+            proptest::prop_assert_eq!(parse_u64(&s), want);
+        }
+    }
+
+    #[test]
+    fn the_largest_decimals() {
+        assert_eq!(
+            parse_u64("9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_u64("18446744073709551615"), None);
+        assert_eq!(parse_status("999"), Some(999));
+        assert_eq!(parse_status("1000"), None);
     }
 }

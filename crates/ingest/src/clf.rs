@@ -3,7 +3,7 @@
 
 use crate::clf_cache::Seen;
 use crate::proxy::plausible;
-use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, RecordParser};
+use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, space_in, RecordParser};
 use haboob_model::{EventRef, Parsed, RecordError, WebEvent};
 
 /// Which NCSA variant a [`Clf`] parser reads.
@@ -103,31 +103,6 @@ fn strip_syslog(line: &str) -> &str {
         Some((tag, body)) if !tag.is_empty() && !tag.contains(' ') => body,
         _ => line,
     }
-}
-
-/// Bytes of a word scanned eight at a time before a vector search.
-const SHORT: usize = 16;
-
-/// The first space in `b`. Most words are short (`-`, a status, an
-/// address): eight bytes at a time as one number (the lowest byte equal to
-/// a space is found exactly: a borrow only runs upwards) beats setting up
-/// a vector search.
-fn space_in(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while i < SHORT {
-        let Some(w) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) else {
-            break;
-        };
-        let x = u64::from_le_bytes(w) ^ (LO * u64::from(b' '));
-        let m = x.wrapping_sub(LO) & !x & HI;
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    memchr::memchr(b' ', b.get(i..)?).map(|j| i + j)
 }
 
 /// A cursor over the line's bytes.
@@ -393,15 +368,6 @@ mod tests {
             panic!()
         };
         assert_eq!(w.forwarded, "");
-    }
-
-    proptest::proptest! {
-        /// The first space as `memchr` finds it, at any length and place.
-        #[test]
-        fn space_in_as_memchr(b in proptest::collection::vec(
-            proptest::sample::select(vec![b' ', b'a', b'-', 0x20 ^ 0x80, 0x1f, 0x21, 0x00, 0xff]), 0..40)) {
-            proptest::prop_assert_eq!(space_in(&b), memchr::memchr(b' ', &b));
-        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! NCSA log formats: `common`, `combined` (Apache/nginx) and Apache
 //! `vhost_combined`, parsed by hand-written byte scanning.
 
+use crate::clf_cache::Seen;
 use crate::proxy::plausible;
-use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, RecordParser};
-use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
+use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, space_in, RecordParser};
+use haboob_model::{EventRef, Parsed, RecordError, WebEvent};
 
 /// Which NCSA variant a [`Clf`] parser reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +20,27 @@ pub(crate) enum ClfKind {
     BunkerWeb,
 }
 
-/// A stateless NCSA parser: the variant and which quoted field after the
-/// user agent holds the forwarding header (0: none; see
-/// [`crate::ProxyConfig::combined_field`]).
+/// An NCSA parser: the variant, which quoted field after the user agent
+/// holds the forwarding header (0: none; see
+/// [`crate::ProxyConfig::combined_field`]), and the last timestamp read
+/// and client address ([`Seen`]): the only state, it
+/// changes no result.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Clf(pub(crate) ClfKind, pub(crate) u8);
+pub(crate) struct Clf {
+    kind: ClfKind,
+    forwarded_field: u8,
+    seen: Seen,
+}
+
+impl Clf {
+    pub(crate) fn new(kind: ClfKind, forwarded_field: u8) -> Clf {
+        Clf {
+            kind,
+            forwarded_field,
+            seen: Seen::default(),
+        }
+    }
+}
 
 impl RecordParser for Clf {
     fn parse_rec<'a>(
@@ -32,9 +49,11 @@ impl RecordParser for Clf {
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
         let line = strip_syslog(line);
-        let ev = match self.0 {
-            ClfKind::Common => parse_ncsa(line, "", 0, false)?,
-            ClfKind::Combined => parse_ncsa(line, "", self.1, true)?,
+        let xff = self.forwarded_field;
+        // One call of the parser (inlined): the event is built in place.
+        let (line, site, xff, combined, id) = match self.kind {
+            ClfKind::Common => (line, "", 0, false, false),
+            ClfKind::Combined => (line, "", xff, true, false),
             ClfKind::VhostCombined | ClfKind::BunkerWeb => {
                 let (vhost, rest) = line
                     .split_once(' ')
@@ -50,13 +69,10 @@ impl RecordParser for Clf {
                         "expected virtual host then client address",
                     ));
                 }
-                if self.0 == ClfKind::BunkerWeb {
-                    parse_ncsa_id(rest, dash(site), self.1, true, true)?
-                } else {
-                    parse_ncsa(rest, dash(site), self.1, true)?
-                }
+                (rest, dash(site), xff, true, self.kind == ClfKind::BunkerWeb)
             }
         };
+        let ev = parse_ncsa_id(line, site, xff, combined, id, &mut self.seen)?;
         Ok(Parsed::Event(EventRef::Web(ev)))
     }
 }
@@ -102,7 +118,7 @@ impl<'a> Cur<'a> {
         if rest.is_empty() {
             return None;
         }
-        match memchr::memchr(b' ', rest.as_bytes()) {
+        match space_in(rest.as_bytes()) {
             Some(i) => {
                 self.pos += i + 1;
                 Some(&rest[..i])
@@ -176,29 +192,26 @@ fn trailing_forwarded<'a>(c: &mut Cur<'a>, n: u8) -> &'a str {
 /// Parse `%h %l %u %t "%r" %>s %b` and, when `combined`, the referrer and
 /// user agent that follow, and the `forwarded_field`-th quoted field after
 /// them (see [`trailing_forwarded`]). Anything else after that is ignored.
-pub(crate) fn parse_ncsa<'a>(
-    line: &'a str,
-    site: &'a str,
-    forwarded_field: u8,
-    combined: bool,
-) -> Result<WebEvent<'a>, RecordError> {
-    parse_ncsa_id(line, site, forwarded_field, combined, false)
-}
-
-/// [`parse_ncsa`]; when `request_id`, one more word (BunkerWeb's
-/// `$request_id`) may stand between the ident and the user field.
+/// When `request_id`, one more word (BunkerWeb's `$request_id`) may stand
+/// between the ident and the user field. `seen` reads the client address
+/// and the timestamp.
+#[inline]
 fn parse_ncsa_id<'a>(
     line: &'a str,
     site: &'a str,
     forwarded_field: u8,
     combined: bool,
     request_id: bool,
+    seen: &mut Seen,
 ) -> Result<WebEvent<'a>, RecordError> {
     let mut c = Cur { s: line, pos: 0 };
     let host = c
         .word()
         .ok_or(RecordError::fixed("missing client address"))?;
-    let source_ip = parse_ip(host, false).ok_or(RecordError::fixed("bad client address"))?;
+    let source_ip = seen
+        .ip
+        .parse(host)
+        .ok_or(RecordError::fixed("bad client address"))?;
     c.word().ok_or(RecordError::fixed("missing ident field"))?;
     let mut user = c.word().ok_or(RecordError::fixed("missing user field"))?;
     if request_id && !c.s[c.pos..].starts_with('[') {
@@ -211,8 +224,10 @@ fn parse_ncsa_id<'a>(
     let rest = &line[c.pos..];
     let end = memchr::memchr(b']', rest.as_bytes())
         .ok_or(RecordError::fixed("unterminated [timestamp]"))?;
-    let ts =
-        Ts::parse_clf(&rest[..end]).map_err(|e| RecordError::new(format!("bad timestamp: {e}")))?;
+    let ts = seen
+        .ts
+        .parse(&rest[..end])
+        .map_err(|e| RecordError::new(format!("bad timestamp: {e}")))?;
     c.pos += end + 1;
     if !(c.eat(b' ') && c.eat(b'"')) {
         return Err(RecordError::fixed("missing \"request\""));
@@ -265,7 +280,7 @@ mod tests {
     use super::*;
 
     fn web(kind: ClfKind, line: &str) -> Result<WebEvent<'_>, RecordError> {
-        match Clf(kind, 1).parse_rec(line, None)? {
+        match Clf::new(kind, 1).parse_rec(line, None)? {
             Parsed::Event(EventRef::Web(w)) => Ok(w),
             other => panic!("unexpected {other:?}"),
         }
@@ -335,7 +350,7 @@ mod tests {
                     _ => line.clone(),
                 };
                 let Parsed::Event(EventRef::Web(w)) =
-                    Clf(kind, field).parse_rec(&line, None).unwrap()
+                    Clf::new(kind, field).parse_rec(&line, None).unwrap()
                 else {
                     panic!()
                 };
@@ -348,7 +363,7 @@ mod tests {
         let line =
             r#"10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "198.51.100.7""#;
         let Parsed::Event(EventRef::Web(w)) =
-            Clf(ClfKind::Common, 1).parse_rec(line, None).unwrap()
+            Clf::new(ClfKind::Common, 1).parse_rec(line, None).unwrap()
         else {
             panic!()
         };

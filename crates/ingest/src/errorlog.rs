@@ -110,9 +110,9 @@ impl RecordParser for ErrorLog {
 /// An access-log line mixed into an error log (a container's output, a
 /// syslog stream): combined, else common.
 fn access_line(line: &str, xff: u8) -> Result<Parsed<'_>, RecordError> {
-    Clf(ClfKind::Combined, xff)
+    Clf::new(ClfKind::Combined, xff)
         .parse_rec(line, None)
-        .or_else(|_| Clf(ClfKind::Common, 0).parse_rec(line, None))
+        .or_else(|_| Clf::new(ClfKind::Common, 0).parse_rec(line, None))
 }
 
 /// A request Apache refused before any handler ran, as the 400 it answered:

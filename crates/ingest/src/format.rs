@@ -160,10 +160,10 @@ impl Format {
         xff: u8,
     ) -> Box<dyn RecordParser> {
         match self {
-            Format::Combined => Box::new(Clf(ClfKind::Combined, xff)),
-            Format::Common => Box::new(Clf(ClfKind::Common, 0)),
-            Format::VhostCombined => Box::new(Clf(ClfKind::VhostCombined, xff)),
-            Format::BunkerWeb => Box::new(Clf(ClfKind::BunkerWeb, xff)),
+            Format::Combined => Box::new(Clf::new(ClfKind::Combined, xff)),
+            Format::Common => Box::new(Clf::new(ClfKind::Common, 0)),
+            Format::VhostCombined => Box::new(Clf::new(ClfKind::VhostCombined, xff)),
+            Format::BunkerWeb => Box::new(Clf::new(ClfKind::BunkerWeb, xff)),
             Format::Zoraxy => Box::new(Zoraxy),
             Format::Iis => Box::new(Iis::default()),
             Format::Json => Box::new(JsonParser::new(json_fields)),

@@ -21,6 +21,7 @@
 
 mod alb;
 mod clf;
+mod clf_cache;
 pub mod codec;
 mod codec_audit;
 mod codec_net;

@@ -167,6 +167,11 @@ impl<'o, 'f> Lines<'o, 'f> {
             // Not reached: non-empty lines are held until a parser is chosen.
             return self.reject(Cow::Borrowed("no parser chosen"), "");
         };
+        let origin = Origin {
+            file: self.name,
+            line: self.line_no,
+            raw: &text,
+        };
         match parser.parse_rec(&text, Some(&mut self.scratch)) {
             Ok(Parsed::Event(mut ev)) => {
                 if let (EventRef::Web(w), Some(site)) = (&mut ev, self.opts.site.as_deref()) {
@@ -179,11 +184,6 @@ impl<'o, 'f> Lines<'o, 'f> {
                 }
                 self.stats.parsed += 1;
                 self.stats.events += 1;
-                let origin = Origin {
-                    file: self.name,
-                    line: self.line_no,
-                    raw: &text,
-                };
                 self.sink.event(&ev, &origin);
                 Ok(())
             }
@@ -192,11 +192,6 @@ impl<'o, 'f> Lines<'o, 'f> {
                 // one line, counted once (no web fix-ups apply).
                 self.stats.parsed += 1;
                 self.stats.events += 1;
-                let origin = Origin {
-                    file: self.name,
-                    line: self.line_no,
-                    raw: &text,
-                };
                 self.sink.event(&first, &origin);
                 self.sink.event(&second, &origin);
                 Ok(())
@@ -210,11 +205,6 @@ impl<'o, 'f> Lines<'o, 'f> {
                     &why.reason,
                     self.opts.max_reject_samples,
                 );
-                let origin = Origin {
-                    file: self.name,
-                    line: self.line_no,
-                    raw: &text,
-                };
                 self.sink.event(&ev, &origin);
                 Ok(())
             }

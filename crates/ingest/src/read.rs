@@ -232,13 +232,27 @@ pub(crate) fn read_chunked(
                 }
             }
         } else {
+            // The whole lines read are checked as UTF-8 once, as one block
+            // (SIMD; lines split at `\n` of valid text are valid text); a
+            // block that fails is checked line by line, so a bad line is
+            // found and accounted for as it always was.
+            let block_start = start;
+            let block = match memchr::memrchr(b'\n', &buf[scan..end]) {
+                Some(off) if lines.has_parser() => {
+                    simdutf8::basic::from_utf8(&buf[start..scan + off]).ok()
+                }
+                _ => None,
+            };
             while let Some(off) = memchr::memchr(b'\n', &buf[scan..end]) {
                 let nl = scan + off;
                 if skipping {
                     skipping = false;
                     lines.line(None)?;
                 } else {
-                    lines.line(Some(&buf[start..nl]))?;
+                    match block.and_then(|b| b.get(start - block_start..nl - block_start)) {
+                        Some(text) => lines.line_str(text)?,
+                        None => lines.line(Some(&buf[start..nl]))?,
+                    }
                 }
                 start = nl + 1;
                 scan = start;

@@ -175,6 +175,31 @@ fn parse_ip_slow(s: &str, with_port: bool) -> Option<IpAddr> {
     None
 }
 
+/// Bytes of a word scanned eight at a time before a vector search.
+const SHORT: usize = 16;
+
+/// The first space in `b`. Most words are short (`-`, a status, an
+/// address): eight bytes at a time as one number (the lowest byte equal to
+/// a space is found exactly: a borrow only runs upwards) beats setting up
+/// a vector search.
+pub(crate) fn space_in(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i < SHORT {
+        let Some(w) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) else {
+            break;
+        };
+        let x = u64::from_le_bytes(w) ^ (LO * u64::from(b' '));
+        let m = x.wrapping_sub(LO) & !x & HI;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    memchr::memchr(b' ', b.get(i..)?).map(|j| i + j)
+}
+
 /// A parsed request line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Request<'a> {
@@ -195,7 +220,7 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
         protocol: "",
     };
     // Byte searches (memchr): `str::split_once(char)` is slower per line.
-    let Some((method, rest)) = split_at_byte(r, memchr::memchr(b' ', r.as_bytes())) else {
+    let Some((method, rest)) = split_at_byte(r, space_in(r.as_bytes())) else {
         return malformed;
     };
     if !is_method(method) {
@@ -206,10 +231,22 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
         Some(_) => return malformed,
         None => (rest, ""),
     };
-    if target.is_empty() || memchr::memchr(b' ', target.as_bytes()).is_some() {
+    // One pass for a space (malformed) or the query's `?`; after a `?`,
+    // only the query is left to search for a space.
+    let t = target.as_bytes();
+    if t.is_empty() {
         return malformed;
     }
-    let (path, query) = split_query(target);
+    let (path, query) = match memchr::memchr2(b' ', b'?', t) {
+        None => (target, ""),
+        Some(i) if t[i] == b' ' => return malformed,
+        Some(i) => {
+            if memchr::memchr(b' ', &t[i + 1..]).is_some() {
+                return malformed;
+            }
+            split_at_byte(target, Some(i)).unwrap_or((target, ""))
+        }
+    };
     Request {
         method,
         path,
@@ -247,7 +284,8 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    // At most 19 digits: below `u64::MAX`, no overflow.
+    Some(s.bytes().fold(0, |v, b| v * 10 + u64::from(b - b'0')))
 }
 
 /// Parse an HTTP status (`-` = 0, otherwise 100..=999 or 0).
@@ -352,9 +390,44 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn byte_split_agrees_with_str_split(r in "[A-Za-z_ -]{0,6}( [/?a-zé %]{0,12})?( HTTP/1\\.[01]| x)?") {
+        fn byte_split_agrees_with_str_split(r in "[A-Za-z_ -]{0,20}( [/?a-zé %]{0,40})?( HTTP/1\\.[01]| x)?") {
             let q = parse_request(&r);
             proptest::prop_assert_eq!((q.method, q.path, q.query, q.protocol), by_str(&r));
         }
+    }
+
+    proptest::proptest! {
+        /// The first space as `memchr` finds it, at any length and place.
+        #[test]
+        fn space_in_as_memchr(b in proptest::collection::vec(
+            proptest::sample::select(vec![b' ', b'a', b'-', 0x20 ^ 0x80, 0x1f, 0x21, 0x00, 0xff]), 0..40)) {
+            proptest::prop_assert_eq!(space_in(&b), memchr::memchr(b' ', &b));
+        }
+    }
+
+    proptest::proptest! {
+        /// Decimal fields read as `str::parse` reads them, up to 19 digits.
+        #[test]
+        fn decimals_as_str_parse(s in "[0-9]{0,21}|-|[0-9+ x-]{0,4}") {
+            let want = if s == "-" || s.is_empty() {
+                Some(0)
+            } else if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                None
+            } else {
+                s.parse::<u64>().ok()
+            };
+            proptest::prop_assert_eq!(parse_u64(&s), want);
+        }
+    }
+
+    #[test]
+    fn the_largest_decimals() {
+        assert_eq!(
+            parse_u64("9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_u64("18446744073709551615"), None);
+        assert_eq!(parse_status("999"), Some(999));
+        assert_eq!(parse_status("1000"), None);
     }
 }

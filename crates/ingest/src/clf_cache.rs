@@ -1,0 +1,203 @@
+//! What an NCSA log repeats from line to line, remembered by its parser:
+//! the minute and zone of the timestamp (`10/Oct/2000:13:55:36 -0700`),
+//! and the last client address that is not a plain IPv4 one. Each cache
+//! answers exactly what parsing the text whole answers.
+
+use crate::text::parse_ip;
+use haboob_model::{parse_ipv4, Ts, TsError};
+use std::net::IpAddr;
+
+/// The caches of one parser.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Seen {
+    pub(crate) ts: TsCache,
+    pub(crate) ip: IpCache,
+}
+
+/// Longest address text remembered (an IPv6 address with brackets is at
+/// most 47 bytes).
+const IP_TEXT: usize = 48;
+
+/// The last client address parsed that did not take the IPv4 fast path
+/// (IPv6, IPv4-mapped), by its text: a client sends several requests in a
+/// row, and the IPv6 parser is slow.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IpCache {
+    text: [u8; IP_TEXT],
+    /// Length of `text` (0: nothing remembered) and its address.
+    len: usize,
+    ip: IpAddr,
+}
+
+impl Default for IpCache {
+    fn default() -> IpCache {
+        IpCache {
+            text: [0; IP_TEXT],
+            len: 0,
+            ip: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        }
+    }
+}
+
+impl IpCache {
+    /// [`parse_ip`]`(s, false)`.
+    pub(crate) fn parse(&mut self, s: &str) -> Option<IpAddr> {
+        let b = s.as_bytes();
+        if let Some(v4) = parse_ipv4(b) {
+            return Some(IpAddr::V4(v4));
+        }
+        if self.len != 0 && self.text.get(..self.len) == Some(b) {
+            return Some(self.ip);
+        }
+        let ip = parse_ip(s, false)?;
+        if let Some(t) = self.text.get_mut(..b.len()).filter(|_| !b.is_empty()) {
+            t.copy_from_slice(b);
+            self.len = b.len();
+            self.ip = ip;
+        }
+        Some(ip)
+    }
+}
+
+/// The last timestamp parsed by its minute and zone: a log repeats them
+/// from line to line, so the next line with the same text up to its
+/// seconds (`10/Oct/2000:13:55:`) and the same zone (` -0700`) needs only
+/// its two second digits read. Any other text is parsed whole by
+/// [`Ts::parse_clf`], so the results (and errors) are exactly its.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TsCache {
+    /// Bytes 0..18 and 20..26 of the last text parsed whole, when `base`
+    /// is set.
+    key: [u8; 24],
+    /// Its time with the seconds at 0, in milliseconds.
+    base: Option<i64>,
+}
+
+impl TsCache {
+    /// [`Ts::parse_clf`] of `s`.
+    pub(crate) fn parse(&mut self, s: &str) -> Result<Ts, TsError> {
+        let b = s.as_bytes();
+        if let (Some(base), 26) = (self.base, b.len()) {
+            if b[..18] == self.key[..18] && b[20..] == self.key[18..] {
+                let (t, u) = (b[18].wrapping_sub(b'0'), b[19].wrapping_sub(b'0'));
+                // `parse_clf` takes seconds 00..=60 (a leap second).
+                if t <= 9 && u <= 9 && t * 10 + u <= 60 {
+                    return Ok(Ts(base + i64::from(t * 10 + u) * 1000));
+                }
+            }
+        }
+        let ts = Ts::parse_clf(s)?;
+        // Parsed: 26 bytes, bytes 18..20 the seconds' digits; the time is
+        // linear in the seconds.
+        let sec = i64::from(b[18] - b'0') * 10 + i64::from(b[19] - b'0');
+        self.key[..18].copy_from_slice(&b[..18]);
+        self.key[18..].copy_from_slice(&b[20..26]);
+        self.base = Some(ts.0 - sec * 1000);
+        Ok(ts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Texts near valid timestamps: each byte of a valid one, or a
+    /// neighbour that breaks a field (digits out of range, other months,
+    /// signs, separators, lengths).
+    fn near() -> impl Strategy<Value = String> {
+        let base = prop::sample::select(vec![
+            "10/Oct/2000:13:55:36 -0700",
+            "29/Feb/2024:23:59:59 +1400",
+            "31/Dec/1999:00:00:00 +0000",
+            "01/Sep/2026:00:00:60 +0530",
+        ]);
+        let swaps = prop::collection::vec(
+            (
+                0usize..27,
+                prop::sample::select(b"0123456789:/ +-FebOctx\xc3".to_vec()),
+            ),
+            0..3,
+        );
+        (base, swaps, 0usize..4).prop_map(|(b, swaps, cut)| {
+            let mut v = b.as_bytes().to_vec();
+            for (i, c) in swaps {
+                match v.get_mut(i) {
+                    Some(x) => *x = c,
+                    None => v.push(c),
+                }
+            }
+            if cut == 3 {
+                v.pop();
+            }
+            String::from_utf8_lossy(&v).into_owned()
+        })
+    }
+
+    proptest! {
+        /// Any sequence of texts gives what `Ts::parse_clf` gives each.
+        #[test]
+        fn the_cache_answers_as_parse_clf(texts in prop::collection::vec(near(), 1..40)) {
+            let mut c = TsCache::default();
+            for t in &texts {
+                prop_assert_eq!(c.parse(t), Ts::parse_clf(t), "{}", t);
+            }
+        }
+    }
+
+    #[test]
+    fn addresses_as_parse_ip() {
+        let mut c = IpCache::default();
+        let long = format!("{}1", "1".repeat(60));
+        for s in [
+            "2001:db8::7",
+            "2001:db8::7",
+            "2001:db8::8",
+            "::ffff:10.0.0.5",
+            "::ffff:10.0.0.5",
+            "10.0.0.5",
+            "[2001:db8::7]",
+            "2001:db8::7:",
+            "2001:db8::7:",
+            "",
+            "host.example",
+            "2001:db8::8",
+            long.as_str(),
+        ] {
+            assert_eq!(c.parse(s), parse_ip(s, false), "{s}");
+        }
+    }
+
+    proptest! {
+        /// Any sequence of address texts gives what `parse_ip` gives each.
+        #[test]
+        fn the_address_cache_answers_as_parse_ip(texts in prop::collection::vec(
+            prop::sample::select(vec!["2001:db8::7", "2001:db8::07", "::ffff:1.2.3.4", "1.2.3.4",
+                "[::1]", "::1", "fe80::1%eth0", "2001:db8::7 ", "", "x", "2001:DB8::7"]), 1..30)) {
+            let mut c = IpCache::default();
+            for t in &texts {
+                prop_assert_eq!(c.parse(t), parse_ip(t, false), "{}", t);
+            }
+        }
+    }
+
+    #[test]
+    fn same_minute_other_seconds_and_zones() {
+        let mut c = TsCache::default();
+        for (text, want) in [
+            ("10/Oct/2000:13:55:36 -0700", Ok("2000-10-10T20:55:36.000Z")),
+            ("10/Oct/2000:13:55:00 -0700", Ok("2000-10-10T20:55:00.000Z")),
+            ("10/Oct/2000:13:55:59 -0700", Ok("2000-10-10T20:55:59.000Z")),
+            ("10/Oct/2000:13:55:60 -0700", Ok("2000-10-10T20:56:00.000Z")),
+            ("10/Oct/2000:13:55:61 -0700", Err(())),
+            ("10/Oct/2000:13:55:5x -0700", Err(())),
+            ("10/Oct/2000:13:55:36 +0000", Ok("2000-10-10T13:55:36.000Z")),
+            ("10/Oct/2000:13:56:36 +0000", Ok("2000-10-10T13:56:36.000Z")),
+            ("10/Oct/2000:13:56:36 +0000 ", Err(())),
+        ] {
+            let got = c.parse(text).map(|t| t.to_string()).map_err(|_| ());
+            assert_eq!(got, want.map(str::to_owned), "{text}");
+            assert_eq!(c.parse(text), Ts::parse_clf(text), "{text}");
+        }
+    }
+}

@@ -252,6 +252,8 @@ pub struct WebDetectors {
     allow_sources: Vec<Cidr>,
     allow_ua: Option<AhoCorasick>,
     rules: Vec<Box<dyn WebRule>>,
+    /// The outcome rules, run after `rules` with one call per request.
+    outcomes: Option<outcome::Outcomes>,
 }
 
 impl WebDetectors {
@@ -305,7 +307,7 @@ impl WebDetectors {
         if cfg.sweep.enabled {
             rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
         }
-        outcome::push_rules(cfg, products, &mut rules);
+        let outcomes = outcome::Outcomes::new(cfg, products);
         let allow_sources = cfg
             .allow_sources
             .iter()
@@ -324,12 +326,13 @@ impl WebDetectors {
             allow_sources,
             allow_ua,
             rules,
+            outcomes,
         }
     }
 
     /// Number of enabled rules.
     pub fn rule_count(&self) -> usize {
-        self.rules.len()
+        self.rules.len() + self.outcomes.as_ref().map_or(0, outcome::Outcomes::len)
     }
 }
 
@@ -387,20 +390,29 @@ impl Detector for WebDetectors {
         for r in &mut self.rules {
             r.observe(w, &self.req, origin, out);
         }
+        if let Some(x) = &mut self.outcomes {
+            x.observe(w, &self.req, origin, out);
+        }
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         for r in &mut self.rules {
             r.finish(out);
         }
+        if let Some(x) = &mut self.outcomes {
+            x.finish(out);
+        }
     }
 
     fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
-        let rules = self
+        let mut rules = self
             .rules
             .iter()
             .map(|r| Ok((r.id().to_string(), r.save()?)))
             .collect::<Result<Vec<_>, crate::StateError>>()?;
+        if let Some(x) = &self.outcomes {
+            x.save(&mut rules)?;
+        }
         crate::DetectorState::of("web", &rules)
     }
 
@@ -413,14 +425,19 @@ impl Detector for WebDetectors {
         let keyed: Result<Vec<(String, crate::DetectorState)>, _> = state.clone().into("web");
         let Ok(keyed) = keyed else {
             let rules: Vec<crate::DetectorState> = state.into("web")?;
-            if rules.len() > self.rules.len() {
+            if rules.len() > self.rule_count() {
                 return Err(crate::StateError::Decode(
                     "web",
-                    format!("{} rules saved, {} enabled", rules.len(), self.rules.len()),
+                    format!("{} rules saved, {} enabled", rules.len(), self.rule_count()),
                 ));
             }
-            for (r, s) in self.rules.iter_mut().zip(rules) {
+            let mut rules = rules.into_iter();
+            for (r, s) in self.rules.iter_mut().zip(&mut rules) {
                 r.restore(s)?;
+            }
+            // The outcome rules come last in build order.
+            if let Some(x) = &mut self.outcomes {
+                x.restore_in_order(&mut rules)?;
             }
             return Ok(());
         };
@@ -430,6 +447,9 @@ impl Detector for WebDetectors {
             if let Some(s) = saved.remove(r.id()) {
                 r.restore(s)?;
             }
+        }
+        if let Some(x) = &mut self.outcomes {
+            x.restore(&mut saved)?;
         }
         for id in saved.keys() {
             tracing::info!(rule = %id, "Saved state of a web rule that is not enabled now: dropped.");

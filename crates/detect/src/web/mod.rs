@@ -112,7 +112,6 @@ pub(crate) fn substring_matcher(patterns: &[String]) -> Option<AhoCorasick> {
 }
 use haboob_model::{Alert, EventRef, Origin, WebEvent};
 use request::Req;
-use std::net::IpAddr;
 
 /// One web rule fed by the shared per-event view.
 pub(crate) trait WebRule: Send + std::fmt::Debug {
@@ -145,51 +144,13 @@ pub enum WebConfigError {
     Rules(&'static str, rules::RuleFileError),
 }
 
-/// An IP network `addr/len`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cidr {
-    net: IpAddr,
-    len: u8,
-}
-
-impl Cidr {
-    fn parse(s: &str) -> Option<Cidr> {
-        let s = s.trim();
-        let (a, l) = match s.split_once('/') {
-            Some((a, l)) => (a, Some(l)),
-            None => (s, None),
-        };
-        let net: IpAddr = a.parse().ok()?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        let len = match l {
-            Some(l) => l.parse::<u8>().ok().filter(|l| *l <= max)?,
-            None => max,
-        };
-        Some(Cidr { net, len })
-    }
-
-    fn contains(&self, ip: IpAddr) -> bool {
-        match (self.net, ip) {
-            (IpAddr::V4(n), IpAddr::V4(i)) => {
-                let m = u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0);
-                u32::from(n) & m == u32::from(i) & m
-            }
-            (IpAddr::V6(n), IpAddr::V6(i)) => {
-                let m = u128::MAX
-                    .checked_shl(128 - u32::from(self.len))
-                    .unwrap_or(0);
-                u128::from(n) & m == u128::from(i) & m
-            }
-            _ => false,
-        }
-    }
-}
+use haboob_model::Cidr;
 
 impl WebConfig {
     /// Check the settings that serde cannot (addresses, ratios).
     pub fn validate(&self) -> Result<(), WebConfigError> {
         for s in &self.allow_sources {
-            if Cidr::parse(s).is_none() {
+            if Cidr::parse(s).is_err() {
                 return Err(WebConfigError::BadSource(episode::bounded(s)));
             }
         }
@@ -218,7 +179,7 @@ impl WebConfig {
             ),
             ("defacement.editors", &self.defacement.editors),
         ] {
-            if let Some(bad) = list.iter().find(|s| Cidr::parse(s).is_none()) {
+            if let Some(bad) = list.iter().find(|s| Cidr::parse(s).is_err()) {
                 return Err(WebConfigError::BadAddress(name, episode::bounded(bad)));
             }
         }
@@ -254,6 +215,8 @@ pub struct WebDetectors {
     allow_sources: Vec<Cidr>,
     allow_ua: Option<AhoCorasick>,
     rules: Vec<Box<dyn WebRule>>,
+    /// The outcome rules, run after `rules` with one call per request.
+    outcomes: Option<outcome::Outcomes>,
 }
 
 impl WebDetectors {
@@ -307,18 +270,8 @@ impl WebDetectors {
         if cfg.sweep.enabled {
             rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
         }
-        outcome::push_rules(cfg, products, &mut rules);
-        let allow_sources = cfg
-            .allow_sources
-            .iter()
-            .filter_map(|s| {
-                let c = Cidr::parse(s);
-                if c.is_none() {
-                    tracing::warn!(entry = %episode::bounded(s), "Skipped bad web.allow_sources entry.");
-                }
-                c
-            })
-            .collect();
+        let outcomes = outcome::Outcomes::new(cfg, products);
+        let allow_sources = outcome::cidrs(&cfg.allow_sources, "allow_sources");
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
         WebDetectors {
             req: Req::default(),
@@ -326,12 +279,13 @@ impl WebDetectors {
             allow_sources,
             allow_ua,
             rules,
+            outcomes,
         }
     }
 
     /// Number of enabled rules.
     pub fn rule_count(&self) -> usize {
-        self.rules.len()
+        self.rules.len() + self.outcomes.as_ref().map_or(0, outcome::Outcomes::len)
     }
 }
 
@@ -389,20 +343,29 @@ impl Detector for WebDetectors {
         for r in &mut self.rules {
             r.observe(w, &self.req, origin, out);
         }
+        if let Some(x) = &mut self.outcomes {
+            x.observe(w, &self.req, origin, out);
+        }
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         for r in &mut self.rules {
             r.finish(out);
         }
+        if let Some(x) = &mut self.outcomes {
+            x.finish(out);
+        }
     }
 
     fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
-        let rules = self
+        let mut rules = self
             .rules
             .iter()
             .map(|r| Ok((r.id().to_string(), r.save()?)))
             .collect::<Result<Vec<_>, crate::StateError>>()?;
+        if let Some(x) = &self.outcomes {
+            x.save(&mut rules)?;
+        }
         crate::DetectorState::of("web", &rules)
     }
 
@@ -415,14 +378,19 @@ impl Detector for WebDetectors {
         let keyed: Result<Vec<(String, crate::DetectorState)>, _> = state.clone().into("web");
         let Ok(keyed) = keyed else {
             let rules: Vec<crate::DetectorState> = state.into("web")?;
-            if rules.len() > self.rules.len() {
+            if rules.len() > self.rule_count() {
                 return Err(crate::StateError::Decode(
                     "web",
-                    format!("{} rules saved, {} enabled", rules.len(), self.rules.len()),
+                    format!("{} rules saved, {} enabled", rules.len(), self.rule_count()),
                 ));
             }
-            for (r, s) in self.rules.iter_mut().zip(rules) {
+            let mut rules = rules.into_iter();
+            for (r, s) in self.rules.iter_mut().zip(&mut rules) {
                 r.restore(s)?;
+            }
+            // The outcome rules come last in build order.
+            if let Some(x) = &mut self.outcomes {
+                x.restore_in_order(&mut rules)?;
             }
             return Ok(());
         };
@@ -432,6 +400,9 @@ impl Detector for WebDetectors {
             if let Some(s) = saved.remove(r.id()) {
                 r.restore(s)?;
             }
+        }
+        if let Some(x) = &mut self.outcomes {
+            x.restore(&mut saved)?;
         }
         for id in saved.keys() {
             tracing::info!(rule = %id, "Saved state of a web rule that is not enabled now: dropped.");

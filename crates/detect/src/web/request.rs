@@ -102,9 +102,14 @@ impl Req {
         self.path_lossy().into_owned()
     }
 
-    /// [`Req::path_text`] without a copy when the path is valid UTF-8.
+    /// [`Req::path_text`] without a copy when the path is valid UTF-8
+    /// (checked by `from_utf8`, faster than the lossy decoder's loop).
     pub fn path_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.path()[..self.path_len.min(256)])
+        let p = &self.path()[..self.path_len.min(256)];
+        match std::str::from_utf8(p) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(p),
+        }
     }
 }
 

@@ -149,14 +149,14 @@ impl WebDefacement {
 
     /// A write to content: its method bit, or `None`.
     fn content_write(&self, w: &WebEvent<'_>, req: &Req) -> Option<u8> {
-        let m = w.method.as_bytes();
-        let bit = if m.eq_ignore_ascii_case(b"PUT") {
+        let m = w.method;
+        let bit = if method_is(m, b"put") {
             0
-        } else if m.eq_ignore_ascii_case(b"POST") {
+        } else if method_is(m, b"post") {
             1
-        } else if m.eq_ignore_ascii_case(b"PATCH") {
+        } else if method_is(m, b"patch") {
             2
-        } else if m.eq_ignore_ascii_case(b"DELETE") {
+        } else if method_is(m, b"delete") {
             3
         } else {
             return None;
@@ -223,6 +223,7 @@ impl WebRule for WebDefacement {
         Ok(())
     }
 
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.s.t.maintain(w.ts, &mut |s| emit(s, out));
         let ok = w.status_class() == 2;
@@ -297,10 +298,33 @@ impl WebDefacement {
             if pg.cand_n > 0 {
                 // Back to the usual size: a passing error, not a change.
                 pg.cand_n = 0;
-                self.s.pending.remove(&key);
+                self.passing(key);
             }
             return;
         }
+        self.change(key, w, req, o, out);
+    }
+
+    /// A page back to its usual size: its pending change is dropped.
+    #[cold]
+    #[inline(never)]
+    fn passing(&mut self, key: u64) {
+        self.s.pending.remove(&key);
+    }
+
+    /// A page answer unlike the page's usual size (the page, by its key,
+    /// is in the table): a drift, a change to confirm, or a confirmed one.
+    #[inline(never)]
+    fn change(
+        &mut self,
+        key: u64,
+        w: &WebEvent<'_>,
+        req: &Req,
+        o: &Origin<'_>,
+        out: &mut Vec<Alert>,
+    ) {
+        let size = w.bytes;
+        let (pg, _) = self.s.pages.slot(key);
         let diff = size.abs_diff(pg.base);
         let sharp = diff >= self.min_bytes && diff as f64 >= self.ratio * pg.base as f64;
         if !sharp || pg.base_n < self.min_baseline {

@@ -393,6 +393,7 @@ impl WebRule for WebHarvest {
         Ok(())
     }
 
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let min = self.bar.min;
         self.s.t.maintain(w.ts, &mut |s| emit(s, min, out));
@@ -417,9 +418,8 @@ impl WebHarvest {
     /// A GET or POST that may be for a record.
     #[inline(never)]
     fn request(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
-        let min = self.bar.min;
         // Most targets repeat: their verdict is looked up by hash.
-        let query = &req.once[req.path_len..];
+        let query = req.once.get(req.path_len..).unwrap_or_default();
         let tkey = if query.is_empty() {
             req.path_hash
         } else {
@@ -430,9 +430,22 @@ impl WebHarvest {
             let words = &self.words;
             *c = record(req, |h| has_word(words.as_ref(), h));
         }
-        let Some(rec) = *c else {
-            return;
-        };
+        if let Some(rec) = *c {
+            self.take(rec, w, req, o, out);
+        }
+    }
+
+    /// A request for a record: the source's episode counts it.
+    #[inline(never)]
+    fn take(
+        &mut self,
+        rec: Record,
+        w: &WebEvent<'_>,
+        req: &Req,
+        o: &Origin<'_>,
+        out: &mut Vec<Alert>,
+    ) {
+        let min = self.bar.min;
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
             .s

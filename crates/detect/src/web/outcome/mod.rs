@@ -16,7 +16,9 @@ mod config;
 mod defacement;
 mod harvest;
 mod profile;
+mod run;
 mod success;
+mod visitors;
 
 #[cfg(test)]
 mod tests;
@@ -26,46 +28,17 @@ mod tests_defacement;
 mod tests_harvest;
 
 pub use config::{DefacementConfig, ExploitSuccessConfig, HarvestConfig};
+pub(crate) use run::Outcomes;
 
-use super::exploit::ProductMeta;
-use super::{Cidr, WebConfig, WebRule};
+use super::Cidr;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
-
-/// Add the enabled outcome rules to the detector set.
-pub(crate) fn push_rules(
-    cfg: &WebConfig,
-    products: Arc<[ProductMeta]>,
-    rules: &mut Vec<Box<dyn WebRule>>,
-) {
-    let n = cfg.max_evidence;
-    let m = cfg.max_tracked_sources;
-    if cfg.exploit_success.enabled {
-        rules.push(Box::new(success::WebExploitSuccess::new(
-            &cfg.exploit_success,
-            products,
-            n,
-            m,
-        )));
-    }
-    if cfg.harvest.enabled {
-        rules.push(Box::new(harvest::WebHarvest::new(&cfg.harvest, n, m)));
-    }
-    if cfg.defacement.enabled {
-        rules.push(Box::new(defacement::WebDefacement::new(
-            &cfg.defacement,
-            n,
-            m,
-        )));
-    }
-}
 
 /// Parse a list of CIDR entries, skipping (with a warning) bad ones; call
-/// [`WebConfig::validate`] first to reject them.
+/// [`super::WebConfig::validate`] first to reject them.
 pub(crate) fn cidrs(list: &[String], what: &str) -> Vec<Cidr> {
     list.iter()
         .filter_map(|s| {
-            let c = Cidr::parse(s);
+            let c = Cidr::parse(s).ok();
             if c.is_none() {
                 tracing::warn!(entry = %super::episode::bounded(s), list = what, "Skipped bad address entry.");
             }
@@ -179,13 +152,55 @@ impl<'de, V: Deserialize<'de> + Default + Clone> Deserialize<'de> for Table<V> {
 
 /// Extension of the last path segment (lower case, without the dot; empty
 /// when none or longer than 6 bytes).
+///
+/// Only the last seven bytes are read: the last `.` or `/` among them is
+/// the extension's dot when it is a `.` (no `/` follows it); when it is a
+/// `/`, or neither is there, the last segment has no extension of at most
+/// six bytes. Called on every page view: the seven bytes are tested at once
+/// (one 8-byte word), with no search call.
 #[inline]
 pub(crate) fn extension(path: &[u8]) -> &[u8] {
-    let last = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
-    match memchr::memrchr(b'.', last) {
-        Some(d) if last.len() - d - 1 <= 6 => &last[d + 1..],
-        _ => &[],
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let n = path.len();
+    let Some(tail) = n.checked_sub(8).and_then(|s| path.get(s..)) else {
+        return extension_short(path);
+    };
+    let w = u64::from_le_bytes(tail.try_into().unwrap_or_default());
+    // `.` (0x2e) and `/` (0x2f) differ in the low bit only: bytes that are
+    // either, as their high bit; the first byte (eighth from the end) is
+    // outside the window.
+    let marks = zero_bytes((w | ONES) ^ (0x2f * ONES)) & !0x80;
+    if marks == 0 {
+        return &[];
     }
+    let i = n - 8 + (63 - marks.leading_zeros() as usize) / 8;
+    if path[i] == b'.' {
+        &path[i + 1..]
+    } else {
+        &[]
+    }
+}
+
+/// [`extension`] of a path shorter than eight bytes.
+fn extension_short(path: &[u8]) -> &[u8] {
+    let mut i = path.len();
+    while i > 0 {
+        i -= 1;
+        match path[i] {
+            b'.' => return &path[i + 1..],
+            b'/' => return &[],
+            _ => {}
+        }
+    }
+    &[]
+}
+
+/// The high bit of each zero byte of `x`, and nothing else (exact: no
+/// borrow crosses bytes).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
 #[cfg(test)]
@@ -242,6 +257,54 @@ mod table_tests {
         assert_eq!(extension(b"/a/b.php"), b"php");
         assert_eq!(extension(b"/a.b/c"), b"");
         assert_eq!(extension(b"/x.toolong7"), b"");
+        assert_eq!(extension(b"/x.tolong"), b"tolong");
         assert_eq!(extension(b"/"), b"");
+        assert_eq!(extension(b"a.b"), b"b");
+        assert_eq!(extension(b"/a."), b"");
+        assert_eq!(extension(b"/a.b.c/d.e.gz"), b"gz");
+        assert_eq!(extension(b""), b"");
+    }
+
+    /// The definition [`extension`] implements: the last segment's last
+    /// dot, with at most six bytes after it.
+    fn extension_by_definition(path: &[u8]) -> &[u8] {
+        let last = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
+        match memchr::memrchr(b'.', last) {
+            Some(d) if last.len() - d - 1 <= 6 => &last[d + 1..],
+            _ => &[],
+        }
+    }
+
+    /// Every path of up to ten bytes over `/`, `.`, a letter and bytes one
+    /// bit away from `.` or `/` (`-`, `o`, `\xae`, `\xaf`, zero): every
+    /// placement of slashes and dots in and around the seven-byte window.
+    #[test]
+    fn extension_is_the_last_segments_short_extension() {
+        let alphabet = [b'/', b'.', b'a'];
+        let others = [b'-', b'o', 0xae, 0xaf, 0];
+        for len in 0..=10u32 {
+            for n in 0..3usize.pow(len) {
+                let mut path = Vec::with_capacity(len as usize);
+                let mut x = n;
+                for _ in 0..len {
+                    path.push(alphabet[x % 3]);
+                    x /= 3;
+                }
+                // The letters replaced by each near byte in turn.
+                for &o in &others {
+                    let near: Vec<u8> = path
+                        .iter()
+                        .map(|&c| if c == b'a' { o } else { c })
+                        .collect();
+                    assert_eq!(extension(&near), extension_by_definition(&near), "{near:?}");
+                }
+                assert_eq!(
+                    extension(&path),
+                    extension_by_definition(&path),
+                    "{:?}",
+                    String::from_utf8_lossy(&path)
+                );
+            }
+        }
     }
 }

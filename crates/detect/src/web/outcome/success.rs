@@ -48,12 +48,16 @@ use super::super::request::Req;
 use super::super::rules::ProductClass;
 use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
-use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404, Visitor};
+use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404};
+use super::visitors::Visitors;
 use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
+
+#[path = "success_plain.rs"]
+mod plain;
 
 const ID: &str = "web.exploit_success";
 /// Visitor and path-size table slots.
@@ -143,7 +147,7 @@ struct Params {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Stream {
     sites: HashMap<u64, Soft404, FxBuild>,
-    visitors: Table<Visitor>,
+    visitors: Visitors,
     /// Last size of a path's ordinary 2xx answers, by (site, path), and
     /// how many answers in a row before it had that size.
     paths: Table<(u64, u32)>,
@@ -184,7 +188,7 @@ impl WebExploitSuccess {
             admins: cidrs(&c.admin_sources, "exploit_success.admin_sources"),
             s: Stream {
                 sites: HashMap::with_hasher(FxBuild),
-                visitors: Table::new(VISITOR_SLOTS),
+                visitors: Visitors::new(VISITOR_SLOTS),
                 paths: Table::new(PATH_SLOTS),
                 scripts: HashMap::with_hasher(FxBuild),
                 uploads: HashMap::with_hasher(FxBuild),
@@ -362,6 +366,7 @@ impl WebRule for WebExploitSuccess {
         Ok(())
     }
 
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         {
             let scripts = &self.s.scripts;
@@ -372,10 +377,11 @@ impl WebRule for WebExploitSuccess {
         // and probes); they cost this test alone.
         let ok = w.status_class() == 2;
         let not_found = w.status == 404 || w.status == 410;
-        if req.exploit.is_empty() && (if ok { req.is_static } else { !not_found }) {
-            return;
+        if !req.exploit.is_empty() {
+            self.answer(w, req, o, out);
+        } else if if ok { !req.is_static } else { not_found } {
+            self.plain(w, req, o, out);
         }
-        self.answer(w, req, o, out);
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
@@ -385,7 +391,7 @@ impl WebRule for WebExploitSuccess {
 }
 
 impl WebExploitSuccess {
-    /// A probe, a page view (2xx, not an asset) or a not-found answer.
+    /// A probe (a request some class matched), whatever the answer.
     #[inline(never)]
     fn answer(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let p = &self.p;

@@ -203,6 +203,36 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
+/// Helpers of the outcome rules' unit tests.
+#[cfg(test)]
+pub(crate) mod test_util {
+    /// Every byte string of up to `max_len` bytes over `alphabet`, to `f`.
+    pub(crate) fn every_path(alphabet: &[u8], max_len: u32, mut f: impl FnMut(&[u8])) {
+        let k = alphabet.len();
+        let mut path = Vec::with_capacity(max_len as usize);
+        for len in 0..=max_len {
+            for n in 0..k.pow(len) {
+                path.clear();
+                let mut x = n;
+                for _ in 0..len {
+                    path.push(alphabet[x % k]);
+                    x /= k;
+                }
+                f(&path);
+            }
+        }
+    }
+
+    /// The next value of a xorshift64 sequence (a fixed pseudo-random
+    /// order of keys for table tests).
+    pub(crate) fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+}
+
 #[cfg(test)]
 mod table_tests {
     use super::*;
@@ -236,10 +266,7 @@ mod table_tests {
         let mut first: Vec<(u64, u32)> = vec![(0, 0); n];
         let mut x = 0x2545_f491_4f6c_dd1du64;
         for i in 0..2000u32 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let key = x % 1000;
+            let key = test_util::xorshift(&mut x) % 1000;
             *t.slot(key).0 = i;
             let k = key | 1;
             let s = &mut first[(k as usize) & (n - 1)];
@@ -280,31 +307,22 @@ mod table_tests {
     /// placement of slashes and dots in and around the seven-byte window.
     #[test]
     fn extension_is_the_last_segments_short_extension() {
-        let alphabet = [b'/', b'.', b'a'];
         let others = [b'-', b'o', 0xae, 0xaf, 0];
-        for len in 0..=10u32 {
-            for n in 0..3usize.pow(len) {
-                let mut path = Vec::with_capacity(len as usize);
-                let mut x = n;
-                for _ in 0..len {
-                    path.push(alphabet[x % 3]);
-                    x /= 3;
-                }
-                // The letters replaced by each near byte in turn.
-                for &o in &others {
-                    let near: Vec<u8> = path
-                        .iter()
-                        .map(|&c| if c == b'a' { o } else { c })
-                        .collect();
-                    assert_eq!(extension(&near), extension_by_definition(&near), "{near:?}");
-                }
-                assert_eq!(
-                    extension(&path),
-                    extension_by_definition(&path),
-                    "{:?}",
-                    String::from_utf8_lossy(&path)
-                );
+        test_util::every_path(b"/.a", 10, |path| {
+            // The letters replaced by each near byte in turn.
+            for &o in &others {
+                let near: Vec<u8> = path
+                    .iter()
+                    .map(|&c| if c == b'a' { o } else { c })
+                    .collect();
+                assert_eq!(extension(&near), extension_by_definition(&near), "{near:?}");
             }
-        }
+            assert_eq!(
+                extension(path),
+                extension_by_definition(path),
+                "{:?}",
+                String::from_utf8_lossy(path)
+            );
+        });
     }
 }

@@ -131,20 +131,11 @@ mod unit {
     /// the scanners' own probe names.
     #[test]
     fn maybe_random_holds_for_every_random_looking_path() {
-        let alphabet = [b'/', b'.', b'a', b'x', b'1'];
-        for len in 0..=9u32 {
-            for n in 0..5usize.pow(len) {
-                let mut path = Vec::with_capacity(len as usize);
-                let mut x = n;
-                for _ in 0..len {
-                    path.push(alphabet[x % 5]);
-                    x /= 5;
-                }
-                if random_looking(&path) {
-                    assert!(maybe_random(&path), "{:?}", String::from_utf8_lossy(&path));
-                }
+        crate::web::outcome::test_util::every_path(b"/.ax1", 9, |path| {
+            if random_looking(path) {
+                assert!(maybe_random(path), "{:?}", String::from_utf8_lossy(path));
             }
-        }
+        });
         for p in [
             &b"/nikto-3qx7zt9a81.html"[..],
             b"/acunetix-wvs-test-for-some-inexistent-file",

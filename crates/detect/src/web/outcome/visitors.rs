@@ -144,10 +144,7 @@ mod unit {
         let mut plain: Table<Visitor> = Table::new(64);
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         for i in 0..5_000i64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let key = x % 200;
+            let key = crate::web::outcome::test_util::xorshift(&mut x) % 200;
             let now = Ts(1_700_000_000_000 + i * 1_500);
             let visit = [Visit::Ok, Visit::NotFound, Visit::Other][(x >> 20) as usize % 3];
             if (x >> 40).is_multiple_of(97) {

@@ -49,15 +49,20 @@ fn campaign() -> Campaign {
     }
 }
 
-#[test]
-fn funnel_rows_name_the_organisation_when_known() {
+/// The table of a report holding only `c`.
+fn table_of(c: Campaign) -> String {
     let r = HuntReport {
-        campaigns: vec![campaign()],
+        campaigns: vec![c],
         ..HuntReport::default()
     };
     let mut out = Vec::new();
     write_table(&r, &TableOptions::default(), &mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn funnel_rows_name_the_organisation_when_known() {
+    let text = table_of(campaign());
     let rows: Vec<&str> = text.lines().filter(|l| l.contains(" probed, ")).collect();
     assert_eq!(
         rows,
@@ -85,13 +90,7 @@ fn stages_are_rows_in_order_with_escaped_sites() {
         stage(StageKind::ExploitationSuccess, "a.example", 3600, 1),
         stage(StageKind::Defacement, "b\x1b[31m.example", 7200, 1),
     ];
-    let r = HuntReport {
-        campaigns: vec![c],
-        ..HuntReport::default()
-    };
-    let mut out = Vec::new();
-    write_table(&r, &TableOptions::default(), &mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
+    let text = table_of(c);
     let rows: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.starts_with("  stages"))
@@ -114,13 +113,7 @@ fn sources_line_names_actors_without_an_address() {
     let mut c = campaign();
     c.sources.clear();
     c.actors = vec!["ws1\\eve".into()];
-    let r = HuntReport {
-        campaigns: vec![c],
-        ..HuntReport::default()
-    };
-    let mut out = Vec::new();
-    write_table(&r, &TableOptions::default(), &mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
+    let text = table_of(c);
     let rows: Vec<&str> = text.lines().filter(|l| l.contains("  sources ")).collect();
     assert_eq!(rows, vec!["  sources     ws1\\eve"], "{text}");
 }
@@ -134,15 +127,7 @@ fn actor_line_shows_the_best_candidate_or_unattributed() {
         weight,
     };
     let mut c = campaign();
-    let text_of = |c: &Campaign| {
-        let r = HuntReport {
-            campaigns: vec![c.clone()],
-            ..HuntReport::default()
-        };
-        let mut out = Vec::new();
-        write_table(&r, &TableOptions::default(), &mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    };
+    let text_of = |c: &Campaign| table_of(c.clone());
     assert!(text_of(&c).contains("\n  actor       unattributed\n"));
     c.attribution = vec![
         Attribution {

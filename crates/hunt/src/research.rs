@@ -92,17 +92,14 @@ pub fn apply(c: &mut Campaign, nets: &ResearchNets) {
         });
         return;
     }
-    let named: Vec<String> = c
+    // The listed tools the campaign names, with their networks.
+    let named: Vec<(String, &[Cidr])> = c
         .reasons
         .iter()
         .filter_map(|r| r.strip_prefix("tool: "))
-        .filter(|t| nets.networks(t).is_some())
-        .map(str::to_string)
+        .filter_map(|t| Some((t.to_string(), nets.networks(t)?)))
         .collect();
-    for tool in named {
-        let Some(n) = nets.networks(&tool) else {
-            continue;
-        };
+    for (tool, n) in named {
         let outside = c
             .sources
             .iter()

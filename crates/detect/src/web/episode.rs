@@ -57,6 +57,10 @@ pub(crate) struct EvidenceBuf {
     lines: Vec<(u32, u64, u32)>,
     files: Vec<Box<str>>,
     text: String,
+    /// The last file name of a cleared buffer, kept for the next line (most
+    /// episodes restart on the same file: no allocation for its name).
+    #[serde(skip)]
+    spare_file: Option<Box<str>>,
 }
 
 impl EvidenceBuf {
@@ -68,6 +72,9 @@ impl EvidenceBuf {
     /// Forget the lines (keeping the buffers).
     pub fn clear(&mut self) {
         self.lines.clear();
+        if let Some(f) = self.files.pop() {
+            self.spare_file = Some(f);
+        }
         self.files.clear();
         self.text.clear();
     }
@@ -83,7 +90,11 @@ impl EvidenceBuf {
         let file = match self.files.iter().position(|f| **f == *o.file) {
             Some(i) => i,
             None => {
-                self.files.push(o.file.into());
+                let f = match self.spare_file.take() {
+                    Some(f) if *f == *o.file => f,
+                    _ => o.file.into(),
+                };
+                self.files.push(f);
                 self.files.len() - 1
             }
         };

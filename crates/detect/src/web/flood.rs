@@ -261,7 +261,7 @@ impl WebRule for WebFlood {
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
         let st = &mut slot.st;
         let ua = &w.user_agent.as_bytes()[..w.user_agent.len().min(1024)];
-        let ua_hash = hash_bytes(ua);
+        let ua_hash = req.ua_hash;
         let target = target_hash(w, req);
         if slot.ep.fired {
             slot.ep.hit(w.ts, o, self.max_evidence);

@@ -1,6 +1,8 @@
 //! The per-event view shared by all web detectors: the request target
 //! percent-decoded (once and, when needed, twice) and lower-cased into reused
-//! buffers, the static-asset flag and the path hash. Computed once per event.
+//! buffers, the static-asset flag, the hashes of the path, the whole target,
+//! the site and the user agent, and where the path's last segment and its
+//! extension start. Computed once per event, read by every rule.
 
 use super::fxhash::hash_bytes;
 use super::lists::STATIC_EXTENSIONS;
@@ -8,6 +10,8 @@ use haboob_model::WebEvent;
 
 /// Longest request target (path + query) inspected; the rest is ignored.
 pub(crate) const MAX_TARGET: usize = 8192;
+/// Longest user agent hashed ([`Req::ua_hash`]).
+pub(crate) const MAX_UA: usize = 1024;
 
 /// Reusable decoded view of one request.
 #[derive(Debug, Default)]
@@ -26,6 +30,16 @@ pub(crate) struct Req {
     pub path_hash: u64,
     /// Hash of the site.
     pub site_hash: u64,
+    /// Hash of the whole decoded target `once` (path and query): equal to
+    /// `path_hash` when there is no query.
+    pub target_hash: u64,
+    /// Hash of the user agent's first [`MAX_UA`] bytes.
+    pub ua_hash: u64,
+    /// Start of the path's last segment (after its last `/`) in `once`.
+    pub name_at: usize,
+    /// Start of the last segment's extension (after its last `.`) in
+    /// `once`; `None` when the last segment has no dot.
+    pub ext_at: Option<usize>,
     /// What `web.exploit`'s classifier matched (filled by the detector set
     /// after [`Req::fill`] when a rule needs it; empty otherwise).
     pub exploit: super::exploit::Hits,
@@ -42,22 +56,28 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 /// Percent-decode and lower-case `src` into `out` (appending). In a query, `+`
-/// becomes a space.
-fn decode_into(src: &[u8], out: &mut Vec<u8>, query: bool) {
-    if memchr::memchr2(b'%', b'+', src).is_none() {
-        out.extend(src.iter().map(u8::to_ascii_lowercase));
-        return;
-    }
-    let mut i = 0;
+/// becomes a space. Returns whether a `%` was written (decoded from `%25`
+/// or left as it was), so that the caller knows whether to decode again.
+fn decode_into(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool {
+    let Some(first) = memchr::memchr2(b'%', b'+', src) else {
+        lower_into(src, out);
+        return false;
+    };
+    lower_into(&src[..first], out);
+    let mut percent = false;
+    let mut i = first;
     while i < src.len() {
         let c = src[i];
         if c == b'%' && i + 2 < src.len() {
             if let (Some(h), Some(l)) = (hex(src[i + 1]), hex(src[i + 2])) {
-                out.push((h << 4 | l).to_ascii_lowercase());
+                let d = (h << 4 | l).to_ascii_lowercase();
+                percent |= d == b'%';
+                out.push(d);
                 i += 3;
                 continue;
             }
         }
+        percent |= c == b'%';
         out.push(if query && c == b'+' {
             b' '
         } else {
@@ -65,6 +85,15 @@ fn decode_into(src: &[u8], out: &mut Vec<u8>, query: bool) {
         });
         i += 1;
     }
+    percent
+}
+
+/// Append `src` lower-cased to `out`.
+#[inline]
+fn lower_into(src: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(src);
+    out[start..].make_ascii_lowercase();
 }
 
 impl Req {
@@ -75,21 +104,49 @@ impl Req {
         let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
         let room = MAX_TARGET - path.len();
         let query = &w.query.as_bytes()[..w.query.len().min(room)];
-        decode_into(path, &mut self.once, false);
+        let mut percent = decode_into(path, &mut self.once, false);
         self.path_len = self.once.len();
         if !w.query.is_empty() {
             self.once.push(b'?');
-            decode_into(query, &mut self.once, true);
+            percent |= decode_into(query, &mut self.once, true);
         }
-        if memchr::memchr(b'%', &self.once).is_some() {
+        if percent {
             let (p, q) = self.once.split_at(self.path_len);
             decode_into(p, &mut self.twice, false);
             self.twice_path_len = self.twice.len();
             decode_into(q, &mut self.twice, true);
         }
         self.path_hash = hash_bytes(&self.once[..self.path_len]);
+        self.target_hash = if self.once.len() == self.path_len {
+            self.path_hash
+        } else {
+            hash_bytes(&self.once)
+        };
         self.site_hash = hash_bytes(w.site.as_bytes());
-        self.is_static = is_static(path);
+        let ua = w.user_agent.as_bytes();
+        self.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
+        self.locate_name();
+        // The decoded path is the raw one lower-cased when their lengths
+        // agree (no escape was decoded): the same last segment and dot.
+        self.is_static = if path.len() == self.path_len {
+            self.ext_at
+                .is_some_and(|e| static_ext(&self.once[e..self.path_len]))
+        } else {
+            is_static(path)
+        };
+    }
+
+    /// Set [`Req::name_at`] and [`Req::ext_at`] from the decoded path.
+    fn locate_name(&mut self) {
+        let path = &self.once[..self.path_len];
+        self.name_at = memchr::memrchr(b'/', path).map_or(0, |i| i + 1);
+        self.ext_at = memchr::memrchr(b'.', &path[self.name_at..]).map(|d| self.name_at + d + 1);
+    }
+
+    /// The extension of the decoded path's last segment (after its last
+    /// `.`, possibly empty); `None` when that segment has no dot.
+    pub fn ext(&self) -> Option<&[u8]> {
+        self.ext_at.map(|e| &self.once[e..self.path_len])
     }
 
     /// The decoded path (lower case, may be non-UTF-8).
@@ -114,8 +171,11 @@ impl Req {
 }
 
 /// Bytes of a note's fixed part: flags, two hashes, four lengths, two kind
-/// sets and the number of products.
-const NOTE_HEAD: usize = 1 + 8 + 8 + 4 * 4 + 4 + 4 + 4;
+/// sets, the number of products, two more hashes and the two offsets of the
+/// last segment.
+const NOTE_HEAD: usize = 1 + 8 + 8 + 4 * 4 + 4 + 4 + 4 + 8 + 8 + 4 + 4;
+/// [`Req::ext_at`] `None` in a note.
+const NO_EXT: u32 = u32::MAX;
 /// Note flag: the request was classified ([`Req::exploit`] holds the verdict).
 const NOTE_CLASSIFIED: u8 = 1;
 /// Note flag: [`Req::is_static`].
@@ -146,6 +206,13 @@ impl Req {
         out.extend_from_slice(&hits.kinds.bits().to_le_bytes());
         out.extend_from_slice(&hits.header_kinds.bits().to_le_bytes());
         out.extend_from_slice(&len(hits.products.len()));
+        out.extend_from_slice(&self.target_hash.to_le_bytes());
+        out.extend_from_slice(&self.ua_hash.to_le_bytes());
+        out.extend_from_slice(&len(self.name_at));
+        let ext = self
+            .ext_at
+            .map_or(NO_EXT, |e| u32::try_from(e).unwrap_or(NO_EXT));
+        out.extend_from_slice(&ext.to_le_bytes());
         out.extend_from_slice(&self.once);
         out.extend_from_slice(&self.twice);
         for p in &hits.products {
@@ -172,7 +239,14 @@ impl Req {
         let twice_path_len = u32_at(25) as usize;
         let twice_len = u32_at(29) as usize;
         let products = u32_at(41) as usize;
+        let name_at = u32_at(61) as usize;
+        let ext_at = match u32_at(65) {
+            NO_EXT => None,
+            e => Some(e as usize),
+        };
         if path_len > once_len
+            || name_at > path_len
+            || ext_at.is_some_and(|e| e > path_len || e < name_at)
             || twice_path_len > twice_len
             || rest.len() != once_len + twice_len + 4 * products
         {
@@ -188,6 +262,10 @@ impl Req {
         self.twice_path_len = twice_path_len;
         self.path_hash = u64_at(1);
         self.site_hash = u64_at(9);
+        self.target_hash = u64_at(45);
+        self.ua_hash = u64_at(53);
+        self.name_at = name_at;
+        self.ext_at = ext_at;
         self.is_static = flags & NOTE_STATIC != 0;
         let hits = &mut self.exploit;
         hits.kinds = super::lists::KindSet::from_bits(u32_at(33));
@@ -210,7 +288,11 @@ fn is_static(path: &[u8]) -> bool {
     let Some(dot) = memchr::memrchr(b'.', last) else {
         return false;
     };
-    let ext = &last[dot + 1..];
+    static_ext(&last[dot + 1..])
+}
+
+/// `ext` (after the dot, any case) is a static-asset extension.
+fn static_ext(ext: &[u8]) -> bool {
     if ext.is_empty() || ext.len() > 5 {
         return false;
     }
@@ -260,7 +342,7 @@ mod tests {
     /// Every field of the view as text, to compare two views.
     fn fields(r: &Req) -> String {
         format!(
-            "{:?} {} {:?} {} {} {} {} {:?}",
+            "{:?} {} {:?} {} {} {} {} {} {} {} {:?} {:?}",
             String::from_utf8_lossy(&r.once),
             r.path_len,
             String::from_utf8_lossy(&r.twice),
@@ -272,6 +354,10 @@ mod tests {
             r.is_static,
             r.path_hash,
             r.site_hash,
+            r.target_hash,
+            r.ua_hash,
+            r.name_at,
+            r.ext_at,
             r.exploit
         )
     }
@@ -316,6 +402,49 @@ mod tests {
             start = *end;
         }
         assert_eq!(r.read_note(&[]), None);
+    }
+
+    /// The view's shortcuts agree with the plain definitions: decoded
+    /// twice exactly when the first decoding left a `%`; the static flag
+    /// of the raw path; the last segment and extension of the decoded
+    /// path; the target hash that of the whole decoded target.
+    #[test]
+    fn fill_agrees_with_the_plain_definitions() {
+        let cases = [
+            ("/static/App.JS", ""),
+            ("/a.b/c", ""),
+            ("/a/b.tar.GZ", "x=1"),
+            ("/img%2Elogo.PNG", ""),
+            ("/img/logo%2epng", ""),
+            ("/100%", "a=%"),
+            ("/x", "q=%2525"),
+            ("/%2e%2e/etc/passwd", ""),
+            ("/dir/", "a+b=c%20d"),
+            ("", ""),
+            ("noslash.css", ""),
+        ];
+        let mut r = Req::default();
+        for (path, query) in cases {
+            let mut w = event(path, query);
+            w.user_agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0";
+            r.fill(&w);
+            let what = format!("{path}?{query}");
+            assert_eq!(!r.twice.is_empty(), r.once.contains(&b'%'), "twice: {what}");
+            assert_eq!(r.is_static, is_static(path.as_bytes()), "static: {what}");
+            let p = r.path().to_vec();
+            let name_at = p.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+            assert_eq!(r.name_at, name_at, "name: {what}");
+            let ext = p[name_at..].iter().rposition(|&c| c == b'.');
+            assert_eq!(r.ext(), ext.map(|d| &p[name_at + d + 1..]), "ext: {what}");
+            assert_eq!(r.target_hash, hash_bytes(&r.once), "target: {what}");
+            assert_eq!(r.ua_hash, hash_bytes(w.user_agent.as_bytes()), "ua: {what}");
+        }
+        // A long user agent is hashed on its first bytes only.
+        let long = "a".repeat(MAX_UA + 10);
+        let mut w = event("/", "");
+        w.user_agent = &long;
+        r.fill(&w);
+        assert_eq!(r.ua_hash, hash_bytes(&long.as_bytes()[..MAX_UA]));
     }
 
     #[test]

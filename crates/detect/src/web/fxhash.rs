@@ -82,3 +82,50 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
 
 /// A hash set of u64 with the fast hasher.
 pub(crate) type FxSet = HashSet<u64, FxBuild>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`hash_bytes`] written plainly: the hashes are kept in saved states
+    /// (distinct-path sets), so a faster version must give the same ones.
+    fn reference(b: &[u8]) -> u64 {
+        let mut h = 0u64;
+        let mut chunks = b.chunks_exact(8);
+        let add = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(SEED);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            h = add(h, u64::from_le_bytes(a));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            h = add(h, u64::from_le_bytes(a) ^ (rest.len() as u64) << 59);
+        }
+        let mut x = h ^ b.len() as u64;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
+    }
+
+    #[test]
+    fn known_values_do_not_change() {
+        assert_eq!(hash_bytes(b""), reference(b""));
+        assert_eq!(hash_bytes(b"/index.html"), 0x6df6_d66c_e77f_7203);
+        // Every length up to 200 bytes.
+        let bytes: Vec<u8> = (0..200u32).map(|i| (i * 37 + 11) as u8).collect();
+        assert_eq!(hash_bytes(&bytes[..100]), 0x3d1a_6f7e_f0ea_4fe9);
+        for n in 0..bytes.len() {
+            assert_eq!(hash_bytes(&bytes[..n]), reference(&bytes[..n]), "{n}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_as_one_word_per_step(b in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            proptest::prop_assert_eq!(hash_bytes(&b), reference(&b));
+        }
+    }
+}

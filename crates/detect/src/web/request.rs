@@ -194,25 +194,34 @@ impl Req {
         if self.is_static {
             flags |= NOTE_STATIC;
         }
-        out.reserve(NOTE_HEAD + self.once.len() + self.twice.len());
-        out.push(flags);
-        out.extend_from_slice(&self.path_hash.to_le_bytes());
-        out.extend_from_slice(&self.site_hash.to_le_bytes());
-        out.extend_from_slice(&len(self.path_len));
-        out.extend_from_slice(&len(self.once.len()));
-        out.extend_from_slice(&len(self.twice_path_len));
-        out.extend_from_slice(&len(self.twice.len()));
         let hits = &self.exploit;
-        out.extend_from_slice(&hits.kinds.bits().to_le_bytes());
-        out.extend_from_slice(&hits.header_kinds.bits().to_le_bytes());
-        out.extend_from_slice(&len(hits.products.len()));
-        out.extend_from_slice(&self.target_hash.to_le_bytes());
-        out.extend_from_slice(&self.ua_hash.to_le_bytes());
-        out.extend_from_slice(&len(self.name_at));
         let ext = self
             .ext_at
             .map_or(NO_EXT, |e| u32::try_from(e).unwrap_or(NO_EXT));
-        out.extend_from_slice(&ext.to_le_bytes());
+        // The fixed part is assembled on the stack and appended at once.
+        let mut head = [0u8; NOTE_HEAD];
+        head[0] = flags;
+        let mut at = 1;
+        let mut put = |b: &[u8]| {
+            head[at..at + b.len()].copy_from_slice(b);
+            at += b.len();
+        };
+        put(&self.path_hash.to_le_bytes());
+        put(&self.site_hash.to_le_bytes());
+        put(&len(self.path_len));
+        put(&len(self.once.len()));
+        put(&len(self.twice_path_len));
+        put(&len(self.twice.len()));
+        put(&hits.kinds.bits().to_le_bytes());
+        put(&hits.header_kinds.bits().to_le_bytes());
+        put(&len(hits.products.len()));
+        put(&self.target_hash.to_le_bytes());
+        put(&self.ua_hash.to_le_bytes());
+        put(&len(self.name_at));
+        put(&ext.to_le_bytes());
+        debug_assert_eq!(at, NOTE_HEAD);
+        out.reserve(NOTE_HEAD + self.once.len() + self.twice.len() + 4 * hits.products.len());
+        out.extend_from_slice(&head);
         out.extend_from_slice(&self.once);
         out.extend_from_slice(&self.twice);
         for p in &hits.products {

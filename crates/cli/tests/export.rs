@@ -86,6 +86,9 @@ fn setup() -> Setup {
             weight: 60,
         }],
     }];
+    // Tools its requests named (one with a quote, as a user's scanner file
+    // may give).
+    campaign.tools = vec!["Nuclei \"v3\"".into(), "sqlmap".into()];
     let alerts = vec![alert];
     let campaigns = vec![campaign.clone()];
     store
@@ -246,6 +249,21 @@ fn stix_bundle_has_sightings_attribution_and_validates() {
             .count(),
         s.sources.len()
     );
+    // The tools: one object each, used by the campaign.
+    let tools = of_type(&b, "tool");
+    let names: BTreeSet<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, BTreeSet::from(["Nuclei \"v3\"", "sqlmap"]));
+    let campaign_id = of_type(&b, "campaign")[0]["id"].clone();
+    let uses: BTreeSet<&str> = rels
+        .iter()
+        .filter(|r| r["relationship_type"] == "uses")
+        .inspect(|r| assert_eq!(r["source_ref"], campaign_id))
+        .map(|r| r["target_ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        uses,
+        tools.iter().map(|t| t["id"].as_str().unwrap()).collect()
+    );
     // Every SDO and SRO is marked.
     for o in b["objects"].as_array().unwrap() {
         let t = o["type"].as_str().unwrap();
@@ -329,7 +347,12 @@ fn misp_event_carries_sources_hits_tlp_and_actor() {
         .collect();
     assert_eq!(
         tags,
-        BTreeSet::from(["tlp:green", "misp-galaxy:threat-actor=\"Mint Sandstorm\""])
+        BTreeSet::from([
+            "tlp:green",
+            "misp-galaxy:threat-actor=\"Mint Sandstorm\"",
+            "haboob:tool=\"Nuclei 'v3'\"",
+            "haboob:tool=\"sqlmap\"",
+        ])
     );
     assert!(attrs.iter().all(|a| a["to_ids"] == true));
 }

@@ -345,13 +345,19 @@ fn build(
         actors: crate::victim::named_infrastructure(&members),
         attribution: vec![],
         stages: Vec::new(),
+        // The tools the members name (`details.tool`, e.g. the scanner
+        // fingerprints of `web.scanner_ua`), each also stated as a reason.
+        tools: members
+            .iter()
+            .filter_map(|a| tool_of(a))
+            .map(|t| haboob_model::bounded(t, 80).to_string())
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .take(haboob_model::MAX_CAMPAIGN_TOOLS)
+            .collect(),
     };
-    // The tools the members name (`details.tool`, e.g. the scanner
-    // fingerprints of `web.scanner_ua`).
-    let tools: BTreeSet<&str> = members.iter().filter_map(|a| tool_of(a)).collect();
-    for t in tools.into_iter().take(8) {
-        c.reasons
-            .push(format!("tool: {}", haboob_model::bounded(t, 80)));
+    for t in &c.tools {
+        c.reasons.push(format!("tool: {t}"));
     }
     // Several organisations of one sector or region is targeting, whatever
     // each request was: at least High ("hostile and targeted").

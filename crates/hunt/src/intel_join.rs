@@ -124,6 +124,7 @@ mod tests {
             actors: vec![],
             attribution: vec![],
             stages: Vec::new(),
+            tools: Vec::new(),
         }
     }
 

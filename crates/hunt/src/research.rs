@@ -94,10 +94,9 @@ pub fn apply(c: &mut Campaign, nets: &ResearchNets) {
     }
     // The listed tools the campaign names, with their networks.
     let named: Vec<(String, &[Cidr])> = c
-        .reasons
+        .tools
         .iter()
-        .filter_map(|r| r.strip_prefix("tool: "))
-        .filter_map(|t| Some((t.to_string(), nets.networks(t)?)))
+        .filter_map(|t| Some((t.clone(), nets.networks(t)?)))
         .collect();
     for (tool, n) in named {
         let outside = c

@@ -140,6 +140,7 @@ fn check_common(report: &HuntReport, labels: &[Label]) {
         "{:?}",
         c.reasons
     );
+    assert_eq!(c.tools, ["Acunetix"]);
     assert_eq!(c.targets.len(), 4);
 }
 

@@ -235,7 +235,15 @@ pub struct Campaign {
     /// [`StageKind`]); empty for sign-in campaigns and older records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<Stage>,
+    /// Tools the member alerts name (`details.tool`: scanner and attack-tool
+    /// fingerprints such as `sqlmap` or `Nuclei`), sorted, at most
+    /// [`MAX_CAMPAIGN_TOOLS`]; empty when none does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
 }
+
+/// Most tools a [`Campaign`] lists.
+pub const MAX_CAMPAIGN_TOOLS: usize = 8;
 
 /// How far an intrusion got, in order: reconnaissance → exploitation attempt
 /// → exploitation success → collection → defacement.

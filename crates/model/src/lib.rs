@@ -45,7 +45,7 @@ mod time;
 
 pub use alert::{
     Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Stage, StageKind, Target,
-    TargetSector, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
+    TargetSector, MAX_CAMPAIGN_TOOLS, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
 };
 pub use audit::{AuditError, AuditEvent};
 pub use cidr::{Cidr, CidrError};

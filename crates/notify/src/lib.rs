@@ -33,7 +33,7 @@
 //!     sources: vec![], targets: vec![target], alerts: vec![], detectors: vec![],
 //!     techniques: vec![], reasons: vec![], first_seen: Ts(0), last_seen: Ts(0),
 //!     funnel: None, funnel_by_target: Default::default(), compromised: vec![],
-//!     actors: vec![], attribution: vec![], stages: vec![],
+//!     actors: vec![], attribution: vec![], stages: vec![], tools: vec![],
 //! };
 //! let sender = Sender { name: "Example SOC".into(), reply_to: "soc@example.org".into() };
 //! let n = compose(&campaign, 1, &[], "Ohio Secretary of State", &sender).unwrap();

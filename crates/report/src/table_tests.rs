@@ -46,6 +46,7 @@ fn campaign() -> Campaign {
         actors: Vec::new(),
         attribution: Vec::new(),
         stages: Vec::new(),
+        tools: Vec::new(),
     }
 }
 

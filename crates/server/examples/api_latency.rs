@@ -83,6 +83,7 @@ fn synthetic(n: usize) -> (Vec<Alert>, Vec<Campaign>) {
             actors: vec![],
             attribution: vec![],
             stages: Vec::new(),
+            tools: Vec::new(),
         });
         alerts.push(a);
     }

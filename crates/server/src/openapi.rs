@@ -85,6 +85,11 @@ fn paths() -> Value {
             "Touching this organisation.",
             json!({"type": "string"}),
         ),
+        q(
+            "tool",
+            "Naming this tool (a scanner or attack tool its requests named), exactly.",
+            json!({"type": "string"}),
+        ),
         q("status", "In this workflow status.", r("Status")),
         q(
             "include_superseded",
@@ -197,7 +202,14 @@ fn schemas() -> Value {
             "funnel": r("Funnel"), "funnel_by_target": {"type": "object", "additionalProperties": r("Funnel")},
             "compromised": strings, "actors": strings,
             "attribution": {"type": "array", "description": "Candidate actors, best first; empty means unattributed.",
-                "items": r("Attribution")} } },
+                "items": r("Attribution")},
+            "stages": {"type": "array", "description": "Stages reached per site, in stage order.",
+                "items": r("Stage")},
+            "tools": {"type": "array", "description": "Scanner and attack tools the member alerts name, sorted.",
+                "items": {"type": "string"}} } },
+        "Stage": { "type": "object", "required": ["stage", "site", "first_seen"], "properties": {
+            "stage": {"enum": ["reconnaissance", "exploitation_attempt", "exploitation_success", "collection", "defacement"]},
+            "site": {"type": "string"}, "first_seen": ts, "evidence": strings } },
         "Attribution": { "type": "object", "required": ["actor", "confidence", "reasons"], "properties": {
             "actor": {"type": "string"}, "aliases": strings, "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
             "reasons": {"type": "array", "items": { "type": "object", "required": ["kind", "text", "weight"], "properties": {

@@ -239,6 +239,9 @@ async fn hostile_strings_are_escaped_on_every_page(app: Router, b: Arc<Fixture>)
     assert!(page.contains("GET /&quot;&gt;&lt;img src=x onerror=alert(1)&gt; HTTP/1.1"));
     assert!(page.contains("\\u{1b}[31mred\\u{1b}]0;owned\\u{7}"));
     assert!(page.contains("class=\"evidence-line\""));
+    assert!(page.contains(
+        "<span id=\"campaign-tools\">sqlmap, tool &lt;script&gt;alert(1)&lt;/script&gt;</span>"
+    ));
     assert!(page.contains("<td id=\"funnel-identified\">80</td>"));
     assert!(page.contains("<td id=\"funnel-compromised\">2</td>"));
     assert!(page.contains("<svg class=\"funnel\""));

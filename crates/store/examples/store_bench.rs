@@ -126,6 +126,7 @@ fn campaign(i: u64) -> Campaign {
         actors: Vec::new(),
         attribution: Vec::new(),
         stages: Vec::new(),
+        tools: Vec::new(),
     }
 }
 

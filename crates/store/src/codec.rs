@@ -301,7 +301,7 @@ pub(crate) const CAMPAIGN_COLS: &str = "id, summary, severity, sources, targets,
      detectors, techniques, reasons, first_seen, last_seen, has_funnel, \
      funnel_attempts, funnel_probed, funnel_identified, funnel_attacked, \
      funnel_compromised, funnel_by_target, compromised, actors, \
-     status, assignee, revision, updated_at, superseded_by, n_sources, n_alerts, attribution, stages";
+     status, assignee, revision, updated_at, superseded_by, n_sources, n_alerts, attribution, stages, tools";
 
 pub(crate) fn campaign_from_row(url: &str, r: &mut Row) -> Result<Campaign> {
     let funnel = (r.int(10) != 0).then(|| Funnel {
@@ -329,6 +329,7 @@ pub(crate) fn campaign_from_row(url: &str, r: &mut Row) -> Result<Campaign> {
         actors: unjson(url, "campaign actors", &r.text(18))?,
         attribution: unjson(url, "campaign attribution", &r.text(26))?,
         stages: unjson(url, "campaign stages", &r.text(27))?,
+        tools: unjson(url, "campaign tools", &r.text(28))?,
     })
 }
 

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("../migrations/0005_campaign_span.sql")),
     (6, include_str!("../migrations/0006_campaign_stages.sql")),
     (7, include_str!("../migrations/0007_sector_org_summary.sql")),
+    (8, include_str!("../migrations/0008_campaign_tools.sql")),
 ];
 
 /// The latest schema version this build knows.

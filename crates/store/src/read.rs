@@ -110,6 +110,11 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
         w.add(sql, [P::Text(o)]);
         walk.add(sql, [P::Text(o)]);
     }
+    if let Some(t) = q.tool.as_deref() {
+        let sql = "c.id IN (SELECT campaign_id FROM campaign_tools WHERE tool = ?)";
+        w.add(sql, [P::Text(t)]);
+        walk.add(sql, [P::Text(t)]);
+    }
     if let Some(s) = q.status {
         w.add("c.status = ?", [P::Text(s.as_str())]);
         walk.add("+c.status = ?", [P::Text(s.as_str())]);
@@ -149,6 +154,7 @@ pub(crate) fn campaigns(tx: &mut Tx<'_>, q: &CampaignQuery) -> Result<Page<Campa
     // - A severity filter alone is a prefix of the list order: walked.
     let severity_only = q.sector.is_none()
         && q.organisation.is_none()
+        && q.tool.is_none()
         && q.status.is_none()
         && q.since.is_none()
         && q.until.is_none();

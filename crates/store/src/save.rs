@@ -152,7 +152,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) 
         json(&c.actors),
     );
     let attribution = json(&c.attribution);
-    let stages = json(&c.stages);
+    let (stages, tools) = (json(&c.stages), json(&c.tools));
     let content = [
         P::Text(bound(&c.summary, MAX_TEXT_BYTES)),
         P::Int(severity_rank(c.severity)),
@@ -179,6 +179,7 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) 
         P::Int(c.targets.iter().fold(0, |m, t| m | sector_bit(t.sector))),
         P::Text(&attribution),
         P::Text(&stages),
+        P::Text(&tools),
     ];
     if change == Change::New {
         let mut params = vec![P::Text(&c.id)];
@@ -190,8 +191,8 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) 
              n_sources, targets, n_alerts, detectors, techniques, reasons, compromised, actors, \
              funnel_by_target, has_funnel, funnel_attempts, funnel_probed, funnel_identified, \
              funnel_attacked, funnel_compromised, digest, updated_at, sector_mask, attribution, \
-             stages, status, created_at, revision) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+             stages, tools, status, created_at, revision) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             &params,
         )?;
     } else {
@@ -204,11 +205,11 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) 
              techniques = ?, reasons = ?, compromised = ?, actors = ?, funnel_by_target = ?, \
              has_funnel = ?, funnel_attempts = ?, funnel_probed = ?, funnel_identified = ?, \
              funnel_attacked = ?, funnel_compromised = ?, digest = ?, updated_at = ?, \
-             sector_mask = ?, attribution = ?, stages = ?, revision = revision + 1, superseded_by = NULL \
+             sector_mask = ?, attribution = ?, stages = ?, tools = ?, revision = revision + 1, superseded_by = NULL \
              WHERE id = ?",
             &params,
         )?;
-        for table in ["campaign_alerts", "campaign_targets"] {
+        for table in ["campaign_alerts", "campaign_targets", "campaign_tools"] {
             tx.exec(
                 "save_hunt: replace campaign parts",
                 &format!("DELETE FROM {table} WHERE campaign_id = ?"),
@@ -258,6 +259,18 @@ fn upsert_campaign(tx: &mut Tx<'_>, c: &Campaign, at: i64, orgs: &mut OrgDelta) 
         "save_hunt: insert campaign targets",
         "INSERT INTO campaign_targets (campaign_id, target, organisation, sector, region)",
         5,
+        &params,
+    )?;
+    let tools: BTreeSet<&str> = c.tools.iter().map(|t| bound(t, MAX_NAME_BYTES)).collect();
+    let params: Vec<P<'_>> = tools
+        .iter()
+        .flat_map(|t| [P::Text(&c.id), P::Text(t)])
+        .collect();
+    insert_many(
+        tx,
+        "save_hunt: insert campaign tools",
+        "INSERT INTO campaign_tools (campaign_id, tool)",
+        2,
         &params,
     )?;
     // Stored and live (an update revives a superseded campaign too).

@@ -231,6 +231,9 @@ pub struct CampaignQuery {
     pub sector: Option<TargetSector>,
     /// Touching this organisation.
     pub organisation: Option<String>,
+    /// Naming this tool (exactly, as [`haboob_model::Campaign::tools`]
+    /// lists it).
+    pub tool: Option<String>,
     /// In this status.
     pub status: Option<Status>,
     /// Active at or after (last_seen ≥ since).

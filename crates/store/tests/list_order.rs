@@ -57,6 +57,7 @@ fn campaign(i: usize) -> Campaign {
         actors: vec![],
         attribution: vec![],
         stages: Vec::new(),
+        tools: Vec::new(),
     }
 }
 

@@ -127,6 +127,7 @@ fn campaign(r: &mut Rng, id: &str, alerts: Vec<String>) -> Campaign {
         actors: vec![],
         attribution: vec![],
         stages: Vec::new(),
+        tools: Vec::new(),
     }
 }
 
@@ -503,12 +504,14 @@ fn organisations_equal_brute_force(t: &TestStore) {
 
     // 7. The summary rebuilt by the migration (back to schema 6 and up)
     // equals the one kept by the saves.
-    let back6 = "DROP TABLE org_targets; DROP TABLE org_campaigns; \
+    let back6 = "DROP TABLE campaign_tools; ALTER TABLE campaigns DROP COLUMN tools; \
+                 DELETE FROM schema_migrations WHERE version = 8; \
+                 DROP TABLE org_targets; DROP TABLE org_campaigns; \
                  DROP INDEX alert_accounts_stage; DROP INDEX campaigns_sector; \
                  DELETE FROM schema_migrations WHERE version = 7;";
     downgrade(t, back6);
     let s = Store::open(&t.url).expect("reopen");
-    assert_eq!(s.schema_version().unwrap(), 7);
+    assert_eq!(s.schema_version().unwrap(), 8);
     assert_eq!(check(&s, &m, "rebuilt by migration 7"), last);
 }
 

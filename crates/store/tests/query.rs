@@ -88,6 +88,40 @@ fn campaign_filters(t: &TestStore) {
         assert_eq!(got, want, "organisation {o}");
         assert!(!got.is_empty());
     }
+    // Tools: each one the hunt's campaigns name, exactly; an unknown or
+    // differently cased name matches none.
+    let tools: BTreeSet<&str> = f
+        .campaigns
+        .iter()
+        .flat_map(|c| c.tools.iter().map(String::as_str))
+        .collect();
+    assert!(!tools.is_empty(), "the fixture's campaigns name tools");
+    for tool in &tools {
+        let got = set(ids_of_campaigns(
+            t,
+            CampaignQuery {
+                tool: Some(tool.to_string()),
+                ..Default::default()
+            },
+        )
+        .iter()
+        .map(String::as_str));
+        let want = want_campaigns(|c| c.tools.iter().any(|x| x == tool));
+        assert_eq!(got, want, "tool {tool}");
+        assert!(got.len() < f.campaigns.len());
+        let upper = CampaignQuery {
+            tool: Some(tool.to_uppercase()),
+            ..Default::default()
+        };
+        if tool.to_uppercase() != *tool {
+            assert!(ids_of_campaigns(t, upper).is_empty(), "tool {tool} upper");
+        }
+    }
+    let none = CampaignQuery {
+        tool: Some("no such tool".into()),
+        ..Default::default()
+    };
+    assert!(ids_of_campaigns(t, none).is_empty());
     // Time: the median first_seen splits the set.
     let mut firsts: Vec<Ts> = f.campaigns.iter().map(|c| c.first_seen).collect();
     firsts.sort();

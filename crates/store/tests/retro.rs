@@ -165,9 +165,11 @@ fn version_3_indicators_become_import_1(t: &TestStore) {
     };
     let pages = by_sector(t);
     assert!(pages.iter().all(|p| p.total > 0), "{pages:?}");
-    // Back to version 3: undo version 7 (two tables, two indexes), 6 (a
-    // column), 5 (an index) and 4.
-    let back = "DROP TABLE org_targets; DROP TABLE org_campaigns; \
+    // Back to version 3: undo version 8 (a column, a table), 7 (two tables, two
+    // indexes), 6 (a column), 5 (an index) and 4.
+    let back = "DROP TABLE campaign_tools; ALTER TABLE campaigns DROP COLUMN tools; \
+                DELETE FROM schema_migrations WHERE version = 8; \
+                DROP TABLE org_targets; DROP TABLE org_campaigns; \
                 DROP INDEX alert_accounts_stage; DROP INDEX campaigns_sector; \
                 DELETE FROM schema_migrations WHERE version = 7; \
                 ALTER TABLE campaigns DROP COLUMN stages; \
@@ -188,7 +190,7 @@ fn version_3_indicators_become_import_1(t: &TestStore) {
             .unwrap(),
     }
     let s = Store::open(&t.url).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 7);
+    assert_eq!(s.schema_version().unwrap(), 8);
     assert_eq!(s.organisations().unwrap(), orgs);
     assert_eq!(by_sector(&s), pages);
     assert_eq!(s.last_import().unwrap(), 1);

@@ -28,6 +28,10 @@ fn round_trip(t: &TestStore) {
         .iter()
         .any(|c| c.funnel.is_some_and(|f| f.compromised > 0)));
     assert!(f.alerts.iter().any(|a| a.evidence.len() > 1));
+    assert!(
+        f.campaigns.iter().any(|c| !c.tools.is_empty()),
+        "some campaign names a tool (its round trip is checked)"
+    );
     let sum = t.save_hunt(&write(f)).unwrap();
     assert_eq!(
         sum,
@@ -345,11 +349,11 @@ fn hostile_strings_round_trip(t: &TestStore) {
 }
 
 fn migrations_and_newer_schema(t: &TestStore) {
-    assert_eq!(t.schema_version().unwrap(), 7);
+    assert_eq!(t.schema_version().unwrap(), 8);
     // Reopening migrates nothing and keeps the data.
     t.save_hunt(&write(fixture())).unwrap();
     let again = Store::open(&t.url).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 7);
+    assert_eq!(again.schema_version().unwrap(), 8);
     assert_eq!(again.all_alerts().unwrap().len(), fixture().alerts.len());
     // A database from a newer haboob is refused.
     let bump = "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)";
@@ -366,7 +370,7 @@ fn migrations_and_newer_schema(t: &TestStore) {
         }
     }
     match Store::open(&t.url) {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 7)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 8)),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }
@@ -391,7 +395,7 @@ fn migrates_a_version_1_database(t: &TestStore) {
          DROP TABLE IF EXISTS indicators; DROP TABLE IF EXISTS intel_sources; DROP TABLE IF EXISTS intel_imports; \
          DROP TABLE IF EXISTS notifications; DROP TABLE IF EXISTS tokens; DROP TABLE IF EXISTS audit; \
          DROP TABLE IF EXISTS notes; DROP TABLE IF EXISTS contacts; DROP TABLE IF EXISTS targets; \
-         DROP TABLE IF EXISTS campaign_targets; DROP TABLE IF EXISTS campaign_alerts; \
+         DROP TABLE IF EXISTS campaign_tools; DROP TABLE IF EXISTS campaign_targets; DROP TABLE IF EXISTS campaign_alerts; \
          DROP TABLE IF EXISTS campaigns; DROP TABLE IF EXISTS alert_accounts; \
          DROP TABLE IF EXISTS alert_sources; DROP TABLE IF EXISTS evidence; \
          DROP TABLE IF EXISTS alerts; DROP TABLE IF EXISTS runs;\n",
@@ -421,14 +425,10 @@ fn migrates_a_version_1_database(t: &TestStore) {
             .unwrap(),
     }
     let s = Store::open(&t.url).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 7);
-    assert!(s
-        .campaign("old")
-        .unwrap()
-        .unwrap()
-        .campaign
-        .attribution
-        .is_empty());
+    assert_eq!(s.schema_version().unwrap(), 8);
+    let old = s.campaign("old").unwrap().unwrap().campaign;
+    assert!(old.attribution.is_empty());
+    assert!(old.tools.is_empty(), "version 8 reads as naming no tool");
     assert!(s.intel_sources().unwrap().is_empty());
     let by_sector = |sector| {
         s.campaigns(&CampaignQuery {

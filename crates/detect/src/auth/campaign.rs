@@ -274,6 +274,7 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
         actors: actors.into_iter().map(str::to_string).collect(),
         attribution: Vec::new(),
         stages: Vec::new(),
+        tools: Vec::new(),
     }
 }
 

@@ -71,6 +71,7 @@ fn campaign(techniques: &[&str], targets: &[(TargetSector, &str)]) -> Campaign {
         actors: Vec::new(),
         attribution: Vec::new(),
         stages: Vec::new(),
+        tools: Vec::new(),
     }
 }
 

@@ -33,7 +33,8 @@ fn misp_type(field: &str, value: &str) -> Option<&'static str> {
 
 /// One MISP event for `campaigns`: attacker sources as `ip-src` attributes
 /// (for detection), values of matched indicators (with the source in the
-/// comment), the TLP tag and a threat-actor galaxy tag per attributed actor.
+/// comment), the TLP tag, a threat-actor galaxy tag per attributed actor
+/// and a `haboob:tool` tag per tool the campaigns' requests named.
 pub fn misp_event(campaigns: &[ExportCampaign], opts: &ExportOptions) -> Value {
     let mut ids: Vec<&str> = campaigns.iter().map(|c| c.campaign.id.as_str()).collect();
     ids.sort_unstable();
@@ -42,6 +43,7 @@ pub fn misp_event(campaigns: &[ExportCampaign], opts: &ExportOptions) -> Value {
     let mut attrs = Vec::new();
     let mut seen = BTreeSet::new();
     let mut actors = BTreeSet::new();
+    let mut tools = BTreeSet::new();
     let mut push = |kind: &str, value: &str, comment: String, to_ids: bool, campaign: &str| {
         let value = bounded(value, MAX_TEXT);
         if !seen.insert((kind.to_string(), value.to_string())) {
@@ -90,10 +92,16 @@ pub fn misp_event(campaigns: &[ExportCampaign], opts: &ExportOptions) -> Value {
         for a in &c.attribution {
             actors.insert(a.actor.clone());
         }
+        tools.extend(c.tools.iter().cloned());
     }
     let mut tags = vec![json!({"name": tlp_tag(opts.tlp)})];
     for a in &actors {
         tags.push(json!({"name": format!("misp-galaxy:threat-actor=\"{}\"", bounded(a, 200))}));
+    }
+    for t in &tools {
+        // A machine tag's value is quoted: a quote inside would end it.
+        let t = bounded(t, 200).replace('"', "'");
+        tags.push(json!({"name": format!("haboob:tool=\"{t}\"")}));
     }
     let threat_level = if campaigns
         .iter()

@@ -148,6 +148,24 @@ fn add_campaign(ctx: &Ctx, ec: &ExportCampaign, objects: &mut BTreeMap<String, V
     obj.insert("last_seen".into(), ts(c.last_seen).into());
     objects.insert(cid.clone(), Value::Object(obj));
 
+    // The tools its requests named (user agent or request markers).
+    for tool in &c.tools {
+        let tid = format!("tool--{}", uuid_for("tool", &tool.to_lowercase()));
+        let mut t = ctx.common("tool", &tid);
+        t.insert("name".into(), bounded(tool, MAX_TEXT).into());
+        t.insert(
+            "description".into(),
+            "Named by attacking requests: their user agent or a request marker only this tool sends."
+                .into(),
+        );
+        objects.entry(tid.clone()).or_insert(Value::Object(t));
+        let rel = ctx.relationship("uses", &cid, &tid);
+        objects.insert(
+            rel["id"].as_str().unwrap_or_default().to_string(),
+            Value::Object(rel),
+        );
+    }
+
     // Attacker sources: the addresses, observed, and an indicator for each.
     let mut scos = Vec::new();
     for ip in &c.sources {

@@ -186,6 +186,7 @@ pub fn campaign() -> (Campaign, Vec<Alert>) {
         actors: vec![],
         attribution: vec![],
         stages: Vec::new(),
+        tools: Vec::new(),
     };
     (campaign, alerts)
 }

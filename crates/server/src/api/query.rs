@@ -141,6 +141,7 @@ pub(crate) const CAMPAIGN_PARAMS: &[&str] = &[
     "severity",
     "sector",
     "organisation",
+    "tool",
     "status",
     "since",
     "until",
@@ -155,6 +156,7 @@ pub(crate) fn campaign_query(p: &Params) -> Result<CampaignQuery, ApiError> {
         min_severity: p.severity("severity")?,
         sector: p.sector("sector")?,
         organisation: p.text("organisation"),
+        tool: p.text("tool"),
         status: p.status("status")?,
         since: p.time("since")?,
         until: p.time("until")?,
@@ -247,7 +249,7 @@ mod tests {
     #[test]
     fn campaign_filters() {
         let p = Params::parse(
-            Some("severity=high&status=triaged&organisation=Ohio%20SoS&since=2024-05-01T00:00:00Z&limit=10&offset=20&sector="),
+            Some("severity=high&status=triaged&organisation=Ohio%20SoS&tool=sqlmap&since=2024-05-01T00:00:00Z&limit=10&offset=20&sector="),
             CAMPAIGN_PARAMS,
         )
         .expect("parses");
@@ -255,6 +257,7 @@ mod tests {
         assert_eq!(q.min_severity, Some(Severity::High));
         assert_eq!(q.status, Some(Status::Triaged));
         assert_eq!(q.organisation.as_deref(), Some("Ohio SoS"));
+        assert_eq!(q.tool.as_deref(), Some("sqlmap"));
         assert_eq!(
             q.since,
             Some(Ts::parse_rfc3339("2024-05-01T00:00:00Z").expect("ts"))
@@ -278,5 +281,6 @@ mod tests {
         );
         assert!(err("since=2024-05-02T00:00:00Z&until=2024-05-01T00:00:00Z").starts_with("since:"));
         assert!(err(&format!("organisation={}", "x".repeat(600))).starts_with("organisation:"));
+        assert!(err(&format!("tool={}", "x".repeat(600))).starts_with("tool:"));
     }
 }

@@ -103,6 +103,7 @@ pub(crate) async fn list(
             "severity",
             "sector",
             "organisation",
+            "tool",
             "status",
             "since",
             "until",
@@ -126,6 +127,7 @@ pub(crate) async fn list(
             (select("status", "Status", &["new", "triaged", "notified", "closed"], p.str("status")))
             (select("sector", "Sector", &["election", "news", "campaign", "government", "other"], p.str("sector")))
             label { "Organisation " input type="text" name="organisation" value=(p.str("organisation").unwrap_or("")); }
+            label { "Tool " input type="text" name="tool" value=(p.str("tool").unwrap_or("")); }
             button type="submit" { "Filter" }
         }
         p.muted id="campaign-total" { (page_rows.total) @if page_rows.total == 1 { " campaign" } @else { " campaigns" } }
@@ -319,7 +321,8 @@ pub(crate) async fn show(
         h1 { (severity_badge(c.severity)) " " (t(&c.summary)) }
         p.muted { (when(c.first_seen)) " – " (when(c.last_seen)) " · " (c.sources.len()) " sources · "
             (c.alerts.len()) " alerts · detectors " (c.detectors.iter().map(|d| t(d)).collect::<Vec<_>>().join(", "))
-            @if !c.techniques.is_empty() { " · ATT&CK " (c.techniques.iter().map(|d| t(d)).collect::<Vec<_>>().join(", ")) } }
+            @if !c.techniques.is_empty() { " · ATT&CK " (c.techniques.iter().map(|d| t(d)).collect::<Vec<_>>().join(", ")) }
+            @if !c.tools.is_empty() { " · tools " span #campaign-tools { (c.tools.iter().map(|d| t(d)).collect::<Vec<_>>().join(", ")) } } }
         (attribution(c))
         (workflow(&d, &viewer))
         @if let Some(f) = c.funnel {

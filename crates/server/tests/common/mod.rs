@@ -150,6 +150,7 @@ fn campaign(id: &str, summary: &str, sev: Severity, org: &str, alerts: &[Alert])
             vec![]
         },
         stages: vec![],
+        tools: vec!["sqlmap".into(), format!("tool {SCRIPT}")],
     }
 }
 

@@ -5,9 +5,9 @@
 //! same masks.
 
 use crate::clf_cache::Seen;
-use crate::clf_scan::{find_byte, Scan};
+use crate::clf_scan::{find_byte, Masks, Scan};
 use crate::proxy::plausible;
-use crate::text::{dash, is_method, parse_status, RecordParser, Request};
+use crate::text::{dash, parse_status, RecordParser, Request};
 use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
 
 /// Which NCSA variant a [`Clf`] parser reads.
@@ -34,6 +34,8 @@ pub(crate) struct Clf {
     kind: ClfKind,
     forwarded_field: u8,
     seen: Seen,
+    /// The separator masks of the line being read.
+    masks: Masks,
 }
 
 impl Clf {
@@ -42,6 +44,7 @@ impl Clf {
             kind,
             forwarded_field,
             seen: Seen::default(),
+            masks: Masks::default(),
         }
     }
 }
@@ -53,8 +56,14 @@ impl RecordParser for Clf {
         _scratch: Option<&'a mut String>,
     ) -> Result<Parsed<'a>, RecordError> {
         let line = strip_syslog(line);
-        let ev = parse_ncsa(line, self.kind, self.forwarded_field, &mut self.seen)?;
-        Ok(Parsed::Event(EventRef::Web(ev)))
+        // The event is built in the returned value (no copy of it).
+        parse_ncsa(
+            line,
+            self.kind,
+            self.forwarded_field,
+            &mut self.seen,
+            &mut self.masks,
+        )
     }
 }
 
@@ -90,17 +99,20 @@ fn strip_syslog(line: &str) -> &str {
 /// of the line, so always a character boundary.
 #[inline(always)]
 fn cut(s: &str, a: usize, b: usize) -> &str {
-    s.get(a..b).unwrap_or_default()
+    match s.split_at_checked(b) {
+        Some((head, _)) => head.split_at_checked(a).map_or("", |(_, mid)| mid),
+        None => "",
+    }
 }
 
 /// A cursor over the line and its separator masks.
-struct Cur<'a> {
+struct Cur<'a, 'm> {
     s: &'a str,
-    scan: Scan<'a>,
+    scan: Scan<'a, 'm>,
     pos: usize,
 }
 
-impl<'a> Cur<'a> {
+impl<'a> Cur<'a, '_> {
     /// Up to the next space (or the end), consuming the space.
     #[inline(always)]
     fn word(&mut self) -> Option<&'a str> {
@@ -155,32 +167,35 @@ impl<'a> Cur<'a> {
     /// Split the request `s[a..e]`: `METHOD target [HTTP/x]`, from the
     /// space mask. Anything else (TLS handshakes, binary junk, `-`) is kept
     /// whole as the path with an empty method.
+    #[inline(always)]
     fn request(&mut self, a: usize, e: usize) -> Request<'a> {
-        let r = cut(self.s, a, e);
-        let malformed = Request {
-            method: "",
-            path: if r == "-" { "" } else { r },
-            query: "",
-            protocol: "",
+        let malformed = || {
+            let r = cut(self.s, a, e);
+            Request {
+                method: "",
+                path: if r == "-" { "" } else { r },
+                query: "",
+                protocol: "",
+            }
         };
         let s1 = match self.scan.space(a) {
             Some(i) if i < e => i,
-            _ => return malformed,
+            _ => return malformed(),
         };
         let method = cut(self.s, a, s1);
-        if !is_method(method) {
-            return malformed;
+        if !(1..=32).contains(&method.len()) || !method.bytes().all(|b| METHOD[usize::from(b)]) {
+            return malformed();
         }
         // One space: no protocol; two: the protocol after the second;
         // more: a space in the target (malformed, whatever the last word).
         let (t_end, protocol) = match self.scan.space(s1 + 1) {
             Some(s2) if s2 < e => {
                 if matches!(self.scan.space(s2 + 1), Some(s3) if s3 < e) {
-                    return malformed;
+                    return malformed();
                 }
                 let protocol = cut(self.s, s2 + 1, e);
                 if !protocol.starts_with("HTTP/") {
-                    return malformed;
+                    return malformed();
                 }
                 (s2, protocol)
             }
@@ -188,11 +203,10 @@ impl<'a> Cur<'a> {
         };
         let t = s1 + 1;
         if t_end == t {
-            return malformed;
+            return malformed();
         }
-        let target = self.s.as_bytes().get(t..t_end).unwrap_or_default();
-        let (path, query) = match find_byte(target, b'?') {
-            Some(q) => (cut(self.s, t, t + q), cut(self.s, t + q + 1, t_end)),
+        let (path, query) = match find_byte(self.s.as_bytes(), t, t_end, b'?') {
+            Some(q) => (cut(self.s, t, q), cut(self.s, q + 1, t_end)),
             None => (cut(self.s, t, t_end), ""),
         };
         Request {
@@ -204,13 +218,26 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// The bytes of an HTTP method token ([`crate::text::is_method`]):
+/// letters, digits, `-` and `_`.
+static METHOD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// Most trailing fields scanned for the forwarding header.
 const MAX_TRAILING: usize = 16;
 
 /// After the user agent: the `n`-th quoted field (1-based; unquoted fields
 /// are skipped) when it looks like a forwarding header, else `""`. Trailing
 /// fields are never a reason to reject the line.
-fn trailing_forwarded<'a>(c: &mut Cur<'a>, n: u8) -> &'a str {
+fn trailing_forwarded<'a>(c: &mut Cur<'a, '_>, n: u8) -> &'a str {
     let mut seen = 0u8;
     for _ in 0..MAX_TRAILING {
         if seen == n {
@@ -232,7 +259,7 @@ fn trailing_forwarded<'a>(c: &mut Cur<'a>, n: u8) -> &'a str {
 }
 
 /// An HTTP status as [`parse_status`] reads it; three digits directly.
-#[inline]
+#[inline(always)]
 fn status(s: &str) -> Option<u16> {
     if let [h, t, u] = *s.as_bytes() {
         let (h, t, u) = (
@@ -249,7 +276,7 @@ fn status(s: &str) -> Option<u16> {
 
 /// An unsigned decimal as [`crate::text::parse_u64`] reads it (`-` or
 /// empty = 0, at most 19 digits), in one loop.
-#[inline]
+#[inline(always)]
 fn decimal(s: &str) -> Option<u64> {
     let b = s.as_bytes();
     if b.len() > 19 {
@@ -272,8 +299,8 @@ const VHOST: RecordError = RecordError::fixed("expected virtual host then client
 /// Read the `[timestamp]` whose `[` was just eaten: a timestamp of the
 /// same minute and zone as the last one, closed 26 bytes later, is read
 /// from its seconds; any other text up to the first `]` whole.
-#[inline]
-fn timestamp(c: &mut Cur<'_>, seen: &mut Seen) -> Result<Ts, RecordError> {
+#[inline(always)]
+fn timestamp(c: &mut Cur<'_, '_>, seen: &mut Seen) -> Result<Ts, RecordError> {
     let b = c.s.as_bytes();
     let p = c.pos;
     // A hit of the cache is a text that was read whole before, up to its
@@ -306,7 +333,8 @@ fn parse_ncsa<'a>(
     kind: ClfKind,
     forwarded_field: u8,
     seen: &mut Seen,
-) -> Result<WebEvent<'a>, RecordError> {
+    masks: &mut Masks,
+) -> Result<Parsed<'a>, RecordError> {
     let (vhost, combined, request_id) = match kind {
         ClfKind::Common => (false, false, false),
         ClfKind::Combined => (false, true, false),
@@ -315,7 +343,7 @@ fn parse_ncsa<'a>(
     };
     let mut c = Cur {
         s: line,
-        scan: Scan::new(line.as_bytes()),
+        scan: Scan::new(line.as_bytes(), masks),
         pos: 0,
     };
     let mut site = "";
@@ -384,7 +412,7 @@ fn parse_ncsa<'a>(
         }
     }
     let r = c.request(ra, re);
-    Ok(WebEvent {
+    Ok(Parsed::Event(EventRef::Web(WebEvent {
         ts,
         source_ip,
         method: r.method,
@@ -398,7 +426,7 @@ fn parse_ncsa<'a>(
         user: dash(user),
         forwarded,
         protocol: r.protocol,
-    })
+    })))
 }
 
 #[cfg(test)]

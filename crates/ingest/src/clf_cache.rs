@@ -117,9 +117,9 @@ impl IpCache {
 /// [`Ts::parse_clf`], so the results (and errors) are exactly its.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TsCache {
-    /// Bytes 0..18 and 20..26 of the last text parsed whole, when `base`
-    /// is set.
-    key: [u8; 24],
+    /// The last text parsed whole, when `base` is set (its seconds, bytes
+    /// 18..20, are not compared).
+    key: [u8; 26],
     /// Its time with the seconds at 0, in milliseconds.
     base: Option<i64>,
 }
@@ -128,12 +128,22 @@ impl TsCache {
     /// [`Ts::parse_clf`] of `s` when `s` is the text last parsed whole by
     /// [`TsCache::parse`] up to its seconds, else `None` (the caller then
     /// parses it): 26 bytes, the same minute and zone, two second digits.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn hit(&self, b: &[u8]) -> Option<Ts> {
         let (Some(base), 26) = (self.base, b.len()) else {
             return None;
         };
-        if b[..18] != self.key[..18] || b[20..] != self.key[18..] {
+        // Bytes 0..16, 16..18 and 18..26 without the seconds, as words.
+        let word = |x: &[u8], at: usize| {
+            let w = <[u8; 8]>::try_from(x.get(at..at + 8).unwrap_or(&[0; 8])).unwrap_or([0; 8]);
+            u64::from_le_bytes(w)
+        };
+        let k = &self.key;
+        if word(b, 0) != word(k, 0)
+            || word(b, 8) != word(k, 8)
+            || (word(b, 16) ^ word(k, 16)) & 0xffff != 0
+            || (word(b, 18) ^ word(k, 18)) & !0xffff != 0
+        {
             return None;
         }
         let (t, u) = (b[18].wrapping_sub(b'0'), b[19].wrapping_sub(b'0'));
@@ -151,8 +161,7 @@ impl TsCache {
         // Parsed: 26 bytes, bytes 18..20 the seconds' digits; the time is
         // linear in the seconds.
         let sec = i64::from(b[18] - b'0') * 10 + i64::from(b[19] - b'0');
-        self.key[..18].copy_from_slice(&b[..18]);
-        self.key[18..].copy_from_slice(&b[20..26]);
+        self.key.copy_from_slice(&b[..26]);
         self.base = Some(ts.0 - sec * 1000);
         Ok(ts)
     }

@@ -1,18 +1,18 @@
 //! The NCSA parser as it was before the one-pass scan ([`crate::clf_scan`]),
-//! kept verbatim as the oracle of the tests: the parser in [`crate::clf`]
-//! must return exactly what this one returns (events and reasons).
+//! kept as the oracle of the tests: the parser in [`crate::clf`] must
+//! return exactly what this one returns (events and reasons). The code is
+//! as it was, but for the caches of addresses and timestamps: it calls
+//! what they answer for ([`parse_ip`], [`Ts::parse_clf`]) instead.
 
 use crate::clf::ClfKind;
-use crate::clf_cache::Seen;
 use crate::proxy::plausible;
 use crate::text::{dash, parse_ip, parse_request, parse_status, parse_u64, space_in};
-use haboob_model::{EventRef, Parsed, RecordError, WebEvent};
+use haboob_model::{EventRef, Parsed, RecordError, Ts, WebEvent};
 
 /// Today's `Clf::parse_rec` as it was before the one-pass scan.
 pub(super) fn parse_rec<'a>(
     kind: ClfKind,
     forwarded_field: u8,
-    seen: &mut Seen,
     line: &'a str,
 ) -> Result<Parsed<'a>, RecordError> {
     {
@@ -40,7 +40,7 @@ pub(super) fn parse_rec<'a>(
                 (rest, dash(site), xff, true, kind == ClfKind::BunkerWeb)
             }
         };
-        let ev = parse_ncsa_id(line, site, xff, combined, id, seen)?;
+        let ev = parse_ncsa_id(line, site, xff, combined, id)?;
         Ok(Parsed::Event(EventRef::Web(ev)))
     }
 }
@@ -161,7 +161,7 @@ fn trailing_forwarded<'a>(c: &mut Cur<'a>, n: u8) -> &'a str {
 /// user agent that follow, and the `forwarded_field`-th quoted field after
 /// them (see [`trailing_forwarded`]). Anything else after that is ignored.
 /// When `request_id`, one more word (BunkerWeb's `$request_id`) may stand
-/// between the ident and the user field. `seen` reads the client address
+/// between the ident and the user field.
 /// and the timestamp.
 #[inline]
 fn parse_ncsa_id<'a>(
@@ -170,16 +170,12 @@ fn parse_ncsa_id<'a>(
     forwarded_field: u8,
     combined: bool,
     request_id: bool,
-    seen: &mut Seen,
 ) -> Result<WebEvent<'a>, RecordError> {
     let mut c = Cur { s: line, pos: 0 };
     let host = c
         .word()
         .ok_or(RecordError::fixed("missing client address"))?;
-    let source_ip = seen
-        .ip
-        .parse(host)
-        .ok_or(RecordError::fixed("bad client address"))?;
+    let source_ip = parse_ip(host, false).ok_or(RecordError::fixed("bad client address"))?;
     c.word().ok_or(RecordError::fixed("missing ident field"))?;
     let mut user = c.word().ok_or(RecordError::fixed("missing user field"))?;
     if request_id && !c.s[c.pos..].starts_with('[') {
@@ -192,10 +188,8 @@ fn parse_ncsa_id<'a>(
     let rest = &line[c.pos..];
     let end = memchr::memchr(b']', rest.as_bytes())
         .ok_or(RecordError::fixed("unterminated [timestamp]"))?;
-    let ts = seen
-        .ts
-        .parse(&rest[..end])
-        .map_err(|e| RecordError::new(format!("bad timestamp: {e}")))?;
+    let ts =
+        Ts::parse_clf(&rest[..end]).map_err(|e| RecordError::new(format!("bad timestamp: {e}")))?;
     c.pos += end + 1;
     if !(c.eat(b' ') && c.eat(b'"')) {
         return Err(RecordError::fixed("missing \"request\""));

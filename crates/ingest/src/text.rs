@@ -256,7 +256,7 @@ pub(crate) fn parse_request(r: &str) -> Request<'_> {
 }
 
 /// An HTTP method token: 1-32 letters, digits, `-` or `_`.
-pub(crate) fn is_method(m: &str) -> bool {
+fn is_method(m: &str) -> bool {
     !m.is_empty()
         && m.len() <= 32
         && m.bytes()

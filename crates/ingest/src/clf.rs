@@ -161,7 +161,8 @@ impl<'a> Cur<'a, '_> {
 
     #[inline(always)]
     fn quoted(&mut self) -> Option<&'a str> {
-        self.quoted_at().map(|(a, b)| cut(self.s, a, b))
+        let (a, b) = self.quoted_at()?;
+        Some(cut(self.s, a, b))
     }
 
     /// Split the request `s[a..e]`: `METHOD target [HTTP/x]`, from the

@@ -135,8 +135,8 @@ impl<'a, 'm> Scan<'a, 'm> {
 
     #[inline(always)]
     fn mask<const QB: bool>(&mut self, k: usize) -> u64 {
-        if let (Some(&sp), Some(&qb)) = (self.m.sp.get(k), self.m.qb.get(k)) {
-            return if QB { qb } else { sp };
+        if k < NEAR {
+            return if QB { self.m.qb[k] } else { self.m.sp[k] };
         }
         let (sp, qb) = self.far_block(k);
         if QB {

@@ -327,7 +327,7 @@ fn timestamp(c: &mut Cur<'_, '_>, seen: &mut Seen) -> Result<Ts, RecordError> {
 /// quoted field after them (see [`trailing_forwarded`]). Anything else
 /// after that is ignored. For BunkerWeb, one more word (`$request_id`) may
 /// stand between the ident and the user field. `seen` reads the client
-/// address and the timestamp.
+/// address and the timestamp; `masks` receives the line's separators.
 #[inline]
 fn parse_ncsa<'a>(
     line: &'a str,

@@ -5,7 +5,7 @@
 
 use crate::text::parse_ip;
 use haboob_model::{parse_ipv4, Ts, TsError};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The caches of one parser.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,11 +18,17 @@ pub(crate) struct Seen {
 /// most 47 bytes).
 const IP_TEXT: usize = 48;
 
-/// The last client address parsed that did not take the IPv4 fast path
-/// (IPv6, IPv4-mapped), by its text: a client sends several requests in a
-/// row, and the IPv6 parser is slow.
+/// The last client addresses parsed, by their text: a client sends
+/// several requests in a row. The last plain IPv4 address is kept as its
+/// text's length and two words (compared in three steps, where parsing
+/// takes a step per byte); the last other one (IPv6, IPv4-mapped) as its
+/// text, as the IPv6 parser is slow.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct IpCache {
+    /// [`v4_key`] of the last plain IPv4 text (length 0: none) and its
+    /// address.
+    v4_key: (usize, u64, u64),
+    v4: Ipv4Addr,
     text: [u8; IP_TEXT],
     /// Length of `text` (0: nothing remembered) and its address.
     len: usize,
@@ -32,20 +38,65 @@ pub(crate) struct IpCache {
 impl Default for IpCache {
     fn default() -> IpCache {
         IpCache {
+            v4_key: (0, 0, 0),
+            v4: Ipv4Addr::UNSPECIFIED,
             text: [0; IP_TEXT],
             len: 0,
-            ip: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         }
     }
 }
 
+/// A text of the length of a dotted IPv4 address (7 to 15 bytes) as its
+/// length and its first and last eight bytes (four for seven bytes): two
+/// texts of one length with the same words are the same text.
+#[inline(always)]
+fn v4_key(b: &[u8]) -> Option<(usize, u64, u64)> {
+    let n = b.len();
+    if n >= 8 {
+        if n > 15 {
+            return None;
+        }
+        let lo = <[u8; 8]>::try_from(&b[..8]).ok()?;
+        let hi = <[u8; 8]>::try_from(&b[n - 8..]).ok()?;
+        return Some((n, u64::from_le_bytes(lo), u64::from_le_bytes(hi)));
+    }
+    if n < 7 {
+        return None;
+    }
+    let lo = <[u8; 4]>::try_from(&b[..4]).ok()?;
+    let hi = <[u8; 4]>::try_from(&b[n - 4..]).ok()?;
+    Some((
+        n,
+        u64::from(u32::from_le_bytes(lo)),
+        u64::from(u32::from_le_bytes(hi)),
+    ))
+}
+
 impl IpCache {
     /// [`parse_ip`]`(s, false)`.
+    #[inline]
     pub(crate) fn parse(&mut self, s: &str) -> Option<IpAddr> {
         let b = s.as_bytes();
-        if let Some(v4) = parse_ipv4(b) {
-            return Some(IpAddr::V4(v4));
+        // A dotted IPv4 address has 7 to 15 bytes: any other text takes
+        // the other path (where `parse_ipv4` fails as well).
+        if let Some(k) = v4_key(b) {
+            if k == self.v4_key {
+                return Some(IpAddr::V4(self.v4));
+            }
+            if let Some(v4) = parse_ipv4(b) {
+                self.v4_key = k;
+                self.v4 = v4;
+                return Some(IpAddr::V4(v4));
+            }
         }
+        self.parse_other(s)
+    }
+
+    /// [`parse_ip`]`(s, false)` of a text that is no dotted IPv4 address.
+    #[inline(never)]
+    fn parse_other(&mut self, s: &str) -> Option<IpAddr> {
+        let b = s.as_bytes();
         if self.len != 0 && self.text.get(..self.len) == Some(b) {
             return Some(self.ip);
         }
@@ -66,32 +117,51 @@ impl IpCache {
 /// [`Ts::parse_clf`], so the results (and errors) are exactly its.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TsCache {
-    /// Bytes 0..18 and 20..26 of the last text parsed whole, when `base`
-    /// is set.
-    key: [u8; 24],
+    /// The last text parsed whole, when `base` is set (its seconds, bytes
+    /// 18..20, are not compared).
+    key: [u8; 26],
     /// Its time with the seconds at 0, in milliseconds.
     base: Option<i64>,
 }
 
 impl TsCache {
+    /// [`Ts::parse_clf`] of `s` when `s` is the text last parsed whole by
+    /// [`TsCache::parse`] up to its seconds, else `None` (the caller then
+    /// parses it): 26 bytes, the same minute and zone, two second digits.
+    #[inline(always)]
+    pub(crate) fn hit(&self, b: &[u8]) -> Option<Ts> {
+        let (Some(base), 26) = (self.base, b.len()) else {
+            return None;
+        };
+        // Bytes 0..16, 16..18 and 18..26 without the seconds, as words.
+        let word = |x: &[u8], at: usize| {
+            let w = <[u8; 8]>::try_from(x.get(at..at + 8).unwrap_or(&[0; 8])).unwrap_or([0; 8]);
+            u64::from_le_bytes(w)
+        };
+        let k = &self.key;
+        if word(b, 0) != word(k, 0)
+            || word(b, 8) != word(k, 8)
+            || (word(b, 16) ^ word(k, 16)) & 0xffff != 0
+            || (word(b, 18) ^ word(k, 18)) & !0xffff != 0
+        {
+            return None;
+        }
+        let (t, u) = (b[18].wrapping_sub(b'0'), b[19].wrapping_sub(b'0'));
+        // `parse_clf` takes seconds 00..=60 (a leap second).
+        (t <= 9 && u <= 9 && t * 10 + u <= 60).then(|| Ts(base + i64::from(t * 10 + u) * 1000))
+    }
+
     /// [`Ts::parse_clf`] of `s`.
     pub(crate) fn parse(&mut self, s: &str) -> Result<Ts, TsError> {
         let b = s.as_bytes();
-        if let (Some(base), 26) = (self.base, b.len()) {
-            if b[..18] == self.key[..18] && b[20..] == self.key[18..] {
-                let (t, u) = (b[18].wrapping_sub(b'0'), b[19].wrapping_sub(b'0'));
-                // `parse_clf` takes seconds 00..=60 (a leap second).
-                if t <= 9 && u <= 9 && t * 10 + u <= 60 {
-                    return Ok(Ts(base + i64::from(t * 10 + u) * 1000));
-                }
-            }
+        if let Some(ts) = self.hit(b) {
+            return Ok(ts);
         }
         let ts = Ts::parse_clf(s)?;
         // Parsed: 26 bytes, bytes 18..20 the seconds' digits; the time is
         // linear in the seconds.
         let sec = i64::from(b[18] - b'0') * 10 + i64::from(b[19] - b'0');
-        self.key[..18].copy_from_slice(&b[..18]);
-        self.key[18..].copy_from_slice(&b[20..26]);
+        self.key.copy_from_slice(&b[..26]);
         self.base = Some(ts.0 - sec * 1000);
         Ok(ts)
     }
@@ -173,7 +243,10 @@ mod tests {
         #[test]
         fn the_address_cache_answers_as_parse_ip(texts in prop::collection::vec(
             prop::sample::select(vec!["2001:db8::7", "2001:db8::07", "::ffff:1.2.3.4", "1.2.3.4",
-                "[::1]", "::1", "fe80::1%eth0", "2001:db8::7 ", "", "x", "2001:DB8::7"]), 1..30)) {
+                "[::1]", "::1", "fe80::1%eth0", "2001:db8::7 ", "", "x", "2001:DB8::7",
+                "1.2.3.5", "01.2.3.4", "1.2.3.45", "255.255.255.255", "256.1.1.1", "1.2.3.4.",
+                "1.2.3", "12345678", "1234567", "11.22.33.4", "1.22.33.4", "0.0.0.0", "1.2.3.4:80",
+                "255.255.255.2555", "1::2", "::1.2.3.4"]), 1..30)) {
             let mut c = IpCache::default();
             for t in &texts {
                 prop_assert_eq!(c.parse(t), parse_ip(t, false), "{}", t);

@@ -22,6 +22,9 @@
 mod alb;
 mod clf;
 mod clf_cache;
+#[cfg(test)]
+mod clf_ref;
+mod clf_scan;
 pub mod codec;
 mod codec_audit;
 mod codec_net;

@@ -17,6 +17,12 @@ use serde::{Deserialize, Serialize};
 pub trait Detector: Send {
     /// Stable detector id family (e.g. `web`), for logs.
     fn name(&self) -> &'static str;
+    /// The kinds of event [`Detector::observe`] reads; a caller may skip
+    /// the others (this detector ignores them). Every kind unless a
+    /// detector says otherwise.
+    fn reads(&self) -> Kinds {
+        Kinds::ALL
+    }
     /// Observe one event. Alerts whose episode is over may be pushed to `out`.
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>);
     /// [`Detector::observe`], with a [`Note`] on a web request shared with
@@ -59,6 +65,54 @@ pub trait Detector: Send {
     fn restore_state(&mut self, state: DetectorState) -> Result<(), StateError> {
         let _ = state;
         Err(StateError::Unsupported(self.name()))
+    }
+}
+
+/// A set of event kinds ([`Detector::reads`]): one bit per
+/// [`EventRef`] variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kinds(u8);
+
+impl Kinds {
+    /// Every kind (including any added to [`EventRef`] later).
+    pub const ALL: Kinds = Kinds(u8::MAX);
+    /// Web requests ([`EventRef::Web`]).
+    pub const WEB: Kinds = Kinds(1);
+    /// Sign-ins ([`EventRef::Auth`]).
+    pub const AUTH: Kinds = Kinds(1 << 1);
+    /// Firewall actions ([`EventRef::Waf`]).
+    pub const WAF: Kinds = Kinds(1 << 2);
+    /// Windows events ([`EventRef::Win`]).
+    pub const WIN: Kinds = Kinds(1 << 3);
+    /// Network observations ([`EventRef::Net`]).
+    pub const NET: Kinds = Kinds(1 << 4);
+    /// Linux audit records ([`EventRef::Audit`]).
+    pub const AUDIT: Kinds = Kinds(1 << 5);
+    /// Cloud audit records ([`EventRef::Cloud`]).
+    pub const CLOUD: Kinds = Kinds(1 << 6);
+
+    /// The kind of one event.
+    pub fn of(ev: &EventRef<'_>) -> Kinds {
+        match ev {
+            EventRef::Web(_) => Kinds::WEB,
+            EventRef::Auth(_) => Kinds::AUTH,
+            EventRef::Waf(_) => Kinds::WAF,
+            EventRef::Win(_) => Kinds::WIN,
+            EventRef::Net(_) => Kinds::NET,
+            EventRef::Audit(_) => Kinds::AUDIT,
+            EventRef::Cloud(_) => Kinds::CLOUD,
+        }
+    }
+
+    /// Both sets.
+    #[must_use]
+    pub const fn with(self, o: Kinds) -> Kinds {
+        Kinds(self.0 | o.0)
+    }
+
+    /// Whether the sets share a kind.
+    pub const fn meets(self, o: Kinds) -> bool {
+        self.0 & o.0 != 0
     }
 }
 

@@ -4,13 +4,16 @@
 use crate::sigma::{SigmaFeed, StreamSigma};
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
-use haboob_detect::{Detector, DetectorState, Note, Part, StateError};
+use haboob_detect::{Detector, DetectorState, Kinds, Note, Part, StateError};
 use haboob_model::{Alert, EventRef, Origin};
 use std::sync::Arc;
 
 /// Fresh detectors for one stream, plus its geo cache.
 pub(crate) struct Feed<'o> {
     detectors: Vec<Box<dyn Detector>>,
+    /// The kinds each detector reads ([`Detector::reads`]), in build
+    /// order: an event goes only to those that read its kind.
+    reads: Vec<Kinds>,
     alerts: Vec<Alert>,
     geo: Option<geo::GeoCache<'o>>,
     /// Exchange sign-ins in IIS logs are derived (the auth detectors are here).
@@ -87,6 +90,7 @@ impl<'o> Feed<'o> {
             }
         }
         Feed {
+            reads: detectors.iter().map(|d| d.reads()).collect(),
             detectors,
             alerts: Vec::new(),
             geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
@@ -136,13 +140,18 @@ impl<'o> Feed<'o> {
             }
             _ => None,
         };
-        for d in self.detectors.iter_mut() {
-            d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
+        let kind = Kinds::of(ev);
+        for (d, k) in self.detectors.iter_mut().zip(&self.reads) {
+            if k.meets(kind) {
+                d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
+            }
         }
         // The derived sign-in has no note (only web detectors write one).
         if let Some(ev) = derived.as_ref() {
-            for d in self.detectors.iter_mut() {
-                d.observe(ev, origin, &mut self.alerts);
+            for (d, k) in self.detectors.iter_mut().zip(&self.reads) {
+                if k.meets(Kinds::AUTH) {
+                    d.observe(ev, origin, &mut self.alerts);
+                }
             }
         }
     }
@@ -212,3 +221,7 @@ impl<'o> Feed<'o> {
         )
     }
 }
+
+#[cfg(test)]
+#[path = "feed_tests.rs"]
+mod tests;

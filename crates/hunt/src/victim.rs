@@ -60,6 +60,10 @@ impl Detector for Victim {
         DETECTOR
     }
 
+    fn reads(&self) -> haboob_detect::Kinds {
+        haboob_detect::Kinds::NET.with(haboob_detect::Kinds::WIN)
+    }
+
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {
         let wanted = match ev {
             EventRef::Net(_) => self.net,

@@ -485,6 +485,10 @@ impl Detector for SshProbeDetector {
         Ok(())
     }
 
+    fn reads(&self) -> crate::Kinds {
+        crate::Kinds::AUTH
+    }
+
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {
         let EventRef::Auth(ev) = ev else {
             return;

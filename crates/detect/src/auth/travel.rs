@@ -316,6 +316,10 @@ impl Detector for TravelDetector {
         Ok(())
     }
 
+    fn reads(&self) -> crate::Kinds {
+        crate::Kinds::AUTH
+    }
+
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {
         let EventRef::Auth(ev) = ev else {
             return;

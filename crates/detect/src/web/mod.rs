@@ -294,6 +294,10 @@ impl Detector for WebDetectors {
         "web"
     }
 
+    fn reads(&self) -> crate::Kinds {
+        crate::Kinds::WEB
+    }
+
     fn observe(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, out: &mut Vec<Alert>) {
         self.observe_noted(ev, origin, crate::Note::Read(&[]), out);
     }

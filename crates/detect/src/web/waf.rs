@@ -95,6 +95,10 @@ impl Detector for WebWaf {
         "web.waf"
     }
 
+    fn reads(&self) -> crate::Kinds {
+        crate::Kinds::WAF
+    }
+
     fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let EventRef::Waf(w) = ev else { return };
         self.t.maintain(w.ts, &mut |s| emit(s, out));

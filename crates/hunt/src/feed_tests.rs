@@ -1,0 +1,198 @@
+use super::*;
+use haboob_model::{AuthEvent, AuthOutcome, Ts, WafEvent, WebEvent};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn web(src: &str, path: &'static str, t: i64) -> WebEvent<'static> {
+    WebEvent {
+        ts: Ts::from_secs(t),
+        source_ip: ip(src),
+        method: "GET",
+        path,
+        query: "",
+        status: 404,
+        bytes: 12,
+        user_agent: "Mozilla/5.0 (compatible; Nmap Scripting Engine)",
+        referrer: "-",
+        site: "www.example.org",
+        user: "",
+        forwarded: "",
+        protocol: "HTTP/1.1",
+    }
+}
+
+fn auth(src: &str, user: &'static str, t: i64) -> AuthEvent<'static> {
+    AuthEvent {
+        source_ip: Some(ip(src)),
+        user: user.into(),
+        ..AuthEvent::empty(Ts::from_secs(t), "auth.sshd", AuthOutcome::Failure)
+    }
+}
+
+fn waf(src: &str, t: i64) -> WafEvent<'static> {
+    WafEvent {
+        ts: Ts::from_secs(t),
+        source_ip: ip(src),
+        site: "www.example.org",
+        method: "GET",
+        path: "/x",
+        blocked: true,
+        engine: "modsecurity",
+        rule: "942100",
+        message: "SQLi",
+    }
+}
+
+const PATHS: [&str; 12] = [
+    "/.env",
+    "/.git/config",
+    "/wp-login.php",
+    "/phpmyadmin/",
+    "/admin/",
+    "/backup.zip",
+    "/config.php.bak",
+    "/server-status",
+    "/.aws/credentials",
+    "/db.sql",
+    "/cgi-bin/test.cgi",
+    "/actuator/env",
+];
+
+const USERS: [&str; 8] = [
+    "root", "admin", "oracle", "test", "ubuntu", "pi", "guest", "postgres",
+];
+
+/// A stream of every kind the built-in detectors read, interleaved: a web
+/// scan, a sign-in brute force and firewall blocks, from three sources.
+fn mixed() -> Vec<EventRef<'static>> {
+    let mut v = Vec::new();
+    for i in 0..240i64 {
+        let p = PATHS[(i as usize) % PATHS.len()];
+        v.push(EventRef::Web(web("192.0.2.7", p, 1000 + i)));
+        v.push(EventRef::Auth(auth(
+            "198.51.100.3",
+            USERS[(i as usize) % USERS.len()],
+            1000 + i,
+        )));
+        if i % 4 == 0 {
+            v.push(EventRef::Waf(waf("203.0.113.9", 1000 + i)));
+        }
+    }
+    v
+}
+
+/// The alerts of a feed over [`mixed`], as sorted debug text.
+fn alerts_of(mut feed: Feed<'_>) -> Vec<String> {
+    for (i, ev) in mixed().iter().enumerate() {
+        let o = Origin {
+            file: "mixed.log",
+            line: i as u64 + 1,
+            raw: "raw",
+        };
+        feed.observe(ev, &o);
+    }
+    let mut v: Vec<String> = feed
+        .finish()
+        .alerts
+        .iter()
+        .map(|a| format!("{a:?}"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Counts the events it is handed; reads sign-ins only.
+struct SignInsOnly(Arc<AtomicUsize>);
+
+impl Detector for SignInsOnly {
+    fn name(&self) -> &'static str {
+        "test.sign_ins"
+    }
+    fn reads(&self) -> Kinds {
+        Kinds::AUTH
+    }
+    fn observe(&mut self, _: &EventRef<'_>, _: &Origin<'_>, _: &mut Vec<Alert>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn finish(&mut self, _: &mut Vec<Alert>) {}
+}
+
+#[test]
+fn a_detector_that_reads_sign_ins_only_is_not_called_for_other_kinds() {
+    let opts = HuntOptions::default();
+    let mut feed = Feed::new(&opts);
+    let seen = Arc::new(AtomicUsize::new(0));
+    feed.detectors
+        .push(Box::new(SignInsOnly(Arc::clone(&seen))));
+    feed.reads.push(Kinds::AUTH);
+    let evs = mixed();
+    let sign_ins = evs
+        .iter()
+        .filter(|e| matches!(e, EventRef::Auth(_)))
+        .count();
+    assert!(sign_ins > 0 && sign_ins < evs.len());
+    let _ = alerts_of(feed);
+    assert_eq!(seen.load(Ordering::Relaxed), sign_ins);
+}
+
+/// A built-in detector, handed every event whatever it reads.
+struct Every(Box<dyn Detector>);
+
+impl Detector for Every {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.0.observe(ev, o, out);
+    }
+    fn observe_noted(
+        &mut self,
+        ev: &EventRef<'_>,
+        o: &Origin<'_>,
+        note: Note<'_>,
+        out: &mut Vec<Alert>,
+    ) {
+        self.0.observe_noted(ev, o, note, out);
+    }
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.0.finish(out);
+    }
+}
+
+#[test]
+fn skipping_the_kinds_a_detector_does_not_read_changes_no_alert() {
+    let opts = HuntOptions::default();
+    for part in [Part::All, Part::Shared, Part::BySource { lanes: 2 }] {
+        let skipping = Feed::part(&opts, part);
+        assert!(
+            skipping.reads.iter().any(|k| *k != Kinds::ALL),
+            "some built-in detector reads fewer kinds"
+        );
+        let mut every = Feed::part(&opts, part);
+        every.detectors = std::mem::take(&mut every.detectors)
+            .into_iter()
+            .map(|d| Box::new(Every(d)) as Box<dyn Detector>)
+            .collect();
+        every.reads = every.detectors.iter().map(|d| d.reads()).collect();
+        assert!(every.reads.iter().all(|k| *k == Kinds::ALL));
+        let got = alerts_of(skipping);
+        assert_eq!(got, alerts_of(every), "{part:?}");
+        // Web, sign-in and firewall detectors found something, each in
+        // the part that has it.
+        let ids: &[&str] = match part {
+            Part::All => &["\"web.", "\"auth.", "\"web.waf"],
+            Part::Shared => &["\"auth."],
+            Part::BySource { .. } => &["\"web.", "\"web.waf"],
+        };
+        for id in ids {
+            assert!(
+                got.iter().any(|a| a.contains(id)),
+                "{part:?} {id}: {got:#?}"
+            );
+        }
+    }
+}

@@ -15,21 +15,7 @@ const BROWSER: &str =
 fn one(cfg: &WebConfig, path: &str, query: &str, ua: &str) -> Vec<Alert> {
     let mut d = WebDetectors::new(cfg);
     let mut out = Vec::new();
-    let w = WebEvent {
-        ts: Ts(1_000),
-        source_ip: "203.0.113.5".parse().unwrap(),
-        method: "GET",
-        path,
-        query,
-        status: 404,
-        bytes: 200,
-        user_agent: ua,
-        referrer: "",
-        site: "elections.example.gov",
-        user: "",
-        forwarded: "",
-        protocol: "",
-    };
+    let w = event(path, query, ua, "203.0.113.5");
     let o = Origin {
         file: "t.log",
         line: 1,

@@ -148,8 +148,9 @@ impl<'o> Feed<'o> {
         }
         // The derived sign-in has no note (only web detectors write one).
         if let Some(ev) = derived.as_ref() {
+            let kind = Kinds::of(ev);
             for (d, k) in self.detectors.iter_mut().zip(&self.reads) {
-                if k.meets(Kinds::AUTH) {
+                if k.meets(kind) {
                     d.observe(ev, origin, &mut self.alerts);
                 }
             }

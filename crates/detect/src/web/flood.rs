@@ -260,15 +260,15 @@ impl WebRule for WebFlood {
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
         let st = &mut slot.st;
-        let ua = &w.user_agent.as_bytes()[..w.user_agent.len().min(1024)];
-        let ua_hash = req.ua_hash;
+        // The view hashes the user agent (its first `MAX_UA` bytes) once.
+        let (ua_hash, no_ua) = (req.ua_hash, w.user_agent.is_empty());
         let target = target_hash(w, req);
         if slot.ep.fired {
             slot.ep.hit(w.ts, o, self.max_evidence);
             if !st.paths.contains(&req.path_hash) {
                 slot.ep.sample(&req.path_lossy());
             }
-            st.tally(req.path_hash, target, ua_hash, ua.is_empty());
+            st.tally(req.path_hash, target, ua_hash, no_ua);
             return;
         }
         prune(&mut st.recent, w.ts, self.window_ms);
@@ -283,8 +283,7 @@ impl WebRule for WebFlood {
             if st.recent.len() == rate_cap {
                 st.recent.pop_front();
             }
-            st.recent
-                .push_back((w.ts, (req.path_hash, target, ua.is_empty())));
+            st.recent.push_back((w.ts, (req.path_hash, target, no_ua)));
         }
         let n = st.recent.len();
         let mut shape = None;

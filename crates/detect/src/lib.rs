@@ -19,7 +19,8 @@ pub trait Detector: Send {
     fn name(&self) -> &'static str;
     /// The kinds of event [`Detector::observe`] reads; a caller may skip
     /// the others (this detector ignores them). Every kind unless a
-    /// detector says otherwise.
+    /// detector says otherwise. Asked when the detector is built and again
+    /// after [`Detector::restore_state`].
     fn reads(&self) -> Kinds {
         Kinds::ALL
     }
@@ -76,6 +77,8 @@ pub struct Kinds(u8);
 impl Kinds {
     /// Every kind (including any added to [`EventRef`] later).
     pub const ALL: Kinds = Kinds(u8::MAX);
+    /// No kind: a detector with nothing to look for (not called).
+    pub const NONE: Kinds = Kinds(0);
     /// Web requests ([`EventRef::Web`]).
     pub const WEB: Kinds = Kinds(1);
     /// Sign-ins ([`EventRef::Auth`]).

@@ -185,6 +185,9 @@ impl<'o> Feed<'o> {
         for (d, s) in self.detectors.iter_mut().zip(states) {
             d.restore_state(s)?;
         }
+        // What a detector reads may follow its state (`intel.match` with
+        // open episodes and no indicators).
+        self.reads = self.detectors.iter().map(|d| d.reads()).collect();
         Ok(())
     }
 

@@ -30,7 +30,7 @@
 //! between runs loses its partial matches; a state saved before they were
 //! saved restores its episodes with none.
 
-use haboob_detect::{Detector, DetectorState, Part, StateError};
+use haboob_detect::{Detector, DetectorState, Kinds, Part, StateError};
 use haboob_intel::observe::{observed, ObservedBuf};
 use haboob_intel::{IntelHit, IntelIndex, PatternHit, PatternStates, SavedPatternStates};
 use haboob_model::{content_id, Alert, AlertSource, EventRef, Evidence, Origin, Severity, Ts};
@@ -362,6 +362,16 @@ fn emit(e: Episode) -> Alert {
 impl Detector for IntelMatch {
     fn name(&self) -> &'static str {
         ID
+    }
+
+    /// Nothing without indicators and open episodes (the feed asks again
+    /// after a restore).
+    fn reads(&self) -> Kinds {
+        if self.index.is_empty() && self.st.open.is_empty() {
+            Kinds::NONE
+        } else {
+            Kinds::ALL
+        }
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>, out: &mut Vec<Alert>) {

@@ -151,6 +151,30 @@ fn state_carries_an_open_episode_across_runs() {
 }
 
 #[test]
+fn without_indicators_it_reads_nothing_until_a_restore_opens_an_episode() {
+    let ix = index("203.0.113.7\n");
+    let mut d = IntelMatch::new(Arc::clone(&ix), Part::All);
+    assert_eq!(d.reads(), Kinds::ALL);
+    let mut out = Vec::new();
+    feed(
+        &mut d,
+        &[EventRef::Web(web("203.0.113.7", 0, "news.example", "/"))],
+        1,
+        &mut out,
+    );
+    let open = d.save_state().unwrap();
+    let empty = Arc::new(IntelIndex::default());
+    let idle = IntelMatch::new(Arc::clone(&empty), Part::All);
+    assert_eq!(idle.reads(), Kinds::NONE);
+    // An episode restored without indicators is still closed by events.
+    let mut d2 = IntelMatch::new(empty, Part::All);
+    d2.restore_state(open).unwrap();
+    assert_eq!(d2.reads(), Kinds::ALL);
+    d2.finish(&mut out);
+    assert_eq!(out.len(), 1);
+}
+
+#[test]
 fn severity_from_confidence_and_labels() {
     let h = |c: Option<u8>, labels: &[&str]| IntelHit {
         indicator: "i".into(),

@@ -121,6 +121,12 @@ impl<'a> Cur<'a, '_> {
             return None;
         }
         let start = self.pos;
+        let b = self.s.as_bytes();
+        // A one-byte word (`-`, most idents and users): no search.
+        if b.get(start + 1) == Some(&b' ') && b[start] != b' ' {
+            self.pos = start + 2;
+            return Some(cut(self.s, start, start + 1));
+        }
         let end = self.scan.space(start).unwrap_or(len);
         self.pos = (end + 1).min(len);
         Some(cut(self.s, start, end))
@@ -408,7 +414,8 @@ fn parse_ncsa<'a>(
         user_agent = c
             .quoted()
             .ok_or(RecordError::fixed("unterminated \"user agent\""))?;
-        if forwarded_field > 0 {
+        // Nothing after the user agent (most lines): no trailing field.
+        if forwarded_field > 0 && c.pos < line.len() {
             forwarded = trailing_forwarded(&mut c, forwarded_field);
         }
     }

@@ -132,6 +132,34 @@ impl<'a> Cur<'a, '_> {
         Some(cut(self.s, start, end))
     }
 
+    /// The word at the cursor when it is `min` to `max` ASCII digits
+    /// (`min` at least one): its value, consumed as [`Cur::word`] consumes
+    /// it; else `None`, consuming nothing. What [`decimal`] and [`status`]
+    /// read of such a word.
+    #[inline(always)]
+    fn digits(&mut self, min: usize, max: usize) -> Option<u64> {
+        let b = self.s.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        let mut v = 0u64;
+        while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+            if i - start == max {
+                return None;
+            }
+            v = v * 10 + u64::from(d);
+            i += 1;
+        }
+        if i - start < min.max(1) {
+            return None;
+        }
+        match b.get(i) {
+            None => self.pos = i,
+            Some(b' ') => self.pos = i + 1,
+            Some(_) => return None,
+        }
+        Some(v)
+    }
+
     #[inline(always)]
     fn eat(&mut self, b: u8) -> bool {
         if self.s.as_bytes().get(self.pos) == Some(&b) {
@@ -396,10 +424,22 @@ fn parse_ncsa<'a>(
     let (ra, re) = c
         .quoted_at()
         .ok_or(RecordError::fixed("unterminated \"request\""))?;
-    let status = c.word().ok_or(RecordError::fixed("missing status code"))?;
-    let status = self::status(status).ok_or(RecordError::fixed("bad status code"))?;
-    let bytes = c.word().ok_or(RecordError::fixed("missing byte count"))?;
-    let bytes = decimal(bytes).ok_or(RecordError::fixed("bad byte count"))?;
+    // Three digits (almost every status) read in place; anything else as
+    // a word, as it always was.
+    let status = match c.digits(3, 3) {
+        Some(v) => u16::try_from(v).unwrap_or(u16::MAX),
+        None => {
+            let w = c.word().ok_or(RecordError::fixed("missing status code"))?;
+            self::status(w).ok_or(RecordError::fixed("bad status code"))?
+        }
+    };
+    let bytes = match c.digits(1, 19) {
+        Some(v) => v,
+        None => {
+            let w = c.word().ok_or(RecordError::fixed("missing byte count"))?;
+            decimal(w).ok_or(RecordError::fixed("bad byte count"))?
+        }
+    };
     let (mut referrer, mut user_agent, mut forwarded) = ("", "", "");
     if combined {
         if !c.eat(b'"') {
@@ -440,3 +480,7 @@ fn parse_ncsa<'a>(
 #[cfg(test)]
 #[path = "clf_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "clf_words_tests.rs"]
+mod words_tests;

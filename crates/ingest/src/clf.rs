@@ -213,9 +213,20 @@ impl<'a> Cur<'a, '_> {
                 protocol: "",
             }
         };
-        let s1 = match self.scan.space(a) {
-            Some(i) if i < e => i,
-            _ => return malformed(),
+        let b = self.s.as_bytes();
+        // `GET ` (most requests) is a valid method and its space: no search.
+        let word4 = |at: usize| {
+            b.get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_le_bytes)
+        };
+        let s1 = if word4(a) == Some(u32::from_le_bytes(*b"GET ")) && a + 3 < e {
+            a + 3
+        } else {
+            match self.scan.space(a) {
+                Some(i) if i < e => i,
+                _ => return malformed(),
+            }
         };
         let method = cut(self.s, a, s1);
         if !(1..=32).contains(&method.len()) || !method.bytes().all(|b| METHOD[usize::from(b)]) {
@@ -225,7 +236,12 @@ impl<'a> Cur<'a, '_> {
         // more: a space in the target (malformed, whatever the last word).
         let (t_end, protocol) = match self.scan.space(s1 + 1) {
             Some(s2) if s2 < e => {
-                if matches!(self.scan.space(s2 + 1), Some(s3) if s3 < e) {
+                // `HTTP/1.1` or `HTTP/1.0` up to the end holds no space.
+                let plain = e == s2 + 9
+                    && word4(s2 + 1) == Some(u32::from_le_bytes(*b"HTTP"))
+                    && matches!(word4(s2 + 5), Some(w) if w == u32::from_le_bytes(*b"/1.1")
+                        || w == u32::from_le_bytes(*b"/1.0"));
+                if !plain && matches!(self.scan.space(s2 + 1), Some(s3) if s3 < e) {
                     return malformed();
                 }
                 let protocol = cut(self.s, s2 + 1, e);

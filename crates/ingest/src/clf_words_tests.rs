@@ -1,12 +1,13 @@
-//! The words read in place (one-byte words, status codes, byte counts)
-//! against the reference reader, around every limit of the fast paths.
+//! The words read in place (one-byte words, status codes, byte counts,
+//! `GET ` and `HTTP/1.x`) against the reference reader, around every limit
+//! of the fast paths.
 
 use super::{Clf, ClfKind};
 use crate::clf_ref;
 use crate::text::RecordParser;
 
 #[test]
-fn status_and_byte_counts_read_as_the_reference() {
+fn words_read_in_place_as_the_reference() {
     let mut lines = Vec::new();
     for status in ["20", "200", "2000", "200x", "", "-", "é"] {
         for bytes in [
@@ -23,6 +24,28 @@ fn status_and_byte_counts_read_as_the_reference() {
                 ));
             }
         }
+    }
+    // Requests around the `GET ` and `HTTP/1.x` shortcuts.
+    for request in [
+        "GET / HTTP/1.1",
+        "GET / HTTP/1.0",
+        "GET / HTTP/1. ",
+        "GET / HTTP/1.1 ",
+        "GET / HTTP/1.1x",
+        "GET /a b HTTP/1.1",
+        "GET  / HTTP/1.1",
+        "GET /  HTTP/1.1",
+        "GET /",
+        "GET ",
+        "GET",
+        "GETX / HTTP/1.1",
+        "get / HTTP/1.1",
+        "POST /x?a=1 HTTP/1.1",
+        r#"GET /\" HTTP/1.1"#,
+    ] {
+        lines.push(format!(
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "{request}" 200 5 "-" "ua""#
+        ));
     }
     // One-byte words and their neighbours in the ident and user fields.
     for (ident, user) in [

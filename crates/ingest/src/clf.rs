@@ -121,9 +121,43 @@ impl<'a> Cur<'a, '_> {
             return None;
         }
         let start = self.pos;
+        let b = self.s.as_bytes();
+        // A one-byte word (`-`, most idents and users): no search.
+        if b.get(start + 1) == Some(&b' ') && b[start] != b' ' {
+            self.pos = start + 2;
+            return Some(cut(self.s, start, start + 1));
+        }
         let end = self.scan.space(start).unwrap_or(len);
         self.pos = (end + 1).min(len);
         Some(cut(self.s, start, end))
+    }
+
+    /// The word at the cursor when it is `min` to `max` ASCII digits
+    /// (`min` at least one): its value, consumed as [`Cur::word`] consumes
+    /// it; else `None`, consuming nothing. What [`decimal`] and [`status`]
+    /// read of such a word.
+    #[inline(always)]
+    fn digits(&mut self, min: usize, max: usize) -> Option<u64> {
+        let b = self.s.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        let mut v = 0u64;
+        while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+            if i - start == max {
+                return None;
+            }
+            v = v * 10 + u64::from(d);
+            i += 1;
+        }
+        if i - start < min.max(1) {
+            return None;
+        }
+        match b.get(i) {
+            None => self.pos = i,
+            Some(b' ') => self.pos = i + 1,
+            Some(_) => return None,
+        }
+        Some(v)
     }
 
     #[inline(always)]
@@ -179,9 +213,20 @@ impl<'a> Cur<'a, '_> {
                 protocol: "",
             }
         };
-        let s1 = match self.scan.space(a) {
-            Some(i) if i < e => i,
-            _ => return malformed(),
+        let b = self.s.as_bytes();
+        // `GET ` (most requests) is a valid method and its space: no search.
+        let word4 = |at: usize| {
+            b.get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_le_bytes)
+        };
+        let s1 = if word4(a) == Some(u32::from_le_bytes(*b"GET ")) && a + 3 < e {
+            a + 3
+        } else {
+            match self.scan.space(a) {
+                Some(i) if i < e => i,
+                _ => return malformed(),
+            }
         };
         let method = cut(self.s, a, s1);
         if !(1..=32).contains(&method.len()) || !method.bytes().all(|b| METHOD[usize::from(b)]) {
@@ -191,7 +236,12 @@ impl<'a> Cur<'a, '_> {
         // more: a space in the target (malformed, whatever the last word).
         let (t_end, protocol) = match self.scan.space(s1 + 1) {
             Some(s2) if s2 < e => {
-                if matches!(self.scan.space(s2 + 1), Some(s3) if s3 < e) {
+                // `HTTP/1.1` or `HTTP/1.0` up to the end holds no space.
+                let plain = e == s2 + 9
+                    && word4(s2 + 1) == Some(u32::from_le_bytes(*b"HTTP"))
+                    && matches!(word4(s2 + 5), Some(w) if w == u32::from_le_bytes(*b"/1.1")
+                        || w == u32::from_le_bytes(*b"/1.0"));
+                if !plain && matches!(self.scan.space(s2 + 1), Some(s3) if s3 < e) {
                     return malformed();
                 }
                 let protocol = cut(self.s, s2 + 1, e);
@@ -390,10 +440,22 @@ fn parse_ncsa<'a>(
     let (ra, re) = c
         .quoted_at()
         .ok_or(RecordError::fixed("unterminated \"request\""))?;
-    let status = c.word().ok_or(RecordError::fixed("missing status code"))?;
-    let status = self::status(status).ok_or(RecordError::fixed("bad status code"))?;
-    let bytes = c.word().ok_or(RecordError::fixed("missing byte count"))?;
-    let bytes = decimal(bytes).ok_or(RecordError::fixed("bad byte count"))?;
+    // Three digits (almost every status) read in place; anything else as
+    // a word, as it always was.
+    let status = match c.digits(3, 3) {
+        Some(v) => u16::try_from(v).unwrap_or(u16::MAX),
+        None => {
+            let w = c.word().ok_or(RecordError::fixed("missing status code"))?;
+            self::status(w).ok_or(RecordError::fixed("bad status code"))?
+        }
+    };
+    let bytes = match c.digits(1, 19) {
+        Some(v) => v,
+        None => {
+            let w = c.word().ok_or(RecordError::fixed("missing byte count"))?;
+            decimal(w).ok_or(RecordError::fixed("bad byte count"))?
+        }
+    };
     let (mut referrer, mut user_agent, mut forwarded) = ("", "", "");
     if combined {
         if !c.eat(b'"') {
@@ -408,7 +470,8 @@ fn parse_ncsa<'a>(
         user_agent = c
             .quoted()
             .ok_or(RecordError::fixed("unterminated \"user agent\""))?;
-        if forwarded_field > 0 {
+        // Nothing after the user agent (most lines): no trailing field.
+        if forwarded_field > 0 && c.pos < line.len() {
             forwarded = trailing_forwarded(&mut c, forwarded_field);
         }
     }
@@ -433,3 +496,7 @@ fn parse_ncsa<'a>(
 #[cfg(test)]
 #[path = "clf_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "clf_words_tests.rs"]
+mod words_tests;

@@ -4,8 +4,8 @@
 //! answers exactly what parsing the text whole answers.
 
 use crate::text::parse_ip;
-use haboob_model::{parse_ipv4, Ts, TsError};
-use std::net::{IpAddr, Ipv4Addr};
+use haboob_model::{canonical_ip, parse_ipv4, Ts, TsError};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The caches of one parser.
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,7 +100,10 @@ impl IpCache {
         if self.len != 0 && self.text.get(..self.len) == Some(b) {
             return Some(self.ip);
         }
-        let ip = parse_ip(s, false)?;
+        let ip = match hex_v6(b) {
+            Some(v6) => canonical_ip(IpAddr::V6(v6)),
+            None => parse_ip(s, false)?,
+        };
         if let Some(t) = self.text.get_mut(..b.len()).filter(|_| !b.is_empty()) {
             t.copy_from_slice(b);
             self.len = b.len();
@@ -108,6 +111,84 @@ impl IpCache {
         }
         Some(ip)
     }
+}
+
+/// The value of a hexadecimal digit, or 16 and more for any other byte.
+#[inline(always)]
+fn hex(c: u8) -> u16 {
+    match c {
+        b'0'..=b'9' => u16::from(c - b'0'),
+        b'a'..=b'f' => u16::from(c - b'a' + 10),
+        b'A'..=b'F' => u16::from(c - b'A' + 10),
+        _ => 16,
+    }
+}
+
+/// An IPv6 address written as hexadecimal groups only (`2001:db8::7`,
+/// eight groups or fewer around one `::`), in one pass; `None` for any
+/// other text (an embedded IPv4 address, a zone, brackets, anything
+/// invalid), which the caller then hands to [`parse_ip`]. What it accepts
+/// it reads as the standard parser does (the test
+/// `hex_v6_reads_as_the_standard_parser` holds it to that).
+fn hex_v6(b: &[u8]) -> Option<Ipv6Addr> {
+    if !(2..=39).contains(&b.len()) {
+        return None;
+    }
+    // Groups before the `::` go to the front, those after it to the back.
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut nh, mut nt) = (0usize, 0usize);
+    let mut gap = false;
+    let mut i = 0;
+    if b.starts_with(b"::") {
+        gap = true;
+        i = 2;
+    }
+    while i < b.len() {
+        let (mut v, mut digits) = (0u16, 0);
+        while let Some(x) = b.get(i).map(|&c| hex(c)).filter(|&x| x < 16) {
+            if digits == 4 {
+                return None;
+            }
+            v = v << 4 | x;
+            digits += 1;
+            i += 1;
+        }
+        if digits == 0 {
+            return None;
+        }
+        let group = if gap {
+            nt += 1;
+            tail.get_mut(nt - 1)?
+        } else {
+            nh += 1;
+            head.get_mut(nh - 1)?
+        };
+        *group = v;
+        match b.get(i) {
+            None => break,
+            Some(b':') => i += 1,
+            Some(_) => return None,
+        }
+        if b.get(i) == Some(&b':') {
+            if gap {
+                return None;
+            }
+            gap = true;
+            i += 1;
+        } else if i == b.len() {
+            // A single `:` at the end.
+            return None;
+        }
+    }
+    // `::` stands for at least one group.
+    if (gap && nh + nt > 7) || (!gap && nh != 8) {
+        return None;
+    }
+    let mut g = [0u16; 8];
+    g[..nh].copy_from_slice(&head[..nh]);
+    g[8 - nt..].copy_from_slice(&tail[..nt]);
+    Some(Ipv6Addr::from(g))
 }
 
 /// The last timestamp parsed by its minute and zone: a log repeats them
@@ -251,6 +332,81 @@ mod tests {
             for t in &texts {
                 prop_assert_eq!(c.parse(t), parse_ip(t, false), "{}", t);
             }
+        }
+    }
+
+    /// Texts near IPv6 addresses: valid ones written in random case with
+    /// leading zeros, and strings over their alphabet.
+    fn near_v6() -> impl Strategy<Value = String> {
+        let valid =
+            (any::<[u16; 8]>(), 0usize..9, 0usize..9, any::<u8>()).prop_map(|(g, a, n, style)| {
+                let mut g = g;
+                // Runs of zero groups, for `::` to stand for.
+                for x in g.iter_mut().skip(a).take(n) {
+                    *x = 0;
+                }
+                let ip = Ipv6Addr::from(g);
+                let mut t = if style & 1 == 0 {
+                    ip.to_string()
+                } else {
+                    g.iter()
+                        .map(|x| format!("{x:04x}"))
+                        .collect::<Vec<_>>()
+                        .join(":")
+                };
+                if style & 2 != 0 {
+                    t = t.to_uppercase();
+                }
+                t
+            });
+        let alphabet = prop::collection::vec(
+            prop::sample::select(b"0123456789abcdefABCDEFg:::::.%[]".to_vec()),
+            0..42,
+        )
+        .prop_map(|v| String::from_utf8(v).unwrap_or_default());
+        prop_oneof![valid, alphabet]
+    }
+
+    proptest! {
+        #[test]
+        fn hex_v6_reads_as_the_standard_parser(t in near_v6()) {
+            if let Some(ip) = hex_v6(t.as_bytes()) {
+                prop_assert_eq!(Some(ip), t.parse::<Ipv6Addr>().ok(), "{}", t);
+            }
+            prop_assert_eq!(IpCache::default().parse(&t), parse_ip(&t, false), "{}", t);
+        }
+    }
+
+    #[test]
+    fn hex_v6_takes_the_common_forms() {
+        for t in [
+            "2600:1700:6877:314f:80aa:6e8f:13ed:d7e6",
+            "2001:db8::7",
+            "::",
+            "::1",
+            "1::",
+            "FE80::0001",
+            "0:0:0:0:0:ffff:a00:5",
+        ] {
+            assert_eq!(hex_v6(t.as_bytes()), t.parse().ok(), "{t}");
+            assert!(hex_v6(t.as_bytes()).is_some(), "{t}");
+        }
+        for t in [
+            "::ffff:10.0.0.5",
+            "fe80::1%eth0",
+            "[::1]",
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2:3:4:5:6:7:8",
+            "1:::2",
+            "1::2::3",
+            ":1::2",
+            "1::2:",
+            "12345::",
+            ":",
+            "",
+        ] {
+            assert_eq!(hex_v6(t.as_bytes()), None, "{t}");
         }
     }
 

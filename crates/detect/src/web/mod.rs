@@ -64,6 +64,7 @@ mod exploit;
 mod flood;
 mod fxhash;
 mod habits;
+mod held;
 pub mod lists;
 mod login;
 mod method;
@@ -209,6 +210,10 @@ impl WebConfig {
 #[derive(Debug)]
 pub struct WebDetectors {
     req: Req,
+    /// Ids of decoded paths and targets (one table: a target without a
+    /// query is its path) and of user agents, for the rules' verdict caches.
+    texts: cache::Texts,
+    agents: cache::Texts,
     /// `web.exploit`'s request classifier, run once per request when a rule
     /// reads its verdict (`web.exploit`, `web.exploit_success`).
     classifier: Option<exploit::Classifier>,
@@ -275,12 +280,34 @@ impl WebDetectors {
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
         WebDetectors {
             req: Req::default(),
+            texts: cache::Texts::default(),
+            agents: cache::Texts::default(),
             classifier,
             allow_sources,
             allow_ua,
             rules,
             outcomes,
         }
+    }
+
+    /// Give the view's path, target and user agent their ids (after the view
+    /// is filled or read from a note, before any rule reads it).
+    #[inline]
+    fn identify(&mut self, w: &WebEvent<'_>) {
+        let r = &mut self.req;
+        r.path_id = self.texts.id(r.path(), r.path_hash);
+        r.target_id = if r.once.len() == r.path_len {
+            r.path_id
+        } else {
+            self.texts.id(&r.once, r.target_hash)
+        };
+        let ua = w.user_agent.as_bytes();
+        // The view hashes at most `MAX_UA` bytes: an id is for a whole agent.
+        r.ua_id = if ua.len() <= request::MAX_UA {
+            self.agents.id(ua, r.ua_hash)
+        } else {
+            None
+        };
     }
 
     /// Number of enabled rules.
@@ -330,6 +357,7 @@ impl Detector for WebDetectors {
         if classified.is_none() {
             self.req.fill(w);
         }
+        self.identify(w);
         match &mut self.classifier {
             Some(c) if classified != Some(true) => {
                 let mut hits = std::mem::take(&mut self.req.exploit);

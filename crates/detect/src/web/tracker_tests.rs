@@ -11,7 +11,8 @@ use proptest::prelude::*;
 struct St(u32);
 impl Recycle for St {}
 
-/// The tracker as it was (the reference).
+/// The tracker as it was (the reference; its pool boxed as the tracker's).
+#[allow(clippy::vec_box)]
 #[derive(Debug, serde::Serialize)]
 struct Old {
     map: HashMap<Key, Box<Slot<St>>, FxBuild>,

@@ -143,12 +143,14 @@ type Step = (i64, u8, u8);
 
 fn step() -> impl Strategy<Value = Step> {
     (
+        // Steps of 125 ms: times often exactly the idle time apart.
         prop_oneof![
-            20 => 0i64..400,
-            2 => -3_000i64..0,
-            1 => 5_000i64..40_000,
-            1 => -60_000i64..-5_000,
-        ],
+            20 => 0i64..4,
+            2 => -24i64..0,
+            1 => 40i64..320,
+            1 => -480i64..-40,
+        ]
+        .prop_map(|n| n * 125),
         0u8..24,
         0u8..8,
     )

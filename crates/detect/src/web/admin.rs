@@ -103,7 +103,7 @@ impl WebRule for WebAdminEnum {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if !self
             .set
-            .matches_cached(&mut self.cache, req.path(), req.path_hash)
+            .matches_cached(&mut self.cache, req.path(), req.path_id)
         {
             return;
         }

@@ -2,6 +2,7 @@
 //! idle eviction, a cap on tracked keys, and alert construction.
 
 use super::fxhash::{FxBuild, FxSet};
+use super::held::Held;
 use haboob_model::{content_id, Alert, AlertSource, Evidence, Origin, Severity, Ts};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -348,9 +349,16 @@ pub(crate) trait Recycle: Default {
 /// [`POOL_MAX`], kept to be reused by a later key, so that a stream of
 /// visitors does not allocate and free an episode each.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "S: serde::Serialize",
+    deserialize = "S: serde::Deserialize<'de>"
+))]
 pub(crate) struct Tracker<S> {
-    /// Boxed so that moving a slot in and out of the map and pool is cheap.
-    map: HashMap<Key, Box<Slot<S>>, FxBuild>,
+    /// Per key the slot, boxed so that moving it in and out of the map and
+    /// pool is cheap, and its `touched` time beside it so that the sweep
+    /// reads the map alone (saved as the map of slots it always was).
+    #[serde(with = "super::held")]
+    map: HashMap<Key, Held<S>, FxBuild>,
     #[serde(skip)]
     pool: Vec<Box<Slot<S>>>,
     idle_ms: i64,
@@ -423,31 +431,32 @@ impl<S: Recycle> Tracker<S> {
         }
         let pool = &mut self.pool;
         // One lookup: an idle episode is swapped for a fresh one and ended.
-        let slot = match self.map.entry(key) {
+        let held = match self.map.entry(key) {
             Entry::Occupied(o) => {
-                let slot = o.into_mut();
-                if now.0.saturating_sub(slot.ep.touched.0) > self.idle_ms {
-                    let old = std::mem::replace(slot, fresh(pool, ip, site, now));
+                let held = o.into_mut();
+                if now.0.saturating_sub(held.touched.0) > self.idle_ms {
+                    let old = std::mem::replace(&mut held.slot, fresh(pool, ip, site, now));
+                    held.touched = now;
                     retire(old, pool, &mut |s| flush(*s));
                 }
-                slot
+                held
             }
-            Entry::Vacant(v) => v.insert(fresh(pool, ip, site, now)),
+            Entry::Vacant(v) => v.insert(Held::new(fresh(pool, ip, site, now))),
         };
-        slot.ep.touched = slot.ep.touched.max(now);
-        slot
+        held.touch(now);
+        &mut held.slot
     }
 
     /// The slot for a key when tracked and not idle (idle episodes are left for
     /// the sweep), marked as touched now.
     pub fn get_live(&mut self, key: &Key, now: Ts) -> Option<&mut Slot<S>> {
         let idle = self.idle_ms;
-        let s = self
+        let h = self
             .map
             .get_mut(key)
-            .filter(|s| now.0.saturating_sub(s.ep.touched.0) <= idle)?;
-        s.ep.touched = s.ep.touched.max(now);
-        Some(&mut **s)
+            .filter(|h| now.0.saturating_sub(h.touched.0) <= idle)?;
+        h.touch(now);
+        Some(&mut *h.slot)
     }
 
     /// Called once per event: every few thousand events (or when time jumped by
@@ -462,7 +471,8 @@ impl<S: Recycle> Tracker<S> {
         self.sweep(now, flush);
     }
 
-    /// Flush and forget idle episodes.
+    /// Flush and forget idle episodes: one pass over the map (the touched
+    /// times are stored in it), removing in place, in the map's order.
     #[cold]
     #[inline(never)]
     fn sweep(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
@@ -470,29 +480,25 @@ impl<S: Recycle> Tracker<S> {
         self.last_sweep = now;
         let idle = self.idle_ms;
         let mut fired: Vec<Box<Slot<S>>> = Vec::new();
-        let keys: Vec<Key> = self
+        let pool = &mut self.pool;
+        for (_, h) in self
             .map
-            .iter()
-            .filter(|(_, s)| now.0.saturating_sub(s.ep.touched.0) > idle)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            if let Some(s) = self.map.remove(&k) {
-                retire(s, &mut self.pool, &mut |s| fired.push(s));
-            }
+            .extract_if(|_, h| now.0.saturating_sub(h.touched.0) > idle)
+        {
+            retire(h.slot, pool, &mut |s| fired.push(s));
         }
         flush_sorted(fired, flush);
     }
 
     /// Flush the oldest eighth of the keys (cap reached).
     fn evict_oldest(&mut self, flush: &mut impl FnMut(Slot<S>)) {
-        let mut lasts: Vec<(Ts, Key)> = self.map.iter().map(|(k, s)| (s.ep.touched, *k)).collect();
+        let mut lasts: Vec<(Ts, Key)> = self.map.iter().map(|(k, h)| (h.touched, *k)).collect();
         let n = (lasts.len() / 8).max(1);
         lasts.select_nth_unstable_by_key(n - 1, |(t, _)| *t);
         let mut fired: Vec<Box<Slot<S>>> = Vec::new();
         for (_, k) in &lasts[..n] {
-            if let Some(s) = self.map.remove(k) {
-                retire(s, &mut self.pool, &mut |s| fired.push(s));
+            if let Some(h) = self.map.remove(k) {
+                retire(h.slot, &mut self.pool, &mut |s| fired.push(s));
             }
         }
         flush_sorted(fired, flush);
@@ -503,7 +509,7 @@ impl<S: Recycle> Tracker<S> {
         let gone: Vec<Box<Slot<S>>> = self
             .map
             .drain()
-            .map(|(_, s)| s)
+            .map(|(_, h)| h.slot)
             .filter(|s| s.ep.fired)
             .collect();
         self.pool = Vec::new();
@@ -531,3 +537,7 @@ pub(crate) fn ratio(num: u64, den: u64) -> serde_json::Value {
 #[cfg(test)]
 #[path = "episode_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tracker_tests.rs"]
+mod tracker_tests;

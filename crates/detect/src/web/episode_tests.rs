@@ -34,7 +34,7 @@ fn ended_unfired_slots_are_reused_as_new_and_never_flushed() {
         flushed.push(s.ep.ip)
     });
     assert_eq!(t.pool.len(), 0);
-    let s = t.map.get_mut(&(b, 2)).unwrap();
+    let s = &mut t.map.get_mut(&(b, 2)).unwrap().slot;
     let new = Episode::new(b, "new.example", Ts(22_000));
     assert_eq!(format!("{:?}", s.st), format!("{:?}", St::default()));
     assert_eq!(

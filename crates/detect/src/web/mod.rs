@@ -64,6 +64,7 @@ mod exploit;
 mod flood;
 mod fxhash;
 mod habits;
+mod held;
 pub mod lists;
 mod login;
 mod method;
@@ -205,10 +206,26 @@ impl WebConfig {
     }
 }
 
+/// The text ids a detector set's rules read ([`Req::path_id`] and the
+/// others), besides those of the classifier (target and user agent, when it
+/// runs).
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    path: bool,
+    target: bool,
+    ua: bool,
+}
+
 /// All enabled web rules behind one [`Detector`], sharing the decoded request.
 #[derive(Debug)]
 pub struct WebDetectors {
     req: Req,
+    /// Ids of decoded paths and targets (one table: a target without a
+    /// query is its path) and of user agents, for the rules' verdict caches.
+    texts: cache::Texts,
+    agents: cache::Texts,
+    /// Which ids this set's rules read (besides the classifier's).
+    needs: Needs,
     /// `web.exploit`'s request classifier, run once per request when a rule
     /// reads its verdict (`web.exploit`, `web.exploit_success`).
     classifier: Option<exploit::Classifier>,
@@ -275,12 +292,47 @@ impl WebDetectors {
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
         WebDetectors {
             req: Req::default(),
+            texts: cache::Texts::default(),
+            agents: cache::Texts::default(),
+            needs: Needs {
+                path: cfg.admin_enum.enabled || cfg.sensitive.enabled || cfg.sweep.enabled,
+                target: cfg.scanner_ua.enabled,
+                ua: cfg.scanner_ua.enabled || cfg.harvest.enabled,
+            },
             classifier,
             allow_sources,
             allow_ua,
             rules,
             outcomes,
         }
+    }
+
+    /// Give the view's path, target and user agent their ids, those that a
+    /// rule or the classifier (when `classify`: it runs on this request)
+    /// reads; the others are `None`. Called after the view is filled or read
+    /// from a note, before any rule reads it.
+    #[inline]
+    fn identify(&mut self, w: &WebEvent<'_>, classify: bool) {
+        let r = &mut self.req;
+        let target = self.needs.target || classify;
+        let whole = r.once.len() == r.path_len;
+        r.path_id = if self.needs.path || (target && whole) {
+            self.texts.id(r.path(), r.path_hash)
+        } else {
+            None
+        };
+        r.target_id = match (target, whole) {
+            (false, _) => None,
+            (true, true) => r.path_id,
+            (true, false) => self.texts.id(&r.once, r.target_hash),
+        };
+        let ua = w.user_agent.as_bytes();
+        // The view hashes at most `MAX_UA` bytes: an id is for a whole agent.
+        r.ua_id = if (self.needs.ua || classify) && ua.len() <= request::MAX_UA {
+            self.agents.id(ua, r.ua_hash)
+        } else {
+            None
+        };
     }
 
     /// Number of enabled rules.
@@ -330,6 +382,8 @@ impl Detector for WebDetectors {
         if classified.is_none() {
             self.req.fill(w);
         }
+        let classify = self.classifier.is_some() && classified != Some(true);
+        self.identify(w, classify);
         match &mut self.classifier {
             Some(c) if classified != Some(true) => {
                 let mut hits = std::mem::take(&mut self.req.exploit);

@@ -1,7 +1,7 @@
 //! A set of path patterns (see [`super::lists`] for the syntax) matched with one
 //! Aho-Corasick automaton.
 
-use super::cache::VerdictCache;
+use super::cache::{TextId, VerdictCache};
 use aho_corasick::{AhoCorasick, MatchKind};
 
 /// Compiled path patterns.
@@ -36,9 +36,14 @@ impl PathSet {
         PathSet { ac, open }
     }
 
-    /// [`PathSet::matches`] through a verdict cache (`hash`: the path's hash).
-    pub fn matches_cached(&self, cache: &mut VerdictCache<bool>, path: &[u8], hash: u64) -> bool {
-        cache.get_or(path, hash, |p| self.matches(p))
+    /// [`PathSet::matches`] through a verdict cache (`id`: the path's).
+    pub fn matches_cached(
+        &self,
+        cache: &mut VerdictCache<bool>,
+        path: &[u8],
+        id: Option<TextId>,
+    ) -> bool {
+        cache.get_or(id, path, |p| self.matches(p))
     }
 
     /// The path (decoded, lower case) matches a pattern.

@@ -4,6 +4,7 @@
 //! the site and the user agent, and where the path's last segment and its
 //! extension start. Computed once per event, read by every rule.
 
+use super::cache::TextId;
 use super::fxhash::hash_bytes;
 use super::lists::STATIC_EXTENSIONS;
 use haboob_model::WebEvent;
@@ -43,6 +44,15 @@ pub(crate) struct Req {
     /// What `web.exploit`'s classifier matched (filled by the detector set
     /// after [`Req::fill`] when a rule needs it; empty otherwise).
     pub exploit: super::exploit::Hits,
+    /// Ids of the decoded path, the decoded target and the user agent in the
+    /// detector set's text tables, for the rules' verdict caches: set by the
+    /// detector set after the view is filled or read ([`Req::fill`] clears
+    /// them; `None`: no id, verdicts computed).
+    pub path_id: Option<TextId>,
+    /// See [`Req::path_id`].
+    pub target_id: Option<TextId>,
+    /// See [`Req::path_id`].
+    pub ua_id: Option<TextId>,
 }
 
 #[inline]
@@ -99,6 +109,9 @@ fn lower_into(src: &[u8], out: &mut Vec<u8>) {
 impl Req {
     /// Fill the view from an event.
     pub fn fill(&mut self, w: &WebEvent<'_>) {
+        self.path_id = None;
+        self.target_id = None;
+        self.ua_id = None;
         self.once.clear();
         self.twice.clear();
         let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];

@@ -150,7 +150,7 @@ impl WebRule for WebSensitive {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let listed = self
             .set
-            .matches_cached(&mut self.cache, req.path(), req.path_hash);
+            .matches_cached(&mut self.cache, req.path(), req.path_id);
         let backup = || {
             may_be_backup(self.backup_last.as_deref(), req.ext())
                 && backup_name(&self.backup, req.path(), w.site)

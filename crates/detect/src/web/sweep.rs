@@ -400,7 +400,7 @@ impl WebRule for WebSweep {
         let cls = &self.cls;
         let class = self
             .cache
-            .get_or(req.path(), req.path_hash, |path| cls.class(path));
+            .get_or(req.path_id, req.path(), |path| cls.class(path));
         if class == Class::None {
             return;
         }

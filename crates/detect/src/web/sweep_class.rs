@@ -462,9 +462,10 @@ pub(crate) struct Verdict {
 }
 
 /// What the site-independent part of the classifier says (cached per path).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Class {
     /// An ordinary request.
+    #[default]
     None,
     /// A family, whatever the site.
     Family(Family),

@@ -20,7 +20,7 @@
 //! **ATT&CK.** T1595.002 Vulnerability Scanning; T1595.001 Scanning IP Blocks for
 //! Internet-wide scanners (masscan, zgrab, …).
 
-use super::cache::VerdictCache;
+use super::cache::{TextId, VerdictCache};
 use super::config::ScannerUaConfig;
 use super::episode::{bounded, Key, Slot, Tracker};
 use super::request::{Req, MAX_UA};
@@ -103,15 +103,16 @@ impl WebScannerUa {
         }
     }
 
-    /// Pattern index for a user agent (whose hash is `hash`), through the
-    /// cache.
-    fn lookup(&mut self, ua: &str, hash: u64) -> Option<usize> {
+    /// Pattern index for a user agent (whose id is `id`: the whole
+    /// agent's), through the cache.
+    fn lookup(&mut self, ua: &str, id: Option<TextId>) -> Option<usize> {
+        let whole = ua.len() <= MAX_UA;
         let ua = &ua.as_bytes()[..ua.len().min(MAX_UA)];
         if ua.is_empty() {
             return None;
         }
         let ac = &self.ac;
-        let v = self.cache.get_or(ua, hash, |ua| {
+        let v = self.cache.get_or(id.filter(|_| whole), ua, |ua| {
             ac.as_ref()
                 .and_then(|ac| ac.find(ua))
                 .map(|m| m.pattern().as_u32())
@@ -123,7 +124,7 @@ impl WebScannerUa {
     /// the target cache.
     fn request_tool(&mut self, req: &Req) -> Option<&(String, bool)> {
         let ac = self.req_ac.as_ref()?;
-        let i = self.req_cache.get_or(&req.once, req.target_hash, |t| {
+        let i = self.req_cache.get_or(req.target_id, &req.once, |t| {
             ac.find(t).map(|m| m.pattern().as_u32())
         })?;
         self.req_tools.get(i as usize)
@@ -182,7 +183,7 @@ impl WebRule for WebScannerUa {
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let by_ua = self
-            .lookup(w.user_agent, req.ua_hash)
+            .lookup(w.user_agent, req.ua_id)
             .and_then(|i| self.tools.get(i).cloned());
         let (by_request, (tool, wide)) = match by_ua {
             Some(t) => (false, t),

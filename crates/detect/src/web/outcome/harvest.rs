@@ -459,10 +459,11 @@ impl WebHarvest {
             // crawler? (Asked once per episode, and not of the many visitors
             // who read one record.)
             let ua = &w.user_agent.as_bytes()[..w.user_agent.len().min(1024)];
-            // User agents repeat: the verdict is cached (keys compared
-            // byte for byte).
+            // User agents repeat: the verdict is cached under the whole
+            // agent's id.
             let crawlers = &self.crawlers;
-            slot.st.crawler = self.crawler_cache.get_or(ua, hash_bytes(ua), |ua| {
+            let id = req.ua_id.filter(|_| ua.len() == w.user_agent.len());
+            slot.st.crawler = self.crawler_cache.get_or(id, ua, |ua| {
                 crawlers.as_ref().is_some_and(|c| c.is_match(ua))
             });
         }

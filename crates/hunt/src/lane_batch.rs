@@ -1,47 +1,62 @@
 //! One batch of a stream's records for the detection lanes
-//! ([`super`]): each record's raw line copied once, a web request's fields
-//! as ranges of it, the records of each lane listed, and the notes the
-//! source lanes write for the shared lane.
+//! ([`super`]): each record's raw line copied once, a web request held in
+//! 80 bytes with its texts as short ranges of that line, the records of
+//! each source lane listed, and the notes the source lanes write for the
+//! shared lane.
 
 use super::{NO_SOURCE, TO_SHARED};
 use haboob_ingest::codec::{decode, encode};
-use haboob_model::{EventRef, Origin};
-use std::net::IpAddr;
+use haboob_model::{EventRef, Origin, Ts, WebEvent};
+use std::mem::ManuallyDrop;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Mutex;
 
-/// A text of a batch: offset and length in [`Batch::text`].
-#[derive(Debug, Clone, Copy, Default)]
-struct Span(u32, u32);
-
-/// A web request held in a batch: every text a [`Span`] (no copy of the
-/// fields of the raw line, no UTF-8 check when read back).
-#[derive(Debug, Clone, Copy)]
-struct WebRec {
-    ts: haboob_model::Ts,
-    source_ip: IpAddr,
-    status: u16,
-    bytes: u64,
-    /// [`haboob_model::WebEvent::texts`], in its order.
-    texts: [Span; 9],
+/// A text of a held web request: `len` bytes at `at` in its raw line, or,
+/// when `at` is [`FAR`], entry `len` of [`Batch::far`] (a text outside the
+/// raw line, such as a site name from the options, copied once; or a text
+/// of a line too long for 16-bit offsets).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Text {
+    at: u16,
+    len: u16,
 }
 
-/// What a record holds: a web request, or any other event [`encode`]d
-/// (its texts inside the raw line stored as ranges of it) in
-/// [`Batch::other`] from `.0` to `.1`.
-#[derive(Debug, Clone, Copy)]
-enum Rec {
-    Web(WebRec),
-    Other(u32, u32),
+/// [`Text::at`] of a text held in [`Batch::far`].
+const FAR: u16 = u16::MAX;
+
+/// What a held record is, and so what [`Held::addr`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A web request from an IPv4 address: the address.
+    WebV4,
+    /// A web request from an IPv6 address: its index in [`Batch::v6`].
+    WebV6,
+    /// Any other event, or a web request whose texts do not fit the
+    /// short form: its index in [`Batch::coded`] (the record
+    /// [`encode`]d, its texts inside the raw line stored as ranges of it).
+    Coded,
 }
 
-/// One event of a batch, its lanes and origin.
+/// One event of a batch with its lanes and origin: 80 bytes (a web
+/// request's numbers and texts inline; any other event coded aside).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Held {
-    lanes: u8,
-    file: u32,
     line: u64,
-    raw: Span,
-    rec: Rec,
+    /// A web request's time, size and status (unused when coded).
+    ts: i64,
+    bytes: u64,
+    /// The raw line: offset and length in [`Batch::text`].
+    raw: u32,
+    raw_len: u32,
+    /// Index in [`Batch::files`].
+    file: u32,
+    /// See [`Kind`].
+    addr: u32,
+    status: u16,
+    pub(super) lanes: u8,
+    kind: Kind,
+    /// [`WebEvent::texts`], in its order.
+    texts: [Text; 9],
 }
 
 /// What one source lane's web detectors wrote for the web requests of a
@@ -59,17 +74,23 @@ pub(super) struct Notes {
 #[derive(Default)]
 pub(crate) struct Batch {
     pub(super) held: Vec<Held>,
-    /// The records of each source lane, then of the shared lane: indexes
-    /// into `held`, in order.
+    /// The records of each source lane: indexes into `held`, in order (the
+    /// shared lane takes those of `held` marked [`TO_SHARED`]).
     pub(super) lists: Vec<Vec<u32>>,
     /// Each source lane's notes on this batch.
     pub(super) notes: Vec<Mutex<Notes>>,
     /// Raw lines, and texts of events that are not inside their raw line.
     text: String,
+    /// Texts of web requests held as [`FAR`]: offset and length in `text`.
+    far: Vec<(u32, u32)>,
     /// The last text copied that was not inside its raw line (a site name
     /// from the options: the same for every line of a file), by address
-    /// and length, and its span.
-    last_copied: (usize, usize, Span),
+    /// and length, and its entry in `far`.
+    last_copied: Option<(usize, usize, u16)>,
+    /// IPv6 sources of web requests.
+    v6: Vec<Ipv6Addr>,
+    /// Coded records: their range in `other`.
+    coded: Vec<(u32, u32)>,
     /// Encoded records of events other than web requests.
     other: Vec<u8>,
     datasets: Vec<&'static str>,
@@ -82,7 +103,7 @@ impl Batch {
     /// An empty batch for `lanes` source lanes and the shared lane.
     pub(super) fn new(lanes: usize) -> Batch {
         Batch {
-            lists: vec![Vec::new(); lanes + 1],
+            lists: vec![Vec::new(); lanes],
             notes: (0..lanes).map(|_| Mutex::default()).collect(),
             ..Batch::default()
         }
@@ -95,7 +116,10 @@ impl Batch {
         }
         // The notes are cleared by the lane that writes them.
         self.text.clear();
-        self.last_copied = (0, 0, Span::default());
+        self.far.clear();
+        self.last_copied = None;
+        self.v6.clear();
+        self.coded.clear();
         self.other.clear();
         self.datasets.clear();
         self.files.clear();
@@ -124,88 +148,147 @@ impl Batch {
         i
     }
 
-    /// The span of `s`: inside the raw line copied at `raw`, else copied.
-    fn span(&mut self, s: &str, raw_text: &str, raw: Span) -> Span {
-        let (p, b) = (s.as_ptr() as usize, raw_text.as_ptr() as usize);
-        if p >= b && p + s.len() <= b + raw_text.len() {
-            // Offsets fit: the raw line's do.
-            return Span(raw.0 + (p - b) as u32, s.len() as u32);
-        }
+    /// The [`Text`] of `s`, a text of the web request whose raw line
+    /// `raw_text` was copied at `raw`: a range of that line, else held in
+    /// `far` (copied unless it is inside the line); `None` when `far` is
+    /// full.
+    #[inline(always)]
+    fn text_of(&mut self, s: &str, raw_text: &str, raw: u32) -> Option<Text> {
         if s.is_empty() {
-            return Span(0, 0);
+            // Empty texts as (0, 0): the cheapest to slice back.
+            return Some(Text::default());
         }
-        if (self.last_copied.0, self.last_copied.1) == (p, s.len()) {
-            return self.last_copied.2;
+        // Where `s` starts in the raw line (huge when before it).
+        let at = (s.as_ptr() as usize).wrapping_sub(raw_text.as_ptr() as usize);
+        // Inside a line shorter than `FAR`: offset and length fit.
+        let n = raw_text.len();
+        if n < usize::from(FAR) && s.len() <= n && at <= n - s.len() {
+            return Some(Text {
+                at: at as u16,
+                len: s.len() as u16,
+            });
         }
-        let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(s.len())) else {
-            return Span(0, 0);
+        self.far_text_of(s, raw_text, raw)
+    }
+
+    /// [`Batch::text_of`] of a text outside the raw line, or of a line
+    /// too long for short offsets.
+    fn far_text_of(&mut self, s: &str, raw_text: &str, raw: u32) -> Option<Text> {
+        let p = s.as_ptr() as usize;
+        let at = p.wrapping_sub(raw_text.as_ptr() as usize);
+        let inside = at <= raw_text.len() && s.len() <= raw_text.len() - at;
+        if !inside {
+            if let Some((lp, ll, i)) = self.last_copied {
+                if (lp, ll) == (p, s.len()) {
+                    return Some(Text { at: FAR, len: i });
+                }
+            }
+        }
+        let i = u16::try_from(self.far.len()).ok().filter(|&i| i != FAR)?;
+        let len = u32::try_from(s.len()).ok()?;
+        let off = if inside {
+            // A line too long for short offsets: the text is in its copy.
+            raw.checked_add(u32::try_from(at).ok()?)?
+        } else {
+            let off = u32::try_from(self.text.len()).ok()?;
+            self.text.push_str(s);
+            self.last_copied = Some((p, s.len(), i));
+            off
         };
-        self.text.push_str(s);
-        let sp = Span(off, len);
-        self.last_copied = (p, s.len(), sp);
-        sp
+        self.far.push((off, len));
+        Some(Text { at: FAR, len: i })
     }
 
     /// Hold one event for `lanes`. A batch holds less than 4 GiB: the
-    /// caller hands it over at [`BATCH_BYTES`].
+    /// caller hands it over at [`super::BATCH_BYTES`].
     pub(super) fn push(&mut self, lanes: u8, ev: &EventRef<'_>, o: &Origin<'_>) {
         let file = self.file_index(o.file);
-        let (Ok(off), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(o.raw.len()))
+        let (Ok(raw), Ok(raw_len)) = (u32::try_from(self.text.len()), u32::try_from(o.raw.len()))
         else {
             return;
         };
         self.text.push_str(o.raw);
-        let raw = Span(off, len);
-        let rec = match ev {
-            EventRef::Web(w) => {
-                let mut texts = [Span::default(); 9];
-                for (t, s) in texts.iter_mut().zip(w.texts()) {
-                    *t = self.span(s, o.raw, raw);
-                }
-                Rec::Web(WebRec {
-                    ts: w.ts,
-                    source_ip: w.source_ip,
-                    status: w.status,
-                    bytes: w.bytes,
-                    texts,
-                })
-            }
-            _ => {
-                let start = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
-                encode(
-                    ev,
-                    o,
-                    usize::MAX,
-                    o.raw,
-                    &mut self.datasets,
-                    &mut self.other,
-                );
-                Rec::Other(start, u32::try_from(self.other.len()).unwrap_or(u32::MAX))
-            }
-        };
-        let index = u32::try_from(self.held.len()).unwrap_or(u32::MAX);
-        let shared = self.lists.len().saturating_sub(1);
-        if lanes & NO_SOURCE != NO_SOURCE {
-            if let Some(l) = self.lists[..shared].get_mut(usize::from(lanes & NO_SOURCE)) {
-                l.push(index);
-            }
-        }
-        if lanes & TO_SHARED != 0 {
-            if let Some(l) = self.lists.get_mut(shared) {
-                l.push(index);
-            }
-        }
-        self.held.push(Held {
-            lanes,
-            file,
+        let mut held = Held {
             line: o.line,
+            ts: 0,
+            bytes: 0,
             raw,
-            rec,
-        });
+            raw_len,
+            file,
+            addr: 0,
+            status: 0,
+            lanes,
+            kind: Kind::Coded,
+            texts: [Text::default(); 9],
+        };
+        if let EventRef::Web(w) = ev {
+            let (far, text) = (self.far.len(), self.text.len());
+            if self.hold_web(w, o.raw, &mut held).is_none() {
+                // `far` is full: coded instead, without what it added.
+                self.far.truncate(far);
+                self.text.truncate(text);
+                self.last_copied = None;
+                held.kind = Kind::Coded;
+            }
+        }
+        if held.kind == Kind::Coded {
+            let (Ok(start), Ok(index)) = (
+                u32::try_from(self.other.len()),
+                u32::try_from(self.coded.len()),
+            ) else {
+                return;
+            };
+            encode(
+                ev,
+                o,
+                usize::MAX,
+                o.raw,
+                &mut self.datasets,
+                &mut self.other,
+            );
+            let end = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
+            self.coded.push((start, end));
+            held.addr = index;
+        }
+        let index = u32::try_from(self.held.len()).unwrap_or(u32::MAX);
+        if lanes & NO_SOURCE != NO_SOURCE {
+            if let Some(l) = self.lists.get_mut(usize::from(lanes & NO_SOURCE)) {
+                l.push(index);
+            }
+        }
+        self.held.push(held);
     }
 
-    fn text(&self, s: Span) -> Option<&str> {
-        self.text.get(s.0 as usize..s.0 as usize + s.1 as usize)
+    /// Fill `held` with the web request `w` (raw line `raw_text`); `None`
+    /// when a text cannot be held short.
+    fn hold_web(&mut self, w: &WebEvent<'_>, raw_text: &str, held: &mut Held) -> Option<()> {
+        let raw = held.raw;
+        for (t, s) in held.texts.iter_mut().zip(w.texts()) {
+            *t = self.text_of(s, raw_text, raw)?;
+        }
+        (held.kind, held.addr) = match w.source_ip {
+            IpAddr::V4(a) => (Kind::WebV4, u32::from(a)),
+            IpAddr::V6(a) => {
+                let i = u32::try_from(self.v6.len()).ok()?;
+                self.v6.push(a);
+                (Kind::WebV6, i)
+            }
+        };
+        held.ts = w.ts.0;
+        held.bytes = w.bytes;
+        held.status = w.status;
+        Some(())
+    }
+
+    /// The text `t` of a web request whose raw line is `raw`.
+    #[inline(always)]
+    fn text<'a>(&'a self, raw: &'a str, t: Text) -> Option<&'a str> {
+        if t.at != FAR {
+            let at = usize::from(t.at);
+            return raw.get(at..at + usize::from(t.len));
+        }
+        let &(off, len) = self.far.get(usize::from(t.len))?;
+        self.text.get(off as usize..off as usize + len as usize)
     }
 
     /// Hand the records `list` names (indexes into `held`, from
@@ -215,49 +298,79 @@ impl Batch {
         list: &[u32],
         out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>),
     ) {
-        'records: for &i in list {
-            let Some(h) = self.held.get(i as usize) else {
-                tracing::error!("Lane batch record out of bounds.");
-                continue;
-            };
-            let file = self.files.get(h.file as usize).map_or("-", String::as_str);
-            // Only what `push` wrote is read: a failure is a bug.
-            let Some(raw) = self.text(h.raw) else {
-                tracing::error!("Lane batch record out of bounds.");
-                continue;
-            };
-            let origin = Origin {
-                file,
-                line: h.line,
-                raw,
-            };
-            match h.rec {
-                Rec::Web(w) => {
-                    let mut texts = [""; 9];
-                    for (t, s) in texts.iter_mut().zip(w.texts) {
-                        let Some(text) = self.text(s) else {
-                            tracing::error!("Lane batch record out of bounds.");
-                            continue 'records;
-                        };
-                        *t = text;
-                    }
-                    let ev = EventRef::Web(haboob_model::WebEvent::from_texts(
-                        w.ts,
-                        w.source_ip,
-                        w.status,
-                        w.bytes,
-                        texts,
-                    ));
-                    out(i, h.lanes, &ev, &origin);
-                }
-                Rec::Other(a, b) => {
-                    let data = self.other.get(a as usize..b as usize).unwrap_or_default();
-                    match decode(data, raw, &self.datasets) {
-                        Ok((ev, _, _)) => out(i, h.lanes, &ev, &origin),
-                        Err(e) => tracing::error!(error = %e, "Lane batch record undecodable."),
-                    }
-                }
+        for &i in list {
+            match self.held.get(i as usize) {
+                Some(h) => self.hand(i, h, out),
+                None => tracing::error!("Lane batch record out of bounds."),
             }
         }
+    }
+
+    /// Hand the records the shared lane takes ([`TO_SHARED`]) to `out`
+    /// with their index and lanes, in order.
+    pub(super) fn each_shared(&self, out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>)) {
+        for (i, h) in (0u32..).zip(&self.held) {
+            if h.lanes & TO_SHARED != 0 {
+                self.hand(i, h, out);
+            }
+        }
+    }
+
+    /// Hand record `i` to `out`. Only what `push` wrote is read: a failure
+    /// is a bug.
+    #[inline]
+    fn hand(&self, i: u32, h: &Held, out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>)) {
+        let file = self.files.get(h.file as usize).map_or("-", String::as_str);
+        let Some(raw) = self
+            .text
+            .get(h.raw as usize..h.raw as usize + h.raw_len as usize)
+        else {
+            tracing::error!("Lane batch record out of bounds.");
+            return;
+        };
+        let origin = Origin {
+            file,
+            line: h.line,
+            raw,
+        };
+        let source_ip = match h.kind {
+            Kind::WebV4 => IpAddr::V4(Ipv4Addr::from(h.addr)),
+            Kind::WebV6 => match self.v6.get(h.addr as usize) {
+                Some(a) => IpAddr::V6(*a),
+                None => {
+                    tracing::error!("Lane batch record out of bounds.");
+                    return;
+                }
+            },
+            Kind::Coded => {
+                let data = self
+                    .coded
+                    .get(h.addr as usize)
+                    .and_then(|&(a, b)| self.other.get(a as usize..b as usize))
+                    .unwrap_or_default();
+                match decode(data, raw, &self.datasets) {
+                    Ok((ev, _, _)) => out(i, h.lanes, &ev, &origin),
+                    Err(e) => tracing::error!(error = %e, "Lane batch record undecodable."),
+                }
+                return;
+            }
+        };
+        let mut texts = [""; 9];
+        for (t, s) in texts.iter_mut().zip(&h.texts) {
+            let Some(text) = self.text(raw, *s) else {
+                tracing::error!("Lane batch record out of bounds.");
+                return;
+            };
+            *t = text;
+        }
+        // A web request owns nothing: no drop to run for it.
+        let ev = ManuallyDrop::new(EventRef::Web(WebEvent::from_texts(
+            Ts(h.ts),
+            source_ip,
+            h.status,
+            h.bytes,
+            texts,
+        )));
+        out(i, h.lanes, &ev, &origin);
     }
 }

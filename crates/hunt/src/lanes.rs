@@ -15,8 +15,11 @@
 //!
 //! The reading thread copies what the reorder buffer (or the sorted pass)
 //! hands it into a batch of about [`BATCH_BYTES`]: each record's raw line
-//! copied once, a web request's fields stored as ranges of it (other events
-//! with [`haboob_ingest::codec`]), listed under each of its lanes. Full
+//! copied once, a web request held in 80 bytes with its texts as 16-bit
+//! ranges of that line (a text outside it, such as the site name from the
+//! options, copied once aside; other events, and the rare request that does
+//! not fit, with [`haboob_ingest::codec`]), listed under its source lane;
+//! the shared lane takes the records marked for it from the batch. Full
 //! batches are queued (at most [`IN_FLIGHT`]) while the next one fills. Each
 //! lane runs the queued batches in order, one at a time, on whichever
 //! thread is free: pool threads take lanes as long as one can run, and the
@@ -58,8 +61,10 @@ pub(crate) const MAX_LANES: usize = 64;
 
 /// The source lane of an address, out of `lanes`: a hash of its network
 /// (/24 for IPv4, /64 for IPv6, as the per-prefix detectors group).
+#[inline]
 pub(crate) fn lane_of(ip: IpAddr, lanes: usize) -> usize {
-    let net = match haboob_model::ip_prefix(ip).network {
+    // The network's bits, as `haboob_model::ip_prefix` masks them.
+    let net = match ip {
         IpAddr::V4(a) => u64::from(u32::from(a)) >> 8,
         IpAddr::V6(a) => (u128::from(a) >> 64) as u64,
     };
@@ -69,7 +74,14 @@ pub(crate) fn lane_of(ip: IpAddr, lanes: usize) -> usize {
     x ^= x >> 27;
     x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^= x >> 31;
-    (x % lanes.max(1) as u64) as usize
+    let n = lanes.max(1) as u64;
+    // The same lane as `x % n`, without a division for 2, 4, 8… lanes.
+    let lane = if n.is_power_of_two() {
+        x & (n - 1)
+    } else {
+        x % n
+    };
+    lane as usize
 }
 
 /// Which lanes an event goes to: its source lane, and whether the shared
@@ -128,12 +140,11 @@ impl Lane<'_> {
     /// Run the shared lane on `b`, whose source lanes have run: each web
     /// request with the note its source lane wrote.
     fn run_shared(&mut self, b: &Batch) {
-        let Some(list) = b.lists.last() else { return };
         let feed = &mut self.feed;
         let notes: Vec<MutexGuard<'_, Notes>> = b.notes.iter().map(|n| lock(n)).collect();
         // Per source lane: the next of its `ends`, and where its note starts.
         let mut at = vec![(0usize, 0usize); notes.len()];
-        b.each(list, &mut |index, lanes, ev, o| {
+        b.each_shared(&mut |index, lanes, ev, o| {
             let l = usize::from(lanes & NO_SOURCE);
             let (Some(n), Some((next, start))) = (notes.get(l), at.get_mut(l)) else {
                 feed.observe(ev, o);

@@ -100,16 +100,20 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
         EventRef::Waf(w) => Some(lane_of(w.source_ip, 2) as u8),
         _ => None,
     };
-    let collect = |list: usize| {
+    let collect = |list: Option<usize>| {
         let mut got = Vec::new();
-        b.each(&b.lists[list], &mut |_, _, ev, o| {
+        let mut add = |_, _, ev: &EventRef<'_>, o: &Origin<'_>| {
             got.push((
                 format!("{ev:?}"),
                 o.file.to_string(),
                 o.line,
                 o.raw.to_string(),
             ));
-        });
+        };
+        match list {
+            Some(l) => b.each(&b.lists[l], &mut add),
+            None => b.each_shared(&mut add),
+        }
         got
     };
     let expect = |keep: &dyn Fn(&EventRef<'_>) -> bool| {
@@ -129,10 +133,10 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
             .collect::<Vec<_>>()
     };
     for l in 0..2u8 {
-        let got = collect(usize::from(l));
+        let got = collect(Some(usize::from(l)));
         assert_eq!(got, expect(&|ev| lane(ev) == Some(l)));
     }
-    let shared = collect(2);
+    let shared = collect(None);
     assert_eq!(shared, expect(&|ev| !matches!(ev, EventRef::Waf(_))));
     assert_eq!(shared.len(), 3);
 }
@@ -316,4 +320,164 @@ fn lanes_over_many_batches_give_the_alerts_of_one_feed() {
             "{lanes} lanes, {batch_bytes} bytes, {in_flight} queued"
         );
     }
+}
+
+/// The lane of an address as first defined: its network as
+/// `ip_prefix` gives it, hashed, modulo the number of lanes.
+fn lane_of_reference(ip: IpAddr, lanes: usize) -> usize {
+    let net = match haboob_model::ip_prefix(ip).network {
+        IpAddr::V4(a) => u64::from(u32::from(a)) >> 8,
+        IpAddr::V6(a) => (u128::from(a) >> 64) as u64,
+    };
+    let mut x = net ^ (net >> 30);
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x % lanes.max(1) as u64) as usize
+}
+
+proptest::proptest! {
+    /// The direct network key and the division-free modulo give every
+    /// address the lane of the first definition (a checkpoint's lanes and
+    /// the per-lane caps depend on it).
+    #[test]
+    fn lane_of_agrees_with_the_reference(
+        v4 in proptest::prelude::any::<u32>(),
+        v6 in proptest::prelude::any::<u128>(),
+        lanes in 0usize..=MAX_LANES,
+    ) {
+        for ip in [IpAddr::from(v4.to_be_bytes()), IpAddr::from(v6.to_be_bytes())] {
+            proptest::prop_assert_eq!(lane_of(ip, lanes), lane_of_reference(ip, lanes));
+        }
+    }
+
+    /// Web requests of any shape come back from a batch exactly as pushed,
+    /// to the lanes they belong to: texts inside the raw line at any
+    /// offset, empty or not, texts outside it (copied, the same one
+    /// repeated or a new one each time), IPv4 and IPv6 sources, any
+    /// number, size and status, lines longer than 16-bit offsets reach.
+    #[test]
+    fn a_batch_gives_back_any_web_request(
+        reqs in proptest::collection::vec(
+            (
+                proptest::prelude::any::<[u16; 9]>(),
+                proptest::prelude::any::<bool>(),
+                proptest::prelude::any::<u128>(),
+                proptest::prelude::any::<(i64, u64, u16)>(),
+                0usize..3,
+            ),
+            1..40,
+        ),
+        lanes in 2usize..5,
+    ) {
+        let site = "www.example.org".to_string();
+        let others: Vec<String> = (0..reqs.len()).map(|i| format!("ua é {i}")).collect();
+        let raws: Vec<String> = reqs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, _, _, long))| {
+                let n = [40, 300, 70_000][*long];
+                // Multi-byte characters: ranges start on char boundaries.
+                format!("{i} ") + &"aé-".repeat(n / 4)
+            })
+            .collect();
+        let events: Vec<WebEvent<'_>> = reqs
+            .iter()
+            .zip(&raws)
+            .enumerate()
+            .map(|(i, ((cuts, v6, addr, (ts, bytes, status), _), raw))| {
+                let mut texts = [""; 9];
+                for (k, (t, c)) in texts.iter_mut().zip(cuts).enumerate() {
+                    *t = match c % 5 {
+                        0 => "",
+                        1 => &site,
+                        2 => &others[i],
+                        _ => {
+                            // A range of the raw line on char boundaries.
+                            let chars: Vec<usize> = raw.char_indices().map(|(j, _)| j).collect();
+                            let a = chars[usize::from(*c) * 7 % chars.len()];
+                            let b = chars[(usize::from(*c) * 7 + k * 13) % chars.len()].max(a);
+                            &raw[a..b]
+                        }
+                    };
+                }
+                let ip = if *v6 {
+                    IpAddr::from(addr.to_be_bytes())
+                } else {
+                    IpAddr::from((*addr as u32).to_be_bytes())
+                };
+                WebEvent::from_texts(Ts(*ts), ip, *status, *bytes, texts)
+            })
+            .collect();
+        let mut b = Batch::new(lanes);
+        for (i, (w, raw)) in events.iter().zip(&raws).enumerate() {
+            let ev = EventRef::Web(w.clone());
+            let o = Origin { file: "a.log", line: i as u64 * 3, raw };
+            b.push(lanes_for(&ev, lanes), &ev, &o);
+        }
+        let want = |keep: &dyn Fn(&WebEvent<'_>) -> bool| -> Vec<String> {
+            events
+                .iter()
+                .zip(&raws)
+                .enumerate()
+                .filter(|(_, (w, _))| keep(w))
+                .map(|(i, (w, raw))| format!("{:?} {} {raw}", EventRef::Web(w.clone()), i * 3))
+                .collect()
+        };
+        let got = |list: Option<usize>| {
+            let mut v = Vec::new();
+            let mut add = |_, _, ev: &EventRef<'_>, o: &Origin<'_>| {
+                v.push(format!("{ev:?} {} {}", o.line, o.raw));
+            };
+            match list {
+                Some(l) => b.each(&b.lists[l], &mut add),
+                None => b.each_shared(&mut add),
+            }
+            v
+        };
+        for l in 0..lanes {
+            proptest::prop_assert_eq!(got(Some(l)), want(&|w| lane_of(w.source_ip, lanes) == l));
+        }
+        proptest::prop_assert_eq!(got(None), want(&|_| true));
+    }
+}
+
+/// More texts outside their raw lines than a batch's short form indexes:
+/// the records past it are coded whole, and every record still comes back
+/// as pushed.
+#[test]
+fn a_batch_codes_what_its_short_form_cannot_hold() {
+    let n = u16::MAX as usize + 40;
+    let texts: Vec<String> = (0..n).map(|i| format!("agent {i}")).collect();
+    let raws: Vec<String> = (0..n).map(|i| format!("line {i} /x")).collect();
+    let events: Vec<WebEvent<'_>> = texts
+        .iter()
+        .zip(&raws)
+        .map(|(ua, raw)| WebEvent {
+            path: &raw[raw.len() - 2..],
+            ..web("192.0.2.1", "", ua, 5)
+        })
+        .collect();
+    let mut b = Batch::new(2);
+    for (i, (w, raw)) in events.iter().zip(&raws).enumerate() {
+        let ev = EventRef::Web(w.clone());
+        let o = Origin {
+            file: "a.log",
+            line: i as u64,
+            raw,
+        };
+        b.push(lanes_for(&ev, 2), &ev, &o);
+    }
+    let mut got = 0;
+    b.each_shared(&mut |i, _, ev, o| {
+        let i = i as usize;
+        assert_eq!(
+            format!("{ev:?}"),
+            format!("{:?}", EventRef::Web(events[i].clone()))
+        );
+        assert_eq!((o.line, o.raw), (i as u64, raws[i].as_str()));
+        got += 1;
+    });
+    assert_eq!(got, n);
 }

@@ -107,6 +107,11 @@ impl Kinds {
         }
     }
 
+    /// The set as bits (bit `n`: the `n`-th kind above).
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
     /// Both sets.
     #[must_use]
     pub const fn with(self, o: Kinds) -> Kinds {

@@ -14,6 +14,9 @@ pub(crate) struct Feed<'o> {
     /// The kinds each detector reads ([`Detector::reads`]), in build
     /// order: an event goes only to those that read its kind.
     reads: Vec<Kinds>,
+    /// For each kind (bit of [`Kinds`]), the detectors that read it, in
+    /// build order: [`Feed::route`] of `reads`.
+    route: [Vec<usize>; 8],
     alerts: Vec<Alert>,
     geo: Option<geo::GeoCache<'o>>,
     /// Exchange sign-ins in IIS logs are derived (the auth detectors are here).
@@ -89,8 +92,10 @@ impl<'o> Feed<'o> {
                 }
             }
         }
+        let reads: Vec<Kinds> = detectors.iter().map(|d| d.reads()).collect();
         Feed {
-            reads: detectors.iter().map(|d| d.reads()).collect(),
+            route: route(&reads),
+            reads,
             detectors,
             alerts: Vec::new(),
             geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
@@ -140,21 +145,25 @@ impl<'o> Feed<'o> {
             }
             _ => None,
         };
-        let kind = Kinds::of(ev);
-        for (d, k) in self.detectors.iter_mut().zip(&self.reads) {
-            if k.meets(kind) {
+        for &i in &self.route[kind_bit(ev)] {
+            if let Some(d) = self.detectors.get_mut(i) {
                 d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
             }
         }
         // The derived sign-in has no note (only web detectors write one).
         if let Some(ev) = derived.as_ref() {
-            let kind = Kinds::of(ev);
-            for (d, k) in self.detectors.iter_mut().zip(&self.reads) {
-                if k.meets(kind) {
+            for &i in &self.route[kind_bit(ev)] {
+                if let Some(d) = self.detectors.get_mut(i) {
                     d.observe(ev, origin, &mut self.alerts);
                 }
             }
         }
+    }
+
+    /// Take `reads` as what each detector reads (in build order).
+    fn set_reads(&mut self, reads: Vec<Kinds>) {
+        self.route = route(&reads);
+        self.reads = reads;
     }
 
     /// Alerts the detectors emitted so far (closed windows), taken out.
@@ -187,7 +196,7 @@ impl<'o> Feed<'o> {
         }
         // What a detector reads may follow its state (`intel.match` with
         // open episodes and no indicators).
-        self.reads = self.detectors.iter().map(|d| d.reads()).collect();
+        self.set_reads(self.detectors.iter().map(|d| d.reads()).collect());
         Ok(())
     }
 
@@ -224,6 +233,23 @@ impl<'o> Feed<'o> {
             sigma_alerts,
         )
     }
+}
+
+/// The bit of an event's kind in [`Kinds`] (0-7).
+fn kind_bit(ev: &EventRef<'_>) -> usize {
+    (Kinds::of(ev).bits().trailing_zeros() & 7) as usize
+}
+
+/// For each kind bit, the indexes of the detectors whose `reads` has it.
+fn route(reads: &[Kinds]) -> [Vec<usize>; 8] {
+    std::array::from_fn(|bit| {
+        reads
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.bits() & (1 << bit) != 0)
+            .map(|(i, _)| i)
+            .collect()
+    })
 }
 
 #[cfg(test)]

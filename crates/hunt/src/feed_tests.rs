@@ -128,7 +128,9 @@ fn a_detector_that_reads_sign_ins_only_is_not_called_for_other_kinds() {
     let seen = Arc::new(AtomicUsize::new(0));
     feed.detectors
         .push(Box::new(SignInsOnly(Arc::clone(&seen))));
-    feed.reads.push(Kinds::AUTH);
+    let mut reads = feed.reads.clone();
+    reads.push(Kinds::AUTH);
+    feed.set_reads(reads);
     let evs = mixed();
     let sign_ins = evs
         .iter()
@@ -177,8 +179,9 @@ fn skipping_the_kinds_a_detector_does_not_read_changes_no_alert() {
             .into_iter()
             .map(|d| Box::new(Every(d)) as Box<dyn Detector>)
             .collect();
-        every.reads = every.detectors.iter().map(|d| d.reads()).collect();
+        every.set_reads(every.detectors.iter().map(|d| d.reads()).collect());
         assert!(every.reads.iter().all(|k| *k == Kinds::ALL));
+        assert!(every.route.iter().all(|r| r.len() == every.detectors.len()));
         let got = alerts_of(skipping);
         assert_eq!(got, alerts_of(every), "{part:?}");
         // Web, sign-in and firewall detectors found something, each in
@@ -194,5 +197,25 @@ fn skipping_the_kinds_a_detector_does_not_read_changes_no_alert() {
                 "{part:?} {id}: {got:#?}"
             );
         }
+    }
+}
+
+#[test]
+fn each_kind_is_routed_to_its_readers_in_build_order() {
+    let reads = [
+        Kinds::ALL,
+        Kinds::AUTH,
+        Kinds::NONE,
+        Kinds::WEB.with(Kinds::AUTH),
+        Kinds::NET,
+    ];
+    let r = route(&reads);
+    assert_eq!(r[0], [0, 3], "web");
+    assert_eq!(r[1], [0, 1, 3], "sign-ins");
+    assert_eq!(r[4], [0, 4], "network");
+    assert_eq!(r[2], [0], "firewall: only the one that reads every kind");
+    assert_eq!(r[7], [0]);
+    for ev in mixed() {
+        assert_eq!(1u8 << kind_bit(&ev), Kinds::of(&ev).bits(), "{ev:?}");
     }
 }

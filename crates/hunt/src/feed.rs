@@ -11,11 +11,8 @@ use std::sync::Arc;
 /// Fresh detectors for one stream, plus its geo cache.
 pub(crate) struct Feed<'o> {
     detectors: Vec<Box<dyn Detector>>,
-    /// The kinds each detector reads ([`Detector::reads`]), in build
-    /// order: an event goes only to those that read its kind.
-    reads: Vec<Kinds>,
-    /// For each kind (bit of [`Kinds`]), the detectors that read it, in
-    /// build order: [`Feed::route`] of `reads`.
+    /// For each kind (bit of [`Kinds`]), the detectors that read it
+    /// ([`Detector::reads`]), in build order: an event goes only to those.
     route: [Vec<usize>; 8],
     alerts: Vec<Alert>,
     geo: Option<geo::GeoCache<'o>>,
@@ -92,10 +89,8 @@ impl<'o> Feed<'o> {
                 }
             }
         }
-        let reads: Vec<Kinds> = detectors.iter().map(|d| d.reads()).collect();
         Feed {
-            route: route(&reads),
-            reads,
+            route: route(&detectors),
             detectors,
             alerts: Vec::new(),
             geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
@@ -160,10 +155,9 @@ impl<'o> Feed<'o> {
         }
     }
 
-    /// Take `reads` as what each detector reads (in build order).
-    fn set_reads(&mut self, reads: Vec<Kinds>) {
-        self.route = route(&reads);
-        self.reads = reads;
+    /// Route the event kinds again, from what each detector reads now.
+    fn reroute(&mut self) {
+        self.route = route(&self.detectors);
     }
 
     /// Alerts the detectors emitted so far (closed windows), taken out.
@@ -196,7 +190,7 @@ impl<'o> Feed<'o> {
         }
         // What a detector reads may follow its state (`intel.match` with
         // open episodes and no indicators).
-        self.set_reads(self.detectors.iter().map(|d| d.reads()).collect());
+        self.reroute();
         Ok(())
     }
 
@@ -240,8 +234,9 @@ fn kind_bit(ev: &EventRef<'_>) -> usize {
     (Kinds::of(ev).bits().trailing_zeros() & 7) as usize
 }
 
-/// For each kind bit, the indexes of the detectors whose `reads` has it.
-fn route(reads: &[Kinds]) -> [Vec<usize>; 8] {
+/// For each kind bit, the indexes of the detectors that read it.
+fn route(detectors: &[Box<dyn Detector>]) -> [Vec<usize>; 8] {
+    let reads: Vec<Kinds> = detectors.iter().map(|d| d.reads()).collect();
     std::array::from_fn(|bit| {
         reads
             .iter()
@@ -254,4 +249,4 @@ fn route(reads: &[Kinds]) -> [Vec<usize>; 8] {
 
 #[cfg(test)]
 #[path = "feed_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -33,7 +33,8 @@ fn auth(src: &str, user: &'static str, t: i64) -> AuthEvent<'static> {
     }
 }
 
-fn waf(src: &str, t: i64) -> WafEvent<'static> {
+/// A firewall block of one source at `t` seconds (also the lanes' tests').
+pub(crate) fn waf(src: &str, t: i64) -> WafEvent<'static> {
     WafEvent {
         ts: Ts::from_secs(t),
         source_ip: ip(src),
@@ -128,9 +129,7 @@ fn a_detector_that_reads_sign_ins_only_is_not_called_for_other_kinds() {
     let seen = Arc::new(AtomicUsize::new(0));
     feed.detectors
         .push(Box::new(SignInsOnly(Arc::clone(&seen))));
-    let mut reads = feed.reads.clone();
-    reads.push(Kinds::AUTH);
-    feed.set_reads(reads);
+    feed.reroute();
     let evs = mixed();
     let sign_ins = evs
         .iter()
@@ -171,7 +170,7 @@ fn skipping_the_kinds_a_detector_does_not_read_changes_no_alert() {
     for part in [Part::All, Part::Shared, Part::BySource { lanes: 2 }] {
         let skipping = Feed::part(&opts, part);
         assert!(
-            skipping.reads.iter().any(|k| *k != Kinds::ALL),
+            skipping.detectors.iter().any(|d| d.reads() != Kinds::ALL),
             "some built-in detector reads fewer kinds"
         );
         let mut every = Feed::part(&opts, part);
@@ -179,8 +178,8 @@ fn skipping_the_kinds_a_detector_does_not_read_changes_no_alert() {
             .into_iter()
             .map(|d| Box::new(Every(d)) as Box<dyn Detector>)
             .collect();
-        every.set_reads(every.detectors.iter().map(|d| d.reads()).collect());
-        assert!(every.reads.iter().all(|k| *k == Kinds::ALL));
+        every.reroute();
+        assert!(every.detectors.iter().all(|d| d.reads() == Kinds::ALL));
         assert!(every.route.iter().all(|r| r.len() == every.detectors.len()));
         let got = alerts_of(skipping);
         assert_eq!(got, alerts_of(every), "{part:?}");
@@ -200,6 +199,20 @@ fn skipping_the_kinds_a_detector_does_not_read_changes_no_alert() {
     }
 }
 
+/// Reads the kinds it is given, finds nothing.
+struct Reads(Kinds);
+
+impl Detector for Reads {
+    fn name(&self) -> &'static str {
+        "test.reads"
+    }
+    fn reads(&self) -> Kinds {
+        self.0
+    }
+    fn observe(&mut self, _: &EventRef<'_>, _: &Origin<'_>, _: &mut Vec<Alert>) {}
+    fn finish(&mut self, _: &mut Vec<Alert>) {}
+}
+
 #[test]
 fn each_kind_is_routed_to_its_readers_in_build_order() {
     let reads = [
@@ -209,7 +222,11 @@ fn each_kind_is_routed_to_its_readers_in_build_order() {
         Kinds::WEB.with(Kinds::AUTH),
         Kinds::NET,
     ];
-    let r = route(&reads);
+    let detectors: Vec<Box<dyn Detector>> = reads
+        .into_iter()
+        .map(|k| Box::new(Reads(k)) as Box<dyn Detector>)
+        .collect();
+    let r = route(&detectors);
     assert_eq!(r[0], [0, 3], "web");
     assert_eq!(r[1], [0, 1, 3], "sign-ins");
     assert_eq!(r[4], [0, 4], "network");

@@ -128,6 +128,11 @@ pub struct IntelMatch {
 }
 
 impl IntelMatch {
+    /// No indicator to look for and no open episode: events change nothing.
+    fn idle(&self) -> bool {
+        self.index.is_empty() && self.st.open.is_empty()
+    }
+
     /// The detector over `index` for the events `part` of a stream sees
     /// (see the module docs for the lanes).
     pub fn new(index: Arc<IntelIndex>, part: Part) -> IntelMatch {
@@ -367,7 +372,7 @@ impl Detector for IntelMatch {
     /// Nothing without indicators and open episodes (the feed asks again
     /// after a restore).
     fn reads(&self) -> Kinds {
-        if self.index.is_empty() && self.st.open.is_empty() {
+        if self.idle() {
             Kinds::NONE
         } else {
             Kinds::ALL
@@ -375,7 +380,7 @@ impl Detector for IntelMatch {
     }
 
     fn observe(&mut self, ev: &EventRef<'_>, o: &Origin<'_>, out: &mut Vec<Alert>) {
-        if self.index.is_empty() && self.st.open.is_empty() {
+        if self.idle() {
             return;
         }
         self.ids.clear();

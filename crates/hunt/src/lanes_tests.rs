@@ -1,6 +1,6 @@
 use super::*;
 use crate::{hunt, HuntOptions};
-use haboob_model::{AuthEvent, AuthOutcome, Ts, WafEvent, WebEvent};
+use haboob_model::{AuthEvent, AuthOutcome, Ts, WebEvent};
 use std::io::Write;
 
 fn ip(s: &str) -> IpAddr {
@@ -67,17 +67,7 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
         user: "alice".into(),
         ..AuthEvent::empty(Ts::from_secs(102), "auth.sshd", AuthOutcome::Failure)
     };
-    let waf = WafEvent {
-        ts: Ts::from_secs(103),
-        source_ip: ip("192.0.2.8"),
-        site: "www.example.org",
-        method: "GET",
-        path: "/x",
-        blocked: true,
-        engine: "modsecurity",
-        rule: "942100",
-        message: "SQLi",
-    };
+    let waf = crate::feed::tests::waf("192.0.2.8", 103);
     let evs = [
         EventRef::Web(w1),
         EventRef::Web(w2),

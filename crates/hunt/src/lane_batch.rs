@@ -1,8 +1,9 @@
 //! One batch of a stream's records for the detection lanes
 //! ([`super`]): each record's raw line copied once, a web request held in
-//! 80 bytes with its texts as short ranges of that line, the records of
-//! each source lane listed, and the notes the source lanes write for the
-//! shared lane.
+//! 80 bytes with its texts as short ranges of that line, records and lines
+//! in one part per source lane (walked in memory order) with the order of
+//! the parts' records for the shared lane, and the notes the source lanes
+//! write for the shared lane.
 
 use super::{NO_SOURCE, TO_SHARED};
 use haboob_ingest::codec::{decode, encode};
@@ -14,7 +15,7 @@ use std::sync::Mutex;
 /// A text of a held web request: `len` bytes at `at` in its raw line, or,
 /// when `at` is [`FAR`], entry `len` of [`Batch::far`] (a text outside the
 /// raw line, such as a site name from the options, copied once; or a text
-/// of a line too long for 16-bit offsets).
+/// of a line too long for 16-bit offsets, copied).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Text {
     at: u16,
@@ -40,12 +41,12 @@ enum Kind {
 /// One event of a batch with its lanes and origin: 80 bytes (a web
 /// request's numbers and texts inline; any other event coded aside).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Held {
+struct Held {
     line: u64,
     /// A web request's time, size and status (unused when coded).
     ts: i64,
     bytes: u64,
-    /// The raw line: offset and length in [`Batch::text`].
+    /// The raw line: offset and length in its [`Part::text`].
     raw: u32,
     raw_len: u32,
     /// Index in [`Batch::files`].
@@ -53,7 +54,7 @@ pub(super) struct Held {
     /// See [`Kind`].
     addr: u32,
     status: u16,
-    pub(super) lanes: u8,
+    lanes: u8,
     kind: Kind,
     /// [`WebEvent::texts`], in its order.
     texts: [Text; 9],
@@ -65,23 +66,38 @@ pub(super) struct Held {
 pub(super) struct Notes {
     /// The notes, one after another.
     pub(super) buf: Vec<u8>,
-    /// Per web request run: its index in [`Batch::held`] and where its note
+    /// Per web request run: its index in its [`Part`] and where its note
     /// ends in `buf` (an empty note: none was written).
     pub(super) ends: Vec<(u32, u32)>,
+}
+
+/// The records of one source lane in a batch (or, the last part, those of
+/// no source lane), in order, with their raw lines one after another: the
+/// lane walks its part in memory order.
+#[derive(Default)]
+struct Part {
+    held: Vec<Held>,
+    /// Raw lines: [`Held::raw`] is an offset in it.
+    text: String,
 }
 
 /// Events of one batch.
 #[derive(Default)]
 pub(crate) struct Batch {
-    pub(super) held: Vec<Held>,
-    /// The records of each source lane: indexes into `held`, in order (the
-    /// shared lane takes those of `held` marked [`TO_SHARED`]).
-    pub(super) lists: Vec<Vec<u32>>,
+    /// Per source lane, then one for the records of no source lane.
+    parts: Vec<Part>,
+    /// The part of each record, in the order pushed (the shared lane
+    /// takes those marked [`TO_SHARED`] in that order).
+    order: Vec<u8>,
     /// Each source lane's notes on this batch.
     pub(super) notes: Vec<Mutex<Notes>>,
-    /// Raw lines, and texts of events that are not inside their raw line.
-    text: String,
-    /// Texts of web requests held as [`FAR`]: offset and length in `text`.
+    /// Bytes of raw lines held in the parts.
+    raw_bytes: usize,
+    /// Texts of web requests held as [`FAR`], copied: a text outside the
+    /// raw line, or a text of a line too long for short offsets.
+    far_text: String,
+    /// Texts of web requests held as [`FAR`]: offset and length in
+    /// `far_text`.
     far: Vec<(u32, u32)>,
     /// The last text copied that was not inside its raw line (a site name
     /// from the options: the same for every line of a file), by address
@@ -103,19 +119,21 @@ impl Batch {
     /// An empty batch for `lanes` source lanes and the shared lane.
     pub(super) fn new(lanes: usize) -> Batch {
         Batch {
-            lists: vec![Vec::new(); lanes],
+            parts: (0..=lanes).map(|_| Part::default()).collect(),
             notes: (0..lanes).map(|_| Mutex::default()).collect(),
             ..Batch::default()
         }
     }
 
     pub(super) fn clear(&mut self) {
-        self.held.clear();
-        for l in &mut self.lists {
-            l.clear();
+        for p in &mut self.parts {
+            p.held.clear();
+            p.text.clear();
         }
+        self.order.clear();
         // The notes are cleared by the lane that writes them.
-        self.text.clear();
+        self.raw_bytes = 0;
+        self.far_text.clear();
         self.far.clear();
         self.last_copied = None;
         self.v6.clear();
@@ -126,9 +144,17 @@ impl Batch {
         self.last_file = (0, 0, 0);
     }
 
+    /// Whether no record is held.
+    pub(super) fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
     /// Bytes held (texts and records).
     pub(super) fn bytes(&self) -> usize {
-        self.text.len() + self.other.len() + self.held.len() * std::mem::size_of::<Held>()
+        self.raw_bytes
+            + self.far_text.len()
+            + self.other.len()
+            + self.order.len() * std::mem::size_of::<Held>()
     }
 
     fn file_index(&mut self, name: &str) -> u32 {
@@ -148,12 +174,12 @@ impl Batch {
         i
     }
 
-    /// The [`Text`] of `s`, a text of the web request whose raw line
-    /// `raw_text` was copied at `raw`: a range of that line, else held in
-    /// `far` (copied unless it is inside the line); `None` when `far` is
+    /// The [`Text`] of `s`, a text of the web request whose raw line is
+    /// `raw_text`: a range of that line, else copied into `far_text`
+    /// (once for a text repeated outside the line); `None` when `far` is
     /// full.
     #[inline(always)]
-    fn text_of(&mut self, s: &str, raw_text: &str, raw: u32) -> Option<Text> {
+    fn text_of(&mut self, s: &str, raw_text: &str) -> Option<Text> {
         if s.is_empty() {
             // Empty texts as (0, 0): the cheapest to slice back.
             return Some(Text::default());
@@ -168,12 +194,12 @@ impl Batch {
                 len: s.len() as u16,
             });
         }
-        self.far_text_of(s, raw_text, raw)
+        self.far_text_of(s, raw_text)
     }
 
     /// [`Batch::text_of`] of a text outside the raw line, or of a line
-    /// too long for short offsets.
-    fn far_text_of(&mut self, s: &str, raw_text: &str, raw: u32) -> Option<Text> {
+    /// too long for short offsets: copied.
+    fn far_text_of(&mut self, s: &str, raw_text: &str) -> Option<Text> {
         let p = s.as_ptr() as usize;
         let at = p.wrapping_sub(raw_text.as_ptr() as usize);
         let inside = at <= raw_text.len() && s.len() <= raw_text.len() - at;
@@ -186,15 +212,11 @@ impl Batch {
         }
         let i = u16::try_from(self.far.len()).ok().filter(|&i| i != FAR)?;
         let len = u32::try_from(s.len()).ok()?;
-        let off = if inside {
-            // A line too long for short offsets: the text is in its copy.
-            raw.checked_add(u32::try_from(at).ok()?)?
-        } else {
-            let off = u32::try_from(self.text.len()).ok()?;
-            self.text.push_str(s);
+        let off = u32::try_from(self.far_text.len()).ok()?;
+        self.far_text.push_str(s);
+        if !inside {
             self.last_copied = Some((p, s.len(), i));
-            off
-        };
+        }
         self.far.push((off, len));
         Some(Text { at: FAR, len: i })
     }
@@ -203,11 +225,19 @@ impl Batch {
     /// caller hands it over at [`super::BATCH_BYTES`].
     pub(super) fn push(&mut self, lanes: u8, ev: &EventRef<'_>, o: &Origin<'_>) {
         let file = self.file_index(o.file);
-        let (Ok(raw), Ok(raw_len)) = (u32::try_from(self.text.len()), u32::try_from(o.raw.len()))
+        // The part of the record's source lane; the last: none.
+        let sources = self.parts.len().saturating_sub(1);
+        let part = usize::from(lanes & NO_SOURCE).min(sources);
+        let Ok(part_byte) = u8::try_from(part) else {
+            return;
+        };
+        let Some(Part { text: raw_at, .. }) = self.parts.get(part) else {
+            return;
+        };
+        let (Ok(raw), Ok(raw_len)) = (u32::try_from(raw_at.len()), u32::try_from(o.raw.len()))
         else {
             return;
         };
-        self.text.push_str(o.raw);
         let mut held = Held {
             line: o.line,
             ts: 0,
@@ -222,11 +252,11 @@ impl Batch {
             texts: [Text::default(); 9],
         };
         if let EventRef::Web(w) = ev {
-            let (far, text) = (self.far.len(), self.text.len());
+            let (far, far_text) = (self.far.len(), self.far_text.len());
             if self.hold_web(w, o.raw, &mut held).is_none() {
                 // `far` is full: coded instead, without what it added.
                 self.far.truncate(far);
-                self.text.truncate(text);
+                self.far_text.truncate(far_text);
                 self.last_copied = None;
                 held.kind = Kind::Coded;
             }
@@ -250,21 +280,20 @@ impl Batch {
             self.coded.push((start, end));
             held.addr = index;
         }
-        let index = u32::try_from(self.held.len()).unwrap_or(u32::MAX);
-        if lanes & NO_SOURCE != NO_SOURCE {
-            if let Some(l) = self.lists.get_mut(usize::from(lanes & NO_SOURCE)) {
-                l.push(index);
-            }
-        }
-        self.held.push(held);
+        let Some(p) = self.parts.get_mut(part) else {
+            return;
+        };
+        p.text.push_str(o.raw);
+        p.held.push(held);
+        self.order.push(part_byte);
+        self.raw_bytes += o.raw.len();
     }
 
     /// Fill `held` with the web request `w` (raw line `raw_text`); `None`
     /// when a text cannot be held short.
     fn hold_web(&mut self, w: &WebEvent<'_>, raw_text: &str, held: &mut Held) -> Option<()> {
-        let raw = held.raw;
         for (t, s) in held.texts.iter_mut().zip(w.texts()) {
-            *t = self.text_of(s, raw_text, raw)?;
+            *t = self.text_of(s, raw_text)?;
         }
         (held.kind, held.addr) = match w.source_ip {
             IpAddr::V4(a) => (Kind::WebV4, u32::from(a)),
@@ -288,43 +317,63 @@ impl Batch {
             return raw.get(at..at + usize::from(t.len));
         }
         let &(off, len) = self.far.get(usize::from(t.len))?;
-        self.text.get(off as usize..off as usize + len as usize)
+        self.far_text.get(off as usize..off as usize + len as usize)
     }
 
-    /// Hand the records `list` names (indexes into `held`, from
-    /// [`Batch::lists`]) to `out` with their index and lanes, in order.
+    /// Hand the records of source lane `lane` to `out` with their index
+    /// in the lane's part and their lanes, in order.
+    // Not inlined: one call per batch, and profiles name the walk.
+    #[inline(never)]
     pub(super) fn each(
         &self,
-        list: &[u32],
+        lane: usize,
         out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>),
     ) {
-        for &i in list {
-            match self.held.get(i as usize) {
-                Some(h) => self.hand(i, h, out),
-                None => tracing::error!("Lane batch record out of bounds."),
-            }
+        // The last part is no source lane's.
+        let Some(part) = self.parts.get(lane).filter(|_| lane + 1 < self.parts.len()) else {
+            return;
+        };
+        for (i, h) in (0u32..).zip(&part.held) {
+            self.hand(i, h, &part.text, out);
         }
     }
 
     /// Hand the records the shared lane takes ([`TO_SHARED`]) to `out`
-    /// with their index and lanes, in order.
+    /// with their index in their part and their lanes, in the order
+    /// pushed.
+    #[inline(never)]
     pub(super) fn each_shared(&self, out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>)) {
-        for (i, h) in (0u32..).zip(&self.held) {
+        // Per part: the index of its next record.
+        let mut next = [0u32; super::MAX_LANES + 1];
+        for &p in &self.order {
+            let p = usize::from(p);
+            let (Some(part), Some(i)) = (self.parts.get(p), next.get_mut(p)) else {
+                tracing::error!("Lane batch record out of bounds.");
+                return;
+            };
+            let Some(h) = part.held.get(*i as usize) else {
+                tracing::error!("Lane batch record out of bounds.");
+                return;
+            };
             if h.lanes & TO_SHARED != 0 {
-                self.hand(i, h, out);
+                self.hand(*i, h, &part.text, out);
             }
+            *i += 1;
         }
     }
 
-    /// Hand record `i` to `out`. Only what `push` wrote is read: a failure
-    /// is a bug.
+    /// Hand record `i` (`h`, its raw line in `text`) to `out`. Only what
+    /// `push` wrote is read: a failure is a bug.
     #[inline]
-    fn hand(&self, i: u32, h: &Held, out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>)) {
+    fn hand(
+        &self,
+        i: u32,
+        h: &Held,
+        text: &str,
+        out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>),
+    ) {
         let file = self.files.get(h.file as usize).map_or("-", String::as_str);
-        let Some(raw) = self
-            .text
-            .get(h.raw as usize..h.raw as usize + h.raw_len as usize)
-        else {
+        let Some(raw) = text.get(h.raw as usize..h.raw as usize + h.raw_len as usize) else {
             tracing::error!("Lane batch record out of bounds.");
             return;
         };

@@ -18,9 +18,12 @@
 //! copied once, a web request held in 80 bytes with its texts as 16-bit
 //! ranges of that line (a text outside it, such as the site name from the
 //! options, copied once aside; other events, and the rare request that does
-//! not fit, with [`haboob_ingest::codec`]), listed under its source lane;
-//! the shared lane takes the records marked for it from the batch. Full
-//! batches are queued (at most [`IN_FLIGHT`]) while the next one fills. Each
+//! not fit, with [`haboob_ingest::codec`]). Records and lines are appended
+//! to the part of the batch of their source lane (one more part holds those
+//! of no source lane), so that a source lane walks its own records and
+//! lines in memory order; the batch notes each record's part, and the
+//! shared lane walks the parts in that order, taking the records marked for
+//! it. Full batches are queued (at most [`IN_FLIGHT`]) while the next one fills. Each
 //! lane runs the queued batches in order, one at a time, on whichever
 //! thread is free: pool threads take lanes as long as one can run, and the
 //! reading thread runs lanes (or waits) only when the queue is full; there
@@ -119,7 +122,7 @@ impl Lane<'_> {
     /// Run source lane `i` on its records of `b`, writing a note on each
     /// web request.
     fn run_source(&mut self, b: &Batch, i: usize) {
-        let (Some(list), Some(notes)) = (b.lists.get(i), b.notes.get(i)) else {
+        let Some(notes) = b.notes.get(i) else {
             return;
         };
         let feed = &mut self.feed;
@@ -127,7 +130,7 @@ impl Lane<'_> {
         let Notes { buf, ends } = &mut *notes;
         buf.clear();
         ends.clear();
-        b.each(list, &mut |index, _, ev, o| {
+        b.each(i, &mut |index, _, ev, o| {
             if matches!(ev, EventRef::Web(_)) {
                 feed.observe_noted(ev, o, Note::Write(buf));
                 ends.push((index, u32::try_from(buf.len()).unwrap_or(u32::MAX)));
@@ -402,7 +405,7 @@ impl<'sc, 'o: 'sc> Sink<'_, 'sc, 'o> {
 
     /// Run everything handed over (end of stream).
     fn settle(&mut self) {
-        if matches!(self, Sink::Lanes { filling, .. } if !filling.held.is_empty()) {
+        if matches!(self, Sink::Lanes { filling, .. } if !filling.is_empty()) {
             self.hand_over();
         }
         if let Sink::Lanes { shared, .. } = self {

@@ -101,7 +101,7 @@ fn a_batch_gives_each_lane_its_events_unchanged() {
             ));
         };
         match list {
-            Some(l) => b.each(&b.lists[l], &mut add),
+            Some(l) => b.each(l, &mut add),
             None => b.each_shared(&mut add),
         }
         got
@@ -421,7 +421,7 @@ proptest::proptest! {
                 v.push(format!("{ev:?} {} {}", o.line, o.raw));
             };
             match list {
-                Some(l) => b.each(&b.lists[l], &mut add),
+                Some(l) => b.each(l, &mut add),
                 None => b.each_shared(&mut add),
             }
             v
@@ -470,4 +470,77 @@ fn a_batch_codes_what_its_short_form_cannot_hold() {
         got += 1;
     });
     assert_eq!(got, n);
+}
+
+proptest::proptest! {
+    /// Any mix of web requests, firewall denials and sign-ins comes back
+    /// as the lanes were first defined to take it: each source lane the
+    /// records whose source lane it is, in the order pushed, numbered in
+    /// that order; the shared lane the records marked for it in the order
+    /// pushed, each with the number its source lane gave it (its notes are
+    /// found by it).
+    #[test]
+    fn a_batch_walks_each_lane_in_push_order(
+        kinds in proptest::collection::vec((0u8..3, proptest::prelude::any::<u32>()), 1..60),
+        lanes in 2usize..5,
+    ) {
+        let srcs: Vec<String> = kinds
+            .iter()
+            .map(|(_, a)| IpAddr::from(a.to_be_bytes()).to_string())
+            .collect();
+        let raws: Vec<String> = (0..kinds.len()).map(|i| format!("raw line {i}")).collect();
+        let events: Vec<EventRef<'_>> = kinds
+            .iter()
+            .zip(&srcs)
+            .enumerate()
+            .map(|(i, ((k, _), src))| match k {
+                0 => EventRef::Web(web(src, "/x", "curl/8", i as i64)),
+                1 => EventRef::Waf(crate::feed::tests::waf(src, i as i64)),
+                _ => EventRef::Auth(AuthEvent {
+                    source_ip: Some(ip(src)),
+                    user: "alice".into(),
+                    ..AuthEvent::empty(Ts::from_secs(i as i64), "auth.sshd", AuthOutcome::Failure)
+                }),
+            })
+            .collect();
+        let mut b = Batch::new(lanes);
+        for (i, (ev, raw)) in events.iter().zip(&raws).enumerate() {
+            let o = Origin { file: "a.log", line: i as u64, raw };
+            b.push(lanes_for(ev, lanes), ev, &o);
+        }
+        // The first definition: a list of record numbers per source lane.
+        let mut lists = vec![Vec::new(); lanes];
+        let mut number = vec![None; events.len()];
+        for (i, ev) in events.iter().enumerate() {
+            let l = usize::from(lanes_for(ev, lanes) & NO_SOURCE);
+            if let Some(list) = lists.get_mut(l) {
+                number[i] = Some(list.len() as u32);
+                list.push(i);
+            }
+        }
+        let show = |i: usize| format!("{:?} {}", events[i], raws[i]);
+        for (l, list) in lists.iter().enumerate() {
+            let mut got = Vec::new();
+            b.each(l, &mut |n, lb, ev, o| {
+                got.push((n, lb, format!("{ev:?} {}", o.raw)));
+            });
+            let want: Vec<_> = list
+                .iter()
+                .enumerate()
+                .map(|(n, &i)| (n as u32, lanes_for(&events[i], lanes), show(i)))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+        let mut got = Vec::new();
+        b.each_shared(&mut |n, lb, ev, o| {
+            // A sign-in has no source lane: its number is unused.
+            let n = (lb & NO_SOURCE != NO_SOURCE).then_some(n);
+            got.push((n, lb, format!("{ev:?} {}", o.raw)));
+        });
+        let want: Vec<_> = (0..events.len())
+            .filter(|&i| lanes_for(&events[i], lanes) & TO_SHARED != 0)
+            .map(|i| (number[i], lanes_for(&events[i], lanes), show(i)))
+            .collect();
+        proptest::prop_assert_eq!(got, want);
+    }
 }

@@ -50,8 +50,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[path = "lane_batch.rs"]
 mod batch;
 
-/// Text (raw lines) per batch before it is handed to the lanes.
-pub(crate) const BATCH_BYTES: usize = 1 << 20;
+/// Text (raw lines) per batch before it is handed to the lanes: a batch
+/// (about 330 KiB with its records) is smaller than a core's L2 cache
+/// (1 MiB on the machine measured), so more of it is still cached when the
+/// next lane walks it (the walks cost less than with 1 MiB batches).
+pub(crate) const BATCH_BYTES: usize = 256 << 10;
 /// Full batches the reading thread may hand over before it waits (or runs
 /// lanes itself).
 const IN_FLIGHT: usize = 4;

@@ -183,79 +183,36 @@ impl Req {
     }
 }
 
-/// Bytes of a note's fixed part: flags, three hashes (path, site, user
-/// agent) and six 16-bit lengths and offsets (path, target, twice-decoded
-/// path and target, last segment, extension). The decoded target is at
-/// most [`MAX_TARGET`] bytes and one `?`: 16 bits hold it.
-const NOTE_HEAD: usize = 1 + 3 * 8 + 6 * 2;
-/// Bytes of a note's target hash, present with [`NOTE_QUERY`].
-const NOTE_TARGET: usize = 8;
-/// Bytes of a note's exploit verdict, present with [`NOTE_HITS`]: two kind
-/// sets and the number of products (each product then 4 bytes after the
-/// decoded texts).
-const NOTE_VERDICT: usize = 4 + 4 + 2;
+/// Bytes of a note's fixed part: flags, two hashes, four lengths, two kind
+/// sets, the number of products, two more hashes and the two offsets of the
+/// last segment.
+const NOTE_HEAD: usize = 1 + 8 + 8 + 4 * 4 + 4 + 4 + 4 + 8 + 8 + 4 + 4;
 /// [`Req::ext_at`] `None` in a note.
-const NO_EXT: u16 = u16::MAX;
+const NO_EXT: u32 = u32::MAX;
 /// Note flag: the request was classified ([`Req::exploit`] holds the verdict).
 const NOTE_CLASSIFIED: u8 = 1;
 /// Note flag: [`Req::is_static`].
 const NOTE_STATIC: u8 = 2;
-/// Note flag: the target hash differs from the path hash (a query) and
-/// follows the fixed part.
-const NOTE_QUERY: u8 = 4;
-/// Note flag: the exploit verdict is not empty and follows (the target
-/// hash and) the fixed part; without it, the verdict is empty.
-const NOTE_HITS: u8 = 8;
 
 impl Req {
     /// Append this view to `out` as one note ([`crate::Note`]): what
     /// [`Req::read_note`] restores; `classified` says whether
-    /// [`Req::exploit`] holds the classifier's verdict. Nothing is written
-    /// (the reading lane computes) for a view whose lengths do not fit a
-    /// note, which [`Req::fill`] never makes.
+    /// [`Req::exploit`] holds the classifier's verdict.
     pub(crate) fn write_note(&self, classified: bool, out: &mut Vec<u8>) {
-        let short = |n: usize| u16::try_from(n).ok().filter(|&n| n != NO_EXT);
-        let hits = &self.exploit;
-        let ext = match self.ext_at {
-            Some(e) => short(e),
-            None => Some(NO_EXT),
-        };
-        let (
-            Some(path_len),
-            Some(once_len),
-            Some(twice_path_len),
-            Some(twice_len),
-            Some(name_at),
-            Some(ext),
-            Some(products),
-        ) = (
-            short(self.path_len),
-            short(self.once.len()),
-            short(self.twice_path_len),
-            short(self.twice.len()),
-            short(self.name_at),
-            ext,
-            short(hits.products.len()),
-        )
-        else {
-            return;
-        };
-        let query = self.target_hash != self.path_hash;
-        let verdict = !hits.is_empty();
+        let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
         let mut flags = 0;
-        for (on, flag) in [
-            (classified, NOTE_CLASSIFIED),
-            (self.is_static, NOTE_STATIC),
-            (query, NOTE_QUERY),
-            (verdict, NOTE_HITS),
-        ] {
-            if on {
-                flags |= flag;
-            }
+        if classified {
+            flags |= NOTE_CLASSIFIED;
         }
-        // The fixed part and what may follow it are assembled on the stack
-        // and appended at once.
-        let mut head = [0u8; NOTE_HEAD + NOTE_TARGET + NOTE_VERDICT];
+        if self.is_static {
+            flags |= NOTE_STATIC;
+        }
+        let hits = &self.exploit;
+        let ext = self
+            .ext_at
+            .map_or(NO_EXT, |e| u32::try_from(e).unwrap_or(NO_EXT));
+        // The fixed part is assembled on the stack and appended at once.
+        let mut head = [0u8; NOTE_HEAD];
         head[0] = flags;
         let mut at = 1;
         let mut put = |b: &[u8]| {
@@ -264,25 +221,24 @@ impl Req {
         };
         put(&self.path_hash.to_le_bytes());
         put(&self.site_hash.to_le_bytes());
+        put(&len(self.path_len));
+        put(&len(self.once.len()));
+        put(&len(self.twice_path_len));
+        put(&len(self.twice.len()));
+        put(&hits.kinds.bits().to_le_bytes());
+        put(&hits.header_kinds.bits().to_le_bytes());
+        put(&len(hits.products.len()));
+        put(&self.target_hash.to_le_bytes());
         put(&self.ua_hash.to_le_bytes());
-        for n in [path_len, once_len, twice_path_len, twice_len, name_at, ext] {
-            put(&n.to_le_bytes());
-        }
-        if query {
-            put(&self.target_hash.to_le_bytes());
-        }
-        if verdict {
-            put(&hits.kinds.bits().to_le_bytes());
-            put(&hits.header_kinds.bits().to_le_bytes());
-            put(&products.to_le_bytes());
-        }
-        let head = &head[..at];
-        out.reserve(head.len() + self.once.len() + self.twice.len() + 4 * hits.products.len());
-        out.extend_from_slice(head);
+        put(&len(self.name_at));
+        put(&ext.to_le_bytes());
+        debug_assert_eq!(at, NOTE_HEAD);
+        out.reserve(NOTE_HEAD + self.once.len() + self.twice.len() + 4 * hits.products.len());
+        out.extend_from_slice(&head);
         out.extend_from_slice(&self.once);
         out.extend_from_slice(&self.twice);
         for p in &hits.products {
-            out.extend_from_slice(&u32::try_from(*p).unwrap_or(u32::MAX).to_le_bytes());
+            out.extend_from_slice(&len(*p));
         }
     }
 
@@ -290,37 +246,26 @@ impl Req {
     /// `None` (the view unchanged: fill it) when `note` is not one whole
     /// note.
     pub(crate) fn read_note(&mut self, note: &[u8]) -> Option<bool> {
-        let (head, mut rest) = note.split_first_chunk::<NOTE_HEAD>()?;
-        let u16_at = |i: usize| usize::from(u16::from_le_bytes([head[i], head[i + 1]]));
-        let u64_of = |b: &[u8; 8]| u64::from_le_bytes(*b);
-        let flags = head[0];
-        let path_len = u16_at(25);
-        let once_len = u16_at(27);
-        let twice_path_len = u16_at(29);
-        let twice_len = u16_at(31);
-        let name_at = u16_at(33);
-        let ext_at = match u16_at(35) {
-            e if e == usize::from(NO_EXT) => None,
-            e => Some(e),
+        let (head, rest) = note.split_first_chunk::<NOTE_HEAD>()?;
+        let u32_at = |i: usize| {
+            let b: [u8; 4] = head[i..i + 4].try_into().unwrap_or_default();
+            u32::from_le_bytes(b)
         };
-        let mut target_hash = None;
-        if flags & NOTE_QUERY != 0 {
-            let (t, r) = rest.split_first_chunk::<NOTE_TARGET>()?;
-            target_hash = Some(u64::from_le_bytes(*t));
-            rest = r;
-        }
-        let mut verdict = None;
-        if flags & NOTE_HITS != 0 {
-            let (v, r) = rest.split_first_chunk::<NOTE_VERDICT>()?;
-            let u32_at = |i: usize| u32::from_le_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]);
-            verdict = Some((
-                u32_at(0),
-                u32_at(4),
-                usize::from(u16::from_le_bytes([v[8], v[9]])),
-            ));
-            rest = r;
-        }
-        let products = verdict.map_or(0, |(_, _, n)| n);
+        let u64_at = |i: usize| {
+            let b: [u8; 8] = head[i..i + 8].try_into().unwrap_or_default();
+            u64::from_le_bytes(b)
+        };
+        let flags = head[0];
+        let path_len = u32_at(17) as usize;
+        let once_len = u32_at(21) as usize;
+        let twice_path_len = u32_at(25) as usize;
+        let twice_len = u32_at(29) as usize;
+        let products = u32_at(41) as usize;
+        let name_at = u32_at(61) as usize;
+        let ext_at = match u32_at(65) {
+            NO_EXT => None,
+            e => Some(e as usize),
+        };
         if path_len > once_len
             || name_at > path_len
             || ext_at.is_some_and(|e| e > path_len || e < name_at)
@@ -337,18 +282,16 @@ impl Req {
         self.twice.extend_from_slice(twice);
         self.path_len = path_len;
         self.twice_path_len = twice_path_len;
-        let hash = |i: usize| head[i..i + 8].try_into().map_or(0, u64_of);
-        self.path_hash = hash(1);
-        self.site_hash = hash(9);
-        self.ua_hash = hash(17);
-        self.target_hash = target_hash.unwrap_or(self.path_hash);
+        self.path_hash = u64_at(1);
+        self.site_hash = u64_at(9);
+        self.target_hash = u64_at(45);
+        self.ua_hash = u64_at(53);
         self.name_at = name_at;
         self.ext_at = ext_at;
         self.is_static = flags & NOTE_STATIC != 0;
         let hits = &mut self.exploit;
-        let (kinds, header_kinds, _) = verdict.unwrap_or_default();
-        hits.kinds = super::lists::KindSet::from_bits(kinds);
-        hits.header_kinds = super::lists::KindSet::from_bits(header_kinds);
+        hits.kinds = super::lists::KindSet::from_bits(u32_at(33));
+        hits.header_kinds = super::lists::KindSet::from_bits(u32_at(37));
         hits.products.clear();
         hits.products.extend(products.chunks_exact(4).map(|c| {
             let b: [u8; 4] = c.try_into().unwrap_or_default();
@@ -481,51 +424,6 @@ mod tests {
             start = *end;
         }
         assert_eq!(r.read_note(&[]), None);
-    }
-
-    proptest::proptest! {
-        /// Any view, filled from any target and agent (up to the longest
-        /// target inspected) with any verdict, comes back whole from its
-        /// note, one note after another in one buffer: the short lengths,
-        /// the target hash left out when it is the path's, the verdict left
-        /// out when it is empty lose nothing.
-        #[test]
-        fn any_view_comes_back_from_its_note(
-            views in proptest::collection::vec(
-                (
-                    "[/a-zA-Z.%2eE5+]{0,40}",
-                    "[a-z=&%25+.]{0,20}",
-                    "[ -~]{0,30}",
-                    proptest::prelude::any::<(u32, u32, bool, bool)>(),
-                    proptest::collection::vec(0usize..100_000, 0..4),
-                ),
-                1..6,
-            ),
-        ) {
-            let long = "/".to_string() + &"a%41.".repeat(MAX_TARGET / 5 + 3);
-            let mut buf = Vec::new();
-            let mut ends = Vec::new();
-            let mut written = Vec::new();
-            for (path, query, ua, (kinds, header, classified, longest), products) in &views {
-                let mut w = event(if *longest { &long } else { path }, query);
-                w.user_agent = ua;
-                let mut r = Req::default();
-                r.fill(&w);
-                r.exploit.kinds = super::super::lists::KindSet::from_bits(*kinds);
-                r.exploit.header_kinds = super::super::lists::KindSet::from_bits(*header);
-                r.exploit.products = products.clone();
-                r.write_note(*classified, &mut buf);
-                ends.push(buf.len());
-                written.push((fields(&r), *classified));
-            }
-            let mut start = 0;
-            let mut r = Req::default();
-            for (end, (want, classified)) in ends.iter().zip(&written) {
-                proptest::prop_assert_eq!(r.read_note(&buf[start..*end]), Some(*classified));
-                proptest::prop_assert_eq!(&fields(&r), want);
-                start = *end;
-            }
-        }
     }
 
     /// The view's shortcuts agree with the plain definitions: decoded

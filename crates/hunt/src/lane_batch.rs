@@ -404,52 +404,22 @@ impl Batch {
                 return;
             }
         };
-        // Each text in a variable of its own, and the request built from
-        // them in place: an array of them copied into the request stalls
-        // (wide loads of what narrow stores just wrote).
-        let t = |t: Text| self.text(raw, t);
-        let [method, path, query, user_agent, referrer, site, user, forwarded, protocol] = h.texts;
-        let (
-            Some(method),
-            Some(path),
-            Some(query),
-            Some(user_agent),
-            Some(referrer),
-            Some(site),
-            Some(user),
-            Some(forwarded),
-            Some(protocol),
-        ) = (
-            t(method),
-            t(path),
-            t(query),
-            t(user_agent),
-            t(referrer),
-            t(site),
-            t(user),
-            t(forwarded),
-            t(protocol),
-        )
-        else {
-            tracing::error!("Lane batch record out of bounds.");
-            return;
-        };
+        let mut texts = [""; 9];
+        for (t, s) in texts.iter_mut().zip(&h.texts) {
+            let Some(text) = self.text(raw, *s) else {
+                tracing::error!("Lane batch record out of bounds.");
+                return;
+            };
+            *t = text;
+        }
         // A web request owns nothing: no drop to run for it.
-        let ev = ManuallyDrop::new(EventRef::Web(WebEvent {
-            ts: Ts(h.ts),
+        let ev = ManuallyDrop::new(EventRef::Web(WebEvent::from_texts(
+            Ts(h.ts),
             source_ip,
-            method,
-            path,
-            query,
-            status: h.status,
-            bytes: h.bytes,
-            user_agent,
-            referrer,
-            site,
-            user,
-            forwarded,
-            protocol,
-        }));
+            h.status,
+            h.bytes,
+            texts,
+        )));
         out(i, h.lanes, &ev, &origin);
     }
 }

@@ -426,6 +426,49 @@ mod tests {
         assert_eq!(r.read_note(&[]), None);
     }
 
+    proptest::proptest! {
+        /// Any view, filled from any target and agent (up to the longest
+        /// target inspected) with any verdict, comes back whole from its
+        /// note, one note after another in one buffer.
+        #[test]
+        fn any_view_comes_back_from_its_note(
+            views in proptest::collection::vec(
+                (
+                    "[/a-zA-Z.%2eE5+]{0,40}",
+                    "[a-z=&%25+.]{0,20}",
+                    "[ -~]{0,30}",
+                    proptest::prelude::any::<(u32, u32, bool, bool)>(),
+                    proptest::collection::vec(0usize..100_000, 0..4),
+                ),
+                1..6,
+            ),
+        ) {
+            let long = "/".to_string() + &"a%41.".repeat(MAX_TARGET / 5 + 3);
+            let mut buf = Vec::new();
+            let mut ends = Vec::new();
+            let mut written = Vec::new();
+            for (path, query, ua, (kinds, header, classified, longest), products) in &views {
+                let mut w = event(if *longest { &long } else { path }, query);
+                w.user_agent = ua;
+                let mut r = Req::default();
+                r.fill(&w);
+                r.exploit.kinds = super::super::lists::KindSet::from_bits(*kinds);
+                r.exploit.header_kinds = super::super::lists::KindSet::from_bits(*header);
+                r.exploit.products = products.clone();
+                r.write_note(*classified, &mut buf);
+                ends.push(buf.len());
+                written.push((fields(&r), *classified));
+            }
+            let mut start = 0;
+            let mut r = Req::default();
+            for (end, (want, classified)) in ends.iter().zip(&written) {
+                proptest::prop_assert_eq!(r.read_note(&buf[start..*end]), Some(*classified));
+                proptest::prop_assert_eq!(&fields(&r), want);
+                start = *end;
+            }
+        }
+    }
+
     /// The view's shortcuts agree with the plain definitions: decoded
     /// twice exactly when the first decoding left a `%`; the static flag
     /// of the raw path; the last segment and extension of the decoded

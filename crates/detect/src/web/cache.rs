@@ -71,6 +71,88 @@ impl Texts {
     }
 }
 
+/// Slots of an [`AgentMemo`] (a power of two).
+const MEMO_SLOTS: usize = 256;
+
+/// One remembered user agent: its bytes, hash and id (`hash` 0 and no
+/// bytes when `held` is false).
+#[derive(Debug, Default)]
+struct Remembered {
+    held: bool,
+    text: Vec<u8>,
+    hash: u64,
+    id: Option<TextId>,
+}
+
+/// User agents repeat on most requests: their hashes (the chain over some
+/// hundred bytes) and their ids in a [`Texts`] table, remembered by a cheap
+/// mix of a few of their words, so that one compare of the bytes gives
+/// both. Direct-mapped: two agents of one slot replace each other (then
+/// hashed and looked up in the table as without the memo). A remembered id
+/// is the one the table gave for these exact bytes, so it names them even
+/// after the table's slot held another text (ids are never reused).
+#[derive(Debug)]
+pub(crate) struct AgentMemo {
+    slots: Vec<Remembered>,
+}
+
+impl Default for AgentMemo {
+    fn default() -> Self {
+        AgentMemo {
+            slots: (0..MEMO_SLOTS).map(|_| Remembered::default()).collect(),
+        }
+    }
+}
+
+impl AgentMemo {
+    /// `(hash(text), texts.id(text, hash(text)))`, from the memo when
+    /// `text` is remembered; texts longer than [`MAX_KEY`] (never given an
+    /// id) are hashed each time.
+    #[inline]
+    pub fn get(
+        &mut self,
+        text: &[u8],
+        texts: &mut Texts,
+        hash: impl FnOnce(&[u8]) -> u64,
+    ) -> (u64, Option<TextId>) {
+        if text.len() > MAX_KEY {
+            return (hash(text), None);
+        }
+        let r = &mut self.slots[memo_slot(text)];
+        if r.held && r.text == text {
+            return (r.hash, r.id);
+        }
+        let h = hash(text);
+        let id = texts.id(text, h);
+        r.held = true;
+        r.text.clear();
+        r.text.extend_from_slice(text);
+        r.hash = h;
+        r.id = id;
+        (h, id)
+    }
+}
+
+/// The [`AgentMemo`] slot of a text: its length and two of its words
+/// (the last and the middle one; zero-padded when shorter), mixed.
+#[inline]
+fn memo_slot(b: &[u8]) -> usize {
+    let n = b.len();
+    let word = |at: usize| {
+        let mut a = [0u8; 8];
+        let end = n.min(at + 8);
+        a[..end - at].copy_from_slice(&b[at..end]);
+        u64::from_le_bytes(a)
+    };
+    let (last, mid) = if n >= 8 {
+        (word(n - 8), word(n / 2 - 4))
+    } else {
+        (word(0), 0)
+    };
+    let x = (last ^ mid.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (x >> 56) as usize & (MEMO_SLOTS - 1)
+}
+
 /// One rule's verdicts by [`TextId`] (of one [`Texts`] table).
 #[derive(Debug)]
 pub(crate) struct VerdictCache<V> {
@@ -141,7 +223,56 @@ mod tests {
         assert!(!c.get_or(None, &long, |_| false));
     }
 
+    /// Agents that share a memo slot replace each other; every answer is
+    /// the hash of the exact bytes and the table's id for them.
+    #[test]
+    fn the_memo_answers_for_the_exact_agent() {
+        let a = b"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0".to_vec();
+        let mut b = a.clone();
+        b[0] = b'N';
+        assert_eq!(memo_slot(&a), memo_slot(&b));
+        let mut texts = Texts::default();
+        let mut memo = AgentMemo::default();
+        let fx = super::super::fxhash::hash_bytes;
+        let (ha, ia) = memo.get(&a, &mut texts, fx);
+        assert_eq!(ha, fx(&a));
+        assert_eq!(ia, texts.id(&a, ha));
+        let mut calls = 0;
+        let mut counted = |t: &[u8]| {
+            calls += 1;
+            fx(t)
+        };
+        assert_eq!(memo.get(&a, &mut texts, &mut counted), (ha, ia));
+        let (hb, ib) = memo.get(&b, &mut texts, &mut counted);
+        assert_eq!((hb, ib), (fx(&b), texts.id(&b, fx(&b))));
+        assert_ne!(ib, ia);
+        assert_eq!(memo.get(&a, &mut texts, &mut counted), (ha, ia));
+        assert_eq!(calls, 2, "hashed again only after its slot was taken");
+        let long = vec![b'x'; MAX_KEY + 1];
+        assert_eq!(memo.get(&long, &mut texts, fx), (fx(&long), None));
+        assert_eq!(memo.get(b"", &mut texts, fx).0, fx(b""));
+    }
+
     proptest! {
+        /// Through the memo, any agents in any order (few letters, near
+        /// lengths: slots shared): the hash of the exact bytes, and an id
+        /// that names one text only.
+        #[test]
+        fn memo_answers_are_those_of_the_exact_text(
+            keys in proptest::collection::vec(proptest::collection::vec(b'a'..b'd', 0..40), 1..300),
+        ) {
+            let fx = super::super::fxhash::hash_bytes;
+            let mut texts = Texts::default();
+            let mut memo = AgentMemo::default();
+            let mut seen = std::collections::HashMap::new();
+            for k in &keys {
+                let (h, id) = memo.get(k, &mut texts, fx);
+                prop_assert_eq!(h, fx(k));
+                let t = id.expect("short text");
+                prop_assert_eq!(seen.entry(t.id).or_insert_with(|| k.clone()), k);
+            }
+        }
+
         /// Through the table and two caches, every verdict is the function's
         /// own on the exact bytes, whatever the hashes (few, so that texts
         /// collide and replace each other), and one id is one text.

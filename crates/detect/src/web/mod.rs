@@ -67,6 +67,7 @@ mod habits;
 mod held;
 pub mod lists;
 mod login;
+mod lower;
 mod method;
 mod outcome;
 mod pathset;
@@ -224,6 +225,8 @@ pub struct WebDetectors {
     /// query is its path) and of user agents, for the rules' verdict caches.
     texts: cache::Texts,
     agents: cache::Texts,
+    /// Recent user agents' hashes and ids.
+    agent_memo: cache::AgentMemo,
     /// Which ids this set's rules read (besides the classifier's).
     needs: Needs,
     /// `web.exploit`'s request classifier, run once per request when a rule
@@ -294,6 +297,7 @@ impl WebDetectors {
             req: Req::default(),
             texts: cache::Texts::default(),
             agents: cache::Texts::default(),
+            agent_memo: cache::AgentMemo::default(),
             needs: Needs {
                 path: cfg.admin_enum.enabled || cfg.sensitive.enabled || cfg.sweep.enabled,
                 target: cfg.scanner_ua.enabled,
@@ -310,9 +314,10 @@ impl WebDetectors {
     /// Give the view's path, target and user agent their ids, those that a
     /// rule or the classifier (when `classify`: it runs on this request)
     /// reads; the others are `None`. Called after the view is filled or read
-    /// from a note, before any rule reads it.
+    /// from a note, before any rule reads it; `filled`: filled by
+    /// [`Req::fill_view`], the user agent's hash is set here.
     #[inline]
-    fn identify(&mut self, w: &WebEvent<'_>, classify: bool) {
+    fn identify(&mut self, w: &WebEvent<'_>, classify: bool, filled: bool) {
         let r = &mut self.req;
         let target = self.needs.target || classify;
         let whole = r.once.len() == r.path_len;
@@ -327,12 +332,20 @@ impl WebDetectors {
             (true, false) => self.texts.id(&r.once, r.target_hash),
         };
         let ua = w.user_agent.as_bytes();
-        // The view hashes at most `MAX_UA` bytes: an id is for a whole agent.
-        r.ua_id = if (self.needs.ua || classify) && ua.len() <= request::MAX_UA {
-            self.agents.id(ua, r.ua_hash)
-        } else {
-            None
-        };
+        let wanted = self.needs.ua || classify;
+        if !filled && !wanted {
+            r.ua_id = None;
+            return;
+        }
+        // The view hashes at most `MAX_UA` bytes: an id is for a whole agent
+        // (the memo gives none past `cache::MAX_KEY`, less than `MAX_UA`).
+        let (hash, id) = self.agent_memo.get(ua, &mut self.agents, |ua| {
+            fxhash::hash_bytes(&ua[..ua.len().min(request::MAX_UA)])
+        });
+        if filled {
+            r.ua_hash = hash;
+        }
+        r.ua_id = if wanted { id } else { None };
     }
 
     /// Number of enabled rules.
@@ -380,10 +393,10 @@ impl Detector for WebDetectors {
             _ => None,
         };
         if classified.is_none() {
-            self.req.fill(w);
+            self.req.fill_view(w);
         }
         let classify = self.classifier.is_some() && classified != Some(true);
-        self.identify(w, classify);
+        self.identify(w, classify, classified.is_none());
         match &mut self.classifier {
             Some(c) if classified != Some(true) => {
                 let mut hits = std::mem::take(&mut self.req.exploit);

@@ -5,8 +5,9 @@
 //! extension start. Computed once per event, read by every rule.
 
 use super::cache::TextId;
-use super::fxhash::hash_bytes;
+use super::fxhash::{chain_word, hash_bytes, hash_resume};
 use super::lists::STATIC_EXTENSIONS;
+use super::lower::lower_hashed;
 use haboob_model::WebEvent;
 
 /// Longest request target (path + query) inspected; the rest is ignored.
@@ -53,6 +54,10 @@ pub(crate) struct Req {
     pub target_id: Option<TextId>,
     /// See [`Req::path_id`].
     pub ua_id: Option<TextId>,
+    /// The last site filled and its hash (`None`: none yet): a file's
+    /// requests share one site.
+    site: Vec<u8>,
+    site_held: Option<u64>,
 }
 
 #[inline]
@@ -109,6 +114,17 @@ fn lower_into(src: &[u8], out: &mut Vec<u8>) {
 impl Req {
     /// Fill the view from an event.
     pub fn fill(&mut self, w: &WebEvent<'_>) {
+        self.fill_view(w);
+        let ua = w.user_agent.as_bytes();
+        self.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
+    }
+
+    /// Fill the view from an event, all but [`Req::ua_hash`] (the detector
+    /// set takes it from its table of recent agents). A path with nothing
+    /// to decode is lower-cased and hashed in one pass; the whole target's
+    /// hash resumes the path's chain (no byte hashed twice); the site's hash
+    /// is kept for the next request of the same site.
+    pub fn fill_view(&mut self, w: &WebEvent<'_>) {
         self.path_id = None;
         self.target_id = None;
         self.ua_id = None;
@@ -117,27 +133,48 @@ impl Req {
         let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
         let room = MAX_TARGET - path.len();
         let query = &w.query.as_bytes()[..w.query.len().min(room)];
-        let mut percent = decode_into(path, &mut self.once, false);
+        // The chain's state after the decoded path's whole words.
+        let (mut percent, chained) = match lower_hashed(path, &mut self.once) {
+            Some(h) => (false, h),
+            None => {
+                self.once.clear();
+                let percent = decode_into(path, &mut self.once, false);
+                let whole = self.once.len() & !7;
+                let h = self.once[..whole].chunks_exact(8).fold(0, |h, c| {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(c);
+                    chain_word(h, u64::from_le_bytes(a))
+                });
+                (percent, h)
+            }
+        };
         self.path_len = self.once.len();
-        if !w.query.is_empty() {
+        let whole = self.path_len & !7;
+        self.path_hash = hash_resume(chained, &self.once[whole..], self.path_len);
+        self.target_hash = if w.query.is_empty() {
+            self.path_hash
+        } else {
             self.once.push(b'?');
             percent |= decode_into(query, &mut self.once, true);
-        }
+            hash_resume(chained, &self.once[whole..], self.once.len())
+        };
         if percent {
             let (p, q) = self.once.split_at(self.path_len);
             decode_into(p, &mut self.twice, false);
             self.twice_path_len = self.twice.len();
             decode_into(q, &mut self.twice, true);
         }
-        self.path_hash = hash_bytes(&self.once[..self.path_len]);
-        self.target_hash = if self.once.len() == self.path_len {
-            self.path_hash
-        } else {
-            hash_bytes(&self.once)
+        let site = w.site.as_bytes();
+        self.site_hash = match self.site_held {
+            Some(h) if self.site == site => h,
+            _ => {
+                let h = hash_bytes(site);
+                self.site.clear();
+                self.site.extend_from_slice(site);
+                self.site_held = Some(h);
+                h
+            }
         };
-        self.site_hash = hash_bytes(w.site.as_bytes());
-        let ua = w.user_agent.as_bytes();
-        self.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
         self.locate_name();
         // The decoded path is the raw one lower-cased when their lengths
         // agree (no escape was decoded): the same last segment and dot.
@@ -322,6 +359,10 @@ fn static_ext(ext: &[u8]) -> bool {
         .iter()
         .any(|s| s.as_bytes().eq_ignore_ascii_case(ext))
 }
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod request_tests;
 
 #[cfg(test)]
 mod tests {

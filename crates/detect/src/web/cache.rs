@@ -57,7 +57,7 @@ impl Texts {
         }
         let slot = (hash as usize) & (SLOTS - 1);
         let h = &mut self.slots[slot];
-        if h.id == 0 || h.hash != hash || h.text.as_slice() != text {
+        if h.id == 0 || h.hash != hash || !same(&h.text, text) {
             self.last += 1;
             h.id = self.last;
             h.hash = hash;
@@ -119,7 +119,7 @@ impl AgentMemo {
             return (hash(text), None);
         }
         let r = &mut self.slots[memo_slot(text)];
-        if r.held && r.text == text {
+        if r.held && same(&r.text, text) {
             return (r.hash, r.id);
         }
         let h = hash(text);
@@ -134,23 +134,53 @@ impl AgentMemo {
 }
 
 /// The [`AgentMemo`] slot of a text: its length and two of its words
-/// (the last and the middle one; zero-padded when shorter), mixed.
+/// (the last and the middle one; a shorter text's bytes), mixed.
 #[inline]
 fn memo_slot(b: &[u8]) -> usize {
     let n = b.len();
     let word = |at: usize| {
         let mut a = [0u8; 8];
-        let end = n.min(at + 8);
-        a[..end - at].copy_from_slice(&b[at..end]);
+        a.copy_from_slice(&b[at..at + 8]);
         u64::from_le_bytes(a)
     };
     let (last, mid) = if n >= 8 {
         (word(n - 8), word(n / 2 - 4))
     } else {
-        (word(0), 0)
+        (b.iter().fold(0, |a, &c| a << 8 | u64::from(c)), 0)
     };
     let x = (last ^ mid.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (x >> 56) as usize & (MEMO_SLOTS - 1)
+}
+
+/// Whether `a` and `b` are the same bytes: `a == b`, compared eight bytes
+/// at a time inline when short (paths: no call to `memcmp`, whose call
+/// costs more than such a compare), by `memcmp` when longer.
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 32 {
+        return a == b;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut at = 0;
+    while at + 8 <= n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last, overlapping word covers what is left.
+    at == n || word(a, n - 8) == word(b, n - 8)
 }
 
 /// One rule's verdicts by [`TextId`] (of one [`Texts`] table).
@@ -254,6 +284,24 @@ mod tests {
     }
 
     proptest! {
+        /// [`same`] is `==` on texts of any length that differ anywhere
+        /// (or nowhere).
+        #[test]
+        fn same_is_equality(
+            a in proptest::collection::vec(any::<u8>(), 0..150),
+            at in any::<usize>(),
+            flip in 0u8..3,
+        ) {
+            let mut b = a.clone();
+            match flip {
+                0 if !b.is_empty() => { let i = at % b.len(); b[i] ^= 1 << (at % 8); }
+                1 => b.push(0),
+                _ => {}
+            }
+            prop_assert_eq!(same(&a, &b), a == b);
+            prop_assert_eq!(same(&b, &a), a == b);
+        }
+
         /// Through the memo, any agents in any order (few letters, near
         /// lengths: slots shared): the hash of the exact bytes, and an id
         /// that names one text only.

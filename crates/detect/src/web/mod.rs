@@ -73,6 +73,7 @@ mod outcome;
 mod pathset;
 mod request;
 pub mod rules;
+mod ruleset;
 mod scan;
 pub mod scanners;
 mod sensitive;
@@ -234,7 +235,7 @@ pub struct WebDetectors {
     classifier: Option<exploit::Classifier>,
     allow_sources: Vec<Cidr>,
     allow_ua: Option<AhoCorasick>,
-    rules: Vec<Box<dyn WebRule>>,
+    rules: ruleset::RuleSet,
     /// The outcome rules, run after `rules` with one call per request.
     outcomes: Option<outcome::Outcomes>,
 }
@@ -243,53 +244,12 @@ impl WebDetectors {
     /// Build from settings. Invalid `allow_sources` entries are skipped with a
     /// warning (call [`WebConfig::validate`] first to reject them).
     pub fn new(cfg: &WebConfig) -> WebDetectors {
-        let n = cfg.max_evidence;
-        let m = cfg.max_tracked_sources;
-        let mut rules: Vec<Box<dyn WebRule>> = Vec::new();
         let classifier = (cfg.exploit.enabled || cfg.exploit_success.enabled)
             .then(|| exploit::Classifier::new(&cfg.exploit));
         let products = classifier
             .as_ref()
             .map_or_else(|| Vec::new().into(), exploit::Classifier::products);
-        if cfg.scan.enabled {
-            rules.push(Box::new(scan::WebScan::new(&cfg.scan, n, m)));
-        }
-        if cfg.sensitive.enabled {
-            rules.push(Box::new(sensitive::WebSensitive::new(&cfg.sensitive, n, m)));
-        }
-        if cfg.scanner_ua.enabled {
-            rules.push(Box::new(useragent::WebScannerUa::new(
-                &cfg.scanner_ua,
-                n,
-                m,
-            )));
-        }
-        if cfg.exploit.enabled {
-            rules.push(Box::new(exploit::WebExploit::new(
-                &cfg.exploit,
-                products.clone(),
-                n,
-                m,
-            )));
-        }
-        if cfg.admin_enum.enabled {
-            rules.push(Box::new(admin::WebAdminEnum::new(&cfg.admin_enum, n, m)));
-        }
-        if cfg.crawl.enabled {
-            rules.push(Box::new(crawl::WebCrawl::new(&cfg.crawl, n, m)));
-        }
-        if cfg.login_bf.enabled {
-            rules.push(Box::new(login::WebLoginBf::new(&cfg.login_bf, n, m)));
-        }
-        if cfg.user_enum.enabled {
-            rules.push(Box::new(userenum::WebUserEnum::new(&cfg.user_enum, n, m)));
-        }
-        if cfg.flood.enabled {
-            rules.push(Box::new(flood::WebFlood::new(&cfg.flood, n, m)));
-        }
-        if cfg.sweep.enabled {
-            rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
-        }
+        let rules = ruleset::RuleSet::new(cfg, &products);
         let outcomes = outcome::Outcomes::new(cfg, products);
         let allow_sources = outcome::cidrs(&cfg.allow_sources, "allow_sources");
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
@@ -411,29 +371,31 @@ impl Detector for WebDetectors {
         if let crate::Note::Write(buf) = note {
             self.req.write_note(self.classifier.is_some(), buf);
         }
-        for r in &mut self.rules {
-            r.observe(w, &self.req, origin, out);
-        }
+        self.rules.observe(w, &self.req, origin, out);
         if let Some(x) = &mut self.outcomes {
             x.observe(w, &self.req, origin, out);
         }
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
-        for r in &mut self.rules {
-            r.finish(out);
-        }
+        self.rules.each(&mut |r| r.finish(out));
         if let Some(x) = &mut self.outcomes {
             x.finish(out);
         }
     }
 
     fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
-        let mut rules = self
-            .rules
-            .iter()
-            .map(|r| Ok((r.id().to_string(), r.save()?)))
-            .collect::<Result<Vec<_>, crate::StateError>>()?;
+        let mut rules = Vec::new();
+        let mut result = Ok(());
+        self.rules.each_ref(&mut |r| {
+            if result.is_ok() {
+                match r.save() {
+                    Ok(s) => rules.push((r.id().to_string(), s)),
+                    Err(e) => result = Err(e),
+                }
+            }
+        });
+        result?;
         if let Some(x) = &self.outcomes {
             x.save(&mut rules)?;
         }
@@ -456,9 +418,15 @@ impl Detector for WebDetectors {
                 ));
             }
             let mut rules = rules.into_iter();
-            for (r, s) in self.rules.iter_mut().zip(&mut rules) {
-                r.restore(s)?;
-            }
+            let mut result = Ok(());
+            self.rules.each(&mut |r| {
+                if result.is_ok() {
+                    if let Some(s) = rules.next() {
+                        result = r.restore(s);
+                    }
+                }
+            });
+            result?;
             // The outcome rules come last in build order.
             if let Some(x) = &mut self.outcomes {
                 x.restore_in_order(&mut rules)?;
@@ -467,11 +435,15 @@ impl Detector for WebDetectors {
         };
         let mut saved: std::collections::HashMap<String, crate::DetectorState> =
             keyed.into_iter().collect();
-        for r in &mut self.rules {
-            if let Some(s) = saved.remove(r.id()) {
-                r.restore(s)?;
+        let mut result = Ok(());
+        self.rules.each(&mut |r| {
+            if result.is_ok() {
+                if let Some(s) = saved.remove(r.id()) {
+                    result = r.restore(s);
+                }
             }
-        }
+        });
+        result?;
         if let Some(x) = &mut self.outcomes {
             x.restore(&mut saved)?;
         }

@@ -113,6 +113,7 @@ fn lower_into(src: &[u8], out: &mut Vec<u8>) {
 
 impl Req {
     /// Fill the view from an event.
+    #[cfg(test)]
     pub fn fill(&mut self, w: &WebEvent<'_>) {
         self.fill_view(w);
         let ua = w.user_agent.as_bytes();
@@ -166,7 +167,7 @@ impl Req {
         }
         let site = w.site.as_bytes();
         self.site_hash = match self.site_held {
-            Some(h) if self.site == site => h,
+            Some(h) if super::cache::same(&self.site, site) => h,
             _ => {
                 let h = hash_bytes(site);
                 self.site.clear();
@@ -350,15 +351,38 @@ fn is_static(path: &[u8]) -> bool {
     static_ext(&last[dot + 1..])
 }
 
-/// `ext` (after the dot, any case) is a static-asset extension.
+/// `ext` (after the dot, any case) is a static-asset extension: one of
+/// [`STATIC_EXTENSIONS`] (none longer than five bytes), compared packed
+/// (one number each instead of a case-insensitive compare of bytes).
+#[inline]
 fn static_ext(ext: &[u8]) -> bool {
     if ext.is_empty() || ext.len() > 5 {
         return false;
     }
-    STATIC_EXTENSIONS
-        .iter()
-        .any(|s| s.as_bytes().eq_ignore_ascii_case(ext))
+    STATIC_PACKED.contains(&pack_ext(ext))
 }
+
+/// Up to seven bytes lower-cased and their number, as one number.
+const fn pack_ext(ext: &[u8]) -> u64 {
+    let mut x = (ext.len() as u64) << 56;
+    let mut i = 0;
+    while i < ext.len() && i < 7 {
+        x |= (ext[i].to_ascii_lowercase() as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
+/// [`STATIC_EXTENSIONS`] packed by [`pack_ext`].
+const STATIC_PACKED: [u64; STATIC_EXTENSIONS.len()] = {
+    let mut p = [0; STATIC_EXTENSIONS.len()];
+    let mut i = 0;
+    while i < p.len() {
+        p[i] = pack_ext(STATIC_EXTENSIONS[i].as_bytes());
+        i += 1;
+    }
+    p
+};
 
 #[cfg(test)]
 #[path = "request_tests.rs"]

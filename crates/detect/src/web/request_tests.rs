@@ -141,3 +141,32 @@ fn long_requests_agree_with_the_reference() {
         assert_eq!(view(&r), view(&want), "{}", &path[..20.min(path.len())]);
     }
 }
+
+/// Static-asset extensions as the plain definition: one of the list, in
+/// any case, and nothing else (lookalikes, longer, shorter, empty).
+#[test]
+fn static_extensions_agree_with_the_list() {
+    let plain = |ext: &[u8]| {
+        STATIC_EXTENSIONS
+            .iter()
+            .any(|s| s.as_bytes().eq_ignore_ascii_case(ext))
+    };
+    for s in STATIC_EXTENSIONS {
+        assert!(static_ext(s.as_bytes()));
+        assert!(static_ext(s.to_ascii_uppercase().as_bytes()));
+    }
+    for ext in [
+        "", "c", "cs", "cssx", "woff3", "woff22", "j", "\0js", "js\0", "php", "html",
+    ] {
+        assert_eq!(static_ext(ext.as_bytes()), plain(ext.as_bytes()), "{ext:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn static_ext_is_the_plain_definition(ext in proptest::collection::vec(
+        prop_oneof![b'a'..=b'z', b'A'..=b'Z', b'0'..=b'9', any::<u8>()], 0..7)) {
+        let plain = STATIC_EXTENSIONS.iter().any(|s| s.as_bytes().eq_ignore_ascii_case(&ext));
+        prop_assert_eq!(static_ext(&ext), plain);
+    }
+}

@@ -89,8 +89,27 @@ pub(crate) fn chain_word(h: u64, w: u64) -> u64 {
 pub(crate) fn hash_resume(h: u64, rest: &[u8], len: usize) -> u64 {
     let mut f = Fx(h);
     f.write(rest);
-    // Final avalanche so that short inputs spread over all bits.
-    let mut x = f.finish() ^ len as u64;
+    avalanche(f.finish(), len)
+}
+
+/// [`hash_bytes`] of a text of `len` bytes whose whole eight-byte words
+/// are chained into `h` and whose last `len % 8` bytes are `tail` (a
+/// zero-padded little-endian word; ignored when `len % 8` is 0).
+#[inline]
+pub(crate) fn hash_tail(h: u64, tail: u64, len: usize) -> u64 {
+    let r = len % 8;
+    let h = if r == 0 {
+        h
+    } else {
+        chain_word(h, tail ^ (r as u64) << 59)
+    };
+    avalanche(h, len)
+}
+
+/// The final avalanche, so that short inputs spread over all bits.
+#[inline]
+fn avalanche(h: u64, len: usize) -> u64 {
+    let mut x = h ^ len as u64;
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^ (x >> 33)

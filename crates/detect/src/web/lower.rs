@@ -35,42 +35,61 @@ pub(crate) fn lower8(x: u64) -> u64 {
 
 /// Append `path` lower-cased to `out`, chaining each of its whole
 /// eight-byte words (lower-cased) into the hash chain from state 0 as it is
-/// written: the state after the whole words (what
-/// [`hash_resume`](super::fxhash::hash_resume) takes with the rest), or
-/// `None` when the path holds a `%` (it needs decoding; `out` then holds
-/// part of it, to be cleared).
+/// written: `Some((state, tail))`, the state after the whole words and the
+/// last `path.len() % 8` bytes (lower-cased) as one zero-padded
+/// little-endian word, what [`hash_tail`](super::fxhash::hash_tail)
+/// finishes; `None` when the path holds a `%` (it needs decoding; `out`
+/// then holds part of it, to be cleared). The path is copied once and
+/// lower-cased in place; its last bytes are read and written as the
+/// overlapping last word (lower-casing twice changes nothing).
 #[inline]
-pub(crate) fn lower_hashed(path: &[u8], out: &mut Vec<u8>) -> Option<u64> {
-    let mut words = path.chunks_exact(8);
-    let mut h = 0;
-    for c in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        let x = u64::from_le_bytes(a);
-        if has_byte(x, b'%') {
-            return None;
+pub(crate) fn lower_hashed(path: &[u8], out: &mut Vec<u8>) -> Option<(u64, u64)> {
+    let start = out.len();
+    out.extend_from_slice(path);
+    let buf = &mut out[start..];
+    let n = buf.len();
+    if n < 8 {
+        let mut tail = 0;
+        for (i, b) in buf.iter_mut().enumerate() {
+            if *b == b'%' {
+                return None;
+            }
+            b.make_ascii_lowercase();
+            tail |= u64::from(*b) << (8 * i);
         }
-        let l = lower8(x);
-        out.extend_from_slice(&l.to_le_bytes());
+        return Some((0, tail));
+    }
+    let mut h = 0;
+    for c in buf.chunks_exact_mut(8) {
+        let l = lower_word(c)?;
         h = chain_word(h, l);
     }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut a = [0u8; 8];
-        a[..rest.len()].copy_from_slice(rest);
-        // The zero padding is neither `%` nor a letter.
-        let x = u64::from_le_bytes(a);
-        if has_byte(x, b'%') {
-            return None;
-        }
-        out.extend_from_slice(&lower8(x).to_le_bytes()[..rest.len()]);
+    let r = n % 8;
+    if r == 0 {
+        return Some((h, 0));
     }
-    Some(h)
+    let l = lower_word(&mut buf[n - 8..])?;
+    Some((h, l >> (8 * (8 - r))))
+}
+
+/// Lower-case eight bytes in place and give them as a little-endian word;
+/// `None` (unchanged) when one is `%`.
+#[inline]
+fn lower_word(c: &mut [u8]) -> Option<u64> {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(c);
+    let x = u64::from_le_bytes(a);
+    if has_byte(x, b'%') {
+        return None;
+    }
+    let l = lower8(x);
+    c.copy_from_slice(&l.to_le_bytes());
+    Some(l)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::fxhash::{hash_bytes, hash_resume};
+    use super::super::fxhash::{hash_bytes, hash_resume, hash_tail};
     use super::*;
     use proptest::prelude::*;
 
@@ -116,9 +135,10 @@ mod tests {
             } else {
                 let want: Vec<u8> = path.iter().map(u8::to_ascii_lowercase).collect();
                 prop_assert_eq!(&out[1..], &want[..]);
-                let h = got.expect("no %");
+                let (h, tail) = got.expect("no %");
                 let whole = path.len() & !7;
                 prop_assert_eq!(hash_resume(h, &want[whole..], want.len()), hash_bytes(&want));
+                prop_assert_eq!(hash_tail(h, tail, want.len()), hash_bytes(&want));
             }
         }
     }

@@ -5,7 +5,7 @@
 //! extension start. Computed once per event, read by every rule.
 
 use super::cache::TextId;
-use super::fxhash::{chain_word, hash_bytes, hash_resume};
+use super::fxhash::{chain_word, hash_bytes, hash_resume, hash_tail};
 use super::lists::STATIC_EXTENSIONS;
 use super::lower::lower_hashed;
 use haboob_model::WebEvent;
@@ -135,8 +135,8 @@ impl Req {
         let room = MAX_TARGET - path.len();
         let query = &w.query.as_bytes()[..w.query.len().min(room)];
         // The chain's state after the decoded path's whole words.
-        let (mut percent, chained) = match lower_hashed(path, &mut self.once) {
-            Some(h) => (false, h),
+        let (mut percent, chained, tail) = match lower_hashed(path, &mut self.once) {
+            Some((h, tail)) => (false, h, Some(tail)),
             None => {
                 self.once.clear();
                 let percent = decode_into(path, &mut self.once, false);
@@ -146,12 +146,15 @@ impl Req {
                     a.copy_from_slice(c);
                     chain_word(h, u64::from_le_bytes(a))
                 });
-                (percent, h)
+                (percent, h, None)
             }
         };
         self.path_len = self.once.len();
         let whole = self.path_len & !7;
-        self.path_hash = hash_resume(chained, &self.once[whole..], self.path_len);
+        self.path_hash = match tail {
+            Some(t) => hash_tail(chained, t, self.path_len),
+            None => hash_resume(chained, &self.once[whole..], self.path_len),
+        };
         self.target_hash = if w.query.is_empty() {
             self.path_hash
         } else {
@@ -181,7 +184,7 @@ impl Req {
         // agree (no escape was decoded): the same last segment and dot.
         self.is_static = if path.len() == self.path_len {
             self.ext_at
-                .is_some_and(|e| static_ext(&self.once[e..self.path_len]))
+                .is_some_and(|e| static_lower_ext(&self.once[..self.path_len], e))
         } else {
             is_static(path)
         };
@@ -360,6 +363,25 @@ fn static_ext(ext: &[u8]) -> bool {
         return false;
     }
     STATIC_PACKED.contains(&pack_ext(ext))
+}
+
+/// [`static_ext`] of `path[e..]`, the extension of a lower-cased path:
+/// packed from the path's last eight bytes read at once when it has them.
+#[inline]
+fn static_lower_ext(path: &[u8], e: usize) -> bool {
+    let n = path.len();
+    let len = n - e;
+    if len == 0 || len > 5 {
+        return false;
+    }
+    let packed = if n >= 8 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&path[n - 8..]);
+        u64::from_le_bytes(a) >> (8 * (8 - len)) | (len as u64) << 56
+    } else {
+        pack_ext(&path[e..])
+    };
+    STATIC_PACKED.contains(&packed)
 }
 
 /// Up to seven bytes lower-cased and their number, as one number.

@@ -170,3 +170,18 @@ proptest! {
         prop_assert_eq!(static_ext(&ext), plain);
     }
 }
+
+proptest! {
+    /// The extension of a lower-cased path, packed from its last word, is
+    /// static as by the plain definition.
+    #[test]
+    fn lower_extensions_are_static_as_the_plain_definition(
+        stem in "[a-z/]{0,9}",
+        ext in prop_oneof![Just("css".to_string()), Just("woff2".to_string()), Just("js".to_string()), "[a-z0-9]{0,6}"],
+    ) {
+        let path = format!("{stem}.{ext}");
+        let e = path.len() - ext.len();
+        let plain = STATIC_EXTENSIONS.iter().any(|s| s.as_bytes() == ext.as_bytes());
+        prop_assert_eq!(static_lower_ext(path.as_bytes(), e), plain, "{}", path);
+    }
+}

@@ -208,6 +208,10 @@ impl WebConfig {
     }
 }
 
+// A user agent given an id (at most `cache::MAX_KEY` bytes) is hashed
+// whole, as the view hashes at most `request::MAX_UA` bytes.
+const _: () = assert!(cache::MAX_KEY <= request::MAX_UA);
+
 /// The text ids a detector set's rules read ([`Req::path_id`] and the
 /// others), besides those of the classifier (target and user agent, when it
 /// runs).

@@ -57,7 +57,7 @@ impl Texts {
         }
         let slot = (hash as usize) & (SLOTS - 1);
         let h = &mut self.slots[slot];
-        if h.id == 0 || h.hash != hash || h.text.as_slice() != text {
+        if h.id == 0 || h.hash != hash || !same(&h.text, text) {
             self.last += 1;
             h.id = self.last;
             h.hash = hash;
@@ -69,6 +69,118 @@ impl Texts {
             id: h.id,
         })
     }
+}
+
+/// Slots of an [`AgentMemo`] (a power of two).
+const MEMO_SLOTS: usize = 256;
+
+/// One remembered user agent: its bytes, hash and id (`hash` 0 and no
+/// bytes when `held` is false).
+#[derive(Debug, Default)]
+struct Remembered {
+    held: bool,
+    text: Vec<u8>,
+    hash: u64,
+    id: Option<TextId>,
+}
+
+/// User agents repeat on most requests: their hashes (the chain over some
+/// hundred bytes) and their ids in a [`Texts`] table, remembered by a cheap
+/// mix of a few of their words, so that one compare of the bytes gives
+/// both. Direct-mapped: two agents of one slot replace each other (then
+/// hashed and looked up in the table as without the memo). A remembered id
+/// is the one the table gave for these exact bytes, so it names them even
+/// after the table's slot held another text (ids are never reused).
+#[derive(Debug)]
+pub(crate) struct AgentMemo {
+    slots: Vec<Remembered>,
+}
+
+impl Default for AgentMemo {
+    fn default() -> Self {
+        AgentMemo {
+            slots: (0..MEMO_SLOTS).map(|_| Remembered::default()).collect(),
+        }
+    }
+}
+
+impl AgentMemo {
+    /// `(hash(text), texts.id(text, hash(text)))`, from the memo when
+    /// `text` is remembered; texts longer than [`MAX_KEY`] (never given an
+    /// id) are hashed each time.
+    #[inline]
+    pub fn get(
+        &mut self,
+        text: &[u8],
+        texts: &mut Texts,
+        hash: impl FnOnce(&[u8]) -> u64,
+    ) -> (u64, Option<TextId>) {
+        if text.len() > MAX_KEY {
+            return (hash(text), None);
+        }
+        let r = &mut self.slots[memo_slot(text)];
+        if r.held && same(&r.text, text) {
+            return (r.hash, r.id);
+        }
+        let h = hash(text);
+        let id = texts.id(text, h);
+        r.held = true;
+        r.text.clear();
+        r.text.extend_from_slice(text);
+        r.hash = h;
+        r.id = id;
+        (h, id)
+    }
+}
+
+/// The [`AgentMemo`] slot of a text: its length and two of its words
+/// (the last and the middle one; a shorter text's bytes), mixed.
+#[inline]
+fn memo_slot(b: &[u8]) -> usize {
+    let n = b.len();
+    let word = |at: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(a)
+    };
+    let (last, mid) = if n >= 8 {
+        (word(n - 8), word(n / 2 - 4))
+    } else {
+        (b.iter().fold(0, |a, &c| a << 8 | u64::from(c)), 0)
+    };
+    let x = (last ^ mid.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (x >> 56) as usize & (MEMO_SLOTS - 1)
+}
+
+/// Whether `a` and `b` are the same bytes: `a == b`, compared eight bytes
+/// at a time inline when short (paths: no call to `memcmp`, whose call
+/// costs more than such a compare), by `memcmp` when longer.
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 32 {
+        return a == b;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut at = 0;
+    while at + 8 <= n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last, overlapping word covers what is left.
+    at == n || word(a, n - 8) == word(b, n - 8)
 }
 
 /// One rule's verdicts by [`TextId`] (of one [`Texts`] table).
@@ -141,7 +253,74 @@ mod tests {
         assert!(!c.get_or(None, &long, |_| false));
     }
 
+    /// Agents that share a memo slot replace each other; every answer is
+    /// the hash of the exact bytes and the table's id for them.
+    #[test]
+    fn the_memo_answers_for_the_exact_agent() {
+        let a = b"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0".to_vec();
+        let mut b = a.clone();
+        b[0] = b'N';
+        assert_eq!(memo_slot(&a), memo_slot(&b));
+        let mut texts = Texts::default();
+        let mut memo = AgentMemo::default();
+        let fx = super::super::fxhash::hash_bytes;
+        let (ha, ia) = memo.get(&a, &mut texts, fx);
+        assert_eq!(ha, fx(&a));
+        assert_eq!(ia, texts.id(&a, ha));
+        let mut calls = 0;
+        let mut counted = |t: &[u8]| {
+            calls += 1;
+            fx(t)
+        };
+        assert_eq!(memo.get(&a, &mut texts, &mut counted), (ha, ia));
+        let (hb, ib) = memo.get(&b, &mut texts, &mut counted);
+        assert_eq!((hb, ib), (fx(&b), texts.id(&b, fx(&b))));
+        assert_ne!(ib, ia);
+        assert_eq!(memo.get(&a, &mut texts, &mut counted), (ha, ia));
+        assert_eq!(calls, 2, "hashed again only after its slot was taken");
+        let long = vec![b'x'; MAX_KEY + 1];
+        assert_eq!(memo.get(&long, &mut texts, fx), (fx(&long), None));
+        assert_eq!(memo.get(b"", &mut texts, fx).0, fx(b""));
+    }
+
     proptest! {
+        /// [`same`] is `==` on texts of any length that differ anywhere
+        /// (or nowhere).
+        #[test]
+        fn same_is_equality(
+            a in proptest::collection::vec(any::<u8>(), 0..150),
+            at in any::<usize>(),
+            flip in 0u8..3,
+        ) {
+            let mut b = a.clone();
+            match flip {
+                0 if !b.is_empty() => { let i = at % b.len(); b[i] ^= 1 << (at % 8); }
+                1 => b.push(0),
+                _ => {}
+            }
+            prop_assert_eq!(same(&a, &b), a == b);
+            prop_assert_eq!(same(&b, &a), a == b);
+        }
+
+        /// Through the memo, any agents in any order (few letters, near
+        /// lengths: slots shared): the hash of the exact bytes, and an id
+        /// that names one text only.
+        #[test]
+        fn memo_answers_are_those_of_the_exact_text(
+            keys in proptest::collection::vec(proptest::collection::vec(b'a'..b'd', 0..40), 1..300),
+        ) {
+            let fx = super::super::fxhash::hash_bytes;
+            let mut texts = Texts::default();
+            let mut memo = AgentMemo::default();
+            let mut seen = std::collections::HashMap::new();
+            for k in &keys {
+                let (h, id) = memo.get(k, &mut texts, fx);
+                prop_assert_eq!(h, fx(k));
+                let t = id.expect("short text");
+                prop_assert_eq!(seen.entry(t.id).or_insert_with(|| k.clone()), k);
+            }
+        }
+
         /// Through the table and two caches, every verdict is the function's
         /// own on the exact bytes, whatever the hashes (few, so that texts
         /// collide and replace each other), and one id is one text.

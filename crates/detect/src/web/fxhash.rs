@@ -71,10 +71,45 @@ impl BuildHasher for FxBuild {
 /// Hash of a byte string (paths, sites) for distinct counting and keys.
 #[inline]
 pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = Fx(0);
-    h.write(b);
-    // Final avalanche so that short inputs spread over all bits.
-    let mut x = h.finish() ^ b.len() as u64;
+    hash_resume(0, b, b.len())
+}
+
+/// One step of [`hash_bytes`]'s chain: the state after one more whole
+/// eight-byte word (read little-endian).
+#[inline]
+pub(crate) fn chain_word(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(SEED)
+}
+
+/// [`hash_bytes`] of a text of `len` bytes whose leading whole eight-byte
+/// words are already chained into `h` (0 for none) and whose remaining
+/// bytes are `rest`: a text that starts with another one's whole words
+/// resumes its chain instead of hashing them again.
+#[inline]
+pub(crate) fn hash_resume(h: u64, rest: &[u8], len: usize) -> u64 {
+    let mut f = Fx(h);
+    f.write(rest);
+    avalanche(f.finish(), len)
+}
+
+/// [`hash_bytes`] of a text of `len` bytes whose whole eight-byte words
+/// are chained into `h` and whose last `len % 8` bytes are `tail` (a
+/// zero-padded little-endian word; ignored when `len % 8` is 0).
+#[inline]
+pub(crate) fn hash_tail(h: u64, tail: u64, len: usize) -> u64 {
+    let r = len % 8;
+    let h = if r == 0 {
+        h
+    } else {
+        chain_word(h, tail ^ (r as u64) << 59)
+    };
+    avalanche(h, len)
+}
+
+/// The final avalanche, so that short inputs spread over all bits.
+#[inline]
+fn avalanche(h: u64, len: usize) -> u64 {
+    let mut x = h ^ len as u64;
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^ (x >> 33)
@@ -123,6 +158,21 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Resuming the chain after any number of whole words of a text
+        /// gives the text's hash.
+        #[test]
+        fn resumed_chains_give_the_whole_hash(
+            b in proptest::collection::vec(proptest::num::u8::ANY, 0..100),
+            words in 0usize..13,
+        ) {
+            let words = words.min(b.len() / 8);
+            let mut h = 0;
+            for c in b[..8 * words].chunks_exact(8) {
+                h = chain_word(h, u64::from_le_bytes(c.try_into().unwrap()));
+            }
+            proptest::prop_assert_eq!(hash_resume(h, &b[8 * words..], b.len()), reference(&b));
+        }
+
         #[test]
         fn same_as_one_word_per_step(b in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
             proptest::prop_assert_eq!(hash_bytes(&b), reference(&b));

@@ -67,11 +67,13 @@ mod habits;
 mod held;
 pub mod lists;
 mod login;
+mod lower;
 mod method;
 mod outcome;
 mod pathset;
 mod request;
 pub mod rules;
+mod ruleset;
 mod scan;
 pub mod scanners;
 mod sensitive;
@@ -206,6 +208,10 @@ impl WebConfig {
     }
 }
 
+// A user agent given an id (at most `cache::MAX_KEY` bytes) is hashed
+// whole, as the view hashes at most `request::MAX_UA` bytes.
+const _: () = assert!(cache::MAX_KEY <= request::MAX_UA);
+
 /// The text ids a detector set's rules read ([`Req::path_id`] and the
 /// others), besides those of the classifier (target and user agent, when it
 /// runs).
@@ -224,6 +230,8 @@ pub struct WebDetectors {
     /// query is its path) and of user agents, for the rules' verdict caches.
     texts: cache::Texts,
     agents: cache::Texts,
+    /// Recent user agents' hashes and ids.
+    agent_memo: cache::AgentMemo,
     /// Which ids this set's rules read (besides the classifier's).
     needs: Needs,
     /// `web.exploit`'s request classifier, run once per request when a rule
@@ -231,7 +239,7 @@ pub struct WebDetectors {
     classifier: Option<exploit::Classifier>,
     allow_sources: Vec<Cidr>,
     allow_ua: Option<AhoCorasick>,
-    rules: Vec<Box<dyn WebRule>>,
+    rules: ruleset::RuleSet,
     /// The outcome rules, run after `rules` with one call per request.
     outcomes: Option<outcome::Outcomes>,
 }
@@ -240,53 +248,12 @@ impl WebDetectors {
     /// Build from settings. Invalid `allow_sources` entries are skipped with a
     /// warning (call [`WebConfig::validate`] first to reject them).
     pub fn new(cfg: &WebConfig) -> WebDetectors {
-        let n = cfg.max_evidence;
-        let m = cfg.max_tracked_sources;
-        let mut rules: Vec<Box<dyn WebRule>> = Vec::new();
         let classifier = (cfg.exploit.enabled || cfg.exploit_success.enabled)
             .then(|| exploit::Classifier::new(&cfg.exploit));
         let products = classifier
             .as_ref()
             .map_or_else(|| Vec::new().into(), exploit::Classifier::products);
-        if cfg.scan.enabled {
-            rules.push(Box::new(scan::WebScan::new(&cfg.scan, n, m)));
-        }
-        if cfg.sensitive.enabled {
-            rules.push(Box::new(sensitive::WebSensitive::new(&cfg.sensitive, n, m)));
-        }
-        if cfg.scanner_ua.enabled {
-            rules.push(Box::new(useragent::WebScannerUa::new(
-                &cfg.scanner_ua,
-                n,
-                m,
-            )));
-        }
-        if cfg.exploit.enabled {
-            rules.push(Box::new(exploit::WebExploit::new(
-                &cfg.exploit,
-                products.clone(),
-                n,
-                m,
-            )));
-        }
-        if cfg.admin_enum.enabled {
-            rules.push(Box::new(admin::WebAdminEnum::new(&cfg.admin_enum, n, m)));
-        }
-        if cfg.crawl.enabled {
-            rules.push(Box::new(crawl::WebCrawl::new(&cfg.crawl, n, m)));
-        }
-        if cfg.login_bf.enabled {
-            rules.push(Box::new(login::WebLoginBf::new(&cfg.login_bf, n, m)));
-        }
-        if cfg.user_enum.enabled {
-            rules.push(Box::new(userenum::WebUserEnum::new(&cfg.user_enum, n, m)));
-        }
-        if cfg.flood.enabled {
-            rules.push(Box::new(flood::WebFlood::new(&cfg.flood, n, m)));
-        }
-        if cfg.sweep.enabled {
-            rules.push(Box::new(sweep::WebSweep::new(&cfg.sweep, n)));
-        }
+        let rules = ruleset::RuleSet::new(cfg, &products);
         let outcomes = outcome::Outcomes::new(cfg, products);
         let allow_sources = outcome::cidrs(&cfg.allow_sources, "allow_sources");
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
@@ -294,6 +261,7 @@ impl WebDetectors {
             req: Req::default(),
             texts: cache::Texts::default(),
             agents: cache::Texts::default(),
+            agent_memo: cache::AgentMemo::default(),
             needs: Needs {
                 path: cfg.admin_enum.enabled || cfg.sensitive.enabled || cfg.sweep.enabled,
                 target: cfg.scanner_ua.enabled,
@@ -310,9 +278,10 @@ impl WebDetectors {
     /// Give the view's path, target and user agent their ids, those that a
     /// rule or the classifier (when `classify`: it runs on this request)
     /// reads; the others are `None`. Called after the view is filled or read
-    /// from a note, before any rule reads it.
+    /// from a note, before any rule reads it; `filled`: filled by
+    /// [`Req::fill_view`], the user agent's hash is set here.
     #[inline]
-    fn identify(&mut self, w: &WebEvent<'_>, classify: bool) {
+    fn identify(&mut self, w: &WebEvent<'_>, classify: bool, filled: bool) {
         let r = &mut self.req;
         let target = self.needs.target || classify;
         let whole = r.once.len() == r.path_len;
@@ -327,12 +296,20 @@ impl WebDetectors {
             (true, false) => self.texts.id(&r.once, r.target_hash),
         };
         let ua = w.user_agent.as_bytes();
-        // The view hashes at most `MAX_UA` bytes: an id is for a whole agent.
-        r.ua_id = if (self.needs.ua || classify) && ua.len() <= request::MAX_UA {
-            self.agents.id(ua, r.ua_hash)
-        } else {
-            None
-        };
+        let wanted = self.needs.ua || classify;
+        if !filled && !wanted {
+            r.ua_id = None;
+            return;
+        }
+        // The view hashes at most `MAX_UA` bytes: an id is for a whole agent
+        // (the memo gives none past `cache::MAX_KEY`, less than `MAX_UA`).
+        let (hash, id) = self.agent_memo.get(ua, &mut self.agents, |ua| {
+            fxhash::hash_bytes(&ua[..ua.len().min(request::MAX_UA)])
+        });
+        if filled {
+            r.ua_hash = hash;
+        }
+        r.ua_id = if wanted { id } else { None };
     }
 
     /// Number of enabled rules.
@@ -380,10 +357,10 @@ impl Detector for WebDetectors {
             _ => None,
         };
         if classified.is_none() {
-            self.req.fill(w);
+            self.req.fill_view(w);
         }
         let classify = self.classifier.is_some() && classified != Some(true);
-        self.identify(w, classify);
+        self.identify(w, classify, classified.is_none());
         match &mut self.classifier {
             Some(c) if classified != Some(true) => {
                 let mut hits = std::mem::take(&mut self.req.exploit);
@@ -398,29 +375,31 @@ impl Detector for WebDetectors {
         if let crate::Note::Write(buf) = note {
             self.req.write_note(self.classifier.is_some(), buf);
         }
-        for r in &mut self.rules {
-            r.observe(w, &self.req, origin, out);
-        }
+        self.rules.observe(w, &self.req, origin, out);
         if let Some(x) = &mut self.outcomes {
             x.observe(w, &self.req, origin, out);
         }
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
-        for r in &mut self.rules {
-            r.finish(out);
-        }
+        self.rules.each(&mut |r| r.finish(out));
         if let Some(x) = &mut self.outcomes {
             x.finish(out);
         }
     }
 
     fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
-        let mut rules = self
-            .rules
-            .iter()
-            .map(|r| Ok((r.id().to_string(), r.save()?)))
-            .collect::<Result<Vec<_>, crate::StateError>>()?;
+        let mut rules = Vec::new();
+        let mut result = Ok(());
+        self.rules.each_ref(&mut |r| {
+            if result.is_ok() {
+                match r.save() {
+                    Ok(s) => rules.push((r.id().to_string(), s)),
+                    Err(e) => result = Err(e),
+                }
+            }
+        });
+        result?;
         if let Some(x) = &self.outcomes {
             x.save(&mut rules)?;
         }
@@ -443,9 +422,15 @@ impl Detector for WebDetectors {
                 ));
             }
             let mut rules = rules.into_iter();
-            for (r, s) in self.rules.iter_mut().zip(&mut rules) {
-                r.restore(s)?;
-            }
+            let mut result = Ok(());
+            self.rules.each(&mut |r| {
+                if result.is_ok() {
+                    if let Some(s) = rules.next() {
+                        result = r.restore(s);
+                    }
+                }
+            });
+            result?;
             // The outcome rules come last in build order.
             if let Some(x) = &mut self.outcomes {
                 x.restore_in_order(&mut rules)?;
@@ -454,11 +439,15 @@ impl Detector for WebDetectors {
         };
         let mut saved: std::collections::HashMap<String, crate::DetectorState> =
             keyed.into_iter().collect();
-        for r in &mut self.rules {
-            if let Some(s) = saved.remove(r.id()) {
-                r.restore(s)?;
+        let mut result = Ok(());
+        self.rules.each(&mut |r| {
+            if result.is_ok() {
+                if let Some(s) = saved.remove(r.id()) {
+                    result = r.restore(s);
+                }
             }
-        }
+        });
+        result?;
         if let Some(x) = &mut self.outcomes {
             x.restore(&mut saved)?;
         }

@@ -5,8 +5,9 @@
 //! extension start. Computed once per event, read by every rule.
 
 use super::cache::TextId;
-use super::fxhash::hash_bytes;
+use super::fxhash::{chain_word, hash_bytes, hash_resume, hash_tail};
 use super::lists::STATIC_EXTENSIONS;
+use super::lower::lower_hashed;
 use haboob_model::WebEvent;
 
 /// Longest request target (path + query) inspected; the rest is ignored.
@@ -53,6 +54,10 @@ pub(crate) struct Req {
     pub target_id: Option<TextId>,
     /// See [`Req::path_id`].
     pub ua_id: Option<TextId>,
+    /// The last site filled and its hash (`None`: none yet): a file's
+    /// requests share one site.
+    site: Vec<u8>,
+    site_held: Option<u64>,
 }
 
 #[inline]
@@ -108,7 +113,19 @@ fn lower_into(src: &[u8], out: &mut Vec<u8>) {
 
 impl Req {
     /// Fill the view from an event.
+    #[cfg(test)]
     pub fn fill(&mut self, w: &WebEvent<'_>) {
+        self.fill_view(w);
+        let ua = w.user_agent.as_bytes();
+        self.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
+    }
+
+    /// Fill the view from an event, all but [`Req::ua_hash`] (the detector
+    /// set takes it from its table of recent agents). A path with nothing
+    /// to decode is lower-cased and hashed in one pass; the whole target's
+    /// hash resumes the path's chain (no byte hashed twice); the site's hash
+    /// is kept for the next request of the same site.
+    pub fn fill_view(&mut self, w: &WebEvent<'_>) {
         self.path_id = None;
         self.target_id = None;
         self.ua_id = None;
@@ -117,33 +134,57 @@ impl Req {
         let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
         let room = MAX_TARGET - path.len();
         let query = &w.query.as_bytes()[..w.query.len().min(room)];
-        let mut percent = decode_into(path, &mut self.once, false);
+        // The chain's state after the decoded path's whole words.
+        let (mut percent, chained, tail) = match lower_hashed(path, &mut self.once) {
+            Some((h, tail)) => (false, h, Some(tail)),
+            None => {
+                self.once.clear();
+                let percent = decode_into(path, &mut self.once, false);
+                let whole = self.once.len() & !7;
+                let h = self.once[..whole].chunks_exact(8).fold(0, |h, c| {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(c);
+                    chain_word(h, u64::from_le_bytes(a))
+                });
+                (percent, h, None)
+            }
+        };
         self.path_len = self.once.len();
-        if !w.query.is_empty() {
+        let whole = self.path_len & !7;
+        self.path_hash = match tail {
+            Some(t) => hash_tail(chained, t, self.path_len),
+            None => hash_resume(chained, &self.once[whole..], self.path_len),
+        };
+        self.target_hash = if w.query.is_empty() {
+            self.path_hash
+        } else {
             self.once.push(b'?');
             percent |= decode_into(query, &mut self.once, true);
-        }
+            hash_resume(chained, &self.once[whole..], self.once.len())
+        };
         if percent {
             let (p, q) = self.once.split_at(self.path_len);
             decode_into(p, &mut self.twice, false);
             self.twice_path_len = self.twice.len();
             decode_into(q, &mut self.twice, true);
         }
-        self.path_hash = hash_bytes(&self.once[..self.path_len]);
-        self.target_hash = if self.once.len() == self.path_len {
-            self.path_hash
-        } else {
-            hash_bytes(&self.once)
+        let site = w.site.as_bytes();
+        self.site_hash = match self.site_held {
+            Some(h) if super::cache::same(&self.site, site) => h,
+            _ => {
+                let h = hash_bytes(site);
+                self.site.clear();
+                self.site.extend_from_slice(site);
+                self.site_held = Some(h);
+                h
+            }
         };
-        self.site_hash = hash_bytes(w.site.as_bytes());
-        let ua = w.user_agent.as_bytes();
-        self.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
         self.locate_name();
         // The decoded path is the raw one lower-cased when their lengths
         // agree (no escape was decoded): the same last segment and dot.
         self.is_static = if path.len() == self.path_len {
             self.ext_at
-                .is_some_and(|e| static_ext(&self.once[e..self.path_len]))
+                .is_some_and(|e| static_lower_ext(&self.once[..self.path_len], e))
         } else {
             is_static(path)
         };
@@ -313,15 +354,61 @@ fn is_static(path: &[u8]) -> bool {
     static_ext(&last[dot + 1..])
 }
 
-/// `ext` (after the dot, any case) is a static-asset extension.
+/// `ext` (after the dot, any case) is a static-asset extension: one of
+/// [`STATIC_EXTENSIONS`] (none longer than five bytes), compared packed
+/// (one number each instead of a case-insensitive compare of bytes).
+#[inline]
 fn static_ext(ext: &[u8]) -> bool {
     if ext.is_empty() || ext.len() > 5 {
         return false;
     }
-    STATIC_EXTENSIONS
-        .iter()
-        .any(|s| s.as_bytes().eq_ignore_ascii_case(ext))
+    STATIC_PACKED.contains(&pack_ext(ext))
 }
+
+/// [`static_ext`] of `path[e..]`, the extension of a lower-cased path:
+/// packed from the path's last eight bytes read at once when it has them.
+#[inline]
+fn static_lower_ext(path: &[u8], e: usize) -> bool {
+    let n = path.len();
+    let len = n - e;
+    if len == 0 || len > 5 {
+        return false;
+    }
+    let packed = if n >= 8 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&path[n - 8..]);
+        u64::from_le_bytes(a) >> (8 * (8 - len)) | (len as u64) << 56
+    } else {
+        pack_ext(&path[e..])
+    };
+    STATIC_PACKED.contains(&packed)
+}
+
+/// Up to seven bytes lower-cased and their number, as one number.
+const fn pack_ext(ext: &[u8]) -> u64 {
+    let mut x = (ext.len() as u64) << 56;
+    let mut i = 0;
+    while i < ext.len() && i < 7 {
+        x |= (ext[i].to_ascii_lowercase() as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
+/// [`STATIC_EXTENSIONS`] packed by [`pack_ext`].
+const STATIC_PACKED: [u64; STATIC_EXTENSIONS.len()] = {
+    let mut p = [0; STATIC_EXTENSIONS.len()];
+    let mut i = 0;
+    while i < p.len() {
+        p[i] = pack_ext(STATIC_EXTENSIONS[i].as_bytes());
+        i += 1;
+    }
+    p
+};
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod request_tests;
 
 #[cfg(test)]
 mod tests {

@@ -203,26 +203,29 @@ fn pack_label(l: &[u8]) -> Option<u64> {
     (l.len() <= 8).then(|| l.iter().fold(0u64, |a, &b| a << 8 | u64::from(b)))
 }
 
-/// The extensions' last labels (`gz` of `tar.gz`), packed; `None` when one
-/// is longer than 8 bytes.
+/// The extensions' last labels (`gz` of `tar.gz`), packed, sorted, each
+/// once; `None` when one is longer than 8 bytes.
 fn last_labels(extensions: &[String]) -> Option<Vec<u64>> {
-    extensions
+    let mut v: Vec<u64> = extensions
         .iter()
         .map(|e| pack_label(e.rsplit('.').next().unwrap_or_default().as_bytes()))
-        .collect()
+        .collect::<Option<_>>()?;
+    v.sort_unstable();
+    v.dedup();
+    Some(v)
 }
 
 /// Whether the last label of a path's last segment (`gz` of
 /// `/a/b.tar.gz`; `ext`: what follows that segment's last dot, `None`
-/// without a dot) is one of the extensions' last labels, `lasts` (any path
-/// when `None`): most requests (`.css`, `.png`, `.html`) are no backup
+/// without a dot) is one of the extensions' last labels, `lasts` (sorted,
+/// as [`last_labels`] gives them; any path when `None`): most requests (`.css`, `.png`, `.html`) are no backup
 /// names, and this tells without comparing every extension.
 fn may_be_backup(lasts: Option<&[u64]>, ext: Option<&[u8]>) -> bool {
     let Some(lasts) = lasts else { return true };
     let Some(ext) = ext else {
         return false;
     };
-    pack_label(ext).is_some_and(|l| lasts.contains(&l))
+    pack_label(ext).is_some_and(|l| lasts.binary_search(&l).is_ok())
 }
 
 /// The last segment of `path` is `<stem>.<ext>` with an archive or dump
@@ -347,6 +350,14 @@ mod tests {
             assert!(!may_be_backup(lasts.as_deref(), ext(p)), "{p}");
         }
         assert!(may_be_backup(None, ext("/example.html")));
+        // Sorted for a binary search: every extension's last label found.
+        for e in &b.extensions {
+            let last = e.rsplit('.').next().unwrap_or_default();
+            assert!(
+                may_be_backup(lasts.as_deref(), Some(last.as_bytes())),
+                "{e}"
+            );
+        }
         // No host: only the common stems.
         assert!(!backup_name(&b, b"/example.zip", ""));
         assert!(backup_name(&b, b"/www.zip", ""));

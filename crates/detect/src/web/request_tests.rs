@@ -1,0 +1,187 @@
+//! [`Req::fill`] against its definition before the one-pass path (the
+//! path decoded, then each hash over its whole text): the same view, hashes
+//! included (saved states keep them), for requests of any shape.
+
+use super::*;
+use proptest::prelude::*;
+
+/// The view as [`Req::fill`] computed it before the one-pass path.
+fn reference(r: &mut Req, w: &WebEvent<'_>) {
+    r.once.clear();
+    r.twice.clear();
+    let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
+    let room = MAX_TARGET - path.len();
+    let query = &w.query.as_bytes()[..w.query.len().min(room)];
+    let mut percent = decode_into(path, &mut r.once, false);
+    r.path_len = r.once.len();
+    if !w.query.is_empty() {
+        r.once.push(b'?');
+        percent |= decode_into(query, &mut r.once, true);
+    }
+    r.twice_path_len = 0;
+    if percent {
+        let (p, q) = r.once.split_at(r.path_len);
+        decode_into(p, &mut r.twice, false);
+        r.twice_path_len = r.twice.len();
+        decode_into(q, &mut r.twice, true);
+    }
+    r.path_hash = hash_bytes(&r.once[..r.path_len]);
+    r.target_hash = if r.once.len() == r.path_len {
+        r.path_hash
+    } else {
+        hash_bytes(&r.once)
+    };
+    r.site_hash = hash_bytes(w.site.as_bytes());
+    let ua = w.user_agent.as_bytes();
+    r.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
+    r.locate_name();
+    r.is_static = is_static(path);
+}
+
+/// Every field the rules read.
+fn view(r: &Req) -> String {
+    format!(
+        "{:?} {} {:?} {} {} {:x} {:x} {:x} {:x} {} {:?}",
+        r.once,
+        r.path_len,
+        r.twice,
+        if r.twice.is_empty() {
+            0
+        } else {
+            r.twice_path_len
+        },
+        r.is_static,
+        r.path_hash,
+        r.site_hash,
+        r.target_hash,
+        r.ua_hash,
+        r.name_at,
+        r.ext_at,
+    )
+}
+
+/// Bytes of request texts: letters of both cases, escapes (whole, cut,
+/// double), separators, dots, `+`, and any byte.
+fn text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("/".to_string()),
+        Just(".".to_string()),
+        Just("%".to_string()),
+        Just("%25".to_string()),
+        Just("%2E".to_string()),
+        Just("%2f".to_string()),
+        Just("+".to_string()),
+        Just("?".to_string()),
+        "[a-zA-Z0-9]{1,9}",
+        Just(".PHP".to_string()),
+        Just(".css".to_string()),
+        any::<char>().prop_map(String::from),
+    ];
+    proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+fn event<'a>(path: &'a str, query: &'a str, site: &'a str, ua: &'a str) -> WebEvent<'a> {
+    WebEvent {
+        ts: haboob_model::Ts::from_secs(1),
+        source_ip: "192.0.2.1".parse().unwrap(),
+        method: "GET",
+        path,
+        query,
+        status: 200,
+        bytes: 10,
+        user_agent: ua,
+        referrer: "-",
+        site,
+        user: "",
+        forwarded: "",
+        protocol: "HTTP/1.1",
+    }
+}
+
+proptest! {
+    /// One view filled request after request (the site remembered from the
+    /// last one) equals a fresh reference view of each.
+    #[test]
+    fn fill_agrees_with_the_reference(
+        reqs in proptest::collection::vec(
+            (text(), text(), prop_oneof![Just(""), Just("www.example.org"), Just("a")], text()),
+            1..8),
+    ) {
+        let mut r = Req::default();
+        for (path, query, site, ua) in &reqs {
+            let w = event(path, query, site, ua);
+            r.fill(&w);
+            let mut want = Req::default();
+            reference(&mut want, &w);
+            prop_assert_eq!(view(&r), view(&want), "{:?}", (path, query, site));
+        }
+    }
+}
+
+/// Long targets (cut at [`MAX_TARGET`], the query left out or cut) and a
+/// long user agent.
+#[test]
+fn long_requests_agree_with_the_reference() {
+    let long_path = format!("/A{}", "b%41c".repeat(MAX_TARGET / 4));
+    let long_plain = format!("/{}", "Ab".repeat(MAX_TARGET));
+    let near = format!("/{}", "x".repeat(MAX_TARGET - 3));
+    let ua = "U".repeat(MAX_UA + 9);
+    let mut r = Req::default();
+    for (path, query) in [
+        (long_path.as_str(), "q=1"),
+        (long_plain.as_str(), "a=%41"),
+        (near.as_str(), "abcdef"),
+        (near.as_str(), ""),
+        ("/x", ""),
+    ] {
+        let w = event(path, query, "s", &ua);
+        r.fill(&w);
+        let mut want = Req::default();
+        reference(&mut want, &w);
+        assert_eq!(view(&r), view(&want), "{}", &path[..20.min(path.len())]);
+    }
+}
+
+/// Static-asset extensions as the plain definition: one of the list, in
+/// any case, and nothing else (lookalikes, longer, shorter, empty).
+#[test]
+fn static_extensions_agree_with_the_list() {
+    let plain = |ext: &[u8]| {
+        STATIC_EXTENSIONS
+            .iter()
+            .any(|s| s.as_bytes().eq_ignore_ascii_case(ext))
+    };
+    for s in STATIC_EXTENSIONS {
+        assert!(static_ext(s.as_bytes()));
+        assert!(static_ext(s.to_ascii_uppercase().as_bytes()));
+    }
+    for ext in [
+        "", "c", "cs", "cssx", "woff3", "woff22", "j", "\0js", "js\0", "php", "html",
+    ] {
+        assert_eq!(static_ext(ext.as_bytes()), plain(ext.as_bytes()), "{ext:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn static_ext_is_the_plain_definition(ext in proptest::collection::vec(
+        prop_oneof![b'a'..=b'z', b'A'..=b'Z', b'0'..=b'9', any::<u8>()], 0..7)) {
+        let plain = STATIC_EXTENSIONS.iter().any(|s| s.as_bytes().eq_ignore_ascii_case(&ext));
+        prop_assert_eq!(static_ext(&ext), plain);
+    }
+}
+
+proptest! {
+    /// The extension of a lower-cased path, packed from its last word, is
+    /// static as by the plain definition.
+    #[test]
+    fn lower_extensions_are_static_as_the_plain_definition(
+        stem in "[a-z/]{0,9}",
+        ext in prop_oneof![Just("css".to_string()), Just("woff2".to_string()), Just("js".to_string()), "[a-z0-9]{0,6}"],
+    ) {
+        let path = format!("{stem}.{ext}");
+        let e = path.len() - ext.len();
+        let plain = STATIC_EXTENSIONS.iter().any(|s| s.as_bytes() == ext.as_bytes());
+        prop_assert_eq!(static_lower_ext(path.as_bytes(), e), plain, "{}", path);
+    }
+}

@@ -1,0 +1,143 @@
+//! The web rules of one detector set, each called directly, in build order
+//! (no virtual call per rule and request; the calls can be inlined).
+
+use super::{
+    admin, crawl, exploit, flood, login, scan, sensitive, sweep, useragent, userenum, WebConfig,
+    WebRule,
+};
+use haboob_model::{Alert, Origin, WebEvent};
+
+/// The enabled rules, `None` for a disabled one, in the order they were
+/// always built and run: scan, sensitive, scanner user agent, exploit,
+/// admin enumeration, crawl, login brute force, user enumeration, flood,
+/// sweep.
+#[derive(Debug, Default)]
+pub(crate) struct RuleSet {
+    scan: Option<scan::WebScan>,
+    sensitive: Option<sensitive::WebSensitive>,
+    scanner_ua: Option<useragent::WebScannerUa>,
+    exploit: Option<exploit::WebExploit>,
+    admin: Option<admin::WebAdminEnum>,
+    crawl: Option<crawl::WebCrawl>,
+    login: Option<login::WebLoginBf>,
+    user_enum: Option<userenum::WebUserEnum>,
+    flood: Option<flood::WebFlood>,
+    sweep: Option<sweep::WebSweep>,
+}
+
+/// `$f` on each enabled rule of `$s` (a `RuleSet`; `[mut]` to borrow
+/// mutably), in order.
+macro_rules! each_rule {
+    ($s:ident [$($m:tt)*] $r:ident => $f:expr) => {
+        if let Some($r) = &$($m)* $s.scan {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.sensitive {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.scanner_ua {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.exploit {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.admin {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.crawl {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.login {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.user_enum {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.flood {
+            $f;
+        }
+        if let Some($r) = &$($m)* $s.sweep {
+            $f;
+        }
+    };
+}
+
+impl RuleSet {
+    /// The rules `cfg` enables (`products`: the classifier's product names,
+    /// for `web.exploit`).
+    pub fn new(cfg: &WebConfig, products: &std::sync::Arc<[exploit::ProductMeta]>) -> RuleSet {
+        let n = cfg.max_evidence;
+        let m = cfg.max_tracked_sources;
+        RuleSet {
+            scan: cfg
+                .scan
+                .enabled
+                .then(|| scan::WebScan::new(&cfg.scan, n, m)),
+            sensitive: cfg
+                .sensitive
+                .enabled
+                .then(|| sensitive::WebSensitive::new(&cfg.sensitive, n, m)),
+            scanner_ua: cfg
+                .scanner_ua
+                .enabled
+                .then(|| useragent::WebScannerUa::new(&cfg.scanner_ua, n, m)),
+            exploit: cfg
+                .exploit
+                .enabled
+                .then(|| exploit::WebExploit::new(&cfg.exploit, products.clone(), n, m)),
+            admin: cfg
+                .admin_enum
+                .enabled
+                .then(|| admin::WebAdminEnum::new(&cfg.admin_enum, n, m)),
+            crawl: cfg
+                .crawl
+                .enabled
+                .then(|| crawl::WebCrawl::new(&cfg.crawl, n, m)),
+            login: cfg
+                .login_bf
+                .enabled
+                .then(|| login::WebLoginBf::new(&cfg.login_bf, n, m)),
+            user_enum: cfg
+                .user_enum
+                .enabled
+                .then(|| userenum::WebUserEnum::new(&cfg.user_enum, n, m)),
+            flood: cfg
+                .flood
+                .enabled
+                .then(|| flood::WebFlood::new(&cfg.flood, n, m)),
+            sweep: cfg
+                .sweep
+                .enabled
+                .then(|| sweep::WebSweep::new(&cfg.sweep, n)),
+        }
+    }
+
+    /// Every enabled rule observes the request, in order.
+    #[inline]
+    pub fn observe(
+        &mut self,
+        w: &WebEvent<'_>,
+        req: &super::Req,
+        o: &Origin<'_>,
+        out: &mut Vec<Alert>,
+    ) {
+        each_rule!(self [mut] r => r.observe(w, req, o, out));
+    }
+
+    /// `f` on each enabled rule, in order.
+    pub fn each(&mut self, f: &mut dyn FnMut(&mut dyn WebRule)) {
+        each_rule!(self [mut] r => f(r));
+    }
+
+    /// `f` on each enabled rule, in order, read only.
+    pub fn each_ref(&self, f: &mut dyn FnMut(&dyn WebRule)) {
+        each_rule!(self [] r => f(r));
+    }
+
+    /// Number of enabled rules.
+    pub fn len(&self) -> usize {
+        let mut n = 0;
+        self.each_ref(&mut |_| n += 1);
+        n
+    }
+}

@@ -12,6 +12,10 @@ use wide::u8x16;
 /// are classified when a search reaches them.
 const NEAR: usize = 8;
 
+/// Near blocks whose space masks are filled up front (the first 128 bytes
+/// hold the client, the time and most requests).
+const SP_FIRST: usize = 2;
+
 /// The masks of the first [`NEAR`] blocks of a line, kept by the parser
 /// from line to line (filled anew for each; no copy of them per line).
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +31,10 @@ pub(crate) struct Scan<'a, 'm> {
     b: &'a [u8],
     /// Its first blocks' masks (those past its end are stale, never read).
     m: &'m mut Masks,
+    /// The near blocks whose space masks are filled (the quote masks of
+    /// all near blocks are filled up front; spaces are searched for near
+    /// the start of a line only, up to the end of the request).
+    sp_done: usize,
     /// The last block past [`NEAR`] classified (`usize::MAX`: none) and its
     /// masks.
     far: (usize, u64, u64),
@@ -55,6 +63,41 @@ fn masks64(b: &[u8; 64]) -> (u64, u64) {
         qb |= q << (16 * k);
     }
     (sp, qb)
+}
+
+/// The mask of the spaces or (`QB`) the double quotes and backslashes of
+/// sixteen bytes.
+#[inline(always)]
+fn mask16<const QB: bool>(c: [u8; 16]) -> u64 {
+    let v = u8x16::from(c);
+    let m = if QB {
+        v.cmp_eq(u8x16::splat(QUOTE)) | v.cmp_eq(u8x16::splat(BACKSLASH))
+    } else {
+        v.cmp_eq(u8x16::splat(SPACE))
+    };
+    u64::from(m.move_mask() as u16)
+}
+
+/// One mask (see [`mask16`]) of the bytes `b[at..at + 64]` (the line's
+/// end, if before, ends it).
+#[inline(always)]
+fn block1<const QB: bool>(b: &[u8], at: usize) -> u64 {
+    if let Some(full) = b
+        .get(at..at + 64)
+        .and_then(|c| <&[u8; 64]>::try_from(c).ok())
+    {
+        let mut m = 0u64;
+        for (k, c) in full.chunks_exact(16).enumerate() {
+            m |= mask16::<QB>(<[u8; 16]>::try_from(c).unwrap_or([0; 16])) << (16 * k);
+        }
+        return m;
+    }
+    let (sp, qb) = block(b, at);
+    if QB {
+        qb
+    } else {
+        sp
+    }
 }
 
 /// The masks of the bytes `b[at..at + 64]` (the line's end, if before,
@@ -106,19 +149,38 @@ fn chunk(b: &[u8], i: usize) -> (u64, u64) {
 }
 
 impl<'a, 'm> Scan<'a, 'm> {
-    /// Classify the first 512 bytes of `b` into `m`.
+    /// Classify the first 512 bytes of `b` into `m`: their quote masks,
+    /// and the space masks of the first [`SP_FIRST`] blocks (the others
+    /// when a search reaches them).
     #[inline(always)]
     pub(crate) fn new(b: &'a [u8], m: &'m mut Masks) -> Scan<'a, 'm> {
         let blocks = b.len().div_ceil(64).min(NEAR);
-        for k in 0..blocks {
+        let sp_done = blocks.min(SP_FIRST);
+        for k in 0..sp_done {
             let (sp, qb) = block(b, 64 * k);
             m.sp[k] = sp;
             m.qb[k] = qb;
         }
+        for k in sp_done..blocks {
+            m.qb[k] = block1::<true>(b, 64 * k);
+        }
         Scan {
             b,
             m,
+            sp_done,
             far: (usize::MAX, 0, 0),
+        }
+    }
+
+    /// Fill the space masks of the near blocks up to `k` (`k < NEAR`).
+    #[cold]
+    #[inline(never)]
+    fn spaces_to(&mut self, k: usize) {
+        while self.sp_done <= k {
+            if let Some(m) = self.m.sp.get_mut(self.sp_done) {
+                *m = block1::<false>(self.b, 64 * self.sp_done);
+            }
+            self.sp_done += 1;
         }
     }
 
@@ -136,7 +198,13 @@ impl<'a, 'm> Scan<'a, 'm> {
     #[inline(always)]
     fn mask<const QB: bool>(&mut self, k: usize) -> u64 {
         if k < NEAR {
-            return if QB { self.m.qb[k] } else { self.m.sp[k] };
+            if QB {
+                return self.m.qb[k];
+            }
+            if k >= self.sp_done {
+                self.spaces_to(k);
+            }
+            return self.m.sp[k];
         }
         let (sp, qb) = self.far_block(k);
         if QB {

@@ -113,16 +113,29 @@ impl IpCache {
     }
 }
 
-/// The value of a hexadecimal digit, or 16 and more for any other byte.
+/// The value of a hexadecimal digit, or 16 and more for any other byte
+/// (a table: one load instead of three range tests per byte).
 #[inline(always)]
 fn hex(c: u8) -> u16 {
-    match c {
-        b'0'..=b'9' => u16::from(c - b'0'),
-        b'a'..=b'f' => u16::from(c - b'a' + 10),
-        b'A'..=b'F' => u16::from(c - b'A' + 10),
-        _ => 16,
-    }
+    u16::from(HEX[usize::from(c)])
 }
+
+/// [`hex`] of every byte.
+static HEX: [u8; 256] = {
+    let mut t = [16u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => 16,
+        };
+        c += 1;
+    }
+    t
+};
 
 /// An IPv6 address written as hexadecimal groups only (`2001:db8::7`,
 /// eight groups or fewer around one `::`), in one pass; `None` for any
@@ -374,6 +387,14 @@ mod tests {
                 prop_assert_eq!(Some(ip), t.parse::<Ipv6Addr>().ok(), "{}", t);
             }
             prop_assert_eq!(IpCache::default().parse(&t), parse_ip(&t, false), "{}", t);
+        }
+    }
+
+    #[test]
+    fn hex_table_as_the_digit_ranges() {
+        for c in 0..=255u8 {
+            let want = (c as char).to_digit(16).map_or(16, |d| d as u16);
+            assert_eq!(hex(c), want, "{c}");
         }
     }
 

@@ -1,6 +1,6 @@
 //! One pass over an NCSA line for its separators: its bytes are classified
 //! sixteen at a time (portable SIMD: SSE2 on x86-64, NEON on aarch64) into
-//! a mask of spaces and a mask of double quotes and backslashes, and the
+//! a mask of spaces and a mask of double quotes, and the
 //! parser walks the masks. Words, quoted fields and the split of the
 //! request all come from the same two masks, instead of a short search
 //! (with its fixed setup cost) per field.
@@ -22,8 +22,8 @@ const SP_FIRST: usize = 2;
 pub(crate) struct Masks {
     /// Spaces, bit `j` of `sp[k]` for byte `64 * k + j`.
     sp: [u64; NEAR],
-    /// Double quotes and backslashes, likewise.
-    qb: [u64; NEAR],
+    /// Double quotes, likewise.
+    qt: [u64; NEAR],
 }
 
 /// The separator masks of one line.
@@ -42,36 +42,35 @@ pub(crate) struct Scan<'a, 'm> {
 
 const SPACE: u8 = b' ';
 const QUOTE: u8 = b'"';
-const BACKSLASH: u8 = b'\\';
 
-/// Spaces and (double quotes or backslashes) of sixteen bytes.
+/// Spaces and double quotes of sixteen bytes.
 #[inline(always)]
 fn masks16(c: [u8; 16]) -> (u64, u64) {
     let v = u8x16::from(c);
     let sp = v.cmp_eq(u8x16::splat(SPACE)).move_mask() as u16;
-    let qb = (v.cmp_eq(u8x16::splat(QUOTE)) | v.cmp_eq(u8x16::splat(BACKSLASH))).move_mask() as u16;
-    (u64::from(sp), u64::from(qb))
+    let qt = v.cmp_eq(u8x16::splat(QUOTE)).move_mask() as u16;
+    (u64::from(sp), u64::from(qt))
 }
 
 /// The masks of the 64 bytes of `b`, built in registers.
 #[inline(always)]
 fn masks64(b: &[u8; 64]) -> (u64, u64) {
-    let (mut sp, mut qb) = (0u64, 0u64);
+    let (mut sp, mut qt) = (0u64, 0u64);
     for (k, c) in b.chunks_exact(16).enumerate() {
         let (s, q) = masks16(<[u8; 16]>::try_from(c).unwrap_or([0; 16]));
         sp |= s << (16 * k);
-        qb |= q << (16 * k);
+        qt |= q << (16 * k);
     }
-    (sp, qb)
+    (sp, qt)
 }
 
-/// The mask of the spaces or (`QB`) the double quotes and backslashes of
+/// The mask of the spaces or (`QT`) the double quotes of
 /// sixteen bytes.
 #[inline(always)]
-fn mask16<const QB: bool>(c: [u8; 16]) -> u64 {
+fn mask16<const QT: bool>(c: [u8; 16]) -> u64 {
     let v = u8x16::from(c);
-    let m = if QB {
-        v.cmp_eq(u8x16::splat(QUOTE)) | v.cmp_eq(u8x16::splat(BACKSLASH))
+    let m = if QT {
+        v.cmp_eq(u8x16::splat(QUOTE))
     } else {
         v.cmp_eq(u8x16::splat(SPACE))
     };
@@ -81,20 +80,20 @@ fn mask16<const QB: bool>(c: [u8; 16]) -> u64 {
 /// One mask (see [`mask16`]) of the bytes `b[at..at + 64]` (the line's
 /// end, if before, ends it).
 #[inline(always)]
-fn block1<const QB: bool>(b: &[u8], at: usize) -> u64 {
+fn block1<const QT: bool>(b: &[u8], at: usize) -> u64 {
     if let Some(full) = b
         .get(at..at + 64)
         .and_then(|c| <&[u8; 64]>::try_from(c).ok())
     {
         let mut m = 0u64;
         for (k, c) in full.chunks_exact(16).enumerate() {
-            m |= mask16::<QB>(<[u8; 16]>::try_from(c).unwrap_or([0; 16])) << (16 * k);
+            m |= mask16::<QT>(<[u8; 16]>::try_from(c).unwrap_or([0; 16])) << (16 * k);
         }
         return m;
     }
-    let (sp, qb) = block(b, at);
-    if QB {
-        qb
+    let (sp, qt) = block(b, at);
+    if QT {
+        qt
     } else {
         sp
     }
@@ -110,16 +109,16 @@ fn block(b: &[u8], at: usize) -> (u64, u64) {
     {
         return masks64(full);
     }
-    let (mut sp, mut qb) = (0, 0);
+    let (mut sp, mut qt) = (0, 0);
     let end = b.len().min(at + 64);
     let mut i = at;
     while i < end {
         let (s, q) = chunk(b, i);
         sp |= s << (i - at);
-        qb |= q << (i - at);
+        qt |= q << (i - at);
         i += 16;
     }
-    (sp, qb)
+    (sp, qt)
 }
 
 /// The masks of the bytes `b[i..i + 16]`, without the bits past the end
@@ -157,12 +156,12 @@ impl<'a, 'm> Scan<'a, 'm> {
         let blocks = b.len().div_ceil(64).min(NEAR);
         let sp_done = blocks.min(SP_FIRST);
         for k in 0..sp_done {
-            let (sp, qb) = block(b, 64 * k);
+            let (sp, qt) = block(b, 64 * k);
             m.sp[k] = sp;
-            m.qb[k] = qb;
+            m.qt[k] = qt;
         }
         for k in sp_done..blocks {
-            m.qb[k] = block1::<true>(b, 64 * k);
+            m.qt[k] = block1::<true>(b, 64 * k);
         }
         Scan {
             b,
@@ -189,26 +188,26 @@ impl<'a, 'm> Scan<'a, 'm> {
     #[inline(never)]
     fn far_block(&mut self, k: usize) -> (u64, u64) {
         if self.far.0 != k {
-            let (sp, qb) = block(self.b, k * 64);
-            self.far = (k, sp, qb);
+            let (sp, qt) = block(self.b, k * 64);
+            self.far = (k, sp, qt);
         }
         (self.far.1, self.far.2)
     }
 
     #[inline(always)]
-    fn mask<const QB: bool>(&mut self, k: usize) -> u64 {
+    fn mask<const QT: bool>(&mut self, k: usize) -> u64 {
         if k < NEAR {
-            if QB {
-                return self.m.qb[k];
+            if QT {
+                return self.m.qt[k];
             }
             if k >= self.sp_done {
                 self.spaces_to(k);
             }
             return self.m.sp[k];
         }
-        let (sp, qb) = self.far_block(k);
-        if QB {
-            qb
+        let (sp, qt) = self.far_block(k);
+        if QT {
+            qt
         } else {
             sp
         }
@@ -216,18 +215,18 @@ impl<'a, 'm> Scan<'a, 'm> {
 
     /// The first separator of the chosen mask at or after `from`.
     #[inline(always)]
-    fn next<const QB: bool>(&mut self, from: usize) -> Option<usize> {
+    fn next<const QT: bool>(&mut self, from: usize) -> Option<usize> {
         if from >= self.b.len() {
             return None;
         }
         let mut k = from / 64;
-        let mut m = self.mask::<QB>(k) & (u64::MAX << (from % 64));
+        let mut m = self.mask::<QT>(k) & (u64::MAX << (from % 64));
         while m == 0 {
             k += 1;
             if k * 64 >= self.b.len() {
                 return None;
             }
-            m = self.mask::<QB>(k);
+            m = self.mask::<QT>(k);
         }
         Some(k * 64 + m.trailing_zeros() as usize)
     }
@@ -238,9 +237,9 @@ impl<'a, 'm> Scan<'a, 'm> {
         self.next::<false>(from)
     }
 
-    /// The first double quote or backslash at or after `from`.
+    /// The first double quote at or after `from`.
     #[inline(always)]
-    pub(crate) fn quote_or_backslash(&mut self, from: usize) -> Option<usize> {
+    pub(crate) fn quote(&mut self, from: usize) -> Option<usize> {
         self.next::<true>(from)
     }
 }
@@ -297,9 +296,9 @@ mod tests {
             for from in froms {
                 let tail = b.get(from..).unwrap_or(&[]);
                 let sp = tail.iter().position(|&c| c == b' ').map(|i| i + from);
-                let qb = tail.iter().position(|&c| c == b'"' || c == b'\\').map(|i| i + from);
+                let qt = tail.iter().position(|&c| c == b'"').map(|i| i + from);
                 prop_assert_eq!(s.space(from), sp, "space from {}", from);
-                prop_assert_eq!(s.quote_or_backslash(from), qb, "quote from {}", from);
+                prop_assert_eq!(s.quote(from), qt, "quote from {}", from);
             }
         }
 
@@ -325,9 +324,9 @@ mod tests {
         assert_eq!(s.space(1024), Some(1999));
         assert_eq!(s.space(1), Some(63));
         assert_eq!(s.space(513), Some(1023));
-        assert_eq!(s.quote_or_backslash(0), Some(1500));
+        assert_eq!(s.quote(0), Some(1500));
         assert_eq!(s.space(2000), None);
-        assert_eq!(s.quote_or_backslash(1501), None);
+        assert_eq!(s.quote(1501), None);
         // Every length around the chunk and block sizes.
         for n in 0..200 {
             let b: Vec<u8> = (0..n)

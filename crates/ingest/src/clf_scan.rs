@@ -109,6 +109,20 @@ fn block(b: &[u8], at: usize) -> (u64, u64) {
     {
         return masks64(full);
     }
+    // The last block of a line of 64 bytes or more: the line's last 64
+    // bytes, shifted down to `at` (the same work whatever is left of the
+    // line, where a loop over what is left would end at a place that
+    // varies from line to line).
+    if let Some(last) = b
+        .len()
+        .checked_sub(64)
+        .and_then(|s| b.get(s..))
+        .and_then(|c| <&[u8; 64]>::try_from(c).ok())
+    {
+        let shift = at + 64 - b.len();
+        let (sp, qt) = masks64(last);
+        return (sp >> shift, qt >> shift);
+    }
     let (mut sp, mut qt) = (0, 0);
     let end = b.len().min(at + 64);
     let mut i = at;

@@ -84,16 +84,23 @@ fn dotted((n, lo, hi): (usize, u64, u64)) -> Option<Ipv4Addr> {
     // 0x01 in every byte.
     const L: u128 = u128::MAX / 255;
     const HIGH: u128 = L * 0x80;
+    const LOW7: u128 = L * 0x7f;
+    const DOTS: u128 = L * 0x2e;
+    const NIBBLE_HI: u128 = L * 0xf0;
+    const NIBBLE_LO: u128 = L * 0x0f;
+    const ZERO_HI: u128 = L * 0x30;
+    const SIX: u128 = L * 0x06;
+    const BIT4: u128 = L * 0x10;
     // The text's bytes, in order from the lowest; zeros past its end (the
     // two words overlap by the same bytes).
     let w = u128::from(lo) | u128::from(hi) << (8 * (n - if n >= 8 { 8 } else { 4 }));
     let within = (1u128 << (8 * n.min(15))) - 1;
     // The high bit of each byte of `x` that is not zero (no carry between
     // bytes).
-    let nonzero = |x: u128| (((x & L * 0x7f) + L * 0x7f) | x) & HIGH;
-    let dots = !nonzero(w ^ L * u128::from(b'.')) & HIGH & within;
+    let nonzero = |x: u128| (((x & LOW7) + LOW7) | x) & HIGH;
+    let dots = !nonzero(w ^ DOTS) & HIGH & within;
     // Not `3` above, or `a` to `f` below.
-    let other = nonzero(((w & L * 0xf0) ^ L * 0x30) | (((w & L * 0x0f) + L * 0x06) & L * 0x10));
+    let other = nonzero(((w & NIBBLE_HI) ^ ZERO_HI) | (((w & NIBBLE_LO) + SIX) & BIT4));
     if other & within != dots || dots.count_ones() != 3 {
         return None;
     }
@@ -102,7 +109,7 @@ fn dotted((n, lo, hi): (usize, u64, u64)) -> Option<Ipv4Addr> {
     let d1 = dots & (dots - 1);
     let d2 = d1 & (d1 - 1);
     let (p1, p2, p3) = (at(dots), at(d1), at(d2));
-    let digits = w & L * 0x0f;
+    let digits = w & NIBBLE_LO;
     let number = |s: usize, e: usize| -> Option<u8> {
         let len = e.wrapping_sub(s);
         if !(1..=3).contains(&len) {

@@ -365,15 +365,19 @@ fn newlines(b: &[u8], out: &mut Vec<u32>) -> usize {
             let q = <[u8; 16]>::try_from(q).unwrap_or([0; 16]);
             m |= u64::from(u8x16::from(q).cmp_eq(nl).move_mask() as u16) << (16 * k);
         }
-        if let Some(slot) = out.get_mut(n) {
-            *slot = at + m.trailing_zeros();
+        // Room for this block's first newline (always there but after a
+        // block of several, below).
+        if n >= out.len() {
+            out.resize(n + need, 0);
         }
+        out[n] = at + m.trailing_zeros();
         n += usize::from(m != 0);
         m &= m.wrapping_sub(1);
-        // More than one newline in 64 bytes (short lines): each in turn.
+        // More than one newline in 64 bytes (short lines): each in turn,
+        // with room for one per block after them.
         while m != 0 {
-            if out.len() <= n + 1 {
-                out.resize(n + 2 + b.len() / 64, 0);
+            if n + need > out.len() {
+                out.resize(n + need, 0);
             }
             out[n] = at + m.trailing_zeros();
             n += 1;
@@ -383,8 +387,8 @@ fn newlines(b: &[u8], out: &mut Vec<u32>) -> usize {
     }
     for (i, &c) in blocks.remainder().iter().enumerate() {
         if c == b'\n' {
-            if out.len() <= n + 1 {
-                out.resize(n + 2, 0);
+            if n >= out.len() {
+                out.resize(n + need, 0);
             }
             out[n] = at + i as u32;
             n += 1;

@@ -220,8 +220,10 @@ fn hunt_stream_into(
             &|n| progress.first_pass(n),
             &mut spool,
             &mut |ev: &haboob_model::EventRef<'_>, origin: &haboob_model::Origin<'_>| {
-                if guard.admit(ev.ts(), origin) {
-                    reorder.push(ev, origin, &mut |ev, o| feed.observe(ev, o));
+                // The time is read once, for the guard and the buffer.
+                let ts = ev.ts();
+                if guard.admit(ts, origin) {
+                    reorder.push_at(ts, ev, origin, &mut |ev, o| feed.observe(ev, o));
                 } else if let Some(g) = &give_up {
                     g.store(true, Ordering::Relaxed);
                 }

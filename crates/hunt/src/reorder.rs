@@ -20,7 +20,7 @@
 //! released early (counted in [`Reorder::released_early`]).
 
 use haboob_ingest::codec::{decode, encode_in_arena, MAX_HELD_RAW_BYTES};
-use haboob_model::{EventRef, Origin};
+use haboob_model::{EventRef, Origin, Ts};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -122,7 +122,21 @@ impl Reorder {
         o: &Origin<'_>,
         out: &mut impl FnMut(&EventRef<'_>, &Origin<'_>),
     ) {
-        let ts = ev.ts().0;
+        self.push_at(ev.ts(), ev, o, out);
+    }
+
+    /// [`Reorder::push`] of a record whose time `ts` (`ev.ts()`) the caller
+    /// has read already.
+    #[inline]
+    pub(crate) fn push_at(
+        &mut self,
+        ts: Ts,
+        ev: &EventRef<'_>,
+        o: &Origin<'_>,
+        out: &mut impl FnMut(&EventRef<'_>, &Origin<'_>),
+    ) {
+        debug_assert_eq!(ts, ev.ts());
+        let ts = ts.0;
         if !self.engaged {
             if ts >= self.latest {
                 self.latest = ts;

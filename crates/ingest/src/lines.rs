@@ -9,6 +9,10 @@ use crate::{Format, IngestError, JsonFieldMap};
 use haboob_model::{EventRef, Origin, Parsed};
 use std::borrow::Cow;
 
+// A parsed web event (and so a result holding one) owns nothing: its
+// result is left undropped in `Lines::process_known`.
+const _: () = assert!(!std::mem::needs_drop::<haboob_model::WebEvent<'static>>());
+
 /// Most lines (empty ones included) held back for detection.
 pub(crate) const MAX_PENDING: usize = 4096;
 
@@ -174,18 +178,27 @@ impl<'o, 'f> Lines<'o, 'f> {
         };
         // The result is matched where it lies (by reference): an event is
         // some 250 bytes, and moving it out of the result costs a copy per
-        // line.
+        // line. A web event owns nothing (asserted above): its result
+        // needs no drop, so none is run (the drop of the result, a call
+        // through every variant, cost some 45 instructions per line).
         let mut parsed = parser.parse_rec(&text, Some(&mut self.scratch));
-        let rejected = match &mut parsed {
-            Ok(Parsed::Event(ev)) => {
-                if let (EventRef::Web(w), Some(site)) = (&mut *ev, self.opts.site.as_deref()) {
-                    if w.site.is_empty() {
-                        w.site = site;
-                    }
+        if let Ok(Parsed::Event(ev @ EventRef::Web(_))) = &mut parsed {
+            if let EventRef::Web(w) = &mut *ev {
+                if let (true, Some(site)) = (w.site.is_empty(), self.opts.site.as_deref()) {
+                    w.site = site;
                 }
-                if let (EventRef::Web(w), Some(p)) = (&mut *ev, self.opts.proxies.as_deref()) {
+                if let Some(p) = self.opts.proxies.as_deref() {
                     w.source_ip = p.client(w.source_ip, w.forwarded);
                 }
+            }
+            self.stats.parsed += 1;
+            self.stats.events += 1;
+            self.sink.event(ev, &origin);
+            std::mem::forget(parsed);
+            return Ok(());
+        }
+        let rejected = match &mut parsed {
+            Ok(Parsed::Event(ev)) => {
                 self.stats.parsed += 1;
                 self.stats.events += 1;
                 self.sink.event(ev, &origin);

@@ -8,6 +8,7 @@ use haboob_model::{EventRef, Origin};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
+use wide::u8x16;
 
 /// Where a reader hands its results: each event, and each rejected line.
 /// Any `FnMut(&EventRef, &Origin)` closure is a sink that ignores rejections.
@@ -214,6 +215,8 @@ pub(crate) fn read_chunked(
         end = head;
     }
     let mut lines = Lines::new(name, opts, sink, stats);
+    // Newline offsets of one read's text (see [`newlines`]).
+    let mut nls: Vec<u32> = Vec::new();
     let mut skipping = false;
     let mut reported = 0u64;
     let mut pipe: Option<Pipeline> = None;
@@ -246,14 +249,18 @@ pub(crate) fn read_chunked(
             // block that fails is checked line by line, so a bad line is
             // found and accounted for as it always was.
             let block_start = start;
-            let block = match memchr::memrchr(b'\n', &buf[scan..end]) {
-                Some(off) if lines.has_parser() => {
-                    simdutf8::basic::from_utf8(&buf[start..scan + off]).ok()
+            // Every newline of what was read, found in one pass (no search
+            // per line, whose end varies with the line's length).
+            let found = newlines(&buf[scan..end], &mut nls);
+            let block = match nls[..found].last() {
+                Some(&off) if lines.has_parser() => {
+                    simdutf8::basic::from_utf8(&buf[start..scan + off as usize]).ok()
                 }
                 _ => None,
             };
-            while let Some(off) = memchr::memchr(b'\n', &buf[scan..end]) {
-                let nl = scan + off;
+            let from = scan;
+            for &off in &nls[..found] {
+                let nl = from + off as usize;
                 if skipping {
                     skipping = false;
                     lines.line(None)?;
@@ -264,7 +271,6 @@ pub(crate) fn read_chunked(
                     }
                 }
                 start = nl + 1;
-                scan = start;
             }
         }
         scan = end;
@@ -334,6 +340,61 @@ pub(crate) fn read_chunked(
     }
     lines.stats.bytes += now;
     lines.finish()
+}
+
+/// The offsets of the newlines of `b` (at most `u32::MAX` bytes) in
+/// `out[..n]`, `n` returned. The bytes are compared 64 at a time and each
+/// block's first newline is written whether there is one or not (the
+/// count moves on only when there is): no branch per line. `out` grows to
+/// one entry per newline and block (a read's worth: bounded by the read
+/// size).
+fn newlines(b: &[u8], out: &mut Vec<u32>) -> usize {
+    // One entry per block and two to spare: the first loop writes at most
+    // one per block (more only after growing it).
+    let need = b.len() / 64 + 2;
+    if out.len() < need {
+        out.resize(need, 0);
+    }
+    let nl = u8x16::splat(b'\n');
+    let mut n = 0usize;
+    let mut blocks = b.chunks_exact(64);
+    let mut at = 0u32;
+    for c in &mut blocks {
+        let mut m = 0u64;
+        for (k, q) in c.chunks_exact(16).enumerate() {
+            let q = <[u8; 16]>::try_from(q).unwrap_or([0; 16]);
+            m |= u64::from(u8x16::from(q).cmp_eq(nl).move_mask() as u16) << (16 * k);
+        }
+        // Room for this block's first newline (always there but after a
+        // block of several, below).
+        if n >= out.len() {
+            out.resize(n + need, 0);
+        }
+        out[n] = at + m.trailing_zeros();
+        n += usize::from(m != 0);
+        m &= m.wrapping_sub(1);
+        // More than one newline in 64 bytes (short lines): each in turn,
+        // with room for one per block after them.
+        while m != 0 {
+            if n + need > out.len() {
+                out.resize(n + need, 0);
+            }
+            out[n] = at + m.trailing_zeros();
+            n += 1;
+            m &= m - 1;
+        }
+        at += 64;
+    }
+    for (i, &c) in blocks.remainder().iter().enumerate() {
+        if c == b'\n' {
+            if n >= out.len() {
+                out.resize(n + need, 0);
+            }
+            out[n] = at + i as u32;
+            n += 1;
+        }
+    }
+    n
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! [`Req::fill`] against its definition before the one-pass path (the
-//! path decoded, then each hash over its whole text): the same view, hashes
-//! included (saved states keep them), for requests of any shape.
+//! The request view: [`Req::fill`] against its definition before the
+//! one-pass path (the path decoded, then each hash over its whole text),
+//! the same view, hashes included (saved states keep them), for requests of
+//! any shape; decoding; notes written by one lane and read by another; the
+//! static-asset test.
 
 use super::*;
 use proptest::prelude::*;
@@ -41,10 +43,10 @@ fn reference(r: &mut Req, w: &WebEvent<'_>) {
 /// Every field the rules read.
 fn view(r: &Req) -> String {
     format!(
-        "{:?} {} {:?} {} {} {:x} {:x} {:x} {:x} {} {:?}",
-        r.once,
+        "{:?} {} {:?} {} {} {:x} {:x} {:x} {:x} {} {:?} {:?}",
+        r.once.escape_ascii().to_string(),
         r.path_len,
-        r.twice,
+        r.twice.escape_ascii().to_string(),
         if r.twice.is_empty() {
             0
         } else {
@@ -57,6 +59,7 @@ fn view(r: &Req) -> String {
         r.ua_hash,
         r.name_at,
         r.ext_at,
+        r.exploit,
     )
 }
 
@@ -184,4 +187,157 @@ proptest! {
         let plain = STATIC_EXTENSIONS.iter().any(|s| s.as_bytes() == ext.as_bytes());
         prop_assert_eq!(static_lower_ext(path.as_bytes(), e), plain, "{}", path);
     }
+}
+
+#[test]
+fn decodes_once_and_twice() {
+    let mut out = Vec::new();
+    decode_into(b"/%252E%252E%252Ffoo", &mut out, false);
+    assert_eq!(out, b"/%2e%2e%2ffoo");
+    let mut out2 = Vec::new();
+    decode_into(&out, &mut out2, false);
+    assert_eq!(out2, b"/../foo");
+    let mut q = Vec::new();
+    decode_into(b"a=1+UNION+select%", &mut q, true);
+    assert_eq!(q, b"a=1 union select%");
+    let mut bad = Vec::new();
+    decode_into(b"%zz%4", &mut bad, false);
+    assert_eq!(bad, b"%zz%4");
+}
+
+/// A note restores the view it was written from (decoded once and
+/// twice, static flag, hashes, classification); a cut or padded note
+/// is refused; one note is read after another from the same buffer.
+#[test]
+fn a_note_restores_the_view() {
+    use super::super::lists::ExploitKind;
+    let mut buf = Vec::new();
+    let mut ends = Vec::new();
+    let mut written = Vec::new();
+    for (path, query, classified) in [
+        ("/a/%252E%252E%252Fetc/passwd", "x=%2527+or+1", true),
+        ("/static/App.JS", "", false),
+        ("/", "", true),
+    ] {
+        let mut r = Req::default();
+        r.fill(&event(path, query, "www.example.org", "-"));
+        if classified {
+            r.exploit.kinds.insert(ExploitKind::Traversal);
+            r.exploit.header_kinds.insert(ExploitKind::Log4Shell);
+            r.exploit.products.extend([3, 70_000]);
+        }
+        r.write_note(classified, &mut buf);
+        ends.push(buf.len());
+        written.push((view(&r), classified));
+    }
+    assert!(written[0].0.contains("../etc/passwd"), "{}", written[0].0);
+    let mut start = 0;
+    // One reused view, as a lane reads notes one after another.
+    let mut r = Req::default();
+    for (end, (want, classified)) in ends.iter().zip(&written) {
+        let note = &buf[start..*end];
+        assert_eq!(r.read_note(note), Some(*classified));
+        assert_eq!(&view(&r), want);
+        assert_eq!(r.read_note(&note[..note.len() - 1]), None);
+        let mut padded = note.to_vec();
+        padded.push(0);
+        assert_eq!(r.read_note(&padded), None);
+        start = *end;
+    }
+    assert_eq!(r.read_note(&[]), None);
+}
+
+proptest::proptest! {
+    /// Any view, filled from any target and agent (up to the longest
+    /// target inspected) with any verdict, comes back whole from its
+    /// note, one note after another in one buffer.
+    #[test]
+    fn any_view_comes_back_from_its_note(
+        views in proptest::collection::vec(
+            (
+                "[/a-zA-Z.%2eE5+]{0,40}",
+                "[a-z=&%25+.]{0,20}",
+                "[ -~]{0,30}",
+                proptest::prelude::any::<(u32, u32, bool, bool)>(),
+                proptest::collection::vec(0usize..100_000, 0..4),
+            ),
+            1..6,
+        ),
+    ) {
+        let long = "/".to_string() + &"a%41.".repeat(MAX_TARGET / 5 + 3);
+        let mut buf = Vec::new();
+        let mut ends = Vec::new();
+        let mut written = Vec::new();
+        for (path, query, ua, (kinds, header, classified, longest), products) in &views {
+            let mut w = event(if *longest { &long } else { path }, query, "www.example.org", "-");
+            w.user_agent = ua;
+            let mut r = Req::default();
+            r.fill(&w);
+            r.exploit.kinds = super::super::lists::KindSet::from_bits(*kinds);
+            r.exploit.header_kinds = super::super::lists::KindSet::from_bits(*header);
+            r.exploit.products = products.clone();
+            r.write_note(*classified, &mut buf);
+            ends.push(buf.len());
+            written.push((view(&r), *classified));
+        }
+        let mut start = 0;
+        let mut r = Req::default();
+        for (end, (want, classified)) in ends.iter().zip(&written) {
+            proptest::prop_assert_eq!(r.read_note(&buf[start..*end]), Some(*classified));
+            proptest::prop_assert_eq!(&view(&r), want);
+            start = *end;
+        }
+    }
+}
+
+/// The view's shortcuts agree with the plain definitions: decoded
+/// twice exactly when the first decoding left a `%`; the static flag
+/// of the raw path; the last segment and extension of the decoded
+/// path; the target hash that of the whole decoded target.
+#[test]
+fn fill_agrees_with_the_plain_definitions() {
+    let cases = [
+        ("/static/App.JS", ""),
+        ("/a.b/c", ""),
+        ("/a/b.tar.GZ", "x=1"),
+        ("/img%2Elogo.PNG", ""),
+        ("/img/logo%2epng", ""),
+        ("/100%", "a=%"),
+        ("/x", "q=%2525"),
+        ("/%2e%2e/etc/passwd", ""),
+        ("/dir/", "a+b=c%20d"),
+        ("", ""),
+        ("noslash.css", ""),
+    ];
+    let mut r = Req::default();
+    for (path, query) in cases {
+        let mut w = event(path, query, "www.example.org", "-");
+        w.user_agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0";
+        r.fill(&w);
+        let what = format!("{path}?{query}");
+        assert_eq!(!r.twice.is_empty(), r.once.contains(&b'%'), "twice: {what}");
+        assert_eq!(r.is_static, is_static(path.as_bytes()), "static: {what}");
+        let p = r.path().to_vec();
+        let name_at = p.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+        assert_eq!(r.name_at, name_at, "name: {what}");
+        let ext = p[name_at..].iter().rposition(|&c| c == b'.');
+        assert_eq!(r.ext(), ext.map(|d| &p[name_at + d + 1..]), "ext: {what}");
+        assert_eq!(r.target_hash, hash_bytes(&r.once), "target: {what}");
+        assert_eq!(r.ua_hash, hash_bytes(w.user_agent.as_bytes()), "ua: {what}");
+    }
+    // A long user agent is hashed on its first bytes only.
+    let long = "a".repeat(MAX_UA + 10);
+    let mut w = event("/", "", "www.example.org", "-");
+    w.user_agent = &long;
+    r.fill(&w);
+    assert_eq!(r.ua_hash, hash_bytes(&long.as_bytes()[..MAX_UA]));
+}
+
+#[test]
+fn static_assets() {
+    assert!(is_static(b"/static/app.JS"));
+    assert!(is_static(b"/a/b/logo.png"));
+    assert!(!is_static(b"/index.php"));
+    assert!(!is_static(b"/v1.2/api"));
+    assert!(!is_static(b"/"));
 }

@@ -61,22 +61,15 @@ fn words_read_in_place_as_the_reference() {
             r#"1.2.3.4 {ident} {user} [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua""#
         ));
     }
-    for kind in [
-        ClfKind::Common,
-        ClfKind::Combined,
-        ClfKind::VhostCombined,
-        ClfKind::BunkerWeb,
-    ] {
-        for xff in 0..3 {
-            // One parser for the whole sequence (its caches see it all).
-            let mut new = Clf::new(kind, xff);
-            for line in &lines {
-                let got = format!("{:?}", new.parse_rec(line, None));
-                let want = format!("{:?}", clf_ref::parse_rec(kind, xff, line));
-                assert_eq!(got, want, "{kind:?} field {xff}: {line:?}");
-            }
-        }
-    }
+    agree_with_the_reference(
+        &[
+            ClfKind::Common,
+            ClfKind::Combined,
+            ClfKind::VhostCombined,
+            ClfKind::BunkerWeb,
+        ],
+        &lines,
+    );
 }
 
 /// Quotes after runs of backslashes (none to five, at the start of a field
@@ -114,16 +107,7 @@ fn quoted_at_as_an_escape_walk() {
             r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "{t}"#
         ));
     }
-    for kind in [ClfKind::Common, ClfKind::Combined] {
-        for xff in 0..3 {
-            let mut new = Clf::new(kind, xff);
-            for line in &lines {
-                let got = format!("{:?}", new.parse_rec(line, None));
-                let want = format!("{:?}", clf_ref::parse_rec(kind, xff, line));
-                assert_eq!(got, want, "{kind:?} field {xff}: {line:?}");
-            }
-        }
-    }
+    agree_with_the_reference(&[ClfKind::Common, ClfKind::Combined], &lines);
 }
 
 /// What [`leading_digits`] stands for: the digits an eight-byte word
@@ -183,4 +167,19 @@ fn leading_digits_at_every_length() {
         Some((3, 200))
     );
     assert_eq!(leading_digits(u64::from_le_bytes(*b"12345678")), None);
+}
+
+/// Each line parses as the reference parser reads it, for each kind and
+/// forwarded-for field, one parser per sequence (its caches see it all).
+fn agree_with_the_reference(kinds: &[ClfKind], lines: &[String]) {
+    for &kind in kinds {
+        for xff in 0..3 {
+            let mut new = Clf::new(kind, xff);
+            for line in lines {
+                let got = format!("{:?}", new.parse_rec(line, None));
+                let want = format!("{:?}", clf_ref::parse_rec(kind, xff, line));
+                assert_eq!(got, want, "{kind:?} field {xff}: {line:?}");
+            }
+        }
+    }
 }

@@ -65,6 +65,17 @@ const NO_SOURCE: u8 = 0x7f;
 /// Most source lanes.
 pub(crate) const MAX_LANES: usize = 64;
 
+/// A 64-bit finaliser (splitmix) of a network's bits: neighbouring
+/// networks spread evenly over the lanes.
+#[inline]
+pub(crate) fn spread(net: u64) -> u64 {
+    let mut x = net ^ (net >> 30);
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
 /// The source lane of an address, out of `lanes`: a hash of its network
 /// (/24 for IPv4, /64 for IPv6, as the per-prefix detectors group).
 #[inline]
@@ -74,12 +85,7 @@ pub(crate) fn lane_of(ip: IpAddr, lanes: usize) -> usize {
         IpAddr::V4(a) => u64::from(u32::from(a)) >> 8,
         IpAddr::V6(a) => (u128::from(a) >> 64) as u64,
     };
-    // A 64-bit finaliser (splitmix): neighbouring networks spread evenly.
-    let mut x = net ^ (net >> 30);
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^= x >> 31;
+    let x = spread(net);
     let n = lanes.max(1) as u64;
     // The same lane as `x % n`, without a division for 2, 4, 8… lanes.
     let lane = if n.is_power_of_two() {

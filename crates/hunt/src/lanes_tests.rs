@@ -313,18 +313,14 @@ fn lanes_over_many_batches_give_the_alerts_of_one_feed() {
 }
 
 /// The lane of an address as first defined: its network as
-/// `ip_prefix` gives it, hashed, modulo the number of lanes.
+/// `ip_prefix` gives it, spread by the same finaliser, modulo the number of
+/// lanes.
 fn lane_of_reference(ip: IpAddr, lanes: usize) -> usize {
     let net = match haboob_model::ip_prefix(ip).network {
         IpAddr::V4(a) => u64::from(u32::from(a)) >> 8,
         IpAddr::V6(a) => (u128::from(a) >> 64) as u64,
     };
-    let mut x = net ^ (net >> 30);
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^= x >> 31;
-    (x % lanes.max(1) as u64) as usize
+    (super::spread(net) % lanes.max(1) as u64) as usize
 }
 
 proptest::proptest! {

@@ -314,7 +314,7 @@ impl WebDetectors {
 
     /// Number of enabled rules.
     pub fn rule_count(&self) -> usize {
-        self.rules.len() + self.outcomes.as_ref().map_or(0, outcome::Outcomes::len)
+        self.rules.all().len() + self.outcomes.as_ref().map_or(0, outcome::Outcomes::len)
     }
 }
 
@@ -382,24 +382,21 @@ impl Detector for WebDetectors {
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.rules.each(&mut |r| r.finish(out));
+        for r in self.rules.all_mut() {
+            r.finish(out);
+        }
         if let Some(x) = &mut self.outcomes {
             x.finish(out);
         }
     }
 
     fn save_state(&self) -> Result<crate::DetectorState, crate::StateError> {
-        let mut rules = Vec::new();
-        let mut result = Ok(());
-        self.rules.each_ref(&mut |r| {
-            if result.is_ok() {
-                match r.save() {
-                    Ok(s) => rules.push((r.id().to_string(), s)),
-                    Err(e) => result = Err(e),
-                }
-            }
-        });
-        result?;
+        let mut rules = self
+            .rules
+            .all()
+            .into_iter()
+            .map(|r| Ok((r.id().to_string(), r.save()?)))
+            .collect::<Result<Vec<_>, crate::StateError>>()?;
         if let Some(x) = &self.outcomes {
             x.save(&mut rules)?;
         }
@@ -422,15 +419,9 @@ impl Detector for WebDetectors {
                 ));
             }
             let mut rules = rules.into_iter();
-            let mut result = Ok(());
-            self.rules.each(&mut |r| {
-                if result.is_ok() {
-                    if let Some(s) = rules.next() {
-                        result = r.restore(s);
-                    }
-                }
-            });
-            result?;
+            for (r, s) in self.rules.all_mut().into_iter().zip(&mut rules) {
+                r.restore(s)?;
+            }
             // The outcome rules come last in build order.
             if let Some(x) = &mut self.outcomes {
                 x.restore_in_order(&mut rules)?;
@@ -439,15 +430,11 @@ impl Detector for WebDetectors {
         };
         let mut saved: std::collections::HashMap<String, crate::DetectorState> =
             keyed.into_iter().collect();
-        let mut result = Ok(());
-        self.rules.each(&mut |r| {
-            if result.is_ok() {
-                if let Some(s) = saved.remove(r.id()) {
-                    result = r.restore(s);
-                }
+        for r in self.rules.all_mut() {
+            if let Some(s) = saved.remove(r.id()) {
+                r.restore(s)?;
             }
-        });
-        result?;
+        }
         if let Some(x) = &mut self.outcomes {
             x.restore(&mut saved)?;
         }

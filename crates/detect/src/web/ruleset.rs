@@ -124,20 +124,18 @@ impl RuleSet {
         each_rule!(self [mut] r => r.observe(w, req, o, out));
     }
 
-    /// `f` on each enabled rule, in order.
-    pub fn each(&mut self, f: &mut dyn FnMut(&mut dyn WebRule)) {
-        each_rule!(self [mut] r => f(r));
+    /// The enabled rules, in order (saving, restoring, finishing: not per
+    /// request).
+    pub fn all(&self) -> Vec<&dyn WebRule> {
+        let mut v: Vec<&dyn WebRule> = Vec::new();
+        each_rule!(self [] r => v.push(r));
+        v
     }
 
-    /// `f` on each enabled rule, in order, read only.
-    pub fn each_ref(&self, f: &mut dyn FnMut(&dyn WebRule)) {
-        each_rule!(self [] r => f(r));
-    }
-
-    /// Number of enabled rules.
-    pub fn len(&self) -> usize {
-        let mut n = 0;
-        self.each_ref(&mut |_| n += 1);
-        n
+    /// [`RuleSet::all`], to change them.
+    pub fn all_mut(&mut self) -> Vec<&mut dyn WebRule> {
+        let mut v: Vec<&mut dyn WebRule> = Vec::new();
+        each_rule!(self [mut] r => v.push(r));
+        v
     }
 }

@@ -174,6 +174,32 @@ impl<'a> Cur<'a, '_> {
         Some(v)
     }
 
+    /// [`Cur::digits`]`(3, 3)` (a status code): three digits then a space
+    /// read at their known places, none of which waits for another; the
+    /// end of the line (no byte after the digits) as `digits` reads it.
+    #[inline(always)]
+    fn three_digits(&mut self) -> Option<u16> {
+        let start = self.pos;
+        let Some(&[h, t, u, sp]) = self
+            .s
+            .as_bytes()
+            .get(start..start + 4)
+            .and_then(|w| <&[u8; 4]>::try_from(w).ok())
+        else {
+            return self.digits(3, 3).and_then(|v| u16::try_from(v).ok());
+        };
+        let (h, t, u) = (
+            h.wrapping_sub(b'0'),
+            t.wrapping_sub(b'0'),
+            u.wrapping_sub(b'0'),
+        );
+        if sp != b' ' || h > 9 || t > 9 || u > 9 {
+            return None;
+        }
+        self.pos = start + 4;
+        Some(u16::from(h) * 100 + u16::from(t) * 10 + u16::from(u))
+    }
+
     #[inline(always)]
     fn eat(&mut self, b: u8) -> bool {
         if self.s.as_bytes().get(self.pos) == Some(&b) {
@@ -235,7 +261,9 @@ impl<'a> Cur<'a, '_> {
                 .and_then(|w| <[u8; 4]>::try_from(w).ok())
                 .map(u32::from_le_bytes)
         };
-        let s1 = if word4(a) == Some(u32::from_le_bytes(*b"GET ")) && a + 3 < e {
+        // `GET` is a valid method: no byte of it is checked.
+        let get = word4(a) == Some(u32::from_le_bytes(*b"GET ")) && a + 3 < e;
+        let s1 = if get {
             a + 3
         } else {
             match self.scan.space(a) {
@@ -244,7 +272,10 @@ impl<'a> Cur<'a, '_> {
             }
         };
         let method = cut(self.s, a, s1);
-        if !(1..=32).contains(&method.len()) || !method.bytes().all(|b| METHOD[usize::from(b)]) {
+        if !get
+            && (!(1..=32).contains(&method.len())
+                || !method.bytes().all(|b| METHOD[usize::from(b)]))
+        {
             return malformed();
         }
         // One space: no protocol; two: the protocol after the second;
@@ -260,7 +291,7 @@ impl<'a> Cur<'a, '_> {
                     return malformed();
                 }
                 let protocol = cut(self.s, s2 + 1, e);
-                if !protocol.starts_with("HTTP/") {
+                if !plain && !protocol.starts_with("HTTP/") {
                     return malformed();
                 }
                 (s2, protocol)
@@ -500,8 +531,8 @@ fn parse_ncsa<'a>(
         .ok_or(RecordError::fixed("unterminated \"request\""))?;
     // Three digits (almost every status) read in place; anything else as
     // a word, as it always was.
-    let status = match c.digits(3, 3) {
-        Some(v) => u16::try_from(v).unwrap_or(u16::MAX),
+    let status = match c.three_digits() {
+        Some(v) => v,
         None => {
             let w = c.word().ok_or(RecordError::fixed("missing status code"))?;
             self::status(w).ok_or(RecordError::fixed("bad status code"))?

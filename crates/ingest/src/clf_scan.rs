@@ -260,7 +260,7 @@ impl<'a, 'm> Scan<'a, 'm> {
 
 /// The first `needle` in `b[from..to]`, sixteen bytes at a time (short
 /// texts: the request target), reading past `to` within `b` when it can.
-#[inline]
+#[inline(always)]
 pub(crate) fn find_byte(b: &[u8], from: usize, to: usize, needle: u8) -> Option<usize> {
     let n = u8x16::splat(needle);
     let mut i = from;

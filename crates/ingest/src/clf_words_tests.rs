@@ -26,6 +26,15 @@ fn words_read_in_place_as_the_reference() {
             }
         }
     }
+    // A status read in place at the end of the line, or with too few
+    // bytes after it for the word read (`three_digits` falls back there).
+    for tail in [
+        "200", "20", "2000", "200 ", "200x", "20 5", "200 5", "2 ", "2", "",
+    ] {
+        lines.push(format!(
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" {tail}"#
+        ));
+    }
     // Requests around the `GET ` and `HTTP/1.x` shortcuts.
     for request in [
         "GET / HTTP/1.1",
@@ -39,6 +48,11 @@ fn words_read_in_place_as_the_reference() {
         "GET /",
         "GET ",
         "GET",
+        "GET  HTTP/1.1",
+        "GET\t/ HTTP/1.1",
+        "GET / HTTP/1.1 HTTP/1.1",
+        "GET / HTTP/2",
+        "GET / http/1.1",
         "GETX / HTTP/1.1",
         "get / HTTP/1.1",
         "POST /x?a=1 HTTP/1.1",

@@ -349,8 +349,8 @@ pub(crate) fn read_chunked(
 /// one entry per newline and block (a read's worth: bounded by the read
 /// size).
 fn newlines(b: &[u8], out: &mut Vec<u32>) -> usize {
-    // One entry per block and two to spare: the first loop writes at most
-    // one per block (more only after growing it).
+    // One entry per block and two to spare: the loop writes at most one
+    // per block (more only in [`more_newlines`], which grows it).
     let need = b.len() / 64 + 2;
     if out.len() < need {
         out.resize(need, 0);
@@ -365,23 +365,13 @@ fn newlines(b: &[u8], out: &mut Vec<u32>) -> usize {
             let q = <[u8; 16]>::try_from(q).unwrap_or([0; 16]);
             m |= u64::from(u8x16::from(q).cmp_eq(nl).move_mask() as u16) << (16 * k);
         }
-        // Room for this block's first newline (always there but after a
-        // block of several, below).
-        if n >= out.len() {
-            out.resize(n + need, 0);
-        }
+        // There is room for one entry per block left: `need` at the
+        // start, and `more_newlines` leaves as much after its own.
         out[n] = at + m.trailing_zeros();
         n += usize::from(m != 0);
         m &= m.wrapping_sub(1);
-        // More than one newline in 64 bytes (short lines): each in turn,
-        // with room for one per block after them.
-        while m != 0 {
-            if n + need > out.len() {
-                out.resize(n + need, 0);
-            }
-            out[n] = at + m.trailing_zeros();
-            n += 1;
-            m &= m - 1;
+        if m != 0 {
+            n = more_newlines(out, n, at, m, need);
         }
         at += 64;
     }
@@ -393,6 +383,24 @@ fn newlines(b: &[u8], out: &mut Vec<u32>) -> usize {
             out[n] = at + i as u32;
             n += 1;
         }
+    }
+    n
+}
+
+/// The newlines of one block after its first (short lines), `m` their
+/// mask, written from `out[n]` on, with room for one entry per block
+/// after them; the new count. Out of [`newlines`]' loop, which keeps its
+/// registers for the usual block of one newline or none.
+#[cold]
+#[inline(never)]
+fn more_newlines(out: &mut Vec<u32>, mut n: usize, at: u32, mut m: u64, need: usize) -> usize {
+    while m != 0 {
+        if n + need > out.len() {
+            out.resize(n + need, 0);
+        }
+        out[n] = at + m.trailing_zeros();
+        n += 1;
+        m &= m - 1;
     }
     n
 }

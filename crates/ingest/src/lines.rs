@@ -156,11 +156,13 @@ impl<'o, 'f> Lines<'o, 'f> {
         if raw.len() > max {
             return self.reject(Cow::Owned(format!("line longer than {max} bytes")), "");
         }
-        if raw.trim_ascii().is_empty() {
+        // A line that starts with a byte other than white space (almost
+        // all) is not blank: no trimming.
+        if !raw.first().is_some_and(|b| !b.is_ascii_whitespace()) && raw.trim_ascii().is_empty() {
             return self.reject(Cow::Borrowed("empty line"), "");
         }
-        // `raw` is a prefix of `known` (at most a `\r` shorter).
-        let text = match known.and_then(|k| k.get(..raw.len())) {
+        // `raw` is `known` without its last `\r`, if any.
+        let text = match known.map(|k| k.strip_suffix('\r').unwrap_or(k)) {
             Some(s) => Cow::Borrowed(s),
             None => match std::str::from_utf8(raw) {
                 Ok(s) => Cow::Borrowed(s),

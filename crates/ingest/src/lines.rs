@@ -158,7 +158,7 @@ impl<'o, 'f> Lines<'o, 'f> {
         }
         // A line that starts with a byte other than white space (almost
         // all) is not blank: no trimming.
-        if !raw.first().is_some_and(|b| !b.is_ascii_whitespace()) && raw.trim_ascii().is_empty() {
+        if raw.first().is_none_or(u8::is_ascii_whitespace) && raw.trim_ascii().is_empty() {
             return self.reject(Cow::Borrowed("empty line"), "");
         }
         // `raw` is `known` without its last `\r`, if any.

@@ -192,9 +192,7 @@ impl Req {
 
     /// Set [`Req::name_at`] and [`Req::ext_at`] from the decoded path.
     fn locate_name(&mut self) {
-        let path = &self.once[..self.path_len];
-        self.name_at = memchr::memrchr(b'/', path).map_or(0, |i| i + 1);
-        self.ext_at = memchr::memrchr(b'.', &path[self.name_at..]).map(|d| self.name_at + d + 1);
+        (self.name_at, self.ext_at) = super::lower::name_and_ext(&self.once[..self.path_len]);
     }
 
     /// The extension of the decoded path's last segment (after its last

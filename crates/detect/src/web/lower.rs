@@ -114,7 +114,7 @@ pub(crate) fn name_and_ext(path: &[u8]) -> (usize, Option<usize>) {
         if slash != 0 {
             let s = (63 - slash.leading_zeros() as usize) / 8;
             // Only dots after the slash are in the last segment.
-            dots &= !0u64 << 8 * s << 8;
+            dots &= (!0u64 << (8 * s)) << 8;
             if dot.is_none() && dots != 0 {
                 dot = Some(base + (63 - dots.leading_zeros() as usize) / 8);
             }

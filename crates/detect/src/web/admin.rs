@@ -99,6 +99,9 @@ impl WebRule for WebAdminEnum {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request this rule counts.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if !self
@@ -107,6 +110,18 @@ impl WebRule for WebAdminEnum {
         {
             return;
         }
+        self.probe(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebAdminEnum {
+    /// One request for an admin or login page.
+    #[inline(never)]
+    fn probe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let p = &self.p;
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
@@ -130,9 +145,5 @@ impl WebRule for WebAdminEnum {
             slot.ep.fired = true;
             slot.ep.severity = Severity::Medium;
         }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }

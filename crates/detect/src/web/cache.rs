@@ -71,38 +71,62 @@ impl Texts {
     }
 }
 
-/// Slots of an [`AgentMemo`] (a power of two).
+/// Slots of a [`TextMemo`] (a power of two).
 const MEMO_SLOTS: usize = 256;
 
-/// One remembered user agent: its bytes, hash and id (`hash` 0 and no
-/// bytes when `held` is false).
+/// One remembered text: its bytes and its answer (no bytes when `held`
+/// is false).
 #[derive(Debug, Default)]
-struct Remembered {
+struct Remembered<V> {
     held: bool,
     text: Vec<u8>,
-    hash: u64,
-    id: Option<TextId>,
+    answer: V,
 }
 
-/// User agents repeat on most requests: their hashes (the chain over some
-/// hundred bytes) and their ids in a [`Texts`] table, remembered by a cheap
-/// mix of a few of their words, so that one compare of the bytes gives
-/// both. Direct-mapped: two agents of one slot replace each other (then
-/// hashed and looked up in the table as without the memo). A remembered id
-/// is the one the table gave for these exact bytes, so it names them even
-/// after the table's slot held another text (ids are never reused).
+/// Answers for texts that repeat on most requests (user agents,
+/// referrers), remembered by a cheap mix of a few of their words, so that
+/// one compare of the bytes gives the answer. Direct-mapped: two texts of
+/// one slot replace each other (then computed as without the memo). Texts
+/// longer than [`MAX_KEY`] are not kept.
 #[derive(Debug)]
-pub(crate) struct AgentMemo {
-    slots: Vec<Remembered>,
+pub(crate) struct TextMemo<V> {
+    slots: Vec<Remembered<V>>,
 }
 
-impl Default for AgentMemo {
+impl<V: Copy + Default> Default for TextMemo<V> {
     fn default() -> Self {
-        AgentMemo {
+        TextMemo {
             slots: (0..MEMO_SLOTS).map(|_| Remembered::default()).collect(),
         }
     }
 }
+
+impl<V: Copy> TextMemo<V> {
+    /// `f(text)`, from the memo when `text` is remembered.
+    #[inline]
+    pub fn get_or(&mut self, text: &[u8], f: impl FnOnce(&[u8]) -> V) -> V {
+        if text.len() > MAX_KEY {
+            return f(text);
+        }
+        let r = &mut self.slots[memo_slot(text)];
+        if r.held && same(&r.text, text) {
+            return r.answer;
+        }
+        let v = f(text);
+        r.held = true;
+        r.text.clear();
+        r.text.extend_from_slice(text);
+        r.answer = v;
+        v
+    }
+}
+
+/// User agents' hashes (the chain over some hundred bytes) and their ids
+/// in a [`Texts`] table, remembered ([`TextMemo`]). A remembered id is the
+/// one the table gave for these exact bytes, so it names them even after
+/// the table's slot held another text (ids are never reused).
+#[derive(Debug, Default)]
+pub(crate) struct AgentMemo(TextMemo<(u64, Option<TextId>)>);
 
 impl AgentMemo {
     /// `(hash(text), texts.id(text, hash(text)))`, from the memo when
@@ -115,25 +139,14 @@ impl AgentMemo {
         texts: &mut Texts,
         hash: impl FnOnce(&[u8]) -> u64,
     ) -> (u64, Option<TextId>) {
-        if text.len() > MAX_KEY {
-            return (hash(text), None);
-        }
-        let r = &mut self.slots[memo_slot(text)];
-        if r.held && same(&r.text, text) {
-            return (r.hash, r.id);
-        }
-        let h = hash(text);
-        let id = texts.id(text, h);
-        r.held = true;
-        r.text.clear();
-        r.text.extend_from_slice(text);
-        r.hash = h;
-        r.id = id;
-        (h, id)
+        self.0.get_or(text, |t| {
+            let h = hash(t);
+            (h, texts.id(t, h))
+        })
     }
 }
 
-/// The [`AgentMemo`] slot of a text: its length and two of its words
+/// The [`TextMemo`] slot of a text: its length and two of its words
 /// (the last and the middle one; a shorter text's bytes), mixed.
 #[inline]
 fn memo_slot(b: &[u8]) -> usize {
@@ -318,6 +331,38 @@ mod tests {
                 prop_assert_eq!(h, fx(k));
                 let t = id.expect("short text");
                 prop_assert_eq!(seen.entry(t.id).or_insert_with(|| k.clone()), k);
+            }
+        }
+
+        /// Through a memo of answers (referrers), texts of any length and
+        /// bytes in any order (slots shared, texts too long to keep): each
+        /// answer is the function's on the exact bytes, computed again only
+        /// when the text was not the last one of its slot.
+        #[test]
+        fn memo_answers_follow_the_exact_bytes(
+            keys in proptest::collection::vec(
+                prop_oneof![
+                    8 => proptest::collection::vec(prop_oneof![Just(b'$'), b'a'..b'd'], 0..40),
+                    1 => proptest::collection::vec(b'a'..b'c', MAX_KEY - 1..MAX_KEY + 3),
+                ],
+                1..300),
+        ) {
+            let mut memo = TextMemo::<bool>::default();
+            let mut last: std::collections::HashMap<usize, Vec<u8>> = Default::default();
+            for k in &keys {
+                let want = k.contains(&b'$') || k.len() % 3 == 0;
+                let mut computed = false;
+                let got = memo.get_or(k, |t| {
+                    computed = true;
+                    t.contains(&b'$') || t.len() % 3 == 0
+                });
+                prop_assert_eq!(got, want);
+                let kept = k.len() <= MAX_KEY;
+                let held = kept && last.get(&memo_slot(k)) == Some(k);
+                prop_assert_eq!(computed, !held);
+                if kept {
+                    last.insert(memo_slot(k), k.clone());
+                }
             }
         }
 

@@ -114,6 +114,9 @@ impl WebRule for WebCrawl {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request this rule counts.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if req.is_static
@@ -126,6 +129,18 @@ impl WebRule for WebCrawl {
                 return;
             }
         }
+        self.page(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebCrawl {
+    /// One page request of an agent not allowed.
+    #[inline(never)]
+    fn page(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
             .t
@@ -171,9 +186,5 @@ impl WebRule for WebCrawl {
             st.distinct = st.window.iter().map(|(_, h)| *h).collect();
             st.window = VecDeque::new();
         }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }

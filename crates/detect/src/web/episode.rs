@@ -365,6 +365,25 @@ pub(crate) struct Tracker<S> {
     max: usize,
     since_sweep: u32,
     last_sweep: Ts,
+    /// The latest time at which no sweep is due by time since the last one
+    /// (`now <= due` implies `now - last_sweep <= idle_ms`), so that the
+    /// check per event is one compare; [`i64::MIN`] when not known (a
+    /// restored tracker: the exact test decides and sets it).
+    #[serde(skip, default = "due_unknown")]
+    due: i64,
+}
+
+/// [`Tracker::due`] not known.
+fn due_unknown() -> i64 {
+    i64::MIN
+}
+
+/// [`Tracker::due`] after a sweep at `last` (exact: `now <= due` exactly
+/// when `now.saturating_sub(last) <= idle_ms`, for `idle_ms >= 0`; a sum
+/// past the largest time saturates, as no time is later).
+#[inline]
+fn due_after(last: i64, idle_ms: i64) -> i64 {
+    last.saturating_add(idle_ms)
 }
 
 /// A slot equal to a new one for (ip, site) at `now`, reused when possible.
@@ -406,6 +425,7 @@ impl<S: Recycle> Tracker<S> {
             max: max.max(1),
             since_sweep: 0,
             last_sweep: Ts(i64::MIN),
+            due: due_unknown(),
         }
     }
 
@@ -464,8 +484,20 @@ impl<S: Recycle> Tracker<S> {
     #[inline]
     pub fn maintain(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
         self.since_sweep += 1;
+        if self.since_sweep < SWEEP_EVERY && now.0 <= self.due {
+            return;
+        }
+        self.maintain_slow(now, flush);
+    }
+
+    /// [`Tracker::maintain`] past its quick test: the exact test (the due
+    /// time may not be known), then the sweep or the due time learnt.
+    #[cold]
+    #[inline(never)]
+    fn maintain_slow(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
         if self.since_sweep < SWEEP_EVERY && now.0.saturating_sub(self.last_sweep.0) <= self.idle_ms
         {
+            self.due = due_after(self.last_sweep.0, self.idle_ms);
             return;
         }
         self.sweep(now, flush);
@@ -478,6 +510,7 @@ impl<S: Recycle> Tracker<S> {
     fn sweep(&mut self, now: Ts, flush: &mut impl FnMut(Slot<S>)) {
         self.since_sweep = 0;
         self.last_sweep = now;
+        self.due = due_after(now.0, self.idle_ms);
         let idle = self.idle_ms;
         let mut fired: Vec<Box<Slot<S>>> = Vec::new();
         let pool = &mut self.pool;

@@ -249,11 +249,26 @@ impl WebRule for WebFlood {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request this rule counts.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         if req.is_static {
             return;
         }
+        self.request(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebFlood {
+    /// One non-static request.
+    #[inline(never)]
+    fn request(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let (rate_cap, agent_cap) = (self.rate_cap(), self.agent_cap());
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
@@ -340,9 +355,5 @@ impl WebRule for WebFlood {
         }
         insert_capped(&mut st.uas, ua_hash);
         slot.ep.sample(&req.path_lossy());
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }

@@ -90,8 +90,27 @@ impl WebRule for WebLoginBf {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request this rule counts.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
+        // Only a 401 or a POST to a login form counts (or follows one).
+        if w.status != 401 && !method_is(w.method, b"post") {
+            return;
+        }
+        self.attempt(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebLoginBf {
+    /// A 401 or a POST.
+    #[inline(never)]
+    fn attempt(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let post = method_is(w.method, b"post");
         let form = post && self.forms.matches(req.path());
         let failed = w.status == 401 || (form && matches!(w.status, 200 | 403));
@@ -135,9 +154,5 @@ impl WebRule for WebLoginBf {
             slot.ep.severity = Severity::Medium;
             st.window = VecDeque::new();
         }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }

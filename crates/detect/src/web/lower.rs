@@ -87,6 +87,54 @@ fn lower_word(c: &mut [u8]) -> Option<u64> {
     Some(l)
 }
 
+/// High bit of each byte of `x` that is zero, exactly (no borrow from a
+/// lower byte marks a higher one, unlike [`has_byte`]'s test).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    let low = !HIGH;
+    !(((x & low).wrapping_add(low)) | x | low)
+}
+
+/// Where the last segment of `path` starts (after its last `/`, 0 without
+/// one) and where that segment's extension starts (after its last `.`;
+/// `None` when the segment has no dot): `memrchr` of `/`, then of `.` in
+/// the segment, read eight bytes at a time from the end instead (paths are
+/// short: two calls of `memrchr` cost more than the few words read).
+#[inline]
+pub(crate) fn name_and_ext(path: &[u8]) -> (usize, Option<usize>) {
+    let mut dot: Option<usize> = None;
+    let mut end = path.len();
+    while end >= 8 {
+        let base = end - 8;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&path[base..end]);
+        let x = u64::from_le_bytes(a);
+        let slash = zero_bytes(x ^ (ONES * u64::from(b'/')));
+        let mut dots = zero_bytes(x ^ (ONES * u64::from(b'.')));
+        if slash != 0 {
+            let s = (63 - slash.leading_zeros() as usize) / 8;
+            // Only dots after the slash are in the last segment.
+            dots &= (!0u64 << (8 * s)) << 8;
+            if dot.is_none() && dots != 0 {
+                dot = Some(base + (63 - dots.leading_zeros() as usize) / 8);
+            }
+            return (base + s + 1, dot.map(|d| d + 1));
+        }
+        if dot.is_none() && dots != 0 {
+            dot = Some(base + (63 - dots.leading_zeros() as usize) / 8);
+        }
+        end = base;
+    }
+    for i in (0..end).rev() {
+        match path[i] {
+            b'/' => return (i + 1, dot.map(|d| d + 1)),
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => {}
+        }
+    }
+    (0, dot.map(|d| d + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fxhash::{hash_bytes, hash_resume, hash_tail};
@@ -110,6 +158,34 @@ mod tests {
         }
     }
 
+    /// [`name_and_ext`] as it was defined: `memrchr` of `/`, then of `.`
+    /// after it.
+    fn name_and_ext_reference(path: &[u8]) -> (usize, Option<usize>) {
+        let name_at = memchr::memrchr(b'/', path).map_or(0, |i| i + 1);
+        let ext_at = memchr::memrchr(b'.', &path[name_at..]).map(|d| name_at + d + 1);
+        (name_at, ext_at)
+    }
+
+    #[test]
+    fn names_and_extensions_of_paths() {
+        for (p, want) in [
+            (&b""[..], (0, None)),
+            (b"/", (1, None)),
+            (b"a.b", (0, Some(2))),
+            (b"/assets/css/main.b81e2.css", (12, Some(23))),
+            (b"/opinion/2026/08/05/senate-race-tightens", (20, None)),
+            (b"/a.b/c", (5, None)),
+            (b"/a/b.tar.gz", (3, Some(9))),
+            (b"/x/abcdefg.", (3, Some(11))),
+            (b"/abcdefgh/", (10, None)),
+            (b"/v1.2/api/.git/../wp-config.php.bak/", (36, None)),
+            (b"/.........../.", (13, Some(14))),
+        ] {
+            assert_eq!(name_and_ext(p), want, "{}", p.escape_ascii());
+            assert_eq!(name_and_ext_reference(p), want, "{}", p.escape_ascii());
+        }
+    }
+
     proptest! {
         /// Words of any bytes: lower-cased and searched as byte by byte.
         #[test]
@@ -118,6 +194,17 @@ mod tests {
             let x = u64::from_le_bytes(a);
             prop_assert_eq!(lower8(x).to_le_bytes().to_vec(), want);
             prop_assert_eq!(has_byte(x, b'%'), a.contains(&b'%'));
+        }
+
+        /// Paths of slashes, dots and other bytes, in every position of
+        /// a word: the last segment and extension as `memrchr` finds them.
+        #[test]
+        fn names_and_extensions_agree_with_memrchr(
+            path in proptest::collection::vec(
+                prop_oneof![Just(b'/'), Just(b'.'), Just(b'a'), Just(0xaeu8), Just(0x2fu8 | 0x80), any::<u8>()],
+                0..40),
+        ) {
+            prop_assert_eq!(name_and_ext(&path), name_and_ext_reference(&path));
         }
 
         /// A path without `%`: its lower-cased copy, and the chain that

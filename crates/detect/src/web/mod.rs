@@ -362,11 +362,7 @@ impl Detector for WebDetectors {
         let classify = self.classifier.is_some() && classified != Some(true);
         self.identify(w, classify, classified.is_none());
         match &mut self.classifier {
-            Some(c) if classified != Some(true) => {
-                let mut hits = std::mem::take(&mut self.req.exploit);
-                c.classify(w, &self.req, &mut hits);
-                self.req.exploit = hits;
-            }
+            Some(c) if classified != Some(true) => c.classify_view(w, &mut self.req),
             // The note's verdict, where this set has no classifier: its
             // rules never read one (the view as `fill` leaves it).
             None if classified == Some(true) => self.req.exploit = Default::default(),

@@ -192,9 +192,7 @@ impl Req {
 
     /// Set [`Req::name_at`] and [`Req::ext_at`] from the decoded path.
     fn locate_name(&mut self) {
-        let path = &self.once[..self.path_len];
-        self.name_at = memchr::memrchr(b'/', path).map_or(0, |i| i + 1);
-        self.ext_at = memchr::memrchr(b'.', &path[self.name_at..]).map(|d| self.name_at + d + 1);
+        (self.name_at, self.ext_at) = super::lower::name_and_ext(&self.once[..self.path_len]);
     }
 
     /// The extension of the decoded path's last segment (after its last
@@ -277,7 +275,10 @@ impl Req {
         out.reserve(NOTE_HEAD + self.once.len() + self.twice.len() + 4 * hits.products.len());
         out.extend_from_slice(&head);
         out.extend_from_slice(&self.once);
-        out.extend_from_slice(&self.twice);
+        // Most requests have nothing decoded twice and no product.
+        if !self.twice.is_empty() {
+            out.extend_from_slice(&self.twice);
+        }
         for p in &hits.products {
             out.extend_from_slice(&len(*p));
         }
@@ -320,7 +321,9 @@ impl Req {
         self.once.clear();
         self.once.extend_from_slice(once);
         self.twice.clear();
-        self.twice.extend_from_slice(twice);
+        if !twice.is_empty() {
+            self.twice.extend_from_slice(twice);
+        }
         self.path_len = path_len;
         self.twice_path_len = twice_path_len;
         self.path_hash = u64_at(1);
@@ -334,6 +337,9 @@ impl Req {
         hits.kinds = super::lists::KindSet::from_bits(u32_at(33));
         hits.header_kinds = super::lists::KindSet::from_bits(u32_at(37));
         hits.products.clear();
+        if products.is_empty() {
+            return Some(flags & NOTE_CLASSIFIED != 0);
+        }
         hits.products.extend(products.chunks_exact(4).map(|c| {
             let b: [u8; 4] = c.try_into().unwrap_or_default();
             u32::from_le_bytes(b) as usize

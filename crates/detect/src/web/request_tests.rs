@@ -36,7 +36,9 @@ fn reference(r: &mut Req, w: &WebEvent<'_>) {
     r.site_hash = hash_bytes(w.site.as_bytes());
     let ua = w.user_agent.as_bytes();
     r.ua_hash = hash_bytes(&ua[..ua.len().min(MAX_UA)]);
-    r.locate_name();
+    let p = &r.once[..r.path_len];
+    r.name_at = memchr::memrchr(b'/', p).map_or(0, |i| i + 1);
+    r.ext_at = memchr::memrchr(b'.', &p[r.name_at..]).map(|d| r.name_at + d + 1);
     r.is_static = is_static(path);
 }
 

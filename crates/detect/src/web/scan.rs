@@ -249,6 +249,9 @@ impl WebRule for WebScan {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request this rule counts.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let p = &self.p;
         self.ips.maintain(w.ts, &mut |s| emit(p, s, out));
@@ -258,6 +261,23 @@ impl WebRule for WebScan {
         if req.is_static {
             return;
         }
+        self.page(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        let p = &self.p;
+        self.ips.drain(&mut |s| emit(p, s, out));
+        if let Some(pt) = &mut self.prefixes {
+            pt.drain(&mut |s| emit(p, s, out));
+        }
+    }
+}
+
+impl WebScan {
+    /// One non-static request.
+    #[inline(never)]
+    fn page(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        let p = &self.p;
         let is_err = w.status_class() == 4 && w.status != 429;
         let key: Key = (w.source_ip, req.site_hash);
         let fired = if is_err {
@@ -292,14 +312,6 @@ impl WebRule for WebScan {
             {
                 slot.st.members.push(w.source_ip);
             }
-        }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        let p = &self.p;
-        self.ips.drain(&mut |s| emit(p, s, out));
-        if let Some(pt) = &mut self.prefixes {
-            pt.drain(&mut |s| emit(p, s, out));
         }
     }
 }

@@ -67,7 +67,8 @@ pub(crate) struct WebSensitive {
     /// [`BackupNames::extensions`]' last labels, packed ([`pack_label`]);
     /// `None` when one is longer than 8 bytes (no prefilter then).
     backup_last: Option<Vec<u64>>,
-    cache: VerdictCache<bool>,
+    /// [`LISTED`] and [`BACKUP_EXT`] by path.
+    cache: VerdictCache<u8>,
     t: Tracker<SensitiveState>,
 }
 
@@ -146,18 +147,39 @@ impl WebRule for WebSensitive {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop): the verdicts of
+    /// the path; the rest only for a sensitive name.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        let listed = self
-            .set
-            .matches_cached(&mut self.cache, req.path(), req.path_id);
-        let backup = || {
-            may_be_backup(self.backup_last.as_deref(), req.ext())
-                && backup_name(&self.backup, req.path(), w.site)
-        };
-        if !listed && !backup() {
+        let (set, lasts) = (&self.set, self.backup_last.as_deref());
+        // What the path alone says (kept under its id): listed, and the
+        // extension of a backup name (the name needs the site too).
+        let v = self.cache.get_or(req.path_id, req.path(), |p| {
+            u8::from(set.matches(p)) | u8::from(may_be_backup(lasts, req.ext())) << 1
+        });
+        if v & LISTED == 0
+            && !(v & BACKUP_EXT != 0 && backup_name(&self.backup, req.path(), w.site))
+        {
             return;
         }
+        self.probe(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+/// Path verdict bits of [`WebSensitive`]'s cache: a listed name; an
+/// extension of a backup name.
+const LISTED: u8 = 1;
+const BACKUP_EXT: u8 = 2;
+
+impl WebSensitive {
+    /// One probe for a sensitive name.
+    #[inline(never)]
+    fn probe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let p = &self.p;
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
@@ -191,10 +213,6 @@ impl WebRule for WebSensitive {
             slot.ep.fired = true;
             slot.ep.severity = slot.ep.severity.max(Severity::Medium);
         }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }
 

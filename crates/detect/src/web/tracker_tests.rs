@@ -264,3 +264,50 @@ fn restored_tracker_goes_on_as_the_saved_one() {
     assert_eq!(a, b);
     assert_eq!(t.map.len(), back.map.len());
 }
+
+/// A tracker restored mid-stream (its due time not known) sweeps at the
+/// same events as the one that was saved, by count and by time, with
+/// events late and in time jumps.
+#[test]
+fn restored_tracker_sweeps_when_the_saved_one_does() {
+    let o = Origin {
+        file: "t.log",
+        line: 1,
+        raw: "GET /",
+    };
+    let mut t: Tracker<St> = Tracker::new(3, 1_000_000);
+    let mut old = Old::new(3, 1_000_000);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut now = 5_000i64;
+    for i in 0..12_000u32 {
+        // Mostly 1 ms apart, now and then late or 4 s later.
+        now += match i % 97 {
+            0 => 4_000,
+            1 => -2_500,
+            _ => 1,
+        };
+        let ts = Ts(now);
+        if i % 1_500 == 700 {
+            let mut bytes = Vec::new();
+            ciborium::into_writer(&t, &mut bytes).unwrap();
+            t = ciborium::from_reader(&bytes[..]).unwrap();
+            assert_eq!(t.due, i64::MIN);
+        }
+        t.maintain(ts, &mut |s| a.push(ended(&s)));
+        old.maintain(ts, &mut |s| b.push(ended(&s)));
+        assert_eq!(
+            (t.since_sweep, t.last_sweep),
+            (old.since_sweep, old.last_sweep),
+            "event {i}"
+        );
+        let ip = IpAddr::from([203, 0, 113, (i % 50) as u8]);
+        for s in [
+            &mut t.entry((ip, 1), ip, "s.example", ts, &mut |s| a.push(ended(&s))),
+            &mut old.entry((ip, 1), ip, "s.example", ts, &mut |s| b.push(ended(&s))),
+        ] {
+            s.ep.hit(ts, &o, 2);
+            s.ep.fired |= s.ep.count >= 3;
+        }
+        assert_eq!(a, b, "event {i}");
+    }
+}

@@ -105,6 +105,7 @@ impl WebScannerUa {
 
     /// Pattern index for a user agent (whose id is `id`: the whole
     /// agent's), through the cache.
+    #[inline]
     fn lookup(&mut self, ua: &str, id: Option<TextId>) -> Option<usize> {
         let whole = ua.len() <= MAX_UA;
         let ua = &ua.as_bytes()[..ua.len().min(MAX_UA)];
@@ -122,6 +123,7 @@ impl WebScannerUa {
 
     /// The tool whose marker the decoded request target carries, through
     /// the target cache.
+    #[inline]
     fn request_tool(&mut self, req: &Req) -> Option<&(String, bool)> {
         let ac = self.req_ac.as_ref()?;
         let i = self.req_cache.get_or(req.target_id, &req.once, |t| {
@@ -180,8 +182,30 @@ impl WebRule for WebScannerUa {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request with a tool's marks.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
+        // Both verdicts are cached: asked again in `probe`.
+        let by_ua = self
+            .lookup(w.user_agent, req.ua_id)
+            .is_some_and(|i| i < self.tools.len());
+        if !by_ua && self.request_tool(req).is_none() {
+            return;
+        }
+        self.probe(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebScannerUa {
+    /// A request with a tool's user agent or request marker.
+    #[inline(never)]
+    fn probe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         let by_ua = self
             .lookup(w.user_agent, req.ua_id)
             .and_then(|i| self.tools.get(i).cloned());
@@ -215,9 +239,5 @@ impl WebRule for WebScannerUa {
                 slot.ep.sample(&p);
             }
         }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }

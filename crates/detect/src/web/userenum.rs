@@ -144,12 +144,34 @@ impl WebRule for WebUserEnum {
         Ok(())
     }
 
+    /// The quick part (inlined into the rule set's loop); the rest only
+    /// for a request this rule counts.
+    #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
         let query = req.once.get(req.path_len + 1..).unwrap_or_default();
         let Some(t) = target(req.path(), query) else {
             return;
         };
+        self.probe(w, req, o, out, t);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebUserEnum {
+    /// A request for a user record or list.
+    #[inline(never)]
+    fn probe(
+        &mut self,
+        w: &WebEvent<'_>,
+        req: &Req,
+        o: &Origin<'_>,
+        out: &mut Vec<Alert>,
+        t: Target<'_>,
+    ) {
         let p = &self.p;
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
@@ -171,10 +193,6 @@ impl WebRule for WebUserEnum {
             slot.ep.fired = true;
             slot.ep.severity = Severity::Medium;
         }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.t.drain(&mut |s| emit(s, out));
     }
 }
 

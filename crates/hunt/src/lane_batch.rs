@@ -343,8 +343,9 @@ impl Batch {
         if t.len == 0 {
             return Some("");
         }
-        let at = usize::from(t.at);
-        raw.get(at..at + usize::from(t.len))
+        // From, then to: two small slicings the walks inline (a range's
+        // is called out of line there).
+        raw.get(usize::from(t.at)..)?.get(..usize::from(t.len))
     }
 
     /// Hand the records of source lane `lane` to `out` with their index
@@ -417,7 +418,10 @@ impl Batch {
         out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>),
     ) {
         let file = self.files.get(h.file as usize).map_or("-", String::as_str);
-        let Some(raw) = text.get(h.raw as usize..h.raw as usize + h.raw_len as usize) else {
+        let raw = text
+            .get(h.raw as usize..)
+            .and_then(|t| t.get(..h.raw_len as usize));
+        let Some(raw) = raw else {
             tracing::error!("Lane batch record out of bounds.");
             return;
         };

@@ -277,22 +277,9 @@ impl Batch {
             }
         }
         if held.kind == Kind::Coded {
-            let (Ok(start), Ok(index)) = (
-                u32::try_from(self.other.len()),
-                u32::try_from(self.coded.len()),
-            ) else {
+            let Some(index) = self.code(ev, o) else {
                 return;
             };
-            encode(
-                ev,
-                o,
-                usize::MAX,
-                o.raw,
-                &mut self.datasets,
-                &mut self.other,
-            );
-            let end = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
-            self.coded.push((start, end));
             held.addr = index;
         }
         let Some(p) = self.parts.get_mut(part) else {
@@ -302,6 +289,26 @@ impl Batch {
         p.held.push(held);
         self.order.push(part_byte);
         self.raw_bytes += o.raw.len();
+    }
+
+    /// Code `ev` (raw line `o.raw`) aside: its index in [`Batch::coded`].
+    /// Out of line: most records of a large stream are web requests held
+    /// short, and the reading thread's loop stays smaller without it.
+    #[inline(never)]
+    fn code(&mut self, ev: &EventRef<'_>, o: &Origin<'_>) -> Option<u32> {
+        let start = u32::try_from(self.other.len()).ok()?;
+        let index = u32::try_from(self.coded.len()).ok()?;
+        encode(
+            ev,
+            o,
+            usize::MAX,
+            o.raw,
+            &mut self.datasets,
+            &mut self.other,
+        );
+        let end = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
+        self.coded.push((start, end));
+        Some(index)
     }
 
     /// Fill `held` with the web request `w` (raw line `raw_text`); `None`

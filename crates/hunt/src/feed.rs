@@ -116,12 +116,39 @@ impl<'o> Feed<'o> {
 
     /// [`Feed::observe`], with the [`Note`] of a web request shared with
     /// another lane ([`Detector::observe_noted`]).
+    ///
+    /// A web request with no Sigma rules to match that derives no sign-in
+    /// (every request of an access log but an Exchange endpoint's) goes
+    /// straight to the detectors that read web requests: the same calls,
+    /// in the same order, as [`Feed::observe_any`] makes of it. Inlined
+    /// into the lanes' walks: a call per request costs more than the
+    /// test.
+    #[inline(always)]
     pub(crate) fn observe_noted(
         &mut self,
         ev: &EventRef<'_>,
         origin: &Origin<'_>,
         mut note: Note<'_>,
     ) {
+        if let EventRef::Web(w) = ev {
+            let plain = self.sigma.is_none()
+                && !(self.derive_auth && haboob_detect::auth::exchange::may_be_endpoint(w.path));
+            if plain {
+                for &i in &self.route[WEB_BIT] {
+                    if let Some(d) = self.detectors.get_mut(i) {
+                        d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
+                    }
+                }
+                return;
+            }
+        }
+        self.observe_any(ev, origin, note);
+    }
+
+    /// [`Feed::observe_noted`] of any event: enriched (geo), matched
+    /// against the Sigma rules, with the sign-in a web request derives.
+    #[inline(never)]
+    fn observe_any(&mut self, ev: &EventRef<'_>, origin: &Origin<'_>, mut note: Note<'_>) {
         let enriched = match (&mut self.geo, ev) {
             (Some(cache), EventRef::Auth(a)) => cache.enrich(a).map(EventRef::Auth),
             _ => None,
@@ -228,6 +255,9 @@ impl<'o> Feed<'o> {
         )
     }
 }
+
+/// [`kind_bit`] of a web request.
+const WEB_BIT: usize = Kinds::WEB.bits().trailing_zeros() as usize;
 
 /// The bit of an event's kind in [`Kinds`] (0-7).
 fn kind_bit(ev: &EventRef<'_>) -> usize {

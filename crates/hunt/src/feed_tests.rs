@@ -236,3 +236,63 @@ fn each_kind_is_routed_to_its_readers_in_build_order() {
         assert_eq!(1u8 << kind_bit(&ev), Kinds::of(&ev).bits(), "{ev:?}");
     }
 }
+
+/// A web stream whose Exchange requests derive sign-ins (401s naming
+/// many accounts from one source), beside a web scan.
+fn exchange_and_scan() -> Vec<EventRef<'static>> {
+    let mut v = Vec::new();
+    for i in 0..240i64 {
+        let p = PATHS[(i as usize) % PATHS.len()];
+        v.push(EventRef::Web(web("192.0.2.7", p, 1000 + i)));
+        let paths = ["/EWS/Exchange.asmx", "/owa/", "/Autodiscover/x.xml"];
+        v.push(EventRef::Web(WebEvent {
+            status: 401,
+            user: USERS[(i as usize) % USERS.len()],
+            method: "POST",
+            ..web("198.51.100.3", paths[(i as usize) % paths.len()], 1000 + i)
+        }));
+    }
+    v
+}
+
+/// The web requests that take the short way ([`Feed::observe_noted`]
+/// without Sigma rules or a sign-in to derive) give the alerts of the
+/// long way ([`Feed::observe_any`]) every request took before, in every
+/// part; the derived sign-ins are still found.
+#[test]
+fn web_requests_on_the_short_way_give_the_alerts_of_the_long_way() {
+    let opts = HuntOptions::default();
+    for part in [Part::All, Part::Shared, Part::BySource { lanes: 2 }] {
+        let run = |short: bool| {
+            let mut feed = Feed::part(&opts, part);
+            for (i, ev) in exchange_and_scan().iter().enumerate() {
+                let o = Origin {
+                    file: "ex.log",
+                    line: i as u64 + 1,
+                    raw: "raw",
+                };
+                if short {
+                    feed.observe_noted(ev, &o, Note::Read(&[]));
+                } else {
+                    feed.observe_any(ev, &o, Note::Read(&[]));
+                }
+            }
+            let mut v: Vec<String> = feed
+                .finish()
+                .alerts
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect();
+            v.sort();
+            v
+        };
+        let got = run(true);
+        assert_eq!(got, run(false), "{part:?}");
+        if part != (Part::BySource { lanes: 2 }) {
+            assert!(
+                got.iter().any(|a| a.contains("\"auth.")),
+                "{part:?}: {got:#?}"
+            );
+        }
+    }
+}

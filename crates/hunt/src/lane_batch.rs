@@ -8,7 +8,6 @@
 use super::{NO_SOURCE, TO_SHARED};
 use haboob_ingest::codec::{decode, encode};
 use haboob_model::{EventRef, Origin, Ts, WebEvent};
-use std::mem::ManuallyDrop;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Mutex;
 
@@ -94,11 +93,13 @@ pub(crate) struct Batch {
     /// Bytes of raw lines held in the parts.
     raw_bytes: usize,
     /// Texts of web requests held as [`FAR`], copied: a text outside the
-    /// raw line, or a text of a line too long for short offsets.
-    far_text: String,
-    /// Texts of web requests held as [`FAR`]: offset and length in
-    /// `far_text`.
-    far: Vec<(u32, u32)>,
+    /// raw line, or a text of a line too long for short offsets. The first
+    /// `far_used` are this batch's (the others are kept for their
+    /// capacity): taken back whole, with no range to check.
+    far: Vec<String>,
+    far_used: usize,
+    /// Bytes of the texts in `far` in use.
+    far_bytes: usize,
     /// The last text copied that was not inside its raw line (a site name
     /// from the options: the same for every line of a file), by address
     /// and length, and its entry in `far`.
@@ -133,8 +134,8 @@ impl Batch {
         self.order.clear();
         // The notes are cleared by the lane that writes them.
         self.raw_bytes = 0;
-        self.far_text.clear();
-        self.far.clear();
+        self.far_used = 0;
+        self.far_bytes = 0;
         self.last_copied = None;
         self.v6.clear();
         self.coded.clear();
@@ -152,7 +153,7 @@ impl Batch {
     /// Bytes held (texts and records).
     pub(super) fn bytes(&self) -> usize {
         self.raw_bytes
-            + self.far_text.len()
+            + self.far_bytes
             + self.other.len()
             + self.order.len() * std::mem::size_of::<Held>()
     }
@@ -175,7 +176,7 @@ impl Batch {
     }
 
     /// The [`Text`] of `s`, a text of the web request whose raw line is
-    /// `raw_text`: a range of that line, else copied into `far_text`
+    /// `raw_text`: a range of that line, else copied into `far`
     /// (once for a text repeated outside the line); `None` when `far` is
     /// full.
     #[inline(always)]
@@ -188,11 +189,20 @@ impl Batch {
         let at = (s.as_ptr() as usize).wrapping_sub(raw_text.as_ptr() as usize);
         // Inside a line shorter than `FAR`: offset and length fit.
         let n = raw_text.len();
-        if n < usize::from(FAR) && s.len() <= n && at <= n - s.len() {
-            return Some(Text {
-                at: at as u16,
-                len: s.len() as u16,
-            });
+        if n < usize::from(FAR) {
+            if s.len() <= n && at <= n - s.len() {
+                return Some(Text {
+                    at: at as u16,
+                    len: s.len() as u16,
+                });
+            }
+            // Outside the line: the text copied last (a site name from
+            // the options, the same for every line of a file)?
+            if let Some((p, len, i)) = self.last_copied {
+                if (p, len) == (s.as_ptr() as usize, s.len()) {
+                    return Some(Text { at: FAR, len: i });
+                }
+            }
         }
         self.far_text_of(s, raw_text)
     }
@@ -210,14 +220,19 @@ impl Batch {
                 }
             }
         }
-        let i = u16::try_from(self.far.len()).ok().filter(|&i| i != FAR)?;
-        let len = u32::try_from(s.len()).ok()?;
-        let off = u32::try_from(self.far_text.len()).ok()?;
-        self.far_text.push_str(s);
+        let i = u16::try_from(self.far_used).ok().filter(|&i| i != FAR)?;
+        match self.far.get_mut(self.far_used) {
+            Some(kept) => {
+                kept.clear();
+                kept.push_str(s);
+            }
+            None => self.far.push(s.to_string()),
+        }
+        self.far_used += 1;
+        self.far_bytes += s.len();
         if !inside {
             self.last_copied = Some((p, s.len(), i));
         }
-        self.far.push((off, len));
         Some(Text { at: FAR, len: i })
     }
 
@@ -252,32 +267,19 @@ impl Batch {
             texts: [Text::default(); 9],
         };
         if let EventRef::Web(w) = ev {
-            let (far, far_text) = (self.far.len(), self.far_text.len());
+            let (far_used, far_bytes) = (self.far_used, self.far_bytes);
             if self.hold_web(w, o.raw, &mut held).is_none() {
                 // `far` is full: coded instead, without what it added.
-                self.far.truncate(far);
-                self.far_text.truncate(far_text);
+                self.far_used = far_used;
+                self.far_bytes = far_bytes;
                 self.last_copied = None;
                 held.kind = Kind::Coded;
             }
         }
         if held.kind == Kind::Coded {
-            let (Ok(start), Ok(index)) = (
-                u32::try_from(self.other.len()),
-                u32::try_from(self.coded.len()),
-            ) else {
+            let Some(index) = self.code(ev, o) else {
                 return;
             };
-            encode(
-                ev,
-                o,
-                usize::MAX,
-                o.raw,
-                &mut self.datasets,
-                &mut self.other,
-            );
-            let end = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
-            self.coded.push((start, end));
             held.addr = index;
         }
         let Some(p) = self.parts.get_mut(part) else {
@@ -289,12 +291,41 @@ impl Batch {
         self.raw_bytes += o.raw.len();
     }
 
+    /// Code `ev` (raw line `o.raw`) aside: its index in [`Batch::coded`].
+    /// Out of line: most records of a large stream are web requests held
+    /// short, and the reading thread's loop stays smaller without it.
+    #[inline(never)]
+    fn code(&mut self, ev: &EventRef<'_>, o: &Origin<'_>) -> Option<u32> {
+        let start = u32::try_from(self.other.len()).ok()?;
+        let index = u32::try_from(self.coded.len()).ok()?;
+        encode(
+            ev,
+            o,
+            usize::MAX,
+            o.raw,
+            &mut self.datasets,
+            &mut self.other,
+        );
+        let end = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
+        self.coded.push((start, end));
+        Some(index)
+    }
+
     /// Fill `held` with the web request `w` (raw line `raw_text`); `None`
     /// when a text cannot be held short.
     fn hold_web(&mut self, w: &WebEvent<'_>, raw_text: &str, held: &mut Held) -> Option<()> {
-        for (t, s) in held.texts.iter_mut().zip(w.texts()) {
-            *t = self.text_of(s, raw_text)?;
-        }
+        // In [`WebEvent::texts`] order.
+        held.texts = [
+            self.text_of(w.method, raw_text)?,
+            self.text_of(w.path, raw_text)?,
+            self.text_of(w.query, raw_text)?,
+            self.text_of(w.user_agent, raw_text)?,
+            self.text_of(w.referrer, raw_text)?,
+            self.text_of(w.site, raw_text)?,
+            self.text_of(w.user, raw_text)?,
+            self.text_of(w.forwarded, raw_text)?,
+            self.text_of(w.protocol, raw_text)?,
+        ];
         (held.kind, held.addr) = match w.source_ip {
             IpAddr::V4(a) => (Kind::WebV4, u32::from(a)),
             IpAddr::V6(a) => {
@@ -309,15 +340,19 @@ impl Batch {
         Some(())
     }
 
-    /// The text `t` of a web request whose raw line is `raw`.
+    /// The text `t` of a web request whose raw line is `raw`: an empty
+    /// text without slicing, a range of the line, or a copied text.
     #[inline(always)]
     fn text<'a>(&'a self, raw: &'a str, t: Text) -> Option<&'a str> {
-        if t.at != FAR {
-            let at = usize::from(t.at);
-            return raw.get(at..at + usize::from(t.len));
+        if t.at == FAR {
+            return self.far.get(usize::from(t.len)).map(String::as_str);
         }
-        let &(off, len) = self.far.get(usize::from(t.len))?;
-        self.far_text.get(off as usize..off as usize + len as usize)
+        if t.len == 0 {
+            return Some("");
+        }
+        // From, then to: two small slicings the walks inline (a range's
+        // is called out of line there).
+        raw.get(usize::from(t.at)..)?.get(..usize::from(t.len))
     }
 
     /// Hand the records of source lane `lane` to `out` with their index
@@ -333,8 +368,15 @@ impl Batch {
         let Some(part) = self.parts.get(lane).filter(|_| lane + 1 < self.parts.len()) else {
             return;
         };
+        let mut slot = EventRef::Web(WebEvent::from_texts(
+            Ts(0),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            0,
+            0,
+            [""; 9],
+        ));
         for (i, h) in (0u32..).zip(&part.held) {
-            self.hand(i, h, &part.text, out);
+            self.hand(i, h, &part.text, &mut slot, out);
         }
     }
 
@@ -345,6 +387,13 @@ impl Batch {
     pub(super) fn each_shared(&self, out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>)) {
         // Per part: the index of its next record.
         let mut next = [0u32; super::MAX_LANES + 1];
+        let mut slot = EventRef::Web(WebEvent::from_texts(
+            Ts(0),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            0,
+            0,
+            [""; 9],
+        ));
         for &p in &self.order {
             let p = usize::from(p);
             let (Some(part), Some(i)) = (self.parts.get(p), next.get_mut(p)) else {
@@ -356,24 +405,30 @@ impl Batch {
                 return;
             };
             if h.lanes & TO_SHARED != 0 {
-                self.hand(*i, h, &part.text, out);
+                self.hand(*i, h, &part.text, &mut slot, out);
             }
             *i += 1;
         }
     }
 
-    /// Hand record `i` (`h`, its raw line in `text`) to `out`. Only what
-    /// `push` wrote is read: a failure is a bug.
+    /// Hand record `i` (`h`, its raw line in `text`) to `out`; a web
+    /// request is rebuilt in `slot` (a web request kept for the walk: its
+    /// fields are overwritten, nothing is moved or dropped per record).
+    /// Only what `push` wrote is read: a failure is a bug.
     #[inline]
-    fn hand(
-        &self,
+    fn hand<'a>(
+        &'a self,
         i: u32,
         h: &Held,
-        text: &str,
+        text: &'a str,
+        slot: &mut EventRef<'a>,
         out: &mut impl FnMut(u32, u8, &EventRef<'_>, &Origin<'_>),
     ) {
         let file = self.files.get(h.file as usize).map_or("-", String::as_str);
-        let Some(raw) = text.get(h.raw as usize..h.raw as usize + h.raw_len as usize) else {
+        let raw = text
+            .get(h.raw as usize..)
+            .and_then(|t| t.get(..h.raw_len as usize));
+        let Some(raw) = raw else {
             tracing::error!("Lane batch record out of bounds.");
             return;
         };
@@ -404,22 +459,35 @@ impl Batch {
                 return;
             }
         };
-        let mut texts = [""; 9];
-        for (t, s) in texts.iter_mut().zip(&h.texts) {
-            let Some(text) = self.text(raw, *s) else {
-                tracing::error!("Lane batch record out of bounds.");
-                return;
-            };
-            *t = text;
+        let EventRef::Web(w) = slot else {
+            return;
+        };
+        if self.web_into(raw, h, w).is_none() {
+            tracing::error!("Lane batch record out of bounds.");
+            return;
         }
-        // A web request owns nothing: no drop to run for it.
-        let ev = ManuallyDrop::new(EventRef::Web(WebEvent::from_texts(
-            Ts(h.ts),
-            source_ip,
-            h.status,
-            h.bytes,
-            texts,
-        )));
-        out(i, h.lanes, &ev, &origin);
+        w.source_ip = source_ip;
+        out(i, h.lanes, slot, &origin);
+    }
+
+    /// Overwrite `w` with the held web request `h` (raw line `raw`) but
+    /// its source; `None` when a text is out of bounds (a bug).
+    #[inline(always)]
+    fn web_into<'a>(&'a self, raw: &'a str, h: &Held, w: &mut WebEvent<'a>) -> Option<()> {
+        // In [`WebEvent::texts`] order.
+        let t = &h.texts;
+        w.ts = Ts(h.ts);
+        w.status = h.status;
+        w.bytes = h.bytes;
+        w.method = self.text(raw, t[0])?;
+        w.path = self.text(raw, t[1])?;
+        w.query = self.text(raw, t[2])?;
+        w.user_agent = self.text(raw, t[3])?;
+        w.referrer = self.text(raw, t[4])?;
+        w.site = self.text(raw, t[5])?;
+        w.user = self.text(raw, t[6])?;
+        w.forwarded = self.text(raw, t[7])?;
+        w.protocol = self.text(raw, t[8])?;
+        Some(())
     }
 }

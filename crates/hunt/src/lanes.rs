@@ -102,6 +102,7 @@ pub(crate) fn lane_of(ip: IpAddr, lanes: usize) -> usize {
 /// lane of their client (the internal host: `intel.victim` keeps one
 /// host's episodes in one lane; no shared detector reads them); sign-ins,
 /// and any other kind of event, only the shared lane.
+#[inline]
 fn lanes_for(ev: &EventRef<'_>, lanes: usize) -> u8 {
     match ev {
         EventRef::Web(w) => TO_SHARED | lane_of(w.source_ip, lanes) as u8,

@@ -96,6 +96,11 @@ fn alerts_of(mut feed: Feed<'_>) -> Vec<String> {
         };
         feed.observe(ev, &o);
     }
+    sorted_alerts(feed)
+}
+
+/// The alerts of a feed run to its end, as sorted debug texts.
+fn sorted_alerts(feed: Feed<'_>) -> Vec<String> {
     let mut v: Vec<String> = feed
         .finish()
         .alerts
@@ -277,14 +282,7 @@ fn web_requests_on_the_short_way_give_the_alerts_of_the_long_way() {
                     feed.observe_any(ev, &o, Note::Read(&[]));
                 }
             }
-            let mut v: Vec<String> = feed
-                .finish()
-                .alerts
-                .iter()
-                .map(|a| format!("{a:?}"))
-                .collect();
-            v.sort();
-            v
+            sorted_alerts(feed)
         };
         let got = run(true);
         assert_eq!(got, run(false), "{part:?}");

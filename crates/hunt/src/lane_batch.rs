@@ -190,7 +190,8 @@ impl Batch {
         // Inside a line shorter than `FAR`: offset and length fit.
         let n = raw_text.len();
         if n < usize::from(FAR) {
-            if s.len() <= n && at <= n - s.len() {
+            // `s.len() <= n && at <= n - s.len()`, one add and one test.
+            if at.checked_add(s.len()).is_some_and(|end| end <= n) {
                 return Some(Text {
                     at: at as u16,
                     len: s.len() as u16,

@@ -31,8 +31,9 @@
 //! next batch is read.
 //!
 //! A web request is decoded and classified once: its source lane's web
-//! detectors write what they computed (the decoded target, its hashes and
-//! flags, the exploit classes) as a [`Note`] beside the batch, and the
+//! detectors write what the shared lane's web rules read of what they
+//! computed (the decoded target, the path's and site's hashes, the static
+//! flag, the exploit classes) as a [`Note`] beside the batch, and the
 //! shared lane reads it instead of computing it again. So the shared lane
 //! runs a batch only once every source lane has. Memory: at most
 //! [`IN_FLIGHT`] + 1 batches (with their notes) and the spare ones.

@@ -242,6 +242,10 @@ pub struct WebDetectors {
     rules: ruleset::RuleSet,
     /// The outcome rules, run after `rules` with one call per request.
     outcomes: Option<outcome::Outcomes>,
+    /// Whether this set reads the notes it is given: only when its rules
+    /// are those of [`crate::Part::Shared`] at most (they read nothing that
+    /// [`Req::write_note`] leaves out); else it computes the view.
+    reads_notes: bool,
 }
 
 impl WebDetectors {
@@ -257,6 +261,7 @@ impl WebDetectors {
         let outcomes = outcome::Outcomes::new(cfg, products);
         let allow_sources = outcome::cidrs(&cfg.allow_sources, "allow_sources");
         let allow_ua = substring_matcher(&cfg.allow_user_agents);
+        let reads_notes = cfg.part(crate::Part::Shared) == *cfg;
         WebDetectors {
             req: Req::default(),
             texts: cache::Texts::default(),
@@ -272,6 +277,7 @@ impl WebDetectors {
             allow_ua,
             rules,
             outcomes,
+            reads_notes,
         }
     }
 
@@ -332,10 +338,11 @@ impl Detector for WebDetectors {
     }
 
     /// The decoded view and the classification are read from a note
-    /// written by another lane's web detectors when one is given (the
-    /// classification computed here when that lane had no classifier, and
-    /// dropped when this one has none), else computed (and written when
-    /// asked). The allow lists are checked here either way.
+    /// written by another lane's web detectors when one is given and this
+    /// set reads notes (its rules are those of [`crate::Part::Shared`]; the
+    /// classification dropped when this set has none, and the view computed
+    /// when this set classifies and the writer did not), else computed (and
+    /// written when asked). The allow lists are checked here either way.
     fn observe_noted(
         &mut self,
         ev: &EventRef<'_>,
@@ -352,8 +359,13 @@ impl Detector for WebDetectors {
                 return;
             }
         }
+        // A note carries no view for this set's classifier: an unclassified
+        // one is not read by a set that classifies.
         let classified = match &note {
-            crate::Note::Read(n) if !n.is_empty() => self.req.read_note(n),
+            crate::Note::Read(n) if !n.is_empty() && self.reads_notes => self
+                .req
+                .read_note(n)
+                .filter(|&c| c || self.classifier.is_none()),
             _ => None,
         };
         if classified.is_none() {

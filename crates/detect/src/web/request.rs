@@ -222,21 +222,23 @@ impl Req {
     }
 }
 
-/// Bytes of a note's fixed part: flags, two hashes, four lengths, two kind
-/// sets, the number of products, two more hashes and the two offsets of the
-/// last segment.
-const NOTE_HEAD: usize = 1 + 8 + 8 + 4 * 4 + 4 + 4 + 4 + 8 + 8 + 4 + 4;
-/// [`Req::ext_at`] `None` in a note.
-const NO_EXT: u32 = u32::MAX;
+/// Bytes of a note's fixed part: flags, the path's and the site's hashes,
+/// the lengths of the decoded path and target, two kind sets and the
+/// number of products.
+const NOTE_HEAD: usize = 1 + 8 + 8 + 4 + 4 + 4 + 4 + 4;
 /// Note flag: the request was classified ([`Req::exploit`] holds the verdict).
 const NOTE_CLASSIFIED: u8 = 1;
 /// Note flag: [`Req::is_static`].
 const NOTE_STATIC: u8 = 2;
 
 impl Req {
-    /// Append this view to `out` as one note ([`crate::Note`]): what
-    /// [`Req::read_note`] restores; `classified` says whether
-    /// [`Req::exploit`] holds the classifier's verdict.
+    /// Append to `out` one note ([`crate::Note`]) of what the rules that
+    /// compare sources (those of [`crate::Part::Shared`]) read of this view:
+    /// the decoded target ([`Req::once`]) and its path's length, the static
+    /// flag, the path's and the site's hashes and the classifier's verdict
+    /// ([`Req::exploit`]; `classified` says whether it holds one). Not
+    /// carried (no such rule reads them): the target decoded twice, the
+    /// target's and the agent's hashes, the last segment and extension.
     pub(crate) fn write_note(&self, classified: bool, out: &mut Vec<u8>) {
         let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
         let mut flags = 0;
@@ -247,46 +249,30 @@ impl Req {
             flags |= NOTE_STATIC;
         }
         let hits = &self.exploit;
-        let ext = self
-            .ext_at
-            .map_or(NO_EXT, |e| u32::try_from(e).unwrap_or(NO_EXT));
         // The fixed part is assembled on the stack and appended at once.
         let mut head = [0u8; NOTE_HEAD];
         head[0] = flags;
-        let mut at = 1;
-        let mut put = |b: &[u8]| {
-            head[at..at + b.len()].copy_from_slice(b);
-            at += b.len();
-        };
-        put(&self.path_hash.to_le_bytes());
-        put(&self.site_hash.to_le_bytes());
-        put(&len(self.path_len));
-        put(&len(self.once.len()));
-        put(&len(self.twice_path_len));
-        put(&len(self.twice.len()));
-        put(&hits.kinds.bits().to_le_bytes());
-        put(&hits.header_kinds.bits().to_le_bytes());
-        put(&len(hits.products.len()));
-        put(&self.target_hash.to_le_bytes());
-        put(&self.ua_hash.to_le_bytes());
-        put(&len(self.name_at));
-        put(&ext.to_le_bytes());
-        debug_assert_eq!(at, NOTE_HEAD);
-        out.reserve(NOTE_HEAD + self.once.len() + self.twice.len() + 4 * hits.products.len());
+        head[1..9].copy_from_slice(&self.path_hash.to_le_bytes());
+        head[9..17].copy_from_slice(&self.site_hash.to_le_bytes());
+        head[17..21].copy_from_slice(&len(self.path_len));
+        head[21..25].copy_from_slice(&len(self.once.len()));
+        head[25..29].copy_from_slice(&hits.kinds.bits().to_le_bytes());
+        head[29..33].copy_from_slice(&hits.header_kinds.bits().to_le_bytes());
+        head[33..37].copy_from_slice(&len(hits.products.len()));
+        out.reserve(NOTE_HEAD + self.once.len() + 4 * hits.products.len());
         out.extend_from_slice(&head);
         out.extend_from_slice(&self.once);
-        // Most requests have nothing decoded twice and no product.
-        if !self.twice.is_empty() {
-            out.extend_from_slice(&self.twice);
-        }
+        // Most requests have no product.
         for p in &hits.products {
             out.extend_from_slice(&len(*p));
         }
     }
 
-    /// Restore the view [`Req::write_note`] wrote; `Some(classified)`, or
-    /// `None` (the view unchanged: fill it) when `note` is not one whole
-    /// note.
+    /// Restore what [`Req::write_note`] wrote; `Some(classified)`, or `None`
+    /// (the view unchanged: fill it) when `note` is not one whole note. The
+    /// fields a note does not carry are left as they were: only a detector
+    /// set whose rules read none of them reads notes
+    /// (`WebDetectors::reads_notes`).
     pub(crate) fn read_note(&mut self, note: &[u8]) -> Option<bool> {
         let (head, rest) = note.split_first_chunk::<NOTE_HEAD>()?;
         let u32_at = |i: usize| {
@@ -300,50 +286,27 @@ impl Req {
         let flags = head[0];
         let path_len = u32_at(17) as usize;
         let once_len = u32_at(21) as usize;
-        let twice_path_len = u32_at(25) as usize;
-        let twice_len = u32_at(29) as usize;
-        let products = u32_at(41) as usize;
-        let name_at = u32_at(61) as usize;
-        let ext_at = match u32_at(65) {
-            NO_EXT => None,
-            e => Some(e as usize),
-        };
-        if path_len > once_len
-            || name_at > path_len
-            || ext_at.is_some_and(|e| e > path_len || e < name_at)
-            || twice_path_len > twice_len
-            || rest.len() != once_len + twice_len + 4 * products
-        {
+        let products = u32_at(33) as usize;
+        if path_len > once_len || rest.len() != once_len + 4 * products {
             return None;
         }
-        let (once, rest) = rest.split_at(once_len);
-        let (twice, products) = rest.split_at(twice_len);
+        let (once, products) = rest.split_at(once_len);
         self.once.clear();
         self.once.extend_from_slice(once);
-        self.twice.clear();
-        if !twice.is_empty() {
-            self.twice.extend_from_slice(twice);
-        }
         self.path_len = path_len;
-        self.twice_path_len = twice_path_len;
         self.path_hash = u64_at(1);
         self.site_hash = u64_at(9);
-        self.target_hash = u64_at(45);
-        self.ua_hash = u64_at(53);
-        self.name_at = name_at;
-        self.ext_at = ext_at;
         self.is_static = flags & NOTE_STATIC != 0;
         let hits = &mut self.exploit;
-        hits.kinds = super::lists::KindSet::from_bits(u32_at(33));
-        hits.header_kinds = super::lists::KindSet::from_bits(u32_at(37));
+        hits.kinds = super::lists::KindSet::from_bits(u32_at(25));
+        hits.header_kinds = super::lists::KindSet::from_bits(u32_at(29));
         hits.products.clear();
-        if products.is_empty() {
-            return Some(flags & NOTE_CLASSIFIED != 0);
+        if !products.is_empty() {
+            hits.products.extend(products.chunks_exact(4).map(|c| {
+                let b: [u8; 4] = c.try_into().unwrap_or_default();
+                u32::from_le_bytes(b) as usize
+            }));
         }
-        hits.products.extend(products.chunks_exact(4).map(|c| {
-            let b: [u8; 4] = c.try_into().unwrap_or_default();
-            u32::from_le_bytes(b) as usize
-        }));
         Some(flags & NOTE_CLASSIFIED != 0)
     }
 }

@@ -65,6 +65,20 @@ fn view(r: &Req) -> String {
     )
 }
 
+/// The fields a note carries ([`Req::write_note`]): those the rules of
+/// the shared part read.
+fn carried(r: &Req) -> String {
+    format!(
+        "{:?} {} {} {:x} {:x} {:?}",
+        r.once.escape_ascii().to_string(),
+        r.path_len,
+        r.is_static,
+        r.path_hash,
+        r.site_hash,
+        r.exploit,
+    )
+}
+
 /// Bytes of request texts: letters of both cases, escapes (whole, cut,
 /// double), separators, dots, `+`, and any byte.
 fn text() -> impl Strategy<Value = String> {
@@ -207,9 +221,10 @@ fn decodes_once_and_twice() {
     assert_eq!(bad, b"%zz%4");
 }
 
-/// A note restores the view it was written from (decoded once and
-/// twice, static flag, hashes, classification); a cut or padded note
-/// is refused; one note is read after another from the same buffer.
+/// A note restores the fields it carries of the view it was written from
+/// (decoded once, static flag, the path's and site's hashes,
+/// classification) and leaves the others as they were; a cut or padded
+/// note is refused; one note is read after another from the same buffer.
 #[test]
 fn a_note_restores_the_view() {
     use super::super::lists::ExploitKind;
@@ -230,16 +245,34 @@ fn a_note_restores_the_view() {
         }
         r.write_note(classified, &mut buf);
         ends.push(buf.len());
-        written.push((view(&r), classified));
+        written.push((carried(&r), classified));
     }
-    assert!(written[0].0.contains("../etc/passwd"), "{}", written[0].0);
+    assert!(
+        written[0].0.contains("%2e%2e%2fetc/passwd"),
+        "{}",
+        written[0].0
+    );
     let mut start = 0;
     // One reused view, as a lane reads notes one after another.
     let mut r = Req::default();
+    let mut other = Req::default();
+    other.fill(&event("/x/y.php", "a=%2541", "other.example", "agent"));
     for (end, (want, classified)) in ends.iter().zip(&written) {
         let note = &buf[start..*end];
+        // What a note does not carry is left as it was.
+        r.twice.clone_from(&other.twice);
+        r.twice_path_len = other.twice_path_len;
+        (r.target_hash, r.ua_hash) = (other.target_hash, other.ua_hash);
+        (r.name_at, r.ext_at) = (other.name_at, other.ext_at);
         assert_eq!(r.read_note(note), Some(*classified));
-        assert_eq!(&view(&r), want);
+        assert_eq!(&carried(&r), want);
+        assert_eq!(r.twice, other.twice);
+        assert_eq!(r.twice_path_len, other.twice_path_len);
+        assert_eq!(
+            (r.target_hash, r.ua_hash),
+            (other.target_hash, other.ua_hash)
+        );
+        assert_eq!((r.name_at, r.ext_at), (other.name_at, other.ext_at));
         assert_eq!(r.read_note(&note[..note.len() - 1]), None);
         let mut padded = note.to_vec();
         padded.push(0);
@@ -251,8 +284,9 @@ fn a_note_restores_the_view() {
 
 proptest::proptest! {
     /// Any view, filled from any target and agent (up to the longest
-    /// target inspected) with any verdict, comes back whole from its
-    /// note, one note after another in one buffer.
+    /// target inspected) with any verdict, gives back what its note
+    /// carries, one note after another in one buffer; a note cut short
+    /// or padded is refused.
     #[test]
     fn any_view_comes_back_from_its_note(
         views in proptest::collection::vec(
@@ -280,13 +314,18 @@ proptest::proptest! {
             r.exploit.products = products.clone();
             r.write_note(*classified, &mut buf);
             ends.push(buf.len());
-            written.push((view(&r), *classified));
+            written.push((carried(&r), *classified));
         }
         let mut start = 0;
         let mut r = Req::default();
         for (end, (want, classified)) in ends.iter().zip(&written) {
-            proptest::prop_assert_eq!(r.read_note(&buf[start..*end]), Some(*classified));
-            proptest::prop_assert_eq!(&view(&r), want);
+            let note = &buf[start..*end];
+            proptest::prop_assert_eq!(r.read_note(&note[..note.len() - 1]), None);
+            let mut padded = note.to_vec();
+            padded.push(0);
+            proptest::prop_assert_eq!(r.read_note(&padded), None);
+            proptest::prop_assert_eq!(r.read_note(note), Some(*classified));
+            proptest::prop_assert_eq!(&carried(&r), want);
             start = *end;
         }
     }
@@ -342,4 +381,53 @@ fn static_assets() {
     assert!(!is_static(b"/index.php"));
     assert!(!is_static(b"/v1.2/api"));
     assert!(!is_static(b"/"));
+}
+
+/// Only a detector set of the shared part reads notes (a note leaves out
+/// what the per-source rules read); a set that classifies does not read a
+/// note its writer did not classify; a note is read whole otherwise.
+#[test]
+fn only_the_shared_part_reads_notes() {
+    use super::super::WebDetectors;
+    use crate::{Detector, Note, Part};
+    use haboob_model::{EventRef, Origin};
+    let cfg = super::super::WebConfig::default();
+    assert!(!WebDetectors::new(&cfg).reads_notes);
+    assert!(!WebDetectors::new(&cfg.part(Part::BySource { lanes: 2 })).reads_notes);
+    assert!(WebDetectors::new(&cfg.part(Part::Shared)).reads_notes);
+    // A note of another request, classified or not.
+    let mut other = Req::default();
+    other.fill(&event("/index.html", "", "www.example.org", "-"));
+    let (mut classified, mut unclassified) = (Vec::new(), Vec::new());
+    other.write_note(true, &mut classified);
+    other.write_note(false, &mut unclassified);
+    let w = event("/a/..%2f..%2fetc/passwd", "", "www.example.org", "-");
+    let origin = Origin {
+        file: "access.log",
+        line: 1,
+        raw: "",
+    };
+    let mut out = Vec::new();
+    let path = |d: &WebDetectors| d.req.path().to_vec();
+    for (part, note, reads) in [
+        (Part::All, &classified, false),
+        (Part::BySource { lanes: 2 }, &classified, false),
+        (Part::Shared, &unclassified, false),
+        (Part::Shared, &classified, true),
+    ] {
+        let mut d = WebDetectors::new(&cfg.part(part));
+        d.observe_noted(
+            &EventRef::Web(w.clone()),
+            &origin,
+            Note::Read(note),
+            &mut out,
+        );
+        if reads {
+            assert_eq!(path(&d), b"/index.html", "{part:?}");
+            assert!(d.req.exploit.is_empty(), "{part:?}");
+        } else {
+            assert_eq!(path(&d), b"/a/../../etc/passwd", "{part:?}");
+            assert!(!d.req.exploit.is_empty(), "{part:?}");
+        }
+    }
 }

@@ -270,8 +270,9 @@ impl Req {
 
     /// Restore what [`Req::write_note`] wrote; `Some(classified)`, or `None`
     /// (the view unchanged: fill it) when `note` is not one whole note. The
-    /// fields a note does not carry are left as they were: only a detector
-    /// set whose rules read none of them reads notes
+    /// last segment and extension are derived from the carried path; the
+    /// other fields a note does not carry are left as they were: only a
+    /// detector set whose rules read none of them reads notes
     /// (`WebDetectors::reads_notes`).
     pub(crate) fn read_note(&mut self, note: &[u8]) -> Option<bool> {
         let (head, rest) = note.split_first_chunk::<NOTE_HEAD>()?;
@@ -294,6 +295,9 @@ impl Req {
         self.once.clear();
         self.once.extend_from_slice(once);
         self.path_len = path_len;
+        // Derived from the carried path, so that no offset of an earlier
+        // request's path is left in the view.
+        self.locate_name();
         self.path_hash = u64_at(1);
         self.site_hash = u64_at(9);
         self.is_static = flags & NOTE_STATIC != 0;

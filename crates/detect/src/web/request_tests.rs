@@ -259,7 +259,8 @@ fn a_note_restores_the_view() {
     other.fill(&event("/x/y.php", "a=%2541", "other.example", "agent"));
     for (end, (want, classified)) in ends.iter().zip(&written) {
         let note = &buf[start..*end];
-        // What a note does not carry is left as it was.
+        // What a note does not carry is left as it was, but the last
+        // segment and extension, derived from the carried path.
         r.twice.clone_from(&other.twice);
         r.twice_path_len = other.twice_path_len;
         (r.target_hash, r.ua_hash) = (other.target_hash, other.ua_hash);
@@ -272,7 +273,12 @@ fn a_note_restores_the_view() {
             (r.target_hash, r.ua_hash),
             (other.target_hash, other.ua_hash)
         );
-        assert_eq!((r.name_at, r.ext_at), (other.name_at, other.ext_at));
+        // The last segment and extension are those of the carried path.
+        assert_eq!(
+            (r.name_at, r.ext_at),
+            super::super::lower::name_and_ext(&r.once[..r.path_len])
+        );
+        assert_ne!((r.name_at, r.ext_at), (other.name_at, other.ext_at));
         assert_eq!(r.read_note(&note[..note.len() - 1]), None);
         let mut padded = note.to_vec();
         padded.push(0);

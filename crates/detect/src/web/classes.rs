@@ -1,7 +1,9 @@
 //! Request classes of `web.exploit`: literal anchors found in one
 //! Aho-Corasick pass over the normalised request target (lower-cased path and
 //! query, percent-decoded once and twice, `+` as space in the query), each
-//! confirmed by a cheap check on the bytes around it.
+//! confirmed by a cheap check on the bytes around it (or, for the one anchor
+//! whose case matters, on the decoded target with its case kept, decoded
+//! again only when that anchor is found).
 //!
 //! | class (`categories`) | anchors and check |
 //! |---|---|
@@ -13,17 +15,21 @@
 //! | `command_injection` | `;`, `\|`, `` ` ``, `$(`, `&&` or a newline followed by a shell command word (`id`, `uname`, `wget`, `curl`, `cat`, `nc`, `sh`, `powershell`, …) and a word end; `cmd.exe`, `cmd /c`, `/bin/sh`, `${ifs}` |
 //! | `log4shell` | `${jndi:`, `${${`, `${lower:`, `${upper:`, `${env:` |
 //! | `expression_injection` | code in a parameter (`<?php`, `<?=`, `<%=`); Text4Shell `${script:`/`${dns:`/`${url:`; `${…}`, `#{…}`, OGNL `%{…}` holding code (`(`, `*`, `@`, `#`, a quote); SSTI `{{…}}` holding code or `config`/`self`; `#_memberaccess`, `class.module.classloader`, `__import__`, … |
-//! | `deserialization` | `rO0AB` (Java, base64), `aced0005` (Java, hex), PHP `O:<n>:"`, `!!python/`, `java.lang.runtime`, `ysoserial` |
+//! | `deserialization` | `rO0AB` (Java, base64: in that case exactly, also when percent-encoded as `%72O0AB`), `aced0005` (Java, hex), PHP `O:<n>:"`, `!!python/`, `java.lang.runtime`, `ysoserial` |
 //! | `backdoor` | known web-shell names; a script (`.php`, `.jsp`, `.asp*`, …) in an upload or temp folder, or a shell-like script name in an image folder; a `cmd=`/`c=`/`exec=`/`command=` parameter of a script whose value is a shell command |
 //! | `xss`, `shellshock`, `scanner_probe` | as before: `<script`, `onerror=`, …; `() {`; `w00tw00t` |
 //!
 //! Deliberate misses (tested): `/select-your-plan`, `?q=union+station`,
 //! `/blog/curl-tips`, `/blog/powershell-tips`, `/static/app.bak.js`,
 //! `?next=https://example.org/`, `?tags=a|cat|dog`, unresolved placeholders
-//! such as `?utm={{campaign}}` or `${name}`, `/index.php?c=news`.
+//! such as `?utm={{campaign}}` or `${name}`, `/index.php?c=news`, `ro0ab`
+//! in another case (`/b/oahxro0ab8.zip`, `?t=RO0AB`).
 
 use super::lists::ExploitKind;
+use super::request::cased_target;
+use haboob_model::WebEvent;
 use memchr::memmem;
+use std::cell::OnceCell;
 
 /// How an anchor is confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,12 +54,43 @@ pub(crate) enum Check {
     SqlComment,
     /// A quote followed by SQL grammar.
     Quote,
+    /// The anchor is, in the decoded target with its case kept, exactly
+    /// these bytes (the anchor's original case).
+    Case(&'static [u8]),
+}
+
+/// The original bytes of the target an anchor was found in, for
+/// [`Check::Case`]: decoded again with their case kept at most once per
+/// target, and only when such an anchor is found.
+pub(crate) struct Original<'a> {
+    w: &'a WebEvent<'a>,
+    twice: bool,
+    cased: OnceCell<Vec<u8>>,
+}
+
+impl<'a> Original<'a> {
+    /// The target of `w` as decoded once (or, `twice`, twice).
+    pub(crate) fn new(w: &'a WebEvent<'a>, twice: bool) -> Self {
+        Original {
+            w,
+            twice,
+            cased: OnceCell::new(),
+        }
+    }
+
+    /// Whether the bytes at `s..e` are `exact`, case included.
+    fn is(&self, hay: &[u8], s: usize, e: usize, exact: &[u8]) -> bool {
+        let cased = self.cased.get_or_init(|| cased_target(self.w, self.twice));
+        debug_assert!(cased.eq_ignore_ascii_case(hay), "case-kept target differs");
+        cased.get(s..e) == Some(exact)
+    }
 }
 
 use Check::*;
 use ExploitKind::*;
 
-/// Class anchors (lower case; raw bytes for overlong UTF-8).
+/// Class anchors (lower case, as the target they are matched in; raw bytes
+/// for overlong UTF-8; [`Check::Case`] gives the case that counts).
 pub(crate) const ANCHORS: &[(&[u8], ExploitKind, Check)] = &[
     // Traversal and local file inclusion.
     (b"../", Traversal, Always),
@@ -188,7 +225,9 @@ pub(crate) const ANCHORS: &[(&[u8], ExploitKind, Check)] = &[
     (b"<?php", ExpressionInjection, Always),
     (b"<?=", ExpressionInjection, Always),
     // Deserialisation.
-    (b"ro0ab", Deserialization, Always),
+    // Base64 is case-sensitive: `rO0AB` is Java's stream header, `ro0ab`
+    // a random token.
+    (b"ro0ab", Deserialization, Case(b"rO0AB")),
     (b"aced0005", Deserialization, Always),
     (b"!!python/", Deserialization, Always),
     (b"java.lang.runtime", Deserialization, Always),
@@ -521,8 +560,16 @@ fn cmd_param(hay: &[u8], s: usize, e: usize, path_len: usize) -> bool {
     SCRIPT_EXT.iter().any(|x| path.ends_with(x)) && cmd_word_at(hay, e)
 }
 
-/// Run the check of an anchor found at `s..e` in `hay` (query from `path_len`).
-pub(crate) fn confirm(check: Check, hay: &[u8], s: usize, e: usize, path_len: usize) -> bool {
+/// Run the check of an anchor found at `s..e` in `hay` (query from
+/// `path_len`; `orig`: the target `hay` was decoded from).
+pub(crate) fn confirm(
+    check: Check,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    path_len: usize,
+    orig: &Original<'_>,
+) -> bool {
     match check {
         Always => true,
         InValue => in_value(hay, s, path_len),
@@ -534,6 +581,7 @@ pub(crate) fn confirm(check: Check, hay: &[u8], s: usize, e: usize, path_len: us
         PhpObject => php_object(hay, s, e),
         SqlComment => sql_comment(hay, s, e),
         Quote => quote_sql(hay, e),
+        Case(exact) => orig.is(hay, s, e, exact),
     }
 }
 

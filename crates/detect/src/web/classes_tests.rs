@@ -229,6 +229,48 @@ fn deserialisation_markers() {
     quiet(&["/x?token=Zm9vYmFy", "/photos:2024", "/x?ratio=o:5"]);
 }
 
+/// Base64 is case-sensitive: Java's `rO0AB` counts in that case only, as
+/// written or percent-encoded (once or twice: `%72` is `r`, `%4F` is `O`),
+/// in the path or the query; any other case is a random token.
+#[test]
+fn java_base64_marker_counts_in_its_own_case_only() {
+    hits(
+        "deserialization",
+        &[
+            "/x?x=rO0ABXNyABFqYXZh",
+            "/api/rO0ABXNy/run",
+            "/x?x=%72O0ABXNy",
+            "/x?x=r%4F0AB",
+            "/x?x=%2572O0ABXNy",
+            "/x%2Fy?x=r%4f0AB",
+            // A look-alike before the marker does not hide it.
+            "/x?a=ro0ab&b=rO0ABXNy",
+        ],
+    );
+    quiet(&[
+        "/a/xro0abq.zip",
+        "/b/oahxro0ab8.zip",
+        "/owriufz9odr2/oahxro0ab8.zip?q=8q8q6f9l",
+        "/59ltyndv78vz/ro0abyx3ut.env",
+        "/x?t=RO0AB",
+        "/x?t=Ro0Ab",
+        "/x?t=%52O0AB",
+        "/x?t=%2552O0AB",
+    ]);
+}
+
+/// Every anchor whose case counts is, lower-cased, the anchor matched.
+#[test]
+fn case_anchors_are_their_anchor() {
+    use super::classes::{Check, ANCHORS};
+    for (a, _, c) in ANCHORS {
+        if let Check::Case(exact) = c {
+            assert_eq!(&exact.to_ascii_lowercase(), a);
+            assert_ne!(exact, a, "{a:?}: no case to check");
+        }
+    }
+}
+
 #[test]
 fn web_shells_and_upload_paths() {
     hits(
@@ -241,6 +283,14 @@ fn web_shells_and_upload_paths() {
             "/img/cmd.aspx",
             "/wso.php",
             "/wp-content/plugins/x/shell.php",
+            "/shell.php",
+            "/c99.php",
+            "/shells/r57.php",
+            "/x/C99.PHP?act=ls",
+            "/a%2Fr57.php",
+            "/c99shell.php",
+            "/x/r57shell.php",
+            "/webshell.php",
             "/x.php?cmd=id",
             "/y.jsp?c=whoami",
             "/z.aspx?exec=cmd.exe",

@@ -73,19 +73,34 @@ fn hex(b: u8) -> Option<u8> {
 /// Percent-decode and lower-case `src` into `out` (appending). In a query, `+`
 /// becomes a space. Returns whether a `%` was written (decoded from `%25`
 /// or left as it was), so that the caller knows whether to decode again.
+#[inline]
 fn decode_into(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool {
+    decode::<true>(src, out, query)
+}
+
+/// [`decode_into`], lower-casing when `LOWER` (else the case is kept: the
+/// same bytes at the same offsets, lower-cased, are what `decode_into` gives).
+fn decode<const LOWER: bool>(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool {
+    let copy = |src: &[u8], out: &mut Vec<u8>| {
+        if LOWER {
+            lower_into(src, out);
+        } else {
+            out.extend_from_slice(src);
+        }
+    };
     let Some(first) = memchr::memchr2(b'%', b'+', src) else {
-        lower_into(src, out);
+        copy(src, out);
         return false;
     };
-    lower_into(&src[..first], out);
+    copy(&src[..first], out);
     let mut percent = false;
     let mut i = first;
     while i < src.len() {
         let c = src[i];
         if c == b'%' && i + 2 < src.len() {
             if let (Some(h), Some(l)) = (hex(src[i + 1]), hex(src[i + 2])) {
-                let d = (h << 4 | l).to_ascii_lowercase();
+                let d = h << 4 | l;
+                let d = if LOWER { d.to_ascii_lowercase() } else { d };
                 percent |= d == b'%';
                 out.push(d);
                 i += 3;
@@ -95,12 +110,39 @@ fn decode_into(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool {
         percent |= c == b'%';
         out.push(if query && c == b'+' {
             b' '
-        } else {
+        } else if LOWER {
             c.to_ascii_lowercase()
+        } else {
+            c
         });
         i += 1;
     }
     percent
+}
+
+/// The request target of `w` as [`Req::fill_view`] decodes it into
+/// [`Req::once`] (or, when `twice`, into [`Req::twice`]) but with its case
+/// kept: lower-cased, the same bytes. Built only to confirm an anchor whose
+/// case matters, never per request.
+pub(crate) fn cased_target(w: &WebEvent<'_>, twice: bool) -> Vec<u8> {
+    let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
+    let room = MAX_TARGET - path.len();
+    let query = &w.query.as_bytes()[..w.query.len().min(room)];
+    let mut once = Vec::with_capacity(path.len() + 1 + query.len());
+    decode::<false>(path, &mut once, false);
+    let path_len = once.len();
+    if !w.query.is_empty() {
+        once.push(b'?');
+        decode::<false>(query, &mut once, true);
+    }
+    if !twice {
+        return once;
+    }
+    let (p, q) = once.split_at(path_len);
+    let mut out = Vec::with_capacity(once.len());
+    decode::<false>(p, &mut out, false);
+    decode::<false>(q, &mut out, true);
+    out
 }
 
 /// Append `src` lower-cased to `out`.

@@ -117,9 +117,19 @@ fn event<'a>(path: &'a str, query: &'a str, site: &'a str, ua: &'a str) -> WebEv
     }
 }
 
+/// [`cased_target`] lower-cased is the view's target, once and twice.
+#[track_caller]
+fn assert_cased(r: &Req, w: &WebEvent<'_>) {
+    assert_eq!(cased_target(w, false).to_ascii_lowercase(), r.once);
+    if !r.twice.is_empty() {
+        assert_eq!(cased_target(w, true).to_ascii_lowercase(), r.twice);
+    }
+}
+
 proptest! {
     /// One view filled request after request (the site remembered from the
-    /// last one) equals a fresh reference view of each.
+    /// last one) equals a fresh reference view of each; the target decoded
+    /// with its case kept is, lower-cased, the view's (once and twice).
     #[test]
     fn fill_agrees_with_the_reference(
         reqs in proptest::collection::vec(
@@ -133,6 +143,7 @@ proptest! {
             let mut want = Req::default();
             reference(&mut want, &w);
             prop_assert_eq!(view(&r), view(&want), "{:?}", (path, query, site));
+            assert_cased(&r, &w);
         }
     }
 }
@@ -158,6 +169,7 @@ fn long_requests_agree_with_the_reference() {
         let mut want = Req::default();
         reference(&mut want, &w);
         assert_eq!(view(&r), view(&want), "{}", &path[..20.min(path.len())]);
+        assert_cased(&r, &w);
     }
 }
 
@@ -219,6 +231,10 @@ fn decodes_once_and_twice() {
     let mut bad = Vec::new();
     decode_into(b"%zz%4", &mut bad, false);
     assert_eq!(bad, b"%zz%4");
+    // With the case kept: escapes decoded to the byte they name.
+    let w = event("/A/%252E%72O0AB", "t=%2572O0AB+X", "s", "-");
+    assert_eq!(cased_target(&w, false), b"/A/%2ErO0AB?t=%72O0AB X");
+    assert_eq!(cased_target(&w, true), b"/A/.rO0AB?t=rO0AB X");
 }
 
 /// A note restores the fields it carries of the view it was written from

@@ -5,6 +5,10 @@
 #           IPv6 privacy addresses, a popular site)
 #   mid     about 300,000 addresses      (--sources 300000)
 #   volume  4,096 addresses, the default web-volume
+#   hostile every request a hostile probe from a new address, each for a
+#           path no other request asks for, mostly 404/403 (--sources 0
+#           --probes 100: internet background noise at botnet scale; the
+#           worst case for per-source detector state)
 #
 # For each file, in one run on the same warm page cache: `wc -l`,
 # `awk '{c[$1]++}'` (count requests per address), GoAccess (Debian package
@@ -13,7 +17,7 @@
 # a multiple of awk's and GoAccess's.
 #
 #   bench/web.sh [BYTES] [DIR] [CASES]   (defaults: 1000000000, /tmp/haboob-bench,
-#                                         "new mid volume")
+#                                         "new mid volume"; "hostile" on request)
 #   NO_GOACCESS=1 bench/web.sh ...        skip GoAccess (it takes minutes per GB)
 #
 # Record results in BENCHMARKS.md with the machine and the command.
@@ -30,11 +34,13 @@ if [ -z "${NO_GOACCESS:-}" ] && ! command -v goaccess > /dev/null; then
   exit 2
 fi
 
-sources_of() {
+# The simulator's arguments for a case.
+sim_args_of() {
   case "$1" in
-    new) echo 0 ;;
-    mid) echo 300000 ;;
-    volume) echo 4096 ;;
+    new) echo "--sources 0" ;;
+    mid) echo "--sources 300000" ;;
+    volume) echo "--sources 4096" ;;
+    hostile) echo "--sources 0 --probes 100" ;;
     *) echo "unknown case $1" >&2; exit 2 ;;
   esac
 }
@@ -56,7 +62,7 @@ for c in $cases; do
   d="$dir/$c"
   if [ ! -s "$d/access.log" ] || [ "$(stat -c %s "$d/access.log")" -lt $((bytes * 9 / 10)) ]; then
     rm -rf "$d"
-    "$bin" simulate --scenario web-volume --bytes "$bytes" --seed 7 --sources "$(sources_of "$c")" --out "$d" 2> /dev/null
+    "$bin" simulate --scenario web-volume --bytes "$bytes" --seed 7 $(sim_args_of "$c") --out "$d" 2> /dev/null
   fi
   file="$d/access.log"
   size=$(stat -c %s "$file")

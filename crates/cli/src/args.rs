@@ -369,6 +369,11 @@ pub struct SimulateArgs {
     /// Distinct client addresses in web-volume (0: a new one for every request).
     #[arg(long, default_value_t = haboob_simulate::DEFAULT_SOURCES)]
     pub sources: u64,
+    /// Percentage of web-volume visits that are one hostile probe (a distinct
+    /// path, mostly 4xx) instead of a browsing session; with `--sources 0`,
+    /// the worst case for per-source state.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub probes: u32,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -146,6 +146,11 @@ pub struct SimOptions {
     /// `web-volume`: distinct client addresses (default 4,096); 0 gives every
     /// request a new address.
     pub sources: u64,
+    /// `web-volume`: percentage (0-100) of visits that are one hostile probe
+    /// (a distinct path, mostly answered 4xx, a varied user agent) instead
+    /// of a browsing session: internet background noise at botnet scale,
+    /// the worst case for per-source state (default 0).
+    pub probes: u32,
 }
 
 impl SimOptions {
@@ -159,6 +164,7 @@ impl SimOptions {
             rate: 2000,
             bytes: 1 << 30,
             sources: DEFAULT_SOURCES,
+            probes: 0,
         }
     }
 }

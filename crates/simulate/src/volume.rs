@@ -200,6 +200,91 @@ fn burst(k: u32, t0: i64, rng: &mut ChaCha8Rng, labels: &mut Labels) -> Vec<Req>
         .collect()
 }
 
+/// Folders of hostile probes (`--probes`).
+const PROBE_DIRS: &[&str] = &[
+    "",
+    "admin",
+    "backup",
+    "old",
+    "api/v1",
+    "cgi-bin",
+    "uploads",
+    "wp-content/uploads",
+    "vendor/phpunit",
+    "static",
+    "images",
+    "tmp",
+    "test",
+    "includes",
+];
+/// Extensions of hostile probes.
+const PROBE_EXTS: &[&str] = &[
+    "php", "php", "env", "zip", "bak", "sql", "jsp", "aspx", "txt", "json", "tar.gz", "cgi",
+];
+const PROBE_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Lower-case letters and digits, `n` of them.
+fn token(rng: &mut ChaCha8Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(PROBE_ALNUM[rng.gen_range(0..PROBE_ALNUM.len())]))
+        .collect()
+}
+
+/// One hostile probe's request tail (`] "GET …" 404 …`): a path no other
+/// request asks for, mostly answered 404 or 403, with no, a tool's or a
+/// made-up browser's user agent.
+fn probe(rng: &mut ChaCha8Rng) -> Vec<u8> {
+    let method = match rng.gen_range(0..10) {
+        0..=6 => "GET",
+        7 | 8 => "HEAD",
+        _ => "POST",
+    };
+    let dir = PROBE_DIRS[rng.gen_range(0..PROBE_DIRS.len())];
+    let ext = PROBE_EXTS[rng.gen_range(0..PROBE_EXTS.len())];
+    let len = rng.gen_range(6..15);
+    let name = token(rng, len);
+    let mut target = if dir.is_empty() {
+        format!("/{name}.{ext}")
+    } else {
+        format!("/{dir}/{name}.{ext}")
+    };
+    if rng.gen_ratio(1, 4) {
+        target.push_str("?id=");
+        target.push_str(&token(rng, 8));
+    }
+    let status = match rng.gen_range(0..20) {
+        0..=13 => 404,
+        14..=16 => 403,
+        17 => 301,
+        18 => 200,
+        _ => 500,
+    };
+    let referer = if rng.gen_ratio(2, 3) {
+        String::new()
+    } else {
+        format!("https://{}.example.net/", token(rng, 8))
+    };
+    let ua = match rng.gen_range(0..5) {
+        0 => String::new(),
+        1 => format!("python-requests/2.{}.{}", rng.gen_range(0..33), rng.gen_range(0..4)),
+        2 => format!("curl/7.{}.{}", rng.gen_range(20..89), rng.gen_range(0..3)),
+        _ => format!(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{}.0.{}.{} Safari/537.36",
+            rng.gen_range(60..131),
+            rng.gen_range(1000..7000),
+            rng.gen_range(0..200)
+        ),
+    };
+    let mut out = Vec::with_capacity(256);
+    let bytes = rng.gen_range(150..9000);
+    tail(&mut out, &target, status, bytes, &referer, &ua);
+    // `tail` writes GET; the probe's method replaces it.
+    if method != "GET" {
+        out.splice(3..6, method.bytes());
+    }
+    out
+}
+
 /// Client addresses formatted once, up front; a larger `sources` derives
 /// each visit's address from its index.
 const PREBUILT: usize = 65_536;
@@ -275,7 +360,13 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
                 Some(&fresh)
             }
         };
-        let s = &sessions[rng.gen_range(0..sessions.len())];
+        let probe_visit;
+        let s: &[Vec<u8>] = if opts.probes > 0 && rng.gen_range(0..100) < opts.probes {
+            probe_visit = [probe(&mut rng)];
+            &probe_visit
+        } else {
+            &sessions[rng.gen_range(0..sessions.len())]
+        };
         for t in s {
             // Time follows the bytes written, so the file spans the period.
             let ms = start_ms

@@ -63,3 +63,56 @@ fn volume_is_deterministic() {
         hash_tree(c.path())["access.log"]
     );
 }
+
+/// `--sources 0 --probes 100`: every request but the labelled bursts' is a
+/// hostile probe from a new address, each for a path no other asks for,
+/// mostly answered 404 or 403, with several methods and user agents.
+#[test]
+fn probes_come_from_new_sources_for_distinct_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = simulate(&SimOptions {
+        sources: 0,
+        probes: 100,
+        ..opts(dir.path(), 5)
+    })
+    .unwrap();
+    let recs: Vec<Rec> = lines(&dir.path().join("access.log"))
+        .iter()
+        .map(|l| parse_combined("access.log", l, "www.example"))
+        .collect();
+    assert_eq!(recs.len() as u64, s.lines);
+    let labels = read_labels(&dir.path().join("labels.jsonl")).unwrap();
+    let burst: std::collections::BTreeSet<IpAddr> = labels.iter().map(|l| l.source_ip).collect();
+    let probes: Vec<&Rec> = recs.iter().filter(|r| !burst.contains(&r.ip)).collect();
+    assert!(probes.len() > 10_000, "{}", probes.len());
+    let ips: std::collections::HashSet<IpAddr> = probes.iter().map(|r| r.ip).collect();
+    let targets: std::collections::HashSet<&str> =
+        probes.iter().map(|r| r.target.as_str()).collect();
+    // Addresses are drawn from a 64-bit mix: a repeat is possible, not common.
+    assert!(
+        ips.len() * 1000 >= probes.len() * 999,
+        "{} of {}",
+        ips.len(),
+        probes.len()
+    );
+    assert!(
+        targets.len() * 1000 >= probes.len() * 999,
+        "{} of {}",
+        targets.len(),
+        probes.len()
+    );
+    let client_errors = probes
+        .iter()
+        .filter(|r| matches!(r.status, 403 | 404))
+        .count();
+    assert!(
+        client_errors * 10 >= probes.len() * 8,
+        "{client_errors} of {}",
+        probes.len()
+    );
+    let methods: std::collections::BTreeSet<&str> =
+        probes.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["GET", "HEAD", "POST"].into());
+    assert!(probes.iter().any(|r| r.ua.is_empty() || r.ua == "-"));
+    assert!(probes.iter().any(|r| r.ua.starts_with("curl/")));
+}

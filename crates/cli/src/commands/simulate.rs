@@ -35,6 +35,7 @@ pub fn run(a: &SimulateArgs) -> Result<u8> {
         o.rate = a.rate;
         o.bytes = a.bytes;
         o.sources = a.sources;
+        o.probes = a.probes;
     })?;
     eprintln!("{msg}");
     Ok(0)

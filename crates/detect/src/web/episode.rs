@@ -18,8 +18,10 @@ pub(crate) const MAX_DISTINCT: usize = 4096;
 pub(crate) const MAX_MEMBERS: usize = 256;
 /// Events between idle sweeps.
 const SWEEP_EVERY: u32 = 4096;
-/// Ended, never-fired slots kept per tracker for reuse.
-const POOL_MAX: usize = 1024;
+/// Ended, never-fired slots kept per tracker for reuse: room for what two
+/// sweeps end when every event brings a new key (every request from a new
+/// address), so that such a stream reuses slots instead of allocating them.
+const POOL_MAX: usize = 2 * SWEEP_EVERY as usize;
 /// A slot is only kept for reuse when its evidence buffers hold at most this.
 const POOL_SLOT_BYTES: usize = 8192;
 

@@ -80,6 +80,7 @@ fn decode_into(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool {
 
 /// [`decode_into`], lower-casing when `LOWER` (else the case is kept: the
 /// same bytes at the same offsets, lower-cased, are what `decode_into` gives).
+#[inline]
 fn decode<const LOWER: bool>(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool {
     let copy = |src: &[u8], out: &mut Vec<u8>| {
         if LOWER {
@@ -167,6 +168,7 @@ impl Req {
     /// to decode is lower-cased and hashed in one pass; the whole target's
     /// hash resumes the path's chain (no byte hashed twice); the site's hash
     /// is kept for the next request of the same site.
+    #[inline]
     pub fn fill_view(&mut self, w: &WebEvent<'_>) {
         self.path_id = None;
         self.target_id = None;

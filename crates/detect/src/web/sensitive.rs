@@ -266,6 +266,11 @@ pub(crate) fn backup_name(b: &BackupNames, path: &[u8], site: &str) -> bool {
     b.stems.iter().any(|s| s.as_bytes() == stem) || host_stem(stem, site)
 }
 
+/// `h` without its last label.
+fn drop_tld(h: &[u8]) -> &[u8] {
+    memchr::memrchr(b'.', h).map_or(h, |i| &h[..i])
+}
+
 /// `stem` is a name built from the host `site`: the host, without `www.`,
 /// without its last label, its first label, or its labels joined by `_` or
 /// nothing (`www.example.org` → `www.example.org`, `example.org`, `example`,
@@ -282,24 +287,20 @@ fn host_stem(stem: &[u8], site: &str) -> bool {
     };
     let eq = |a: &[u8]| a.eq_ignore_ascii_case(stem);
     let first = bare.split(|&c| c == b'.').next().unwrap_or_default();
-    let drop_tld = |h: &[u8]| memchr::memrchr(b'.', h).map_or(h, |i| &h[..i]).to_vec();
     if eq(host) || eq(bare) || (first.len() >= 3 && eq(first)) {
         return true;
     }
-    if eq(&drop_tld(host)) || eq(&drop_tld(bare)) {
+    if eq(drop_tld(host)) || eq(drop_tld(bare)) {
         return true;
     }
-    // Labels joined by `_` or by nothing.
-    for sep in [Some(b'_'), None] {
-        let joined: Vec<u8> = bare
-            .iter()
+    // Labels joined by `_` or by nothing (compared without building them:
+    // this runs for every request for an archive name).
+    [Some(b'_'), None].into_iter().any(|sep| {
+        bare.iter()
             .filter_map(|&c| if c == b'.' { sep } else { Some(c) })
-            .collect();
-        if eq(&joined) {
-            return true;
-        }
-    }
-    false
+            .map(|c| c.to_ascii_lowercase())
+            .eq(stem.iter().map(u8::to_ascii_lowercase))
+    })
 }
 
 #[cfg(test)]

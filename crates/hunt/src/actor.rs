@@ -147,7 +147,7 @@ fn set_jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 
 /// Per-source profiles from the alerts that carry a fingerprint (single
 /// sources only; cluster alerts are linked by their prefix elsewhere).
-fn profiles(alerts: &[Alert], targets: &Targets) -> Vec<Profile> {
+fn profiles(alerts: &[&Alert], targets: &Targets) -> Vec<Profile> {
     let mut by_ip: BTreeMap<IpAddr, Profile> = BTreeMap::new();
     for (i, a) in alerts.iter().enumerate() {
         let (Some(ip), None) = (a.source.ip, &a.source.prefix) else {
@@ -215,7 +215,7 @@ pub struct Link {
 }
 
 /// Every link between fingerprinted sources, strongest first.
-pub fn links(alerts: &[Alert], targets: &Targets, geo: Option<&Geo>) -> Vec<Link> {
+pub fn links(alerts: &[&Alert], targets: &Targets, geo: Option<&Geo>) -> Vec<Link> {
     let ps = profiles(alerts, targets);
     let eligible: Vec<usize> = (0..ps.len())
         .filter(|&i| ps[i].paths >= MIN_PATHS && !ps[i].path_sketch.is_empty())
@@ -480,7 +480,8 @@ mod tests {
             a
         };
         let habit_reason = |alerts: &[Alert]| {
-            links(alerts, &Targets::default(), None)
+            let refs: Vec<&Alert> = alerts.iter().collect();
+            links(&refs, &Targets::default(), None)
                 .iter()
                 .any(|l| l.reason.contains("same methods and path habits"))
         };

@@ -56,7 +56,7 @@ fn tool_of(a: &Alert) -> Option<&str> {
 /// other (sorted sweep), recording one reason per linked key.
 fn link_within(
     uf: &mut UnionFind,
-    alerts: &[Alert],
+    alerts: &[&Alert],
     keyed: BTreeMap<String, Vec<usize>>,
     window_ms: i64,
     reasons: &mut BTreeMap<usize, BTreeSet<String>>,
@@ -105,13 +105,15 @@ pub fn group_all(
     geo: Option<&Geo>,
     research: &crate::research::ResearchNets,
 ) -> Vec<Campaign> {
-    let (auth, web): (Vec<Alert>, Vec<Alert>) = alerts
+    // Borrowed, never cloned: on a flood of alerts a copy would double
+    // the peak memory of the hunt's end.
+    let mut auth = haboob_detect::auth::group_campaigns(alerts);
+    let web: Vec<&Alert> = alerts
         .iter()
-        .cloned()
-        .partition(|a| a.detector.starts_with("auth."));
-    let mut auth = haboob_detect::auth::group_campaigns(&auth);
+        .filter(|a| !a.detector.starts_with("auth."))
+        .collect();
     let web = crate::intel_join::join_account_campaigns(&mut auth, web);
-    let mut web = group(&web, targets, cfg, geo);
+    let mut web = group_refs(&web, targets, cfg, geo);
     for c in &mut web {
         crate::research::apply(c, research);
     }
@@ -183,6 +185,17 @@ fn sort(out: &mut [Campaign]) {
 /// most severe and widest first; ids are content hashes.
 pub fn group(
     alerts: &[Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+) -> Vec<Campaign> {
+    let refs: Vec<&Alert> = alerts.iter().collect();
+    group_refs(&refs, targets, cfg, geo)
+}
+
+/// [`group`] over borrowed alerts.
+fn group_refs(
+    alerts: &[&Alert],
     targets: &Targets,
     cfg: &HuntConfig,
     geo: Option<&Geo>,
@@ -290,7 +303,7 @@ pub fn group(
 }
 
 fn build(
-    alerts: &[Alert],
+    alerts: &[&Alert],
     idx: &[usize],
     targets: &Targets,
     reasons: &BTreeMap<usize, BTreeSet<String>>,
@@ -322,7 +335,7 @@ fn build(
     let sources: Vec<IpAddr> = sources.into_iter().collect();
     let targets: Vec<Target> = tnames.iter().map(|n| targets.enrich(n)).collect();
     let id_parts: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let members: Vec<&Alert> = idx.iter().map(|&i| &alerts[i]).collect();
+    let members: Vec<&Alert> = idx.iter().map(|&i| alerts[i]).collect();
     let summary = crate::victim::summary(&members, &sources, &targets)
         .unwrap_or_else(|| summarize(&sources, &targets, &detectors));
     why.extend(crate::victim::reasons(&members));

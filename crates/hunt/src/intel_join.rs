@@ -19,7 +19,10 @@ fn is_intel(a: &Alert) -> bool {
 /// exactly one campaign of `account` into that campaign, and returns the
 /// alerts left (for the web grouping). Campaign ids are kept: they name
 /// the account activity, with or without intel loaded.
-pub(crate) fn join_account_campaigns(account: &mut [Campaign], alerts: Vec<Alert>) -> Vec<Alert> {
+pub(crate) fn join_account_campaigns<'a>(
+    account: &mut [Campaign],
+    alerts: Vec<&'a Alert>,
+) -> Vec<&'a Alert> {
     // (source, target) -> campaigns holding both.
     let mut by_key: BTreeMap<(IpAddr, &str), BTreeSet<usize>> = BTreeMap::new();
     for (i, c) in account.iter().enumerate() {
@@ -29,10 +32,10 @@ pub(crate) fn join_account_campaigns(account: &mut [Campaign], alerts: Vec<Alert
             }
         }
     }
-    let mut joined: BTreeMap<usize, Vec<Alert>> = BTreeMap::new();
+    let mut joined: BTreeMap<usize, Vec<&Alert>> = BTreeMap::new();
     let mut rest = Vec::with_capacity(alerts.len());
     for a in alerts {
-        let home = match (is_intel(&a), a.source.ip) {
+        let home = match (is_intel(a), a.source.ip) {
             (true, Some(ip)) => by_key
                 .get(&(ip, a.target.as_str()))
                 .filter(|set| set.len() == 1)
@@ -134,19 +137,17 @@ mod tests {
             campaign("cp-1", &["192.0.2.1", "192.0.2.2"], &["tenant-a"]),
             campaign("cp-2", &["198.51.100.9"], &["tenant-b"]),
         ];
-        let rest = join_account_campaigns(
-            &mut cs,
-            vec![
-                // Joins cp-1: its source and target.
-                alert("al-i1", "intel.match", "192.0.2.2", "tenant-a"),
-                // Same source, other target: a web hit, stays apart.
-                alert("al-i2", "intel.match", "192.0.2.2", "www.example"),
-                // Not an intel alert.
-                alert("al-w", "web.scan", "192.0.2.1", "tenant-a"),
-                // Source of cp-2 but target of cp-1: no campaign holds both.
-                alert("al-i3", "intel.match", "198.51.100.9", "tenant-a"),
-            ],
-        );
+        let alerts = [
+            // Joins cp-1: its source and target.
+            alert("al-i1", "intel.match", "192.0.2.2", "tenant-a"),
+            // Same source, other target: a web hit, stays apart.
+            alert("al-i2", "intel.match", "192.0.2.2", "www.example"),
+            // Not an intel alert.
+            alert("al-w", "web.scan", "192.0.2.1", "tenant-a"),
+            // Source of cp-2 but target of cp-1: no campaign holds both.
+            alert("al-i3", "intel.match", "198.51.100.9", "tenant-a"),
+        ];
+        let rest = join_account_campaigns(&mut cs, alerts.iter().collect());
         let left: Vec<&str> = rest.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(left, ["al-i2", "al-w", "al-i3"]);
         assert_eq!(cs[0].id, "cp-1");
@@ -168,10 +169,8 @@ mod tests {
             campaign("cp-1", &["192.0.2.1"], &["tenant-a"]),
             campaign("cp-2", &["192.0.2.1"], &["tenant-a"]),
         ];
-        let rest = join_account_campaigns(
-            &mut cs,
-            vec![alert("al-i", "intel.match", "192.0.2.1", "tenant-a")],
-        );
+        let a = alert("al-i", "intel.match", "192.0.2.1", "tenant-a");
+        let rest = join_account_campaigns(&mut cs, vec![&a]);
         assert_eq!(rest.len(), 1);
         assert_eq!((cs[0].alerts.len(), cs[1].alerts.len()), (1, 1));
     }

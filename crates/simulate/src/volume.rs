@@ -31,8 +31,18 @@ const BURST_SPACING_MIN_MS: i64 = 600 * MS;
 /// tails that follow the timestamp.
 type Session = Vec<Vec<u8>>;
 
-fn tail(out: &mut Vec<u8>, target: &str, status: u16, bytes: u32, referer: &str, ua: &str) {
-    out.extend_from_slice(b"] \"GET ");
+fn tail(
+    out: &mut Vec<u8>,
+    method: &str,
+    target: &str,
+    status: u16,
+    bytes: u32,
+    referer: &str,
+    ua: &str,
+) {
+    out.extend_from_slice(b"] \"");
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
     out.extend_from_slice(target.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\" ");
     out.extend_from_slice(status.to_string().as_bytes());
@@ -60,14 +70,22 @@ fn sessions(rng: &mut ChaCha8Rng) -> Vec<Session> {
         let mut t = Vec::new();
         if rng.gen_ratio(1, 50) {
             let b = broken.choose(rng).expect("non-empty");
-            tail(&mut t, b, 404, 512, "https://www.google.com/", ua);
+            tail(&mut t, "GET", b, 404, 512, "https://www.google.com/", ua);
             s.push(t);
             out.push(s);
             continue;
         }
         let page = pages.choose(rng).expect("non-empty");
         let referer = *catalog::ENTRY_REFERERS.choose(rng).expect("non-empty");
-        tail(&mut t, page, 200, rng.gen_range(8_000..64_000), referer, ua);
+        tail(
+            &mut t,
+            "GET",
+            page,
+            200,
+            rng.gen_range(8_000..64_000),
+            referer,
+            ua,
+        );
         s.push(t);
         let url = format!("https://{SITE}{page}");
         let n = if rng.gen_ratio(1, 3) {
@@ -82,7 +100,7 @@ fn sessions(rng: &mut ChaCha8Rng) -> Vec<Session> {
             } else {
                 (304, 0)
             };
-            tail(&mut t, a, status, bytes, &url, ua);
+            tail(&mut t, "GET", a, status, bytes, &url, ua);
             s.push(t);
         }
         out.push(s);
@@ -277,11 +295,7 @@ fn probe(rng: &mut ChaCha8Rng) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(256);
     let bytes = rng.gen_range(150..9000);
-    tail(&mut out, &target, status, bytes, &referer, &ua);
-    // `tail` writes GET; the probe's method replaces it.
-    if method != "GET" {
-        out.splice(3..6, method.bytes());
-    }
+    tail(&mut out, method, &target, status, bytes, &referer, &ua);
     out
 }
 

@@ -126,9 +126,7 @@ fn decode<const LOWER: bool>(src: &[u8], out: &mut Vec<u8>, query: bool) -> bool
 /// kept: lower-cased, the same bytes. Built only to confirm an anchor whose
 /// case matters, never per request.
 pub(crate) fn cased_target(w: &WebEvent<'_>, twice: bool) -> Vec<u8> {
-    let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
-    let room = MAX_TARGET - path.len();
-    let query = &w.query.as_bytes()[..w.query.len().min(room)];
+    let (path, query) = clipped(w);
     let mut once = Vec::with_capacity(path.len() + 1 + query.len());
     decode::<false>(path, &mut once, false);
     let path_len = once.len();
@@ -139,11 +137,31 @@ pub(crate) fn cased_target(w: &WebEvent<'_>, twice: bool) -> Vec<u8> {
     if !twice {
         return once;
     }
-    let (p, q) = once.split_at(path_len);
     let mut out = Vec::with_capacity(once.len());
-    decode::<false>(p, &mut out, false);
-    decode::<false>(q, &mut out, true);
+    decode_again::<false>(&once, path_len, &mut out);
     out
+}
+
+/// The request target of `w` clipped to [`MAX_TARGET`] bytes: the path's
+/// first bytes, then as many of the query's as still fit.
+#[inline]
+fn clipped<'a>(w: &WebEvent<'a>) -> (&'a [u8], &'a [u8]) {
+    let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
+    let room = MAX_TARGET - path.len();
+    let query = &w.query.as_bytes()[..w.query.len().min(room)];
+    (path, query)
+}
+
+/// Decode again (with [`decode`]) a target decoded once, `once`, whose path
+/// is `once[..path_len]`, appending to `out`; returns the length of `out`
+/// after the path part.
+#[inline]
+fn decode_again<const LOWER: bool>(once: &[u8], path_len: usize, out: &mut Vec<u8>) -> usize {
+    let (p, q) = once.split_at(path_len);
+    decode::<LOWER>(p, out, false);
+    let path_end = out.len();
+    decode::<LOWER>(q, out, true);
+    path_end
 }
 
 /// Append `src` lower-cased to `out`.
@@ -175,9 +193,7 @@ impl Req {
         self.ua_id = None;
         self.once.clear();
         self.twice.clear();
-        let path = &w.path.as_bytes()[..w.path.len().min(MAX_TARGET)];
-        let room = MAX_TARGET - path.len();
-        let query = &w.query.as_bytes()[..w.query.len().min(room)];
+        let (path, query) = clipped(w);
         // The chain's state after the decoded path's whole words.
         let (mut percent, chained, tail) = match lower_hashed(path, &mut self.once) {
             Some((h, tail)) => (false, h, Some(tail)),
@@ -207,10 +223,7 @@ impl Req {
             hash_resume(chained, &self.once[whole..], self.once.len())
         };
         if percent {
-            let (p, q) = self.once.split_at(self.path_len);
-            decode_into(p, &mut self.twice, false);
-            self.twice_path_len = self.twice.len();
-            decode_into(q, &mut self.twice, true);
+            self.twice_path_len = decode_again::<true>(&self.once, self.path_len, &mut self.twice);
         }
         let site = w.site.as_bytes();
         self.site_hash = match self.site_held {

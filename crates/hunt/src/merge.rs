@@ -3,6 +3,10 @@
 use crate::config::Cidr;
 use haboob_model::Alert;
 
+fn rule_of(a: &Alert) -> Option<&str> {
+    a.details.get("rule_id").and_then(|v| v.as_str())
+}
+
 fn source_key(a: &Alert) -> String {
     match (&a.source.prefix, a.source.ip) {
         (Some(p), _) => p.clone(),
@@ -14,29 +18,35 @@ fn source_key(a: &Alert) -> String {
 /// Merge alerts of the same detector, source, target and user whose episodes
 /// touch (gap ≤ `gap_ms`), e.g. one scan split across two rotated files.
 /// The result is sorted by first_seen, detector, id: deterministic.
-pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
-    alerts.sort_by(|a, b| {
+pub fn merge_alerts(alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
+    // Each alert's source key is built once, not once per comparison (an
+    // address formatted twice in every comparison was most of a flood's
+    // merge time).
+    let mut keyed: Vec<(String, Alert)> = alerts.into_iter().map(|a| (source_key(&a), a)).collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
         (
             &a.detector,
             &a.target,
-            source_key(a),
+            ka,
             &a.user,
-            a.details.get("rule_id").and_then(|v| v.as_str()),
+            rule_of(a),
             a.first_seen,
             &a.id,
         )
             .cmp(&(
                 &b.detector,
                 &b.target,
-                source_key(b),
+                kb,
                 &b.user,
-                b.details.get("rule_id").and_then(|v| v.as_str()),
+                rule_of(b),
                 b.first_seen,
                 &b.id,
             ))
     });
-    let mut out: Vec<Alert> = Vec::with_capacity(alerts.len());
-    for a in alerts {
+    let mut out: Vec<Alert> = Vec::with_capacity(keyed.len());
+    // The source key of `out`'s last alert (merging never changes it).
+    let mut cur_key = String::new();
+    for (key, a) in keyed {
         if let Some(cur) = out.last_mut() {
             // A `web.sweep` alert keys on its fingerprint, not on its first
             // member: two fingerprints sharing a member stay apart; Sigma
@@ -44,7 +54,7 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
             let same = cur.detector == a.detector
                 && cur.target == a.target
                 && cur.user == a.user
-                && source_key(cur) == source_key(&a)
+                && cur_key == key
                 && cur.details.get("fingerprint") == a.details.get("fingerprint")
                 && cur.details.get("rule_id") == a.details.get("rule_id");
             if same && a.first_seen.0 <= cur.last_seen.0.saturating_add(gap_ms) {
@@ -77,6 +87,7 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
             }
         }
         out.push(a);
+        cur_key = key;
     }
     out.sort_by(|a, b| (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id)));
     out

@@ -195,7 +195,7 @@ impl Habits {
         let ua = ua_hash(w.user_agent);
         if self.ua == 0 {
             self.ua = ua;
-            self.stock = is_stock(w.user_agent);
+            self.stock = stock_by_hash(w.user_agent, ua);
         } else if self.ua != ua && self.ua != UA_MIXED {
             self.ua = UA_MIXED;
         }
@@ -315,6 +315,30 @@ fn is_stock(ua: &str) -> bool {
     STOCK_FINDER.is_match(&ua.as_bytes()[..ua.len().min(256)])
 }
 
+/// Slots of [`stock_by_hash`]'s memo (a power of two).
+const STOCK_MEMO: usize = 1024;
+
+thread_local! {
+    /// [`is_stock`] by agent hash, direct-mapped; 0 is no agent's hash.
+    static STOCK_BY_HASH: std::cell::RefCell<Vec<(u64, bool)>> =
+        std::cell::RefCell::new(vec![(0, false); STOCK_MEMO]);
+}
+
+/// [`is_stock`] of `ua`, whose [`ua_hash`] is `hash`, remembered by hash:
+/// every new episode asks, and most ask about an agent seen before. Exact
+/// because an equal hash means equal first 512 bytes with IIS `+` read as a
+/// space, and no [`STOCK`] name holds a space or a `+`.
+fn stock_by_hash(ua: &str, hash: u64) -> bool {
+    STOCK_BY_HASH.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let slot = &mut memo[hash as usize & (STOCK_MEMO - 1)];
+        if slot.0 != hash {
+            *slot = (hash, is_stock(ua));
+        }
+        slot.1
+    })
+}
+
 /// UTC hour of day.
 fn hour_of(ts: Ts) -> u32 {
     (ts.0.div_euclid(3_600_000).rem_euclid(24)) as u32
@@ -425,6 +449,31 @@ mod tests {
         assert_eq!(ua_hash("Mozilla/5.0+(X11)"), ua_hash("Mozilla/5.0 (X11)"));
         assert_eq!(ua_hash(""), UA_NONE);
         assert_eq!(ua_hash("-"), UA_NONE);
+    }
+
+    #[test]
+    fn stock_names_hold_no_space_or_plus() {
+        // `stock_by_hash` relies on it (IIS writes spaces as `+`).
+        for name in STOCK {
+            assert!(!name.contains([' ', '+']), "{name}");
+        }
+    }
+
+    #[test]
+    fn stock_by_hash_agrees_with_the_automaton() {
+        for ua in [
+            "python-requests/2.31.0",
+            "Mozilla/5.0+zgrab/0.x",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/109.0.0.0 Safari/537.36",
+            "",
+            "-",
+            "curl/8.0",
+        ] {
+            let h = ua_hash(ua);
+            // Twice: the second answer comes from the memo.
+            assert_eq!(stock_by_hash(ua, h), is_stock(ua), "{ua}");
+            assert_eq!(stock_by_hash(ua, h), is_stock(ua), "{ua}");
+        }
     }
 
     #[test]

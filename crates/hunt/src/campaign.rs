@@ -52,25 +52,33 @@ fn tool_of(a: &Alert) -> Option<&str> {
     a.details.get("tool").and_then(|t| t.as_str())
 }
 
+/// Whether two alerts have the same source addresses (address and members
+/// as a set), without building the sets for the common single address.
+fn same_sources(a: &Alert, b: &Alert) -> bool {
+    if a.source.members.is_empty() && b.source.members.is_empty() {
+        return a.source.ip == b.source.ip;
+    }
+    let set = |x: &Alert| -> BTreeSet<IpAddr> {
+        x.source
+            .ip
+            .into_iter()
+            .chain(x.source.members.iter().copied())
+            .collect()
+    };
+    set(a) == set(b)
+}
+
 /// Link alerts sharing `key` whose activity lies within `window_ms` of each
 /// other (sorted sweep), recording one reason per linked key.
-fn link_within(
+fn link_within<K>(
     uf: &mut UnionFind,
     alerts: &[&Alert],
-    keyed: BTreeMap<String, Vec<usize>>,
+    keyed: BTreeMap<K, Vec<usize>>,
     window_ms: i64,
     reasons: &mut BTreeMap<usize, BTreeSet<String>>,
     distinct_only: bool,
-    why: impl Fn(&str) -> String,
+    why: impl Fn(&K) -> String,
 ) {
-    let ips = |i: usize| -> BTreeSet<IpAddr> {
-        alerts[i]
-            .source
-            .ip
-            .into_iter()
-            .chain(alerts[i].source.members.iter().copied())
-            .collect()
-    };
     for (key, mut idx) in keyed {
         idx.sort_by_key(|&i| alerts[i].first_seen);
         let mut reach = i64::MIN;
@@ -81,9 +89,10 @@ fn link_within(
                     uf.union(p, i);
                     // Neighbour and tool links are reasons only when they
                     // join different sources.
-                    if !distinct_only || ips(p) != ips(i) {
-                        reasons.entry(i).or_default().insert(why(&key));
-                        reasons.entry(p).or_default().insert(why(&key));
+                    if !distinct_only || !same_sources(alerts[p], alerts[i]) {
+                        let r = why(&key);
+                        reasons.entry(p).or_default().insert(r.clone());
+                        reasons.entry(i).or_default().insert(r);
                     }
                 }
             }
@@ -203,7 +212,9 @@ fn group_refs(
     let mut uf = UnionFind::new(alerts.len());
     let mut reasons: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     // 1. Same source address (or same cluster prefix) at any time.
-    let mut by_ip: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Keyed by address (formatted only for a reason): which key is walked
+    // first changes no campaign (union-find roots are the smallest index).
+    let mut by_ip: BTreeMap<IpAddr, Vec<usize>> = BTreeMap::new();
     let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_tool: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     // Victims of the same listed infrastructure (`crate::victim`).
@@ -214,14 +225,20 @@ fn group_refs(
         }
         // A cluster's `ip` is also one of its members: once each, so that
         // an alert is not "linked" to itself.
-        let ips: BTreeSet<IpAddr> = a
-            .source
-            .ip
-            .into_iter()
-            .chain(a.source.members.iter().copied())
-            .collect();
-        for ip in ips {
-            by_ip.entry(ip.to_string()).or_default().push(i);
+        if a.source.members.is_empty() {
+            if let Some(ip) = a.source.ip {
+                by_ip.entry(ip).or_default().push(i);
+            }
+        } else {
+            let ips: BTreeSet<IpAddr> = a
+                .source
+                .ip
+                .into_iter()
+                .chain(a.source.members.iter().copied())
+                .collect();
+            for ip in ips {
+                by_ip.entry(ip).or_default().push(i);
+            }
         }
         if let Some(p) = prefix_of(a) {
             by_prefix.entry(p).or_default().push(i);

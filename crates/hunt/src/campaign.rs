@@ -130,25 +130,60 @@ pub fn group_all(
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
         c.targets.sort();
     }
-    for a in &mut auth {
-        for w in &mut web {
-            let shared = a.sources.iter().filter(|s| w.sources.contains(s)).count();
-            if shared > 0 {
-                a.reasons.push(format!(
-                    "{shared} of its sources also probed web sites in campaign {}",
-                    w.id
-                ));
-                w.reasons.push(format!(
-                    "{shared} of its sources also attacked accounts in campaign {}",
-                    a.id
-                ));
+    name_shared_sources(&mut auth, &mut web);
+    // The web campaigns (usually the many) stay in place and the few
+    // account campaigns join them: no second copy of the larger list.
+    // `sort` is total (ids differ), so the order they meet in is no matter.
+    let mut out = web;
+    out.extend(auth);
+    sort(&mut out);
+    out
+}
+
+/// Each sign-in campaign that shares sources with a web campaign says so in
+/// its reasons, and the web campaign likewise (one actor across web and
+/// sign-in logs): in `auth` order, then `web` order, with the number of
+/// sources shared. Sources are looked up in an index of the web campaigns'
+/// sources, not compared campaign by campaign (many campaigns of each family
+/// would make that quadratic).
+fn name_shared_sources(auth: &mut [Campaign], web: &mut [Campaign]) {
+    if auth.is_empty() || web.is_empty() {
+        return;
+    }
+    let mut by_source: std::collections::HashMap<IpAddr, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (j, w) in web.iter().enumerate() {
+        for s in &w.sources {
+            let list = by_source.entry(*s).or_default();
+            // A campaign's sources are distinct; once per campaign anyway.
+            if list.last() != Some(&j) {
+                list.push(j);
             }
         }
     }
-    let mut out = auth;
-    out.extend(web);
-    sort(&mut out);
-    out
+    for a in auth.iter_mut() {
+        let mut shared: BTreeMap<usize, usize> = BTreeMap::new();
+        for s in &a.sources {
+            for &j in by_source.get(s).into_iter().flatten() {
+                *shared.entry(j).or_default() += 1;
+            }
+        }
+        for (j, n) in shared {
+            name_shared(n, a, &mut web[j]);
+        }
+    }
+}
+
+/// Sign-in campaign `a` and web campaign `w` share `n` sources: each says so.
+fn name_shared(n: usize, a: &mut Campaign, w: &mut Campaign) {
+    a.reasons.push(format!(
+        "{n} of its sources also probed web sites in campaign {}",
+        w.id
+    ));
+    w.reasons.push(format!(
+        "{n} of its sources also attacked accounts in campaign {}",
+        a.id
+    ));
 }
 
 /// Organisations of one sector (other than `other`) or one region that a

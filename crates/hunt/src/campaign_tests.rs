@@ -176,3 +176,62 @@ mod cross_family_tests {
         assert!(unlinked.reasons.iter().all(|r| !r.contains("web sites")));
     }
 }
+
+mod shared_sources_tests {
+    use super::*;
+    use crate::intel_join::tests::campaign;
+
+    /// The comparison of every pair, as the index must answer.
+    fn reference(auth: &mut [Campaign], web: &mut [Campaign]) {
+        for a in auth.iter_mut() {
+            for w in web.iter_mut() {
+                let n = a.sources.iter().filter(|s| w.sources.contains(s)).count();
+                if n > 0 {
+                    name_shared(n, a, w);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shared_sources_are_named_in_both_families_with_their_count() {
+        let auth = vec![
+            campaign("cp-a1", &["192.0.2.1", "192.0.2.2", "192.0.2.3"], &["t"]),
+            campaign("cp-a2", &["198.51.100.1"], &["t"]),
+            campaign("cp-a3", &["192.0.2.3", "203.0.113.9"], &["t"]),
+        ];
+        let web = vec![
+            campaign("cp-w1", &["192.0.2.2", "192.0.2.3", "192.0.2.4"], &["s"]),
+            campaign("cp-w2", &["203.0.113.8"], &["s"]),
+            campaign("cp-w3", &["192.0.2.1", "203.0.113.9"], &["s"]),
+        ];
+        let (mut a1, mut w1) = (auth.clone(), web.clone());
+        name_shared_sources(&mut a1, &mut w1);
+        assert_eq!(
+            a1[0].reasons,
+            [
+                "2 of its sources also probed web sites in campaign cp-w1",
+                "1 of its sources also probed web sites in campaign cp-w3",
+            ]
+        );
+        assert!(a1[1].reasons.is_empty());
+        assert_eq!(
+            w1[0].reasons,
+            [
+                "2 of its sources also attacked accounts in campaign cp-a1",
+                "1 of its sources also attacked accounts in campaign cp-a3",
+            ]
+        );
+        assert!(w1[1].reasons.is_empty());
+        assert_eq!(
+            w1[2].reasons,
+            [
+                "1 of its sources also attacked accounts in campaign cp-a1",
+                "1 of its sources also attacked accounts in campaign cp-a3",
+            ]
+        );
+        let (mut a2, mut w2) = (auth, web);
+        reference(&mut a2, &mut w2);
+        assert_eq!((a1, w1), (a2, w2));
+    }
+}

@@ -74,7 +74,7 @@ pub(crate) fn join_account_campaigns<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use haboob_model::{AlertSource, Severity, Target, Ts};
     use std::collections::BTreeMap as Map;
@@ -100,7 +100,7 @@ mod tests {
         }
     }
 
-    fn campaign(id: &str, sources: &[&str], targets: &[&str]) -> Campaign {
+    pub(crate) fn campaign(id: &str, sources: &[&str], targets: &[&str]) -> Campaign {
         Campaign {
             id: id.into(),
             summary: String::new(),

@@ -58,13 +58,7 @@ fn same_sources(a: &Alert, b: &Alert) -> bool {
     if a.source.members.is_empty() && b.source.members.is_empty() {
         return a.source.ip == b.source.ip;
     }
-    let set = |x: &Alert| -> BTreeSet<IpAddr> {
-        x.source
-            .ip
-            .into_iter()
-            .chain(x.source.members.iter().copied())
-            .collect()
-    };
+    let set = |x: &Alert| x.source.addresses().collect::<BTreeSet<IpAddr>>();
     set(a) == set(b)
 }
 
@@ -265,12 +259,7 @@ fn group_refs(
                 by_ip.entry(ip).or_default().push(i);
             }
         } else {
-            let ips: BTreeSet<IpAddr> = a
-                .source
-                .ip
-                .into_iter()
-                .chain(a.source.members.iter().copied())
-                .collect();
+            let ips: BTreeSet<IpAddr> = a.source.addresses().collect();
             for ip in ips {
                 by_ip.entry(ip).or_default().push(i);
             }
@@ -370,8 +359,7 @@ fn build(
     let mut severity = alerts[idx[0]].severity;
     for &i in idx {
         let a = &alerts[i];
-        sources.extend(a.source.ip);
-        sources.extend(a.source.members.iter().copied());
+        sources.extend(a.source.addresses());
         tnames.insert(a.target.clone());
         detectors.insert(a.detector.clone());
         techniques.extend(a.techniques.iter().cloned());

@@ -74,6 +74,14 @@ pub struct AlertSource {
     pub members: Vec<IpAddr>,
 }
 
+impl AlertSource {
+    /// The address, then every member (a cluster's address is also one of
+    /// its members, so it may come twice).
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.ip.into_iter().chain(self.members.iter().copied())
+    }
+}
+
 /// A detector firing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {

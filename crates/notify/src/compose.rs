@@ -239,15 +239,8 @@ pub fn compose(
         }
     }
 
-    let mut sources: BTreeSet<std::net::IpAddr> = mine
-        .iter()
-        .flat_map(|a| {
-            a.source
-                .ip
-                .into_iter()
-                .chain(a.source.members.iter().copied())
-        })
-        .collect();
+    let mut sources: BTreeSet<std::net::IpAddr> =
+        mine.iter().flat_map(|a| a.source.addresses()).collect();
     if sources.is_empty() {
         sources.extend(campaign.sources.iter().copied());
     }

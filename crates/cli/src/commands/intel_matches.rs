@@ -75,8 +75,7 @@ struct Values {
 impl Values {
     fn of(a: &Alert, unparsed: &mut u64) -> Values {
         let mut v = Values::default();
-        v.ips.extend(a.source.ip);
-        v.ips.extend(a.source.members.iter().copied());
+        v.ips.extend(a.source.addresses());
         v.accounts.extend(a.user.clone());
         let strings = |key: &str| -> Vec<String> {
             match a.details.get(key) {

@@ -34,13 +34,6 @@ fn users(a: &Alert) -> BTreeSet<&str> {
     .collect()
 }
 
-fn ips(a: &Alert) -> impl Iterator<Item = IpAddr> + '_ {
-    a.source
-        .ip
-        .into_iter()
-        .chain(a.source.members.iter().copied())
-}
-
 fn find(p: &mut [usize], mut x: usize) -> usize {
     while p[x] != x {
         p[x] = p[p[x]];
@@ -136,7 +129,7 @@ pub fn group_campaigns(alerts: &[Alert]) -> Vec<Campaign> {
         for r in list(a, "cluster_reasons") {
             reasons[i].insert(format!("sources clustered: {r}"));
         }
-        for ip in ips(a) {
+        for ip in a.source.addresses() {
             match by_ip.get(&ip) {
                 Some(&j) => {
                     union(&mut parent, i, j);
@@ -191,7 +184,7 @@ fn campaign(auth: &[&Alert], idx: &[usize], reasons: &[BTreeSet<String>]) -> Cam
         per.entry(a.target.as_str()).or_default().add(a);
     }
     let funnel = total.funnel();
-    let sources: BTreeSet<IpAddr> = members.iter().flat_map(|a| ips(a)).collect();
+    let sources: BTreeSet<IpAddr> = members.iter().flat_map(|a| a.source.addresses()).collect();
     let actors: BTreeSet<&str> = members
         .iter()
         .filter_map(|a| a.details.get("actor").and_then(|v| v.as_str()))

@@ -35,7 +35,7 @@ use haboob_intel::observe::{observed, ObservedBuf};
 use haboob_intel::{IntelHit, IntelIndex, PatternHit, PatternStates, SavedPatternStates};
 use haboob_model::{content_id, Alert, AlertSource, EventRef, Evidence, Origin, Severity, Ts};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -338,7 +338,7 @@ fn emit(e: Episode) -> Alert {
         if e.count == 1 { "" } else { "s" },
         e.target
     );
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert(
         haboob_intel::DETAILS_KEY.to_string(),
         serde_json::to_value(&e.hits).unwrap_or_default(),

@@ -99,10 +99,7 @@ const MAX_MERGED_ENTRIES: usize = 64;
 /// What two merged alerts list in `details` is kept from both: the intel
 /// hits (`intel`, one per indicator and field: attribution reads them) and
 /// the listed infrastructure a victim reached (`infrastructure`).
-fn union_lists(
-    into: &mut std::collections::BTreeMap<String, serde_json::Value>,
-    from: &std::collections::BTreeMap<String, serde_json::Value>,
-) {
+fn union_lists(into: &mut haboob_model::Details, from: &haboob_model::Details) {
     let same_hit = |x: &serde_json::Value, y: &serde_json::Value| {
         x.get("indicator") == y.get("indicator") && x.get("field") == y.get("field")
     };

@@ -14,7 +14,7 @@ use haboob_model::{
     Alert, AlertSource, EventRef, Evidence, FieldView, JsonView, Origin, Severity, Ts, Value,
 };
 use haboob_sigma::{Family, Level, RuleIdx, RuleSet};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -455,7 +455,7 @@ fn alert(rules: &RuleSet, k: &Key, o: Open) -> Alert {
     let src = k.source.map(|ip| ip.to_string()).unwrap_or_default();
     let first = o.first.0.to_string();
     let id = haboob_model::content_id("al", &["sigma", &meta.id, &src, &k.target, &k.user, &first]);
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert(
         "rule_id".to_owned(),
         serde_json::Value::from(meta.id.clone()),

@@ -15,7 +15,6 @@ use haboob_sigma::correlation::{
     CorrelationHit, CorrelationType, Correlator, EventKey, Options, RuleRef,
 };
 use haboob_sigma::{Level, LoadError, RuleIdx, RuleSet};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -245,7 +244,7 @@ fn alert(c: &Correlator, hit: &CorrelationHit, held: &[Held]) -> Alert {
     let id_text = rule.label().to_owned();
     let first = hit.first.0.to_string();
     let group_text = serde_json::Value::Object(group.clone()).to_string();
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert(
         "rule_id".to_owned(),
         serde_json::Value::from(id_text.clone()),

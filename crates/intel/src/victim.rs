@@ -35,7 +35,7 @@ use haboob_model::{
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Detector id.
@@ -380,7 +380,7 @@ fn alert(e: Episode) -> Alert {
     let first = e.first.0.to_string();
     let mut parts = vec![DETECTOR, e.host.as_str(), first.as_str()];
     parts.extend(ids.iter().copied());
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert(
         DETAILS_KEY.to_owned(),
         serde_json::to_value(&e.hits).unwrap_or_default(),

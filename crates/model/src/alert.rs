@@ -109,8 +109,8 @@ pub struct Alert {
     /// Number of matching events.
     pub count: u64,
     /// Detector-specific figures (distinct paths, error ratio, tool, …).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub details: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Details::is_empty")]
+    pub details: crate::Details,
     /// Up to N evidence lines.
     pub evidence: Vec<Evidence>,
 }

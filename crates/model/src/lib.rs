@@ -30,6 +30,7 @@ mod audit;
 mod audit_syscalls;
 mod cidr;
 mod cloud;
+mod details;
 mod event;
 pub mod fields;
 mod hash;
@@ -50,6 +51,7 @@ pub use alert::{
 pub use audit::{AuditError, AuditEvent};
 pub use cidr::{Cidr, CidrError};
 pub use cloud::CloudEvent;
+pub use details::Details;
 pub use event::{
     AuthEvent, AuthOutcome, EventRef, FailureClass, GeoPoint, Origin, WafEvent, WebEvent, WinEvent,
     LINUX_SYSMON_CHANNEL,

@@ -45,7 +45,7 @@ fn alert(i: u64) -> Alert {
     let site = format!("site{}.example.org", i % 200);
     let src = ip(i * 7919 % 1_000_003);
     let first = T0 + (i as i64) * 1_000;
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("distinct_paths".into(), serde_json::json!(12 + i % 40));
     details.insert("error_ratio".into(), serde_json::json!(0.91));
     details.insert("user_agent".into(), serde_json::json!(UA));

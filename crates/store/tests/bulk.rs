@@ -8,7 +8,6 @@ mod common;
 use common::{TestStore, RAN_AT};
 use haboob_model::{Alert, AlertSource, Evidence, Severity, Ts};
 use haboob_store::{AlertQuery, HuntWrite, SaveSummary};
-use std::collections::BTreeMap;
 
 /// `COPY` text-format delimiters, escapes, end-of-data and NULL markers,
 /// SQL and shell metacharacters.
@@ -33,7 +32,7 @@ fn alert(i: usize) -> Alert {
         first_seen: Ts(1_000 + i as i64),
         last_seen: Ts(2_000 + i as i64),
         count: i as u64 + 1,
-        details: BTreeMap::from([
+        details: haboob_model::Details::from([
             ("user_agent".to_string(), serde_json::json!(COPY_TEXT)),
             (
                 "users_attacked".to_string(),

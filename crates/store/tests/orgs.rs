@@ -132,7 +132,7 @@ fn campaign(r: &mut Rng, id: &str, alerts: Vec<String>) -> Campaign {
 }
 
 fn alert(r: &mut Rng, id: &str, target: &str) -> Alert {
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     if r.below(3) == 0 {
         let users: Vec<serde_json::Value> = (0..1 + r.below(3))
             .map(|_| r.pick(&["alice", "bob'; --", "Ålice", "?", ""]).into())

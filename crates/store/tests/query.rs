@@ -262,7 +262,7 @@ fn want_alerts(pred: impl Fn(&Alert) -> bool) -> Vec<String> {
 fn names(a: &Alert) -> BTreeSet<&str> {
     ["users_identified", "users_attacked", "users_compromised"]
         .iter()
-        .filter_map(|k| a.details.get(*k).and_then(|v| v.as_array()))
+        .filter_map(|k| a.details.get(k).and_then(|v| v.as_array()))
         .flatten()
         .filter_map(|v| v.as_str())
         .collect()

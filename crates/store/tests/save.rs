@@ -280,7 +280,7 @@ const HOSTILE: &str =
     "'); DROP TABLE alerts;-- \" \\ %_ ? $1 <script>alert(1)</script> Ωmega 🚩 \u{202e}txt.exe";
 
 fn hostile_alert() -> Alert {
-    let mut details = std::collections::BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("user_agent".into(), serde_json::json!(HOSTILE));
     details.insert("users_attacked".into(), serde_json::json!([HOSTILE]));
     Alert {

@@ -64,7 +64,7 @@ fn unknown_names(d: &AuthDetector, ip: IpAddr, st: &SourceState, out: &mut Vec<A
         }
         let name = d.users.name(u);
         let target = d.targets.name(d.user_target[u as usize]);
-        let mut details = BTreeMap::new();
+        let mut details = haboob_model::Details::new();
         details.insert("failures".into(), json!(ts.len()));
         details.insert("peak_in_window".into(), json!(peak));
         details.insert("account_exists".into(), json!(false));
@@ -128,7 +128,7 @@ fn burst(d: &AuthDetector, ip: IpAddr, st: &SourceState, out: &mut Vec<Alert>) {
     let first_u = in_peak[0];
     let target = d.targets.name(d.user_target[first_u as usize]);
     let ip_s = ip.to_string();
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("failures".into(), json!(tries.len()));
     details.insert("peak_in_window".into(), json!(peak));
     details.insert("window_secs".into(), json!(b.window_secs));

@@ -105,7 +105,7 @@ pub(crate) struct Draft<'k> {
     pub first: i64,
     pub last: i64,
     pub count: u64,
-    pub details: BTreeMap<String, Value>,
+    pub details: haboob_model::Details,
     pub evidence: Vec<Evidence>,
     pub keys: Vec<&'k str>,
 }
@@ -203,7 +203,7 @@ pub(crate) fn source_of_n(
 pub(crate) fn name_list(
     d: &AuthDetector,
     ids: &[u32],
-    details: &mut BTreeMap<String, Value>,
+    details: &mut haboob_model::Details,
     key: &str,
 ) {
     let mut names: Vec<&str> = ids.iter().map(|&u| d.users.name(u)).collect();
@@ -277,7 +277,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
         let attempts: u64 = aggs.iter().map(|(_, a)| a.attempts).sum();
         let first = aggs.iter().map(|(_, a)| a.first).min().unwrap_or(0);
         let last = aggs.iter().map(|(_, a)| a.last).max().unwrap_or(0);
-        let mut details = BTreeMap::new();
+        let mut details = haboob_model::Details::new();
         details.insert("cluster".into(), json!(key));
         details.insert("cluster_reasons".into(), json!(v.reasons));
         details.insert("cluster_attempts".into(), json!(v.attempts));
@@ -390,7 +390,7 @@ pub(crate) fn cluster_alerts(d: &AuthDetector, v: &ClusterView<'_>, out: &mut Ve
         }
         if let (true, Some((ts, ip))) = (cfg.takeover.enabled, a.success) {
             let failed_before = a.pw_fail_ts.iter().filter(|&&t| t < ts).count();
-            let mut details = BTreeMap::new();
+            let mut details = haboob_model::Details::new();
             details.insert("cluster".into(), json!(key));
             details.insert("users_compromised".into(), json!([name]));
             details.insert("failures_before".into(), json!(failed_before));
@@ -429,7 +429,7 @@ fn brute_force(
     keys: Vec<&str>,
 ) -> Alert {
     let name = d.users.name(u);
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("failures".into(), json!(a.pw_fail_ts.len()));
     details.insert("peak_in_window".into(), json!(peak));
     details.insert("users_attacked".into(), json!([name]));
@@ -511,7 +511,7 @@ pub(crate) fn lone_source_alerts(
             .iter()
             .find(|t| t.user == u && t.kind == Kind::Success && t.ts > reached);
         if let (true, Some(w)) = (cfg.takeover.enabled, win) {
-            let mut details = BTreeMap::new();
+            let mut details = haboob_model::Details::new();
             details.insert("users_compromised".into(), json!([name]));
             details.insert(
                 "failures_before".into(),
@@ -543,7 +543,7 @@ pub(crate) fn mfa_alert(d: &AuthDetector, ep: &Episode) -> Alert {
     let target = d.targets.name(d.user_target[ep.user as usize]);
     let mut sources = ep.sources.clone();
     sources.sort();
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("prompts".into(), json!(ep.prompts));
     details.insert("peak_in_window".into(), json!(ep.peak));
     details.insert("approved".into(), json!(ep.approved));

@@ -14,7 +14,7 @@ use super::emit::{build, thousands, Draft};
 use super::AuthDetector;
 use haboob_model::{Alert, AlertSource, Evidence, Origin, Severity};
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// A run of explicit-credential attempts by one actor.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -147,7 +147,7 @@ pub(crate) fn alert(d: &AuthDetector, e: &Episode) -> Alert {
     let mut names: Vec<&str> = e.users.iter().map(|&u| d.users.name(u)).collect();
     names.sort_unstable();
     let n = names.len() as u64;
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("cluster".into(), json!(format!("explicit:{actor}")));
     details.insert("actor".into(), json!(actor));
     details.insert("basis".into(), json!("explicit credentials (4648)"));

@@ -31,7 +31,7 @@ use haboob_model::{
     ip_prefix, Alert, AlertSource, AuthOutcome, EventRef, Evidence, IpPrefix, Origin, Severity,
 };
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::net::IpAddr;
 
@@ -306,7 +306,7 @@ impl SshProbeDetector {
 
     fn alert(&self, who: String, source: AlertSource, ep: Ep, members: Option<usize>) -> Alert {
         let window_secs = self.p.window_ms / 1000;
-        let mut details = BTreeMap::new();
+        let mut details = haboob_model::Details::new();
         details.insert("probes".into(), json!(ep.probes));
         details.insert("peak_in_window".into(), json!(ep.peak));
         details.insert("window_secs".into(), json!(window_secs));

@@ -26,7 +26,7 @@ use haboob_model::{
     Alert, AlertSource, AuthEvent, AuthOutcome, EventRef, Evidence, GeoPoint, Origin, Severity, Ts,
 };
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Half the Earth's circumference: no two places are further apart.
@@ -229,7 +229,7 @@ pub(super) fn alert(
             "time": Ts(f.ts).to_string(),
         })
     };
-    let mut details = BTreeMap::new();
+    let mut details = haboob_model::Details::new();
     details.insert("distance_km".into(), json!(km.round() as u64));
     details.insert("great_circle_km".into(), json!(raw_km.round() as u64));
     details.insert("hours".into(), json!((hours * 100.0).round() / 100.0));

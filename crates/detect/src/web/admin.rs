@@ -23,7 +23,6 @@ use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::BTreeMap;
 
 const ID: &str = "web.admin_enum";
 const TECHNIQUES: &[&str] = &["T1595.003"];
@@ -73,7 +72,7 @@ fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
     d.insert("failure_ratio".into(), ratio(s.st.failures, s.ep.count));
     let title = format!(

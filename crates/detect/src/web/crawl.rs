@@ -21,7 +21,7 @@ use super::scan::secs_ms;
 use super::WebRule;
 use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 const ID: &str = "web.crawl";
 const TECHNIQUES: &[&str] = &["T1595", "T1594"];
@@ -87,7 +87,7 @@ fn emit(s: Slot<CrawlState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
     let secs = (s.ep.last.0 - s.ep.first.0) as f64 / 1000.0;
     d.insert("duration_secs".into(), secs.into());

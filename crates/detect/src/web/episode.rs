@@ -5,7 +5,7 @@ use super::fxhash::{FxBuild, FxSet};
 use super::held::Held;
 use haboob_model::{content_id, Alert, AlertSource, Evidence, Origin, Severity, Ts};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Attacker-controlled text kept in titles and details is cut to this many bytes.
@@ -242,7 +242,7 @@ impl Episode {
         detector: &str,
         title: String,
         techniques: &[&str],
-        mut details: BTreeMap<String, serde_json::Value>,
+        mut details: haboob_model::Details,
         members: &[IpAddr],
     ) -> Alert {
         let (src_text, source) = match self.prefix {

@@ -31,7 +31,7 @@ use super::fxhash::{hash_bytes, FxSet};
 use super::request::Req;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 const ID: &str = "web.flood";
 const TECHNIQUES: &[&str] = &["T1498", "T1499.002"];
@@ -172,7 +172,7 @@ fn emit(s: Slot<FloodState>, out: &mut Vec<Alert>) {
         return;
     }
     let st = &s.st;
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("shape".into(), st.shape.name().into());
     d.insert("peak_requests".into(), (st.peak as u64).into());
     d.insert("distinct_paths".into(), (st.paths.len() as u64).into());

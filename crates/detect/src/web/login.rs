@@ -23,7 +23,7 @@ use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 const ID: &str = "web.login_bf";
 const TECHNIQUES: &[&str] = &["T1110", "T1110.001"];
@@ -62,7 +62,7 @@ fn emit(s: Slot<LoginState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert(
         "redirects_after_failures".into(),
         s.st.redirects_after.into(),

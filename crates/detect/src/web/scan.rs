@@ -25,7 +25,7 @@ use super::habits::Habits;
 use super::request::Req;
 use super::WebRule;
 use haboob_model::{ip_prefix, Alert, Origin, Severity, Ts, WebEvent};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 const ID: &str = "web.scan";
@@ -218,7 +218,7 @@ fn emit(p: &Params, s: Slot<ScanState>, out: &mut Vec<Alert>) {
     if s.ep.prefix.is_some() && (s.st.member_fired || s.st.members.len() < p.min_members) {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
     d.insert("error_ratio".into(), ratio(s.st.errors, s.st.total));
     d.insert("requests".into(), s.st.total.into());

@@ -35,7 +35,6 @@ use super::rules::{builtin_sensitive, BackupNames, RuleFile};
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::BTreeMap;
 
 const ID: &str = "web.sensitive";
 const TECHNIQUES: &[&str] = &["T1595.003"];
@@ -113,7 +112,7 @@ fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("distinct_paths".into(), (s.st.distinct.len() as u64).into());
     if !s.st.served.is_empty() {
         d.insert("served_paths".into(), s.st.served.clone().into());

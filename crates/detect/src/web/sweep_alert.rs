@@ -4,7 +4,6 @@ use super::{Fp, Params, ID, TECHNIQUES};
 use crate::web::episode::ratio;
 use crate::web::sweep_class::Family;
 use haboob_model::{content_id, Alert, AlertSource, Severity};
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 fn hours(ms: i64) -> String {
@@ -31,7 +30,7 @@ pub(super) fn alert(f: &Fp, p: &Params) -> Alert {
     } else {
         format!("user agent {:?}", f.ua)
     };
-    let mut d: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert(
         "fingerprint".into(),
         serde_json::json!({

@@ -28,7 +28,6 @@ use super::scanners::{self, ScannerFile};
 use super::WebRule;
 use aho_corasick::{AhoCorasick, MatchKind};
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::BTreeMap;
 
 const ID: &str = "web.scanner_ua";
 
@@ -137,7 +136,7 @@ fn emit(s: Slot<UaState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert(
         "tool".into(),
         s.st.tools.first().cloned().unwrap_or_default().into(),

@@ -25,7 +25,6 @@ use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::BTreeMap;
 
 const ID: &str = "web.user_enum";
 const TECHNIQUES: &[&str] = &["T1589.002", "T1087"];
@@ -118,7 +117,7 @@ fn emit(s: Slot<UserEnumState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("distinct_ids".into(), (s.st.ids.len() as u64).into());
     let title = format!(
         "WordPress user enumeration: {} requests for {} user ids ({}) from {}",

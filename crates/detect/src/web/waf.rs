@@ -23,7 +23,6 @@ use super::fxhash::hash_bytes;
 use super::scan::secs_ms;
 use crate::Detector;
 use haboob_model::{Alert, EventRef, Origin, Severity};
-use std::collections::BTreeMap;
 
 const ID: &str = "web.waf_block";
 
@@ -68,7 +67,7 @@ fn emit(s: Slot<WafState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("rules".into(), s.st.rules.clone().into());
     d.insert("blocked".into(), s.st.blocked.into());
     let techniques: &[&str] = if s.st.firewall {

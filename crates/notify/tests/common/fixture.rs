@@ -37,7 +37,7 @@ fn alert(
     last: &str,
     evidence: &[&str],
 ) -> Alert {
-    let details: BTreeMap<String, serde_json::Value> = serde_json::from_value(details).unwrap();
+    let details: haboob_model::Details = serde_json::from_value(details).unwrap();
     Alert {
         id: id.into(),
         detector: detector.into(),

@@ -87,7 +87,7 @@ pub fn hostile_alert() -> Alert {
         first_seen: ts("2024-05-01T10:00:00Z"),
         last_seen: ts("2024-05-02T11:00:00Z"),
         count: 42,
-        details: BTreeMap::from([
+        details: haboob_model::Details::from([
             ("user_agent".to_string(), serde_json::json!(TERM)),
             // The organisation page lists the accounts alerts name.
             ("users_compromised".to_string(), serde_json::json!([SCRIPT])),

@@ -35,7 +35,7 @@ use super::super::scan::secs_ms;
 use super::super::{Cidr, WebRule};
 use super::{cidrs, extension, mix, near, DefacementConfig, Table};
 use haboob_model::{content_id, Alert, AlertSource, Origin, Severity, Ts, WebEvent};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 const ID: &str = "web.defacement";
@@ -192,7 +192,7 @@ fn emit(s: Slot<WriteState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("signal".into(), "content_write".into());
     let methods: Vec<&str> = ["PUT", "POST", "PATCH", "DELETE"]
         .iter()
@@ -422,7 +422,7 @@ fn size_alert(
     writer: Option<IpAddr>,
 ) -> Alert {
     let site = bounded(w.site);
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("signal".into(), "size_change".into());
     d.insert("page".into(), p.path.clone().into());
     d.insert("old_bytes".into(), p.old.into());

@@ -47,7 +47,7 @@ use super::baseline::Reached;
 use super::{extension, mix, HarvestConfig, Table};
 use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 const ID: &str = "web.harvest";
 /// Sites whose visitors are counted; on overflow all are forgotten.
@@ -345,7 +345,7 @@ fn emit(s: Slot<HarvestState>, min: usize, out: &mut Vec<Alert>) {
         return;
     }
     let st = &s.st;
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("records".into(), (st.records.len() as u64).into());
     d.insert("bytes".into(), st.bytes.into());
     d.insert("requests".into(), st.requests.into());

@@ -52,7 +52,7 @@ use super::profile::{family, hash_ip, is_script, random_looking, secs, Soft404};
 use super::visitors::Visitors;
 use super::{cidrs, mix, near, ExploitSuccessConfig, Table};
 use haboob_model::{Alert, Origin, Severity, Ts, WebEvent};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -235,7 +235,7 @@ fn emit(s: Slot<SuccessState>, scripts: &HashMap<u64, Script, FxBuild>, out: &mu
         // Other sources use the script: a page of the site, not a shell.
         return;
     }
-    let mut d = BTreeMap::new();
+    let mut d = haboob_model::Details::new();
     d.insert("signal".into(), signal.as_str().into());
     let cats: Vec<&str> = s.st.kinds.iter().map(|k| k.as_str()).collect();
     if !cats.is_empty() {

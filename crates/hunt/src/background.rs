@@ -10,7 +10,7 @@
 //! always a campaign). Its
 //! alerts stay in the report's alerts.
 
-use haboob_model::{Campaign, Severity};
+use haboob_model::{Alert, Campaign, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -75,72 +75,102 @@ pub fn is_one_off(c: &Campaign, requests: u64) -> bool {
             .all(|s| s.stage <= haboob_model::StageKind::ExploitationAttempt)
 }
 
-/// What the summary needs of one alert: detector, class, source, target and
-/// matching requests.
-pub type AlertFacts<'a> = (&'a str, String, Option<IpAddr>, &'a str, u64);
+/// Alerts, sources, targets and matching requests of one class.
+#[derive(Default)]
+struct ClassTally<'a> {
+    alerts: u64,
+    sources: BTreeSet<IpAddr>,
+    targets: BTreeSet<&'a str>,
+    requests: u64,
+}
 
-/// Alerts, requests, sources and targets of one class.
-type Tally = (u64, BTreeSet<IpAddr>, BTreeSet<String>, u64);
+/// The background summary built one campaign at a time: each one-off probe
+/// is counted as soon as it is built ([`Tally::add`]) and need not be held.
+#[derive(Default)]
+pub struct Tally<'a> {
+    classes: BTreeMap<(&'a str, String), ClassTally<'a>>,
+    sources: BTreeSet<IpAddr>,
+    targets: BTreeSet<&'a str>,
+    alert_ids: Vec<String>,
+}
 
-/// Split one-off campaigns from `campaigns` into a background summary.
-/// `alerts` gives each alert id's facts.
-pub fn split(
-    campaigns: Vec<Campaign>,
-    alerts: &BTreeMap<&str, AlertFacts<'_>>,
-) -> (Vec<Campaign>, Background) {
-    let mut keep = Vec::new();
-    let mut bg = Background {
-        severity: Severity::Low,
-        ..Background::default()
-    };
-    let mut classes: BTreeMap<(String, String), Tally> = BTreeMap::new();
-    let (mut sources, mut targets) = (BTreeSet::new(), BTreeSet::new());
-    for c in campaigns {
-        let requests: u64 = c
-            .alerts
-            .iter()
-            .filter_map(|id| alerts.get(id.as_str()))
-            .map(|a| a.4)
-            .sum();
-        if !is_one_off(&c, requests) {
-            keep.push(c);
-            continue;
+impl<'a> Tally<'a> {
+    /// Counts campaign `c` (whose alerts are `members`) into the summary
+    /// when it is a one-off probe ([`is_one_off`]): true then, and the
+    /// caller drops the campaign; false, and nothing is counted, otherwise.
+    pub fn add<I>(&mut self, c: &Campaign, members: I) -> bool
+    where
+        I: IntoIterator<Item = &'a Alert>,
+        I::IntoIter: Clone,
+    {
+        let members = members.into_iter();
+        if !is_one_off(c, members.clone().map(|a| a.count).sum()) {
+            return false;
         }
-        for id in &c.alerts {
-            let Some((det, class, ip, target, n)) = alerts.get(id.as_str()) else {
-                continue;
-            };
-            let e = classes.entry((det.to_string(), class.clone())).or_default();
-            e.0 += 1;
-            e.1.extend(*ip);
-            e.2.insert(target.to_string());
-            e.3 += n;
-            sources.extend(*ip);
-            targets.insert(target.to_string());
-            bg.alert_ids.push(id.clone());
+        for a in members {
+            let e = self
+                .classes
+                .entry((a.detector.as_str(), class_of(a)))
+                .or_default();
+            e.alerts += 1;
+            e.sources.extend(a.source.ip);
+            e.targets.insert(&a.target);
+            e.requests += a.count;
+            self.sources.extend(a.source.ip);
+            self.targets.insert(&a.target);
+            self.alert_ids.push(a.id.clone());
+        }
+        true
+    }
+
+    /// The summary of every one-off probe counted.
+    pub fn finish(mut self) -> Background {
+        self.alert_ids.sort();
+        Background {
+            severity: Severity::Low,
+            alerts: self.alert_ids.len() as u64,
+            sources: self.sources.len() as u64,
+            targets: self.targets.len() as u64,
+            classes: self
+                .classes
+                .into_iter()
+                .map(|((detector, class), t)| BackgroundClass {
+                    detector: detector.to_string(),
+                    class,
+                    alerts: t.alerts,
+                    sources: t.sources.len() as u64,
+                    targets: t.targets.len() as u64,
+                    requests: t.requests,
+                })
+                .collect(),
+            alert_ids: self.alert_ids,
         }
     }
-    bg.alert_ids.sort();
-    bg.alerts = bg.alert_ids.len() as u64;
-    bg.sources = sources.len() as u64;
-    bg.targets = targets.len() as u64;
-    bg.classes = classes
+}
+
+/// Split one-off campaigns from `campaigns` into a background summary;
+/// `alerts` holds every campaign's alerts (found by id). The hunt itself
+/// counts each campaign as it is built instead
+/// ([`crate::campaign::group_split`]).
+pub fn split(campaigns: Vec<Campaign>, alerts: &[Alert]) -> (Vec<Campaign>, Background) {
+    let by_id: BTreeMap<&str, &Alert> = alerts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut tally = Tally::default();
+    let keep = campaigns
         .into_iter()
-        .map(|((detector, class), (n, s, t, r))| BackgroundClass {
-            detector,
-            class,
-            alerts: n,
-            sources: s.len() as u64,
-            targets: t.len() as u64,
-            requests: r,
+        .filter(|c| {
+            let members = c
+                .alerts
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()).copied());
+            !tally.add(c, members)
         })
         .collect();
-    (keep, bg)
+    (keep, tally.finish())
 }
 
 /// The class of an alert for the summary: the first `web.exploit` category,
 /// the `web.scanner_ua` tool, else the detector.
-pub fn class_of(a: &haboob_model::Alert) -> String {
+pub fn class_of(a: &Alert) -> String {
     let first = |k: &str| -> Option<String> {
         match a.details.get(k)? {
             serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),

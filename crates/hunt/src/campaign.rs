@@ -3,11 +3,13 @@
 //! several sites within the same hours (unless many sources run it), and one
 //! actor's addresses linked by fingerprint ([`crate::actor`]).
 
+use crate::background::{Background, Tally};
 use crate::config::HuntConfig;
 use crate::geo::Geo;
 use crate::targets::Targets;
-use haboob_model::{content_id, ip_prefix, Alert, Campaign, Severity, Target, TargetSector};
-use std::collections::{BTreeMap, BTreeSet};
+use haboob_model::{content_id, ip_prefix, Alert, Campaign, Severity, Target, TargetSector, Ts};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
 
 /// A tool named by more distinct sources than this does not link them.
@@ -69,7 +71,7 @@ fn link_within<K>(
     alerts: &[&Alert],
     keyed: BTreeMap<K, Vec<usize>>,
     window_ms: i64,
-    reasons: &mut BTreeMap<usize, BTreeSet<String>>,
+    reasons: &mut Reasons,
     distinct_only: bool,
     why: impl Fn(&K) -> String,
 ) {
@@ -108,6 +110,40 @@ pub fn group_all(
     geo: Option<&Geo>,
     research: &crate::research::ResearchNets,
 ) -> Vec<Campaign> {
+    group_with(alerts, targets, cfg, geo, research, |_, _| false)
+}
+
+/// [`group_all`] then [`crate::background::split`], without holding the
+/// one-off probes: each is counted into the background as soon as it is
+/// built, and dropped (on a flood of them, the campaigns would be most of
+/// the hunt's memory). Same campaigns and background.
+pub fn group_split(
+    alerts: &[Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+    research: &crate::research::ResearchNets,
+) -> (Vec<Campaign>, Background) {
+    let mut tally = Tally::default();
+    let out = group_with(alerts, targets, cfg, geo, research, |c, members| {
+        tally.add(c, members.iter().copied())
+    });
+    (out, tally.finish())
+}
+
+/// [`group_all`] without the web campaigns that `one_off` takes (it is
+/// given each, labelled, with its alerts). A web campaign sharing sources
+/// with a sign-in campaign is kept without asking: the reason naming the
+/// other makes it no one-off probe. Sign-in campaigns never are one (their
+/// detectors are `auth.*`).
+fn group_with<'a>(
+    alerts: &'a [Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+    research: &crate::research::ResearchNets,
+    mut one_off: impl FnMut(&Campaign, &[&'a Alert]) -> bool,
+) -> Vec<Campaign> {
     // Borrowed, never cloned: on a flood of alerts a copy would double
     // the peak memory of the hunt's end.
     let mut auth = haboob_detect::auth::group_campaigns(alerts);
@@ -116,19 +152,30 @@ pub fn group_all(
         .filter(|a| !a.detector.starts_with("auth."))
         .collect();
     let web = crate::intel_join::join_account_campaigns(&mut auth, web);
-    let mut web = group_refs(&web, targets, cfg, geo);
-    for c in &mut web {
-        crate::research::apply(c, research);
-    }
     for c in &mut auth {
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
         c.targets.sort();
     }
-    name_shared_sources(&mut auth, &mut web);
+    let auth_sources: HashSet<IpAddr> = auth
+        .iter()
+        .flat_map(|c| c.sources.iter().copied())
+        .collect();
+    let mut kept = Vec::new();
+    build_each(&web, targets, cfg, geo, |mut c, members| {
+        // The order as built, before the research label may lower a
+        // severity: the order sign-in campaigns name web campaigns in.
+        let key = sort_key(&c);
+        crate::research::apply(&mut c, research);
+        if c.sources.iter().any(|s| auth_sources.contains(s)) || !one_off(&c, members) {
+            kept.push((key, c));
+        }
+    });
+    kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<Campaign> = kept.into_iter().map(|(_, c)| c).collect();
+    name_shared_sources(&mut auth, &mut out);
     // The web campaigns (usually the many) stay in place and the few
     // account campaigns join them: no second copy of the larger list.
     // `sort` is total (ids differ), so the order they meet in is no matter.
-    let mut out = web;
     out.extend(auth);
     sort(&mut out);
     out
@@ -207,16 +254,28 @@ pub fn focus(c: &Campaign) -> usize {
 /// organisations of one sector or region ([`focus`]) first; then widest,
 /// largest, oldest; ids break ties.
 fn sort(out: &mut [Campaign]) {
-    out.sort_by_cached_key(|c| {
-        (
-            std::cmp::Reverse(c.severity),
-            std::cmp::Reverse(focus(c)),
-            std::cmp::Reverse(c.targets.len()),
-            std::cmp::Reverse(c.alerts.len()),
-            c.first_seen,
-            c.id.clone(),
-        )
-    });
+    out.sort_by_cached_key(sort_key);
+}
+
+/// The key [`sort`] orders by.
+type SortKey = (
+    Reverse<Severity>,
+    Reverse<usize>,
+    Reverse<usize>,
+    Reverse<usize>,
+    Ts,
+    String,
+);
+
+fn sort_key(c: &Campaign) -> SortKey {
+    (
+        Reverse(c.severity),
+        Reverse(focus(c)),
+        Reverse(c.targets.len()),
+        Reverse(c.alerts.len()),
+        c.first_seen,
+        c.id.clone(),
+    )
 }
 
 /// Group alerts into campaigns, enriched from `targets`. Campaigns are sorted
@@ -238,8 +297,41 @@ fn group_refs(
     cfg: &HuntConfig,
     geo: Option<&Geo>,
 ) -> Vec<Campaign> {
+    let mut out = Vec::new();
+    build_each(alerts, targets, cfg, geo, |c, _| out.push(c));
+    sort(&mut out);
+    out
+}
+
+/// The campaign of each group of `alerts` ([`link`]), handed to `each`
+/// with its alerts as soon as it is built.
+fn build_each<'a>(
+    alerts: &[&'a Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+    mut each: impl FnMut(Campaign, &[&'a Alert]),
+) {
+    let (groups, reasons) = link(alerts, targets, cfg, geo);
+    for idx in groups.into_values() {
+        let members: Vec<&'a Alert> = idx.iter().map(|&i| alerts[i]).collect();
+        each(build(&members, &idx, targets, &reasons), &members);
+    }
+}
+
+/// Each alert's reasons, by index.
+type Reasons = BTreeMap<usize, BTreeSet<String>>;
+
+/// The groups of `alerts` (indices, each sorted, by their smallest) and
+/// the reasons that linked each alert.
+fn link(
+    alerts: &[&Alert],
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+) -> (BTreeMap<usize, Vec<usize>>, Reasons) {
     let mut uf = UnionFind::new(alerts.len());
-    let mut reasons: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    let mut reasons = Reasons::new();
     // 1. Same source address (or same cluster prefix) at any time.
     // Keyed by address (formatted only for a reason): which key is walked
     // first changes no campaign (union-find roots are the smallest index).
@@ -330,35 +422,25 @@ fn group_refs(
         }
     }
 
-    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..alerts.len() {
         let r = uf.find(i);
-        members.entry(r).or_default().push(i);
+        groups.entry(r).or_default().push(i);
     }
-    let mut out: Vec<Campaign> = members
-        .into_values()
-        .map(|idx| build(alerts, &idx, targets, &reasons))
-        .collect();
-    sort(&mut out);
-    out
+    (groups, reasons)
 }
 
-fn build(
-    alerts: &[&Alert],
-    idx: &[usize],
-    targets: &Targets,
-    reasons: &BTreeMap<usize, BTreeSet<String>>,
-) -> Campaign {
+/// The campaign of `members`, the alerts of indices `idx` (for `reasons`).
+fn build(members: &[&Alert], idx: &[usize], targets: &Targets, reasons: &Reasons) -> Campaign {
     let mut sources = BTreeSet::new();
     let mut tnames = BTreeSet::new();
     let mut detectors = BTreeSet::new();
     let mut techniques = BTreeSet::new();
     let mut why = BTreeSet::new();
     let mut ids = Vec::new();
-    let (mut first, mut last) = (alerts[idx[0]].first_seen, alerts[idx[0]].last_seen);
-    let mut severity = alerts[idx[0]].severity;
-    for &i in idx {
-        let a = &alerts[i];
+    let (mut first, mut last) = (members[0].first_seen, members[0].last_seen);
+    let mut severity = members[0].severity;
+    for (&i, a) in idx.iter().zip(members) {
         sources.extend(a.source.addresses());
         tnames.insert(a.target.clone());
         detectors.insert(a.detector.clone());
@@ -375,10 +457,9 @@ fn build(
     let sources: Vec<IpAddr> = sources.into_iter().collect();
     let targets: Vec<Target> = tnames.iter().map(|n| targets.enrich(n)).collect();
     let id_parts: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let members: Vec<&Alert> = idx.iter().map(|&i| alerts[i]).collect();
-    let summary = crate::victim::summary(&members, &sources, &targets)
+    let summary = crate::victim::summary(members, &sources, &targets)
         .unwrap_or_else(|| summarize(&sources, &targets, &detectors));
-    why.extend(crate::victim::reasons(&members));
+    why.extend(crate::victim::reasons(members));
     let mut c = Campaign {
         id: content_id("cp", &id_parts),
         summary,
@@ -395,7 +476,7 @@ fn build(
         funnel_by_target: BTreeMap::new(),
         compromised: Vec::new(),
         // The attacker side without an address: listed names victims reached.
-        actors: crate::victim::named_infrastructure(&members),
+        actors: crate::victim::named_infrastructure(members),
         attribution: vec![],
         stages: Vec::new(),
         // The tools the members name (`details.tool`, e.g. the scanner
@@ -421,7 +502,7 @@ fn build(
             "raised to high: {orgs} organisations of one sector or region"
         ));
     }
-    crate::stages::apply(&mut c, &members);
+    crate::stages::apply(&mut c, members);
     c
 }
 

@@ -235,3 +235,80 @@ mod shared_sources_tests {
         assert_eq!((a1, w1), (a2, w2));
     }
 }
+
+mod group_split_tests {
+    use super::*;
+    use crate::merge::tests::alert;
+    use crate::research::ResearchNets;
+
+    /// A web alert of one matching request.
+    fn probe(det: &str, ip: &str, target: &str, at: i64) -> Alert {
+        let mut a = alert(det, ip, target, at, at + 1);
+        a.count = 1;
+        a
+    }
+
+    /// One-off probes (one and two requests, an exploit category, a named
+    /// tool), a same-source campaign, linked neighbours, a one-off research
+    /// scanner hit, and a sign-in campaign whose two sources each also
+    /// probed web sites: a research scanner across three election offices
+    /// (raised to high, then lowered to low: it ranks first as built, last
+    /// once labelled) and what would otherwise be a one-off probe.
+    fn mixed() -> Vec<Alert> {
+        let mut v = Vec::new();
+        for i in 1..=4 {
+            let mut a = probe("web.exploit", &format!("203.0.{i}.1"), "a.oh", i * 60);
+            a.details
+                .insert("categories".into(), serde_json::json!(["log4shell"]));
+            v.push(a);
+        }
+        v.push(probe("web.exploit", "198.18.7.1", "b.oh", 10));
+        v.push(probe("web.exploit", "198.18.7.1", "b.oh", 86_400));
+        let mut nikto = probe("web.scanner_ua", "198.18.9.1", "news", 30);
+        nikto.details.insert("tool".into(), "Nikto".into());
+        v.push(nikto);
+        v.push(probe("web.scan", "192.0.2.40", "a.oh", 0));
+        v.push(probe("web.scan", "192.0.2.40", "c.ga", 7_200));
+        v.push(probe("web.scan", "198.51.100.1", "news", 0));
+        v.push(probe("web.scan", "198.51.100.2", "news", 600));
+        v.push(probe("web.scan", "167.94.138.99", "b.oh", 86_400 * 30));
+        for (t, at) in [("a.oh", 0), ("b.oh", 3_600), ("c.ga", 7_200)] {
+            v.push(probe("web.scan", "167.94.138.10", t, at));
+        }
+        v.push(probe("web.exploit", "198.18.20.5", "c.ga", 40));
+        let mut auth = alert("auth.brute_force", "198.18.20.5", "t-news", 100, 900);
+        auth.user = Some("editor@news.example".into());
+        auth.source.members = ["198.18.20.5", "167.94.138.10"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        v.push(auth);
+        v
+    }
+
+    #[test]
+    fn counting_one_offs_as_built_gives_what_splitting_them_after_did() {
+        let (alerts, cfg) = (mixed(), HuntConfig::default());
+        let nets = ResearchNets::new(haboob_detect::web::scanners::builtin());
+        let all = group_all(&alerts, &targets(), &cfg, None, &nets);
+        let (old, old_bg) = crate::background::split(all, &alerts);
+        let (new, new_bg) = group_split(&alerts, &targets(), &cfg, None, &nets);
+        assert_eq!(new, old);
+        assert_eq!(new_bg, old_bg);
+        // Four exploit probes, two requests from one source, Nikto.
+        assert_eq!((new_bg.alerts, new_bg.sources), (7, 6));
+        assert_eq!(new.len(), 6, "{new:#?}");
+        // The sign-in campaign names the web ones in their order as built.
+        let find = |f: &dyn Fn(&Campaign) -> bool| new.iter().find(|c| f(c)).unwrap();
+        let auth = find(&|c| c.detectors == ["auth.brute_force"]);
+        let scanner =
+            find(&|c| c.summary.starts_with("research scanner (") && c.targets.len() == 3);
+        let shared = find(&|c| c.sources == ["198.18.20.5".parse::<IpAddr>().unwrap()]);
+        let named: Vec<&str> = auth
+            .reasons
+            .iter()
+            .filter_map(|r| r.split("campaign ").nth(1))
+            .collect();
+        assert_eq!(named, [scanner.id.as_str(), shared.id.as_str()]);
+    }
+}

@@ -338,29 +338,13 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
     let mut alerts = merge::merge_alerts(alerts, gap);
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
     let suppressed = merge::suppress(&mut alerts, &allow);
-    let campaigns = campaign::group_all(
+    let (mut campaigns, background) = campaign::group_split(
         &alerts,
         &opts.targets,
         &opts.config.hunt,
         opts.geo.as_deref(),
         &research::ResearchNets::from_config(&opts.config.web),
     );
-    let by_id = alerts
-        .iter()
-        .map(|a| {
-            (
-                a.id.as_str(),
-                (
-                    a.detector.as_str(),
-                    background::class_of(a),
-                    a.source.ip,
-                    a.target.as_str(),
-                    a.count,
-                ),
-            )
-        })
-        .collect();
-    let (mut campaigns, background) = background::split(campaigns, &by_id);
     if let Some(db) = &opts.actors {
         attrib::attribute_all(&mut campaigns, &alerts, db);
     }

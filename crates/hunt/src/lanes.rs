@@ -536,6 +536,9 @@ pub(crate) fn with_sink<R>(
         feeds.into_par_iter().map(Feed::finish).collect()
     };
     let mut out = FeedOut::default();
+    // One list of exactly every lane's alerts, not one grown lane by lane.
+    out.alerts
+        .reserve_exact(results.iter().map(|o| o.alerts.len()).sum());
     for o in results {
         out.absorb(o);
     }

@@ -312,6 +312,7 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
     let mut skipped = Vec::new();
     let mut tracks = Vec::new();
     let mut sigma_parts = Vec::new();
+    alerts.reserve_exact(results.iter().map(|r| r.alerts.len()).sum());
     for r in results {
         sigma_parts.extend(r.sigma);
         // In stream order (not the order streams ended): deterministic.

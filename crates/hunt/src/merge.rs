@@ -18,12 +18,21 @@ fn source_key(a: &Alert) -> String {
 /// Merge alerts of the same detector, source, target and user whose episodes
 /// touch (gap ≤ `gap_ms`), e.g. one scan split across two rotated files.
 /// The result is sorted by first_seen, detector, id: deterministic.
-pub fn merge_alerts(alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
+///
+/// In place: on a flood of alerts a second list of them (sorted, or merged)
+/// would be the largest allocation of the hunt's end.
+pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
     // Each alert's source key is built once, not once per comparison (an
     // address formatted twice in every comparison was most of a flood's
-    // merge time).
-    let mut keyed: Vec<(String, Alert)> = alerts.into_iter().map(|a| (source_key(&a), a)).collect();
-    keyed.sort_by(|(ka, a), (kb, b)| {
+    // merge time). The keys are sorted with the alerts' indices, and the
+    // alerts then put in that order.
+    let mut order: Vec<(String, usize)> = alerts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (source_key(a), i))
+        .collect();
+    order.sort_by(|(ka, ia), (kb, ib)| {
+        let (a, b) = (&alerts[*ia], &alerts[*ib]);
         (
             &a.detector,
             &a.target,
@@ -43,54 +52,89 @@ pub fn merge_alerts(alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
                 &b.id,
             ))
     });
-    let mut out: Vec<Alert> = Vec::with_capacity(keyed.len());
-    // The source key of `out`'s last alert (merging never changes it).
-    let mut cur_key = String::new();
-    for (key, a) in keyed {
-        if let Some(cur) = out.last_mut() {
-            // A `web.sweep` alert keys on its fingerprint, not on its first
-            // member: two fingerprints sharing a member stay apart; Sigma
-            // alerts of different rules stay apart.
-            let same = cur.detector == a.detector
-                && cur.target == a.target
-                && cur.user == a.user
-                && cur_key == key
-                && cur.details.get("fingerprint") == a.details.get("fingerprint")
-                && cur.details.get("rule_id") == a.details.get("rule_id");
-            if same && a.first_seen.0 <= cur.last_seen.0.saturating_add(gap_ms) {
-                let keep = cur.evidence.len().max(a.evidence.len());
-                cur.count += a.count;
-                cur.last_seen = cur.last_seen.max(a.last_seen);
-                cur.severity = cur.severity.max(a.severity);
-                cur.evidence.extend(a.evidence);
-                cur.evidence.truncate(keep);
-                for ip in a.source.members {
-                    if !cur.source.members.contains(&ip) {
-                        cur.source.members.push(ip);
-                    }
-                }
-                cur.source.members.sort();
-                union_lists(&mut cur.details, &a.details);
-                for t in a.techniques {
-                    if !cur.techniques.contains(&t) {
-                        cur.techniques.push(t);
-                    }
-                }
-                let n = cur
-                    .details
-                    .get("merged_alerts")
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(1);
-                cur.details
-                    .insert("merged_alerts".into(), serde_json::json!(n + 1));
-                continue;
-            }
+    let (keys, from): (Vec<String>, Vec<usize>) = order.into_iter().unzip();
+    permute(&mut alerts, from);
+    // The alerts kept stay at the front, `alerts[..kept]`; those merged
+    // into one of them are left behind and dropped at the end. `last` is
+    // the index in `keys` of the last kept alert's key (merging never
+    // changes it).
+    let (mut kept, mut last) = (0, 0);
+    for i in 0..alerts.len() {
+        if kept > 0 && merges(&alerts[kept - 1], &keys[last], &alerts[i], &keys[i], gap_ms) {
+            let (front, back) = alerts.split_at_mut(i);
+            absorb(&mut front[kept - 1], &mut back[0]);
+            continue;
         }
-        out.push(a);
-        cur_key = key;
+        alerts.swap(kept, i);
+        kept += 1;
+        last = i;
     }
-    out.sort_by(|a, b| (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id)));
-    out
+    alerts.truncate(kept);
+    alerts.sort_by(|a, b| {
+        (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id))
+    });
+    alerts
+}
+
+/// Whether alert `a` (source key `key`) continues `cur` (`cur_key`): the
+/// same detector, target, user, source, sweep fingerprint and Sigma rule,
+/// and a gap of at most `gap_ms` between them.
+fn merges(cur: &Alert, cur_key: &str, a: &Alert, key: &str, gap_ms: i64) -> bool {
+    // A `web.sweep` alert keys on its fingerprint, not on its first member:
+    // two fingerprints sharing a member stay apart; Sigma alerts of
+    // different rules stay apart.
+    cur.detector == a.detector
+        && cur.target == a.target
+        && cur.user == a.user
+        && cur_key == key
+        && cur.details.get("fingerprint") == a.details.get("fingerprint")
+        && cur.details.get("rule_id") == a.details.get("rule_id")
+        && a.first_seen.0 <= cur.last_seen.0.saturating_add(gap_ms)
+}
+
+/// Merge `a` into `cur`, taking what `a` holds (it is dropped after).
+fn absorb(cur: &mut Alert, a: &mut Alert) {
+    let keep = cur.evidence.len().max(a.evidence.len());
+    cur.count += a.count;
+    cur.last_seen = cur.last_seen.max(a.last_seen);
+    cur.severity = cur.severity.max(a.severity);
+    cur.evidence.append(&mut a.evidence);
+    cur.evidence.truncate(keep);
+    for ip in std::mem::take(&mut a.source.members) {
+        if !cur.source.members.contains(&ip) {
+            cur.source.members.push(ip);
+        }
+    }
+    cur.source.members.sort();
+    union_lists(&mut cur.details, &a.details);
+    for t in std::mem::take(&mut a.techniques) {
+        if !cur.techniques.contains(&t) {
+            cur.techniques.push(t);
+        }
+    }
+    let n = cur
+        .details
+        .get("merged_alerts")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(1);
+    cur.details
+        .insert("merged_alerts".into(), serde_json::json!(n + 1));
+}
+
+/// Put `v` in the order `from` gives: afterwards `v[j]` is what `v[from[j]]`
+/// was (`from` is a permutation of the indices), by swaps along each cycle.
+fn permute<T>(v: &mut [T], mut from: Vec<usize>) {
+    for start in 0..v.len() {
+        let mut j = start;
+        // Each cycle is walked once: a visited index points to itself.
+        while from[j] != start && from[j] != j {
+            let k = from[j];
+            v.swap(j, k);
+            from[j] = j;
+            j = k;
+        }
+        from[j] = j;
+    }
 }
 
 /// Entries kept in a merged `details` list.
@@ -213,6 +257,95 @@ pub(crate) mod tests {
         let v = merge_alerts(vec![a, b, c], 60_000);
         assert_eq!(v.len(), 2);
         assert_eq!(v[1].details["merged_alerts"], 2);
+    }
+
+    /// The merge as it was written before it worked in place: the alerts
+    /// sorted into a second list, merged into a third.
+    fn merge_by_copy(alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
+        let mut keyed: Vec<(String, Alert)> =
+            alerts.into_iter().map(|a| (source_key(&a), a)).collect();
+        keyed.sort_by(|(ka, a), (kb, b)| {
+            (
+                &a.detector,
+                &a.target,
+                ka,
+                &a.user,
+                rule_of(a),
+                a.first_seen,
+                &a.id,
+            )
+                .cmp(&(
+                    &b.detector,
+                    &b.target,
+                    kb,
+                    &b.user,
+                    rule_of(b),
+                    b.first_seen,
+                    &b.id,
+                ))
+        });
+        let mut out: Vec<Alert> = Vec::new();
+        let mut cur_key = String::new();
+        for (key, mut a) in keyed {
+            if let Some(cur) = out.last_mut() {
+                if merges(cur, &cur_key, &a, &key, gap_ms) {
+                    absorb(cur, &mut a);
+                    continue;
+                }
+            }
+            out.push(a);
+            cur_key = key;
+        }
+        out.sort_by(|a, b| {
+            (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id))
+        });
+        out
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_puts_each_element_where_it_is_asked(
+            perm in (0usize..40).prop_flat_map(|n| {
+                Just((0..n).collect::<Vec<usize>>()).prop_shuffle()
+            })
+        ) {
+            let v: Vec<usize> = (100..100 + perm.len()).collect();
+            let want: Vec<usize> = perm.iter().map(|&i| v[i]).collect();
+            let mut got = v.clone();
+            permute(&mut got, perm);
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn merging_in_place_gives_what_merging_by_copy_did(
+            raw in proptest::collection::vec(
+                (0usize..2, 0usize..3, 0usize..2, 0i64..400, 0i64..120, 0usize..3, proptest::option::of(0usize..2)),
+                0..60,
+            )
+        ) {
+            let alerts: Vec<Alert> = raw
+                .iter()
+                .enumerate()
+                .map(|(n, &(det, ip, target, first, len, members, fp))| {
+                    let det = ["web.scan", "web.sweep"][det];
+                    let ip = ["192.0.2.1", "192.0.2.2", "198.51.100.9"][ip];
+                    let mut a = alert(det, ip, ["a", "b"][target], first, first + len);
+                    // Distinct ids, as content hashes are.
+                    a.id = format!("{}-{n}", a.id);
+                    a.count = n as u64 + 1;
+                    a.source.members = (0..members)
+                        .map(|m| format!("203.0.113.{}", (n + m) % 4).parse().unwrap())
+                        .collect();
+                    if let Some(f) = fp {
+                        a.details.insert("fingerprint".into(), serde_json::json!(f));
+                    }
+                    a
+                })
+                .collect();
+            prop_assert_eq!(merge_alerts(alerts.clone(), 30_000), merge_by_copy(alerts, 30_000));
+        }
     }
 
     #[test]

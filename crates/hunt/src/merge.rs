@@ -31,27 +31,7 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
         .enumerate()
         .map(|(i, a)| (source_key(a), i))
         .collect();
-    order.sort_by(|(ka, ia), (kb, ib)| {
-        let (a, b) = (&alerts[*ia], &alerts[*ib]);
-        (
-            &a.detector,
-            &a.target,
-            ka,
-            &a.user,
-            rule_of(a),
-            a.first_seen,
-            &a.id,
-        )
-            .cmp(&(
-                &b.detector,
-                &b.target,
-                kb,
-                &b.user,
-                rule_of(b),
-                b.first_seen,
-                &b.id,
-            ))
-    });
+    order.sort_by(|(ka, ia), (kb, ib)| merge_order(&alerts[*ia], ka, &alerts[*ib], kb));
     let (keys, from): (Vec<String>, Vec<usize>) = order.into_iter().unzip();
     permute(&mut alerts, from);
     // The alerts kept stay at the front, `alerts[..kept]`; those merged
@@ -74,6 +54,29 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
         (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id))
     });
     alerts
+}
+
+/// The order merging walks alerts in (`ka`, `kb`: their source keys): those
+/// that may merge next to each other, by time.
+fn merge_order(a: &Alert, ka: &str, b: &Alert, kb: &str) -> std::cmp::Ordering {
+    (
+        &a.detector,
+        &a.target,
+        ka,
+        &a.user,
+        rule_of(a),
+        a.first_seen,
+        &a.id,
+    )
+        .cmp(&(
+            &b.detector,
+            &b.target,
+            kb,
+            &b.user,
+            rule_of(b),
+            b.first_seen,
+            &b.id,
+        ))
 }
 
 /// Whether alert `a` (source key `key`) continues `cur` (`cur_key`): the
@@ -264,26 +267,7 @@ pub(crate) mod tests {
     fn merge_by_copy(alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
         let mut keyed: Vec<(String, Alert)> =
             alerts.into_iter().map(|a| (source_key(&a), a)).collect();
-        keyed.sort_by(|(ka, a), (kb, b)| {
-            (
-                &a.detector,
-                &a.target,
-                ka,
-                &a.user,
-                rule_of(a),
-                a.first_seen,
-                &a.id,
-            )
-                .cmp(&(
-                    &b.detector,
-                    &b.target,
-                    kb,
-                    &b.user,
-                    rule_of(b),
-                    b.first_seen,
-                    &b.id,
-                ))
-        });
+        keyed.sort_by(|(ka, a), (kb, b)| merge_order(a, ka, b, kb));
         let mut out: Vec<Alert> = Vec::new();
         let mut cur_key = String::new();
         for (key, mut a) in keyed {

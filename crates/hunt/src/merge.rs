@@ -22,17 +22,19 @@ fn source_key(a: &Alert) -> String {
 /// In place: on a flood of alerts a second list of them (sorted, or merged)
 /// would be the largest allocation of the hunt's end.
 pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
-    // Each alert's source key is built once, not once per comparison (an
-    // address formatted twice in every comparison was most of a flood's
-    // merge time). The keys are sorted with the alerts' indices, and the
-    // alerts then put in that order.
-    let mut order: Vec<(String, usize)> = alerts
+    // Each alert's source key and Sigma rule are found once, not once per
+    // comparison (an address formatted twice in every comparison was most
+    // of a flood's merge time). The keys are sorted with the alerts'
+    // indices, and the alerts then put in that order.
+    let mut order: Vec<(String, Option<&str>, usize)> = alerts
         .iter()
         .enumerate()
-        .map(|(i, a)| (source_key(a), i))
+        .map(|(i, a)| (source_key(a), rule_of(a), i))
         .collect();
-    order.sort_by(|(ka, ia), (kb, ib)| merge_order(&alerts[*ia], ka, &alerts[*ib], kb));
-    let (keys, from): (Vec<String>, Vec<usize>) = order.into_iter().unzip();
+    order.sort_by(|(ka, ra, ia), (kb, rb, ib)| {
+        merge_order((&alerts[*ia], ka, *ra), (&alerts[*ib], kb, *rb))
+    });
+    let (keys, from): (Vec<String>, Vec<usize>) = order.into_iter().map(|(k, _, i)| (k, i)).unzip();
     permute(&mut alerts, from);
     // The alerts kept stay at the front, `alerts[..kept]`; those merged
     // into one of them are left behind and dropped at the end. `last` is
@@ -56,27 +58,21 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
     alerts
 }
 
-/// The order merging walks alerts in (`ka`, `kb`: their source keys): those
-/// that may merge next to each other, by time.
-fn merge_order(a: &Alert, ka: &str, b: &Alert, kb: &str) -> std::cmp::Ordering {
-    (
-        &a.detector,
-        &a.target,
-        ka,
-        &a.user,
-        rule_of(a),
-        a.first_seen,
-        &a.id,
-    )
-        .cmp(&(
-            &b.detector,
-            &b.target,
-            kb,
-            &b.user,
-            rule_of(b),
-            b.first_seen,
-            &b.id,
-        ))
+/// The order merging walks alerts in, each with its source key and Sigma
+/// rule ([`rule_of`]): those that may merge next to each other, by time.
+fn merge_order(
+    (a, ka, ra): (&Alert, &str, Option<&str>),
+    (b, kb, rb): (&Alert, &str, Option<&str>),
+) -> std::cmp::Ordering {
+    (&a.detector, &a.target, ka, &a.user, ra, a.first_seen, &a.id).cmp(&(
+        &b.detector,
+        &b.target,
+        kb,
+        &b.user,
+        rb,
+        b.first_seen,
+        &b.id,
+    ))
 }
 
 /// Whether alert `a` (source key `key`) continues `cur` (`cur_key`): the
@@ -267,7 +263,7 @@ pub(crate) mod tests {
     fn merge_by_copy(alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
         let mut keyed: Vec<(String, Alert)> =
             alerts.into_iter().map(|a| (source_key(&a), a)).collect();
-        keyed.sort_by(|(ka, a), (kb, b)| merge_order(a, ka, b, kb));
+        keyed.sort_by(|(ka, a), (kb, b)| merge_order((a, ka, rule_of(a)), (b, kb, rule_of(b))));
         let mut out: Vec<Alert> = Vec::new();
         let mut cur_key = String::new();
         for (key, mut a) in keyed {

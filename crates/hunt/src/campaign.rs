@@ -160,17 +160,26 @@ fn group_with<'a>(
         .iter()
         .flat_map(|c| c.sources.iter().copied())
         .collect();
-    let mut kept = Vec::new();
+    let mut kept: Vec<(Severity, Campaign)> = Vec::new();
     build_each(&web, targets, cfg, geo, |mut c, members| {
-        // The order as built, before the research label may lower a
-        // severity: the order sign-in campaigns name web campaigns in.
-        let key = sort_key(&c);
+        // The severity as built, before the research label may lower it
+        // (the only part of the sort key it changes).
+        let built = c.severity;
         crate::research::apply(&mut c, research);
         if c.sources.iter().any(|s| auth_sources.contains(s)) || !one_off(&c, members) {
-            kept.push((key, c));
+            kept.push((built, c));
         }
     });
-    kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Sign-in campaigns name web campaigns in the web campaigns' order as
+    // built; without sign-in campaigns the order is the final sort's alone
+    // (and a one-off probe never needed a key).
+    if !auth.is_empty() {
+        kept.sort_by_cached_key(|(built, c)| {
+            let mut key = sort_key(c);
+            key.0 = Reverse(*built);
+            key
+        });
+    }
     let mut out: Vec<Campaign> = kept.into_iter().map(|(_, c)| c).collect();
     name_shared_sources(&mut auth, &mut out);
     // The web campaigns (usually the many) stay in place and the few

@@ -80,16 +80,6 @@ impl Details {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Value)> + '_ {
         self.0.iter().map(|(k, v)| (k, v))
     }
-
-    /// Names, sorted.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
-        self.0.iter().map(|(k, _)| k)
-    }
-
-    /// Values, in the order of their names.
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &Value> + '_ {
-        self.0.iter().map(|(_, v)| v)
-    }
 }
 
 impl std::ops::Index<&str> for Details {
@@ -187,7 +177,10 @@ mod tests {
         assert_eq!(d["tool"], "nikto");
         assert_eq!(d.get("missing"), None);
         assert!(d.contains_key("count") && !d.contains_key("cou"));
-        assert_eq!(d.keys().collect::<Vec<_>>(), ["count", "tool"]);
+        assert_eq!(
+            d.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["count", "tool"]
+        );
         *d.get_mut("count").unwrap() = json!(4);
         assert_eq!(d.remove("count"), Some(json!(4)));
         assert_eq!(d.remove("count"), None);

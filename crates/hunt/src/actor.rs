@@ -146,15 +146,21 @@ fn set_jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 }
 
 /// Per-source profiles from the alerts that carry a fingerprint (single
-/// sources only; cluster alerts are linked by their prefix elsewhere).
-fn profiles(alerts: &[&Alert], targets: &Targets) -> Vec<Profile> {
-    let mut by_ip: BTreeMap<IpAddr, Profile> = BTreeMap::new();
-    for (i, a) in alerts.iter().enumerate() {
+/// sources only; cluster alerts are linked by their prefix elsewhere),
+/// gathered one alert at a time ([`Profiles::add`]).
+#[derive(Default)]
+pub(crate) struct Profiles {
+    by_ip: BTreeMap<IpAddr, Profile>,
+}
+
+impl Profiles {
+    /// Counts alert `a`, of index `i`, into its source's profile.
+    pub(crate) fn add(&mut self, i: usize, a: &Alert, targets: &Targets) {
         let (Some(ip), None) = (a.source.ip, &a.source.prefix) else {
-            continue;
+            return;
         };
         let Some(fp) = a.details.get("fingerprint") else {
-            continue;
+            return;
         };
         let ua = match fp.get("ua").and_then(|v| v.as_str()) {
             Some("none") => Ua::None,
@@ -171,7 +177,7 @@ fn profiles(alerts: &[&Alert], targets: &Targets) -> Vec<Profile> {
         if let Some(r) = t.region {
             sectors.insert(format!("region {r}"));
         }
-        let p = by_ip.entry(ip).or_insert_with(|| Profile {
+        let p = self.by_ip.entry(ip).or_insert_with(|| Profile {
             ip,
             alert: i,
             ua: Ua::Unknown,
@@ -200,7 +206,6 @@ fn profiles(alerts: &[&Alert], targets: &Targets) -> Vec<Profile> {
         p.order_sketch = union_sketch(&p.order_sketch, &sketch(&fp["order_sketch"]));
         p.sectors.extend(sectors);
     }
-    by_ip.into_values().collect()
 }
 
 /// A link between two sources, with its evidence.
@@ -215,8 +220,8 @@ pub struct Link {
 }
 
 /// Every link between fingerprinted sources, strongest first.
-pub fn links(alerts: &[&Alert], targets: &Targets, geo: Option<&Geo>) -> Vec<Link> {
-    let ps = profiles(alerts, targets);
+pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
+    let ps: Vec<Profile> = profiles.by_ip.into_values().collect();
     let eligible: Vec<usize> = (0..ps.len())
         .filter(|&i| ps[i].paths >= MIN_PATHS && !ps[i].path_sketch.is_empty())
         .collect();
@@ -480,8 +485,11 @@ mod tests {
             a
         };
         let habit_reason = |alerts: &[Alert]| {
-            let refs: Vec<&Alert> = alerts.iter().collect();
-            links(&refs, &Targets::default(), None)
+            let mut ps = Profiles::default();
+            for (i, a) in alerts.iter().enumerate() {
+                ps.add(i, a, &Targets::default());
+            }
+            links(ps, None)
                 .iter()
                 .any(|l| l.reason.contains("same methods and path habits"))
         };

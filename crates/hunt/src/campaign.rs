@@ -1,102 +1,17 @@
-//! Grouping alerts into campaigns: the same source across sites, neighbouring
-//! sources (/24, /64) active within the same hours, the same named tool on
-//! several sites within the same hours (unless many sources run it), and one
-//! actor's addresses linked by fingerprint ([`crate::actor`]).
+//! Grouping alerts into campaigns: the alerts that [`crate::link`] links
+//! (the same source across sites, neighbouring sources, the same tool, one
+//! actor's addresses) become one campaign each, with its targets, reasons,
+//! stages and severity.
 
 use crate::background::{Background, Tally};
 use crate::config::HuntConfig;
 use crate::geo::Geo;
+use crate::link::{tool_of, Reasons};
 use crate::targets::Targets;
-use haboob_model::{content_id, ip_prefix, Alert, Campaign, Severity, Target, TargetSector, Ts};
+use haboob_model::{content_id, Alert, Campaign, Severity, Target, TargetSector, Ts};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
-
-/// A tool named by more distinct sources than this does not link them.
-const MAX_TOOL_SOURCES: usize = 8;
-
-struct UnionFind(Vec<usize>);
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        UnionFind((0..n).collect())
-    }
-    fn find(&mut self, mut i: usize) -> usize {
-        while self.0[i] != i {
-            self.0[i] = self.0[self.0[i]];
-            i = self.0[i];
-        }
-        i
-    }
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            // Smaller index wins: deterministic roots.
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.0[hi] = lo;
-        }
-    }
-}
-
-fn prefix_of(a: &Alert) -> Option<String> {
-    // Members without a prefix (a `web.sweep` alert's sources, spread over
-    // many networks) have no one neighbourhood: they link by address only.
-    if a.source.prefix.is_none() && !a.source.members.is_empty() {
-        return None;
-    }
-    a.source
-        .prefix
-        .clone()
-        .or_else(|| a.source.ip.map(|ip| ip_prefix(ip).to_string()))
-}
-
-fn tool_of(a: &Alert) -> Option<&str> {
-    a.details.get("tool").and_then(|t| t.as_str())
-}
-
-/// Whether two alerts have the same source addresses (address and members
-/// as a set), without building the sets for the common single address.
-fn same_sources(a: &Alert, b: &Alert) -> bool {
-    if a.source.members.is_empty() && b.source.members.is_empty() {
-        return a.source.ip == b.source.ip;
-    }
-    let set = |x: &Alert| x.source.addresses().collect::<BTreeSet<IpAddr>>();
-    set(a) == set(b)
-}
-
-/// Link alerts sharing `key` whose activity lies within `window_ms` of each
-/// other (sorted sweep), recording one reason per linked key.
-fn link_within<K>(
-    uf: &mut UnionFind,
-    alerts: &[&Alert],
-    keyed: BTreeMap<K, Vec<usize>>,
-    window_ms: i64,
-    reasons: &mut Reasons,
-    distinct_only: bool,
-    why: impl Fn(&K) -> String,
-) {
-    for (key, mut idx) in keyed {
-        idx.sort_by_key(|&i| alerts[i].first_seen);
-        let mut reach = i64::MIN;
-        let mut prev: Option<usize> = None;
-        for &i in &idx {
-            if let Some(p) = prev {
-                if alerts[i].first_seen.0 <= reach.saturating_add(window_ms) {
-                    uf.union(p, i);
-                    // Neighbour and tool links are reasons only when they
-                    // join different sources.
-                    if !distinct_only || !same_sources(alerts[p], alerts[i]) {
-                        let r = why(&key);
-                        reasons.entry(p).or_default().insert(r.clone());
-                        reasons.entry(i).or_default().insert(r);
-                    }
-                }
-            }
-            reach = reach.max(alerts[i].last_seen.0);
-            prev = Some(i);
-        }
-    }
-}
 
 /// Group every alert: web alerts by [`group`], sign-in alerts by the account
 /// funnel grouping of `haboob_detect::auth`; targets are enriched from
@@ -321,122 +236,17 @@ fn build_each<'a>(
     geo: Option<&Geo>,
     mut each: impl FnMut(Campaign, &[&'a Alert]),
 ) {
-    let (groups, reasons) = link(alerts, targets, cfg, geo);
+    let gathered = crate::link::gather(alerts.iter().copied(), targets);
+    let (groups, reasons) = crate::link::link(
+        gathered,
+        cfg.prefix_window_hours,
+        cfg.tool_window_hours,
+        geo,
+    );
     for idx in groups.into_values() {
         let members: Vec<&'a Alert> = idx.iter().map(|&i| alerts[i]).collect();
         each(build(&members, &idx, targets, &reasons), &members);
     }
-}
-
-/// Each alert's reasons, by index.
-type Reasons = BTreeMap<usize, BTreeSet<String>>;
-
-/// The groups of `alerts` (indices, each sorted, by their smallest) and
-/// the reasons that linked each alert.
-fn link(
-    alerts: &[&Alert],
-    targets: &Targets,
-    cfg: &HuntConfig,
-    geo: Option<&Geo>,
-) -> (BTreeMap<usize, Vec<usize>>, Reasons) {
-    let mut uf = UnionFind::new(alerts.len());
-    let mut reasons = Reasons::new();
-    // 1. Same source address (or same cluster prefix) at any time.
-    // Keyed by address (formatted only for a reason): which key is walked
-    // first changes no campaign (union-find roots are the smallest index).
-    let mut by_ip: BTreeMap<IpAddr, Vec<usize>> = BTreeMap::new();
-    let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut by_tool: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    // Victims of the same listed infrastructure (`crate::victim`).
-    let mut by_infra: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, a) in alerts.iter().enumerate() {
-        for k in crate::victim::infrastructure_keys(a) {
-            by_infra.entry(k).or_default().push(i);
-        }
-        // A cluster's `ip` is also one of its members: once each, so that
-        // an alert is not "linked" to itself.
-        if a.source.members.is_empty() {
-            if let Some(ip) = a.source.ip {
-                by_ip.entry(ip).or_default().push(i);
-            }
-        } else {
-            let ips: BTreeSet<IpAddr> = a.source.addresses().collect();
-            for ip in ips {
-                by_ip.entry(ip).or_default().push(i);
-            }
-        }
-        if let Some(p) = prefix_of(a) {
-            by_prefix.entry(p).or_default().push(i);
-        }
-        if let Some(t) = tool_of(a) {
-            by_tool.entry(t.to_string()).or_default().push(i);
-        }
-    }
-    // A tool that many sources run is no evidence of one actor.
-    by_tool.retain(|_, idx| {
-        let sources: BTreeSet<IpAddr> = idx.iter().filter_map(|&i| alerts[i].source.ip).collect();
-        sources.len() <= MAX_TOOL_SOURCES
-    });
-    link_within(
-        &mut uf,
-        alerts,
-        by_ip,
-        i64::MAX / 4,
-        &mut reasons,
-        false,
-        |k| format!("same source {k}"),
-    );
-    link_within(
-        &mut uf,
-        alerts,
-        by_infra,
-        i64::MAX / 4,
-        &mut reasons,
-        false,
-        |k| format!("same listed infrastructure {k}"),
-    );
-    let hour = 3_600_000i64;
-    link_within(
-        &mut uf,
-        alerts,
-        by_prefix,
-        cfg.prefix_window_hours as i64 * hour,
-        &mut reasons,
-        true,
-        |k| {
-            format!(
-                "neighbouring sources in {k} within {} h",
-                cfg.prefix_window_hours
-            )
-        },
-    );
-    link_within(
-        &mut uf,
-        alerts,
-        by_tool,
-        cfg.tool_window_hours as i64 * hour,
-        &mut reasons,
-        true,
-        |k| format!("same tool ({k}) within {} h", cfg.tool_window_hours),
-    );
-
-    // 4. One actor's addresses, by fingerprint (see `crate::actor`): the
-    // strongest links first; a link is a reason when it joins two groups.
-    for l in crate::actor::links(alerts, targets, geo) {
-        let (a, b) = l.alerts;
-        if uf.find(a) != uf.find(b) {
-            uf.union(a, b);
-            reasons.entry(a).or_default().insert(l.reason.clone());
-            reasons.entry(b).or_default().insert(l.reason);
-        }
-    }
-
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..alerts.len() {
-        let r = uf.find(i);
-        groups.entry(r).or_default().push(i);
-    }
-    (groups, reasons)
 }
 
 /// The campaign of `members`, the alerts of indices `idx` (for `reasons`).

@@ -24,6 +24,7 @@ pub mod intel_config;
 mod intel_join;
 pub mod intel_match;
 mod lanes;
+mod link;
 pub mod merge;
 pub mod notify_config;
 pub mod order;

@@ -58,6 +58,47 @@ pub fn merge_alerts(mut alerts: Vec<Alert>, gap_ms: i64) -> Vec<Alert> {
     alerts
 }
 
+/// What may merge with what, hashed: alerts of different keys never merge
+/// ([`merges`]: the same detector, target, user, source and Sigma rule).
+/// Alerts of one key may still not merge (their times, their sweep
+/// fingerprints); two keys may share a hash. Either way [`merge_runs`]
+/// merges the alerts of one hash exactly as [`merge_alerts`] would.
+pub fn run_key(a: &Alert) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (&a.detector, &a.target, source_key(a), &a.user, rule_of(a)).hash(&mut h);
+    h.finish()
+}
+
+/// Merging without every alert at hand: `keys[i]` is the [`run_key`] of
+/// alert `i`, and `fetch` hands over the alerts of the indices it is
+/// given (in that order). Only alerts sharing a key with another are
+/// fetched, a run at a time. Returns the indices of the alerts that merged
+/// (sorted; they are replaced) and what they merged into: together with
+/// the alerts not named, what [`merge_alerts`] returns, unsorted.
+pub fn merge_runs(
+    keys: &[u64],
+    gap_ms: i64,
+    mut fetch: impl FnMut(&[usize]) -> Vec<Alert>,
+) -> (Vec<usize>, Vec<Alert>) {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by_key(|&i| (keys[i], i));
+    let (mut replaced, mut merged) = (Vec::new(), Vec::new());
+    for run in order.chunk_by(|&a, &b| keys[a] == keys[b]) {
+        if run.len() < 2 {
+            continue;
+        }
+        let out = merge_alerts(fetch(run), gap_ms);
+        // Merging only ever joins alerts: as many out as in, none did.
+        if out.len() < run.len() {
+            replaced.extend_from_slice(run);
+            merged.extend(out);
+        }
+    }
+    replaced.sort_unstable();
+    (replaced, merged)
+}
+
 /// The order merging walks alerts in, each with its source key and Sigma
 /// rule ([`rule_of`]): those that may merge next to each other, by time.
 fn merge_order(
@@ -299,7 +340,7 @@ pub(crate) mod tests {
         }
 
         #[test]
-        fn merging_in_place_gives_what_merging_by_copy_did(
+        fn merging_in_place_or_by_runs_gives_what_merging_by_copy_did(
             raw in proptest::collection::vec(
                 (0usize..2, 0usize..3, 0usize..2, 0i64..400, 0i64..120, 0usize..3, proptest::option::of(0usize..2)),
                 0..60,
@@ -324,8 +365,61 @@ pub(crate) mod tests {
                     a
                 })
                 .collect();
-            prop_assert_eq!(merge_alerts(alerts.clone(), 30_000), merge_by_copy(alerts, 30_000));
+            let keys: Vec<u64> = alerts.iter().map(run_key).collect();
+            // Every key alike: one run, as if every hash collided.
+            let one = vec![7; alerts.len()];
+            let by_runs = merge_by_runs(&alerts, &keys, 30_000);
+            let by_one_run = merge_by_runs(&alerts, &one, 30_000);
+            let want = merge_by_copy(alerts.clone(), 30_000);
+            prop_assert_eq!(&merge_alerts(alerts, 30_000), &want);
+            prop_assert_eq!(&by_runs, &want);
+            prop_assert_eq!(&by_one_run, &want);
         }
+    }
+
+    /// [`merge_runs`] with the given keys, its result put together and
+    /// sorted as [`merge_alerts`] sorts.
+    fn merge_by_runs(alerts: &[Alert], keys: &[u64], gap_ms: i64) -> Vec<Alert> {
+        let mut fetched = 0;
+        let (replaced, merged) = merge_runs(keys, gap_ms, |idx| {
+            fetched += idx.len();
+            idx.iter().map(|&i| alerts[i].clone()).collect()
+        });
+        assert!(fetched <= alerts.len());
+        let mut out: Vec<Alert> = alerts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| replaced.binary_search(i).is_err())
+            .map(|(_, a)| a.clone())
+            .chain(merged)
+            .collect();
+        out.sort_by(|a, b| {
+            (a.first_seen, &a.detector, &a.id).cmp(&(b.first_seen, &b.detector, &b.id))
+        });
+        out
+    }
+
+    #[test]
+    fn merging_by_runs_fetches_only_alerts_sharing_a_key() {
+        let alerts = [
+            alert("web.scan", "192.0.2.1", "a", 100, 200),
+            alert("web.scan", "192.0.2.2", "a", 150, 250),
+            alert("web.scan", "192.0.2.1", "a", 250, 300),
+            alert("web.scan", "192.0.2.1", "b", 260, 300),
+        ];
+        let keys: Vec<u64> = alerts.iter().map(run_key).collect();
+        let mut asked = Vec::new();
+        let (replaced, merged) = merge_runs(&keys, 60_000, |idx| {
+            asked.push(idx.to_vec());
+            idx.iter().map(|&i| alerts[i].clone()).collect()
+        });
+        assert_eq!(asked, [vec![0, 2]]);
+        assert_eq!(replaced, [0, 2]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            (merged[0].count, merged[0].last_seen),
+            (20, Ts::from_secs(300))
+        );
     }
 
     #[test]

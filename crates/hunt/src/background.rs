@@ -77,30 +77,39 @@ pub fn is_one_off(c: &Campaign, requests: u64) -> bool {
 
 /// Alerts, sources, targets and matching requests of one class.
 #[derive(Default)]
-struct ClassTally<'a> {
+struct ClassTally {
     alerts: u64,
     sources: BTreeSet<IpAddr>,
-    targets: BTreeSet<&'a str>,
+    targets: BTreeSet<String>,
     requests: u64,
 }
 
+/// Inserts `s` into `set` unless it holds it (a copy only when new).
+fn insert_new(set: &mut BTreeSet<String>, s: &str) {
+    if !set.contains(s) {
+        set.insert(s.to_string());
+    }
+}
+
 /// The background summary built one campaign at a time: each one-off probe
-/// is counted as soon as it is built ([`Tally::add`]) and need not be held.
+/// is counted as soon as it is built ([`Tally::add`]) and need not be held,
+/// nor its alerts (the tally keeps copies of the few names it counts).
 #[derive(Default)]
-pub struct Tally<'a> {
-    classes: BTreeMap<(&'a str, String), ClassTally<'a>>,
+pub struct Tally {
+    /// By detector, then class.
+    classes: BTreeMap<String, BTreeMap<String, ClassTally>>,
     sources: BTreeSet<IpAddr>,
-    targets: BTreeSet<&'a str>,
+    targets: BTreeSet<String>,
     alert_ids: Vec<String>,
 }
 
-impl<'a> Tally<'a> {
+impl Tally {
     /// Counts campaign `c` (whose alerts are `members`) into the summary
     /// when it is a one-off probe ([`is_one_off`]): true then, and the
     /// caller drops the campaign; false, and nothing is counted, otherwise.
-    pub fn add<I>(&mut self, c: &Campaign, members: I) -> bool
+    pub fn add<'m, I>(&mut self, c: &Campaign, members: I) -> bool
     where
-        I: IntoIterator<Item = &'a Alert>,
+        I: IntoIterator<Item = &'m Alert>,
         I::IntoIter: Clone,
     {
         let members = members.into_iter();
@@ -108,16 +117,17 @@ impl<'a> Tally<'a> {
             return false;
         }
         for a in members {
-            let e = self
-                .classes
-                .entry((a.detector.as_str(), class_of(a)))
-                .or_default();
+            if !self.classes.contains_key(&a.detector) {
+                self.classes.insert(a.detector.clone(), BTreeMap::new());
+            }
+            let by_class = self.classes.get_mut(&a.detector).expect("inserted above");
+            let e = by_class.entry(class_of(a)).or_default();
             e.alerts += 1;
             e.sources.extend(a.source.ip);
-            e.targets.insert(&a.target);
+            insert_new(&mut e.targets, &a.target);
             e.requests += a.count;
             self.sources.extend(a.source.ip);
-            self.targets.insert(&a.target);
+            insert_new(&mut self.targets, &a.target);
             self.alert_ids.push(a.id.clone());
         }
         true
@@ -134,13 +144,15 @@ impl<'a> Tally<'a> {
             classes: self
                 .classes
                 .into_iter()
-                .map(|((detector, class), t)| BackgroundClass {
-                    detector: detector.to_string(),
-                    class,
-                    alerts: t.alerts,
-                    sources: t.sources.len() as u64,
-                    targets: t.targets.len() as u64,
-                    requests: t.requests,
+                .flat_map(|(detector, by_class)| {
+                    by_class.into_iter().map(move |(class, t)| BackgroundClass {
+                        detector: detector.clone(),
+                        class,
+                        alerts: t.alerts,
+                        sources: t.sources.len() as u64,
+                        targets: t.targets.len() as u64,
+                        requests: t.requests,
+                    })
                 })
                 .collect(),
             alert_ids: self.alert_ids,

@@ -51,13 +51,13 @@ pub fn group_split(
 /// with a sign-in campaign is kept without asking: the reason naming the
 /// other makes it no one-off probe. Sign-in campaigns never are one (their
 /// detectors are `auth.*`).
-fn group_with<'a>(
-    alerts: &'a [Alert],
+fn group_with(
+    alerts: &[Alert],
     targets: &Targets,
     cfg: &HuntConfig,
     geo: Option<&Geo>,
     research: &crate::research::ResearchNets,
-    mut one_off: impl FnMut(&Campaign, &[&'a Alert]) -> bool,
+    mut one_off: impl FnMut(&Campaign, &[&Alert]) -> bool,
 ) -> Vec<Campaign> {
     // Borrowed, never cloned: on a flood of alerts a copy would double
     // the peak memory of the hunt's end.
@@ -229,12 +229,12 @@ fn group_refs(
 
 /// The campaign of each group of `alerts` ([`link`]), handed to `each`
 /// with its alerts as soon as it is built.
-fn build_each<'a>(
-    alerts: &[&'a Alert],
+fn build_each(
+    alerts: &[&Alert],
     targets: &Targets,
     cfg: &HuntConfig,
     geo: Option<&Geo>,
-    mut each: impl FnMut(Campaign, &[&'a Alert]),
+    mut each: impl FnMut(Campaign, &[&Alert]),
 ) {
     let gathered = crate::link::gather(alerts.iter().copied(), targets);
     let (groups, reasons) = crate::link::link(
@@ -244,7 +244,7 @@ fn build_each<'a>(
         geo,
     );
     for idx in groups.into_values() {
-        let members: Vec<&'a Alert> = idx.iter().map(|&i| alerts[i]).collect();
+        let members: Vec<&Alert> = idx.iter().map(|&i| alerts[i]).collect();
         each(build(&members, &idx, targets, &reasons), &members);
     }
 }

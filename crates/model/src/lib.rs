@@ -3,6 +3,8 @@
 //!
 //! Events are borrowed views into a reader's line buffer so the hot path does
 //! not allocate; only evidence attached to an alert becomes owned text.
+//! Alerts held in bulk can be kept packed (encoded and compressed) in a
+//! [`PackedAlerts`].
 //!
 //! ```
 //! use haboob_model::{Ts, WebEvent};
@@ -37,6 +39,7 @@ mod hash;
 pub mod intel;
 mod ip;
 mod net;
+pub mod packed;
 mod parse;
 mod record;
 mod record_json;
@@ -59,6 +62,7 @@ pub use event::{
 pub use hash::{content_id, Fnv64};
 pub use ip::{canonical_ip, ip_prefix, parse_addr, parse_ipv4, IpPrefix};
 pub use net::{bound_list, trim_domain, NetEvent, NetKind, MAX_ANSWERS_BYTES};
+pub use packed::PackedAlerts;
 pub use parse::{LineParser, Parsed, RecordError};
 pub use record::{decimal, decimal_u64, FieldView, Value};
 pub use record_json::{JsonView, WinView};

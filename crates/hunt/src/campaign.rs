@@ -7,6 +7,7 @@ use crate::background::{Background, Tally};
 use crate::config::HuntConfig;
 use crate::geo::Geo;
 use crate::link::{tool_of, Reasons};
+use crate::pool::Pool;
 use crate::targets::Targets;
 use haboob_model::{content_id, Alert, Campaign, Severity, Target, TargetSector, Ts};
 use std::cmp::Reverse;
@@ -39,6 +40,17 @@ pub fn group_split(
     geo: Option<&Geo>,
     research: &crate::research::ResearchNets,
 ) -> (Vec<Campaign>, Background) {
+    group_split_of(alerts, targets, cfg, geo, research)
+}
+
+/// [`group_split`] of the alerts of any [`Pool`] (packed ones among them).
+pub(crate) fn group_split_of<P: Pool + ?Sized>(
+    alerts: &P,
+    targets: &Targets,
+    cfg: &HuntConfig,
+    geo: Option<&Geo>,
+    research: &crate::research::ResearchNets,
+) -> (Vec<Campaign>, Background) {
     let mut tally = Tally::default();
     let out = group_with(alerts, targets, cfg, geo, research, |c, members| {
         tally.add(c, members.iter().copied())
@@ -51,22 +63,50 @@ pub fn group_split(
 /// with a sign-in campaign is kept without asking: the reason naming the
 /// other makes it no one-off probe. Sign-in campaigns never are one (their
 /// detectors are `auth.*`).
-fn group_with(
-    alerts: &[Alert],
+pub(crate) fn group_with<P: Pool + ?Sized>(
+    alerts: &P,
     targets: &Targets,
     cfg: &HuntConfig,
     geo: Option<&Geo>,
     research: &crate::research::ResearchNets,
     mut one_off: impl FnMut(&Campaign, &[&Alert]) -> bool,
 ) -> Vec<Campaign> {
-    // Borrowed, never cloned: on a flood of alerts a copy would double
-    // the peak memory of the hunt's end.
-    let mut auth = haboob_detect::auth::group_campaigns(alerts);
-    let web: Vec<&Alert> = alerts
-        .iter()
-        .filter(|a| !a.detector.starts_with("auth."))
+    // Sign-in alerts, and intel alerts that may join their campaigns, are
+    // few: they are read together; every other alert is read a group at a
+    // time (on a flood of alerts, holding them all would double the peak
+    // memory of the hunt's end, or undo their packing).
+    let (mut auth_idx, mut intel_idx) = (Vec::new(), Vec::new());
+    alerts.each(|i, a| {
+        if a.detector.starts_with("auth.") {
+            auth_idx.push(i);
+        } else if crate::intel_join::is_intel(a) {
+            intel_idx.push(i);
+        }
+    });
+    let mut auth = alerts.with(&auth_idx, |a| {
+        haboob_detect::auth::group_campaigns_of(a.iter().copied())
+    });
+    let joined = alerts.with(&intel_idx, |intel| {
+        let rest = crate::intel_join::join_account_campaigns(&mut auth, intel.to_vec());
+        // What joined: the intel alerts not left (the rest keeps their order).
+        let mut left = rest.iter().peekable();
+        let mut joined = Vec::new();
+        for (&i, a) in intel_idx.iter().zip(intel) {
+            if left.peek().is_some_and(|r| std::ptr::eq(**r, *a)) {
+                left.next();
+            } else {
+                joined.push(i);
+            }
+        }
+        joined
+    });
+    let mut skip = auth_idx;
+    skip.extend(joined);
+    skip.sort_unstable();
+    let web: Vec<usize> = (0..alerts.len())
+        .filter(|i| skip.binary_search(i).is_err())
         .collect();
-    let web = crate::intel_join::join_account_campaigns(&mut auth, web);
+    drop(skip);
     for c in &mut auth {
         c.targets = c.targets.iter().map(|t| targets.enrich(&t.name)).collect();
         c.targets.sort();
@@ -76,7 +116,7 @@ fn group_with(
         .flat_map(|c| c.sources.iter().copied())
         .collect();
     let mut kept: Vec<(Severity, Campaign)> = Vec::new();
-    build_each(&web, targets, cfg, geo, |mut c, members| {
+    build_each(alerts, &web, targets, cfg, geo, |mut c, members| {
         // The severity as built, before the research label may lower it
         // (the only part of the sort key it changes).
         let built = c.severity;
@@ -210,44 +250,62 @@ pub fn group(
     cfg: &HuntConfig,
     geo: Option<&Geo>,
 ) -> Vec<Campaign> {
-    let refs: Vec<&Alert> = alerts.iter().collect();
-    group_refs(&refs, targets, cfg, geo)
-}
-
-/// [`group`] over borrowed alerts.
-fn group_refs(
-    alerts: &[&Alert],
-    targets: &Targets,
-    cfg: &HuntConfig,
-    geo: Option<&Geo>,
-) -> Vec<Campaign> {
+    let all: Vec<usize> = (0..alerts.len()).collect();
     let mut out = Vec::new();
-    build_each(alerts, targets, cfg, geo, |c, _| out.push(c));
+    build_each(alerts, &all, targets, cfg, geo, |c, _| out.push(c));
     sort(&mut out);
     out
 }
 
-/// The campaign of each group of `alerts` ([`link`]), handed to `each`
-/// with its alerts as soon as it is built.
-fn build_each(
-    alerts: &[&Alert],
+/// The campaign of each group of the alerts `idx` of `alerts` (linked by
+/// [`crate::link`]), handed to `each` with its alerts as soon as it is
+/// built.
+fn build_each<P: Pool + ?Sized>(
+    alerts: &P,
+    idx: &[usize],
     targets: &Targets,
     cfg: &HuntConfig,
     geo: Option<&Geo>,
     mut each: impl FnMut(Campaign, &[&Alert]),
 ) {
-    let gathered = crate::link::gather(alerts.iter().copied(), targets);
+    let mut gathered = crate::link::Gathered::with_capacity(idx.len());
+    alerts.each_of(idx, |_, a| gathered.add(a, targets));
     let (groups, reasons) = crate::link::link(
         gathered,
         cfg.prefix_window_hours,
         cfg.tool_window_hours,
         geo,
     );
-    for idx in groups.into_values() {
-        let members: Vec<&Alert> = idx.iter().map(|&i| alerts[i]).collect();
-        each(build(&members, &idx, targets, &reasons), &members);
+    // Groups are read a batch at a time (packed alerts: each chunk once a
+    // batch, where a group a time could read a chunk for every group).
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let mut rest = groups.as_slice();
+    while !rest.is_empty() {
+        let mut n = 0;
+        let take = rest
+            .iter()
+            .take_while(|g| {
+                let fits = n == 0 || n + g.len() <= GROUPS_READ;
+                n += g.len();
+                fits
+            })
+            .count();
+        let (batch, after) = rest.split_at(take);
+        rest = after;
+        let of: Vec<usize> = batch.iter().flatten().map(|&j| idx[j]).collect();
+        alerts.with(&of, |members| {
+            let mut from = 0;
+            for at in batch {
+                let m = &members[from..from + at.len()];
+                from += at.len();
+                each(build(m, at, targets, &reasons), m);
+            }
+        });
     }
 }
+
+/// Alerts read at once while campaigns are built, about (whole groups).
+pub(crate) const GROUPS_READ: usize = 4096;
 
 /// The campaign of `members`, the alerts of indices `idx` (for `reasons`).
 fn build(members: &[&Alert], idx: &[usize], targets: &Targets, reasons: &Reasons) -> Campaign {

@@ -94,6 +94,12 @@ pub struct HuntConfig {
     /// Streams smaller than this many MiB (and standard input) are detected
     /// on one lane (not used by incremental hunts).
     pub lanes_min_mb: u64,
+    /// Once a lane holds this many alerts, its alerts are packed (encoded
+    /// and compressed, a tenth of their size or less) and read back when
+    /// needed: a flood of alerts (every request a probe from a new address)
+    /// then takes little memory. Results are the same; 0 never packs (not
+    /// used by incremental hunts).
+    pub pack_alerts_after: usize,
 }
 
 impl Default for HuntConfig {
@@ -105,6 +111,7 @@ impl Default for HuntConfig {
             tool_window_hours: 2,
             detection_lanes: 2,
             lanes_min_mb: 64,
+            pack_alerts_after: 4096,
         }
     }
 }

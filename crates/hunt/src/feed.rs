@@ -5,7 +5,7 @@ use crate::sigma::{SigmaFeed, StreamSigma};
 use crate::{geo, HuntOptions};
 use haboob_detect::auth::TravelTrack;
 use haboob_detect::{Detector, DetectorState, Kinds, Note, Part, StateError};
-use haboob_model::{Alert, EventRef, Origin};
+use haboob_model::{Alert, EventRef, Origin, PackedAlerts};
 use std::sync::Arc;
 
 /// Fresh detectors for one stream, plus its geo cache.
@@ -15,6 +15,10 @@ pub(crate) struct Feed<'o> {
     /// ([`Detector::reads`]), in build order: an event goes only to those.
     route: [Vec<usize>; 8],
     alerts: Vec<Alert>,
+    /// Alerts packed so far, and how many are held unpacked before they
+    /// are packed ([`Feed::pack_after`]; never, by default).
+    packed: PackedAlerts,
+    pack_at: usize,
     geo: Option<geo::GeoCache<'o>>,
     /// Exchange sign-ins in IIS logs are derived (the auth detectors are here).
     derive_auth: bool,
@@ -38,6 +42,8 @@ enum SigmaTakes {
 #[derive(Default)]
 pub(crate) struct FeedOut {
     pub(crate) alerts: Vec<Alert>,
+    /// Alerts packed as they came (before `alerts`), when the feed packs.
+    pub(crate) packed: PackedAlerts,
     /// Located successes for impossible travel across streams.
     pub(crate) travel: Option<TravelTrack>,
     /// Sigma timeline rows and counts, when rules were given.
@@ -48,6 +54,7 @@ impl FeedOut {
     /// Add what another lane of the same stream found.
     pub(crate) fn absorb(&mut self, o: FeedOut) {
         self.alerts.extend(o.alerts);
+        self.packed.append(o.packed);
         self.travel = self.travel.take().or(o.travel);
         self.sigma = match (self.sigma.take(), o.sigma) {
             (Some(mut a), Some(b)) => {
@@ -93,6 +100,8 @@ impl<'o> Feed<'o> {
             route: route(&detectors),
             detectors,
             alerts: Vec::new(),
+            packed: PackedAlerts::new(),
+            pack_at: usize::MAX,
             geo: opts.geo.as_deref().filter(|_| auth).map(geo::GeoCache::new),
             derive_auth: auth,
             sigma: opts.sigma.as_ref().and_then(|s| {
@@ -139,6 +148,9 @@ impl<'o> Feed<'o> {
                         d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
                     }
                 }
+                if self.alerts.len() >= self.pack_at {
+                    self.pack();
+                }
                 return;
             }
         }
@@ -179,6 +191,25 @@ impl<'o> Feed<'o> {
                     d.observe(ev, origin, &mut self.alerts);
                 }
             }
+        }
+        if self.alerts.len() >= self.pack_at {
+            self.pack();
+        }
+    }
+
+    /// Pack alerts once `n` are held unpacked (and at the end, once any
+    /// were): on a flood of alerts they are then a small part of the
+    /// memory they would take ([`PackedAlerts`]).
+    pub(crate) fn pack_after(&mut self, n: usize) {
+        self.pack_at = n.max(1);
+    }
+
+    /// Move the alerts held into the packed store.
+    #[cold]
+    #[inline(never)]
+    fn pack(&mut self) {
+        for a in self.alerts.drain(..) {
+            self.packed.push(&a);
         }
     }
 
@@ -239,6 +270,10 @@ impl<'o> Feed<'o> {
                 track = t.take_track();
             }
         }
+        // Once packing, every alert of the feed is packed.
+        if !self.packed.is_empty() {
+            self.pack();
+        }
         let mut sigma_alerts = Vec::new();
         let sigma = self.sigma.map(|(s, _)| {
             let (alerts, rest) = s.finish();
@@ -248,6 +283,7 @@ impl<'o> Feed<'o> {
         (
             FeedOut {
                 alerts: self.alerts,
+                packed: self.packed,
                 travel: track,
                 sigma,
             },

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// Whether `a` is an intelligence alert (`intel.match`, `intel.victim`, …).
-fn is_intel(a: &Alert) -> bool {
+pub(crate) fn is_intel(a: &Alert) -> bool {
     a.detector.starts_with("intel.")
 }
 

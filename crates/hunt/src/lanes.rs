@@ -529,7 +529,14 @@ pub(crate) fn with_sink<R>(
     lanes: usize,
     body: impl FnOnce(&mut Sink<'_, '_, '_>) -> R,
 ) -> (R, FeedOut) {
-    let (r, feeds) = run_feeds(lane_feeds(opts, lanes), body);
+    let mut feeds = lane_feeds(opts, lanes);
+    let pack = opts.config.hunt.pack_alerts_after;
+    if pack > 0 {
+        for f in &mut feeds {
+            f.pack_after(pack);
+        }
+    }
+    let (r, feeds) = run_feeds(feeds, body);
     let results: Vec<FeedOut> = if feeds.len() < 2 {
         feeds.into_iter().map(Feed::finish).collect()
     } else {

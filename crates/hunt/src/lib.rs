@@ -28,6 +28,8 @@ mod link;
 pub mod merge;
 pub mod notify_config;
 pub mod order;
+mod packed_end;
+mod pool;
 mod reorder;
 pub mod research;
 pub mod retro;
@@ -112,6 +114,8 @@ pub(crate) const MAX_REJECT_SAMPLES: usize = 20;
 #[derive(Default)]
 pub(crate) struct StreamResult {
     alerts: Vec<Alert>,
+    /// Alerts packed as they came (see [`lanes::with_sink`]).
+    packed: haboob_model::PackedAlerts,
     stats: ReadStats,
     errors: Vec<String>,
     notices: Vec<String>,
@@ -177,6 +181,7 @@ fn hunt_stream(
         Err(rehunt) => *rehunt,
         Ok(mut r) => {
             r.alerts = out.alerts;
+            r.packed = out.packed;
             r.travel = out.travel;
             r.sigma = out.sigma;
             r
@@ -276,13 +281,11 @@ fn hunt_stream_into(
         ));
     }
     Ok(StreamResult {
-        alerts: Vec::new(),
         stats,
         errors,
         notices,
         skipped,
-        travel: None,
-        sigma: None,
+        ..StreamResult::default()
     })
 }
 
@@ -308,6 +311,7 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
 pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntReport {
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();
+    let mut packed = haboob_model::PackedAlerts::new();
     let mut errors = Vec::new();
     let mut notices = Vec::new();
     let mut skipped = Vec::new();
@@ -320,6 +324,7 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
         tracks.extend(r.travel);
         stats.merge(r.stats, MAX_REJECT_SAMPLES);
         alerts.extend(r.alerts);
+        packed.append(r.packed);
         errors.extend(r.errors);
         notices.extend(r.notices);
         skipped.extend(r.skipped);
@@ -337,9 +342,35 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
     errors.extend(accounting_errors(&stats, opts));
     let gap =
         i64::try_from(opts.config.hunt.merge_gap_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let mut report = HuntReport {
+        stats,
+        errors,
+        notices,
+        skipped,
+        sigma,
+        ..HuntReport::default()
+    };
+    if !packed.is_empty() {
+        // Some lane packed its alerts: the others' join them.
+        for a in alerts.drain(..) {
+            packed.push(&a);
+        }
+        drop(alerts);
+        tracing::debug!(
+            alerts = packed.len(),
+            bytes = packed.heap_bytes(),
+            "Alerts packed."
+        );
+        let end = packed_end::end(packed, opts, gap);
+        report.campaigns = end.campaigns;
+        report.background = end.background;
+        report.suppressed = end.suppressed;
+        report.alerts = end.store.iter().collect();
+        return report;
+    }
     let mut alerts = merge::merge_alerts(alerts, gap);
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
-    let suppressed = merge::suppress(&mut alerts, &allow);
+    report.suppressed = merge::suppress(&mut alerts, &allow);
     let (mut campaigns, background) = campaign::group_split(
         &alerts,
         &opts.targets,
@@ -348,20 +379,12 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
         &research::ResearchNets::from_config(&opts.config.web),
     );
     if let Some(db) = &opts.actors {
-        attrib::attribute_all(&mut campaigns, &alerts, db);
+        attrib::attribute_all(&mut campaigns, alerts.as_slice(), db);
     }
-
-    HuntReport {
-        campaigns,
-        background,
-        alerts,
-        stats,
-        suppressed,
-        errors,
-        notices,
-        skipped,
-        sigma,
-    }
+    report.campaigns = campaigns;
+    report.background = background;
+    report.alerts = alerts;
+    report
 }
 
 /// Errors the accounting reveals: files of which nothing parsed, and a run

@@ -116,18 +116,20 @@ pub(crate) struct Gathered {
     profiles: Profiles,
 }
 
-/// The link facts of `alerts`, in order (index `i` is the `i`-th alert).
-pub(crate) fn gather<'a>(
-    alerts: impl ExactSizeIterator<Item = &'a Alert>,
-    targets: &Targets,
-) -> Gathered {
-    let mut facts = Vec::with_capacity(alerts.len());
-    let mut profiles = Profiles::default();
-    for (i, a) in alerts.enumerate() {
-        profiles.add(i, a, targets);
-        facts.push(Facts::of(a));
+impl Gathered {
+    /// Room for `n` alerts.
+    pub(crate) fn with_capacity(n: usize) -> Gathered {
+        Gathered {
+            facts: Vec::with_capacity(n),
+            profiles: Profiles::default(),
+        }
     }
-    Gathered { facts, profiles }
+
+    /// The facts of the next alert (index: the number added before it).
+    pub(crate) fn add(&mut self, a: &Alert, targets: &Targets) {
+        self.profiles.add(self.facts.len(), a, targets);
+        self.facts.push(Facts::of(a));
+    }
 }
 
 /// Link alerts sharing `key` whose activity lies within `window_ms` of each

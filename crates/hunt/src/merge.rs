@@ -84,20 +84,42 @@ pub fn merge_runs(
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_unstable_by_key(|&i| (keys[i], i));
     let (mut replaced, mut merged) = (Vec::new(), Vec::new());
+    // Runs are fetched together, up to about RUNS_FETCHED alerts at once
+    // (one call reads each packed chunk once).
+    let mut batch: Vec<&[usize]> = Vec::new();
+    let mut flush = |batch: &mut Vec<&[usize]>| {
+        let idx: Vec<usize> = batch.concat();
+        let mut alerts = fetch(&idx).into_iter();
+        for run in batch.drain(..) {
+            let out = merge_alerts(alerts.by_ref().take(run.len()).collect(), gap_ms);
+            // Merging only ever joins alerts: as many out as in, none did.
+            if out.len() < run.len() {
+                replaced.extend_from_slice(run);
+                merged.extend(out);
+            }
+        }
+    };
+    let mut held = 0;
     for run in order.chunk_by(|&a, &b| keys[a] == keys[b]) {
         if run.len() < 2 {
             continue;
         }
-        let out = merge_alerts(fetch(run), gap_ms);
-        // Merging only ever joins alerts: as many out as in, none did.
-        if out.len() < run.len() {
-            replaced.extend_from_slice(run);
-            merged.extend(out);
+        batch.push(run);
+        held += run.len();
+        if held >= RUNS_FETCHED {
+            flush(&mut batch);
+            held = 0;
         }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch);
     }
     replaced.sort_unstable();
     (replaced, merged)
 }
+
+/// Alerts [`merge_runs`] fetches at once, about (whole runs).
+const RUNS_FETCHED: usize = 4096;
 
 /// The order merging walks alerts in, each with its source key and Sigma
 /// rule ([`rule_of`]): those that may merge next to each other, by time.
@@ -218,17 +240,20 @@ pub fn suppress(alerts: &mut Vec<Alert>, allow: &[Cidr]) -> u64 {
         return 0;
     }
     let before = alerts.len();
-    alerts.retain(|a| {
-        let allowed = |ip| allow.iter().any(|c| c.contains(ip));
-        match a.source.ip {
-            Some(ip) if allowed(ip) => {
-                // A cluster alert stays if any member is not allowed.
-                !a.source.members.is_empty() && !a.source.members.iter().all(|m| allowed(*m))
-            }
-            _ => true,
-        }
-    });
+    alerts.retain(|a| !allowed(a, allow));
     (before - alerts.len()) as u64
+}
+
+/// Whether the allow list suppresses `a`: its address is listed, and so
+/// is every member of a cluster.
+pub(crate) fn allowed(a: &Alert, allow: &[Cidr]) -> bool {
+    let listed = |ip| allow.iter().any(|c: &Cidr| c.contains(ip));
+    match a.source.ip {
+        Some(ip) if listed(ip) => {
+            a.source.members.is_empty() || a.source.members.iter().all(|m| listed(*m))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -378,7 +378,10 @@ pub(crate) fn rehunt_sorted(
         None => sorter.finish(&names, &mut |_, ev, origin| feed.observe(ev, origin)),
     });
     match done {
-        Ok(()) => (res.alerts, res.travel, res.sigma) = (out.alerts, out.travel, out.sigma),
+        Ok(()) => {
+            (res.alerts, res.packed, res.travel, res.sigma) =
+                (out.alerts, out.packed, out.travel, out.sigma)
+        }
         Err(e) => res.errors.push(format!(
             "{at} and the stream could not be sorted (temporary file: {e}); its alerts are not reported"
         )),

@@ -142,13 +142,122 @@ impl PackedAlerts {
         }
         ciborium::into_writer(alert, &mut self.open)
             .unwrap_or_else(|e| panic!("packed alerts: record {index} does not encode: {e}"));
-        let end = u32::try_from(self.open.len())
-            .unwrap_or_else(|_| panic!("packed alerts: record {index} makes a chunk of 4 GiB"));
+        self.end_record();
+        index
+    }
+
+    /// The open buffer's last record ends here: note where, and seal the
+    /// buffer once it is full.
+    fn end_record(&mut self) {
+        let end = u32::try_from(self.open.len()).unwrap_or_else(|_| {
+            panic!(
+                "packed alerts: record {} makes a chunk of 4 GiB",
+                self.ends.len()
+            )
+        });
         self.ends.push(end);
         if self.open.len() >= self.chunk_bytes {
             self.seal();
         }
-        index
+    }
+
+    /// Append every alert of `other`, after this store's (their indices
+    /// move up by `self.len()`), without decoding them: both open buffers
+    /// are sealed, and `other`'s chunks are moved over.
+    pub fn append(&mut self, mut other: PackedAlerts) {
+        if other.is_empty() {
+            return;
+        }
+        if !self.open.is_empty() {
+            self.seal();
+        }
+        if !other.open.is_empty() {
+            other.seal();
+        }
+        let base = self.len();
+        self.sealed_bytes += other.sealed_bytes;
+        self.chunks.extend(other.chunks.into_iter().map(|c| Chunk {
+            first: c.first + base,
+            data: c.data,
+        }));
+        self.ends.extend(other.ends);
+        self.open_first = self.ends.len();
+    }
+
+    /// The alerts of `order` (indices, each at most once), in that order,
+    /// as a new store; the others are dropped. The encoded records are
+    /// moved, not decoded: every chunk is decompressed once to deal the
+    /// records into buckets of consecutive places, and each bucket once to
+    /// put its records in order. Reading the result in order then
+    /// decompresses each chunk once, where reading this store in `order`
+    /// could decompress a chunk for every alert.
+    ///
+    /// # Panics
+    ///
+    /// If an index is `len()` or more, or comes twice.
+    pub fn into_order(self, order: &[u32]) -> PackedAlerts {
+        /// Places per bucket (about 2 MiB of records at most decoded at once).
+        const BUCKET: usize = 4096;
+        let mut place = vec![u32::MAX; self.len()];
+        for (p, &i) in order.iter().enumerate() {
+            let slot = &mut place[i as usize];
+            assert!(*slot == u32::MAX, "packed alerts: index {i} ordered twice");
+            *slot = u32::try_from(p).expect("fewer than 2^32 alerts");
+        }
+        let mut buckets: Vec<(PackedAlerts, Vec<u32>)> = (0..order.len().div_ceil(BUCKET))
+            .map(|_| (PackedAlerts::with_chunk_bytes(self.chunk_bytes), Vec::new()))
+            .collect();
+        let mut dctx = decompressor();
+        let mut buf = Vec::new();
+        for c in 0..=self.chunks.len() {
+            if c < self.chunks.len() {
+                self.load(c, &mut dctx, &mut buf);
+            }
+            let bytes = self.bytes(c, &buf);
+            for i in self.records(c) {
+                let p = place[i];
+                if p != u32::MAX {
+                    let (store, places) = &mut buckets[p as usize / BUCKET];
+                    store.push_raw(self.record(c, bytes, i));
+                    places.push(p);
+                }
+            }
+        }
+        drop(place);
+        let mut out = PackedAlerts::with_chunk_bytes(self.chunk_bytes);
+        drop(self);
+        for (store, places) in buckets {
+            let mut by_place: Vec<(u32, usize)> = places.into_iter().zip(0..).collect();
+            by_place.sort_unstable();
+            let mut loaded: Vec<Vec<u8>> = Vec::with_capacity(store.chunks.len() + 1);
+            for c in 0..=store.chunks.len() {
+                let mut b = Vec::new();
+                store.load(c, &mut dctx, &mut b);
+                loaded.push(b);
+            }
+            for (_, i) in by_place {
+                let c = store.chunk_of(i);
+                out.push_raw(store.record(c, store.bytes(c, &loaded[c]), i));
+            }
+        }
+        out
+    }
+
+    /// Append one record as encoded by [`PackedAlerts::push`].
+    fn push_raw(&mut self, record: &[u8]) {
+        self.open.extend_from_slice(record);
+        self.end_record();
+    }
+
+    /// The encoded bytes of record `i` of chunk `c`, from the chunk's
+    /// decoded bytes.
+    fn record<'b>(&self, c: usize, bytes: &'b [u8], i: usize) -> &'b [u8] {
+        let start = if i == self.records(c).start {
+            0
+        } else {
+            self.ends[i - 1] as usize
+        };
+        &bytes[start..self.ends[i] as usize]
     }
 
     /// Compress the open buffer into a chunk.
@@ -208,8 +317,15 @@ impl PackedAlerts {
     /// Random access to the alerts, keeping the last [`CURSOR_CHUNKS`]
     /// decompressed chunks.
     pub fn cursor(&self) -> Cursor<'_> {
+        self.cursor_keeping(CURSOR_CHUNKS)
+    }
+
+    /// Random access keeping the last `chunks` decompressed chunks (at
+    /// least one): more for reading far from push order.
+    pub fn cursor_keeping(&self, chunks: usize) -> Cursor<'_> {
         Cursor {
             store: self,
+            keep: chunks.max(1),
             slots: Vec::new(),
             dctx: decompressor(),
             decompressed: 0,
@@ -299,16 +415,9 @@ impl PackedAlerts {
 
     /// Decode record `i` of chunk `c` from the chunk's decoded bytes.
     fn decode(&self, c: usize, bytes: &[u8], i: usize) -> Alert {
-        let first = self.records(c).start;
-        let start = if i == first {
-            0
-        } else {
-            self.ends[i - 1] as usize
-        };
-        let end = self.ends[i] as usize;
         // At most 2 + MAX_DETAILS_DEPTH levels deep (alert, details, value),
         // within the default limit of 256.
-        ciborium::from_reader(&bytes[start..end])
+        ciborium::from_reader(self.record(c, bytes, i))
             .unwrap_or_else(|e| panic!("packed alerts: chunk {c}, record {i} does not decode: {e}"))
     }
 }
@@ -391,10 +500,13 @@ impl Iterator for Iter<'_> {
 impl ExactSizeIterator for Iter<'_> {}
 
 /// Random access to a [`PackedAlerts`], from [`PackedAlerts::cursor`]:
-/// keeps the last [`CURSOR_CHUNKS`] decompressed chunks, least recently
-/// used dropped first.
+/// keeps the last [`CURSOR_CHUNKS`] decompressed chunks (or as many as
+/// [`PackedAlerts::cursor_keeping`] asks), least recently used dropped
+/// first.
 pub struct Cursor<'a> {
     store: &'a PackedAlerts,
+    /// Decompressed chunks kept.
+    keep: usize,
     /// (chunk, its decompressed bytes), most recently used first.
     slots: Vec<(usize, Vec<u8>)>,
     dctx: zstd::bulk::Decompressor<'static>,
@@ -403,6 +515,11 @@ pub struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    /// Chunks decompressed so far (each read that missed the ones kept).
+    pub fn decompressed(&self) -> usize {
+        self.decompressed
+    }
+
     /// The alert at `i`.
     ///
     /// # Panics
@@ -417,7 +534,7 @@ impl Cursor<'_> {
         let at = match self.slots.iter().position(|(k, _)| *k == c) {
             Some(at) => at,
             None => {
-                let mut buf = if self.slots.len() < CURSOR_CHUNKS {
+                let mut buf = if self.slots.len() < self.keep {
                     Vec::new()
                 } else {
                     self.slots.pop().map(|(_, b)| b).unwrap_or_default()

@@ -335,6 +335,93 @@ fn the_cursor_decompresses_each_chunk_once_when_reading_nearly_in_order() {
 }
 
 #[test]
+fn a_cursor_keeping_more_chunks_reads_two_far_apart_runs_once() {
+    let mut p = PackedAlerts::with_chunk_bytes(0);
+    for n in 0..20 {
+        p.push(&alert(n));
+    }
+    // Two runs read in turn, each alert twice, as two lanes' alerts are
+    // read by time.
+    let order: Vec<usize> = (0..10).flat_map(|i| [i, i + 10, i, i + 10]).collect();
+    let mut two = p.cursor_keeping(2);
+    let mut one = p.cursor_keeping(0);
+    for &i in &order {
+        assert_eq!(two.get(i), alert(i as u64));
+        assert_eq!(one.get(i), alert(i as u64));
+    }
+    assert_eq!(two.decompressed, 20);
+    // At least one chunk is kept, and one is not enough for two runs.
+    assert_eq!(one.slots.len(), 1);
+    assert_eq!(one.decompressed, 40);
+}
+
+#[test]
+fn appending_a_store_keeps_every_alert_in_order() {
+    for (a_n, b_n, chunk) in [(0, 3, 64), (3, 0, 64), (5, 7, 200), (4, 4, 1 << 20)] {
+        let mut a = PackedAlerts::with_chunk_bytes(chunk);
+        let mut b = PackedAlerts::with_chunk_bytes(chunk);
+        for n in 0..a_n {
+            a.push(&alert(n));
+        }
+        for n in 0..b_n {
+            b.push(&alert(100 + n));
+        }
+        a.append(b);
+        let want: Vec<Alert> = (0..a_n)
+            .chain((0..b_n).map(|n| 100 + n))
+            .map(alert)
+            .collect();
+        assert_eq!(a.len(), want.len());
+        assert_eq!(a.iter().collect::<Vec<_>>(), want);
+        let mut c = a.cursor();
+        for i in (0..want.len()).rev() {
+            assert_eq!(c.get(i), want[i]);
+        }
+        // And the store takes more after.
+        a.push(&alert(999));
+        assert_eq!(a.get_many(&[a.len() - 1]), [alert(999)]);
+    }
+}
+
+#[test]
+fn putting_a_store_in_order_keeps_the_alerts_asked_for() {
+    for (n, chunk) in [
+        (0usize, 64usize),
+        (1, 64),
+        (9000, 300),
+        (50, 0),
+        (30, 1 << 20),
+    ] {
+        let mut p = PackedAlerts::with_chunk_bytes(chunk);
+        for i in 0..n {
+            p.push(&alert(i as u64));
+        }
+        // Every third alert dropped, the rest in a scrambled order.
+        let mut order: Vec<u32> = (0..n as u32).filter(|i| i % 3 != 1).collect();
+        order.sort_by_key(|&i| (i.wrapping_mul(2_654_435_761) % 1009, i));
+        let want: Vec<Alert> = order.iter().map(|&i| alert(u64::from(i))).collect();
+        let q = p.into_order(&order);
+        assert_eq!(q.len(), want.len());
+        assert_eq!(q.iter().collect::<Vec<_>>(), want);
+        // Sealed as a store filled in that order would be.
+        let mut fresh = PackedAlerts::with_chunk_bytes(chunk);
+        for a in &want {
+            fresh.push(a);
+        }
+        assert_eq!(q.sealed_chunks(), fresh.sealed_chunks());
+    }
+}
+
+#[test]
+#[should_panic(expected = "ordered twice")]
+fn ordering_an_alert_twice_panics() {
+    let mut p = PackedAlerts::new();
+    p.push(&alert(0));
+    p.push(&alert(1));
+    p.into_order(&[1, 1]);
+}
+
+#[test]
 fn the_open_buffer_is_read_without_sealing() {
     let mut p = PackedAlerts::new();
     for n in 0..3 {

@@ -106,8 +106,13 @@ impl<'a> Acc<'a> {
 /// compromised accounts and a one-line summary. Other alerts are ignored.
 /// Output is sorted by first activity, then id.
 pub fn group_campaigns(alerts: &[Alert]) -> Vec<Campaign> {
+    group_campaigns_of(alerts.iter())
+}
+
+/// [`group_campaigns`] over borrowed alerts (in the same order).
+pub fn group_campaigns_of<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> Vec<Campaign> {
     let auth: Vec<&Alert> = alerts
-        .iter()
+        .into_iter()
         .filter(|a| a.detector.starts_with("auth."))
         .collect();
     let mut parent: Vec<usize> = (0..auth.len()).collect();

@@ -99,7 +99,7 @@ fn emit_id_for_tests(a: &Alert) -> String {
     haboob_model::content_id("al", &[&a.detector, &key, &a.target, &first])
 }
 
-pub use campaign::group_campaigns;
+pub use campaign::{group_campaigns, group_campaigns_of};
 pub use config::{
     AuthConfig, BruteForceConfig, BurstConfig, ClusterConfig, EnumerationConfig,
     ImpossibleTravelConfig, MfaFatigueConfig, SprayConfig, SshProbeConfig, StuffingConfig,

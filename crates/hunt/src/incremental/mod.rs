@@ -314,6 +314,7 @@ fn run_stream(
             skipped: r.skipped,
             travel: out.travel,
             sigma: out.sigma,
+            packed: Default::default(),
         },
         read: r.read,
     })

@@ -1,0 +1,87 @@
+//! The end of a hunt whose alerts were packed as they came
+//! ([`haboob_model::PackedAlerts`], `[hunt] pack_alerts_after`): the same
+//! merge, suppression, order, campaigns and background as the end over
+//! alerts held as they are ([`crate::assemble`]), reading the alerts back a
+//! few at a time instead of holding them all.
+
+use crate::background::Background;
+use crate::merge::{allowed, merge_runs, run_key};
+use crate::pool::Packed;
+use crate::HuntOptions;
+use haboob_model::{Campaign, PackedAlerts, Ts};
+use std::collections::HashMap;
+
+/// What the end of a packed hunt found.
+pub(crate) struct Ended {
+    /// The alerts of the report, by first_seen, detector, id.
+    pub(crate) store: PackedAlerts,
+    pub(crate) campaigns: Vec<Campaign>,
+    pub(crate) background: Background,
+    pub(crate) suppressed: u64,
+}
+
+/// Merge, suppress, order and group the alerts of `store` as
+/// [`crate::assemble`] does with alerts held as they are.
+pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> Ended {
+    let keys: Vec<u64> = store.iter().map(|a| run_key(&a)).collect();
+    let (replaced, merged) = merge_runs(&keys, gap_ms, |idx| store.get_many(idx));
+    drop(keys);
+    for a in &merged {
+        store.push(a);
+    }
+    drop(merged);
+
+    // The alerts kept, each with its sort key (detectors as codes, ranked
+    // by name below).
+    let allow = opts.config.hunt.allow_list().unwrap_or_default();
+    let mut suppressed = 0;
+    let mut codes: HashMap<String, u32> = HashMap::new();
+    let mut keyed: Vec<(Ts, u32, Box<str>, u32)> = Vec::with_capacity(store.len());
+    let mut gone = replaced.iter().copied().peekable();
+    for (i, a) in store.iter().enumerate() {
+        if gone.next_if_eq(&i).is_some() {
+            continue;
+        }
+        if !allow.is_empty() && allowed(&a, &allow) {
+            suppressed += 1;
+            continue;
+        }
+        let next = codes.len() as u32;
+        let code = match codes.get(&a.detector) {
+            Some(&c) => c,
+            None => *codes.entry(a.detector).or_insert(next),
+        };
+        let at = u32::try_from(i).expect("fewer than 2^32 alerts");
+        keyed.push((a.first_seen, code, a.id.into_boxed_str(), at));
+    }
+    let mut names: Vec<(String, u32)> = codes.into_iter().collect();
+    names.sort();
+    let mut rank = vec![0u32; names.len()];
+    for (r, (_, code)) in names.iter().enumerate() {
+        rank[*code as usize] = r as u32;
+    }
+    keyed.sort_by(|x, y| (x.0, rank[x.1 as usize], &x.2).cmp(&(y.0, rank[y.1 as usize], &y.2)));
+    let order: Vec<u32> = keyed.into_iter().map(|k| k.3).collect();
+    // In that order from here on: read in order, each chunk once.
+    let store = store.into_order(&order);
+    drop(order);
+
+    let pool = Packed::new(&store);
+    let (mut campaigns, background) = crate::campaign::group_split_of(
+        &pool,
+        &opts.targets,
+        &opts.config.hunt,
+        opts.geo.as_deref(),
+        &crate::research::ResearchNets::from_config(&opts.config.web),
+    );
+    if let Some(db) = &opts.actors {
+        crate::attrib::attribute_all(&mut campaigns, &pool, db);
+    }
+    drop(pool);
+    Ended {
+        store,
+        campaigns,
+        background,
+        suppressed,
+    }
+}

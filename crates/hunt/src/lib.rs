@@ -45,7 +45,7 @@ pub use notify_config::{NotifyConfig, SmtpConfig, SmtpTls, WebhookConfig};
 pub use targets::Targets;
 
 use haboob_ingest::{Format, IngestError, Input, ReadOptions, ReadStats};
-use haboob_model::{Alert, Campaign};
+use haboob_model::{Alert, Alerts, Campaign};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -87,7 +87,7 @@ pub struct HuntReport {
     /// One-off commodity probes, counted rather than each a campaign.
     pub background: background::Background,
     /// Alerts, by first_seen.
-    pub alerts: Vec<Alert>,
+    pub alerts: Alerts,
     /// Lines read, parsed, rejected; rejection samples.
     pub stats: ReadStats,
     /// Alerts dropped because their source is allow-listed.
@@ -353,7 +353,7 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
     HuntReport {
         campaigns,
         background,
-        alerts,
+        alerts: Alerts::from(alerts),
         stats,
         suppressed,
         errors,

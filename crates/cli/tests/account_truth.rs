@@ -144,7 +144,8 @@ fn check(seed: u64) {
         }
         assert!(a.detector.starts_with("auth."), "{}", a.detector);
     }
-    let detectors: BTreeSet<&str> = report.alerts.iter().map(|a| a.detector.as_str()).collect();
+    let alerts = report.alerts.to_vec();
+    let detectors: BTreeSet<&str> = alerts.iter().map(|a| a.detector.as_str()).collect();
     assert_eq!(
         detectors,
         BTreeSet::from(["auth.enumeration", "auth.spray", "auth.takeover"]),

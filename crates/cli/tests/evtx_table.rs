@@ -158,7 +158,7 @@ fn attack_details_are_the_ones_in_the_logs() {
         return;
     };
     let r = run(&dir, "DeepBlueCLI/evtx/smb-password-guessing-security.evtx");
-    let bf = &r.alerts[0];
+    let bf = &r.alerts.to_vec()[0];
     assert_eq!(bf.user.as_deref(), Some("administrator"));
     assert_eq!(bf.source.ip, Some("192.168.198.149".parse().unwrap()));
     assert_eq!(bf.details["failures"], 3558);
@@ -168,7 +168,7 @@ fn attack_details_are_the_ones_in_the_logs() {
     );
 
     let r = run(&dir, "DeepBlueCLI/evtx/password-spray.evtx");
-    let sp = &r.alerts[0];
+    let sp = &r.alerts.to_vec()[0];
     assert_eq!(sp.count, 294);
     assert_eq!(sp.details["probed"], 41);
     assert_eq!(sp.details["actor"], "desktop-jr78rlp\\jwrig");

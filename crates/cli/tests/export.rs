@@ -89,7 +89,7 @@ fn setup() -> Setup {
     // Tools its requests named (one with a quote, as a user's scanner file
     // may give).
     campaign.tools = vec!["Nuclei \"v3\"".into(), "sqlmap".into()];
-    let alerts = vec![alert];
+    let alerts = haboob_model::Alerts::from(vec![alert]);
     let campaigns = vec![campaign.clone()];
     store
         .save_hunt(&HuntWrite {

@@ -51,7 +51,7 @@ fn check(days: u32, seed: u64) {
         let hit = report.alerts.iter().any(|a| {
             a.detector == det
                 && a.target == l.site
-                && alert_ips(a).contains(&l.source_ip)
+                && alert_ips(&a).contains(&l.source_ip)
                 && l.technique
                     .as_ref()
                     .is_none_or(|t| a.techniques.contains(t))

@@ -54,7 +54,7 @@ fn notify_dry_run_then_send_retry_and_give_up() {
     store
         .save_hunt(&HuntWrite {
             ran_at: fixture::ts("2026-10-04T00:00:00Z"),
-            alerts: &alerts,
+            alerts: &haboob_model::Alerts::from(alerts),
             retract_alerts: &[],
             campaigns: std::slice::from_ref(&c),
             campaigns_complete: true,

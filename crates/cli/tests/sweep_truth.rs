@@ -49,8 +49,8 @@ fn check(seed: u64) {
             .map(|l| l.source_ip)
             .collect()
     };
-    let sweeps: Vec<&haboob_model::Alert> = report
-        .alerts
+    let alerts = report.alerts.to_vec();
+    let sweeps: Vec<&haboob_model::Alert> = alerts
         .iter()
         .filter(|a| a.detector == "web.sweep")
         .collect();
@@ -99,7 +99,7 @@ fn check(seed: u64) {
             report
                 .alerts
                 .iter()
-                .any(|a| a.detector == det && a.target == l.site && ips(a).contains(&l.source_ip)),
+                .any(|a| a.detector == det && a.target == l.site && ips(&a).contains(&l.source_ip)),
             "missed {} {} {}",
             l.role,
             det,
@@ -132,7 +132,7 @@ fn check(seed: u64) {
         .collect();
     for a in &report.alerts {
         assert!(
-            ips(a)
+            ips(&a)
                 .iter()
                 .all(|ip| attackers.contains(ip) && !benign.contains(ip)),
             "{} {} {}",

@@ -48,7 +48,7 @@ pub use notify_config::{NotifyConfig, SmtpConfig, SmtpTls, WebhookConfig};
 pub use targets::Targets;
 
 use haboob_ingest::{Format, IngestError, Input, ReadOptions, ReadStats};
-use haboob_model::{Alert, Campaign};
+use haboob_model::{Alert, Alerts, Campaign};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -90,7 +90,7 @@ pub struct HuntReport {
     /// One-off commodity probes, counted rather than each a campaign.
     pub background: background::Background,
     /// Alerts, by first_seen.
-    pub alerts: Vec<Alert>,
+    pub alerts: Alerts,
     /// Lines read, parsed, rejected; rejection samples.
     pub stats: ReadStats,
     /// Alerts dropped because their source is allow-listed.
@@ -365,7 +365,7 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
         report.campaigns = end.campaigns;
         report.background = end.background;
         report.suppressed = end.suppressed;
-        report.alerts = end.store.iter().collect();
+        report.alerts = Alerts::from(end.store);
         return report;
     }
     let mut alerts = merge::merge_alerts(alerts, gap);
@@ -383,7 +383,7 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
     }
     report.campaigns = campaigns;
     report.background = background;
-    report.alerts = alerts;
+    report.alerts = Alerts::from(alerts);
     report
 }
 

@@ -312,7 +312,7 @@ fn crowdsec_cases_agree() {
         if flagged == expected.sources {
             exact.insert(c.name);
         }
-        let fired: BTreeSet<&str> = report.alerts.iter().map(|a| a.detector.as_str()).collect();
+        let fired: BTreeSet<String> = report.alerts.iter().map(|a| a.detector.clone()).collect();
         eprintln!(
             "{:<33} parsed={} rejected={} errors={} fired={:?} {}",
             c.name,

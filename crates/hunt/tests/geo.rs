@@ -229,8 +229,8 @@ fn impossible_travel_through_the_pipeline_with_a_city_database() {
         ..HuntOptions::default()
     };
     let r = hunt(&inputs, &opts, &|_| {});
-    let got: Vec<(&str, Option<&str>, String)> = r
-        .alerts
+    let alerts = r.alerts.to_vec();
+    let got: Vec<(&str, Option<&str>, String)> = alerts
         .iter()
         .map(|a| {
             (
@@ -248,7 +248,7 @@ fn impossible_travel_through_the_pipeline_with_a_city_database() {
             "203.0.113.20".to_string()
         )]
     );
-    let a = &r.alerts[0];
+    let a = &r.alerts.to_vec()[0];
     assert_eq!(a.details["distance_km"], 16_920);
     assert_eq!(a.details["from"]["country"], "FR");
     assert_eq!(a.evidence.len(), 2);

@@ -135,7 +135,7 @@ fn alerts(r: &HuntReport, keep_files: bool) -> Vec<String> {
     r.alerts
         .iter()
         .map(|a| {
-            let mut a: Alert = a.clone();
+            let mut a: Alert = a.into_owned();
             if !keep_files {
                 for e in &mut a.evidence {
                     e.file.clear();
@@ -541,8 +541,9 @@ fn sign_in_detectors_across_runs_equal_one_hunt() {
     let last = run(tmp.path(), &opts, prev.as_deref());
     assert_eq!(last.read.bytes_read, 0);
     let batch = hunt(&inputs(tmp.path()), &opts, &|_| {});
+    let batch_alerts = batch.alerts.to_vec();
     let detectors: std::collections::BTreeSet<&str> =
-        batch.alerts.iter().map(|a| a.detector.as_str()).collect();
+        batch_alerts.iter().map(|a| a.detector.as_str()).collect();
     assert!(detectors.contains("auth.ssh_probe"), "{detectors:?}");
     assert!(detectors.len() >= 3, "{detectors:?}");
     assert_same(&batch, &last.report, true);

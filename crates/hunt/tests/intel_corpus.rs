@@ -78,6 +78,7 @@ fn run(file: &Path) -> Vec<Alert> {
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     report
         .alerts
+        .into_vec()
         .into_iter()
         .filter(|a| a.detector == "intel.match")
         .collect()

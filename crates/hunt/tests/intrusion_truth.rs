@@ -115,7 +115,7 @@ fn check_common(report: &HuntReport, labels: &[Label]) {
         .collect();
     for a in &report.alerts {
         assert!(
-            ips(a).is_disjoint(&benign),
+            ips(&a).is_disjoint(&benign),
             "benign source in {} {} {}",
             a.detector,
             a.target,
@@ -123,8 +123,8 @@ fn check_common(report: &HuntReport, labels: &[Label]) {
         );
     }
     // The scanner's markers name the tool on every site.
-    let tools: Vec<&Alert> = report
-        .alerts
+    let alerts = report.alerts.to_vec();
+    let tools: Vec<&Alert> = alerts
         .iter()
         .filter(|a| a.detector == "web.scanner_ua")
         .collect();
@@ -155,7 +155,7 @@ fn check_full(seed: u64) {
             report
                 .alerts
                 .iter()
-                .any(|a| a.detector == det && a.target == l.site && ips(a).contains(&l.source_ip)),
+                .any(|a| a.detector == det && a.target == l.site && ips(&a).contains(&l.source_ip)),
             "missed {} {} {}",
             det,
             l.site,

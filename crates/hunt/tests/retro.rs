@@ -85,6 +85,7 @@ fn rotated_files_are_found_and_positions_do_not_move() {
     let batch = hunt(&[Input::File(access.clone())], &with_intel, &|_| {});
     let want: Vec<_> = batch
         .alerts
+        .into_vec()
         .into_iter()
         .filter(|a| a.detector == "intel.match")
         .collect();

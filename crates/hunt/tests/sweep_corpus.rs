@@ -35,6 +35,7 @@ fn sweeps(file: &Path, min_sources: usize) -> Vec<Alert> {
     assert_eq!(report.stats.rejected, 0);
     report
         .alerts
+        .into_vec()
         .into_iter()
         .filter(|a| a.detector == "web.sweep")
         .collect()

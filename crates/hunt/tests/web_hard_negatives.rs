@@ -79,7 +79,7 @@ fn apache_logs_alerts_are_exactly_the_judged_ones() {
     let (m, report) = run(&corpus, cfg);
     let want: BTreeMap<String, usize> = [("web.scan".to_string(), 1)].into_iter().collect();
     assert_eq!(m, want);
-    let a = &report.alerts[0];
+    let a = &report.alerts.to_vec()[0];
     assert_eq!(a.source.ip, Some("144.76.95.39".parse().unwrap()));
     assert_eq!(a.details["distinct_paths"], 10);
     assert_eq!(a.count, 14);

@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 mod alert;
+pub mod alerts;
 mod audit;
 mod audit_syscalls;
 mod cidr;
@@ -51,6 +52,7 @@ pub use alert::{
     Alert, AlertSource, Campaign, Contact, Evidence, Funnel, Severity, Stage, StageKind, Target,
     TargetSector, MAX_CAMPAIGN_TOOLS, MAX_EVIDENCE_BYTES, MAX_STAGE_EVIDENCE,
 };
+pub use alerts::Alerts;
 pub use audit::{AuditError, AuditEvent};
 pub use cidr::{Cidr, CidrError};
 pub use cloud::CloudEvent;

@@ -11,7 +11,7 @@ mod servers;
 
 use fixture::{campaign, ts, OHIO, PLANET};
 use haboob_hunt::{NotifyConfig, SmtpTls, Targets};
-use haboob_model::{Alert, Campaign, Contact, Target, Ts};
+use haboob_model::{Alert, Alerts, Campaign, Contact, Target, Ts};
 use haboob_notify::{deliver_due, enqueue, not_queued, plan, Channels, RunSummary};
 use haboob_store::{HuntWrite, NotificationQuery, NotificationState, Store};
 use servers::{free_port, plain_text, python_or_skip, Receiver, SmtpSink};
@@ -52,7 +52,7 @@ fn save(store: &Store, c: &Campaign, alerts: &[Alert], contacts: &[Contact]) {
     store
         .save_hunt(&HuntWrite {
             ran_at: ts("2026-10-04T00:00:00Z"),
-            alerts,
+            alerts: &Alerts::from(alerts.to_vec()),
             retract_alerts: &[],
             campaigns: std::slice::from_ref(c),
             campaigns_complete: true,

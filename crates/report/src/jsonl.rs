@@ -68,7 +68,7 @@ pub fn write_jsonl(r: &HuntReport, w: &mut dyn Write) -> io::Result<()> {
             &mut *w,
             &Tagged {
                 kind: "alert",
-                inner: a,
+                inner: &*a,
                 campaign: camp.get(a.id.as_str()).copied(),
             },
         )?;

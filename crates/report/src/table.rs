@@ -371,7 +371,18 @@ fn write_background(w: &mut dyn Write, p: &Paint, b: &Background) -> io::Result<
 pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let p = Paint(o.color);
     let camp = campaign_of(r);
-    let count = |s: Severity| r.alerts.iter().filter(|a| a.severity == s).count();
+    // One pass over the alerts, counted per severity.
+    let slot = |s: Severity| match s {
+        Severity::Critical => 0,
+        Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+    };
+    let mut by_severity = [0usize; 4];
+    for a in &r.alerts {
+        by_severity[slot(a.severity)] += 1;
+    }
+    let count = |s: Severity| by_severity[slot(s)];
     writeln!(
         w,
         "{}",
@@ -398,7 +409,7 @@ pub fn write_table(r: &HuntReport, o: &TableOptions, w: &mut dyn Write) -> io::R
     if !r.alerts.is_empty() {
         writeln!(w, "{}", p.bold("ALERTS"))?;
         for a in &r.alerts {
-            write_alert(w, &p, a, camp.get(a.id.as_str()).copied(), o)?;
+            write_alert(w, &p, &a, camp.get(a.id.as_str()).copied(), o)?;
         }
     }
     writeln!(w, "{}", accounting(r))?;

@@ -10,7 +10,7 @@
 //! other over HTTP, printing p50/p95/p99/max per request. On PostgreSQL the
 //! tables are vacuumed and analysed after the load, as autovacuum would.
 
-use haboob_model::{Alert, AlertSource, Campaign, Severity, Target, TargetSector, Ts};
+use haboob_model::{Alert, AlertSource, Alerts, Campaign, Severity, Target, TargetSector, Ts};
 use haboob_store::{HuntWrite, Role, Store};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -112,7 +112,7 @@ fn main() {
         store
             .save_hunt(&HuntWrite {
                 ran_at: Ts(1_717_000_000_000),
-                alerts: a,
+                alerts: &Alerts::from(a.to_vec()),
                 retract_alerts: &[],
                 campaigns: c,
                 campaigns_complete: false,

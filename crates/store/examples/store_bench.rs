@@ -12,7 +12,7 @@
 //! among 50 organisations and all four severities.
 
 use haboob_model::{
-    Alert, AlertSource, Campaign, Evidence, Funnel, Severity, Target, TargetSector, Ts,
+    Alert, AlertSource, Alerts, Campaign, Evidence, Funnel, Severity, Target, TargetSector, Ts,
 };
 use haboob_store::{CampaignQuery, HuntWrite, Status, Store};
 use std::collections::BTreeMap;
@@ -130,7 +130,7 @@ fn campaign(i: u64) -> Campaign {
     }
 }
 
-fn write<'a>(alerts: &'a [Alert], campaigns: &'a [Campaign]) -> HuntWrite<'a> {
+fn write<'a>(alerts: &'a Alerts, campaigns: &'a [Campaign]) -> HuntWrite<'a> {
     HuntWrite {
         ran_at: Ts(T0),
         alerts,
@@ -149,7 +149,7 @@ fn size(store: &Store, url: &str, n: u64) -> Result<(), Box<dyn std::error::Erro
     let t = Instant::now();
     let mut i = 0;
     while i < n {
-        let alerts: Vec<Alert> = (i..(i + CHUNK).min(n)).map(alert).collect();
+        let alerts: Alerts = (i..(i + CHUNK).min(n)).map(alert).collect();
         store.save_hunt(&write(&alerts, &[]))?;
         i += CHUNK;
     }
@@ -199,7 +199,7 @@ fn queries(store: &Store, url: &str, n: u64, reps: u32) -> Result<(), Box<dyn st
     let mut i = 0;
     while i < n {
         let campaigns: Vec<Campaign> = (i..(i + CHUNK).min(n)).map(campaign).collect();
-        store.save_hunt(&write(&[], &campaigns))?;
+        store.save_hunt(&write(&Alerts::default(), &campaigns))?;
         i += CHUNK;
     }
     println!("campaigns={n} insert_secs={:.1}", t.elapsed().as_secs_f64());

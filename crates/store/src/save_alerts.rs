@@ -51,15 +51,20 @@ const ACCOUNT_COLUMNS: &[(&str, Col)] = &[
 ];
 
 /// Upsert `alerts` by id (the newest content wins; evidence, sources and
-/// accounts replaced), counting new and changed ones in `sum`.
-pub(crate) fn save_alerts(
+/// accounts replaced), counting new and changed ones in `sum`. The alerts
+/// are taken [`LOOKUP_CHUNK`] at a time: only that many are held at once.
+pub(crate) fn save_alerts<'a>(
     tx: &mut Tx<'_>,
-    alerts: &[Alert],
+    alerts: impl IntoIterator<Item = Cow<'a, Alert>>,
     at: i64,
     sum: &mut SaveSummary,
 ) -> Result<()> {
-    for chunk in alerts.chunks(LOOKUP_CHUNK) {
-        let bounded: Vec<_> = chunk.iter().map(bounded_alert).collect();
+    let mut alerts = alerts.into_iter().map(bounded_cow);
+    loop {
+        let bounded: Vec<Cow<'a, Alert>> = alerts.by_ref().take(LOOKUP_CHUNK).collect();
+        if bounded.is_empty() {
+            break;
+        }
         let ids: Vec<P<'_>> = bounded.iter().map(|a| P::Text(&a.id)).collect();
         let mut stored: HashMap<String, String> = HashMap::new();
         for mut r in tx.query(
@@ -86,6 +91,18 @@ pub(crate) fn save_alerts(
         }
     }
     Ok(())
+}
+
+/// The alert with its text bounded as stored ([`bounded_alert`]), still
+/// borrowed when it was and needs no bounding.
+fn bounded_cow(a: Cow<'_, Alert>) -> Cow<'_, Alert> {
+    match a {
+        Cow::Borrowed(a) => bounded_alert(a),
+        Cow::Owned(a) => match bounded_alert(&a) {
+            Cow::Borrowed(_) => Cow::Owned(a),
+            Cow::Owned(b) => Cow::Owned(b),
+        },
+    }
 }
 
 /// What a row needs besides the alert's own fields.
@@ -229,4 +246,48 @@ fn update_alert(tx: &mut Tx<'_>, a: &Alert, p: &Prepared, at: i64) -> Result<()>
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haboob_model::{AlertSource, Details, Severity, Ts};
+
+    fn alert(title: String) -> Alert {
+        Alert {
+            id: "al-1".into(),
+            detector: "web.scan".into(),
+            title,
+            techniques: vec![],
+            severity: Severity::Low,
+            source: AlertSource::default(),
+            target: "votes.example.gov".into(),
+            user: None,
+            first_seen: Ts(0),
+            last_seen: Ts(0),
+            count: 1,
+            details: Details::default(),
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn bounded_cow_keeps_what_fits_as_it_came_and_cuts_what_does_not() {
+        let short = alert("short".into());
+        let long = alert("x".repeat(MAX_TEXT_BYTES + 5));
+        let cut = alert("x".repeat(MAX_TEXT_BYTES));
+
+        let b = bounded_cow(Cow::Borrowed(&short));
+        assert!(matches!(b, Cow::Borrowed(a) if std::ptr::eq(a, &short)));
+        let o = bounded_cow(Cow::Owned(short.clone()));
+        assert!(matches!(&o, Cow::Owned(_)));
+        assert_eq!(*o, short);
+
+        for a in [Cow::Borrowed(&long), Cow::Owned(long.clone())] {
+            let got = bounded_cow(a);
+            assert!(matches!(&got, Cow::Owned(_)));
+            assert_eq!(got.title.len(), MAX_TEXT_BYTES);
+            assert_eq!(*got, cut);
+        }
+    }
 }

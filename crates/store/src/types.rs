@@ -1,6 +1,6 @@
 //! The values the store takes and gives.
 
-use haboob_model::{Alert, Campaign, Contact, Funnel, Severity, Target, TargetSector, Ts};
+use haboob_model::{Alert, Alerts, Campaign, Contact, Funnel, Severity, Target, TargetSector, Ts};
 use serde::{Deserialize, Serialize};
 
 /// One hunt's results, saved in one transaction by [`crate::Store::save_hunt`].
@@ -9,7 +9,7 @@ pub struct HuntWrite<'a> {
     /// When the hunt ran (wall clock).
     pub ran_at: Ts,
     /// Alerts to upsert by id (the newest content wins; evidence replaced).
-    pub alerts: &'a [Alert],
+    pub alerts: &'a Alerts,
     /// Alert ids to delete (provisional alerts of an earlier run that this
     /// run no longer produces).
     pub retract_alerts: &'a [String],

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{TestStore, RAN_AT};
-use haboob_model::{Alert, AlertSource, Evidence, Severity, Ts};
+use haboob_model::{Alert, AlertSource, Alerts, Evidence, Severity, Ts};
 use haboob_store::{AlertQuery, HuntWrite, SaveSummary};
 
 /// `COPY` text-format delimiters, escapes, end-of-data and NULL markers,
@@ -49,7 +49,7 @@ fn alert(i: usize) -> Alert {
     }
 }
 
-fn write(alerts: &[Alert]) -> HuntWrite<'_> {
+fn write(alerts: &Alerts) -> HuntWrite<'_> {
     HuntWrite {
         ran_at: RAN_AT,
         alerts,
@@ -70,7 +70,9 @@ fn bulk_saves_round_trip(t: &TestStore) {
     again.title = "second".into();
     again.evidence.truncate(1);
     alerts.insert(9, again.clone());
-    let sum = t.save_hunt(&write(&alerts)).expect("save");
+    let sum = t
+        .save_hunt(&write(&Alerts::from(alerts.clone())))
+        .expect("save");
     assert_eq!(
         sum,
         SaveSummary {
@@ -99,7 +101,8 @@ fn bulk_saves_round_trip(t: &TestStore) {
     // Saving the same alerts again changes nothing; a changed one updates.
     alerts.remove(9);
     assert_eq!(
-        t.save_hunt(&write(&alerts)).expect("save"),
+        t.save_hunt(&write(&Alerts::from(alerts.clone())))
+            .expect("save"),
         SaveSummary {
             alerts_updated: 1,
             ..SaveSummary::default()
@@ -107,7 +110,8 @@ fn bulk_saves_round_trip(t: &TestStore) {
         "bulk-0005 goes back to its first content"
     );
     assert_eq!(
-        t.save_hunt(&write(&alerts)).expect("save"),
+        t.save_hunt(&write(&Alerts::from(alerts.clone())))
+            .expect("save"),
         SaveSummary::default()
     );
     assert_eq!(t.alert("bulk-0005").expect("read"), Some(alert(5)));

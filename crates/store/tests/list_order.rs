@@ -6,7 +6,7 @@
 mod common;
 
 use common::{TestStore, RAN_AT};
-use haboob_model::{Campaign, Severity, Target, TargetSector, Ts};
+use haboob_model::{Alerts, Campaign, Severity, Target, TargetSector, Ts};
 use haboob_store::{Action, CampaignQuery, HuntWrite, Principal, Role, Status};
 
 const N: usize = 20_400;
@@ -91,7 +91,7 @@ fn list_order_pages(t: &TestStore) {
     let all: Vec<Campaign> = (0..N).map(campaign).collect();
     t.save_hunt(&HuntWrite {
         ran_at: RAN_AT,
-        alerts: &[],
+        alerts: &Alerts::default(),
         retract_alerts: &[],
         campaigns: &all,
         campaigns_complete: false,

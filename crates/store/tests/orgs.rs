@@ -11,7 +11,7 @@
 mod common;
 
 use common::TestStore;
-use haboob_model::{Alert, AlertSource, Campaign, Severity, Target, TargetSector, Ts};
+use haboob_model::{Alert, AlertSource, Alerts, Campaign, Severity, Target, TargetSector, Ts};
 use haboob_store::{Action, HuntWrite, OrganisationRow, Principal, Role, Status, Store};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -196,7 +196,7 @@ impl Model {
             self.alerts.remove(id);
         }
         for a in w.alerts {
-            self.alerts.insert(a.id.clone(), a.clone());
+            self.alerts.insert(a.id.clone(), a.into_owned());
         }
         for c in w.campaigns {
             self.campaigns.insert(c.id.clone(), (c.clone(), true));
@@ -321,7 +321,7 @@ impl Model {
 
 fn hunt<'a>(
     campaigns: &'a [Campaign],
-    alerts: &'a [Alert],
+    alerts: &'a Alerts,
     retract: &'a [String],
     targets: &'a [Target],
     complete: bool,
@@ -383,6 +383,7 @@ fn organisations_equal_brute_force(t: &TestStore) {
         sector: TargetSector::Government,
         region: Some("R'9".into()),
     });
+    let alerts = Alerts::from(alerts);
     let first = save(
         t,
         &mut m,
@@ -412,7 +413,7 @@ fn organisations_equal_brute_force(t: &TestStore) {
             vec![format!("a{i:03}-0")],
         ));
     }
-    let more: Vec<Alert> = (300..330)
+    let more: Alerts = (300..330)
         .map(|i| alert(&mut r, &format!("a{i:03}-0"), "site-1"))
         .collect();
     save(
@@ -459,7 +460,7 @@ fn organisations_equal_brute_force(t: &TestStore) {
         .iter()
         .flat_map(|c| c.alerts.clone())
         .collect();
-    let fresh: Vec<Alert> = (0..20)
+    let fresh: Alerts = (0..20)
         .map(|i| {
             let tg = r.pick(TARGETS);
             let mut a = alert(&mut r, &format!("retro-{i}"), tg);
@@ -487,7 +488,12 @@ fn organisations_equal_brute_force(t: &TestStore) {
     for c in &stored[10..20] {
         back.push(campaign(&mut r, &c.id, c.alerts.clone()));
     }
-    save(t, &mut m, &hunt(&back, &[], &[], &[], false), "revived");
+    save(
+        t,
+        &mut m,
+        &hunt(&back, &Alerts::default(), &[], &[], false),
+        "revived",
+    );
 
     // 6. Declared targets move to other organisations.
     let mut moved = declared.clone();
@@ -498,7 +504,7 @@ fn organisations_equal_brute_force(t: &TestStore) {
     let last = save(
         t,
         &mut m,
-        &hunt(&[], &[], &[], &moved, false),
+        &hunt(&[], &Alerts::default(), &[], &moved, false),
         "declared moved",
     );
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{fixture, write, TestStore, RAN_AT};
-use haboob_model::{Alert, Campaign, Evidence, Severity, Ts};
+use haboob_model::{Alert, Alerts, Campaign, Evidence, Severity, Ts};
 use haboob_store::{
     Action, CampaignQuery, HuntWrite, Principal, Role, SaveSummary, Status, Store, StoreError,
     MAX_TEXT_BYTES,
@@ -108,6 +108,7 @@ fn revision_bumps_when_content_changes(t: &TestStore) {
     a.count += 7;
     a.evidence.truncate(1);
     let a = a.clone();
+    let alerts = Alerts::from(alerts);
     let later = Ts(RAN_AT.0 + 60_000);
     let w = HuntWrite {
         ran_at: later,
@@ -232,7 +233,7 @@ fn retracted_alerts_are_gone(t: &TestStore) {
     t.save_hunt(&write(f)).unwrap();
     let gone = f.alerts.iter().find(|a| !a.evidence.is_empty()).unwrap();
     let w = HuntWrite {
-        alerts: &[],
+        alerts: &Alerts::default(),
         campaigns: &[],
         campaigns_complete: false,
         retract_alerts: std::slice::from_ref(&gone.id),
@@ -249,7 +250,7 @@ fn checkpoints_round_trip(t: &TestStore) {
     let cps: [(&str, &[u8]); 2] = [("read/access.log", b"offset=42"), ("detect/state", &blob)];
     let w = HuntWrite {
         ran_at: RAN_AT,
-        alerts: &[],
+        alerts: &Alerts::default(),
         retract_alerts: &[],
         campaigns: &[],
         campaigns_complete: false,
@@ -317,7 +318,7 @@ fn hostile_strings_round_trip(t: &TestStore) {
     huge.title = "é".repeat(512 * 1024); // 1 MiB of two-byte characters
     huge.details
         .insert("blob".into(), serde_json::json!("x".repeat(1 << 20)));
-    let alerts = [a.clone(), huge];
+    let alerts = Alerts::from(vec![a.clone(), huge]);
     let w = HuntWrite {
         ran_at: RAN_AT,
         alerts: &alerts,

@@ -17,6 +17,7 @@ use haboob_hunt::{HuntOptions, HuntReport};
 use haboob_intel::{BuildOptions, IntelIndex};
 use haboob_report::{terminal, OutputFormat};
 use haboob_store::IndicatorQuery;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -155,8 +156,8 @@ pub fn run(g: &Globals, a: &HuntArgs, opts: &HuntOptions, out_format: OutputForm
         .report
         .alerts
         .iter()
-        .map(|a| a.id.as_str())
-        .filter(|id| found_set.contains(id) && !stored.contains(*id))
+        .filter_map(|a| found_set.get(a.id.as_str()).copied())
+        .filter(|id| !stored.contains(*id))
         .collect();
     let shown_report = HuntReport {
         alerts: inc
@@ -164,7 +165,7 @@ pub fn run(g: &Globals, a: &HuntArgs, opts: &HuntOptions, out_format: OutputForm
             .alerts
             .iter()
             .filter(|a| new_ids.contains(a.id.as_str()))
-            .cloned()
+            .map(Cow::into_owned)
             .collect(),
         campaigns: inc
             .report

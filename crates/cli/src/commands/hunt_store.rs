@@ -61,7 +61,7 @@ impl Incremental {
         let mut retracted = inc.retracted;
         if self.from_scratch {
             // Everything stored that this complete re-read did not find.
-            let now: BTreeSet<&str> = inc.report.alerts.iter().map(|a| a.id.as_str()).collect();
+            let now: BTreeSet<String> = inc.report.alerts.iter().map(|a| a.id.clone()).collect();
             let stored = self
                 .store
                 .all_alerts()

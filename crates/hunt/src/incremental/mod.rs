@@ -187,14 +187,15 @@ pub fn hunt_incremental(
         results.push(r.result);
     }
     let report = assemble(results, opts);
-    let now: BTreeSet<&str> = report.alerts.iter().map(|a| a.id.as_str()).collect();
+    let reported: Vec<String> = report.alerts.iter().map(|a| a.id.clone()).collect();
+    let now: BTreeSet<&str> = reported.iter().map(String::as_str).collect();
     let retracted = ck
         .reported
         .iter()
         .filter(|id| !now.contains(id.as_str()))
         .cloned()
         .collect();
-    ck.reported = report.alerts.iter().map(|a| a.id.clone()).collect();
+    ck.reported = reported;
     let checkpoint = checkpoint::encode(&ck, config)?;
     Ok(Incremental {
         report,

@@ -44,8 +44,8 @@ fn json(r: &HuntReport) -> (String, String) {
     )
 }
 
-fn detectors(r: &HuntReport) -> Vec<&str> {
-    r.alerts.iter().map(|a| a.detector.as_str()).collect()
+fn detectors(r: &HuntReport) -> Vec<String> {
+    r.alerts.iter().map(|a| a.detector.clone()).collect()
 }
 
 /// Bytes of the first `n` lines of `text`.

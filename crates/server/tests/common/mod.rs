@@ -180,7 +180,7 @@ fn seed(store: &Store) -> [String; 3] {
     store
         .save_hunt(&HuntWrite {
             ran_at: ts("2024-05-03T00:00:00Z"),
-            alerts: &alerts,
+            alerts: &haboob_model::Alerts::from(alerts.clone()),
             retract_alerts: &[],
             campaigns: &campaigns,
             campaigns_complete: true,

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use haboob_hunt::{hunt, HuntOptions, Targets};
-use haboob_model::{Alert, Campaign, Target, Ts};
+use haboob_model::{Alert, Alerts, Campaign, Target, Ts};
 use haboob_simulate::{simulate, Scenario, SimOptions};
 use haboob_store::testing::Scratch;
 use haboob_store::{HuntWrite, Store};
@@ -74,6 +74,8 @@ macro_rules! both {
 /// compromised accounts) and three days of election-site reconnaissance.
 pub struct Fixture {
     pub alerts: Vec<Alert>,
+    /// `alerts` as a hunt report holds them (what [`write`] saves).
+    pub saved: Alerts,
     pub campaigns: Vec<Campaign>,
     pub targets: Vec<Target>,
 }
@@ -99,7 +101,7 @@ fn hunt_scenario(
         .collect();
     let r = hunt(&inputs, &opts, &|_| {});
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    (r.alerts, r.campaigns, targets)
+    (r.alerts.into_vec(), r.campaigns, targets)
 }
 
 pub fn fixture() -> &'static Fixture {
@@ -118,6 +120,7 @@ pub fn fixture() -> &'static Fixture {
             }
         }
         Fixture {
+            saved: Alerts::from(alerts.clone()),
             alerts,
             campaigns,
             targets: targets.into_values().collect(),
@@ -131,7 +134,7 @@ pub const RAN_AT: Ts = Ts(1_790_000_000_000);
 pub fn write(f: &Fixture) -> HuntWrite<'_> {
     HuntWrite {
         ran_at: RAN_AT,
-        alerts: &f.alerts,
+        alerts: &f.saved,
         retract_alerts: &[],
         campaigns: &f.campaigns,
         campaigns_complete: true,

@@ -27,17 +27,9 @@ pub(crate) fn attribute_all<P: Pool + ?Sized>(
     drop(wanted);
     let opts = AttributionOptions::default();
     // Campaigns a batch at a time: packed alerts are read once a batch.
+    let lens = crate::pool::batch_lens(campaigns.iter().map(|c| c.alerts.len()));
     let mut rest: &mut [Campaign] = campaigns;
-    while !rest.is_empty() {
-        let mut n = 0;
-        let take = rest
-            .iter()
-            .take_while(|c| {
-                let fits = n == 0 || n + c.alerts.len() <= crate::campaign::GROUPS_READ;
-                n += c.alerts.len();
-                fits
-            })
-            .count();
+    for take in lens {
         let (batch, after) = std::mem::take(&mut rest).split_at_mut(take);
         rest = after;
         let idx: Vec<Vec<usize>> = batch

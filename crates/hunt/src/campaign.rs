@@ -280,16 +280,7 @@ fn build_each<P: Pool + ?Sized>(
     // batch, where a group a time could read a chunk for every group).
     let groups: Vec<Vec<usize>> = groups.into_values().collect();
     let mut rest = groups.as_slice();
-    while !rest.is_empty() {
-        let mut n = 0;
-        let take = rest
-            .iter()
-            .take_while(|g| {
-                let fits = n == 0 || n + g.len() <= GROUPS_READ;
-                n += g.len();
-                fits
-            })
-            .count();
+    for take in crate::pool::batch_lens(groups.iter().map(Vec::len)) {
         let (batch, after) = rest.split_at(take);
         rest = after;
         let of: Vec<usize> = batch.iter().flatten().map(|&j| idx[j]).collect();
@@ -303,9 +294,6 @@ fn build_each<P: Pool + ?Sized>(
         });
     }
 }
-
-/// Alerts read at once while campaigns are built, about (whole groups).
-pub(crate) const GROUPS_READ: usize = 4096;
 
 /// The campaign of `members`, the alerts of indices `idx` (for `reasons`).
 fn build(members: &[&Alert], idx: &[usize], targets: &Targets, reasons: &Reasons) -> Campaign {

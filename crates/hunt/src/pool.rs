@@ -49,6 +49,29 @@ impl Pool for [Alert] {
     }
 }
 
+/// Alerts read at once while campaigns are built or attributed, about
+/// (whole groups: a group larger alone is read alone).
+pub(crate) const GROUPS_READ: usize = 4096;
+
+/// How many of the groups of `sizes` alerts each make each batch read at
+/// once: whole groups, about [`GROUPS_READ`] alerts a batch.
+pub(crate) fn batch_lens(sizes: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let (mut groups, mut alerts) = (0, 0);
+    for n in sizes {
+        if groups > 0 && alerts + n > GROUPS_READ {
+            out.push(groups);
+            (groups, alerts) = (0, 0);
+        }
+        groups += 1;
+        alerts += n;
+    }
+    if groups > 0 {
+        out.push(groups);
+    }
+    out
+}
+
 /// Decompressed chunks kept while packed alerts are read: a group's
 /// alerts may lie in several (about 4 MiB).
 const CHUNKS_KEPT: usize = 64;
@@ -92,5 +115,20 @@ impl Pool for Packed<'_> {
         for (i, a) in self.store.iter().enumerate() {
             f(i, &a);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_hold_whole_groups_of_about_the_size() {
+        assert_eq!(batch_lens([]), Vec::<usize>::new());
+        assert_eq!(batch_lens([1, 1, 1]), [3]);
+        assert_eq!(batch_lens([4000, 96, 1, 5000, 2]), [2, 1, 1, 1]);
+        assert_eq!(batch_lens([GROUPS_READ, GROUPS_READ]), [1, 1]);
+        let n = 3 * GROUPS_READ;
+        assert_eq!(batch_lens(std::iter::repeat_n(1, n)), [GROUPS_READ; 3]);
     }
 }

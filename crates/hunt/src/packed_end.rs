@@ -8,7 +8,7 @@ use crate::background::Background;
 use crate::merge::{allowed, merge_runs, run_key};
 use crate::pool::Packed;
 use crate::HuntOptions;
-use haboob_model::{Campaign, PackedAlerts, Ts};
+use haboob_model::{Alert, Campaign, PackedAlerts, Ts};
 use std::collections::HashMap;
 
 /// What the end of a packed hunt found.
@@ -23,28 +23,14 @@ pub(crate) struct Ended {
 /// Merge, suppress, order and group the alerts of `store` as
 /// [`crate::assemble`] does with alerts held as they are.
 pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> Ended {
-    let keys: Vec<u64> = store.iter().map(|a| run_key(&a)).collect();
-    let (replaced, merged) = merge_runs(&keys, gap_ms, |idx| store.get_many(idx));
-    drop(keys);
-    for a in &merged {
-        store.push(a);
-    }
-    drop(merged);
-
-    // The alerts kept, each with its sort key (detectors as codes, ranked
-    // by name below).
+    // One reading of every alert: its merge key, and its sort key
+    // (detectors as codes, ranked by name below) unless it is suppressed.
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
-    let mut suppressed = 0;
     let mut codes: HashMap<String, u32> = HashMap::new();
     let mut keyed: Vec<(Ts, u32, Box<str>, u32)> = Vec::with_capacity(store.len());
-    let mut gone = replaced.iter().copied().peekable();
-    for (i, a) in store.iter().enumerate() {
-        if gone.next_if_eq(&i).is_some() {
-            continue;
-        }
+    let mut keep = |a: Alert, i: usize, keyed: &mut Vec<_>| -> bool {
         if !allow.is_empty() && allowed(&a, &allow) {
-            suppressed += 1;
-            continue;
+            return false;
         }
         let next = codes.len() as u32;
         let code = match codes.get(&a.detector) {
@@ -53,6 +39,28 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
         };
         let at = u32::try_from(i).expect("fewer than 2^32 alerts");
         keyed.push((a.first_seen, code, a.id.into_boxed_str(), at));
+        true
+    };
+    let mut keys: Vec<u64> = Vec::with_capacity(store.len());
+    let mut suppressed: Vec<u32> = Vec::new();
+    for (i, a) in store.iter().enumerate() {
+        keys.push(run_key(&a));
+        if !keep(a, i, &mut keyed) {
+            suppressed.push(i as u32);
+        }
+    }
+    let (replaced, merged) = merge_runs(&keys, gap_ms, |idx| store.get_many(idx));
+    drop(keys);
+    // The alerts merged away are gone, suppressed or not; what they
+    // merged into is kept or suppressed in its turn.
+    let gone = |i: u32| replaced.binary_search(&(i as usize)).is_ok();
+    keyed.retain(|k| !gone(k.3));
+    let mut suppressed = suppressed.into_iter().filter(|&i| !gone(i)).count() as u64;
+    for a in merged {
+        let i = store.push(&a);
+        if !keep(a, i, &mut keyed) {
+            suppressed += 1;
+        }
     }
     let mut names: Vec<(String, u32)> = codes.into_iter().collect();
     names.sort();

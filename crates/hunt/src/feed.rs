@@ -148,9 +148,7 @@ impl<'o> Feed<'o> {
                         d.observe_noted(ev, origin, note.reborrow(), &mut self.alerts);
                     }
                 }
-                if self.alerts.len() >= self.pack_at {
-                    self.pack();
-                }
+                self.pack_when_due();
                 return;
             }
         }
@@ -192,6 +190,12 @@ impl<'o> Feed<'o> {
                 }
             }
         }
+        self.pack_when_due();
+    }
+
+    /// Pack the alerts held once they reach [`Feed::pack_after`]'s number.
+    #[inline(always)]
+    fn pack_when_due(&mut self) {
         if self.alerts.len() >= self.pack_at {
             self.pack();
         }

@@ -371,20 +371,31 @@ pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntRe
     let mut alerts = merge::merge_alerts(alerts, gap);
     let allow = opts.config.hunt.allow_list().unwrap_or_default();
     report.suppressed = merge::suppress(&mut alerts, &allow);
-    let (mut campaigns, background) = campaign::group_split(
-        &alerts,
+    let (campaigns, background) = campaigns_of(alerts.as_slice(), opts);
+    report.campaigns = campaigns;
+    report.background = background;
+    report.alerts = Alerts::from(alerts);
+    report
+}
+
+/// The campaigns of `alerts` (merged, suppressed, in order) and the
+/// background, attributed when an actor database is loaded: the same for
+/// alerts held as they are and packed ones.
+pub(crate) fn campaigns_of<P: pool::Pool + ?Sized>(
+    alerts: &P,
+    opts: &HuntOptions,
+) -> (Vec<Campaign>, background::Background) {
+    let (mut campaigns, background) = campaign::group_split_of(
+        alerts,
         &opts.targets,
         &opts.config.hunt,
         opts.geo.as_deref(),
         &research::ResearchNets::from_config(&opts.config.web),
     );
     if let Some(db) = &opts.actors {
-        attrib::attribute_all(&mut campaigns, alerts.as_slice(), db);
+        attrib::attribute_all(&mut campaigns, alerts, db);
     }
-    report.campaigns = campaigns;
-    report.background = background;
-    report.alerts = Alerts::from(alerts);
-    report
+    (campaigns, background)
 }
 
 /// Errors the accounting reveals: files of which nothing parsed, and a run

@@ -74,18 +74,7 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
     let store = store.into_order(&order);
     drop(order);
 
-    let pool = Packed::new(&store);
-    let (mut campaigns, background) = crate::campaign::group_split_of(
-        &pool,
-        &opts.targets,
-        &opts.config.hunt,
-        opts.geo.as_deref(),
-        &crate::research::ResearchNets::from_config(&opts.config.web),
-    );
-    if let Some(db) = &opts.actors {
-        crate::attrib::attribute_all(&mut campaigns, &pool, db);
-    }
-    drop(pool);
+    let (campaigns, background) = crate::campaigns_of(&Packed::new(&store), opts);
     Ended {
         store,
         campaigns,

@@ -435,3 +435,58 @@ fn error_logs_beside_access_logs_are_read_and_become_evidence() {
     assert_eq!(v[0]["url.path"], "/results");
     assert_eq!(v[0]["haboob.log_format"], "error-log");
 }
+
+#[test]
+fn a_litespeed_error_log_gives_admin_console_brute_force_and_access_rule_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::from(
+        "2026-09-01 14:00:00.000001 [NOTICE] [900] [config:server] Server started: OpenLiteSpeed\n",
+    );
+    // 9 console failures from one address in 8 s (through the server's
+    // copy of the console's stderr), 2 from another (a mistyped password).
+    for i in 0..9 {
+        log.push_str(&format!(
+            "2026-09-01 14:10:0{i}.500000 [NOTICE] [900] [198.51.100.66:4100{i}:H2-{i}#_AdminVHost] [STDERR] [WebAdmin Console] Failed Login Attempt - username:admin{} ip:198.51.100.66 url:https://votes.example.gov:7080/login.php\n",
+            i % 3
+        ));
+    }
+    for i in 0..2 {
+        log.push_str(&format!(
+            "2026-09-01 14:20:0{i}.000 [STDERR] [WebAdmin Console] Failed Login Attempt - username:ops ip:192.0.2.10 url:/login.php\n"
+        ));
+    }
+    // An access rule refusing one address three times.
+    for i in 0..3 {
+        log.push_str(&format!(
+            "2026-09-01 14:30:0{i}.000000 [INFO] [900] [203.0.113.7:5200{i}-1#votes.example.gov] [ACL] Access to context [/admin/] is denied!\n"
+        ));
+    }
+    log.push_str("2026-09-01 14:40:00,000 [INFO] not a LiteSpeed line\n");
+    let path = dir.path().join("error.log");
+    std::fs::write(&path, log).unwrap();
+    let out = run(&["hunt", "--output-format", "jsonl", s(&path)], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // 16 lines: 15 read, 1 rejected (a comma before the fraction), 1 file.
+    assert_eq!(accounting(&err), [16, 15, 1, 1], "{err}");
+    let v = jsonl(&out.stdout);
+    let alerts: Vec<(&str, &str)> = v
+        .iter()
+        .filter(|o| o["kind"] == "alert")
+        .map(|o| {
+            (
+                o["detector"].as_str().unwrap(),
+                o["source"]["ip"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Exactly: the burst on three names, the refused address; two
+    // failures of one user are no attack.
+    assert_eq!(
+        alerts,
+        [
+            ("auth.burst", "198.51.100.66"),
+            ("web.waf_block", "203.0.113.7")
+        ],
+    );
+}

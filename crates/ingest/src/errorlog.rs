@@ -19,6 +19,10 @@
 //! in request …`, `AH10244: invalid URI path (…)`) becomes the request it
 //! was, answered 400: path-traversal attempts show up there.
 //!
+//! LiteSpeed's error log (`YYYY-MM-DD HH:MM:SS.ffffff [LEVEL] …`) is read by
+//! [`crate::litespeed`]: WebAdmin console sign-in failures and access-rule
+//! refusals.
+//!
 //! Access-log lines (combined or common) in the same file are read as such:
 //! servers logging through syslog, and containers writing both logs to one
 //! output, mix them in one stream.
@@ -64,6 +68,8 @@ impl RecordParser for ErrorLog {
             apache(line)?
         } else if nginx_shape(line.as_bytes()) {
             nginx(line)?
+        } else if crate::litespeed::shape(line.as_bytes()) {
+            return crate::litespeed::parse(line);
         } else if let Some((ts, msg)) = relayed(line)? {
             if msg.starts_with('[') {
                 apache_relayed(ts, msg)?
@@ -157,7 +163,7 @@ fn refused_request(msg: &str) -> Option<WebEvent<'_>> {
 /// Longest user name kept from an error log.
 const MAX_USER: usize = 320;
 
-fn lower(s: &str) -> Cow<'_, str> {
+pub(crate) fn lower(s: &str) -> Cow<'_, str> {
     let s = haboob_model::bounded(s, MAX_USER);
     if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() {
         Cow::Owned(s.to_lowercase())

@@ -38,6 +38,7 @@ mod input;
 mod json;
 mod jsondoc;
 mod lines;
+mod litespeed;
 mod netcommon;
 mod netjson;
 mod options;

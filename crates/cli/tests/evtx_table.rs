@@ -163,8 +163,9 @@ fn attack_details_are_the_ones_in_the_logs() {
     assert_eq!(bf.source.ip, Some("192.168.198.149".parse().unwrap()));
     assert_eq!(bf.details["failures"], 3558);
     assert_eq!(
-        bf.target, "",
-        "TargetDomainName \".\" (a local account) names no organisation"
+        bf.target, "desktop-m5sn04r",
+        "TargetDomainName \".\" (a local account) names no organisation: the \
+         target is the computer that recorded the failures"
     );
 
     let r = run(&dir, "DeepBlueCLI/evtx/password-spray.evtx");

@@ -462,7 +462,9 @@ fn a_litespeed_error_log_gives_admin_console_brute_force_and_access_rule_refusal
         ));
     }
     log.push_str("2026-09-01 14:40:00,000 [INFO] not a LiteSpeed line\n");
-    let path = dir.path().join("error.log");
+    // The console's failures name no site: the host-like folder does.
+    std::fs::create_dir(dir.path().join("votes.example.gov")).unwrap();
+    let path = dir.path().join("votes.example.gov/error.log");
     std::fs::write(&path, log).unwrap();
     let out = run(&["hunt", "--output-format", "jsonl", s(&path)], None);
     let err = stderr(&out);
@@ -470,13 +472,14 @@ fn a_litespeed_error_log_gives_admin_console_brute_force_and_access_rule_refusal
     // 16 lines: 15 read, 1 rejected (a comma before the fraction), 1 file.
     assert_eq!(accounting(&err), [16, 15, 1, 1], "{err}");
     let v = jsonl(&out.stdout);
-    let alerts: Vec<(&str, &str)> = v
+    let alerts: Vec<(&str, &str, &str)> = v
         .iter()
         .filter(|o| o["kind"] == "alert")
         .map(|o| {
             (
                 o["detector"].as_str().unwrap(),
                 o["source"]["ip"].as_str().unwrap(),
+                o["target"].as_str().unwrap(),
             )
         })
         .collect();
@@ -485,8 +488,8 @@ fn a_litespeed_error_log_gives_admin_console_brute_force_and_access_rule_refusal
     assert_eq!(
         alerts,
         [
-            ("auth.burst", "198.51.100.66"),
-            ("web.waf_block", "203.0.113.7")
+            ("auth.burst", "198.51.100.66", "votes.example.gov"),
+            ("web.waf_block", "203.0.113.7", "votes.example.gov")
         ],
     );
 }

@@ -68,6 +68,7 @@ fn main() {
             user: Cow::Borrowed(user),
             domain: Cow::Borrowed("org.example"),
             tenant: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
             outcome: AuthOutcome::Failure,
             failure: Some(if i % 3 == 0 {
                 FailureClass::UnknownUser

@@ -19,6 +19,7 @@ fn event(s: &SimAuth) -> AuthEvent<'_> {
         user: Cow::Borrowed(&s.user),
         domain: Cow::Borrowed(s.user.rsplit_once('@').map_or("", |(_, d)| d)),
         tenant: Cow::Borrowed(s.tenant),
+        host: Cow::Borrowed(""),
         outcome: s.outcome,
         failure: s.failure,
         app: Cow::Borrowed(s.app),

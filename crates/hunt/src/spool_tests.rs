@@ -124,6 +124,7 @@ fn every_field_survives_a_spill() {
         user: Cow::Borrowed("alice@example.org"),
         domain: Cow::Borrowed("example.org"),
         tenant: Cow::Borrowed("t-1"),
+        host: Cow::Borrowed("mail01.example.org"),
         outcome: AuthOutcome::Challenge,
         failure: Some(FailureClass::MfaDenied),
         app: Cow::Borrowed("Okta Verify"),

@@ -194,7 +194,9 @@ fn encode_with(
                 }
                 None => out.push(0),
             }
-            for s in [&a.user, &a.domain, &a.tenant, &a.app, &a.client, &a.country] {
+            for s in [
+                &a.user, &a.domain, &a.tenant, &a.host, &a.app, &a.client, &a.country,
+            ] {
                 put_str(out, s);
             }
         }
@@ -344,6 +346,7 @@ pub fn decode<'a>(
                 user: Cow::Borrowed(c.str()?),
                 domain: Cow::Borrowed(c.str()?),
                 tenant: Cow::Borrowed(c.str()?),
+                host: Cow::Borrowed(c.str()?),
                 outcome,
                 failure,
                 app: Cow::Borrowed(c.str()?),

@@ -201,6 +201,13 @@ impl<'o, 'f> Lines<'o, 'f> {
         }
         let rejected = match &mut parsed {
             Ok(Parsed::Event(ev)) => {
+                // A sign-in whose record names no tenant, domain or host
+                // was recorded by the site the file belongs to.
+                if let (EventRef::Auth(a), Some(site)) = (&mut *ev, self.opts.site.as_deref()) {
+                    if a.target().is_empty() {
+                        a.host = Cow::Borrowed(site);
+                    }
+                }
                 self.stats.parsed += 1;
                 self.stats.events += 1;
                 self.sink.event(ev, &origin);

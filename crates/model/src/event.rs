@@ -315,6 +315,11 @@ pub struct AuthEvent<'a> {
     pub domain: Cow<'a, str>,
     /// Tenant or organisation id/name when the source records one.
     pub tenant: Cow<'a, str>,
+    /// The system that recorded the attempt when the record names no
+    /// tenant: the syslog header's host, the web site of a login read from
+    /// a web log, else the site name of the file it was read from (see
+    /// `ReadOptions::site`). Empty when unknown.
+    pub host: Cow<'a, str>,
     /// `event.outcome`.
     pub outcome: AuthOutcome,
     /// Failure class when `outcome` is `Failure` (or `Challenge` for MFA).
@@ -343,6 +348,7 @@ impl<'a> AuthEvent<'a> {
             user: Cow::Borrowed(""),
             domain: Cow::Borrowed(""),
             tenant: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
             outcome,
             failure: None,
             app: Cow::Borrowed(""),
@@ -351,6 +357,17 @@ impl<'a> AuthEvent<'a> {
             asn: None,
             location: None,
         }
+    }
+}
+
+impl AuthEvent<'_> {
+    /// What the attempt was against, an alert's target: the tenant, else
+    /// the domain, else the host (empty when none is known).
+    pub fn target(&self) -> &str {
+        [&self.tenant, &self.domain, &self.host]
+            .into_iter()
+            .find(|t| !t.is_empty())
+            .map_or("", |t| t.as_ref())
     }
 }
 

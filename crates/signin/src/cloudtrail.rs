@@ -143,6 +143,7 @@ fn record(line: &str) -> Result<Parsed<'_>, RecordError> {
             user,
             domain,
             tenant: text(acct),
+            host: Cow::Borrowed(""),
             outcome,
             failure,
             app: Cow::Borrowed("aws-console"),

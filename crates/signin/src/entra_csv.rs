@@ -135,6 +135,7 @@ impl LineParser for EntraCsvParser {
             user,
             domain,
             tenant: text(owned(get(rec, cols.tenant))),
+            host: Cow::Borrowed(""),
             outcome,
             failure,
             app: text(owned(get(rec, cols.app))),

@@ -239,6 +239,7 @@ fn owned_auth(a: AuthEvent<'_>) -> AuthEvent<'static> {
         user: owned(a.user),
         domain: owned(a.domain),
         tenant: owned(a.tenant),
+        host: owned(a.host),
         app: owned(a.app),
         client: owned(a.client),
         country: owned(a.country),
@@ -479,6 +480,8 @@ pub(crate) fn sign_in<'a>(
         user,
         domain,
         tenant: Cow::Borrowed(""),
+        // The machine that recorded the sign-in.
+        host: fold(Cow::Owned(computer.trim().to_string())),
         outcome,
         failure,
         app: Cow::Borrowed(app),

@@ -197,6 +197,7 @@ fn activity(line: &str) -> Result<Parsed<'_>, RecordError> {
         user,
         domain,
         tenant: text(or(customer, scalar(a.customer_s))),
+        host: Cow::Borrowed(""),
         outcome,
         failure,
         app: Cow::Borrowed("login"),

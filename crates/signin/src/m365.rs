@@ -142,6 +142,7 @@ fn event<'a>(f: Fields<'a>) -> Result<Parsed<'a>, RecordError> {
         user,
         domain,
         tenant: text(f.org),
+        host: Cow::Borrowed(""),
         outcome,
         failure,
         app: text(f.app),

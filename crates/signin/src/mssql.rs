@@ -67,6 +67,7 @@ pub(crate) fn mssql<'a>(ts: Ts, data: Vec<Cow<'a, str>>) -> Result<AuthEvent<'a>
         user,
         domain,
         tenant: Cow::Borrowed(""),
+        host: Cow::Borrowed(""),
         outcome: AuthOutcome::Failure,
         failure: Some(class),
         app: Cow::Borrowed("mssql"),

@@ -155,6 +155,7 @@ pub(crate) fn into_owned(ev: AuthEvent<'_>) -> AuthEvent<'static> {
         user: o(ev.user),
         domain: o(ev.domain),
         tenant: o(ev.tenant),
+        host: o(ev.host),
         outcome: ev.outcome,
         failure: ev.failure,
         app: o(ev.app),

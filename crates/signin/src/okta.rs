@@ -186,6 +186,7 @@ impl LineParser for OktaParser {
             user,
             domain,
             tenant: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
             outcome,
             failure,
             app: text(et),

@@ -39,6 +39,7 @@ fn probe_event<'a>(ts: Ts, addr: IpAddr, client: &'a str) -> Parsed<'a> {
         user: Cow::Borrowed(""),
         domain: Cow::Borrowed(""),
         tenant: Cow::Borrowed(""),
+        host: Cow::Borrowed(""),
         outcome: AuthOutcome::Probe,
         failure: None,
         app: Cow::Borrowed("ssh"),

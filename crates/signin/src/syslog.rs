@@ -64,6 +64,8 @@ impl SyslogParser {
 
 struct Header<'a> {
     ts: Ts,
+    /// The host the header names (`""` when it names none, `-` in RFC 5424).
+    host: &'a str,
     prog: &'a str,
     msg: &'a str,
 }
@@ -81,23 +83,23 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Split `host tag: msg` into (program, message).
-fn tag_msg(rest: &str) -> Result<(&str, &str), RecordError> {
+/// Split `host tag: msg` into (host, program, message).
+fn tag_msg(rest: &str) -> Result<(&str, &str, &str), RecordError> {
     // No host: `prog[pid]: msg`.
     if let Some((tag, msg)) = rest.split_once(": ") {
         if !tag.contains(' ') && tag.ends_with(']') && tag.contains('[') {
             let prog = tag.split_once('[').map_or(tag, |(p, _)| p);
-            return Ok((prog, msg));
+            return Ok(("", prog, msg));
         }
     }
-    let (_host, rest) = rest
+    let (host, rest) = rest
         .split_once(' ')
         .ok_or(RecordError::fixed("syslog line without host"))?;
     let (tag, msg) = rest
         .split_once(": ")
         .ok_or(RecordError::fixed("syslog line without program tag"))?;
     let prog = tag.split_once('[').map_or(tag, |(p, _)| p);
-    Ok((prog, msg))
+    Ok((host, prog, msg))
 }
 
 impl SyslogParser {
@@ -122,8 +124,13 @@ impl SyslogParser {
                 .ok_or(RecordError::fixed("not a syslog line"))?;
             let ts =
                 Ts::parse_rfc3339(ts).map_err(|e| RecordError::new(format!("bad time: {e}")))?;
-            let (prog, msg) = tag_msg(rest)?;
-            return Ok(Header { ts, prog, msg });
+            let (host, prog, msg) = tag_msg(rest)?;
+            return Ok(Header {
+                ts,
+                host,
+                prog,
+                msg,
+            });
         }
         // `Mmm dd` / `Mmm  d` (RFC 3164), or an unpadded `Mmm d` (written
         // by some daemons and relays): `w` is the day's width.
@@ -165,6 +172,7 @@ impl SyslogParser {
             let msg = &s[s.len() - msg.len() - 1..];
             return Ok(Header {
                 ts,
+                host: "",
                 prog: "HORDE",
                 msg,
             });
@@ -176,18 +184,24 @@ impl SyslogParser {
         {
             return Ok(Header {
                 ts,
+                host: "",
                 prog: "sogod",
                 msg,
             });
         }
-        let (prog, msg) = tag_msg(&s[14 + w..])?;
-        Ok(Header { ts, prog, msg })
+        let (host, prog, msg) = tag_msg(&s[14 + w..])?;
+        Ok(Header {
+            ts,
+            host,
+            prog,
+            msg,
+        })
     }
 }
 
 fn rfc5424(r: &str) -> Result<Header<'_>, RecordError> {
     let mut it = r.splitn(6, ' ');
-    let (Some(ts), Some(_host), Some(app), Some(_pid), Some(_msgid), Some(rest)) = (
+    let (Some(ts), Some(host), Some(app), Some(_pid), Some(_msgid), Some(rest)) = (
         it.next(),
         it.next(),
         it.next(),
@@ -229,6 +243,7 @@ fn rfc5424(r: &str) -> Result<Header<'_>, RecordError> {
     let msg = msg.strip_prefix(' ').unwrap_or(msg);
     Ok(Header {
         ts,
+        host: if host == "-" { "" } else { host },
         prog: app,
         msg: msg.strip_prefix('\u{feff}').unwrap_or(msg),
     })
@@ -413,6 +428,7 @@ fn postfix(ts: Ts, msg: &str) -> Result<Parsed<'_>, RecordError> {
                 user: Cow::Borrowed(""),
                 domain: Cow::Borrowed(""),
                 tenant: Cow::Borrowed(""),
+                host: Cow::Borrowed(""),
                 outcome: Failure,
                 failure: Some(class),
                 app: Cow::Borrowed("smtp"),
@@ -455,7 +471,7 @@ impl SyslogParser {
             return Err(RecordError::fixed("not a syslog line"));
         }
         let h = self.header(line)?;
-        match h.prog {
+        let mut parsed = match h.prog {
             "sshd" | "sshd-session" => sshd(h.ts, h.msg),
             "dovecot" | "imap-login" | "pop3-login" | "submission-login" | "managesieve-login" => {
                 dovecot(h.ts, h.prog, h.msg)
@@ -470,6 +486,16 @@ impl SyslogParser {
                 crate::auditd::record(h.msg)
             }
             p => crate::mail::by_program(h.ts, p, h.msg).unwrap_or(Ok(Parsed::Directive)),
+        };
+        // The header's host recorded the sign-in.
+        if let Ok(Parsed::Event(EventRef::Auth(a))) = &mut parsed {
+            if a.host.is_empty() && !h.host.is_empty() {
+                a.host = crate::norm::fold(Cow::Borrowed(haboob_model::bounded(h.host, MAX_HOST)));
+            }
         }
+        parsed
     }
 }
+
+/// Longest syslog host name kept (a DNS name is at most 253 bytes).
+const MAX_HOST: usize = 255;

@@ -47,6 +47,8 @@ fn syslog_messages() {
             "{line}"
         );
         assert_eq!(e.source_ip, Some("192.0.2.9".parse().unwrap()), "{line}");
+        // The header's host recorded the sign-in.
+        assert_eq!(e.host, "h", "{line}");
         assert_eq!(
             e.ts.to_string().get(..16),
             Some("2024-03-03T01:02"),
@@ -84,6 +86,22 @@ fn syslog_messages() {
     ];
     for (line, why) in bad {
         assert_eq!(sys(line), Err(why.to_string()), "{line:?}");
+    }
+}
+
+#[test]
+fn syslog_hosts_are_folded_and_absent_ones_empty() {
+    for (line, host) in [
+        ("Mar  3 01:02:03 MAIL01.Example.org sshd[9]: Failed password for ann from 192.0.2.9 port 22 ssh2", "mail01.example.org"),
+        // No host in the header.
+        ("Mar  3 01:02:03 sshd[9]: Failed password for ann from 192.0.2.9 port 22 ssh2", ""),
+        // RFC 5424's nil host.
+        ("<34>1 2024-03-03T01:02:03Z - sshd 9 - - Failed password for ann from 192.0.2.9 port 22 ssh2", ""),
+        ("<34>1 2024-03-03T01:02:03Z vpn-gw sshd 9 - - Failed password for ann from 192.0.2.9 port 22 ssh2", "vpn-gw"),
+    ] {
+        let e = sys(line).unwrap().unwrap();
+        assert_eq!(e.host, host, "{line}");
+        assert_eq!(e.target(), host, "no tenant or domain: {line}");
     }
 }
 

@@ -280,6 +280,7 @@ fn auth(m: &mut Map<String, Value>, a: &AuthEvent<'_>) {
     put(m, "user.name", &a.user);
     put(m, "user.domain", &a.domain);
     put(m, "organization.id", &a.tenant);
+    put(m, "host.name", &a.host);
     put(m, "service.name", &a.app);
     put(m, "user_agent.original", &a.client);
     if let Some(g) = a.location {

@@ -220,6 +220,8 @@ fn endpoint_auth_event<'a>(w: &WebEvent<'a>) -> Option<AuthEvent<'a>> {
         failure,
         app: Cow::Borrowed(app),
         client: Cow::Borrowed(bound(w.user_agent, MAX_TEXT)),
+        // The site whose login was tried.
+        host: Cow::Borrowed(bound(w.site, MAX_TEXT)),
         ..AuthEvent::empty(w.ts, DATASET, outcome)
     })
 }

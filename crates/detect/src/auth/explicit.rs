@@ -196,6 +196,7 @@ mod tests {
             user: Cow::Owned(user.to_string()),
             domain: Cow::Borrowed("lab"),
             tenant: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
             outcome: AuthOutcome::Attempt,
             failure: None,
             app: Cow::Borrowed("explicit-credentials"),

@@ -25,7 +25,7 @@
 //! cluster, so fifty addresses each trying five accounts a day form one actor.
 //! A cluster with five or more bad accounts is hostile.
 //!
-//! **Funnel** (per cluster, and per target = tenant, else domain):
+//! **Funnel** (per cluster, and per target = tenant, else domain, else host):
 //! `attempts` = all attempts by the cluster; `probed` = distinct names tried;
 //! `identified` = names with an answer that shows the account exists (bad
 //! password, locked, MFA, disabled, success); `attacked` = identified accounts
@@ -308,12 +308,7 @@ impl Detector for AuthDetector {
             return;
         }
         if uid as usize == self.user_target.len() {
-            let t = if ev.tenant.is_empty() {
-                &ev.domain
-            } else {
-                &ev.tenant
-            };
-            let tid = self.targets.get_or_insert(bounded(t, max_text));
+            let tid = self.targets.get_or_insert(bounded(ev.target(), max_text));
             self.user_target.push(tid);
         }
         if ev.outcome == AuthOutcome::Attempt {

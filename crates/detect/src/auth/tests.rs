@@ -42,6 +42,7 @@ impl Feed {
             user: Cow::Borrowed(user),
             domain: Cow::Borrowed(domain),
             tenant: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
             outcome,
             failure,
             app: Cow::Borrowed("OfficeHome"),

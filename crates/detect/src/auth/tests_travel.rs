@@ -29,6 +29,7 @@ pub(super) fn signin<'a>(
         user: Cow::Borrowed(user),
         domain: Cow::Borrowed("news.example"),
         tenant: Cow::Borrowed("t-news"),
+        host: Cow::Borrowed(""),
         outcome,
         failure: (outcome == AuthOutcome::Failure).then_some(FailureClass::BadPassword),
         app: Cow::Borrowed("OfficeHome"),

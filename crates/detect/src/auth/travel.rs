@@ -184,13 +184,10 @@ pub(super) fn impossible(
     })
 }
 
-/// The tenant, else the domain, of a sign-in: an alert's target.
+/// The tenant, else the domain, else the host of a sign-in
+/// ([`AuthEvent::target`]): an alert's target.
 pub(super) fn target_of<'e>(ev: &'e AuthEvent<'_>, max_text: usize) -> &'e str {
-    if ev.tenant.is_empty() {
-        bounded(&ev.domain, max_text)
-    } else {
-        bounded(&ev.tenant, max_text)
-    }
+    bounded(ev.target(), max_text)
 }
 
 /// The `auth.impossible_travel` alert for an impossible hop; `evidence` is

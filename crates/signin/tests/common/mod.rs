@@ -24,6 +24,7 @@ pub fn owned(e: AuthEvent<'_>) -> AuthEvent<'static> {
         user: e.user.into_owned().into(),
         domain: e.domain.into_owned().into(),
         tenant: e.tenant.into_owned().into(),
+        host: e.host.into_owned().into(),
         outcome: e.outcome,
         failure: e.failure,
         app: e.app.into_owned().into(),

@@ -10,6 +10,7 @@
 //! linked.
 
 use crate::actor::Profiles;
+use crate::campaign::Family;
 use crate::geo::Geo;
 use crate::targets::Targets;
 use haboob_model::{ip_prefix, Alert, Ts};
@@ -55,11 +56,17 @@ pub(crate) fn tool_of(a: &Alert) -> Option<&str> {
 
 /// What linking reads of one alert: its address and times, and what few
 /// alerts name beside (kept apart, so that the common alert's facts are
-/// small: 48 bytes).
+/// small: 48 bytes); and what grouping reads before linking, so that
+/// packed alerts need not be decoded for it ([`crate::pool`]).
 pub(crate) struct Facts {
     ip: Option<IpAddr>,
     first: Ts,
     last: Ts,
+    /// The grouping the alert goes to.
+    family: Family,
+    /// Whether the alert counts into its source's profile
+    /// ([`crate::actor::profiled`]).
+    profiled: bool,
     /// Cluster members, prefix, tool, infrastructure: `None` when the
     /// alert names none of them.
     rare: Option<Box<Rare>>,
@@ -93,8 +100,21 @@ impl Facts {
             ip: a.source.ip,
             first: a.first_seen,
             last: a.last_seen,
+            family: Family::of(a),
+            profiled: crate::actor::profiled(a),
             rare: (!none).then(|| Box::new(rare)),
         }
+    }
+
+    /// The grouping the alert goes to.
+    pub(crate) fn family(&self) -> Family {
+        self.family
+    }
+
+    /// Whether the alert counts into its source's profile: packed alerts
+    /// are read again for it.
+    pub(crate) fn profiled(&self) -> bool {
+        self.profiled
     }
 
     fn members(&self) -> &[IpAddr] {

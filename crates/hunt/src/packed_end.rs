@@ -5,8 +5,9 @@
 //! few at a time instead of holding them all.
 
 use crate::background::Background;
+use crate::link::Facts;
 use crate::merge::{allowed, merge_runs, run_key};
-use crate::pool::{id_hash, Known, Packed};
+use crate::pool::{id_hash, Packed};
 use crate::HuntOptions;
 use haboob_model::{Alert, Campaign, PackedAlerts, Ts};
 use std::collections::HashMap;
@@ -44,11 +45,11 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
     let mut keys: Vec<u64> = Vec::with_capacity(store.len());
     // What grouping reads of each alert, found in this reading too, so
     // that grouping decodes only the alerts it needs whole.
-    let mut found: Vec<Option<Known>> = Vec::with_capacity(store.len());
+    let mut found: Vec<Option<Facts>> = Vec::with_capacity(store.len());
     let mut suppressed: Vec<u32> = Vec::new();
     for (i, a) in store.iter().enumerate() {
         keys.push(run_key(&a));
-        found.push(Some(Known::of(&a)));
+        found.push(Some(Facts::of(&a)));
         if !keep(a, i, &mut keyed) {
             suppressed.push(i as u32);
         }
@@ -65,7 +66,7 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
     }
     for a in merged {
         let i = store.push(&a);
-        found.push(Some(Known::of(&a)));
+        found.push(Some(Facts::of(&a)));
         if !keep(a, i, &mut keyed) {
             suppressed += 1;
         }
@@ -85,7 +86,7 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
     let order: Vec<u32> = keyed.into_iter().map(|k| k.3).collect();
     // In that order from here on: read in order, each chunk once.
     let store = store.into_order(&order);
-    let known: Vec<Known> = order
+    let known: Vec<Facts> = order
         .iter()
         .map(|&i| {
             found[i as usize]

@@ -3,9 +3,9 @@
 //! packed in, which the end of a packed hunt made the report's). Grouping
 //! is written once over [`Pool`], so both ways give the same campaigns.
 //!
-//! What grouping reads of every alert (its [`Family`], its link
-//! [`Facts`], its id) packed alerts may carry beside them ([`Known`],
-//! [`Packed::knowing`]), found by the one reading of every alert at the
+//! What grouping reads of every alert (its link [`Facts`], which tell its
+//! [`Family`], and the hash of its id) packed alerts may carry beside them
+//! ([`Packed::knowing`]), found by the one reading of every alert at the
 //! end of a packed hunt: then only the alerts that grouping needs whole
 //! are decoded again.
 
@@ -101,27 +101,6 @@ pub(crate) fn batch_lens(sizes: impl IntoIterator<Item = usize>) -> Vec<usize> {
 /// alerts may lie in several (about 4 MiB).
 const CHUNKS_KEPT: usize = 64;
 
-/// What grouping reads of one alert, found without decoding it again
-/// (48 bytes, and the [`Facts`] an alert rarely has).
-pub(crate) struct Known {
-    facts: Facts,
-    family: Family,
-    /// Whether the alert counts into its source's profile
-    /// ([`crate::actor::profiled`]): only those are decoded to link.
-    profiled: bool,
-}
-
-impl Known {
-    /// What grouping reads of `a`.
-    pub(crate) fn of(a: &Alert) -> Known {
-        Known {
-            facts: Facts::of(a),
-            family: Family::of(a),
-            profiled: crate::actor::profiled(a),
-        }
-    }
-}
-
 /// The hash an id is looked up by in [`Packed::knowing`]'s ids.
 pub(crate) fn id_hash(id: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -137,7 +116,7 @@ pub(crate) struct Packed<'a> {
     cursor: RefCell<Cursor<'a>>,
     /// What grouping reads of each alert, by index, when known: taken by
     /// [`Pool::gather`] (empty: the alerts are read).
-    known: RefCell<Vec<Known>>,
+    known: RefCell<Vec<Facts>>,
     /// The [`id_hash`] of each alert's id, by index, when known.
     ids: Vec<u64>,
 }
@@ -152,7 +131,7 @@ impl<'a> Packed<'a> {
     /// The alerts of `store`, with what grouping reads of each (`known`)
     /// and the [`id_hash`] of each id (`ids`), by index; either may be
     /// empty (then the alerts are read for it).
-    pub(crate) fn knowing(store: &'a PackedAlerts, known: Vec<Known>, ids: Vec<u64>) -> Packed<'a> {
+    pub(crate) fn knowing(store: &'a PackedAlerts, known: Vec<Facts>, ids: Vec<u64>) -> Packed<'a> {
         let known = if known.len() == store.len() {
             known
         } else {
@@ -194,7 +173,7 @@ impl Pool for Packed<'_> {
             }
         } else {
             for (i, k) in known.iter().enumerate() {
-                f(i, k.family);
+                f(i, k.family());
             }
         }
     }
@@ -213,10 +192,10 @@ impl Pool for Packed<'_> {
         let mut want = idx.iter().copied().peekable();
         for (i, k) in known.into_iter().enumerate() {
             if want.next_if_eq(&i).is_some() {
-                if k.profiled {
+                if k.profiled() {
                     profiled.push((g.len(), i));
                 }
-                g.push(k.facts);
+                g.push(k);
             }
         }
         let mut cursor = self.cursor.borrow_mut();
@@ -314,13 +293,19 @@ mod tests {
     }
 
     #[test]
+    fn what_is_known_of_an_alert_is_small() {
+        // Beside each packed alert until it is linked.
+        assert_eq!(std::mem::size_of::<Option<Facts>>(), 48);
+    }
+
+    #[test]
     fn packed_alerts_group_alike_read_or_known() {
         let plain = alerts();
         let mut store = PackedAlerts::new();
         for a in &plain {
             store.push(a);
         }
-        let known = || plain.iter().map(Known::of).collect::<Vec<_>>();
+        let known = || plain.iter().map(Facts::of).collect::<Vec<_>>();
         let ids: Vec<u64> = plain.iter().map(|a| id_hash(&a.id)).collect();
         let targets = Targets::default();
         let cfg = crate::HuntConfig::default();

@@ -153,13 +153,18 @@ pub(crate) struct Profiles {
     by_ip: BTreeMap<IpAddr, Profile>,
 }
 
+/// Whether alert `a` counts into a profile ([`Profiles::add`]): a single
+/// source whose alert carries a fingerprint.
+pub(crate) fn profiled(a: &Alert) -> bool {
+    a.source.ip.is_some() && a.source.prefix.is_none() && a.details.contains_key("fingerprint")
+}
+
 impl Profiles {
     /// Counts alert `a`, of index `i`, into its source's profile.
     pub(crate) fn add(&mut self, i: usize, a: &Alert, targets: &Targets) {
-        let (Some(ip), None) = (a.source.ip, &a.source.prefix) else {
-            return;
-        };
-        let Some(fp) = a.details.get("fingerprint") else {
+        let (Some(ip), None, Some(fp)) =
+            (a.source.ip, &a.source.prefix, a.details.get("fingerprint"))
+        else {
             return;
         };
         let ua = match fp.get("ua").and_then(|v| v.as_str()) {
@@ -356,7 +361,7 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::campaign::group;
     use crate::merge::tests::alert;
@@ -364,7 +369,7 @@ mod tests {
 
     /// A scan alert of `ip` on `site` at day `day`, 09:00 UTC, with a
     /// fingerprint: `ua`, and the 40-path wordlist `list` walked in order.
-    fn scan(ip: &str, site: &str, day: i64, ua: &str, stock: bool, list: u32) -> Alert {
+    pub(crate) fn scan(ip: &str, site: &str, day: i64, ua: &str, stock: bool, list: u32) -> Alert {
         let t = day * 86_400 + 9 * 3600;
         let mut a = alert("web.scan", ip, site, t, t + 300);
         let paths: Vec<u32> = (0..40).map(|i| (list * 1000 + i) * 7919).collect();

@@ -58,6 +58,30 @@ pub(crate) fn group_split_of<P: Pool + ?Sized>(
     (out, tally.finish())
 }
 
+/// Which grouping of [`group_with`] an alert goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Sign-in alerts (`auth.*`): the account funnel grouping.
+    Auth,
+    /// Intel alerts: into a sign-in campaign, or else with the web alerts.
+    Intel,
+    /// Every other alert.
+    Web,
+}
+
+impl Family {
+    /// The family of `a`.
+    pub(crate) fn of(a: &Alert) -> Family {
+        if a.detector.starts_with("auth.") {
+            Family::Auth
+        } else if crate::intel_join::is_intel(a) {
+            Family::Intel
+        } else {
+            Family::Web
+        }
+    }
+}
+
 /// [`group_all`] without the web campaigns that `one_off` takes (it is
 /// given each, labelled, with its alerts). A web campaign sharing sources
 /// with a sign-in campaign is kept without asking: the reason naming the
@@ -76,12 +100,10 @@ pub(crate) fn group_with<P: Pool + ?Sized>(
     // time (on a flood of alerts, holding them all would double the peak
     // memory of the hunt's end, or undo their packing).
     let (mut auth_idx, mut intel_idx) = (Vec::new(), Vec::new());
-    alerts.each(|i, a| {
-        if a.detector.starts_with("auth.") {
-            auth_idx.push(i);
-        } else if crate::intel_join::is_intel(a) {
-            intel_idx.push(i);
-        }
+    alerts.each_family(|i, f| match f {
+        Family::Auth => auth_idx.push(i),
+        Family::Intel => intel_idx.push(i),
+        Family::Web => {}
     });
     let mut auth = alerts.with(&auth_idx, |a| {
         haboob_detect::auth::group_campaigns_of(a.iter().copied())
@@ -268,10 +290,8 @@ fn build_each<P: Pool + ?Sized>(
     geo: Option<&Geo>,
     mut each: impl FnMut(Campaign, &[&Alert]),
 ) {
-    let mut gathered = crate::link::Gathered::with_capacity(idx.len());
-    alerts.each_of(idx, |_, a| gathered.add(a, targets));
     let (groups, reasons) = crate::link::link(
-        gathered,
+        alerts.gather(idx, targets),
         cfg.prefix_window_hours,
         cfg.tool_window_hours,
         geo,

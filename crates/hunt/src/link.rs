@@ -10,6 +10,7 @@
 //! linked.
 
 use crate::actor::Profiles;
+use crate::campaign::Family;
 use crate::geo::Geo;
 use crate::targets::Targets;
 use haboob_model::{ip_prefix, Alert, Ts};
@@ -53,31 +54,83 @@ pub(crate) fn tool_of(a: &Alert) -> Option<&str> {
     a.details.get("tool").and_then(|t| t.as_str())
 }
 
-/// What linking reads of one alert.
+/// What linking reads of one alert: its address and times, and what few
+/// alerts name beside (kept apart, so that the common alert's facts are
+/// small: 48 bytes); and what grouping reads before linking, so that
+/// packed alerts need not be decoded for it ([`crate::pool`]).
 pub(crate) struct Facts {
     ip: Option<IpAddr>,
+    first: Ts,
+    last: Ts,
+    /// The grouping the alert goes to.
+    family: Family,
+    /// Whether the alert counts into its source's profile
+    /// ([`crate::actor::profiled`]).
+    profiled: bool,
+    /// Cluster members, prefix, tool, infrastructure: `None` when the
+    /// alert names none of them.
+    rare: Option<Box<Rare>>,
+}
+
+/// The facts of an alert that most alerts do not have.
+struct Rare {
     /// A cluster's member addresses (empty for a single source).
     members: Box<[IpAddr]>,
     /// The network the alert keys on, when it names one.
     prefix: Option<Box<str>>,
-    first: Ts,
-    last: Ts,
     tool: Option<Box<str>>,
     /// Listed infrastructure a victim reached ([`crate::victim`]).
     infra: Box<[String]>,
 }
 
 impl Facts {
-    fn of(a: &Alert) -> Facts {
-        Facts {
-            ip: a.source.ip,
+    /// The facts of `a`.
+    pub(crate) fn of(a: &Alert) -> Facts {
+        let rare = Rare {
             members: a.source.members.as_slice().into(),
             prefix: a.source.prefix.as_deref().map(Into::into),
-            first: a.first_seen,
-            last: a.last_seen,
             tool: tool_of(a).map(Into::into),
             infra: crate::victim::infrastructure_keys(a).into(),
+        };
+        let none = rare.members.is_empty()
+            && rare.prefix.is_none()
+            && rare.tool.is_none()
+            && rare.infra.is_empty();
+        Facts {
+            ip: a.source.ip,
+            first: a.first_seen,
+            last: a.last_seen,
+            family: Family::of(a),
+            profiled: crate::actor::profiled(a),
+            rare: (!none).then(|| Box::new(rare)),
         }
+    }
+
+    /// The grouping the alert goes to.
+    pub(crate) fn family(&self) -> Family {
+        self.family
+    }
+
+    /// Whether the alert counts into its source's profile: packed alerts
+    /// are read again for it.
+    pub(crate) fn profiled(&self) -> bool {
+        self.profiled
+    }
+
+    fn members(&self) -> &[IpAddr] {
+        self.rare.as_ref().map_or(&[], |r| &r.members)
+    }
+
+    fn prefix(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.prefix.as_deref())
+    }
+
+    fn tool(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.tool.as_deref())
+    }
+
+    fn infra(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.infra)
     }
 
     /// The neighbourhood the alert links in: its prefix, else its
@@ -85,24 +138,23 @@ impl Facts {
     /// spread over many networks) have no one neighbourhood: they link by
     /// address only.
     fn neighbourhood(&self) -> Option<String> {
-        if self.prefix.is_none() && !self.members.is_empty() {
+        if self.prefix().is_none() && !self.members().is_empty() {
             return None;
         }
-        self.prefix
-            .as_deref()
+        self.prefix()
             .map(str::to_string)
             .or_else(|| self.ip.map(|ip| ip_prefix(ip).to_string()))
     }
 
     fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
-        self.ip.into_iter().chain(self.members.iter().copied())
+        self.ip.into_iter().chain(self.members().iter().copied())
     }
 
     /// Whether two alerts have the same source addresses (address and
     /// members as a set), without building the sets for the common single
     /// address.
     fn same_sources(&self, other: &Facts) -> bool {
-        if self.members.is_empty() && other.members.is_empty() {
+        if self.members().is_empty() && other.members().is_empty() {
             return self.ip == other.ip;
         }
         let set = |x: &Facts| x.addresses().collect::<BTreeSet<IpAddr>>();
@@ -129,6 +181,24 @@ impl Gathered {
     pub(crate) fn add(&mut self, a: &Alert, targets: &Targets) {
         self.profiles.add(self.facts.len(), a, targets);
         self.facts.push(Facts::of(a));
+    }
+
+    /// Alerts gathered.
+    pub(crate) fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// The facts of the next alert, found before: its profile, if it has
+    /// one ([`crate::actor::profiled`]), is added by [`Gathered::profile`].
+    pub(crate) fn push(&mut self, facts: Facts) {
+        self.facts.push(facts);
+    }
+
+    /// Counts alert `a`, of index `i` (an alert whose facts were pushed),
+    /// into its source's profile; in the order of the indices, as
+    /// [`Gathered::add`] does.
+    pub(crate) fn profile(&mut self, i: usize, a: &Alert, targets: &Targets) {
+        self.profiles.add(i, a, targets);
     }
 }
 
@@ -185,12 +255,12 @@ pub(crate) fn link(
     // Victims of the same listed infrastructure (`crate::victim`).
     let mut by_infra: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in facts.iter().enumerate() {
-        for k in f.infra.iter() {
+        for k in f.infra() {
             by_infra.entry(k).or_default().push(i);
         }
         // A cluster's `ip` is also one of its members: once each, so that
         // an alert is not "linked" to itself.
-        if f.members.is_empty() {
+        if f.members().is_empty() {
             if let Some(ip) = f.ip {
                 by_ip.entry(ip).or_default().push(i);
             }
@@ -203,7 +273,7 @@ pub(crate) fn link(
         if let Some(p) = f.neighbourhood() {
             by_prefix.entry(p).or_default().push(i);
         }
-        if let Some(t) = f.tool.as_deref() {
+        if let Some(t) = f.tool() {
             by_tool.entry(t).or_default().push(i);
         }
     }

@@ -5,8 +5,9 @@
 //! few at a time instead of holding them all.
 
 use crate::background::Background;
+use crate::link::Facts;
 use crate::merge::{allowed, merge_runs, run_key};
-use crate::pool::Packed;
+use crate::pool::{id_hash, Packed};
 use crate::HuntOptions;
 use haboob_model::{Alert, Campaign, PackedAlerts, Ts};
 use std::collections::HashMap;
@@ -42,9 +43,13 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
         true
     };
     let mut keys: Vec<u64> = Vec::with_capacity(store.len());
+    // What grouping reads of each alert, found in this reading too, so
+    // that grouping decodes only the alerts it needs whole.
+    let mut found: Vec<Option<Facts>> = Vec::with_capacity(store.len());
     let mut suppressed: Vec<u32> = Vec::new();
     for (i, a) in store.iter().enumerate() {
         keys.push(run_key(&a));
+        found.push(Some(Facts::of(&a)));
         if !keep(a, i, &mut keyed) {
             suppressed.push(i as u32);
         }
@@ -56,8 +61,12 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
     let gone = |i: u32| replaced.binary_search(&(i as usize)).is_ok();
     keyed.retain(|k| !gone(k.3));
     let mut suppressed = suppressed.into_iter().filter(|&i| !gone(i)).count() as u64;
+    for &i in &replaced {
+        found[i] = None;
+    }
     for a in merged {
         let i = store.push(&a);
+        found.push(Some(Facts::of(&a)));
         if !keep(a, i, &mut keyed) {
             suppressed += 1;
         }
@@ -69,12 +78,27 @@ pub(crate) fn end(mut store: PackedAlerts, opts: &HuntOptions, gap_ms: i64) -> E
         rank[*code as usize] = r as u32;
     }
     keyed.sort_by(|x, y| (x.0, rank[x.1 as usize], &x.2).cmp(&(y.0, rank[y.1 as usize], &y.2)));
+    // Attribution finds alerts by id: by their hashes, in order.
+    let ids: Vec<u64> = match opts.actors {
+        Some(_) => keyed.iter().map(|k| id_hash(&k.2)).collect(),
+        None => Vec::new(),
+    };
     let order: Vec<u32> = keyed.into_iter().map(|k| k.3).collect();
     // In that order from here on: read in order, each chunk once.
     let store = store.into_order(&order);
-    drop(order);
+    let known: Vec<Facts> = order
+        .iter()
+        .map(|&i| {
+            found[i as usize]
+                .take()
+                .expect("packed alerts: ordered once")
+        })
+        .collect();
+    drop((order, found));
 
-    let (campaigns, background) = crate::campaigns_of(&Packed::new(&store), opts);
+    let pool = Packed::knowing(&store, known, ids);
+    let (campaigns, background) = crate::campaigns_of(&pool, opts);
+    drop(pool);
     Ended {
         store,
         campaigns,

@@ -133,3 +133,33 @@ fn the_corpus_web_logs_hunt_the_same_packed() {
     let n = same_packed_or_not(&inputs, &HuntOptions::default());
     assert!(n > 10, "{n} alerts");
 }
+
+#[test]
+fn an_actor_hunts_and_is_attributed_the_same_packed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("actor");
+    simulate(&SimOptions {
+        rate: 200,
+        ..SimOptions::new(Scenario::ElectionActor, &dir)
+    })
+    .unwrap();
+    // The ISAC list the scenario wrote: indicators naming the actor.
+    let list = std::fs::read(dir.join("intel/isac-list.txt")).unwrap();
+    let opts = haboob_intel::sources::ImportOptions::default();
+    let indicators = haboob_intel::sources::list::read_list(&list[..], "isac", "list:isac", &opts)
+        .unwrap()
+        .indicators;
+    let (index, _) = haboob_intel::IntelIndex::build(indicators, &Default::default());
+    let opts = HuntOptions {
+        targets: Targets::load(&dir.join("targets.toml")).unwrap(),
+        intel: Some(std::sync::Arc::new(index)),
+        actors: Some(std::sync::Arc::new(haboob_intel::ActorDb::builtin())),
+        ..HuntOptions::default()
+    };
+    let inputs = logs_of(&dir);
+    let n = same_packed_or_not(&inputs, &opts);
+    assert!(n > 10, "{n} alerts");
+    let r = hunt(&inputs, &opts, &|_| {});
+    let attributed = r.campaigns.iter().filter(|c| !c.attribution.is_empty());
+    assert!(attributed.count() > 0);
+}

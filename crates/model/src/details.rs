@@ -24,6 +24,13 @@ impl Details {
         Details(Vec::new())
     }
 
+    /// The figures of `entries`, which are sorted by name, each name once
+    /// (as a [`Details`] holds them).
+    pub(crate) fn from_sorted(entries: Vec<(String, Value)>) -> Details {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        Details(entries)
+    }
+
     fn find(&self, key: &str) -> Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }

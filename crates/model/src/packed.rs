@@ -1,13 +1,15 @@
-//! Alerts held packed: encoded as CBOR, compressed with zstd per chunk, and
-//! decoded on demand.
+//! Alerts held packed: encoded in a compact binary layout, compressed with
+//! zstd per chunk, and decoded on demand.
 //!
 //! A flood of one-off probes yields hundreds of thousands of alerts, each
 //! 1.4-2.5 KB on the heap, all held until a hunt ends. [`PackedAlerts`]
 //! holds them as a few hundred bytes each instead: every pushed alert is
-//! encoded into an open buffer; once that buffer passes its chunk size (64
-//! KiB by default) it is compressed into a sealed chunk. Each record's end
-//! offset in its chunk (4 bytes a record) is kept beside the chunks, so that
-//! reading record `i` decompresses only its chunk, and decodes only it.
+//! encoded (the record layout of `packed_codec.rs`: positional fields,
+//! varints, addresses as bytes) into an open buffer; once that buffer passes
+//! its chunk size (64 KiB by default) it is compressed into a sealed chunk.
+//! Each record's end offset in its chunk (4 bytes a record) is kept beside
+//! the chunks, so that reading record `i` decompresses only its chunk, and
+//! decodes only it.
 //!
 //! Three ways to read:
 //! - [`PackedAlerts::iter`]: every alert in push order, one chunk
@@ -47,6 +49,9 @@
 use crate::Alert;
 use std::ops::Range;
 
+#[path = "packed_codec.rs"]
+pub(crate) mod codec;
+
 /// Encoded bytes gathered before a chunk is compressed, by default.
 pub const DEFAULT_CHUNK_BYTES: usize = 64 * 1024;
 
@@ -58,11 +63,10 @@ pub const MAX_CHUNK_BYTES: usize = 1 << 30;
 pub const CURSOR_CHUNKS: usize = 4;
 
 /// The deepest nesting of arrays and objects in an alert's details that
-/// [`PackedAlerts::push`] takes. serde_json parses documents at most 127
-/// levels deep, so details read back from JSON fit; the limit keeps decoding
-/// within ciborium's default recursion limit (256 levels), which deeper
-/// details would exceed (and decoding needs several times the stack that
-/// encoding does, so the limit cannot simply be lifted).
+/// [`PackedAlerts::push`] takes (it panics on deeper ones). serde_json
+/// parses documents at most 127 levels deep, so details read back from JSON
+/// fit; the limit bounds the recursion of encoding and decoding a record's
+/// values, and so the stack they need.
 pub const MAX_DETAILS_DEPTH: usize = 128;
 
 /// zstd level of sealed chunks. On a hostile hunt's alerts level 3 packs
@@ -132,16 +136,15 @@ impl PackedAlerts {
     /// encodes to more than 3 GiB (a chunk's offsets are `u32`).
     pub fn push(&mut self, alert: &Alert) -> usize {
         let index = self.ends.len();
-        for (name, value) in &alert.details {
-            let depth = nesting(value);
-            assert!(
-                depth <= MAX_DETAILS_DEPTH,
+        let start = self.open.len();
+        if let Err(codec::TooDeep { name }) = codec::encode(alert, &mut self.open) {
+            self.open.truncate(start);
+            let depth = alert.details.get(name).map_or(0, nesting);
+            panic!(
                 "packed alerts: record {index}: detail {name:?} nests {depth} levels, \
                  more than {MAX_DETAILS_DEPTH}"
             );
         }
-        ciborium::into_writer(alert, &mut self.open)
-            .unwrap_or_else(|e| panic!("packed alerts: record {index} does not encode: {e}"));
         self.end_record();
         index
     }
@@ -415,9 +418,7 @@ impl PackedAlerts {
 
     /// Decode record `i` of chunk `c` from the chunk's decoded bytes.
     fn decode(&self, c: usize, bytes: &[u8], i: usize) -> Alert {
-        // At most 2 + MAX_DETAILS_DEPTH levels deep (alert, details, value),
-        // within the default limit of 256.
-        ciborium::from_reader(self.record(c, bytes, i))
+        codec::decode(self.record(c, bytes, i))
             .unwrap_or_else(|e| panic!("packed alerts: chunk {c}, record {i} does not decode: {e}"))
     }
 }

@@ -89,9 +89,7 @@ pub(crate) fn parse(line: &str) -> Result<Parsed<'_>, RecordError> {
     if !LEVELS.contains(&level) {
         return Err(RecordError::fixed("unknown LiteSpeed error-log level"));
     }
-    let (conn, msg) = connection(rest);
-    let client = conn.and_then(|c| conn_addr(c.split('#').next().unwrap_or(c)));
-    let site = conn.and_then(|c| c.split_once('#')).map_or("", |(_, v)| v);
+    let (client, site, msg) = connection(rest);
     let msg = msg.strip_prefix("[STDERR] ").unwrap_or(msg);
     if let Some(r) = msg.strip_prefix("[WebAdmin Console] Failed Login Attempt - username:") {
         let (user, ip) = admin_failure(r);
@@ -132,17 +130,22 @@ pub(crate) fn parse(line: &str) -> Result<Parsed<'_>, RecordError> {
     Ok(Parsed::Directive)
 }
 
-/// The message's leading `[pid] [connection] ` parts: the connection (when
-/// there is one) and the rest.
-fn connection(rest: &str) -> (Option<&str>, &str) {
+/// The message's leading `[pid] [connection] ` parts: the connection's
+/// client address and virtual host (when there is a connection, `""` for
+/// no host) and the rest.
+fn connection(rest: &str) -> (Option<IpAddr>, &str, &str) {
     let rest = match rest.strip_prefix('[').and_then(|r| r.split_once("] ")) {
         Some((pid, r)) if !pid.is_empty() && pid.bytes().all(|c| c.is_ascii_digit()) => r,
         _ => rest,
     };
-    match rest.strip_prefix('[').and_then(|r| r.split_once("] ")) {
-        Some((conn, r)) if conn.contains('#') || conn_addr(conn).is_some() => (Some(conn), r),
-        _ => (None, rest),
+    if let Some((conn, r)) = rest.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        let (id, vhost) = conn.split_once('#').unwrap_or((conn, ""));
+        let client = conn_addr(id);
+        if conn.contains('#') || client.is_some() {
+            return (client, vhost, r);
+        }
     }
+    (None, "", rest)
 }
 
 /// The client address of a connection id (the server's

@@ -315,10 +315,11 @@ pub struct AuthEvent<'a> {
     pub domain: Cow<'a, str>,
     /// Tenant or organisation id/name when the source records one.
     pub tenant: Cow<'a, str>,
-    /// The system that recorded the attempt when the record names no
-    /// tenant: the syslog header's host, the web site of a login read from
-    /// a web log, else the site name of the file it was read from (see
-    /// `ReadOptions::site`). Empty when unknown.
+    /// The system that recorded the attempt: the syslog header's host, the
+    /// Windows computer, the web site of a login read from a web log; when
+    /// the record names no tenant, domain or host, the reader puts the site
+    /// name of the file it was read from (see `ReadOptions::site`). Empty
+    /// when unknown. [`AuthEvent::target`] falls back on it.
     pub host: Cow<'a, str>,
     /// `event.outcome`.
     pub outcome: AuthOutcome,

@@ -308,7 +308,7 @@ impl Detector for AuthDetector {
             return;
         }
         if uid as usize == self.user_target.len() {
-            let tid = self.targets.get_or_insert(bounded(ev.target(), max_text));
+            let tid = self.targets.get_or_insert(travel::target_of(ev, max_text));
             self.user_target.push(tid);
         }
         if ev.outcome == AuthOutcome::Attempt {

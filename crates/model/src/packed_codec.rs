@@ -99,26 +99,16 @@ pub(crate) fn encode<'a>(a: &'a Alert, out: &mut Vec<u8>) -> Result<(), TooDeep<
     for t in &a.techniques {
         put_str(out, t);
     }
-    match a.source.ip {
-        Some(IpAddr::V4(v4)) => out.extend_from_slice(&v4.octets()),
-        Some(IpAddr::V6(v6)) => out.extend_from_slice(&v6.octets()),
-        None => {}
+    if let Some(ip) = &a.source.ip {
+        put_octets(out, ip);
     }
     if let Some(p) = &a.source.prefix {
         put_str(out, p);
     }
     put_len(out, a.source.members.len());
     for m in &a.source.members {
-        match m {
-            IpAddr::V4(v4) => {
-                out.push(4);
-                out.extend_from_slice(&v4.octets());
-            }
-            IpAddr::V6(v6) => {
-                out.push(6);
-                out.extend_from_slice(&v6.octets());
-            }
-        }
+        out.push(if m.is_ipv4() { 4 } else { 6 });
+        put_octets(out, m);
     }
     put_str(out, &a.target);
     if let Some(u) = &a.user {
@@ -194,6 +184,14 @@ fn put_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> bool {
         }
     }
     true
+}
+
+/// An address's 4 or 16 bytes (its kind is written before it).
+fn put_octets(out: &mut Vec<u8>, ip: &IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => out.extend_from_slice(&v4.octets()),
+        IpAddr::V6(v6) => out.extend_from_slice(&v6.octets()),
+    }
 }
 
 fn zigzag(i: i64) -> u64 {

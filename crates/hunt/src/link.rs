@@ -13,8 +13,9 @@ use crate::actor::Profiles;
 use crate::campaign::Family;
 use crate::geo::Geo;
 use crate::targets::Targets;
-use haboob_model::{ip_prefix, Alert, Ts};
+use haboob_model::{ip_prefix, Alert, IpPrefix, Ts};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::net::IpAddr;
 
 /// A tool named by more distinct sources than this does not link them.
@@ -137,13 +138,13 @@ impl Facts {
     /// address's. Members without a prefix (a `web.sweep` alert's sources,
     /// spread over many networks) have no one neighbourhood: they link by
     /// address only.
-    fn neighbourhood(&self) -> Option<String> {
+    fn neighbourhood(&self) -> Option<Near<'_>> {
         if self.prefix().is_none() && !self.members().is_empty() {
             return None;
         }
         self.prefix()
-            .map(str::to_string)
-            .or_else(|| self.ip.map(|ip| ip_prefix(ip).to_string()))
+            .map(Near::of_prefix)
+            .or_else(|| self.ip.map(|ip| Near::Net(ip_prefix(ip))))
     }
 
     fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
@@ -202,36 +203,91 @@ impl Gathered {
     }
 }
 
-/// Link alerts sharing `key` whose activity lies within `window_ms` of each
-/// other (sorted sweep), recording one reason per linked key.
-fn link_within<K>(
-    uf: &mut UnionFind,
-    facts: &[Facts],
-    keyed: BTreeMap<K, Vec<usize>>,
-    window_ms: i64,
-    reasons: &mut Reasons,
-    distinct_only: bool,
-    why: impl Fn(&K) -> String,
-) {
-    for (key, mut idx) in keyed {
-        idx.sort_by_key(|&i| facts[i].first);
-        let mut reach = i64::MIN;
-        let mut prev: Option<usize> = None;
-        for &i in &idx {
-            if let Some(p) = prev {
-                if facts[i].first.0 <= reach.saturating_add(window_ms) {
-                    uf.union(p, i);
-                    // Neighbour and tool links are reasons only when they
-                    // join different sources.
-                    if !distinct_only || !facts[p].same_sources(&facts[i]) {
-                        let r = why(&key);
-                        reasons.entry(p).or_default().insert(r.clone());
-                        reasons.entry(i).or_default().insert(r);
+/// A neighbourhood alerts link in ([`Facts::neighbourhood`]): a network,
+/// or a prefix an alert names that is not one's spelling. Two are equal
+/// exactly when their texts are, and neither is formatted until a link
+/// needs its text for a reason.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Near<'a> {
+    Net(IpPrefix),
+    Named(&'a str),
+}
+
+impl fmt::Display for Near<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Near::Net(p) => p.fmt(f),
+            Near::Named(s) => f.write_str(s),
+        }
+    }
+}
+
+impl<'a> Near<'a> {
+    /// The network a prefix names when the prefix is exactly that
+    /// network's spelling (so that it equals the neighbourhood of an
+    /// address in it), else the prefix as named.
+    fn of_prefix(p: &'a str) -> Near<'a> {
+        let net = p.split_once('/').and_then(|(a, l)| {
+            Some(IpPrefix {
+                network: a.parse().ok()?,
+                len: l.parse().ok()?,
+            })
+        });
+        match net {
+            Some(n) if n.to_string() == p => Near::Net(n),
+            _ => Near::Named(p),
+        }
+    }
+}
+
+/// Links alerts by shared keys, recording why.
+struct Linker<'f> {
+    uf: UnionFind,
+    facts: &'f [Facts],
+    reasons: Reasons,
+}
+
+impl Linker<'_> {
+    /// Link alerts sharing a key (pairs of key and alert index, in any
+    /// order) whose activity lies within `window_ms` of each other (sorted
+    /// sweep), recording one reason per linked key. Keys are walked in
+    /// their order, which changes no group (union-find roots are the
+    /// smallest index) and no reason (a set per alert); each key's alerts
+    /// in the order of their first sight, then index.
+    fn within<K: Ord>(
+        &mut self,
+        mut keyed: Vec<(K, u32)>,
+        window_ms: i64,
+        distinct_only: bool,
+        why: impl Fn(&K) -> String,
+    ) {
+        let facts = self.facts;
+        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| facts[*a as usize].first.cmp(&facts[*b as usize].first))
+                .then(a.cmp(b))
+        });
+        for run in keyed.chunk_by(|x, y| x.0 == y.0) {
+            let mut text: Option<String> = None;
+            let mut reach = i64::MIN;
+            let mut prev: Option<usize> = None;
+            for &(ref key, i) in run {
+                let i = i as usize;
+                if let Some(p) = prev {
+                    if facts[i].first.0 <= reach.saturating_add(window_ms) {
+                        self.uf.union(p, i);
+                        // Neighbour and tool links are reasons only when
+                        // they join different sources.
+                        if !distinct_only || !facts[p].same_sources(&facts[i]) {
+                            let r = text.get_or_insert_with(|| why(key));
+                            self.reasons.entry(p).or_default().insert(r.clone());
+                            self.reasons.entry(i).or_default().insert(r.clone());
+                        }
                     }
                 }
+                reach = reach.max(facts[i].last.0);
+                prev = Some(i);
             }
-            reach = reach.max(facts[i].last.0);
-            prev = Some(i);
         }
     }
 }
@@ -244,76 +300,72 @@ pub(crate) fn link(
     geo: Option<&Geo>,
 ) -> (Groups, Reasons) {
     let Gathered { facts, profiles } = g;
-    let mut uf = UnionFind::new(facts.len());
-    let mut reasons = Reasons::new();
-    // 1. Same source address (or same cluster prefix) at any time.
-    // Keyed by address (formatted only for a reason): which key is walked
-    // first changes no campaign (union-find roots are the smallest index).
-    let mut by_ip: BTreeMap<IpAddr, Vec<usize>> = BTreeMap::new();
-    let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut by_tool: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Each link key with the index of an alert that has it: a pair per
+    // alert and key (about 24 bytes), not a map of lists.
+    let mut by_ip: Vec<(IpAddr, u32)> = Vec::with_capacity(facts.len());
+    let mut by_near: Vec<(Near<'_>, u32)> = Vec::with_capacity(facts.len());
+    let mut by_tool: Vec<(&str, u32)> = Vec::new();
     // Victims of the same listed infrastructure (`crate::victim`).
-    let mut by_infra: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_infra: Vec<(&str, u32)> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
+        let at = u32::try_from(i).expect("fewer than 2^32 alerts");
         for k in f.infra() {
-            by_infra.entry(k).or_default().push(i);
+            by_infra.push((k, at));
         }
+        // 1. Same source address (or same cluster prefix) at any time.
         // A cluster's `ip` is also one of its members: once each, so that
         // an alert is not "linked" to itself.
         if f.members().is_empty() {
             if let Some(ip) = f.ip {
-                by_ip.entry(ip).or_default().push(i);
+                by_ip.push((ip, at));
             }
         } else {
             let ips: BTreeSet<IpAddr> = f.addresses().collect();
-            for ip in ips {
-                by_ip.entry(ip).or_default().push(i);
-            }
+            by_ip.extend(ips.into_iter().map(|ip| (ip, at)));
         }
         if let Some(p) = f.neighbourhood() {
-            by_prefix.entry(p).or_default().push(i);
+            by_near.push((p, at));
         }
         if let Some(t) = f.tool() {
-            by_tool.entry(t).or_default().push(i);
+            by_tool.push((t, at));
         }
     }
     // A tool that many sources run is no evidence of one actor.
-    by_tool.retain(|_, idx| {
-        let sources: BTreeSet<IpAddr> = idx.iter().filter_map(|&i| facts[i].ip).collect();
-        sources.len() <= MAX_TOOL_SOURCES
-    });
+    by_tool.sort_unstable();
+    let by_tool: Vec<(&str, u32)> = by_tool
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| {
+            let sources: BTreeSet<IpAddr> = run
+                .iter()
+                .filter_map(|&(_, i)| facts[i as usize].ip)
+                .collect();
+            sources.len() <= MAX_TOOL_SOURCES
+        })
+        .flatten()
+        .copied()
+        .collect();
+    let mut linker = Linker {
+        uf: UnionFind::new(facts.len()),
+        facts: &facts,
+        reasons: Reasons::new(),
+    };
     let forever = i64::MAX / 4;
-    link_within(&mut uf, &facts, by_ip, forever, &mut reasons, false, |k| {
-        format!("same source {k}")
+    linker.within(by_ip, forever, false, |k| format!("same source {k}"));
+    linker.within(by_infra, forever, false, |k| {
+        format!("same listed infrastructure {k}")
     });
-    link_within(
-        &mut uf,
-        &facts,
-        by_infra,
-        forever,
-        &mut reasons,
-        false,
-        |k| format!("same listed infrastructure {k}"),
-    );
     let hour = 3_600_000i64;
-    link_within(
-        &mut uf,
-        &facts,
-        by_prefix,
-        prefix_window_hours as i64 * hour,
-        &mut reasons,
-        true,
-        |k| format!("neighbouring sources in {k} within {prefix_window_hours} h"),
-    );
-    link_within(
-        &mut uf,
-        &facts,
-        by_tool,
-        tool_window_hours as i64 * hour,
-        &mut reasons,
-        true,
-        |k| format!("same tool ({k}) within {tool_window_hours} h"),
-    );
+    linker.within(by_near, prefix_window_hours as i64 * hour, true, |k| {
+        format!("neighbouring sources in {k} within {prefix_window_hours} h")
+    });
+    linker.within(by_tool, tool_window_hours as i64 * hour, true, |k| {
+        format!("same tool ({k}) within {tool_window_hours} h")
+    });
+    let Linker {
+        mut uf,
+        mut reasons,
+        ..
+    } = linker;
 
     // 4. One actor's addresses, by fingerprint (see `crate::actor`): the
     // strongest links first; a link is a reason when it joins two groups.
@@ -332,4 +384,33 @@ pub(crate) fn link(
         groups.entry(r).or_default().push(i);
     }
     (groups, reasons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn near_of(ip: &str) -> Near<'static> {
+        Near::Net(ip_prefix(ip.parse().unwrap()))
+    }
+
+    #[test]
+    fn a_named_prefix_is_the_neighbourhood_of_an_address_exactly_when_it_is_spelled_so() {
+        assert!(Near::of_prefix("198.51.100.0/24") == near_of("198.51.100.7"));
+        assert!(Near::of_prefix("2001:db8:0:1::/64") == near_of("2001:db8:0:1::9"));
+        // Host bits set, another length, or not a network at all: the
+        // texts differ from every address's neighbourhood, so do the keys.
+        for other in [
+            "198.51.100.7/24",
+            "198.51.100.0/23",
+            "AS64500",
+            "10.0.0.0/x",
+        ] {
+            let n = Near::of_prefix(other);
+            assert!(n != near_of("198.51.100.7"), "{other}");
+            assert_eq!(n.to_string(), other);
+        }
+        assert!(matches!(Near::of_prefix("AS64500"), Near::Named("AS64500")));
+        assert_eq!(near_of("198.51.100.7").to_string(), "198.51.100.0/24");
+    }
 }

@@ -47,40 +47,101 @@ const MAX_POSTING: usize = 2000;
 /// Bottom-k size (as the detectors write it).
 const K: usize = 32;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A source's User-Agent (texts as [`Names`] numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ua {
     Unknown,
     None,
     Mixed,
-    Stock(String),
-    Exact(String),
+    Stock(u32),
+    Exact(u32),
 }
 
+/// What the fingerprints of one source's alerts add up to. Texts (methods,
+/// habits, HTTP versions, sectors, User-Agent hashes) are numbers of the
+/// profiles' [`Names`], each set sorted: a profile is a few hundred bytes,
+/// where sets of strings cost a tree node per set and an allocation per
+/// string.
 #[derive(Debug)]
 struct Profile {
     ip: IpAddr,
     alert: usize,
     ua: Ua,
-    methods: BTreeSet<String>,
-    habits: BTreeSet<String>,
-    protocols: BTreeSet<String>,
+    methods: Vec<u32>,
+    habits: Vec<u32>,
+    protocols: Vec<u32>,
     hours: u32,
     weekdays: u32,
     paths: u64,
     path_sketch: Vec<u32>,
     order_sketch: Vec<u32>,
-    sectors: BTreeSet<String>,
+    sectors: Vec<u32>,
 }
 
-fn network(ip: IpAddr) -> String {
+/// The texts profiles name, each held once and numbered.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Names {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
+        self.names.push(s.into());
+        self.ids.insert(s.into(), i);
+        i
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+
+    /// Adds the numbers of the strings of `v` (a JSON array) to the sorted
+    /// set `set`.
+    fn add_strs(&mut self, set: &mut Vec<u32>, v: &serde_json::Value) {
+        for x in v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str())
+        {
+            let i = self.id(x);
+            if let Err(at) = set.binary_search(&i) {
+                set.insert(at, i);
+            }
+        }
+    }
+}
+
+/// A source's network, for rarity and the weak link: IPv4 /24, IPv6 /48.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Net {
+    V4([u8; 3]),
+    V6([u16; 3]),
+}
+
+impl std::fmt::Display for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Net::V4(o) => write!(f, "{}.{}.{}.0/24", o[0], o[1], o[2]),
+            Net::V6(s) => write!(f, "{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]),
+        }
+    }
+}
+
+fn network(ip: IpAddr) -> Net {
     match ip {
         IpAddr::V4(v) => {
             let o = v.octets();
-            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+            Net::V4([o[0], o[1], o[2]])
         }
         IpAddr::V6(v) => {
             let s = v.segments();
-            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            Net::V6([s[0], s[1], s[2]])
         }
     }
 }
@@ -117,16 +178,6 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     both as f64 / u.len() as f64
 }
 
-fn strs(v: &serde_json::Value) -> BTreeSet<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn mask_jaccard(a: u32, b: u32) -> f64 {
     let u = (a | b).count_ones();
     if u == 0 {
@@ -136,12 +187,21 @@ fn mask_jaccard(a: u32, b: u32) -> f64 {
     }
 }
 
-fn set_jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
-    let u = a.union(b).count();
+/// The numbers in both sorted sets.
+fn common(a: &[u32], b: &[u32]) -> Vec<u32> {
+    a.iter()
+        .filter(|x| b.binary_search(x).is_ok())
+        .copied()
+        .collect()
+}
+
+fn set_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let both = common(a, b).len();
+    let u = a.len() + b.len() - both;
     if u == 0 {
         0.0
     } else {
-        a.intersection(b).count() as f64 / u as f64
+        both as f64 / u as f64
     }
 }
 
@@ -151,6 +211,7 @@ fn set_jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 #[derive(Default)]
 pub(crate) struct Profiles {
     by_ip: BTreeMap<IpAddr, Profile>,
+    names: Names,
 }
 
 /// Whether alert `a` counts into a profile ([`Profiles::add`]): a single
@@ -167,49 +228,53 @@ impl Profiles {
         else {
             return;
         };
+        let names = &mut self.names;
         let ua = match fp.get("ua").and_then(|v| v.as_str()) {
             Some("none") => Ua::None,
             Some("mixed") => Ua::Mixed,
             Some(h) if fp.get("ua_stock").and_then(|v| v.as_bool()) == Some(true) => {
-                Ua::Stock(h.to_string())
+                Ua::Stock(names.id(h))
             }
-            Some(h) => Ua::Exact(h.to_string()),
+            Some(h) => Ua::Exact(names.id(h)),
             None => Ua::Unknown,
         };
         let t = targets.enrich(&a.target);
-        let mut sectors = BTreeSet::new();
-        sectors.insert(format!("{:?}", t.sector).to_ascii_lowercase());
+        let mut sectors = vec![names.id(&format!("{:?}", t.sector).to_ascii_lowercase())];
         if let Some(r) = t.region {
-            sectors.insert(format!("region {r}"));
+            sectors.push(names.id(&format!("region {r}")));
         }
         let p = self.by_ip.entry(ip).or_insert_with(|| Profile {
             ip,
             alert: i,
             ua: Ua::Unknown,
-            methods: BTreeSet::new(),
-            habits: BTreeSet::new(),
-            protocols: BTreeSet::new(),
+            methods: Vec::new(),
+            habits: Vec::new(),
+            protocols: Vec::new(),
             hours: 0,
             weekdays: 0,
             paths: 0,
             path_sketch: Vec::new(),
             order_sketch: Vec::new(),
-            sectors: BTreeSet::new(),
+            sectors: Vec::new(),
         });
-        p.ua = match (&p.ua, ua) {
+        p.ua = match (p.ua, ua) {
             (Ua::Unknown, u) => u,
-            (cur, u) if *cur == u => u,
+            (cur, u) if cur == u => u,
             _ => Ua::Mixed,
         };
-        p.methods.extend(strs(&fp["methods"]));
-        p.habits.extend(strs(&fp["habits"]));
-        p.protocols.extend(strs(&fp["protocols"]));
+        names.add_strs(&mut p.methods, &fp["methods"]);
+        names.add_strs(&mut p.habits, &fp["habits"]);
+        names.add_strs(&mut p.protocols, &fp["protocols"]);
         p.hours |= fp["hours"].as_u64().unwrap_or(0) as u32;
         p.weekdays |= fp["weekdays"].as_u64().unwrap_or(0) as u32;
         p.paths = p.paths.max(fp["paths"].as_u64().unwrap_or(0));
         p.path_sketch = union_sketch(&p.path_sketch, &sketch(&fp["path_sketch"]));
         p.order_sketch = union_sketch(&p.order_sketch, &sketch(&fp["order_sketch"]));
-        p.sectors.extend(sectors);
+        for s in sectors {
+            if let Err(at) = p.sectors.binary_search(&s) {
+                p.sectors.insert(at, s);
+            }
+        }
     }
 }
 
@@ -226,7 +291,8 @@ pub struct Link {
 
 /// Every link between fingerprinted sources, strongest first.
 pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
-    let ps: Vec<Profile> = profiles.by_ip.into_values().collect();
+    let Profiles { by_ip, names } = profiles;
+    let ps: Vec<Profile> = by_ip.into_values().collect();
     let eligible: Vec<usize> = (0..ps.len())
         .filter(|&i| ps[i].paths >= MIN_PATHS && !ps[i].path_sketch.is_empty())
         .collect();
@@ -259,15 +325,18 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
         }
     }
     // Rarity: the networks sharing a wordlist (similar pairs) or a User-Agent.
-    let mut wl_nets: Vec<BTreeSet<String>> = ps.iter().map(|p| [network(p.ip)].into()).collect();
+    // A profile in no similar pair shares its wordlist with its own
+    // network only.
+    let mut wl_nets: HashMap<usize, BTreeSet<Net>> = HashMap::new();
     for &(a, b, _) in &similar {
         let (na, nb) = (network(ps[a].ip), network(ps[b].ip));
-        wl_nets[a].insert(nb);
-        wl_nets[b].insert(na);
+        wl_nets.entry(a).or_insert_with(|| [na].into()).insert(nb);
+        wl_nets.entry(b).or_insert_with(|| [nb].into()).insert(na);
     }
-    let mut ua_nets: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let wl_nets_of = |i: usize| wl_nets.get(&i).map_or(1, BTreeSet::len);
+    let mut ua_nets: HashMap<u32, BTreeSet<Net>> = HashMap::new();
     for p in &ps {
-        if let Ua::Exact(h) = &p.ua {
+        if let Ua::Exact(h) = p.ua {
             ua_nets.entry(h).or_default().insert(network(p.ip));
         }
     }
@@ -275,7 +344,7 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
     let mut out = Vec::new();
     for (a, b, j) in similar {
         let (pa, pb) = (&ps[a], &ps[b]);
-        let rw = rarity(wl_nets[a].len().max(wl_nets[b].len()));
+        let rw = rarity(wl_nets_of(a).max(wl_nets_of(b)));
         let mut parts: Vec<(String, f64)> = Vec::new();
         parts.push((
             format!(
@@ -290,9 +359,9 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
                 parts.push((format!("same wordlist order ({jo:.2})"), 0.3 * jo * rw));
             }
         }
-        if let (Ua::Exact(x), Ua::Exact(y)) = (&pa.ua, &pb.ua) {
+        if let (Ua::Exact(x), Ua::Exact(y)) = (pa.ua, pb.ua) {
             if x == y {
-                let n = ua_nets.get(x.as_str()).map_or(1, BTreeSet::len);
+                let n = ua_nets.get(&x).map_or(1, BTreeSet::len);
                 parts.push((
                     format!("same User-Agent ({n} networks send it)"),
                     0.3 * rarity(n),
@@ -315,11 +384,11 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
         }
         let jt = set_jaccard(&pa.sectors, &pb.sectors);
         if jt >= 0.5 {
-            let what: Vec<&str> = pa
-                .sectors
-                .intersection(&pb.sectors)
-                .map(String::as_str)
+            let mut what: Vec<&str> = common(&pa.sectors, &pb.sectors)
+                .into_iter()
+                .map(|i| names.name(i))
                 .collect();
+            what.sort_unstable();
             weak.push((
                 format!("same target choice ({})", what.join(", ")),
                 0.1 * jt,
@@ -534,10 +603,28 @@ pub(crate) mod tests {
 
     #[test]
     fn networks() {
-        assert_eq!(network("198.51.100.7".parse().unwrap()), "198.51.100.0/24");
-        assert_eq!(
-            network("2001:db8:4b1d:7::35".parse().unwrap()),
-            "2001:db8:4b1d::/48"
-        );
+        let net = |ip: &str| network(ip.parse().unwrap());
+        assert_eq!(net("198.51.100.7").to_string(), "198.51.100.0/24");
+        assert_eq!(net("2001:db8:4b1d:7::35").to_string(), "2001:db8:4b1d::/48");
+        assert_eq!(net("198.51.100.7"), net("198.51.100.200"));
+        assert_ne!(net("198.51.100.7"), net("198.51.101.7"));
+        assert_eq!(net("2001:db8:4b1d:7::35"), net("2001:db8:4b1d:ffff::1"));
+    }
+
+    #[test]
+    fn named_sets_compare_as_the_sets_of_their_texts() {
+        let mut names = Names::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        names.add_strs(&mut a, &serde_json::json!(["POST", "GET", "GET", "HEAD"]));
+        names.add_strs(&mut b, &serde_json::json!(["HEAD", "GET", "PUT"]));
+        assert_eq!(a.len(), 3);
+        assert_eq!(set_jaccard(&a, &b), 0.5);
+        let mut both: Vec<&str> = common(&a, &b).into_iter().map(|i| names.name(i)).collect();
+        both.sort_unstable();
+        assert_eq!(both, ["GET", "HEAD"]);
+        let mut c = Vec::new();
+        names.add_strs(&mut c, &serde_json::json!(["GET", "HEAD", "POST"]));
+        assert_eq!(a, c);
+        assert_eq!(set_jaccard(&[], &[]), 0.0);
     }
 }

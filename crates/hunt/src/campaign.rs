@@ -298,21 +298,21 @@ fn build_each<P: Pool + ?Sized>(
     );
     // Groups are read a batch at a time (packed alerts: each chunk once a
     // batch, where a group a time could read a chunk for every group).
-    let groups: Vec<Vec<usize>> = groups.into_values().collect();
-    let mut rest = groups.as_slice();
-    for take in crate::pool::batch_lens(groups.iter().map(Vec::len)) {
-        let (batch, after) = rest.split_at(take);
-        rest = after;
-        let of: Vec<usize> = batch.iter().flatten().map(|&j| idx[j]).collect();
+    let mut first = 0;
+    for take in crate::pool::batch_lens(groups.sizes()) {
+        let (batch, ends) = groups.span(first, first + take);
+        first += take;
+        let of: Vec<usize> = batch.iter().map(|&j| idx[j]).collect();
         alerts.with(&of, |members| {
             let mut from = 0;
-            for at in batch {
-                let m = &members[from..from + at.len()];
-                from += at.len();
-                each(build(m, at, targets, &reasons), m);
+            for end in ends {
+                let m = &members[from..end];
+                each(build(m, &batch[from..end], targets, &reasons), m);
+                from = end;
             }
         });
     }
+    debug_assert_eq!(first, groups.len());
 }
 
 /// The campaign of `members`, the alerts of indices `idx` (for `reasons`).
@@ -330,9 +330,7 @@ fn build(members: &[&Alert], idx: &[usize], targets: &Targets, reasons: &Reasons
         tnames.insert(a.target.clone());
         detectors.insert(a.detector.clone());
         techniques.extend(a.techniques.iter().cloned());
-        if let Some(r) = reasons.get(&i) {
-            why.extend(r.iter().cloned());
-        }
+        why.extend(reasons.of(i).map(str::to_string));
         ids.push(a.id.clone());
         first = first.min(a.first_seen);
         last = last.max(a.last_seen);

@@ -14,18 +14,110 @@ use crate::campaign::Family;
 use crate::geo::Geo;
 use crate::targets::Targets;
 use haboob_model::{ip_prefix, Alert, IpPrefix, Ts};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 
 /// A tool named by more distinct sources than this does not link them.
 const MAX_TOOL_SOURCES: usize = 8;
 
-/// Each alert's reasons, by index.
-pub(crate) type Reasons = BTreeMap<usize, BTreeSet<String>>;
+/// Why alerts were linked: each reason's text once, and a pair (alert,
+/// text) per alert it names (8 bytes, where a set of strings per alert
+/// cost a tree node and a copy of each text).
+#[derive(Default)]
+pub(crate) struct Reasons {
+    texts: Vec<String>,
+    /// Sorted and without repeats once [`Reasons::seal`]ed.
+    pairs: Vec<(u32, u32)>,
+}
 
-/// The groups of alerts (indices, each sorted, keyed by their smallest).
-pub(crate) type Groups = BTreeMap<usize, Vec<usize>>;
+impl Reasons {
+    /// A new reason's text, numbered.
+    fn text(&mut self, t: String) -> u32 {
+        self.texts.push(t);
+        u32::try_from(self.texts.len() - 1).expect("fewer than 2^32 reasons")
+    }
+
+    /// Alert `i` is linked for reason `text`.
+    fn add(&mut self, i: usize, text: u32) {
+        let i = u32::try_from(i).expect("fewer than 2^32 alerts");
+        self.pairs.push((i, text));
+    }
+
+    fn seal(&mut self) {
+        self.pairs.sort_unstable();
+        self.pairs.dedup();
+    }
+
+    /// The reasons of alert `i`, each once.
+    pub(crate) fn of(&self, i: usize) -> impl Iterator<Item = &str> {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        let from = self.pairs.partition_point(|p| p.0 < i);
+        let to = from + self.pairs[from..].partition_point(|p| p.0 == i);
+        self.pairs[from..to]
+            .iter()
+            .map(|&(_, t)| self.texts[t as usize].as_str())
+    }
+}
+
+/// The groups of alerts: each group's indices sorted, groups in the order
+/// of their smallest index, all in one list.
+pub(crate) struct Groups {
+    members: Vec<usize>,
+    /// Where each group ends in `members`.
+    ends: Vec<usize>,
+}
+
+impl Groups {
+    /// The groups of the union-find's partition of `n` alerts.
+    fn of(uf: &mut UnionFind, n: usize) -> Groups {
+        let mut keyed: Vec<(usize, usize)> = (0..n).map(|i| (uf.find(i), i)).collect();
+        keyed.sort_unstable();
+        let mut ends = Vec::new();
+        for (at, w) in keyed.windows(2).enumerate() {
+            if w[0].0 != w[1].0 {
+                ends.push(at + 1);
+            }
+        }
+        if n > 0 {
+            ends.push(n);
+        }
+        Groups {
+            members: keyed.into_iter().map(|(_, i)| i).collect(),
+            ends,
+        }
+    }
+
+    /// The number of groups.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The members of groups `from..to`, in one slice, and where each of
+    /// those groups ends in it.
+    pub(crate) fn span(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> (&[usize], impl Iterator<Item = usize> + '_) {
+        let start = if from == 0 { 0 } else { self.ends[from - 1] };
+        let end = if to == 0 { 0 } else { self.ends[to - 1] };
+        (
+            &self.members[start..end],
+            self.ends[from..to].iter().map(move |e| e - start),
+        )
+    }
+
+    /// The size of each group, in order.
+    pub(crate) fn sizes(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&e| {
+            let n = e - start;
+            start = e;
+            n
+        })
+    }
+}
 
 struct UnionFind(Vec<usize>);
 
@@ -268,7 +360,7 @@ impl Linker<'_> {
                 .then(a.cmp(b))
         });
         for run in keyed.chunk_by(|x, y| x.0 == y.0) {
-            let mut text: Option<String> = None;
+            let mut text: Option<u32> = None;
             let mut reach = i64::MIN;
             let mut prev: Option<usize> = None;
             for &(ref key, i) in run {
@@ -279,9 +371,10 @@ impl Linker<'_> {
                         // Neighbour and tool links are reasons only when
                         // they join different sources.
                         if !distinct_only || !facts[p].same_sources(&facts[i]) {
-                            let r = text.get_or_insert_with(|| why(key));
-                            self.reasons.entry(p).or_default().insert(r.clone());
-                            self.reasons.entry(i).or_default().insert(r.clone());
+                            let reasons = &mut self.reasons;
+                            let r = *text.get_or_insert_with(|| reasons.text(why(key)));
+                            reasons.add(p, r);
+                            reasons.add(i, r);
                         }
                     }
                 }
@@ -347,7 +440,7 @@ pub(crate) fn link(
     let mut linker = Linker {
         uf: UnionFind::new(facts.len()),
         facts: &facts,
-        reasons: Reasons::new(),
+        reasons: Reasons::default(),
     };
     let forever = i64::MAX / 4;
     linker.within(by_ip, forever, false, |k| format!("same source {k}"));
@@ -373,17 +466,13 @@ pub(crate) fn link(
         let (a, b) = l.alerts;
         if uf.find(a) != uf.find(b) {
             uf.union(a, b);
-            reasons.entry(a).or_default().insert(l.reason.clone());
-            reasons.entry(b).or_default().insert(l.reason);
+            let r = reasons.text(l.reason);
+            reasons.add(a, r);
+            reasons.add(b, r);
         }
     }
-
-    let mut groups = Groups::new();
-    for i in 0..facts.len() {
-        let r = uf.find(i);
-        groups.entry(r).or_default().push(i);
-    }
-    (groups, reasons)
+    reasons.seal();
+    (Groups::of(&mut uf, facts.len()), reasons)
 }
 
 #[cfg(test)]

@@ -502,4 +502,41 @@ mod tests {
         assert!(matches!(Near::of_prefix("AS64500"), Near::Named("AS64500")));
         assert_eq!(near_of("198.51.100.7").to_string(), "198.51.100.0/24");
     }
+
+    #[test]
+    fn groups_are_the_partition_in_order_of_smallest_index() {
+        let mut uf = UnionFind::new(6);
+        uf.union(0, 3);
+        uf.union(5, 2);
+        uf.union(4, 3);
+        let g = Groups::of(&mut uf, 6);
+        assert_eq!(g.len(), 3);
+        assert_eq!(g.sizes().collect::<Vec<_>>(), [3, 1, 2]);
+        let (all, ends) = g.span(0, 3);
+        assert_eq!(all, [0, 3, 4, 1, 2, 5]);
+        assert_eq!(ends.collect::<Vec<_>>(), [3, 4, 6]);
+        let (some, ends) = g.span(1, 3);
+        assert_eq!(some, [1, 2, 5]);
+        assert_eq!(ends.collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(Groups::of(&mut UnionFind::new(0), 0).len(), 0);
+    }
+
+    #[test]
+    fn reasons_are_each_alerts_texts_once() {
+        let mut r = Reasons::default();
+        let a = r.text("same source 192.0.2.1".into());
+        let b = r.text("same tool (x) within 24 h".into());
+        for (i, t) in [(2, a), (2, a), (1, b), (2, b), (7, a)] {
+            r.add(i, t);
+        }
+        r.seal();
+        let of = |i| r.of(i).collect::<Vec<_>>();
+        assert_eq!(
+            of(2),
+            ["same source 192.0.2.1", "same tool (x) within 24 h"]
+        );
+        assert_eq!(of(1), ["same tool (x) within 24 h"]);
+        assert_eq!(of(7), ["same source 192.0.2.1"]);
+        assert!(of(0).is_empty() && of(3).is_empty() && of(8).is_empty());
+    }
 }

@@ -361,6 +361,7 @@ impl Linker<'_> {
         });
         for run in keyed.chunk_by(|x, y| x.0 == y.0) {
             let mut text: Option<u32> = None;
+            let mut added: Option<usize> = None;
             let mut reach = i64::MIN;
             let mut prev: Option<usize> = None;
             for &(ref key, i) in run {
@@ -373,8 +374,12 @@ impl Linker<'_> {
                         if !distinct_only || !facts[p].same_sources(&facts[i]) {
                             let reasons = &mut self.reasons;
                             let r = *text.get_or_insert_with(|| reasons.text(why(key)));
-                            reasons.add(p, r);
+                            // `p` has it already when it was linked last.
+                            if added != Some(p) {
+                                reasons.add(p, r);
+                            }
                             reasons.add(i, r);
+                            added = Some(i);
                         }
                     }
                 }
@@ -393,36 +398,54 @@ pub(crate) fn link(
     geo: Option<&Geo>,
 ) -> (Groups, Reasons) {
     let Gathered { facts, profiles } = g;
+    let at = |i: usize| u32::try_from(i).expect("fewer than 2^32 alerts");
+    let mut linker = Linker {
+        uf: UnionFind::new(facts.len()),
+        facts: &facts,
+        reasons: Reasons::default(),
+    };
     // Each link key with the index of an alert that has it: a pair per
-    // alert and key (about 24 bytes), not a map of lists.
-    let mut by_ip: Vec<(IpAddr, u32)> = Vec::with_capacity(facts.len());
-    let mut by_near: Vec<(Near<'_>, u32)> = Vec::with_capacity(facts.len());
-    let mut by_tool: Vec<(&str, u32)> = Vec::new();
-    // Victims of the same listed infrastructure (`crate::victim`).
-    let mut by_infra: Vec<(&str, u32)> = Vec::new();
+    // alert and key (24 to 32 bytes), not a map of lists; one list at a
+    // time (the order of the lists changes no group and no reason).
+    // 1. Same source address (or same cluster prefix) at any time. A
+    // cluster's `ip` is also one of its members: once each, so that an
+    // alert is not "linked" to itself.
+    let members: usize = facts.iter().map(|f| f.members().len()).sum();
+    let mut by_ip: Vec<(IpAddr, u32)> = Vec::with_capacity(facts.len() + members);
     for (i, f) in facts.iter().enumerate() {
-        let at = u32::try_from(i).expect("fewer than 2^32 alerts");
-        for k in f.infra() {
-            by_infra.push((k, at));
-        }
-        // 1. Same source address (or same cluster prefix) at any time.
-        // A cluster's `ip` is also one of its members: once each, so that
-        // an alert is not "linked" to itself.
         if f.members().is_empty() {
-            if let Some(ip) = f.ip {
-                by_ip.push((ip, at));
-            }
+            by_ip.extend(f.ip.map(|ip| (ip, at(i))));
         } else {
             let ips: BTreeSet<IpAddr> = f.addresses().collect();
-            by_ip.extend(ips.into_iter().map(|ip| (ip, at)));
-        }
-        if let Some(p) = f.neighbourhood() {
-            by_near.push((p, at));
-        }
-        if let Some(t) = f.tool() {
-            by_tool.push((t, at));
+            by_ip.extend(ips.into_iter().map(|ip| (ip, at(i))));
         }
     }
+    let forever = i64::MAX / 4;
+    linker.within(by_ip, forever, false, |k| format!("same source {k}"));
+    // 2. Victims of the same listed infrastructure (`crate::victim`).
+    let by_infra: Vec<(&str, u32)> = facts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| f.infra().iter().map(move |k| (k.as_str(), at(i))))
+        .collect();
+    linker.within(by_infra, forever, false, |k| {
+        format!("same listed infrastructure {k}")
+    });
+    // 3. Neighbouring sources, and the same tool, within hours.
+    let by_near: Vec<(Near<'_>, u32)> = facts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.neighbourhood()?, at(i))))
+        .collect();
+    let hour = 3_600_000i64;
+    linker.within(by_near, prefix_window_hours as i64 * hour, true, |k| {
+        format!("neighbouring sources in {k} within {prefix_window_hours} h")
+    });
+    let mut by_tool: Vec<(&str, u32)> = facts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.tool()?, at(i))))
+        .collect();
     // A tool that many sources run is no evidence of one actor.
     by_tool.sort_unstable();
     let by_tool: Vec<(&str, u32)> = by_tool
@@ -437,20 +460,6 @@ pub(crate) fn link(
         .flatten()
         .copied()
         .collect();
-    let mut linker = Linker {
-        uf: UnionFind::new(facts.len()),
-        facts: &facts,
-        reasons: Reasons::default(),
-    };
-    let forever = i64::MAX / 4;
-    linker.within(by_ip, forever, false, |k| format!("same source {k}"));
-    linker.within(by_infra, forever, false, |k| {
-        format!("same listed infrastructure {k}")
-    });
-    let hour = 3_600_000i64;
-    linker.within(by_near, prefix_window_hours as i64 * hour, true, |k| {
-        format!("neighbouring sources in {k} within {prefix_window_hours} h")
-    });
     linker.within(by_tool, tool_window_hours as i64 * hour, true, |k| {
         format!("same tool ({k}) within {tool_window_hours} h")
     });

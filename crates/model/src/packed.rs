@@ -198,7 +198,7 @@ impl PackedAlerts {
     /// # Panics
     ///
     /// If an index is `len()` or more, or comes twice.
-    pub fn into_order(self, order: &[u32]) -> PackedAlerts {
+    pub fn into_order(mut self, order: &[u32]) -> PackedAlerts {
         /// Places per bucket (about 2 MiB of records at most decoded at once).
         const BUCKET: usize = 4096;
         let mut place = vec![u32::MAX; self.len()];
@@ -215,6 +215,9 @@ impl PackedAlerts {
         for c in 0..=self.chunks.len() {
             if c < self.chunks.len() {
                 self.load(c, &mut dctx, &mut buf);
+                // Read once: its records leave as the buckets fill, so the
+                // two copies are not held whole at once.
+                self.chunks[c].data = Box::default();
             }
             let bytes = self.bytes(c, &buf);
             for i in self.records(c) {

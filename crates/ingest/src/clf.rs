@@ -105,10 +105,9 @@ fn cut(s: &str, a: usize, b: usize) -> &str {
     }
 }
 
-/// A cursor over the line and its separator masks. The masks are
-/// borrowed, not held: a search that classifies more of the line lends
-/// them to a call, and a cursor holding them would be lent too, kept in
-/// memory with its position stored at every step.
+/// A cursor over the line and its separator masks, borrowed: the masks are
+/// lent to calls, and a cursor holding them was kept in memory with them
+/// (its position stored at every step), where now it stays in registers.
 struct Cur<'a, 's, 'm> {
     s: &'a str,
     scan: &'s mut Scan<'a, 'm>,
@@ -248,9 +247,8 @@ impl<'a> Cur<'a, '_, '_> {
 /// space mask. Anything else (TLS handshakes, binary junk, `-`) is kept
 /// whole as the path with an empty method. Out of the parser's body
 /// (one call a line): the body keeps fewer of its values on the stack
-/// (Ir -1.2 % for the reading thread on `web-volume`). A function of the
-/// line and its masks, not of the cursor: the cursor, not lent out, stays
-/// in registers (lent, its position was stored at every step).
+/// (Ir -1.2 % for the reading thread on `web-volume`). It takes the line
+/// and its masks, not the cursor, which is never lent (see [`Cur`]).
 #[inline(never)]
 fn request<'a>(s: &'a str, scan: &mut Scan<'a, '_>, a: usize, e: usize) -> Request<'a> {
     let malformed = || {

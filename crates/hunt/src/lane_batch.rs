@@ -176,33 +176,30 @@ impl Batch {
     }
 
     /// The [`Text`] of `s`, a text of the web request whose raw line is
-    /// `raw_text`: a range of that line, else copied into `far`
-    /// (once for a text repeated outside the line); `None` when `far` is
-    /// full.
+    /// `raw_text` (shorter than [`FAR`]: offsets and lengths inside it
+    /// fit): a range of that line, else copied into `far` (once for a text
+    /// repeated outside the line); `None` when `far` is full.
     #[inline(always)]
     fn text_of(&mut self, s: &str, raw_text: &str) -> Option<Text> {
         if s.is_empty() {
             // Empty texts as (0, 0): the cheapest to slice back.
             return Some(Text::default());
         }
-        // Where `s` starts in the raw line (huge when before it).
-        let at = (s.as_ptr() as usize).wrapping_sub(raw_text.as_ptr() as usize);
-        // Inside a line shorter than `FAR`: offset and length fit.
-        let n = raw_text.len();
-        if n < usize::from(FAR) {
-            // `s.len() <= n && at <= n - s.len()`, one add and one test.
-            if at.checked_add(s.len()).is_some_and(|end| end <= n) {
-                return Some(Text {
-                    at: at as u16,
-                    len: s.len() as u16,
-                });
-            }
-            // Outside the line: the text copied last (a site name from
-            // the options, the same for every line of a file)?
-            if let Some((p, len, i)) = self.last_copied {
-                if (p, len) == (s.as_ptr() as usize, s.len()) {
-                    return Some(Text { at: FAR, len: i });
-                }
+        let (p, line) = (s.as_ptr() as usize, raw_text.as_ptr() as usize);
+        // Inside the line: from its start on and up to its end, two
+        // compares of addresses (neither sum wraps: a slice never runs
+        // past the end of the address space).
+        if p >= line && p + s.len() <= line + raw_text.len() {
+            return Some(Text {
+                at: (p - line) as u16,
+                len: s.len() as u16,
+            });
+        }
+        // Outside the line: the text copied last (a site name from the
+        // options, the same for every line of a file)?
+        if let Some((lp, len, i)) = self.last_copied {
+            if (lp, len) == (p, s.len()) {
+                return Some(Text { at: FAR, len: i });
             }
         }
         self.far_text_of(s, raw_text)
@@ -315,18 +312,29 @@ impl Batch {
     /// Fill `held` with the web request `w` (raw line `raw_text`); `None`
     /// when a text cannot be held short.
     fn hold_web(&mut self, w: &WebEvent<'_>, raw_text: &str, held: &mut Held) -> Option<()> {
-        // In [`WebEvent::texts`] order.
-        held.texts = [
-            self.text_of(w.method, raw_text)?,
-            self.text_of(w.path, raw_text)?,
-            self.text_of(w.query, raw_text)?,
-            self.text_of(w.user_agent, raw_text)?,
-            self.text_of(w.referrer, raw_text)?,
-            self.text_of(w.site, raw_text)?,
-            self.text_of(w.user, raw_text)?,
-            self.text_of(w.forwarded, raw_text)?,
-            self.text_of(w.protocol, raw_text)?,
-        ];
+        // In [`WebEvent::texts`] order, each written in place as it is
+        // found (an array built first was kept on the stack and copied
+        // into `held` text by text).
+        let t = &mut held.texts;
+        // The line's length is tested once, not once per text.
+        if raw_text.len() < usize::from(FAR) {
+            t[0] = self.text_of(w.method, raw_text)?;
+            t[1] = self.text_of(w.path, raw_text)?;
+            t[2] = self.text_of(w.query, raw_text)?;
+            t[3] = self.text_of(w.user_agent, raw_text)?;
+            t[4] = self.text_of(w.referrer, raw_text)?;
+            t[5] = self.text_of(w.site, raw_text)?;
+            t[6] = self.text_of(w.user, raw_text)?;
+            t[7] = self.text_of(w.forwarded, raw_text)?;
+            t[8] = self.text_of(w.protocol, raw_text)?;
+        } else {
+            // A line too long for short offsets: its texts copied.
+            for (t, s) in t.iter_mut().zip(w.texts()) {
+                if !s.is_empty() {
+                    *t = self.far_text_of(s, raw_text)?;
+                }
+            }
+        }
         (held.kind, held.addr) = match w.source_ip {
             IpAddr::V4(a) => (Kind::WebV4, u32::from(a)),
             IpAddr::V6(a) => {

@@ -105,14 +105,16 @@ fn cut(s: &str, a: usize, b: usize) -> &str {
     }
 }
 
-/// A cursor over the line and its separator masks.
-struct Cur<'a, 'm> {
+/// A cursor over the line and its separator masks, borrowed: the masks are
+/// lent to calls, and a cursor holding them was kept in memory with them
+/// (its position stored at every step), where now it stays in registers.
+struct Cur<'a, 's, 'm> {
     s: &'a str,
-    scan: Scan<'a, 'm>,
+    scan: &'s mut Scan<'a, 'm>,
     pos: usize,
 }
 
-impl<'a> Cur<'a, '_> {
+impl<'a> Cur<'a, '_, '_> {
     /// Up to the next space (or the end), consuming the space.
     #[inline(always)]
     fn word(&mut self) -> Option<&'a str> {
@@ -239,81 +241,81 @@ impl<'a> Cur<'a, '_> {
         let (a, b) = self.quoted_at()?;
         Some(cut(self.s, a, b))
     }
+}
 
-    /// Split the request `s[a..e]`: `METHOD target [HTTP/x]`, from the
-    /// space mask. Anything else (TLS handshakes, binary junk, `-`) is kept
-    /// whole as the path with an empty method. Out of the parser's body
-    /// (one call a line): the body keeps fewer of its values on the stack
-    /// (Ir -1.2 % for the reading thread on `web-volume`).
-    #[inline(never)]
-    fn request(&mut self, a: usize, e: usize) -> Request<'a> {
-        let malformed = || {
-            let r = cut(self.s, a, e);
-            Request {
-                method: "",
-                path: if r == "-" { "" } else { r },
-                query: "",
-                protocol: "",
-            }
-        };
-        let b = self.s.as_bytes();
-        // `GET ` (most requests) is a valid method and its space: no search.
-        let word4 = |at: usize| {
-            b.get(at..at + 4)
-                .and_then(|w| <[u8; 4]>::try_from(w).ok())
-                .map(u32::from_le_bytes)
-        };
-        // `GET` is a valid method: no byte of it is checked.
-        let get = word4(a) == Some(u32::from_le_bytes(*b"GET ")) && a + 3 < e;
-        let s1 = if get {
-            a + 3
-        } else {
-            match self.scan.space(a) {
-                Some(i) if i < e => i,
-                _ => return malformed(),
-            }
-        };
-        let method = cut(self.s, a, s1);
-        if !get
-            && (!(1..=32).contains(&method.len())
-                || !method.bytes().all(|b| METHOD[usize::from(b)]))
-        {
-            return malformed();
-        }
-        // One space: no protocol; two: the protocol after the second;
-        // more: a space in the target (malformed, whatever the last word).
-        let (t_end, protocol) = match self.scan.space(s1 + 1) {
-            Some(s2) if s2 < e => {
-                // `HTTP/1.1` or `HTTP/1.0` up to the end holds no space.
-                let plain = e == s2 + 9
-                    && word4(s2 + 1) == Some(u32::from_le_bytes(*b"HTTP"))
-                    && matches!(word4(s2 + 5), Some(w) if w == u32::from_le_bytes(*b"/1.1")
-                        || w == u32::from_le_bytes(*b"/1.0"));
-                if !plain && matches!(self.scan.space(s2 + 1), Some(s3) if s3 < e) {
-                    return malformed();
-                }
-                let protocol = cut(self.s, s2 + 1, e);
-                if !plain && !protocol.starts_with("HTTP/") {
-                    return malformed();
-                }
-                (s2, protocol)
-            }
-            _ => (e, ""),
-        };
-        let t = s1 + 1;
-        if t_end == t {
-            return malformed();
-        }
-        let (path, query) = match find_byte(self.s.as_bytes(), t, t_end, b'?') {
-            Some(q) => (cut(self.s, t, q), cut(self.s, q + 1, t_end)),
-            None => (cut(self.s, t, t_end), ""),
-        };
+/// Split the request `s[a..e]`: `METHOD target [HTTP/x]`, from the
+/// space mask. Anything else (TLS handshakes, binary junk, `-`) is kept
+/// whole as the path with an empty method. Out of the parser's body
+/// (one call a line): the body keeps fewer of its values on the stack
+/// (Ir -1.2 % for the reading thread on `web-volume`). It takes the line
+/// and its masks, not the cursor, which is never lent (see [`Cur`]).
+#[inline(never)]
+fn request<'a>(s: &'a str, scan: &mut Scan<'a, '_>, a: usize, e: usize) -> Request<'a> {
+    let malformed = || {
+        let r = cut(s, a, e);
         Request {
-            method,
-            path,
-            query,
-            protocol,
+            method: "",
+            path: if r == "-" { "" } else { r },
+            query: "",
+            protocol: "",
         }
+    };
+    let b = s.as_bytes();
+    // `GET ` (most requests) is a valid method and its space: no search.
+    let word4 = |at: usize| {
+        b.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(u32::from_le_bytes)
+    };
+    // `GET` is a valid method: no byte of it is checked.
+    let get = word4(a) == Some(u32::from_le_bytes(*b"GET ")) && a + 3 < e;
+    let s1 = if get {
+        a + 3
+    } else {
+        match scan.space(a) {
+            Some(i) if i < e => i,
+            _ => return malformed(),
+        }
+    };
+    let method = cut(s, a, s1);
+    if !get
+        && (!(1..=32).contains(&method.len()) || !method.bytes().all(|b| METHOD[usize::from(b)]))
+    {
+        return malformed();
+    }
+    // One space: no protocol; two: the protocol after the second;
+    // more: a space in the target (malformed, whatever the last word).
+    let (t_end, protocol) = match scan.space(s1 + 1) {
+        Some(s2) if s2 < e => {
+            // `HTTP/1.1` or `HTTP/1.0` up to the end holds no space.
+            let plain = e == s2 + 9
+                && word4(s2 + 1) == Some(u32::from_le_bytes(*b"HTTP"))
+                && matches!(word4(s2 + 5), Some(w) if w == u32::from_le_bytes(*b"/1.1")
+                    || w == u32::from_le_bytes(*b"/1.0"));
+            if !plain && matches!(scan.space(s2 + 1), Some(s3) if s3 < e) {
+                return malformed();
+            }
+            let protocol = cut(s, s2 + 1, e);
+            if !plain && !protocol.starts_with("HTTP/") {
+                return malformed();
+            }
+            (s2, protocol)
+        }
+        _ => (e, ""),
+    };
+    let t = s1 + 1;
+    if t_end == t {
+        return malformed();
+    }
+    let (path, query) = match find_byte(s.as_bytes(), t, t_end, b'?') {
+        Some(q) => (cut(s, t, q), cut(s, q + 1, t_end)),
+        None => (cut(s, t, t_end), ""),
+    };
+    Request {
+        method,
+        path,
+        query,
+        protocol,
     }
 }
 
@@ -378,8 +380,11 @@ const MAX_TRAILING: usize = 16;
 
 /// After the user agent: the `n`-th quoted field (1-based; unquoted fields
 /// are skipped) when it looks like a forwarding header, else `""`. Trailing
-/// fields are never a reason to reject the line.
-fn trailing_forwarded<'a>(c: &mut Cur<'a, '_>, n: u8) -> &'a str {
+/// fields are never a reason to reject the line. Inlined, though seldom
+/// called (only with a forwarding field configured): a cursor lent to a
+/// call is kept in memory.
+#[inline(always)]
+fn trailing_forwarded<'a>(c: &mut Cur<'a, '_, '_>, n: u8) -> &'a str {
     let mut seen = 0u8;
     for _ in 0..MAX_TRAILING {
         if seen == n {
@@ -442,7 +447,7 @@ const VHOST: RecordError = RecordError::fixed("expected virtual host then client
 /// same minute and zone as the last one, closed 26 bytes later, is read
 /// from its seconds; any other text up to the first `]` whole.
 #[inline(always)]
-fn timestamp(c: &mut Cur<'_, '_>, seen: &mut Seen) -> Result<Ts, RecordError> {
+fn timestamp(c: &mut Cur<'_, '_, '_>, seen: &mut Seen) -> Result<Ts, RecordError> {
     let b = c.s.as_bytes();
     let p = c.pos;
     // A hit of the cache is a text that was read whole before, up to its
@@ -483,9 +488,10 @@ fn parse_ncsa<'a>(
         ClfKind::VhostCombined => (true, true, false),
         ClfKind::BunkerWeb => (true, true, true),
     };
+    let mut scan = Scan::new(line.as_bytes(), masks);
     let mut c = Cur {
         s: line,
-        scan: Scan::new(line.as_bytes(), masks),
+        scan: &mut scan,
         pos: 0,
     };
     let mut site = "";
@@ -566,7 +572,7 @@ fn parse_ncsa<'a>(
             forwarded = trailing_forwarded(&mut c, forwarded_field);
         }
     }
-    let r = c.request(ra, re);
+    let r = request(line, c.scan, ra, re);
     Ok(Parsed::Event(EventRef::Web(WebEvent {
         ts,
         source_ip,

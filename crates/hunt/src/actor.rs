@@ -110,10 +110,15 @@ impl Names {
             .filter_map(|x| x.as_str())
         {
             let i = self.id(x);
-            if let Err(at) = set.binary_search(&i) {
-                set.insert(at, i);
-            }
+            insert_sorted(set, i);
         }
+    }
+}
+
+/// Adds `i` to the sorted set `set`.
+fn insert_sorted(set: &mut Vec<u32>, i: u32) {
+    if let Err(at) = set.binary_search(&i) {
+        set.insert(at, i);
     }
 }
 
@@ -188,15 +193,12 @@ fn mask_jaccard(a: u32, b: u32) -> f64 {
 }
 
 /// The numbers in both sorted sets.
-fn common(a: &[u32], b: &[u32]) -> Vec<u32> {
-    a.iter()
-        .filter(|x| b.binary_search(x).is_ok())
-        .copied()
-        .collect()
+fn common<'s>(a: &'s [u32], b: &'s [u32]) -> impl Iterator<Item = u32> + 's {
+    a.iter().copied().filter(|x| b.binary_search(x).is_ok())
 }
 
 fn set_jaccard(a: &[u32], b: &[u32]) -> f64 {
-    let both = common(a, b).len();
+    let both = common(a, b).count();
     let u = a.len() + b.len() - both;
     if u == 0 {
         0.0
@@ -239,10 +241,8 @@ impl Profiles {
             None => Ua::Unknown,
         };
         let t = targets.enrich(&a.target);
-        let mut sectors = vec![names.id(&format!("{:?}", t.sector).to_ascii_lowercase())];
-        if let Some(r) = t.region {
-            sectors.push(names.id(&format!("region {r}")));
-        }
+        let sector = names.id(&format!("{:?}", t.sector).to_ascii_lowercase());
+        let region = t.region.map(|r| names.id(&format!("region {r}")));
         let p = self.by_ip.entry(ip).or_insert_with(|| Profile {
             ip,
             alert: i,
@@ -270,10 +270,9 @@ impl Profiles {
         p.paths = p.paths.max(fp["paths"].as_u64().unwrap_or(0));
         p.path_sketch = union_sketch(&p.path_sketch, &sketch(&fp["path_sketch"]));
         p.order_sketch = union_sketch(&p.order_sketch, &sketch(&fp["order_sketch"]));
-        for s in sectors {
-            if let Err(at) = p.sectors.binary_search(&s) {
-                p.sectors.insert(at, s);
-            }
+        insert_sorted(&mut p.sectors, sector);
+        if let Some(r) = region {
+            insert_sorted(&mut p.sectors, r);
         }
     }
 }
@@ -385,7 +384,6 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
         let jt = set_jaccard(&pa.sectors, &pb.sectors);
         if jt >= 0.5 {
             let mut what: Vec<&str> = common(&pa.sectors, &pb.sectors)
-                .into_iter()
                 .map(|i| names.name(i))
                 .collect();
             what.sort_unstable();

@@ -187,7 +187,7 @@ fn named_sets_compare_as_the_sets_of_their_texts() {
     names.add_strs(&mut b, &serde_json::json!(["HEAD", "GET", "PUT"]));
     assert_eq!(a.len(), 3);
     assert_eq!(set_jaccard(&a, &b), 0.5);
-    let mut both: Vec<&str> = common(&a, &b).into_iter().map(|i| names.name(i)).collect();
+    let mut both: Vec<&str> = common(&a, &b).map(|i| names.name(i)).collect();
     both.sort_unstable();
     assert_eq!(both, ["GET", "HEAD"]);
     let mut c = Vec::new();

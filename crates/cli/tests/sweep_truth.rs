@@ -83,7 +83,25 @@ fn check(seed: u64) {
     assert_eq!(camps.len(), 1);
     let got: BTreeSet<IpAddr> = camps[0].sources.iter().copied().collect();
     assert_eq!(got, all);
-    assert_eq!(camps[0].detectors, ["web.sweep"]);
+    // Each sweep source's own requests are below every threshold but name
+    // backups and secrets: a low `web.probe` each, in the same campaign.
+    assert_eq!(camps[0].detectors, ["web.probe", "web.sweep"]);
+    let probed: BTreeSet<IpAddr> = alerts
+        .iter()
+        .filter(|a| a.detector == "web.probe")
+        .filter(|a| a.severity == haboob_model::Severity::Low)
+        .flat_map(ips)
+        .collect();
+    // All but the few that asked only for a year-named archive
+    // (`/2026.zip`: the sweep's classifier knows year stems, `web.sensitive`
+    // does not list them).
+    assert!(probed.is_subset(&all), "{:?}", probed.difference(&all));
+    assert!(
+        probed.len() * 10 >= all.len() * 9,
+        "{} of {}",
+        probed.len(),
+        all.len()
+    );
     assert_eq!(camps[0].targets.len(), 2);
 
     // The single-source probes are found by their detectors, not as sweeps.

@@ -181,7 +181,7 @@ pub fn split(campaigns: Vec<Campaign>, alerts: &[Alert]) -> (Vec<Campaign>, Back
 }
 
 /// The class of an alert for the summary: the first `web.exploit` category,
-/// the `web.scanner_ua` tool, else the detector.
+/// the `web.scanner_ua` tool, the `web.probe` family, else the detector.
 pub fn class_of(a: &Alert) -> String {
     let first = |k: &str| -> Option<String> {
         match a.details.get(k)? {
@@ -193,6 +193,7 @@ pub fn class_of(a: &Alert) -> String {
     let c = match a.detector.as_str() {
         "web.exploit" => first("categories"),
         "web.scanner_ua" => first("tool"),
+        "web.probe" => first("family"),
         _ => None,
     };
     // Attacker-influenced text (a tool name): bounded.

@@ -17,6 +17,7 @@ pub const STAGES: &[(&str, StageKind)] = &[
     // Reconnaissance (ATT&CK TA0043): scanning, probing, enumeration.
     ("web.scan", StageKind::Reconnaissance),
     ("web.sensitive", StageKind::Reconnaissance),
+    ("web.probe", StageKind::Reconnaissance),
     ("web.scanner_ua", StageKind::Reconnaissance),
     ("web.admin_enum", StageKind::Reconnaissance),
     ("web.crawl", StageKind::Reconnaissance),

@@ -135,6 +135,7 @@ pub fn plain_words(detector: &str) -> String {
     let s = match detector {
         "web.scan" => "scanning of the site for pages and files (many requests for pages that do not exist)",
         "web.sensitive" => "requests for secret, configuration or backup files (credentials, database dumps, source control)",
+        "web.probe" => "single requests for secret, source-control or backup files that were not served",
         "web.scanner_ua" => "requests from known scanning and attack tools",
         "web.exploit" => "attempts to exploit known vulnerabilities or to reach setup and administration endpoints",
         "web.admin_enum" => "searching for administration panels and login pages",

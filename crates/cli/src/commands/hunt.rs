@@ -385,9 +385,9 @@ mod tests {
         };
         let default = Config::default();
         let off = without_builtin(&default).unwrap();
-        assert_eq!(count(&default, true), 23);
+        assert_eq!(count(&default, true), 24);
         assert_eq!(count(&off, true), 0);
-        assert_eq!(count(&off, false), 23);
+        assert_eq!(count(&off, false), 24);
         // Nothing else moved: switched back on, it is the default again.
         let on = serde_json::to_string(&off)
             .unwrap()

@@ -15,10 +15,12 @@
 
 use super::cache::VerdictCache;
 use super::config::AdminEnumConfig;
+use super::crawlers::Crawlers;
 use super::episode::{insert_capped, ratio, Key, Slot, Tracker};
 use super::fxhash::FxSet;
-use super::lists::ADMIN_PATHS;
+use super::lists::{ADMIN_PATHS, PRODUCT_ADMIN_PATHS};
 use super::pathset::PathSet;
+use super::probe::{self, Family};
 use super::request::Req;
 use super::scan::secs_ms;
 use super::WebRule;
@@ -31,6 +33,11 @@ const TECHNIQUES: &[&str] = &["T1595.003"];
 pub(crate) struct AdminState {
     distinct: FxSet,
     failures: u64,
+    /// The episode fired only as a `web.probe` (a product's admin page
+    /// answered 404 or 410, from no crawler): it ends as that alert unless
+    /// the threshold is crossed.
+    #[serde(default)]
+    single: bool,
 }
 
 impl super::episode::Recycle for AdminState {}
@@ -40,6 +47,7 @@ struct Params {
     min_paths: usize,
     min_failure_ratio: f64,
     window_ms: i64,
+    on_single: bool,
     max_evidence: usize,
 }
 
@@ -49,19 +57,31 @@ pub(crate) struct WebAdminEnum {
     p: Params,
     set: PathSet,
     cache: VerdictCache<bool>,
+    /// [`PRODUCT_ADMIN_PATHS`]: what makes a `web.probe`.
+    products: PathSet,
+    crawlers: Crawlers,
     t: Tracker<AdminState>,
 }
 
 impl WebAdminEnum {
-    pub fn new(c: &AdminEnumConfig, max_evidence: usize, max_sources: usize) -> Self {
+    /// `crawlers`: configured crawler user agents (beside the built-in ones).
+    pub fn new(
+        c: &AdminEnumConfig,
+        crawlers: &[String],
+        max_evidence: usize,
+        max_sources: usize,
+    ) -> Self {
         WebAdminEnum {
             p: Params {
                 min_paths: c.min_paths.max(1),
                 min_failure_ratio: c.min_failure_ratio,
                 window_ms: secs_ms(c.window_secs),
+                on_single: c.alert_on_single_probe,
                 max_evidence,
             },
             set: PathSet::new(ADMIN_PATHS, &c.extra_admin_paths),
+            products: PathSet::new(PRODUCT_ADMIN_PATHS, &[]),
+            crawlers: Crawlers::new(crawlers),
             cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),
         }
@@ -70,6 +90,10 @@ impl WebAdminEnum {
 
 fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
+        return;
+    }
+    if s.st.single {
+        out.push(single(&s.ep, &s.st));
         return;
     }
     let mut d = haboob_model::Details::new();
@@ -82,6 +106,16 @@ fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
         s.ep.who_where()
     );
     out.push(s.ep.alert(ID, title, TECHNIQUES, d, &[]));
+}
+
+/// The `web.probe` alert of an episode that fired only as one.
+fn single(ep: &super::episode::Episode, st: &AdminState) -> Alert {
+    probe::alert(
+        ep,
+        Family::Admin,
+        st.distinct.len(),
+        serde_json::Value::Null,
+    )
 }
 
 impl WebRule for WebAdminEnum {
@@ -126,7 +160,13 @@ impl WebAdminEnum {
         let slot = self
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
-        if slot.ep.restart_if_expired(w.ts, p.window_ms) {
+        // A lone probe's episode ends with its window, as an unfired one
+        // restarts (its alert now).
+        if (!slot.ep.fired || slot.st.single) && slot.ep.window_passed(w.ts, p.window_ms) {
+            if slot.st.single {
+                out.push(single(&slot.ep, &slot.st));
+            }
+            slot.ep.restart(w.ts);
             slot.st = AdminState::default();
         }
         let new = insert_capped(&mut slot.st.distinct, req.path_hash);
@@ -137,12 +177,21 @@ impl WebAdminEnum {
         if matches!(w.status_class(), 3 | 4) {
             slot.st.failures += 1;
         }
-        if !slot.ep.fired
+        if (!slot.ep.fired || slot.st.single)
             && slot.st.distinct.len() >= p.min_paths
             && slot.st.failures as f64 >= p.min_failure_ratio * slot.ep.count as f64
         {
             slot.ep.fired = true;
+            slot.st.single = false;
             slot.ep.severity = Severity::Medium;
+        } else if !slot.ep.fired
+            && p.on_single
+            && matches!(w.status, 404 | 410)
+            && self.products.matches(req.path())
+            && !self.crawlers.matches(w.user_agent.as_bytes())
+        {
+            slot.ep.fired = true;
+            slot.st.single = true;
         }
     }
 }

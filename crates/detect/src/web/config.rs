@@ -39,6 +39,8 @@ pub struct WebConfig {
     pub sweep: SweepConfig,
     /// `web.flood`: an HTTP request flood from one source.
     pub flood: FloodConfig,
+    /// `web.probe` for scripts: POSTs to server scripts that do not exist.
+    pub script_probe: ScriptProbeConfig,
     /// `web.exploit_success`: exploitation that worked.
     pub exploit_success: super::ExploitSuccessConfig,
     /// `web.harvest`: scripted record harvesting.
@@ -74,6 +76,7 @@ impl WebConfig {
             waf,
             sweep,
             flood,
+            script_probe,
             exploit_success,
             harvest,
             defacement,
@@ -104,6 +107,7 @@ impl WebConfig {
             user_enum: per_source!(user_enum),
             waf: per_source!(waf),
             flood: per_source!(flood),
+            script_probe: per_source!(script_probe),
             sweep: SweepConfig {
                 enabled: sweep.enabled && !by_source,
                 ..sweep
@@ -141,6 +145,7 @@ impl Default for WebConfig {
             waf: WafConfig::default(),
             sweep: SweepConfig::default(),
             flood: FloodConfig::default(),
+            script_probe: ScriptProbeConfig::default(),
             exploit_success: super::ExploitSuccessConfig::default(),
             harvest: super::HarvestConfig::default(),
             defacement: super::DefacementConfig::default(),
@@ -207,6 +212,11 @@ pub struct SensitiveConfig {
     pub window_secs: u64,
     /// Fire on a single sensitive path answered 2xx (severity high).
     pub alert_on_served: bool,
+    /// Report a source that asked for secret, VCS or backup names, none
+    /// served, and crossed no threshold, as `web.probe` (severity low;
+    /// crawler user agents, `[web.sweep] crawler_user_agents` included,
+    /// are never reported).
+    pub alert_on_single_probe: bool,
     /// Extra sensitive path patterns, lower case. A pattern matches anywhere in the
     /// decoded path and must end at the end of the path or before `/`; a trailing
     /// `*` allows any continuation, a trailing `/` marks a directory.
@@ -225,6 +235,7 @@ impl Default for SensitiveConfig {
             min_paths: 3,
             window_secs: 300,
             alert_on_served: true,
+            alert_on_single_probe: true,
             extra_sensitive_paths: Vec::new(),
             extra_rules: None,
         }
@@ -305,6 +316,11 @@ pub struct AdminEnumConfig {
     pub min_failure_ratio: f64,
     /// Window and episode quiet time, seconds.
     pub window_secs: u64,
+    /// Report a source that asked for the admin or login page of one product
+    /// (`/phpmyadmin`, `/wp-login.php`; not `/admin`), answered 404 or 410,
+    /// and crossed no threshold, as `web.probe` (severity low; crawler user
+    /// agents are never reported).
+    pub alert_on_single_probe: bool,
     /// Extra admin path patterns (same syntax as `extra_sensitive_paths`).
     pub extra_admin_paths: Vec<String>,
 }
@@ -316,6 +332,7 @@ impl Default for AdminEnumConfig {
             min_paths: 5,
             min_failure_ratio: 0.6,
             window_secs: 600,
+            alert_on_single_probe: true,
             extra_admin_paths: Vec::new(),
         }
     }
@@ -478,6 +495,27 @@ impl Default for SweepConfig {
             max_members: 1000,
             max_fingerprints: 10_000,
             crawler_user_agents: Vec::new(),
+        }
+    }
+}
+
+/// `web.probe` settings for POSTs to server scripts that do not exist
+/// (T1595.003).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScriptProbeConfig {
+    /// Run this detector.
+    pub enabled: bool,
+    /// Episode window and quiet time, seconds: one alert per source and
+    /// site per window.
+    pub window_secs: u64,
+}
+
+impl Default for ScriptProbeConfig {
+    fn default() -> Self {
+        ScriptProbeConfig {
+            enabled: true,
+            window_secs: 300,
         }
     }
 }

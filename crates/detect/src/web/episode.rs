@@ -202,12 +202,17 @@ impl Episode {
     /// window (from its first event) has passed; `true` when it restarted, so
     /// the caller resets its rule state too.
     pub fn restart_if_expired(&mut self, now: Ts, window_ms: i64) -> bool {
-        let expired =
-            !self.fired && self.count > 0 && now.0.saturating_sub(self.first.0) > window_ms;
+        let expired = !self.fired && self.window_passed(now, window_ms);
         if expired {
             self.restart(now);
         }
         expired
+    }
+
+    /// Whether the episode has events and its window (from its first
+    /// event) has passed at `now`.
+    pub fn window_passed(&self, now: Ts, window_ms: i64) -> bool {
+        self.count > 0 && now.0.saturating_sub(self.first.0) > window_ms
     }
 
     /// Record one matching event.

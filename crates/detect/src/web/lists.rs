@@ -66,6 +66,39 @@ pub const ADMIN_PATHS: &[&str] = &[
     "/moderator",
 ];
 
+/// The admin and login pages of [`ADMIN_PATHS`] that belong to one product
+/// (WordPress, Joomla, phpMyAdmin, Tomcat, cPanel, …), not generic names
+/// such as `/admin` or `/login`: answered 404, the site does not run the
+/// product and the asker is guessing (`web.probe`).
+pub const PRODUCT_ADMIN_PATHS: &[&str] = &[
+    "/wp-login.php",
+    "/wp-admin",
+    "/xmlrpc.php",
+    "/administrator",
+    "/joomla/administrator",
+    "/phpmyadmin*",
+    "/myadmin",
+    "/mysqladmin",
+    "/pma",
+    "/adminer.php",
+    "/adminer",
+    "/manager/html",
+    "/host-manager/html",
+    "/cpanel",
+    "/whm",
+    "/plesk",
+    "/admincp",
+    "/typo3",
+    "/bitrix/admin",
+    "/jenkins/login",
+    "/console/login*",
+    "/roundcube",
+    "/solr/admin",
+    "/jmx-console",
+    "/web-console",
+    "/system/console",
+];
+
 /// Login forms whose failed POSTs count for `web.login_bf`.
 pub const LOGIN_FORMS: &[&str] = &[
     "/wp-login.php",

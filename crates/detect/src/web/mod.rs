@@ -7,6 +7,7 @@
 //! | `web.scanner_ua` | scanner and attack-tool user agents | T1595.002 (T1595.001) |
 //! | `web.exploit` | request classes (traversal/LFI, wrappers, RFI, SSRF, SQLi, XSS, command, template and expression injection, deserialisation, web shells) and product exploit/setup/admin endpoints | T1190 |
 //! | `web.admin_enum` | admin panel and login page enumeration | T1595.003 |
+//! | `web.probe` | low: below every threshold, a secret, VCS or backup name not served, a product's admin page answered 404, or a POST to a missing script (never crawlers) | T1595.003 |
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |
@@ -58,6 +59,7 @@ mod cache;
 mod classes;
 mod config;
 mod crawl;
+mod crawlers;
 mod dfa;
 mod episode;
 mod exploit;
@@ -71,11 +73,13 @@ mod lower;
 mod method;
 mod outcome;
 mod pathset;
+mod probe;
 mod request;
 pub mod rules;
 mod ruleset;
 mod scan;
 pub mod scanners;
+mod script_probe;
 mod sensitive;
 mod sweep;
 mod sweep_class;
@@ -98,7 +102,8 @@ pub use outcome::{DefacementConfig, ExploitSuccessConfig, HarvestConfig};
 
 pub use config::{
     AdminEnumConfig, CrawlConfig, ExploitConfig, FloodConfig, LoginBfConfig, ScanConfig,
-    ScannerUaConfig, SensitiveConfig, SweepConfig, UserEnumConfig, WafConfig, WebConfig,
+    ScannerUaConfig, ScriptProbeConfig, SensitiveConfig, SweepConfig, UserEnumConfig, WafConfig,
+    WebConfig,
 };
 
 use crate::Detector;

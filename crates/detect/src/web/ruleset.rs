@@ -2,15 +2,16 @@
 //! (no virtual call per rule and request; the calls can be inlined).
 
 use super::{
-    admin, crawl, exploit, flood, login, scan, sensitive, sweep, useragent, userenum, WebConfig,
-    WebRule,
+    admin, crawl, exploit, flood, login, scan, script_probe, sensitive, sweep, useragent, userenum,
+    WebConfig, WebRule,
 };
 use haboob_model::{Alert, Origin, WebEvent};
 
 /// The enabled rules, `None` for a disabled one, in the order they were
 /// always built and run: scan, sensitive, scanner user agent, exploit,
 /// admin enumeration, crawl, login brute force, user enumeration, flood,
-/// sweep.
+/// sweep, then the script probes (added last, so that the others' output
+/// keeps its order).
 #[derive(Debug, Default)]
 pub(crate) struct RuleSet {
     scan: Option<scan::WebScan>,
@@ -23,6 +24,7 @@ pub(crate) struct RuleSet {
     user_enum: Option<userenum::WebUserEnum>,
     flood: Option<flood::WebFlood>,
     sweep: Option<sweep::WebSweep>,
+    script_probe: Option<script_probe::WebScriptProbe>,
 }
 
 /// `$f` on each enabled rule of `$s` (a `RuleSet`; `[mut]` to borrow
@@ -59,6 +61,9 @@ macro_rules! each_rule {
         if let Some($r) = &$($m)* $s.sweep {
             $f;
         }
+        if let Some($r) = &$($m)* $s.script_probe {
+            $f;
+        }
     };
 }
 
@@ -73,10 +78,9 @@ impl RuleSet {
                 .scan
                 .enabled
                 .then(|| scan::WebScan::new(&cfg.scan, n, m)),
-            sensitive: cfg
-                .sensitive
-                .enabled
-                .then(|| sensitive::WebSensitive::new(&cfg.sensitive, n, m)),
+            sensitive: cfg.sensitive.enabled.then(|| {
+                sensitive::WebSensitive::new(&cfg.sensitive, &cfg.sweep.crawler_user_agents, n, m)
+            }),
             scanner_ua: cfg
                 .scanner_ua
                 .enabled
@@ -85,10 +89,9 @@ impl RuleSet {
                 .exploit
                 .enabled
                 .then(|| exploit::WebExploit::new(&cfg.exploit, products.clone(), n, m)),
-            admin: cfg
-                .admin_enum
-                .enabled
-                .then(|| admin::WebAdminEnum::new(&cfg.admin_enum, n, m)),
+            admin: cfg.admin_enum.enabled.then(|| {
+                admin::WebAdminEnum::new(&cfg.admin_enum, &cfg.sweep.crawler_user_agents, n, m)
+            }),
             crawl: cfg
                 .crawl
                 .enabled
@@ -109,6 +112,14 @@ impl RuleSet {
                 .sweep
                 .enabled
                 .then(|| sweep::WebSweep::new(&cfg.sweep, n)),
+            script_probe: cfg.script_probe.enabled.then(|| {
+                script_probe::WebScriptProbe::new(
+                    &cfg.script_probe,
+                    &cfg.sweep.crawler_user_agents,
+                    n,
+                    m,
+                )
+            }),
         }
     }
 

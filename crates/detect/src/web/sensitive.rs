@@ -9,7 +9,9 @@
 //! `www.example.org`), matched case-insensitively on the percent-decoded
 //! path. Fires on ≥ 3 distinct such paths within 5 min (severity medium), or
 //! on a single one answered 2xx (severity critical when the answer had a
-//! body: the file was likely served; high otherwise).
+//! body: the file was likely served; high otherwise). A source that asked
+//! for secret, VCS or backup names, none served, and crossed neither
+//! threshold is reported as `web.probe` (low; see [`super::probe`]).
 //!
 //! **Split with `web.exploit`.** This detector owns file-*name* probes
 //! (secrets, VCS, backups, config and status pages); `web.exploit` owns
@@ -26,12 +28,14 @@
 
 use super::cache::VerdictCache;
 use super::config::SensitiveConfig;
+use super::crawlers::Crawlers;
 use super::episode::{insert_capped, Key, Slot, Tracker};
 use super::fxhash::FxSet;
 use super::habits::Habits;
 use super::pathset::PathSet;
+use super::probe::{self, Family};
 use super::request::Req;
-use super::rules::{builtin_sensitive, BackupNames, RuleFile};
+use super::rules::{builtin_sensitive, BackupNames, RuleFile, SensitiveClass};
 use super::scan::secs_ms;
 use super::WebRule;
 use haboob_model::{Alert, Origin, Severity, WebEvent};
@@ -45,6 +49,19 @@ pub(crate) struct SensitiveState {
     served: Vec<String>,
     /// Tool habits (the alert's `fingerprint`).
     habits: Habits,
+    /// The episode fired only as a `web.probe` (a secret, VCS or backup
+    /// name, not served, from no crawler), of this family: it ends as that
+    /// alert unless a threshold is crossed.
+    #[serde(default)]
+    single: Option<Family>,
+}
+
+impl SensitiveState {
+    fn clear(&mut self) {
+        self.distinct.clear();
+        self.habits.clear();
+        self.single = None;
+    }
 }
 
 impl super::episode::Recycle for SensitiveState {}
@@ -54,6 +71,7 @@ struct Params {
     min_paths: usize,
     window_ms: i64,
     on_served: bool,
+    on_single: bool,
     max_evidence: usize,
 }
 
@@ -68,11 +86,20 @@ pub(crate) struct WebSensitive {
     backup_last: Option<Vec<u64>>,
     /// [`LISTED`] and [`BACKUP_EXT`] by path.
     cache: VerdictCache<u8>,
+    /// Per [`Family`], its listed names (what makes a `web.probe`).
+    families: [(Family, PathSet); 3],
+    crawlers: Crawlers,
     t: Tracker<SensitiveState>,
 }
 
 impl WebSensitive {
-    pub fn new(c: &SensitiveConfig, max_evidence: usize, max_sources: usize) -> Self {
+    /// `crawlers`: configured crawler user agents (beside the built-in ones).
+    pub fn new(
+        c: &SensitiveConfig,
+        crawlers: &[String],
+        max_evidence: usize,
+        max_sources: usize,
+    ) -> Self {
         let extra = RuleFile::load_or_empty(c.extra_rules.as_deref().map(std::path::Path::new));
         let builtin = builtin_sensitive();
         let patterns: Vec<String> = builtin
@@ -92,13 +119,29 @@ impl WebSensitive {
             .extensions
             .sort_by_key(|e| std::cmp::Reverse(e.len()));
         let backup_last = last_labels(&backup.extensions);
+        let family = |f: Family, class: SensitiveClass| {
+            let pats = builtin.sensitive.iter().chain(&extra.sensitive);
+            let pats: Vec<&String> = pats
+                .filter(|r| r.class == class)
+                .flat_map(|r| &r.patterns)
+                .collect();
+            (f, PathSet::new(&[], pats))
+        };
+        let families = [
+            family(Family::Secret, SensitiveClass::Secret),
+            family(Family::Vcs, SensitiveClass::Vcs),
+            family(Family::Backup, SensitiveClass::Backup),
+        ];
         WebSensitive {
+            families,
+            crawlers: Crawlers::new(crawlers),
             backup,
             backup_last,
             p: Params {
                 min_paths: c.min_paths.max(1),
                 window_ms: secs_ms(c.window_secs),
                 on_served: c.alert_on_served,
+                on_single: c.alert_on_single_probe,
                 max_evidence,
             },
             set: PathSet::new(&[], &patterns),
@@ -110,6 +153,15 @@ impl WebSensitive {
 
 fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
     if !s.ep.fired {
+        return;
+    }
+    if let Some(f) = s.st.single {
+        out.push(probe::alert(
+            &s.ep,
+            f,
+            s.st.distinct.len(),
+            s.st.habits.details(),
+        ));
         return;
     }
     let mut d = haboob_model::Details::new();
@@ -162,7 +214,7 @@ impl WebRule for WebSensitive {
         {
             return;
         }
-        self.probe(w, req, o, out);
+        self.probe(w, req, o, v & LISTED != 0, out);
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
@@ -176,17 +228,32 @@ const LISTED: u8 = 1;
 const BACKUP_EXT: u8 = 2;
 
 impl WebSensitive {
-    /// One probe for a sensitive name.
+    /// One probe for a sensitive name (`listed`: in the name list, else a
+    /// backup name).
     #[inline(never)]
-    fn probe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+    fn probe(
+        &mut self,
+        w: &WebEvent<'_>,
+        req: &Req,
+        o: &Origin<'_>,
+        listed: bool,
+        out: &mut Vec<Alert>,
+    ) {
         let p = &self.p;
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
             .t
             .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
-        if slot.ep.restart_if_expired(w.ts, p.window_ms) {
-            slot.st.distinct.clear();
-            slot.st.habits.clear();
+        // A lone probe's episode ends with its window, as an unfired one
+        // restarts (its alert now).
+        let single = slot.st.single.is_some();
+        if (!slot.ep.fired || single) && slot.ep.window_passed(w.ts, p.window_ms) {
+            if let Some(f) = slot.st.single {
+                let d = slot.st.distinct.len();
+                out.push(probe::alert(&slot.ep, f, d, slot.st.habits.details()));
+            }
+            slot.ep.restart(w.ts);
+            slot.st.clear();
         }
         let new = insert_capped(&mut slot.st.distinct, req.path_hash);
         slot.st.habits.observe(w, req.path_hash, new);
@@ -202,15 +269,35 @@ impl WebSensitive {
                     .push(super::episode::bounded(&req.path_lossy()));
             }
             slot.ep.fired = true;
+            slot.st.single = None;
             let sev = if w.bytes > 0 {
                 Severity::Critical
             } else {
                 Severity::High
             };
             slot.ep.severity = slot.ep.severity.max(sev);
-        } else if slot.st.distinct.len() >= p.min_paths && !slot.ep.fired {
+        } else if slot.st.distinct.len() >= p.min_paths
+            && (!slot.ep.fired || slot.st.single.is_some())
+        {
             slot.ep.fired = true;
+            slot.st.single = None;
             slot.ep.severity = slot.ep.severity.max(Severity::Medium);
+        } else if !slot.ep.fired && p.on_single && w.status_class() != 2 {
+            // Which family (none for a config page), then the user agent:
+            // both only for a source's first such request.
+            let family = if listed {
+                let path = req.path();
+                self.families
+                    .iter()
+                    .find(|(_, set)| set.matches(path))
+                    .map(|(f, _)| *f)
+            } else {
+                Some(Family::Backup)
+            };
+            if family.is_some() && !self.crawlers.matches(w.user_agent.as_bytes()) {
+                slot.ep.fired = true;
+                slot.st.single = family;
+            }
         }
     }
 }

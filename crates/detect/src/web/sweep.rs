@@ -35,7 +35,6 @@ use super::request::Req;
 use super::scan::secs_ms;
 use super::sweep_class::{site_stems, Class, Classifier, Family, Group};
 use super::WebRule;
-use aho_corasick::AhoCorasick;
 use haboob_model::{Alert, Origin, Ts, WebEvent};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -54,46 +53,6 @@ const MAX_SERVED: usize = 10;
 const SWEEP_EVERY: u32 = 4096;
 /// Sites whose host-derived names are kept.
 const MAX_SITES: usize = 1024;
-
-/// Search engines, archivers and monitors: their user agents never enter a sweep.
-pub(crate) const CRAWLERS: &[&str] = &[
-    "googlebot",
-    "google-inspectiontool",
-    "adsbot-google",
-    "bingbot",
-    "bingpreview",
-    "yandexbot",
-    "baiduspider",
-    "duckduckbot",
-    "applebot",
-    "ahrefsbot",
-    "semrushbot",
-    "mj12bot",
-    "dotbot",
-    "petalbot",
-    "seznambot",
-    "sogou web spider",
-    "bytespider",
-    "facebookexternalhit",
-    "yahoo! slurp",
-    "amazonbot",
-    "gptbot",
-    "ccbot",
-    "qwantify",
-    "exabot",
-    "ia_archiver",
-    "archive.org_bot",
-    "mojeekbot",
-    "coccocbot",
-    "dataforseobot",
-    "blexbot",
-    "linkedinbot",
-    "twitterbot",
-    "uptimerobot",
-    "pingdom",
-    "statuscake",
-    "site24x7",
-];
 
 /// One source's requests of one fingerprint.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -177,7 +136,7 @@ pub(crate) struct WebSweep {
     p: Params,
     cls: Classifier,
     cache: VerdictCache<Class>,
-    crawlers: Option<AhoCorasick>,
+    crawlers: super::crawlers::Crawlers,
     stems: HashMap<u64, Vec<Vec<u8>>, FxBuild>,
     fps: HashMap<u64, Box<Fp>, FxBuild>,
     since_sweep: u32,
@@ -214,8 +173,6 @@ impl WebSweep {
     }
 
     pub fn new(c: &SweepConfig, max_evidence: usize) -> Self {
-        let mut crawlers: Vec<String> = CRAWLERS.iter().map(|s| s.to_string()).collect();
-        crawlers.extend(c.crawler_user_agents.iter().cloned());
         WebSweep {
             p: Params {
                 min_sources: c.min_sources.max(2),
@@ -231,7 +188,7 @@ impl WebSweep {
             },
             cls: Classifier::default(),
             cache: VerdictCache::default(),
-            crawlers: super::substring_matcher(&crawlers),
+            crawlers: super::crawlers::Crawlers::new(&c.crawler_user_agents),
             stems: HashMap::with_hasher(FxBuild),
             fps: HashMap::with_hasher(FxBuild),
             since_sweep: 0,
@@ -286,12 +243,6 @@ impl WebSweep {
     #[cfg(test)]
     pub fn tracked(&self) -> usize {
         self.fps.len()
-    }
-
-    fn is_crawler(&self, ua: &str) -> bool {
-        self.crawlers
-            .as_ref()
-            .is_some_and(|a| a.is_match(&ua.as_bytes()[..ua.len().min(1024)]))
     }
 }
 
@@ -423,7 +374,7 @@ impl WebRule for WebSweep {
             "-" => "",
             u => u,
         };
-        if !ua.is_empty() && self.is_crawler(ua) {
+        if !ua.is_empty() && self.crawlers.matches(ua.as_bytes()) {
             return;
         }
         let ua_hash = if ua.is_empty() {

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 /// A synthetic web log (`tests/fixtures/checkpoint_v1/access.log`, made for
 /// this test): ordinary visitors, a scanner (`web.scan`) and a distributed
-/// sweep (`web.sweep`), both across the middle of the file.
+/// sweep (`web.sweep`, whose members each also make a `web.probe`), both
+/// across the middle of the file.
 const LOG: &str = "tests/fixtures/checkpoint_v1/access.log";
 /// A version-1 checkpoint written by an incremental hunt (default options)
 /// over the first 105 lines of [`LOG`], at the same path, before lanes came
@@ -44,8 +45,15 @@ fn json(r: &HuntReport) -> (String, String) {
     )
 }
 
+/// The detectors of the alerts, each once, in order of first alert.
 fn detectors(r: &HuntReport) -> Vec<String> {
-    r.alerts.iter().map(|a| a.detector.clone()).collect()
+    let mut v: Vec<String> = Vec::new();
+    for a in r.alerts.iter() {
+        if !v.contains(&a.detector) {
+            v.push(a.detector.clone());
+        }
+    }
+    v
 }
 
 /// Bytes of the first `n` lines of `text`.
@@ -96,7 +104,7 @@ fn a_new_stream_is_hunted_in_the_configured_lanes_whatever_its_size() {
         assert_eq!(layout(&b.checkpoint, &o), [saved]);
         assert!(b.report.notices.is_empty(), "{:?}", b.report.notices);
         let batch = hunt(&[Input::File(path)], &opts(1), &|_| {});
-        assert_eq!(detectors(&batch), ["web.sweep", "web.scan"]);
+        assert_eq!(detectors(&batch), ["web.probe", "web.sweep", "web.scan"]);
         assert_eq!(json(&b.report), json(&batch), "{lanes} lanes");
     }
 }
@@ -139,9 +147,15 @@ fn a_version_1_checkpoint_resumes_in_one_lane() {
         b"HBCK\x01\x00\x00\x00",
         "a version-1 checkpoint"
     );
-    let o = opts(2);
-    // Written under the default configuration of its day: the hash is set
-    // to today's, so that a setting added since does not make it stale.
+    // Written under the default configuration of its day, which had no
+    // `web.probe` (its state is not in the checkpoint: switched off here,
+    // else the first half's probes would be missing from the resumed
+    // report); the hash is set to today's, so that a setting added since
+    // does not make it stale.
+    let mut o = opts(2);
+    o.config.web.sensitive.alert_on_single_probe = false;
+    o.config.web.admin_enum.alert_on_single_probe = false;
+    o.config.web.script_probe.enabled = false;
     blob[8..16].copy_from_slice(&checkpoint::config_hash(&o).to_le_bytes());
     let old = decode(&blob, &o);
     assert_eq!(old.runs, 1);

@@ -36,12 +36,12 @@
 //! read through the site's own data interfaces), T1119 Automated Collection.
 
 use super::super::cache::VerdictCache;
+use super::super::crawlers::Crawlers;
 use super::super::episode::{insert_capped, Key, Recycle, Slot, Tracker};
 use super::super::fxhash::{hash_bytes, FxBuild, FxSet};
 use super::super::method::method_is;
 use super::super::request::Req;
 use super::super::scan::secs_ms;
-use super::super::sweep::CRAWLERS;
 use super::super::WebRule;
 use super::baseline::Reached;
 use super::{extension, mix, HarvestConfig, Table};
@@ -176,7 +176,7 @@ pub(crate) struct WebHarvest {
     min_ok: f64,
     spread: f64,
     words: Option<AhoCorasick>,
-    crawlers: Option<AhoCorasick>,
+    crawlers: Crawlers,
     /// The last user agents' crawler verdicts (derived, not saved).
     crawler_cache: VerdictCache<bool>,
     max_evidence: usize,
@@ -211,11 +211,6 @@ impl WebHarvest {
             .map(|s| s.to_string())
             .chain(c.data_words.iter().map(|s| s.to_ascii_lowercase()))
             .collect();
-        let crawlers: Vec<String> = CRAWLERS
-            .iter()
-            .map(|s| s.to_string())
-            .chain(c.crawler_user_agents.iter().cloned())
-            .collect();
         WebHarvest {
             window_ms: secs_ms(c.window_secs),
             min_ok: c.min_ok_share,
@@ -225,7 +220,7 @@ impl WebHarvest {
                 false,
                 aho_corasick::MatchKind::LeftmostLongest,
             ),
-            crawlers: super::super::substring_matcher(&crawlers),
+            crawlers: Crawlers::new(&c.crawler_user_agents),
             crawler_cache: VerdictCache::default(),
             max_evidence,
             cache: Table::new(CACHE_SLOTS),
@@ -463,9 +458,7 @@ impl WebHarvest {
             // agent's id.
             let crawlers = &self.crawlers;
             let id = req.ua_id.filter(|_| ua.len() == w.user_agent.len());
-            slot.st.crawler = self.crawler_cache.get_or(id, ua, |ua| {
-                crawlers.as_ref().is_some_and(|c| c.is_match(ua))
-            });
+            slot.st.crawler = self.crawler_cache.get_or(id, ua, |ua| crawlers.matches(ua));
         }
         if slot.st.crawler {
             return;

@@ -1,0 +1,157 @@
+//! `web.probe` for scripts: POSTs to server scripts that do not exist.
+//!
+//! **What it detects.** A source that POSTs to a server-side script
+//! (`.php`, `.asp`, `.aspx`, `.ashx`, `.jsp`, `.cgi`, …) the server
+//! answers 404 or 410, from a user agent that names no crawler: one alert
+//! per source and site episode (5 min windows), severity low, family
+//! `script`. A form is POSTed after it was served, so a POST to a script
+//! that is not there is a blind attempt: webshell discovery, a CMS
+//! exploit fired without looking (`/plus/mytag_js.php`,
+//! `/plug/collect/AspCms_CollectFun.asp`).
+//!
+//! **Why it matters.** Commodity exploitation and webshell hunting send one
+//! request per site and move on; below every other threshold, they still
+//! show who is trying what (see [`super::probe`]).
+//!
+//! **Example.** `POST /inc/config.asp` 404.
+//!
+//! **ATT&CK.** T1595.003 Wordlist Scanning.
+
+use super::config::ScriptProbeConfig;
+use super::crawlers::Crawlers;
+use super::episode::{insert_capped, Episode, Key, Slot, Tracker};
+use super::fxhash::FxSet;
+use super::probe::{self, Family};
+use super::request::Req;
+use super::scan::secs_ms;
+use super::WebRule;
+use haboob_model::{Alert, Origin, WebEvent};
+
+/// Extensions of server-side scripts (lower case).
+const SCRIPTS: &[&[u8]] = &[
+    b"php", b"php3", b"php4", b"php5", b"php7", b"phtml", b"asp", b"aspx", b"ashx", b"asmx",
+    b"jsp", b"jspx", b"do", b"action", b"cgi", b"pl", b"cfm",
+];
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ScriptState {
+    distinct: FxSet,
+}
+
+impl super::episode::Recycle for ScriptState {}
+
+/// The script-POST part of `web.probe`.
+#[derive(Debug)]
+pub(crate) struct WebScriptProbe {
+    window_ms: i64,
+    max_evidence: usize,
+    crawlers: Crawlers,
+    t: Tracker<ScriptState>,
+}
+
+impl WebScriptProbe {
+    /// `crawlers`: configured crawler user agents (beside the built-in ones).
+    pub fn new(
+        c: &ScriptProbeConfig,
+        crawlers: &[String],
+        max_evidence: usize,
+        max_sources: usize,
+    ) -> Self {
+        WebScriptProbe {
+            window_ms: secs_ms(c.window_secs),
+            max_evidence,
+            crawlers: Crawlers::new(crawlers),
+            t: Tracker::new(c.window_secs, max_sources),
+        }
+    }
+}
+
+fn alert(ep: &Episode, st: &ScriptState) -> Alert {
+    probe::alert(
+        ep,
+        Family::Script,
+        st.distinct.len(),
+        serde_json::Value::Null,
+    )
+}
+
+fn emit(s: Slot<ScriptState>, out: &mut Vec<Alert>) {
+    if s.ep.fired {
+        out.push(alert(&s.ep, &s.st));
+    }
+}
+
+/// Whether `ext` (a path's extension, lower case) is a server script's.
+fn is_script(ext: Option<&[u8]>) -> bool {
+    ext.is_some_and(|e| SCRIPTS.contains(&e))
+}
+
+impl WebRule for WebScriptProbe {
+    fn id(&self) -> &'static str {
+        probe::ID
+    }
+
+    fn save(&self) -> Result<crate::DetectorState, crate::StateError> {
+        crate::DetectorState::of(probe::ID, &self.t)
+    }
+
+    fn restore(&mut self, s: crate::DetectorState) -> Result<(), crate::StateError> {
+        self.t = s.into(probe::ID)?;
+        Ok(())
+    }
+
+    /// The quick part: a POST answered 404 or 410 (two compares for most
+    /// requests); the rest only for a script's name.
+    #[inline(always)]
+    fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        self.t.maintain(w.ts, &mut |s| emit(s, out));
+        if !matches!(w.status, 404 | 410) || w.method != "POST" || !is_script(req.ext()) {
+            return;
+        }
+        self.probe(w, req, o, out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.t.drain(&mut |s| emit(s, out));
+    }
+}
+
+impl WebScriptProbe {
+    /// One POST to a script that is not there.
+    #[inline(never)]
+    fn probe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        if self.crawlers.matches(w.user_agent.as_bytes()) {
+            return;
+        }
+        let key: Key = (w.source_ip, req.site_hash);
+        let slot = self
+            .t
+            .entry(key, w.source_ip, w.site, w.ts, &mut |s| emit(s, out));
+        if slot.ep.fired && slot.ep.window_passed(w.ts, self.window_ms) {
+            out.push(alert(&slot.ep, &slot.st));
+            slot.ep.restart(w.ts);
+            slot.st.distinct.clear();
+        }
+        if insert_capped(&mut slot.st.distinct, req.path_hash) {
+            slot.ep.sample(&req.path_lossy());
+        }
+        slot.ep.hit(w.ts, o, self.max_evidence);
+        slot.ep.fired = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_extensions() {
+        for e in ["php", "asp", "aspx", "jsp", "cgi", "ashx"] {
+            assert!(is_script(Some(e.as_bytes())), "{e}");
+        }
+        for e in ["html", "js", "css", "png", "zip", "", "phps", "p"] {
+            assert!(!is_script(Some(e.as_bytes())), "{e}");
+        }
+        assert!(!is_script(None));
+    }
+}

@@ -110,12 +110,7 @@ fn emit(s: Slot<AdminState>, out: &mut Vec<Alert>) {
 
 /// The `web.probe` alert of an episode that fired only as one.
 fn single(ep: &super::episode::Episode, st: &AdminState) -> Alert {
-    probe::alert(
-        ep,
-        Family::Admin,
-        st.distinct.len(),
-        serde_json::Value::Null,
-    )
+    probe::alert(ep, Family::Admin, st.distinct.len())
 }
 
 impl WebRule for WebAdminEnum {

@@ -71,19 +71,16 @@ impl Family {
 }
 
 /// The `web.probe` alert of an episode that asked for `family` names
-/// (`distinct` of them) and crossed no threshold; `fingerprint`: the tool
-/// habits detail.
-pub(crate) fn alert(
-    ep: &Episode,
-    family: Family,
-    distinct: usize,
-    fingerprint: serde_json::Value,
-) -> Alert {
+/// (`distinct` of them) and crossed no threshold. It carries no tool
+/// `fingerprint`: one or two requests tell little of a tool, and on
+/// internet background noise (a million one-off probes) a profile per
+/// source would cost the end of the hunt more than all else; many sources
+/// sharing one request are `web.sweep`'s.
+pub(crate) fn alert(ep: &Episode, family: Family, distinct: usize) -> Alert {
     let (name, noun, words) = family.names();
     let mut d = haboob_model::Details::new();
     d.insert("family".into(), name.into());
     d.insert("distinct_paths".into(), (distinct as u64).into());
-    d.insert("fingerprint".into(), fingerprint);
     let title = format!(
         "{} {noun}{} {words} ({}) from {}",
         ep.count,

@@ -67,12 +67,7 @@ impl WebScriptProbe {
 }
 
 fn alert(ep: &Episode, st: &ScriptState) -> Alert {
-    probe::alert(
-        ep,
-        Family::Script,
-        st.distinct.len(),
-        serde_json::Value::Null,
-    )
+    probe::alert(ep, Family::Script, st.distinct.len())
 }
 
 fn emit(s: Slot<ScriptState>, out: &mut Vec<Alert>) {

@@ -156,12 +156,7 @@ fn emit(s: Slot<SensitiveState>, out: &mut Vec<Alert>) {
         return;
     }
     if let Some(f) = s.st.single {
-        out.push(probe::alert(
-            &s.ep,
-            f,
-            s.st.distinct.len(),
-            s.st.habits.details(),
-        ));
+        out.push(probe::alert(&s.ep, f, s.st.distinct.len()));
         return;
     }
     let mut d = haboob_model::Details::new();
@@ -250,7 +245,7 @@ impl WebSensitive {
         if (!slot.ep.fired || single) && slot.ep.window_passed(w.ts, p.window_ms) {
             if let Some(f) = slot.st.single {
                 let d = slot.st.distinct.len();
-                out.push(probe::alert(&slot.ep, f, d, slot.st.habits.details()));
+                out.push(probe::alert(&slot.ep, f, d));
             }
             slot.ep.restart(w.ts);
             slot.st.clear();

@@ -19,6 +19,17 @@
 //!   (171.216.91.218, 222.187.72.209, 113.13.177.30, 183.143.48.155,
 //!   183.143.55.39) and 125.78.229.99's FCKeditor upload connector (also
 //!   `web.scan` and `web.exploit`).
+//! - files of products the site does not run (`data/web_fingerprints.toml`),
+//!   answered 404: DedeCMS's `/data/admin/allowurl.txt` from 183.134.74.116
+//!   and 8.142.5.56 (twice, nine hours apart, each time with the same
+//!   dated Firefox 48 user agent), Discuz's `/uc_client/client.php` from
+//!   122.114.182.163 (`HEAD`, no user agent) and 44.195.86.98's
+//!   webshell-discovery burst (`/uploads/up.php`, `/images/vuln.php`,
+//!   `/ups.php`, … eight names in four seconds; the Drupal folder
+//!   `/sites/all/libraries/elfinder/` among them); in 2018 183.3.205.29
+//!   (`//dede/login.php`, WinHttp) and 82.165.203.144 (python-requests:
+//!   a DedeCMS image, Joomla's `system.css`, an FCKeditor upload
+//!   connector, in 50 seconds).
 //!
 //! Quiet, and checked: the crawlers (MJ12bot, Googlebot, BLEXBot, Adsbot,
 //! MojeekBot, DataForSeoBot) whose 404s include honeypot-bait links, a
@@ -27,9 +38,8 @@
 //! (`/domainmovement.zip`), and browsers missing `/data` and icons.
 //!
 //! Still missed (below what one request can tell): `/admin` alone
-//! (51.159.21.239, 185.65.246.127: a person may type it), `GET` of CMS
-//! fingerprint files (`/data/admin/allowurl.txt`, `/uc_client/client.php`),
-//! and a POST answered 408.
+//! (51.159.21.239, 185.65.246.127: a person may type it), and a POST
+//! answered 408.
 
 use haboob_hunt::{hunt, HuntOptions};
 use std::collections::BTreeMap;
@@ -89,6 +99,10 @@ fn web_probe_on_secrepo() {
             ("183.143.48.155", "script", 1),
             ("183.143.55.39", "script", 1),
             ("125.78.229.99", "script", 1),
+            ("183.134.74.116", "fingerprint", 1),
+            ("8.142.5.56", "fingerprint", 2),
+            ("122.114.182.163", "fingerprint", 1),
+            ("44.195.86.98", "fingerprint", 1),
         ])
     );
     for benign in [
@@ -118,6 +132,8 @@ fn web_probe_on_secrepo() {
             ("211.209.217.125", "admin", 1),
             ("120.131.11.207", "admin", 1),
             ("202.115.12.166", "admin", 1),
+            ("183.3.205.29", "fingerprint", 1),
+            ("82.165.203.144", "fingerprint", 1),
         ])
     );
 }

@@ -499,8 +499,8 @@ impl Default for SweepConfig {
     }
 }
 
-/// `web.probe` settings for POSTs to server scripts that do not exist
-/// (T1595.003).
+/// `web.probe` settings for POSTs to server scripts that do not exist and
+/// requests for files of products the site does not run (T1595.003).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScriptProbeConfig {
@@ -509,6 +509,12 @@ pub struct ScriptProbeConfig {
     /// Episode window and quiet time, seconds: one alert per source and
     /// site per window.
     pub window_secs: u64,
+    /// Also report `GET`/`HEAD` requests for a product's own files
+    /// (`crates/detect/data/web_fingerprints.toml`) answered 404 or 410
+    /// (family `fingerprint`).
+    pub fingerprints: bool,
+    /// Path patterns added to the built-in fingerprint files (same syntax).
+    pub extra_fingerprint_paths: Vec<String>,
 }
 
 impl Default for ScriptProbeConfig {
@@ -516,6 +522,8 @@ impl Default for ScriptProbeConfig {
         ScriptProbeConfig {
             enabled: true,
             window_secs: 300,
+            fingerprints: true,
+            extra_fingerprint_paths: Vec::new(),
         }
     }
 }

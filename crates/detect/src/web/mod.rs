@@ -7,7 +7,7 @@
 //! | `web.scanner_ua` | scanner and attack-tool user agents | T1595.002 (T1595.001) |
 //! | `web.exploit` | request classes (traversal/LFI, wrappers, RFI, SSRF, SQLi, XSS, command, template and expression injection, deserialisation, web shells) and product exploit/setup/admin endpoints | T1190 |
 //! | `web.admin_enum` | admin panel and login page enumeration | T1595.003 |
-//! | `web.probe` | low: below every threshold, a secret, VCS or backup name not served, a product's admin page answered 404, or a POST to a missing script (never crawlers) | T1595.003 |
+//! | `web.probe` | low: below every threshold, a secret, VCS or backup name not served, a product's admin page answered 404, a POST to a missing script, or a product's own file answered 404 (never crawlers) | T1595.003 |
 //! | `web.crawl` | aggressive crawling of non-static pages | T1595, T1594 |
 //! | `web.login_bf` | many failed web logins (401, failed login-form POSTs) | T1110 |
 //! | `web.user_enum` | WordPress user enumeration (`?author=N`, `/wp-json/wp/v2/users`) | T1589.002, T1087 |

@@ -11,7 +11,9 @@
 //! threshold gets that detector's alert instead. Likewise `web.admin_enum`'s
 //! residue: the admin or login page of one product (`/phpmyadmin`,
 //! `/wp-login.php`, `/manager/html`; not generic names such as `/admin`)
-//! answered 404 or 410, so the site does not run it.
+//! answered 404 or 410, so the site does not run it. And two kinds of its
+//! own ([`super::script_probe`]): POSTs to server scripts that are not
+//! there, and `GET`s of a product's own files answered 404 or 410.
 //!
 //! **Why it matters.** On real sites most hostile sources send one or two
 //! requests (a `.env` grab, a backup name) and move on: below every
@@ -47,6 +49,9 @@ pub(crate) enum Family {
     /// A server script that is not there, POSTed to (`POST /inc/config.asp`
     /// answered 404; see [`super::script_probe`]).
     Script,
+    /// A file of a product the site does not run (`/wp-includes/…`,
+    /// `/data/admin/ver.txt` answered 404; see [`super::script_probe`]).
+    Fingerprint,
 }
 
 impl Family {
@@ -66,6 +71,11 @@ impl Family {
                 "for admin pages of products the site does not run",
             ),
             Family::Script => ("script", "POST", "to scripts the site does not have"),
+            Family::Fingerprint => (
+                "fingerprint",
+                "request",
+                "for files of products the site does not run",
+            ),
         }
     }
 }

@@ -244,3 +244,76 @@ fn posts_to_scripts_the_site_does_not_have() {
     cfg.script_probe.enabled = false;
     assert!(probe_alerts(&cfg, &e).is_empty());
 }
+
+#[test]
+fn files_of_products_the_site_does_not_run() {
+    let head = |t, ip, path| Ev {
+        method: "HEAD",
+        ..ev(t, ip, path, 404)
+    };
+    let e = [
+        ev(0, "203.0.113.1", "/data/admin/allowurl.txt", 404),
+        ev(1_000, "203.0.113.1", "/uc_client/client.php", 404),
+        head(0, "203.0.113.2", "/wp-includes/wlwmanifest.xml"),
+        ev(0, "203.0.113.3", "/sites/all/modules/x/README.txt", 410),
+        // A script POST in the same episode makes it a `script` one.
+        ev(0, "203.0.113.4", "/templets/default/style/dedecms.css", 404),
+        post(2_000, "203.0.113.4", "/plus/mytag_js.php", 404),
+        // Case and percent-encoding folded.
+        ev(0, "203.0.113.5", "/WP-Includes/js/jquery/jquery.js", 404),
+        ev(0, "203.0.113.6", "/%5Fvti_bin/shtml.exe", 404),
+    ];
+    assert_eq!(
+        probes_of(&e),
+        [
+            hit("fingerprint", 1, "203.0.113.2"),
+            hit("fingerprint", 1, "203.0.113.3"),
+            hit("fingerprint", 1, "203.0.113.5"),
+            hit("fingerprint", 1, "203.0.113.6"),
+            hit("fingerprint", 2, "203.0.113.1"),
+            hit("script", 2, "203.0.113.4"),
+        ]
+    );
+    let a = run(&e[..2], "web.probe");
+    assert_eq!(
+        a[0].title,
+        "2 requests for files of products the site does not run \
+         (/data/admin/allowurl.txt, /uc_client/client.php) \
+         from 203.0.113.1 on votes.example.gov"
+    );
+    let quiet = [
+        // Served: the site runs WordPress.
+        ev(
+            0,
+            "198.51.100.1",
+            "/wp-includes/js/wp-emoji-release.min.js",
+            200,
+        ),
+        ev(0, "198.51.100.2", "/wp-content/themes/x/style.css", 304),
+        // Generic names, not one product's.
+        ev(0, "198.51.100.3", "/readme.html", 404),
+        ev(0, "198.51.100.4", "/license.txt", 404),
+        // Uploads are linked from other sites; a missing one is a broken link.
+        ev(0, "198.51.100.5", "/wp-content/uploads/2019/01/a.jpg", 404),
+        // A longer name that only starts like a product folder.
+        ev(0, "198.51.100.6", "/dedex/index.html", 404),
+        // Refused, not missing; and a crawler's stale link.
+        ev(0, "198.51.100.7", "/uc_server/", 403),
+        with_ua(ev(0, "198.51.100.8", "/wp-includes/", 404), GOOGLEBOT),
+        // Not a read.
+        Ev {
+            method: "OPTIONS",
+            ..ev(0, "198.51.100.9", "/wp-includes/", 404)
+        },
+    ];
+    assert!(probes_of(&quiet).is_empty(), "{:?}", probes_of(&quiet));
+    let mut cfg = WebConfig::default();
+    cfg.script_probe.fingerprints = false;
+    assert_eq!(probe_alerts(&cfg, &e), [hit("script", 1, "203.0.113.4")]);
+    cfg.script_probe.fingerprints = true;
+    cfg.script_probe.extra_fingerprint_paths = vec!["/Acme-CMS/".into()];
+    assert_eq!(
+        probe_alerts(&cfg, &[ev(0, "203.0.113.9", "/acme-cms/x.js", 404)]),
+        [hit("fingerprint", 1, "203.0.113.9")]
+    );
+}

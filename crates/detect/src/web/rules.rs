@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 const PRODUCTS: &str = include_str!("../../data/web_products.toml");
 const SENSITIVE: &str = include_str!("../../data/web_sensitive.toml");
+const FINGERPRINTS: &str = include_str!("../../data/web_fingerprints.toml");
 
 /// What kind of product endpoint an entry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -198,6 +199,43 @@ pub fn builtin_sensitive() -> &'static RuleFile {
     &BUILTIN_SENSITIVE
 }
 
+/// One `[[fingerprint]]` entry of `data/web_fingerprints.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FingerprintRule {
+    /// Product name (for the reader of the file).
+    #[allow(dead_code)]
+    product: String,
+    /// Path patterns of the product's own files.
+    patterns: Vec<String>,
+}
+
+/// The product fingerprint file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FingerprintFile {
+    fingerprint: Vec<FingerprintRule>,
+}
+
+/// The built-in product fingerprint patterns (`web.probe`), lower case.
+pub fn builtin_fingerprints() -> &'static [String] {
+    &BUILTIN_FINGERPRINTS
+}
+
+static BUILTIN_FINGERPRINTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    parse_fingerprints(FINGERPRINTS).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "Built-in fingerprint paths are invalid.");
+        Vec::new()
+    })
+});
+
+fn parse_fingerprints(text: &str) -> Result<Vec<String>, toml::de::Error> {
+    let f: FingerprintFile = toml::from_str(text)?;
+    let mut all: Vec<String> = f.fingerprint.into_iter().flat_map(|r| r.patterns).collect();
+    lower_all(&mut all);
+    Ok(all)
+}
+
 static BUILTIN_PRODUCTS: LazyLock<RuleFile> = LazyLock::new(|| {
     RuleFile::parse(PRODUCTS, "data/web_products.toml").unwrap_or_else(|e| {
         // The file is embedded and checked by a unit test: unreachable in a
@@ -217,6 +255,15 @@ static BUILTIN_SENSITIVE: LazyLock<RuleFile> = LazyLock::new(|| {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_fingerprints_parse() {
+        let f = parse_fingerprints(FINGERPRINTS).unwrap();
+        assert!(f.len() > 40, "{}", f.len());
+        assert!(f.contains(&"/wp-includes/".to_string()));
+        assert!(f.iter().all(|p| p.starts_with('/')), "{f:?}");
+        assert!(parse_fingerprints("[[fingerprint]]\nproduct = \"x\"\n").is_err());
+    }
 
     #[test]
     fn builtin_files_parse() {

@@ -13,14 +13,24 @@
 //! request per site and move on; below every other threshold, they still
 //! show who is trying what (see [`super::probe`]).
 //!
-//! **Example.** `POST /inc/config.asp` 404.
+//! The same rule reports `GET` and `HEAD` requests, answered 404 or 410,
+//! for a file or folder of one product (family `fingerprint`; data file
+//! `crates/detect/data/web_fingerprints.toml`: `/wp-includes/`,
+//! `/data/admin/ver.txt`, `/uc_client/`, …): the site does not run it,
+//! and the asker is finding out what it does run. An episode with both is
+//! reported as `script`.
+//!
+//! **Example.** `POST /inc/config.asp` 404; `GET /data/admin/allowurl.txt`
+//! 404.
 //!
 //! **ATT&CK.** T1595.003 Wordlist Scanning.
 
+use super::cache::VerdictCache;
 use super::config::ScriptProbeConfig;
 use super::crawlers::Crawlers;
 use super::episode::{insert_capped, Episode, Key, Slot, Tracker};
 use super::fxhash::FxSet;
+use super::pathset::PathSet;
 use super::probe::{self, Family};
 use super::request::Req;
 use super::scan::secs_ms;
@@ -36,6 +46,10 @@ const SCRIPTS: &[&[u8]] = &[
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ScriptState {
     distinct: FxSet,
+    /// Every request of the episode was a product file, none a script
+    /// POST (family `fingerprint`; a state saved before it read `false`).
+    #[serde(default)]
+    fingerprint: bool,
 }
 
 impl super::episode::Recycle for ScriptState {}
@@ -46,6 +60,9 @@ pub(crate) struct WebScriptProbe {
     window_ms: i64,
     max_evidence: usize,
     crawlers: Crawlers,
+    /// Product fingerprint files, `None` when off.
+    fingerprints: Option<PathSet>,
+    cache: VerdictCache<bool>,
     t: Tracker<ScriptState>,
 }
 
@@ -61,13 +78,26 @@ impl WebScriptProbe {
             window_ms: secs_ms(c.window_secs),
             max_evidence,
             crawlers: Crawlers::new(crawlers),
+            fingerprints: c.fingerprints.then(|| {
+                let builtin: Vec<&str> = super::rules::builtin_fingerprints()
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                PathSet::new(&builtin, &c.extra_fingerprint_paths)
+            }),
+            cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),
         }
     }
 }
 
 fn alert(ep: &Episode, st: &ScriptState) -> Alert {
-    probe::alert(ep, Family::Script, st.distinct.len())
+    let family = if st.fingerprint {
+        Family::Fingerprint
+    } else {
+        Family::Script
+    };
+    probe::alert(ep, family, st.distinct.len())
 }
 
 fn emit(s: Slot<ScriptState>, out: &mut Vec<Alert>) {
@@ -95,15 +125,15 @@ impl WebRule for WebScriptProbe {
         Ok(())
     }
 
-    /// The quick part: a POST answered 404 or 410 (two compares for most
-    /// requests); the rest only for a script's name.
+    /// The quick part: an answer 404 or 410 (one compare for most
+    /// requests); the rest only for those.
     #[inline(always)]
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.t.maintain(w.ts, &mut |s| emit(s, out));
-        if !matches!(w.status, 404 | 410) || w.method != "POST" || !is_script(req.ext()) {
+        if !matches!(w.status, 404 | 410) {
             return;
         }
-        self.probe(w, req, o, out);
+        self.not_found(w, req, o, out);
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
@@ -112,12 +142,37 @@ impl WebRule for WebScriptProbe {
 }
 
 impl WebScriptProbe {
-    /// One POST to a script that is not there.
+    /// A request answered 404 or 410: a script POST, a product's file, or
+    /// neither.
     #[inline(never)]
-    fn probe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+    fn not_found(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
+        let script = w.method == "POST" && is_script(req.ext());
+        if !script {
+            let Some(set) = &self.fingerprints else {
+                return;
+            };
+            if !matches!(w.method, "GET" | "HEAD")
+                || !set.matches_cached(&mut self.cache, req.path(), req.path_id)
+            {
+                return;
+            }
+        }
         if self.crawlers.matches(w.user_agent.as_bytes()) {
             return;
         }
+        self.probe(w, req, o, script, out);
+    }
+
+    /// One probe: a POST to a script that is not there (`script`) or a
+    /// request for a product's file.
+    fn probe(
+        &mut self,
+        w: &WebEvent<'_>,
+        req: &Req,
+        o: &Origin<'_>,
+        script: bool,
+        out: &mut Vec<Alert>,
+    ) {
         let key: Key = (w.source_ip, req.site_hash);
         let slot = self
             .t
@@ -126,6 +181,11 @@ impl WebScriptProbe {
             out.push(alert(&slot.ep, &slot.st));
             slot.ep.restart(w.ts);
             slot.st.distinct.clear();
+        }
+        if !slot.ep.fired {
+            slot.st.fingerprint = !script;
+        } else if script {
+            slot.st.fingerprint = false;
         }
         if insert_capped(&mut slot.st.distinct, req.path_hash) {
             slot.ep.sample(&req.path_lossy());

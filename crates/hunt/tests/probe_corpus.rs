@@ -26,7 +26,8 @@
 //!   122.114.182.163 (`HEAD`, no user agent) and 44.195.86.98's
 //!   webshell-discovery burst (`/uploads/up.php`, `/images/vuln.php`,
 //!   `/ups.php`, … eight names in four seconds; the Drupal folder
-//!   `/sites/all/libraries/elfinder/` among them); in 2018 183.3.205.29
+//!   `/sites/all/libraries/elfinder/` among them; also `web.exploit` for
+//!   `/uploads/up.php`); in 2018 183.3.205.29
 //!   (`//dede/login.php`, WinHttp) and 82.165.203.144 (python-requests:
 //!   a DedeCMS image, Joomla's `system.css`, an FCKeditor upload
 //!   connector, in 50 seconds).

@@ -79,11 +79,8 @@ impl WebScriptProbe {
             max_evidence,
             crawlers: Crawlers::new(crawlers),
             fingerprints: c.fingerprints.then(|| {
-                let builtin: Vec<&str> = super::rules::builtin_fingerprints()
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                PathSet::new(&builtin, &c.extra_fingerprint_paths)
+                let builtin = super::rules::builtin_fingerprints().iter();
+                PathSet::new(&[], builtin.chain(&c.extra_fingerprint_paths))
             }),
             cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),

@@ -161,14 +161,18 @@ fn check(seed: u64) {
         .iter()
         .all(|c| c.sources.iter().all(|s| !one_off.contains(s))));
     // Seven election offices in six states: the actor's campaign ranks
-    // ahead of every single-site commodity campaign of its severity.
+    // ahead of every single-site commodity campaign. Those asked for web
+    // shells that were not there (medium: discovery), below the actor's
+    // severity; ranking within one severity is `campaign_tests`'s
+    // `several_organisations_of_one_sector_rank_first_within_a_severity`.
     let at = |id: &str| report.campaigns.iter().position(|cp| cp.id == id).unwrap();
     for cp in report
         .campaigns
         .iter()
         .filter(|cp| cp.sources.iter().any(|s| commodity.contains(s)))
     {
-        assert_eq!(cp.severity, c.severity);
+        assert_eq!(cp.severity, Severity::Medium, "{}", cp.summary);
+        assert!(cp.severity <= c.severity);
         assert!(at(&c.id) < at(&cp.id));
     }
 }

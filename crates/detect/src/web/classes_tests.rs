@@ -389,6 +389,13 @@ fn severity_follows_the_answer() {
     assert_eq!(sev("/x?f=../../etc/passwd", 200, 1200), Severity::Critical);
     assert_eq!(sev("/x?id=1+union+select+1", 200, 1200), Severity::High);
     assert_eq!(sev("/uploads/x.php", 200, 30), Severity::Critical);
+    // A web shell that is not there: discovery, medium; any other answer,
+    // or another class beside it, keeps the attempt's severity.
+    assert_eq!(sev("/uploads/x.php", 404, 0), Severity::Medium);
+    assert_eq!(sev("/wso.php", 410, 0), Severity::Medium);
+    assert_eq!(sev("/wso.php", 403, 0), Severity::High);
+    assert_eq!(sev("/wso.php", 200, 0), Severity::High);
+    assert_eq!(sev("/wso.php?f=../../etc/passwd", 404, 0), Severity::High);
 }
 
 proptest! {

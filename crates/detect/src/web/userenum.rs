@@ -6,6 +6,9 @@
 //! list `/wp-json/wp/v2/users` (also as `?rest_route=/wp/v2/users…`). Fires
 //! at ≥ 5 distinct ids (the list counts as one) within 10 minutes, whatever
 //! the answers were: a 404 still tells the source that the id is free.
+//! Severity follows the answers: medium, high once the site gave a name
+//! away (a user record or list answered 2xx with a body, or an author id
+//! redirected to its author page); `details.revealed` counts those answers.
 //! Visiting `/author/jane/` pages, repeating one id, and the editor's own
 //! `/wp-json/wp/v2/users/me` are not enumeration.
 //!
@@ -35,6 +38,9 @@ const REST_USERS: &[u8] = b"/wp/v2/users";
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserEnumState {
     ids: FxSet,
+    /// Requests answered with a user's name (see the module docs).
+    #[serde(default)]
+    revealed: u64,
 }
 
 impl super::episode::Recycle for UserEnumState {}
@@ -42,8 +48,11 @@ impl super::episode::Recycle for UserEnumState {}
 /// What one request asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Target<'a> {
-    /// One numeric user id.
+    /// One numeric user id of the REST API.
     Id(&'a [u8]),
+    /// One numeric user id as `?author=N` (answered by a redirect to the
+    /// author page, whose address is the login name).
+    Author(&'a [u8]),
     /// The whole user list.
     List,
 }
@@ -75,7 +84,7 @@ pub(crate) fn target<'a>(path: &'a [u8], query: &'a [u8]) -> Option<Target<'a>> 
     for param in query.split(|&b| b == b'&') {
         if let Some(v) = param.strip_prefix(b"author=") {
             if numeric(v) {
-                return Some(Target::Id(v));
+                return Some(Target::Author(v));
             }
         } else if let Some(route) = param.strip_prefix(b"rest_route=") {
             if let Some(t) = rest_target(route) {
@@ -119,6 +128,7 @@ fn emit(s: Slot<UserEnumState>, out: &mut Vec<Alert>) {
     }
     let mut d = haboob_model::Details::new();
     d.insert("distinct_ids".into(), (s.st.ids.len() as u64).into());
+    d.insert("revealed".into(), s.st.revealed.into());
     let title = format!(
         "WordPress user enumeration: {} requests for {} user ids ({}) from {}",
         s.ep.count,
@@ -180,9 +190,15 @@ impl WebUserEnum {
             slot.st = UserEnumState::default();
         }
         let (h, label) = match t {
-            Target::Id(id) => (hash_bytes(id), String::from_utf8_lossy(id).into_owned()),
+            Target::Id(id) | Target::Author(id) => {
+                (hash_bytes(id), String::from_utf8_lossy(id).into_owned())
+            }
             Target::List => (0, "list".to_string()),
         };
+        let redirected = matches!(w.status, 301 | 302 | 303 | 307 | 308);
+        let revealed = (w.status_class() == 2 && w.bytes > 0)
+            || (matches!(t, Target::Author(_)) && redirected);
+        slot.st.revealed += u64::from(revealed);
         let new = insert_capped(&mut slot.st.ids, h);
         slot.ep.hit(w.ts, o, p.max_evidence);
         if new {
@@ -191,6 +207,9 @@ impl WebUserEnum {
         if !slot.ep.fired && slot.st.ids.len() >= p.min_ids {
             slot.ep.fired = true;
             slot.ep.severity = Severity::Medium;
+        }
+        if slot.ep.fired && slot.st.revealed > 0 {
+            slot.ep.severity = Severity::High;
         }
     }
 }
@@ -205,8 +224,11 @@ mod tests {
 
     #[test]
     fn targets_author_ids_and_the_rest_user_routes() {
-        assert_eq!(t("/", "author=3"), Some(Target::Id(b"3")));
-        assert_eq!(t("/index.php", "p=1&author=12"), Some(Target::Id(b"12")));
+        assert_eq!(t("/", "author=3"), Some(Target::Author(b"3")));
+        assert_eq!(
+            t("/index.php", "p=1&author=12"),
+            Some(Target::Author(b"12"))
+        );
         assert_eq!(t("/wp-json/wp/v2/users", ""), Some(Target::List));
         assert_eq!(t("/wp-json/wp/v2/users/", ""), Some(Target::List));
         assert_eq!(t("/wp-json/wp/v2/users/7", ""), Some(Target::Id(b"7")));

@@ -22,6 +22,7 @@ fn user_enum_five_distinct_ids_fire_once() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].source.ip, Some("192.0.2.7".parse().unwrap()));
     assert_eq!(a[0].details["distinct_ids"], 5);
+    assert_eq!(a[0].details["revealed"], 0);
     assert_eq!(a[0].severity, Severity::Medium);
     assert_eq!(a[0].techniques, vec!["T1589.002", "T1087"]);
     // Four ids are not enough.
@@ -41,7 +42,11 @@ fn user_enum_mixes_rest_routes_but_not_repeats_or_slow_visits() {
         evs.push(ev(2 + i as i64, "192.0.2.8", p, 200));
     }
     evs.push(author(5, "192.0.2.8", "rest_route=/wp/v2/users/4", 404));
-    assert_eq!(run(&evs, "web.user_enum").len(), 1);
+    let a = run(&evs, "web.user_enum");
+    assert_eq!(a.len(), 1);
+    // Four answers gave a name away (200, the author redirect, 200, 200).
+    assert_eq!(a[0].details["revealed"], 4);
+    assert_eq!(a[0].severity, Severity::High);
 
     // One id asked six times (a reader following an author link) is quiet.
     let same: Vec<Ev> = (0..6)
@@ -66,4 +71,32 @@ fn user_enum_mixes_rest_routes_but_not_repeats_or_slow_visits() {
         .map(|(i, q)| author(i as i64 * 900_000, "192.0.2.11", q, 200))
         .collect();
     assert!(run(&slow, "web.user_enum").is_empty());
+}
+
+#[test]
+fn user_enum_severity_follows_the_answers() {
+    let q = ["author=1", "author=2", "author=3", "author=4", "author=5"];
+    let run_with = |status: u16, path: &str| {
+        let evs: Vec<Ev> = (0..5)
+            .map(|i| {
+                if path.is_empty() {
+                    author(i * 100, "192.0.2.12", q[i as usize], status)
+                } else {
+                    ev(i * 100, "192.0.2.12", &format!("{path}/{}", i + 1), status)
+                }
+            })
+            .collect();
+        let a = run(&evs, "web.user_enum");
+        assert_eq!(a.len(), 1, "{status} {path}");
+        (a[0].severity, a[0].details["revealed"].as_u64().unwrap())
+    };
+    // Author ids redirected to their pages: every login name given away.
+    assert_eq!(run_with(301, ""), (Severity::High, 5));
+    // REST records refused or missing: nothing given away.
+    assert_eq!(run_with(401, "/wp-json/wp/v2/users"), (Severity::Medium, 0));
+    assert_eq!(run_with(404, ""), (Severity::Medium, 0));
+    // A REST route redirected (to a login page, say) names nobody.
+    assert_eq!(run_with(302, "/wp-json/wp/v2/users"), (Severity::Medium, 0));
+    // REST records served.
+    assert_eq!(run_with(200, "/wp-json/wp/v2/users"), (Severity::High, 5));
 }

@@ -494,11 +494,7 @@ impl Detector for IntelMatch {
                         push(&mut self.ids, "email", &a.user, &mut found);
                     }
                 }
-                let target: &str = if a.tenant.is_empty() {
-                    &a.domain
-                } else {
-                    &a.tenant
-                };
+                let target = a.target();
                 (
                     a.source_ip,
                     target,

@@ -167,12 +167,7 @@ fn who(ev: &EventRef<'_>) -> Who {
         },
         EventRef::Auth(a) => Who {
             source: a.source_ip,
-            target: if a.tenant.is_empty() {
-                &a.domain
-            } else {
-                &a.tenant
-            }
-            .to_string(),
+            target: a.target().to_string(),
             user: a.user.to_string(),
             event_id: None,
         },
@@ -190,7 +185,7 @@ fn who(ev: &EventRef<'_>) -> Who {
         }
         EventRef::Waf(w) => Who {
             source: Some(w.source_ip),
-            target: String::new(),
+            target: w.site.to_owned(),
             user: String::new(),
             event_id: None,
         },

@@ -96,3 +96,50 @@ fn targets_are_named_from_folders_and_files_never_empty() {
         assert!(c.targets.iter().all(|t| !t.name.is_empty()), "{c:?}");
     }
 }
+
+/// Apache error-log lines name no host (`client denied`, ModSecurity without
+/// `[hostname]`): the firewall alert names the site the log lives in, and
+/// a line that does name its host keeps it.
+#[test]
+fn firewall_lines_name_the_site_of_their_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut denied = String::new();
+    for (i, p) in ["/.git/config", "/.env", "/server-status"]
+        .iter()
+        .enumerate()
+    {
+        denied.push_str(&format!(
+            "[Tue Sep 01 10:00:0{i}.000000 2026] [authz_core:error] [pid 77] [client 192.0.2.7:4000{i}] AH01630: client denied by server configuration: /var/www/html{p}\n"
+        ));
+    }
+    for i in 0..3 {
+        denied.push_str(&format!(
+            "[Tue Sep 01 10:01:0{i}.000000 2026] [security2:error] [pid 78] [client 192.0.2.8:5000{i}] ModSecurity: Access denied with code 403 (phase 2). Matched \"Operator `Rx' with parameter `union.*select'\" [id \"942100\"] [msg \"SQL Injection Attack\"] [hostname \"named.example.org\"] [uri \"/search\"] [unique_id \"x{i}\"]\n"
+        ));
+    }
+    write(root, "logs/elections.example.gov/error.log", &denied);
+    let inputs = haboob_ingest::discover(&[root.join("logs").display().to_string()]).unwrap();
+    let report = hunt(&inputs, &HuntOptions::default(), &|_| {});
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.stats.rejected, 0);
+    let got: BTreeSet<(String, String, String)> = report
+        .alerts
+        .iter()
+        .map(|a| {
+            (
+                a.detector.clone(),
+                a.source.ip.unwrap().to_string(),
+                a.target.clone(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String, String)> = [
+        ("web.waf_block", "192.0.2.7", "elections.example.gov"),
+        ("web.waf_block", "192.0.2.8", "named.example.org"),
+    ]
+    .iter()
+    .map(|(d, a, b)| (d.to_string(), a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}

@@ -201,12 +201,15 @@ impl<'o, 'f> Lines<'o, 'f> {
         }
         let rejected = match &mut parsed {
             Ok(Parsed::Event(ev)) => {
-                // A sign-in whose record names no tenant, domain or host
-                // was recorded by the site the file belongs to.
-                if let (EventRef::Auth(a), Some(site)) = (&mut *ev, self.opts.site.as_deref()) {
-                    if a.target().is_empty() {
+                // A sign-in whose record names no tenant, domain or host,
+                // or a firewall line that names no host, was recorded by
+                // the site the file belongs to.
+                match (&mut *ev, self.opts.site.as_deref()) {
+                    (EventRef::Auth(a), Some(site)) if a.target().is_empty() => {
                         a.host = Cow::Borrowed(site);
                     }
+                    (EventRef::Waf(w), Some(site)) if w.site.is_empty() => w.site = site,
+                    _ => {}
                 }
                 self.stats.parsed += 1;
                 self.stats.events += 1;

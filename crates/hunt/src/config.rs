@@ -154,6 +154,7 @@ impl Config {
             &mut cfg.web.exploit.extra_rules,
             &mut cfg.web.sensitive.extra_rules,
             &mut cfg.web.scanner_ua.extra_rules,
+            &mut cfg.web.sweep.extra_rules,
         ]
         .into_iter()
         .flatten()

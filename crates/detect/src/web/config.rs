@@ -479,6 +479,10 @@ pub struct SweepConfig {
     /// User-agent substrings (case-insensitive) of crawlers whose requests
     /// never enter a sweep (added to the built-in search-engine list).
     pub crawler_user_agents: Vec<String>,
+    /// A file of extra path-family names (the format of
+    /// `crates/detect/data/web_sweep.toml`), added to the built-in ones. A
+    /// relative path is read from the configuration file's folder.
+    pub extra_rules: Option<String>,
 }
 
 impl Default for SweepConfig {
@@ -495,6 +499,7 @@ impl Default for SweepConfig {
             max_members: 1000,
             max_fingerprints: 10_000,
             crawler_user_agents: Vec::new(),
+            extra_rules: None,
         }
     }
 }

@@ -83,6 +83,7 @@ mod script_probe;
 mod sensitive;
 mod sweep;
 mod sweep_class;
+mod sweep_names;
 #[cfg(test)]
 mod sweep_tests;
 mod useragent;
@@ -204,6 +205,10 @@ impl WebConfig {
                 rules::RuleFile::load(std::path::Path::new(f))
                     .map_err(|e| WebConfigError::Rules(name, e))?;
             }
+        }
+        if let Some(f) = &self.sweep.extra_rules {
+            sweep_names::SweepNames::load(std::path::Path::new(f))
+                .map_err(|e| WebConfigError::Rules("sweep", e))?;
         }
         if let Some(f) = &self.scanner_ua.extra_rules {
             scanners::ScannerFile::load(std::path::Path::new(f))

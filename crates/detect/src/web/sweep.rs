@@ -33,7 +33,7 @@ use super::fxhash::{hash_bytes, FxBuild, FxSet};
 use super::method::method_is;
 use super::request::Req;
 use super::scan::secs_ms;
-use super::sweep_class::{site_stems, Class, Classifier, Family, Group};
+use super::sweep_class::{Class, Classifier, Family, Group};
 use super::WebRule;
 use haboob_model::{Alert, Origin, Ts, WebEvent};
 use std::collections::HashMap;
@@ -186,7 +186,9 @@ impl WebSweep {
                 max_fps: c.max_fingerprints.max(1),
                 max_evidence,
             },
-            cls: Classifier::default(),
+            cls: Classifier::new(super::sweep_names::SweepNames::with_extra(
+                c.extra_rules.as_deref().map(std::path::Path::new),
+            )),
             cache: VerdictCache::default(),
             crawlers: super::crawlers::Crawlers::new(&c.crawler_user_agents),
             stems: HashMap::with_hasher(FxBuild),
@@ -362,12 +364,12 @@ impl WebRule for WebSweep {
                 }
                 self.stems
                     .entry(req.site_hash)
-                    .or_insert_with(|| site_stems(w.site))
+                    .or_insert_with(|| cls.site_stems(w.site))
                     .as_slice()
             }
             _ => &[],
         };
-        let Some(v) = Classifier::resolve(class, req.path(), stems) else {
+        let Some(v) = cls.resolve(class, req.path(), stems) else {
             return;
         };
         let ua = match w.user_agent.trim() {

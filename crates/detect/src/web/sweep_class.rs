@@ -4,8 +4,11 @@
 //! Only a request in a family enters the sweep state; the classifier is
 //! behind a verdict cache, so an ordinary (repeated) path costs one lookup.
 //! Kept apart from `web.exploit`'s classes on purpose (see the README).
+//! The names are data ([`super::sweep_names`], `data/web_sweep.toml`).
 
+use super::sweep_names::SweepNames;
 use aho_corasick::{AhoCorasick, MatchKind};
+use std::sync::Arc;
 
 /// What kind of name a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,299 +91,30 @@ impl<'de> serde::Deserialize<'de> for Group {
     }
 }
 
-/// Archive extensions that make a name a backup only with a backup-like stem.
-const ARCHIVE_EXT: &[&str] = &[
-    ".tar.gz", ".tar.bz2", ".tar.xz", ".tar", ".tgz", ".zip", ".rar", ".7z", ".gz", ".bz2", ".xz",
-    ".z", ".war", ".jar",
-];
-
-/// Extensions that are a dump or backup whatever the stem.
-const DUMP_EXT: &[&str] = &[
-    ".sql",
-    ".sql.gz",
-    ".sql.zip",
-    ".sql.tar.gz",
-    ".sql.bz2",
-    ".bak",
-    ".backup",
-    ".dump",
-    ".mdb",
-    ".sqlite",
-    ".sqlite3",
-    ".db",
-];
-
-/// Stems of archive names in backup wordlists.
-const BACKUP_STEMS: &[&str] = &[
-    "backup",
-    "backups",
-    "back",
-    "bak",
-    "bck",
-    "www",
-    "wwwroot",
-    "web",
-    "website",
-    "site",
-    "htdocs",
-    "html",
-    "public_html",
-    "public",
-    "root",
-    "data",
-    "database",
-    "db",
-    "dump",
-    "sql",
-    "mysql",
-    "old",
-    "new",
-    "src",
-    "source",
-    "code",
-    "archive",
-    "files",
-    "upload",
-    "uploads",
-    "admin",
-    "test",
-    "temp",
-    "tmp",
-    "release",
-    "latest",
-    "dist",
-    "app",
-    "api",
-    "home",
-    "deploy",
-    "wordpress",
-    "wp",
-    "full",
-    "export",
-    "localhost",
-    "sitebackup",
-    "site_backup",
-    "site-backup",
-    "web_backup",
-    "www_backup",
-    "backup_full",
-    "fullbackup",
-    "db_backup",
-    "dbbackup",
-    "webroot",
-    "wwwdata",
-    "output",
-    "package",
-    "bin",
-    "1",
-    "123",
-    "a",
-    "conf",
-    "config",
-    "install",
-    "dev",
-    "prod",
-    "production",
-    "staging",
-];
-
-/// Folders whose archives are backups.
-const BACKUP_DIRS: &[&str] = &[
-    "/backup/",
-    "/backups/",
-    "/bak/",
-    "/old/",
-    "/dump/",
-    "/dumps/",
-    "/db/",
-    "/sql/",
-];
-
-/// Exact last segments of secret and credential files.
-const SECRET_NAMES: &[&str] = &[
-    "wallet.dat",
-    "sftp-config.json",
-    ".ftpconfig",
-    "ftpsync.settings",
-    "filezilla.xml",
-    "sitemanager.xml",
-    "recentservers.xml",
-    "id_rsa",
-    "id_dsa",
-    "id_ecdsa",
-    "id_ed25519",
-    "credentials",
-    "credentials.json",
-    "credentials.xml",
-    "secrets.json",
-    "secrets.yml",
-    "secret.key",
-    "master.key",
-    ".git-credentials",
-    ".netrc",
-    ".pgpass",
-    ".npmrc",
-    ".pypirc",
-    ".dockercfg",
-    ".htpasswd",
-    ".bash_history",
-    ".zsh_history",
-    ".mysql_history",
-    "keystore.jks",
-    "private.key",
-    "server.key",
-    "privatekey.pem",
-];
-
-/// Extensions of key and key-store files.
-const SECRET_EXT: &[&str] = &[".pem", ".key", ".p12", ".pfx", ".kdbx", ".ppk", ".jks"];
-
-/// Config files whose editor or backup copies leak secrets (`wp-config.php.bak`).
-const CONFIG_STEMS: &[&str] = &[
-    "wp-config.php",
-    "config.php",
-    "configuration.php",
-    "config.inc.php",
-    "settings.php",
-    "database.php",
-    "db.php",
-    "local.xml",
-    "web.config",
-    "config.json",
-    "config.yml",
-    "parameters.yml",
-    "appsettings.json",
-];
-
-/// Copy suffixes of such configs.
-const COPY_SUFFIX: &[&str] = &[
-    ".bak", "~", ".old", ".orig", ".save", ".swp", ".txt", ".backup", ".1", ".tmp", ".dist",
-    ".copy",
-];
-
-/// Script extensions of web shells.
-const SCRIPT_EXT: &[&str] = &[
-    ".php", ".php5", ".phtml", ".asp", ".aspx", ".jsp", ".jspx", ".cgi",
-];
-
-/// Stems of well-known web shells and uploaders.
-const SHELL_STEMS: &[&str] = &[
-    "shell",
-    "cmd",
-    "c99",
-    "r57",
-    "wso",
-    "wso2",
-    "b374k",
-    "alfa",
-    "alfa-rex",
-    "alfanew",
-    "up",
-    "upl",
-    "upload",
-    "uploader",
-    "uploadify",
-    "x",
-    "xx",
-    "xxx",
-    "sh",
-    "mini",
-    "bypass",
-    "priv8",
-    "webshell",
-    "indoxploit",
-    "marijuana",
-    "leaf",
-    "leafmailer",
-    "fm",
-    "filemanager",
-    "0x",
-    "404",
-    "wp-shell",
-    "adminer-shell",
-    "ups",
-    "1",
-    "2",
-    "a",
-    "ws",
-    "mar",
-    "h4x0r",
-    "symlink",
-    "lol",
-];
-
-/// Folders where an uploaded script is a shell.
-const UPLOAD_DIRS: &[&str] = &[
-    "/uploads/",
-    "/upload/",
-    "/wp-content/uploads/",
-    "/files/",
-    "/images/",
-    "/tmp/",
-    "/temp/",
-    "/userfiles/",
-    "/media/",
-];
-
-/// VCS metadata and config leaks (substring at a segment start).
-const VCS_MARKERS: &[&str] = &[
-    "/.git/",
-    "/.svn/",
-    "/.hg/",
-    "/.bzr/",
-    "/cvs/root",
-    "/.ds_store",
-    "/.htaccess",
-    "/.vscode/",
-    "/.idea/",
-    "/web.config",
-    "/docker-compose.yml",
-    "/.dockerignore",
-    "/.gitlab-ci.yml",
-    "/.travis.yml",
-    "/composer.lock",
-];
-
-/// Setup and installer pages.
-const SETUP_MARKERS: &[&str] = &[
-    "/install.php",
-    "/installer.php",
-    "/setup.php",
-    "/setup-config.php",
-    "/wp-admin/install.php",
-    "/phpmyadmin/setup",
-    "/pma/setup",
-    "/setup/setup.php",
-    "/install/index.php",
-    "/installation/",
-    "/setup/index.php",
-    "/admin/install",
-    "/_install",
-    "/upgrade.php",
-];
-
 /// The compiled classifier.
 #[derive(Debug, Clone)]
 pub(crate) struct Classifier {
+    names: Arc<SweepNames>,
     vcs: AhoCorasick,
     setup: AhoCorasick,
 }
 
-fn ac(pats: &[&str]) -> AhoCorasick {
-    // Built from constants: cannot fail; an empty automaton is the fallback.
+fn ac(pats: &[String]) -> AhoCorasick {
+    // Plain substrings: cannot fail; an empty automaton is the fallback.
     super::dfa::dfa(pats, false, MatchKind::Standard)
         .unwrap_or_else(|| AhoCorasick::new::<_, &str>([]).expect("empty automaton"))
 }
 
-fn strip_ext<'a>(name: &'a [u8], exts: &[&str]) -> Option<&'a [u8]> {
+fn strip_ext<'a, S: AsRef<str>>(name: &'a [u8], exts: &[S]) -> Option<&'a [u8]> {
     exts.iter()
-        .filter(|e| name.len() > e.len() && name.ends_with(e.as_bytes()))
+        .map(|e| e.as_ref().as_bytes())
+        .filter(|e| name.len() > e.len() && name.ends_with(e))
         .map(|e| &name[..name.len() - e.len()])
         .next()
 }
 
-fn in_list(s: &[u8], list: &[&str]) -> bool {
-    list.iter().any(|x| x.as_bytes() == s)
+fn in_list<S: AsRef<str>>(s: &[u8], list: &[S]) -> bool {
+    list.iter().any(|x| x.as_ref().as_bytes() == s)
 }
 
 /// A stem that is a year or date (`2018`, `20181215`, `2018-12-15`).
@@ -416,8 +150,9 @@ fn host_like(s: &[u8]) -> bool {
 
 /// Names a sweep builds from the site's host (`www.example.com` gives
 /// `www.example.com`, `example.com`, `example`, `example_com`, `example-com`,
-/// `wwwexamplecom`), lower case.
-pub(crate) fn site_stems(site: &str) -> Vec<Vec<u8>> {
+/// `wwwexamplecom`), lower case; those that are backup stems anyway
+/// (`backup_stems`) are left out.
+pub(crate) fn site_stems(site: &str, backup_stems: &[String]) -> Vec<Vec<u8>> {
     let host = site
         .split(':')
         .next()
@@ -439,7 +174,7 @@ pub(crate) fn site_stems(site: &str) -> Vec<Vec<u8>> {
     out.push(bare.replace('.', "-"));
     out.push(bare.replace('.', ""));
     out.push(host.replace('.', ""));
-    out.retain(|s| s.len() >= 3 && !in_list(s.as_bytes(), BACKUP_STEMS));
+    out.retain(|s| s.len() >= 3 && !in_list(s.as_bytes(), backup_stems));
     out.sort();
     out.dedup();
     out.into_iter().map(String::into_bytes).collect()
@@ -447,10 +182,7 @@ pub(crate) fn site_stems(site: &str) -> Vec<Vec<u8>> {
 
 impl Default for Classifier {
     fn default() -> Self {
-        Classifier {
-            vcs: ac(VCS_MARKERS),
-            setup: ac(SETUP_MARKERS),
-        }
+        Classifier::new(SweepNames::with_extra(None))
     }
 }
 
@@ -474,36 +206,52 @@ pub(crate) enum Class {
     ArchiveStem,
 }
 
-/// The stem of an archive name (`www.example.com.tar.gz` → `www.example.com`).
-fn archive_stem(path: &[u8]) -> Option<&[u8]> {
-    let name = match memchr::memrchr(b'/', path) {
-        Some(i) => &path[i + 1..],
-        None => path,
-    };
-    let stem = strip_ext(name, ARCHIVE_EXT)?;
-    Some(strip_ext(stem, &[".tar"]).unwrap_or(stem))
-}
-
 impl Classifier {
+    /// The classifier of these names.
+    pub fn new(names: Arc<SweepNames>) -> Self {
+        Classifier {
+            vcs: ac(&names.vcs_config.markers),
+            setup: ac(&names.admin_setup.markers),
+            names,
+        }
+    }
+
+    /// [`site_stems`] with this classifier's backup stems.
+    pub fn site_stems(&self, site: &str) -> Vec<Vec<u8>> {
+        site_stems(site, &self.names.backup.stems)
+    }
+
+    /// The stem of an archive name (`www.example.com.tar.gz` → `www.example.com`).
+    fn archive_stem<'a>(&self, path: &'a [u8]) -> Option<&'a [u8]> {
+        let name = match memchr::memrchr(b'/', path) {
+            Some(i) => &path[i + 1..],
+            None => path,
+        };
+        let stem = strip_ext(name, &self.names.backup.archive_extensions)?;
+        Some(strip_ext(stem, &[".tar"]).unwrap_or(stem))
+    }
+
     /// The family of a decoded, lower-cased path (no query), given the
     /// names built from its site. `None` for ordinary requests.
     #[cfg(test)]
     pub fn classify(&self, path: &[u8], site_stems: &[Vec<u8>]) -> Option<Verdict> {
         let c = self.class(path);
-        Self::resolve(c, path, site_stems)
+        self.resolve(c, path, site_stems)
     }
 
     /// Complete a [`Class`] with the site's names.
-    pub fn resolve(c: Class, path: &[u8], site_stems: &[Vec<u8>]) -> Option<Verdict> {
+    pub fn resolve(&self, c: Class, path: &[u8], site_stems: &[Vec<u8>]) -> Option<Verdict> {
         match c {
             Class::None => None,
             Class::Family(family) => Some(Verdict {
                 family,
                 from_site: family == Family::Backup
-                    && archive_stem(path).is_some_and(|st| site_stems.iter().any(|s| s == st)),
+                    && self
+                        .archive_stem(path)
+                        .is_some_and(|st| site_stems.iter().any(|s| s == st)),
             }),
             Class::ArchiveStem => {
-                let stem = archive_stem(path)?;
+                let stem = self.archive_stem(path)?;
                 site_stems
                     .iter()
                     .any(|s| s.as_slice() == stem)
@@ -529,37 +277,38 @@ impl Classifier {
         if name.is_empty() {
             return self.dir_class(path);
         }
+        let n = &*self.names;
+        let in_folder = |folders: &[String]| folders.iter().any(|d| dir.ends_with(d.as_bytes()));
         // Secrets: exact names, `.env*`, key files, config copies.
-        if in_list(name, SECRET_NAMES)
+        if in_list(name, &n.secret.names)
             || name == b".env"
             || name.starts_with(b".env.")
-            || strip_ext(name, SECRET_EXT).is_some()
-            || CONFIG_STEMS.iter().any(|c| {
+            || strip_ext(name, &n.secret.extensions).is_some()
+            || n.secret.config_files.iter().any(|c| {
                 name.len() > c.len()
                     && name.starts_with(c.as_bytes())
-                    && in_list(&name[c.len()..], COPY_SUFFIX)
+                    && in_list(&name[c.len()..], &n.secret.copy_suffixes)
             })
-            || dir.ends_with(b"/.aws/")
-            || dir.ends_with(b"/.ssh/")
+            || in_folder(&n.secret.folders)
         {
             return Class::Family(Family::Secret);
         }
-        if strip_ext(name, DUMP_EXT).is_some() {
+        if strip_ext(name, &n.backup.dump_extensions).is_some() {
             return Class::Family(Family::Backup);
         }
-        if let Some(stem) = archive_stem(path) {
-            if in_list(stem, BACKUP_STEMS)
+        if let Some(stem) = self.archive_stem(path) {
+            if in_list(stem, &n.backup.stems)
                 || date_like(stem)
                 || host_like(stem)
-                || BACKUP_DIRS.iter().any(|d| dir.ends_with(d.as_bytes()))
+                || in_folder(&n.backup.folders)
             {
                 return Class::Family(Family::Backup);
             }
             return Class::ArchiveStem;
         }
-        if let Some(stem) = strip_ext(name, SCRIPT_EXT) {
-            if in_list(stem, SHELL_STEMS)
-                || (UPLOAD_DIRS.iter().any(|d| dir.ends_with(d.as_bytes())) && stem.len() <= 24)
+        if let Some(stem) = strip_ext(name, &n.webshell.script_extensions) {
+            if in_list(stem, &n.webshell.stems)
+                || (in_folder(&n.webshell.upload_folders) && stem.len() <= 24)
             {
                 return Class::Family(Family::Webshell);
             }

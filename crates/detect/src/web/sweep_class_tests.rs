@@ -3,7 +3,7 @@ use super::*;
 
 fn fam(path: &str, site: &str) -> Option<Family> {
     Classifier::default()
-        .classify(path.as_bytes(), &site_stems(site))
+        .classify(path.as_bytes(), &Classifier::default().site_stems(site))
         .map(|v| v.family)
 }
 
@@ -63,7 +63,7 @@ fn sweep_names_are_classified() {
         assert_eq!(fam(p, s), Some(Family::AdminSetup), "{p}");
     }
     let from = Classifier::default()
-        .classify(b"/secrepo.tar.gz", &site_stems(s))
+        .classify(b"/secrepo.tar.gz", &Classifier::default().site_stems(s))
         .unwrap();
     assert!(from.from_site);
 }
@@ -95,7 +95,8 @@ fn ordinary_names_are_not() {
 
 #[test]
 fn site_stems_are_built_from_the_host() {
-    let st: Vec<String> = site_stems("www.shop.example.org:443")
+    let st: Vec<String> = Classifier::default()
+        .site_stems("www.shop.example.org:443")
         .into_iter()
         .map(|b| String::from_utf8(b).unwrap())
         .collect();
@@ -108,6 +109,6 @@ fn site_stems_are_built_from_the_host() {
     ] {
         assert!(st.iter().any(|s| s == want), "{want} in {st:?}");
     }
-    assert!(site_stems("").is_empty());
-    assert!(site_stems("192.0.2.1").is_empty());
+    assert!(Classifier::default().site_stems("").is_empty());
+    assert!(Classifier::default().site_stems("192.0.2.1").is_empty());
 }

@@ -410,6 +410,44 @@ fn configured_crawlers_and_thresholds_are_honoured() {
 }
 
 #[test]
+fn extra_names_from_a_rule_file_make_a_sweep() {
+    // A sweep for an election office's own export names, which no built-in
+    // list holds: quiet by default, one alert with the names added.
+    let names = ["/ballots.csv.gz", "/voters/export.csv", "/voters/list.csv"];
+    let evs: Vec<E> = (0..30u32)
+        .map(|i| {
+            let p = names[i as usize % names.len()];
+            e(i64::from(i) * HOUR / 10, addr(i), "GET", p, 404, "")
+        })
+        .collect();
+    assert!(run(evs.clone()).is_empty());
+    let f = std::env::temp_dir().join(format!("haboob-sweep-extra-{}.toml", std::process::id()));
+    std::fs::write(
+        &f,
+        "[backup]\ndump_extensions = [\".csv.gz\"]\n[secret]\nfolders = [\"/Voters/\"]\n",
+    )
+    .unwrap();
+    let mut cfg = WebConfig::default();
+    cfg.sweep.extra_rules = Some(f.display().to_string());
+    assert!(cfg.validate().is_ok());
+    let a = run_with(&cfg, evs);
+    assert_eq!(a.len(), 1, "{a:#?}");
+    assert_eq!(a[0].source.members.len(), 30);
+    assert_eq!(
+        a[0].details["path_families"],
+        serde_json::json!({"backup/archive": 10, "secret/credential file": 20})
+    );
+    std::fs::write(&f, "[secret]\nfolders = [\"voters\"]\n").unwrap();
+    let e = cfg.validate().unwrap_err().to_string();
+    std::fs::remove_file(&f).ok();
+    assert!(
+        e.starts_with("web.sweep.extra_rules: rule file ")
+            && e.ends_with("secret.folders[0] \"voters\": a folder starts and ends with '/'"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_long_sweep_is_reported_per_window_and_a_quiet_one_ends() {
     // Two waves 30 h apart: two alerts (the first ends when quiet).
     let mut evs = sweep(30, 0);

@@ -155,6 +155,7 @@ impl Config {
             &mut cfg.web.sensitive.extra_rules,
             &mut cfg.web.scanner_ua.extra_rules,
             &mut cfg.web.sweep.extra_rules,
+            &mut cfg.web.sweep.crawler_rules,
         ]
         .into_iter()
         .flatten()

@@ -67,7 +67,7 @@ impl WebAdminEnum {
     /// `crawlers`: configured crawler user agents (beside the built-in ones).
     pub fn new(
         c: &AdminEnumConfig,
-        crawlers: &[String],
+        crawlers: Crawlers,
         max_evidence: usize,
         max_sources: usize,
     ) -> Self {
@@ -81,7 +81,7 @@ impl WebAdminEnum {
             },
             set: PathSet::new(ADMIN_PATHS, &c.extra_admin_paths),
             products: PathSet::new(PRODUCT_ADMIN_PATHS, &[]),
-            crawlers: Crawlers::new(crawlers),
+            crawlers,
             cache: VerdictCache::default(),
             t: Tracker::new(c.window_secs, max_sources),
         }
@@ -183,7 +183,7 @@ impl WebAdminEnum {
             && p.on_single
             && matches!(w.status, 404 | 410)
             && self.products.matches(req.path())
-            && !self.crawlers.matches(w.user_agent.as_bytes())
+            && !self.crawlers.matches(w.user_agent.as_bytes(), w.source_ip)
         {
             slot.ep.fired = true;
             slot.st.single = true;

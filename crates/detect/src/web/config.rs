@@ -477,8 +477,15 @@ pub struct SweepConfig {
     /// Fingerprints tracked at once; on overflow the longest-idle are ended.
     pub max_fingerprints: usize,
     /// User-agent substrings (case-insensitive) of crawlers whose requests
-    /// never enter a sweep (added to the built-in search-engine list).
+    /// never enter a sweep (added to the built-in search-engine list),
+    /// trusted on the User-Agent alone.
     pub crawler_user_agents: Vec<String>,
+    /// A file of crawlers (the format of `crates/detect/data/crawlers.toml`:
+    /// agents and published networks) added to the built-in list, for
+    /// `web.sweep`, `web.sensitive`, `web.admin_enum`, `web.probe` and
+    /// `web.harvest`. A relative path is read from the configuration file's
+    /// folder.
+    pub crawler_rules: Option<String>,
     /// A file of extra path-family names (the format of
     /// `crates/detect/data/web_sweep.toml`), added to the built-in ones. A
     /// relative path is read from the configuration file's folder.
@@ -499,6 +506,7 @@ impl Default for SweepConfig {
             max_members: 1000,
             max_fingerprints: 10_000,
             crawler_user_agents: Vec::new(),
+            crawler_rules: None,
             extra_rules: None,
         }
     }

@@ -1,99 +1,233 @@
-//! Crawler user agents: search engines, archivers and monitors whose
-//! requests never make a sweep member, a harvest or a one-off probe (a
-//! crawler follows stale links to backups and admin pages it once saw).
+//! Crawlers, archivers and monitors whose requests never make a sweep
+//! member, a harvest or a one-off probe (a crawler follows stale links to
+//! backups and admin pages it once saw). The list is data
+//! (`data/crawlers.toml`, format at its top and in the README): per crawler
+//! its User-Agent substrings and, where the operator publishes them, its
+//! networks. A crawler with networks is believed only from them: a forged
+//! Googlebot from elsewhere is an ordinary client to every detector.
 
+use super::rules::RuleFileError;
 use aho_corasick::AhoCorasick;
+use haboob_model::Cidr;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::LazyLock;
 
-/// Search engines, archivers and monitors (lower case).
-pub(crate) const CRAWLERS: &[&str] = &[
-    "googlebot",
-    "google-inspectiontool",
-    "adsbot-google",
-    "bingbot",
-    "bingpreview",
-    "yandexbot",
-    "baiduspider",
-    "duckduckbot",
-    "applebot",
-    "ahrefsbot",
-    "semrushbot",
-    "mj12bot",
-    "dotbot",
-    "petalbot",
-    "seznambot",
-    "sogou web spider",
-    "bytespider",
-    "facebookexternalhit",
-    "yahoo! slurp",
-    "amazonbot",
-    "gptbot",
-    "ccbot",
-    "qwantify",
-    "exabot",
-    "ia_archiver",
-    "archive.org_bot",
-    "mojeekbot",
-    "coccocbot",
-    "dataforseobot",
-    "blexbot",
-    "linkedinbot",
-    "twitterbot",
-    "uptimerobot",
-    "pingdom",
-    "statuscake",
-    "site24x7",
-];
+const BUILTIN: &str = include_str!("../../data/crawlers.toml");
 
-/// The built-in [`CRAWLERS`] plus configured substrings, matched
-/// case-insensitively on the first 1,024 bytes of a user agent.
-#[derive(Debug, Clone)]
-pub(crate) struct Crawlers(Option<AhoCorasick>);
+/// One `[[crawler]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CrawlerRule {
+    /// The operator's crawler.
+    pub name: String,
+    /// Lower-case User-Agent substrings.
+    #[serde(default)]
+    pub agents: Vec<String>,
+    /// Published source networks (address blocks); empty: the agent alone.
+    #[serde(default)]
+    pub networks: Vec<String>,
+    /// Where they are published.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub reference: Option<String>,
+}
 
-impl Crawlers {
-    /// The built-in list and `extra` (configured substrings).
-    pub fn new(extra: &[String]) -> Self {
-        let all: Vec<String> = CRAWLERS
-            .iter()
-            .map(|s| s.to_string())
-            .chain(extra.iter().cloned())
-            .collect();
-        Crawlers(super::substring_matcher(&all))
+/// A crawler file: the built-in data or a user's `crawler_rules`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct CrawlerFile {
+    pub crawler: Vec<CrawlerRule>,
+}
+
+impl CrawlerFile {
+    /// Parse a crawler file; `origin` names it in errors. Agents are
+    /// trimmed and lower-cased; an entry without a name, with neither agent
+    /// nor network, or with a network that is not an address block, is
+    /// refused. (Networks alone add to a built-in entry of the same name.)
+    pub fn parse(text: &str, origin: &str) -> Result<CrawlerFile, RuleFileError> {
+        let err = |message: String| RuleFileError::Parse {
+            path: origin.to_string(),
+            message,
+        };
+        let mut f: CrawlerFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        for (i, c) in f.crawler.iter_mut().enumerate() {
+            c.name = c.name.trim().to_string();
+            if c.name.is_empty() {
+                return Err(err(format!("crawler #{} has no name", i + 1)));
+            }
+            for a in c.agents.iter_mut() {
+                *a = a.trim().to_ascii_lowercase();
+            }
+            c.agents.retain(|a| !a.is_empty());
+            if c.agents.is_empty() && c.networks.is_empty() {
+                return Err(err(format!(
+                    "crawler #{} ({}) has no agent and no network",
+                    i + 1,
+                    super::episode::bounded(&c.name)
+                )));
+            }
+            if let Some(bad) = c.networks.iter().find_map(|n| Cidr::parse(n).err()) {
+                return Err(err(format!(
+                    "crawler #{} ({}): networks: {bad}",
+                    i + 1,
+                    super::episode::bounded(&c.name)
+                )));
+            }
+        }
+        Ok(f)
     }
 
-    /// Whether `ua` (bytes, cut to 1,024) names a crawler.
-    pub fn matches(&self, ua: &[u8]) -> bool {
-        self.0
-            .as_ref()
-            .is_some_and(|a| a.is_match(&ua[..ua.len().min(1024)]))
+    /// Read and parse a user crawler file.
+    pub fn load(path: &Path) -> Result<CrawlerFile, RuleFileError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
+            path: origin.clone(),
+            message: e.to_string(),
+        })?;
+        CrawlerFile::parse(&text, &origin)
+    }
+
+    /// The built-in entries with `extra`'s: an entry named like a built-in
+    /// one (case-insensitively) adds its agents and networks to it.
+    fn merged(mut self, extra: CrawlerFile) -> CrawlerFile {
+        for e in extra.crawler {
+            match self
+                .crawler
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(&e.name))
+            {
+                Some(c) => {
+                    c.agents.extend(e.agents);
+                    c.networks.extend(e.networks);
+                }
+                None => self.crawler.push(e),
+            }
+        }
+        self
+    }
+}
+
+static BUILTIN_FILE: LazyLock<CrawlerFile> = LazyLock::new(|| {
+    CrawlerFile::parse(BUILTIN, "data/crawlers.toml").unwrap_or_else(|e| {
+        // The file is part of the build and tested; never reached.
+        tracing::error!(error = %e, "Built-in crawler list does not parse.");
+        CrawlerFile::default()
+    })
+});
+
+/// What a User-Agent claims (cached per agent by the callers that see many).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// No crawler.
+    #[default]
+    None,
+    /// A crawler believed on its User-Agent.
+    Trusted,
+    /// Crawlers with published networks: bit `i` for network set `i`
+    /// (sets past 63 share bit 63).
+    Verify(u64),
+}
+
+/// The crawler list, compiled: built-in entries, a `crawler_rules` file and
+/// configured User-Agent substrings (trusted alone).
+#[derive(Debug, Clone)]
+pub(crate) struct Crawlers {
+    ac: Option<AhoCorasick>,
+    /// Per pattern: the network set it must come from (`None`: trusted).
+    owner: Vec<Option<usize>>,
+    nets: Vec<Vec<Cidr>>,
+}
+
+impl Crawlers {
+    /// The built-in list, the entries of `rules` (a `crawler_rules` path; a
+    /// bad file is logged and adds nothing, configuration loading refuses it
+    /// first) and `extra` User-Agent substrings.
+    pub fn new(extra: &[String], rules: Option<&str>) -> Self {
+        let user = rules.map_or_else(CrawlerFile::default, |p| {
+            CrawlerFile::load(Path::new(p)).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "Ignored crawler file.");
+                CrawlerFile::default()
+            })
+        });
+        let file = BUILTIN_FILE.clone().merged(user);
+        let mut pats: Vec<String> = Vec::new();
+        let mut owner = Vec::new();
+        let mut nets = Vec::new();
+        for c in &file.crawler {
+            let set = (!c.networks.is_empty()).then(|| {
+                nets.push(
+                    c.networks
+                        .iter()
+                        .filter_map(|n| Cidr::parse(n).ok())
+                        .collect(),
+                );
+                nets.len() - 1
+            });
+            for a in &c.agents {
+                pats.push(a.clone());
+                owner.push(set);
+            }
+        }
+        for a in extra.iter().map(|a| a.trim().to_ascii_lowercase()) {
+            if !a.is_empty() {
+                pats.push(a);
+                owner.push(None);
+            }
+        }
+        Crawlers {
+            ac: super::dfa::dfa(&pats, true, aho_corasick::MatchKind::Standard),
+            owner,
+            nets,
+        }
+    }
+
+    /// The list `[web.sweep]` configures (`crawler_user_agents`,
+    /// `crawler_rules`), shared by the detectors that spare crawlers.
+    pub fn of(c: &super::SweepConfig) -> Self {
+        Crawlers::new(&c.crawler_user_agents, c.crawler_rules.as_deref())
+    }
+
+    /// What `ua` (bytes, cut to 1,024) claims.
+    pub fn claim(&self, ua: &[u8]) -> Claim {
+        let Some(ac) = &self.ac else {
+            return Claim::None;
+        };
+        let mut mask = 0u64;
+        for m in ac.find_iter(&ua[..ua.len().min(1024)]) {
+            match self.owner[m.pattern().as_usize()] {
+                None => return Claim::Trusted,
+                Some(set) => mask |= 1 << set.min(63),
+            }
+        }
+        if mask == 0 {
+            Claim::None
+        } else {
+            Claim::Verify(mask)
+        }
+    }
+
+    /// Whether a request claiming `claim` from `ip` is a crawler's.
+    pub fn believed(&self, claim: Claim, ip: IpAddr) -> bool {
+        match claim {
+            Claim::None => false,
+            Claim::Trusted => true,
+            Claim::Verify(mask) => {
+                self.nets.iter().enumerate().any(|(i, set)| {
+                    mask & (1 << i.min(63)) != 0 && set.iter().any(|n| n.contains(ip))
+                })
+            }
+        }
+    }
+
+    /// Whether `ua` from `ip` is a crawler's ([`Crawlers::claim`], then
+    /// [`Crawlers::believed`]).
+    pub fn matches(&self, ua: &[u8], ip: IpAddr) -> bool {
+        self.believed(self.claim(ua), ip)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn built_in_and_configured_crawlers() {
-        let c = Crawlers::new(&["ExampleArchiver".into()]);
-        for ua in [
-            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-            "Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)",
-            "exampleARCHIVER/1.0",
-        ] {
-            assert!(c.matches(ua.as_bytes()), "{ua}");
-        }
-        for ua in [
-            "",
-            "-",
-            "curl/7.68.0",
-            // A look-alike name is no crawler.
-            "Mozilla/5.0+(compatible;+Baispider/2.0;++http://www.bai.com/search/spider.html)",
-        ] {
-            assert!(!c.matches(ua.as_bytes()), "{ua}");
-        }
-        // Past 1,024 bytes nothing is read.
-        let long = format!("{}googlebot", "x".repeat(1024));
-        assert!(!c.matches(long.as_bytes()));
-        assert!(!Crawlers::new(&[]).matches(b"ExampleArchiver"));
-    }
-}
+#[path = "crawlers_tests.rs"]
+mod tests;

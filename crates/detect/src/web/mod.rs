@@ -148,8 +148,9 @@ pub enum WebConfigError {
     /// `defacement.editors`) is not an IP address or CIDR network.
     #[error("web.{0}: {1:?} is not an IP address or CIDR network")]
     BadAddress(&'static str, String),
-    /// An `extra_rules` file cannot be read or parsed.
-    #[error("web.{0}.extra_rules: {1}")]
+    /// A rule file (`extra_rules`, `crawler_rules`) cannot be read or parsed;
+    /// the first field names the setting.
+    #[error("web.{0}: {1}")]
     Rules(&'static str, rules::RuleFileError),
 }
 
@@ -198,21 +199,25 @@ impl WebConfig {
     /// Read and parse the `extra_rules` files, as the detectors will.
     pub fn validate_rules(&self) -> Result<(), WebConfigError> {
         for (name, file) in [
-            ("exploit", &self.exploit.extra_rules),
-            ("sensitive", &self.sensitive.extra_rules),
+            ("exploit.extra_rules", &self.exploit.extra_rules),
+            ("sensitive.extra_rules", &self.sensitive.extra_rules),
         ] {
             if let Some(f) = file {
                 rules::RuleFile::load(std::path::Path::new(f))
                     .map_err(|e| WebConfigError::Rules(name, e))?;
             }
         }
+        if let Some(f) = &self.sweep.crawler_rules {
+            crawlers::CrawlerFile::load(std::path::Path::new(f))
+                .map_err(|e| WebConfigError::Rules("sweep.crawler_rules", e))?;
+        }
         if let Some(f) = &self.sweep.extra_rules {
             sweep_names::SweepNames::load(std::path::Path::new(f))
-                .map_err(|e| WebConfigError::Rules("sweep", e))?;
+                .map_err(|e| WebConfigError::Rules("sweep.extra_rules", e))?;
         }
         if let Some(f) = &self.scanner_ua.extra_rules {
             scanners::ScannerFile::load(std::path::Path::new(f))
-                .map_err(|e| WebConfigError::Rules("scanner_ua", e))?;
+                .map_err(|e| WebConfigError::Rules("scanner_ua.extra_rules", e))?;
         }
         Ok(())
     }

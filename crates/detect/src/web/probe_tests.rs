@@ -84,7 +84,7 @@ fn probe_near_misses() {
         // Served: `web.sensitive`'s (critical), not a probe.
         ev(0, "198.51.100.3", "/.env", 200),
         // A crawler following a stale link.
-        with_ua(ev(0, "198.51.100.4", "/backup.zip", 404), GOOGLEBOT),
+        with_ua(ev(0, "66.249.66.4", "/backup.zip", 404), GOOGLEBOT),
         // Ordinary missing pages.
         ev(0, "198.51.100.5", "/environment.html", 404),
         ev(0, "198.51.100.6", "/downloads/manual.zip", 404),
@@ -182,9 +182,23 @@ fn admin_page_of_a_product_the_site_does_not_run() {
         ev(0, "198.51.100.3", "/wp-login.php", 200),
         ev(0, "198.51.100.4", "/phpmyadmin", 403),
         ev(0, "198.51.100.5", "/wp-admin", 301),
-        with_ua(ev(0, "198.51.100.6", "/xmlrpc.php", 404), GOOGLEBOT),
+        with_ua(ev(0, "66.249.66.6", "/xmlrpc.php", 404), GOOGLEBOT),
     ];
     assert!(probes_of(&quiet).is_empty());
+    // The same request from outside Google's networks is no crawler's.
+    let forged = [with_ua(
+        ev(0, "198.51.100.6", "/xmlrpc.php", 404),
+        GOOGLEBOT,
+    )];
+    let hits: Vec<(u64, String)> = probes_of(&forged).into_iter().map(|h| (h.1, h.2)).collect();
+    assert_eq!(hits, [(1, "198.51.100.6".to_string())]);
+    // The same request from outside Google's networks is no crawler's.
+    let forged = [with_ua(
+        ev(0, "198.51.100.4", "/backup.zip", 404),
+        GOOGLEBOT,
+    )];
+    let hits: Vec<(u64, String)> = probes_of(&forged).into_iter().map(|h| (h.1, h.2)).collect();
+    assert_eq!(hits, [(1, "198.51.100.4".to_string())]);
     // Enumeration is `web.admin_enum`'s alone.
     let e: Vec<Ev> = [
         "/wp-login.php",
@@ -237,9 +251,13 @@ fn posts_to_scripts_the_site_does_not_have() {
         // Not a script.
         post(0, "198.51.100.4", "/api/items", 404),
         post(0, "198.51.100.5", "/form.html", 404),
-        with_ua(post(0, "198.51.100.6", "/x.php", 404), GOOGLEBOT),
+        with_ua(post(0, "66.249.66.6", "/x.php", 404), GOOGLEBOT),
     ];
     assert!(probes_of(&quiet).is_empty());
+    // The same request from outside Google's networks is no crawler's.
+    let forged = [with_ua(post(0, "198.51.100.6", "/x.php", 404), GOOGLEBOT)];
+    let hits: Vec<(u64, String)> = probes_of(&forged).into_iter().map(|h| (h.1, h.2)).collect();
+    assert_eq!(hits, [(1, "198.51.100.6".to_string())]);
     let mut cfg = WebConfig::default();
     cfg.script_probe.enabled = false;
     assert!(probe_alerts(&cfg, &e).is_empty());
@@ -299,7 +317,7 @@ fn files_of_products_the_site_does_not_run() {
         ev(0, "198.51.100.6", "/dedex/index.html", 404),
         // Refused, not missing; and a crawler's stale link.
         ev(0, "198.51.100.7", "/uc_server/", 403),
-        with_ua(ev(0, "198.51.100.8", "/wp-includes/", 404), GOOGLEBOT),
+        with_ua(ev(0, "66.249.66.8", "/wp-includes/", 404), GOOGLEBOT),
         // Not a read.
         Ev {
             method: "OPTIONS",
@@ -307,6 +325,13 @@ fn files_of_products_the_site_does_not_run() {
         },
     ];
     assert!(probes_of(&quiet).is_empty(), "{:?}", probes_of(&quiet));
+    // The same request from outside Google's networks is no crawler's.
+    let forged = [with_ua(
+        ev(0, "198.51.100.8", "/wp-includes/", 404),
+        GOOGLEBOT,
+    )];
+    let hits: Vec<(u64, String)> = probes_of(&forged).into_iter().map(|h| (h.1, h.2)).collect();
+    assert_eq!(hits, [(1, "198.51.100.8".to_string())]);
     let mut cfg = WebConfig::default();
     cfg.script_probe.fingerprints = false;
     assert_eq!(probe_alerts(&cfg, &e), [hit("script", 1, "203.0.113.4")]);

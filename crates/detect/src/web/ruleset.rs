@@ -1,6 +1,7 @@
 //! The web rules of one detector set, each called directly, in build order
 //! (no virtual call per rule and request; the calls can be inlined).
 
+use super::crawlers::Crawlers;
 use super::{
     admin, crawl, exploit, flood, login, scan, script_probe, sensitive, sweep, useragent, userenum,
     WebConfig, WebRule,
@@ -79,7 +80,7 @@ impl RuleSet {
                 .enabled
                 .then(|| scan::WebScan::new(&cfg.scan, n, m)),
             sensitive: cfg.sensitive.enabled.then(|| {
-                sensitive::WebSensitive::new(&cfg.sensitive, &cfg.sweep.crawler_user_agents, n, m)
+                sensitive::WebSensitive::new(&cfg.sensitive, Crawlers::of(&cfg.sweep), n, m)
             }),
             scanner_ua: cfg
                 .scanner_ua
@@ -89,9 +90,10 @@ impl RuleSet {
                 .exploit
                 .enabled
                 .then(|| exploit::WebExploit::new(&cfg.exploit, products.clone(), n, m)),
-            admin: cfg.admin_enum.enabled.then(|| {
-                admin::WebAdminEnum::new(&cfg.admin_enum, &cfg.sweep.crawler_user_agents, n, m)
-            }),
+            admin: cfg
+                .admin_enum
+                .enabled
+                .then(|| admin::WebAdminEnum::new(&cfg.admin_enum, Crawlers::of(&cfg.sweep), n, m)),
             crawl: cfg
                 .crawl
                 .enabled
@@ -113,12 +115,7 @@ impl RuleSet {
                 .enabled
                 .then(|| sweep::WebSweep::new(&cfg.sweep, n)),
             script_probe: cfg.script_probe.enabled.then(|| {
-                script_probe::WebScriptProbe::new(
-                    &cfg.script_probe,
-                    &cfg.sweep.crawler_user_agents,
-                    n,
-                    m,
-                )
+                script_probe::WebScriptProbe::new(&cfg.script_probe, Crawlers::of(&cfg.sweep), n, m)
             }),
         }
     }

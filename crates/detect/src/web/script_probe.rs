@@ -70,14 +70,14 @@ impl WebScriptProbe {
     /// `crawlers`: configured crawler user agents (beside the built-in ones).
     pub fn new(
         c: &ScriptProbeConfig,
-        crawlers: &[String],
+        crawlers: Crawlers,
         max_evidence: usize,
         max_sources: usize,
     ) -> Self {
         WebScriptProbe {
             window_ms: secs_ms(c.window_secs),
             max_evidence,
-            crawlers: Crawlers::new(crawlers),
+            crawlers,
             fingerprints: c.fingerprints.then(|| {
                 let builtin = super::rules::builtin_fingerprints().iter();
                 PathSet::new(&[], builtin.chain(&c.extra_fingerprint_paths))
@@ -154,7 +154,7 @@ impl WebScriptProbe {
                 return;
             }
         }
-        if self.crawlers.matches(w.user_agent.as_bytes()) {
+        if self.crawlers.matches(w.user_agent.as_bytes(), w.source_ip) {
             return;
         }
         self.probe(w, req, o, script, out);

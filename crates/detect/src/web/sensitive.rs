@@ -96,7 +96,7 @@ impl WebSensitive {
     /// `crawlers`: configured crawler user agents (beside the built-in ones).
     pub fn new(
         c: &SensitiveConfig,
-        crawlers: &[String],
+        crawlers: Crawlers,
         max_evidence: usize,
         max_sources: usize,
     ) -> Self {
@@ -134,7 +134,7 @@ impl WebSensitive {
         ];
         WebSensitive {
             families,
-            crawlers: Crawlers::new(crawlers),
+            crawlers,
             backup,
             backup_last,
             p: Params {
@@ -289,7 +289,7 @@ impl WebSensitive {
             } else {
                 Some(Family::Backup)
             };
-            if family.is_some() && !self.crawlers.matches(w.user_agent.as_bytes()) {
+            if family.is_some() && !self.crawlers.matches(w.user_agent.as_bytes(), w.source_ip) {
                 slot.ep.fired = true;
                 slot.st.single = family;
             }

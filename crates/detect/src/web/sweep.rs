@@ -190,7 +190,7 @@ impl WebSweep {
                 c.extra_rules.as_deref().map(std::path::Path::new),
             )),
             cache: VerdictCache::default(),
-            crawlers: super::crawlers::Crawlers::new(&c.crawler_user_agents),
+            crawlers: super::crawlers::Crawlers::of(c),
             stems: HashMap::with_hasher(FxBuild),
             fps: HashMap::with_hasher(FxBuild),
             since_sweep: 0,
@@ -376,7 +376,7 @@ impl WebRule for WebSweep {
             "-" => "",
             u => u,
         };
-        if !ua.is_empty() && self.crawlers.matches(ua.as_bytes()) {
+        if !ua.is_empty() && self.crawlers.matches(ua.as_bytes(), w.source_ip) {
             return;
         }
         let ua_hash = if ua.is_empty() {

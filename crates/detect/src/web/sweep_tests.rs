@@ -410,6 +410,35 @@ fn configured_crawlers_and_thresholds_are_honoured() {
 }
 
 #[test]
+fn a_sweep_forging_a_crawler_agent_is_seen() {
+    // Googlebot's User-Agent from addresses outside Google's networks: the
+    // agent is borrowed, the sweep is reported with it.
+    let evs: Vec<E> = sweep(40, 0)
+        .into_iter()
+        .map(|mut x| {
+            x.ua = GOOGLEBOT;
+            x
+        })
+        .collect();
+    let a = run(evs.clone());
+    assert_eq!(a.len(), 1, "{a:#?}");
+    assert_eq!(a[0].source.members.len(), 40);
+    assert_eq!(a[0].details["fingerprint"]["user_agent"], GOOGLEBOT);
+    // From Google's own networks the same requests are a crawler's.
+    let real: Vec<E> = evs
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut x)| {
+            x.ip = format!("66.249.{}.{}", 64 + i / 200, 1 + i % 200)
+                .parse()
+                .unwrap();
+            x
+        })
+        .collect();
+    assert!(run(real).is_empty());
+}
+
+#[test]
 fn extra_names_from_a_rule_file_make_a_sweep() {
     // A sweep for an election office's own export names, which no built-in
     // list holds: quiet by default, one alert with the names added.

@@ -178,7 +178,7 @@ pub(crate) struct WebHarvest {
     words: Option<AhoCorasick>,
     crawlers: Crawlers,
     /// The last user agents' crawler verdicts (derived, not saved).
-    crawler_cache: VerdictCache<bool>,
+    crawler_cache: VerdictCache<super::super::crawlers::Claim>,
     max_evidence: usize,
     bar: Bar,
     /// The last targets' [`record`] verdicts (derived, not saved).
@@ -205,7 +205,13 @@ struct Stream {
 }
 
 impl WebHarvest {
-    pub fn new(c: &HarvestConfig, max_evidence: usize, max_sources: usize) -> Self {
+    /// `crawler_rules`: `[web.sweep] crawler_rules`, the crawler file.
+    pub fn new(
+        c: &HarvestConfig,
+        crawler_rules: Option<&str>,
+        max_evidence: usize,
+        max_sources: usize,
+    ) -> Self {
         let words: Vec<String> = DATA_WORDS
             .iter()
             .map(|s| s.to_string())
@@ -220,7 +226,7 @@ impl WebHarvest {
                 false,
                 aho_corasick::MatchKind::LeftmostLongest,
             ),
-            crawlers: Crawlers::new(&c.crawler_user_agents),
+            crawlers: Crawlers::new(&c.crawler_user_agents, crawler_rules),
             crawler_cache: VerdictCache::default(),
             max_evidence,
             cache: Table::new(CACHE_SLOTS),
@@ -458,7 +464,8 @@ impl WebHarvest {
             // agent's id.
             let crawlers = &self.crawlers;
             let id = req.ua_id.filter(|_| ua.len() == w.user_agent.len());
-            slot.st.crawler = self.crawler_cache.get_or(id, ua, |ua| crawlers.matches(ua));
+            let claim = self.crawler_cache.get_or(id, ua, |ua| crawlers.claim(ua));
+            slot.st.crawler = crawlers.believed(claim, w.source_ip);
         }
         if slot.st.crawler {
             return;
@@ -536,7 +543,7 @@ mod unit {
         );
         slot.st.requests = 42;
         let saved = crate::DetectorState::of(ID, &old).unwrap();
-        let mut h = WebHarvest::new(&c, 10, 1000);
+        let mut h = WebHarvest::new(&c, None, 10, 1000);
         h.restore(saved).unwrap();
         assert!(h.s.sites.is_empty());
         assert_eq!(h.s.t.len(), 1);
@@ -544,7 +551,7 @@ mod unit {
         assert_eq!(back.st.requests, 42);
         // The current form round-trips with its site counts.
         h.s.sites.entry(7).or_default().crossed(1);
-        let mut h2 = WebHarvest::new(&c, 10, 1000);
+        let mut h2 = WebHarvest::new(&c, None, 10, 1000);
         h2.restore(h.save().unwrap()).unwrap();
         assert_eq!(h2.s.sites[&7].visitors(), 1);
         // Anything else is an error that names the rule.

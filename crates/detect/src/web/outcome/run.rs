@@ -40,7 +40,7 @@ impl Outcomes {
             harvest: cfg
                 .harvest
                 .enabled
-                .then(|| WebHarvest::new(&cfg.harvest, n, m)),
+                .then(|| WebHarvest::new(&cfg.harvest, cfg.sweep.crawler_rules.as_deref(), n, m)),
             defacement: cfg
                 .defacement
                 .enabled

@@ -104,6 +104,24 @@ fn check(seed: u64) {
         .map(|l| l.source_ip)
         .collect();
     assert!(c.sources.iter().all(|s| !benign.contains(s)));
+    // The crawlers and the uptime monitor touch every site the actor does,
+    // and no campaign holds them.
+    for who in ["googlebot", "bingbot", "uptimerobot"] {
+        let their_sites: BTreeSet<&str> = labels
+            .iter()
+            .filter(|l| l.actor == who)
+            .map(|l| l.site.as_str())
+            .collect();
+        assert_eq!(their_sites, want_sites, "{who}");
+        let ips = sources_of(&labels, who);
+        assert!(
+            report
+                .campaigns
+                .iter()
+                .all(|cp| cp.sources.iter().all(|s| !ips.contains(s))),
+            "{who} in a campaign"
+        );
+    }
     let research = sources_of(&labels, "research-scanner");
     assert_eq!(research.len(), 3);
     let mut labelled = 0;

@@ -13,9 +13,10 @@
 //! - **network** (weak): same /24 or /48 `0.15`, else same ASN (`--geoip`) `0.1`;
 //! - **schedule** (weak): the same UTC hours and weekdays, `0.1 × J`;
 //! - **target choice** (weak): the same sectors and regions, `0.1 × J`;
-//! - **habits** (weak): the same methods and path casing/encoding, and the
-//!   same HTTP versions of the request line when both logs have them
-//!   (`protocols`; a format without one does not break the link), `0.05`.
+//! - **habits** (weak), each its own reason: the same methods `0.02`; with
+//!   them, the same path casing/encoding habits (`plain` when neither has
+//!   one) `0.02`; the same HTTP versions of the request line when both logs
+//!   have them (`protocols`; a format without one adds nothing) `0.01`.
 //!
 //! Weak evidence counts at most 0.3 in all. Wordlist and User-Agent weights
 //! are multiplied by their rarity, `min(1, 4 / n)` where `n` is the number of
@@ -392,14 +393,29 @@ pub(crate) fn links(profiles: Profiles, geo: Option<&Geo>) -> Vec<Link> {
                 0.1 * jt,
             ));
         }
-        let protocols_agree =
-            pa.protocols.is_empty() || pb.protocols.is_empty() || pa.protocols == pb.protocols;
-        if !pa.methods.is_empty()
-            && pa.methods == pb.methods
-            && pa.habits == pb.habits
-            && protocols_agree
-        {
-            weak.push(("same methods and path habits".to_string(), 0.05));
+        let listed = |set: &[u32], none: &str| {
+            let mut v: Vec<&str> = set.iter().map(|&i| names.name(i)).collect();
+            v.sort_unstable();
+            if v.is_empty() {
+                none.to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        if !pa.methods.is_empty() && pa.methods == pb.methods {
+            let m = listed(&pa.methods, "");
+            weak.push((format!("same methods ({m})"), 0.02));
+            // Path habits are compared where both sides sent requests.
+            if pa.habits == pb.habits {
+                let h = listed(&pa.habits, "plain");
+                weak.push((format!("same path habits ({h})"), 0.02));
+            }
+        }
+        // A format without the request line's version (IIS without
+        // cs-version) neither adds nor breaks anything.
+        if !pa.protocols.is_empty() && pa.protocols == pb.protocols {
+            let v = listed(&pa.protocols, "");
+            weak.push((format!("same HTTP versions ({v})"), 0.01));
         }
         let weak_total: f64 = weak.iter().map(|w| w.1).sum();
         let strength = parts.iter().map(|p| p.1).sum::<f64>() + weak_total.min(WEAK_CAP);

@@ -120,41 +120,84 @@ fn weak_links_alone_do_not_merge() {
 }
 
 #[test]
-fn http_versions_count_with_the_habits_when_both_logs_have_them() {
-    let with = |ip: &str, day: i64, protocols: serde_json::Value| {
+fn methods_path_habits_and_http_versions_are_each_a_reason() {
+    let with = |ip: &str, day: i64, protocols: serde_json::Value, habits: serde_json::Value| {
         let mut a = scan(ip, "a", day, "00000000000000e1", false, 7);
-        a.details.get_mut("fingerprint").unwrap()["protocols"] = protocols;
+        let fp = a.details.get_mut("fingerprint").unwrap();
+        fp["protocols"] = protocols;
+        fp["habits"] = habits;
         a
     };
-    let habit_reason = |alerts: &[Alert]| {
+    // The habit reasons of the one link, in order.
+    let habit_reasons = |alerts: &[Alert]| -> Vec<String> {
         let mut ps = Profiles::default();
         for (i, a) in alerts.iter().enumerate() {
             ps.add(i, a, &Targets::default());
         }
-        links(ps, None)
-            .iter()
-            .any(|l| l.reason.contains("same methods and path habits"))
+        let l = links(ps, None);
+        assert_eq!(l.len(), 1);
+        l[0].reason
+            .strip_suffix(')')
+            .unwrap()
+            .split("; ")
+            .filter(|r| {
+                r.starts_with("same methods")
+                    || r.starts_with("same path")
+                    || r.starts_with("same HTTP")
+            })
+            .map(str::to_string)
+            .collect()
     };
     let (h1, h10) = (
         serde_json::json!(["HTTP/1.1"]),
         serde_json::json!(["HTTP/1.0"]),
     );
+    let plain = serde_json::json!([]);
     let same = [
-        with("192.0.2.10", 0, h1.clone()),
-        with("198.51.100.20", 9, h1.clone()),
+        with("192.0.2.10", 0, h1.clone(), plain.clone()),
+        with("198.51.100.20", 9, h1.clone(), plain.clone()),
     ];
-    assert!(habit_reason(&same));
+    assert_eq!(
+        habit_reasons(&same),
+        [
+            "same methods (GET) 0.02",
+            "same path habits (plain) 0.02",
+            "same HTTP versions (HTTP/1.1) 0.01"
+        ]
+    );
     let differ = [
-        with("192.0.2.10", 0, h1.clone()),
-        with("198.51.100.20", 9, h10),
+        with(
+            "192.0.2.10",
+            0,
+            h1.clone(),
+            serde_json::json!(["upper", "encoded"]),
+        ),
+        with(
+            "198.51.100.20",
+            9,
+            h10,
+            serde_json::json!(["encoded", "upper"]),
+        ),
     ];
-    assert!(!habit_reason(&differ));
-    // One log without versions (IIS without cs-version): no conflict.
+    assert_eq!(
+        habit_reasons(&differ),
+        [
+            "same methods (GET) 0.02",
+            "same path habits (encoded, upper) 0.02"
+        ]
+    );
+    // One log without versions (IIS without cs-version): nothing either way;
+    // other habits: not the same habits.
     let unknown = [
-        with("192.0.2.10", 0, h1),
-        with("198.51.100.20", 9, serde_json::json!([])),
+        with("192.0.2.10", 0, h1, plain),
+        with(
+            "198.51.100.20",
+            9,
+            serde_json::json!([]),
+            serde_json::json!(["upper"]),
+        ),
     ];
-    assert!(habit_reason(&unknown));
+    assert_eq!(habit_reasons(&unknown), ["same methods (GET) 0.02"]);
 }
 
 #[test]

@@ -125,8 +125,10 @@ fn configuration_refuses_a_bad_crawler_file_naming_the_setting() {
     let e = cfg.validate().unwrap_err().to_string();
     std::fs::remove_file(&f).ok();
     assert!(
-        e.starts_with(&format!("web.sweep.crawler_rules: rule file {}: ", f.display()))
-            && e.contains("unknown field `agent`"),
+        e.starts_with(&format!(
+            "web.sweep.crawler_rules: rule file {}: ",
+            f.display()
+        )) && e.contains("unknown field `agent`"),
         "{e}"
     );
 }

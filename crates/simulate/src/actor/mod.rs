@@ -1,7 +1,7 @@
 //! Scenario `election-actor`: one reconnaissance actor with six addresses in
 //! three networks (four in one /24, another IPv4 network, an IPv6 network)
 //! walking its own wordlist against eight sites in four log formats over four
-//! weeks, beside browsers, crawlers, an uptime monitor, an internet-wide
+//! weeks, beside browsers, crawlers and an uptime monitor on every site, an internet-wide
 //! research scanner (three addresses, its own User-Agent and wordlist, every
 //! site every week), ten unrelated commodity scanners sharing one public
 //! wordlist and a stock `python-requests` User-Agent, and one-off exploit
@@ -43,7 +43,6 @@ struct Site {
     sector: &'static str,
     region: &'static str,
     layout: Layout,
-    monitored: bool,
 }
 
 const SITES: &[Site] = &[
@@ -53,7 +52,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "MI",
         layout: Layout::Combined,
-        monitored: true,
     },
     Site {
         host: "vote.pa.example",
@@ -61,7 +59,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "PA",
         layout: Layout::Combined,
-        monitored: false,
     },
     Site {
         host: "sos.wi.example",
@@ -69,7 +66,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "WI",
         layout: Layout::Vhost,
-        monitored: false,
     },
     Site {
         host: "results.wi.example",
@@ -77,7 +73,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "WI",
         layout: Layout::Vhost,
-        monitored: false,
     },
     Site {
         host: "elections.nv.example",
@@ -85,7 +80,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "NV",
         layout: Layout::Iis,
-        monitored: true,
     },
     Site {
         host: "vote.az.example",
@@ -93,7 +87,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "AZ",
         layout: Layout::Iis,
-        monitored: false,
     },
     Site {
         host: "news.example",
@@ -101,7 +94,6 @@ const SITES: &[Site] = &[
         sector: "news",
         region: "US",
         layout: Layout::Json,
-        monitored: true,
     },
     Site {
         host: "elections.ga.example",
@@ -109,7 +101,6 @@ const SITES: &[Site] = &[
         sector: "election",
         region: "GA",
         layout: Layout::Json,
-        monitored: false,
     },
 ];
 

@@ -221,7 +221,7 @@ impl Gen<'_> {
     /// Browsers (untagged), two crawlers and an uptime monitor.
     fn benign(&mut self) {
         let per_day = self.opts.rate.max(1);
-        for (site, s) in SITES.iter().enumerate() {
+        for site in 0..SITES.len() {
             let kind = Self::kind(site);
             let pages = catalog::pages(kind);
             let assets = catalog::assets(kind);
@@ -244,17 +244,17 @@ impl Gen<'_> {
                 None,
                 None,
             );
-            let monitor = s.monitored.then(|| {
-                self.tag(
-                    LabelKind::Benign,
-                    "uptimerobot",
-                    "monitor",
-                    addr("69.162.124.226"),
-                    site,
-                    None,
-                    None,
-                )
-            });
+            // The monitor watches every site, as the actor and the research
+            // scanner touch every site.
+            let monitor = self.tag(
+                LabelKind::Benign,
+                "uptimerobot",
+                "monitor",
+                addr("69.162.124.226"),
+                site,
+                None,
+                None,
+            );
             for d in 0..self.days() {
                 let day = day_ms(d);
                 let mut n = 0;
@@ -292,20 +292,18 @@ impl Gen<'_> {
                     };
                     self.push(t, ip, "GET", Cow::Owned(p), 200, ua, site, tag);
                 }
-                if let Some(tag) = monitor {
-                    for k in 0..(24 * 12) {
-                        let t = day + k * 5 * MINUTE + 7_000;
-                        self.push(
-                            t,
-                            addr("69.162.124.226"),
-                            "HEAD",
-                            Cow::Borrowed("/"),
-                            200,
-                            UPTIMEROBOT,
-                            site,
-                            tag,
-                        );
-                    }
+                for k in 0..(24 * 12) {
+                    let t = day + k * 5 * MINUTE + 7_000;
+                    self.push(
+                        t,
+                        addr("69.162.124.226"),
+                        "HEAD",
+                        Cow::Borrowed("/"),
+                        200,
+                        UPTIMEROBOT,
+                        site,
+                        monitor,
+                    );
                 }
             }
         }

@@ -54,7 +54,49 @@ pub(crate) struct ScanState {
     habits: Habits,
 }
 
-impl super::episode::Recycle for ScanState {}
+/// Capacity a recycled slot keeps in each collection: a new source's first
+/// 4xx then reuses it instead of allocating a window and a set, while a
+/// scanner's thousands of paths are not held by the pool.
+const KEEP: usize = 64;
+
+/// Clear `v`, keeping its buffer when it is at most [`KEEP`] long.
+macro_rules! clear_small {
+    ($v:expr) => {
+        if $v.capacity() <= KEEP {
+            $v.clear();
+        } else {
+            $v = Default::default();
+        }
+    };
+}
+
+impl super::episode::Recycle for ScanState {
+    fn recycle(&mut self) {
+        // Every field named: a new one must be reset here too.
+        let ScanState {
+            fast,
+            wordpress,
+            wordpress_total,
+            slow_start,
+            distinct,
+            total,
+            errors,
+            members,
+            member_fired,
+            habits,
+        } = self;
+        clear_small!(*fast);
+        clear_small!(*wordpress);
+        clear_small!(*distinct);
+        clear_small!(*members);
+        *wordpress_total = 0;
+        *slow_start = Ts::default();
+        *total = 0;
+        *errors = 0;
+        *member_fired = false;
+        habits.clear();
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Params {
@@ -336,5 +378,34 @@ mod tests {
         assert!(!wp(b"/index.php"));
         assert!(!wp(b"/blog/wp-guide.html"));
         assert!(!wp(b"/mywp-admin/x.php"));
+    }
+}
+
+#[cfg(test)]
+mod recycle_tests {
+    use super::super::episode::Recycle;
+    use super::*;
+
+    #[test]
+    fn a_recycled_state_equals_a_new_one_and_keeps_only_small_buffers() {
+        let mut st = ScanState::default();
+        for i in 0..10u64 {
+            st.fast.push_back((Ts(i as i64), i));
+            st.distinct.insert(i);
+        }
+        st.total = 10;
+        st.errors = 9;
+        st.member_fired = true;
+        st.members.push("192.0.2.1".parse().unwrap());
+        st.recycle();
+        assert_eq!(format!("{st:?}"), format!("{:?}", ScanState::default()));
+        assert!(st.fast.capacity() >= 10 && st.distinct.capacity() >= 10);
+        // A scanner's thousand paths are not kept by the pool.
+        for i in 0..1000u64 {
+            st.distinct.insert(i);
+        }
+        st.recycle();
+        assert_eq!(st.distinct.capacity(), 0);
+        assert_eq!(format!("{st:?}"), format!("{:?}", ScanState::default()));
     }
 }

@@ -47,20 +47,14 @@ impl CrawlerFile {
     /// nor network, or with a network that is not an address block, is
     /// refused. (Networks alone add to a built-in entry of the same name.)
     pub fn parse(text: &str, origin: &str) -> Result<CrawlerFile, RuleFileError> {
-        let err = |message: String| RuleFileError::Parse {
-            path: origin.to_string(),
-            message,
-        };
-        let mut f: CrawlerFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let err = |message: String| super::rules::parse_error(origin, message);
+        let mut f: CrawlerFile = super::rules::parse_toml(text, origin)?;
         for (i, c) in f.crawler.iter_mut().enumerate() {
             c.name = c.name.trim().to_string();
             if c.name.is_empty() {
                 return Err(err(format!("crawler #{} has no name", i + 1)));
             }
-            for a in c.agents.iter_mut() {
-                *a = a.trim().to_ascii_lowercase();
-            }
-            c.agents.retain(|a| !a.is_empty());
+            super::rules::lower_all(&mut c.agents);
             if c.agents.is_empty() && c.networks.is_empty() {
                 return Err(err(format!(
                     "crawler #{} ({}) has no agent and no network",
@@ -81,12 +75,7 @@ impl CrawlerFile {
 
     /// Read and parse a user crawler file.
     pub fn load(path: &Path) -> Result<CrawlerFile, RuleFileError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
-            path: origin.clone(),
-            message: e.to_string(),
-        })?;
-        CrawlerFile::parse(&text, &origin)
+        super::rules::load_file(path, CrawlerFile::parse)
     }
 
     /// The built-in entries with `extra`'s: an entry named like a built-in

@@ -128,11 +128,8 @@ impl RuleFile {
     /// Parse rule TOML; `origin` names it in errors. Patterns are lower-cased;
     /// an entry without patterns is refused.
     pub fn parse(text: &str, origin: &str) -> Result<RuleFile, RuleFileError> {
-        let err = |message: String| RuleFileError::Parse {
-            path: origin.to_string(),
-            message,
-        };
-        let mut f: RuleFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let err = |message: String| parse_error(origin, message);
+        let mut f: RuleFile = parse_toml(text, origin)?;
         for (i, p) in f.product.iter_mut().enumerate() {
             lower_all(&mut p.patterns);
             if p.patterns.is_empty() {
@@ -160,12 +157,7 @@ impl RuleFile {
 
     /// Read and parse a user rule file.
     pub fn load(path: &Path) -> Result<RuleFile, RuleFileError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
-            path: origin.clone(),
-            message: e.to_string(),
-        })?;
-        RuleFile::parse(&text, &origin)
+        load_file(path, RuleFile::parse)
     }
 
     /// [`RuleFile::load`] for an optional path; a bad file is logged and
@@ -182,7 +174,38 @@ impl RuleFile {
     }
 }
 
-fn lower_all(v: &mut Vec<String>) {
+/// The error of a rule file `origin` whose content is wrong.
+pub(crate) fn parse_error(origin: &str, message: String) -> RuleFileError {
+    RuleFileError::Parse {
+        path: origin.to_string(),
+        message,
+    }
+}
+
+/// Deserialize a rule file's TOML; `origin` names it in the error.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, RuleFileError> {
+    toml::from_str(text).map_err(|e| parse_error(origin, e.to_string()))
+}
+
+/// Read the rule file at `path` and parse it with `parse` (its text, and the
+/// path as the origin its errors name).
+pub(crate) fn load_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &str) -> Result<T, RuleFileError>,
+) -> Result<T, RuleFileError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
+        path: origin.clone(),
+        message: e.to_string(),
+    })?;
+    parse(&text, &origin)
+}
+
+/// Trim and lower-case every entry; drop the empty ones.
+pub(crate) fn lower_all(v: &mut Vec<String>) {
     for s in v.iter_mut() {
         *s = s.trim().to_ascii_lowercase();
     }

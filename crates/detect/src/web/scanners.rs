@@ -52,11 +52,8 @@ impl ScannerFile {
     /// and lower-cased; a tool without a token, or with an empty name or an
     /// over-long token, is refused.
     pub fn parse(text: &str, origin: &str) -> Result<ScannerFile, RuleFileError> {
-        let err = |message: String| RuleFileError::Parse {
-            path: origin.to_string(),
-            message,
-        };
-        let mut f: ScannerFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let err = |message: String| super::rules::parse_error(origin, message);
+        let mut f: ScannerFile = super::rules::parse_toml(text, origin)?;
         for (i, s) in f.scanner.iter_mut().enumerate() {
             s.tool = s.tool.trim().to_string();
             if s.tool.is_empty() {
@@ -105,12 +102,7 @@ impl ScannerFile {
 
     /// Read and parse a user file.
     pub fn load(path: &Path) -> Result<ScannerFile, RuleFileError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
-            path: origin.clone(),
-            message: e.to_string(),
-        })?;
-        ScannerFile::parse(&text, &origin)
+        super::rules::load_file(path, ScannerFile::parse)
     }
 
     /// [`ScannerFile::load`] for an optional path; a bad file is logged and

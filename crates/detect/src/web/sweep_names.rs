@@ -155,11 +155,8 @@ impl SweepNames {
     /// and lower-cased; one of the wrong shape is refused, naming its list
     /// and position.
     pub fn parse(text: &str, origin: &str) -> Result<SweepNames, RuleFileError> {
-        let err = |message: String| RuleFileError::Parse {
-            path: origin.to_string(),
-            message,
-        };
-        let mut f: SweepNames = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let err = |message: String| super::rules::parse_error(origin, message);
+        let mut f: SweepNames = super::rules::parse_toml(text, origin)?;
         for (key, shape, list) in f.lists_mut() {
             for (i, s) in list.iter_mut().enumerate() {
                 *s = s.trim().to_ascii_lowercase();
@@ -179,12 +176,7 @@ impl SweepNames {
 
     /// Read and parse a user name file.
     pub fn load(path: &Path) -> Result<SweepNames, RuleFileError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RuleFileError::Read {
-            path: origin.clone(),
-            message: e.to_string(),
-        })?;
-        SweepNames::parse(&text, &origin)
+        super::rules::load_file(path, SweepNames::parse)
     }
 
     /// The built-in lists plus those of `extra` (an `extra_rules` path); a

@@ -127,6 +127,8 @@ pub(crate) struct Crawlers {
     /// Per pattern: the network set it must come from (`None`: trusted).
     owner: Vec<Option<usize>>,
     nets: Vec<Vec<Cidr>>,
+    /// Per network set: the crawler's name.
+    names: Vec<String>,
 }
 
 impl Crawlers {
@@ -144,8 +146,10 @@ impl Crawlers {
         let mut pats: Vec<String> = Vec::new();
         let mut owner = Vec::new();
         let mut nets = Vec::new();
+        let mut names = Vec::new();
         for c in &file.crawler {
             let set = (!c.networks.is_empty()).then(|| {
+                names.push(c.name.clone());
                 nets.push(
                     c.networks
                         .iter()
@@ -169,6 +173,7 @@ impl Crawlers {
             ac: super::dfa::dfa(&pats, true, aho_corasick::MatchKind::Standard),
             owner,
             nets,
+            names,
         }
     }
 
@@ -207,6 +212,18 @@ impl Crawlers {
                     mask & (1 << i.min(63)) != 0 && set.iter().any(|n| n.contains(ip))
                 })
             }
+        }
+    }
+
+    /// The crawler with published networks whose User-Agent `ua` claims
+    /// (the first, when several), for a request that did not come from
+    /// them: the agent is borrowed.
+    pub fn claimed(&self, ua: &[u8]) -> Option<&str> {
+        match self.claim(ua) {
+            Claim::Verify(mask) => (0..self.names.len())
+                .find(|&i| mask & (1 << i.min(63)) != 0)
+                .map(|i| self.names[i].as_str()),
+            Claim::None | Claim::Trusted => None,
         }
     }
 

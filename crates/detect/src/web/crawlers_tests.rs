@@ -47,6 +47,10 @@ fn a_crawler_with_networks_is_believed_only_from_them() {
     assert!(c.matches(both.as_bytes(), ip("66.249.66.1")));
     assert!(!c.matches(both.as_bytes(), anywhere));
     assert_eq!(c.claim(b"curl/8.0"), Claim::None);
+    assert_eq!(c.claimed(GOOGLEBOT.as_bytes()), Some("Googlebot"));
+    assert_eq!(c.claimed(BINGBOT.as_bytes()), Some("Bingbot"));
+    assert_eq!(c.claimed(b"Mozilla/5.0 (compatible; MJ12bot/v1.4.8)"), None);
+    assert_eq!(c.claimed(b"curl/8.0"), None);
     assert!(matches!(c.claim(GOOGLEBOT.as_bytes()), Claim::Verify(_)));
 }
 

@@ -97,6 +97,10 @@ struct Fp {
     ua: String,
     /// Name of the family group.
     group: Group,
+    /// The crawler whose User-Agent the fingerprint borrows (its sources
+    /// are outside the crawler's published networks).
+    #[serde(default)]
+    borrowed: Option<String>,
     /// Requests per family ([`Family::index`]).
     families: [u64; 5],
     first: Ts,
@@ -259,8 +263,9 @@ fn over(f: &Fp, now: Ts, p: &Params) -> bool {
     }
 }
 
-fn new_fp(w: &WebEvent<'_>, ua: &str, family: Family, now: Ts) -> Box<Fp> {
+fn new_fp(w: &WebEvent<'_>, ua: &str, borrowed: Option<&str>, family: Family, now: Ts) -> Box<Fp> {
     Box::new(Fp {
+        borrowed: borrowed.map(str::to_string),
         site: haboob_model::bounded(w.site, 255).to_string(),
         method: bounded(&w.method[..w.method.len().min(16)]).to_ascii_uppercase(),
         ua: bounded(ua),
@@ -398,10 +403,11 @@ impl WebRule for WebSweep {
             self.evict(out);
         }
         let p = &self.p;
-        let f = self
-            .fps
-            .entry(key)
-            .or_insert_with(|| new_fp(w, ua, v.family, now));
+        let crawlers = &self.crawlers;
+        let f = self.fps.entry(key).or_insert_with(|| {
+            let borrowed = crawlers.claimed(ua.as_bytes());
+            new_fp(w, ua, borrowed, v.family, now)
+        });
         if !f.fired {
             prune(f, now, p);
         }

@@ -25,10 +25,10 @@ pub(super) fn alert(f: &Fp, p: &Params) -> Alert {
     let light = f.sources.len() as u64 - f.t.heavy;
     let asked = f.t.requests - f.t.redirects;
     let spread = f.last.0.saturating_sub(f.first.0);
-    let ua_text = if f.ua.is_empty() {
-        "no user agent".to_string()
-    } else {
-        format!("user agent {:?}", f.ua)
+    let ua_text = match (&f.borrowed, f.ua.is_empty()) {
+        (_, true) => "no user agent".to_string(),
+        (Some(c), false) => format!("{c}'s user agent from outside its networks ({:?})", f.ua),
+        (None, false) => format!("user agent {:?}", f.ua),
     };
     let mut d = haboob_model::Details::new();
     d.insert(
@@ -38,6 +38,7 @@ pub(super) fn alert(f: &Fp, p: &Params) -> Alert {
             "method": f.method,
             "user_agent": if f.ua.is_empty() { serde_json::Value::Null } else { f.ua.clone().into() },
             "path_family": f.group.0,
+            "borrowed_crawler_agent": f.borrowed,
         }),
     );
     let families: serde_json::Map<String, serde_json::Value> = Family::ALL

@@ -424,6 +424,13 @@ fn a_sweep_forging_a_crawler_agent_is_seen() {
     assert_eq!(a.len(), 1, "{a:#?}");
     assert_eq!(a[0].source.members.len(), 40);
     assert_eq!(a[0].details["fingerprint"]["user_agent"], GOOGLEBOT);
+    assert_eq!(
+        a[0].details["fingerprint"]["borrowed_crawler_agent"],
+        "Googlebot"
+    );
+    let want =
+        format!("HEAD with Googlebot's user agent from outside its networks ({GOOGLEBOT:?})");
+    assert!(a[0].title.contains(&want), "{}", a[0].title);
     // From Google's own networks the same requests are a crawler's.
     let real: Vec<E> = evs
         .into_iter()

@@ -50,10 +50,37 @@ fn check(seed: u64) {
             .collect()
     };
     let alerts = report.alerts.to_vec();
-    let sweeps: Vec<&haboob_model::Alert> = alerts
+    let all_sweeps: Vec<&haboob_model::Alert> = alerts
         .iter()
         .filter(|a| a.detector == "web.sweep")
         .collect();
+    // The sweep borrowing Googlebot's User-Agent: one alert with exactly its
+    // sources, saying whose agent it borrows (the 30 real Googlebot
+    // addresses asking a stale backup link stay quiet, below).
+    let forged: BTreeSet<IpAddr> = labels
+        .iter()
+        .filter(|l| l.role == "forged_crawler_sweep")
+        .map(|l| l.source_ip)
+        .collect();
+    assert_eq!(forged.len(), 40);
+    let (borrowed, sweeps): (Vec<&haboob_model::Alert>, Vec<_>) = all_sweeps
+        .iter()
+        .partition(|a| !a.details["fingerprint"]["borrowed_crawler_agent"].is_null());
+    assert_eq!(borrowed.len(), 1, "{borrowed:#?}");
+    assert_eq!(ips(borrowed[0]), forged);
+    assert_eq!(borrowed[0].target, "shop.example.org");
+    assert_eq!(
+        borrowed[0].details["fingerprint"]["borrowed_crawler_agent"],
+        "Googlebot"
+    );
+    assert_eq!(borrowed[0].details["fingerprint"]["method"], "GET");
+    assert!(
+        borrowed[0]
+            .title
+            .contains("Googlebot's user agent from outside its networks"),
+        "{}",
+        borrowed[0].title
+    );
     // One alert per site, each with exactly that site's sweep sources.
     assert_eq!(sweeps.len(), 2, "{sweeps:#?}");
     for site in ["shop.example.org", "blog.example.net"] {
@@ -79,6 +106,7 @@ fn check(seed: u64) {
         .campaigns
         .iter()
         .filter(|c| c.detectors.iter().any(|d| d == "web.sweep"))
+        .filter(|c| c.sources.iter().any(|s| all.contains(s)))
         .collect();
     assert_eq!(camps.len(), 1);
     let got: BTreeSet<IpAddr> = camps[0].sources.iter().copied().collect();
@@ -95,20 +123,38 @@ fn check(seed: u64) {
     // All but the few that asked only for a year-named archive
     // (`/2026.zip`: the sweep's classifier knows year stems, `web.sensitive`
     // does not list them).
-    assert!(probed.is_subset(&all), "{:?}", probed.difference(&all));
+    let not_forged: BTreeSet<IpAddr> = probed.difference(&forged).copied().collect();
     assert!(
-        probed.len() * 10 >= all.len() * 9,
+        not_forged.is_subset(&all),
+        "{:?}",
+        not_forged.difference(&all)
+    );
+    // The forged sweep's campaign holds its sources and nothing else.
+    let forged_camps: Vec<_> = report
+        .campaigns
+        .iter()
+        .filter(|c| c.sources.iter().any(|s| forged.contains(s)))
+        .collect();
+    assert_eq!(forged_camps.len(), 1);
+    let got: BTreeSet<IpAddr> = forged_camps[0].sources.iter().copied().collect();
+    assert_eq!(got, forged);
+    let probed_sweep = probed.intersection(&all).count();
+    assert!(
+        probed_sweep * 10 >= all.len() * 9,
         "{} of {}",
-        probed.len(),
+        probed_sweep,
         all.len()
     );
     assert_eq!(camps[0].targets.len(), 2);
 
     // The single-source probes are found by their detectors, not as sweeps.
-    for l in labels
-        .iter()
-        .filter(|l| l.kind == LabelKind::Attack && l.role != "distributed_sweep")
-    {
+    for l in labels.iter().filter(|l| {
+        l.kind == LabelKind::Attack
+            && !matches!(
+                l.role.as_str(),
+                "distributed_sweep" | "forged_crawler_sweep"
+            )
+    }) {
         let det = l
             .detector
             .as_deref()

@@ -12,6 +12,11 @@
 //!   `sftp-config.json`, `/backup/.env`), over ten hours of the first day
 //!   on the shop; on the second day 60 of them do the same to the blog.
 //!   Everything is answered 404 (403 for `/backup/.env`).
+//! - **A sweep borrowing Googlebot's User-Agent** (`sweep-g`, role
+//!   `forged_crawler_sweep`, `web.sweep`): 40 addresses outside Google's
+//!   published networks, one or two GETs each for secret and config-copy
+//!   names (`/.env`, `/wp-config.php.bak`, `wallet.dat`), over six hours of
+//!   the second day on the shop, answered 404.
 //! - A webshell-discovery burst (`shell-b`, `web.exploit`): one source, 8
 //!   upload and shell paths in 4 s against the blog.
 //! - `.git` probes (`git-c`, `web.sensitive`): one source, four `.git`
@@ -217,6 +222,44 @@ impl Gen {
         }
     }
 
+    /// A sweep that borrows Googlebot's User-Agent (`sweep-g`, role
+    /// `forged_crawler_sweep`): 40 addresses outside Google's networks, one
+    /// or two GETs each for secret and config-copy names, over six hours of
+    /// the second day, against the shop; answered 404. Drawn after all
+    /// other traffic, so the rest of the scenario is as before.
+    fn forged_crawler_sweep(&mut self, days: u32) {
+        if days < 2 {
+            return;
+        }
+        const NAMES: &[&str] = &[
+            "/.env",
+            "/wp-config.php.bak",
+            "/config.php~",
+            "/.git-credentials",
+            "/sftp-config.json",
+            "/.aws/credentials",
+            "/wallet.dat",
+            "/backup.sql",
+        ];
+        let start = (PERIOD_START + DAY) * MS + 2 * HOUR;
+        for i in 0..40i64 {
+            let ip = self.addr();
+            let tag = self.tag_expect(
+                LabelKind::Attack,
+                ("sweep-g", "forged_crawler_sweep"),
+                ip,
+                0,
+                (Some("web.sweep"), Some("T1595.003")),
+            );
+            let mut t = start + i * 6 * HOUR / 40 + self.rng.gen_range(0..MINUTE);
+            for _ in 0..self.rng.gen_range(1..=2) {
+                let p = NAMES[self.rng.gen_range(0..NAMES.len())];
+                self.push(0, t, ip, "GET", Cow::Borrowed(p), 404, GOOGLEBOT, tag);
+                t += self.rng.gen_range(1_000..4_000);
+            }
+        }
+    }
+
     fn attacks(&mut self, days: u32) {
         let ips: Vec<IpAddr> = (0..340).map(|_| self.addr()).collect();
         let day0 = PERIOD_START * MS;
@@ -398,6 +441,7 @@ pub(crate) fn run(opts: &SimOptions) -> Result<SimSummary, SimError> {
     for site in 0..SITES.len() {
         g.benign(site, days, opts.rate);
     }
+    g.forged_crawler_sweep(days);
     let mut summary = SimSummary::default();
     let end = (PERIOD_START + i64::from(days) * DAY) * MS;
     let reqs = std::mem::take(&mut g.reqs);

@@ -46,6 +46,29 @@ fn render(table: &toml::Table, schema: &Value, root: &Value, path: &str, out: &m
         one.insert(k.clone(), v.clone());
         out.push_str(&toml::to_string(&one).unwrap_or_default());
     }
+    // Settings without a default (optional files and the like) are not in
+    // the table: shown commented out, so that every setting is listed.
+    let unset = props
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !table.contains_key(k.as_str()));
+    for (k, p) in unset {
+        if let Some(d) = description(p, root) {
+            comment(out, d);
+        }
+        let ty = match resolve(p, root).get("type") {
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect::<Vec<_>>()
+                .join(" or "),
+            Some(Value::String(t)) => t.clone(),
+            _ => "value".to_string(),
+        };
+        let _ = writeln!(out, "# {k} = ({ty}; not set by default)");
+    }
     for (k, v) in table.iter() {
         if let toml::Value::Table(t) = v {
             let p = if path.is_empty() {
@@ -103,5 +126,16 @@ mod tests {
             "{text}"
         );
         assert_eq!(Config::parse(&text, "default").unwrap(), Config::default());
+        // Settings without a default are listed, commented out.
+        for k in [
+            "# crawler_rules = (string; not set by default)",
+            "# extra_rules = (string; not set by default)",
+        ] {
+            assert!(text.contains(k), "{k}");
+        }
+        let sweep = &text[text.find("[web.sweep]\n").unwrap()..];
+        let sweep = &sweep[..sweep.find("\n[").unwrap_or(sweep.len())];
+        assert!(sweep.contains("# crawler_rules = "), "{sweep}");
+        assert!(sweep.contains("# extra_rules = "), "{sweep}");
     }
 }

@@ -119,6 +119,16 @@ pub(crate) enum Claim {
     Verify(u64),
 }
 
+/// The bit of network set `i` in a [`Claim::Verify`] mask.
+fn bit(i: usize) -> u64 {
+    1 << i.min(63)
+}
+
+/// Whether network set `i` is in `mask`.
+fn marked(mask: u64, i: usize) -> bool {
+    mask & bit(i) != 0
+}
+
 /// The crawler list, compiled: built-in entries, a `crawler_rules` file and
 /// configured User-Agent substrings (trusted alone).
 #[derive(Debug, Clone)]
@@ -163,12 +173,10 @@ impl Crawlers {
                 owner.push(set);
             }
         }
-        for a in extra.iter().map(|a| a.trim().to_ascii_lowercase()) {
-            if !a.is_empty() {
-                pats.push(a);
-                owner.push(None);
-            }
-        }
+        let mut extra = extra.to_vec();
+        super::rules::lower_all(&mut extra);
+        owner.extend(extra.iter().map(|_| None));
+        pats.extend(extra);
         Crawlers {
             ac: super::dfa::dfa(&pats, true, aho_corasick::MatchKind::Standard),
             owner,
@@ -192,7 +200,7 @@ impl Crawlers {
         for m in ac.find_iter(&ua[..ua.len().min(1024)]) {
             match self.owner[m.pattern().as_usize()] {
                 None => return Claim::Trusted,
-                Some(set) => mask |= 1 << set.min(63),
+                Some(set) => mask |= bit(set),
             }
         }
         if mask == 0 {
@@ -207,11 +215,11 @@ impl Crawlers {
         match claim {
             Claim::None => false,
             Claim::Trusted => true,
-            Claim::Verify(mask) => {
-                self.nets.iter().enumerate().any(|(i, set)| {
-                    mask & (1 << i.min(63)) != 0 && set.iter().any(|n| n.contains(ip))
-                })
-            }
+            Claim::Verify(mask) => self
+                .nets
+                .iter()
+                .enumerate()
+                .any(|(i, set)| marked(mask, i) && set.iter().any(|n| n.contains(ip))),
         }
     }
 
@@ -221,7 +229,7 @@ impl Crawlers {
     pub fn claimed(&self, ua: &[u8]) -> Option<&str> {
         match self.claim(ua) {
             Claim::Verify(mask) => (0..self.names.len())
-                .find(|&i| mask & (1 << i.min(63)) != 0)
+                .find(|&i| marked(mask, i))
                 .map(|i| self.names[i].as_str()),
             Claim::None | Claim::Trusted => None,
         }

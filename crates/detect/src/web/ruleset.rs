@@ -74,14 +74,18 @@ impl RuleSet {
     pub fn new(cfg: &WebConfig, products: &std::sync::Arc<[exploit::ProductMeta]>) -> RuleSet {
         let n = cfg.max_evidence;
         let m = cfg.max_tracked_sources;
+        // One crawler list (and one read of `crawler_rules`) for every rule
+        // that spares crawlers.
+        let crawlers = Crawlers::of(&cfg.sweep);
         RuleSet {
             scan: cfg
                 .scan
                 .enabled
                 .then(|| scan::WebScan::new(&cfg.scan, n, m)),
-            sensitive: cfg.sensitive.enabled.then(|| {
-                sensitive::WebSensitive::new(&cfg.sensitive, Crawlers::of(&cfg.sweep), n, m)
-            }),
+            sensitive: cfg
+                .sensitive
+                .enabled
+                .then(|| sensitive::WebSensitive::new(&cfg.sensitive, crawlers.clone(), n, m)),
             scanner_ua: cfg
                 .scanner_ua
                 .enabled
@@ -93,7 +97,7 @@ impl RuleSet {
             admin: cfg
                 .admin_enum
                 .enabled
-                .then(|| admin::WebAdminEnum::new(&cfg.admin_enum, Crawlers::of(&cfg.sweep), n, m)),
+                .then(|| admin::WebAdminEnum::new(&cfg.admin_enum, crawlers.clone(), n, m)),
             crawl: cfg
                 .crawl
                 .enabled
@@ -113,9 +117,9 @@ impl RuleSet {
             sweep: cfg
                 .sweep
                 .enabled
-                .then(|| sweep::WebSweep::new(&cfg.sweep, n)),
+                .then(|| sweep::WebSweep::new(&cfg.sweep, crawlers.clone(), n)),
             script_probe: cfg.script_probe.enabled.then(|| {
-                script_probe::WebScriptProbe::new(&cfg.script_probe, Crawlers::of(&cfg.sweep), n, m)
+                script_probe::WebScriptProbe::new(&cfg.script_probe, crawlers.clone(), n, m)
             }),
         }
     }

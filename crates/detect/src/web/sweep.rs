@@ -176,7 +176,8 @@ impl WebSweep {
         self.last_sweep = s.last_sweep;
     }
 
-    pub fn new(c: &SweepConfig, max_evidence: usize) -> Self {
+    /// `crawlers`: the crawler list (see [`super::crawlers::Crawlers::of`]).
+    pub fn new(c: &SweepConfig, crawlers: super::crawlers::Crawlers, max_evidence: usize) -> Self {
         WebSweep {
             p: Params {
                 min_sources: c.min_sources.max(2),
@@ -194,7 +195,7 @@ impl WebSweep {
                 c.extra_rules.as_deref().map(std::path::Path::new),
             )),
             cache: VerdictCache::default(),
-            crawlers: super::crawlers::Crawlers::of(c),
+            crawlers,
             stems: HashMap::with_hasher(FxBuild),
             fps: HashMap::with_hasher(FxBuild),
             since_sweep: 0,

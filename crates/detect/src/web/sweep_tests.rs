@@ -518,7 +518,7 @@ fn memory_is_bounded() {
     assert_eq!(a[0].details["requests_beyond_source_cap"], 450 - 75);
     assert_eq!(a[0].count, 450);
     // Many fingerprints (one user agent each) never hold more than the cap.
-    let mut d = sweep::WebSweep::new(&cfg.sweep, 10);
+    let mut d = sweep::WebSweep::new(&cfg.sweep, crawlers::Crawlers::of(&cfg.sweep), 10);
     let mut out = Vec::new();
     let mut req = request::Req::default();
     for i in 0..1000u32 {

@@ -100,6 +100,12 @@ pub struct HuntConfig {
     /// then takes little memory. Results are the same; 0 never packs (not
     /// used by incremental hunts).
     pub pack_alerts_after: usize,
+    /// Once the packed alerts of one store hold this many MiB of memory,
+    /// further ones go to an anonymous temporary file (in `TMPDIR`, gone
+    /// when the hunt ends) and are read back when needed: memory then
+    /// stays near this figure per store however many alerts a hunt finds.
+    /// Results are the same; 0 keeps them all in memory.
+    pub spill_alerts_after_mib: u64,
 }
 
 impl Default for HuntConfig {
@@ -112,6 +118,7 @@ impl Default for HuntConfig {
             detection_lanes: 2,
             lanes_min_mb: 64,
             pack_alerts_after: 4096,
+            spill_alerts_after_mib: 16,
         }
     }
 }

@@ -201,11 +201,13 @@ impl<'o> Feed<'o> {
         }
     }
 
-    /// Pack alerts once `n` are held unpacked (and at the end, once any
-    /// were): on a flood of alerts they are then a small part of the
-    /// memory they would take ([`PackedAlerts`]).
-    pub(crate) fn pack_after(&mut self, n: usize) {
+    /// Pack alerts into `store` (empty) once `n` are held unpacked (and at
+    /// the end, once any were): on a flood of alerts they are then a small
+    /// part of the memory they would take ([`PackedAlerts`]).
+    pub(crate) fn pack_after(&mut self, n: usize, store: PackedAlerts) {
+        debug_assert!(self.packed.is_empty());
         self.pack_at = n.max(1);
+        self.packed = store;
     }
 
     /// Move the alerts held into the packed store.

@@ -532,8 +532,10 @@ pub(crate) fn with_sink<R>(
     let mut feeds = lane_feeds(opts, lanes);
     let pack = opts.config.hunt.pack_alerts_after;
     if pack > 0 {
+        let spill = crate::alert_spill::TempSpill::shared();
+        let mib = opts.config.hunt.spill_alerts_after_mib;
         for f in &mut feeds {
-            f.pack_after(pack);
+            f.pack_after(pack, crate::alert_spill::store(&spill, mib));
         }
     }
     let (r, feeds) = run_feeds(feeds, body);

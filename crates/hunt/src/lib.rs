@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+mod alert_spill;
 mod attrib;
 pub mod background;
 pub mod campaign;
@@ -311,7 +312,10 @@ pub fn hunt(inputs: &[Input], opts: &HuntOptions, progress: &(dyn Fn(u64) + Sync
 pub(crate) fn assemble(results: Vec<StreamResult>, opts: &HuntOptions) -> HuntReport {
     let mut stats = ReadStats::default();
     let mut alerts = Vec::new();
-    let mut packed = haboob_model::PackedAlerts::new();
+    let mut packed = alert_spill::store(
+        &alert_spill::TempSpill::shared(),
+        opts.config.hunt.spill_alerts_after_mib,
+    );
     let mut errors = Vec::new();
     let mut notices = Vec::new();
     let mut skipped = Vec::new();

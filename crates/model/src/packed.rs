@@ -48,9 +48,13 @@
 
 use crate::Alert;
 use std::ops::Range;
+use std::sync::Arc;
 
 #[path = "packed_codec.rs"]
 pub(crate) mod codec;
+#[path = "packed_spill.rs"]
+pub mod spill;
+pub use spill::{ChunkSpill, MemorySpill};
 
 /// Encoded bytes gathered before a chunk is compressed, by default.
 pub const DEFAULT_CHUNK_BYTES: usize = 64 * 1024;
@@ -81,8 +85,12 @@ pub struct PackedAlerts {
     chunk_bytes: usize,
     /// Sealed chunks, in order.
     chunks: Vec<Chunk>,
-    /// Compressed bytes of all sealed chunks.
+    /// Compressed bytes of the sealed chunks on the heap.
     sealed_bytes: usize,
+    /// Where sealed chunks go once the heap holds `spill_after` compressed
+    /// bytes of them ([`PackedAlerts::spill_to`]).
+    spill: Option<Arc<dyn ChunkSpill>>,
+    spill_after: usize,
     /// Per record, where its encoding ends in its chunk's decoded bytes (it
     /// starts where the previous record of the chunk ends, or at 0).
     ends: Vec<u32>,
@@ -98,7 +106,18 @@ struct Chunk {
     /// Index of its first record.
     first: usize,
     /// The zstd frame of its records' encodings.
-    data: Box<[u8]>,
+    data: Data,
+}
+
+/// Where a sealed chunk's zstd frame is.
+#[derive(Debug, Clone)]
+enum Data {
+    Heap(Box<[u8]>),
+    Spilled {
+        to: Arc<dyn ChunkSpill>,
+        at: u64,
+        len: usize,
+    },
 }
 
 impl Default for PackedAlerts {
@@ -122,10 +141,50 @@ impl PackedAlerts {
             chunk_bytes: chunk_bytes.min(MAX_CHUNK_BYTES),
             chunks: Vec::new(),
             sealed_bytes: 0,
+            spill: None,
+            spill_after: usize::MAX,
             ends: Vec::new(),
             open: Vec::new(),
             open_first: 0,
         }
+    }
+
+    /// Put sealed chunks into `spill` once those on the heap reach
+    /// `after` compressed bytes (0: every one), so that the store holds
+    /// about 4 bytes an alert on the heap past that. Reading a spilled
+    /// chunk reads it back from `spill`; a chunk `spill` refuses stays on
+    /// the heap. The stores [`PackedAlerts::into_order`] builds spill to
+    /// the same place.
+    pub fn spill_to(mut self, spill: Arc<dyn ChunkSpill>, after: usize) -> PackedAlerts {
+        self.spill = Some(spill);
+        self.spill_after = after;
+        self
+    }
+
+    /// Compressed bytes of the sealed chunks spilled.
+    pub fn spilled_bytes(&self) -> usize {
+        self.chunks
+            .iter()
+            .map(|c| match &c.data {
+                Data::Heap(_) => 0,
+                Data::Spilled { len, .. } => *len,
+            })
+            .sum()
+    }
+
+    /// An empty store sealing and spilling as this one does; spilling from
+    /// its first chunk when this one has started spilling.
+    fn empty_like(&self) -> PackedAlerts {
+        let mut out = PackedAlerts::with_chunk_bytes(self.chunk_bytes);
+        if let Some(s) = &self.spill {
+            let started = self.sealed_bytes >= self.spill_after
+                || self
+                    .chunks
+                    .iter()
+                    .any(|c| matches!(c.data, Data::Spilled { .. }));
+            out = out.spill_to(s.clone(), if started { 0 } else { self.spill_after });
+        }
+        out
     }
 
     /// Append `alert`, returning its index.
@@ -178,6 +237,10 @@ impl PackedAlerts {
             other.seal();
         }
         let base = self.len();
+        if self.spill.is_none() {
+            self.spill = other.spill.take();
+            self.spill_after = other.spill_after;
+        }
         self.sealed_bytes += other.sealed_bytes;
         self.chunks.extend(other.chunks.into_iter().map(|c| Chunk {
             first: c.first + base,
@@ -208,7 +271,7 @@ impl PackedAlerts {
             *slot = u32::try_from(p).expect("fewer than 2^32 alerts");
         }
         let mut buckets: Vec<(PackedAlerts, Vec<u32>)> = (0..order.len().div_ceil(BUCKET))
-            .map(|_| (PackedAlerts::with_chunk_bytes(self.chunk_bytes), Vec::new()))
+            .map(|_| (self.empty_like(), Vec::new()))
             .collect();
         let mut dctx = decompressor();
         let mut buf = Vec::new();
@@ -217,7 +280,7 @@ impl PackedAlerts {
                 self.load(c, &mut dctx, &mut buf);
                 // Read once: its records leave as the buckets fill, so the
                 // two copies are not held whole at once.
-                self.chunks[c].data = Box::default();
+                self.chunks[c].data = Data::Heap(Box::default());
             }
             let bytes = self.bytes(c, &buf);
             for i in self.records(c) {
@@ -230,7 +293,7 @@ impl PackedAlerts {
             }
         }
         drop(place);
-        let mut out = PackedAlerts::with_chunk_bytes(self.chunk_bytes);
+        let mut out = self.empty_like();
         drop(self);
         for (store, places) in buckets {
             let mut by_place: Vec<(u32, usize)> = places.into_iter().zip(0..).collect();
@@ -274,10 +337,23 @@ impl PackedAlerts {
                 self.chunks.len()
             )
         });
-        self.sealed_bytes += data.len();
+        let data = match &self.spill {
+            Some(to) if self.sealed_bytes >= self.spill_after => match to.put(&data) {
+                Some(at) => Data::Spilled {
+                    to: to.clone(),
+                    at,
+                    len: data.len(),
+                },
+                None => Data::Heap(data.into_boxed_slice()),
+            },
+            _ => Data::Heap(data.into_boxed_slice()),
+        };
+        if let Data::Heap(d) = &data {
+            self.sealed_bytes += d.len();
+        }
         self.chunks.push(Chunk {
             first: self.open_first,
-            data: data.into_boxed_slice(),
+            data,
         });
         self.open.clear();
         self.open_first = self.ends.len();
@@ -299,7 +375,7 @@ impl PackedAlerts {
         self.chunks.len()
     }
 
-    /// Heap bytes held: compressed chunks, the open buffer (its capacity),
+    /// Heap bytes held: compressed chunks not spilled, the open buffer (its capacity),
     /// record offsets and the chunk list, for memory accounting (in constant
     /// time).
     pub fn heap_bytes(&self) -> usize {
@@ -398,10 +474,22 @@ impl PackedAlerts {
             return;
         };
         let size = self.ends[self.records(c).end - 1] as usize;
+        let spilled;
+        let frame: &[u8] = match &chunk.data {
+            Data::Heap(d) => d,
+            Data::Spilled { to, at, len } => {
+                let mut b = Vec::new();
+                to.get(*at, *len, &mut b).unwrap_or_else(|e| {
+                    panic!("packed alerts: spilled chunk {c} does not read back: {e}")
+                });
+                spilled = b;
+                &spilled
+            }
+        };
         buf.clear();
         buf.reserve(size);
         let n = dctx
-            .decompress_to_buffer(&chunk.data, buf)
+            .decompress_to_buffer(frame, buf)
             .unwrap_or_else(|e| panic!("packed alerts: chunk {c} does not decompress: {e}"));
         assert_eq!(
             n, size,

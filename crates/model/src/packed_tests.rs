@@ -790,3 +790,6 @@ fn probes_pack_small() {
     assert!(json / alerts.len() > 600);
     assert_eq!(p.iter().collect::<Vec<_>>(), alerts);
 }
+
+#[path = "packed_spill_tests.rs"]
+mod spill_tests;

@@ -490,6 +490,11 @@ pub struct SweepConfig {
     /// `crates/detect/data/web_sweep.toml`), added to the built-in ones. A
     /// relative path is read from the configuration file's folder.
     pub extra_rules: Option<String>,
+    /// The wordlist shape: this many addresses asking one site for the same
+    /// first four missing names in the same order (no referrer, not assets
+    /// or `robots.txt`-like metadata) within 30 days make one alert,
+    /// whatever the names; 0 turns the shape off.
+    pub wordlist_min_sources: usize,
 }
 
 impl Default for SweepConfig {
@@ -508,6 +513,7 @@ impl Default for SweepConfig {
             crawler_user_agents: Vec::new(),
             crawler_rules: None,
             extra_rules: None,
+            wordlist_min_sources: 3,
         }
     }
 }

@@ -86,6 +86,8 @@ mod sweep_class;
 mod sweep_names;
 #[cfg(test)]
 mod sweep_tests;
+#[cfg(test)]
+mod sweep_wordlist_tests;
 mod useragent;
 mod userenum;
 mod waf;

@@ -42,6 +42,9 @@ use std::net::IpAddr;
 #[path = "sweep_alert.rs"]
 mod alert;
 use alert::alert;
+#[path = "sweep_wordlist.rs"]
+pub(crate) mod wordlist;
+use wordlist::{WordlistParams, Wordlists};
 
 const ID: &str = "web.sweep";
 const TECHNIQUES: &[&str] = &["T1595.003", "T1083"];
@@ -145,35 +148,42 @@ pub(crate) struct WebSweep {
     fps: HashMap<u64, Box<Fp>, FxBuild>,
     since_sweep: u32,
     last_sweep: Ts,
+    wl: WordlistParams,
+    wordlists: Wordlists,
 }
 
 /// Saved state of [`WebSweep`] (the settings and caches are rebuilt).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct SweepSaved<F, S> {
+struct SweepSaved<F, S, W> {
     stems: S,
     fps: F,
     since_sweep: u32,
     last_sweep: Ts,
+    /// Absent from checkpoints saved before the wordlist shape.
+    #[serde(default)]
+    wordlists: W,
 }
 
 type Stems = HashMap<u64, Vec<Vec<u8>>, FxBuild>;
 type Fps = HashMap<u64, Box<Fp>, FxBuild>;
 
 impl WebSweep {
-    fn saved(&self) -> SweepSaved<&Fps, &Stems> {
+    fn saved(&self) -> SweepSaved<&Fps, &Stems, Option<&Wordlists>> {
         SweepSaved {
             stems: &self.stems,
             fps: &self.fps,
             since_sweep: self.since_sweep,
             last_sweep: self.last_sweep,
+            wordlists: Some(&self.wordlists),
         }
     }
 
-    fn restored(&mut self, s: SweepSaved<Fps, Stems>) {
+    fn restored(&mut self, s: SweepSaved<Fps, Stems, Option<Wordlists>>) {
         self.stems = s.stems;
         self.fps = s.fps;
         self.since_sweep = s.since_sweep;
         self.last_sweep = s.last_sweep;
+        self.wordlists = s.wordlists.unwrap_or_default();
     }
 
     /// `crawlers`: the crawler list (see [`super::crawlers::Crawlers::of`]).
@@ -200,6 +210,12 @@ impl WebSweep {
             fps: HashMap::with_hasher(FxBuild),
             since_sweep: 0,
             last_sweep: Ts(i64::MIN),
+            wl: WordlistParams {
+                min_sources: c.wordlist_min_sources,
+                max_members: c.max_members.max(1),
+                max_evidence,
+            },
+            wordlists: Wordlists::default(),
         }
     }
 
@@ -244,6 +260,12 @@ impl WebSweep {
         lasts.select_nth_unstable(n - 1);
         let keys = lasts[..n].iter().map(|(_, k)| *k).collect();
         self.end(keys, out);
+    }
+
+    /// Sources whose wordlist walk is tracked.
+    #[cfg(test)]
+    pub fn walks(&self) -> usize {
+        self.wordlists.walks()
     }
 
     /// Fingerprints tracked.
@@ -356,6 +378,14 @@ impl WebRule for WebSweep {
 
     fn observe(&mut self, w: &WebEvent<'_>, req: &Req, o: &Origin<'_>, out: &mut Vec<Alert>) {
         self.maintain(w.ts, out);
+        if self.wl.min_sources > 0 && Wordlists::takes(w, req) {
+            let crawlers = &self.crawlers;
+            let crawler = || {
+                let ua = w.user_agent.trim();
+                !matches!(ua, "" | "-") && crawlers.matches(ua.as_bytes(), w.source_ip)
+            };
+            self.wordlists.observe(&self.wl, w, req, o, crawler, out);
+        }
         let cls = &self.cls;
         let class = self
             .cache
@@ -492,5 +522,6 @@ impl WebRule for WebSweep {
         let keys: Vec<u64> = self.fps.keys().copied().collect();
         self.end(keys, out);
         self.fps = HashMap::with_hasher(FxBuild);
+        self.wordlists.finish(&self.wl, out);
     }
 }
